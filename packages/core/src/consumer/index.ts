@@ -1,0 +1,207 @@
+/**
+ * The stream consumer: takes a batch of ordered ingest records, per session restores where it left off,
+ * drops chunks already seen, feeds the segmenter (and the live recognizer), runs each closed segment
+ * through the pipeline exactly once, tells the speaker who is listening, and saves its state.
+ */
+import { pcmFromBase64, pcmFromBytes, pcmToBytes, samplesToMs } from "../audio/index.ts";
+import { audienceOf, listenerCounts, listSessionConnections, removeConnection } from "../connection/index.ts";
+import type { Audience } from "../connection/index.ts";
+import type { Db } from "../db/index.ts";
+import { expiresAt } from "../db/index.ts";
+import type { Log } from "../log.ts";
+import { type PipelineDeps, postAll, runSegment, type SegmentResult, type StageTimes } from "../pipeline/index.ts";
+import type { IngestRecord, SpeechRecognizer } from "../ports.ts";
+import { Segmenter, type SegmenterOptions, type SegmenterState } from "../segmenter/index.ts";
+import { getSession, isConditionalFailure } from "../session/index.ts";
+import { LiveRecognition } from "./recognition.ts";
+
+export interface ConsumerDeps extends Omit<PipelineDeps, "forgetConnection"> {
+  db: Db;
+  recognizer: SpeechRecognizer;
+  segmenterOptions?: Partial<SegmenterOptions>;
+  /** Called with each finished segment (benchmarks and tests observe the pipeline through it). */
+  onSegment?: (sessionId: string, result: SegmentResult) => void;
+}
+
+/** Maps session audio offsets to the speaker's capture clock, from the latest chunk. */
+interface CaptureClock {
+  sample: number;
+  capturedAt: number;
+}
+
+interface SavedState {
+  lastChunkIndex: number;
+  segmenter: SegmenterState;
+  clock?: CaptureClock;
+  pendingAudio?: Uint8Array;
+  statusKey?: string;
+  statusSentAt?: number;
+  ended?: boolean;
+}
+
+const STATUS_INTERVAL_MS = 1000;
+
+export class StreamConsumer {
+  private readonly recognition: LiveRecognition;
+  private readonly pipeline: PipelineDeps;
+
+  constructor(private readonly deps: ConsumerDeps) {
+    this.recognition = new LiveRecognition(deps.recognizer, deps.log);
+    this.pipeline = { ...deps, forgetConnection: (id) => removeConnection(deps.db, id).then(() => undefined) };
+  }
+
+  /** Processes one session's records, in order. Throws if the batch must be retried (nothing saved). */
+  async consumeSession(sessionId: string, records: readonly IngestRecord[]): Promise<void> {
+    const { db, log } = this.deps;
+    const now = this.deps.now ?? Date.now;
+    const session = await getSession(db, sessionId);
+    if (!session) {
+      log({ level: "warn", event: "consumer.unknown_session", sessionId, records: records.length });
+      return;
+    }
+    const saved = await this.load(sessionId);
+    if (saved?.ended) {
+      log({ level: "info", event: "consumer.after_end", sessionId, records: records.length });
+      return;
+    }
+    const segmenter = saved
+      ? Segmenter.restore(
+          { state: saved.segmenter, buffer: pcmFromBytes(saved.pendingAudio ?? new Uint8Array()) ?? new Int16Array() },
+          this.deps.segmenterOptions,
+        )
+      : new Segmenter(this.deps.segmenterOptions);
+    let lastChunkIndex = saved?.lastChunkIndex ?? -1;
+    let clock = saved?.clock;
+    let ended = false;
+    let duplicates = 0;
+    const closed: { times: StageTimes; sequenceNumber: number; startMs: number; endMs: number; transcribe: () => Promise<string> }[] = [];
+
+    const handle = (events: ReturnType<Segmenter["push"]>, ingestedAt: number) => {
+      for (const event of events) {
+        if (event.type === "audio") {
+          this.recognition.feed(sessionId, session.sourceLanguage, event.startSample, event.pcm);
+        } else if (event.type === "discard") {
+          this.recognition.drop(sessionId);
+        } else {
+          const { segment } = event;
+          const capturedAt = clock ? clock.capturedAt + samplesToMs(segment.speechEndSample - clock.sample) : ingestedAt;
+          closed.push({
+            sequenceNumber: segment.sequenceNumber,
+            startMs: samplesToMs(segment.startSample),
+            endMs: samplesToMs(segment.endSample),
+            times: { speechEndCapturedAt: Math.round(capturedAt), ingestedAt, closedAt: now() },
+            transcribe: this.recognition.take(sessionId, session.sourceLanguage, segment),
+          });
+        }
+      }
+    };
+
+    for (const record of records) {
+      if (record.kind === "end") {
+        handle(segmenter.flush(), record.ingestedAt);
+        this.recognition.drop(sessionId);
+        ended = true;
+        break;
+      }
+      if (record.chunkIndex <= lastChunkIndex) {
+        duplicates++;
+        continue;
+      }
+      const pcm = pcmFromBase64(record.audioData);
+      if (!pcm) {
+        // The ingest handler validates audio, so this is a foreign record: skip it, never block the stream.
+        log({ level: "warn", event: "consumer.bad_audio", sessionId, chunkIndex: record.chunkIndex });
+        continue;
+      }
+      clock = { sample: segmenter.consumedSamples, capturedAt: record.capturedAt };
+      handle(segmenter.push(pcm), record.ingestedAt);
+      lastChunkIndex = record.chunkIndex;
+    }
+    if (duplicates > 0) log({ level: "info", event: "consumer.duplicate_chunks", sessionId, duplicates });
+
+    const audience = audienceOf(await listSessionConnections(db, sessionId));
+    let latencyMs: number | undefined;
+    for (const job of closed) {
+      const result = await runSegment(this.pipeline, {
+        sessionId,
+        sourceLanguage: session.sourceLanguage,
+        targetLanguages: session.targetLanguages,
+        audience,
+        ...job,
+        claim: () => this.claim(sessionId, job.sequenceNumber),
+      });
+      if (result.times.notifiedAt && result.languages.length > 0) {
+        latencyMs = result.times.notifiedAt - result.times.speechEndCapturedAt;
+      }
+      this.deps.onSegment?.(sessionId, result);
+    }
+
+    const status = await this.sendStatus(sessionId, audience, saved, latencyMs);
+    if (ended) {
+      await postAll(this.pipeline, [...audience.speakers, ...[...audience.listenersByLanguage.values()].flat()], {
+        type: "sessionEnded",
+        sessionId,
+      });
+    }
+    const snapshot = segmenter.snapshot();
+    await this.save(sessionId, {
+      lastChunkIndex,
+      segmenter: snapshot.state,
+      pendingAudio: pcmToBytes(snapshot.buffer),
+      clock,
+      ...status,
+      ended,
+    });
+  }
+
+  close(): void {
+    this.recognition.close();
+  }
+
+  /** The speaker hears who listens: on change, at most once a second. */
+  private async sendStatus(sessionId: string, audience: Audience, saved: SavedState | undefined, latencyMs?: number) {
+    const counts = listenerCounts(audience);
+    const statusKey = JSON.stringify(Object.entries(counts).sort());
+    const now = (this.deps.now ?? Date.now)();
+    const due = now - (saved?.statusSentAt ?? 0) >= STATUS_INTERVAL_MS;
+    if ((statusKey === saved?.statusKey && latencyMs === undefined) || !due) {
+      return { statusKey: saved?.statusKey, statusSentAt: saved?.statusSentAt };
+    }
+    await postAll(this.pipeline, audience.speakers, { type: "sessionStatus", sessionId, listeners: counts, latencyMs });
+    return { statusKey, statusSentAt: now };
+  }
+
+  private async claim(sessionId: string, sequenceNumber: number): Promise<boolean> {
+    const claimedAt = Date.now();
+    try {
+      await this.deps.db.entities.segmentClaim
+        .create({ sessionId, sequenceNumber, claimedAt, expiresAt: expiresAt(claimedAt) })
+        .go();
+      return true;
+    } catch (error) {
+      if (isConditionalFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  private async load(sessionId: string): Promise<SavedState | undefined> {
+    const { data } = await this.deps.db.entities.streamState.get({ sessionId }).go();
+    if (!data) return undefined;
+    return {
+      lastChunkIndex: data.lastChunkIndex,
+      segmenter: data.segmenter as SegmenterState,
+      clock: data.clock as CaptureClock | undefined,
+      pendingAudio: data.pendingAudio as Uint8Array | undefined,
+      statusKey: data.statusKey,
+      statusSentAt: data.statusSentAt,
+      ended: data.ended,
+    };
+  }
+
+  private async save(sessionId: string, state: SavedState): Promise<void> {
+    const updatedAt = Date.now();
+    await this.deps.db.entities.streamState
+      .put({ sessionId, ...state, updatedAt, expiresAt: expiresAt(updatedAt) })
+      .go();
+  }
+}

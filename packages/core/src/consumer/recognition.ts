@@ -1,0 +1,117 @@
+/**
+ * Streams each session's open segment into the recognizer while the speaker talks, so the final text is
+ * ready moments after the pause. The stream lives in this process's memory only; whenever it does not
+ * match the closed segment exactly (a cold start, a retried batch, a cut at the maximum length), the
+ * segment's own audio is transcribed from scratch instead, so the result never depends on luck.
+ */
+import type { Log } from "../log.ts";
+import type { SpeechRecognizer, Utterance } from "../ports.ts";
+import type { ClosedSegment } from "../segmenter/index.ts";
+
+interface LiveUtterance {
+  utterance: Utterance;
+  startSample: number;
+  nextSample: number;
+  /** Writes are chained so they reach the recognizer in order. */
+  work: Promise<string>;
+}
+
+const BATCH_WRITE_SAMPLES = 16_000;
+
+export class LiveRecognition {
+  private readonly live = new Map<string, LiveUtterance>();
+
+  constructor(
+    private readonly recognizer: SpeechRecognizer,
+    private readonly log: Log,
+  ) {}
+
+  /** Audio of the session's open segment, starting at `startSample` in the session's audio. */
+  feed(sessionId: string, language: string, startSample: number, pcm: Int16Array): void {
+    let live = this.live.get(sessionId);
+    if (live && live.nextSample !== startSample) {
+      this.drop(sessionId);
+      live = undefined;
+    }
+    if (!live) {
+      live = {
+        utterance: this.recognizer.startUtterance(language),
+        startSample,
+        nextSample: startSample,
+        work: Promise.resolve(""),
+      };
+      this.live.set(sessionId, live);
+    }
+    const target = live;
+    // After a failed write the chain stays rejected; take() then transcribes the whole segment.
+    target.work = target.work.then(() => target.utterance.write(pcm));
+    // Observed later by take(); keep an unobserved rejection from being reported as unhandled.
+    target.work.catch(() => undefined);
+    target.nextSample = startSample + pcm.length;
+  }
+
+  /** The latest interim hypothesis of the session's open segment, if one is being recognized. */
+  async interim(sessionId: string): Promise<string | undefined> {
+    const live = this.live.get(sessionId);
+    if (!live) return undefined;
+    return live.work.catch(() => undefined);
+  }
+
+  drop(sessionId: string): void {
+    const live = this.live.get(sessionId);
+    if (!live) return;
+    this.live.delete(sessionId);
+    live.work.finally(() => live.utterance.abort()).catch(() => undefined);
+  }
+
+  /**
+   * Detaches the session's stream for this closed segment, now, and returns how to get its final text:
+   * from the stream when it heard exactly this segment, else by transcribing the segment's audio.
+   */
+  take(sessionId: string, language: string, segment: ClosedSegment): () => Promise<string> {
+    const live = this.live.get(sessionId);
+    const matches =
+      live !== undefined &&
+      segment.cause !== "maxLength" &&
+      live.startSample === segment.startSample &&
+      live.nextSample >= segment.endSample;
+    if (!matches) {
+      this.drop(sessionId);
+      return () => this.transcribeWhole(language, segment.pcm);
+    }
+    this.live.delete(sessionId);
+    return async () => {
+      try {
+        await live.work;
+        return await live.utterance.finish();
+      } catch (error) {
+        this.log({
+          level: "warn",
+          event: "recognition.stream_failed",
+          sessionId,
+          error: error instanceof Error ? error.message : String(error),
+        });
+        live.utterance.abort();
+        return this.transcribeWhole(language, segment.pcm);
+      }
+    };
+  }
+
+  /** Aborts every open stream (shutting down). */
+  close(): void {
+    for (const sessionId of [...this.live.keys()]) this.drop(sessionId);
+  }
+
+  private async transcribeWhole(language: string, pcm: Int16Array): Promise<string> {
+    const utterance = this.recognizer.startUtterance(language);
+    try {
+      for (let at = 0; at < pcm.length; at += BATCH_WRITE_SAMPLES) {
+        await utterance.write(pcm.subarray(at, Math.min(pcm.length, at + BATCH_WRITE_SAMPLES)));
+      }
+      return await utterance.finish();
+    } catch (error) {
+      utterance.abort();
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * Sessions, connections and the consumer's per-session stream state, as ElectroDB entities in one table.
+ * Built from `{ table, client }` so the same entities run against dynalite locally and DynamoDB in AWS.
+ */
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { Entity, Service } from "electrodb";
+
+const service = "livetranslate";
+/** Records live one day after their last write (DynamoDB TTL; local mode sweeps them). */
+export const RECORD_TTL_SECONDS = 24 * 60 * 60;
+
+export function expiresAt(nowMs = Date.now()): number {
+  return Math.floor(nowMs / 1000) + RECORD_TTL_SECONDS;
+}
+
+export interface DbConfig {
+  table: string;
+  client: DynamoDBClient;
+}
+
+export function createDb({ table, client }: DbConfig) {
+  const config = { table, client };
+
+  const session = new Entity(
+    {
+      model: { entity: "session", version: "1", service },
+      attributes: {
+        sessionId: { type: "string", required: true },
+        speakerTokenHash: { type: "string", required: true },
+        sourceLanguage: { type: "string", required: true },
+        targetLanguages: { type: "list", items: { type: "string" }, required: true },
+        status: { type: ["active", "ended"] as const, required: true, default: "active" },
+        createdAt: { type: "number", required: true },
+        endedAt: { type: "number" },
+        expiresAt: { type: "number", required: true },
+      },
+      indexes: {
+        byId: {
+          pk: { field: "pk", composite: ["sessionId"] },
+          sk: { field: "sk", composite: [] },
+        },
+      },
+    },
+    config,
+  );
+
+  const connection = new Entity(
+    {
+      model: { entity: "connection", version: "1", service },
+      attributes: {
+        connectionId: { type: "string", required: true },
+        sessionId: { type: "string", required: true },
+        role: { type: ["speaker", "listener"] as const, required: true },
+        language: { type: "string", required: true },
+        connectedAt: { type: "number", required: true },
+        expiresAt: { type: "number", required: true },
+      },
+      indexes: {
+        byId: {
+          pk: { field: "pk", composite: ["connectionId"] },
+          sk: { field: "sk", composite: [] },
+        },
+        bySession: {
+          index: "gsi1",
+          pk: { field: "gsi1pk", composite: ["sessionId"] },
+          sk: { field: "gsi1sk", composite: ["role", "language", "connectionId"] },
+        },
+      },
+    },
+    config,
+  );
+
+  /** Where the stream consumer left off for a session: survives across batches and cold starts. */
+  const streamState = new Entity(
+    {
+      model: { entity: "streamState", version: "1", service },
+      attributes: {
+        sessionId: { type: "string", required: true },
+        lastChunkIndex: { type: "number", required: true },
+        /** The segmenter's serializable state (JSON). */
+        segmenter: { type: "any", required: true },
+        /** Audio of the open segment, 16 kHz s16le (DynamoDB binary). */
+        pendingAudio: { type: "any" },
+        /** Maps audio offsets to the speaker's capture clock (JSON). */
+        clock: { type: "any" },
+        statusSentAt: { type: "number" },
+        statusKey: { type: "string" },
+        ended: { type: "boolean" },
+        updatedAt: { type: "number", required: true },
+        expiresAt: { type: "number", required: true },
+      },
+      indexes: {
+        byId: {
+          pk: { field: "pk", composite: ["sessionId"] },
+          sk: { field: "sk", composite: [] },
+        },
+      },
+    },
+    config,
+  );
+
+  /** One row per segment whose messages went out: makes a retried batch repeat nothing a user sees. */
+  const segmentClaim = new Entity(
+    {
+      model: { entity: "segmentClaim", version: "1", service },
+      attributes: {
+        sessionId: { type: "string", required: true },
+        sequenceNumber: { type: "number", required: true },
+        claimedAt: { type: "number", required: true },
+        expiresAt: { type: "number", required: true },
+      },
+      indexes: {
+        byId: {
+          pk: { field: "pk", composite: ["sessionId"] },
+          sk: { field: "sk", composite: ["sequenceNumber"] },
+        },
+      },
+    },
+    config,
+  );
+
+  return new Service({ session, connection, streamState, segmentClaim }, config);
+}
+
+export type Db = ReturnType<typeof createDb>;
+
+/** The table the entities need, for creating it locally (infra declares the same shape for AWS). */
+export function tableDefinition(table: string) {
+  return {
+    TableName: table,
+    BillingMode: "PAY_PER_REQUEST" as const,
+    AttributeDefinitions: [
+      { AttributeName: "pk", AttributeType: "S" as const },
+      { AttributeName: "sk", AttributeType: "S" as const },
+      { AttributeName: "gsi1pk", AttributeType: "S" as const },
+      { AttributeName: "gsi1sk", AttributeType: "S" as const },
+    ],
+    KeySchema: [
+      { AttributeName: "pk", KeyType: "HASH" as const },
+      { AttributeName: "sk", KeyType: "RANGE" as const },
+    ],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: "gsi1",
+        KeySchema: [
+          { AttributeName: "gsi1pk", KeyType: "HASH" as const },
+          { AttributeName: "gsi1sk", KeyType: "RANGE" as const },
+        ],
+        Projection: { ProjectionType: "ALL" as const },
+      },
+    ],
+  };
+}

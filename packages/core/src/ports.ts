@@ -1,0 +1,82 @@
+/**
+ * The narrow interfaces the pipeline is written against. Each has an AWS adapter (core/aws) and, where one
+ * can run on a single machine, a local one (core/engines, or the AWS adapter pointed at an embedded stand-in).
+ */
+import type { ServerMessage } from "./protocol/index.ts";
+
+/** Speech to text for one source language at a time; audio is 16 kHz mono signed 16-bit PCM. */
+export interface SpeechRecognizer {
+  /** Source languages this recognizer can transcribe (ISO 639-1). */
+  readonly languages: readonly string[];
+  /** Starts one utterance. Audio is fed while the speaker talks, so the final text is ready soon after the pause. */
+  startUtterance(language: string): Utterance;
+}
+
+export interface Utterance {
+  /** Feeds more audio of this utterance; resolves to the interim hypothesis so far ("" when none). */
+  write(pcm: Int16Array): Promise<string>;
+  /** Ends the utterance; resolves to the final text ("" when nothing was recognized). */
+  finish(): Promise<string>;
+  /** Drops the utterance without a result and frees what it holds. */
+  abort(): void;
+}
+
+export interface LanguagePair {
+  source: string;
+  target: string;
+}
+
+export interface Translator {
+  /** Directions this translator supports. */
+  readonly pairs: readonly LanguagePair[];
+  translate(text: string, source: string, target: string): Promise<string>;
+}
+
+export interface SynthesizedAudio {
+  data: Uint8Array;
+  /** MIME type, e.g. "audio/mpeg" or "audio/wav". */
+  format: string;
+  durationSeconds: number;
+}
+
+export interface SpeechSynthesizer {
+  /** Languages this synthesizer has a voice for (ISO 639-1). */
+  readonly languages: readonly string[];
+  synthesize(text: string, language: string): Promise<SynthesizedAudio>;
+}
+
+/** Short-lived audio objects, fetched by listeners through expiring URLs. */
+export interface AudioStore {
+  put(key: string, data: Uint8Array, contentType: string): Promise<void>;
+  /** A URL anyone may GET until it expires. */
+  presignedUrl(key: string, expiresInSeconds: number): Promise<string>;
+}
+
+export type Delivery = "delivered" | "gone";
+
+/** Pushes messages to WebSocket connections (API Gateway management API). */
+export interface ConnectionNotifier {
+  /** "gone" means the connection no longer exists (HTTP 410); the caller forgets it. */
+  post(connectionId: string, message: ServerMessage): Promise<Delivery>;
+  disconnect(connectionId: string): Promise<void>;
+}
+
+/** One speaker audio chunk as it travels through the stream, or the end-of-session marker. */
+export type IngestRecord =
+  | {
+      kind: "chunk";
+      sessionId: string;
+      chunkIndex: number;
+      /** Capture time of the chunk's first sample (client clock). */
+      capturedAt: number;
+      /** When the backend accepted the chunk. */
+      ingestedAt: number;
+      /** Base64 of 16 kHz mono s16le PCM. */
+      audioData: string;
+    }
+  | { kind: "end"; sessionId: string; ingestedAt: number };
+
+/** The ordered per-session audio stream (Kinesis, partition key = sessionId). */
+export interface AudioIngest {
+  put(record: IngestRecord): Promise<void>;
+}

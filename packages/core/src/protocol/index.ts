@@ -1,0 +1,210 @@
+/**
+ * Wire protocol v1 (see PROTOCOL.md). Browser-safe: depends on zod only, so the web apps import it too.
+ * Fields may be added; none may be renamed or change meaning.
+ */
+import { z } from "zod";
+
+export const PCM_FORMAT = "pcm-s16le-16000";
+export const SAMPLE_RATE = 16_000;
+/** A chunk message larger than this (JSON text) is refused. */
+export const MAX_CHUNK_MESSAGE_BYTES = 32 * 1024;
+export const MIN_CHUNK_MS = 20;
+export const MAX_CHUNK_MS = 500;
+export const AUDIO_URL_TTL_SECONDS = 600;
+
+export const LanguageCode = z
+  .string()
+  .regex(/^[a-z]{2}$/, "must be a lower-case two-letter ISO 639-1 code such as \"en\"");
+export type LanguageCode = z.infer<typeof LanguageCode>;
+
+export const SessionId = z
+  .string()
+  .min(3)
+  .max(64)
+  .regex(/^[a-z0-9-]+$/, "must contain only lower-case letters, digits and dashes");
+
+// ---------- HTTP ----------
+
+export const CreateSessionRequest = z.object({
+  sourceLanguage: LanguageCode,
+  targetLanguages: z.array(LanguageCode).min(1).max(50).optional(),
+});
+export type CreateSessionRequest = z.infer<typeof CreateSessionRequest>;
+
+export const CreateSessionResponse = z.object({
+  sessionId: z.string(),
+  speakerToken: z.string(),
+  sourceLanguage: LanguageCode,
+  targetLanguages: z.array(LanguageCode),
+  createdAt: z.number(),
+});
+export type CreateSessionResponse = z.infer<typeof CreateSessionResponse>;
+
+export const ListenerCounts = z.record(z.string(), z.number().int().nonnegative());
+export type ListenerCounts = z.infer<typeof ListenerCounts>;
+
+export const SessionView = z.object({
+  sessionId: z.string(),
+  sourceLanguage: LanguageCode,
+  targetLanguages: z.array(LanguageCode),
+  status: z.enum(["active", "ended"]),
+  listeners: ListenerCounts,
+});
+export type SessionView = z.infer<typeof SessionView>;
+
+export const LanguagesResponse = z.object({
+  source: z.array(LanguageCode),
+  target: z.array(LanguageCode),
+});
+export type LanguagesResponse = z.infer<typeof LanguagesResponse>;
+
+export const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+export type ErrorBody = z.infer<typeof ErrorBody>;
+
+// ---------- WebSocket: connecting ----------
+
+export const SpeakerQuery = z.object({
+  role: z.literal("speaker"),
+  sessionId: SessionId,
+  token: z.string().min(1, "is required for a speaker"),
+});
+export const ListenerQuery = z.object({
+  role: z.literal("listener"),
+  sessionId: SessionId,
+  language: LanguageCode,
+});
+export const ConnectQuery = z.discriminatedUnion("role", [SpeakerQuery, ListenerQuery], {
+  error: () => 'role must be "speaker" or "listener"',
+});
+export type ConnectQuery = z.infer<typeof ConnectQuery>;
+
+// ---------- WebSocket: client to server ----------
+
+const base64 = z
+  .string()
+  .min(1, "must not be empty")
+  .regex(/^[A-Za-z0-9+/]*={0,2}$/, "must be base64")
+  .refine((s) => s.length % 4 === 0, "must be base64 (length a multiple of 4)");
+
+export const AudioChunkMessage = z.object({
+  action: z.literal("audioChunk"),
+  sessionId: SessionId,
+  chunkIndex: z.number().int().nonnegative(),
+  timestamp: z.number().nonnegative(),
+  format: z.literal(PCM_FORMAT, { error: `format must be "${PCM_FORMAT}"` }),
+  audioData: base64,
+});
+export type AudioChunkMessage = z.infer<typeof AudioChunkMessage>;
+
+export const EndSessionMessage = z.object({ action: z.literal("endSession"), sessionId: SessionId });
+export const SetLanguageMessage = z.object({ action: z.literal("setLanguage"), language: LanguageCode });
+export const PingMessage = z.object({ action: z.literal("ping") });
+
+export const CLIENT_ACTIONS = ["audioChunk", "endSession", "setLanguage", "ping"] as const;
+export type ClientAction = (typeof CLIENT_ACTIONS)[number];
+
+export const ClientMessage = z.discriminatedUnion("action", [
+  AudioChunkMessage,
+  EndSessionMessage,
+  SetLanguageMessage,
+  PingMessage,
+]);
+export type ClientMessage = z.infer<typeof ClientMessage>;
+
+// ---------- WebSocket: server to client ----------
+
+export const TranscriptMessage = z.object({
+  type: z.literal("transcript"),
+  sessionId: z.string(),
+  segmentId: z.string(),
+  sequenceNumber: z.number().int(),
+  language: LanguageCode,
+  text: z.string(),
+  isFinal: z.boolean(),
+  startMs: z.number(),
+  endMs: z.number(),
+});
+export type TranscriptMessage = z.infer<typeof TranscriptMessage>;
+
+export const TranslationMessage = z.object({
+  type: z.literal("translation"),
+  sessionId: z.string(),
+  segmentId: z.string(),
+  sequenceNumber: z.number().int(),
+  targetLanguage: LanguageCode,
+  text: z.string(),
+});
+export type TranslationMessage = z.infer<typeof TranslationMessage>;
+
+export const TranslatedAudioMessage = z.object({
+  type: z.literal("translatedAudio"),
+  sessionId: z.string(),
+  segmentId: z.string(),
+  sequenceNumber: z.number().int(),
+  targetLanguage: LanguageCode,
+  url: z.string(),
+  format: z.string(),
+  duration: z.number(),
+  timestamp: z.number(),
+});
+export type TranslatedAudioMessage = z.infer<typeof TranslatedAudioMessage>;
+
+export const SessionStatusMessage = z.object({
+  type: z.literal("sessionStatus"),
+  sessionId: z.string(),
+  listeners: ListenerCounts,
+  latencyMs: z.number().optional(),
+});
+export type SessionStatusMessage = z.infer<typeof SessionStatusMessage>;
+
+export const SessionEndedMessage = z.object({ type: z.literal("sessionEnded"), sessionId: z.string() });
+export type SessionEndedMessage = z.infer<typeof SessionEndedMessage>;
+
+export const PongMessage = z.object({ type: z.literal("pong") });
+
+export const ERROR_CODES = [
+  "bad_json",
+  "unknown_action",
+  "invalid_message",
+  "invalid_audio",
+  "message_too_large",
+  "not_speaker",
+  "wrong_session",
+  "session_not_found",
+  "session_ended",
+  "unsupported_language",
+  "bad_request",
+  "unauthorized",
+  "not_found",
+  "internal",
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export const ErrorMessage = z.object({
+  type: z.literal("error"),
+  code: z.enum(ERROR_CODES),
+  message: z.string(),
+  action: z.string().optional(),
+});
+export type ErrorMessage = z.infer<typeof ErrorMessage>;
+
+export const ServerMessage = z.discriminatedUnion("type", [
+  TranscriptMessage,
+  TranslationMessage,
+  TranslatedAudioMessage,
+  SessionStatusMessage,
+  SessionEndedMessage,
+  PongMessage,
+  ErrorMessage,
+]);
+export type ServerMessage = z.infer<typeof ServerMessage>;
+
+/** Turns a zod error into one sentence a person can act on, naming each field at fault. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const path = issue.path.join(".");
+      return path ? `${path}: ${issue.message}` : issue.message;
+    })
+    .join("; ");
+}

@@ -1,0 +1,28 @@
+/** `$connect`: checks who is connecting, registers the connection, or refuses the upgrade with a 4xx. */
+import { VisibleError } from "@livetranslate/core/error";
+import { joinSession } from "@livetranslate/core/join";
+import { ConnectQuery, describeIssues } from "@livetranslate/core/protocol";
+import type { GetDeps } from "../deps.ts";
+import type { WebSocketEvent, WebSocketResult } from "./events.ts";
+
+export function createConnectHandler(getDeps: GetDeps) {
+  return async (event: WebSocketEvent): Promise<WebSocketResult> => {
+    const { db, log } = getDeps();
+    const connectionId = event.requestContext.connectionId;
+    const query = ConnectQuery.safeParse(event.queryStringParameters ?? {});
+    if (!query.success) return refuse(400, "bad_request", describeIssues(query.error));
+    try {
+      const connection = await joinSession(db, connectionId, query.data);
+      log({ level: "info", event: "ws.connect", connectionId, sessionId: connection.sessionId, role: connection.role, language: connection.language });
+      return { statusCode: 200 };
+    } catch (error) {
+      if (error instanceof VisibleError) return refuse(error.status, error.code, error.message);
+      log({ level: "error", event: "ws.connect_failed", connectionId, error: String(error) });
+      return refuse(500, "internal", "the server could not register this connection; try again");
+    }
+  };
+}
+
+function refuse(statusCode: number, code: string, message: string): WebSocketResult {
+  return { statusCode, body: JSON.stringify({ error: { code, message } }) };
+}

@@ -1,0 +1,220 @@
+/**
+ * Plays API Gateway's WebSocket API on one machine: gives each connection an id, turns the upgrade, each
+ * message and the close into AWS-shaped events for the same handlers Lambda runs (`$connect` can refuse
+ * the upgrade with its status code), selects the route by the message's `action`, and serves the
+ * `@connections` management API so the same notifier adapter posts to sockets here as in AWS.
+ */
+import { randomBytes } from "node:crypto";
+import type { NodeWebSocket } from "@hono/node-ws";
+import type { Hono } from "hono";
+import type { WSContext } from "hono/ws";
+import type { WebSocketEvent, WebSocketResult } from "@livetranslate/functions/ws/events";
+
+export type WebSocketHandler = (event: WebSocketEvent) => Promise<WebSocketResult>;
+
+export interface GatewayRoutes {
+  $connect: WebSocketHandler;
+  $disconnect: WebSocketHandler;
+  $default: WebSocketHandler;
+  /** Routes selected by `$request.body.action`. */
+  actions: Record<string, WebSocketHandler>;
+}
+
+export interface GatewayOptions {
+  app: Hono;
+  upgradeWebSocket: NodeWebSocket["upgradeWebSocket"];
+  routes: GatewayRoutes;
+  path?: string;
+  stage?: string;
+  /** Only management calls signed with this access key id are served (the local stand-in for IAM). */
+  managementAccessKeyId: string;
+  onError?: (error: unknown, context: Record<string, unknown>) => void;
+}
+
+interface Socket {
+  ws: WSContext;
+  connectedAt: number;
+  sourceIp: string;
+  /** Messages of one connection reach the handlers one at a time, in order. */
+  queue: Promise<unknown>;
+}
+
+export class WebSocketGateway {
+  private readonly sockets = new Map<string, Socket>();
+  private readonly stage: string;
+
+  constructor(private readonly options: GatewayOptions) {
+    this.stage = options.stage ?? "local";
+    this.mountWebSocket(options.path ?? "/ws");
+    this.mountManagementApi();
+  }
+
+  get connectionCount(): number {
+    return this.sockets.size;
+  }
+
+  /** Closes every socket (shutting down); each gets its `$disconnect`. */
+  closeAll(): void {
+    for (const socket of this.sockets.values()) socket.ws.close(1001, "server shutting down");
+  }
+
+  private mountWebSocket(path: string): void {
+    const { app, upgradeWebSocket, routes } = this.options;
+    app.get(
+      path,
+      async (c, next) => {
+        if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
+          return c.json({ error: { code: "bad_request", message: "this endpoint takes WebSocket connections" } }, 426);
+        }
+        const connectionId = newConnectionId();
+        const sourceIp = (c.env as { incoming?: { socket?: { remoteAddress?: string } } })?.incoming?.socket?.remoteAddress ?? "127.0.0.1";
+        const result = await this.invoke(routes.$connect, {
+          ...this.context("$connect", "CONNECT", connectionId, Date.now(), sourceIp),
+          queryStringParameters: Object.fromEntries(new URL(c.req.url).searchParams),
+          headers: Object.fromEntries(c.req.raw.headers),
+        });
+        if (result.statusCode < 200 || result.statusCode >= 300) {
+          return c.body(result.body ?? null, result.statusCode as 400);
+        }
+        c.set("connectionId" as never, connectionId as never);
+        c.set("sourceIp" as never, sourceIp as never);
+        await next();
+      },
+      upgradeWebSocket((c) => {
+        const connectionId = c.get("connectionId" as never) as string;
+        const sourceIp = c.get("sourceIp" as never) as string;
+        return {
+          onOpen: (_event, ws) => {
+            this.sockets.set(connectionId, { ws, connectedAt: Date.now(), sourceIp, queue: Promise.resolve() });
+          },
+          onMessage: (event, _ws) => {
+            const socket = this.sockets.get(connectionId);
+            if (!socket) return;
+            const isBinary = typeof event.data !== "string";
+            const body = isBinary
+              ? Buffer.from(event.data as ArrayBuffer).toString("base64")
+              : (event.data as string);
+            const handler = this.select(isBinary ? undefined : body);
+            socket.queue = socket.queue.then(() =>
+              this.invoke(handler.handler, {
+                ...this.context(handler.routeKey, "MESSAGE", connectionId, socket.connectedAt, sourceIp),
+                body,
+                isBase64Encoded: isBinary,
+              }),
+            );
+          },
+          onClose: () => {
+            const socket = this.sockets.get(connectionId);
+            this.sockets.delete(connectionId);
+            const after = socket?.queue ?? Promise.resolve();
+            void after.then(() =>
+              this.invoke(routes.$disconnect, {
+                ...this.context("$disconnect", "DISCONNECT", connectionId, socket?.connectedAt ?? Date.now(), sourceIp),
+              }),
+            );
+          },
+        };
+      }),
+    );
+  }
+
+  private mountManagementApi(): void {
+    const { app } = this.options;
+    const authorized = (authorization: string | undefined) =>
+      authorization?.includes(`Credential=${this.options.managementAccessKeyId}/`) ?? false;
+    const forbidden = { message: "Forbidden: management calls must be signed with local mode's credentials" };
+    const gone = (id: string) => ({ message: `connection ${id} is gone` });
+
+    for (const prefix of ["", `/${this.stage}`]) {
+      app.post(`${prefix}/@connections/:connectionId`, async (c) => {
+        if (!authorized(c.req.header("authorization"))) return c.json(forbidden, 403);
+        const id = c.req.param("connectionId");
+        const socket = this.sockets.get(id);
+        if (!socket || socket.ws.readyState !== 1) {
+          c.header("x-amzn-errortype", "GoneException");
+          return c.json(gone(id), 410);
+        }
+        socket.ws.send(await c.req.text());
+        return c.body(null, 200);
+      });
+      app.delete(`${prefix}/@connections/:connectionId`, (c) => {
+        if (!authorized(c.req.header("authorization"))) return c.json(forbidden, 403);
+        const id = c.req.param("connectionId");
+        const socket = this.sockets.get(id);
+        if (!socket) {
+          c.header("x-amzn-errortype", "GoneException");
+          return c.json(gone(id), 410);
+        }
+        socket.ws.close(1000, "closed by the server");
+        return c.body(null, 204);
+      });
+      app.get(`${prefix}/@connections/:connectionId`, (c) => {
+        if (!authorized(c.req.header("authorization"))) return c.json(forbidden, 403);
+        const id = c.req.param("connectionId");
+        const socket = this.sockets.get(id);
+        if (!socket) {
+          c.header("x-amzn-errortype", "GoneException");
+          return c.json(gone(id), 410);
+        }
+        return c.json({
+          ConnectedAt: new Date(socket.connectedAt).toISOString(),
+          Identity: { SourceIp: socket.sourceIp, UserAgent: "" },
+          LastActiveAt: new Date().toISOString(),
+        });
+      });
+    }
+  }
+
+  /** Route selection expression `$request.body.action`, falling back to `$default`. */
+  private select(body: string | undefined): { routeKey: string; handler: WebSocketHandler } {
+    let action: unknown;
+    try {
+      action = body === undefined ? undefined : (JSON.parse(body) as { action?: unknown })?.action;
+    } catch {
+      action = undefined;
+    }
+    const { actions, $default } = this.options.routes;
+    if (typeof action === "string" && Object.hasOwn(actions, action)) {
+      return { routeKey: action, handler: actions[action]! };
+    }
+    return { routeKey: "$default", handler: $default };
+  }
+
+  private context(routeKey: string, eventType: "CONNECT" | "MESSAGE" | "DISCONNECT", connectionId: string, connectedAt: number, sourceIp: string) {
+    const now = Date.now();
+    return {
+      requestContext: {
+        routeKey,
+        eventType,
+        messageId: eventType === "MESSAGE" ? randomBytes(8).toString("base64url") : undefined,
+        extendedRequestId: randomBytes(8).toString("base64url"),
+        requestTime: new Date(now).toUTCString(),
+        messageDirection: "IN" as const,
+        stage: this.stage,
+        connectedAt,
+        requestTimeEpoch: now,
+        requestId: randomBytes(8).toString("base64url"),
+        domainName: "localhost",
+        connectionId,
+        apiId: "local",
+        identity: { sourceIp },
+      },
+      isBase64Encoded: false,
+    } as unknown as WebSocketEvent;
+  }
+
+  private async invoke(handler: WebSocketHandler, event: WebSocketEvent): Promise<WebSocketResult> {
+    try {
+      return await handler(event);
+    } catch (error) {
+      // A Lambda that throws answers 500 in API Gateway; the gateway itself carries on.
+      this.options.onError?.(error, { routeKey: event.requestContext.routeKey, connectionId: event.requestContext.connectionId });
+      return { statusCode: 500 };
+    }
+  }
+}
+
+/** API Gateway-like connection ids: 12 url-safe characters ending in '='. */
+function newConnectionId(): string {
+  return `${randomBytes(9).toString("base64").replace(/\//g, "_").replace(/\+/g, "-").slice(0, 11)}=`;
+}

@@ -1,0 +1,2 @@
+// Built by issue 3 (speaker and listener web apps).
+export {};
