@@ -9,10 +9,11 @@ import type { Audience } from "../connection/index.ts";
 import type { Db } from "../db/index.ts";
 import { expiresAt } from "../db/index.ts";
 import type { Log } from "../log.ts";
-import { type PipelineDeps, postAll, runSegment, type SegmentResult, type StageTimes } from "../pipeline/index.ts";
+import { type PipelineDeps, postAll, runSegment, segmentIdOf, type SegmentResult, type StageTimes } from "../pipeline/index.ts";
 import type { IngestRecord, SpeechRecognizer } from "../ports.ts";
 import { Segmenter, type SegmenterOptions, type SegmenterState } from "../segmenter/index.ts";
 import { getSession, isConditionalFailure } from "../session/index.ts";
+import { type Chunk, ChunkOrder, type ChunkOrderState } from "./chunk-order.ts";
 import { LiveRecognition } from "./recognition.ts";
 
 export interface ConsumerDeps extends Omit<PipelineDeps, "forgetConnection"> {
@@ -30,7 +31,7 @@ interface CaptureClock {
 }
 
 interface SavedState {
-  lastChunkIndex: number;
+  order: ChunkOrderState;
   segmenter: SegmenterState;
   clock?: CaptureClock;
   pendingAudio?: Uint8Array;
@@ -44,6 +45,8 @@ const STATUS_INTERVAL_MS = 1000;
 export class StreamConsumer {
   private readonly recognition: LiveRecognition;
   private readonly pipeline: PipelineDeps;
+  /** The last interim text sent per session, so an unchanged hypothesis is not sent again. */
+  private readonly lastInterim = new Map<string, string>();
 
   constructor(private readonly deps: ConsumerDeps) {
     this.recognition = new LiveRecognition(deps.recognizer, deps.log);
@@ -70,7 +73,7 @@ export class StreamConsumer {
           this.deps.segmenterOptions,
         )
       : new Segmenter(this.deps.segmenterOptions);
-    let lastChunkIndex = saved?.lastChunkIndex ?? -1;
+    const order = new ChunkOrder(saved?.order);
     let clock = saved?.clock;
     let ended = false;
     let duplicates = 0;
@@ -84,6 +87,7 @@ export class StreamConsumer {
           this.recognition.drop(sessionId);
         } else {
           const { segment } = event;
+          this.lastInterim.delete(sessionId);
           const capturedAt = clock ? clock.capturedAt + samplesToMs(segment.speechEndSample - clock.sample) : ingestedAt;
           closed.push({
             sequenceNumber: segment.sequenceNumber,
@@ -96,26 +100,30 @@ export class StreamConsumer {
       }
     };
 
+    const process = (chunk: Chunk) => {
+      const pcm = pcmFromBase64(chunk.audioData);
+      if (!pcm) {
+        // The ingest handler validates audio, so this is a foreign record: skip it, never block the stream.
+        log({ level: "warn", event: "consumer.bad_audio", sessionId, chunkIndex: chunk.chunkIndex });
+        return;
+      }
+      clock = { sample: segmenter.consumedSamples, capturedAt: chunk.capturedAt };
+      handle(segmenter.push(pcm), chunk.ingestedAt);
+    };
+
     for (const record of records) {
       if (record.kind === "end") {
+        order.drain().forEach(process);
         handle(segmenter.flush(), record.ingestedAt);
         this.recognition.drop(sessionId);
+        this.lastInterim.delete(sessionId);
         ended = true;
         break;
       }
-      if (record.chunkIndex <= lastChunkIndex) {
-        duplicates++;
-        continue;
-      }
-      const pcm = pcmFromBase64(record.audioData);
-      if (!pcm) {
-        // The ingest handler validates audio, so this is a foreign record: skip it, never block the stream.
-        log({ level: "warn", event: "consumer.bad_audio", sessionId, chunkIndex: record.chunkIndex });
-        continue;
-      }
-      clock = { sample: segmenter.consumedSamples, capturedAt: record.capturedAt };
-      handle(segmenter.push(pcm), record.ingestedAt);
-      lastChunkIndex = record.chunkIndex;
+      const accepted = order.accept(record);
+      if (accepted.duplicate) duplicates++;
+      if (accepted.skipped) log({ level: "warn", event: "consumer.chunks_missing", sessionId, skipped: accepted.skipped });
+      accepted.ready.forEach(process);
     }
     if (duplicates > 0) log({ level: "info", event: "consumer.duplicate_chunks", sessionId, duplicates });
 
@@ -136,6 +144,9 @@ export class StreamConsumer {
       this.deps.onSegment?.(sessionId, result);
     }
 
+    if (!ended && segmenter.isOpen) {
+      await this.sendInterim(sessionId, session.sourceLanguage, segmenter, audience);
+    }
     const status = await this.sendStatus(sessionId, audience, saved, latencyMs);
     if (ended) {
       await postAll(this.pipeline, [...audience.speakers, ...[...audience.listenersByLanguage.values()].flat()], {
@@ -145,7 +156,7 @@ export class StreamConsumer {
     }
     const snapshot = segmenter.snapshot();
     await this.save(sessionId, {
-      lastChunkIndex,
+      order: order.snapshot(),
       segmenter: snapshot.state,
       pendingAudio: pcmToBytes(snapshot.buffer),
       clock,
@@ -156,6 +167,26 @@ export class StreamConsumer {
 
   close(): void {
     this.recognition.close();
+  }
+
+  /** The speaker sees the words of the open segment as they are recognized (interim, may be revised). */
+  private async sendInterim(sessionId: string, language: string, segmenter: Segmenter, audience: Audience) {
+    if (audience.speakers.length === 0) return;
+    const text = (await this.recognition.interim(sessionId))?.trim();
+    if (!text || this.lastInterim.get(sessionId) === text) return;
+    this.lastInterim.set(sessionId, text);
+    const open = segmenter.openSegment!;
+    await postAll(this.pipeline, audience.speakers, {
+      type: "transcript",
+      sessionId,
+      segmentId: segmentIdOf(sessionId, open.sequenceNumber),
+      sequenceNumber: open.sequenceNumber,
+      language,
+      text,
+      isFinal: false,
+      startMs: Math.round(samplesToMs(open.startSample)),
+      endMs: Math.round(samplesToMs(segmenter.consumedSamples)),
+    });
   }
 
   /** The speaker hears who listens: on change, at most once a second. */
@@ -188,7 +219,7 @@ export class StreamConsumer {
     const { data } = await this.deps.db.entities.streamState.get({ sessionId }).go();
     if (!data) return undefined;
     return {
-      lastChunkIndex: data.lastChunkIndex,
+      order: data.order as ChunkOrderState,
       segmenter: data.segmenter as SegmenterState,
       clock: data.clock as CaptureClock | undefined,
       pendingAudio: data.pendingAudio as Uint8Array | undefined,

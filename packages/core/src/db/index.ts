@@ -76,7 +76,8 @@ export function createDb({ table, client }: DbConfig) {
       model: { entity: "streamState", version: "1", service },
       attributes: {
         sessionId: { type: "string", required: true },
-        lastChunkIndex: { type: "number", required: true },
+        /** Last chunk index processed and chunks waiting for a missing one (JSON). */
+        order: { type: "any", required: true },
         /** The segmenter's serializable state (JSON). */
         segmenter: { type: "any", required: true },
         /** Audio of the open segment, 16 kHz s16le (DynamoDB binary). */

@@ -129,6 +129,12 @@ export class Segmenter {
     return this.state.segment !== null;
   }
 
+  /** The segment being collected: its start and the sequence number it will get if it proves to be speech. */
+  get openSegment(): { startSample: number; sequenceNumber: number } | undefined {
+    const segment = this.state.segment;
+    return segment ? { startSample: segment.startSample, sequenceNumber: this.state.nextSequenceNumber } : undefined;
+  }
+
   push(pcm: Int16Array): SegmenterEvent[] {
     const events: SegmenterEvent[] = [];
     const s = this.state;

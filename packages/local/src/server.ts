@@ -1,0 +1,191 @@
+/**
+ * Local mode: one Node process that plays AWS. Embedded dynalite, kinesalite and s3rver; the WebSocket
+ * gateway; a poller playing the Kinesis event source mapping; the local speech engines; and the very
+ * handlers Lambda runs, fed AWS-shaped events, with the same AWS adapters pointed at the stand-ins.
+ */
+import { randomBytes } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import { createNodeWebSocket } from "@hono/node-ws";
+import { CreateTableCommand, DescribeTableCommand } from "@aws-sdk/client-dynamodb";
+import { createDynamoClient, createKinesisClient, createS3Client } from "@livetranslate/core/aws/clients";
+import { ApiGatewayNotifier, createManagementClient } from "@livetranslate/core/aws/connections";
+import { KinesisAudioIngest } from "@livetranslate/core/aws/kinesis";
+import { S3AudioStore } from "@livetranslate/core/aws/s3";
+import { StreamConsumer } from "@livetranslate/core/consumer";
+import { createDb, tableDefinition } from "@livetranslate/core/db";
+import { detectLocalEngines, supportedLanguages } from "@livetranslate/core/engines";
+import { jsonLog, type Log } from "@livetranslate/core/log";
+import type { SpeechRecognizer, SpeechSynthesizer, Translator } from "@livetranslate/core/ports";
+import type { SegmenterOptions } from "@livetranslate/core/segmenter";
+import type { Deps } from "@livetranslate/functions/deps";
+import { createApi } from "@livetranslate/functions/http/api";
+import { createStreamHandler } from "@livetranslate/functions/stream/consumer";
+import { createConnectHandler } from "@livetranslate/functions/ws/connect";
+import { createDisconnectHandler } from "@livetranslate/functions/ws/disconnect";
+import { createMessageHandler } from "@livetranslate/functions/ws/message";
+import { Hono } from "hono";
+import { KinesisEventSource } from "./event-source/index.ts";
+import { WebSocketGateway } from "./gateway/index.ts";
+import { sweepExpiredRecords } from "./expiry.ts";
+import { ensureBucket, ensureStream, startDynalite, startKinesalite, startS3rver, sweepExpiredObjects } from "./standins/index.ts";
+
+export interface LocalOptions {
+  port?: number;
+  host?: string;
+  log?: Log;
+  /** Engines to use instead of the detected local ones (tests and benchmarks). */
+  engines?: { recognizer: SpeechRecognizer; translator: Translator; synthesizer: SpeechSynthesizer };
+  segmenterOptions?: Partial<SegmenterOptions>;
+  /** How long audio objects and records live (1 day, as the S3 lifecycle rule and DynamoDB TTL). */
+  lifetimeMs?: number;
+  sweepIntervalMs?: number;
+}
+
+export interface LocalMode {
+  url: string;
+  wsUrl: string;
+  port: number;
+  deps: Deps;
+  close(): Promise<void>;
+}
+
+const TABLE = "livetranslate";
+const STREAM = "livetranslate-audio";
+const BUCKET = "livetranslate-audio";
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export async function startLocal(options: LocalOptions = {}): Promise<LocalMode> {
+  const log = options.log ?? jsonLog();
+  const closers: (() => Promise<unknown> | unknown)[] = [];
+  const close = async () => {
+    for (const closer of closers.reverse()) await closer();
+  };
+  try {
+    const engines = options.engines ?? (await requireLocalEngines());
+    closers.push(() => closeEngine(engines));
+
+    const [dynamo, kinesis, s3] = await Promise.all([startDynalite(), startKinesalite(), startS3rver()]);
+    closers.push(() => dynamo.close(), () => kinesis.close(), () => s3.close());
+
+    const dynamoClient = createDynamoClient({ endpoint: dynamo.endpoint });
+    const kinesisClient = createKinesisClient({ endpoint: kinesis.endpoint });
+    const s3Client = createS3Client({ endpoint: s3.endpoint });
+    await Promise.all([
+      ensureTable(dynamoClient),
+      ensureStream(kinesisClient, STREAM),
+      ensureBucket(s3Client, BUCKET),
+    ]);
+
+    const app = new Hono();
+    const { injectWebSocket, upgradeWebSocket } = createNodeWebSocket({ app });
+    const host = options.host ?? "127.0.0.1";
+    const server = serve({ fetch: app.fetch, port: options.port ?? 8787, hostname: host });
+    await new Promise<void>((resolve, reject) => {
+      server.once("listening", resolve);
+      server.once("error", reject);
+    });
+    injectWebSocket(server);
+    const port = (server.address() as AddressInfo).port;
+    const url = `http://${host === "0.0.0.0" ? "localhost" : host}:${port}`;
+    closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+    const managementAccessKeyId = `local${randomBytes(6).toString("hex")}`;
+    const db = createDb({ table: TABLE, client: dynamoClient });
+    const notifier = new ApiGatewayNotifier({
+      client: createManagementClient(`http://127.0.0.1:${port}`, {
+        credentials: { accessKeyId: managementAccessKeyId, secretAccessKey: "local" },
+      }),
+    });
+    const languages = supportedLanguages(engines);
+    const deps: Deps = {
+      db,
+      ingest: new KinesisAudioIngest({ client: kinesisClient, streamName: STREAM }),
+      notifier,
+      consumer: new StreamConsumer({
+        db,
+        recognizer: engines.recognizer,
+        translator: engines.translator,
+        synthesizer: engines.synthesizer,
+        audioStore: new S3AudioStore({ client: s3Client, bucket: BUCKET }),
+        notifier,
+        log,
+        segmenterOptions: options.segmenterOptions,
+      }),
+      languages: () => languages,
+      log,
+    };
+    closers.push(() => deps.consumer.close());
+    const getDeps = () => deps;
+
+    const message = createMessageHandler(getDeps);
+    const gateway = new WebSocketGateway({
+      app,
+      upgradeWebSocket,
+      managementAccessKeyId,
+      routes: {
+        $connect: createConnectHandler(getDeps),
+        $disconnect: createDisconnectHandler(getDeps),
+        $default: message,
+        actions: { audioChunk: message, endSession: message, setLanguage: message, ping: message },
+      },
+      onError: (error, context) => log({ level: "error", event: "gateway.handler_failed", ...context, error: String(error) }),
+    });
+    closers.push(() => gateway.closeAll());
+
+    app.route("/", createApi(getDeps));
+
+    const eventSource = new KinesisEventSource({
+      client: kinesisClient,
+      streamName: STREAM,
+      handler: createStreamHandler(getDeps),
+      batchSize: 100,
+      log,
+    });
+    await eventSource.start();
+    closers.push(() => eventSource.stop());
+
+    const lifetimeMs = options.lifetimeMs ?? DAY_MS;
+    const sweep = setInterval(() => {
+      void Promise.all([
+        sweepExpiredObjects(s3Client, BUCKET, "sessions/", lifetimeMs),
+        sweepExpiredRecords(dynamoClient, TABLE),
+      ]).catch((error) => log({ level: "warn", event: "sweep.failed", error: String(error) }));
+    }, options.sweepIntervalMs ?? 60 * 60 * 1000);
+    sweep.unref();
+    closers.push(() => clearInterval(sweep));
+
+    return { url, wsUrl: `${url.replace(/^http/, "ws")}/ws`, port, deps, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+async function requireLocalEngines() {
+  const detected = await detectLocalEngines();
+  if (!detected.recognizer || !detected.translator || !detected.synthesizer) {
+    throw new Error(`local mode cannot start: a speech engine is missing.\n  - ${detected.problems.join("\n  - ")}`);
+  }
+  return { recognizer: detected.recognizer, translator: detected.translator, synthesizer: detected.synthesizer };
+}
+
+async function closeEngine(engines: object) {
+  for (const engine of Object.values(engines)) {
+    await (engine as { close?: () => unknown }).close?.();
+  }
+}
+
+async function ensureTable(client: ReturnType<typeof createDynamoClient>) {
+  try {
+    await client.send(new DescribeTableCommand({ TableName: TABLE }));
+  } catch {
+    await client.send(new CreateTableCommand(tableDefinition(TABLE)));
+  }
+  for (let i = 0; i < 50; i++) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: TABLE }));
+    if (Table?.TableStatus === "ACTIVE") return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`table ${TABLE} did not become ACTIVE`);
+}

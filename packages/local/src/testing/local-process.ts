@@ -1,0 +1,85 @@
+/** Runs local mode as its own process (as `pnpm start` does) for end-to-end tests and benchmarks. */
+import { type ChildProcess, spawn } from "node:child_process";
+import { createServer } from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export interface LocalProcess {
+  url: string;
+  wsUrl: string;
+  /** Every structured JSON log line the process printed so far. */
+  logs: Record<string, unknown>[];
+  output: string[];
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on("error", reject);
+  });
+}
+
+export async function startLocalProcess(env: Record<string, string> = {}, timeoutMs = 60_000): Promise<LocalProcess> {
+  const port = await freePort();
+  const localRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    cwd: localRoot,
+    env: { ...process.env, NODE_NO_WARNINGS: "1", PORT: String(port), ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const logs: Record<string, unknown>[] = [];
+  const output: string[] = [];
+  const collect = (data: Buffer) => {
+    for (const line of data.toString("utf8").split("\n")) {
+      if (!line.trim()) continue;
+      output.push(line);
+      if (line.startsWith("{")) {
+        try {
+          logs.push(JSON.parse(line));
+        } catch {
+          // not a log line
+        }
+      }
+    }
+  };
+  child.stdout!.on("data", collect);
+  child.stderr!.on("data", collect);
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) {
+      throw new Error(`local mode exited with ${child.exitCode}:\n${output.join("\n")}`);
+    }
+    try {
+      if ((await fetch(`${url}/health`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`local mode did not answer /health within ${timeoutMs} ms:\n${output.join("\n")}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+
+  return {
+    url,
+    wsUrl: `ws://127.0.0.1:${port}/ws`,
+    logs,
+    output,
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
