@@ -7,13 +7,12 @@ import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { createNodeWebSocket } from "@hono/node-ws";
-import { CreateTableCommand, DescribeTableCommand } from "@aws-sdk/client-dynamodb";
 import { createDynamoClient, createKinesisClient, createS3Client } from "@livetranslate/core/aws/clients";
 import { ApiGatewayNotifier, createManagementClient } from "@livetranslate/core/aws/connections";
 import { KinesisAudioIngest } from "@livetranslate/core/aws/kinesis";
 import { S3AudioStore } from "@livetranslate/core/aws/s3";
 import { StreamConsumer } from "@livetranslate/core/consumer";
-import { createDb, tableDefinition } from "@livetranslate/core/db";
+import { createDb, ensureTable } from "@livetranslate/core/db";
 import { detectLocalEngines, supportedLanguages } from "@livetranslate/core/engines";
 import { jsonLog, type Log } from "@livetranslate/core/log";
 import type { SpeechRecognizer, SpeechSynthesizer, Translator } from "@livetranslate/core/ports";
@@ -72,7 +71,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
     const kinesisClient = createKinesisClient({ endpoint: kinesis.endpoint });
     const s3Client = createS3Client({ endpoint: s3.endpoint });
     await Promise.all([
-      ensureTable(dynamoClient),
+      ensureTable(dynamoClient, TABLE),
       ensureStream(kinesisClient, STREAM),
       ensureBucket(s3Client, BUCKET),
     ]);
@@ -174,18 +173,4 @@ async function closeEngine(engines: object) {
   for (const engine of Object.values(engines)) {
     await (engine as { close?: () => unknown }).close?.();
   }
-}
-
-async function ensureTable(client: ReturnType<typeof createDynamoClient>) {
-  try {
-    await client.send(new DescribeTableCommand({ TableName: TABLE }));
-  } catch {
-    await client.send(new CreateTableCommand(tableDefinition(TABLE)));
-  }
-  for (let i = 0; i < 50; i++) {
-    const { Table } = await client.send(new DescribeTableCommand({ TableName: TABLE }));
-    if (Table?.TableStatus === "ACTIVE") return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`table ${TABLE} did not become ACTIVE`);
 }

@@ -2,7 +2,7 @@
  * Sessions, connections and the consumer's per-session stream state, as ElectroDB entities in one table.
  * Built from `{ table, client }` so the same entities run against dynalite locally and DynamoDB in AWS.
  */
-import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { Entity, Service } from "electrodb";
 
 const service = "livetranslate";
@@ -151,4 +151,19 @@ export function tableDefinition(table: string) {
       },
     ],
   };
+}
+
+/** Creates the table unless it exists and waits until it is ACTIVE (local mode and tests; AWS has infra). */
+export async function ensureTable(client: DynamoDBClient, table: string): Promise<void> {
+  try {
+    await client.send(new DescribeTableCommand({ TableName: table }));
+  } catch {
+    await client.send(new CreateTableCommand(tableDefinition(table)));
+  }
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: table }));
+    if (Table?.TableStatus === "ACTIVE") return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`table ${table} did not become ACTIVE`);
 }

@@ -1,0 +1,69 @@
+/**
+ * Embedded stand-ins for DynamoDB (dynalite), Kinesis (kinesalite) and S3 (s3rver), in-process on
+ * 127.0.0.1, for local mode and for tests. The AWS adapters talk to them unchanged.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import dynalite from "dynalite";
+import kinesalite from "kinesalite";
+import S3rver from "s3rver";
+
+export interface StandIn {
+  endpoint: string;
+  close(): Promise<void>;
+}
+
+export interface StandInOptions {
+  /** 0 (default) picks a free port. */
+  port?: number;
+}
+
+async function listen(server: Server, port: number): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => resolve());
+  });
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+function closer(server: Server): () => Promise<void> {
+  return () =>
+    new Promise<void>((resolve, reject) => {
+      // SDK clients keep connections alive; without this, close waits for them to time out.
+      server.closeAllConnections();
+      server.close((error) => (error ? reject(error) : resolve()));
+    });
+}
+
+/** DynamoDB, in memory, with table changes taking effect at once. */
+export async function startDynalite(options: StandInOptions = {}): Promise<StandIn> {
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 }) as Server;
+  const endpoint = await listen(server, options.port ?? 0);
+  return { endpoint, close: closer(server) };
+}
+
+/** Kinesis, in memory, with streams created at once. */
+export async function startKinesalite(options: StandInOptions = {}): Promise<StandIn> {
+  const server = kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 100 }) as Server;
+  const endpoint = await listen(server, options.port ?? 0);
+  return { endpoint, close: closer(server) };
+}
+
+/** S3, storing objects in a temporary folder removed on close. */
+export async function startS3rver(options: StandInOptions = {}): Promise<StandIn> {
+  const directory = mkdtempSync(path.join(tmpdir(), "livetranslate-s3-"));
+  const s3 = new S3rver({ port: options.port ?? 0, address: "127.0.0.1", silent: true, directory, resetOnClose: true });
+  const { port } = (await s3.run()) as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    close: async () => {
+      const server = (s3 as unknown as { httpServer?: Server }).httpServer;
+      server?.closeAllConnections();
+      await s3.close();
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,44 @@
+import { encodeIngestRecord } from "@livetranslate/core/aws/kinesis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { kinesisEvent, startHarness } from "../testing/harness.ts";
+import { createStreamHandler } from "./consumer.ts";
+
+const chunk = (sessionId: string, chunkIndex: number) =>
+  encodeIngestRecord({ kind: "chunk", sessionId, chunkIndex, capturedAt: 1, ingestedAt: 2, audioData: "AAAA" });
+
+describe("Kinesis consumer handler", () => {
+  let h: Awaited<ReturnType<typeof startHarness>>;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(() => h.close());
+
+  it("hands each session its records in order, skipping a poison record", async () => {
+    // Prepare
+    const event = kinesisEvent([
+      { partitionKey: "a", data: chunk("a", 0) },
+      { partitionKey: "b", data: chunk("b", 0) },
+      { partitionKey: "a", data: "bm90IGpzb24=" },
+      { partitionKey: "a", data: chunk("a", 1) },
+    ]);
+    // Act
+    const response = await createStreamHandler(h.getDeps)(event);
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    const a = h.consumed.find((c) => c.sessionId === "a")!;
+    expect(a.records.map((r) => (r.kind === "chunk" ? r.chunkIndex : -1))).toEqual([0, 1]);
+    expect(h.consumed.find((c) => c.sessionId === "b")!.records).toHaveLength(1);
+    expect(h.log.entries.some((e) => e.event === "consumer.poison_record")).toBe(true);
+  });
+
+  it("reports the first record of a failed session so the batch resumes from there", async () => {
+    h.failingSessions.add("c");
+    const event = kinesisEvent([
+      { partitionKey: "d", data: chunk("d", 0) },
+      { partitionKey: "c", data: chunk("c", 0) },
+      { partitionKey: "c", data: chunk("c", 1) },
+    ]);
+    const response = await createStreamHandler(h.getDeps)(event);
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: event.Records[1]!.kinesis.sequenceNumber }]);
+  });
+});

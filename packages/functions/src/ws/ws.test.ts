@@ -1,0 +1,129 @@
+import { pcmToBase64 } from "@livetranslate/core/audio";
+import { getConnection } from "@livetranslate/core/connection";
+import { createSession, getSession } from "@livetranslate/core/session";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startHarness, webSocketEvent } from "../testing/harness.ts";
+import { createConnectHandler } from "./connect.ts";
+import { createDisconnectHandler } from "./disconnect.ts";
+import { createMessageHandler } from "./message.ts";
+
+describe("WebSocket handlers with API Gateway events", () => {
+  let h: Awaited<ReturnType<typeof startHarness>>;
+  let sessionId: string;
+  let token: string;
+  const connect = () => createConnectHandler(h.getDeps);
+  const message = () => createMessageHandler(h.getDeps);
+
+  beforeAll(async () => {
+    h = await startHarness();
+    const created = await createSession(h.deps.db, h.deps.languages(), { sourceLanguage: "en", targetLanguages: ["es", "fr"] });
+    sessionId = created.sessionId;
+    token = created.speakerToken;
+    await connect()(webSocketEvent("CONNECT", "spk", { query: { role: "speaker", sessionId, token } }));
+    await connect()(webSocketEvent("CONNECT", "lis", { query: { role: "listener", sessionId, language: "es" } }));
+  });
+  afterAll(() => h.close());
+
+  const lastPosted = (connectionId: string) => h.posted.filter((p) => p.connectionId === connectionId).at(-1)?.message;
+
+  describe("$connect", () => {
+    it.each([
+      [{ role: "admin", sessionId: "x-y-1" }, 400, "bad_request"],
+      [{ role: "listener", sessionId: "no-such-1", language: "es" }, 404, "session_not_found"],
+      [{ role: "speaker", sessionId: "SESSION", token: "x" }, 400, "bad_request"],
+    ])("refuses %j with %i", async (query, status, code) => {
+      const result = await connect()(webSocketEvent("CONNECT", "c1", { query: query as Record<string, string> }));
+      expect(result.statusCode).toBe(status);
+      expect(JSON.parse(result.body!).error.code).toBe(code);
+    });
+
+    it("refuses a wrong speaker token and a language the session does not offer", async () => {
+      const wrong = await connect()(webSocketEvent("CONNECT", "c2", { query: { role: "speaker", sessionId, token: "nope" } }));
+      expect(wrong.statusCode).toBe(403);
+      const german = await connect()(webSocketEvent("CONNECT", "c3", { query: { role: "listener", sessionId, language: "it" } }));
+      expect(german.statusCode).toBe(400);
+      expect(JSON.parse(german.body!).error.message).toMatch(/choose one of es, fr/);
+      expect(await getConnection(h.deps.db, "c2")).toBeUndefined();
+    });
+
+    it("registers speakers and listeners, and never posts during $connect", async () => {
+      const before = h.posted.length;
+      const result = await connect()(webSocketEvent("CONNECT", "lis2", { query: { role: "listener", sessionId, language: "fr" } }));
+      expect(result.statusCode).toBe(200);
+      expect(await getConnection(h.deps.db, "lis2")).toMatchObject({ role: "listener", language: "fr", sessionId });
+      expect(await getConnection(h.deps.db, "spk")).toMatchObject({ role: "speaker", language: "en" });
+      expect(h.posted.length).toBe(before);
+    });
+  });
+
+  describe("messages", () => {
+    const chunk = (overrides: Record<string, unknown> = {}) =>
+      JSON.stringify({
+        action: "audioChunk",
+        sessionId,
+        chunkIndex: 3,
+        timestamp: 1_700_000_000_000,
+        format: "pcm-s16le-16000",
+        audioData: pcmToBase64(new Int16Array(1600).fill(7)),
+        ...overrides,
+      });
+
+    it("puts a speaker's chunk into the stream as it came", async () => {
+      const result = await message()(webSocketEvent("MESSAGE", "spk", { body: chunk(), routeKey: "audioChunk" }));
+      expect(result.statusCode).toBe(200);
+      expect(h.ingested.at(-1)).toMatchObject({ kind: "chunk", sessionId, chunkIndex: 3, capturedAt: 1_700_000_000_000 });
+    });
+
+    it.each([
+      ["not json", "bad_json"],
+      [JSON.stringify({ action: "fly" }), "unknown_action"],
+      [JSON.stringify({ action: "audioChunk" }), "invalid_message"],
+      ["CHUNK:audioData=%%%", "bad_json"],
+    ])("answers %s with %s on the same connection", async (body, code) => {
+      await message()(webSocketEvent("MESSAGE", "spk", { body }));
+      expect(lastPosted("spk")).toMatchObject({ type: "error", code });
+    });
+
+    it("rejects bad audio by name", async () => {
+      await message()(webSocketEvent("MESSAGE", "spk", { body: chunk({ audioData: "AAE=" }) }));
+      expect(lastPosted("spk")).toMatchObject({ type: "error", code: "invalid_audio", action: "audioChunk" });
+      await message()(webSocketEvent("MESSAGE", "spk", { body: chunk({ audioData: "@@@@" }) }));
+      expect(lastPosted("spk")).toMatchObject({ code: "invalid_audio" });
+      await message()(webSocketEvent("MESSAGE", "spk", { body: chunk({ audioData: pcmToBase64(new Int16Array(16_000)) }) }));
+      expect(lastPosted("spk")).toMatchObject({ code: "message_too_large" });
+    });
+
+    it("does not let a listener send audio", async () => {
+      const before = h.ingested.length;
+      await message()(webSocketEvent("MESSAGE", "lis", { body: chunk() }));
+      expect(lastPosted("lis")).toMatchObject({ type: "error", code: "not_speaker" });
+      expect(h.ingested.length).toBe(before);
+    });
+
+    it("answers ping with pong", async () => {
+      await message()(webSocketEvent("MESSAGE", "lis", { body: JSON.stringify({ action: "ping" }) }));
+      expect(lastPosted("lis")).toEqual({ type: "pong" });
+    });
+
+    it("changes a listener's language", async () => {
+      await message()(webSocketEvent("MESSAGE", "lis", { body: JSON.stringify({ action: "setLanguage", language: "fr" }) }));
+      expect((await getConnection(h.deps.db, "lis"))?.language).toBe("fr");
+    });
+
+    it("ends the session: the session is marked ended and the stream gets the end marker", async () => {
+      await message()(webSocketEvent("MESSAGE", "spk", { body: JSON.stringify({ action: "endSession", sessionId }) }));
+      expect((await getSession(h.deps.db, sessionId))?.status).toBe("ended");
+      expect(h.ingested.at(-1)).toMatchObject({ kind: "end", sessionId });
+      await message()(webSocketEvent("MESSAGE", "spk", { body: chunk({ chunkIndex: 4 }) }));
+      expect(lastPosted("spk")).toMatchObject({ code: "session_ended" });
+    });
+  });
+
+  describe("$disconnect", () => {
+    it("forgets the connection", async () => {
+      const result = await createDisconnectHandler(h.getDeps)(webSocketEvent("DISCONNECT", "lis2"));
+      expect(result.statusCode).toBe(200);
+      expect(await getConnection(h.deps.db, "lis2")).toBeUndefined();
+    });
+  });
+});
