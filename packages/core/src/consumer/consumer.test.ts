@@ -1,0 +1,181 @@
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pcmToBase64 } from "../audio/index.ts";
+import { addConnection } from "../connection/index.ts";
+import { createDb, type Db, ensureTable } from "../db/index.ts";
+import { memoryLog } from "../log.ts";
+import type { AudioStore, ConnectionNotifier, IngestRecord, SpeechRecognizer, SpeechSynthesizer, Translator } from "../ports.ts";
+import type { ServerMessage } from "../protocol/index.ts";
+import { createSession } from "../session/index.ts";
+import { type StandIn, startDynalite } from "../standins/index.ts";
+import { assembleTalk, chunksOf, untranscribedClips } from "../testing/fixtures.ts";
+import { StreamConsumer } from "./index.ts";
+
+/** Recognizes "speech" as the number of samples it heard, so every transcript names its audio. */
+function countingRecognizer(): SpeechRecognizer & { streams: number } {
+  const recognizer = {
+    languages: ["en"],
+    streams: 0,
+    startUtterance() {
+      recognizer.streams++;
+      let samples = 0;
+      return {
+        async write(pcm: Int16Array) {
+          samples += pcm.length;
+          return `heard ${samples}`;
+        },
+        async finish() {
+          return `heard ${samples}`;
+        },
+        abort() {},
+      };
+    },
+  };
+  return recognizer;
+}
+
+describe("StreamConsumer on dynalite with real speech", () => {
+  let dynamo: StandIn;
+  let db: Db;
+  const talk = assembleTalk(untranscribedClips().slice(0, 3).map((file) => ({ file })), 1000);
+
+  beforeAll(async () => {
+    dynamo = await startDynalite();
+    const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: "local", credentials: { accessKeyId: "l", secretAccessKey: "l" } });
+    await ensureTable(client, "consumer");
+    db = createDb({ table: "consumer", client });
+  });
+  afterAll(() => dynamo.close());
+
+  async function setup() {
+    const { sessionId } = await createSession(db, { source: ["en"], target: ["es", "fr", "it"] }, { sourceLanguage: "en", targetLanguages: ["es", "fr", "it"] });
+    await addConnection(db, { connectionId: "speaker", sessionId, role: "speaker", language: "en" });
+    await addConnection(db, { connectionId: "es-1", sessionId, role: "listener", language: "es" });
+    await addConnection(db, { connectionId: "fr-1", sessionId, role: "listener", language: "fr" });
+    const sent: { to: string; message: ServerMessage }[] = [];
+    const notifier: ConnectionNotifier = {
+      async post(to, message) {
+        sent.push({ to, message });
+        return "delivered";
+      },
+      async disconnect() {},
+    };
+    const translator: Translator = { pairs: [], translate: async (text, _s, target) => `${target}: ${text}` };
+    const synthesized: string[] = [];
+    const synthesizer: SpeechSynthesizer = {
+      languages: ["es", "fr", "it"],
+      async synthesize(text, language) {
+        synthesized.push(language);
+        return { data: new TextEncoder().encode(text), format: "audio/wav", durationSeconds: 1 };
+      },
+    };
+    const audioStore: AudioStore = { put: async () => {}, presignedUrl: async (key) => `http://audio/${key}` };
+    const recognizer = countingRecognizer();
+    const log = memoryLog();
+    const consumer = () => new StreamConsumer({ db, recognizer, translator, synthesizer, audioStore, notifier, log });
+    const records: IngestRecord[] = [...chunksOf(talk.pcm, 100)].map((pcm, chunkIndex) => ({
+      kind: "chunk",
+      sessionId,
+      chunkIndex,
+      capturedAt: 1_000_000 + chunkIndex * 100,
+      ingestedAt: 1_000_000 + chunkIndex * 100 + 130,
+      audioData: pcmToBase64(pcm),
+    }));
+    const finals = () => sent.filter((s) => s.to === "es-1" && s.message.type === "transcript").map((s) => s.message as Extract<ServerMessage, { type: "transcript" }>);
+    return { sessionId, sent, synthesized, recognizer, log, consumer, records, finals };
+  }
+
+  async function feed(consumer: StreamConsumer, sessionId: string, records: IngestRecord[], batch = 5) {
+    for (let at = 0; at < records.length; at += batch) await consumer.consumeSession(sessionId, records.slice(at, at + batch));
+  }
+
+  it("turns a talk into one caption, translation and audio per segment and listener language", async () => {
+    // Prepare
+    const t = await setup();
+    // Act
+    await feed(t.consumer(), t.sessionId, t.records);
+    // Assess
+    const finals = t.finals();
+    expect(finals.length).toBeGreaterThanOrEqual(talk.utterances.length);
+    expect(finals.map((f) => f.sequenceNumber)).toEqual(finals.map((_, i) => i + 1));
+    for (const to of ["es-1", "fr-1"]) {
+      const types = t.sent.filter((s) => s.to === to).map((s) => s.message.type);
+      expect(types.filter((x) => x === "translation").length).toBe(finals.length);
+      expect(types.filter((x) => x === "translatedAudio").length).toBe(finals.length);
+    }
+    // Nobody listens to Italian: no synthesis for it.
+    expect(t.synthesized.filter((l) => l === "it")).toEqual([]);
+    // The live stream heard each segment exactly: "heard N" matches the segment's length.
+    for (const f of finals) {
+      const heard = Number(f.text.split(" ")[1]);
+      expect(heard).toBeGreaterThanOrEqual(((f.endMs - f.startMs) * 16) - 16);
+    }
+    // The speaker got interim transcripts and a listener count.
+    const toSpeaker = t.sent.filter((s) => s.to === "speaker").map((s) => s.message);
+    expect(toSpeaker.some((m) => m.type === "transcript" && !m.isFinal)).toBe(true);
+    expect(toSpeaker.find((m) => m.type === "sessionStatus")).toMatchObject({ listeners: { es: 1, fr: 1 } });
+    // Stage timestamps: speech end on the speaker's clock precedes closing, which precedes notifying.
+    const done = t.log.entries.filter((e) => e.event === "segment.done");
+    for (const entry of done) {
+      const times = entry.times as Record<string, number>;
+      expect(times.speechEndCapturedAt).toBeLessThanOrEqual(times.ingestedAt!);
+      expect(times.closedAt).toBeLessThanOrEqual(times.notifiedAt!);
+    }
+  });
+
+  it("sends nothing twice when a batch is redelivered or chunks are resent", async () => {
+    const t = await setup();
+    const consumer = t.consumer();
+    await feed(consumer, t.sessionId, t.records.slice(0, 120));
+    // A retried batch and a reconnecting speaker's resend of the last 40 chunks.
+    await feed(consumer, t.sessionId, t.records.slice(80, 120));
+    await feed(consumer, t.sessionId, t.records.slice(120));
+    const once = await setup();
+    await feed(once.consumer(), once.sessionId, once.records);
+    expect(t.finals().map((f) => [f.sequenceNumber, f.startMs, f.endMs])).toEqual(
+      once.finals().map((f) => [f.sequenceNumber, f.startMs, f.endMs]),
+    );
+    expect(t.log.entries.some((e) => e.event === "consumer.duplicate_chunks")).toBe(true);
+  });
+
+  it("picks up where it left off in a new process (cold start), with the same segments", async () => {
+    const t = await setup();
+    // A fresh consumer (empty memory) for every batch.
+    for (let at = 0; at < t.records.length; at += 7) {
+      await t.consumer().consumeSession(t.sessionId, t.records.slice(at, at + 7));
+    }
+    const once = await setup();
+    await feed(once.consumer(), once.sessionId, once.records, 7);
+    expect(t.finals().map((f) => [f.startMs, f.endMs])).toEqual(once.finals().map((f) => [f.startMs, f.endMs]));
+    // Without the live stream, each segment's own audio is transcribed: exactly the segment, nothing lost.
+    for (const f of t.finals()) expect(Number(f.text.split(" ")[1])).toBe(Math.round((f.endMs - f.startMs) * 16));
+  });
+
+  it("does not repeat a segment whose messages went out before a crash", async () => {
+    const t = await setup();
+    const consumer = t.consumer();
+    await feed(consumer, t.sessionId, t.records);
+    const before = t.sent.length;
+    // Simulate the state save having failed: the same segments are closed again by a new process.
+    await db.entities.streamState.delete({ sessionId: t.sessionId }).go();
+    await feed(t.consumer(), t.sessionId, t.records);
+    const after = t.sent.slice(before).filter((s) => s.message.type !== "sessionStatus" && !(s.message.type === "transcript" && !s.message.isFinal));
+    expect(after).toEqual([]);
+  });
+
+  it("closes the last segment when the session ends, then tells everyone", async () => {
+    const t = await setup();
+    // Stop mid-utterance: the last words are still delivered.
+    const cut = t.records.findIndex((r) => r.kind === "chunk" && r.chunkIndex * 100 > talk.utterances[1]!.startMs + 1500);
+    await feed(t.consumer(), t.sessionId, [...t.records.slice(0, cut), { kind: "end", sessionId: t.sessionId, ingestedAt: Date.now() }]);
+    const finals = t.finals();
+    expect(finals.at(-1)!.endMs).toBeGreaterThan(talk.utterances[1]!.startMs);
+    for (const to of ["speaker", "es-1", "fr-1"]) {
+      expect(t.sent.filter((s) => s.to === to).at(-1)?.message).toEqual({ type: "sessionEnded", sessionId: t.sessionId });
+    }
+    // Records after the end change nothing.
+    const count = t.sent.length;
+    await feed(t.consumer(), t.sessionId, t.records.slice(cut));
+    expect(t.sent.length).toBe(count);
+  });
+});
