@@ -7,8 +7,8 @@ import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { createNodeWebSocket } from "@hono/node-ws";
-import { createDynamoClient, createKinesisClient, createS3Client } from "@livetranslate/core/aws/clients";
-import { ApiGatewayNotifier, createManagementClient } from "@livetranslate/core/aws/connections";
+import { createDynamoClient, createKinesisClient, createManagementClient, createS3Client } from "@livetranslate/core/aws/clients";
+import { ApiGatewayNotifier } from "@livetranslate/core/aws/connections";
 import { KinesisAudioIngest } from "@livetranslate/core/aws/kinesis";
 import { S3AudioStore } from "@livetranslate/core/aws/s3";
 import { StreamConsumer } from "@livetranslate/core/consumer";
@@ -26,8 +26,8 @@ import { createMessageHandler } from "@livetranslate/functions/ws/message";
 import { Hono } from "hono";
 import { KinesisEventSource } from "./event-source/index.ts";
 import { WebSocketGateway } from "./gateway/index.ts";
-import { sweepExpiredRecords } from "./expiry.ts";
-import { ensureBucket, ensureStream, startDynalite, startKinesalite, startS3rver, sweepExpiredObjects } from "./standins/index.ts";
+import { sweepExpiredObjects, sweepExpiredRecords } from "./expiry.ts";
+import { ensureBucket, ensureStream, startDynalite, startKinesalite, startS3rver } from "@livetranslate/core/standins";
 
 export interface LocalOptions {
   port?: number;

@@ -29,8 +29,11 @@ export async function removeConnection(db: Db, connectionId: string): Promise<Co
   return (data as ConnectionRecord | null) ?? undefined;
 }
 
-export async function setListenerLanguage(db: Db, connectionId: string, language: string): Promise<void> {
-  await db.entities.connection.patch({ connectionId }).set({ language }).go();
+/** Rewrites the whole record: the language is part of the by-session index key. */
+export async function setListenerLanguage(db: Db, connection: ConnectionRecord, language: string): Promise<void> {
+  await db.entities.connection
+    .put({ ...connection, language, expiresAt: expiresAt(connection.connectedAt) })
+    .go();
 }
 
 export async function listSessionConnections(db: Db, sessionId: string): Promise<ConnectionRecord[]> {

@@ -57,5 +57,5 @@ export async function changeLanguage(db: Db, connection: ConnectionRecord, langu
       `language "${language}" is not offered in this session; choose one of ${session.targetLanguages.join(", ")}`,
     );
   }
-  await setListenerLanguage(db, connection.connectionId, language);
+  await setListenerLanguage(db, connection, language);
 }

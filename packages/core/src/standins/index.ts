@@ -1,7 +1,10 @@
+/// <reference path="./modules.d.ts" />
 /**
  * Embedded stand-ins for DynamoDB (dynalite), Kinesis (kinesalite) and S3 (s3rver), in-process on
  * 127.0.0.1, for local mode and for tests. The AWS adapters talk to them unchanged.
  */
+import { CreateStreamCommand, DescribeStreamCommand, type KinesisClient } from "@aws-sdk/client-kinesis";
+import { CreateBucketCommand, HeadBucketCommand, type S3Client } from "@aws-sdk/client-s3";
 import { mkdtempSync, rmSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -66,4 +69,27 @@ export async function startS3rver(options: StandInOptions = {}): Promise<StandIn
       rmSync(directory, { recursive: true, force: true });
     },
   };
+}
+
+/** Creates the stream unless it exists and waits until it is ACTIVE (local mode and tests; AWS has infra). */
+export async function ensureStream(client: KinesisClient, streamName: string, shardCount = 1): Promise<void> {
+  try {
+    await client.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: shardCount }));
+  } catch (error) {
+    if ((error as Error).name !== "ResourceInUseException") throw error;
+  }
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const { StreamDescription } = await client.send(new DescribeStreamCommand({ StreamName: streamName }));
+    if (StreamDescription?.StreamStatus === "ACTIVE") return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`stream ${streamName} did not become ACTIVE`);
+}
+
+export async function ensureBucket(client: S3Client, bucket: string): Promise<void> {
+  try {
+    await client.send(new HeadBucketCommand({ Bucket: bucket }));
+  } catch {
+    await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  }
 }

@@ -3,6 +3,7 @@ import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from "a
 
 export type WebSocketEvent = APIGatewayProxyWebsocketEventV2 & {
   queryStringParameters?: Record<string, string | undefined> | null;
+  headers?: Record<string, string | undefined>;
 };
 
 export type WebSocketResult = APIGatewayProxyResultV2 & { statusCode: number; body?: string };

@@ -39,7 +39,7 @@ export function createMessageHandler(getDeps: GetDeps) {
       }
       const parsed = ClientMessage.safeParse(json);
       if (!parsed.success) {
-        const audioIssue = parsed.error.issues.some((i) => i.path[0] === "audioData");
+        const audioIssue = parsed.error.issues.every((i) => i.path[0] === "audioData");
         throw new VisibleError(audioIssue ? "invalid_audio" : "invalid_message", describeIssues(parsed.error));
       }
       await dispatch(deps, connectionId, parsed.data);

@@ -74,7 +74,7 @@ export class WebSocketGateway {
           headers: Object.fromEntries(c.req.raw.headers),
         });
         if (result.statusCode < 200 || result.statusCode >= 300) {
-          return c.body(result.body ?? null, result.statusCode as 400);
+          return new Response(result.body ?? null, { status: result.statusCode, headers: { "content-type": "application/json" } });
         }
         c.set("connectionId" as never, connectionId as never);
         c.set("sourceIp" as never, sourceIp as never);

@@ -1,0 +1,43 @@
+/** Posting to WebSocket connections through API Gateway's management API; 410 Gone means the client left. */
+import {
+  type ApiGatewayManagementApiClient,
+  DeleteConnectionCommand,
+  GoneException,
+  PostToConnectionCommand,
+} from "@aws-sdk/client-apigatewaymanagementapi";
+import type { ConnectionNotifier, Delivery } from "../ports.ts";
+import type { ServerMessage } from "../protocol/index.ts";
+
+export { createManagementClient } from "./clients.ts";
+
+function isGone(error: unknown): boolean {
+  return error instanceof GoneException || (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode === 410;
+}
+
+export class ApiGatewayNotifier implements ConnectionNotifier {
+  private readonly client: ApiGatewayManagementApiClient;
+
+  constructor(options: { client: ApiGatewayManagementApiClient }) {
+    this.client = options.client;
+  }
+
+  async post(connectionId: string, message: ServerMessage): Promise<Delivery> {
+    try {
+      await this.client.send(
+        new PostToConnectionCommand({ ConnectionId: connectionId, Data: new TextEncoder().encode(JSON.stringify(message)) }),
+      );
+      return "delivered";
+    } catch (error) {
+      if (isGone(error)) return "gone";
+      throw error;
+    }
+  }
+
+  async disconnect(connectionId: string): Promise<void> {
+    try {
+      await this.client.send(new DeleteConnectionCommand({ ConnectionId: connectionId }));
+    } catch (error) {
+      if (!isGone(error)) throw error;
+    }
+  }
+}
