@@ -67,9 +67,9 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
     const [dynamo, kinesis, s3] = await Promise.all([startDynalite(), startKinesalite(), startS3rver()]);
     closers.push(() => dynamo.close(), () => kinesis.close(), () => s3.close());
 
-    const dynamoClient = createDynamoClient({ endpoint: dynamo.endpoint });
-    const kinesisClient = createKinesisClient({ endpoint: kinesis.endpoint });
-    const s3Client = createS3Client({ endpoint: s3.endpoint });
+    const dynamoClient = createDynamoClient(dynamo);
+    const kinesisClient = createKinesisClient(kinesis);
+    const s3Client = createS3Client(s3);
     await Promise.all([
       ensureTable(dynamoClient, TABLE),
       ensureStream(kinesisClient, STREAM),

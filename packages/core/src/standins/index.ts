@@ -16,8 +16,12 @@ import S3rver from "s3rver";
 
 export interface StandIn {
   endpoint: string;
+  /** What a client must sign with (s3rver knows one key pair; the others take any). */
+  credentials: { accessKeyId: string; secretAccessKey: string };
   close(): Promise<void>;
 }
+
+const ANY_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
 
 export interface StandInOptions {
   /** 0 (default) picks a free port. */
@@ -45,14 +49,14 @@ function closer(server: Server): () => Promise<void> {
 export async function startDynalite(options: StandInOptions = {}): Promise<StandIn> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 }) as Server;
   const endpoint = await listen(server, options.port ?? 0);
-  return { endpoint, close: closer(server) };
+  return { endpoint, credentials: ANY_CREDENTIALS, close: closer(server) };
 }
 
 /** Kinesis, in memory, with streams created at once. */
 export async function startKinesalite(options: StandInOptions = {}): Promise<StandIn> {
   const server = kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 100 }) as Server;
   const endpoint = await listen(server, options.port ?? 0);
-  return { endpoint, close: closer(server) };
+  return { endpoint, credentials: ANY_CREDENTIALS, close: closer(server) };
 }
 
 /** S3, storing objects in a temporary folder removed on close. */
@@ -62,6 +66,7 @@ export async function startS3rver(options: StandInOptions = {}): Promise<StandIn
   const { port } = (await s3.run()) as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,
+    credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
     close: async () => {
       const server = (s3 as unknown as { httpServer?: Server }).httpServer;
       server?.closeAllConnections();
