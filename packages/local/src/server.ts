@@ -13,9 +13,8 @@ import { KinesisAudioIngest } from "@livetranslate/core/aws/kinesis";
 import { S3AudioStore } from "@livetranslate/core/aws/s3";
 import { StreamConsumer } from "@livetranslate/core/consumer";
 import { createDb, ensureTable } from "@livetranslate/core/db";
-import { detectLocalEngines, supportedLanguages } from "@livetranslate/core/engines";
+import { detectLocalEngines, type Engines, supportedLanguages } from "@livetranslate/core/engines";
 import { jsonLog, type Log } from "@livetranslate/core/log";
-import type { SpeechRecognizer, SpeechSynthesizer, Translator } from "@livetranslate/core/ports";
 import type { SegmenterOptions } from "@livetranslate/core/segmenter";
 import type { Deps } from "@livetranslate/functions/deps";
 import { createApi } from "@livetranslate/functions/http/api";
@@ -34,7 +33,7 @@ export interface LocalOptions {
   host?: string;
   log?: Log;
   /** Engines to use instead of the detected local ones (tests and benchmarks). */
-  engines?: { recognizer: SpeechRecognizer; translator: Translator; synthesizer: SpeechSynthesizer };
+  engines?: Engines;
   segmenterOptions?: Partial<SegmenterOptions>;
   /** How long audio objects and records live (1 day, as the S3 lifecycle rule and DynamoDB TTL). */
   lifetimeMs?: number;
@@ -63,6 +62,8 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
   try {
     const engines = options.engines ?? (await requireLocalEngines());
     closers.push(() => closeEngine(engines));
+    const languages = supportedLanguages(engines);
+    const warming = warmUp(engines, languages.target);
 
     const [dynamo, kinesis, s3] = await Promise.all([startDynalite(), startKinesalite(), startS3rver()]);
     closers.push(() => dynamo.close(), () => kinesis.close(), () => s3.close());
@@ -96,7 +97,6 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
         credentials: { accessKeyId: managementAccessKeyId, secretAccessKey: "local" },
       }),
     });
-    const languages = supportedLanguages(engines);
     const deps: Deps = {
       db,
       ingest: new KinesisAudioIngest({ client: kinesisClient, streamName: STREAM }),
@@ -143,6 +143,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
     });
     await eventSource.start();
     closers.push(() => eventSource.stop());
+    await warming;
 
     const lifetimeMs = options.lifetimeMs ?? DAY_MS;
     const sweep = setInterval(() => {
@@ -161,12 +162,28 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
   }
 }
 
-async function requireLocalEngines() {
+async function requireLocalEngines(): Promise<Engines> {
   const detected = await detectLocalEngines();
   if (!detected.recognizer || !detected.translator || !detected.synthesizer) {
     throw new Error(`local mode cannot start: a speech engine is missing.\n  - ${detected.problems.join("\n  - ")}`);
   }
   return { recognizer: detected.recognizer, translator: detected.translator, synthesizer: detected.synthesizer };
+}
+
+/**
+ * Starts every translation pipeline and loads every voice before the first speaker does: the first
+ * sentence would otherwise wait for a dozen Apertium processes to start (~2 s).
+ */
+async function warmUp(engines: Engines, targets: readonly string[]) {
+  await Promise.all(
+    targets.map(async (target) => {
+      const text = await engines.translator.translate("Hello.", "en", target);
+      await engines.synthesizer.synthesize(text, target);
+    }),
+  );
+  const utterance = engines.recognizer.startUtterance("en");
+  await utterance.write(new Int16Array(1600));
+  await utterance.finish();
 }
 
 async function closeEngine(engines: object) {

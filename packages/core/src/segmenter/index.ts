@@ -14,6 +14,12 @@ export interface SegmenterOptions {
   trailingSilenceMs: number;
   /** A segment longer than this is cut at its quietest frame. */
   maxSegmentMs: number;
+  /**
+   * Long segments close at shorter pauses: from `longSegmentMs` on, the silence needed shrinks linearly
+   * to `shortPauseMs` at 80% of the maximum length, so a long sentence ends at a breath, not at a cut.
+   */
+  longSegmentMs: number;
+  shortPauseMs: number;
   /** The window, ending at the maximum length, searched for the quietest frame. */
   cutSearchMs: number;
   /** Voiced frames in a row that open a segment (shorter clicks are ignored). */
@@ -33,6 +39,8 @@ export const DEFAULT_SEGMENTER_OPTIONS: SegmenterOptions = {
   closeAfterSilenceMs: 500,
   trailingSilenceMs: 150,
   maxSegmentMs: 10_000,
+  longSegmentMs: 4_000,
+  shortPauseMs: 200,
   cutSearchMs: 2_500,
   onsetMs: 60,
   preRollMs: 200,
@@ -171,7 +179,7 @@ export class Segmenter {
         segment.lastVoicedEndSample = frameEnd;
       }
       const silence = frameEnd - segment.lastVoicedEndSample;
-      if (silence >= msToSamples(this.options.closeAfterSilenceMs)) {
+      if (silence >= this.silenceToClose(frameEnd - segment.startSample)) {
         const end = segment.lastVoicedEndSample + Math.min(silence, msToSamples(this.options.trailingSilenceMs));
         this.close(end, "pause", events);
       } else if (frameEnd - segment.startSample >= msToSamples(this.options.maxSegmentMs)) {
@@ -194,6 +202,14 @@ export class Segmenter {
     }
     this.trimBuffer();
     return events;
+  }
+
+  private silenceToClose(segmentSamples: number): number {
+    const o = this.options;
+    const long = msToSamples(o.longSegmentMs);
+    const short = msToSamples(o.maxSegmentMs * 0.8);
+    const progress = Math.min(1, Math.max(0, (segmentSamples - long) / Math.max(1, short - long)));
+    return msToSamples(o.closeAfterSilenceMs + (o.shortPauseMs - o.closeAfterSilenceMs) * progress);
   }
 
   private threshold(): number {

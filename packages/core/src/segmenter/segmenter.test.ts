@@ -37,7 +37,7 @@ describe("Segmenter on real speech", () => {
   });
 
   it("closes a segment within about the configured silence after the speech ends", () => {
-    const segmenter = new Segmenter({ closeAfterSilenceMs: 400 });
+    const segmenter = new Segmenter({ closeAfterSilenceMs: 400, longSegmentMs: 60_000, maxSegmentMs: 120_000 });
     const one = assembleTalk([clips[0]!], 1500);
     let closedAtMs: number | undefined;
     let fed = 0;
@@ -67,6 +67,16 @@ describe("Segmenter on real speech", () => {
       if (s.cause === "maxLength" && segments[i + 1]) expect(segments[i + 1]!.startSample).toBe(s.endSample);
     }
     expect(cuts.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it("closes a long sentence at a breath rather than cutting it at the maximum length", () => {
+    const long = assembleTalk(englishClips().filter((c) => c.file.endsWith("LJ001-0001.wav")), 1000);
+    const segmenter = new Segmenter({ longSegmentMs: 4000, maxSegmentMs: 10_000 });
+    const segments = segmentsOf([...run(segmenter, long.pcm), ...segmenter.flush()]);
+    expect(segments.every((s) => s.cause === "pause")).toBe(true);
+    const rigid = new Segmenter({ longSegmentMs: 60_000, maxSegmentMs: 10_000 });
+    const rigidSegments = segmentsOf([...run(rigid, long.pcm), ...rigid.flush()]);
+    expect(rigidSegments.length).toBeLessThanOrEqual(segments.length);
   });
 
   it("gives the same segments when its state is restored between every batch", () => {
