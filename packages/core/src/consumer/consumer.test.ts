@@ -9,6 +9,7 @@ import type { ServerMessage } from "../protocol/index.ts";
 import { createSession } from "../session/index.ts";
 import { type StandIn, startDynalite } from "../standins/index.ts";
 import { assembleTalk, chunksOf, untranscribedClips } from "../testing/fixtures.ts";
+import type { SegmenterOptions } from "../segmenter/index.ts";
 import { StreamConsumer } from "./index.ts";
 
 /** Recognizes "speech" as the number of samples it heard, so every transcript names its audio. */
@@ -47,7 +48,7 @@ describe("StreamConsumer on dynalite with real speech", () => {
   });
   afterAll(() => dynamo.close());
 
-  async function setup() {
+  async function setup(segmenterOptions: Partial<SegmenterOptions> = {}) {
     const { sessionId } = await createSession(db, { source: ["en"], target: ["es", "fr", "it"] }, { sourceLanguage: "en", targetLanguages: ["es", "fr", "it"] });
     await addConnection(db, { connectionId: "speaker", sessionId, role: "speaker", language: "en" });
     await addConnection(db, { connectionId: "es-1", sessionId, role: "listener", language: "es" });
@@ -72,7 +73,7 @@ describe("StreamConsumer on dynalite with real speech", () => {
     const audioStore: AudioStore = { put: async () => {}, presignedUrl: async (key) => `http://audio/${key}` };
     const recognizer = countingRecognizer();
     const log = memoryLog();
-    const consumer = () => new StreamConsumer({ db, recognizer, translator, synthesizer, audioStore, notifier, log });
+    const consumer = () => new StreamConsumer({ db, recognizer, translator, synthesizer, audioStore, notifier, log, segmenterOptions });
     const records: IngestRecord[] = [...chunksOf(talk.pcm, 100)].map((pcm, chunkIndex) => ({
       kind: "chunk",
       sessionId,
@@ -121,6 +122,17 @@ describe("StreamConsumer on dynalite with real speech", () => {
       expect(times.speechEndCapturedAt).toBeLessThanOrEqual(times.ingestedAt!);
       expect(times.closedAt).toBeLessThanOrEqual(times.notifiedAt!);
     }
+  });
+
+  it("streams even segments cut at the maximum length, so no segment is transcribed twice", async () => {
+    const t = await setup({ maxSegmentMs: 3000, cutSearchMs: 1000, longSegmentMs: 60_000 });
+    await feed(t.consumer(), t.sessionId, t.records);
+    const finals = t.finals();
+    const cuts = finals.filter((f, i) => finals[i + 1]?.startMs === f.endMs);
+    expect(cuts.length).toBeGreaterThan(0);
+    for (const f of cuts) expect(Number(f.text.split(" ")[1])).toBe(Math.round((f.endMs - f.startMs) * 16));
+    // One recognizer stream per segment (plus at most one still open): nothing re-transcribed.
+    expect(t.recognizer.streams).toBeLessThanOrEqual(finals.length + 1);
   });
 
   it("sends nothing twice when a batch is redelivered or chunks are resent", async () => {

@@ -70,11 +70,11 @@ export class LiveRecognition {
    */
   take(sessionId: string, language: string, segment: ClosedSegment): () => Promise<string> {
     const live = this.live.get(sessionId);
+    // After a pause the stream may have heard some trailing silence too; after a cut, exactly the segment.
     const matches =
       live !== undefined &&
-      segment.cause !== "maxLength" &&
       live.startSample === segment.startSample &&
-      live.nextSample >= segment.endSample;
+      (segment.cause === "maxLength" ? live.nextSample === segment.endSample : live.nextSample >= segment.endSample);
     if (!matches) {
       this.drop(sessionId);
       return () => this.transcribeWhole(language, segment.pcm);

@@ -197,7 +197,6 @@ export class Segmenter {
     const events: SegmenterEvent[] = [];
     const segment = this.state.segment;
     if (segment) {
-      this.emitAudio(this.state.consumedSamples, events);
       this.close(this.state.consumedSamples, "end", events);
     }
     this.trimBuffer();
@@ -251,7 +250,7 @@ export class Segmenter {
   }
 
   private close(endSample: number, cause: CloseCause, events: SegmenterEvent[]): void {
-    this.emitAudio(endSample, events);
+    this.emitAudio(endSample, events, true);
     const segment = this.state.segment!;
     this.state.segment = null;
     this.state.onsetFrames = 0;
@@ -272,9 +271,19 @@ export class Segmenter {
     });
   }
 
-  private emitAudio(upTo: number, events: SegmenterEvent[]): void {
+  /**
+   * Hands out the open segment's audio up to `upTo`. The last `cutSearchMs` before the maximum length
+   * are held back until the segment closes: if it is cut there, a streaming recognizer has then heard
+   * exactly the segment, never words that belong to the next one.
+   */
+  private emitAudio(upTo: number, events: SegmenterEvent[], closing = false): void {
     const segment = this.state.segment;
-    if (!segment || segment.emittedSample >= upTo) return;
+    if (!segment) return;
+    if (!closing) {
+      const holdFrom = segment.startSample + msToSamples(this.options.maxSegmentMs - this.options.cutSearchMs);
+      upTo = Math.min(upTo, Math.max(segment.emittedSample, holdFrom));
+    }
+    if (segment.emittedSample >= upTo) return;
     events.push({
       type: "audio",
       startSample: segment.emittedSample,
