@@ -13,7 +13,7 @@ import { KinesisAudioIngest } from "@livetranslate/core/aws/kinesis";
 import { S3AudioStore } from "@livetranslate/core/aws/s3";
 import { StreamConsumer } from "@livetranslate/core/consumer";
 import { createDb, ensureTable } from "@livetranslate/core/db";
-import { detectLocalEngines, type Engines, supportedLanguages } from "@livetranslate/core/engines";
+import { closeEngines, detectLocalEngines, type Engines, supportedLanguages } from "@livetranslate/core/engines";
 import { jsonLog, type Log } from "@livetranslate/core/log";
 import type { SegmenterOptions } from "@livetranslate/core/segmenter";
 import type { Deps } from "@livetranslate/functions/deps";
@@ -61,7 +61,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
   };
   try {
     const engines = options.engines ?? (await requireLocalEngines());
-    closers.push(() => closeEngine(engines));
+    closers.push(() => closeEngines(engines));
     const languages = supportedLanguages(engines);
     const warming = warmUp(engines, languages.target);
 
@@ -186,8 +186,3 @@ async function warmUp(engines: Engines, targets: readonly string[]) {
   await utterance.finish();
 }
 
-async function closeEngine(engines: object) {
-  for (const engine of Object.values(engines)) {
-    await (engine as { close?: () => unknown }).close?.();
-  }
-}

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import wavefile from "wavefile";
 import { msToSamples } from "../audio/index.ts";
 import { chunksOf, englishClips, readWav, wordErrorRate } from "../testing/fixtures.ts";
-import { detectLocalEngines, EspeakSynthesizer, PocketsphinxRecognizer, supportedLanguages } from "./index.ts";
+import { closeEngines, detectLocalEngines, EspeakSynthesizer, PocketsphinxRecognizer, supportedLanguages } from "./index.ts";
 
 describe("PocketsphinxRecognizer (real pocketsphinx)", () => {
   const recognizer = new PocketsphinxRecognizer();
@@ -91,7 +91,6 @@ describe("detectLocalEngines", () => {
     const languages = supportedLanguages({ recognizer: detected.recognizer!, translator: detected.translator!, synthesizer: detected.synthesizer! });
     expect(languages.source).toEqual(["en"]);
     expect(languages.target).toEqual(expect.arrayContaining(["es", "fr", "pt", "it", "ca", "eo"]));
-    (detected.recognizer as PocketsphinxRecognizer).close();
-    (detected.translator as { close(): void }).close();
+    await closeEngines(detected);
   });
 });

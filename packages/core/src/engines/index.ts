@@ -61,3 +61,10 @@ export function supportedLanguages(engines: Engines): LanguagesResponse {
   ].sort();
   return { source, target };
 }
+
+/** Stops engine processes and frees native decoders (engines without resources are left alone). */
+export async function closeEngines(engines: Partial<Engines>): Promise<void> {
+  for (const engine of Object.values(engines)) {
+    await (engine as { close?: () => unknown } | undefined)?.close?.();
+  }
+}
