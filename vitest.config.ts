@@ -5,5 +5,6 @@ export default defineConfig({
     projects: ["packages/*"],
     // Engine and end-to-end tests are CPU-bound and stream audio in real time: one file at a time on 2 cores.
     fileParallelism: false,
+    reporters: ["default", ["json", { outputFile: "test-artifacts/vitest.json" }]],
   },
 });
