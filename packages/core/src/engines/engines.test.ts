@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import wavefile from "wavefile";
 import { msToSamples } from "../audio/index.ts";
 import { chunksOf, englishClips, readWav, wordErrorRate } from "../testing/fixtures.ts";
-import { closeEngines, detectLocalEngines, EspeakSynthesizer, PocketsphinxRecognizer, supportedLanguages } from "./index.ts";
+import { ApertiumTranslator, closeEngines, detectLocalEngines, EspeakSynthesizer, PocketsphinxRecognizer, supportedLanguages } from "./index.ts";
 
 describe("PocketsphinxRecognizer (real pocketsphinx)", () => {
   const recognizer = new PocketsphinxRecognizer();
@@ -81,6 +81,15 @@ describe("EspeakSynthesizer (eSpeak NG WASM)", () => {
   it("has no voice for a language eSpeak lacks, and says so", async () => {
     expect(synthesizer.languages).not.toContain("gl");
     await expect(synthesizer.synthesize("Ola", "gl")).rejects.toThrow(/no voice for "gl"/);
+  });
+});
+
+describe("a missing engine", () => {
+  it("is a clear message naming the Debian package, never a fake", () => {
+    expect(() => new PocketsphinxRecognizer({ modelDir: "/nonexistent" })).toThrow(/apt-get install -y pocketsphinx pocketsphinx-en-us/);
+    const translator = new ApertiumTranslator({ modesDir: "/nonexistent" });
+    expect(translator.pairs).toEqual([]);
+    expect(translator.missing).toContain("en->fr needs: apt-get install -y apertium-eng-cat apertium-fra-cat");
   });
 });
 

@@ -1,0 +1,39 @@
+import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { createDynamoClient, createS3Client } from "@livetranslate/core/aws/clients";
+import { createDb, ensureTable } from "@livetranslate/core/db";
+import { ensureBucket, startDynalite, startS3rver } from "@livetranslate/core/standins";
+import { describe, expect, it } from "vitest";
+import { sweepExpiredObjects, sweepExpiredRecords } from "./expiry.ts";
+
+describe("lifetimes in local mode", () => {
+  it("deletes audio objects older than their lifetime, and only those", async () => {
+    const s3 = await startS3rver();
+    try {
+      const client = createS3Client(s3);
+      await ensureBucket(client, "audio");
+      await client.send(new PutObjectCommand({ Bucket: "audio", Key: "sessions/a/translated/es/1.wav", Body: "x" }));
+      expect(await sweepExpiredObjects(client, "audio", "sessions/", 24 * 3600 * 1000)).toBe(0);
+      expect(await sweepExpiredObjects(client, "audio", "sessions/", 24 * 3600 * 1000, Date.now() + 25 * 3600 * 1000)).toBe(1);
+      expect(await sweepExpiredObjects(client, "audio", "sessions/", 0)).toBe(0);
+    } finally {
+      await s3.close();
+    }
+  });
+
+  it("deletes records whose expiry has passed, as DynamoDB TTL would", async () => {
+    const dynamo = await startDynalite();
+    try {
+      const client = createDynamoClient(dynamo);
+      await ensureTable(client, "records");
+      const db = createDb({ table: "records", client });
+      const now = Date.now();
+      await db.entities.connection.put({ connectionId: "old", sessionId: "s", role: "listener", language: "es", connectedAt: 0, expiresAt: Math.floor(now / 1000) - 1 }).go();
+      await db.entities.connection.put({ connectionId: "new", sessionId: "s", role: "listener", language: "es", connectedAt: now, expiresAt: Math.floor(now / 1000) + 3600 }).go();
+      expect(await sweepExpiredRecords(client, "records", now)).toBe(1);
+      expect((await db.entities.connection.get({ connectionId: "old" }).go()).data).toBeNull();
+      expect((await db.entities.connection.get({ connectionId: "new" }).go()).data).not.toBeNull();
+    } finally {
+      await dynamo.close();
+    }
+  });
+});
