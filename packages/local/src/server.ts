@@ -25,6 +25,7 @@ import { createMessageHandler } from "@livetranslate/functions/ws/message";
 import { Hono } from "hono";
 import { KinesisEventSource } from "./event-source/index.ts";
 import { WebSocketGateway } from "./gateway/index.ts";
+import { mountWebApps } from "./web-apps.ts";
 import { sweepExpiredObjects, sweepExpiredRecords } from "./expiry.ts";
 import { ensureBucket, ensureStream, startDynalite, startKinesalite, startS3rver } from "@livetranslate/core/standins";
 
@@ -132,6 +133,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
     });
     closers.push(() => gateway.closeAll());
 
+    mountWebApps(app);
     app.route("/", createApi(getDeps));
 
     const eventSource = new KinesisEventSource({

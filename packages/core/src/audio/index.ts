@@ -1,4 +1,7 @@
-/** 16 kHz mono signed 16-bit little-endian PCM, the one audio format between speaker and pipeline. */
+/**
+ * 16 kHz mono signed 16-bit little-endian PCM, the one audio format between speaker and pipeline.
+ * `pcmToBase64` and the offsets are browser-safe; the rest uses Node's Buffer (backend only).
+ */
 import { SAMPLE_RATE } from "../protocol/index.ts";
 
 export { SAMPLE_RATE };
@@ -25,8 +28,14 @@ export function pcmFromBytes(bytes: Uint8Array): Int16Array | undefined {
   return pcm;
 }
 
+/** Browser-safe (the speaker app sends with it): little-endian bytes whatever the host, then base64. */
 export function pcmToBase64(pcm: Int16Array): string {
-  return pcmToBytes(pcm).toString("base64");
+  const view = new DataView(new ArrayBuffer(pcm.length * 2));
+  for (let i = 0; i < pcm.length; i++) view.setInt16(i * 2, pcm[i]!, true);
+  const bytes = new Uint8Array(view.buffer);
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
 }
 
 export function pcmToBytes(pcm: Int16Array): Buffer {

@@ -1,0 +1,157 @@
+import { endpoints, LiveSocket, type SocketState } from "@livetranslate/core/client";
+import type { ServerMessage, SessionView } from "@livetranslate/core/protocol";
+import { createSignal, Match, onCleanup, Show, Switch } from "solid-js";
+import { createStore } from "solid-js/store";
+import { applyCaption, type Caption } from "./captions.ts";
+import { AudioControls } from "./components/AudioControls.tsx";
+import { Captions } from "./components/Captions.tsx";
+import { JoinForm } from "./components/JoinForm.tsx";
+import { LanguagePicker } from "./components/LanguagePicker.tsx";
+import { StatusBar } from "./components/StatusBar.tsx";
+import { chooseLanguage, normalizeCode, parseJoinLink } from "./join.ts";
+import { Player } from "./playback/player.ts";
+import type { PlaybackState } from "./playback/queue.ts";
+
+const config = endpoints(window.location, { http: import.meta.env.VITE_HTTP_URL, ws: import.meta.env.VITE_WS_URL });
+
+interface ListenerState {
+  session?: SessionView;
+  language?: string;
+  socket: SocketState | "idle";
+  captions: readonly Caption[];
+  audioEnabled: boolean;
+  playback: PlaybackState;
+  lagSeconds: number;
+  volume: number;
+  muted: boolean;
+  textScale: number;
+  ended: boolean;
+  error?: string;
+}
+
+export function App(props: { location: Location }) {
+  const link = parseJoinLink(props.location);
+  const [state, setState] = createStore<ListenerState>({
+    socket: "idle",
+    captions: [],
+    audioEnabled: false,
+    playback: "idle",
+    lagSeconds: 0,
+    volume: 1,
+    muted: false,
+    textScale: 1,
+    ended: false,
+  });
+  const [joining, setJoining] = createSignal(false);
+  let socket: LiveSocket | undefined;
+  let player: Player | undefined;
+
+  const ensurePlayer = () => {
+    player ??= new Player(() => setState({ playback: player!.state, lagSeconds: player!.lagSeconds }));
+    (window as unknown as { livetranslatePlayback: unknown }).livetranslatePlayback = player.log;
+    return player;
+  };
+
+  const onMessage = (message: ServerMessage) => {
+    setState("captions", (captions) => applyCaption(captions, message));
+    if (message.type === "translatedAudio" && message.targetLanguage === state.language) {
+      ensurePlayer().add({ sequenceNumber: message.sequenceNumber, segmentId: message.segmentId, url: message.url, duration: message.duration });
+    } else if (message.type === "sessionEnded") {
+      setState({ ended: true });
+      socket?.close();
+    } else if (message.type === "error") {
+      setState({ error: message.message });
+    }
+  };
+
+  async function join(sessionId: string, requested?: string) {
+    setJoining(true);
+    setState({ error: undefined });
+    try {
+      const response = await fetch(`${config.http}/sessions/${encodeURIComponent(sessionId)}`);
+      if (response.status === 404) throw new Error(`There is no session "${sessionId}". Check the code and try again.`);
+      if (!response.ok) throw new Error(`The server could not be reached (HTTP ${response.status}). Try again in a moment.`);
+      const session = (await response.json()) as SessionView;
+      if (session.status === "ended") throw new Error("This session has ended.");
+      const language = chooseLanguage(session.targetLanguages, requested, navigator.languages ?? []);
+      setState({ session, language });
+      history.replaceState(null, "", `${import.meta.env.BASE_URL}${session.sessionId}?lang=${language}`);
+      ensurePlayer();
+      socket = new LiveSocket({
+        url: () => `${config.ws}?${new URLSearchParams({ role: "listener", sessionId: session.sessionId, language: state.language! })}`,
+        onMessage,
+        onState: (s) => setState({ socket: s }),
+      });
+    } catch (error) {
+      setState({ error: (error as Error).message });
+    } finally {
+      setJoining(false);
+    }
+  }
+
+  const changeLanguage = (language: string) => {
+    if (language === state.language) return;
+    setState({ language, captions: [] });
+    player?.reset();
+    socket?.send({ action: "setLanguage", language });
+    history.replaceState(null, "", `${import.meta.env.BASE_URL}${state.session!.sessionId}?lang=${language}`);
+  };
+
+  const enableAudio = async () => {
+    await ensurePlayer().enable();
+    setState({ audioEnabled: true });
+  };
+
+  if (link.sessionId) void join(link.sessionId, link.language);
+  onCleanup(() => {
+    socket?.close();
+    void player?.close();
+  });
+
+  return (
+    <div class="app" style={{ "--text-scale": String(state.textScale) }}>
+      <header class="topbar">
+        <span class="brand">livetranslate</span>
+        <Show when={state.session}>
+          <span class="code" aria-label="Session code">{state.session!.sessionId}</span>
+        </Show>
+        <StatusBar socket={state.socket} playback={state.playback} audioEnabled={state.audioEnabled} lagSeconds={state.lagSeconds} ended={state.ended} />
+      </header>
+      <Switch>
+        <Match when={!state.session}>
+          <JoinForm busy={joining()} error={state.error} initialCode={link.sessionId} onJoin={(code) => void join(normalizeCode(code), link.language)} />
+        </Match>
+        <Match when={state.session}>
+          <main class="listen">
+            <section class="controls" aria-label="Listening controls">
+              <LanguagePicker languages={state.session!.targetLanguages} value={state.language!} onChange={changeLanguage} />
+              <AudioControls
+                enabled={state.audioEnabled}
+                volume={state.volume}
+                muted={state.muted}
+                textScale={state.textScale}
+                onEnable={() => void enableAudio()}
+                onVolume={(volume) => {
+                  setState({ volume });
+                  player?.setVolume(volume);
+                }}
+                onMute={(muted) => {
+                  setState({ muted });
+                  player?.setMuted(muted);
+                }}
+                onTextScale={(textScale) => setState({ textScale })}
+              />
+            </section>
+            <Show when={state.error}>
+              <p class="notice error" role="alert">{state.error}</p>
+            </Show>
+            <Show when={state.ended}>
+              <p class="notice" role="status">The speaker has ended this session. Thank you for listening.</p>
+            </Show>
+            <Captions captions={state.captions} />
+          </main>
+        </Match>
+      </Switch>
+    </div>
+  );
+}

@@ -1,0 +1,27 @@
+/** Where a listener lands: /listen/<sessionId>?lang=es, or /listen/ to type a code. */
+
+export interface JoinTarget {
+  sessionId?: string;
+  language?: string;
+}
+
+export function parseJoinLink(location: { pathname: string; search: string }): JoinTarget {
+  const match = location.pathname.match(/\/listen\/([a-z0-9-]+)\/?$/i);
+  const language = new URLSearchParams(location.search).get("lang")?.toLowerCase() || undefined;
+  return { sessionId: match?.[1]?.toLowerCase(), language };
+}
+
+/** A typed code, forgiving of spaces and capitals: "Joyful Hope 911" -> "joyful-hope-911". */
+export function normalizeCode(code: string): string {
+  return code.trim().toLowerCase().replace(/[\s_]+/g, "-").replace(/[^a-z0-9-]/g, "");
+}
+
+/** The language asked for in the link, else the browser's, else the session's first. */
+export function chooseLanguage(offered: readonly string[], requested: string | undefined, browser: readonly string[]): string | undefined {
+  if (requested && offered.includes(requested)) return requested;
+  for (const tag of browser) {
+    const code = tag.slice(0, 2).toLowerCase();
+    if (offered.includes(code)) return code;
+  }
+  return offered[0];
+}

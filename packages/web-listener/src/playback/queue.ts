@@ -1,0 +1,191 @@
+/**
+ * The listener's play queue: translated clips play strictly in `sequenceNumber` order, back to back
+ * (no gap beyond the audio's own, no overlap), fetched a few ahead, retried, skipped when they cannot
+ * be had, and dropped from the front when playback falls too far behind the speaker.
+ * Audio itself is behind `AudioEngine`, so this logic is tested without a browser.
+ */
+export interface Clip {
+  sequenceNumber: number;
+  segmentId: string;
+  url: string;
+  /** Seconds, as announced by the server (used before the clip is decoded). */
+  duration: number;
+}
+
+export interface Scheduled {
+  end: number;
+  cancel(): void;
+}
+
+export interface AudioEngine<Buffer> {
+  load(url: string): Promise<Buffer>;
+  durationOf(buffer: Buffer): number;
+  /** Starts `buffer` at `when` on the engine's clock (seconds). */
+  schedule(buffer: Buffer, when: number): Scheduled;
+  /** The engine's clock, in seconds. */
+  now(): number;
+}
+
+export type PlaybackState = "idle" | "buffering" | "playing";
+
+export interface QueueOptions {
+  /** Clips fetched ahead of the one playing. */
+  prefetch: number;
+  /** Further attempts after a failed fetch, before the clip is skipped. */
+  retries: number;
+  retryDelayMs: number;
+  /** When more than this much audio waits, the oldest clips are dropped... */
+  maxLagSeconds: number;
+  /** ...until no more than this much is left. */
+  catchUpToSeconds: number;
+  /** Headroom when starting a clip from silence, so its start is not clipped. */
+  leadSeconds: number;
+}
+
+export const DEFAULT_QUEUE_OPTIONS: QueueOptions = {
+  prefetch: 3,
+  retries: 3,
+  retryDelayMs: 400,
+  maxLagSeconds: 6,
+  catchUpToSeconds: 2,
+  leadSeconds: 0.05,
+};
+
+export type QueueEvent =
+  | { type: "scheduled"; clip: Clip; at: number; end: number }
+  | { type: "skipped"; clip: Clip; reason: "failed" | "catch-up" };
+
+interface Entry<Buffer> {
+  clip: Clip;
+  status: "waiting" | "loading" | "ready" | "failed";
+  attempts: number;
+  buffer?: Buffer;
+}
+
+export class PlaybackQueue<Buffer> {
+  private readonly options: QueueOptions;
+  private entries: Entry<Buffer>[] = [];
+  private lastScheduled = -Infinity;
+  private scheduledEnd = 0;
+  private readonly playing: Scheduled[] = [];
+  private enabled = false;
+  private readonly listeners = new Set<(event: QueueEvent) => void>();
+
+  constructor(
+    private readonly engine: AudioEngine<Buffer>,
+    options: Partial<QueueOptions> = {},
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+  ) {
+    this.options = { ...DEFAULT_QUEUE_OPTIONS, ...options };
+  }
+
+  onEvent(listener: (event: QueueEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Adds a clip; one already queued or older than what has played is ignored (resends, reconnects). */
+  add(clip: Clip): void {
+    if (clip.sequenceNumber <= this.lastScheduled) return;
+    if (this.entries.some((e) => e.clip.sequenceNumber === clip.sequenceNumber)) return;
+    this.entries.push({ clip, status: "waiting", attempts: 0 });
+    this.entries.sort((a, b) => a.clip.sequenceNumber - b.clip.sequenceNumber);
+    this.pump();
+  }
+
+  /** Playback starts only once the listener has enabled audio (autoplay rules). */
+  enable(): void {
+    this.enabled = true;
+    this.pump();
+  }
+
+  get state(): PlaybackState {
+    if (this.scheduledEnd > this.engine.now()) return "playing";
+    return this.entries.length > 0 ? "buffering" : "idle";
+  }
+
+  /** Seconds of audio waiting to be heard: what is scheduled plus what is queued. */
+  get lagSeconds(): number {
+    const scheduled = Math.max(0, this.scheduledEnd - this.engine.now());
+    return scheduled + this.entries.reduce((sum, e) => sum + this.durationOf(e), 0);
+  }
+
+  get pending(): number {
+    return this.entries.length;
+  }
+
+  /** Stops what plays and forgets what waits (leaving the session). */
+  clear(): void {
+    for (const s of this.playing.splice(0)) s.cancel();
+    this.entries = [];
+    this.scheduledEnd = 0;
+  }
+
+  /** Advances the queue; called on every change and periodically by the player. */
+  pump(): void {
+    this.catchUp();
+    for (const entry of this.entries.slice(0, this.options.prefetch)) {
+      if (entry.status === "waiting") void this.load(entry);
+    }
+    if (!this.enabled) return;
+    for (;;) {
+      const head = this.entries[0];
+      if (!head) break;
+      if (head.status === "failed") {
+        this.entries.shift();
+        this.emit({ type: "skipped", clip: head.clip, reason: "failed" });
+        continue;
+      }
+      if (head.status !== "ready") break;
+      this.entries.shift();
+      const at = Math.max(this.engine.now() + this.options.leadSeconds, this.scheduledEnd);
+      const scheduled = this.engine.schedule(head.buffer!, at);
+      this.playing.push(scheduled);
+      if (this.playing.length > 8) this.playing.shift();
+      this.scheduledEnd = scheduled.end;
+      this.lastScheduled = head.clip.sequenceNumber;
+      this.emit({ type: "scheduled", clip: head.clip, at, end: scheduled.end });
+    }
+    // Keep the prefetch window full after clips left the queue.
+    for (const entry of this.entries.slice(0, this.options.prefetch)) {
+      if (entry.status === "waiting") void this.load(entry);
+    }
+  }
+
+  /** Too far behind the speaker: drop the oldest waiting clips rather than drift further. */
+  private catchUp(): void {
+    if (this.lagSeconds <= this.options.maxLagSeconds) return;
+    while (this.entries.length > 1 && this.lagSeconds > this.options.catchUpToSeconds) {
+      const dropped = this.entries.shift()!;
+      this.lastScheduled = Math.max(this.lastScheduled, dropped.clip.sequenceNumber);
+      this.emit({ type: "skipped", clip: dropped.clip, reason: "catch-up" });
+    }
+  }
+
+  private durationOf(entry: Entry<Buffer>): number {
+    return entry.buffer !== undefined ? this.engine.durationOf(entry.buffer) : entry.clip.duration;
+  }
+
+  private async load(entry: Entry<Buffer>): Promise<void> {
+    entry.status = "loading";
+    for (;;) {
+      entry.attempts++;
+      try {
+        entry.buffer = await this.engine.load(entry.clip.url);
+        entry.status = "ready";
+        break;
+      } catch {
+        if (entry.attempts > this.options.retries) {
+          entry.status = "failed";
+          break;
+        }
+        await this.sleep(this.options.retryDelayMs * entry.attempts);
+      }
+    }
+    this.pump();
+  }
+
+  private emit(event: QueueEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+}

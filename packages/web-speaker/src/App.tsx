@@ -1,0 +1,227 @@
+import { type Capture, CaptureError, listMicrophones, startCapture } from "@livetranslate/audio-worklet/capture";
+import { endpoints, LiveSocket, type SocketState } from "@livetranslate/core/client";
+import type { CreateSessionResponse, LanguagesResponse, ListenerCounts, ServerMessage } from "@livetranslate/core/protocol";
+import { onCleanup, onMount, Show } from "solid-js";
+import { createStore } from "solid-js/store";
+import { ChunkSender } from "./chunk-sender.ts";
+import { CreateSession } from "./components/CreateSession.tsx";
+import { LevelMeter } from "./components/LevelMeter.tsx";
+import { ListenerCountsView } from "./components/ListenerCounts.tsx";
+import { MicrophoneControls } from "./components/MicrophoneControls.tsx";
+import { SessionShare } from "./components/SessionShare.tsx";
+import { TranscriptView } from "./components/TranscriptView.tsx";
+import { applyTranscript, type Transcript } from "./transcript.ts";
+
+const config = endpoints(window.location, { http: import.meta.env.VITE_HTTP_URL, ws: import.meta.env.VITE_WS_URL });
+const listenerBase = import.meta.env.VITE_LISTENER_URL || `${window.location.origin}/listen/`;
+const STORAGE_KEY = "livetranslate.speaker.session";
+
+interface SpeakerState {
+  languages?: LanguagesResponse;
+  session?: CreateSessionResponse;
+  socket: SocketState | "idle";
+  capturing: boolean;
+  starting: boolean;
+  level: number;
+  transcript: Transcript;
+  listeners: ListenerCounts;
+  latencyMs?: number;
+  microphones: { deviceId: string; label: string }[];
+  microphone: string;
+  ended: boolean;
+  error?: string;
+}
+
+export function App() {
+  const [state, setState] = createStore<SpeakerState>({
+    socket: "idle",
+    capturing: false,
+    starting: false,
+    level: 0,
+    transcript: { finals: [] },
+    listeners: {},
+    microphones: [],
+    microphone: "",
+    ended: false,
+  });
+  let socket: LiveSocket | undefined;
+  let sender: ChunkSender | undefined;
+  let capture: Capture | undefined;
+
+  const onMessage = (message: ServerMessage) => {
+    if (message.type === "transcript") setState("transcript", (t) => applyTranscript(t, message));
+    else if (message.type === "sessionStatus") setState({ listeners: message.listeners, latencyMs: message.latencyMs });
+    else if (message.type === "sessionEnded") endLocally();
+    else if (message.type === "error" && message.code !== "session_ended") setState({ error: message.message });
+  };
+
+  function connect(session: CreateSessionResponse) {
+    sender = new ChunkSender(session.sessionId, (m) => socket?.send(m) ?? false);
+    socket = new LiveSocket({
+      url: () => `${config.ws}?${new URLSearchParams({ role: "speaker", sessionId: session.sessionId, token: session.speakerToken })}`,
+      onMessage,
+      onState: (s) => {
+        setState({ socket: s });
+        if (s === "open") sender?.resume();
+      },
+    });
+  }
+
+  async function createSession(sourceLanguage: string, targetLanguages: string[]) {
+    setState({ error: undefined });
+    try {
+      const response = await fetch(`${config.http}/sessions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ sourceLanguage, targetLanguages }),
+      });
+      const body = await response.json();
+      if (!response.ok) throw new Error(body?.error?.message ?? `The session could not be created (HTTP ${response.status}).`);
+      const session = body as CreateSessionResponse;
+      sessionStorage.setItem(STORAGE_KEY, JSON.stringify(session));
+      setState({ session, ended: false, transcript: { finals: [] }, listeners: {} });
+      connect(session);
+    } catch (error) {
+      setState({ error: plain(error) });
+    }
+  }
+
+  async function start() {
+    setState({ starting: true, error: undefined });
+    try {
+      capture = await startCapture({
+        deviceId: state.microphone || undefined,
+        onChunk: (chunk) => {
+          sender?.push(chunk.pcm, chunk.capturedAt);
+          setState({ level: chunk.rms });
+        },
+        onEnded: () => {
+          setState({ capturing: false, error: "The microphone stopped. Check it is plugged in, then press Start." });
+        },
+      });
+      setState({ capturing: true });
+      await refreshMicrophones();
+    } catch (error) {
+      setState({ error: error instanceof CaptureError ? error.message : plain(error) });
+    } finally {
+      setState({ starting: false });
+    }
+  }
+
+  async function stop() {
+    await capture?.stop();
+    capture = undefined;
+    setState({ capturing: false, level: 0 });
+  }
+
+  async function endSession() {
+    await stop();
+    if (state.session) socket?.send({ action: "endSession", sessionId: state.session.sessionId });
+    setTimeout(endLocally, 3000);
+  }
+
+  function endLocally() {
+    void stop();
+    socket?.close();
+    socket = undefined;
+    sessionStorage.removeItem(STORAGE_KEY);
+    setState({ ended: true });
+  }
+
+  async function refreshMicrophones() {
+    const devices = await listMicrophones();
+    setState({ microphones: devices.map((d, i) => ({ deviceId: d.deviceId, label: d.label || `Microphone ${i + 1}` })) });
+  }
+
+  onMount(async () => {
+    try {
+      const response = await fetch(`${config.http}/languages`);
+      setState({ languages: (await response.json()) as LanguagesResponse });
+    } catch {
+      setState({ error: "The server cannot be reached. Check your connection and reload the page." });
+    }
+    await refreshMicrophones().catch(() => undefined);
+    // A reload keeps the session: the speaker token stays in this tab only.
+    const saved = sessionStorage.getItem(STORAGE_KEY);
+    if (saved) {
+      const session = JSON.parse(saved) as CreateSessionResponse;
+      const view = await fetch(`${config.http}/sessions/${session.sessionId}`).then((r) => (r.ok ? r.json() : undefined));
+      if (view?.status === "active") {
+        setState({ session });
+        connect(session);
+      } else sessionStorage.removeItem(STORAGE_KEY);
+    }
+  });
+  onCleanup(() => {
+    void capture?.stop();
+    socket?.close();
+  });
+
+  const joinUrl = () => `${listenerBase}${state.session!.sessionId}`;
+
+  return (
+    <div class="app">
+      <header class="topbar">
+        <span class="brand">livetranslate</span>
+        <span class="role">Speaker</span>
+        <Show when={state.session}>
+          <span class="status" data-state={state.socket} role="status" aria-label="Connection">
+            <span class="dot" aria-hidden="true" />
+            {connectionText(state.socket, state.ended)}
+          </span>
+        </Show>
+      </header>
+      <main>
+        <Show when={state.error}>
+          <p class="notice error" role="alert">
+            {state.error}
+          </p>
+        </Show>
+        <Show
+          when={state.session && !state.ended}
+          fallback={
+            <>
+              <Show when={state.ended}>
+                <p class="notice" role="status">The session has ended. Listeners have been told. You can start a new one below.</p>
+              </Show>
+              <CreateSession languages={state.languages} onCreate={(source, targets) => void createSession(source, targets)} />
+            </>
+          }
+        >
+          <div class="grid">
+            <section class="panel live" aria-label="Microphone">
+              <MicrophoneControls
+                microphones={state.microphones}
+                microphone={state.microphone}
+                capturing={state.capturing}
+                starting={state.starting}
+                onMicrophone={(deviceId) => setState({ microphone: deviceId })}
+                onStart={() => void start()}
+                onStop={() => void stop()}
+              />
+              <LevelMeter level={state.level} active={state.capturing} />
+              <TranscriptView transcript={state.transcript} />
+            </section>
+            <aside class="side">
+              <SessionShare sessionId={state.session!.sessionId} url={joinUrl()} />
+              <ListenerCountsView languages={state.session!.targetLanguages} counts={state.listeners} latencyMs={state.latencyMs} />
+              <button type="button" class="danger" onClick={() => void endSession()}>
+                End session
+              </button>
+            </aside>
+          </div>
+        </Show>
+      </main>
+    </div>
+  );
+}
+
+function connectionText(socket: SocketState | "idle", ended: boolean): string {
+  if (ended) return "Ended";
+  return { idle: "Not connected", connecting: "Connecting…", open: "Connected", reconnecting: "Reconnecting…", closed: "Disconnected" }[socket];
+}
+
+function plain(error: unknown): string {
+  if (error instanceof TypeError) return "The server cannot be reached. Check your connection and try again.";
+  return (error as Error)?.message ?? String(error);
+}

@@ -1,0 +1,46 @@
+import type { LanguagesResponse } from "@livetranslate/core/protocol";
+import { createSignal, For, Show } from "solid-js";
+import { languageName } from "@livetranslate/core/client";
+
+export function CreateSession(props: { languages?: LanguagesResponse; onCreate(source: string, targets: string[]): void }) {
+  const [source, setSource] = createSignal<string>();
+  const [targets, setTargets] = createSignal<string[]>();
+  const sourceValue = () => source() ?? props.languages?.source[0] ?? "";
+  const targetValues = () => targets() ?? props.languages?.target.filter((t) => t !== sourceValue()) ?? [];
+  const toggle = (code: string, on: boolean) => setTargets(on ? [...targetValues(), code] : targetValues().filter((t) => t !== code));
+  return (
+    <section class="panel create">
+      <h1>Start a translated session</h1>
+      <p class="lead">Pick the language you speak and the languages your listeners can choose.</p>
+      <Show when={props.languages} fallback={<p class="muted">Loading languages…</p>}>
+        <form
+          onSubmit={(event) => {
+            event.preventDefault();
+            props.onCreate(sourceValue(), targetValues());
+          }}
+        >
+          <label class="field">
+            <span>I speak</span>
+            <select value={sourceValue()} onChange={(e) => setSource(e.currentTarget.value)}>
+              <For each={props.languages!.source}>{(code) => <option value={code}>{languageName(code)}</option>}</For>
+            </select>
+          </label>
+          <fieldset class="targets">
+            <legend>Listeners can choose</legend>
+            <For each={props.languages!.target.filter((t) => t !== sourceValue())}>
+              {(code) => (
+                <label class="check">
+                  <input type="checkbox" checked={targetValues().includes(code)} onChange={(e) => toggle(code, e.currentTarget.checked)} />
+                  {languageName(code)}
+                </label>
+              )}
+            </For>
+          </fieldset>
+          <button type="submit" class="primary" disabled={targetValues().length === 0}>
+            Create session
+          </button>
+        </form>
+      </Show>
+    </section>
+  );
+}

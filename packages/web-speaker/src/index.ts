@@ -1,2 +1,0 @@
-// Built by issue 3 (speaker and listener web apps).
-export {};

@@ -1,0 +1,6 @@
+/// <reference types="vite/client" />
+interface ImportMetaEnv {
+  readonly VITE_HTTP_URL?: string;
+  readonly VITE_WS_URL?: string;
+  readonly VITE_LISTENER_URL?: string;
+}

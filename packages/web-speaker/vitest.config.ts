@@ -1,0 +1,8 @@
+import solid from "vite-plugin-solid";
+import { defineProject } from "vitest/config";
+
+export default defineProject({
+  plugins: [solid()],
+  test: { name: "web-speaker", environment: "jsdom" },
+  resolve: { conditions: ["development", "browser"] },
+});
