@@ -75,7 +75,8 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
     await Promise.all([
       ensureTable(dynamoClient, TABLE),
       ensureStream(kinesisClient, STREAM),
-      ensureBucket(s3Client, BUCKET),
+      // The listener app fetches audio from another origin (the bucket), as from S3 in AWS.
+      ensureBucket(s3Client, BUCKET, ["*"]),
     ]);
 
     const app = new Hono();

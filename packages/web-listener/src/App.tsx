@@ -93,7 +93,8 @@ export function App(props: { location: Location }) {
     if (language === state.language) return;
     setState({ language, captions: [] });
     player?.reset();
-    socket?.send({ action: "setLanguage", language });
+    // Not connected yet: connect again, and the new connection asks for the new language.
+    if (socket && !socket.send({ action: "setLanguage", language })) socket.reconnect();
     history.replaceState(null, "", `${import.meta.env.BASE_URL}${state.session!.sessionId}?lang=${language}`);
   };
 

@@ -55,7 +55,24 @@ export function App() {
     else if (message.type === "error" && message.code !== "session_ended") setState({ error: message.message });
   };
 
+  /**
+   * Listener counts also come from GET /sessions/{id}: sessionStatus is sent while audio flows, and the
+   * speaker wants to see people arrive before starting.
+   */
+  let poll: ReturnType<typeof setInterval> | undefined;
+  function watchListeners(sessionId: string) {
+    clearInterval(poll);
+    const refresh = async () => {
+      if (state.capturing) return;
+      const view = await fetch(`${config.http}/sessions/${sessionId}`).then((r) => (r.ok ? r.json() : undefined)).catch(() => undefined);
+      if (view?.listeners) setState({ listeners: view.listeners });
+    };
+    void refresh();
+    poll = setInterval(refresh, 3000);
+  }
+
   function connect(session: CreateSessionResponse) {
+    watchListeners(session.sessionId);
     sender = new ChunkSender(session.sessionId, (m) => socket?.send(m) ?? false);
     socket = new LiveSocket({
       url: () => `${config.ws}?${new URLSearchParams({ role: "speaker", sessionId: session.sessionId, token: session.speakerToken })}`,
@@ -122,6 +139,7 @@ export function App() {
 
   function endLocally() {
     void stop();
+    clearInterval(poll);
     socket?.close();
     socket = undefined;
     sessionStorage.removeItem(STORAGE_KEY);
@@ -153,6 +171,7 @@ export function App() {
     }
   });
   onCleanup(() => {
+    clearInterval(poll);
     void capture?.stop();
     socket?.close();
   });

@@ -4,7 +4,7 @@
  * 127.0.0.1, for local mode and for tests. The AWS adapters talk to them unchanged.
  */
 import { CreateStreamCommand, DescribeStreamCommand, type KinesisClient } from "@aws-sdk/client-kinesis";
-import { CreateBucketCommand, HeadBucketCommand, type S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, HeadBucketCommand, PutBucketCorsCommand, type S3Client } from "@aws-sdk/client-s3";
 import { mkdtempSync, rmSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -91,10 +91,21 @@ export async function ensureStream(client: KinesisClient, streamName: string, sh
   throw new Error(`stream ${streamName} did not become ACTIVE`);
 }
 
-export async function ensureBucket(client: S3Client, bucket: string): Promise<void> {
+/** Creates the bucket unless it exists; `readableFrom` lets those web origins GET its objects (CORS), as in AWS. */
+export async function ensureBucket(client: S3Client, bucket: string, readableFrom: string[] = []): Promise<void> {
   try {
     await client.send(new HeadBucketCommand({ Bucket: bucket }));
   } catch {
     await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  }
+  if (readableFrom.length > 0) {
+    await client.send(
+      new PutBucketCorsCommand({
+        Bucket: bucket,
+        CORSConfiguration: {
+          CORSRules: [{ AllowedOrigins: readableFrom, AllowedMethods: ["GET", "HEAD"], AllowedHeaders: ["*"], MaxAgeSeconds: 3600 }],
+        },
+      }),
+    );
   }
 }

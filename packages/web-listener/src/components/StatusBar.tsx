@@ -8,7 +8,7 @@ export function statusText(p: { socket: SocketState | "idle"; playback: Playback
   if (p.socket !== "open") return "Not connected";
   if (!p.audioEnabled) return "Captions only";
   if (p.playback === "buffering") return "Buffering…";
-  if (p.playback === "playing") return p.lagSeconds > 3 ? `Playing (${Math.round(p.lagSeconds)} s behind)` : "Playing";
+  if (p.playback === "playing") return "Playing";
   return "Live";
 }
 
