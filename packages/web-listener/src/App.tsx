@@ -115,8 +115,8 @@ export function App(props: { location: Location }) {
         <span class="brand">livetranslate</span>
         <Show when={state.session}>
           <span class="code" aria-label="Session code">{state.session!.sessionId}</span>
+          <StatusBar socket={state.socket} playback={state.playback} audioEnabled={state.audioEnabled} lagSeconds={state.lagSeconds} ended={state.ended} />
         </Show>
-        <StatusBar socket={state.socket} playback={state.playback} audioEnabled={state.audioEnabled} lagSeconds={state.lagSeconds} ended={state.ended} />
       </header>
       <Switch>
         <Match when={!state.session}>

@@ -67,7 +67,7 @@ describe("speaker and listener apps in Chromium", () => {
     if (workDir) rmSync(workDir, { recursive: true, force: true });
   });
 
-  const playback = (page: Page) => page.evaluate(() => (window as unknown as { livetranslatePlayback?: PlaybackLog }).livetranslatePlayback);
+  const playback = (page: Page) => page.evaluate(() => (globalThis as unknown as { livetranslatePlayback?: PlaybackLog }).livetranslatePlayback);
 
   it("creates a session, streams the microphone, and both listeners read and hear the translation", async () => {
     // The speaker creates a session for Spanish and French listeners.
@@ -103,7 +103,7 @@ describe("speaker and listener apps in Chromium", () => {
     await speaker.getByRole("button", { name: "Stop" }).waitFor();
 
     for (const page of [es, fr]) {
-      await expect.poll(async () => (await playback(page))?.played.length ?? 0, { timeout: 90_000, intervals: [500] }).toBeGreaterThanOrEqual(3);
+      await expect.poll(async () => (await playback(page))?.played.length ?? 0, { timeout: 90_000, interval: 500 }).toBeGreaterThanOrEqual(3);
     }
     await expect.poll(() => speaker.locator(".transcript .final").count()).toBeGreaterThanOrEqual(3);
 
