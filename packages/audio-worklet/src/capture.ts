@@ -29,6 +29,8 @@ export interface CaptureOptions {
   deviceId?: string;
   chunkMs?: number;
   onChunk(chunk: CapturedChunk): void;
+  /** The level of each chunk (RMS and peak, 0..1), for a meter. */
+  onLevel?(level: { rms: number; peak: number }): void;
   /** The microphone stopped (unplugged, or permission revoked). */
   onEnded?(): void;
 }
@@ -84,6 +86,7 @@ export async function startCapture(options: CaptureOptions): Promise<Capture> {
     node.port.onmessage = (event: MessageEvent<ChunkMessage>) => {
       const message = event.data;
       if (message.type !== CaptureMessageType.Chunk) return;
+      options.onLevel?.({ rms: message.rms, peak: message.peak });
       options.onChunk({
         pcm: new Int16Array(message.pcm),
         capturedAt: Math.round(startedAt + message.startTime * 1000),

@@ -108,10 +108,8 @@ export function App() {
     try {
       capture = await startCapture({
         deviceId: state.microphone || undefined,
-        onChunk: (chunk) => {
-          sender?.push(chunk.pcm, chunk.capturedAt);
-          setState({ level: chunk.rms });
-        },
+        onChunk: (chunk) => sender?.push(chunk.pcm, chunk.capturedAt),
+        onLevel: (level) => setState({ level: level.rms }),
         onEnded: () => {
           setState({ capturing: false, error: "The microphone stopped. Check it is plugged in, then press Start." });
         },
