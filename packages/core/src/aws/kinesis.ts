@@ -1,8 +1,8 @@
 /** The speaker's audio stream on Kinesis: one record per chunk, partition key = sessionId, so a session stays in order. */
 import { KinesisClient, PutRecordCommand } from "@aws-sdk/client-kinesis";
-import pRetry, { AbortError } from "p-retry";
 import { z } from "zod";
 import type { AudioIngest, IngestRecord } from "../ports.ts";
+import { withRetries } from "./retry.ts";
 
 const IngestRecordSchema = z.discriminatedUnion("kind", [
   z.object({
@@ -36,7 +36,6 @@ export function decodeIngestRecord(data: Uint8Array | string): IngestRecord {
   return parsed.data;
 }
 
-const RETRYABLE = new Set(["ProvisionedThroughputExceededException", "ThrottlingException", "LimitExceededException", "InternalFailure", "ServiceUnavailable"]);
 
 export class KinesisAudioIngest implements AudioIngest {
   private readonly client: KinesisClient;
@@ -50,18 +49,10 @@ export class KinesisAudioIngest implements AudioIngest {
   }
 
   async put(record: IngestRecord): Promise<void> {
-    await pRetry(
-      async () => {
-        try {
-          await this.client.send(
-            new PutRecordCommand({ StreamName: this.streamName, PartitionKey: record.sessionId, Data: encodeIngestRecord(record) }),
-          );
-        } catch (error) {
-          if (error instanceof Error && RETRYABLE.has(error.name)) throw error;
-          throw new AbortError(error as Error);
-        }
-      },
-      { retries: this.retries, minTimeout: 50, maxTimeout: 1000, randomize: true },
+    await withRetries(
+      () => this.client.send(new PutRecordCommand({ StreamName: this.streamName, PartitionKey: record.sessionId, Data: encodeIngestRecord(record) })),
+      this.retries + 1,
     );
   }
+
 }

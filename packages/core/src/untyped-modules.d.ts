@@ -1,4 +1,4 @@
-// The stand-ins ship no type declarations; this is the part of their API local mode uses.
+// Packages that ship no type declarations: the part of their API this project uses.
 declare module "dynalite" {
   import type { Server } from "node:http";
   export default function dynalite(options?: Record<string, unknown>): Server;
@@ -13,4 +13,8 @@ declare module "s3rver" {
     run(): Promise<unknown>;
     close(): Promise<void>;
   }
+}
+declare module "get-mp3-duration" {
+  /** Duration of an MP3 in milliseconds. */
+  export default function getMp3Duration(buffer: Buffer): number;
 }
