@@ -2,19 +2,14 @@
  * The offline engines of local mode, found on this machine. A missing engine is reported with the
  * package that provides it; nothing is ever replaced by a fake.
  */
-import type { LanguagesResponse } from "../protocol/index.ts";
-import type { SpeechRecognizer, SpeechSynthesizer, Translator } from "../ports.ts";
+import type { Engines } from "../languages/index.ts";
 import { ApertiumTranslator } from "./apertium.ts";
 import { EspeakSynthesizer } from "./espeak.ts";
 import { PocketsphinxRecognizer } from "./pocketsphinx.ts";
 
 export { ApertiumTranslator, EspeakSynthesizer, PocketsphinxRecognizer };
+export { type Engines, supportedLanguages } from "../languages/index.ts";
 
-export interface Engines {
-  recognizer: SpeechRecognizer;
-  translator: Translator;
-  synthesizer: SpeechSynthesizer;
-}
 
 export interface DetectedEngines extends Partial<Engines> {
   problems: string[];
@@ -49,18 +44,6 @@ export async function detectLocalEngines(): Promise<DetectedEngines> {
   };
 }
 
-/** Sources the recognizer hears; targets a translator reaches from one of them and the synthesizer can voice. */
-export function supportedLanguages(engines: Engines): LanguagesResponse {
-  const source = [...engines.recognizer.languages].sort();
-  const target = [
-    ...new Set(
-      engines.translator.pairs
-        .filter((pair) => source.includes(pair.source) && engines.synthesizer.languages.includes(pair.target))
-        .map((pair) => pair.target),
-    ),
-  ].sort();
-  return { source, target };
-}
 
 /** Stops engine processes and frees native decoders (engines without resources are left alone). */
 export async function closeEngines(engines: Partial<Engines>): Promise<void> {
