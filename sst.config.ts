@@ -1,8 +1,7 @@
 /// <reference path="./.sst/platform/config.d.ts" />
 
-// The AWS deployment. Only app() and run() live here; run() imports infra/*.ts, each exporting its
-// resources. The resources themselves (table, stream, bucket, APIs, Cognito, sites, alarms) land with
-// the AWS issue; local mode (`pnpm start`) needs none of this.
+// The AWS deployment: app() and run() only; each infra/*.ts file creates and exports its resources and
+// links them by passing variables. Local mode (`pnpm start`) needs none of this.
 export default $config({
   app(input) {
     const production = input?.stage === "production";
@@ -14,7 +13,26 @@ export default $config({
     };
   },
   async run() {
-    const { outputs } = await import("./infra/index");
-    return outputs;
+    const { table, audio } = await import("./infra/storage");
+    const { stream, consumerFailures } = await import("./infra/stream");
+    const { realtime } = await import("./infra/realtime");
+    const { api } = await import("./infra/api");
+    const { speakers, speakerClient } = await import("./infra/auth");
+    await import("./infra/consumer");
+    const { speakerSite, listenerSite } = await import("./infra/web");
+    const { dashboard } = await import("./infra/monitoring");
+    return {
+      speaker: speakerSite.url,
+      listener: listenerSite.url,
+      api: api.url,
+      websocket: realtime.url,
+      userPool: speakers.id,
+      userPoolClient: speakerClient.id,
+      table: table.name,
+      bucket: audio.name,
+      stream: stream.name,
+      failures: consumerFailures.url,
+      dashboard: dashboard.dashboardName,
+    };
   },
 });

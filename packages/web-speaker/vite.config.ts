@@ -1,9 +1,9 @@
 import solid from "vite-plugin-solid";
 import { defineConfig } from "vite";
 
-// Served by local mode at /speaker/ (and by a static site in AWS); one page.
+// Served by local mode at /speaker/, and at the root of its own static site in AWS (VITE_BASE=/).
 export default defineConfig({
-  base: "/speaker/",
+  base: process.env.VITE_BASE ?? "/speaker/",
   plugins: [solid()],
   build: { outDir: "dist", emptyOutDir: true, target: "es2022" },
 });

@@ -30,7 +30,7 @@ interface ListenerState {
 }
 
 export function App(props: { location: Location }) {
-  const link = parseJoinLink(props.location);
+  const link = parseJoinLink(props.location, import.meta.env.BASE_URL);
   const [state, setState] = createStore<ListenerState>({
     socket: "idle",
     captions: [],

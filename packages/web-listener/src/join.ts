@@ -1,12 +1,13 @@
-/** Where a listener lands: /listen/<sessionId>?lang=es, or /listen/ to type a code. */
+/** Where a listener lands: <base><sessionId>?lang=es, or <base> to type a code (base: /listen/ locally, / in AWS). */
 
 export interface JoinTarget {
   sessionId?: string;
   language?: string;
 }
 
-export function parseJoinLink(location: { pathname: string; search: string }): JoinTarget {
-  const match = location.pathname.match(/\/listen\/([a-z0-9-]+)\/?$/i);
+export function parseJoinLink(location: { pathname: string; search: string }, base = "/listen/"): JoinTarget {
+  const rest = location.pathname.startsWith(base) ? location.pathname.slice(base.length) : "";
+  const match = rest.match(/^([a-z0-9-]+)\/?$/i);
   const language = new URLSearchParams(location.search).get("lang")?.toLowerCase() || undefined;
   return { sessionId: match?.[1]?.toLowerCase(), language };
 }

@@ -1,0 +1,135 @@
+// Alarms and a dashboard: end-to-end latency, handler errors, consumer lag, failed batches.
+import { httpFunction } from "./api";
+import { consumer } from "./consumer";
+import { connect, disconnect, message } from "./realtime";
+import { consumerFailures } from "./stream";
+
+const NAMESPACE = "livetranslate";
+const SERVICE = { service: "pipeline" };
+
+/** From the end of speech to the last translated-audio notification, p90 over 3 minutes. */
+export const latencyAlarm = new aws.cloudwatch.MetricAlarm("EndToEndLatencyAlarm", {
+  alarmDescription: "p90 from end of speech to translated audio at listeners is above 5 s",
+  namespace: NAMESPACE,
+  metricName: "EndToEndLatency",
+  dimensions: SERVICE,
+  extendedStatistic: "p90",
+  period: 60,
+  evaluationPeriods: 3,
+  threshold: 5000,
+  comparisonOperator: "GreaterThanThreshold",
+  treatMissingData: "notBreaching",
+});
+
+const handlers = { Connect: connect, Disconnect: disconnect, Message: message, Http: httpFunction, Consumer: consumer };
+
+/** Errors / invocations above 5% for 5 minutes, per handler. */
+export const errorRateAlarms = Object.entries(handlers).map(
+  ([name, fn]) =>
+    new aws.cloudwatch.MetricAlarm(`${name}ErrorRateAlarm`, {
+      alarmDescription: `${name} handler error rate above 5%`,
+      evaluationPeriods: 5,
+      threshold: 5,
+      comparisonOperator: "GreaterThanThreshold",
+      treatMissingData: "notBreaching",
+      metricQueries: [
+        {
+          id: "errors",
+          metric: { namespace: "AWS/Lambda", metricName: "Errors", dimensions: { FunctionName: fn.nodes.function.name }, period: 60, stat: "Sum" },
+        },
+        {
+          id: "invocations",
+          metric: { namespace: "AWS/Lambda", metricName: "Invocations", dimensions: { FunctionName: fn.nodes.function.name }, period: 60, stat: "Sum" },
+        },
+        { id: "rate", expression: "100 * errors / MAX([invocations, 1])", label: "Error rate (%)", returnData: true },
+      ],
+    }),
+);
+
+/** The consumer falls behind the stream: its oldest unread record keeps getting older. */
+export const iteratorAgeAlarm = new aws.cloudwatch.MetricAlarm("ConsumerIteratorAgeAlarm", {
+  alarmDescription: "The stream consumer is falling behind (iterator age above 30 s for 3 minutes)",
+  namespace: "AWS/Lambda",
+  metricName: "IteratorAge",
+  dimensions: { FunctionName: consumer.nodes.function.name },
+  statistic: "Maximum",
+  period: 60,
+  evaluationPeriods: 3,
+  threshold: 30_000,
+  comparisonOperator: "GreaterThanThreshold",
+  treatMissingData: "notBreaching",
+});
+
+/** Any batch given up on lands in the failure queue. */
+export const failuresAlarm = new aws.cloudwatch.MetricAlarm("ConsumerFailuresAlarm", {
+  alarmDescription: "Audio batches were given up on after retries (the failure queue is not empty)",
+  namespace: "AWS/SQS",
+  metricName: "ApproximateNumberOfMessagesVisible",
+  dimensions: { QueueName: consumerFailures.nodes.queue.name },
+  statistic: "Maximum",
+  period: 60,
+  evaluationPeriods: 1,
+  threshold: 0,
+  comparisonOperator: "GreaterThanThreshold",
+  treatMissingData: "notBreaching",
+});
+
+const stage = (name: string) => [NAMESPACE, name, "service", "pipeline", { stat: "p50", label: `${name} p50` }];
+
+export const dashboard = new aws.cloudwatch.Dashboard("Dashboard", {
+  dashboardName: $interpolate`livetranslate-${$app.stage}`,
+  dashboardBody: $jsonStringify({
+    widgets: [
+      {
+        type: "metric",
+        width: 12,
+        height: 6,
+        properties: {
+          title: "Latency per stage (ms)",
+          region: aws.getRegionOutput().name,
+          metrics: ["SegmenterWait", "TranscriptionLatency", "TranslationLatency", "SynthesisLatency", "StoreLatency", "NotifyLatency"].map(stage),
+          view: "timeSeries",
+          stacked: true,
+        },
+      },
+      {
+        type: "metric",
+        width: 12,
+        height: 6,
+        properties: {
+          title: "End to end (ms)",
+          region: aws.getRegionOutput().name,
+          metrics: [
+            [NAMESPACE, "EndToEndLatency", "service", "pipeline", { stat: "p50" }],
+            ["...", { stat: "p90" }],
+          ],
+          annotations: { horizontal: [{ value: 5000, label: "alarm" }] },
+        },
+      },
+      {
+        type: "metric",
+        width: 12,
+        height: 6,
+        properties: {
+          title: "Consumer iterator age (ms) and failures",
+          region: aws.getRegionOutput().name,
+          metrics: [
+            ["AWS/Lambda", "IteratorAge", "FunctionName", consumer.nodes.function.name, { stat: "Maximum" }],
+            ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", consumerFailures.nodes.queue.name, { yAxis: "right" }],
+          ],
+        },
+      },
+      {
+        type: "metric",
+        width: 12,
+        height: 6,
+        properties: {
+          title: "Handler errors",
+          region: aws.getRegionOutput().name,
+          metrics: Object.values(handlers).map((fn) => ["AWS/Lambda", "Errors", "FunctionName", fn.nodes.function.name, { stat: "Sum" }]),
+        },
+      },
+    ],
+  }),
+});
+
