@@ -4,5 +4,4 @@ import { defineProject } from "vitest/config";
 export default defineProject({
   plugins: [solid()],
   test: { name: "web-speaker", environment: "jsdom" },
-  resolve: { conditions: ["development", "browser"] },
 });

@@ -9,14 +9,27 @@ import { LevelMeter } from "./components/LevelMeter.tsx";
 import { ListenerCountsView } from "./components/ListenerCounts.tsx";
 import { MicrophoneControls } from "./components/MicrophoneControls.tsx";
 import { SessionShare } from "./components/SessionShare.tsx";
+import { SignIn } from "./components/SignIn.tsx";
+import { SpeakerAuth } from "./sign-in.ts";
 import { TranscriptView } from "./components/TranscriptView.tsx";
 import { applyTranscript, type Transcript } from "./transcript.ts";
 
 const config = endpoints(window.location, { http: import.meta.env.VITE_HTTP_URL, ws: import.meta.env.VITE_WS_URL });
 const listenerBase = import.meta.env.VITE_LISTENER_URL || `${window.location.origin}/listen/`;
 const STORAGE_KEY = "livetranslate.speaker.session";
+const TOKEN_KEY = "livetranslate.speaker.token";
+/** In AWS, creating a session needs a signed-in speaker (Cognito); local mode is open. */
+const auth = import.meta.env.VITE_COGNITO_CLIENT_ID
+  ? new SpeakerAuth({ region: import.meta.env.VITE_COGNITO_REGION ?? "us-east-1", clientId: import.meta.env.VITE_COGNITO_CLIENT_ID })
+  : undefined;
+
+function savedToken(): string | undefined {
+  const saved = JSON.parse(sessionStorage.getItem(TOKEN_KEY) ?? "null") as { idToken: string; expiresAt: number } | null;
+  return saved && saved.expiresAt > Date.now() + 60_000 ? saved.idToken : undefined;
+}
 
 interface SpeakerState {
+  idToken?: string;
   languages?: LanguagesResponse;
   session?: CreateSessionResponse;
   socket: SocketState | "idle";
@@ -43,6 +56,7 @@ export function App() {
     microphones: [],
     microphone: "",
     ended: false,
+    idToken: savedToken(),
   });
   let socket: LiveSocket | undefined;
   let sender: ChunkSender | undefined;
@@ -89,9 +103,14 @@ export function App() {
     try {
       const response = await fetch(`${config.http}/sessions`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: { "content-type": "application/json", ...(state.idToken ? { authorization: `Bearer ${state.idToken}` } : {}) },
         body: JSON.stringify({ sourceLanguage, targetLanguages }),
       });
+      if (response.status === 401 && auth) {
+        sessionStorage.removeItem(TOKEN_KEY);
+        setState({ idToken: undefined });
+        throw new Error("Your sign-in has expired. Sign in again to create a session.");
+      }
       const body = await response.json();
       if (!response.ok) throw new Error(body?.error?.message ?? `The session could not be created (HTTP ${response.status}).`);
       const session = body as CreateSessionResponse;
@@ -201,7 +220,20 @@ export function App() {
               <Show when={state.ended}>
                 <p class="notice" role="status">The session has ended. Listeners have been told. You can start a new one below.</p>
               </Show>
-              <CreateSession languages={state.languages} onCreate={(source, targets) => void createSession(source, targets)} />
+              <Show
+                when={!auth || state.idToken}
+                fallback={
+                  <SignIn
+                    auth={auth!}
+                    onSignedIn={(idToken, expiresAt) => {
+                      sessionStorage.setItem(TOKEN_KEY, JSON.stringify({ idToken, expiresAt }));
+                      setState({ idToken, error: undefined });
+                    }}
+                  />
+                }
+              >
+                <CreateSession languages={state.languages} onCreate={(source, targets) => void createSession(source, targets)} />
+              </Show>
             </>
           }
         >
