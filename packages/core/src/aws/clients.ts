@@ -18,7 +18,13 @@ export interface ClientOptions {
 const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
 
 function common(options: ClientOptions) {
-  if (!options.endpoint) return options.region ? { region: options.region } : {};
+  if (!options.endpoint) {
+    // In AWS the SDK's defaults (AWS_REGION, the Lambda role) apply unless told otherwise.
+    return {
+      ...(options.region ? { region: options.region } : {}),
+      ...(options.credentials ? { credentials: options.credentials } : {}),
+    };
+  }
   return {
     endpoint: options.endpoint,
     region: options.region ?? "us-east-1",
@@ -40,11 +46,21 @@ export function createS3Client(options: ClientOptions = {}): S3Client {
   return new S3Client({ ...common(options), forcePathStyle: Boolean(options.endpoint) });
 }
 
-/** The management API of a WebSocket API: `https://{api}.execute-api.{region}.amazonaws.com/{stage}` in AWS. */
+/**
+ * The management API of a WebSocket API: `https://{api}.execute-api.{region}.amazonaws.com/{stage}` in AWS,
+ * the local gateway's `http://127.0.0.1:{port}` in local mode. Only a plain-HTTP or loopback endpoint gets
+ * throwaway credentials: an AWS endpoint behind a custom domain must still sign with the Lambda role.
+ */
 export function createManagementClient(endpoint: string, options: Omit<ClientOptions, "endpoint"> = {}): ApiGatewayManagementApiClient {
-  const local = !endpoint.includes("amazonaws.com");
+  if (!isStandInEndpoint(endpoint)) return new ApiGatewayManagementApiClient({ endpoint, ...options });
   return new ApiGatewayManagementApiClient({
     endpoint,
-    ...(local ? { region: options.region ?? "us-east-1", credentials: options.credentials ?? LOCAL_CREDENTIALS } : options),
+    region: options.region ?? "us-east-1",
+    credentials: options.credentials ?? LOCAL_CREDENTIALS,
   });
+}
+
+function isStandInEndpoint(endpoint: string): boolean {
+  const url = new URL(endpoint);
+  return url.protocol === "http:" || ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname);
 }

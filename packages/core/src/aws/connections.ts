@@ -10,8 +10,11 @@ import type { ServerMessage } from "../protocol/index.ts";
 
 export { createManagementClient } from "./clients.ts";
 
+/** By class, by name (a second copy of the SDK has its own class) or by status (a 410 the SDK did not model). */
 function isGone(error: unknown): boolean {
-  return error instanceof GoneException || (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode === 410;
+  if (error instanceof GoneException) return true;
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } } | undefined;
+  return e?.name === "GoneException" || e?.$metadata?.httpStatusCode === 410;
 }
 
 export class ApiGatewayNotifier implements ConnectionNotifier {

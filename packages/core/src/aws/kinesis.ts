@@ -1,26 +1,34 @@
 /** The speaker's audio stream on Kinesis: one record per chunk, partition key = sessionId, so a session stays in order. */
-import { KinesisClient, PutRecordCommand } from "@aws-sdk/client-kinesis";
+import { type KinesisClient, PutRecordCommand } from "@aws-sdk/client-kinesis";
 import { z } from "zod";
 import type { AudioIngest, IngestRecord } from "../ports.ts";
+import { describeIssues } from "../protocol/index.ts";
 import { withRetries } from "./retry.ts";
 
-const IngestRecordSchema = z.discriminatedUnion("kind", [
-  z.object({
-    kind: z.literal("chunk"),
-    sessionId: z.string().min(1),
-    chunkIndex: z.number().int().nonnegative(),
-    capturedAt: z.number(),
-    ingestedAt: z.number(),
-    audioData: z.string(),
-  }),
-  z.object({ kind: z.literal("end"), sessionId: z.string().min(1), ingestedAt: z.number() }),
-]);
+const IngestRecordSchema = z.discriminatedUnion(
+  "kind",
+  [
+    z.object({
+      kind: z.literal("chunk"),
+      sessionId: z.string().min(1),
+      chunkIndex: z.number().int().nonnegative(),
+      capturedAt: z.number(),
+      ingestedAt: z.number(),
+      audioData: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, "must be base64"),
+    }),
+    z.object({ kind: z.literal("end"), sessionId: z.string().min(1), ingestedAt: z.number() }),
+  ],
+  { error: () => 'kind must be "chunk" or "end"' },
+);
 
 export function encodeIngestRecord(record: IngestRecord): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(record));
 }
 
-/** Decodes a record's data (raw bytes, or base64 as in a Lambda Kinesis event); throws naming what is wrong. */
+/**
+ * Decodes a record's data: the raw bytes GetRecords returns, or the base64 text of `kinesis.data` in a Lambda
+ * Kinesis event. Throws an error naming each field at fault.
+ */
 export function decodeIngestRecord(data: Uint8Array | string): IngestRecord {
   const text = typeof data === "string" ? Buffer.from(data, "base64").toString("utf8") : new TextDecoder().decode(data);
   let json: unknown;
@@ -30,19 +38,26 @@ export function decodeIngestRecord(data: Uint8Array | string): IngestRecord {
     throw new Error("ingest record is not JSON");
   }
   const parsed = IngestRecordSchema.safeParse(json);
-  if (!parsed.success) {
-    throw new Error(`ingest record is malformed: ${parsed.error.issues.map((i) => `${i.path.join(".") || "record"}: ${i.message}`).join("; ")}`);
-  }
+  if (!parsed.success) throw new Error(`ingest record is malformed: ${describeIssues(parsed.error)}`);
   return parsed.data;
 }
 
+export interface KinesisAudioIngestOptions {
+  client: KinesisClient;
+  streamName: string;
+  /**
+   * Retries after throttling (ProvisionedThroughputExceededException and the like) or a 5xx, with
+   * exponential backoff; on top of the SDK's own few attempts, since a shard's write limit is per second.
+   */
+  retries?: number;
+}
 
 export class KinesisAudioIngest implements AudioIngest {
   private readonly client: KinesisClient;
   private readonly streamName: string;
   private readonly retries: number;
 
-  constructor(options: { client: KinesisClient; streamName: string; retries?: number }) {
+  constructor(options: KinesisAudioIngestOptions) {
     this.client = options.client;
     this.streamName = options.streamName;
     this.retries = options.retries ?? 4;
@@ -50,9 +65,11 @@ export class KinesisAudioIngest implements AudioIngest {
 
   async put(record: IngestRecord): Promise<void> {
     await withRetries(
-      () => this.client.send(new PutRecordCommand({ StreamName: this.streamName, PartitionKey: record.sessionId, Data: encodeIngestRecord(record) })),
+      () =>
+        this.client.send(
+          new PutRecordCommand({ StreamName: this.streamName, PartitionKey: record.sessionId, Data: encodeIngestRecord(record) }),
+        ),
       this.retries + 1,
     );
   }
-
 }
