@@ -1,11 +1,21 @@
 import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand, PutRecordCommand } from "@aws-sdk/client-kinesis";
 import { mockClient } from "aws-sdk-client-mock";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { pcmFromBase64, pcmToBase64 } from "../audio/index.ts";
+import type { IngestRecord } from "../ports.ts";
 import { ensureStream, type StandIn, startKinesalite } from "../standins/index.ts";
-import { readWav, englishClips } from "../testing/fixtures.ts";
+import { englishClips, readWav } from "../testing/fixtures.ts";
 import { createKinesisClient } from "./clients.ts";
-import { decodeIngestRecord, KinesisAudioIngest } from "./kinesis.ts";
+import { decodeIngestRecord, encodeIngestRecord, KinesisAudioIngest } from "./kinesis.ts";
+
+const chunk = (chunkIndex: number, audioData = "AAAA"): IngestRecord => ({
+  kind: "chunk",
+  sessionId: "calm-river-101",
+  chunkIndex,
+  capturedAt: 1_700_000_000_000 + chunkIndex * 100,
+  ingestedAt: 1_700_000_000_050 + chunkIndex * 100,
+  audioData,
+});
 
 describe("KinesisAudioIngest against kinesalite", () => {
   let kinesis: StandIn;
@@ -22,45 +32,89 @@ describe("KinesisAudioIngest against kinesalite", () => {
     const pcm = readWav(englishClips()[1]!.file).slice(0, 1600 * 3);
     const ingest = new KinesisAudioIngest({ client, streamName: "audio" });
     // Act
-    for (let i = 0; i < 3; i++) {
-      await ingest.put({ kind: "chunk", sessionId: "calm-river-101", chunkIndex: i, capturedAt: 10 + i, ingestedAt: 20 + i, audioData: pcmToBase64(pcm.subarray(i * 1600, (i + 1) * 1600)) });
-    }
+    for (let i = 0; i < 3; i++) await ingest.put(chunk(i, pcmToBase64(pcm.subarray(i * 1600, (i + 1) * 1600))));
     await ingest.put({ kind: "end", sessionId: "calm-river-101", ingestedAt: 99 });
     // Assess
     const { Shards } = await client.send(new ListShardsCommand({ StreamName: "audio" }));
-    const { ShardIterator } = await client.send(new GetShardIteratorCommand({ StreamName: "audio", ShardId: Shards![0]!.ShardId!, ShardIteratorType: "TRIM_HORIZON" }));
+    const { ShardIterator } = await client.send(
+      new GetShardIteratorCommand({ StreamName: "audio", ShardId: Shards![0]!.ShardId!, ShardIteratorType: "TRIM_HORIZON" }),
+    );
     const { Records } = await client.send(new GetRecordsCommand({ ShardIterator }));
     expect(Records!.map((r) => r.PartitionKey)).toEqual(Array(4).fill("calm-river-101"));
     const decoded = Records!.map((r) => decodeIngestRecord(r.Data!));
-    expect(decoded.map((r) => r.kind)).toEqual(["chunk", "chunk", "chunk", "end"]);
+    expect(decoded.map((r) => (r.kind === "chunk" ? r.chunkIndex : r.kind))).toEqual([0, 1, 2, "end"]);
     const audio = decoded.flatMap((r) => (r.kind === "chunk" ? [...pcmFromBase64(r.audioData)!] : []));
     expect(new Int16Array(audio)).toEqual(pcm);
   });
+});
+
+describe("ingest record encoding", () => {
+  it("decodes the base64 text a Lambda Kinesis event carries as well as raw bytes", () => {
+    // Prepare
+    const record = chunk(7, pcmToBase64(new Int16Array([0, 1, -1, 32767, -32768])));
+    const bytes = encodeIngestRecord(record);
+    // Act
+    const fromEvent = decodeIngestRecord(Buffer.from(bytes).toString("base64"));
+    const fromGetRecords = decodeIngestRecord(bytes);
+    // Assess
+    expect(fromEvent).toEqual(record);
+    expect(fromGetRecords).toEqual(record);
+  });
 
   it("names what is wrong with a malformed record", () => {
-    expect(() => decodeIngestRecord(Buffer.from("not json").toString("base64"))).toThrow(/not JSON/);
-    expect(() => decodeIngestRecord(new TextEncoder().encode(JSON.stringify({ kind: "chunk", sessionId: "s" })))).toThrow(/chunkIndex/);
+    // Prepare
+    const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+    // Act
+    const decode = (data: Uint8Array | string) => () => decodeIngestRecord(data);
+    // Assess
+    expect(decode(Buffer.from("not json").toString("base64"))).toThrow(/not JSON/);
+    expect(decode(json({ kind: "chunk", sessionId: "s", capturedAt: 1, ingestedAt: 1, audioData: "AAAA" }))).toThrow(/chunkIndex/);
+    expect(decode(json({ ...chunk(1), chunkIndex: -1 }))).toThrow(/chunkIndex/);
+    expect(decode(json({ ...chunk(1), audioData: "not base64!" }))).toThrow(/audioData: must be base64/);
+    expect(decode(json({ kind: "start", sessionId: "s" }))).toThrow(/kind must be "chunk" or "end"/);
   });
 });
 
 describe("KinesisAudioIngest retries (mocked SDK)", () => {
-  it("retries throughput errors and succeeds", async () => {
-    const mock = mockClient(KinesisClient);
-    const throttled = Object.assign(new Error("Rate exceeded for shard"), { name: "ProvisionedThroughputExceededException" });
-    mock.on(PutRecordCommand).rejectsOnce(throttled).rejectsOnce(throttled).resolves({ SequenceNumber: "1", ShardId: "shardId-0" });
+  const mock = mockClient(KinesisClient);
+  afterEach(() => mock.reset());
+  afterAll(() => mock.restore());
+  const throttled = (name: string) => Object.assign(new Error("Rate exceeded for shard shardId-000000000000"), { name });
+
+  it.each(["ProvisionedThroughputExceededException", "ThrottlingException"])("backs off after %s and succeeds", async (name) => {
+    // Prepare
+    mock.on(PutRecordCommand).rejectsOnce(throttled(name)).rejectsOnce(throttled(name)).resolves({ SequenceNumber: "1", ShardId: "shardId-0" });
     const ingest = new KinesisAudioIngest({ client: new KinesisClient({ region: "us-east-1" }), streamName: "audio" });
+    const started = Date.now();
+    // Act
     await ingest.put({ kind: "end", sessionId: "s-s-1", ingestedAt: 1 });
-    expect(mock.commandCalls(PutRecordCommand)).toHaveLength(3);
-    expect(mock.commandCalls(PutRecordCommand)[0]!.args[0].input).toMatchObject({ StreamName: "audio", PartitionKey: "s-s-1" });
-    mock.restore();
+    // Assess
+    const calls = mock.commandCalls(PutRecordCommand);
+    expect(calls).toHaveLength(3);
+    expect(calls.every((call) => call.args[0].input.StreamName === "audio" && call.args[0].input.PartitionKey === "s-s-1")).toBe(true);
+    // Backoff starts at 100 ms (randomized up to x2), so two retries cannot be instant.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+  });
+
+  it("gives up after its retries and surfaces the throttling error", async () => {
+    // Prepare
+    mock.on(PutRecordCommand).rejects(throttled("ProvisionedThroughputExceededException"));
+    const ingest = new KinesisAudioIngest({ client: new KinesisClient({ region: "us-east-1" }), streamName: "audio", retries: 1 });
+    // Act
+    const putting = ingest.put({ kind: "end", sessionId: "s-s-1", ingestedAt: 1 });
+    // Assess
+    await expect(putting).rejects.toThrow(/Rate exceeded/);
+    expect(mock.commandCalls(PutRecordCommand)).toHaveLength(2);
   });
 
   it("does not retry a request that can never succeed", async () => {
-    const mock = mockClient(KinesisClient);
+    // Prepare
     mock.on(PutRecordCommand).rejects(Object.assign(new Error("Stream audio not found"), { name: "ResourceNotFoundException" }));
     const ingest = new KinesisAudioIngest({ client: new KinesisClient({ region: "us-east-1" }), streamName: "audio" });
-    await expect(ingest.put({ kind: "end", sessionId: "s-s-1", ingestedAt: 1 })).rejects.toThrow(/not found/);
+    // Act
+    const putting = ingest.put({ kind: "end", sessionId: "s-s-1", ingestedAt: 1 });
+    // Assess
+    await expect(putting).rejects.toThrow(/not found/);
     expect(mock.commandCalls(PutRecordCommand)).toHaveLength(1);
-    mock.restore();
   });
 });

@@ -57,3 +57,43 @@ describe("HTTP API", () => {
     expect((await api.request("/nowhere")).status).toBe(404);
   });
 });
+
+describe("HTTP API as Lambda runs it (API Gateway HTTP API, payload v2)", () => {
+  it("answers a v2 event through hono's Lambda adapter", async () => {
+    const { handle } = await import("hono/aws-lambda");
+    const h = await startHarness();
+    try {
+      const lambda = handle(createApi(h.getDeps));
+      const event = {
+        version: "2.0",
+        routeKey: "POST /sessions",
+        rawPath: "/sessions",
+        rawQueryString: "",
+        headers: { "content-type": "application/json", authorization: "Bearer eyJ..." },
+        requestContext: {
+          accountId: "123456789012",
+          apiId: "api",
+          domainName: "api.execute-api.eu-west-1.amazonaws.com",
+          domainPrefix: "api",
+          http: { method: "POST", path: "/sessions", protocol: "HTTP/1.1", sourceIp: "203.0.113.9", userAgent: "test" },
+          requestId: "r1",
+          routeKey: "POST /sessions",
+          stage: "$default",
+          time: "24/Nov/2026:07:00:00 +0000",
+          timeEpoch: Date.now(),
+          authorizer: { jwt: { claims: { sub: "speaker-1", email: "ana@example.org" }, scopes: null } },
+        },
+        body: JSON.stringify({ sourceLanguage: "en", targetLanguages: ["es"] }),
+        isBase64Encoded: false,
+      };
+      const response = (await lambda(event as never, {} as never)) as { statusCode: number; body: string };
+      expect(response.statusCode).toBe(201);
+      expect(JSON.parse(response.body)).toMatchObject({ sourceLanguage: "en", targetLanguages: ["es"] });
+      const bad = (await lambda({ ...event, body: "{" } as never, {} as never)) as { statusCode: number; body: string };
+      expect(bad.statusCode).toBe(400);
+      expect(JSON.parse(bad.body).error.code).toBe("bad_json");
+    } finally {
+      await h.close();
+    }
+  });
+});
