@@ -15,6 +15,8 @@ import { StreamConsumer } from "@livetranslate/core/consumer";
 import { createDb, ensureTable } from "@livetranslate/core/db";
 import { closeEngines, detectLocalEngines, type Engines, supportedLanguages } from "@livetranslate/core/engines";
 import { jsonLog, type Log } from "@livetranslate/core/log";
+import type { SegmentResult } from "@livetranslate/core/pipeline";
+import type { ConnectionNotifier } from "@livetranslate/core/ports";
 import type { SegmenterOptions } from "@livetranslate/core/segmenter";
 import type { Deps } from "@livetranslate/functions/deps";
 import { createApi } from "@livetranslate/functions/http/api";
@@ -25,6 +27,7 @@ import { createMessageHandler } from "@livetranslate/functions/ws/message";
 import { Hono } from "hono";
 import { KinesisEventSource } from "./event-source/index.ts";
 import { WebSocketGateway } from "./gateway/index.ts";
+import { countAudioStore, countIngest, countNotifier, type RequestCounts } from "./metering.ts";
 import { mountWebApps } from "./web-apps.ts";
 import { sweepExpiredObjects, sweepExpiredRecords } from "./expiry.ts";
 import { ensureBucket, ensureStream, startDynalite, startKinesalite, startS3rver } from "@livetranslate/core/standins";
@@ -39,6 +42,10 @@ export interface LocalOptions {
   /** How long audio objects and records live (1 day, as the S3 lifecycle rule and DynamoDB TTL). */
   lifetimeMs?: number;
   sweepIntervalMs?: number;
+  /** Sees every finished segment (the benchmark reads stage times from it). */
+  onSegment?: (sessionId: string, result: SegmentResult) => void;
+  /** When given, counts the AWS requests made (the benchmark's cost projection). */
+  requestCounts?: RequestCounts;
 }
 
 export interface LocalMode {
@@ -94,24 +101,31 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
 
     const managementAccessKeyId = `local${randomBytes(6).toString("hex")}`;
     const db = createDb({ table: TABLE, client: dynamoClient });
-    const notifier = new ApiGatewayNotifier({
-      client: createManagementClient(`http://127.0.0.1:${port}`, {
-        credentials: { accessKeyId: managementAccessKeyId, secretAccessKey: "local" },
+    const counts = options.requestCounts;
+    const meterNotifier = (n: ConnectionNotifier) => (counts ? countNotifier(n, counts) : n);
+    const notifier = meterNotifier(
+      new ApiGatewayNotifier({
+        client: createManagementClient(`http://127.0.0.1:${port}`, {
+          credentials: { accessKeyId: managementAccessKeyId, secretAccessKey: "local" },
+        }),
       }),
-    });
+    );
+    const ingest = new KinesisAudioIngest({ client: kinesisClient, streamName: STREAM });
+    const audioStore = new S3AudioStore({ client: s3Client, bucket: BUCKET });
     const deps: Deps = {
       db,
-      ingest: new KinesisAudioIngest({ client: kinesisClient, streamName: STREAM }),
+      ingest: counts ? countIngest(ingest, counts) : ingest,
       notifier,
       consumer: new StreamConsumer({
         db,
         recognizer: engines.recognizer,
         translator: engines.translator,
         synthesizer: engines.synthesizer,
-        audioStore: new S3AudioStore({ client: s3Client, bucket: BUCKET }),
+        audioStore: counts ? countAudioStore(audioStore, counts) : audioStore,
         notifier,
         log,
         segmenterOptions: options.segmenterOptions,
+        onSegment: options.onSegment,
       }),
       languages: () => languages,
       log,

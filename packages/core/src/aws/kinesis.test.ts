@@ -76,7 +76,11 @@ describe("ingest record encoding", () => {
 });
 
 describe("KinesisAudioIngest retries (mocked SDK)", () => {
-  const mock = mockClient(KinesisClient);
+  // Mocked only while this block runs: mockClient patches every KinesisClient, the kinesalite one too.
+  let mock: ReturnType<typeof mockClient<KinesisClient>>;
+  beforeAll(() => {
+    mock = mockClient(KinesisClient);
+  });
   afterEach(() => mock.reset());
   afterAll(() => mock.restore());
   const throttled = (name: string) => Object.assign(new Error("Rate exceeded for shard shardId-000000000000"), { name });

@@ -15,20 +15,40 @@ describe("S3AudioStore against s3rver", () => {
   afterAll(() => s3.close());
 
   it("stores audio that anyone can fetch through the presigned URL, with its content type", async () => {
-    const data = new Uint8Array([82, 73, 70, 70, 1, 2, 3, 4, 250]);
-    await store.put("sessions/a-b-1/translated/es/000001.wav", data, "audio/wav");
-    const url = await store.presignedUrl("sessions/a-b-1/translated/es/000001.wav", 600);
-    expect(url).toContain("X-Amz-Expires=600");
+    // Prepare
+    const data = new Uint8Array([73, 68, 51, 4, 0, 0, 0, 0, 0, 255, 251, 144, 0, 1, 2, 250]);
+    const key = "sessions/a-b-1/translated/es/000001.mp3";
+    // Act
+    await store.put(key, data, "audio/mpeg");
+    const url = await store.presignedUrl(key, 600);
     const response = await fetch(url);
+    // Assess
     expect(response.status).toBe(200);
-    expect(response.headers.get("content-type")).toBe("audio/wav");
+    expect(response.headers.get("content-type")).toBe("audio/mpeg");
+    expect(response.headers.get("cache-control")).toMatch(/max-age=\d+/);
     expect(new Uint8Array(await response.arrayBuffer())).toEqual(data);
   });
 
-  it("signs each URL for one object and a limited time", async () => {
-    const url = new URL(await store.presignedUrl("sessions/a-b-1/translated/fr/000001.wav", 600));
-    expect(url.pathname).toBe("/audio/sessions/a-b-1/translated/fr/000001.wav");
+  it("signs each URL for one object and the time asked for", async () => {
+    // Prepare
+    const key = "sessions/a-b-1/translated/fr/000001.wav";
+    // Act
+    const url = new URL(await store.presignedUrl(key, 600));
+    // Assess
+    expect(url.pathname).toBe(`/audio/${key}`);
     expect(url.searchParams.get("X-Amz-Expires")).toBe("600");
     expect(url.searchParams.get("X-Amz-Signature")).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("refuses a URL once it has expired", async () => {
+    // Prepare
+    const key = "sessions/a-b-1/translated/es/000002.wav";
+    await store.put(key, new Uint8Array([1, 2]), "audio/wav");
+    const url = await store.presignedUrl(key, 1);
+    // Act
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    const response = await fetch(url);
+    // Assess
+    expect(response.status).toBe(403);
   });
 });

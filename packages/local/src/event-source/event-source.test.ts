@@ -1,18 +1,36 @@
-import { PutRecordCommand } from "@aws-sdk/client-kinesis";
+import {
+  DescribeStreamCommand,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type KinesisClient,
+  PutRecordCommand,
+} from "@aws-sdk/client-kinesis";
 import { createKinesisClient } from "@livetranslate/core/aws/clients";
 import { memoryLog } from "@livetranslate/core/log";
-import { ensureStream, type StandIn, startKinesalite } from "@livetranslate/core/standins";
 import type { KinesisStreamEvent } from "aws-lambda";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { KinesisEventSource, type KinesisHandler } from "./index.ts";
+import { ensureStream, type StandIn, startKinesalite } from "../standins/index.ts";
+import { type EventSourceOptions, KinesisEventSource, type KinesisHandler } from "./index.ts";
+
+const values = (event: KinesisStreamEvent) => event.Records.map((r) => Buffer.from(r.kinesis.data, "base64").toString());
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error("timed out waiting for the event source");
+    await sleep(10);
+  }
+}
 
 describe("KinesisEventSource over kinesalite", () => {
   let kinesis: StandIn;
-  const client = () => createKinesisClient(kinesis);
+  let client: KinesisClient;
   let source: KinesisEventSource | undefined;
-  let stream = 0;
+  let streams = 0;
   beforeAll(async () => {
     kinesis = await startKinesalite();
+    client = createKinesisClient(kinesis);
   });
   afterEach(async () => {
     await source?.stop();
@@ -20,99 +38,351 @@ describe("KinesisEventSource over kinesalite", () => {
   });
   afterAll(() => kinesis.close());
 
-  const data = (event: KinesisStreamEvent) => event.Records.map((r) => Buffer.from(r.kinesis.data, "base64").toString());
-
-  async function run(handler: KinesisHandler, count: number, options: { batchSize?: number; maxRetries?: number } = {}) {
-    const name = `s${++stream}`;
-    await ensureStream(client(), name);
-    const log = memoryLog();
-    source = new KinesisEventSource({ client: client(), streamName: name, handler, log, retryDelayMs: 10, ...options });
-    await source.start();
-    for (let i = 0; i < count; i++) {
-      await client().send(new PutRecordCommand({ StreamName: name, PartitionKey: "session", Data: Buffer.from(String(i)) }));
-    }
-    return log;
+  async function newStream(shards = 1): Promise<string> {
+    const name = `stream-${++streams}`;
+    await ensureStream(client, name, shards);
+    return name;
   }
 
-  const until = async (check: () => boolean) => {
-    const deadline = Date.now() + 10_000;
-    while (!check()) {
-      if (Date.now() > deadline) throw new Error("timed out");
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  };
+  async function put(streamName: string, items: readonly string[], partitionKey = "calm-river-101") {
+    for (const item of items) await client.send(new PutRecordCommand({ StreamName: streamName, PartitionKey: partitionKey, Data: Buffer.from(item) }));
+  }
 
-  it("delivers AWS-shaped batches in order, each record once", async () => {
-    const seen: string[] = [];
-    let shape: KinesisStreamEvent | undefined;
-    await run(async (event) => {
-      shape ??= event;
-      seen.push(...data(event));
-    }, 20, { batchSize: 7 });
-    await until(() => seen.length === 20);
-    expect(seen).toEqual(Array.from({ length: 20 }, (_, i) => String(i)));
-    const record = shape!.Records[0]!;
-    expect(record).toMatchObject({ eventSource: "aws:kinesis", eventName: "aws:kinesis:record", kinesis: { partitionKey: "session", kinesisSchemaVersion: "1.0" } });
-    expect(record.eventID).toBe(`shardId-000000000000:${record.kinesis.sequenceNumber}`);
-    expect(shape!.Records.length).toBeLessThanOrEqual(7);
+  const numbers = (count: number) => Array.from({ length: count }, (_, i) => String(i));
+
+  /** Starts an event source on a new stream, then puts `items` (after start: the default position is LATEST). */
+  async function run(handler: KinesisHandler, items: readonly string[], options: Partial<EventSourceOptions> = {}) {
+    const streamName = await newStream();
+    const log = memoryLog();
+    source = new KinesisEventSource({ client, streamName, handler, log, retryDelayMs: 10, ...options });
+    await source.start();
+    await put(streamName, items);
+    return { log, streamName };
+  }
+
+  it("delivers AWS-shaped batches of at most batchSize, in order, each record once", async () => {
+    // Prepare
+    const events: KinesisStreamEvent[] = [];
+    const before = Date.now() / 1000;
+    // Act
+    const { streamName } = await run(async (event) => void events.push(event), numbers(20), { batchSize: 7 });
+    await until(() => events.flatMap(values).length >= 20);
+    // Assess
+    expect(events.flatMap(values)).toEqual(numbers(20));
+    expect(events.every((event) => event.Records.length <= 7)).toBe(true);
+    const record = events[0]!.Records[0]!;
+    expect(record).toEqual({
+      kinesis: {
+        kinesisSchemaVersion: "1.0",
+        partitionKey: "calm-river-101",
+        sequenceNumber: expect.stringMatching(/^\d+$/),
+        data: Buffer.from("0").toString("base64"),
+        approximateArrivalTimestamp: expect.any(Number),
+      },
+      eventSource: "aws:kinesis",
+      eventVersion: "1.0",
+      eventID: `shardId-000000000000:${record.kinesis.sequenceNumber}`,
+      eventName: "aws:kinesis:record",
+      invokeIdentityArn: expect.stringMatching(/^arn:aws:iam::\d{12}:role\//),
+      awsRegion: "us-east-1",
+      eventSourceARN: `arn:aws:kinesis:us-east-1:000000000000:stream/${streamName}`,
+    });
+    // Seconds, as in a Lambda event, not milliseconds.
+    expect(record.kinesis.approximateArrivalTimestamp).toBeGreaterThanOrEqual(Math.floor(before) - 1);
+    expect(record.kinesis.approximateArrivalTimestamp).toBeLessThanOrEqual(Date.now() / 1000 + 1);
   });
 
-  it("redelivers from the first failed record, keeping those before it done", async () => {
-    const seen: string[] = [];
-    let failedOnce = false;
-    await run(async (event) => {
-      const values = data(event);
-      const at = values.indexOf("3");
-      if (at >= 0 && !failedOnce) {
-        failedOnce = true;
-        seen.push(...values.slice(0, at));
+  it("keeps each shard in order with one invocation at a time per shard, shards side by side", async () => {
+    // Prepare
+    const streamName = await newStream(2);
+    const received = new Map<string, string[]>();
+    const inFlight = new Map<string, number>();
+    let overlapped = false;
+    const handler: KinesisHandler = async (event) => {
+      const shardId = event.Records[0]!.eventID.split(":")[0]!;
+      inFlight.set(shardId, (inFlight.get(shardId) ?? 0) + 1);
+      if (inFlight.get(shardId)! > 1) overlapped = true;
+      await sleep(5);
+      for (const record of event.Records) {
+        const list = received.get(record.kinesis.partitionKey) ?? [];
+        list.push(Buffer.from(record.kinesis.data, "base64").toString());
+        received.set(record.kinesis.partitionKey, list);
+      }
+      inFlight.set(shardId, inFlight.get(shardId)! - 1);
+    };
+    source = new KinesisEventSource({ client, streamName, handler, log: memoryLog(), batchSize: 3 });
+    await source.start();
+    const sessions = ["a-session", "b-session", "c-session", "d-session", "e-session", "f-session"];
+    // Act
+    for (let i = 0; i < 10; i++) {
+      await Promise.all(sessions.map((session) => put(streamName, [String(i)], session)));
+    }
+    await until(() => sessions.every((session) => received.get(session)?.length === 10));
+    // Assess
+    for (const session of sessions) expect(received.get(session)).toEqual(numbers(10));
+    expect(overlapped).toBe(false);
+  });
+
+  it("starts at LATEST by default, and at TRIM_HORIZON when asked", async () => {
+    // Prepare
+    const streamName = await newStream();
+    await put(streamName, ["old"]);
+    const latest: string[] = [];
+    const horizon: string[] = [];
+    const fromLatest = new KinesisEventSource({ client, streamName, handler: async (e) => void latest.push(...values(e)), log: memoryLog() });
+    const fromHorizon = new KinesisEventSource({
+      client,
+      streamName,
+      handler: async (e) => void horizon.push(...values(e)),
+      log: memoryLog(),
+      startingPosition: "TRIM_HORIZON",
+    });
+    // Act
+    await Promise.all([fromLatest.start(), fromHorizon.start()]);
+    await put(streamName, ["new"]);
+    await until(() => latest.length >= 1 && horizon.length >= 2);
+    await Promise.all([fromLatest.stop(), fromHorizon.stop()]);
+    // Assess
+    expect(latest).toEqual(["new"]);
+    expect(horizon).toEqual(["old", "new"]);
+  });
+
+  it("redelivers from the failed record after a partial batch failure, not before it", async () => {
+    // Prepare
+    const batches: string[][] = [];
+    let failed = false;
+    const handler: KinesisHandler = async (event) => {
+      batches.push(values(event));
+      const at = values(event).indexOf("3");
+      if (at >= 0 && !failed) {
+        failed = true;
         return { batchItemFailures: [{ itemIdentifier: event.Records[at]!.kinesis.sequenceNumber }] };
       }
-      seen.push(...values);
-    }, 6);
-    await until(() => seen.length >= 6);
-    expect(seen).toEqual(["0", "1", "2", "3", "4", "5"]);
+      return { batchItemFailures: [] };
+    };
+    // Act: records go in before the source starts reading, so the first batch holds all six.
+    const streamName = await newStream();
+    await put(streamName, numbers(6));
+    source = new KinesisEventSource({ client, streamName, handler, log: memoryLog(), retryDelayMs: 10, startingPosition: "TRIM_HORIZON" });
+    await source.start();
+    await until(() => batches.flat().includes("5") && failed && batches.length >= 2);
+    await sleep(100);
+    // Assess
+    expect(batches).toEqual([numbers(6), ["3", "4", "5"]]);
   });
 
-  it("retries a failing record, then skips the record it cannot get past and logs it", async () => {
-    const seen: string[] = [];
-    let attempts = 0;
-    const log = await run(async (event) => {
-      const values = data(event);
-      if (values.includes("1")) attempts++;
-      if (values[0] === "1") {
-        return { batchItemFailures: [{ itemIdentifier: event.Records[0]!.kinesis.sequenceNumber }] };
-      }
-      if (values.includes("1")) {
-        seen.push(values[0]!);
-        return { batchItemFailures: [{ itemIdentifier: event.Records[values.indexOf("1")]!.kinesis.sequenceNumber }] };
-      }
-      seen.push(...values);
-    }, 3, { maxRetries: 2 });
-    await until(() => seen.includes("2"));
-    expect(seen).toEqual(["0", "2"]);
-    // The first attempt and two retries, then it is given up.
-    expect(attempts).toBe(3);
-    expect(log.entries.some((e) => e.event === "event_source.record_discarded")).toBe(true);
+  it("redelivers from the lowest sequence number when several records failed", async () => {
+    // Prepare
+    const batches: string[][] = [];
+    const handler: KinesisHandler = async (event) => {
+      batches.push(values(event));
+      if (batches.length > 1) return;
+      // Listed out of order on purpose: the lowest sequence number wins.
+      return { batchItemFailures: [4, 2].map((i) => ({ itemIdentifier: event.Records[i]!.kinesis.sequenceNumber })) };
+    };
+    const streamName = await newStream();
+    await put(streamName, numbers(5));
+    source = new KinesisEventSource({ client, streamName, handler, log: memoryLog(), retryDelayMs: 10, startingPosition: "TRIM_HORIZON" });
+    // Act
+    await source.start();
+    await until(() => batches.length >= 2);
+    // Assess
+    expect(batches).toEqual([numbers(5), ["2", "3", "4"]]);
   });
 
   it("retries the whole batch when the handler throws", async () => {
-    const seen: string[] = [];
+    // Prepare
+    const batches: string[][] = [];
     let thrown = false;
-    await run(async (event) => {
+    const handler: KinesisHandler = async (event) => {
+      batches.push(values(event));
       if (!thrown) {
         thrown = true;
         throw new Error("cold start failed");
       }
-      seen.push(...data(event));
-    }, 3);
-    await until(() => seen.length >= 3);
-    expect(seen).toEqual(["0", "1", "2"]);
+    };
+    const streamName = await newStream();
+    await put(streamName, numbers(3));
+    const log = memoryLog();
+    source = new KinesisEventSource({ client, streamName, handler, log, retryDelayMs: 10, startingPosition: "TRIM_HORIZON" });
+    // Act
+    await source.start();
+    await until(() => batches.length >= 2);
+    // Assess
+    expect(batches).toEqual([numbers(3), numbers(3)]);
+    expect(log.entries.find((e) => e.event === "event_source.handler_failed")?.error).toMatch(/cold start failed/);
   });
 
-  it("stops cleanly", async () => {
-    await run(async () => undefined, 1);
+  it("skips a record after maxRetries retries, logs it as the on-failure destination would, and goes on", async () => {
+    // Prepare
+    const delivered: string[] = [];
+    let attemptsOfPoison = 0;
+    let poisonSequenceNumber = "";
+    const handler: KinesisHandler = async (event) => {
+      for (const record of event.Records) {
+        const value = Buffer.from(record.kinesis.data, "base64").toString();
+        if (value === "poison") {
+          attemptsOfPoison++;
+          poisonSequenceNumber = record.kinesis.sequenceNumber;
+          return { batchItemFailures: [{ itemIdentifier: record.kinesis.sequenceNumber }] };
+        }
+        delivered.push(value);
+      }
+    };
+    // Act
+    const { log } = await run(handler, ["0", "poison", "2", "3"], { maxRetries: 2 });
+    await until(() => delivered.includes("3"));
+    // Assess
+    expect(delivered).toEqual(["0", "2", "3"]);
+    // The first attempt and two retries, then it is given up.
+    expect(attemptsOfPoison).toBe(3);
+    const discarded = log.entries.filter((e) => e.event === "event_source.record_discarded");
+    expect(discarded).toHaveLength(1);
+    expect(discarded[0]).toMatchObject({
+      level: "error",
+      condition: "RetryAttemptsExhausted",
+      approximateInvokeCount: 3,
+      shardId: "shardId-000000000000",
+      sequenceNumber: poisonSequenceNumber,
+      partitionKey: "calm-river-101",
+    });
+  });
+
+  it("counts retries per record: failures of different records do not add up", async () => {
+    // Prepare: each of three records fails once, then succeeds; with one retry allowed none may be skipped.
+    const failedOnce = new Set<string>();
+    const delivered: string[] = [];
+    const handler: KinesisHandler = async (event) => {
+      for (const record of event.Records) {
+        const value = Buffer.from(record.kinesis.data, "base64").toString();
+        if (!failedOnce.has(value) && ["1", "2", "3"].includes(value)) {
+          failedOnce.add(value);
+          return { batchItemFailures: [{ itemIdentifier: record.kinesis.sequenceNumber }] };
+        }
+        delivered.push(value);
+      }
+    };
+    const streamName = await newStream();
+    await put(streamName, numbers(5));
+    const log = memoryLog();
+    source = new KinesisEventSource({ client, streamName, handler, log, maxRetries: 1, retryDelayMs: 10, startingPosition: "TRIM_HORIZON" });
+    // Act
+    await source.start();
+    await until(() => delivered.includes("4"));
+    // Assess
+    expect(delivered).toEqual(numbers(5));
+    expect(log.entries.filter((e) => e.event === "event_source.record_discarded")).toEqual([]);
+  });
+
+  it("stop() waits for the invocation in flight, and nothing is invoked after it", async () => {
+    // Prepare
+    let invocations = 0;
+    let finished = false;
+    const handler: KinesisHandler = async () => {
+      invocations++;
+      await sleep(300);
+      finished = true;
+    };
+    await run(handler, ["0"]);
+    await until(() => invocations === 1);
+    const streamName = `stream-${streams}`;
+    // Act
     await source!.stop();
-    source = undefined;
+    const finishedWhenStopped = finished;
+    await put(streamName, ["1"]);
+    await sleep(300);
+    // Assess
+    expect(finishedWhenStopped).toBe(true);
+    expect(invocations).toBe(1);
+  });
+
+  it("stop() returns at once while every shard waits to poll again", async () => {
+    // Prepare
+    const streamName = await newStream(3);
+    source = new KinesisEventSource({ client, streamName, handler: async () => undefined, log: memoryLog(), pollIntervalMs: 5_000 });
+    await source.start();
+    await sleep(200);
+    const started = Date.now();
+    // Act
+    await source.stop();
+    // Assess
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+});
+
+describe("KinesisEventSource with a scripted client", () => {
+  const streamArn = "arn:aws:kinesis:eu-west-1:123456789012:stream/audio";
+  const record = (n: number) => ({
+    SequenceNumber: `4960000000000000000000000000000000000000000000000000000${n}`,
+    PartitionKey: "s",
+    Data: Buffer.from(String(n)),
+    ApproximateArrivalTimestamp: new Date(1_700_000_000_000 + n),
+  });
+
+  /** Answers as Kinesis would: one shard, iterators handed out in turn, each page looked up by its iterator. */
+  function scriptedClient(iterators: string[], pages: Record<string, () => unknown>) {
+    const iteratorRequests: unknown[] = [];
+    const client = {
+      send: async (command: DescribeStreamCommand | GetShardIteratorCommand | GetRecordsCommand) => {
+        if (command instanceof DescribeStreamCommand) return { StreamDescription: { StreamARN: streamArn, Shards: [{ ShardId: "shardId-000000000000" }] } };
+        if (command instanceof GetShardIteratorCommand) {
+          iteratorRequests.push(command.input);
+          return { ShardIterator: iterators[Math.min(iteratorRequests.length, iterators.length) - 1] };
+        }
+        return pages[command.input.ShardIterator!]!();
+      },
+    } as unknown as KinesisClient;
+    return { client, iteratorRequests };
+  }
+
+  it("resumes right after the last record read when the shard iterator expires", async () => {
+    // Prepare
+    const { client, iteratorRequests } = scriptedClient(["first", "renewed"], {
+      first: () => ({ Records: [record(1)], NextShardIterator: "second" }),
+      second: () => {
+        throw Object.assign(new Error("Iterator expired"), { name: "ExpiredIteratorException" });
+      },
+      renewed: () => ({ Records: [record(2)], NextShardIterator: "third" }),
+      third: () => ({ Records: [], NextShardIterator: "third" }),
+    });
+    const events: KinesisStreamEvent[] = [];
+    const source = new KinesisEventSource({ client, streamName: "audio", handler: async (e) => void events.push(e), log: memoryLog(), pollIntervalMs: 10 });
+    // Act
+    await source.start();
+    await until(() => events.length >= 2);
+    await source.stop();
+    // Assess
+    expect(events.flatMap(values)).toEqual(["1", "2"]);
+    expect(iteratorRequests[1]).toEqual({
+      StreamName: "audio",
+      ShardId: "shardId-000000000000",
+      ShardIteratorType: "AFTER_SEQUENCE_NUMBER",
+      StartingSequenceNumber: record(1).SequenceNumber,
+    });
+    expect(events[0]!.Records[0]).toMatchObject({
+      awsRegion: "eu-west-1",
+      eventSourceARN: streamArn,
+      invokeIdentityArn: "arn:aws:iam::123456789012:role/local-consumer",
+      kinesis: { approximateArrivalTimestamp: 1_700_000_000.001 },
+    });
+  });
+
+  it("reads again at once after an empty page that is behind the tip of the shard", async () => {
+    // Prepare
+    const { client } = scriptedClient(["first"], {
+      first: () => ({ Records: [], NextShardIterator: "second", MillisBehindLatest: 86_400_000 }),
+      second: () => ({ Records: [record(1)], NextShardIterator: "third", MillisBehindLatest: 0 }),
+      third: () => ({ Records: [], NextShardIterator: "third", MillisBehindLatest: 0 }),
+    });
+    const events: KinesisStreamEvent[] = [];
+    const source = new KinesisEventSource({ client, streamName: "audio", handler: async (e) => void events.push(e), log: memoryLog(), pollIntervalMs: 5_000 });
+    const started = Date.now();
+    // Act
+    await source.start();
+    await until(() => events.length >= 1, 4_000);
+    await source.stop();
+    // Assess
+    expect(events.flatMap(values)).toEqual(["1"]);
+    expect(Date.now() - started).toBeLessThan(1_000);
   });
 });

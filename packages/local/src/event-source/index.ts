@@ -1,9 +1,9 @@
 /**
- * Plays the Lambda event source mapping for a Kinesis stream: polls each shard (every <= 100 ms, at once
- * again after a non-empty read), invokes the handler with AWS-shaped batches one at a time per shard,
- * honours `ReportBatchItemFailures` by redelivering from the first failed record, and after
- * `maxRetries` failed attempts skips the record and logs it (where AWS would send it to the on-failure
- * destination).
+ * Plays the Lambda event source mapping for a Kinesis stream (kinesalite in local mode): polls each shard
+ * (every <= 100 ms, at once again after a non-empty read), invokes the handler with AWS-shaped batches one at
+ * a time per shard, so a shard's records arrive in order, honours `ReportBatchItemFailures` by redelivering
+ * from the first failed record, and after `maxRetries` retries skips the record and logs it where AWS would
+ * send it to the on-failure destination.
  */
 import {
   DescribeStreamCommand,
@@ -12,7 +12,7 @@ import {
   type KinesisClient,
   type _Record,
 } from "@aws-sdk/client-kinesis";
-import type { Log } from "@livetranslate/core/log";
+import { jsonLog, type Log } from "@livetranslate/core/log";
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
 
 export type KinesisHandler = (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse | void>;
@@ -21,114 +21,198 @@ export interface EventSourceOptions {
   client: KinesisClient;
   streamName: string;
   handler: KinesisHandler;
+  /** Most records per invocation (AWS `BatchSize`); default 100. */
   batchSize?: number;
+  /** Wait after a read that returned nothing; default 100 ms. */
   pollIntervalMs?: number;
+  /**
+   * Retries of a failing record before it is skipped (AWS `MaximumRetryAttempts`: the first attempt is not a
+   * retry, so a record is tried `maxRetries + 1` times); default 3.
+   */
   maxRetries?: number;
+  /** Wait before redelivering after a failure; default 200 ms. */
   retryDelayMs?: number;
+  /** Where to begin reading each shard; default LATEST, as a new mapping in AWS. */
   startingPosition?: "LATEST" | "TRIM_HORIZON";
+  /** `awsRegion` of the records; default the stream ARN's region. */
   region?: string;
-  log: Log;
+  /** Default: JSON lines on stdout/stderr. */
+  log?: Log;
 }
+
+interface Shard {
+  shardId: string;
+  streamArn: string;
+}
+
+/** What to redeliver after an invocation: nothing, or from `index` in the batch, and why. */
+type Outcome = { failedAt: undefined } | { failedAt: number; reason: string };
 
 export class KinesisEventSource {
   private running = false;
-  private readonly loops: Promise<void>[] = [];
-  private wake?: () => void;
+  private loops: Promise<void>[] = [];
+  private readonly wakers = new Set<() => void>();
+  private readonly log: Log;
 
-  constructor(private readonly options: EventSourceOptions) {}
+  constructor(private readonly options: EventSourceOptions) {
+    this.log = options.log ?? jsonLog();
+  }
 
+  /** Positions an iterator on every shard, then polls them in the background. */
   async start(): Promise<void> {
+    if (this.running) throw new Error("the event source is already running");
     const { client, streamName } = this.options;
     const { StreamDescription } = await client.send(new DescribeStreamCommand({ StreamName: streamName }));
-    if (!StreamDescription) throw new Error(`stream ${streamName} not found`);
+    if (!StreamDescription?.StreamARN) throw new Error(`stream ${streamName} not found`);
+    const streamArn = StreamDescription.StreamARN;
+    const iterators = await Promise.all(
+      (StreamDescription.Shards ?? []).map(async (shard) => {
+        const { ShardIterator } = await client.send(
+          new GetShardIteratorCommand({
+            StreamName: streamName,
+            ShardId: shard.ShardId!,
+            ShardIteratorType: this.options.startingPosition ?? "LATEST",
+          }),
+        );
+        return { shard: { shardId: shard.ShardId!, streamArn }, iterator: ShardIterator };
+      }),
+    );
     this.running = true;
-    for (const shard of StreamDescription.Shards ?? []) {
-      const { ShardIterator } = await client.send(
-        new GetShardIteratorCommand({
-          StreamName: streamName,
-          ShardId: shard.ShardId!,
-          ShardIteratorType: this.options.startingPosition ?? "LATEST",
-        }),
-      );
-      this.loops.push(this.pollShard(shard.ShardId!, StreamDescription.StreamARN!, ShardIterator!));
-    }
+    this.loops = iterators.map(({ shard, iterator }) => this.pollShard(shard, iterator));
   }
 
-  /** Stops polling and waits for the invocation in flight. */
+  /** Stops polling and resolves once the invocations in flight have returned. Records not yet delivered stay unread. */
   async stop(): Promise<void> {
     this.running = false;
-    this.wake?.();
+    for (const wake of this.wakers) wake();
     await Promise.all(this.loops);
+    this.loops = [];
   }
 
-  private async pollShard(shardId: string, streamArn: string, firstIterator: string): Promise<void> {
-    const { client, log } = this.options;
+  private async pollShard(shard: Shard, firstIterator: string | undefined): Promise<void> {
+    const { client } = this.options;
     const batchSize = this.options.batchSize ?? 100;
-    let iterator: string | undefined = firstIterator;
+    const pollIntervalMs = this.options.pollIntervalMs ?? 100;
+    const maxRetries = this.options.maxRetries ?? 3;
+    let iterator = firstIterator;
+    /** The last record read, to resume after it should the iterator expire. */
+    let lastRead: string | undefined;
     /** Records read but not yet handled successfully, oldest first. */
     let pending: _Record[] = [];
-    let attempts = 0;
-    while (this.running && (iterator || pending.length)) {
-      if (pending.length < batchSize && iterator) {
+    /** The record at the head of `pending` while it keeps failing. */
+    let failing: { sequenceNumber: string; attempts: number; reason: string } | undefined;
+
+    while (this.running && (iterator || pending.length > 0)) {
+      let behind = false;
+      if (iterator && pending.length < batchSize) {
         try {
-          const page: { Records?: _Record[]; NextShardIterator?: string } = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: batchSize - pending.length }));
-          pending.push(...(page.Records ?? []));
+          const page = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: batchSize - pending.length }));
+          const records = page.Records ?? [];
+          pending.push(...records);
+          lastRead = records.at(-1)?.SequenceNumber ?? lastRead;
           iterator = page.NextShardIterator;
+          behind = (page.MillisBehindLatest ?? 0) > 0;
         } catch (error) {
-          log({ level: "warn", event: "event_source.read_failed", shardId, error: String(error) });
-          await this.sleep(this.options.pollIntervalMs ?? 100);
+          let failure = error;
+          // An iterator lives 5 minutes; a slow handler or a long retry can outlast it.
+          if ((error as Error).name === "ExpiredIteratorException") {
+            try {
+              iterator = await this.renewIterator(shard, lastRead);
+              continue;
+            } catch (renewError) {
+              failure = renewError;
+            }
+          }
+          this.log({ level: "warn", event: "event_source.read_failed", shardId: shard.shardId, error: String(failure) });
+          await this.sleep(pollIntervalMs);
           continue;
         }
       }
       if (pending.length === 0) {
-        await this.sleep(this.options.pollIntervalMs ?? 100);
+        // An empty read while behind means more records lie further on: read again at once, as Lambda does.
+        await this.sleep(pollIntervalMs);
         continue;
       }
+      if (!this.running) break;
+
       const batch = pending.slice(0, batchSize);
-      const failedAt = await this.invoke(batch, shardId, streamArn);
-      if (failedAt === undefined) {
+      const outcome = await this.invoke(batch, shard);
+      if (outcome.failedAt === undefined) {
         pending = pending.slice(batch.length);
-        attempts = 0;
+        failing = undefined;
         continue;
       }
       // Records before the first failure are done; the rest come back, starting with the failed one.
-      pending = pending.slice(failedAt);
-      attempts++;
-      if (attempts > (this.options.maxRetries ?? 3)) {
-        const skipped = pending.shift()!;
-        attempts = 0;
-        log({
-          level: "error",
-          event: "event_source.record_discarded",
-          shardId,
-          sequenceNumber: skipped.SequenceNumber,
-          partitionKey: skipped.PartitionKey,
-          reason: "retries exhausted",
-        });
+      pending = pending.slice(outcome.failedAt);
+      const head = pending[0]!.SequenceNumber!;
+      failing = { sequenceNumber: head, attempts: failing?.sequenceNumber === head ? failing.attempts + 1 : 1, reason: outcome.reason };
+      if (!this.running) break;
+      if (failing.attempts > maxRetries) {
+        this.discard(pending.shift()!, shard, failing.attempts, failing.reason);
+        failing = undefined;
       } else {
         await this.sleep(this.options.retryDelayMs ?? 200);
       }
     }
   }
 
-  /** Returns the index of the first record to redeliver, or undefined when the batch succeeded. */
-  private async invoke(batch: _Record[], shardId: string, streamArn: string): Promise<number | undefined> {
-    const event: KinesisStreamEvent = { Records: batch.map((record) => this.toEventRecord(record, shardId, streamArn)) };
+  /** Runs the handler on one batch; a thrown error fails the whole batch, a reported failure the records from it on. */
+  private async invoke(batch: _Record[], shard: Shard): Promise<Outcome> {
+    const event: KinesisStreamEvent = { Records: batch.map((record) => this.toEventRecord(record, shard)) };
+    let response: KinesisStreamBatchResponse | void;
     try {
-      const response = await this.options.handler(event);
-      const failures = response?.batchItemFailures ?? [];
-      if (failures.length === 0) return undefined;
-      const indexes = failures.map((f) => batch.findIndex((r) => r.SequenceNumber === f.itemIdentifier));
-      // An identifier that matches nothing fails the whole batch, as in AWS.
-      return indexes.includes(-1) ? 0 : Math.min(...indexes);
+      response = await this.options.handler(event);
     } catch (error) {
-      this.options.log({ level: "error", event: "event_source.handler_failed", shardId, error: String(error) });
-      return 0;
+      this.log({
+        level: "error",
+        event: "event_source.handler_failed",
+        shardId: shard.shardId,
+        firstSequenceNumber: batch[0]!.SequenceNumber,
+        batchSize: batch.length,
+        error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+      });
+      return { failedAt: 0, reason: `handler threw: ${error instanceof Error ? error.message : String(error)}` };
     }
+    const failures = Array.isArray(response?.batchItemFailures) ? response.batchItemFailures : [];
+    if (failures.length === 0) return { failedAt: undefined };
+    const indexes = failures.map((failure) => batch.findIndex((record) => record.SequenceNumber === failure.itemIdentifier));
+    // An identifier that names no record of the batch fails the whole batch, as in AWS.
+    const failedAt = indexes.includes(-1) ? 0 : Math.min(...indexes);
+    return { failedAt, reason: "reported in batchItemFailures" };
   }
 
-  private toEventRecord(record: _Record, shardId: string, streamArn: string): KinesisStreamRecord {
-    const region = this.options.region ?? "us-east-1";
+  /** The on-failure destination's stand-in: one JSON line with what AWS would put in its `KinesisBatchInfo`. */
+  private discard(record: _Record, shard: Shard, attempts: number, reason: string): void {
+    this.log({
+      level: "error",
+      event: "event_source.record_discarded",
+      condition: "RetryAttemptsExhausted",
+      approximateInvokeCount: attempts,
+      reason,
+      streamArn: shard.streamArn,
+      shardId: shard.shardId,
+      sequenceNumber: record.SequenceNumber,
+      partitionKey: record.PartitionKey,
+      approximateArrivalTimestamp: record.ApproximateArrivalTimestamp?.toISOString(),
+    });
+  }
+
+  private async renewIterator(shard: Shard, lastRead: string | undefined): Promise<string | undefined> {
+    const { ShardIterator } = await this.options.client.send(
+      new GetShardIteratorCommand({
+        StreamName: this.options.streamName,
+        ShardId: shard.shardId,
+        ...(lastRead
+          ? { ShardIteratorType: "AFTER_SEQUENCE_NUMBER", StartingSequenceNumber: lastRead }
+          : { ShardIteratorType: this.options.startingPosition ?? "LATEST" }),
+      }),
+    );
+    return ShardIterator;
+  }
+
+  private toEventRecord(record: _Record, shard: Shard): KinesisStreamRecord {
+    // arn:aws:kinesis:{region}:{account}:stream/{name}
+    const [, , , arnRegion, account] = shard.streamArn.split(":");
     return {
       kinesis: {
         kinesisSchemaVersion: "1.0",
@@ -139,21 +223,24 @@ export class KinesisEventSource {
       },
       eventSource: "aws:kinesis",
       eventVersion: "1.0",
-      eventID: `${shardId}:${record.SequenceNumber}`,
+      eventID: `${shard.shardId}:${record.SequenceNumber}`,
       eventName: "aws:kinesis:record",
-      invokeIdentityArn: "arn:aws:iam::000000000000:role/local-consumer",
-      awsRegion: region,
-      eventSourceARN: streamArn,
+      invokeIdentityArn: `arn:aws:iam::${account || "000000000000"}:role/local-consumer`,
+      awsRegion: this.options.region ?? (arnRegion || "us-east-1"),
+      eventSourceARN: shard.streamArn,
     };
   }
 
+  /** Waits, unless `stop()` comes first. */
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.wake = () => {
+      const wake = () => {
         clearTimeout(timer);
+        this.wakers.delete(wake);
         resolve();
       };
+      const timer = setTimeout(wake, ms);
+      this.wakers.add(wake);
     });
   }
 }

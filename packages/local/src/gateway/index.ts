@@ -41,6 +41,8 @@ interface Socket {
 
 export class WebSocketGateway {
   private readonly sockets = new Map<string, Socket>();
+  private readonly opened = new Set<string>();
+  private readonly disconnected = new Set<string>();
   private readonly stage: string;
 
   constructor(private readonly options: GatewayOptions) {
@@ -78,6 +80,12 @@ export class WebSocketGateway {
         }
         c.set("connectionId" as never, connectionId as never);
         c.set("sourceIp" as never, sourceIp as never);
+        // A client that leaves during the handshake never opens: it still gets its $disconnect, as in AWS,
+        // or its connection record would count a listener who is not there.
+        const raw = (c.env as { incoming?: { socket?: NodeJS.EventEmitter } })?.incoming?.socket;
+        raw?.once("close", () => {
+          if (!this.opened.has(connectionId)) this.disconnect(connectionId, Date.now(), sourceIp, Promise.resolve());
+        });
         await next();
       },
       upgradeWebSocket((c) => {
@@ -85,6 +93,7 @@ export class WebSocketGateway {
         const sourceIp = c.get("sourceIp" as never) as string;
         return {
           onOpen: (_event, ws) => {
+            this.opened.add(connectionId);
             this.sockets.set(connectionId, { ws, connectedAt: Date.now(), sourceIp, queue: Promise.resolve() });
           },
           onMessage: (event, _ws) => {
@@ -106,12 +115,7 @@ export class WebSocketGateway {
           onClose: () => {
             const socket = this.sockets.get(connectionId);
             this.sockets.delete(connectionId);
-            const after = socket?.queue ?? Promise.resolve();
-            void after.then(() =>
-              this.invoke(routes.$disconnect, {
-                ...this.context("$disconnect", "DISCONNECT", connectionId, socket?.connectedAt ?? Date.now(), sourceIp),
-              }),
-            );
+            this.disconnect(connectionId, socket?.connectedAt ?? Date.now(), sourceIp, socket?.queue ?? Promise.resolve());
           },
         };
       }),
@@ -163,6 +167,18 @@ export class WebSocketGateway {
         });
       });
     }
+  }
+
+  /** `$disconnect`, once per connection, after the messages it sent were handled. */
+  private disconnect(connectionId: string, connectedAt: number, sourceIp: string, after: Promise<unknown>): void {
+    if (this.disconnected.has(connectionId)) return;
+    this.disconnected.add(connectionId);
+    this.opened.delete(connectionId);
+    void after.then(async () => {
+      await this.invoke(this.options.routes.$disconnect, this.context("$disconnect", "DISCONNECT", connectionId, connectedAt, sourceIp));
+      // Ids are never reused, so the memory of having disconnected can go once the handler ran.
+      setTimeout(() => this.disconnected.delete(connectionId), 60_000).unref();
+    });
   }
 
   /** Route selection expression `$request.body.action`, falling back to `$default`. */
