@@ -72,13 +72,11 @@ describe("ApiGatewayNotifier against an emulated @connections API", () => {
 });
 
 describe("ApiGatewayNotifier errors (mocked SDK)", () => {
-  let mock: ReturnType<typeof mockClient<ApiGatewayManagementApiClient>>;
-  beforeAll(() => {
-    mock = mockClient(ApiGatewayManagementApiClient);
-  });
+  const client = new ApiGatewayManagementApiClient({ region: "us-east-1" });
+  const mock = mockClient(client);
   afterEach(() => mock.reset());
   afterAll(() => mock.restore());
-  const notifier = () => new ApiGatewayNotifier({ client: new ApiGatewayManagementApiClient({ region: "us-east-1" }) });
+  const notifier = () => new ApiGatewayNotifier({ client });
 
   it("maps the SDK's GoneException to gone, on post and on disconnect", async () => {
     // Prepare
@@ -91,6 +89,18 @@ describe("ApiGatewayNotifier errors (mocked SDK)", () => {
     expect(delivery).toBe("gone");
     await expect(disconnecting).resolves.toBeUndefined();
     expect(mock.commandCalls(PostToConnectionCommand)[0]!.args[0].input).toMatchObject({ ConnectionId: "x" });
+  });
+
+  it("knows a 410 by name or status too, as a second copy of the SDK or an unmodelled error reports it", async () => {
+    // Prepare
+    mock.on(PostToConnectionCommand, { ConnectionId: "by-name" }).rejects(Object.assign(new Error("Gone"), { name: "GoneException" }));
+    mock
+      .on(PostToConnectionCommand, { ConnectionId: "by-status" })
+      .rejects(Object.assign(new Error("UnknownError"), { name: "Unknown", $metadata: { httpStatusCode: 410 } }));
+    // Act
+    const deliveries = [await notifier().post("by-name", { type: "pong" }), await notifier().post("by-status", { type: "pong" })];
+    // Assess
+    expect(deliveries).toEqual(["gone", "gone"]);
   });
 
   it("lets every other error through", async () => {

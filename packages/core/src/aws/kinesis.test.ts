@@ -76,11 +76,9 @@ describe("ingest record encoding", () => {
 });
 
 describe("KinesisAudioIngest retries (mocked SDK)", () => {
-  // Mocked only while this block runs: mockClient patches every KinesisClient, the kinesalite one too.
-  let mock: ReturnType<typeof mockClient<KinesisClient>>;
-  beforeAll(() => {
-    mock = mockClient(KinesisClient);
-  });
+  // Only this client is mocked, not every KinesisClient (the kinesalite one above stays real).
+  const client = new KinesisClient({ region: "us-east-1" });
+  const mock = mockClient(client);
   afterEach(() => mock.reset());
   afterAll(() => mock.restore());
   const throttled = (name: string) => Object.assign(new Error("Rate exceeded for shard shardId-000000000000"), { name });
@@ -88,7 +86,7 @@ describe("KinesisAudioIngest retries (mocked SDK)", () => {
   it.each(["ProvisionedThroughputExceededException", "ThrottlingException"])("backs off after %s and succeeds", async (name) => {
     // Prepare
     mock.on(PutRecordCommand).rejectsOnce(throttled(name)).rejectsOnce(throttled(name)).resolves({ SequenceNumber: "1", ShardId: "shardId-0" });
-    const ingest = new KinesisAudioIngest({ client: new KinesisClient({ region: "us-east-1" }), streamName: "audio" });
+    const ingest = new KinesisAudioIngest({ client, streamName: "audio" });
     const started = Date.now();
     // Act
     await ingest.put({ kind: "end", sessionId: "s-s-1", ingestedAt: 1 });
@@ -103,7 +101,7 @@ describe("KinesisAudioIngest retries (mocked SDK)", () => {
   it("gives up after its retries and surfaces the throttling error", async () => {
     // Prepare
     mock.on(PutRecordCommand).rejects(throttled("ProvisionedThroughputExceededException"));
-    const ingest = new KinesisAudioIngest({ client: new KinesisClient({ region: "us-east-1" }), streamName: "audio", retries: 1 });
+    const ingest = new KinesisAudioIngest({ client, streamName: "audio", retries: 1 });
     // Act
     const putting = ingest.put({ kind: "end", sessionId: "s-s-1", ingestedAt: 1 });
     // Assess
@@ -114,7 +112,7 @@ describe("KinesisAudioIngest retries (mocked SDK)", () => {
   it("does not retry a request that can never succeed", async () => {
     // Prepare
     mock.on(PutRecordCommand).rejects(Object.assign(new Error("Stream audio not found"), { name: "ResourceNotFoundException" }));
-    const ingest = new KinesisAudioIngest({ client: new KinesisClient({ region: "us-east-1" }), streamName: "audio" });
+    const ingest = new KinesisAudioIngest({ client, streamName: "audio" });
     // Act
     const putting = ingest.put({ kind: "end", sessionId: "s-s-1", ingestedAt: 1 });
     // Assess

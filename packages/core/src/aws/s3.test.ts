@@ -40,6 +40,16 @@ describe("S3AudioStore against s3rver", () => {
     expect(url.searchParams.get("X-Amz-Signature")).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it("addresses the bucket in the path, which a stand-in on a host name needs", async () => {
+    // Prepare
+    const byName = new S3AudioStore({ client: createS3Client({ ...s3, endpoint: s3.endpoint.replace("127.0.0.1", "localhost") }), bucket: "audio" });
+    // Act
+    const url = new URL(await byName.presignedUrl("sessions/a-b-1/translated/es/000001.mp3", 60));
+    // Assess
+    expect(url.hostname).toBe("localhost");
+    expect(url.pathname).toBe("/audio/sessions/a-b-1/translated/es/000001.mp3");
+  });
+
   it("refuses a URL once it has expired", async () => {
     // Prepare
     const key = "sessions/a-b-1/translated/es/000002.wav";

@@ -28,8 +28,8 @@ export interface UtteranceLatency {
 export interface TalkResult {
   sessionId: string;
   utterances: UtteranceLatency[];
-  /** Per segment: when its audio was stored (per language) and when the last listener of that language was told. */
-  fanout: { storedToLastNotifiedMs: number }[];
+  /** Resident memory growth per listener while they connected (server and client sides: an upper bound). */
+  rssPerListenerKb?: number;
   listeners: ProtocolClient[];
   audioBytesFetched: number;
 }
@@ -43,6 +43,7 @@ export async function playTalk(local: LocalMode, talk: Talk, options: TalkOption
   if (response.status !== 201) throw new Error(`creating a session failed: ${response.status} ${await response.text()}`);
   const session = (await response.json()) as { sessionId: string; speakerToken: string };
   const listeners: ProtocolClient[] = [];
+  const rssBeforeListeners = process.memoryUsage().rss;
   // Connect in small groups: a burst of hundreds of upgrades at once is not what is being measured.
   for (let i = 0; i < options.listeners.length; i += 50) {
     listeners.push(
@@ -51,6 +52,7 @@ export async function playTalk(local: LocalMode, talk: Talk, options: TalkOption
       )),
     );
   }
+  const rssPerListenerKb = listeners.length ? (process.memoryUsage().rss - rssBeforeListeners) / 1024 / listeners.length : undefined;
   const speaker = await ProtocolClient.connect(local.wsUrl, { role: "speaker", sessionId: session.sessionId, token: session.speakerToken });
   const speed = options.speed ?? 1;
   const startAt = Date.now();
@@ -85,7 +87,7 @@ export async function playTalk(local: LocalMode, talk: Talk, options: TalkOption
     }
     utterances.push(entry);
   }
-  return { sessionId: session.sessionId, utterances, fanout: [], listeners, audioBytesFetched };
+  return { sessionId: session.sessionId, utterances, listeners, audioBytesFetched, rssPerListenerKb };
 }
 
 export async function closeAll(clients: ProtocolClient[]): Promise<void> {

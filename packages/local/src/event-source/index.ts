@@ -130,7 +130,7 @@ export class KinesisEventSource {
       }
       if (pending.length === 0) {
         // An empty read while behind means more records lie further on: read again at once, as Lambda does.
-        await this.sleep(pollIntervalMs);
+        if (!behind) await this.sleep(pollIntervalMs);
         continue;
       }
       if (!this.running) break;

@@ -1,0 +1,354 @@
+/**
+ * `pnpm bench`: latency with the real local engines, fan-out, scale, drift and a cost projection, with
+ * local mode running in this process. Prints a table and writes bench/results/latest.json.
+ * `--quick` runs small sizes (a CI smoke test that the benchmark still works). Load stays on loopback,
+ * bounded in count and time. No figure here is asserted anywhere: this measures, it does not judge.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { memoryLog } from "@livetranslate/core/log";
+import { type SegmentResult, stageDurations } from "@livetranslate/core/pipeline";
+import { assembleTalk, englishClips, untranscribedClips } from "@livetranslate/core/testing/fixtures";
+import { newRequestCounts, type RequestCounts } from "../metering.ts";
+import { type LocalMode, startLocal } from "../server.ts";
+import { FIXED_ENGINE_LANGUAGES, fixedLatencyEngines } from "./fixed-engines.ts";
+import { summarize } from "./stats.ts";
+import { closeAll, playTalk } from "./talk.ts";
+
+const quick = process.argv.includes("--quick");
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
+const GOALS = { caption_p50_s: 0.8, audio_p50_s: 1.2, seed_budget_s: [3, 4], google_meet_s: [2, 3], kudo_s: [3, 6] };
+
+interface Harness {
+  local: LocalMode;
+  segments: { sessionId: string; result: SegmentResult; at: number }[];
+  counts: RequestCounts;
+}
+
+async function harness(engines?: ReturnType<typeof fixedLatencyEngines>): Promise<Harness> {
+  const segments: Harness["segments"] = [];
+  const counts = newRequestCounts();
+  const local = await startLocal({
+    port: 0,
+    log: memoryLog(),
+    engines,
+    requestCounts: counts,
+    onSegment: (sessionId, result) => segments.push({ sessionId, result, at: Date.now() }),
+  });
+  return { local, segments, counts };
+}
+
+function clipsFor(count: number) {
+  const pool = [...englishClips().map((c) => ({ file: c.file })), ...untranscribedClips().map((file) => ({ file }))];
+  return Array.from({ length: count }, (_, i) => pool[i % pool.length]!);
+}
+
+const seconds = (values: (number | undefined)[]) => summarize(values.filter((v): v is number => v !== undefined));
+
+async function latency() {
+  const h = await harness();
+  try {
+    const talk = assembleTalk(clipsFor(quick ? 3 : 20), 1000);
+    const run = await playTalk(h.local, talk, { targetLanguages: ["es", "fr"], listeners: ["es", "fr"], fetchAudio: true });
+    await closeAll(run.listeners);
+    const stages = h.segments.map((s) => stageDurations(s.result.times));
+    const ms = (pick: (s: ReturnType<typeof stageDurations>) => number | undefined) => summarize(stages.map(pick).filter((v): v is number => v !== undefined), 0);
+    const caption = seconds(run.utterances.map((u) => u.caption));
+    const translation = seconds(run.utterances.map((u) => u.translation));
+    const audio = seconds(run.utterances.map((u) => u.audioMessage));
+    const fetched = seconds(run.utterances.map((u) => u.audioFetched));
+    const audioSeconds = talk.pcm.length / 16_000;
+    return {
+      figures: {
+        engines: "pocketsphinx + Apertium + eSpeak NG (local)",
+        utterances: talk.utterances.length,
+        talk_seconds: Number(audioSeconds.toFixed(1)),
+        segments: h.segments.length,
+        caption_p50_s: caption.p50,
+        caption_p95_s: caption.p95,
+        caption_max_s: caption.max,
+        translation_p50_s: translation.p50,
+        translation_p95_s: translation.p95,
+        audio_p50_s: audio.p50,
+        audio_p95_s: audio.p95,
+        audio_max_s: audio.max,
+        audio_fetched_p50_s: fetched.p50,
+        audio_fetched_p95_s: fetched.p95,
+        stages_ms: {
+          segmenter_wait: ms((s) => s.segmenterWait),
+          asr: ms((s) => s.asr),
+          mt: ms((s) => s.mt),
+          tts: ms((s) => s.tts),
+          store: ms((s) => s.store),
+          notify: ms((s) => s.notify),
+          total: ms((s) => s.total),
+        },
+      },
+      usage: {
+        audioSeconds,
+        counts: { ...h.counts },
+        segments: h.segments.length,
+        sourceChars: h.segments.reduce((n, s) => n + s.result.text.length, 0),
+        translatedChars: h.segments.reduce((n, s) => n + s.result.languages.reduce((m, l) => m + (l.text?.length ?? 0), 0), 0),
+        languages: 2,
+        listeners: 2,
+        /** Polly's MP3 at 48 kbit/s for the same speech (local mode stores WAV, 7x larger). */
+        mp3BytesPerSegment:
+          (h.segments.reduce((n, s) => n + s.result.languages.reduce((m, l) => m + (l.durationSeconds ?? 0), 0), 0) / Math.max(1, h.segments.length * 2)) * 6000,
+      },
+    };
+  } finally {
+    await h.local.close();
+  }
+}
+
+async function fanout() {
+  const engines = fixedLatencyEngines();
+  const h = await harness(engines);
+  const languages = quick ? FIXED_ENGINE_LANGUAGES.slice(0, 5) : FIXED_ENGINE_LANGUAGES;
+  const listenerCount = quick ? 50 : 500;
+  try {
+    const talk = assembleTalk(clipsFor(quick ? 2 : 6), 1000);
+    const listeners = Array.from({ length: listenerCount }, (_, i) => languages[i % languages.length]!);
+    const run = await playTalk(h.local, talk, { targetLanguages: languages, listeners, speed: 2, settleMs: 4000 });
+    // From each (segment, language) audio stored to the last listener of that language notified.
+    const deliveries: number[] = [];
+    const rates: number[] = [];
+    for (const { result } of h.segments) {
+      let first = Infinity;
+      let last = 0;
+      let messages = 0;
+      for (const lang of result.languages) {
+        if (!lang.storedAt) continue;
+        const receipts = run.listeners.flatMap((client) =>
+          client.received.filter((r) => r.message.type === "translatedAudio" && r.message.segmentId === result.segmentId && r.message.targetLanguage === lang.language).map((r) => r.at),
+        );
+        if (receipts.length) deliveries.push(Math.max(...receipts) - lang.storedAt);
+      }
+      for (const client of run.listeners) {
+        for (const r of client.received) {
+          if ("segmentId" in r.message && r.message.segmentId === result.segmentId) {
+            messages++;
+            first = Math.min(first, r.at);
+            last = Math.max(last, r.at);
+          }
+        }
+      }
+      if (messages > 0 && last > first) rates.push(messages / ((last - first) / 1000));
+    }
+    await closeAll(run.listeners);
+    const d = summarize(deliveries, 0);
+    return {
+      engines: engines.label,
+      listeners: listenerCount,
+      languages: languages.length,
+      segments: h.segments.length,
+      stored_to_notified_p50_ms: d.p50,
+      stored_to_notified_p99_ms: d.p99,
+      messages_per_s_p50: summarize(rates, 0).p50,
+      per_listener_kb: run.rssPerListenerKb === undefined ? null : Number(run.rssPerListenerKb.toFixed(1)),
+    };
+  } finally {
+    await h.local.close();
+  }
+}
+
+async function scale(sessions: number, listenersPerSession: number, budgetMs: number) {
+  const engines = fixedLatencyEngines();
+  const h = await harness(engines);
+  const engineMs = 20 + 10 + 15;
+  try {
+    const rssBefore = process.memoryUsage().rss;
+    const cpuBefore = process.cpuUsage();
+    const talk = assembleTalk(clipsFor(2), 800);
+    const started = Date.now();
+    const runs = await Promise.all(
+      Array.from({ length: sessions }, async (_, i) => {
+        // Stagger session starts over a second, as people do not all start on the same 100 ms.
+        await new Promise((r) => setTimeout(r, (i * 1000) / sessions));
+        if (Date.now() - started > budgetMs) return undefined;
+        const listeners = Array.from({ length: listenersPerSession }, (_, j) => FIXED_ENGINE_LANGUAGES[j % 5]!);
+        return playTalk(h.local, talk, { targetLanguages: FIXED_ENGINE_LANGUAGES.slice(0, 5), listeners, settleMs: 2000 }).catch(() => undefined);
+      }),
+    );
+    const rssPeak = process.memoryUsage().rss;
+    const cpu = process.cpuUsage(cpuBefore);
+    const completed = runs.filter((r) => r !== undefined);
+    const connected = completed.reduce((n, r) => n + r!.listeners.length, 0);
+    await Promise.all(completed.map((r) => closeAll(r!.listeners)));
+    const overheads = h.segments.map((s) => (s.result.times.notifiedAt ?? 0) - s.result.times.closedAt - engineMs).filter((v) => v > -engineMs);
+    const o = summarize(overheads, 0);
+    return {
+      engines: engines.label,
+      sessions_requested: sessions,
+      sessions_completed: completed.length,
+      listeners_connected: connected,
+      segments: h.segments.length,
+      overhead_p50_ms: o.p50,
+      overhead_p99_ms: o.p99,
+      cpu_seconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(1)),
+      wall_seconds: Number(((Date.now() - started) / 1000).toFixed(1)),
+      rss_mb: Number((rssPeak / 2 ** 20).toFixed(0)),
+      rss_growth_mb: Number(((rssPeak - rssBefore) / 2 ** 20).toFixed(0)),
+    };
+  } finally {
+    await h.local.close();
+  }
+}
+
+async function drift() {
+  const engines = fixedLatencyEngines();
+  const h = await harness(engines);
+  const minutes = quick ? 2 : 20;
+  const speed = 4;
+  try {
+    const clips: { file: string }[] = [];
+    let talk = assembleTalk(clips, 1000);
+    while (talk.pcm.length / 16_000 < minutes * 60) {
+      clips.push(...untranscribedClips().map((file) => ({ file })));
+      talk = assembleTalk(clips, 1000);
+    }
+    const run = await playTalk(h.local, talk, { targetLanguages: ["es", "fr"], listeners: ["es", "fr"], speed, settleMs: 3000 });
+    await closeAll(run.listeners);
+    const latencies = run.utterances.map((u) => u.audioMessage).filter((v): v is number => v !== undefined);
+    const window = Math.max(1, Math.floor(latencies.length / 5));
+    const first = summarize(latencies.slice(0, window));
+    const last = summarize(latencies.slice(-window));
+    return {
+      engines: engines.label,
+      audio_minutes: Number((talk.pcm.length / 16_000 / 60).toFixed(1)),
+      speed,
+      utterances: talk.utterances.length,
+      delivered: latencies.length,
+      first_window_p95_s: first.p95,
+      last_window_p95_s: last.p95,
+      ratio_last_to_first: Number((last.p95 / first.p95).toFixed(2)),
+    };
+  } finally {
+    await h.local.close();
+  }
+}
+
+/** AWS requests per session-hour, from the latency run's counts, and priced, for that run and for 500 listeners x 5 languages. */
+function cost(usage: Awaited<ReturnType<typeof latency>>["usage"]) {
+  const table = JSON.parse(readFileSync(path.join(repoRoot, "bench/prices.json"), "utf8")) as { date: string; source: string; prices: Record<string, number> };
+  const p = table.prices;
+  const perHour = 3600 / usage.audioSeconds;
+  const segmentsPerHour = usage.segments * perHour;
+  const sourceCharsPerHour = usage.sourceChars * perHour;
+  const translatedCharsPerLanguage = (usage.translatedChars / usage.languages) * perHour;
+  const project = (listeners: number, languages: number) => {
+    const kinesisPuts = usage.counts.kinesisPuts * perHour;
+    // Per segment: a transcript to the speaker and every listener, a translation and an audio message per listener.
+    const posts = segmentsPerHour * (1 + 3 * listeners) + (usage.counts.postToConnection * perHour - segmentsPerHour * (1 + 3 * usage.listeners));
+    const s3Puts = segmentsPerHour * languages;
+    const s3Gets = segmentsPerHour * listeners;
+    const translateChars = sourceCharsPerHour * languages;
+    const pollyChars = translatedCharsPerLanguage * languages;
+    const gbOut = (s3Gets * usage.mp3BytesPerSegment) / 1e9;
+    const dollars = {
+      transcribe: 60 * p.transcribe_streaming_per_minute!,
+      translate: (translateChars / 1e6) * p.translate_per_million_chars!,
+      polly_neural: (pollyChars / 1e6) * p.polly_neural_per_million_chars!,
+      kinesis: p.kinesis_on_demand_per_stream_hour! + ((kinesisPuts * 4.5e3) / 1e9) * p.kinesis_on_demand_per_gb_in!,
+      websocket: ((kinesisPuts + posts) / 1e6) * p.apigw_websocket_per_million_messages! + ((listeners + 1) * 60 / 1e6) * p.apigw_websocket_per_million_connection_minutes!,
+      s3: (s3Puts / 1000) * p.s3_put_per_thousand! + (s3Gets / 1000) * p.s3_get_per_thousand! + gbOut * p.data_transfer_out_per_gb!,
+    };
+    const round = (v: number) => Math.round(v);
+    return {
+      listeners,
+      languages,
+      requests: {
+        kinesis_puts: round(kinesisPuts),
+        post_to_connection: round(posts),
+        s3_put: round(s3Puts),
+        s3_get: round(s3Gets),
+        transcribe_minutes: 60,
+        translate_chars: round(translateChars),
+        polly_chars: round(pollyChars),
+      },
+      dollars: Object.fromEntries(Object.entries(dollars).map(([k, v]) => [k, Number(v.toFixed(3))])),
+      total_dollars: Number(Object.values(dollars).reduce((a, b) => a + b, 0).toFixed(2)),
+    };
+  };
+  return { prices: { date: table.date, source: table.source }, measured: project(usage.listeners, usage.languages), projection_500x5: project(500, 5) };
+}
+
+function printTable(results: Record<string, any>) {
+  const lines: string[] = [];
+  const row = (name: string, value: unknown, goal = "") => lines.push(`  ${name.padEnd(34)} ${String(value).padStart(10)}  ${goal}`);
+  const m = results.machine;
+  lines.push(`livetranslate benchmark${quick ? " (--quick)" : ""}: ${m.cores} cores (${m.cpu}), ${m.memory_gb} GB, Node ${m.node}`);
+  const l = results.latency;
+  lines.push(`\nlatency: ${l.engines}, ${l.utterances} utterances (${l.talk_seconds} s) in real time, 100 ms chunks`);
+  row("caption p50 / p95 / max (s)", `${l.caption_p50_s} / ${l.caption_p95_s} / ${l.caption_max_s}`, `goal p50 <= ${GOALS.caption_p50_s} s: ${l.caption_p50_s <= GOALS.caption_p50_s ? "met" : "not met"}`);
+  row("translation p50 / p95 (s)", `${l.translation_p50_s} / ${l.translation_p95_s}`);
+  row("audio message p50 / p95 / max (s)", `${l.audio_p50_s} / ${l.audio_p95_s} / ${l.audio_max_s}`, `goal p50 <= ${GOALS.audio_p50_s} s: ${l.audio_p50_s <= GOALS.audio_p50_s ? "met" : "not met"}; seed budget 3-4 s, Google Meet 2-3 s, KUDO 3-6 s`);
+  row("audio fetched p50 / p95 (s)", `${l.audio_fetched_p50_s} / ${l.audio_fetched_p95_s}`);
+  for (const [stage, s] of Object.entries(l.stages_ms as Record<string, { p50: number; p95: number }>)) row(`  stage ${stage} p50 / p95 (ms)`, `${s.p50} / ${s.p95}`);
+  const f = results.fanout;
+  lines.push(`\nfan-out: ${f.listeners} listeners over ${f.languages} languages, ${f.engines}`);
+  row("audio stored -> all notified p50/p99", `${f.stored_to_notified_p50_ms} / ${f.stored_to_notified_p99_ms} ms`);
+  row("messages per second (p50)", f.messages_per_s_p50);
+  row("memory per listener (KB, upper bound)", f.per_listener_kb);
+  for (const s of results.scale) {
+    lines.push(`\nscale: ${s.sessions_requested} sessions x ${s.listeners_connected / Math.max(1, s.sessions_completed)} listeners (${s.sessions_completed} completed), ${s.engines}`);
+    row("overhead beyond engines p50 / p99", `${s.overhead_p50_ms} / ${s.overhead_p99_ms} ms`);
+    row("CPU s / wall s", `${s.cpu_seconds} / ${s.wall_seconds}`);
+    row("RSS MB / growth MB", `${s.rss_mb} / ${s.rss_growth_mb}`);
+  }
+  const d = results.drift;
+  lines.push(`\ndrift: ${d.audio_minutes} min of audio at ${d.speed}x, ${d.engines}`);
+  row("audio p95 first / last window (s)", `${d.first_window_p95_s} / ${d.last_window_p95_s}`, `ratio ${d.ratio_last_to_first}`);
+  const c = results.aws;
+  lines.push(`\nAWS per session-hour (prices of ${c.prices.date}, bench/prices.json)`);
+  for (const proj of [c.measured, c.projection_500x5]) {
+    row(`${proj.listeners} listeners x ${proj.languages} languages`, `$${proj.total_dollars}`, Object.entries(proj.dollars).map(([k, v]) => `${k} $${v}`).join(", "));
+  }
+  console.log(lines.join("\n"));
+}
+
+async function main() {
+  const started = Date.now();
+  const results: Record<string, unknown> = {
+    machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model ?? "?", memory_gb: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` },
+    quick,
+    goals: GOALS,
+  };
+  const step = async <T>(name: string, run: () => Promise<T>): Promise<T> => {
+    process.stderr.write(`bench: ${name}...\n`);
+    const t = Date.now();
+    const value = await run();
+    process.stderr.write(`bench: ${name} done in ${((Date.now() - t) / 1000).toFixed(0)} s\n`);
+    return value;
+  };
+  const lat = await step("latency (real engines)", latency);
+  results.latency = lat.figures;
+  results.fanout = await step("fan-out", fanout);
+  results.scale = [
+    await step("scale small", () => scale(quick ? 2 : 10, quick ? 10 : 50, 60_000)),
+    await step("scale large", () => scale(quick ? 4 : 100, quick ? 20 : 500, quick ? 20_000 : 90_000)),
+  ];
+  results.memory = {
+    per_listener_kb: (results.fanout as { per_listener_kb: number | null }).per_listener_kb,
+    note: "resident memory growth of this process while the fan-out listeners connected, per listener: server and in-process client sides together, an upper bound",
+  };
+  results.drift = await step("drift", drift);
+  results.aws = cost(lat.usage);
+  results.duration_s = Math.round((Date.now() - started) / 1000);
+  const out = path.join(repoRoot, "bench/results");
+  mkdirSync(out, { recursive: true });
+  writeFileSync(path.join(out, "latest.json"), `${JSON.stringify(results, null, 2)}\n`);
+  printTable(results);
+  console.log(`\nwrote bench/results/latest.json in ${results.duration_s} s`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
