@@ -1,4 +1,4 @@
-import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand, PutRecordCommand } from "@aws-sdk/client-kinesis";
+import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand, PutRecordCommand, PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { pcmFromBase64, pcmToBase64 } from "../audio/index.ts";
@@ -118,5 +118,42 @@ describe("KinesisAudioIngest retries (mocked SDK)", () => {
     // Assess
     await expect(putting).rejects.toThrow(/not found/);
     expect(mock.commandCalls(PutRecordCommand)).toHaveLength(1);
+  });
+});
+
+describe("KinesisAudioIngest.putMany (PutRecords)", () => {
+  const client = new KinesisClient({ region: "us-east-1" });
+  const mock = mockClient(client);
+  afterEach(() => mock.reset());
+  afterAll(() => mock.restore());
+  const chunk = (chunkIndex: number): IngestRecord => ({ kind: "chunk", sessionId: "calm-river-101", chunkIndex, capturedAt: 1, ingestedAt: 2, audioData: "AAAA" });
+
+  it("sends the records keyed by session, and sends again only those Kinesis did not accept (FailedRecordCount)", async () => {
+    // Prepare: the second of three entries is throttled once.
+    mock
+      .on(PutRecordsCommand)
+      .resolvesOnce({
+        FailedRecordCount: 1,
+        Records: [
+          { SequenceNumber: "1", ShardId: "s" },
+          { ErrorCode: "ProvisionedThroughputExceededException", ErrorMessage: "Rate exceeded" },
+          { SequenceNumber: "3", ShardId: "s" },
+        ],
+      })
+      .resolves({ FailedRecordCount: 0, Records: [{ SequenceNumber: "4", ShardId: "s" }] });
+    // Act
+    await new KinesisAudioIngest({ client, streamName: "audio" }).putMany([chunk(0), chunk(1), chunk(2)]);
+    // Assess
+    const calls = mock.commandCalls(PutRecordsCommand).map((c) => c.args[0].input);
+    expect(calls).toHaveLength(2);
+    expect(calls[0]!.StreamName).toBe("audio");
+    expect(calls[0]!.Records!.map((r) => r.PartitionKey)).toEqual(["calm-river-101", "calm-river-101", "calm-river-101"]);
+    expect(calls[1]!.Records!.map((r) => (decodeIngestRecord(r.Data!) as { chunkIndex: number }).chunkIndex)).toEqual([1]);
+  });
+
+  it("gives up when entries keep failing", async () => {
+    mock.on(PutRecordsCommand).resolves({ FailedRecordCount: 1, Records: [{ ErrorCode: "ProvisionedThroughputExceededException", ErrorMessage: "Rate exceeded" }] });
+    await expect(new KinesisAudioIngest({ client, streamName: "audio", retries: 1 }).putMany([chunk(0)])).rejects.toThrow(/not accepted/);
+    expect(mock.commandCalls(PutRecordsCommand)).toHaveLength(2);
   });
 });

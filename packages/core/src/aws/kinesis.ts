@@ -1,5 +1,5 @@
 /** The speaker's audio stream on Kinesis: one record per chunk, partition key = sessionId, so a session stays in order. */
-import { type KinesisClient, PutRecordCommand } from "@aws-sdk/client-kinesis";
+import { type KinesisClient, PutRecordCommand, PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { z } from "zod";
 import type { AudioIngest, IngestRecord } from "../ports.ts";
 import { describeIssues } from "../protocol/index.ts";
@@ -71,5 +71,30 @@ export class KinesisAudioIngest implements AudioIngest {
         ),
       this.retries + 1,
     );
+  }
+
+  /**
+   * Several records in one `PutRecords` (up to 500), for producers that batch. Kinesis may accept some
+   * entries and throttle others (`FailedRecordCount`): only the failed ones are sent again, in order.
+   */
+  async putMany(records: readonly IngestRecord[]): Promise<void> {
+    for (let at = 0; at < records.length; at += 500) {
+      let pending = records.slice(at, at + 500);
+      await withRetries(async () => {
+        const response = await this.client.send(
+          new PutRecordsCommand({
+            StreamName: this.streamName,
+            Records: pending.map((record) => ({ PartitionKey: record.sessionId, Data: encodeIngestRecord(record) })),
+          }),
+        );
+        if (!response.FailedRecordCount) return;
+        const failed = pending.filter((_, i) => response.Records?.[i]?.ErrorCode);
+        const reason = response.Records?.find((r) => r.ErrorCode);
+        pending = failed;
+        throw Object.assign(new Error(`${failed.length} of the records were not accepted: ${reason?.ErrorCode} ${reason?.ErrorMessage ?? ""}`.trim()), {
+          name: reason?.ErrorCode === "InternalFailure" ? "InternalFailure" : "ProvisionedThroughputExceededException",
+        });
+      }, this.retries + 1);
+    }
   }
 }

@@ -170,7 +170,12 @@ async function scale(sessions: number, listenersPerSession: number, budgetMs: nu
         await new Promise((r) => setTimeout(r, (i * 1000) / sessions));
         if (Date.now() - started > budgetMs) return undefined;
         const listeners = Array.from({ length: listenersPerSession }, (_, j) => FIXED_ENGINE_LANGUAGES[j % 5]!);
-        return playTalk(h.local, talk, { targetLanguages: FIXED_ENGINE_LANGUAGES.slice(0, 5), listeners, settleMs: 2000 }).catch(() => undefined);
+        return playTalk(h.local, talk, {
+          targetLanguages: FIXED_ENGINE_LANGUAGES.slice(0, 5),
+          listeners,
+          settleMs: 2000,
+          connectDeadline: started + budgetMs / 2,
+        }).catch(() => undefined);
       }),
     );
     const rssPeak = process.memoryUsage().rss;
@@ -184,6 +189,7 @@ async function scale(sessions: number, listenersPerSession: number, budgetMs: nu
       engines: engines.label,
       sessions_requested: sessions,
       sessions_completed: completed.length,
+      listeners_requested: listenersPerSession,
       listeners_connected: connected,
       segments: h.segments.length,
       overhead_p50_ms: o.p50,
@@ -294,9 +300,9 @@ function printTable(results: Record<string, any>) {
   row("messages per second (p50)", f.messages_per_s_p50);
   row("memory per listener (KB, upper bound)", f.per_listener_kb);
   for (const s of results.scale) {
-    lines.push(`\nscale: ${s.sessions_requested} sessions x ${s.listeners_connected / Math.max(1, s.sessions_completed)} listeners (${s.sessions_completed} completed), ${s.engines}`);
+    lines.push(`\nscale: ${s.sessions_requested} sessions x ${s.listeners_requested} listeners (${s.sessions_completed} sessions completed), ${s.engines}`);
     row("overhead beyond engines p50 / p99", `${s.overhead_p50_ms} / ${s.overhead_p99_ms} ms`);
-    row("CPU s / wall s", `${s.cpu_seconds} / ${s.wall_seconds}`);
+    row("CPU s / wall s", `${s.cpu_seconds} / ${s.wall_seconds}`, s.listeners_connected < s.sessions_requested * s.listeners_requested ? `connected ${s.listeners_connected} of ${s.sessions_requested * s.listeners_requested} within the time bound` : "");
     row("RSS MB / growth MB", `${s.rss_mb} / ${s.rss_growth_mb}`);
   }
   const d = results.drift;

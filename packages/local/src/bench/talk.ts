@@ -15,6 +15,8 @@ export interface TalkOptions {
   /** Fetch each utterance's translated audio once (as a listener's player would). */
   fetchAudio?: boolean;
   settleMs?: number;
+  /** Stop connecting listeners at this time (epoch ms): bounded load tests connect what they can. */
+  connectDeadline?: number;
 }
 
 export interface UtteranceLatency {
@@ -45,7 +47,7 @@ export async function playTalk(local: LocalMode, talk: Talk, options: TalkOption
   const listeners: ProtocolClient[] = [];
   const rssBeforeListeners = process.memoryUsage().rss;
   // Connect in small groups: a burst of hundreds of upgrades at once is not what is being measured.
-  for (let i = 0; i < options.listeners.length; i += 50) {
+  for (let i = 0; i < options.listeners.length && Date.now() < (options.connectDeadline ?? Infinity); i += 50) {
     listeners.push(
       ...(await Promise.all(
         options.listeners.slice(i, i + 50).map((language) => ProtocolClient.connect(local.wsUrl, { role: "listener", sessionId: session.sessionId, language })),

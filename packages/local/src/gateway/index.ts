@@ -42,6 +42,8 @@ interface Socket {
 export class WebSocketGateway {
   private readonly sockets = new Map<string, Socket>();
   private readonly opened = new Set<string>();
+  /** Handler invocations still running, so shutting down can wait for them. */
+  private readonly inflight = new Set<Promise<unknown>>();
   private readonly disconnected = new Set<string>();
   private readonly stage: string;
 
@@ -56,8 +58,14 @@ export class WebSocketGateway {
   }
 
   /** Closes every socket (shutting down); each gets its `$disconnect`. */
-  closeAll(): void {
+  /** Closes every socket and waits (up to `waitMs`) for the handlers still running, $disconnect included. */
+  async closeAll(waitMs = 120_000): Promise<void> {
     for (const socket of this.sockets.values()) socket.ws.close(1001, "server shutting down");
+    const deadline = Date.now() + waitMs;
+    // Closing sockets queues their $disconnect: wait for the queue to drain, not only for what runs now.
+    while ((this.inflight.size > 0 || this.sockets.size > 0) && Date.now() < deadline) {
+      await Promise.race([Promise.allSettled([...this.inflight]), new Promise((r) => setTimeout(r, 50))]);
+    }
   }
 
   private mountWebSocket(path: string): void {
@@ -174,11 +182,13 @@ export class WebSocketGateway {
     if (this.disconnected.has(connectionId)) return;
     this.disconnected.add(connectionId);
     this.opened.delete(connectionId);
-    void after.then(async () => {
+    const done = after.then(async () => {
       await this.invoke(this.options.routes.$disconnect, this.context("$disconnect", "DISCONNECT", connectionId, connectedAt, sourceIp));
       // Ids are never reused, so the memory of having disconnected can go once the handler ran.
       setTimeout(() => this.disconnected.delete(connectionId), 60_000).unref();
     });
+    this.inflight.add(done);
+    void done.finally(() => this.inflight.delete(done));
   }
 
   /** Route selection expression `$request.body.action`, falling back to `$default`. */
@@ -219,14 +229,19 @@ export class WebSocketGateway {
     } as unknown as WebSocketEvent;
   }
 
-  private async invoke(handler: WebSocketHandler, event: WebSocketEvent): Promise<WebSocketResult> {
-    try {
-      return await handler(event);
-    } catch (error) {
-      // A Lambda that throws answers 500 in API Gateway; the gateway itself carries on.
-      this.options.onError?.(error, { routeKey: event.requestContext.routeKey, connectionId: event.requestContext.connectionId });
-      return { statusCode: 500 };
-    }
+  private invoke(handler: WebSocketHandler, event: WebSocketEvent): Promise<WebSocketResult> {
+    const running = (async () => {
+      try {
+        return await handler(event);
+      } catch (error) {
+        // A Lambda that throws answers 500 in API Gateway; the gateway itself carries on.
+        this.options.onError?.(error, { routeKey: event.requestContext.routeKey, connectionId: event.requestContext.connectionId });
+        return { statusCode: 500 };
+      }
+    })();
+    this.inflight.add(running);
+    void running.finally(() => this.inflight.delete(running));
+    return running;
   }
 }
 
