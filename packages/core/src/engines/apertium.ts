@@ -1,16 +1,19 @@
 /**
- * Translation with Apertium: one long-lived pipeline per language pair (the pair's mode run in
- * null-flush mode, so each request ends at a NUL byte and the process stays warm: a few ms a sentence
- * instead of ~0.3 s to start a pipeline). Directions without a direct pair are chained through one that
- * has both (en->fr via Catalan, en->pt and en->it via Spanish).
+ * Translation with Apertium: one long-lived pipeline per language pair, run in null-flush mode so each
+ * request ends at a NUL byte and the dozen processes of a pair stay warm (a few ms a sentence instead of
+ * ~0.3 s to start them). Directions without a direct pair are chained through one that has both
+ * (en->fr via Catalan, en->pt and en->it via Spanish).
  */
-import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
+import path from "node:path";
 import type { LanguagePair, Translator } from "../ports.ts";
 
 const MODES_DIR = "/usr/share/apertium/modes";
+/** Rewrites a mode's shell pipeline so every stage flushes at each NUL (`-z`); ships with `apertium`. */
+const WBLANK_MODE = "apertium-wblank-mode";
 
-/** The pairs (mode names) each English -> target direction runs through, in order. */
+/** The pairs (mode names) each English -> target direction runs through, in order, and their packages. */
 export const APERTIUM_ROUTES: Record<string, { modes: string[]; packages: string[] }> = {
   es: { modes: ["eng-spa"], packages: ["apertium-eng-spa"] },
   ca: { modes: ["eng-cat"], packages: ["apertium-eng-cat"] },
@@ -21,63 +24,90 @@ export const APERTIUM_ROUTES: Record<string, { modes: string[]; packages: string
   eo: { modes: ["en-eo"], packages: ["apertium-en-eo"] },
 };
 
-/** Apertium's stream format gives these characters meaning; plain text must escape them. */
+/** Characters with a meaning in Apertium's stream format (superblanks, lexical units, marks...). */
 const SPECIAL = /[\\[\]^$/<>@{}*#~|]/g;
+/** Marks Apertium puts before words it could not analyse, transfer or generate. */
+const MARKS = ["*", "#", "@"];
 
-function escapeText(text: string): string {
-  return text.replace(/\0/g, "").replace(/\s+/g, " ").trim().replace(SPECIAL, (c) => `\\${c}`);
+/** Plain text as the stream format wants it: specials escaped, one line, no NUL (our request separator). */
+export function escapeForApertium(text: string): string {
+  return text
+    .replace(/[\0-\x08\x0e-\x1f\x7f]/g, "")
+    .replace(/\s+/g, " ")
+    .trim()
+    .replace(SPECIAL, (c) => `\\${c}`);
 }
 
-function unescapeText(text: string): string {
-  return text.replace(/\\(.)/g, "$1").replace(/\s+/g, " ").trim();
+/** Apertium's answer as plain text: escapes undone, and unknown-word marks dropped unless the input had that character. */
+function plainOutput(answer: string, input: string): string {
+  const marks = MARKS.filter((mark) => !input.includes(mark));
+  return answer
+    .replace(/\\(.)/g, "$1")
+    .split("")
+    .filter((c) => !marks.includes(c))
+    .join("")
+    .replace(/\s+/g, " ")
+    .trim();
+}
+
+function onPath(command: string): boolean {
+  return (process.env.PATH ?? "").split(":").some((dir) => dir && existsSync(path.join(dir, command)));
 }
 
 export interface ApertiumOptions {
   modesDir?: string;
+  /** How long one request may take, pipeline start included, before it fails and the pipeline is restarted. */
   timeoutMs?: number;
 }
 
 export class ApertiumTranslator implements Translator {
   readonly pairs: readonly LanguagePair[];
-  /** What is missing for the directions not offered: a sentence per direction naming the packages. */
+  /** One sentence per direction not offered, naming the Debian packages it needs. */
   readonly missing: readonly string[];
   private readonly pipelines = new Map<string, ModePipeline>();
   private readonly modesDir: string;
   private readonly timeoutMs: number;
+  private closed = false;
 
   constructor(options: ApertiumOptions = {}) {
     this.modesDir = options.modesDir ?? MODES_DIR;
     this.timeoutMs = options.timeoutMs ?? 10_000;
     const pairs: LanguagePair[] = [];
     const missing: string[] = [];
+    const tools = onPath(WBLANK_MODE);
     for (const [target, route] of Object.entries(APERTIUM_ROUTES)) {
-      if (route.modes.every((mode) => existsSync(this.modeFile(mode)))) pairs.push({ source: "en", target });
-      else missing.push(`en->${target} needs: apt-get install -y ${route.packages.join(" ")}`);
+      if (tools && route.modes.every((mode) => existsSync(this.modeFile(mode)))) pairs.push({ source: "en", target });
+      else missing.push(`en->${target} needs: apt-get install -y ${tools ? "" : "apertium "}${route.packages.join(" ")}`);
     }
     this.pairs = pairs;
     this.missing = missing;
   }
 
   async translate(text: string, source: string, target: string): Promise<string> {
+    if (this.closed) throw new Error("Apertium translator is closed");
     const route = APERTIUM_ROUTES[target];
     if (source !== "en" || !route || !this.pairs.some((p) => p.target === target)) {
-      throw new Error(`Apertium cannot translate ${source}->${target} here; available: ${this.pairs.map((p) => `${p.source}->${p.target}`).join(", ")}`);
+      const available = this.pairs.map((p) => `${p.source}->${p.target}`).join(", ") || "none";
+      throw new Error(`Apertium cannot translate ${source}->${target} here; available: ${available}`);
     }
     let current = text;
     for (const mode of route.modes) {
-      if (!current.trim()) return "";
-      current = await this.pipeline(mode).translate(current);
+      const input = escapeForApertium(current);
+      if (!input) return "";
+      current = plainOutput(await this.pipeline(mode).translate(input), current);
     }
     return current;
   }
 
+  /** Stops every pipeline; requests still waiting fail. */
   close(): void {
+    this.closed = true;
     for (const pipeline of this.pipelines.values()) pipeline.close();
     this.pipelines.clear();
   }
 
   private modeFile(mode: string): string {
-    return `${this.modesDir}/${mode}.mode`;
+    return path.join(this.modesDir, `${mode}.mode`);
   }
 
   private pipeline(mode: string): ModePipeline {
@@ -90,91 +120,109 @@ export class ApertiumTranslator implements Translator {
   }
 }
 
-interface Pending {
-  resolve(text: string): void;
+interface InFlight {
+  resolve(answer: string): void;
   reject(error: Error): void;
   timer: NodeJS.Timeout;
 }
 
-/** One pair's pipeline: requests are written one after another and answered in order, NUL by NUL. */
+/**
+ * One pair's pipeline process. Requests go one at a time: the answer to a request is whatever comes
+ * before the next NUL, so with a single request in flight an answer can never be matched to the wrong one.
+ */
 class ModePipeline {
-  private process?: ChildProcessWithoutNullStreams;
-  private readonly pending: Pending[] = [];
+  private child?: ChildProcessWithoutNullStreams;
+  private script?: string;
+  private inFlight?: InFlight;
   private buffer = "";
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
 
   constructor(
     private readonly modeFile: string,
     private readonly timeoutMs: number,
   ) {}
 
-  translate(text: string): Promise<string> {
-    const input = escapeText(text);
-    if (!input) return Promise.resolve("");
-    const process = this.ensureProcess();
-    return new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        // A pipeline that stops answering is restarted; every request waiting on it fails.
-        this.fail(new Error(`Apertium (${this.modeFile}) did not answer within ${this.timeoutMs} ms`));
-      }, this.timeoutMs);
-      this.pending.push({ resolve, reject, timer });
-      // The trailing space keeps sentence-final punctuation, which the last word would otherwise swallow.
-      process.stdin.write(`${input} \0`);
-    });
+  /** Translates text already escaped for the stream format; resolves to Apertium's raw answer. */
+  translate(escaped: string): Promise<string> {
+    const run = this.queue.then(() => this.request(escaped));
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
   close(): void {
+    this.closed = true;
     this.fail(new Error("Apertium translator closed"));
   }
 
+  private request(escaped: string): Promise<string> {
+    if (this.closed) return Promise.reject(new Error("Apertium translator closed"));
+    const child = this.ensureProcess();
+    return new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        // The pipeline is stuck: it is killed, and the next request starts a fresh one.
+        this.fail(new Error(`Apertium (${this.modeFile}) did not answer within ${this.timeoutMs} ms`));
+      }, this.timeoutMs);
+      this.inFlight = { resolve, reject, timer };
+      // The trailing space keeps sentence-final punctuation, which the last word would otherwise swallow.
+      child.stdin.write(`${escaped} \0`);
+    });
+  }
+
   private ensureProcess(): ChildProcessWithoutNullStreams {
-    if (this.process && this.process.exitCode === null && !this.process.killed) return this.process;
-    // `apertium-wblank-mode -z` rewrites the mode's shell pipeline so every stage flushes at each NUL.
-    const child = spawn("bash", ["-c", `bash <(apertium-wblank-mode -z '${this.modeFile}') -n ''`], {
+    if (this.child) return this.child;
+    // $1 = -n: generation without unknown-word marks; $2 = no extra tagger option.
+    this.script ??= execFileSync(WBLANK_MODE, ["-z", this.modeFile], { encoding: "utf8" });
+    const child = spawn("sh", ["-c", this.script, "sh", "-n", ""], {
       stdio: ["pipe", "pipe", "pipe"],
-      // Its own process group, so the whole pipeline (a dozen processes) can be stopped at once.
+      // Its own process group, so the whole pipeline (a dozen processes) is stopped at once.
       detached: true,
     });
     child.stdout.setEncoding("utf8");
-    child.stdout.on("data", (data: string) => this.receive(data));
-    child.stderr.on("data", () => undefined);
-    child.on("error", (error) => this.fail(error));
-    child.on("exit", (code) => {
-      if (this.process === child) this.fail(new Error(`Apertium (${this.modeFile}) exited with ${code}`));
-    });
-    child.stdin.on("error", (error) => this.fail(error));
-    this.process = child;
+    child.stdout.on("data", (data: string) => this.receive(child, data));
+    child.stderr.resume();
+    const lost = (why: string) => () => {
+      if (this.child === child) this.fail(new Error(`Apertium (${this.modeFile}) ${why}`));
+    };
+    child.on("error", (error) => lost(`could not run: ${error.message}`)());
+    child.on("exit", (code, signal) => lost(`exited (${signal ?? code})`)());
+    child.stdin.on("error", (error) => lost(`stopped reading: ${error.message}`)());
+    this.child = child;
     this.buffer = "";
     return child;
   }
 
-  private receive(data: string): void {
+  private receive(child: ChildProcessWithoutNullStreams, data: string): void {
+    if (child !== this.child) return; // a killed pipeline's last words
     this.buffer += data;
-    let end: number;
-    while ((end = this.buffer.indexOf("\0")) >= 0) {
-      const answer = this.buffer.slice(0, end);
-      this.buffer = this.buffer.slice(end + 1);
-      // Stages may pass on extra flushes; a request always has text, so empty answers are not ours.
-      if (!answer.trim()) continue;
-      const next = this.pending.shift();
-      if (!next) continue;
-      clearTimeout(next.timer);
-      next.resolve(unescapeText(answer));
+    const end = this.buffer.indexOf("\0");
+    if (end < 0) return;
+    const answer = this.buffer.slice(0, end);
+    // Nothing legitimately follows the answer while one request is in flight.
+    this.buffer = "";
+    const inFlight = this.inFlight;
+    this.inFlight = undefined;
+    if (inFlight) {
+      clearTimeout(inFlight.timer);
+      inFlight.resolve(answer);
     }
   }
 
   private fail(error: Error): void {
-    const child = this.process;
-    this.process = undefined;
-    if (child?.pid && child.exitCode === null) {
+    const child = this.child;
+    this.child = undefined;
+    if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) {
       try {
         process.kill(-child.pid, "SIGKILL");
       } catch {
         // already gone
       }
     }
-    for (const waiting of this.pending.splice(0)) {
-      clearTimeout(waiting.timer);
-      waiting.reject(error);
+    const inFlight = this.inFlight;
+    this.inFlight = undefined;
+    if (inFlight) {
+      clearTimeout(inFlight.timer);
+      inFlight.reject(error);
     }
   }
 }
