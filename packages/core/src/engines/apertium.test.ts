@@ -80,6 +80,7 @@ describe("ApertiumTranslator when a pipeline misbehaves", () => {
   // "hang", and dies on "crash". Only the failure handling is under test here.
   const dir = mkdtempSync(path.join(tmpdir(), "apertium-modes-"));
   writeFileSync(path.join(dir, "eng-spa.mode"), "sed -u '/hang/d;/crash/Q5;s/^/echo:/'\n");
+  writeFileSync(path.join(dir, "eng-cat.mode"), "no-such-apertium-stage\n");
   const translator = new ApertiumTranslator({ modesDir: dir, timeoutMs: 500 });
   afterAll(() => {
     translator.close();
@@ -87,7 +88,7 @@ describe("ApertiumTranslator when a pipeline misbehaves", () => {
   });
 
   it("offers only the directions whose modes exist", () => {
-    expect(translator.pairs).toEqual([{ source: "en", target: "es" }]);
+    expect(translator.pairs.map((p) => p.target)).toEqual(["es", "ca"]);
     expect(translator.missing).toContain("en->fr needs: apt-get install -y apertium-eng-cat apertium-fra-cat");
   });
 
@@ -101,6 +102,10 @@ describe("ApertiumTranslator when a pipeline misbehaves", () => {
   it("restarts a pipeline that crashed", async () => {
     await expect(translator.translate("crash", "en", "es")).rejects.toThrow(/exited/);
     expect(await translator.translate("again", "en", "es")).toBe("echo:again");
+  });
+
+  it("says which stage is missing when a pipeline cannot start", async () => {
+    await expect(translator.translate("Hello.", "en", "ca")).rejects.toThrow(/eng-cat\.mode\) exited \(127\).*no-such-apertium-stage.*not found/);
   });
 
   it("fails waiting requests on close, and later ones too", async () => {

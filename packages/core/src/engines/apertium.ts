@@ -30,7 +30,7 @@ const SPECIAL = /[\\[\]^$/<>@{}*#~|]/g;
 const MARKS = ["*", "#", "@"];
 
 /** Plain text as the stream format wants it: specials escaped, one line, no NUL (our request separator). */
-export function escapeForApertium(text: string): string {
+function escapeForApertium(text: string): string {
   return text
     .replace(/[\0-\x08\x0e-\x1f\x7f]/g, "")
     .replace(/\s+/g, " ")
@@ -180,13 +180,22 @@ class ModePipeline {
     });
     child.stdout.setEncoding("utf8");
     child.stdout.on("data", (data: string) => this.receive(child, data));
-    child.stderr.resume();
+    // The tail of what the stages said, for the error when the pipeline dies (e.g. "lt-proc: not found").
+    let said = "";
+    child.stderr.setEncoding("utf8");
+    child.stderr.on("data", (data: string) => {
+      said = (said + data).slice(-300);
+    });
     const lost = (why: string) => () => {
-      if (this.child === child) this.fail(new Error(`Apertium (${this.modeFile}) ${why}`));
+      if (this.child !== child) return;
+      const detail = said.trim() ? `: ${said.trim()}` : "";
+      this.fail(new Error(`Apertium (${this.modeFile}) ${why}${detail}`));
     };
     child.on("error", (error) => lost(`could not run: ${error.message}`)());
-    child.on("exit", (code, signal) => lost(`exited (${signal ?? code})`)());
-    child.stdin.on("error", (error) => lost(`stopped reading: ${error.message}`)());
+    // "close", not "exit": by then the stages' last words on stderr are in.
+    child.on("close", (code, signal) => lost(`exited (${signal ?? code})`)());
+    // EPIPE when the pipeline died: its "close" follows and says why.
+    child.stdin.on("error", () => undefined);
     this.child = child;
     this.buffer = "";
     return child;
@@ -211,7 +220,8 @@ class ModePipeline {
   private fail(error: Error): void {
     const child = this.child;
     this.child = undefined;
-    if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+    // The whole group, even if sh itself is gone: a stage may still hold on.
+    if (child?.pid !== undefined) {
       try {
         process.kill(-child.pid, "SIGKILL");
       } catch {

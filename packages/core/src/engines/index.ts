@@ -10,8 +10,8 @@ import { PocketsphinxRecognizer } from "./pocketsphinx.ts";
 export { ApertiumTranslator, EspeakSynthesizer, PocketsphinxRecognizer };
 export { type Engines, supportedLanguages } from "../languages/index.ts";
 
-
 export interface DetectedEngines extends Partial<Engines> {
+  /** One sentence per engine or translation direction that is missing, naming what to install. */
   problems: string[];
 }
 
@@ -26,9 +26,12 @@ export async function detectLocalEngines(): Promise<DetectedEngines> {
     }
   };
   const recognizer = attempt(() => new PocketsphinxRecognizer());
-  const translator = attempt(() => new ApertiumTranslator());
+  let translator = attempt(() => new ApertiumTranslator());
   if (translator && translator.pairs.length === 0) {
     problems.push(`Apertium has no language pair installed: ${translator.missing.join("; ")}`);
+    translator = undefined;
+  } else if (translator) {
+    problems.push(...translator.missing.map((direction) => `Apertium: ${direction}`));
   }
   let synthesizer: EspeakSynthesizer | undefined;
   try {
@@ -36,14 +39,8 @@ export async function detectLocalEngines(): Promise<DetectedEngines> {
   } catch (error) {
     problems.push((error as Error).message);
   }
-  return {
-    recognizer,
-    translator: translator && translator.pairs.length > 0 ? translator : undefined,
-    synthesizer,
-    problems,
-  };
+  return { recognizer, translator, synthesizer, problems };
 }
-
 
 /** Stops engine processes and frees native decoders (engines without resources are left alone). */
 export async function closeEngines(engines: Partial<Engines>): Promise<void> {

@@ -112,6 +112,11 @@ export class PocketsphinxRecognizer implements SpeechRecognizer {
     return new PocketsphinxUtterance(this.native, this.acquire(), (decoder, healthy) => this.release(decoder, healthy));
   }
 
+  /** Decoders built and waiting for an utterance. */
+  get idleDecoders(): number {
+    return this.idle.length;
+  }
+
   /** Frees the idle decoders now and each busy one when its utterance ends. */
   close(): void {
     this.closed = true;
