@@ -23,6 +23,14 @@ export const latencyAlarm = new aws.cloudwatch.MetricAlarm("EndToEndLatencyAlarm
 
 const handlers = { Connect: connect, Disconnect: disconnect, Message: message, Http: httpFunction, Consumer: consumer };
 
+const lambdaSum = (metricName: string, functionName: $util.Input<string>) => ({
+  namespace: "AWS/Lambda",
+  metricName,
+  dimensions: { FunctionName: functionName },
+  period: 60,
+  stat: "Sum",
+});
+
 /** Errors / invocations above 5% for 5 minutes, per handler. */
 export const errorRateAlarms = Object.entries(handlers).map(
   ([name, fn]) =>
@@ -33,14 +41,8 @@ export const errorRateAlarms = Object.entries(handlers).map(
       comparisonOperator: "GreaterThanThreshold",
       treatMissingData: "notBreaching",
       metricQueries: [
-        {
-          id: "errors",
-          metric: { namespace: "AWS/Lambda", metricName: "Errors", dimensions: { FunctionName: fn.nodes.function.name }, period: 60, stat: "Sum" },
-        },
-        {
-          id: "invocations",
-          metric: { namespace: "AWS/Lambda", metricName: "Invocations", dimensions: { FunctionName: fn.nodes.function.name }, period: 60, stat: "Sum" },
-        },
+        { id: "errors", metric: lambdaSum("Errors", fn.nodes.function.name) },
+        { id: "invocations", metric: lambdaSum("Invocations", fn.nodes.function.name) },
         { id: "rate", expression: "100 * errors / MAX([invocations, 1])", label: "Error rate (%)", returnData: true },
       ],
     }),
