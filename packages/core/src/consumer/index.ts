@@ -127,14 +127,17 @@ export class StreamConsumer {
     }
     if (duplicates > 0) log({ level: "info", event: "consumer.duplicate_chunks", sessionId, duplicates });
 
-    const audience = audienceOf(await listSessionConnections(db, sessionId));
+    // Who is connected is read only when this batch needs it (a segment closed, a new interim, a status
+    // due, the end), once: most batches are 100 ms of audio that need nobody.
+    let audienceQuery: Promise<Audience> | undefined;
+    const audience = () => (audienceQuery ??= listSessionConnections(db, sessionId).then(audienceOf));
     let latencyMs: number | undefined;
     for (const job of closed) {
       const result = await runSegment(this.pipeline, {
         sessionId,
         sourceLanguage: session.sourceLanguage,
         targetLanguages: session.targetLanguages,
-        audience,
+        audience: await audience(),
         ...job,
         claim: () => this.claim(sessionId, job.sequenceNumber),
       });
@@ -149,7 +152,8 @@ export class StreamConsumer {
     }
     const status = await this.sendStatus(sessionId, audience, saved, latencyMs);
     if (ended) {
-      await postAll(this.pipeline, [...audience.speakers, ...[...audience.listenersByLanguage.values()].flat()], {
+      const everyone = await audience();
+      await postAll(this.pipeline, [...everyone.speakers, ...[...everyone.listenersByLanguage.values()].flat()], {
         type: "sessionEnded",
         sessionId,
       });
@@ -170,13 +174,14 @@ export class StreamConsumer {
   }
 
   /** The speaker sees the words of the open segment as they are recognized (interim, may be revised). */
-  private async sendInterim(sessionId: string, language: string, segmenter: Segmenter, audience: Audience) {
-    if (audience.speakers.length === 0) return;
+  private async sendInterim(sessionId: string, language: string, segmenter: Segmenter, audience: () => Promise<Audience>) {
     const text = (await this.recognition.interim(sessionId))?.trim();
     if (!text || this.lastInterim.get(sessionId) === text) return;
+    const { speakers } = await audience();
+    if (speakers.length === 0) return;
     this.lastInterim.set(sessionId, text);
     const open = segmenter.openSegment!;
-    await postAll(this.pipeline, audience.speakers, {
+    await postAll(this.pipeline, speakers, {
       type: "transcript",
       sessionId,
       segmentId: segmentIdOf(sessionId, open.sequenceNumber),
@@ -190,15 +195,15 @@ export class StreamConsumer {
   }
 
   /** The speaker hears who listens: on change, at most once a second. */
-  private async sendStatus(sessionId: string, audience: Audience, saved: SavedState | undefined, latencyMs?: number) {
-    const counts = listenerCounts(audience);
-    const statusKey = JSON.stringify(Object.entries(counts).sort());
+  private async sendStatus(sessionId: string, audience: () => Promise<Audience>, saved: SavedState | undefined, latencyMs?: number) {
+    const unchanged = { statusKey: saved?.statusKey, statusSentAt: saved?.statusSentAt };
     const now = (this.deps.now ?? Date.now)();
-    const due = now - (saved?.statusSentAt ?? 0) >= STATUS_INTERVAL_MS;
-    if ((statusKey === saved?.statusKey && latencyMs === undefined) || !due) {
-      return { statusKey: saved?.statusKey, statusSentAt: saved?.statusSentAt };
-    }
-    await postAll(this.pipeline, audience.speakers, { type: "sessionStatus", sessionId, listeners: counts, latencyMs });
+    if (now - (saved?.statusSentAt ?? 0) < STATUS_INTERVAL_MS) return unchanged;
+    const current = await audience();
+    const counts = listenerCounts(current);
+    const statusKey = JSON.stringify(Object.entries(counts).sort());
+    if (statusKey === saved?.statusKey && latencyMs === undefined) return unchanged;
+    await postAll(this.pipeline, current.speakers, { type: "sessionStatus", sessionId, listeners: counts, latencyMs });
     return { statusKey, statusSentAt: now };
   }
 
