@@ -1,5 +1,5 @@
 /**
- * The shared speech fixtures (../shared/fixtures from the repo root, or FIXTURES_DIR), read as 16 kHz PCM,
+ * The speech fixtures (fixtures/ at the repository root, or FIXTURES_DIR), read as 16 kHz PCM,
  * and "talks" assembled from them with known utterance spans. For tests and benchmarks only.
  */
 import { existsSync, readFileSync } from "node:fs";
@@ -19,7 +19,7 @@ function repoRoot(): string {
 }
 
 export function fixturesDir(): string {
-  const dir = process.env.FIXTURES_DIR ?? path.resolve(repoRoot(), "../shared/fixtures");
+  const dir = process.env.FIXTURES_DIR ?? path.join(repoRoot(), "fixtures");
   if (!existsSync(dir)) throw new Error(`speech fixtures not found at ${dir}; set FIXTURES_DIR`);
   return dir;
 }
