@@ -1,26 +1,37 @@
 #!/usr/bin/env bash
-# Installs everything livetranslate needs on Debian/Ubuntu with Node 20+: the speech engines and Chromium
-# from Debian's packages, pnpm, and the workspace's dependencies. Safe to run again.
+# Installs everything livetranslate needs on Debian 12 (bookworm) with Node.js 20+: the speech engines and
+# Chromium from Debian's packages, pnpm, and the workspace's pinned dependencies.
+# Idempotent: when everything is in place, a second run touches neither apt nor the network.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+fail() { echo "install.sh: $*" >&2; exit 1; }
+
+# Debian 12 only: the engines' package and library names (libpocketsphinx.so.3, apertium-* pairs, chromium as a
+# .deb) are Debian bookworm's. Ubuntu ships Chromium as a snap and other pocketsphinx libraries.
+os_id=$(. /etc/os-release 2>/dev/null && echo "${ID:-unknown}")
+os_version=$(. /etc/os-release 2>/dev/null && echo "${VERSION_ID:-unknown}")
+if [ "$os_id" != "debian" ] || [ "$os_version" != "12" ]; then
+  fail "livetranslate's local mode supports Debian 12 (bookworm); this is ${os_id} ${os_version}. Use a Debian 12 machine or container."
+fi
+
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
-  command -v sudo >/dev/null || { echo "run as root or install sudo" >&2; exit 1; }
+  command -v sudo >/dev/null || fail "run as root or install sudo"
   SUDO="sudo"
 fi
 
 node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
 if [ "$node_major" -lt 20 ]; then
-  echo "livetranslate needs Node.js 20 or newer (found: $(node -v 2>/dev/null || echo none))" >&2
-  exit 1
+  fail "livetranslate needs Node.js 20 or newer (found: $(node -v 2>/dev/null || echo none))"
 fi
 
-# Speech engines for local mode (see README: pocketsphinx = speech to text, Apertium = translation;
-# eSpeak NG comes from npm as WASM) and Chromium for the browser tests.
+# Real package names (apt resolves virtual names such as apertium-en-eo, dpkg-query does not: a virtual name
+# would look missing on every run). Speech to text: pocketsphinx; translation: Apertium and its pairs
+# (README: Local speech engines); the browser tests: chromium; fixture handling: sox.
 packages=(
   pocketsphinx pocketsphinx-en-us
-  apertium apertium-eng-spa apertium-eng-cat apertium-fra-cat apertium-es-pt apertium-spa-ita apertium-en-gl apertium-en-eo
+  apertium apertium-eng-spa apertium-eng-cat apertium-fra-cat apertium-es-pt apertium-spa-ita apertium-en-gl apertium-eo-en
   chromium sox
 )
 missing=()
@@ -30,13 +41,15 @@ done
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "installing Debian packages: ${missing[*]}"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-if ! command -v pnpm >/dev/null || [ "$(pnpm -v)" != "12.21.0" ]; then
-  echo "installing pnpm 12.21.0"
-  $SUDO npm install -g pnpm@12.21.0 >/dev/null 2>&1
+PNPM_VERSION=12.21.0
+if ! command -v pnpm >/dev/null || [ "$(pnpm -v 2>/dev/null)" != "$PNPM_VERSION" ]; then
+  echo "installing pnpm $PNPM_VERSION"
+  $SUDO npm install -g "pnpm@$PNPM_VERSION" >/dev/null 2>&1 || fail "npm install -g pnpm@$PNPM_VERSION failed"
 fi
 
-export TURBO_TELEMETRY_DISABLED=1
-pnpm install --frozen-lockfile
+export TURBO_TELEMETRY_DISABLED=1 npm_config_update_notifier=false
+# Offline first: with node_modules (or pnpm's store) complete this needs no registry; otherwise fetch.
+pnpm install --frozen-lockfile --offline --reporter=silent 2>/dev/null || pnpm install --frozen-lockfile

@@ -11,10 +11,20 @@ try {
     [
       "",
       `livetranslate local mode is running`,
+      ``,
+      `  Speaker    open ${local.url}/speaker in a browser: create a session, allow the microphone, press Start.`,
+      `  Listeners  scan the QR code or open the join link the speaker app shows (${local.url}/listen/<session code>),`,
+      `             or type the session code at ${local.url}/listen/ ; pick a language, tap "Enable audio".`,
+      ...(host === "127.0.0.1" || host === "localhost"
+        ? [`             Phones and other machines: restart with HOST=0.0.0.0 and use this machine's address instead of ${host}.`]
+        : []),
+      ``,
       `  HTTP API   ${local.url}  (GET /health, GET /languages, POST /sessions, GET /sessions/{id})`,
       `  WebSocket  ${local.wsUrl}`,
       `  languages  source: ${languages.source.join(", ")}  targets: ${languages.target.join(", ")}`,
       `  try it     curl -s -XPOST ${local.url}/sessions -H 'content-type: application/json' -d '{"sourceLanguage":"en","targetLanguages":["es","fr"]}'`,
+      ``,
+      `  Ctrl-C stops it.`,
       "",
     ].join("\n"),
   );
