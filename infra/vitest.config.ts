@@ -1,2 +1,3 @@
 import { defineProject } from "vitest/config";
-export default defineProject({ test: { name: "infra", testTimeout: 30_000 } });
+import { scaledTimeout } from "../packages/core/src/testing/calibration.ts";
+export default defineProject({ test: { name: "infra", testTimeout: scaledTimeout(30_000) } });

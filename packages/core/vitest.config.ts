@@ -1,2 +1,3 @@
 import { defineProject } from "vitest/config";
-export default defineProject({ test: { name: "core", testTimeout: 30_000 } });
+import { scaledTimeout } from "./src/testing/calibration.ts";
+export default defineProject({ test: { name: "core", testTimeout: scaledTimeout(30_000) } });

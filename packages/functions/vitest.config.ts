@@ -1,2 +1,3 @@
 import { defineProject } from "vitest/config";
-export default defineProject({ test: { name: "functions", testTimeout: 30_000 } });
+import { scaledTimeout } from "../core/src/testing/calibration.ts";
+export default defineProject({ test: { name: "functions", testTimeout: scaledTimeout(30_000) } });

@@ -1,11 +1,14 @@
 import { defineProject } from "vitest/config";
+import { scaledTimeout } from "../core/src/testing/calibration.ts";
+
+/** Local mode's own units (gateway, event source, stand-ins, expiry); the heavy suites are vitest.heavy.config.ts. */
+export const HEAVY = ["src/e2e/**/*.test.ts", "src/bench/**/*.test.ts"];
 
 export default defineProject({
   test: {
     name: "local",
-    testTimeout: 60_000,
-    hookTimeout: 240_000,
-    // End-to-end tests stream audio in real time: running them side by side on 2 cores would skew them.
-    fileParallelism: false,
+    exclude: ["**/node_modules/**", ...HEAVY],
+    testTimeout: scaledTimeout(60_000),
+    hookTimeout: scaledTimeout(120_000),
   },
 });

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { scaledTimeout } from "../testing/calibration.ts";
 import wavefile from "wavefile";
 import { EspeakSynthesizer } from "./espeak.ts";
 
@@ -59,7 +60,8 @@ describe("EspeakSynthesizer (eSpeak NG WASM)", () => {
     for (let i = 0; i < 5; i++) await synthesizer.synthesize(SENTENCES.fr!, "fr");
     const ms = (performance.now() - started) / 5;
     console.log(`eSpeak fr, warm: ${ms.toFixed(0)} ms per sentence`);
-    expect(ms).toBeLessThan(500);
+    // A voice reloaded per sentence takes seconds; the bound follows the machine (calibrated at the start of the run).
+    expect(ms).toBeLessThan(scaledTimeout(500));
   });
 
   it("has no voice for a language eSpeak lacks, and says so", async () => {

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
+import { scaledTimeout } from "../testing/calibration.ts";
 import { chunksOf, englishClips, readWav, wordErrorRate } from "../testing/fixtures.ts";
 import { PocketsphinxRecognizer } from "./pocketsphinx.ts";
 
@@ -70,7 +71,8 @@ describe("PocketsphinxRecognizer (real pocketsphinx)", () => {
       // One idle decoder: the other two are built (~0.3 s each) while the first decodes.
       const lag = await maxEventLoopLag(() => Promise.all([1, 2, 3].map(() => transcribe(fresh, pcm))));
       console.log(`pocketsphinx: worst event-loop delay with three utterances at once: ${lag.toFixed(0)} ms`);
-      expect(lag).toBeLessThan(150);
+      // Decoding on the main thread would block it for a whole clip (seconds); the bound follows the machine.
+      expect(lag).toBeLessThan(scaledTimeout(150));
     } finally {
       fresh.close();
     }

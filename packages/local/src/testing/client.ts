@@ -1,6 +1,7 @@
 /** A protocol client over `ws` that records what it receives, for tests and benchmarks. */
 import { pcmToBase64 } from "@livetranslate/core/audio";
 import { PCM_FORMAT, type ServerMessage } from "@livetranslate/core/protocol";
+import { scaledTimeout } from "@livetranslate/core/testing/calibration";
 import WebSocket from "ws";
 
 export interface Received {
@@ -42,8 +43,12 @@ export class ProtocolClient {
     return this.received.filter((r) => r.message.type === type).map((r) => r.message as Extract<ServerMessage, { type: T }>);
   }
 
-  /** Waits until `predicate` holds over what was received (checked on every message). */
-  async waitFor<R>(predicate: (received: Received[]) => R | undefined | false, timeoutMs = 10_000, what = "a message"): Promise<R> {
+  /**
+   * Waits until `predicate` holds over what was received (checked on every message). `timeoutMs` is for the
+   * reference machine: it is scaled by the test run's calibration.
+   */
+  async waitFor<R>(predicate: (received: Received[]) => R | undefined | false, baseTimeoutMs = 10_000, what = "a message"): Promise<R> {
+    const timeoutMs = scaledTimeout(baseTimeoutMs);
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const result = predicate(this.received);

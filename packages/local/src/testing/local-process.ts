@@ -3,6 +3,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { scaledTimeout } from "@livetranslate/core/testing/calibration";
 
 export interface LocalProcess {
   url: string;
@@ -24,7 +25,8 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startLocalProcess(env: Record<string, string> = {}, timeoutMs = 60_000): Promise<LocalProcess> {
+export async function startLocalProcess(env: Record<string, string> = {}, baseTimeoutMs = 60_000): Promise<LocalProcess> {
+  const timeoutMs = scaledTimeout(baseTimeoutMs);
   const port = await freePort();
   const localRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
   const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {

@@ -1,0 +1,19 @@
+import { defineProject } from "vitest/config";
+import { scaledTimeout } from "../core/src/testing/calibration.ts";
+import { HEAVY } from "./vitest.config.ts";
+
+/**
+ * The heavy suites: local mode as its own process streaming speech in real time through the real engines,
+ * the browser test, the benchmark smoke test. They run after every other test (groupOrder 1) and one file
+ * at a time: side by side on 2 cores they would skew each other's audio timing.
+ */
+export default defineProject({
+  test: {
+    name: "local-heavy",
+    include: HEAVY,
+    sequence: { groupOrder: 1 },
+    fileParallelism: false,
+    testTimeout: scaledTimeout(120_000),
+    hookTimeout: scaledTimeout(240_000),
+  },
+});
