@@ -62,9 +62,37 @@ export function untranscribedClips(): string[] {
 export interface Utterance {
   file: string;
   text?: string;
-  /** Offsets in the talk, in ms. */
+  /** Offsets in the talk, in ms: the clip's samples. */
   startMs: number;
   endMs: number;
+  /** Offsets in the talk, in ms: its voiced speech (see `voicedSpan`), what latency is measured from. */
+  voicedStartMs: number;
+  voicedEndMs: number;
+}
+
+/** A 10 ms frame counts as voiced above this level (RMS relative to full scale). */
+export const VOICED_DBFS = -40;
+
+/**
+ * Where the speech in a clip starts and ends: the first and last 10 ms frame whose RMS is above -40 dBFS.
+ * Recorded clips end with a little quiet (LJ Speech: 115-145 ms); latency is measured from the end of the
+ * voice, not of the file.
+ */
+export function voicedSpan(pcm: Int16Array): { startMs: number; endMs: number } {
+  const frame = msToSamples(10);
+  const threshold = 32768 * 10 ** (VOICED_DBFS / 20);
+  let first = -1;
+  let last = -1;
+  for (let at = 0, n = 0; at + frame <= pcm.length; at += frame, n++) {
+    let sum = 0;
+    for (let i = at; i < at + frame; i++) sum += pcm[i]! * pcm[i]!;
+    if (Math.sqrt(sum / frame) > threshold) {
+      if (first < 0) first = n;
+      last = n;
+    }
+  }
+  if (first < 0) return { startMs: 0, endMs: 0 };
+  return { startMs: first * 10, endMs: (last + 1) * 10 };
 }
 
 export interface Talk {
@@ -80,7 +108,9 @@ export function assembleTalk(clips: readonly { file: string; text?: string }[], 
   let offset = silence.length;
   for (const clip of clips) {
     const pcm = readWav(clip.file);
-    utterances.push({ ...clip, startMs: samplesToMs(offset), endMs: samplesToMs(offset + pcm.length) });
+    const voiced = voicedSpan(pcm);
+    const startMs = samplesToMs(offset);
+    utterances.push({ ...clip, startMs, endMs: samplesToMs(offset + pcm.length), voicedStartMs: startMs + voiced.startMs, voicedEndMs: startMs + voiced.endMs });
     parts.push(pcm, silence);
     offset += pcm.length + silence.length;
   }

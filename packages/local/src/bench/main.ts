@@ -1,25 +1,34 @@
 /**
- * `pnpm bench`: latency with the real local engines, fan-out, scale, drift and a cost projection, with
- * local mode running in this process. Prints a table and writes bench/results/latest.json.
- * `--quick` runs small sizes (a CI smoke test that the benchmark still works). Load stays on loopback,
- * bounded in count and time. No figure here is asserted anywhere: this measures, it does not judge.
+ * `pnpm bench`: latency with the real local engines, fan-out, scale, memory per idle listener, drift and a
+ * cost projection, with local mode running in this process. Prints a table and writes
+ * bench/results/<date>-<cores>core.json (committed: the README's figures come from it), with the machine and a
+ * calibration measured in the same run (a fixed CPU loop and pocketsphinx's real-time factor on a fixed clip),
+ * so runs on machines 2-3x apart can be compared. `--quick` runs small sizes (the test suite's smoke test) and
+ * writes test-artifacts/bench-quick.json. Load stays on loopback, bounded in count and time. No figure here is
+ * asserted anywhere: this measures, it does not judge.
  */
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { memoryLog } from "@livetranslate/core/log";
 import { type SegmentResult, stageDurations } from "@livetranslate/core/pipeline";
-import { assembleTalk, englishClips, untranscribedClips } from "@livetranslate/core/testing/fixtures";
+import { PocketsphinxRecognizer } from "@livetranslate/core/engines";
+import { measureCpuLoopMs, REFERENCE_CPU_LOOP_MS } from "@livetranslate/core/testing/calibration";
+import { assembleTalk, chunksOf, englishClips, fixturesDir, readWav, untranscribedClips } from "@livetranslate/core/testing/fixtures";
 import { newRequestCounts, type RequestCounts } from "../metering.ts";
 import { type LocalMode, startLocal } from "../server.ts";
 import { FIXED_ENGINE_LANGUAGES, fixedLatencyEngines } from "./fixed-engines.ts";
 import { summarize } from "./stats.ts";
-import { closeAll, playTalk } from "./talk.ts";
+import { closeAll, failureCause, playTalk, type UtteranceLatency } from "./talk.ts";
 
 const quick = process.argv.includes("--quick");
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
 const GOALS = { caption_p50_s: 0.8, audio_p50_s: 1.2, seed_budget_s: [3, 4], google_meet_s: [2, 3], kudo_s: [3, 6] };
+/** Sentences this long or shorter are reported apart: the segmenter closes longer ones on shorter pauses. */
+const SHORT_SENTENCE_S = 3;
 
 interface Harness {
   local: LocalMode;
@@ -59,11 +68,20 @@ async function latency() {
     const translation = seconds(run.utterances.map((u) => u.translation));
     const audio = seconds(run.utterances.map((u) => u.audioMessage));
     const fetched = seconds(run.utterances.map((u) => u.audioFetched));
+    const byLength = (short: boolean) => {
+      const group = run.utterances.filter((u) => (u.voicedSeconds <= SHORT_SENTENCE_S) === short);
+      const pick = (f: (u: UtteranceLatency) => number | undefined) => seconds(group.map(f));
+      const c = pick((u) => u.caption);
+      const a = pick((u) => u.audioMessage);
+      return { utterances: group.length, caption_p50_s: c.p50, caption_p95_s: c.p95, audio_p50_s: a.p50, audio_p95_s: a.p95 };
+    };
     const audioSeconds = talk.pcm.length / 16_000;
     return {
       figures: {
         engines: "pocketsphinx + Apertium + eSpeak NG (local)",
+        measured_from: "end of voiced speech (last 10 ms frame above -40 dBFS) to the first listener's message",
         utterances: talk.utterances.length,
+        undelivered: run.utterances.filter((u) => u.audioMessage === undefined).length,
         talk_seconds: Number(audioSeconds.toFixed(1)),
         segments: h.segments.length,
         caption_p50_s: caption.p50,
@@ -76,6 +94,9 @@ async function latency() {
         audio_max_s: audio.max,
         audio_fetched_p50_s: fetched.p50,
         audio_fetched_p95_s: fetched.p95,
+        audio_fetched_note: "the first listener fetches each clip when its message arrives, while the talk runs",
+        short_sentences: byLength(true),
+        long_sentences: byLength(false),
         stages_ms: {
           segmenter_wait: ms((s) => s.segmenterWait),
           asr: ms((s) => s.asr),
@@ -112,7 +133,8 @@ async function fanout() {
   try {
     const talk = assembleTalk(clipsFor(quick ? 2 : 6), 1000);
     const listeners = Array.from({ length: listenerCount }, (_, i) => languages[i % languages.length]!);
-    const run = await playTalk(h.local, talk, { targetLanguages: languages, listeners, speed: 2, settleMs: 4000 });
+    const speed = 2;
+    const run = await playTalk(h.local, talk, { targetLanguages: languages, listeners, speed, settleMs: 4000 });
     // From each (segment, language) audio stored to the last listener of that language notified.
     const deliveries: number[] = [];
     const rates: number[] = [];
@@ -144,11 +166,16 @@ async function fanout() {
       engines: engines.label,
       listeners: listenerCount,
       languages: languages.length,
+      listeners_per_language: listenerCount / languages.length,
+      listeners_connected: run.listeners.length,
+      failed_listeners: run.failedListeners,
+      playback_speed: speed,
       segments: h.segments.length,
+      measured: "per (segment, language): audio object stored -> the last listener of that language has the translatedAudio message",
       stored_to_notified_p50_ms: d.p50,
       stored_to_notified_p99_ms: d.p99,
-      messages_per_s_p50: summarize(rates, 0).p50,
-      per_listener_kb: run.rssPerListenerKb === undefined ? null : Number(run.rssPerListenerKb.toFixed(1)),
+      burst_messages_per_s_p50: summarize(rates, 0).p50,
+      burst_note: "messages of one segment (transcript, translation, audio to every listener) over the time from its first to its last delivery: the rate of a burst, not a sustained capacity",
     };
   } finally {
     await h.local.close();
@@ -163,25 +190,36 @@ async function scale(sessions: number, listenersPerSession: number, budgetMs: nu
     const rssBefore = process.memoryUsage().rss;
     const cpuBefore = process.cpuUsage();
     const talk = assembleTalk(clipsFor(2), 800);
+    const sessionFailures: Record<string, number> = {};
     const started = Date.now();
     const runs = await Promise.all(
       Array.from({ length: sessions }, async (_, i) => {
         // Stagger session starts over a second, as people do not all start on the same 100 ms.
         await new Promise((r) => setTimeout(r, (i * 1000) / sessions));
-        if (Date.now() - started > budgetMs) return undefined;
+        if (Date.now() - started > budgetMs) {
+          sessionFailures["not started: time bound passed"] = (sessionFailures["not started: time bound passed"] ?? 0) + 1;
+          return undefined;
+        }
         const listeners = Array.from({ length: listenersPerSession }, (_, j) => FIXED_ENGINE_LANGUAGES[j % 5]!);
         return playTalk(h.local, talk, {
           targetLanguages: FIXED_ENGINE_LANGUAGES.slice(0, 5),
           listeners,
           settleMs: 2000,
           connectDeadline: started + budgetMs / 2,
-        }).catch(() => undefined);
+        }).catch((error: unknown) => {
+          sessionFailures[failureCause(error)] = (sessionFailures[failureCause(error)] ?? 0) + 1;
+          return undefined;
+        });
       }),
     );
     const rssPeak = process.memoryUsage().rss;
     const cpu = process.cpuUsage(cpuBefore);
     const completed = runs.filter((r) => r !== undefined);
     const connected = completed.reduce((n, r) => n + r!.listeners.length, 0);
+    const failedListeners: Record<string, number> = {};
+    for (const run of completed) {
+      for (const [cause, n] of Object.entries(run!.failedListeners)) failedListeners[cause] = (failedListeners[cause] ?? 0) + n;
+    }
     await Promise.all(completed.map((r) => closeAll(r!.listeners)));
     const overheads = h.segments.map((s) => (s.result.times.notifiedAt ?? 0) - s.result.times.closedAt - engineMs).filter((v) => v > -engineMs);
     const o = summarize(overheads, 0);
@@ -191,6 +229,8 @@ async function scale(sessions: number, listenersPerSession: number, budgetMs: nu
       sessions_completed: completed.length,
       listeners_requested: listenersPerSession,
       listeners_connected: connected,
+      failed_sessions: sessionFailures,
+      failed_listeners: failedListeners,
       segments: h.segments.length,
       overhead_p50_ms: o.p50,
       overhead_p99_ms: o.p99,
@@ -237,9 +277,74 @@ async function drift() {
   }
 }
 
+/**
+ * How fast this machine is during this run: a fixed CPU loop and pocketsphinx's real-time factor on a fixed
+ * clip (jfk.wav, 11 s, fed in 100 ms pieces as the pipeline does). Measured at the start and at the end.
+ */
+async function calibration() {
+  const recognizer = new PocketsphinxRecognizer({ poolSize: 1 });
+  try {
+    const pcm = readWav(path.join(fixturesDir(), "speech/en/jfk.wav"));
+    const started = performance.now();
+    const utterance = recognizer.startUtterance("en");
+    for (const chunk of chunksOf(pcm, 100)) await utterance.write(chunk);
+    await utterance.finish();
+    const rtf = (performance.now() - started) / 1000 / (pcm.length / 16_000);
+    return { cpu_loop_ms: measureCpuLoopMs(), pocketsphinx_rtf: Number(rtf.toFixed(3)) };
+  } finally {
+    recognizer.close();
+  }
+}
+
+/**
+ * Server memory per idle listener connection: a known number of extra connections held by another process
+ * (so the clients' own memory is not counted), heap and RSS of this process after a full GC before and after.
+ */
+async function memory() {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error("the memory scenario needs node --expose-gc (pnpm bench passes it)");
+  const h = await harness(fixedLatencyEngines());
+  const count = quick ? 200 : 2000;
+  try {
+    const response = await fetch(`${h.local.url}/sessions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ sourceLanguage: "en", targetLanguages: ["es"] }),
+    });
+    const { sessionId } = (await response.json()) as { sessionId: string };
+    const settle = async () => {
+      for (let i = 0; i < 3; i++) {
+        gc();
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      return process.memoryUsage();
+    };
+    const before = await settle();
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(path.dirname(fileURLToPath(import.meta.url)), "idle-listeners.ts"), h.local.wsUrl, sessionId, "es", String(count)], {
+      stdio: ["pipe", "pipe", "inherit"],
+    });
+    const [line] = (await once(child.stdout!, "data")) as [Buffer];
+    const report = JSON.parse(line.toString()) as { connected: number; failed: Record<string, number> };
+    const after = await settle();
+    child.stdin!.end();
+    await once(child, "exit");
+    const perConnectionKb = (a: number, b: number) => Number(((b - a) / 1024 / Math.max(1, report.connected)).toFixed(1));
+    return {
+      idle_connections: count,
+      connected: report.connected,
+      failed: report.failed,
+      heap_kb_per_connection: perConnectionKb(before.heapUsed, after.heapUsed),
+      rss_kb_per_connection: perConnectionKb(before.rss, after.rss),
+      measured: "this process (gateway, handlers, stand-ins) after a full GC, before and after the connections opened from another process",
+    };
+  } finally {
+    await h.local.close();
+  }
+}
+
 /** AWS requests per session-hour, from the latency run's counts, and priced, for that run and for 500 listeners x 5 languages. */
 function cost(usage: Awaited<ReturnType<typeof latency>>["usage"]) {
-  const table = JSON.parse(readFileSync(path.join(repoRoot, "bench/prices.json"), "utf8")) as { date: string; source: string; prices: Record<string, number> };
+  const table = JSON.parse(readFileSync(path.join(repoRoot, "bench/prices.json"), "utf8")) as { date: string; written_from: string; prices: Record<string, number> };
   const p = table.prices;
   const perHour = 3600 / usage.audioSeconds;
   const segmentsPerHour = usage.segments * perHour;
@@ -279,7 +384,7 @@ function cost(usage: Awaited<ReturnType<typeof latency>>["usage"]) {
       total_dollars: Number(Object.values(dollars).reduce((a, b) => a + b, 0).toFixed(2)),
     };
   };
-  return { prices: { date: table.date, source: table.source }, measured: project(usage.listeners, usage.languages), projection_500x5: project(500, 5) };
+  return { prices: { date: table.date, written_from: table.written_from }, measured: project(usage.listeners, usage.languages), projection_500x5: project(500, 5) };
 }
 
 function printTable(results: Record<string, any>) {
@@ -287,29 +392,38 @@ function printTable(results: Record<string, any>) {
   const row = (name: string, value: unknown, goal = "") => lines.push(`  ${name.padEnd(34)} ${String(value).padStart(10)}  ${goal}`);
   const m = results.machine;
   lines.push(`livetranslate benchmark${quick ? " (--quick)" : ""}: ${m.cores} cores (${m.cpu}), ${m.memory_gb} GB, Node ${m.node}`);
+  const cal = results.calibration;
+  row("calibration: CPU loop (ms)", `${cal.start.cpu_loop_ms} / ${cal.end.cpu_loop_ms}`, `start / end; reference machine ${cal.reference_cpu_loop_ms} ms`);
+  row("calibration: pocketsphinx RTF", `${cal.start.pocketsphinx_rtf} / ${cal.end.pocketsphinx_rtf}`, "start / end; jfk.wav, 100 ms pieces");
   const l = results.latency;
-  lines.push(`\nlatency: ${l.engines}, ${l.utterances} utterances (${l.talk_seconds} s) in real time, 100 ms chunks`);
+  lines.push(`\nlatency: ${l.engines}, ${l.utterances} utterances (${l.talk_seconds} s) in real time, 100 ms chunks; from the end of voiced speech`);
   row("caption p50 / p95 / max (s)", `${l.caption_p50_s} / ${l.caption_p95_s} / ${l.caption_max_s}`, `goal p50 <= ${GOALS.caption_p50_s} s: ${l.caption_p50_s <= GOALS.caption_p50_s ? "met" : "not met"}`);
   row("translation p50 / p95 (s)", `${l.translation_p50_s} / ${l.translation_p95_s}`);
   row("audio message p50 / p95 / max (s)", `${l.audio_p50_s} / ${l.audio_p95_s} / ${l.audio_max_s}`, `goal p50 <= ${GOALS.audio_p50_s} s: ${l.audio_p50_s <= GOALS.audio_p50_s ? "met" : "not met"}; seed budget 3-4 s, Google Meet 2-3 s, KUDO 3-6 s`);
-  row("audio fetched p50 / p95 (s)", `${l.audio_fetched_p50_s} / ${l.audio_fetched_p95_s}`);
+  row("audio fetched p50 / p95 (s)", `${l.audio_fetched_p50_s} / ${l.audio_fetched_p95_s}`, "fetched on arrival, during the talk");
+  for (const [name, g] of [["short (<= 3 s)", l.short_sentences], ["long (> 3 s)", l.long_sentences]] as const) {
+    row(`${name}: caption / audio p50 (s)`, `${g.caption_p50_s} / ${g.audio_p50_s}`, `p95 ${g.caption_p95_s} / ${g.audio_p95_s}; ${g.utterances} sentences`);
+  }
   for (const [stage, s] of Object.entries(l.stages_ms as Record<string, { p50: number; p95: number }>)) row(`  stage ${stage} p50 / p95 (ms)`, `${s.p50} / ${s.p95}`);
   const f = results.fanout;
-  lines.push(`\nfan-out: ${f.listeners} listeners over ${f.languages} languages, ${f.engines}`);
-  row("audio stored -> all notified p50/p99", `${f.stored_to_notified_p50_ms} / ${f.stored_to_notified_p99_ms} ms`);
-  row("messages per second (p50)", f.messages_per_s_p50);
-  row("memory per listener (KB, upper bound)", f.per_listener_kb);
+  lines.push(`\nfan-out: ${f.listeners} listeners over ${f.languages} languages (${f.listeners_per_language} each; ${f.listeners_connected} connected), talk at ${f.playback_speed}x, ${f.engines}`);
+  row("audio stored -> all notified p50/p99", `${f.stored_to_notified_p50_ms} / ${f.stored_to_notified_p99_ms} ms`, "per segment and language, to its last listener");
+  row("burst messages per second (p50)", f.burst_messages_per_s_p50, "one segment's burst, not a sustained capacity");
+  const mem = results.memory;
+  lines.push(`\nmemory: ${mem.connected} idle listener connections from another process (${JSON.stringify(mem.failed)} failed)`);
+  row("heap / RSS per connection (KB)", `${mem.heap_kb_per_connection} / ${mem.rss_kb_per_connection}`, "server process, after a full GC");
   for (const s of results.scale) {
     lines.push(`\nscale: ${s.sessions_requested} sessions x ${s.listeners_requested} listeners (${s.sessions_completed} sessions completed), ${s.engines}`);
     row("overhead beyond engines p50 / p99", `${s.overhead_p50_ms} / ${s.overhead_p99_ms} ms`);
-    row("CPU s / wall s", `${s.cpu_seconds} / ${s.wall_seconds}`, s.listeners_connected < s.sessions_requested * s.listeners_requested ? `connected ${s.listeners_connected} of ${s.sessions_requested * s.listeners_requested} within the time bound` : "");
+    row("CPU s / wall s", `${s.cpu_seconds} / ${s.wall_seconds}`, `connected ${s.listeners_connected} of ${s.sessions_requested * s.listeners_requested} listeners`);
+    row("failed sessions / listeners", `${Object.values(s.failed_sessions as Record<string, number>).reduce((a, b) => a + b, 0)} / ${Object.values(s.failed_listeners as Record<string, number>).reduce((a, b) => a + b, 0)}`, JSON.stringify({ sessions: s.failed_sessions, listeners: s.failed_listeners }));
     row("RSS MB / growth MB", `${s.rss_mb} / ${s.rss_growth_mb}`);
   }
   const d = results.drift;
   lines.push(`\ndrift: ${d.audio_minutes} min of audio at ${d.speed}x, ${d.engines}`);
   row("audio p95 first / last window (s)", `${d.first_window_p95_s} / ${d.last_window_p95_s}`, `ratio ${d.ratio_last_to_first}`);
   const c = results.aws;
-  lines.push(`\nAWS per session-hour (prices of ${c.prices.date}, bench/prices.json)`);
+  lines.push(`\nAWS per session-hour (bench/prices.json: written from the public pricing pages on ${c.prices.date}, not fetched)`);
   for (const proj of [c.measured, c.projection_500x5]) {
     row(`${proj.listeners} listeners x ${proj.languages} languages`, `$${proj.total_dollars}`, Object.entries(proj.dollars).map(([k, v]) => `${k} $${v}`).join(", "));
   }
@@ -320,6 +434,7 @@ async function main() {
   const started = Date.now();
   const results: Record<string, unknown> = {
     machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model ?? "?", memory_gb: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` },
+    commit: gitCommit(),
     quick,
     goals: GOALS,
   };
@@ -330,25 +445,61 @@ async function main() {
     process.stderr.write(`bench: ${name} done in ${((Date.now() - t) / 1000).toFixed(0)} s\n`);
     return value;
   };
+  const calibrationStart = await step("calibration", calibration);
   const lat = await step("latency (real engines)", latency);
   results.latency = lat.figures;
   results.fanout = await step("fan-out", fanout);
+  results.memory = await step("memory per idle listener", memory);
   results.scale = [
     await step("scale small", () => scale(quick ? 2 : 10, quick ? 10 : 50, 60_000)),
     await step("scale large", () => scale(quick ? 4 : 100, quick ? 20 : 500, quick ? 20_000 : 90_000)),
   ];
-  results.memory = {
-    per_listener_kb: (results.fanout as { per_listener_kb: number | null }).per_listener_kb,
-    note: "resident memory growth of this process while the fan-out listeners connected, per listener: server and in-process client sides together, an upper bound",
-  };
   results.drift = await step("drift", drift);
   results.aws = cost(lat.usage);
+  const calibrationEnd = await step("calibration again", calibration);
+  results.calibration = { reference_cpu_loop_ms: REFERENCE_CPU_LOOP_MS, start: calibrationStart, end: calibrationEnd };
+  results.relative = relativeFigures(results);
   results.duration_s = Math.round((Date.now() - started) / 1000);
-  const out = path.join(repoRoot, "bench/results");
-  mkdirSync(out, { recursive: true });
-  writeFileSync(path.join(out, "latest.json"), `${JSON.stringify(results, null, 2)}\n`);
+  const out = outputFile();
+  mkdirSync(path.dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
   printTable(results);
-  console.log(`\nwrote bench/results/latest.json in ${results.duration_s} s`);
+  console.log(`\nwrote ${path.relative(repoRoot, out)} in ${results.duration_s} s`);
+}
+
+/** Full runs are committed (bench/results/<date>-<cores>core.json); the quick smoke run never overwrites them. */
+function outputFile(): string {
+  const flag = process.argv.indexOf("--out");
+  if (flag >= 0 && process.argv[flag + 1]) return path.resolve(process.argv[flag + 1]!);
+  if (quick) return path.join(repoRoot, "test-artifacts/bench-quick.json");
+  return path.join(repoRoot, `bench/results/${new Date().toISOString().slice(0, 10)}-${os.cpus().length}core.json`);
+}
+
+function gitCommit(): string | undefined {
+  try {
+    const head = readFileSync(path.join(repoRoot, ".git/HEAD"), "utf8").trim();
+    return head.startsWith("ref: ") ? readFileSync(path.join(repoRoot, ".git", head.slice(5)), "utf8").trim() : head;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Figures divided by this run's calibration, so runs on machines 2-3x apart compare: engine-bound stages per
+ * unit of pocketsphinx's real-time factor, pipeline overhead per unit of the CPU loop's slowdown.
+ */
+function relativeFigures(results: Record<string, any>) {
+  const cpu = (results.calibration.start.cpu_loop_ms + results.calibration.end.cpu_loop_ms) / 2 / REFERENCE_CPU_LOOP_MS;
+  const rtf = (results.calibration.start.pocketsphinx_rtf + results.calibration.end.pocketsphinx_rtf) / 2;
+  const round = (v: number) => Number(v.toFixed(1));
+  return {
+    cpu_slowdown: Number(cpu.toFixed(2)),
+    pocketsphinx_rtf: Number(rtf.toFixed(3)),
+    asr_stage_p50_ms_per_rtf: round(results.latency.stages_ms.asr.p50 / rtf),
+    fanout_stored_to_notified_p99_ms_per_slowdown: round(results.fanout.stored_to_notified_p99_ms / cpu),
+    scale_overhead_p50_ms_per_slowdown: results.scale.map((s: { overhead_p50_ms: number }) => round(s.overhead_p50_ms / cpu)),
+    note: "engine-bound figures over pocketsphinx's RTF; pipeline overhead over the CPU loop's slowdown against the reference machine",
+  };
 }
 
 main().then(

@@ -1,10 +1,11 @@
 /**
  * Plays a talk through running local mode as a speaker would, with listeners connected, and measures
- * for each utterance the time from the end of its speech to what listeners receive.
+ * for each utterance the time from the end of its voiced speech (the last 10 ms frame above -40 dBFS, not
+ * the end of the clip's samples) to what listeners receive.
  */
 import type { LocalMode } from "../server.ts";
 import { chunksOf, type Talk } from "@livetranslate/core/testing/fixtures";
-import { ProtocolClient, streamInRealTime } from "../testing/client.ts";
+import { ConnectRefused, ProtocolClient, streamInRealTime } from "../testing/client.ts";
 
 export interface TalkOptions {
   targetLanguages: string[];
@@ -12,7 +13,7 @@ export interface TalkOptions {
   listeners: string[];
   /** Faster than real time when > 1. */
   speed?: number;
-  /** Fetch each utterance's translated audio once (as a listener's player would). */
+  /** The first listener fetches each translated audio the moment its message arrives, as the player does. */
   fetchAudio?: boolean;
   settleMs?: number;
   /** Stop connecting listeners at this time (epoch ms): bounded load tests connect what they can. */
@@ -20,7 +21,10 @@ export interface TalkOptions {
 }
 
 export interface UtteranceLatency {
+  /** End of the voiced speech in the talk (ms). */
   endMs: number;
+  /** Length of the voiced speech (s): sentences of 3 s or less are reported apart. */
+  voicedSeconds: number;
   caption?: number;
   translation?: number;
   audioMessage?: number;
@@ -30,10 +34,17 @@ export interface UtteranceLatency {
 export interface TalkResult {
   sessionId: string;
   utterances: UtteranceLatency[];
-  /** Resident memory growth per listener while they connected (server and client sides: an upper bound). */
-  rssPerListenerKb?: number;
   listeners: ProtocolClient[];
+  /** Listener connections that failed, counted by cause. */
+  failedListeners: Record<string, number>;
   audioBytesFetched: number;
+}
+
+/** A short cause for a failed connection or session: the HTTP status or the socket error's code. */
+export function failureCause(error: unknown): string {
+  if (error instanceof ConnectRefused) return `HTTP ${error.status}`;
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code ?? (error instanceof Error ? error.message.slice(0, 120) : String(error));
 }
 
 export async function playTalk(local: LocalMode, talk: Talk, options: TalkOptions): Promise<TalkResult> {
@@ -45,51 +56,66 @@ export async function playTalk(local: LocalMode, talk: Talk, options: TalkOption
   if (response.status !== 201) throw new Error(`creating a session failed: ${response.status} ${await response.text()}`);
   const session = (await response.json()) as { sessionId: string; speakerToken: string };
   const listeners: ProtocolClient[] = [];
-  const rssBeforeListeners = process.memoryUsage().rss;
+  const failedListeners: Record<string, number> = {};
   // Connect in small groups: a burst of hundreds of upgrades at once is not what is being measured.
   for (let i = 0; i < options.listeners.length && Date.now() < (options.connectDeadline ?? Infinity); i += 50) {
-    listeners.push(
-      ...(await Promise.all(
-        options.listeners.slice(i, i + 50).map((language) => ProtocolClient.connect(local.wsUrl, { role: "listener", sessionId: session.sessionId, language })),
-      )),
+    const settled = await Promise.allSettled(
+      options.listeners.slice(i, i + 50).map((language) => ProtocolClient.connect(local.wsUrl, { role: "listener", sessionId: session.sessionId, language })),
     );
+    for (const result of settled) {
+      if (result.status === "fulfilled") listeners.push(result.value);
+      else failedListeners[failureCause(result.reason)] = (failedListeners[failureCause(result.reason)] ?? 0) + 1;
+    }
   }
-  const rssPerListenerKb = listeners.length ? (process.memoryUsage().rss - rssBeforeListeners) / 1024 / listeners.length : undefined;
+  const notConnected = options.listeners.length - listeners.length - Object.values(failedListeners).reduce((a, b) => a + b, 0);
+  if (notConnected > 0) failedListeners["not attempted: connect deadline passed"] = notConnected;
   const speaker = await ProtocolClient.connect(local.wsUrl, { role: "speaker", sessionId: session.sessionId, token: session.speakerToken });
   const speed = options.speed ?? 1;
+  // Fetches run while the talk does, on the loaded server: when each finished is what a listener waits for.
+  const fetchedAt = new Map<string, number>();
+  const fetches: Promise<void>[] = [];
+  let audioBytesFetched = 0;
+  if (options.fetchAudio && listeners[0]) {
+    listeners[0].socket.on("message", (data) => {
+      const message = JSON.parse(data.toString()) as { type: string; segmentId?: string; url?: string };
+      if (message.type !== "translatedAudio" || !message.url || fetchedAt.has(message.segmentId!)) return;
+      fetchedAt.set(message.segmentId!, Number.NaN);
+      fetches.push(
+        fetch(message.url)
+          .then((r) => r.arrayBuffer())
+          .then((body) => {
+            audioBytesFetched += body.byteLength;
+            fetchedAt.set(message.segmentId!, Date.now());
+          }),
+      );
+    });
+  }
   const startAt = Date.now();
   const next = await streamInRealTime(speaker, session.sessionId, chunksOf(talk.pcm, 100), { startAt, speed });
   // Silence after the talk so the last utterance closes, then let deliveries finish.
   await streamInRealTime(speaker, session.sessionId, chunksOf(new Int16Array(16_000), 100), { firstChunkIndex: next, speed });
   await new Promise((r) => setTimeout(r, options.settleMs ?? 3000));
   await speaker.close();
+  await Promise.all(fetches);
 
   const first = listeners[0]!;
   const finals = first.messages("transcript").filter((t) => t.isFinal);
-  let audioBytesFetched = 0;
   const utterances: UtteranceLatency[] = [];
   for (const u of talk.utterances) {
-    const spokenEnd = startAt + u.endMs / speed;
+    const spokenEnd = startAt + u.voicedEndMs / speed;
     const last = finals.filter((s) => s.startMs < u.endMs && s.endMs > u.startMs).at(-1);
     const at = (type: string) => first.received.find((r) => r.message.type === type && "segmentId" in r.message && r.message.segmentId === last?.segmentId)?.at;
-    const entry: UtteranceLatency = { endMs: u.endMs };
+    const entry: UtteranceLatency = { endMs: u.voicedEndMs, voicedSeconds: (u.voicedEndMs - u.voicedStartMs) / 1000 };
     if (last) {
-      const seconds = (t: number | undefined) => (t === undefined ? undefined : (t - spokenEnd) / 1000);
+      const seconds = (t: number | undefined) => (t === undefined || Number.isNaN(t) ? undefined : (t - spokenEnd) / 1000);
       entry.caption = seconds(at("transcript"));
       entry.translation = seconds(at("translation"));
-      const audio = first.received.find((r) => r.message.type === "translatedAudio" && r.message.segmentId === last.segmentId);
-      entry.audioMessage = seconds(audio?.at);
-      if (audio && options.fetchAudio && audio.message.type === "translatedAudio") {
-        // Fetched when it arrived would have been: measure the fetch itself and add it to the arrival.
-        const started = Date.now();
-        const body = await (await fetch(audio.message.url)).arrayBuffer();
-        audioBytesFetched += body.byteLength;
-        entry.audioFetched = seconds(audio.at + (Date.now() - started));
-      }
+      entry.audioMessage = seconds(at("translatedAudio"));
+      entry.audioFetched = seconds(fetchedAt.get(last.segmentId));
     }
     utterances.push(entry);
   }
-  return { sessionId: session.sessionId, utterances, listeners, audioBytesFetched, rssPerListenerKb };
+  return { sessionId: session.sessionId, utterances, listeners, failedListeners, audioBytesFetched };
 }
 
 export async function closeAll(clients: ProtocolClient[]): Promise<void> {
