@@ -83,6 +83,18 @@ describe("PlaybackQueue", () => {
     ]);
   });
 
+  it("adds its start-up headroom only when starting from silence, never between clips", async () => {
+    const t = setup({ leadSeconds: 0.05 });
+    t.queue.add(clip(1));
+    t.queue.add(clip(2));
+    await t.succeed("u1");
+    await t.succeed("u2");
+    expect(t.scheduled()).toEqual([
+      { n: 1, at: 0.05, end: 1.05 },
+      { n: 2, at: 1.05, end: 2.05 },
+    ]);
+  });
+
   it("fetches at most three ahead", () => {
     const t = setup();
     for (let n = 1; n <= 6; n++) t.queue.add(clip(n));
