@@ -7,6 +7,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import wavefile from "wavefile";
 import { concatPcm, msToSamples, SAMPLE_RATE, samplesToMs } from "../audio/index.ts";
+import { frameDb } from "../segmenter/index.ts";
 
 function repoRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
@@ -65,6 +66,8 @@ export interface Utterance {
   /** Offsets in the talk, in ms. */
   startMs: number;
   endMs: number;
+  /** Where the voice stops (see `voicedEndSample`): latency is measured from here, not from `endMs`. */
+  voicedEndMs: number;
 }
 
 export interface Talk {
@@ -80,11 +83,29 @@ export function assembleTalk(clips: readonly { file: string; text?: string }[], 
   let offset = silence.length;
   for (const clip of clips) {
     const pcm = readWav(clip.file);
-    utterances.push({ ...clip, startMs: samplesToMs(offset), endMs: samplesToMs(offset + pcm.length) });
+    utterances.push({
+      ...clip,
+      startMs: samplesToMs(offset),
+      endMs: samplesToMs(offset + pcm.length),
+      voicedEndMs: samplesToMs(offset + voicedEndSample(pcm)),
+    });
     parts.push(pcm, silence);
     offset += pcm.length + silence.length;
   }
   return { pcm: concatPcm(parts), utterances };
+}
+
+/**
+ * The end of the last 10 ms frame (counted from the clip's start) above -40 dBFS: where the speaker stops
+ * talking. Recordings end with some quiet (the LJ clips with 115-145 ms), which is not speech.
+ */
+export function voicedEndSample(pcm: Int16Array, frameMs = 10, thresholdDb = -40): number {
+  const frame = msToSamples(frameMs);
+  for (let start = Math.floor((pcm.length - 1) / frame) * frame; start >= 0; start -= frame) {
+    const end = Math.min(pcm.length, start + frame);
+    if (frameDb(pcm.subarray(start, end)) > thresholdDb) return end;
+  }
+  return 0;
 }
 
 export function* chunksOf(pcm: Int16Array, chunkMs = 100): Generator<Int16Array> {
