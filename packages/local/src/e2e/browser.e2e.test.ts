@@ -45,7 +45,7 @@ function checkSchedule(log: PlaybackLog): number {
     const previous = log.played[i - 1]!;
     const clip = log.played[i]!;
     const ready = readyAt.get(clip.sequenceNumber)!;
-    const what = `clip ${clip.sequenceNumber} at ${clip.at.toFixed(3)} s, ready at ${ready.toFixed(3)} s, after clip ${previous.sequenceNumber} ending at ${previous.end.toFixed(3)} s`;
+    const what = `clip ${clip.sequenceNumber} at ${clip.at.toFixed(3)} s, ready at ${ready?.toFixed(3)} s, after clip ${previous.sequenceNumber} ending at ${previous.end.toFixed(3)} s`;
     expect(ready, what).toBeTypeOf("number");
     if (ready + LEAD_SECONDS <= previous.end) {
       expect(Math.abs(clip.at - previous.end), `gap or overlap: ${what}`).toBeLessThanOrEqual(TOLERANCE_SECONDS);
