@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { samplesToMs } from "../audio/index.ts";
+import { msToSamples, samplesToMs } from "../audio/index.ts";
 import { assembleTalk, chunksOf, englishClips, untranscribedClips } from "../testing/fixtures.ts";
-import { type ClosedSegment, Segmenter, type SegmenterEvent } from "./index.ts";
+import { type ClosedSegment, DEFAULT_SEGMENTER_OPTIONS, Segmenter, type SegmenterEvent } from "./index.ts";
 
 function run(segmenter: Segmenter, pcm: Int16Array, chunkMs = 100): SegmenterEvent[] {
   const events: SegmenterEvent[] = [];
@@ -36,20 +36,39 @@ describe("Segmenter on real speech", () => {
     expect(segments.length).toBeLessThanOrEqual(talk.utterances.length * 2);
   });
 
-  it("closes a segment within about the configured silence after the speech ends", () => {
-    const segmenter = new Segmenter({ closeAfterSilenceMs: 400, longSegmentMs: 60_000, maxSegmentMs: 120_000 });
+  it("closes a segment exactly the configured silence after the last voiced frame, at the chunk that completes it", () => {
+    // Prepare: one utterance after 1.5 s of digital silence, so the noise floor is far below the absolute
+    // minimum and a 20 ms frame is voiced exactly when its level exceeds minVoicedDb.
+    const options = { closeAfterSilenceMs: 400, trailingSilenceMs: 150, frameMs: 20, minVoicedDb: -50, longSegmentMs: 60_000, maxSegmentMs: 120_000 };
     const one = assembleTalk([clips[0]!], 1500);
-    let closedAtMs: number | undefined;
-    let fed = 0;
-    for (const chunk of chunksOf(one.pcm, 100)) {
-      fed += chunk.length;
-      const events = segmenter.push(chunk);
-      if (closedAtMs === undefined && events.some((e) => e.type === "segment")) closedAtMs = samplesToMs(fed);
+    const frame = msToSamples(options.frameMs);
+    let lastVoicedEnd = 0;
+    for (let at = 0; at + frame <= one.pcm.length; at += frame) {
+      let sum = 0;
+      for (let i = at; i < at + frame; i++) sum += one.pcm[i]! * one.pcm[i]!;
+      if (10 * Math.log10(sum / frame / 32768 ** 2) > options.minVoicedDb) lastVoicedEnd = at + frame;
     }
-    expect(closedAtMs).toBeDefined();
-    const utteranceEnd = one.utterances[0]!.endMs;
-    expect(closedAtMs! - utteranceEnd).toBeGreaterThan(200);
-    expect(closedAtMs! - utteranceEnd).toBeLessThan(900);
+    expect(samplesToMs(lastVoicedEnd)).toBeGreaterThan(one.utterances[0]!.endMs - 500);
+    const silenceToClose = msToSamples(options.closeAfterSilenceMs);
+
+    for (const chunkMs of [20, 100]) {
+      // Act: feed in chunks, noting how much had been fed when the segment came out.
+      const segmenter = new Segmenter(options);
+      const chunk = msToSamples(chunkMs);
+      const closed: { fed: number; segment: ClosedSegment }[] = [];
+      let fed = 0;
+      for (const pcm of chunksOf(one.pcm, chunkMs)) {
+        fed += pcm.length;
+        for (const s of segmentsOf(segmenter.push(pcm))) closed.push({ fed, segment: s });
+      }
+      // Assess: one segment, whose speech ends at the last voiced frame; it closes with the first chunk that
+      // completes 400 ms of silence after it, and keeps 150 ms of that silence.
+      expect(closed.map((c) => c.segment.cause), `${chunkMs} ms chunks`).toEqual(["pause"]);
+      const [{ fed: closedAt, segment }] = closed as [(typeof closed)[0]];
+      expect(segment.speechEndSample, `${chunkMs} ms chunks`).toBe(lastVoicedEnd);
+      expect(closedAt, `${chunkMs} ms chunks`).toBe(Math.ceil((lastVoicedEnd + silenceToClose) / chunk) * chunk);
+      expect(segment.endSample).toBe(lastVoicedEnd + msToSamples(options.trailingSilenceMs));
+    }
   });
 
   it("cuts a long stretch of speech at its maximum length, at a quiet frame, losing no audio", () => {
@@ -97,23 +116,43 @@ describe("Segmenter on real speech", () => {
     );
   });
 
-  it("streams each open segment's audio in order before the segment closes", () => {
-    const segmenter = new Segmenter();
-    const events = [...run(segmenter, talk.pcm, 250), ...segmenter.flush()];
-    let expectedNext: number | undefined;
-    let streamed = 0;
-    for (const e of events) {
-      if (e.type === "audio") {
-        if (expectedNext !== undefined && e.startSample !== expectedNext) streamed = 0;
-        expectedNext = e.startSample + e.pcm.length;
-        streamed += e.pcm.length;
-      } else if (e.type === "segment") {
-        expect(expectedNext).toBeGreaterThanOrEqual(e.segment.endSample);
-        expectedNext = undefined;
-        streamed = 0;
+  it("streams each open segment's audio in order, without gaps, before the segment closes", () => {
+    // Pauses (the talk) and maximum-length cuts (JFK, 4 s maximum), in chunks that are not whole frames.
+    const jfk = assembleTalk(englishClips().filter((c) => c.file.endsWith("jfk.wav")), 500);
+    for (const [pcm, options] of [[talk.pcm, {}], [jfk.pcm, { maxSegmentMs: 4000 }]] as const) {
+      const segmenter = new Segmenter(options);
+      const events = [...run(segmenter, pcm, 250), ...segmenter.flush()];
+      // The open segment's audio so far: where it started and where the next piece must start.
+      let open: { start: number; next: number } | undefined;
+      const causes: string[] = [];
+      for (const e of events) {
+        if (e.type === "audio") {
+          open ??= { start: e.startSample, next: e.startSample };
+          expect(e.startSample, "each piece starts where the previous one ended").toBe(open.next);
+          expect(e.pcm.findIndex((v, i) => v !== pcm[e.startSample + i]), "the piece is the talk's audio there").toBe(-1);
+          open.next += e.pcm.length;
+        } else if (e.type === "segment") {
+          const s = e.segment;
+          expect(open, `segment ${s.sequenceNumber} was streamed before it closed`).toBeDefined();
+          expect(open!.start, `segment ${s.sequenceNumber} streamed from its start`).toBe(s.startSample);
+          // A cut segment was streamed exactly to the cut (the next one starts there); a paused one at least
+          // to its end, and at most through the silence that closed it.
+          if (s.cause === "maxLength") expect(open!.next, "a cut segment streamed exactly to the cut").toBe(s.endSample);
+          else {
+            expect(open!.next).toBeGreaterThanOrEqual(s.endSample);
+            expect(open!.next).toBeLessThanOrEqual(s.speechEndSample + msToSamples(DEFAULT_SEGMENTER_OPTIONS.closeAfterSilenceMs));
+          }
+          causes.push(s.cause);
+          open = undefined;
+        } else {
+          expect(open?.start, "a discarded segment was streamed from its start").toBe(e.startSample);
+          open = undefined;
+        }
       }
+      expect(open, "nothing streamed after the last segment closed").toBeUndefined();
+      expect(causes.length).toBeGreaterThanOrEqual(3);
+      if ("maxSegmentMs" in options) expect(causes).toContain("maxLength");
     }
-    expect(streamed).toBe(0);
   });
 
   it("ignores silence and a short click", () => {

@@ -7,6 +7,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import wavefile from "wavefile";
 import { concatPcm, msToSamples, SAMPLE_RATE, samplesToMs } from "../audio/index.ts";
+import { frameDb } from "../segmenter/index.ts";
 
 function repoRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
@@ -80,13 +81,10 @@ export const VOICED_DBFS = -40;
  */
 export function voicedSpan(pcm: Int16Array): { startMs: number; endMs: number } {
   const frame = msToSamples(10);
-  const threshold = 32768 * 10 ** (VOICED_DBFS / 20);
   let first = -1;
   let last = -1;
   for (let at = 0, n = 0; at + frame <= pcm.length; at += frame, n++) {
-    let sum = 0;
-    for (let i = at; i < at + frame; i++) sum += pcm[i]! * pcm[i]!;
-    if (Math.sqrt(sum / frame) > threshold) {
+    if (frameDb(pcm.subarray(at, at + frame)) > VOICED_DBFS) {
       if (first < 0) first = n;
       last = n;
     }

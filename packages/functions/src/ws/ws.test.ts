@@ -25,6 +25,12 @@ describe("WebSocket handlers with API Gateway events", () => {
   afterAll(() => h.close());
 
   const lastPosted = (connectionId: string) => h.posted.filter((p) => p.connectionId === connectionId).at(-1)?.message;
+  /** What the handler posted to `connectionId` while handling this one message (never an earlier answer). */
+  const answersTo = async (connectionId: string, body: string) => {
+    const before = h.posted.length;
+    await message()(webSocketEvent("MESSAGE", connectionId, { body }));
+    return h.posted.slice(before).filter((p) => p.connectionId === connectionId).map((p) => p.message);
+  };
 
   describe("$connect", () => {
     it.each([
@@ -84,13 +90,22 @@ describe("WebSocket handlers with API Gateway events", () => {
       expect(lastPosted("spk")).toMatchObject({ type: "error", code });
     });
 
-    it("rejects bad audio by name", async () => {
-      await message()(webSocketEvent("MESSAGE", "spk", { body: chunk({ audioData: "AAE=" }) }));
-      expect(lastPosted("spk")).toMatchObject({ type: "error", code: "invalid_audio", action: "audioChunk" });
-      await message()(webSocketEvent("MESSAGE", "spk", { body: chunk({ audioData: "@@@@" }) }));
-      expect(lastPosted("spk")).toMatchObject({ code: "invalid_audio" });
-      await message()(webSocketEvent("MESSAGE", "spk", { body: chunk({ audioData: pcmToBase64(new Int16Array(16_000)) }) }));
-      expect(lastPosted("spk")).toMatchObject({ code: "message_too_large" });
+    it("rejects bad audio by name, answering each message, ingesting none", async () => {
+      const ingested = h.ingested.length;
+      const cases: [string, string, RegExp][] = [
+        [chunk({ audioData: "AAE=" }), "invalid_audio", /holds 0\.1 ms of audio; a chunk must hold 20-500 ms/],
+        [chunk({ audioData: "AAAA" }), "invalid_audio", /whole number of 16-bit samples/],
+        [chunk({ audioData: "@@@@" }), "invalid_audio", /audioData/],
+      ];
+      for (const [body, code, text] of cases) {
+        expect(await answersTo("spk", body), body.slice(-40)).toEqual([
+          expect.objectContaining({ type: "error", code, message: expect.stringMatching(text), action: "audioChunk" }),
+        ]);
+      }
+      // Too large is refused before the message is read, so it cannot name the action.
+      const tooLarge = await answersTo("spk", chunk({ audioData: pcmToBase64(new Int16Array(16_000)) }));
+      expect(tooLarge).toEqual([expect.objectContaining({ type: "error", code: "message_too_large", message: expect.stringMatching(/limit is 32768/) })]);
+      expect(h.ingested.length).toBe(ingested);
     });
 
     it("does not let a listener send audio", async () => {

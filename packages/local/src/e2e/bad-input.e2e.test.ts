@@ -3,7 +3,7 @@
  * the session and the other users carry on. Driven through the protocol against local mode.
  */
 import { msToSamples, pcmToBase64 } from "@livetranslate/core/audio";
-import { type CreateSessionResponse, PCM_FORMAT } from "@livetranslate/core/protocol";
+import { type CreateSessionResponse, PCM_FORMAT, type ServerMessage } from "@livetranslate/core/protocol";
 import { assembleTalk, chunksOf, englishClips } from "@livetranslate/core/testing/fixtures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConnectRefused, ProtocolClient, streamInRealTime } from "../testing/client.ts";
@@ -147,29 +147,68 @@ describe("bad input, end to end in local mode", () => {
       expect(end.code).toBe("not_speaker");
     });
 
-    it("lets a listener change language, but only to one the session offers", async () => {
+    /** Who listens in which language, as anyone can see it (languages nobody listens to count 0). */
+    const counts = async () => {
+      const view = (await (await fetch(`${local.url}/sessions/${session.sessionId}`)).json()) as { listeners: Record<string, number> };
+      return { es: 0, fr: 0, ...view.listeners };
+    };
+    const sentence = () => chunksOf(assembleTalk(englishClips().filter((c) => c.file.endsWith("LJ001-0002.wav")), 800).pcm, 100);
+    // No bad chunk was accepted, so the speaker's audio starts at index 1 and goes on from there.
+    let nextChunk = 1;
+    /** Speaks one sentence; returns what each client received from then on, once each has its translated audio. */
+    const speakAndWait = async (clients: ProtocolClient[]) => {
+      const from = clients.map((c) => c.received.length);
+      nextChunk = await streamInRealTime(speaker, session.sessionId, sentence(), { firstChunkIndex: nextChunk });
+      return Promise.all(
+        clients.map(async (client, i) => {
+          const since = () => client.received.slice(from[i]).map((r) => r.message);
+          await client.waitFor(() => since().some((m) => m.type === "translatedAudio"), 30_000, "translated audio");
+          return since();
+        }),
+      );
+    };
+    const languagesOf = (messages: ServerMessage[]) =>
+      messages.flatMap((m) => (m.type === "translation" || m.type === "translatedAudio" ? [m.targetLanguage] : []));
+
+    it("lets a listener change language, but only to one the session offers, and then serves that language", async () => {
       const error = await errorFor(listener, { action: "setLanguage", language: "de" });
       expect(error.code).toBe("unsupported_language");
+      expect(await counts()).toEqual({ es: 1, fr: 1 });
+
       listener.send({ action: "setLanguage", language: "fr" });
       await listener.roundTrip();
+      expect(await counts()).toEqual({ es: 0, fr: 2 });
+      // What is said now reaches the switched listener in French only; the speaker sees two French listeners.
+      const statusFrom = speaker.messages("sessionStatus").length;
+      const [switched] = await speakAndWait([listener]);
+      expect(languagesOf(switched!).length).toBeGreaterThanOrEqual(2);
+      expect(languagesOf(switched!).filter((l) => l !== "fr")).toEqual([]);
+      await speaker.waitFor(
+        () => speaker.messages("sessionStatus").slice(statusFrom).some((s) => s.listeners.fr === 2 && !s.listeners.es),
+        10_000,
+        "sessionStatus with two French listeners",
+      );
+
       listener.send({ action: "setLanguage", language: "es" });
       await listener.roundTrip();
-      const view = (await (await fetch(`${local.url}/sessions/${session.sessionId}`)).json()) as { listeners: Record<string, number> };
-      expect(view.listeners).toEqual({ es: 1, fr: 1 });
+      expect(await counts()).toEqual({ es: 1, fr: 1 });
     });
 
     it("after all that, the session still works for everyone", async () => {
-      const talk = assembleTalk(englishClips().filter((c) => c.file.endsWith("LJ001-0002.wav")), 800);
-      await streamInRealTime(speaker, session.sessionId, chunksOf(talk.pcm, 100), { firstChunkIndex: 1 });
-      for (const client of [listener, bystander]) {
-        await client.waitFor(() => client.messages("translatedAudio").length > 0, 30_000, "translated audio");
-      }
-      const caption = listener.messages("transcript").find((t) => t.isFinal)!;
-      expect(caption.text.length).toBeGreaterThan(0);
-      expect(listener.messages("translation")[0]!.targetLanguage).toBe("es");
-      expect(bystander.messages("translation")[0]!.targetLanguage).toBe("fr");
+      const statusFrom = speaker.messages("sessionStatus").length;
+      const [heardEs, heardFr] = await speakAndWait([listener, bystander]);
+      const caption = heardEs!.find((m) => m.type === "transcript" && m.isFinal) as { text: string } | undefined;
+      expect(caption?.text.length).toBeGreaterThan(0);
+      expect(languagesOf(heardEs!).length).toBeGreaterThanOrEqual(2);
+      expect(languagesOf(heardEs!).filter((l) => l !== "es")).toEqual([]);
+      expect(languagesOf(heardFr!).length).toBeGreaterThanOrEqual(2);
+      expect(languagesOf(heardFr!).filter((l) => l !== "fr")).toEqual([]);
       // The speaker heard who is listening.
-      await speaker.waitFor(() => speaker.messages("sessionStatus").some((s) => s.listeners.es === 1 && s.listeners.fr === 1), 10_000, "sessionStatus");
+      await speaker.waitFor(
+        () => speaker.messages("sessionStatus").slice(statusFrom).some((s) => s.listeners.es === 1 && s.listeners.fr === 1),
+        10_000,
+        "sessionStatus",
+      );
     });
   });
 });

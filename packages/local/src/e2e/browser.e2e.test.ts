@@ -2,14 +2,15 @@
  * The whole product in a real browser: Debian's Chromium (driven by playwright-core) with a fake
  * microphone playing real speech at 48 kHz, so the worklet's resampling is exercised; a speaker page
  * creates a session and clicks Start; two listener pages (es on a desktop, fr on a phone) show the
- * translated captions and play the translated audio in order. Screenshots go to test-artifacts/.
+ * translated captions and play the translated audio in order, back to back. Chromium's own autoplay rules
+ * apply: audio starts only after the listener taps "Enable audio". Screenshots go to test-artifacts/.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { assembleTalk, untranscribedClips } from "@livetranslate/core/testing/fixtures";
-import { type Browser, chromium, type Page } from "playwright-core";
+import { assembleTalk, englishClips, untranscribedClips } from "@livetranslate/core/testing/fixtures";
+import { type Browser, type CDPSession, chromium, type Page } from "playwright-core";
 import wavefile from "wavefile";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalProcess, startLocalProcess } from "../testing/local-process.ts";
@@ -17,10 +18,44 @@ import { type LocalProcess, startLocalProcess } from "../testing/local-process.t
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const artifacts = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../../test-artifacts");
 
+/** The listener app's `window.livetranslatePlayback` (web-listener/src/playback/player.ts), AudioContext seconds. */
 interface PlaybackLog {
+  output: string;
+  ready: { sequenceNumber: number; at: number }[];
   played: { sequenceNumber: number; at: number; end: number }[];
   skipped: { sequenceNumber: number }[];
   peakLevel: number;
+}
+
+/** The headroom the player gives a clip that starts from silence. */
+const LEAD_SECONDS = 0.05;
+const TOLERANCE_SECONDS = 0.02;
+
+/**
+ * Checks the schedule a listener's player made: in sequence order, each clip that was ready in time starts
+ * exactly where the previous one ends (no gap, no overlap); one that came later starts as soon as it came.
+ * Returns how many clips were played back to back.
+ */
+function checkSchedule(log: PlaybackLog): number {
+  const sequence = log.played.map((p) => p.sequenceNumber);
+  expect(sequence).toEqual([...new Set(sequence)].sort((a, b) => a - b));
+  const readyAt = new Map(log.ready.map((r) => [r.sequenceNumber, r.at]));
+  let backToBack = 0;
+  for (let i = 1; i < log.played.length; i++) {
+    const previous = log.played[i - 1]!;
+    const clip = log.played[i]!;
+    const ready = readyAt.get(clip.sequenceNumber)!;
+    const what = `clip ${clip.sequenceNumber} at ${clip.at.toFixed(3)} s, ready at ${ready?.toFixed(3)} s, after clip ${previous.sequenceNumber} ending at ${previous.end.toFixed(3)} s`;
+    expect(ready, what).toBeTypeOf("number");
+    if (ready + LEAD_SECONDS <= previous.end) {
+      expect(Math.abs(clip.at - previous.end), `gap or overlap: ${what}`).toBeLessThanOrEqual(TOLERANCE_SECONDS);
+      backToBack++;
+    } else {
+      expect(clip.at, `overlap: ${what}`).toBeGreaterThanOrEqual(previous.end - 0.001);
+      expect(clip.at - ready, `waited: ${what}`).toBeLessThanOrEqual(LEAD_SECONDS + TOLERANCE_SECONDS);
+    }
+  }
+  return backToBack;
 }
 
 describe("speaker and listener apps in Chromium", () => {
@@ -34,8 +69,10 @@ describe("speaker and listener apps in Chromium", () => {
   beforeAll(async () => {
     mkdirSync(artifacts, { recursive: true });
     workDir = mkdtempSync(path.join(tmpdir(), "livetranslate-browser-"));
-    // A microphone at 48 kHz speaking three sentences with pauses, made from the shared fixtures now.
-    const talk = assembleTalk(untranscribedClips().slice(0, 3).map((file) => ({ file })), 1200);
+    // A microphone at 48 kHz speaking three sentences with pauses. The first two are short, so a listener who
+    // taps "Enable audio" once both are waiting is not so far behind that the player skips one to catch up.
+    const clip = (name: string) => ({ file: [...englishClips().map((c) => c.file), ...untranscribedClips()].find((f) => f.endsWith(name))! });
+    const talk = assembleTalk([clip("LJ001-0013.wav"), clip("LJ001-0002.wav"), clip("LJ001-0011.wav")], 1200);
     const wav = new wavefile.WaveFile();
     wav.fromScratch(1, 16_000, "16", talk.pcm);
     wav.toSampleRate(48_000, { method: "sinc" });
@@ -56,7 +93,8 @@ describe("speaker and listener apps in Chromium", () => {
         "--use-fake-ui-for-media-stream",
         "--use-fake-device-for-media-stream",
         `--use-file-for-fake-audio-capture=${microphone}%noloop`,
-        "--autoplay-policy=no-user-gesture-required",
+        // Headless Chromium lets every page play sound; a listener's browser does not until a tap on the page.
+        "--autoplay-policy=document-user-activation-required",
       ],
     });
   }, 120_000);
@@ -67,7 +105,16 @@ describe("speaker and listener apps in Chromium", () => {
     if (workDir) rmSync(workDir, { recursive: true, force: true });
   });
 
-  const playback = (page: Page) => page.evaluate(() => (globalThis as unknown as { livetranslatePlayback?: PlaybackLog }).livetranslatePlayback);
+  // Reads a page without acting on it. Playwright's own evaluations (page.evaluate, locators) run as a user
+  // gesture, which would unlock audio before the listener's tap; a plain DevTools evaluation does not.
+  const sessions = new Map<Page, CDPSession>();
+  const read = async <T>(page: Page, expression: string): Promise<T | undefined> => {
+    if (!sessions.has(page)) sessions.set(page, await page.context().newCDPSession(page));
+    const { result } = await sessions.get(page)!.send("Runtime.evaluate", { expression, returnByValue: true });
+    return result.value as T | undefined;
+  };
+  const playback = (page: Page) => read<PlaybackLog>(page, "window.livetranslatePlayback");
+  const status = (page: Page) => read<string>(page, `document.querySelector("[role=status][aria-label=Status]")?.textContent`);
 
   it("creates a session, streams the microphone, and both listeners read and hear the translation", async () => {
     // The speaker creates a session for Spanish and French listeners.
@@ -84,23 +131,39 @@ describe("speaker and listener apps in Chromium", () => {
     await expect.poll(() => speaker.getByRole("status", { name: "Connection" }).textContent()).toContain("Connected");
     await expect.poll(() => speaker.locator(".qr svg").count()).toBe(1);
 
-    // Listeners join by link: Spanish on a desktop, French on a phone.
+    // Listeners join by link: Spanish on a desktop, French on a phone. Audio is locked until the listener's tap.
     const esContext = await browser.newContext({ viewport: { width: 1100, height: 800 } });
     es = await esContext.newPage();
     await es.goto(`${local.url}/listen/${code}?lang=es`);
     const frContext = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
     fr = await frContext.newPage();
     await fr.goto(`${local.url}/listen/${code}`);
-    await fr.getByLabel("Language").selectOption("fr");
     for (const page of [es, fr]) {
-      await page.getByRole("button", { name: "Enable audio" }).click();
-      await expect.poll(() => page.getByRole("status", { name: "Status" }).textContent()).toMatch(/Live|Playing|Buffering/);
+      await expect.poll(() => status(page)).toContain("Captions only");
+      expect((await playback(page))?.output, page === es ? "es" : "fr").toBe("suspended");
     }
+    // Choosing French is a touch on the page too, but only "Enable audio" unlocks the player's output.
+    await fr.getByLabel("Language").selectOption("fr");
+    expect((await playback(fr))?.output).toBe("suspended");
+    // The Spanish listener taps at once.
+    await es.getByRole("button", { name: "Enable audio" }).click();
+    await expect.poll(async () => (await playback(es))?.output).toBe("running");
+    await expect.poll(() => es.getByRole("status", { name: "Status" }).textContent()).toMatch(/Live|Playing|Buffering/);
     await expect.poll(() => speaker.locator(".count[data-language='es']").textContent(), { timeout: 15_000 }).toBe("1");
 
     // Speak.
     await speaker.getByRole("button", { name: "Start" }).click();
     await speaker.getByRole("button", { name: "Stop" }).waitFor();
+
+    // The French listener reads along and taps only once two clips wait: until then nothing plays, and then
+    // both play back to back.
+    await expect.poll(async () => (await playback(fr))?.ready.length ?? 0, { timeout: 90_000, interval: 250 }).toBeGreaterThanOrEqual(2);
+    const beforeTap = (await playback(fr))!;
+    expect(beforeTap.output).toBe("suspended");
+    expect(beforeTap.played).toEqual([]);
+    expect(await status(fr)).toContain("Captions only");
+    await fr.getByRole("button", { name: "Enable audio" }).tap();
+    await expect.poll(async () => (await playback(fr))?.output).toBe("running");
 
     for (const page of [es, fr]) {
       await expect.poll(async () => (await playback(page))?.played.length ?? 0, { timeout: 90_000, interval: 500 }).toBeGreaterThanOrEqual(3);
@@ -115,16 +178,21 @@ describe("speaker and listener apps in Chromium", () => {
     expect(esCaptions.join(" ")).not.toEqual(frCaptions.join(" "));
     expect(await es.locator(".caption .source").count()).toBeGreaterThanOrEqual(3);
 
-    // Audio: played in sequence order, back to back without overlap, and actually audible.
-    for (const page of [es, fr]) {
-      const log = (await playback(page))!;
-      const sequence = log.played.map((p) => p.sequenceNumber);
-      expect(sequence).toEqual([...sequence].sort((a, b) => a - b));
-      expect(new Set(sequence).size).toBe(sequence.length);
-      for (let i = 1; i < log.played.length; i++) expect(log.played[i]!.at).toBeGreaterThanOrEqual(log.played[i - 1]!.end - 0.001);
+    // Audio: every clip played, in sequence order, gap-free whenever the next clip was there in time, and
+    // actually audible. The French listener's first two clips were both waiting at the tap: back to back.
+    const logs = { es: (await playback(es))!, fr: (await playback(fr))! };
+    for (const [language, log] of Object.entries(logs)) {
+      const readyAt = new Map(log.ready.map((r) => [r.sequenceNumber, r.at]));
+      const rows = log.played.map((p) => `#${p.sequenceNumber} ready ${readyAt.get(p.sequenceNumber)?.toFixed(3)} start ${p.at.toFixed(3)} end ${p.end.toFixed(3)}`);
+      console.log(`${language} playback (AudioContext seconds):\n  ${rows.join("\n  ")}`);
+    }
+    for (const log of Object.values(logs)) {
       expect(log.skipped).toEqual([]);
+      checkSchedule(log);
       expect(log.peakLevel).toBeGreaterThan(0.01);
     }
+    expect(checkSchedule(logs.fr)).toBeGreaterThanOrEqual(1);
+    expect(Math.abs(logs.fr.played[1]!.at - logs.fr.played[0]!.end)).toBeLessThanOrEqual(TOLERANCE_SECONDS);
 
     await speaker.screenshot({ path: path.join(artifacts, "speaker-desktop.png") });
     await es.screenshot({ path: path.join(artifacts, "listener-es-desktop.png") });

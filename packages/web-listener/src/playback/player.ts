@@ -10,8 +10,14 @@ export interface PlayedClip {
   end: number;
 }
 
-/** What tests and the status line read: the clips scheduled, in order, and the loudest output heard. */
+/**
+ * What tests and the status line read: whether the output runs (autoplay rules keep it suspended until a
+ * tap), when each clip was ready and when it was scheduled (AudioContext clock, seconds), and the loudest
+ * output heard.
+ */
 export interface PlaybackLog {
+  output: AudioContextState;
+  ready: { sequenceNumber: number; at: number }[];
   played: PlayedClip[];
   skipped: { sequenceNumber: number; reason: string }[];
   peakLevel: number;
@@ -56,7 +62,7 @@ class WebAudioEngine implements AudioEngine<AudioBuffer> {
 }
 
 export class Player {
-  readonly log: PlaybackLog = { played: [], skipped: [], peakLevel: 0 };
+  readonly log: PlaybackLog;
   private readonly context: AudioContext;
   private readonly gain: GainNode;
   private readonly analyser: AnalyserNode;
@@ -68,6 +74,11 @@ export class Player {
 
   constructor(onChange: () => void) {
     this.context = new AudioContext({ latencyHint: "playback" });
+    this.log = { output: this.context.state, ready: [], played: [], skipped: [], peakLevel: 0 };
+    this.context.addEventListener("statechange", () => {
+      this.log.output = this.context.state;
+      onChange();
+    });
     this.gain = this.context.createGain();
     this.analyser = this.context.createAnalyser();
     this.analyser.fftSize = 1024;
@@ -75,7 +86,8 @@ export class Player {
     this.analyser.connect(this.context.destination);
     this.queue = new PlaybackQueue(new WebAudioEngine(this.context, this.gain));
     this.queue.onEvent((event: QueueEvent) => {
-      if (event.type === "scheduled") this.log.played.push({ sequenceNumber: event.clip.sequenceNumber, at: event.at, end: event.end });
+      if (event.type === "ready") this.log.ready.push({ sequenceNumber: event.clip.sequenceNumber, at: event.at });
+      else if (event.type === "scheduled") this.log.played.push({ sequenceNumber: event.clip.sequenceNumber, at: event.at, end: event.end });
       else this.log.skipped.push({ sequenceNumber: event.clip.sequenceNumber, reason: event.reason });
       onChange();
     });

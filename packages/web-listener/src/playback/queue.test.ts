@@ -72,6 +72,29 @@ describe("PlaybackQueue", () => {
     expect(t.scheduled()[1]).toEqual({ n: 2, at: 3, end: 4 });
   });
 
+  it("announces each clip when it is ready, on the engine's clock, before scheduling it", async () => {
+    const t = setup();
+    t.queue.add(clip(1, 3));
+    t.advance(0.5);
+    await t.succeed("u1", 3);
+    expect(t.events.map((e) => [e.type, e.clip.sequenceNumber, "at" in e ? e.at : undefined])).toEqual([
+      ["ready", 1, 0.5],
+      ["scheduled", 1, 0.5],
+    ]);
+  });
+
+  it("adds its start-up headroom only when starting from silence, never between clips", async () => {
+    const t = setup({ leadSeconds: 0.05 });
+    t.queue.add(clip(1));
+    t.queue.add(clip(2));
+    await t.succeed("u1");
+    await t.succeed("u2");
+    expect(t.scheduled()).toEqual([
+      { n: 1, at: 0.05, end: 1.05 },
+      { n: 2, at: 1.05, end: 2.05 },
+    ]);
+  });
+
   it("fetches at most three ahead", () => {
     const t = setup();
     for (let n = 1; n <= 6; n++) t.queue.add(clip(n));
@@ -85,7 +108,7 @@ describe("PlaybackQueue", () => {
     await t.succeed("u2");
     for (let i = 0; i < 4; i++) await t.fail("u1");
     expect(t.loads.filter((u) => u === "u1")).toHaveLength(4);
-    expect(t.events[0]).toMatchObject({ type: "skipped", reason: "failed", clip: { sequenceNumber: 1 } });
+    expect(t.events.find((e) => e.type !== "ready")).toMatchObject({ type: "skipped", reason: "failed", clip: { sequenceNumber: 1 } });
     expect(t.scheduled().map((s) => s.n)).toEqual([2]);
   });
 

@@ -52,6 +52,8 @@ export const DEFAULT_QUEUE_OPTIONS: QueueOptions = {
 };
 
 export type QueueEvent =
+  /** Fetched and decoded at `at` (engine clock): from then on it can play. */
+  | { type: "ready"; clip: Clip; at: number }
   | { type: "scheduled"; clip: Clip; at: number; end: number }
   | { type: "skipped"; clip: Clip; reason: "failed" | "catch-up" };
 
@@ -182,6 +184,7 @@ export class PlaybackQueue<Buffer> {
         await this.sleep(this.options.retryDelayMs * entry.attempts);
       }
     }
+    if (entry.status === "ready") this.emit({ type: "ready", clip: entry.clip, at: this.engine.now() });
     this.pump();
   }
 
