@@ -6,6 +6,7 @@ import { msToSamples, pcmToBase64 } from "@livetranslate/core/audio";
 import { type CreateSessionResponse, PCM_FORMAT, type ServerMessage } from "@livetranslate/core/protocol";
 import { assembleTalk, chunksOf, englishClips } from "@livetranslate/core/testing/fixtures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { scaledTimeout } from "@livetranslate/core/testing/calibration";
 import { ConnectRefused, ProtocolClient, streamInRealTime } from "../testing/client.ts";
 import { type LocalProcess, startLocalProcess } from "../testing/local-process.ts";
 
@@ -29,7 +30,7 @@ describe("bad input, end to end in local mode", () => {
     speaker = await ProtocolClient.connect(local.wsUrl, { role: "speaker", sessionId: session.sessionId, token: session.speakerToken });
     listener = await ProtocolClient.connect(local.wsUrl, { role: "listener", sessionId: session.sessionId, language: "es" });
     bystander = await ProtocolClient.connect(local.wsUrl, { role: "listener", sessionId: session.sessionId, language: "fr" });
-  }, 120_000);
+  }, scaledTimeout(120_000));
 
   afterAll(async () => {
     await Promise.all([speaker?.close(), listener?.close(), bystander?.close()]);

@@ -13,6 +13,7 @@ import { assembleTalk, englishClips, untranscribedClips } from "@livetranslate/c
 import { type Browser, type CDPSession, chromium, type Page } from "playwright-core";
 import wavefile from "wavefile";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { scaledTimeout } from "@livetranslate/core/testing/calibration";
 import { type LocalProcess, startLocalProcess } from "../testing/local-process.ts";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -97,7 +98,7 @@ describe("speaker and listener apps in Chromium", () => {
         "--autoplay-policy=document-user-activation-required",
       ],
     });
-  }, 120_000);
+  }, scaledTimeout(120_000));
 
   afterAll(async () => {
     await browser?.close();
@@ -149,7 +150,7 @@ describe("speaker and listener apps in Chromium", () => {
     await es.getByRole("button", { name: "Enable audio" }).click();
     await expect.poll(async () => (await playback(es))?.output).toBe("running");
     await expect.poll(() => es.getByRole("status", { name: "Status" }).textContent()).toMatch(/Live|Playing|Buffering/);
-    await expect.poll(() => speaker.locator(".count[data-language='es']").textContent(), { timeout: 15_000 }).toBe("1");
+    await expect.poll(() => speaker.locator(".count[data-language='es']").textContent(), { timeout: scaledTimeout(15_000) }).toBe("1");
 
     // Speak.
     await speaker.getByRole("button", { name: "Start" }).click();
@@ -157,7 +158,7 @@ describe("speaker and listener apps in Chromium", () => {
 
     // The French listener reads along and taps only once two clips wait: until then nothing plays, and then
     // both play back to back.
-    await expect.poll(async () => (await playback(fr))?.ready.length ?? 0, { timeout: 90_000, interval: 250 }).toBeGreaterThanOrEqual(2);
+    await expect.poll(async () => (await playback(fr))?.ready.length ?? 0, { timeout: scaledTimeout(90_000), interval: 250 }).toBeGreaterThanOrEqual(2);
     const beforeTap = (await playback(fr))!;
     expect(beforeTap.output).toBe("suspended");
     expect(beforeTap.played).toEqual([]);
@@ -166,7 +167,7 @@ describe("speaker and listener apps in Chromium", () => {
     await expect.poll(async () => (await playback(fr))?.output).toBe("running");
 
     for (const page of [es, fr]) {
-      await expect.poll(async () => (await playback(page))?.played.length ?? 0, { timeout: 90_000, interval: 500 }).toBeGreaterThanOrEqual(3);
+      await expect.poll(async () => (await playback(page))?.played.length ?? 0, { timeout: scaledTimeout(90_000), interval: 500 }).toBeGreaterThanOrEqual(3);
     }
     await expect.poll(() => speaker.locator(".transcript .final").count()).toBeGreaterThanOrEqual(3);
 
@@ -203,6 +204,6 @@ describe("speaker and listener apps in Chromium", () => {
 
     await speaker.getByRole("button", { name: "Stop" }).click();
     await speaker.getByRole("button", { name: "End session" }).click();
-    await expect.poll(() => es.getByRole("status", { name: "Status" }).textContent(), { timeout: 15_000 }).toContain("Session ended");
-  }, 240_000);
+    await expect.poll(() => es.getByRole("status", { name: "Status" }).textContent(), { timeout: scaledTimeout(15_000) }).toContain("Session ended");
+  }, scaledTimeout(240_000));
 });

@@ -8,6 +8,7 @@ import type { CreateSessionResponse, ServerMessage } from "@livetranslate/core/p
 import { assembleTalk, chunksOf, englishClips, wordErrorRate } from "@livetranslate/core/testing/fixtures";
 import wavefile from "wavefile";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { scaledTimeout } from "@livetranslate/core/testing/calibration";
 import { ProtocolClient, streamInRealTime } from "../testing/client.ts";
 import { type LocalProcess, startLocalProcess } from "../testing/local-process.ts";
 
@@ -79,7 +80,7 @@ describe("a talk, end to end in local mode", () => {
     }
     // Let any late duplicate surface before asserting there is none.
     await new Promise((r) => setTimeout(r, 1500));
-  }, 240_000);
+  }, scaledTimeout(240_000));
 
   afterAll(async () => {
     await Promise.all([es?.close(), fr?.close(), speaker?.close(), firstSpeaker?.close()]);
