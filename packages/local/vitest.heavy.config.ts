@@ -13,6 +13,8 @@ export default defineProject({
     include: HEAVY,
     sequence: { groupOrder: 1 },
     fileParallelism: false,
+    // The browser test polls pages (expect.poll): a busy machine renders slowly, so its default wait follows it too.
+    expect: { poll: { timeout: scaledTimeout(10_000) } },
     testTimeout: scaledTimeout(120_000),
     hookTimeout: scaledTimeout(240_000),
   },

@@ -96,7 +96,7 @@ describe("PocketsphinxRecognizer (real pocketsphinx)", () => {
       await aborted.write(pcm.subarray(0, 8000));
       aborted.abort();
       await expect(aborted.write(pcm)).rejects.toThrow(/already finished/);
-      await vi.waitFor(() => expect(single.idleDecoders).toBe(1));
+      await vi.waitFor(() => expect(single.idleDecoders).toBe(1), { timeout: scaledTimeout(5_000) });
       const { text } = await transcribe(single, pcm);
       expect(single.idleDecoders).toBe(1);
       console.log(`pocketsphinx after an abort: ${text}`);

@@ -9,14 +9,15 @@ import { createKinesisClient } from "@livetranslate/core/aws/clients";
 import { memoryLog } from "@livetranslate/core/log";
 import type { KinesisStreamEvent } from "aws-lambda";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { scaledTimeout } from "@livetranslate/core/testing/calibration";
 import { ensureStream, type StandIn, startKinesalite } from "../standins/index.ts";
 import { type EventSourceOptions, KinesisEventSource, type KinesisHandler } from "./index.ts";
 
 const values = (event: KinesisStreamEvent) => event.Records.map((r) => Buffer.from(r.kinesis.data, "base64").toString());
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+async function until(check: () => boolean, baseTimeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + scaledTimeout(baseTimeoutMs);
   while (!check()) {
     if (Date.now() > deadline) throw new Error("timed out waiting for the event source");
     await sleep(10);
