@@ -5,7 +5,7 @@
 import type { StreamConsumer } from "@livetranslate/core/consumer";
 import type { Db } from "@livetranslate/core/db";
 import type { Log } from "@livetranslate/core/log";
-import type { AudioIngest, ConnectionNotifier } from "@livetranslate/core/ports";
+import type { AudioIngest, ConnectionNotifier, Metrics } from "@livetranslate/core/ports";
 import type { LanguagesResponse } from "@livetranslate/core/protocol";
 
 export interface Deps {
@@ -16,6 +16,7 @@ export interface Deps {
   /** What the configured engines support right now. */
   languages(): LanguagesResponse;
   log: Log;
+  metrics?: Metrics;
 }
 
 export type GetDeps = () => Deps;

@@ -9,7 +9,7 @@ import { serve } from "@hono/node-server";
 import { createNodeWebSocket } from "@hono/node-ws";
 import { createDynamoClient, createKinesisClient, createManagementClient, createS3Client } from "@livetranslate/core/aws/clients";
 import { ApiGatewayNotifier } from "@livetranslate/core/aws/connections";
-import { KinesisAudioIngest } from "@livetranslate/core/aws/kinesis";
+import { KinesisAudioIngest, KinesisIngestReplay } from "@livetranslate/core/aws/kinesis";
 import { S3AudioStore } from "@livetranslate/core/aws/s3";
 import { StreamConsumer } from "@livetranslate/core/consumer";
 import { createDb, ensureTable } from "@livetranslate/core/db";
@@ -121,6 +121,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
         recognizer: engines.recognizer,
         translator: engines.translator,
         synthesizer: engines.synthesizer,
+        replay: new KinesisIngestReplay({ client: kinesisClient, streamName: STREAM }),
         audioStore: counts ? countAudioStore(audioStore, counts) : audioStore,
         notifier,
         log,

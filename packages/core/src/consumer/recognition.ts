@@ -1,11 +1,12 @@
 /**
  * Streams each session's open segment into the recognizer while the speaker talks, so the final text is
- * ready moments after the pause. The stream lives in this process's memory only; whenever it does not
- * match the closed segment exactly (a cold start, a retried batch, a cut at the maximum length), the
- * segment's own audio is transcribed from scratch instead, so the result never depends on luck.
+ * ready moments after the pause. The stream lives in this execution environment's memory only; an environment
+ * that rebuilds a session from the stream replays the open segment into a new stream. Whenever a stream does not
+ * match the closed segment exactly (it failed, or heard something else), the segment's own audio is transcribed
+ * from scratch instead, so the result never depends on luck.
  */
 import type { Log } from "../log.ts";
-import type { SpeechRecognizer, Utterance } from "../ports.ts";
+import type { Metrics, SpeechRecognizer, Utterance } from "../ports.ts";
 import type { ClosedSegment } from "../segmenter/index.ts";
 
 interface LiveUtterance {
@@ -24,6 +25,7 @@ export class LiveRecognition {
   constructor(
     private readonly recognizer: SpeechRecognizer,
     private readonly log: Log,
+    private readonly metrics?: Metrics,
   ) {}
 
   /** Audio of the session's open segment, starting at `startSample` in the session's audio. */
@@ -89,8 +91,10 @@ export class LiveRecognition {
           level: "warn",
           event: "recognition.stream_failed",
           sessionId,
+          errorName: (error as Error)?.name,
           error: error instanceof Error ? error.message : String(error),
         });
+        this.metrics?.count("RecognizerStreamFailures");
         live.utterance.abort();
         return this.transcribeWhole(language, segment.pcm);
       }

@@ -128,6 +128,16 @@ export class Segmenter {
     return { state: structuredClone(this.state), buffer: this.buffer.slice() };
   }
 
+  /** The serializable state alone (a checkpoint stores this; the buffer is rebuilt from the stream). */
+  stateSnapshot(): SegmenterState {
+    return structuredClone(this.state);
+  }
+
+  /** Session offset, in samples, of the oldest sample still buffered: audio before it is never needed again. */
+  get bufferStartSample(): number {
+    return this.state.bufferStartSample;
+  }
+
   /** Session offset, in samples, of the next sample to arrive. */
   get consumedSamples(): number {
     return this.state.consumedSamples;
@@ -138,9 +148,16 @@ export class Segmenter {
   }
 
   /** The segment being collected: its start and the sequence number it will get if it proves to be speech. */
-  get openSegment(): { startSample: number; sequenceNumber: number } | undefined {
+  get openSegment(): { startSample: number; sequenceNumber: number; emittedSample: number } | undefined {
     const segment = this.state.segment;
-    return segment ? { startSample: segment.startSample, sequenceNumber: this.state.nextSequenceNumber } : undefined;
+    return segment
+      ? { startSample: segment.startSample, sequenceNumber: this.state.nextSequenceNumber, emittedSample: segment.emittedSample }
+      : undefined;
+  }
+
+  /** Buffered audio between two session offsets (a rebuilt environment replays the open segment's from here). */
+  audioBetween(from: number, to: number): Int16Array {
+    return this.slice(from, to).slice();
   }
 
   push(pcm: Int16Array): SegmenterEvent[] {
