@@ -12,7 +12,8 @@ export interface Deps {
   db: Db;
   ingest: AudioIngest;
   notifier: ConnectionNotifier;
-  consumer: StreamConsumer;
+  /** Only the stream handler needs it (local mode gives each execution environment its own). */
+  consumer?: StreamConsumer;
   /** What the configured engines support right now. */
   languages(): LanguagesResponse;
   log: Log;

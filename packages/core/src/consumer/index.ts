@@ -133,6 +133,7 @@ export class StreamConsumer {
     let ended = false;
     let duplicates = 0;
     let late = 0;
+    let reordered = 0;
     const closed: { times: StageTimes; sequenceNumber: number; startMs: number; endMs: number; transcribe: () => Promise<string> }[] = [];
 
     const handle = (events: ReturnType<Segmenter["push"]>, ingestedAt: number) => {
@@ -188,9 +189,15 @@ export class StreamConsumer {
         log({ level: "warn", event: "consumer.chunks_skipped", sessionId, skipped: accepted.skipped, waitedMs: this.deps.reorderWaitMs ?? MAX_REORDER_WAIT_MS });
         metrics?.count("ChunksSkipped", accepted.skipped);
       }
+      // A chunk that arrives after its successors releases them: they waited for it.
+      if (accepted.ready.length > 1 || (accepted.ready.length === 1 && accepted.ready[0] !== record)) reordered += accepted.ready.length - 1;
       accepted.ready.forEach(process);
     }
     if (duplicates > 0) log({ level: "info", event: "consumer.duplicate_chunks", sessionId, duplicates });
+    if (reordered > 0) {
+      log({ level: "info", event: "consumer.chunks_reordered", sessionId, reordered });
+      metrics?.count("ChunksReordered", reordered);
+    }
     if (late > 0) {
       log({ level: "warn", event: "consumer.late_chunks_dropped", sessionId, late });
       metrics?.count("LateChunksDropped", late);

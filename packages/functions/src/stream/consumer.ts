@@ -13,6 +13,7 @@ import type { GetDeps } from "../deps.ts";
 export function createStreamHandler(getDeps: GetDeps) {
   return async (event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> => {
     const { consumer, log, metrics } = getDeps();
+    if (!consumer) throw new Error("the stream handler was given no consumer");
     const bySession = new Map<string, { firstSequenceNumber: string; records: PositionedRecord[] }>();
     for (const record of event.Records) {
       let decoded: PositionedRecord;
