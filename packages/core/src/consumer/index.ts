@@ -7,8 +7,9 @@
  * memory is a cache and never the truth. The truth is the stream plus a checkpoint of a few KB (read strongly
  * consistent, written once per batch, conditional on the revision read). An environment whose memory is at the
  * checkpoint's revision carries on with its warm state and recognizer stream; any other rebuilds the open
- * segment's audio and the held chunks by reading their records back from the stream, and replays the open
- * segment into a new recognizer stream. Results never depend on which environment got the batch.
+ * segment's audio and the held chunks by reading their records back from the stream (and, if it gets the next
+ * batch too, replays the open segment into a new recognizer stream; else the segment is transcribed whole when it
+ * closes). Results never depend on which environment got the batch.
  */
 import { concatPcm, pcmFromBase64, samplesToMs } from "../audio/index.ts";
 import { type Audience, audienceOf, listenerCounts, listSessionConnections } from "../connection/index.ts";
@@ -104,16 +105,19 @@ export class StreamConsumer {
     // Whatever happens below, this environment's memory is only trusted again once the checkpoint is written.
     this.memory.delete(sessionId);
     const revision = checkpoint?.revision ?? 0;
-    if (!memory || memory.revision !== revision) {
+    const warm = memory !== undefined && memory.revision === revision;
+    if (!warm) {
       const session = memory?.session ?? (await getSession(this.deps.db, sessionId));
       if (!session) {
         log({ level: "warn", event: "consumer.unknown_session", sessionId, records: records.length });
         return;
       }
       memory = await this.rebuild(session, checkpoint);
+    } else {
+      this.catchUpRecognition(memory!);
     }
     try {
-      await this.consume(memory, records);
+      await this.consume(memory!, records);
     } catch (error) {
       this.recognition.drop(sessionId);
       throw error;
@@ -139,7 +143,7 @@ export class StreamConsumer {
     const handle = (events: ReturnType<Segmenter["push"]>, ingestedAt: number) => {
       for (const event of events) {
         if (event.type === "audio") {
-          this.recognition.feed(sessionId, session.sourceLanguage, event.startSample, event.pcm);
+          this.recognition.feed(sessionId, session.sourceLanguage, event.startSample, event.pcm, event.segmentStartSample);
         } else if (event.type === "discard") {
           this.recognition.drop(sessionId);
         } else {
@@ -267,6 +271,21 @@ export class StreamConsumer {
     if (!ended) this.memory.set(sessionId, memory);
   }
 
+  /**
+   * A rebuilt environment does not stream the open segment at once: under random routing the next batch would
+   * likely go elsewhere, and each abandoned stream is a billed request. When this environment gets the session's
+   * next batch too, it is worth it: the open segment so far is replayed into a new stream, which carries on live.
+   */
+  private catchUpRecognition(memory: SessionMemory): void {
+    const { sessionId, sourceLanguage } = memory.session;
+    const open = memory.segmenter.openSegment;
+    if (!open || open.emittedSample <= open.startSample || this.recognition.has(sessionId)) return;
+    const pcm = memory.segmenter.audioBetween(open.startSample, open.emittedSample);
+    this.recognition.feed(sessionId, sourceLanguage, open.startSample, pcm, open.startSample);
+    this.deps.log({ level: "info", event: "recognition.replayed", sessionId, audioMs: Math.round(samplesToMs(pcm.length)) });
+    this.deps.metrics?.count("RecognizerReplays");
+  }
+
   /** The speaker hears who listens: on change, at most once a second. */
   private async sendStatus(memory: SessionMemory, audience: () => Promise<Audience>, latencyMs?: number) {
     const now = (this.deps.now ?? Date.now)();
@@ -331,11 +350,6 @@ export class StreamConsumer {
       { lastChunkIndex: checkpoint.order.lastChunkIndex, held: checkpoint.order.held.map(find), skipped: checkpoint.order.skipped },
       reorderWaitMs,
     );
-    // The open segment so far goes to a new recognizer stream, which then carries on live.
-    const open = segmenter.openSegment;
-    if (open && open.emittedSample > open.startSample) {
-      this.recognition.feed(sessionId, session.sourceLanguage, open.startSample, segmenter.audioBetween(open.startSample, open.emittedSample));
-    }
     this.deps.log({
       level: "info",
       event: "consumer.replayed",

@@ -28,16 +28,21 @@ export class LiveRecognition {
     private readonly metrics?: Metrics,
   ) {}
 
-  /** Audio of the session's open segment, starting at `startSample` in the session's audio. */
-  feed(sessionId: string, language: string, startSample: number, pcm: Int16Array): void {
+  /**
+   * Audio of the session's open segment (which starts at `segmentStartSample`), starting at `startSample` in the
+   * session's audio. A stream only ever starts at a segment's start: one that would miss the beginning is not
+   * started, and the segment is transcribed whole when it closes.
+   */
+  feed(sessionId: string, language: string, startSample: number, pcm: Int16Array, segmentStartSample: number): void {
     let live = this.live.get(sessionId);
     if (live && live.nextSample !== startSample) {
       this.drop(sessionId);
       live = undefined;
     }
+    if (!live && startSample !== segmentStartSample) return;
     if (!live) {
       live = {
-        utterance: this.recognizer.startUtterance(language),
+        utterance: this.startUtterance(language),
         startSample,
         nextSample: startSample,
         work: Promise.resolve(""),
@@ -50,6 +55,11 @@ export class LiveRecognition {
     // Observed later by take(); keep an unobserved rejection from being reported as unhandled.
     target.work.catch(() => undefined);
     target.nextSample = startSample + pcm.length;
+  }
+
+  /** Whether the session's open segment is being streamed. */
+  has(sessionId: string): boolean {
+    return this.live.has(sessionId);
   }
 
   /** The latest interim hypothesis of the session's open segment, if one is being recognized. */
@@ -106,8 +116,41 @@ export class LiveRecognition {
     for (const sessionId of [...this.live.keys()]) this.drop(sessionId);
   }
 
-  private async transcribeWhole(language: string, pcm: Int16Array): Promise<string> {
+  /**
+   * Starts a recognizer request, counted as Amazon Transcribe bills streaming: per request, in whole seconds of
+   * audio, at least 15 seconds.
+   */
+  private startUtterance(language: string): Utterance {
     const utterance = this.recognizer.startUtterance(language);
+    const metrics = this.metrics;
+    if (!metrics) return utterance;
+    let samples = 0;
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      metrics.count("RecognizerRequests");
+      metrics.count("RecognizerAudioSeconds", samples / 16_000);
+      metrics.count("RecognizerBilledSeconds", Math.max(15, Math.ceil(samples / 16_000)));
+    };
+    return {
+      write: (pcm) => {
+        samples += pcm.length;
+        return utterance.write(pcm);
+      },
+      finish: () => {
+        end();
+        return utterance.finish();
+      },
+      abort: () => {
+        end();
+        utterance.abort();
+      },
+    };
+  }
+
+  private async transcribeWhole(language: string, pcm: Int16Array): Promise<string> {
+    const utterance = this.startUtterance(language);
     try {
       for (let at = 0; at < pcm.length; at += BATCH_WRITE_SAMPLES) {
         await utterance.write(pcm.subarray(at, Math.min(pcm.length, at + BATCH_WRITE_SAMPLES)));

@@ -64,7 +64,7 @@ export interface ClosedSegment {
 
 export type SegmenterEvent =
   /** Audio of the open segment, in order, as soon as it is analysed: for streaming recognizers. */
-  | { type: "audio"; startSample: number; pcm: Int16Array }
+  | { type: "audio"; startSample: number; pcm: Int16Array; segmentStartSample: number }
   | { type: "segment"; segment: ClosedSegment }
   /** The open segment turned out to be noise; audio streamed for it should be dropped. */
   | { type: "discard"; startSample: number };
@@ -291,18 +291,22 @@ export class Segmenter {
   /**
    * Hands out the open segment's audio up to `upTo`. The last `cutSearchMs` before the maximum length
    * are held back until the segment closes: if it is cut there, a streaming recognizer has then heard
-   * exactly the segment, never words that belong to the next one.
+   * exactly the segment, never words that belong to the next one. Likewise silence past the trailing silence a
+   * pause keeps, so a streamed segment and the same segment transcribed whole sound the same.
    */
   private emitAudio(upTo: number, events: SegmenterEvent[], closing = false): void {
     const segment = this.state.segment;
     if (!segment) return;
     if (!closing) {
       const holdFrom = segment.startSample + msToSamples(this.options.maxSegmentMs - this.options.cutSearchMs);
-      upTo = Math.min(upTo, Math.max(segment.emittedSample, holdFrom));
+      // Silence beyond what a pause keeps is held back too, so a stream hears exactly the segment either way.
+      const trailingEnd = segment.lastVoicedEndSample + msToSamples(this.options.trailingSilenceMs);
+      upTo = Math.min(upTo, Math.max(segment.emittedSample, Math.min(holdFrom, trailingEnd)));
     }
     if (segment.emittedSample >= upTo) return;
     events.push({
       type: "audio",
+      segmentStartSample: segment.startSample,
       startSample: segment.emittedSample,
       pcm: this.slice(segment.emittedSample, upTo).slice(),
     });
