@@ -7,6 +7,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { KinesisClient } from "@aws-sdk/client-kinesis";
 import { S3Client } from "@aws-sdk/client-s3";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { isRetryable } from "./retry.ts";
 
 export interface ClientOptions {
   /** A stand-in's URL; omit in AWS. */
@@ -86,8 +87,9 @@ export function addMiddleware(client: MiddlewareClient, middleware: Middleware, 
 }
 
 /**
- * Reports every failed attempt of the client's requests, including those the SDK then retries on its own
- * (throttling, 5xx), which would otherwise leave no trace: inside the retry loop, around the request itself.
+ * Reports every attempt of the client's requests that failed for a passing reason (throttling, 5xx), including
+ * those the SDK then retries on its own, which would otherwise leave no trace: inside the retry loop, around the
+ * request itself. Answers such as a refused conditional write are not faults and are left to the caller.
  */
 export function reportFailedAttempts<C extends MiddlewareClient>(client: C, report: (attempt: FailedAttempt) => void): C {
   addMiddleware(
@@ -96,6 +98,7 @@ export function reportFailedAttempts<C extends MiddlewareClient>(client: C, repo
       try {
         return await next(args);
       } catch (error) {
+        if (!isRetryable(error)) throw error;
         const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
         report({
           service: context.clientName ?? "aws",

@@ -50,10 +50,11 @@ export class LiveRecognition {
       this.live.set(sessionId, live);
     }
     const target = live;
-    // After a failed write the chain stays rejected; take() then transcribes the whole segment.
-    target.work = target.work.then(() => target.utterance.write(pcm));
-    // Observed later by take(); keep an unobserved rejection from being reported as unhandled.
-    target.work.catch(() => undefined);
+    // After a failed write the chain stays rejected; take() then transcribes the whole segment. The failure is
+    // reported when it happens: a stream this environment never gets to finish would otherwise hide it.
+    const previous = target.work;
+    target.work = previous.then(() => target.utterance.write(pcm));
+    target.work.catch((error) => previous.then(() => this.failed(sessionId, "stream", error), () => undefined));
     target.nextSample = startSample + pcm.length;
   }
 
@@ -89,24 +90,22 @@ export class LiveRecognition {
       (segment.cause === "maxLength" ? live.nextSample === segment.endSample : live.nextSample >= segment.endSample);
     if (!matches) {
       this.drop(sessionId);
-      return () => this.transcribeWhole(language, segment.pcm);
+      return () => this.transcribeWhole(sessionId, language, segment.pcm);
     }
     this.live.delete(sessionId);
     return async () => {
       try {
         await live.work;
-        return await live.utterance.finish();
-      } catch (error) {
-        this.log({
-          level: "warn",
-          event: "recognition.stream_failed",
-          sessionId,
-          errorName: (error as Error)?.name,
-          error: error instanceof Error ? error.message : String(error),
-        });
-        this.metrics?.count("RecognizerStreamFailures");
+        try {
+          return await live.utterance.finish();
+        } catch (error) {
+          this.failed(sessionId, "stream", error);
+          throw error;
+        }
+      } catch {
+        // Reported by feed() (a failed write) or below (a failed finish).
         live.utterance.abort();
-        return this.transcribeWhole(language, segment.pcm);
+        return this.transcribeWhole(sessionId, language, segment.pcm);
       }
     };
   }
@@ -149,7 +148,7 @@ export class LiveRecognition {
     };
   }
 
-  private async transcribeWhole(language: string, pcm: Int16Array): Promise<string> {
+  private async transcribeWhole(sessionId: string, language: string, pcm: Int16Array): Promise<string> {
     const utterance = this.startUtterance(language);
     try {
       for (let at = 0; at < pcm.length; at += BATCH_WRITE_SAMPLES) {
@@ -157,8 +156,23 @@ export class LiveRecognition {
       }
       return await utterance.finish();
     } catch (error) {
+      // The batch fails and is retried (from the stream, in whichever environment).
+      this.failed(sessionId, "whole", error);
       utterance.abort();
       throw error;
     }
+  }
+
+  /** A stream that failed falls back to the whole segment; a whole transcription that failed fails the batch. */
+  private failed(sessionId: string, mode: "stream" | "whole", error: unknown): void {
+    this.log({
+      level: "warn",
+      event: "recognition.failed",
+      sessionId,
+      mode,
+      errorName: (error as Error)?.name,
+      error: error instanceof Error ? error.message : String(error),
+    });
+    this.metrics?.count("RecognizerFailures");
   }
 }
