@@ -191,6 +191,21 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     expect(t.metrics.get("StreamReplays")).toBeGreaterThan(10);
   });
 
+  it("streams again once a rebuilt environment keeps getting the session's batches", async () => {
+    const t = await setup();
+    // Mid-segment, the session moves to another environment, which then keeps it.
+    const moveAt = t.records.findIndex((r) => r.kind === "chunk" && r.chunkIndex * 100 > talk.utterances[1]!.startMs + 300);
+    await feed(t.consumer(), t.sessionId, t.records.slice(0, moveAt), 3);
+    await feed(t.consumer(), t.sessionId, t.records.slice(moveAt), 3);
+    const once = await setup();
+    await feed(once.consumer(), once.sessionId, once.records, 3);
+    expect(t.finals().map((f) => [f.startMs, f.endMs, f.text])).toEqual(once.finals().map((f) => [f.startMs, f.endMs, f.text]));
+    expect(t.metrics.get("StreamReplays")).toBe(1);
+    expect(t.metrics.get("RecognizerReplays")).toBe(1);
+    // One request per segment, and one more for the segment the move interrupted.
+    expect(t.metrics.get("RecognizerRequests")).toBeLessThanOrEqual(once.metrics.get("RecognizerRequests") + 1);
+  });
+
   it("keeps a checkpoint of a few hundred bytes, written once per batch, with no audio", async () => {
     const t = await setup();
     const batches = Math.ceil(t.records.length / 5);

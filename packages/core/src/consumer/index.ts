@@ -76,7 +76,12 @@ interface SessionMemory {
   statusKey?: string;
   statusSentAt?: number;
   lastInterim?: string;
+  /** Batches in a row this environment got since it rebuilt the session. */
+  streak: number;
 }
+
+/** Batches in a row after which an environment is taken to keep the session, so streaming the open segment pays. */
+const STREAK_TO_STREAM = 5;
 
 /** The batch must be retried: a delivery failed and stays claimable. */
 export class SegmentIncompleteError extends Error {
@@ -114,6 +119,7 @@ export class StreamConsumer {
       }
       memory = await this.rebuild(session, checkpoint);
     } else {
+      memory!.streak++;
       this.catchUpRecognition(memory!);
     }
     try {
@@ -273,13 +279,14 @@ export class StreamConsumer {
 
   /**
    * A rebuilt environment does not stream the open segment at once: under random routing the next batch would
-   * likely go elsewhere, and each abandoned stream is a billed request. When this environment gets the session's
-   * next batch too, it is worth it: the open segment so far is replayed into a new stream, which carries on live.
+   * likely go elsewhere, and each abandoned stream is a billed request (and, replayed, decoding thrown away). Once
+   * this environment has kept the session for a few batches in a row, it is worth it: the open segment so far is
+   * replayed into a new stream, which carries on live.
    */
   private catchUpRecognition(memory: SessionMemory): void {
     const { sessionId, sourceLanguage } = memory.session;
     const open = memory.segmenter.openSegment;
-    if (!open || open.emittedSample <= open.startSample || this.recognition.has(sessionId)) return;
+    if (memory.streak < STREAK_TO_STREAM || !open || open.emittedSample <= open.startSample || this.recognition.has(sessionId)) return;
     const pcm = memory.segmenter.audioBetween(open.startSample, open.emittedSample);
     this.recognition.feed(sessionId, sourceLanguage, open.startSample, pcm, open.startSample);
     this.deps.log({ level: "info", event: "recognition.replayed", sessionId, audioMs: Math.round(samplesToMs(pcm.length)) });
@@ -311,8 +318,10 @@ export class StreamConsumer {
         segmenter: new Segmenter(this.deps.segmenterOptions),
         order: new ChunkOrder({}, reorderWaitMs),
         buffered: [],
+        streak: 0,
       };
     }
+    const startedAt = Date.now();
     const records = checkpoint.replay
       ? await this.deps.replay.read(
           sessionId,
@@ -358,6 +367,7 @@ export class StreamConsumer {
       records: records.length,
       audioMs: Math.round(samplesToMs(state.consumedSamples - checkpoint.buffer.firstSample)),
       held: checkpoint.order.held.length,
+      durationMs: Date.now() - startedAt,
     });
     this.deps.metrics?.count("StreamReplays");
     return {
@@ -370,6 +380,7 @@ export class StreamConsumer {
       through: checkpoint.replay ? { shardId: checkpoint.replay.shardId, sequenceNumber: checkpoint.replay.through } : undefined,
       statusKey: checkpoint.statusKey,
       statusSentAt: checkpoint.statusSentAt,
+      streak: 0,
     };
   }
 

@@ -150,7 +150,6 @@ describe("faults, each ending with every segment delivered exactly once per list
     try {
       const run = await speak(options);
       expectExactlyOnce(run);
-      if (process.env.FAULTS_DEBUG) console.log(JSON.stringify(log.entries.slice(from).filter((e) => e.level !== "info" || String(e.event).startsWith("consumer.")).map((e) => [e.event, e.operation ?? e.part ?? "", e.errorName ?? ""])));
       expectSeen(log.entries.slice(from), (name) => local.metrics.get(name) - (before.get(name) ?? 0));
     } finally {
       injector.clear();
