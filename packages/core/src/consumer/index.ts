@@ -7,9 +7,9 @@
  * memory is a cache and never the truth. The truth is the stream plus a checkpoint of a few KB (read strongly
  * consistent, written once per batch, conditional on the revision read). An environment whose memory is at the
  * checkpoint's revision carries on with its warm state and recognizer stream; any other rebuilds the open
- * segment's audio and the held chunks by reading their records back from the stream (and, if it gets the next
- * batch too, replays the open segment into a new recognizer stream; else the segment is transcribed whole when it
- * closes). Results never depend on which environment got the batch.
+ * segment's audio and the held chunks by reading their records back from the stream, and brings its recognizer
+ * stream up to date if it streamed this segment before (else the segment is transcribed whole when it closes).
+ * Results never depend on which environment got the batch.
  */
 import { concatPcm, pcmFromBase64, samplesToMs } from "../audio/index.ts";
 import { type Audience, audienceOf, listenerCounts, listSessionConnections } from "../connection/index.ts";
@@ -76,12 +76,7 @@ interface SessionMemory {
   statusKey?: string;
   statusSentAt?: number;
   lastInterim?: string;
-  /** Batches in a row this environment got since it rebuilt the session. */
-  streak: number;
 }
-
-/** Batches in a row after which an environment is taken to keep the session, so streaming the open segment pays. */
-const STREAK_TO_STREAM = 5;
 
 /** The batch must be retried: a delivery failed and stays claimable. */
 export class SegmentIncompleteError extends Error {
@@ -101,6 +96,7 @@ export class StreamConsumer {
   /** Processes one session's records, in stream order. Throws if the batch must be retried (no checkpoint written). */
   async consumeSession(sessionId: string, records: readonly PositionedRecord[]): Promise<void> {
     const { log } = this.deps;
+    const startedAt = Date.now();
     const checkpoint = await this.load(sessionId);
     if (checkpoint?.ended) {
       log({ level: "info", event: "consumer.after_end", sessionId, records: records.length });
@@ -118,16 +114,16 @@ export class StreamConsumer {
         return;
       }
       memory = await this.rebuild(session, checkpoint);
-    } else {
-      memory!.streak++;
-      this.catchUpRecognition(memory!);
+      this.catchUpRecognition(memory);
     }
+    const readyAt = Date.now();
     try {
       await this.consume(memory!, records);
     } catch (error) {
       this.recognition.drop(sessionId);
       throw error;
     }
+    log({ level: "debug", event: "consumer.batch_done", sessionId, records: records.length, warm, restoreMs: readyAt - startedAt, totalMs: Date.now() - startedAt });
   }
 
   close(): void {
@@ -278,19 +274,22 @@ export class StreamConsumer {
   }
 
   /**
-   * A rebuilt environment does not stream the open segment at once: under random routing the next batch would
-   * likely go elsewhere, and each abandoned stream is a billed request (and, replayed, decoding thrown away). Once
-   * this environment has kept the session for a few batches in a row, it is worth it: the open segment so far is
-   * replayed into a new stream, which carries on live.
+   * After a rebuild, a recognizer stream this environment kept from an earlier visit to the same open segment is
+   * fed the audio it missed (each environment decodes a segment at most once). An environment without one starts
+   * none mid-segment: replaying the segment so far on every batch would decode it again and again under random
+   * routing, and each abandoned stream is a billed request; the segment is transcribed whole when it closes.
    */
   private catchUpRecognition(memory: SessionMemory): void {
     const { sessionId, sourceLanguage } = memory.session;
     const open = memory.segmenter.openSegment;
-    if (memory.streak < STREAK_TO_STREAM || !open || open.emittedSample <= open.startSample || this.recognition.has(sessionId)) return;
-    const pcm = memory.segmenter.audioBetween(open.startSample, open.emittedSample);
-    this.recognition.feed(sessionId, sourceLanguage, open.startSample, pcm, open.startSample);
-    this.deps.log({ level: "info", event: "recognition.replayed", sessionId, audioMs: Math.round(samplesToMs(pcm.length)) });
-    this.deps.metrics?.count("RecognizerReplays");
+    const heard = open ? this.recognition.heard(sessionId, open.startSample) : undefined;
+    if (!open || heard === undefined || heard > open.emittedSample) {
+      this.recognition.drop(sessionId);
+      return;
+    }
+    if (heard === open.emittedSample) return;
+    this.recognition.feed(sessionId, sourceLanguage, heard, memory.segmenter.audioBetween(heard, open.emittedSample), open.startSample);
+    this.deps.log({ level: "debug", event: "recognition.caught_up", sessionId, audioMs: Math.round(samplesToMs(open.emittedSample - heard)) });
   }
 
   /** The speaker hears who listens: on change, at most once a second. */
@@ -309,7 +308,6 @@ export class StreamConsumer {
   /** This environment lacks the session's state at the checkpoint: rebuild it from the checkpoint and the stream. */
   private async rebuild(session: SessionRecord, checkpoint: Checkpoint | undefined): Promise<SessionMemory> {
     const { sessionId } = session;
-    this.recognition.drop(sessionId);
     const reorderWaitMs = this.deps.reorderWaitMs ?? MAX_REORDER_WAIT_MS;
     if (!checkpoint) {
       return {
@@ -318,7 +316,6 @@ export class StreamConsumer {
         segmenter: new Segmenter(this.deps.segmenterOptions),
         order: new ChunkOrder({}, reorderWaitMs),
         buffered: [],
-        streak: 0,
       };
     }
     const startedAt = Date.now();
@@ -380,7 +377,6 @@ export class StreamConsumer {
       through: checkpoint.replay ? { shardId: checkpoint.replay.shardId, sequenceNumber: checkpoint.replay.through } : undefined,
       statusKey: checkpoint.statusKey,
       statusSentAt: checkpoint.statusSentAt,
-      streak: 0,
     };
   }
 

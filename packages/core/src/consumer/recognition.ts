@@ -1,7 +1,7 @@
 /**
  * Streams each session's open segment into the recognizer while the speaker talks, so the final text is
  * ready moments after the pause. The stream lives in this execution environment's memory only; an environment
- * that rebuilds a session from the stream replays the open segment into a new stream. Whenever a stream does not
+ * that rebuilds a session from the stream feeds it the audio it missed, if it has one. Whenever a stream does not
  * match the closed segment exactly (it failed, or heard something else), the segment's own audio is transcribed
  * from scratch instead, so the result never depends on luck.
  */
@@ -58,9 +58,10 @@ export class LiveRecognition {
     target.nextSample = startSample + pcm.length;
   }
 
-  /** Whether the session's open segment is being streamed. */
-  has(sessionId: string): boolean {
-    return this.live.has(sessionId);
+  /** Where the session's stream of the segment starting at `segmentStartSample` has heard up to, if there is one. */
+  heard(sessionId: string, segmentStartSample: number): number | undefined {
+    const live = this.live.get(sessionId);
+    return live && live.startSample === segmentStartSample ? live.nextSample : undefined;
   }
 
   /** The latest interim hypothesis of the session's open segment, if one is being recognized. */
