@@ -215,8 +215,11 @@ export class StreamConsumer {
     const audience = () => (audienceQuery ??= listSessionConnections(db, sessionId).then(audienceOf));
     let latencyMs: number | undefined;
     let incomplete = 0;
-    for (const job of closed) {
-      const text = await job.transcribe();
+    // Segments closed together (a batch that caught up) are transcribed side by side, delivered in order.
+    const transcriptions = closed.map((job) => job.transcribe());
+    for (const t of transcriptions) t.catch(() => undefined);
+    for (const [i, job] of closed.entries()) {
+      const text = await transcriptions[i]!;
       const times = { ...job.times, transcribedAt: now() };
       this.deps.probe?.("segment.transcribed", { sessionId, sequenceNumber: job.sequenceNumber });
       const result = await runSegment(this.deps, {

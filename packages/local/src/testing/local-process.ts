@@ -29,8 +29,7 @@ export async function startLocalProcess(env: Record<string, string> = {}, timeou
   const localRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
   const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
     cwd: localRoot,
-    // As Lambda may: batches of a session land in any of 4 execution environments, at random (seeded).
-    env: { ...process.env, NODE_NO_WARNINGS: "1", PORT: String(port), LIVETRANSLATE_CONSUMER_ENVIRONMENTS: "4", LIVETRANSLATE_CONSUMER_ROUTING: "random", ...env },
+    env: { ...process.env, NODE_NO_WARNINGS: "1", PORT: String(port), ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const logs: Record<string, unknown>[] = [];
