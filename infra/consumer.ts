@@ -7,7 +7,8 @@ import { consumerFailures, stream } from "./stream";
 
 export const consumer = new sst.aws.Function("Consumer", {
   handler: handler("stream"),
-  link: [table, audio, realtime],
+  // The stream too: an environment that lacks the open segment reads it back (GetShardIterator, GetRecords).
+  link: [table, audio, realtime, stream],
   permissions: [
     { actions: ["transcribe:StartStreamTranscription"], resources: ["*"] },
     { actions: ["translate:TranslateText"], resources: ["*"] },

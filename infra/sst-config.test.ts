@@ -71,7 +71,7 @@ describe("sst.config.ts", () => {
       destinationConfig: { onFailure: { destinationArn: "ConsumerFailures.arn" } },
     });
     const consumer = one("sst.aws.Function", "Consumer").args;
-    expect(consumer.link.map((l: { name: string }) => l.name)).toEqual(["Sessions", "Audio", "Realtime"]);
+    expect(consumer.link.map((l: { name: string }) => l.name)).toEqual(["Sessions", "Audio", "Realtime", "AudioStream"]);
     expect(consumer.permissions.flatMap((p: { actions: string[] }) => p.actions)).toEqual([
       "transcribe:StartStreamTranscription",
       "translate:TranslateText",

@@ -80,3 +80,26 @@ export type IngestRecord =
 export interface AudioIngest {
   put(record: IngestRecord): Promise<void>;
 }
+
+/** Where a record sits in the stream: its shard and its sequence number there (decimal digits). */
+export interface StreamPosition {
+  shardId: string;
+  sequenceNumber: string;
+}
+
+/** An ingest record as the consumer receives it, with where it was read from. */
+export type PositionedRecord = IngestRecord & { position: StreamPosition };
+
+/**
+ * Reads a session's records back from the stream (Kinesis keeps them 24 h), so an execution environment that
+ * never saw the open segment's audio rebuilds it instead of the checkpoint storing it.
+ */
+export interface IngestReplay {
+  /** The session's records from `from` through `through` (inclusive, same shard), in stream order. */
+  read(sessionId: string, from: StreamPosition, through: StreamPosition): Promise<PositionedRecord[]>;
+}
+
+/** Counters for what operators watch (CloudWatch metrics in AWS; kept in memory in local mode and tests). */
+export interface Metrics {
+  count(name: string, value?: number): void;
+}

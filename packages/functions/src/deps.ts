@@ -5,17 +5,19 @@
 import type { StreamConsumer } from "@livetranslate/core/consumer";
 import type { Db } from "@livetranslate/core/db";
 import type { Log } from "@livetranslate/core/log";
-import type { AudioIngest, ConnectionNotifier } from "@livetranslate/core/ports";
+import type { AudioIngest, ConnectionNotifier, Metrics } from "@livetranslate/core/ports";
 import type { LanguagesResponse } from "@livetranslate/core/protocol";
 
 export interface Deps {
   db: Db;
   ingest: AudioIngest;
   notifier: ConnectionNotifier;
-  consumer: StreamConsumer;
+  /** Only the stream handler needs it (local mode gives each execution environment its own). */
+  consumer?: StreamConsumer;
   /** What the configured engines support right now. */
   languages(): LanguagesResponse;
   log: Log;
+  metrics?: Metrics;
 }
 
 export type GetDeps = () => Deps;

@@ -9,7 +9,7 @@ import { TranscribeStreamingClient } from "@aws-sdk/client-transcribe-streaming"
 import { TranslateClient } from "@aws-sdk/client-translate";
 import { createDynamoClient, createKinesisClient, createManagementClient, createS3Client } from "@livetranslate/core/aws/clients";
 import { ApiGatewayNotifier } from "@livetranslate/core/aws/connections";
-import { KinesisAudioIngest } from "@livetranslate/core/aws/kinesis";
+import { KinesisAudioIngest, KinesisIngestReplay } from "@livetranslate/core/aws/kinesis";
 import { PollySynthesizer } from "@livetranslate/core/aws/polly";
 import { S3AudioStore } from "@livetranslate/core/aws/s3";
 import { TranscribeRecognizer } from "@livetranslate/core/aws/transcribe";
@@ -42,6 +42,9 @@ export function recordSegmentMetrics(result: SegmentResult): void {
   metrics.addMetric("SegmentsDelivered", MetricUnit.Count, 1);
 }
 
+/** Counters (faults, retries, checkpoint size) as CloudWatch metrics beside the latencies. */
+const countMetrics = { count: (name: string, value = 1) => metrics.addMetric(name, MetricUnit.Count, value) };
+
 let deps: Deps | undefined;
 
 export function awsDeps(): Deps {
@@ -58,13 +61,16 @@ export function awsDeps(): Deps {
     synthesizer: new PollySynthesizer({ client: new PollyClient({}) }),
   };
   const languages = supportedLanguages(engines);
+  const kinesisClient = createKinesisClient();
   deps = {
     db,
-    ingest: new KinesisAudioIngest({ client: createKinesisClient(), streamName: Resource.AudioStream.name }),
+    ingest: new KinesisAudioIngest({ client: kinesisClient, streamName: Resource.AudioStream.name }),
     notifier,
     consumer: new StreamConsumer({
       db,
       ...engines,
+      replay: new KinesisIngestReplay({ client: kinesisClient, streamName: Resource.AudioStream.name }),
+      metrics: countMetrics,
       audioStore: new S3AudioStore({ client: createS3Client(), bucket: Resource.Audio.name }),
       notifier,
       log,
@@ -72,6 +78,7 @@ export function awsDeps(): Deps {
     }),
     languages: () => languages,
     log,
+    metrics: countMetrics,
   };
   return deps;
 }

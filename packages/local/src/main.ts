@@ -1,11 +1,32 @@
-/** `pnpm start`: local mode on http://localhost:8787 (PORT to change, HOST to listen elsewhere). */
+/**
+ * `pnpm start`: local mode on http://localhost:8787 (PORT to change, HOST to listen elsewhere).
+ * LIVETRANSLATE_CONSUMER_ENVIRONMENTS (default 4) and LIVETRANSLATE_CONSUMER_ROUTING (sticky | random, default
+ * sticky: each session's batches stay in one warm environment, the lowest latency for a venue) set how the
+ * consumer runs; LIVETRANSLATE_SEED seeds random routing.
+ */
 import { startLocal } from "./server.ts";
 
 const port = Number(process.env.PORT ?? 8787);
 const host = process.env.HOST ?? "127.0.0.1";
 
+function consumerSettings() {
+  const env = process.env;
+  const environments = Number(env.LIVETRANSLATE_CONSUMER_ENVIRONMENTS ?? 4);
+  if (!Number.isInteger(environments) || environments < 1 || environments > 64) {
+    throw new Error(`LIVETRANSLATE_CONSUMER_ENVIRONMENTS must be a whole number from 1 to 64, not "${env.LIVETRANSLATE_CONSUMER_ENVIRONMENTS}"`);
+  }
+  const routing = env.LIVETRANSLATE_CONSUMER_ROUTING ?? "sticky";
+  if (routing !== "sticky" && routing !== "random") {
+    throw new Error(`LIVETRANSLATE_CONSUMER_ROUTING must be "sticky" or "random", not "${routing}"`);
+  }
+  const seed = Number(env.LIVETRANSLATE_SEED ?? 1);
+  if (!Number.isInteger(seed)) throw new Error(`LIVETRANSLATE_SEED must be a whole number, not "${env.LIVETRANSLATE_SEED}"`);
+  return { consumerEnvironments: environments, routing, seed } as const;
+}
+
 try {
-  const local = await startLocal({ port, host });
+  const consumer = consumerSettings();
+  const local = await startLocal({ port, host, ...consumer });
   const languages = local.deps.languages();
   console.log(
     [
@@ -22,6 +43,7 @@ try {
       `  HTTP API   ${local.url}  (GET /health, GET /languages, POST /sessions, GET /sessions/{id})`,
       `  WebSocket  ${local.wsUrl}`,
       `  languages  source: ${languages.source.join(", ")}  targets: ${languages.target.join(", ")}`,
+      `  consumer   ${consumer.consumerEnvironments} execution environments, ${consumer.routing} routing${consumer.routing === "random" ? ` (seed ${consumer.seed})` : ""}`,
       `  try it     curl -s -XPOST ${local.url}/sessions -H 'content-type: application/json' -d '{"sourceLanguage":"en","targetLanguages":["es","fr"]}'`,
       ``,
       `  Ctrl-C stops it.`,

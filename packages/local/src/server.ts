@@ -7,27 +7,34 @@ import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { createNodeWebSocket } from "@hono/node-ws";
-import { createDynamoClient, createKinesisClient, createManagementClient, createS3Client } from "@livetranslate/core/aws/clients";
+import {
+  createDynamoClient,
+  createKinesisClient,
+  createManagementClient,
+  createS3Client,
+  type MiddlewareClient,
+  reportFailedAttempts,
+} from "@livetranslate/core/aws/clients";
 import { ApiGatewayNotifier } from "@livetranslate/core/aws/connections";
 import { KinesisAudioIngest } from "@livetranslate/core/aws/kinesis";
-import { S3AudioStore } from "@livetranslate/core/aws/s3";
-import { StreamConsumer } from "@livetranslate/core/consumer";
 import { createDb, ensureTable } from "@livetranslate/core/db";
 import { closeEngines, detectLocalEngines, type Engines, supportedLanguages } from "@livetranslate/core/engines";
 import { jsonLog, type Log } from "@livetranslate/core/log";
-import type { SegmentResult } from "@livetranslate/core/pipeline";
+import { memoryMetrics } from "@livetranslate/core/metrics";
+import type { Probe, SegmentResult } from "@livetranslate/core/pipeline";
 import type { ConnectionNotifier } from "@livetranslate/core/ports";
 import type { SegmenterOptions } from "@livetranslate/core/segmenter";
 import type { Deps } from "@livetranslate/functions/deps";
 import { createApi } from "@livetranslate/functions/http/api";
-import { createStreamHandler } from "@livetranslate/functions/stream/consumer";
 import { createConnectHandler } from "@livetranslate/functions/ws/connect";
 import { createDisconnectHandler } from "@livetranslate/functions/ws/disconnect";
 import { createMessageHandler } from "@livetranslate/functions/ws/message";
 import { Hono } from "hono";
+import { createConsumerEnvironment } from "./consumer-environment.ts";
+import { ExecutionEnvironments, type Routing } from "./event-source/environments.ts";
 import { KinesisEventSource } from "./event-source/index.ts";
 import { WebSocketGateway } from "./gateway/index.ts";
-import { countAudioStore, countIngest, countNotifier, type RequestCounts } from "./metering.ts";
+import { countIngest, countNotifier, type RequestCounts } from "./metering.ts";
 import { mountWebApps } from "./web-apps.ts";
 import { sweepExpiredObjects, sweepExpiredRecords } from "./expiry.ts";
 import { ensureBucket, ensureStream, startDynalite, startKinesalite, startS3rver } from "@livetranslate/core/standins";
@@ -46,6 +53,15 @@ export interface LocalOptions {
   onSegment?: (sessionId: string, result: SegmentResult) => void;
   /** When given, counts the AWS requests made (the benchmark's cost projection). */
   requestCounts?: RequestCounts;
+  /** Execution environments the consumer runs in (default 4) and how batches are routed to them (default sticky). */
+  consumerEnvironments?: number;
+  routing?: Routing;
+  /** Seeds random routing (default 1). */
+  seed?: number;
+  /** Crash tests: where environment `slot` may be killed (see `LocalMode.environments.kill`). */
+  probe?: (slot: number) => Probe | undefined;
+  /** Fault tests: applied to every AWS client local mode makes. */
+  decorateClient?: (client: MiddlewareClient) => void;
 }
 
 export interface LocalMode {
@@ -53,6 +69,10 @@ export interface LocalMode {
   wsUrl: string;
   port: number;
   deps: Deps;
+  /** The consumer's execution environments (routing, kill). */
+  environments: ExecutionEnvironments;
+  /** Counters: faults, retries, checkpoint size. */
+  metrics: ReturnType<typeof memoryMetrics>;
   close(): Promise<void>;
 }
 
@@ -76,9 +96,19 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
     const [dynamo, kinesis, s3] = await Promise.all([startDynalite(), startKinesalite(), startS3rver()]);
     closers.push(() => dynamo.close(), () => kinesis.close(), () => s3.close());
 
+    const metrics = memoryMetrics();
+    // Every failed AWS attempt leaves a log line and a metric, even one the SDK retries on its own.
+    const decorateClient = (client: MiddlewareClient) => {
+      reportFailedAttempts(client, (attempt) => {
+        log({ level: "warn", event: "aws.attempt_failed", ...attempt });
+        metrics.count("AwsAttemptsFailed");
+      });
+      options.decorateClient?.(client);
+    };
     const dynamoClient = createDynamoClient(dynamo);
     const kinesisClient = createKinesisClient(kinesis);
     const s3Client = createS3Client(s3);
+    for (const client of [dynamoClient, kinesisClient, s3Client]) decorateClient(client);
     await Promise.all([
       ensureTable(dynamoClient, TABLE),
       ensureStream(kinesisClient, STREAM),
@@ -103,35 +133,56 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
     const db = createDb({ table: TABLE, client: dynamoClient });
     const counts = options.requestCounts;
     const meterNotifier = (n: ConnectionNotifier) => (counts ? countNotifier(n, counts) : n);
+    const managementClient = createManagementClient(`http://127.0.0.1:${port}`, {
+      credentials: { accessKeyId: managementAccessKeyId, secretAccessKey: "local" },
+    });
+    decorateClient(managementClient);
     const notifier = meterNotifier(
       new ApiGatewayNotifier({
-        client: createManagementClient(`http://127.0.0.1:${port}`, {
-          credentials: { accessKeyId: managementAccessKeyId, secretAccessKey: "local" },
-        }),
+        client: managementClient,
       }),
     );
     const ingest = new KinesisAudioIngest({ client: kinesisClient, streamName: STREAM });
-    const audioStore = new S3AudioStore({ client: s3Client, bucket: BUCKET });
     const deps: Deps = {
       db,
       ingest: counts ? countIngest(ingest, counts) : ingest,
       notifier,
-      consumer: new StreamConsumer({
-        db,
-        recognizer: engines.recognizer,
-        translator: engines.translator,
-        synthesizer: engines.synthesizer,
-        audioStore: counts ? countAudioStore(audioStore, counts) : audioStore,
-        notifier,
-        log,
-        segmenterOptions: options.segmenterOptions,
-        onSegment: options.onSegment,
-      }),
       languages: () => languages,
       log,
+      metrics,
     };
-    closers.push(() => deps.consumer.close());
     const getDeps = () => deps;
+    // The consumer runs as Lambda runs it: in isolated execution environments, batches routed among them.
+    const environments = new ExecutionEnvironments({
+      count: options.consumerEnvironments ?? 4,
+      routing: options.routing ?? "sticky",
+      seed: options.seed,
+      log,
+      metrics,
+      create: (slot) =>
+        createConsumerEnvironment(
+          {
+            dynamo,
+            kinesis,
+            s3,
+            table: TABLE,
+            stream: STREAM,
+            bucket: BUCKET,
+            managementEndpoint: `http://127.0.0.1:${port}`,
+            managementCredentials: { accessKeyId: managementAccessKeyId, secretAccessKey: "local" },
+            engines,
+            deps: { ingest: deps.ingest, languages: deps.languages, log },
+            metrics,
+            segmenterOptions: options.segmenterOptions,
+            onSegment: options.onSegment,
+            requestCounts: counts,
+            probe: options.probe,
+            decorateClient,
+          },
+          slot,
+        ),
+    });
+    closers.push(() => environments.close());
 
     const message = createMessageHandler(getDeps);
     const gateway = new WebSocketGateway({
@@ -154,7 +205,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
     const eventSource = new KinesisEventSource({
       client: kinesisClient,
       streamName: STREAM,
-      handler: createStreamHandler(getDeps),
+      environments,
       batchSize: 100,
       log,
     });
@@ -172,7 +223,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
     sweep.unref();
     closers.push(() => clearInterval(sweep));
 
-    return { url, wsUrl: `${url.replace(/^http/, "ws")}/ws`, port, deps, close };
+    return { url, wsUrl: `${url.replace(/^http/, "ws")}/ws`, port, deps, environments, metrics, close };
   } catch (error) {
     await close();
     throw error;

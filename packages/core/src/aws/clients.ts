@@ -7,6 +7,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { KinesisClient } from "@aws-sdk/client-kinesis";
 import { S3Client } from "@aws-sdk/client-s3";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { isRetryable } from "./retry.ts";
 
 export interface ClientOptions {
   /** A stand-in's URL; omit in AWS. */
@@ -63,4 +64,52 @@ export function createManagementClient(endpoint: string, options: Omit<ClientOpt
 function isStandInEndpoint(endpoint: string): boolean {
   const url = new URL(endpoint);
   return url.protocol === "http:" || ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname);
+}
+
+/** What `reportFailedAttempts` sees: one attempt of an AWS request that failed (the SDK may retry it). */
+export interface FailedAttempt {
+  service: string;
+  operation: string;
+  errorName: string;
+  status?: number;
+}
+
+/** Any SDK v3 client, as far as adding middleware goes. */
+export interface MiddlewareClient {
+  middlewareStack: { add(middleware: never, options: never): void };
+}
+
+export type Middleware = (next: (args: unknown) => Promise<unknown>, context: { clientName?: string; commandName?: string }) => (args: unknown) => Promise<unknown>;
+
+/** Adds a middleware to any SDK client (their stacks are typed per client; what is added here is generic). */
+export function addMiddleware(client: MiddlewareClient, middleware: Middleware, options: { step: string; priority?: string; name: string }): void {
+  (client.middlewareStack.add as unknown as (m: Middleware, o: object) => void)(middleware, options);
+}
+
+/**
+ * Reports every attempt of the client's requests that failed for a passing reason (throttling, 5xx), including
+ * those the SDK then retries on its own, which would otherwise leave no trace: inside the retry loop, around the
+ * request itself. Answers such as a refused conditional write are not faults and are left to the caller.
+ */
+export function reportFailedAttempts<C extends MiddlewareClient>(client: C, report: (attempt: FailedAttempt) => void): C {
+  addMiddleware(
+    client,
+    (next, context) => async (args) => {
+      try {
+        return await next(args);
+      } catch (error) {
+        if (!isRetryable(error)) throw error;
+        const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+        report({
+          service: context.clientName ?? "aws",
+          operation: context.commandName ?? "request",
+          errorName: e?.name ?? "Error",
+          status: e?.$metadata?.httpStatusCode,
+        });
+        throw error;
+      }
+    },
+    { step: "finalizeRequest", priority: "low", name: "reportFailedAttempts" },
+  );
+  return client;
 }

@@ -6,7 +6,7 @@ import type { IngestRecord } from "../ports.ts";
 import { ensureStream, type StandIn, startKinesalite } from "../standins/index.ts";
 import { englishClips, readWav } from "../testing/fixtures.ts";
 import { createKinesisClient } from "./clients.ts";
-import { decodeIngestRecord, encodeIngestRecord, KinesisAudioIngest } from "./kinesis.ts";
+import { decodeIngestRecord, encodeIngestRecord, KinesisAudioIngest, KinesisIngestReplay, positionOfEventRecord } from "./kinesis.ts";
 
 const chunk = (chunkIndex: number, audioData = "AAAA"): IngestRecord => ({
   kind: "chunk",
@@ -45,6 +45,42 @@ describe("KinesisAudioIngest against kinesalite", () => {
     expect(decoded.map((r) => (r.kind === "chunk" ? r.chunkIndex : r.kind))).toEqual([0, 1, 2, "end"]);
     const audio = decoded.flatMap((r) => (r.kind === "chunk" ? [...pcmFromBase64(r.audioData)!] : []));
     expect(new Int16Array(audio)).toEqual(pcm);
+  });
+});
+
+describe("KinesisIngestReplay against kinesalite", () => {
+  let kinesis: StandIn;
+  let client: KinesisClient;
+  beforeAll(async () => {
+    kinesis = await startKinesalite();
+    client = createKinesisClient(kinesis);
+    await ensureStream(client, "replay", 1);
+  });
+  afterAll(() => kinesis.close());
+
+  it("reads one session's records back from a sequence number through another, passing over other sessions", async () => {
+    // Prepare: two sessions interleaved on one shard.
+    const put = async (sessionId: string, chunkIndex: number) => {
+      const out = await client.send(new PutRecordCommand({ StreamName: "replay", PartitionKey: sessionId, Data: encodeIngestRecord({ ...chunk(chunkIndex), sessionId }) }));
+      return { shardId: out.ShardId!, sequenceNumber: out.SequenceNumber! };
+    };
+    const positions = [];
+    for (let i = 0; i < 6; i++) {
+      positions.push(await put("calm-river-101", i));
+      await put("other-session-9", i);
+    }
+    const replay = new KinesisIngestReplay({ client, streamName: "replay" });
+    // Act
+    const records = await replay.read("calm-river-101", positions[1]!, positions[4]!);
+    // Assess
+    expect(records.map((r) => (r.kind === "chunk" ? r.chunkIndex : -1))).toEqual([1, 2, 3, 4]);
+    expect(records.map((r) => r.position)).toEqual(positions.slice(1, 5));
+    expect(records.every((r) => r.sessionId === "calm-river-101")).toBe(true);
+  });
+
+  it("reads a position from a Lambda event record's eventID", () => {
+    expect(positionOfEventRecord({ eventID: "shardId-000000000003:4959", kinesis: { sequenceNumber: "4959" } })).toEqual({ shardId: "shardId-000000000003", sequenceNumber: "4959" });
+    expect(() => positionOfEventRecord({ eventID: "nonsense", kinesis: { sequenceNumber: "1" } })).toThrow(/shard/);
   });
 });
 

@@ -1,8 +1,9 @@
 /** The speaker's audio stream on Kinesis: one record per chunk, partition key = sessionId, so a session stays in order. */
-import { type KinesisClient, PutRecordCommand, PutRecordsCommand } from "@aws-sdk/client-kinesis";
+import { GetRecordsCommand, GetShardIteratorCommand, type KinesisClient, PutRecordCommand, PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { z } from "zod";
-import type { AudioIngest, IngestRecord } from "../ports.ts";
+import type { AudioIngest, IngestRecord, IngestReplay, PositionedRecord, StreamPosition } from "../ports.ts";
 import { describeIssues } from "../protocol/index.ts";
+import { compareSequenceNumbers } from "../consumer/stream-position.ts";
 import { withRetries } from "./retry.ts";
 
 const IngestRecordSchema = z.discriminatedUnion(
@@ -96,5 +97,62 @@ export class KinesisAudioIngest implements AudioIngest {
         });
       }, this.retries + 1);
     }
+  }
+}
+
+/** Where a Lambda Kinesis event record was read: `eventID` is "shardId-…:sequenceNumber". */
+export function positionOfEventRecord(record: { eventID: string; kinesis: { sequenceNumber: string } }): StreamPosition {
+  const shardId = record.eventID.slice(0, record.eventID.lastIndexOf(":"));
+  if (!shardId.startsWith("shardId-")) throw new Error(`eventID "${record.eventID}" does not name a shard`);
+  return { shardId, sequenceNumber: record.kinesis.sequenceNumber };
+}
+
+
+/**
+ * Reads a session's records back from its shard (GetShardIterator AT_SEQUENCE_NUMBER, then GetRecords until
+ * `through`). Records of other sessions on the shard are passed over; a record that does not decode is skipped,
+ * as the consumer skipped it the first time.
+ */
+export class KinesisIngestReplay implements IngestReplay {
+  constructor(private readonly options: { client: KinesisClient; streamName: string; retries?: number }) {}
+
+  async read(sessionId: string, from: StreamPosition, through: StreamPosition): Promise<PositionedRecord[]> {
+    if (from.shardId !== through.shardId) throw new Error(`cannot replay across shards (${from.shardId} to ${through.shardId})`);
+    const { client, streamName } = this.options;
+    const attempts = (this.options.retries ?? 4) + 1;
+    const { ShardIterator } = await withRetries(
+      () =>
+        client.send(
+          new GetShardIteratorCommand({
+            StreamName: streamName,
+            ShardId: from.shardId,
+            ShardIteratorType: "AT_SEQUENCE_NUMBER",
+            StartingSequenceNumber: from.sequenceNumber,
+          }),
+        ),
+      attempts,
+    );
+    const found: PositionedRecord[] = [];
+    let iterator = ShardIterator;
+    // An empty page is not the end while Kinesis says records lie further on; `through` was read once, so it exists.
+    for (let pages = 0; iterator && pages < 10_000; pages++) {
+      const page = await withRetries(() => client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 })), attempts);
+      for (const record of page.Records ?? []) {
+        const sequenceNumber = record.SequenceNumber!;
+        if (compareSequenceNumbers(sequenceNumber, through.sequenceNumber) > 0) return found;
+        if (record.PartitionKey !== sessionId) continue;
+        let decoded: IngestRecord;
+        try {
+          decoded = decodeIngestRecord(record.Data ?? new Uint8Array());
+        } catch {
+          continue;
+        }
+        found.push({ ...decoded, position: { shardId: from.shardId, sequenceNumber } });
+        if (sequenceNumber === through.sequenceNumber) return found;
+      }
+      if ((page.Records ?? []).length === 0 && !page.MillisBehindLatest) break;
+      iterator = page.NextShardIterator;
+    }
+    throw new Error(`replay of ${sessionId} on ${from.shardId} ended before sequence number ${through.sequenceNumber}`);
   }
 }

@@ -1,13 +1,17 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { type KinesisClient, PutRecordCommand } from "@aws-sdk/client-kinesis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pcmToBase64 } from "../audio/index.ts";
+import { createKinesisClient } from "../aws/clients.ts";
+import { encodeIngestRecord, KinesisIngestReplay } from "../aws/kinesis.ts";
 import { addConnection } from "../connection/index.ts";
 import { createDb, type Db, ensureTable } from "../db/index.ts";
 import { memoryLog } from "../log.ts";
-import type { AudioStore, ConnectionNotifier, IngestRecord, SpeechRecognizer, SpeechSynthesizer, Translator } from "../ports.ts";
+import { memoryMetrics } from "../metrics/index.ts";
+import type { AudioStore, ConnectionNotifier, IngestRecord, PositionedRecord, SpeechRecognizer, SpeechSynthesizer, Translator } from "../ports.ts";
 import type { ServerMessage } from "../protocol/index.ts";
 import { createSession } from "../session/index.ts";
-import { type StandIn, startDynalite } from "../standins/index.ts";
+import { ensureStream, type StandIn, startDynalite, startKinesalite } from "../standins/index.ts";
 import { assembleTalk, chunksOf, untranscribedClips } from "../testing/fixtures.ts";
 import type { SegmenterOptions } from "../segmenter/index.ts";
 import { StreamConsumer } from "./index.ts";
@@ -35,18 +39,34 @@ function countingRecognizer(): SpeechRecognizer & { streams: number } {
   return recognizer;
 }
 
-describe("StreamConsumer on dynalite with real speech", () => {
+describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
   let dynamo: StandIn;
+  let kinesis: StandIn;
   let db: Db;
+  let kinesisClient: KinesisClient;
   const talk = assembleTalk(untranscribedClips().slice(0, 3).map((file) => ({ file })), 1000);
 
   beforeAll(async () => {
-    dynamo = await startDynalite();
+    [dynamo, kinesis] = await Promise.all([startDynalite(), startKinesalite()]);
     const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: "local", credentials: { accessKeyId: "l", secretAccessKey: "l" } });
     await ensureTable(client, "consumer");
     db = createDb({ table: "consumer", client });
+    kinesisClient = createKinesisClient(kinesis);
+    await ensureStream(kinesisClient, "audio", 2);
   });
-  afterAll(() => dynamo.close());
+  afterAll(() => Promise.all([dynamo.close(), kinesis.close()]));
+
+  /** Puts records on the stream as the ingest handler does, and returns them as the consumer receives them. */
+  async function publish(records: readonly IngestRecord[]): Promise<PositionedRecord[]> {
+    const positioned: PositionedRecord[] = [];
+    for (const record of records) {
+      const { ShardId, SequenceNumber } = await kinesisClient.send(
+        new PutRecordCommand({ StreamName: "audio", PartitionKey: record.sessionId, Data: encodeIngestRecord(record) }),
+      );
+      positioned.push({ ...record, position: { shardId: ShardId!, sequenceNumber: SequenceNumber! } });
+    }
+    return positioned;
+  }
 
   async function setup(segmenterOptions: Partial<SegmenterOptions> = {}) {
     const { sessionId } = await createSession(db, { source: ["en"], target: ["es", "fr", "it"] }, { sourceLanguage: "en", targetLanguages: ["es", "fr", "it"] });
@@ -73,20 +93,24 @@ describe("StreamConsumer on dynalite with real speech", () => {
     const audioStore: AudioStore = { put: async () => {}, presignedUrl: async (key) => `http://audio/${key}` };
     const recognizer = countingRecognizer();
     const log = memoryLog();
-    const consumer = () => new StreamConsumer({ db, recognizer, translator, synthesizer, audioStore, notifier, log, segmenterOptions });
-    const records: IngestRecord[] = [...chunksOf(talk.pcm, 100)].map((pcm, chunkIndex) => ({
-      kind: "chunk",
-      sessionId,
-      chunkIndex,
-      capturedAt: 1_000_000 + chunkIndex * 100,
-      ingestedAt: 1_000_000 + chunkIndex * 100 + 130,
-      audioData: pcmToBase64(pcm),
-    }));
+    const metrics = memoryMetrics();
+    const replay = new KinesisIngestReplay({ client: kinesisClient, streamName: "audio" });
+    const consumer = () => new StreamConsumer({ db, recognizer, replay, translator, synthesizer, audioStore, notifier, log, metrics, segmenterOptions });
+    const records = await publish(
+      [...chunksOf(talk.pcm, 100)].map((pcm, chunkIndex) => ({
+        kind: "chunk",
+        sessionId,
+        chunkIndex,
+        capturedAt: 1_000_000 + chunkIndex * 100,
+        ingestedAt: 1_000_000 + chunkIndex * 100 + 130,
+        audioData: pcmToBase64(pcm),
+      })),
+    );
     const finals = () => sent.filter((s) => s.to === "es-1" && s.message.type === "transcript").map((s) => s.message as Extract<ServerMessage, { type: "transcript" }>);
-    return { sessionId, sent, synthesized, recognizer, log, consumer, records, finals };
+    return { sessionId, sent, synthesized, recognizer, log, metrics, consumer, records, finals };
   }
 
-  async function feed(consumer: StreamConsumer, sessionId: string, records: IngestRecord[], batch = 5) {
+  async function feed(consumer: StreamConsumer, sessionId: string, records: PositionedRecord[], batch = 5) {
     for (let at = 0; at < records.length; at += batch) await consumer.consumeSession(sessionId, records.slice(at, at + batch));
   }
 
@@ -139,8 +163,9 @@ describe("StreamConsumer on dynalite with real speech", () => {
     const t = await setup();
     const consumer = t.consumer();
     await feed(consumer, t.sessionId, t.records.slice(0, 120));
-    // A retried batch and a reconnecting speaker's resend of the last 40 chunks.
-    await feed(consumer, t.sessionId, t.records.slice(80, 120));
+    // A retried batch and a reconnecting speaker's resend of the last 40 chunks (new records on the stream).
+    await feed(consumer, t.sessionId, t.records.slice(100, 120));
+    await feed(consumer, t.sessionId, await publish(t.records.slice(80, 120).map(({ position: _, ...record }) => record)));
     await feed(consumer, t.sessionId, t.records.slice(120));
     const once = await setup();
     await feed(once.consumer(), once.sessionId, once.records);
@@ -150,7 +175,7 @@ describe("StreamConsumer on dynalite with real speech", () => {
     expect(t.log.entries.some((e) => e.event === "consumer.duplicate_chunks")).toBe(true);
   });
 
-  it("picks up where it left off in a new process (cold start), with the same segments", async () => {
+  it("picks up where it left off in a new execution environment, replaying the open segment from the stream", async () => {
     const t = await setup();
     // A fresh consumer (empty memory) for every batch.
     for (let at = 0; at < t.records.length; at += 7) {
@@ -159,8 +184,72 @@ describe("StreamConsumer on dynalite with real speech", () => {
     const once = await setup();
     await feed(once.consumer(), once.sessionId, once.records, 7);
     expect(t.finals().map((f) => [f.startMs, f.endMs])).toEqual(once.finals().map((f) => [f.startMs, f.endMs]));
-    // Without the live stream, each segment's own audio is transcribed: exactly the segment, nothing lost.
-    for (const f of t.finals()) expect(Number(f.text.split(" ")[1])).toBe(Math.round((f.endMs - f.startMs) * 16));
+    // The replayed stream heard exactly each segment: nothing lost, nothing heard twice.
+    for (const f of t.finals()) expect(Number(f.text.split(" ")[1])).toBeGreaterThanOrEqual(Math.round((f.endMs - f.startMs) * 16));
+    for (const f of t.finals()) expect(Number(f.text.split(" ")[1])).toBe(Number(once.finals().find((o) => o.sequenceNumber === f.sequenceNumber)!.text.split(" ")[1]));
+    expect(t.log.entries.filter((e) => e.event === "consumer.replayed").length).toBeGreaterThan(10);
+    expect(t.metrics.get("StreamReplays")).toBeGreaterThan(10);
+  });
+
+  it("after a move mid-segment, transcribes that segment whole, then streams again", async () => {
+    const t = await setup();
+    // Mid-segment, the session moves to another environment, which then keeps it.
+    const moveAt = t.records.findIndex((r) => r.kind === "chunk" && r.chunkIndex * 100 > talk.utterances[1]!.startMs + 300);
+    await feed(t.consumer(), t.sessionId, t.records.slice(0, moveAt), 3);
+    await feed(t.consumer(), t.sessionId, t.records.slice(moveAt), 3);
+    const once = await setup();
+    await feed(once.consumer(), once.sessionId, once.records, 3);
+    expect(t.finals().map((f) => [f.startMs, f.endMs, f.text])).toEqual(once.finals().map((f) => [f.startMs, f.endMs, f.text]));
+    expect(t.metrics.get("StreamReplays")).toBe(1);
+    // One request per segment, the interrupted one transcribed whole (its stream is left behind in the first
+    // environment, which never ends it: counted when ended, as billing would).
+    expect(t.metrics.get("RecognizerRequests")).toBe(once.metrics.get("RecognizerRequests"));
+    expect(t.log.entries.some((e) => e.event === "recognition.caught_up")).toBe(false);
+  });
+
+  it("feeds a stream kept from an earlier visit only the audio it missed", async () => {
+    const t = await setup();
+    const [a, b] = [t.consumer(), t.consumer()];
+    // Batches alternate between two environments: each keeps its own stream of the open segment.
+    for (let at = 0, i = 0; at < t.records.length; at += 3, i++) await (i % 2 ? b : a).consumeSession(t.sessionId, t.records.slice(at, at + 3));
+    const once = await setup();
+    await feed(once.consumer(), once.sessionId, once.records, 3);
+    expect(t.finals().map((f) => [f.startMs, f.endMs, f.text])).toEqual(once.finals().map((f) => [f.startMs, f.endMs, f.text]));
+    expect(t.log.entries.some((e) => e.event === "recognition.caught_up")).toBe(true);
+    // Each environment decodes a segment at most once: at most twice the audio of one environment.
+    expect(t.metrics.get("RecognizerAudioSeconds")).toBeLessThanOrEqual(2 * once.metrics.get("RecognizerAudioSeconds") + 1);
+  });
+
+  it("keeps a checkpoint of a few hundred bytes, written once per batch, with no audio", async () => {
+    const t = await setup();
+    const batches = Math.ceil(t.records.length / 5);
+    await feed(t.consumer(), t.sessionId, t.records);
+    expect(t.metrics.get("CheckpointWrites")).toBe(batches);
+    const average = t.metrics.get("CheckpointBytes") / batches;
+    console.info(`checkpoint: ${average.toFixed(0)} bytes per batch on average, ${batches} batches`);
+    expect(average).toBeLessThan(4096);
+    expect(t.metrics.get("CheckpointWriteUnits")).toBe(batches);
+    const { data } = await db.entities.streamState.get({ sessionId: t.sessionId }).go({ consistent: true });
+    expect(JSON.stringify(data).length).toBeLessThan(4096);
+    expect(data!.revision).toBe(batches);
+  });
+
+  it("gives the same segments and texts whichever environment gets each batch", async () => {
+    const t = await setup();
+    const environments = [t.consumer(), t.consumer(), t.consumer(), t.consumer()];
+    let seed = 7;
+    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    for (let at = 0; at < t.records.length; at += 3) {
+      await environments[Math.floor(random() * environments.length)]!.consumeSession(t.sessionId, t.records.slice(at, at + 3));
+    }
+    const once = await setup();
+    await feed(once.consumer(), once.sessionId, once.records, 3);
+    expect(t.finals().map((f) => [f.sequenceNumber, f.startMs, f.endMs, f.text])).toEqual(once.finals().map((f) => [f.sequenceNumber, f.startMs, f.endMs, f.text]));
+    for (const to of ["es-1", "fr-1"]) {
+      const audio = t.sent.filter((s) => s.to === to && s.message.type === "translatedAudio").map((s) => (s.message as { segmentId: string }).segmentId);
+      expect(new Set(audio).size).toBe(audio.length);
+      expect(audio.length).toBe(once.finals().length);
+    }
   });
 
   it("does not repeat a segment whose messages went out before a crash", async () => {
@@ -179,7 +268,8 @@ describe("StreamConsumer on dynalite with real speech", () => {
     const t = await setup();
     // Stop mid-utterance: the last words are still delivered.
     const cut = t.records.findIndex((r) => r.kind === "chunk" && r.chunkIndex * 100 > talk.utterances[1]!.startMs + 1500);
-    await feed(t.consumer(), t.sessionId, [...t.records.slice(0, cut), { kind: "end", sessionId: t.sessionId, ingestedAt: Date.now() }]);
+    const end = await publish([{ kind: "end", sessionId: t.sessionId, ingestedAt: Date.now() }]);
+    await feed(t.consumer(), t.sessionId, [...t.records.slice(0, cut), ...end]);
     const finals = t.finals();
     expect(finals.at(-1)!.endMs).toBeGreaterThan(talk.utterances[1]!.startMs);
     for (const to of ["speaker", "es-1", "fr-1"]) {

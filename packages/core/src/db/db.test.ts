@@ -1,7 +1,7 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addConnection, audienceOf, listenerCounts, listSessionConnections, removeConnection } from "../connection/index.ts";
-import { createSession, getSession, isSpeakerToken, markSessionEnded, requireActiveSession } from "../session/index.ts";
+import { createSession, getSession, isConditionalFailure, isSpeakerToken, markSessionEnded, requireActiveSession } from "../session/index.ts";
 import { type StandIn, startDynalite } from "../standins/index.ts";
 import { createDb, type Db, ensureTable } from "./index.ts";
 
@@ -56,19 +56,23 @@ describe("entities on dynalite", () => {
     expect(listenerCounts(audienceOf(await listSessionConnections(db, sessionId)))).toEqual({ es: 1, fr: 1 });
   });
 
-  it("stores stream state with binary audio intact", async () => {
-    const pendingAudio = new Uint8Array([0, 1, 2, 255, 254, 128]);
-    await db.entities.streamState
-      .put({ sessionId: "bin-test-1", order: { lastChunkIndex: 4, held: [] }, segmenter: { a: 1 }, pendingAudio, updatedAt: 1, expiresAt: 2 })
-      .go();
-    const { data } = await db.entities.streamState.get({ sessionId: "bin-test-1" }).go();
-    expect(new Uint8Array(data!.pendingAudio as Uint8Array)).toEqual(pendingAudio);
-    expect(data!.order).toEqual({ lastChunkIndex: 4, held: [] });
+  it("stores the consumer's checkpoint as JSON and refuses a write from a stale revision", async () => {
+    const checkpoint = { sessionId: "ckpt-test-1", revision: 1, order: { lastChunkIndex: 4, held: [6], skipped: [] }, segmenter: { a: 1 }, buffer: { firstSample: 0, chunks: [[0, 4]] }, updatedAt: 1, expiresAt: 2 };
+    await db.entities.streamState.create(checkpoint).go();
+    const { data } = await db.entities.streamState.get({ sessionId: "ckpt-test-1" }).go({ consistent: true });
+    expect(data).toMatchObject({ revision: 1, order: { lastChunkIndex: 4, held: [6] }, buffer: { chunks: [[0, 4]] } });
+    const write = (from: number) =>
+      db.entities.streamState.put({ ...checkpoint, revision: from + 1 }).where(({ revision }, { eq }) => eq(revision, from)).go();
+    await write(1);
+    const stale = await write(1).catch((error: unknown) => error);
+    expect(isConditionalFailure(stale)).toBe(true);
+    expect(isConditionalFailure(new Error("The conditional request failed"))).toBe(false);
   });
 
-  it("claims a segment once", async () => {
-    const claim = () => db.entities.segmentClaim.create({ sessionId: "claim-test-1", sequenceNumber: 3, claimedAt: 1, expiresAt: 2 }).go();
+  it("creates a delivery once", async () => {
+    const key = { sessionId: "claim-test-1", sequenceNumber: 3, recipients: "es", part: "audio" as const };
+    const claim = () => db.entities.delivery.create({ ...key, status: "in_progress", revision: 1, claimedAt: 1, inProgressUntil: 2, attempts: 1, expiresAt: 2 }).go();
     await claim();
-    await expect(claim()).rejects.toThrow(/conditional/i);
+    expect(isConditionalFailure(await claim().catch((error: unknown) => error))).toBe(true);
   });
 });

@@ -70,18 +70,26 @@ export function createDb({ table, client }: DbConfig) {
     config,
   );
 
-  /** Where the stream consumer left off for a session: survives across batches and cold starts. */
+  /**
+   * The consumer's checkpoint per session: where it left off, a few KB. It holds no audio: the open segment's
+   * audio and the chunks waiting for a missing one are read back from the stream (`replay`) by an execution
+   * environment that does not have them in memory. `revision` counts the batches behind it; each write is
+   * conditional on the revision it read, so a stale writer cannot rewind it.
+   */
   const streamState = new Entity(
     {
-      model: { entity: "streamState", version: "1", service },
+      model: { entity: "streamState", version: "2", service },
       attributes: {
         sessionId: { type: "string", required: true },
-        /** Last chunk index processed and chunks waiting for a missing one (JSON). */
+        revision: { type: "number", required: true },
+        /** Last chunk index processed, indexes of chunks held for a missing one, recent skipped ranges (JSON). */
         order: { type: "any", required: true },
         /** The segmenter's serializable state (JSON). */
         segmenter: { type: "any", required: true },
-        /** Audio of the open segment, 16 kHz s16le (DynamoDB binary). */
-        pendingAudio: { type: "any" },
+        /** Which chunks make up the segmenter's buffer: index ranges and the session sample of the first (JSON). */
+        buffer: { type: "any", required: true },
+        /** Stream positions to read back to rebuild the buffer and the held chunks (JSON), absent when none. */
+        replay: { type: "any" },
         /** Maps audio offsets to the speaker's capture clock (JSON). */
         clock: { type: "any" },
         statusSentAt: { type: "number" },
@@ -100,27 +108,42 @@ export function createDb({ table, client }: DbConfig) {
     config,
   );
 
-  /** One row per segment whose messages went out: makes a retried batch repeat nothing a user sees. */
-  const segmentClaim = new Entity(
+  /**
+   * One row per (segment, recipients, part): the speaker's caption, or a language's caption, translation or
+   * audio. In progress while being produced (with an expiry), done once every message went out: a retried
+   * batch skips what is done and takes over what a crashed attempt left in progress.
+   */
+  const delivery = new Entity(
     {
-      model: { entity: "segmentClaim", version: "1", service },
+      model: { entity: "delivery", version: "1", service },
       attributes: {
         sessionId: { type: "string", required: true },
         sequenceNumber: { type: "number", required: true },
+        /** "speaker", or the language of the listeners this is for. */
+        recipients: { type: "string", required: true },
+        part: { type: ["caption", "translation", "audio"] as const, required: true },
+        status: { type: ["in_progress", "done"] as const, required: true },
+        /** The checkpoint revision the claiming batch started from. */
+        revision: { type: "number", required: true },
         claimedAt: { type: "number", required: true },
+        /** An in-progress claim older than this belongs to an attempt that is over (epoch ms). */
+        inProgressUntil: { type: "number", required: true },
+        attempts: { type: "number", required: true },
+        /** Set when the delivery was given up after too many failed attempts. */
+        abandoned: { type: "boolean" },
         expiresAt: { type: "number", required: true },
       },
       indexes: {
         byId: {
           pk: { field: "pk", composite: ["sessionId"] },
-          sk: { field: "sk", composite: ["sequenceNumber"] },
+          sk: { field: "sk", composite: ["sequenceNumber", "recipients", "part"] },
         },
       },
     },
     config,
   );
 
-  return new Service({ session, connection, streamState, segmentClaim }, config);
+  return new Service({ session, connection, streamState, delivery }, config);
 }
 
 export type Db = ReturnType<typeof createDb>;

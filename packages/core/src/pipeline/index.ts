@@ -1,21 +1,30 @@
 /**
- * One closed segment's way to the listeners: transcribe -> notify the caption -> for each target language
- * that has listeners, in parallel: translate -> notify -> synthesize once -> store -> notify the audio URL.
- * Per-listener work is one small message; a language nobody listens to costs nothing.
+ * Everything a listener or the speaker receives for a segment. A closed segment's text goes out per recipient
+ * group and part, each an idempotent delivery (core/delivery): the speaker gets the final caption; each language
+ * with listeners gets, in parallel, the caption -> translate -> the translation -> synthesize once -> store ->
+ * the audio URL. Per-listener work is one small message; a language nobody listens to costs nothing. The speaker's
+ * interim captions of the open segment go out from here too.
  */
-import type { Audience } from "../connection/index.ts";
+import { type Audience, removeConnection } from "../connection/index.ts";
+import type { Db } from "../db/index.ts";
+import { claimDelivery, completeDelivery, type DeliveryKey, type DeliveryPart } from "../delivery/index.ts";
 import type { Log } from "../log.ts";
-import type { AudioStore, ConnectionNotifier, SpeechSynthesizer, Translator } from "../ports.ts";
+import type { AudioStore, ConnectionNotifier, Metrics, SpeechSynthesizer, Translator } from "../ports.ts";
 import { AUDIO_URL_TTL_SECONDS, type ServerMessage } from "../protocol/index.ts";
 
+/** Points where a crash test may stop an execution environment (local mode's kill switch); nothing in AWS. */
+export type ProbePoint = "delivery.claimed" | "segment.transcribed";
+export type Probe = (point: ProbePoint, detail: { sessionId: string; sequenceNumber: number; recipients?: string; part?: string }) => void;
+
 export interface PipelineDeps {
+  db: Db;
   translator: Translator;
   synthesizer: SpeechSynthesizer;
   audioStore: AudioStore;
   notifier: ConnectionNotifier;
-  /** Called for each connection found gone (HTTP 410), so its record is deleted. */
-  forgetConnection(connectionId: string): Promise<void>;
   log: Log;
+  metrics?: Metrics;
+  probe?: Probe;
   now?: () => number;
 }
 
@@ -42,11 +51,11 @@ export interface SegmentJob {
   sequenceNumber: number;
   startMs: number;
   endMs: number;
+  /** The final transcript. */
+  text: string;
   times: StageTimes;
-  /** Resolves to the final transcript (the recognizer has usually heard the audio already). */
-  transcribe(): Promise<string>;
-  /** Claims the segment before anything reaches a user; false when a previous attempt already sent it. */
-  claim(): Promise<boolean>;
+  /** The checkpoint revision the batch started from (claims of earlier attempts are taken over). */
+  revision: number;
 }
 
 export interface LanguageResult {
@@ -56,6 +65,8 @@ export interface LanguageResult {
   url?: string;
   durationSeconds?: number;
   error?: string;
+  /** Already delivered by an earlier attempt: nothing was sent now. */
+  alreadyDone?: boolean;
   translatedAt?: number;
   synthesizedAt?: number;
   storedAt?: number;
@@ -67,6 +78,10 @@ export interface SegmentResult {
   text: string;
   times: StageTimes;
   languages: LanguageResult[];
+  /** Some delivery failed and stays claimable: the batch must be retried. */
+  incomplete: boolean;
+  /** Something went out in this attempt. */
+  sent: boolean;
 }
 
 export function segmentIdOf(sessionId: string, sequenceNumber: number): string {
@@ -79,25 +94,18 @@ export function audioKey(sessionId: string, language: string, sequenceNumber: nu
 
 const EXTENSIONS: Record<string, string> = { "audio/mpeg": "mp3", "audio/wav": "wav", "audio/ogg": "ogg" };
 
+const SPEAKER = "speaker";
+
 export async function runSegment(deps: PipelineDeps, job: SegmentJob): Promise<SegmentResult> {
-  const now = deps.now ?? Date.now;
   const segmentId = segmentIdOf(job.sessionId, job.sequenceNumber);
   const times: StageTimes = { ...job.times };
   const base = { sessionId: job.sessionId, segmentId, sequenceNumber: job.sequenceNumber };
-
-  const text = (await job.transcribe()).trim();
-  times.transcribedAt = now();
+  const text = job.text.trim();
   if (!text) {
     deps.log({ level: "info", event: "segment.empty", ...base, times });
-    return { segmentId, text, times, languages: [] };
+    return { segmentId, text, times, languages: [], incomplete: false, sent: false };
   }
-  if (!(await job.claim())) {
-    deps.log({ level: "info", event: "segment.already_sent", ...base });
-    return { segmentId, text, times, languages: [] };
-  }
-
-  const everyone = [...job.audience.speakers, ...[...job.audience.listenersByLanguage.values()].flat()];
-  await postAll(deps, everyone, {
+  const caption: ServerMessage = {
     type: "transcript",
     ...base,
     language: job.sourceLanguage,
@@ -105,15 +113,13 @@ export async function runSegment(deps: PipelineDeps, job: SegmentJob): Promise<S
     isFinal: true,
     startMs: Math.round(job.startMs),
     endMs: Math.round(job.endMs),
-  });
-
-  const languages = job.targetLanguages.filter(
-    (language) => (job.audience.listenersByLanguage.get(language)?.length ?? 0) > 0,
-  );
-  const results = await Promise.all(
-    languages.map((language) => deliverLanguage(deps, job, base, text, language)),
-  );
-
+  };
+  const groups = [...job.audience.listenersByLanguage].filter(([, ids]) => ids.length > 0);
+  const [speaker, ...results] = await Promise.all([
+    job.audience.speakers.length > 0 ? deliverCaption(deps, job, caption) : undefined,
+    ...groups.map(([language, listeners]) => deliverLanguage(deps, job, base, caption, text, language, listeners)),
+  ]);
+  const all = speaker ? [speaker, ...results] : results;
   const done = (pick: (r: LanguageResult) => number | undefined) => {
     const values = results.map(pick).filter((v): v is number => v !== undefined);
     return values.length ? Math.max(...values) : undefined;
@@ -121,87 +127,214 @@ export async function runSegment(deps: PipelineDeps, job: SegmentJob): Promise<S
   times.translatedAt = done((r) => r.translatedAt);
   times.synthesizedAt = done((r) => r.synthesizedAt);
   times.storedAt = done((r) => r.storedAt);
-  times.notifiedAt = done((r) => r.notifiedAt) ?? now();
+  times.notifiedAt = done((r) => r.notifiedAt) ?? speaker?.notifiedAt;
+  const incomplete = all.some((r) => r.error !== undefined);
+  const sent = all.some((r) => !r.alreadyDone);
 
   deps.log({
-    level: "info",
-    event: "segment.done",
+    level: incomplete ? "warn" : "info",
+    event: incomplete ? "segment.incomplete" : sent ? "segment.done" : "segment.already_sent",
     ...base,
     text,
     times,
     stagesMs: stageDurations(times),
-    languages: results.map(({ language, listeners, error, durationSeconds, translatedAt, notifiedAt }) => ({
+    languages: all.map(({ language, listeners, error, alreadyDone, durationSeconds, translatedAt, notifiedAt }) => ({
       language,
       listeners,
       error,
+      alreadyDone,
       durationSeconds,
       translateMs: translatedAt && times.transcribedAt ? translatedAt - times.transcribedAt : undefined,
       notifiedMs: notifiedAt ? notifiedAt - times.closedAt : undefined,
     })),
   });
-  return { segmentId, text, times, languages: results };
+  return { segmentId, text, times, languages: results, incomplete, sent };
+}
+
+type Outcome = "sent" | "done" | "failed";
+
+/**
+ * One idempotent delivery of one part (caption, translation, audio) to one group: claimed, sent, then marked
+ * done. A failure leaves the claim in progress, so the retried batch sends it (once); after too many attempts it
+ * is given up, logged and counted. Parts go in order, so a retry repeats no message a listener already has
+ * (short of a crash between two listeners of the same message).
+ */
+async function deliverPart(
+  settled: Promise<void>[],
+  deps: PipelineDeps,
+  job: SegmentJob,
+  recipients: string,
+  part: DeliveryPart,
+  result: LanguageResult,
+  send: () => Promise<void>,
+): Promise<Outcome> {
+  const key: DeliveryKey = { sessionId: job.sessionId, sequenceNumber: job.sequenceNumber, recipients, part };
+  const detail = { sessionId: job.sessionId, sequenceNumber: job.sequenceNumber, recipients, part };
+  const claim = await claimDelivery(deps.db, key, job.revision, (deps.now ?? Date.now)());
+  if (claim.status === "done") return "done";
+  if (claim.status === "busy") {
+    deps.log({ level: "warn", event: "delivery.busy", ...detail });
+    deps.metrics?.count("DeliveriesBusy");
+    result.error = "held by another attempt";
+    return "failed";
+  }
+  if (claim.status === "exhausted") {
+    deps.log({ level: "error", event: "delivery.abandoned", ...detail, attempts: claim.attempt - 1 });
+    deps.metrics?.count("DeliveriesAbandoned");
+    await completeDelivery(deps.db, key, claim.claimedAt, true);
+    return "done";
+  }
+  if (claim.attempt > 1) {
+    deps.log({ level: "warn", event: "delivery.retried", ...detail, attempt: claim.attempt });
+    deps.metrics?.count("DeliveriesRetried");
+  }
+  try {
+    deps.probe?.("delivery.claimed", detail);
+    await send();
+  } catch (error) {
+    // One language failing must not cost the others their captions and audio; this one is retried.
+    result.error = error instanceof Error ? error.message : String(error);
+    deps.log({ level: "error", event: "segment.language_failed", ...detail, language: recipients, errorName: (error as Error)?.name, error: result.error });
+    deps.metrics?.count("DeliveryFailures");
+    return "failed";
+  }
+  // Done is recorded beside the next part's work rather than before it (the caller awaits `settled`).
+  settled.push(completeDelivery(deps.db, key, claim.claimedAt));
+  return "sent";
+}
+
+async function deliverCaption(deps: PipelineDeps, job: SegmentJob, caption: ServerMessage): Promise<LanguageResult> {
+  const result: LanguageResult = { language: SPEAKER, listeners: job.audience.speakers.length };
+  const settled: Promise<void>[] = [];
+  const outcome = await deliverPart(settled, deps, job, SPEAKER, "caption", result, async () => {
+    await postAll(deps, job.audience.speakers, caption, true);
+    result.notifiedAt = (deps.now ?? Date.now)();
+  });
+  await Promise.all(settled);
+  result.alreadyDone = outcome === "done";
+  return result;
 }
 
 async function deliverLanguage(
   deps: PipelineDeps,
   job: SegmentJob,
   base: { sessionId: string; segmentId: string; sequenceNumber: number },
+  caption: ServerMessage,
   text: string,
   language: string,
+  listeners: readonly string[],
 ): Promise<LanguageResult> {
   const now = deps.now ?? Date.now;
-  const listeners = job.audience.listenersByLanguage.get(language) ?? [];
   const result: LanguageResult = { language, listeners: listeners.length };
-  try {
-    const translated = (await deps.translator.translate(text, job.sourceLanguage, language)).trim();
-    result.text = translated;
-    result.translatedAt = now();
-    await postAll(deps, listeners, { type: "translation", ...base, targetLanguage: language, text: translated });
-    if (!translated) return result;
-
-    const audio = await deps.synthesizer.synthesize(translated, language);
-    result.synthesizedAt = now();
-    const key = audioKey(job.sessionId, language, job.sequenceNumber, EXTENSIONS[audio.format] ?? "bin");
-    await deps.audioStore.put(key, audio.data, audio.format);
-    const url = await deps.audioStore.presignedUrl(key, AUDIO_URL_TTL_SECONDS);
-    result.storedAt = now();
-    result.url = url;
-    result.durationSeconds = audio.durationSeconds;
-    await postAll(deps, listeners, {
-      type: "translatedAudio",
-      ...base,
-      targetLanguage: language,
-      url,
-      format: audio.format,
-      duration: Math.round(audio.durationSeconds * 1000) / 1000,
-      timestamp: job.times.speechEndCapturedAt,
-    });
-    result.notifiedAt = now();
-  } catch (error) {
-    // One language failing must not cost the others their captions and audio.
-    result.error = error instanceof Error ? error.message : String(error);
-    deps.log({ level: "error", event: "segment.language_failed", ...base, language, error: result.error });
+  const outcomes: Outcome[] = [];
+  const settled: Promise<void>[] = [];
+  const finish = async () => {
+    await Promise.all(settled);
+    result.alreadyDone = outcomes.every((o) => o === "done");
+    return result;
+  };
+  outcomes.push(await deliverPart(settled, deps, job, language, "caption", result, () => postAll(deps, listeners, caption, true)));
+  // Listeners of the source language (or of one the session does not translate into) get the caption only.
+  if (outcomes[0] === "failed" || language === job.sourceLanguage || !job.targetLanguages.includes(language)) {
+    if (outcomes[0] === "sent") result.notifiedAt = now();
+    return finish();
   }
-  return result;
+  // When only the audio is left from an earlier attempt, the text is translated again (nothing is sent twice).
+  let translation: Promise<string> | undefined;
+  const translate = () =>
+    (translation ??= deps.translator.translate(text, job.sourceLanguage, language).then((t) => {
+      result.text = t.trim();
+      result.translatedAt = now();
+      return result.text;
+    }));
+  outcomes.push(
+    await deliverPart(settled, deps, job, language, "translation", result, async () => {
+      await postAll(deps, listeners, { type: "translation", ...base, targetLanguage: language, text: await translate() }, true);
+    }),
+  );
+  if (outcomes[1] === "failed") return finish();
+  outcomes.push(
+    await deliverPart(settled, deps, job, language, "audio", result, async () => {
+      const translated = await translate();
+      if (!translated) return;
+      const audio = await deps.synthesizer.synthesize(translated, language);
+      result.synthesizedAt = now();
+      const key = audioKey(job.sessionId, language, job.sequenceNumber, EXTENSIONS[audio.format] ?? "bin");
+      await deps.audioStore.put(key, audio.data, audio.format);
+      const url = await deps.audioStore.presignedUrl(key, AUDIO_URL_TTL_SECONDS);
+      result.storedAt = now();
+      result.url = url;
+      result.durationSeconds = audio.durationSeconds;
+      await postAll(
+        deps,
+        listeners,
+        {
+          type: "translatedAudio",
+          ...base,
+          targetLanguage: language,
+          url,
+          format: audio.format,
+          duration: Math.round(audio.durationSeconds * 1000) / 1000,
+          timestamp: job.times.speechEndCapturedAt,
+        },
+        true,
+      );
+      result.notifiedAt = now();
+    }),
+  );
+  return finish();
 }
 
-/** Posts one message to many connections in parallel; gone connections are forgotten, others' failures logged. */
-export async function postAll(deps: Pick<PipelineDeps, "notifier" | "forgetConnection" | "log">, connectionIds: readonly string[], message: ServerMessage): Promise<void> {
-  await Promise.all(
+/** The speaker sees the words of the open segment as they are recognized (interim, may be revised). */
+export async function postInterim(
+  deps: Pick<PipelineDeps, "notifier" | "db" | "log">,
+  interim: { sessionId: string; speakers: readonly string[]; sequenceNumber: number; language: string; text: string; startMs: number; endMs: number },
+): Promise<void> {
+  await postAll(deps, interim.speakers, {
+    type: "transcript",
+    sessionId: interim.sessionId,
+    segmentId: segmentIdOf(interim.sessionId, interim.sequenceNumber),
+    sequenceNumber: interim.sequenceNumber,
+    language: interim.language,
+    text: interim.text,
+    isFinal: false,
+    startMs: Math.round(interim.startMs),
+    endMs: Math.round(interim.endMs),
+  });
+}
+
+/**
+ * Posts one message to many connections in parallel; gone connections are forgotten. With `required`, a failure
+ * other than "gone" (throttled past the adapter's retries) fails the delivery so it is retried; otherwise
+ * (interims, status) it is logged and counted.
+ */
+export async function postAll(
+  deps: Pick<PipelineDeps, "notifier" | "db" | "log" | "metrics">,
+  connectionIds: readonly string[],
+  message: ServerMessage,
+  required = false,
+): Promise<void> {
+  const failures = await Promise.all(
     connectionIds.map(async (connectionId) => {
       try {
-        if ((await deps.notifier.post(connectionId, message)) === "gone") await deps.forgetConnection(connectionId);
+        if ((await deps.notifier.post(connectionId, message)) === "gone") await removeConnection(deps.db, connectionId);
+        return undefined;
       } catch (error) {
         deps.log({
           level: "warn",
           event: "notify.failed",
           connectionId,
           type: message.type,
+          errorName: (error as Error)?.name,
           error: error instanceof Error ? error.message : String(error),
         });
+        deps.metrics?.count("NotifyFailures");
+        return error;
       }
     }),
   );
+  const failed = failures.find((f) => f !== undefined);
+  if (required && failed !== undefined) throw failed;
 }
 
 export function stageDurations(t: StageTimes) {

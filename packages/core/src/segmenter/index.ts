@@ -64,7 +64,7 @@ export interface ClosedSegment {
 
 export type SegmenterEvent =
   /** Audio of the open segment, in order, as soon as it is analysed: for streaming recognizers. */
-  | { type: "audio"; startSample: number; pcm: Int16Array }
+  | { type: "audio"; startSample: number; pcm: Int16Array; segmentStartSample: number }
   | { type: "segment"; segment: ClosedSegment }
   /** The open segment turned out to be noise; audio streamed for it should be dropped. */
   | { type: "discard"; startSample: number };
@@ -128,6 +128,16 @@ export class Segmenter {
     return { state: structuredClone(this.state), buffer: this.buffer.slice() };
   }
 
+  /** The serializable state alone (a checkpoint stores this; the buffer is rebuilt from the stream). */
+  stateSnapshot(): SegmenterState {
+    return structuredClone(this.state);
+  }
+
+  /** Session offset, in samples, of the oldest sample still buffered: audio before it is never needed again. */
+  get bufferStartSample(): number {
+    return this.state.bufferStartSample;
+  }
+
   /** Session offset, in samples, of the next sample to arrive. */
   get consumedSamples(): number {
     return this.state.consumedSamples;
@@ -138,9 +148,16 @@ export class Segmenter {
   }
 
   /** The segment being collected: its start and the sequence number it will get if it proves to be speech. */
-  get openSegment(): { startSample: number; sequenceNumber: number } | undefined {
+  get openSegment(): { startSample: number; sequenceNumber: number; emittedSample: number } | undefined {
     const segment = this.state.segment;
-    return segment ? { startSample: segment.startSample, sequenceNumber: this.state.nextSequenceNumber } : undefined;
+    return segment
+      ? { startSample: segment.startSample, sequenceNumber: this.state.nextSequenceNumber, emittedSample: segment.emittedSample }
+      : undefined;
+  }
+
+  /** Buffered audio between two session offsets (a rebuilt environment replays the open segment's from here). */
+  audioBetween(from: number, to: number): Int16Array {
+    return this.slice(from, to).slice();
   }
 
   push(pcm: Int16Array): SegmenterEvent[] {
@@ -274,18 +291,22 @@ export class Segmenter {
   /**
    * Hands out the open segment's audio up to `upTo`. The last `cutSearchMs` before the maximum length
    * are held back until the segment closes: if it is cut there, a streaming recognizer has then heard
-   * exactly the segment, never words that belong to the next one.
+   * exactly the segment, never words that belong to the next one. Likewise silence past the trailing silence a
+   * pause keeps, so a streamed segment and the same segment transcribed whole sound the same.
    */
   private emitAudio(upTo: number, events: SegmenterEvent[], closing = false): void {
     const segment = this.state.segment;
     if (!segment) return;
     if (!closing) {
       const holdFrom = segment.startSample + msToSamples(this.options.maxSegmentMs - this.options.cutSearchMs);
-      upTo = Math.min(upTo, Math.max(segment.emittedSample, holdFrom));
+      // Silence beyond what a pause keeps is held back too, so a stream hears exactly the segment either way.
+      const trailingEnd = segment.lastVoicedEndSample + msToSamples(this.options.trailingSilenceMs);
+      upTo = Math.min(upTo, Math.max(segment.emittedSample, Math.min(holdFrom, trailingEnd)));
     }
     if (segment.emittedSample >= upTo) return;
     events.push({
       type: "audio",
+      segmentStartSample: segment.startSample,
       startSample: segment.emittedSample,
       pcm: this.slice(segment.emittedSample, upTo).slice(),
     });

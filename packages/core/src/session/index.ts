@@ -88,9 +88,12 @@ export async function createSession(
   }
 }
 
+/** A conditional write refused, by the AWS error's class name (ElectroDB wraps it as the `cause`). */
 export function isConditionalFailure(error: unknown): boolean {
-  const text = String((error as { message?: string })?.message ?? error);
-  return /conditional request failed|ConditionalCheckFailed/i.test(text);
+  for (let e = error as { name?: string; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (e.name === "ConditionalCheckFailedException") return true;
+  }
+  return false;
 }
 
 export async function getSession(db: Db, sessionId: string): Promise<SessionRecord | undefined> {

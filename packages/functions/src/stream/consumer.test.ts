@@ -28,6 +28,8 @@ describe("Kinesis consumer handler", () => {
     const a = h.consumed.find((c) => c.sessionId === "a")!;
     expect(a.records.map((r) => (r.kind === "chunk" ? r.chunkIndex : -1))).toEqual([0, 1]);
     expect(h.consumed.find((c) => c.sessionId === "b")!.records).toHaveLength(1);
+    // Each record says where it sits in the stream, from the event's eventID and sequence number.
+    expect((a.records[1] as { position?: unknown }).position).toEqual({ shardId: "shardId-000000000000", sequenceNumber: event.Records[3]!.kinesis.sequenceNumber });
     expect(h.log.entries.some((e) => e.event === "consumer.poison_record")).toBe(true);
   });
 

@@ -1,22 +1,24 @@
 /**
  * The Kinesis consumer: decodes the batch, processes each session's records in order (sessions in
  * parallel), and reports partial batch failures so only the failed session's records come back.
- * Records are grouped per session rather than handled one by one, so each session's state is loaded
- * and saved once per batch.
+ * Records are grouped per session rather than handled one by one, so each session's checkpoint is read
+ * and written once per batch. Each record carries where it sits in the stream (shard and sequence number, from
+ * `eventID`), so an execution environment can read the open segment back from there.
  */
-import { decodeIngestRecord } from "@livetranslate/core/aws/kinesis";
-import type { IngestRecord } from "@livetranslate/core/ports";
+import { decodeIngestRecord, positionOfEventRecord } from "@livetranslate/core/aws/kinesis";
+import type { PositionedRecord } from "@livetranslate/core/ports";
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
 import type { GetDeps } from "../deps.ts";
 
 export function createStreamHandler(getDeps: GetDeps) {
   return async (event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> => {
-    const { consumer, log } = getDeps();
-    const bySession = new Map<string, { firstSequenceNumber: string; records: IngestRecord[] }>();
+    const { consumer, log, metrics } = getDeps();
+    if (!consumer) throw new Error("the stream handler was given no consumer");
+    const bySession = new Map<string, { firstSequenceNumber: string; records: PositionedRecord[] }>();
     for (const record of event.Records) {
-      let decoded: IngestRecord;
+      let decoded: PositionedRecord;
       try {
-        decoded = decodeIngestRecord(record.kinesis.data);
+        decoded = { ...decodeIngestRecord(record.kinesis.data), position: positionOfEventRecord(record) };
       } catch (error) {
         // A poison record can never succeed: log it and move on rather than block the shard.
         log({
@@ -39,7 +41,14 @@ export function createStreamHandler(getDeps: GetDeps) {
           await consumer.consumeSession(sessionId, group.records);
           return undefined;
         } catch (error) {
-          log({ level: "error", event: "consumer.session_failed", sessionId, error: error instanceof Error ? error.stack : String(error) });
+          log({
+            level: "error",
+            event: "consumer.session_failed",
+            sessionId,
+            errorName: (error as Error)?.name,
+            error: error instanceof Error ? error.stack : String(error),
+          });
+          metrics?.count("SessionBatchFailures");
           return { itemIdentifier: group.firstSequenceNumber };
         }
       }),

@@ -51,5 +51,11 @@ describe("pnpm bench --quick", () => {
     expect(results.calibration.start.cpu_loop_ms).toBeGreaterThan(0);
     expect(results.calibration.start.pocketsphinx_rtf).toBeGreaterThan(0);
     expect(results.machine.cores).toBeGreaterThan(0);
+    for (const routing of ["sticky", "random"]) {
+      expect(typeof results.routing[routing].caption_p50_s, routing).toBe("number");
+      expect(results.routing[routing].checkpoint_bytes_per_batch, routing).toBeGreaterThan(0);
+      expect(results.routing[routing].recognizer_billed_seconds, routing).toBeGreaterThanOrEqual(15 * results.routing[routing].recognizer_requests);
+    }
+    expect(results.aws.measured.requests.transcribe_billed_minutes).toBeGreaterThan(0);
   }, scaledTimeout(420_000));
 });

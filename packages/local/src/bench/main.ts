@@ -19,6 +19,7 @@ import { PocketsphinxRecognizer } from "@livetranslate/core/engines";
 import { measureCpuLoopMs, REFERENCE_CPU_LOOP_MS } from "@livetranslate/core/testing/calibration";
 import { assembleTalk, chunksOf, englishClips, fixturesDir, readWav, untranscribedClips } from "@livetranslate/core/testing/fixtures";
 import { newRequestCounts, type RequestCounts } from "../metering.ts";
+import type { Routing } from "../event-source/environments.ts";
 import { type LocalMode, startLocal } from "../server.ts";
 import { FIXED_ENGINE_LANGUAGES, fixedLatencyEngines } from "./fixed-engines.ts";
 import { summarize } from "./stats.ts";
@@ -36,7 +37,8 @@ interface Harness {
   counts: RequestCounts;
 }
 
-async function harness(engines?: ReturnType<typeof fixedLatencyEngines>): Promise<Harness> {
+/** Local mode as Lambda runs the consumer: 4 execution environments, batches routed at random unless asked. */
+async function harness(engines?: ReturnType<typeof fixedLatencyEngines>, routing: Routing = "random"): Promise<Harness> {
   const segments: Harness["segments"] = [];
   const counts = newRequestCounts();
   const local = await startLocal({
@@ -44,9 +46,27 @@ async function harness(engines?: ReturnType<typeof fixedLatencyEngines>): Promis
     log: memoryLog(),
     engines,
     requestCounts: counts,
+    consumerEnvironments: 4,
+    routing,
+    seed: 1,
     onSegment: (sessionId, result) => segments.push({ sessionId, result, at: Date.now() }),
   });
   return { local, segments, counts };
+}
+
+/** What the consumer's checkpoint and recognizer cost, from local mode's counters. */
+function consumerCosts(local: LocalMode) {
+  const m = local.metrics;
+  const writes = Math.max(1, m.get("CheckpointWrites"));
+  return {
+    checkpoint_writes: m.get("CheckpointWrites"),
+    checkpoint_bytes_per_batch: Math.round(m.get("CheckpointBytes") / writes),
+    checkpoint_write_units_per_batch: Number((m.get("CheckpointWriteUnits") / writes).toFixed(2)),
+    stream_replays: m.get("StreamReplays"),
+    recognizer_requests: m.get("RecognizerRequests"),
+    recognizer_audio_seconds: Number(m.get("RecognizerAudioSeconds").toFixed(1)),
+    recognizer_billed_seconds: m.get("RecognizerBilledSeconds"),
+  };
 }
 
 function clipsFor(count: number) {
@@ -56,8 +76,8 @@ function clipsFor(count: number) {
 
 const seconds = (values: (number | undefined)[]) => summarize(values.filter((v): v is number => v !== undefined));
 
-async function latency() {
-  const h = await harness();
+async function latency(routing: Routing = "random") {
+  const h = await harness(undefined, routing);
   try {
     const talk = assembleTalk(clipsFor(quick ? 3 : 20), 1000);
     const run = await playTalk(h.local, talk, { targetLanguages: ["es", "fr"], listeners: ["es", "fr"], fetchAudio: true });
@@ -80,6 +100,7 @@ async function latency() {
       figures: {
         engines: "pocketsphinx + Apertium + eSpeak NG (local)",
         measured_from: "end of voiced speech (last 10 ms frame above -40 dBFS) to the first listener's message",
+        routing: `${routing} over 4 execution environments`,
         utterances: talk.utterances.length,
         undelivered: run.utterances.filter((u) => u.audioMessage === undefined).length,
         talk_seconds: Number(audioSeconds.toFixed(1)),
@@ -106,6 +127,7 @@ async function latency() {
           notify: ms((s) => s.notify),
           total: ms((s) => s.total),
         },
+        consumer: consumerCosts(h.local),
       },
       usage: {
         audioSeconds,
@@ -115,6 +137,8 @@ async function latency() {
         translatedChars: h.segments.reduce((n, s) => n + s.result.languages.reduce((m, l) => m + (l.text?.length ?? 0), 0), 0),
         languages: 2,
         listeners: 2,
+        recognizerBilledSeconds: h.local.metrics.get("RecognizerBilledSeconds"),
+        checkpointWriteUnits: h.local.metrics.get("CheckpointWriteUnits"),
         /** Polly's MP3 at 48 kbit/s for the same speech (local mode stores WAV, 7x larger). */
         mp3BytesPerSegment:
           (h.segments.reduce((n, s) => n + s.result.languages.reduce((m, l) => m + (l.durationSeconds ?? 0), 0), 0) / Math.max(1, h.segments.length * 2)) * 6000,
@@ -359,8 +383,12 @@ function cost(usage: Awaited<ReturnType<typeof latency>>["usage"]) {
     const translateChars = sourceCharsPerHour * languages;
     const pollyChars = translatedCharsPerLanguage * languages;
     const gbOut = (s3Gets * usage.mp3BytesPerSegment) / 1e9;
+    // Transcribe bills each streaming request in whole seconds, at least 15: counted per request made.
+    const transcribeMinutes = (usage.recognizerBilledSeconds * perHour) / 60;
+    const checkpointWriteUnits = usage.checkpointWriteUnits * perHour;
     const dollars = {
-      transcribe: 60 * p.transcribe_streaming_per_minute!,
+      transcribe: transcribeMinutes * p.transcribe_streaming_per_minute!,
+      dynamodb_checkpoint: (checkpointWriteUnits / 1e6) * p.dynamodb_per_million_write_units!,
       translate: (translateChars / 1e6) * p.translate_per_million_chars!,
       polly_neural: (pollyChars / 1e6) * p.polly_neural_per_million_chars!,
       kinesis: p.kinesis_on_demand_per_stream_hour! + ((kinesisPuts * 4.5e3) / 1e9) * p.kinesis_on_demand_per_gb_in!,
@@ -376,7 +404,8 @@ function cost(usage: Awaited<ReturnType<typeof latency>>["usage"]) {
         post_to_connection: round(posts),
         s3_put: round(s3Puts),
         s3_get: round(s3Gets),
-        transcribe_minutes: 60,
+        transcribe_billed_minutes: round(transcribeMinutes),
+        checkpoint_write_units: round(checkpointWriteUnits),
         translate_chars: round(translateChars),
         polly_chars: round(pollyChars),
       },
@@ -405,6 +434,12 @@ function printTable(results: Record<string, any>) {
     row(`${name}: caption / audio p50 (s)`, `${g.caption_p50_s} / ${g.audio_p50_s}`, `p95 ${g.caption_p95_s} / ${g.audio_p95_s}; ${g.utterances} sentences`);
   }
   for (const [stage, s] of Object.entries(l.stages_ms as Record<string, { p50: number; p95: number }>)) row(`  stage ${stage} p50 / p95 (ms)`, `${s.p50} / ${s.p95}`);
+  lines.push(`\nrouting: the same talk, consumer in 4 execution environments`);
+  for (const [name, r] of Object.entries(results.routing as Record<string, Record<string, number>>)) {
+    row(`${name}: caption / audio p50 (s)`, `${r.caption_p50_s} / ${r.audio_p50_s}`, `p95 ${r.caption_p95_s} / ${r.audio_p95_s}; ASR p50 ${r.asr_p50_ms} ms`);
+    row(`${name}: checkpoint per batch`, `${r.checkpoint_bytes_per_batch} B`, `${r.checkpoint_write_units_per_batch} write units; ${r.stream_replays} replays from the stream`);
+    row(`${name}: recognizer requests`, r.recognizer_requests, `${r.recognizer_audio_seconds} s of audio, ${r.recognizer_billed_seconds} s billed (15 s minimum each)`);
+  }
   const f = results.fanout;
   lines.push(`\nfan-out: ${f.listeners} listeners over ${f.languages} languages (${f.listeners_per_language} each; ${f.listeners_connected} connected), talk at ${f.playback_speed}x, ${f.engines}`);
   row("audio stored -> all notified p50/p99", `${f.stored_to_notified_p50_ms} / ${f.stored_to_notified_p99_ms} ms`, "per segment and language, to its last listener");
@@ -446,8 +481,18 @@ async function main() {
     return value;
   };
   const calibrationStart = await step("calibration", calibration);
-  const lat = await step("latency (real engines)", latency);
+  const lat = await step("latency (real engines, random routing)", () => latency("random"));
   results.latency = lat.figures;
+  const sticky = await step("latency (real engines, sticky routing)", () => latency("sticky"));
+  const pick = (f: typeof lat.figures) => ({
+    caption_p50_s: f.caption_p50_s,
+    caption_p95_s: f.caption_p95_s,
+    audio_p50_s: f.audio_p50_s,
+    audio_p95_s: f.audio_p95_s,
+    asr_p50_ms: f.stages_ms.asr.p50,
+    ...f.consumer,
+  });
+  results.routing = { sticky: pick(sticky.figures), random: pick(lat.figures) };
   results.fanout = await step("fan-out", fanout);
   results.memory = await step("memory per idle listener", memory);
   results.scale = [

@@ -27,7 +27,8 @@ describe("a talk, end to end in local mode", () => {
   let startAt = 0;
 
   beforeAll(async () => {
-    local = await startLocalProcess();
+    // As Lambda may: batches of the session land in any of 4 execution environments, at random (seeded).
+    local = await startLocalProcess({ LIVETRANSLATE_CONSUMER_ENVIRONMENTS: "4", LIVETRANSLATE_CONSUMER_ROUTING: "random", LIVETRANSLATE_SEED: "1" });
     const response = await fetch(`${local.url}/sessions`, {
       method: "POST",
       headers: { "content-type": "application/json" },

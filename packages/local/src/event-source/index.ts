@@ -3,7 +3,8 @@
  * (every <= 100 ms, at once again after a non-empty read), invokes the handler with AWS-shaped batches one at
  * a time per shard, so a shard's records arrive in order, honours `ReportBatchItemFailures` by redelivering
  * from the first failed record, and after `maxRetries` retries skips the record and logs it where AWS would
- * send it to the on-failure destination.
+ * send it to the on-failure destination. With `environments`, each batch runs in the execution environment its
+ * routing picks (see environments.ts), as Lambda may run consecutive batches anywhere.
  */
 import {
   DescribeStreamCommand,
@@ -14,13 +15,17 @@ import {
 } from "@aws-sdk/client-kinesis";
 import { jsonLog, type Log } from "@livetranslate/core/log";
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
+import type { ExecutionEnvironments } from "./environments.ts";
 
 export type KinesisHandler = (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse | void>;
 
 export interface EventSourceOptions {
   client: KinesisClient;
   streamName: string;
-  handler: KinesisHandler;
+  /** The function, in one environment that lives as long as the event source... */
+  handler?: KinesisHandler;
+  /** ...or in several isolated execution environments, routed per batch (Lambda's scheduling). */
+  environments?: ExecutionEnvironments;
   /** Most records per invocation (AWS `BatchSize`); default 100. */
   batchSize?: number;
   /** Wait after a read that returned nothing; default 100 ms. */
@@ -56,6 +61,7 @@ export class KinesisEventSource {
 
   constructor(private readonly options: EventSourceOptions) {
     this.log = options.log ?? jsonLog();
+    if (!options.handler === !options.environments) throw new Error("give the event source a handler or environments, one of them");
   }
 
   /** Positions an iterator on every shard, then polls them in the background. */
@@ -161,7 +167,8 @@ export class KinesisEventSource {
     const event: KinesisStreamEvent = { Records: batch.map((record) => this.toEventRecord(record, shard)) };
     let response: KinesisStreamBatchResponse | void;
     try {
-      response = await this.options.handler(event);
+      const { handler, environments } = this.options;
+      response = environments ? await environments.invoke(environments.route(shard.shardId), event) : await handler!(event);
     } catch (error) {
       this.log({
         level: "error",

@@ -1,0 +1,272 @@
+/**
+ * Faults under Lambda's scheduling: local mode in this process with the real local engines, the consumer in 4
+ * execution environments with random routing. Each test injects one fault while a speaker talks, then checks
+ * that every segment reached every listener exactly once per language (caption, translation, audio), the speaker
+ * got each final caption once, and the fault left a log line and a metric.
+ */
+import { FaultInjector, awsError, throttled } from "@livetranslate/core/testing/faults";
+import { closeEngines, detectLocalEngines, type Engines } from "@livetranslate/core/engines";
+import { memoryLog } from "@livetranslate/core/log";
+import type { ProbePoint } from "@livetranslate/core/pipeline";
+import type { CreateSessionResponse, ServerMessage } from "@livetranslate/core/protocol";
+import { assembleTalk, chunksOf, englishClips } from "@livetranslate/core/testing/fixtures";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EnvironmentKilledError } from "../event-source/environments.ts";
+import { type LocalMode, startLocal } from "../server.ts";
+import { ProtocolClient } from "../testing/client.ts";
+
+const LANGUAGES = ["es", "fr"] as const;
+const SPEED = 2;
+const talk = assembleTalk([englishClips()[1]!, englishClips()[3]!], 1000);
+
+describe("faults, each ending with every segment delivered exactly once per listener language", () => {
+  let local: LocalMode;
+  let engines: Engines;
+  const log = memoryLog();
+  const injector = new FaultInjector();
+  const faults = { recognizerWrites: 0, translations: 0 };
+  let kill: { point: ProbePoint; part?: string; fired: boolean } | undefined;
+
+  beforeAll(async () => {
+    const detected = await detectLocalEngines();
+    if (!detected.recognizer || !detected.translator || !detected.synthesizer) throw new Error(detected.problems.join("; "));
+    const real = { recognizer: detected.recognizer, translator: detected.translator, synthesizer: detected.synthesizer };
+    engines = real;
+    local = await startLocal({
+      port: 0,
+      log,
+      consumerEnvironments: 4,
+      routing: "random",
+      seed: 11,
+      decorateClient: (client) => injector.install(client),
+      engines: {
+        recognizer: {
+          languages: real.recognizer.languages,
+          startUtterance(language) {
+            const utterance = real.recognizer.startUtterance(language);
+            return {
+              async write(pcm) {
+                if (faults.recognizerWrites > 0) {
+                  faults.recognizerWrites--;
+                  throw new Error("recognizer stream broke (injected)");
+                }
+                return utterance.write(pcm);
+              },
+              finish: () => utterance.finish(),
+              abort: () => utterance.abort(),
+            };
+          },
+        },
+        translator: {
+          pairs: real.translator.pairs,
+          async translate(text, source, target) {
+            if (faults.translations > 0) {
+              faults.translations--;
+              throw new Error("translator crashed (injected)");
+            }
+            return real.translator.translate(text, source, target);
+          },
+        },
+        synthesizer: real.synthesizer,
+      },
+      probe: (slot) => (point, detail) => {
+        if (!kill || kill.fired || kill.point !== point || (kill.part && kill.part !== detail.part)) return;
+        kill.fired = true;
+        local.environments.kill(slot, `killed at ${point}`);
+        throw new EnvironmentKilledError(`environment ${slot} killed at ${point}`);
+      },
+    });
+  });
+  afterAll(async () => {
+    await local?.close();
+    await closeEngines(engines);
+  });
+
+  /** One session: listeners in es and fr, a speaker playing the talk (faster than real time), then silence. */
+  async function speak(options: { delayChunk?: number } = {}) {
+    const response = await fetch(`${local.url}/sessions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ sourceLanguage: "en", targetLanguages: [...LANGUAGES] }),
+    });
+    const session = (await response.json()) as CreateSessionResponse;
+    const listeners = await Promise.all(
+      LANGUAGES.map((language) => ProtocolClient.connect(local.wsUrl, { role: "listener", sessionId: session.sessionId, language })),
+    );
+    const speaker = await ProtocolClient.connect(local.wsUrl, { role: "speaker", sessionId: session.sessionId, token: session.speakerToken });
+    const chunks = [...chunksOf(talk.pcm, 100), ...chunksOf(new Int16Array(16_000 * 1.5), 100)];
+    const pace = 100 / SPEED;
+    const startAt = Date.now();
+    const late: Promise<void>[] = [];
+    for (let index = 0; index < chunks.length; index++) {
+      const capturedAt = startAt + index * pace;
+      const wait = capturedAt + pace - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const send = () => speaker.sendChunk(session.sessionId, index, chunks[index]!, capturedAt);
+      if (index === options.delayChunk) late.push(new Promise((r) => setTimeout(r, 1000)).then(send));
+      else send();
+    }
+    await Promise.all(late);
+    const everyone = [speaker, ...listeners];
+    const segments = () => new Set(everyone.flatMap((c) => c.messages("transcript").filter((t) => t.isFinal).map((t) => t.segmentId)));
+    // Delivered: every segment anyone has a caption of has its audio at every listener.
+    for (const listener of listeners) {
+      await listener.waitFor(
+        () => segments().size >= talk.utterances.length && [...segments()].every((id) => listener.messages("translatedAudio").some((a) => a.segmentId === id)),
+        90_000,
+        "every segment's audio",
+      );
+    }
+    // Anything sent twice would arrive within moments.
+    await new Promise((r) => setTimeout(r, 1500));
+    await Promise.all(everyone.map((c) => c.close()));
+    return { speaker, listeners, segments: segments() };
+  }
+
+  function expectExactlyOnce(run: Awaited<ReturnType<typeof speak>>) {
+    expect(run.segments.size).toBeGreaterThanOrEqual(talk.utterances.length);
+    const count = (client: ProtocolClient, type: ServerMessage["type"]) => {
+      const ids = client.received
+        .map((r) => r.message)
+        .filter((m) => m.type === type && (m.type !== "transcript" || m.isFinal))
+        .map((m) => (m as { segmentId: string }).segmentId);
+      return [...run.segments].map((id) => ids.filter((x) => x === id).length);
+    };
+    const once = [...run.segments].map(() => 1);
+    LANGUAGES.forEach((language, i) => {
+      const listener = run.listeners[i]!;
+      for (const type of ["transcript", "translation", "translatedAudio"] as const) {
+        expect(count(listener, type), `${type} per segment in ${language}`).toEqual(once);
+      }
+      expect(listener.messages("translatedAudio").every((a) => a.targetLanguage === language)).toBe(true);
+    });
+    expect(count(run.speaker, "transcript"), "final captions at the speaker").toEqual(once);
+  }
+
+  async function withFault(arm: () => void, expectSeen: (entries: typeof log.entries, metric: (name: string) => number) => void, options = {}) {
+    const from = log.entries.length;
+    const before = new Map(local.metrics.counts);
+    arm();
+    try {
+      const run = await speak(options);
+      expectExactlyOnce(run);
+      expectSeen(log.entries.slice(from), (name) => local.metrics.get(name) - (before.get(name) ?? 0));
+    } finally {
+      injector.clear();
+      kill = undefined;
+      faults.recognizerWrites = 0;
+      faults.translations = 0;
+    }
+  }
+
+  const has = (entries: typeof log.entries, event: string, match: Record<string, unknown> = {}) =>
+    entries.some((e) => e.event === event && Object.entries(match).every(([k, v]) => e[k] === v));
+
+  it("an environment killed after claiming a delivery, before notifying", { timeout: 180_000 }, async () => {
+    await withFault(
+      () => (kill = { point: "delivery.claimed", part: "translation", fired: false }),
+      (entries, metric) => {
+        expect(kill?.fired ?? true).toBe(true);
+        expect(has(entries, "event_source.environment_killed", { midBatch: true })).toBe(true);
+        expect(has(entries, "delivery.retried", { part: "translation" })).toBe(true);
+        expect(metric("EnvironmentsKilled")).toBe(1);
+        expect(metric("DeliveriesRetried")).toBeGreaterThanOrEqual(1);
+      },
+    );
+  });
+
+  it("an environment killed after transcribing, before the checkpoint", { timeout: 180_000 }, async () => {
+    await withFault(
+      () => (kill = { point: "segment.transcribed", fired: false }),
+      (entries, metric) => {
+        expect(has(entries, "event_source.environment_killed", { midBatch: true })).toBe(true);
+        expect(has(entries, "consumer.replayed")).toBe(true);
+        expect(metric("EnvironmentsKilled")).toBe(1);
+      },
+    );
+  });
+
+  it("the recognizer throws once", { timeout: 180_000 }, async () => {
+    await withFault(
+      () => (faults.recognizerWrites = 1),
+      (entries, metric) => {
+        // A live stream falls back to transcribing the segment whole; a whole transcription fails the batch, retried.
+        expect(has(entries, "recognition.failed")).toBe(true);
+        expect(metric("RecognizerFailures")).toBe(1);
+      },
+    );
+  });
+
+  it("the translator throws once", { timeout: 180_000 }, async () => {
+    await withFault(
+      () => (faults.translations = 1),
+      (entries, metric) => {
+        expect(has(entries, "segment.language_failed", { part: "translation" })).toBe(true);
+        expect(metric("DeliveryFailures")).toBe(1);
+        expect(metric("SessionBatchFailures")).toBeGreaterThanOrEqual(1);
+      },
+    );
+  });
+
+  it("the S3 put fails once (every attempt of one request)", { timeout: 180_000 }, async () => {
+    await withFault(
+      // The Spanish audio's request fails on each of the SDK's 3 attempts; the French one goes through.
+      () =>
+        injector.arm({
+          service: "S3Client",
+          operation: "PutObjectCommand",
+          input: (input) => String(input.Key).includes("/translated/es/"),
+          times: 3,
+          error: () => awsError("InternalError", 500),
+        }),
+      (entries, metric) => {
+        expect(has(entries, "aws.attempt_failed", { operation: "PutObjectCommand", errorName: "InternalError" })).toBe(true);
+        expect(has(entries, "segment.language_failed", { part: "audio" })).toBe(true);
+        expect(metric("AwsAttemptsFailed")).toBe(3);
+        expect(metric("DeliveryFailures")).toBe(1);
+      },
+    );
+  });
+
+  it("PostToConnection throttled", { timeout: 180_000 }, async () => {
+    await withFault(
+      () => injector.arm({ operation: "PostToConnectionCommand", after: 5, times: 2, error: throttled("LimitExceededException", 429) }),
+      (entries, metric) => {
+        expect(has(entries, "aws.attempt_failed", { operation: "PostToConnectionCommand", errorName: "LimitExceededException" })).toBe(true);
+        expect(metric("AwsAttemptsFailed")).toBeGreaterThanOrEqual(2);
+      },
+    );
+  });
+
+  it("DynamoDB throttled", { timeout: 180_000 }, async () => {
+    await withFault(
+      () => injector.arm({ service: "DynamoDBClient", operation: "PutItemCommand", after: 10, times: 4, error: throttled("ProvisionedThroughputExceededException") }),
+      (entries, metric) => {
+        expect(has(entries, "aws.attempt_failed", { service: "DynamoDBClient", errorName: "ProvisionedThroughputExceededException" })).toBe(true);
+        expect(metric("AwsAttemptsFailed")).toBe(4);
+      },
+    );
+  });
+
+  it("Kinesis PutRecord throttled", { timeout: 180_000 }, async () => {
+    await withFault(
+      () => injector.arm({ operation: "PutRecordCommand", after: 20, times: 2, error: throttled("ProvisionedThroughputExceededException") }),
+      (entries, metric) => {
+        expect(has(entries, "aws.attempt_failed", { operation: "PutRecordCommand", errorName: "ProvisionedThroughputExceededException" })).toBe(true);
+        expect(metric("AwsAttemptsFailed")).toBe(2);
+      },
+    );
+  });
+
+  it("a chunk delayed by a second", { timeout: 180_000 }, async () => {
+    await withFault(
+      () => {},
+      (entries, metric) => {
+        expect(has(entries, "consumer.chunks_reordered")).toBe(true);
+        expect(metric("ChunksReordered")).toBeGreaterThanOrEqual(10);
+        expect(metric("ChunksSkipped")).toBe(0);
+      },
+      { delayChunk: 30 },
+    );
+  });
+});
