@@ -3,6 +3,7 @@ import { type KinesisClient, PutRecordCommand, PutRecordsCommand } from "@aws-sd
 import { z } from "zod";
 import type { AudioIngest, IngestRecord } from "../ports.ts";
 import { describeIssues } from "../protocol/index.ts";
+import type { IamAction } from "./iam.ts";
 import { withRetries } from "./retry.ts";
 
 const IngestRecordSchema = z.discriminatedUnion(
@@ -53,6 +54,11 @@ export interface KinesisAudioIngestOptions {
 }
 
 export class KinesisAudioIngest implements AudioIngest {
+  static readonly iamActions: readonly IamAction[] = [
+    { action: "kinesis:PutRecord", resource: "stream" },
+    { action: "kinesis:PutRecords", resource: "stream" },
+  ];
+
   private readonly client: KinesisClient;
   private readonly streamName: string;
   private readonly retries: number;

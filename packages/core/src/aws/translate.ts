@@ -1,6 +1,7 @@
 /** Translation with Amazon Translate: one `TranslateText` per target language (the pipeline runs them in parallel). */
 import { type TranslateClient, TranslateTextCommand } from "@aws-sdk/client-translate";
 import type { LanguagePair, Translator } from "../ports.ts";
+import type { IamAction } from "./iam.ts";
 import { withRetries } from "./retry.ts";
 
 /** Languages offered (ISO 639-1, as Amazon Translate names them); every pair among them is supported. */
@@ -14,6 +15,7 @@ export interface AwsTranslatorOptions {
 }
 
 export class AwsTranslator implements Translator {
+  static readonly iamActions: readonly IamAction[] = [{ action: "translate:TranslateText", resource: "*" }];
   readonly pairs: readonly LanguagePair[] = TRANSLATE_LANGUAGES.flatMap((source) =>
     TRANSLATE_LANGUAGES.filter((target) => target !== source).map((target) => ({ source, target })),
   );
