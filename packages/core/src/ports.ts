@@ -2,7 +2,8 @@
  * The narrow interfaces the pipeline is written against. Each has an AWS adapter (core/aws) and, where one
  * can run on a single machine, a local one (core/engines, or the AWS adapter pointed at an embedded stand-in).
  */
-import type { ServerMessage } from "./protocol/index.ts";
+import type { SegmentResult } from "./pipeline/index.ts";
+import type { ListenerReport, ServerMessage } from "./protocol/index.ts";
 
 /** Speech to text for one source language at a time; audio is 16 kHz mono signed 16-bit PCM. */
 export interface SpeechRecognizer {
@@ -79,4 +80,14 @@ export type IngestRecord =
 /** The ordered per-session audio stream (Kinesis, partition key = sessionId). */
 export interface AudioIngest {
   put(record: IngestRecord): Promise<void>;
+}
+
+/** What the service measures: CloudWatch metrics in AWS, log lines in local mode. */
+export interface Measurements {
+  /** A segment reached its listeners: its latency per stage. */
+  segmentDelivered(result: SegmentResult): void;
+  /** A listener app's sample of audio downloads. */
+  audioDownloads(report: ListenerReport): void;
+  /** Publishes what was recorded; called at the end of each invocation that may have recorded something. */
+  flush(): void;
 }
