@@ -70,6 +70,20 @@ async function bundle(esbuild: Esbuild, code: string, outfile: string, define: R
   });
 }
 
+/**
+ * Components report their outputs (a static site's `sst dev` command and URL, for example) after construction;
+ * Pulumi's mock monitor keeps them to itself, so record them by URN as they arrive.
+ */
+function recordComponentOutputs(into: Record<string, unknown>) {
+  const { MockMonitor } = requirePlatform("@pulumi/pulumi/runtime/mocks") as { MockMonitor: { prototype: any } };
+  const { deserializeProperties } = requirePlatform("@pulumi/pulumi/runtime/rpc") as { deserializeProperties(s: unknown): any };
+  const original = MockMonitor.prototype.registerResourceOutputs;
+  MockMonitor.prototype.registerResourceOutputs = function (req: any, callback: any) {
+    into[req.getUrn()] = deserializeProperties(req.getOutputs());
+    return original.call(this, req, callback);
+  };
+}
+
 export async function mockRun(options: MockRunOptions) {
   const work = path.join(root, ".sst-offline", `mock-${options.stage}${options.dev ? "-dev" : ""}`);
   rmSync(work, { recursive: true, force: true });
@@ -82,6 +96,7 @@ export async function mockRun(options: MockRunOptions) {
   const started = performance.now();
   const result: Record<string, unknown> = { stage: options.stage, dev: options.dev };
   const { mocks, resources, invokes } = createMocks();
+  const componentOutputs: Record<string, unknown> = {};
   try {
     // 1. The app config, evaluated first as SST's CLI does.
     const appFile = path.join(platform, `sst.app.${process.pid}.mjs`);
@@ -123,6 +138,7 @@ export async function mockRun(options: MockRunOptions) {
     );
     const pulumi = requirePlatform("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
     await pulumi.runtime.setMocks(mocks, app.name, options.stage, false);
+    recordComponentOutputs(componentOutputs);
     const outputs = await pulumi.runtime.runInPulumiStack(async () => (await import(pathToFileURL(programFile).href)).default);
     if (!process.env.KEEP_BUNDLE) rmSync(programFile);
     result.app = app;
@@ -136,6 +152,7 @@ export async function mockRun(options: MockRunOptions) {
   result.resources = resources;
   result.invokes = invokes;
   result.cliCalls = standin.calls;
+  result.componentOutputs = componentOutputs;
   result.seconds = (performance.now() - started) / 1000;
   return result;
 }

@@ -44,6 +44,8 @@ export interface SstRun {
   resources: RecordedResource[];
   invokes: RecordedInvoke[];
   cliCalls: RpcCall[];
+  /** Outputs components registered, by URN ("urn:pulumi:<stage>::<app>::<type path>::<name>"). */
+  componentOutputs: Record<string, Record<string, unknown>>;
   functions: Record<string, SstFunction>;
   seconds: number;
   error?: { name: string; message: string; stack?: string };
