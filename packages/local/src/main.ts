@@ -6,7 +6,7 @@ const host = process.env.HOST ?? "127.0.0.1";
 
 try {
   const local = await startLocal({ port, host });
-  const languages = local.deps.languages();
+  const languages = local.adapters.languages();
   console.log(
     [
       "",

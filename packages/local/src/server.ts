@@ -7,27 +7,20 @@ import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { createNodeWebSocket } from "@hono/node-ws";
-import { createDynamoClient, createKinesisClient, createManagementClient, createS3Client } from "@livetranslate/core/aws/clients";
-import { ApiGatewayNotifier } from "@livetranslate/core/aws/connections";
-import { KinesisAudioIngest } from "@livetranslate/core/aws/kinesis";
-import { S3AudioStore } from "@livetranslate/core/aws/s3";
-import { StreamConsumer } from "@livetranslate/core/consumer";
-import { createDb, ensureTable } from "@livetranslate/core/db";
+import { createDynamoClient, createKinesisClient, createS3Client } from "@livetranslate/core/aws/clients";
+import { ensureTable } from "@livetranslate/core/db";
 import { closeEngines, detectLocalEngines, type Engines, supportedLanguages } from "@livetranslate/core/engines";
 import { jsonLog, type Log } from "@livetranslate/core/log";
 import type { SegmentResult } from "@livetranslate/core/pipeline";
-import type { ConnectionNotifier } from "@livetranslate/core/ports";
 import type { SegmenterOptions } from "@livetranslate/core/segmenter";
-import type { Deps } from "@livetranslate/functions/deps";
-import { createApi } from "@livetranslate/functions/http/api";
-import { createStreamHandler } from "@livetranslate/functions/stream/consumer";
-import { createConnectHandler } from "@livetranslate/functions/ws/connect";
-import { createDisconnectHandler } from "@livetranslate/functions/ws/disconnect";
-import { createMessageHandler } from "@livetranslate/functions/ws/message";
+import type { Adapters } from "@livetranslate/functions/adapters";
+import { compose } from "@livetranslate/functions/compose";
+import { STREAM_EVENT_SOURCE, WS_ACTIONS } from "@livetranslate/functions/deployment";
 import { Hono } from "hono";
+import { localAdapters } from "./adapters.ts";
 import { KinesisEventSource } from "./event-source/index.ts";
 import { WebSocketGateway } from "./gateway/index.ts";
-import { countAudioStore, countIngest, countNotifier, type RequestCounts } from "./metering.ts";
+import type { RequestCounts } from "./metering.ts";
 import { mountWebApps } from "./web-apps.ts";
 import { sweepExpiredObjects, sweepExpiredRecords } from "./expiry.ts";
 import { ensureBucket, ensureStream, startDynalite, startKinesalite, startS3rver } from "@livetranslate/core/standins";
@@ -52,7 +45,7 @@ export interface LocalMode {
   url: string;
   wsUrl: string;
   port: number;
-  deps: Deps;
+  adapters: Adapters;
   close(): Promise<void>;
 }
 
@@ -100,62 +93,49 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
     closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
     const managementAccessKeyId = `local${randomBytes(6).toString("hex")}`;
-    const db = createDb({ table: TABLE, client: dynamoClient });
-    const counts = options.requestCounts;
-    const meterNotifier = (n: ConnectionNotifier) => (counts ? countNotifier(n, counts) : n);
-    const notifier = meterNotifier(
-      new ApiGatewayNotifier({
-        client: createManagementClient(`http://127.0.0.1:${port}`, {
-          credentials: { accessKeyId: managementAccessKeyId, secretAccessKey: "local" },
-        }),
-      }),
-    );
-    const ingest = new KinesisAudioIngest({ client: kinesisClient, streamName: STREAM });
-    const audioStore = new S3AudioStore({ client: s3Client, bucket: BUCKET });
-    const deps: Deps = {
-      db,
-      ingest: counts ? countIngest(ingest, counts) : ingest,
-      notifier,
-      consumer: new StreamConsumer({
-        db,
-        recognizer: engines.recognizer,
-        translator: engines.translator,
-        synthesizer: engines.synthesizer,
-        audioStore: counts ? countAudioStore(audioStore, counts) : audioStore,
-        notifier,
-        log,
-        segmenterOptions: options.segmenterOptions,
-        onSegment: options.onSegment,
-      }),
-      languages: () => languages,
+    const adapters = localAdapters({
+      dynamo: dynamoClient,
+      kinesis: kinesisClient,
+      s3: s3Client,
+      table: TABLE,
+      stream: STREAM,
+      bucket: BUCKET,
+      managementEndpoint: `http://127.0.0.1:${port}`,
+      managementAccessKeyId,
+      engines,
       log,
-    };
-    closers.push(() => deps.consumer.close());
-    const getDeps = () => deps;
+      segmenterOptions: options.segmenterOptions,
+      onSegment: options.onSegment,
+      requestCounts: options.requestCounts,
+    });
+    closers.push(() => adapters.consumer.close());
+    const handlers = compose(adapters);
 
-    const message = createMessageHandler(getDeps);
     const gateway = new WebSocketGateway({
       app,
       upgradeWebSocket,
       managementAccessKeyId,
       routes: {
-        $connect: createConnectHandler(getDeps),
-        $disconnect: createDisconnectHandler(getDeps),
-        $default: message,
-        actions: { audioChunk: message, endSession: message, setLanguage: message, ping: message },
+        $connect: handlers.Connect,
+        $disconnect: handlers.Disconnect,
+        $default: handlers.Message,
+        actions: Object.fromEntries(WS_ACTIONS.map((action) => [action, handlers.Message])),
       },
       onError: (error, context) => log({ level: "error", event: "gateway.handler_failed", ...context, error: String(error) }),
     });
     closers.push(() => gateway.closeAll());
 
     mountWebApps(app);
-    app.route("/", createApi(getDeps));
+    app.route("/", handlers.Http);
 
     const eventSource = new KinesisEventSource({
       client: kinesisClient,
       streamName: STREAM,
-      handler: createStreamHandler(getDeps),
-      batchSize: 100,
+      handler: handlers.Consumer,
+      // The settings the deployed event source mapping has (those the poller plays).
+      batchSize: STREAM_EVENT_SOURCE.batchSize,
+      maxRetries: STREAM_EVENT_SOURCE.maximumRetryAttempts,
+      startingPosition: STREAM_EVENT_SOURCE.startingPosition,
       log,
     });
     await eventSource.start();
@@ -172,7 +152,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
     sweep.unref();
     closers.push(() => clearInterval(sweep));
 
-    return { url, wsUrl: `${url.replace(/^http/, "ws")}/ws`, port, deps, close };
+    return { url, wsUrl: `${url.replace(/^http/, "ws")}/ws`, port, adapters, close };
   } catch (error) {
     await close();
     throw error;

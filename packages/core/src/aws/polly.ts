@@ -65,6 +65,19 @@ export const POLLY_NEURAL_REGIONS: readonly string[] = [
   "us-gov-west-1",
 ];
 
+/** Whether a region has Polly's neural engine, as documented. */
+export function hasNeuralVoices(region: string): boolean {
+  return POLLY_NEURAL_REGIONS.includes(region);
+}
+
+/** The languages Polly can voice in a region: a neural voice where it has the engine, else a standard one. */
+export function pollyLanguages(region: string): string[] {
+  const neural = hasNeuralVoices(region);
+  return Object.entries(POLLY_VOICES)
+    .filter(([, voices]) => voices.standard || (neural && voices.neural))
+    .map(([language]) => language);
+}
+
 export interface PollyOptions {
   client: PollyClient;
   /** The deployment's region (AWS_REGION in Lambda): decides neural or standard voices. */
@@ -79,14 +92,14 @@ export class PollySynthesizer implements SpeechSynthesizer {
   readonly languages: readonly string[];
   /** Languages whose neural voice the service refused: standard from then on. */
   private readonly standardOnly = new Set<string>();
-  private neural: boolean;
+  private readonly neural: boolean;
 
   constructor(private readonly options: PollyOptions) {
-    this.neural = POLLY_NEURAL_REGIONS.includes(options.region);
+    this.neural = hasNeuralVoices(options.region);
     if (!this.neural) {
       options.log?.({ level: "warn", event: "polly.standard_voices", region: options.region, reason: "no neural voices in this region" });
     }
-    this.languages = Object.keys(POLLY_VOICES).filter((language) => this.voiceFor(language) !== undefined);
+    this.languages = pollyLanguages(options.region);
   }
 
   private voiceFor(language: string): { engine: Engine; voice: Voice } | undefined {

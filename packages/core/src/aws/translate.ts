@@ -7,6 +7,11 @@ import { withRetries } from "./retry.ts";
 /** Languages offered (ISO 639-1, as Amazon Translate names them); every pair among them is supported. */
 export const TRANSLATE_LANGUAGES = ["ar", "ca", "da", "de", "en", "es", "fi", "fr", "hi", "it", "ja", "ko", "nl", "no", "pl", "pt", "ru", "sv", "tr", "uk", "zh"];
 
+/** Every direction among the offered languages. */
+export const TRANSLATE_PAIRS: readonly LanguagePair[] = TRANSLATE_LANGUAGES.flatMap((source) =>
+  TRANSLATE_LANGUAGES.filter((target) => target !== source).map((target) => ({ source, target })),
+);
+
 export interface AwsTranslatorOptions {
   client: TranslateClient;
   /** Custom terminology resources applied to every request (names, products, liturgy...). */
@@ -16,9 +21,7 @@ export interface AwsTranslatorOptions {
 
 export class AwsTranslator implements Translator {
   static readonly iamActions: readonly IamAction[] = [{ action: "translate:TranslateText", resource: "*" }];
-  readonly pairs: readonly LanguagePair[] = TRANSLATE_LANGUAGES.flatMap((source) =>
-    TRANSLATE_LANGUAGES.filter((target) => target !== source).map((target) => ({ source, target })),
-  );
+  readonly pairs = TRANSLATE_PAIRS;
 
   constructor(private readonly options: AwsTranslatorOptions) {}
 

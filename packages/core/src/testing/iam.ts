@@ -29,23 +29,21 @@ export function expectDeclaredCalls(mock: AwsStub<any, any, any>, declared: read
   });
 }
 
-interface MiddlewareClient {
-  constructor: { name: string };
-  middlewareStack: {
-    add(
-      middleware: (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => (args: unknown) => Promise<unknown>,
-      options: { step: "initialize"; name: string },
-    ): void;
-  };
+/** The part of an SDK client's middleware stack used here (smithy's full types vary per client). */
+interface InitializeStack {
+  add(
+    middleware: (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => (args: unknown) => Promise<unknown>,
+    options: { step: "initialize"; name: string },
+  ): void;
 }
 
 /**
  * For tests against a stand-in (dynalite, kinesalite, s3rver): the real client refuses to send a command whose
  * action is not declared, so the test fails where the call is made.
  */
-export function guardDeclaredCalls<C extends MiddlewareClient>(client: C, declared: readonly IamAction[]): C {
+export function guardDeclaredCalls<C extends { middlewareStack: object }>(client: C, declared: readonly IamAction[]): C {
   const clientName = client.constructor.name;
-  client.middlewareStack.add(
+  (client.middlewareStack as unknown as InitializeStack).add(
     (next, context) => (args) => {
       const missing = undeclared(clientName, [context.commandName ?? "UnknownCommand"], declared);
       if (missing.length) fail(clientName, missing, declared);

@@ -7,43 +7,54 @@
 import { decodeIngestRecord } from "@livetranslate/core/aws/kinesis";
 import type { IngestRecord } from "@livetranslate/core/ports";
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
-import type { GetDeps } from "../deps.ts";
+import type { Adapters } from "../adapters.ts";
 
-export function createStreamHandler(getDeps: GetDeps) {
+export function createStreamHandler({ consumer, measurements, log }: Pick<Adapters, "consumer" | "measurements" | "log">) {
   return async (event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> => {
-    const { consumer, log } = getDeps();
-    const bySession = new Map<string, { firstSequenceNumber: string; records: IngestRecord[] }>();
-    for (const record of event.Records) {
-      let decoded: IngestRecord;
-      try {
-        decoded = decodeIngestRecord(record.kinesis.data);
-      } catch (error) {
-        // A poison record can never succeed: log it and move on rather than block the shard.
-        log({
-          level: "error",
-          event: "consumer.poison_record",
-          sequenceNumber: record.kinesis.sequenceNumber,
-          partitionKey: record.kinesis.partitionKey,
-          error: error instanceof Error ? error.message : String(error),
-        });
-        continue;
-      }
-      const group = bySession.get(decoded.sessionId) ?? { firstSequenceNumber: record.kinesis.sequenceNumber, records: [] };
-      group.records.push(decoded);
-      bySession.set(decoded.sessionId, group);
+    try {
+      return await consumeBatch(consumer, log, event);
+    } finally {
+      measurements.flush();
     }
-
-    const failures = await Promise.all(
-      [...bySession].map(async ([sessionId, group]) => {
-        try {
-          await consumer.consumeSession(sessionId, group.records);
-          return undefined;
-        } catch (error) {
-          log({ level: "error", event: "consumer.session_failed", sessionId, error: error instanceof Error ? error.stack : String(error) });
-          return { itemIdentifier: group.firstSequenceNumber };
-        }
-      }),
-    );
-    return { batchItemFailures: failures.filter((f) => f !== undefined) };
   };
+}
+
+async function consumeBatch(
+  consumer: Adapters["consumer"],
+  log: Adapters["log"],
+  event: KinesisStreamEvent,
+): Promise<KinesisStreamBatchResponse> {
+  const bySession = new Map<string, { firstSequenceNumber: string; records: IngestRecord[] }>();
+  for (const record of event.Records) {
+    let decoded: IngestRecord;
+    try {
+      decoded = decodeIngestRecord(record.kinesis.data);
+    } catch (error) {
+      // A poison record can never succeed: log it and move on rather than block the shard.
+      log({
+        level: "error",
+        event: "consumer.poison_record",
+        sequenceNumber: record.kinesis.sequenceNumber,
+        partitionKey: record.kinesis.partitionKey,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      continue;
+    }
+    const group = bySession.get(decoded.sessionId) ?? { firstSequenceNumber: record.kinesis.sequenceNumber, records: [] };
+    group.records.push(decoded);
+    bySession.set(decoded.sessionId, group);
+  }
+
+  const failures = await Promise.all(
+    [...bySession].map(async ([sessionId, group]) => {
+      try {
+        await consumer.consumeSession(sessionId, group.records);
+        return undefined;
+      } catch (error) {
+        log({ level: "error", event: "consumer.session_failed", sessionId, error: error instanceof Error ? error.stack : String(error) });
+        return { itemIdentifier: group.firstSequenceNumber };
+      }
+    }),
+  );
+  return { batchItemFailures: failures.filter((f) => f !== undefined) };
 }

@@ -1,0 +1,44 @@
+/**
+ * The link contract, package side: each Lambda entry, built through `awsAdapters()` in a process that has only
+ * the links its adapters read (as SST provides them, plus SST_RESOURCE_App), runs up to its first AWS call
+ * without any `"X" is not linked`, and calls only AWS actions its adapters declare. infra/contracts.test.ts runs
+ * the same invocation with the links SST itself gives each function in infra.
+ */
+import { describe, expect, it } from "vitest";
+import { linksNeeded, requiredActions } from "./composition.ts";
+import { FUNCTION_NAMES, type FunctionName } from "./deployment.ts";
+import { invokeWithOnlyLinks, sampleLinkProperties } from "./testing/linked-invocation.ts";
+
+const linksOf = (fn: FunctionName) => Object.fromEntries(linksNeeded(fn).map((name) => [name, sampleLinkProperties(name)]));
+
+describe("each function reads only the resources its adapters declare", () => {
+  it("names the links each function needs: the table everywhere, the rest only where used", () => {
+    expect(Object.fromEntries(FUNCTION_NAMES.map((fn) => [fn, linksNeeded(fn)]))).toEqual({
+      Connect: ["Sessions"],
+      Disconnect: ["Sessions"],
+      Message: ["AudioStream", "Realtime", "Sessions"],
+      Http: ["App", "Sessions"],
+      Consumer: ["App", "Audio", "Realtime", "Sessions"],
+    });
+  });
+
+  it.each(FUNCTION_NAMES)("%s runs with only its links, up to its AWS calls, and calls only declared actions", async (fn) => {
+    // Act
+    const invocation = await invokeWithOnlyLinks(fn, linksOf(fn));
+    // Assess
+    expect(invocation.notLinked).toEqual([]);
+    // A handler may fail on the stubbed network (Lambda then reports an error), never on anything else.
+    expect(invocation.results.filter((r) => r.thrown && !r.thrown.includes("network stubbed"))).toEqual([]);
+    expect(invocation.actions.length).toBeGreaterThan(0);
+    const declared = new Set(requiredActions(fn).map((a) => a.action));
+    expect(invocation.actions.filter((action) => !declared.has(action))).toEqual([]);
+  }, 60_000);
+
+  it("sees a missing link: Message without the WebSocket API fails by name", async () => {
+    // Act
+    const { Realtime: _, ...withoutRealtime } = linksOf("Message");
+    const invocation = await invokeWithOnlyLinks("Message", withoutRealtime);
+    // Assess
+    expect(invocation.notLinked).toEqual(["Realtime"]);
+  }, 60_000);
+});
