@@ -37,5 +37,8 @@ export const HTTP_ROUTES: readonly { route: string; auth: "speaker" | "none" }[]
   { route: "POST /listener-reports", auth: "none" },
 ];
 
-/** Reports a listener app may send per minute from one address (each holds up to 50 downloads). */
-export const LISTENER_REPORTS_PER_MINUTE = 12;
+/**
+ * Reports accepted per minute from one client address. A sampled listener sends about one a minute, and a venue's
+ * listeners often share one address (its Wi-Fi), so this allows dozens of them while bounding any one client.
+ */
+export const LISTENER_REPORTS_PER_MINUTE = 60;

@@ -168,7 +168,7 @@ export const PongMessage = z.object({ type: z.literal("pong") });
  */
 export const LISTENER_REPORT_MAX_DOWNLOADS = 50;
 export const AudioDownload = z.strictObject({
-  /** From the `translatedAudio` message to the audio being decoded (or to the last failed attempt). */
+  /** From the first fetch of the clip to its decoded audio, retries included (or to giving up on it). */
   latencyMs: z.number().min(0).max(10 * 60_000),
   ok: z.boolean(),
 });

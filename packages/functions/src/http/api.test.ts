@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LISTENER_REPORTS_PER_MINUTE } from "../deployment.ts";
 import { startHarness, webSocketEvent } from "../testing/harness.ts";
 import { createApi } from "./api.ts";
 
@@ -135,7 +136,7 @@ describe("POST /listener-reports (anonymous download reports from listener apps)
     }
   });
 
-  it("limits each client address (API Gateway's sourceIp in Lambda) to 12 reports a minute", async () => {
+  it("limits each client address (API Gateway's sourceIp in Lambda) to LISTENER_REPORTS_PER_MINUTE reports a minute", async () => {
     const { handle } = await import("hono/aws-lambda");
     const { httpApiEvent } = await import("../testing/events.ts");
     const h = await startHarness();
@@ -144,13 +145,13 @@ describe("POST /listener-reports (anonymous download reports from listener apps)
       const send = (sourceIp: string) =>
         lambda(httpApiEvent("POST", "/listener-reports", { body: report(), sourceIp }) as never, {} as never) as Promise<{ statusCode: number; body: string }>;
       const statuses: number[] = [];
-      for (let i = 0; i < 13; i++) statuses.push((await send("198.51.100.7")).statusCode);
+      for (let i = 0; i <= LISTENER_REPORTS_PER_MINUTE; i++) statuses.push((await send("198.51.100.7")).statusCode);
       const limited = await send("198.51.100.7");
       const other = await send("198.51.100.8");
-      expect(statuses).toEqual([...Array(12).fill(204), 429]);
+      expect(statuses).toEqual([...Array(LISTENER_REPORTS_PER_MINUTE).fill(204), 429]);
       expect(JSON.parse(limited.body).error.code).toBe("rate_limited");
       expect(other.statusCode).toBe(204);
-      expect(h.reports).toHaveLength(13);
+      expect(h.reports).toHaveLength(LISTENER_REPORTS_PER_MINUTE + 1);
     } finally {
       await h.close();
     }
