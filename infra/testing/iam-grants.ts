@@ -7,7 +7,7 @@ import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { ACCOUNT } from "./pulumi-mocks.ts";
 import type { PolicyDocument, SstRun } from "./sst-run.ts";
 
-export type ResourceKind = "table" | "tableIndex" | "bucketObject" | "stream" | "streamConsumer" | "wsConnections" | "*";
+export type ResourceKind = "table" | "tableIndex" | "bucketObject" | "stream" | "wsConnections" | "*";
 
 export type Decision = "Allowed" | "ExplicitlyDenied" | "ImplicitlyDenied";
 
@@ -45,7 +45,6 @@ export function resourceArns(run: SstRun): Record<ResourceKind, string> {
     tableIndex: `${table}/index/gsi1`,
     bucketObject: `${bucket}/sessions/s1/segment-1-es.mp3`,
     stream: String(one("aws:kinesis/stream:Stream", "AudioStreamStream").arn),
-    streamConsumer: String(one("aws:kinesis/streamConsumer:StreamConsumer", "AudioStreamFanOut").arn),
     wsConnections: `${websocket}/$default/POST/@connections/Abc123=`,
     "*": "*",
   };

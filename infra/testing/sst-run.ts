@@ -31,6 +31,8 @@ export interface SstFunction {
   policies: PolicyDocument[];
   /** The role's managed policy ARNs. */
   managedPolicies: string[];
+  /** The folder SST's build produced (here: a stub handler and `resource.enc`, the function's sealed links). */
+  bundle: string;
   /** The physical Lambda function name and ARN (mocked). */
   functionName: string;
   arn: string;
@@ -119,6 +121,7 @@ function functionsOf(run: Omit<SstRun, "functions">): Record<string, SstFunction
       environment,
       policies: inline.map((p) => JSON.parse(p.policy) as PolicyDocument),
       managedPolicies: (role.inputs.managedPolicyArns as string[] | undefined) ?? [],
+      bundle: String(build?.result?.out ?? ""),
       functionName: String(lambda.outputs.name),
       arn: String(lambda.outputs.arn),
     };
