@@ -11,7 +11,7 @@ try {
     [
       "",
       `livetranslate local mode is running`,
-      `  HTTP API   ${local.url}  (GET /health, GET /languages, POST /sessions, GET /sessions/{id})`,
+      `  HTTP API   ${local.url}  (GET /health, GET /languages, POST /sessions, GET /sessions/{id}, POST /listener-reports)`,
       `  WebSocket  ${local.wsUrl}`,
       `  languages  source: ${languages.source.join(", ")}  targets: ${languages.target.join(", ")}`,
       `  try it     curl -s -XPOST ${local.url}/sessions -H 'content-type: application/json' -d '{"sourceLanguage":"en","targetLanguages":["es","fr"]}'`,
