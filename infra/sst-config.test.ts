@@ -96,7 +96,7 @@ describe("sst deploy (stage production)", () => {
     const needed: [string, string][] = [
       ...["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"].map((a): [string, string] => [a, stream]),
       ...(source === stream ? [] : ["kinesis:DescribeStreamConsumer", "kinesis:SubscribeToShard"].map((a): [string, string] => [a, source])),
-      ["sqs:SendMessage", mapping.inputs.destinationConfig.onFailure.destinationArn],
+      ["sqs:SendMessage", (mapping.inputs as { destinationConfig: { onFailure: { destinationArn: string } } }).destinationConfig.onFailure.destinationArn],
     ];
     for (const [action, resource] of needed) expect(`${action} ${await decide(target.policies, action, resource)}`).toBe(`${action} Allowed`);
   });
@@ -175,7 +175,7 @@ describe("sst deploy (stage production)", () => {
     expect(errorRates.map((a) => a.name).sort()).toEqual(FUNCTIONS.map((f) => `${f}ErrorRateAlarm`));
     for (const alarm of errorRates) {
       expect(alarm.inputs).toMatchObject({ threshold: 5, comparisonOperator: "GreaterThanThreshold" });
-      expect(alarm.inputs.metricQueries[2]).toMatchObject({ id: "rate", expression: "IF(invocations > 0, 100 * errors / invocations, 0)", returnData: true });
+      expect((alarm.inputs.metricQueries as unknown[])[2]).toMatchObject({ id: "rate", expression: "IF(invocations > 0, 100 * errors / invocations, 0)", returnData: true });
     }
     const downloads = find.inputs("aws:cloudwatch/metricAlarm:MetricAlarm", "AudioDownloadFailuresAlarm");
     expect(downloads).toMatchObject({ threshold: 10, comparisonOperator: "GreaterThanThreshold" });
