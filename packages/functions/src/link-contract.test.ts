@@ -34,6 +34,17 @@ describe("each function reads only the resources its adapters declare", () => {
     expect(invocation.actions.filter((action) => !declared.has(action))).toEqual([]);
   }, 60_000);
 
+  it("publishes metrics in the namespace of the stage SST gives the function (App)", async () => {
+    // Act: a listener report makes the Http function publish metrics.
+    const invocation = await invokeWithOnlyLinks("Http", { ...linksOf("Http"), App: { name: "livetranslate", stage: "alice" } });
+    // Assess
+    const documents = invocation.output
+      .split("\n")
+      .filter((line) => line.includes('"_aws"'))
+      .map((line) => JSON.parse(line) as { service: string; _aws: { CloudWatchMetrics: { Namespace: string }[] } });
+    expect(documents.map((d) => [d.service, d._aws.CloudWatchMetrics[0]!.Namespace])).toEqual([["listener", "livetranslate/alice"]]);
+  }, 60_000);
+
   it("sees a missing link: Message without the WebSocket API fails by name", async () => {
     // Act
     const { Realtime: _, ...withoutRealtime } = linksOf("Message");
