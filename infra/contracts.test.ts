@@ -21,6 +21,7 @@ describe("infra gives each function what it builds", () => {
   beforeAll(() => {
     run = sstRun();
     expect(run.error).toBeUndefined();
+    expect(run.unhandled).toBeUndefined();
   }, 120_000);
 
   it("defines exactly the functions packages/functions composes, each with the handler it names", () => {

@@ -231,6 +231,7 @@ describe("sst dev (a developer's stage, alarm e-mail set)", () => {
 
   it("runs each app's vite dev server on its own fixed port, the speaker app told the listener app's URL", () => {
     expect(run.error).toBeUndefined();
+    expect(run.unhandled).toBeUndefined();
     expect(run.app).toMatchObject({ removal: "remove", protect: false });
     expect(find.all("aws:cloudfront/distribution:Distribution")).toEqual([]);
     const speaker = devOutputs("SpeakerApp");

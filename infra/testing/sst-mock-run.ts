@@ -163,7 +163,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
   // Errors inside Pulumi outputs (an `apply` that throws) surface here, not from runInPulumiStack.
   process.on("unhandledRejection", (error) => failures.push(String((error as Error)?.stack ?? error)));
   const result = await mockRun(options);
-  if (failures.length) result.unhandled = failures;
+  if (failures.length) result.unhandled = [...new Set(failures)];
   writeFileSync(options.out, JSON.stringify(result, null, 1));
   process.exit(0);
 }
