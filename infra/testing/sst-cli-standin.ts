@@ -66,6 +66,8 @@ export async function startSstCliStandin(workDir: string): Promise<{ url: string
       const call: RpcCall = { method, args: params[0] };
       calls.push(call);
       res.setHeader("content-type", "application/json");
+      // No keep-alive: an idle connection would hold the run open until it times out.
+      res.setHeader("connection", "close");
       try {
         call.result = answer(method, params[0]);
         res.end(JSON.stringify({ result: call.result, error: null }));
