@@ -1,16 +1,13 @@
 /**
  * sst.config.ts run with SST 4.17's real components under Pulumi's mocks (testing/sst-run.ts), once as `sst deploy`
  * of the production stage and once as `sst dev` of a developer's stage: what SST itself would create, checked.
+ * (That each function's handler exists, and runs with what SST gives it, is contracts.test.ts's.)
  */
-import { existsSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { decide } from "./testing/iam-grants.ts";
 import type { RecordedResource } from "./testing/pulumi-mocks.ts";
 import { type SstRun, sstRun } from "./testing/sst-run.ts";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const FUNCTIONS = ["Connect", "Consumer", "Disconnect", "Http", "Message"];
 
 const finder = (run: SstRun) => {
@@ -188,16 +185,6 @@ describe("sst deploy (stage production)", () => {
     expect(find.all("aws:sns/topicSubscription:TopicSubscription")).toEqual([]);
     const body = JSON.parse(find.inputs("aws:cloudwatch/dashboard:Dashboard", "Dashboard").dashboardBody);
     expect(JSON.stringify(body)).not.toContain('"livetranslate"');
-  });
-
-  it("names a handler file that exists and exports that function, for every function", async () => {
-    for (const fn of Object.values(run.functions)) {
-      const [file, exported] = fn.handler.split(/\.(?=[^.]+$)/) as [string, string];
-      const source = path.join(root, `${file}.ts`);
-      expect(existsSync(source), source).toBe(true);
-      const module = (await import(source)) as Record<string, unknown>;
-      expect(typeof module[exported], fn.handler).toBe("function");
-    }
   });
 
   it("builds both web apps with the API URLs and Cognito ids, and outputs the URLs a user needs", () => {
