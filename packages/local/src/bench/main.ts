@@ -237,6 +237,9 @@ async function drift() {
   }
 }
 
+/** Amazon Transcribe streaming bills each request for at least this long. */
+const TRANSCRIBE_MINIMUM_SECONDS = 15;
+
 /** AWS requests per session-hour, from the latency run's counts, and priced, for that run and for 500 listeners x 5 languages. */
 function cost(usage: Awaited<ReturnType<typeof latency>>["usage"]) {
   const table = JSON.parse(readFileSync(path.join(repoRoot, "bench/prices.json"), "utf8")) as { date: string; source: string; prices: Record<string, number> };
@@ -245,6 +248,8 @@ function cost(usage: Awaited<ReturnType<typeof latency>>["usage"]) {
   const segmentsPerHour = usage.segments * perHour;
   const sourceCharsPerHour = usage.sourceChars * perHour;
   const translatedCharsPerLanguage = (usage.translatedChars / usage.languages) * perHour;
+  // One StartStreamTranscription per segment, each billed for at least 15 s (segments last at most 10 s).
+  const transcribeMinutes = (segmentsPerHour * Math.max(TRANSCRIBE_MINIMUM_SECONDS, usage.audioSeconds / Math.max(1, usage.segments))) / 60;
   const project = (listeners: number, languages: number) => {
     const kinesisPuts = usage.counts.kinesisPuts * perHour;
     // Per segment: a transcript to the speaker and every listener, a translation and an audio message per listener.
@@ -255,7 +260,7 @@ function cost(usage: Awaited<ReturnType<typeof latency>>["usage"]) {
     const pollyChars = translatedCharsPerLanguage * languages;
     const gbOut = (s3Gets * usage.mp3BytesPerSegment) / 1e9;
     const dollars = {
-      transcribe: 60 * p.transcribe_streaming_per_minute!,
+      transcribe: transcribeMinutes * p.transcribe_streaming_per_minute!,
       translate: (translateChars / 1e6) * p.translate_per_million_chars!,
       polly_neural: (pollyChars / 1e6) * p.polly_neural_per_million_chars!,
       kinesis: p.kinesis_on_demand_per_stream_hour! + ((kinesisPuts * 4.5e3) / 1e9) * p.kinesis_on_demand_per_gb_in!,
@@ -271,7 +276,7 @@ function cost(usage: Awaited<ReturnType<typeof latency>>["usage"]) {
         post_to_connection: round(posts),
         s3_put: round(s3Puts),
         s3_get: round(s3Gets),
-        transcribe_minutes: 60,
+        transcribe_minutes: round(transcribeMinutes),
         translate_chars: round(translateChars),
         polly_chars: round(pollyChars),
       },
