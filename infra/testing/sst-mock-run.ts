@@ -140,7 +140,8 @@ export async function mockRun(options: MockRunOptions) {
     await pulumi.runtime.setMocks(mocks, app.name, options.stage, false);
     recordComponentOutputs(componentOutputs);
     const outputs = await pulumi.runtime.runInPulumiStack(async () => (await import(pathToFileURL(programFile).href)).default);
-    if (!process.env.KEEP_BUNDLE) rmSync(programFile);
+    // Like the CLI, SST_NO_CLEANUP keeps the bundled program (to read what ran).
+    if (!process.env.SST_NO_CLEANUP) rmSync(programFile);
     result.app = app;
     result.outputs = outputs;
   } catch (error) {
