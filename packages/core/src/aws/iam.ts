@@ -43,5 +43,4 @@ const SERVICE_PREFIXES: Record<string, string> = {
   S3Client: "s3",
   TranscribeStreamingClient: "transcribe",
   TranslateClient: "translate",
-  CloudWatchClient: "cloudwatch",
 };

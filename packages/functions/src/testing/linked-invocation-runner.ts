@@ -64,7 +64,8 @@ const SAMPLE_EVENTS: Record<FunctionName, () => [string, unknown][]> = {
 };
 
 const mocks = [ApiGatewayManagementApiClient, DynamoDBClient, KinesisClient, PollyClient, S3Client, TranscribeStreamingClient, TranslateClient].map((client) => {
-  const mock = mockClient(client);
+  // One list of different client classes: their command types differ, the stub only needs the class.
+  const mock = mockClient(client as typeof DynamoDBClient);
   // What a function sees when the network is down: the call fails, not retryable, with no response.
   mock.onAnyCommand().rejects(Object.assign(new Error("network stubbed by the linked invocation"), { name: "NetworkStubbed" }));
   return mock;
