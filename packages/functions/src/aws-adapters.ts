@@ -33,6 +33,7 @@ export interface AwsAdapter<K extends AdapterName, U extends AdapterName> {
   build: (adapters: Pick<Adapters, NoInfer<U>>) => Adapters[K];
 }
 
+/** `name` ties the definition to its adapter, so `build` must return that adapter's type. */
 function adapter<K extends AdapterName, const U extends AdapterName = never>(_name: K, definition: AwsAdapter<K, U>) {
   return definition;
 }
