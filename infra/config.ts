@@ -2,16 +2,22 @@
 // README), and what every function shares.
 import { STREAM_EVENT_SOURCE } from "../packages/functions/src/deployment";
 
-const number = (name: string, fallback: number) => (process.env[name] === undefined ? fallback : Number(process.env[name]));
+/** A whole-number setting from the environment; anything else stops the deploy naming the variable. */
+function wholeNumber(name: string, fallback: number): number {
+  const text = process.env[name];
+  if (text === undefined || text === "") return fallback;
+  if (!/^\d+$/.test(text.trim())) throw new Error(`${name} must be a whole number, not "${text}"`);
+  return Number(text);
+}
 
 export const config = {
   /** The Consumer's event source: the settings packages/functions defines (local mode plays the same), with overrides. */
   eventSource: {
     ...STREAM_EVENT_SOURCE,
     /** Seconds to wait to fill a batch: whole seconds; 0 invokes as soon as records arrive. */
-    maximumBatchingWindowInSeconds: number("LIVETRANSLATE_BATCH_WINDOW_SECONDS", STREAM_EVENT_SOURCE.maximumBatchingWindowInSeconds),
-    batchSize: number("LIVETRANSLATE_BATCH_SIZE", STREAM_EVENT_SOURCE.batchSize),
-    parallelizationFactor: number("LIVETRANSLATE_PARALLELIZATION", STREAM_EVENT_SOURCE.parallelizationFactor),
+    maximumBatchingWindowInSeconds: wholeNumber("LIVETRANSLATE_BATCH_WINDOW_SECONDS", STREAM_EVENT_SOURCE.maximumBatchingWindowInSeconds),
+    batchSize: wholeNumber("LIVETRANSLATE_BATCH_SIZE", STREAM_EVENT_SOURCE.batchSize),
+    parallelizationFactor: wholeNumber("LIVETRANSLATE_PARALLELIZATION", STREAM_EVENT_SOURCE.parallelizationFactor),
   },
   /** Amazon Translate custom terminology names, comma-separated. */
   terminology: process.env.LIVETRANSLATE_TERMINOLOGY ?? "",
