@@ -40,4 +40,15 @@ describe("Kinesis consumer handler", () => {
     const response = await h.handlers.Consumer(event);
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: event.Records[1]!.kinesis.sequenceNumber }]);
   });
+
+  it("publishes the batch's measurements after every batch, a failed one too", async () => {
+    // Prepare
+    h.failingSessions.add("e");
+    const before = h.flushes();
+    // Act
+    await h.handlers.Consumer(kinesisEvent([{ partitionKey: "f", data: chunk("f", 0) }]));
+    await h.handlers.Consumer(kinesisEvent([{ partitionKey: "e", data: chunk("e", 0) }]));
+    // Assess
+    expect(h.flushes() - before).toBe(2);
+  });
 });
