@@ -1,9 +1,16 @@
-// The HTTP API (one hono function): health, languages, sessions. Creating a session needs a signed-in speaker.
+// The HTTP API (one hono function): health, languages, sessions, listener reports. Creating a session needs a
+// signed-in speaker. The routes and who may call them are defined with the handlers (packages/functions).
+import { HTTP_ROUTES } from "../packages/functions/src/deployment";
 import { speakerClient, speakers } from "./auth";
-import { handler } from "./config";
+import { functionEnvironment, handler } from "./config";
 import { table } from "./storage";
 
-export const httpFunction = new sst.aws.Function("Http", { handler: handler("http"), link: [table], memory: "512 MB" });
+export const httpFunction = new sst.aws.Function("Http", {
+  handler: handler("http"),
+  link: [table],
+  memory: "512 MB",
+  environment: functionEnvironment(),
+});
 
 export const api = new sst.aws.ApiGatewayV2("Api", {
   cors: { allowOrigins: ["*"], allowMethods: ["GET", "POST"], allowHeaders: ["content-type", "authorization"] },
@@ -17,7 +24,6 @@ export const speakerAuthorizer = api.addAuthorizer({
   },
 });
 
-api.route("GET /health", httpFunction.arn);
-api.route("GET /languages", httpFunction.arn);
-api.route("GET /sessions/{sessionId}", httpFunction.arn);
-api.route("POST /sessions", httpFunction.arn, { auth: { jwt: { authorizer: speakerAuthorizer.id } } });
+for (const { route, auth } of HTTP_ROUTES) {
+  api.route(route, httpFunction.arn, auth === "speaker" ? { auth: { jwt: { authorizer: speakerAuthorizer.id } } } : undefined);
+}

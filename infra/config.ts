@@ -1,14 +1,37 @@
-// Settings a deployment may change, read from the environment of `sst deploy` (documented in the README).
+// Settings a deployment may change, read from the environment of `sst deploy` / `sst dev` (documented in the
+// README), and what every function shares.
+import { STREAM_EVENT_SOURCE } from "../packages/functions/src/deployment";
+
+/** A whole-number setting from the environment; anything else stops the deploy naming the variable. */
+function wholeNumber(name: string, fallback: number): number {
+  const text = process.env[name];
+  if (text === undefined || text === "") return fallback;
+  if (!/^\d+$/.test(text.trim())) throw new Error(`${name} must be a whole number, not "${text}"`);
+  return Number(text);
+}
+
 export const config = {
-  /** Seconds the Kinesis event source waits to fill a batch: whole seconds; 0 invokes as soon as records arrive. */
-  batchWindowSeconds: Number(process.env.LIVETRANSLATE_BATCH_WINDOW_SECONDS ?? 0),
-  batchSize: Number(process.env.LIVETRANSLATE_BATCH_SIZE ?? 100),
-  /** Concurrent batches per shard; order per session holds (records of one partition key stay in order). */
-  parallelizationFactor: Number(process.env.LIVETRANSLATE_PARALLELIZATION ?? 4),
-  retryAttempts: 3,
+  /** The Consumer's event source: the settings packages/functions defines (local mode plays the same), with overrides. */
+  eventSource: {
+    ...STREAM_EVENT_SOURCE,
+    /** Seconds to wait to fill a batch: whole seconds; 0 invokes as soon as records arrive. */
+    maximumBatchingWindowInSeconds: wholeNumber("LIVETRANSLATE_BATCH_WINDOW_SECONDS", STREAM_EVENT_SOURCE.maximumBatchingWindowInSeconds),
+    batchSize: wholeNumber("LIVETRANSLATE_BATCH_SIZE", STREAM_EVENT_SOURCE.batchSize),
+    parallelizationFactor: wholeNumber("LIVETRANSLATE_PARALLELIZATION", STREAM_EVENT_SOURCE.parallelizationFactor),
+  },
   /** Amazon Translate custom terminology names, comma-separated. */
   terminology: process.env.LIVETRANSLATE_TERMINOLOGY ?? "",
+  /** Where alarms are e-mailed (an SNS subscription the recipient confirms); unset: alarms notify the topic only. */
+  alarmEmail: process.env.LIVETRANSLATE_ALARM_EMAIL ?? "",
+  /** `sst dev` runs both apps' vite dev servers on these fixed ports, so each knows the other's URL. */
+  devPorts: { speaker: 5173, listener: 5174 },
 };
 
 /** The Lambda entry of a handler module in packages/functions/src/handlers. */
 export const handler = (name: string) => `packages/functions/src/handlers/${name}.handler`;
+
+/** CloudWatch namespace of this stage's own metrics: alarms of one stage never see another stage's traffic. */
+export const metricsNamespace = () => `livetranslate/${$app.stage}`;
+
+/** Environment every function gets: Powertools Metrics reads its namespace and default service from it. */
+export const functionEnvironment = () => ({ POWERTOOLS_METRICS_NAMESPACE: metricsNamespace(), POWERTOOLS_SERVICE_NAME: "pipeline" });

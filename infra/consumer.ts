@@ -1,9 +1,9 @@
-// The stream consumer, subscribed with the event source mapping settings that keep latency low and
-// failures contained: no batching wait, partial batch responses, bisect on error, bounded retries, DLQ.
-import { config, handler } from "./config";
+// The stream consumer and its event source mapping on the enhanced fan-out consumer: no batching wait, partial batch
+// responses, bisect on error, bounded retries, DLQ.
+import { config, functionEnvironment, handler } from "./config";
 import { realtime } from "./realtime";
 import { audio, table } from "./storage";
-import { consumerFailures, stream } from "./stream";
+import { consumerFailures, fanOut, stream } from "./stream";
 
 export const consumer = new sst.aws.Function("Consumer", {
   handler: handler("stream"),
@@ -13,24 +13,23 @@ export const consumer = new sst.aws.Function("Consumer", {
     { actions: ["transcribe:StartStreamTranscription"], resources: ["*"] },
     { actions: ["translate:TranslateText"], resources: ["*"] },
     { actions: ["polly:SynthesizeSpeech"], resources: ["*"] },
+    // The event source mapping reads with the function's role. SST grants these only to subscribers it creates.
+    {
+      actions: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards", "kinesis:ListStreams"],
+      resources: [stream.nodes.stream.arn],
+    },
+    { actions: ["kinesis:DescribeStreamConsumer", "kinesis:SubscribeToShard"], resources: [fanOut.arn] },
     { actions: ["sqs:SendMessage"], resources: [consumerFailures.arn] },
   ],
   memory: "1769 MB",
   timeout: "60 seconds",
-  environment: { TRANSLATE_TERMINOLOGY: config.terminology },
+  environment: { ...functionEnvironment(), TRANSLATE_TERMINOLOGY: config.terminology },
 });
 
-export const consumerSubscription = stream.subscribe(consumer.arn, {
-  transform: {
-    eventSourceMapping: (args) => {
-      args.startingPosition = "LATEST";
-      args.batchSize = config.batchSize;
-      args.maximumBatchingWindowInSeconds = config.batchWindowSeconds;
-      args.parallelizationFactor = config.parallelizationFactor;
-      args.functionResponseTypes = ["ReportBatchItemFailures"];
-      args.bisectBatchOnFunctionError = true;
-      args.maximumRetryAttempts = config.retryAttempts;
-      args.destinationConfig = { onFailure: { destinationArn: consumerFailures.arn } };
-    },
-  },
+export const consumerEventSource = new aws.lambda.EventSourceMapping("ConsumerEventSource", {
+  eventSourceArn: fanOut.arn,
+  functionName: consumer.arn,
+  ...config.eventSource,
+  functionResponseTypes: [...config.eventSource.functionResponseTypes],
+  destinationConfig: { onFailure: { destinationArn: consumerFailures.arn } },
 });

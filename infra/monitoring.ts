@@ -1,11 +1,20 @@
-// Alarms and a dashboard: end-to-end latency, handler errors, consumer lag, failed batches.
+// Alarms and a dashboard: end-to-end latency, handler errors, consumer lag, failed batches, listeners' audio
+// downloads. Metrics are per stage (namespace livetranslate/<stage>); every alarm notifies one SNS topic, e-mailed
+// to LIVETRANSLATE_ALARM_EMAIL when set at deploy.
 import { httpFunction } from "./api";
+import { config, metricsNamespace } from "./config";
 import { consumer } from "./consumer";
 import { connect, disconnect, message } from "./realtime";
 import { consumerFailures } from "./stream";
 
-const NAMESPACE = "livetranslate";
+const NAMESPACE = metricsNamespace();
 const SERVICE = { service: "pipeline" };
+
+export const alarmTopic = new aws.sns.Topic("Alarms", { name: $interpolate`${$app.name}-${$app.stage}-alarms` });
+export const alarmEmail = config.alarmEmail
+  ? new aws.sns.TopicSubscription("AlarmEmail", { topic: alarmTopic.arn, protocol: "email", endpoint: config.alarmEmail })
+  : undefined;
+const notify = { alarmActions: [alarmTopic.arn], okActions: [alarmTopic.arn] };
 
 /** From the end of speech to the last translated-audio notification, p90 over 3 minutes. */
 export const latencyAlarm = new aws.cloudwatch.MetricAlarm("EndToEndLatencyAlarm", {
@@ -19,9 +28,13 @@ export const latencyAlarm = new aws.cloudwatch.MetricAlarm("EndToEndLatencyAlarm
   threshold: 5000,
   comparisonOperator: "GreaterThanThreshold",
   treatMissingData: "notBreaching",
+  ...notify,
 });
 
 const handlers = { Connect: connect, Disconnect: disconnect, Message: message, Http: httpFunction, Consumer: consumer };
+
+/** A percentage in CloudWatch metric math, 0 when nothing happened (no division by zero, no scalar in MAX's array). */
+const percentOf = (part: string, whole: string) => `IF(${whole} > 0, 100 * ${part} / ${whole}, 0)`;
 
 const lambdaSum = (metricName: string, functionName: $util.Input<string>) => ({
   namespace: "AWS/Lambda",
@@ -40,13 +53,30 @@ export const errorRateAlarms = Object.entries(handlers).map(
       threshold: 5,
       comparisonOperator: "GreaterThanThreshold",
       treatMissingData: "notBreaching",
+      ...notify,
       metricQueries: [
         { id: "errors", metric: lambdaSum("Errors", fn.nodes.function.name) },
         { id: "invocations", metric: lambdaSum("Invocations", fn.nodes.function.name) },
-        { id: "rate", expression: "100 * errors / MAX([invocations, 1])", label: "Error rate (%)", returnData: true },
+        { id: "rate", expression: percentOf("errors", "invocations"), label: "Error rate (%)", returnData: true },
       ],
     }),
 );
+
+/** Listeners report their audio downloads (POST /listener-reports); more than 10% failing for 5 minutes alarms. */
+const listenerSum = (metricName: string) => ({ namespace: NAMESPACE, metricName, dimensions: { service: "listener" }, period: 60, stat: "Sum" });
+export const downloadFailuresAlarm = new aws.cloudwatch.MetricAlarm("AudioDownloadFailuresAlarm", {
+  alarmDescription: "More than 10% of listeners' translated-audio downloads fail",
+  evaluationPeriods: 5,
+  threshold: 10,
+  comparisonOperator: "GreaterThanThreshold",
+  treatMissingData: "notBreaching",
+  ...notify,
+  metricQueries: [
+    { id: "failures", metric: listenerSum("AudioDownloadFailures") },
+    { id: "downloads", metric: listenerSum("AudioDownloads") },
+    { id: "rate", expression: percentOf("failures", "downloads"), label: "Download failures (%)", returnData: true },
+  ],
+});
 
 /** The consumer falls behind the stream: its oldest unread record keeps getting older. */
 export const iteratorAgeAlarm = new aws.cloudwatch.MetricAlarm("ConsumerIteratorAgeAlarm", {
@@ -60,6 +90,7 @@ export const iteratorAgeAlarm = new aws.cloudwatch.MetricAlarm("ConsumerIterator
   threshold: 30_000,
   comparisonOperator: "GreaterThanThreshold",
   treatMissingData: "notBreaching",
+  ...notify,
 });
 
 /** Any batch given up on lands in the failure queue. */
@@ -74,6 +105,7 @@ export const failuresAlarm = new aws.cloudwatch.MetricAlarm("ConsumerFailuresAla
   threshold: 0,
   comparisonOperator: "GreaterThanThreshold",
   treatMissingData: "notBreaching",
+  ...notify,
 });
 
 const stage = (name: string) => [NAMESPACE, name, "service", "pipeline", { stat: "p50", label: `${name} p50` }];
@@ -129,6 +161,20 @@ export const dashboard = new aws.cloudwatch.Dashboard("Dashboard", {
           title: "Handler errors",
           region: aws.getRegionOutput().name,
           metrics: Object.values(handlers).map((fn) => ["AWS/Lambda", "Errors", "FunctionName", fn.nodes.function.name, { stat: "Sum" }]),
+        },
+      },
+      {
+        type: "metric",
+        width: 12,
+        height: 6,
+        properties: {
+          title: "Listeners' audio downloads: latency p90 (ms), downloads and failures",
+          region: aws.getRegionOutput().name,
+          metrics: [
+            [NAMESPACE, "AudioDownloadLatency", "service", "listener", { stat: "p90" }],
+            [NAMESPACE, "AudioDownloads", "service", "listener", { stat: "Sum", yAxis: "right" }],
+            [NAMESPACE, "AudioDownloadFailures", "service", "listener", { stat: "Sum", yAxis: "right" }],
+          ],
         },
       },
     ],

@@ -1,66 +1,79 @@
 /**
- * Runs sst.config.ts against recording stand-ins of SST's globals and checks every resource and setting
- * the deployment depends on, and that every handler path names a real exported function.
+ * sst.config.ts run with SST 4.17's real components under Pulumi's mocks (testing/sst-run.ts), once as `sst deploy`
+ * of the production stage and once as `sst dev` of a developer's stage: what SST itself would create, checked.
+ * (That each function's handler exists, and runs with what SST gives it, is contracts.test.ts's.)
  */
-import { existsSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
-import { installSstStubs, type Recorded } from "./testing/sst-stubs.ts";
+import { scaledTimeout } from "../packages/core/src/testing/calibration.ts";
+import { decide } from "./testing/iam-grants.ts";
+import type { RecordedResource } from "./testing/pulumi-mocks.ts";
+import { type SstRun, sstRun } from "./testing/sst-run.ts";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-type Config = { app(input?: { stage?: string }): Record<string, unknown>; run(): Promise<Record<string, unknown>> };
+const FUNCTIONS = ["Connect", "Consumer", "Disconnect", "Http", "Message"];
 
-describe("sst.config.ts", () => {
-  let resources: Recorded[];
-  let outputs: Record<string, unknown>;
-  let config: Config;
-  const one = (type: string, name: string) => {
-    const found = resources.find((r) => r.type === type && r.name === name);
-    if (!found) throw new Error(`no ${type} named ${name}; have ${resources.map((r) => `${r.type}:${r.name}`).join(", ")}`);
+const finder = (run: SstRun) => {
+  const one = (type: string, name: string): RecordedResource => {
+    const found = run.resources.find((r) => r.type === type && r.name === name);
+    if (!found) throw new Error(`no ${type} named ${name}; of that type: ${run.resources.filter((r) => r.type === type).map((r) => r.name).join(", ") || "none"}`);
     return found;
   };
-  const all = (type: string) => resources.filter((r) => r.type === type);
+  const all = (type: string) => run.resources.filter((r) => r.type === type);
+  return { one, all, inputs: (type: string, name: string) => one(type, name).inputs as Record<string, any> };
+};
 
-  beforeAll(async () => {
-    resources = installSstStubs("dev");
-    config = (await import("../sst.config.ts")).default as unknown as Config;
-    outputs = await config.run();
+describe("sst deploy (stage production)", () => {
+  let run: SstRun;
+  let find: ReturnType<typeof finder>;
+  beforeAll(() => {
+    run = sstRun({ stage: "production" });
+    find = finder(run);
+  }, scaledTimeout(120_000));
+
+  it("runs to the end with SST's own checks (unique component names: the Cognito client is not a second SpeakerApp)", () => {
+    expect(run.error).toBeUndefined();
+    expect(run.unhandled).toBeUndefined();
+    const components = run.resources.filter((r) => !r.custom && r.type.startsWith("sst:aws:"));
+    expect(new Set(components.map((c) => c.name)).size).toBe(components.length);
+    expect(run.resources.length).toBeGreaterThan(100);
   });
 
-  it("retains and protects production only", () => {
-    expect(config.app({ stage: "production" })).toMatchObject({ name: "livetranslate", home: "aws", removal: "retain", protect: true });
-    expect(config.app({ stage: "dev" })).toMatchObject({ removal: "remove", protect: false });
+  it("retains and protects production", () => {
+    expect(run.app).toMatchObject({ name: "livetranslate", removal: "retain", protect: true });
   });
 
   it("has the table the entities need, with TTL", () => {
-    expect(one("sst.aws.Dynamo", "Sessions").args).toEqual({
-      fields: { pk: "string", sk: "string", gsi1pk: "string", gsi1sk: "string" },
-      primaryIndex: { hashKey: "pk", rangeKey: "sk" },
-      globalIndexes: { gsi1: { hashKey: "gsi1pk", rangeKey: "gsi1sk" } },
-      ttl: "expiresAt",
+    expect(find.inputs("aws:dynamodb/table:Table", "SessionsTable")).toMatchObject({
+      hashKey: "pk",
+      rangeKey: "sk",
+      globalSecondaryIndexes: [{ name: "gsi1", hashKey: "gsi1pk", rangeKey: "gsi1sk", projectionType: "ALL" }],
+      ttl: { attributeName: "expiresAt", enabled: true },
     });
   });
 
-  it("keeps audio in a private bucket for one day, readable cross-origin by the listener app only", () => {
-    const bucket = one("sst.aws.Bucket", "Audio");
-    expect(bucket.args.public).toBeUndefined();
-    expect(bucket.args.cors).toBe(false);
-    expect(one("aws.s3.BucketLifecycleConfigurationV2", "AudioLifecycle").args).toEqual({
-      bucket: "Audio",
+  it("keeps audio in a private bucket for one day, readable cross-origin by the deployed listener app only", () => {
+    const bucket = find.one("aws:s3/bucket:Bucket", "AudioBucket").outputs.bucket;
+    expect(find.inputs("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "AudioPublicAccessBlock")).toMatchObject({ blockPublicAcls: true, restrictPublicBuckets: true });
+    expect(find.inputs("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "AudioLifecycle")).toEqual({
+      bucket,
       rules: [{ id: "expire-translated-audio", status: "Enabled", filter: { prefix: "sessions/" }, expiration: { days: 1 } }],
     });
-    expect(one("aws.s3.BucketCorsConfigurationV2", "AudioCors").args.corsRules).toEqual([
-      { allowedOrigins: ["ListenerApp.url"], allowedMethods: ["GET", "HEAD"], allowedHeaders: ["*"], maxAgeSeconds: 3600 },
-    ]);
+    const listenerUrl = run.outputs.listener as string;
+    expect(listenerUrl).toMatch(/^https:\/\/.+\.cloudfront\.net$/);
+    expect(find.inputs("aws:s3/bucketCorsConfiguration:BucketCorsConfiguration", "AudioCors")).toEqual({
+      bucket,
+      corsRules: [{ allowedOrigins: [listenerUrl], allowedMethods: ["GET", "HEAD"], allowedHeaders: ["*"], maxAgeSeconds: 3600 }],
+    });
   });
 
-  it("subscribes the consumer with no batching wait, partial failures, bisect, bounded retries and a DLQ", () => {
-    const subscribe = one("sst.aws.KinesisStream", "AudioStream").calls.find((c) => c.method === "subscribe")!;
-    expect(subscribe.args[0]).toBe("Consumer.arn");
-    const mapping: Record<string, unknown> = {};
-    subscribe.args[1].transform.eventSourceMapping(mapping);
-    expect(mapping).toEqual({
+  it("feeds the Consumer from an enhanced fan-out consumer of the stream, with partial batch responses, bisect, bounded retries and a DLQ", () => {
+    const stream = find.one("aws:kinesis/stream:Stream", "AudioStreamStream").outputs;
+    const fanOut = find.one("aws:kinesis/streamConsumer:StreamConsumer", "AudioStreamFanOut");
+    expect(fanOut.inputs.streamArn).toBe(stream.arn);
+    const mappings = find.all("aws:lambda/eventSourceMapping:EventSourceMapping");
+    expect(mappings).toHaveLength(1);
+    expect(mappings[0]!.inputs).toEqual({
+      eventSourceArn: fanOut.outputs.arn,
+      functionName: run.functions.Consumer!.arn,
       startingPosition: "LATEST",
       batchSize: 100,
       maximumBatchingWindowInSeconds: 0,
@@ -68,95 +81,171 @@ describe("sst.config.ts", () => {
       functionResponseTypes: ["ReportBatchItemFailures"],
       bisectBatchOnFunctionError: true,
       maximumRetryAttempts: 3,
-      destinationConfig: { onFailure: { destinationArn: "ConsumerFailures.arn" } },
+      destinationConfig: { onFailure: { destinationArn: find.one("aws:sqs/queue:Queue", "ConsumerFailuresQueue").outputs.arn } },
     });
-    const consumer = one("sst.aws.Function", "Consumer").args;
-    expect(consumer.link.map((l: { name: string }) => l.name)).toEqual(["Sessions", "Audio", "Realtime", "AudioStream"]);
-    expect(consumer.permissions.flatMap((p: { actions: string[] }) => p.actions)).toEqual([
-      "transcribe:StartStreamTranscription",
-      "translate:TranslateText",
-      "polly:SynthesizeSpeech",
-      "sqs:SendMessage",
-    ]);
+    // The Consumer reads the open segment back from the stream itself (replay), so the stream is linked to it too.
+    expect(Object.keys(run.functions.Consumer!.links)).toEqual(expect.arrayContaining(["AudioStream", "Sessions", "Audio", "Realtime"]));
   });
 
-  it("routes the WebSocket API: $connect, $disconnect, $default and every client action", () => {
-    const routes = one("sst.aws.ApiGatewayWebSocket", "Realtime").calls.filter((c) => c.method === "route").map((c) => [c.args[0], c.args[1]]);
-    expect(routes).toEqual([
-      ["$connect", "Connect.arn"],
-      ["$disconnect", "Disconnect.arn"],
-      ["$default", "Message.arn"],
-      ["audioChunk", "Message.arn"],
-      ["endSession", "Message.arn"],
-      ["setLanguage", "Message.arn"],
-      ["ping", "Message.arn"],
-    ]);
-    // Least privilege: only the message handler writes to the stream and posts to connections.
-    expect(one("sst.aws.Function", "Connect").args.link.map((l: { name: string }) => l.name)).toEqual(["Sessions"]);
-    expect(one("sst.aws.Function", "Message").args.link.map((l: { name: string }) => l.name)).toEqual(["Sessions", "AudioStream", "Realtime"]);
+  it("lets the event source mapping read with the Consumer's role: the stream and its fan-out consumer", async () => {
+    const mapping = find.all("aws:lambda/eventSourceMapping:EventSourceMapping")[0]!;
+    const target = Object.values(run.functions).find((fn) => fn.arn === mapping.inputs.functionName)!;
+    const stream = find.one("aws:kinesis/stream:Stream", "AudioStreamStream").outputs.arn as string;
+    const source = mapping.inputs.eventSourceArn as string;
+    // What Lambda calls for a Kinesis event source, and with enhanced fan-out on the consumer (AWS Lambda developer guide).
+    const needed: [string, string][] = [
+      ...["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"].map((a): [string, string] => [a, stream]),
+      ...(source === stream ? [] : ["kinesis:DescribeStreamConsumer", "kinesis:SubscribeToShard"].map((a): [string, string] => [a, source])),
+      ["sqs:SendMessage", (mapping.inputs as { destinationConfig: { onFailure: { destinationArn: string } } }).destinationConfig.onFailure.destinationArn],
+    ];
+    for (const [action, resource] of needed) expect(`${action} ${await decide(target.policies, action, resource)}`).toBe(`${action} Allowed`);
   });
 
-  it("serves the HTTP API with a Cognito JWT authorizer on POST /sessions only", () => {
-    const api = one("sst.aws.ApiGatewayV2", "Api");
-    const authorizer = api.calls.find((c) => c.method === "addAuthorizer")!.args[0];
-    expect(authorizer).toEqual({
-      name: "speakers",
-      jwt: { issuer: "https://cognito-idp.eu-west-1.amazonaws.com/Speakers.id", audiences: ["SpeakerApp.id"] },
+  it("routes the WebSocket API to the functions: $connect, $disconnect, $default and every client action", () => {
+    const api = find.one("aws:apigatewayv2/api:Api", "RealtimeApi").outputs.id;
+    const routes = find.all("aws:apigatewayv2/route:Route").filter((r) => r.inputs.apiId === api);
+    const target = (route: RecordedResource) => {
+      const integration = find.one("aws:apigatewayv2/integration:Integration", String(route.inputs.target).replace(/^integrations\/(.+)-id$/, "$1"));
+      return Object.values(run.functions).find((fn) => String(integration.inputs.integrationUri).includes(`${fn.arn}/`))?.name;
+    };
+    expect(Object.fromEntries(routes.map((r) => [r.inputs.routeKey, target(r)]))).toEqual({
+      $connect: "Connect",
+      $disconnect: "Disconnect",
+      $default: "Message",
+      audioChunk: "Message",
+      endSession: "Message",
+      setLanguage: "Message",
+      ping: "Message",
     });
-    const routes = api.calls.filter((c) => c.method === "route").map((c) => [c.args[0], c.args[2]?.auth ?? null]);
-    expect(routes).toEqual([
-      ["GET /health", null],
-      ["GET /languages", null],
-      ["GET /sessions/{sessionId}", null],
-      ["POST /sessions", { jwt: { authorizer: "Api.authorizer.speakers" } }],
-    ]);
-    const client = one("sst.aws.CognitoUserPool", "Speakers").calls.find((c) => c.method === "addClient")!;
-    const clientArgs: Record<string, unknown> = {};
-    client.args[1].transform.client(clientArgs);
-    expect(clientArgs.explicitAuthFlows).toContain("ALLOW_USER_PASSWORD_AUTH");
   });
 
-  it("builds both web apps with the API URLs and Cognito ids", () => {
-    expect(one("sst.aws.StaticSite", "SpeakerApp").args).toMatchObject({
-      path: "packages/web-speaker",
-      environment: {
-        VITE_HTTP_URL: "Api.url",
-        VITE_WS_URL: "Realtime.url",
-        VITE_LISTENER_URL: "ListenerApp.url/",
-        VITE_COGNITO_USER_POOL_ID: "Speakers.id",
-        VITE_COGNITO_CLIENT_ID: "SpeakerApp.id",
+  it("serves the HTTP API from the Http function, with the Cognito JWT authorizer on POST /sessions only", () => {
+    const api = find.one("aws:apigatewayv2/api:Api", "ApiApi").outputs.id;
+    const routes = find.all("aws:apigatewayv2/route:Route").filter((r) => r.inputs.apiId === api);
+    const authorizer = find.all("aws:apigatewayv2/authorizer:Authorizer")[0]!;
+    const pool = find.one("aws:cognito/userPool:UserPool", "SpeakersUserPool").outputs.id;
+    expect(authorizer.inputs).toMatchObject({
+      authorizerType: "JWT",
+      jwtConfiguration: {
+        issuer: `https://cognito-idp.eu-west-1.amazonaws.com/${pool}`,
+        audiences: [find.one("aws:cognito/userPoolClient:UserPoolClient", "SpeakerAppClientClient").outputs.id],
       },
     });
-    expect(one("sst.aws.StaticSite", "ListenerApp").args.environment).toMatchObject({ VITE_HTTP_URL: "Api.url", VITE_WS_URL: "Realtime.url" });
-    for (const site of all("sst.aws.StaticSite")) expect(existsSync(path.join(root, site.args.path, "package.json"))).toBe(true);
-  });
-
-  it("alarms on latency p90 > 5 s, handler error rate > 5%, consumer iterator age and a non-empty DLQ, with a dashboard", () => {
-    const alarms = all("aws.cloudwatch.MetricAlarm");
-    const latency = one("aws.cloudwatch.MetricAlarm", "EndToEndLatencyAlarm").args;
-    expect(latency).toMatchObject({ namespace: "livetranslate", metricName: "EndToEndLatency", extendedStatistic: "p90", threshold: 5000 });
-    const errorRates = alarms.filter((a) => a.name.endsWith("ErrorRateAlarm"));
-    expect(errorRates.map((a) => a.name).sort()).toEqual(["ConnectErrorRateAlarm", "ConsumerErrorRateAlarm", "DisconnectErrorRateAlarm", "HttpErrorRateAlarm", "MessageErrorRateAlarm"]);
-    for (const a of errorRates) expect(a.args).toMatchObject({ threshold: 5, comparisonOperator: "GreaterThanThreshold" });
-    expect(one("aws.cloudwatch.MetricAlarm", "ConsumerIteratorAgeAlarm").args).toMatchObject({ metricName: "IteratorAge", dimensions: { FunctionName: "Consumer.functionName" } });
-    expect(one("aws.cloudwatch.MetricAlarm", "ConsumerFailuresAlarm").args).toMatchObject({ namespace: "AWS/SQS", threshold: 0, dimensions: { QueueName: "ConsumerFailures.queueName" } });
-    const body = JSON.parse(one("aws.cloudwatch.Dashboard", "Dashboard").args.dashboardBody);
-    expect(body.widgets.length).toBeGreaterThanOrEqual(4);
-  });
-
-  it("names a handler file that exists and exports that function, for every function", async () => {
-    const functions = all("sst.aws.Function");
-    expect(functions.map((f) => f.name).sort()).toEqual(["Connect", "Consumer", "Disconnect", "Http", "Message"]);
-    for (const fn of functions) {
-      const [file, exported] = (fn.args.handler as string).split(/\.(?=[^.]+$)/) as [string, string];
-      const source = path.join(root, `${file}.ts`);
-      expect(existsSync(source), source).toBe(true);
-      const module = (await import(source)) as Record<string, unknown>;
-      expect(typeof module[exported], `${fn.args.handler}`).toBe("function");
+    expect(Object.fromEntries(routes.map((r) => [r.inputs.routeKey, r.inputs.authorizationType]))).toEqual({
+      "GET /health": "NONE",
+      "GET /languages": "NONE",
+      "GET /sessions/{sessionId}": "NONE",
+      "POST /sessions": "JWT",
+      "POST /listener-reports": "NONE",
+    });
+    for (const route of routes) {
+      const integration = find.one("aws:apigatewayv2/integration:Integration", String(route.inputs.target).replace(/^integrations\/(.+)-id$/, "$1"));
+      expect(integration.inputs.integrationUri).toBe(run.functions.Http!.arn);
     }
   });
 
-  it("outputs the URLs a user needs", () => {
-    expect(outputs).toMatchObject({ speaker: "SpeakerApp.url", listener: "ListenerApp.url", api: "Api.url", websocket: "Realtime.url" });
+  it("lets only administrators create speakers (no self sign-up on the public client id)", () => {
+    expect(find.inputs("aws:cognito/userPool:UserPool", "SpeakersUserPool").adminCreateUserConfig).toEqual({ allowAdminCreateUserOnly: true });
+    expect(find.inputs("aws:cognito/userPoolClient:UserPoolClient", "SpeakerAppClientClient").explicitAuthFlows).toEqual([
+      "ALLOW_USER_PASSWORD_AUTH",
+      "ALLOW_REFRESH_TOKEN_AUTH",
+    ]);
+  });
+
+  it("gives every function its stage's metrics namespace, and the Consumer its terminology setting", () => {
+    expect(Object.keys(run.functions).sort()).toEqual(FUNCTIONS);
+    for (const fn of Object.values(run.functions)) {
+      expect(fn.environment).toMatchObject({ POWERTOOLS_METRICS_NAMESPACE: "livetranslate/production", POWERTOOLS_SERVICE_NAME: "pipeline", SST_RESOURCE_App: JSON.stringify({ name: "livetranslate", stage: "production" }) });
+    }
+    expect(run.functions.Consumer!.environment.TRANSLATE_TERMINOLOGY).toBe("");
+  });
+
+  it("alarms on each function's error rate above 5 %, in metric math CloudWatch accepts and that is 0 without invocations", () => {
+    const errorRates = find.all("aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => a.name.endsWith("ErrorRateAlarm"));
+    expect(errorRates.map((a) => a.name).sort()).toEqual(FUNCTIONS.map((f) => `${f}ErrorRateAlarm`));
+    for (const alarm of errorRates) {
+      expect(alarm.inputs).toMatchObject({ threshold: 5, comparisonOperator: "GreaterThanThreshold" });
+      expect((alarm.inputs.metricQueries as unknown[])[2]).toMatchObject({ id: "rate", expression: "IF(invocations > 0, 100 * errors / invocations, 0)", returnData: true });
+    }
+  });
+
+  it("alarms on latency, consumer lag, the DLQ and listeners' download failures, all to one topic", () => {
+    const alarms = find.all("aws:cloudwatch/metricAlarm:MetricAlarm");
+    const topic = find.one("aws:sns/topic:Topic", "Alarms").outputs.arn;
+    for (const alarm of alarms) expect(alarm.inputs, alarm.name).toMatchObject({ alarmActions: [topic], okActions: [topic] });
+    expect(find.inputs("aws:cloudwatch/metricAlarm:MetricAlarm", "EndToEndLatencyAlarm")).toMatchObject({
+      namespace: "livetranslate/production",
+      metricName: "EndToEndLatency",
+      dimensions: { service: "pipeline" },
+      extendedStatistic: "p90",
+      threshold: 5000,
+    });
+    const downloads = find.inputs("aws:cloudwatch/metricAlarm:MetricAlarm", "AudioDownloadFailuresAlarm");
+    expect(downloads).toMatchObject({ threshold: 10, comparisonOperator: "GreaterThanThreshold" });
+    expect(downloads.metricQueries).toEqual([
+      { id: "failures", metric: { namespace: "livetranslate/production", metricName: "AudioDownloadFailures", dimensions: { service: "listener" }, period: 60, stat: "Sum" } },
+      { id: "downloads", metric: { namespace: "livetranslate/production", metricName: "AudioDownloads", dimensions: { service: "listener" }, period: 60, stat: "Sum" } },
+      { id: "rate", expression: "IF(downloads > 0, 100 * failures / downloads, 0)", label: "Download failures (%)", returnData: true },
+    ]);
+    expect(find.inputs("aws:cloudwatch/metricAlarm:MetricAlarm", "ConsumerIteratorAgeAlarm").dimensions).toEqual({ FunctionName: run.functions.Consumer!.functionName });
+    expect(find.all("aws:sns/topicSubscription:TopicSubscription")).toEqual([]);
+    const body = JSON.parse(find.inputs("aws:cloudwatch/dashboard:Dashboard", "Dashboard").dashboardBody);
+    expect(JSON.stringify(body)).not.toContain('"livetranslate"');
+  });
+
+  it("builds both web apps with the API URLs and Cognito ids, and outputs the URLs a user needs", () => {
+    const builder = (name: string) => find.inputs("command:local:Command", `${name}Builder`);
+    expect(builder("SpeakerApp").environment).toEqual({
+      VITE_BASE: "/",
+      VITE_HTTP_URL: run.outputs.api,
+      VITE_WS_URL: run.outputs.websocket,
+      VITE_LISTENER_URL: `${run.outputs.listener}/`,
+      VITE_COGNITO_REGION: "eu-west-1",
+      VITE_COGNITO_USER_POOL_ID: run.outputs.userPool,
+      VITE_COGNITO_CLIENT_ID: run.outputs.userPoolClient,
+    });
+    expect(builder("ListenerApp").environment).toEqual({ VITE_BASE: "/", VITE_HTTP_URL: run.outputs.api, VITE_WS_URL: run.outputs.websocket });
+    expect(run.outputs).toMatchObject({ speaker: expect.stringMatching(/cloudfront\.net$/), api: expect.stringMatching(/^https:/), websocket: expect.stringMatching(/^wss:/) });
+  });
+});
+
+describe("sst dev (a developer's stage, alarm e-mail set)", () => {
+  let run: SstRun;
+  let find: ReturnType<typeof finder>;
+  beforeAll(() => {
+    run = sstRun({ stage: "alice", dev: true, env: { LIVETRANSLATE_ALARM_EMAIL: "oncall@example.org" } });
+    find = finder(run);
+  }, scaledTimeout(120_000));
+
+  const devOutputs = (site: string) => {
+    const entry = Object.entries(run.componentOutputs).find(([urn]) => urn.endsWith(`sst:aws:StaticSite::${site}`));
+    return entry?.[1] as { _dev: { command: string; directory: string; environment: Record<string, string> }; _metadata: { url: string } };
+  };
+
+  it("runs each app's vite dev server on its own fixed port, the speaker app told the listener app's URL", () => {
+    expect(run.error).toBeUndefined();
+    expect(run.unhandled).toBeUndefined();
+    expect(run.app).toMatchObject({ removal: "remove", protect: false });
+    expect(find.all("aws:cloudfront/distribution:Distribution")).toEqual([]);
+    const speaker = devOutputs("SpeakerApp");
+    const listener = devOutputs("ListenerApp");
+    expect(speaker._dev).toMatchObject({ command: "pnpm exec vite --port 5173 --strictPort", directory: "packages/web-speaker" });
+    expect(listener._dev).toMatchObject({ command: "pnpm exec vite --port 5174 --strictPort", directory: "packages/web-listener" });
+    expect(run.outputs).toMatchObject({ speaker: "http://localhost:5173", listener: "http://localhost:5174" });
+    expect(speaker._dev.environment.VITE_LISTENER_URL).toBe("http://localhost:5174/");
+  });
+
+  it("lets the listener app's dev origin, and only it, fetch the audio cross-origin", () => {
+    expect(find.inputs("aws:s3/bucketCorsConfiguration:BucketCorsConfiguration", "AudioCors").corsRules[0].allowedOrigins).toEqual(["http://localhost:5174"]);
+  });
+
+  it("publishes this stage's metrics apart from production's, and e-mails alarms when asked", () => {
+    for (const fn of Object.values(run.functions)) expect(fn.environment.POWERTOOLS_METRICS_NAMESPACE).toBe("livetranslate/alice");
+    expect(find.inputs("aws:cloudwatch/metricAlarm:MetricAlarm", "EndToEndLatencyAlarm").namespace).toBe("livetranslate/alice");
+    expect(find.inputs("aws:sns/topicSubscription:TopicSubscription", "AlarmEmail")).toEqual({
+      topic: find.one("aws:sns/topic:Topic", "Alarms").outputs.arn,
+      protocol: "email",
+      endpoint: "oncall@example.org",
+    });
   });
 });

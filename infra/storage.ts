@@ -12,7 +12,7 @@ export const table = new sst.aws.Dynamo("Sessions", {
 export const audio = new sst.aws.Bucket("Audio", { cors: false });
 
 /** No recording: translated audio is deleted one day after it was written. */
-export const audioLifecycle = new aws.s3.BucketLifecycleConfigurationV2("AudioLifecycle", {
+export const audioLifecycle = new aws.s3.BucketLifecycleConfiguration("AudioLifecycle", {
   bucket: audio.name,
   rules: [{ id: "expire-translated-audio", status: "Enabled", filter: { prefix: "sessions/" }, expiration: { days: 1 } }],
 });

@@ -1,23 +1,9 @@
 #!/usr/bin/env bash
-# Type-checks sst.config.ts and infra/ against SST's real platform types, offline: `sst install` builds
-# .sst/platform from npm alone when it finds bun (npm @oven/bun-linux-x64) and a Pulumi that answers
-# `version` (a stub: deploying needs the real one and AWS, neither of which this check uses).
+# Type-checks sst.config.ts and infra/ against SST's real platform types (.sst/platform, built offline), and the
+# infra tests and their harness (which use the platform's Pulumi and esbuild).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-work="$PWD/.sst-offline"
-mkdir -p "$work/config/sst/bin" "$work/bun-cache"
-cat > "$work/config/sst/bin/pulumi" <<'STUB'
-#!/bin/sh
-[ "$1" = "version" ] && { echo "v3.215.0"; exit 0; }
-echo "pulumi is stubbed for the offline type-check" >&2; exit 1
-STUB
-chmod +x "$work/config/sst/bin/pulumi"
-bun=$(find node_modules/.pnpm -path "*@oven+bun-linux-x64*/bin/bun" -type f | head -n 1)
-[ -n "$bun" ] || { echo "bun not found: run pnpm install" >&2; exit 1; }
-export XDG_CONFIG_HOME="$work/config" SST_BUN_PATH="$PWD/$bun" BUN_INSTALL_CACHE_DIR="$work/bun-cache" \
-  SST_STAGE="${SST_STAGE:-typecheck}" SST_TELEMETRY_DISABLED=1 NO_COLOR=1
-if [ ! -f .sst/platform/config.d.ts ]; then
-  pnpm exec sst install > "$work/install.log" 2>&1 || { cat "$work/install.log" >&2; exit 1; }
-fi
+./scripts/sst-platform.sh
 pnpm exec tsc -p tsconfig.infra.json
-echo "sst.config.ts and infra/: types OK"
+pnpm exec tsc -p tsconfig.infra-tests.json
+echo "sst.config.ts, infra/ and its tests: types OK"

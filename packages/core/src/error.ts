@@ -5,7 +5,7 @@ export class VisibleError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 500 = 400,
+    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 429 | 500 = 400,
   ) {
     super(message);
     this.name = "VisibleError";

@@ -2,7 +2,8 @@
  * The narrow interfaces the pipeline is written against. Each has an AWS adapter (core/aws) and, where one
  * can run on a single machine, a local one (core/engines, or the AWS adapter pointed at an embedded stand-in).
  */
-import type { ServerMessage } from "./protocol/index.ts";
+import type { SegmentResult } from "./pipeline/index.ts";
+import type { ListenerReport, ServerMessage } from "./protocol/index.ts";
 
 /** Speech to text for one source language at a time; audio is 16 kHz mono signed 16-bit PCM. */
 export interface SpeechRecognizer {
@@ -99,7 +100,17 @@ export interface IngestReplay {
   read(sessionId: string, from: StreamPosition, through: StreamPosition): Promise<PositionedRecord[]>;
 }
 
-/** Counters for what operators watch (CloudWatch metrics in AWS; kept in memory in local mode and tests). */
-export interface Metrics {
+/**
+ * What operators watch: CloudWatch metrics in AWS; in local mode, counters in memory and log lines; in tests,
+ * counters in memory.
+ */
+export interface Measurements {
+  /** A segment reached its listeners: its latency per stage. */
+  segmentDelivered(result: SegmentResult): void;
+  /** A listener app's sample of audio downloads. */
+  audioDownloads(report: ListenerReport): void;
+  /** Adds `value` (default 1) to counter `name`: faults, retries, checkpoint sizes, billed recognizer seconds. */
   count(name: string, value?: number): void;
+  /** Publishes what was recorded; called at the end of each invocation that may have recorded something. */
+  flush(): void;
 }

@@ -4,28 +4,17 @@
  * environment. The speech engines are shared (they are processes and WASM modules, not state of the consumer),
  * behind the same fuse.
  */
-import {
-  addMiddleware,
-  createDynamoClient,
-  createKinesisClient,
-  createManagementClient,
-  createS3Client,
-  type MiddlewareClient,
-} from "@livetranslate/core/aws/clients";
-import { ApiGatewayNotifier } from "@livetranslate/core/aws/connections";
-import { KinesisIngestReplay } from "@livetranslate/core/aws/kinesis";
-import { S3AudioStore } from "@livetranslate/core/aws/s3";
-import { StreamConsumer } from "@livetranslate/core/consumer";
-import { createDb } from "@livetranslate/core/db";
+import { addMiddleware, createDynamoClient, createKinesisClient, createS3Client, type MiddlewareClient } from "@livetranslate/core/aws/clients";
 import type { Engines } from "@livetranslate/core/engines";
+import type { Log } from "@livetranslate/core/log";
 import type { Probe, SegmentResult } from "@livetranslate/core/pipeline";
-import type { Metrics } from "@livetranslate/core/ports";
+import type { Measurements } from "@livetranslate/core/ports";
 import type { SegmenterOptions } from "@livetranslate/core/segmenter";
 import type { StandIn } from "@livetranslate/core/standins";
-import type { Deps } from "@livetranslate/functions/deps";
-import { createStreamHandler } from "@livetranslate/functions/stream/consumer";
+import { compose } from "@livetranslate/functions/compose";
+import { localAdapters } from "./adapters.ts";
 import { EnvironmentKilledError, type ExecutionEnvironment } from "./event-source/environments.ts";
-import { countAudioStore, countNotifier, type RequestCounts } from "./metering.ts";
+import type { RequestCounts } from "./metering.ts";
 
 export interface ConsumerEnvironmentConfig {
   dynamo: StandIn;
@@ -35,11 +24,11 @@ export interface ConsumerEnvironmentConfig {
   stream: string;
   bucket: string;
   managementEndpoint: string;
-  managementCredentials: { accessKeyId: string; secretAccessKey: string };
+  managementAccessKeyId: string;
   engines: Engines;
-  /** What the handlers share beyond the consumer (log, languages, ingest). */
-  deps: Omit<Deps, "db" | "notifier" | "consumer">;
-  metrics: Metrics;
+  log: Log;
+  /** Shared by all environments (counters add up). */
+  measurements: Measurements;
   segmenterOptions?: Partial<SegmenterOptions>;
   onSegment?: (sessionId: string, result: SegmentResult) => void;
   requestCounts?: RequestCounts;
@@ -51,13 +40,17 @@ export interface ConsumerEnvironmentConfig {
 
 type SdkClient = MiddlewareClient & { destroy(): void };
 
+/**
+ * Environment `slot`: local adapters over its own fused clients and fused engines, composed by the same root as
+ * every other function; its handler is that composition's Consumer.
+ */
 export function createConsumerEnvironment(config: ConsumerEnvironmentConfig, slot: number): ExecutionEnvironment {
   let killed = false;
   const refuse = () => {
     if (killed) throw new EnvironmentKilledError(`execution environment ${slot} is gone`);
   };
   const clients: SdkClient[] = [];
-  const fused = <C extends SdkClient>(client: C): C => {
+  const fuse = (client: MiddlewareClient) => {
     addMiddleware(
       client,
       (next) => async (args) => {
@@ -67,51 +60,50 @@ export function createConsumerEnvironment(config: ConsumerEnvironmentConfig, slo
       { step: "initialize", name: "environmentFuse" },
     );
     config.decorateClient(client);
-    clients.push(client);
-    return client;
+    clients.push(client as SdkClient);
   };
-  const db = createDb({ table: config.table, client: fused(createDynamoClient(config.dynamo)) });
-  const counts = config.requestCounts;
-  const apiGateway = new ApiGatewayNotifier({
-    client: fused(createManagementClient(config.managementEndpoint, { credentials: config.managementCredentials })),
-  });
-  const notifier = counts ? countNotifier(apiGateway, counts) : apiGateway;
-  const store = new S3AudioStore({ client: fused(createS3Client(config.s3)), bucket: config.bucket });
+  const fused = <C extends SdkClient>(client: C): C => (fuse(client), client);
   const { recognizer, translator, synthesizer } = config.engines;
-  const consumer = new StreamConsumer({
-    db,
-    recognizer: {
-      languages: recognizer.languages,
-      startUtterance(language) {
-        refuse();
-        const utterance = recognizer.startUtterance(language);
-        return {
-          write: async (pcm) => (refuse(), utterance.write(pcm)),
-          finish: async () => (refuse(), utterance.finish()),
-          abort: () => utterance.abort(),
-        };
+  const adapters = localAdapters({
+    dynamo: fused(createDynamoClient(config.dynamo)),
+    kinesis: fused(createKinesisClient(config.kinesis)),
+    s3: fused(createS3Client(config.s3)),
+    table: config.table,
+    stream: config.stream,
+    bucket: config.bucket,
+    managementEndpoint: config.managementEndpoint,
+    managementAccessKeyId: config.managementAccessKeyId,
+    decorateClient: fuse,
+    engines: {
+      recognizer: {
+        languages: recognizer.languages,
+        startUtterance(language) {
+          refuse();
+          const utterance = recognizer.startUtterance(language);
+          return {
+            write: async (pcm) => (refuse(), utterance.write(pcm)),
+            finish: async () => (refuse(), utterance.finish()),
+            abort: () => utterance.abort(),
+          };
+        },
       },
+      translator: { pairs: translator.pairs, translate: async (...args) => (refuse(), translator.translate(...args)) },
+      synthesizer: { languages: synthesizer.languages, synthesize: async (...args) => (refuse(), synthesizer.synthesize(...args)) },
     },
-    translator: { pairs: translator.pairs, translate: async (...args) => (refuse(), translator.translate(...args)) },
-    synthesizer: { languages: synthesizer.languages, synthesize: async (...args) => (refuse(), synthesizer.synthesize(...args)) },
-    replay: new KinesisIngestReplay({ client: fused(createKinesisClient(config.kinesis)), streamName: config.stream }),
-    audioStore: counts ? countAudioStore(store, counts) : store,
-    notifier,
-    log: config.deps.log,
-    metrics: config.metrics,
-    segmenterOptions: config.segmenterOptions,
-    onSegment: config.onSegment,
-    probe: config.probe?.(slot),
+    log: config.log,
+    measurements: config.measurements,
+    consumer: { segmenterOptions: config.segmenterOptions, onSegment: config.onSegment, probe: config.probe?.(slot) },
+    requestCounts: config.requestCounts,
   });
-  const deps: Deps = { ...config.deps, db, notifier, consumer, metrics: config.metrics };
+  const handler = compose(adapters).Consumer;
   return {
-    handler: createStreamHandler(() => deps),
+    handler,
     kill() {
       killed = true;
-      consumer.close();
+      void adapters.consumer.close();
     },
     close() {
-      consumer.close();
+      void adapters.consumer.close();
       for (const client of clients) client.destroy();
     },
   };

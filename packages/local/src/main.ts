@@ -27,7 +27,7 @@ function consumerSettings() {
 try {
   const consumer = consumerSettings();
   const local = await startLocal({ port, host, ...consumer });
-  const languages = local.deps.languages();
+  const languages = local.adapters.languages();
   console.log(
     [
       "",
@@ -40,7 +40,7 @@ try {
         ? [`             Phones and other machines: restart with HOST=0.0.0.0 and use this machine's address instead of ${host}.`]
         : []),
       ``,
-      `  HTTP API   ${local.url}  (GET /health, GET /languages, POST /sessions, GET /sessions/{id})`,
+      `  HTTP API   ${local.url}  (GET /health, GET /languages, POST /sessions, GET /sessions/{id}, POST /listener-reports)`,
       `  WebSocket  ${local.wsUrl}`,
       `  languages  source: ${languages.source.join(", ")}  targets: ${languages.target.join(", ")}`,
       `  consumer   ${consumer.consumerEnvironments} execution environments, ${consumer.routing} routing${consumer.routing === "random" ? ` (seed ${consumer.seed})` : ""}`,

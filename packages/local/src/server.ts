@@ -7,34 +7,23 @@ import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { createNodeWebSocket } from "@hono/node-ws";
-import {
-  createDynamoClient,
-  createKinesisClient,
-  createManagementClient,
-  createS3Client,
-  type MiddlewareClient,
-  reportFailedAttempts,
-} from "@livetranslate/core/aws/clients";
-import { ApiGatewayNotifier } from "@livetranslate/core/aws/connections";
-import { KinesisAudioIngest } from "@livetranslate/core/aws/kinesis";
-import { createDb, ensureTable } from "@livetranslate/core/db";
+import { createDynamoClient, createKinesisClient, createS3Client, type MiddlewareClient, reportFailedAttempts } from "@livetranslate/core/aws/clients";
+import { ensureTable } from "@livetranslate/core/db";
 import { closeEngines, detectLocalEngines, type Engines, supportedLanguages } from "@livetranslate/core/engines";
 import { jsonLog, type Log } from "@livetranslate/core/log";
-import { memoryMetrics } from "@livetranslate/core/metrics";
+import type { MemoryMeasurements } from "@livetranslate/core/metrics";
 import type { Probe, SegmentResult } from "@livetranslate/core/pipeline";
-import type { ConnectionNotifier } from "@livetranslate/core/ports";
 import type { SegmenterOptions } from "@livetranslate/core/segmenter";
-import type { Deps } from "@livetranslate/functions/deps";
-import { createApi } from "@livetranslate/functions/http/api";
-import { createConnectHandler } from "@livetranslate/functions/ws/connect";
-import { createDisconnectHandler } from "@livetranslate/functions/ws/disconnect";
-import { createMessageHandler } from "@livetranslate/functions/ws/message";
+import type { Adapters } from "@livetranslate/functions/adapters";
+import { compose } from "@livetranslate/functions/compose";
+import { STREAM_EVENT_SOURCE, WS_ACTIONS } from "@livetranslate/functions/deployment";
 import { Hono } from "hono";
+import { localAdapters, localMeasurements } from "./adapters.ts";
 import { createConsumerEnvironment } from "./consumer-environment.ts";
 import { ExecutionEnvironments, type Routing } from "./event-source/environments.ts";
 import { KinesisEventSource } from "./event-source/index.ts";
 import { WebSocketGateway } from "./gateway/index.ts";
-import { countIngest, countNotifier, type RequestCounts } from "./metering.ts";
+import type { RequestCounts } from "./metering.ts";
 import { mountWebApps } from "./web-apps.ts";
 import { sweepExpiredObjects, sweepExpiredRecords } from "./expiry.ts";
 import { ensureBucket, ensureStream, startDynalite, startKinesalite, startS3rver } from "@livetranslate/core/standins";
@@ -68,11 +57,12 @@ export interface LocalMode {
   url: string;
   wsUrl: string;
   port: number;
-  deps: Deps;
+  /** The gateway's and the HTTP API's adapters (each consumer environment has its own). */
+  adapters: Adapters;
   /** The consumer's execution environments (routing, kill). */
   environments: ExecutionEnvironments;
-  /** Counters: faults, retries, checkpoint size. */
-  metrics: ReturnType<typeof memoryMetrics>;
+  /** Counters (faults, retries, checkpoint size) of every function and environment, and listener downloads. */
+  measurements: MemoryMeasurements;
   close(): Promise<void>;
 }
 
@@ -96,12 +86,12 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
     const [dynamo, kinesis, s3] = await Promise.all([startDynalite(), startKinesalite(), startS3rver()]);
     closers.push(() => dynamo.close(), () => kinesis.close(), () => s3.close());
 
-    const metrics = memoryMetrics();
+    const measurements = localMeasurements(log);
     // Every failed AWS attempt leaves a log line and a metric, even one the SDK retries on its own.
     const decorateClient = (client: MiddlewareClient) => {
       reportFailedAttempts(client, (attempt) => {
         log({ level: "warn", event: "aws.attempt_failed", ...attempt });
-        metrics.count("AwsAttemptsFailed");
+        measurements.count("AwsAttemptsFailed");
       });
       options.decorateClient?.(client);
     };
@@ -130,35 +120,31 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
     closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
     const managementAccessKeyId = `local${randomBytes(6).toString("hex")}`;
-    const db = createDb({ table: TABLE, client: dynamoClient });
-    const counts = options.requestCounts;
-    const meterNotifier = (n: ConnectionNotifier) => (counts ? countNotifier(n, counts) : n);
-    const managementClient = createManagementClient(`http://127.0.0.1:${port}`, {
-      credentials: { accessKeyId: managementAccessKeyId, secretAccessKey: "local" },
-    });
-    decorateClient(managementClient);
-    const notifier = meterNotifier(
-      new ApiGatewayNotifier({
-        client: managementClient,
-      }),
-    );
-    const ingest = new KinesisAudioIngest({ client: kinesisClient, streamName: STREAM });
-    const deps: Deps = {
-      db,
-      ingest: counts ? countIngest(ingest, counts) : ingest,
-      notifier,
-      languages: () => languages,
+    const managementEndpoint = `http://127.0.0.1:${port}`;
+    const adapters = localAdapters({
+      dynamo: dynamoClient,
+      kinesis: kinesisClient,
+      s3: s3Client,
+      table: TABLE,
+      stream: STREAM,
+      bucket: BUCKET,
+      managementEndpoint,
+      managementAccessKeyId,
+      decorateClient,
+      engines,
       log,
-      metrics,
-    };
-    const getDeps = () => deps;
-    // The consumer runs as Lambda runs it: in isolated execution environments, batches routed among them.
+      measurements,
+      requestCounts: options.requestCounts,
+    });
+    const handlers = compose(adapters);
+    // The consumer runs as Lambda runs it: in isolated execution environments, batches routed among them, each
+    // with its own adapters composed by the same root.
     const environments = new ExecutionEnvironments({
       count: options.consumerEnvironments ?? 4,
       routing: options.routing ?? "sticky",
       seed: options.seed,
       log,
-      metrics,
+      measurements,
       create: (slot) =>
         createConsumerEnvironment(
           {
@@ -168,14 +154,14 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
             table: TABLE,
             stream: STREAM,
             bucket: BUCKET,
-            managementEndpoint: `http://127.0.0.1:${port}`,
-            managementCredentials: { accessKeyId: managementAccessKeyId, secretAccessKey: "local" },
+            managementEndpoint,
+            managementAccessKeyId,
             engines,
-            deps: { ingest: deps.ingest, languages: deps.languages, log },
-            metrics,
+            log,
+            measurements,
             segmenterOptions: options.segmenterOptions,
             onSegment: options.onSegment,
-            requestCounts: counts,
+            requestCounts: options.requestCounts,
             probe: options.probe,
             decorateClient,
           },
@@ -184,29 +170,31 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
     });
     closers.push(() => environments.close());
 
-    const message = createMessageHandler(getDeps);
     const gateway = new WebSocketGateway({
       app,
       upgradeWebSocket,
       managementAccessKeyId,
       routes: {
-        $connect: createConnectHandler(getDeps),
-        $disconnect: createDisconnectHandler(getDeps),
-        $default: message,
-        actions: { audioChunk: message, endSession: message, setLanguage: message, ping: message },
+        $connect: handlers.Connect,
+        $disconnect: handlers.Disconnect,
+        $default: handlers.Message,
+        actions: Object.fromEntries(WS_ACTIONS.map((action) => [action, handlers.Message])),
       },
       onError: (error, context) => log({ level: "error", event: "gateway.handler_failed", ...context, error: String(error) }),
     });
     closers.push(() => gateway.closeAll());
 
     mountWebApps(app);
-    app.route("/", createApi(getDeps));
+    app.route("/", handlers.Http);
 
     const eventSource = new KinesisEventSource({
       client: kinesisClient,
       streamName: STREAM,
       environments,
-      batchSize: 100,
+      // The settings the deployed event source mapping has (those the poller plays).
+      batchSize: STREAM_EVENT_SOURCE.batchSize,
+      maxRetries: STREAM_EVENT_SOURCE.maximumRetryAttempts,
+      startingPosition: STREAM_EVENT_SOURCE.startingPosition,
       log,
     });
     await eventSource.start();
@@ -223,7 +211,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
     sweep.unref();
     closers.push(() => clearInterval(sweep));
 
-    return { url, wsUrl: `${url.replace(/^http/, "ws")}/ws`, port, deps, environments, metrics, close };
+    return { url, wsUrl: `${url.replace(/^http/, "ws")}/ws`, port, adapters, environments, measurements, close };
   } catch (error) {
     await close();
     throw error;

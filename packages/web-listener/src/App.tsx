@@ -8,6 +8,7 @@ import { Captions } from "./components/Captions.tsx";
 import { JoinForm } from "./components/JoinForm.tsx";
 import { LanguagePicker } from "./components/LanguagePicker.tsx";
 import { StatusBar } from "./components/StatusBar.tsx";
+import { DownloadReporter, postListenerReport } from "./download-report.ts";
 import { chooseLanguage, normalizeCode, parseJoinLink } from "./join.ts";
 import { Player } from "./playback/player.ts";
 import type { PlaybackState } from "./playback/queue.ts";
@@ -45,9 +46,17 @@ export function App(props: { location: Location }) {
   const [joining, setJoining] = createSignal(false);
   let socket: LiveSocket | undefined;
   let player: Player | undefined;
+  const reporter = new DownloadReporter({ send: postListenerReport(config.http) });
+  const onPageHide = () => reporter.flush();
+  window.addEventListener("pagehide", onPageHide);
 
   const ensurePlayer = () => {
-    player ??= new Player(() => setState({ playback: player!.state, lagSeconds: player!.lagSeconds }));
+    player ??= new Player(
+      () => setState({ playback: player!.state, lagSeconds: player!.lagSeconds }),
+      (download) => {
+        if (state.session && state.language) reporter.record({ sessionId: state.session.sessionId, language: state.language }, download);
+      },
+    );
     (window as unknown as { livetranslatePlayback: unknown }).livetranslatePlayback = player.log;
     return player;
   };
@@ -105,6 +114,8 @@ export function App(props: { location: Location }) {
 
   if (link.sessionId) void join(link.sessionId, link.language);
   onCleanup(() => {
+    window.removeEventListener("pagehide", onPageHide);
+    reporter.close();
     socket?.close();
     void player?.close();
   });

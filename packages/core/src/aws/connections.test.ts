@@ -9,6 +9,7 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { createManagementClient } from "./clients.ts";
+import { expectDeclaredCalls, guardDeclaredCalls } from "../testing/iam.ts";
 import { ApiGatewayNotifier } from "./connections.ts";
 
 /** The @connections API as API Gateway serves it: 200 for a live connection, 410 for one that left. */
@@ -39,7 +40,9 @@ describe("ApiGatewayNotifier against an emulated @connections API", () => {
   beforeAll(async () => {
     await new Promise<void>((resolve) => api.server.listen(0, "127.0.0.1", resolve));
     const { port } = api.server.address() as AddressInfo;
-    notifier = new ApiGatewayNotifier({ client: createManagementClient(`http://127.0.0.1:${port}/local`) });
+    notifier = new ApiGatewayNotifier({
+      client: guardDeclaredCalls(createManagementClient(`http://127.0.0.1:${port}/local`), ApiGatewayNotifier.iamActions),
+    });
   });
   afterAll(() => new Promise<void>((resolve) => api.server.close(() => resolve())));
 
@@ -75,6 +78,7 @@ describe("ApiGatewayNotifier errors (mocked SDK)", () => {
   const client = new ApiGatewayManagementApiClient({ region: "us-east-1" });
   const mock = mockClient(client);
   afterEach(() => mock.reset());
+  expectDeclaredCalls(mock, ApiGatewayNotifier.iamActions);
   afterAll(() => mock.restore());
   const notifier = () => new ApiGatewayNotifier({ client });
 

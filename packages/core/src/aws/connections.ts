@@ -7,6 +7,7 @@ import {
 } from "@aws-sdk/client-apigatewaymanagementapi";
 import type { ConnectionNotifier, Delivery } from "../ports.ts";
 import type { ServerMessage } from "../protocol/index.ts";
+import type { IamAction } from "./iam.ts";
 
 export { createManagementClient } from "./clients.ts";
 
@@ -18,6 +19,8 @@ function isGone(error: unknown): boolean {
 }
 
 export class ApiGatewayNotifier implements ConnectionNotifier {
+  static readonly iamActions: readonly IamAction[] = [{ action: "execute-api:ManageConnections", resource: "wsConnections" }];
+
   private readonly client: ApiGatewayManagementApiClient;
 
   constructor(options: { client: ApiGatewayManagementApiClient }) {

@@ -6,6 +6,7 @@ import type { IngestRecord } from "../ports.ts";
 import { ensureStream, type StandIn, startKinesalite } from "../standins/index.ts";
 import { englishClips, readWav } from "../testing/fixtures.ts";
 import { createKinesisClient } from "./clients.ts";
+import { expectDeclaredCalls, guardDeclaredCalls } from "../testing/iam.ts";
 import { decodeIngestRecord, encodeIngestRecord, KinesisAudioIngest, KinesisIngestReplay, positionOfEventRecord } from "./kinesis.ts";
 
 const chunk = (chunkIndex: number, audioData = "AAAA"): IngestRecord => ({
@@ -30,7 +31,7 @@ describe("KinesisAudioIngest against kinesalite", () => {
   it("round-trips real PCM exactly, keyed by session, in order", async () => {
     // Prepare
     const pcm = readWav(englishClips()[1]!.file).slice(0, 1600 * 3);
-    const ingest = new KinesisAudioIngest({ client, streamName: "audio" });
+    const ingest = new KinesisAudioIngest({ client: guardDeclaredCalls(createKinesisClient(kinesis), KinesisAudioIngest.iamActions), streamName: "audio" });
     // Act
     for (let i = 0; i < 3; i++) await ingest.put(chunk(i, pcmToBase64(pcm.subarray(i * 1600, (i + 1) * 1600))));
     await ingest.put({ kind: "end", sessionId: "calm-river-101", ingestedAt: 99 });
@@ -69,7 +70,10 @@ describe("KinesisIngestReplay against kinesalite", () => {
       positions.push(await put("calm-river-101", i));
       await put("other-session-9", i);
     }
-    const replay = new KinesisIngestReplay({ client, streamName: "replay" });
+    const replay = new KinesisIngestReplay({
+      client: guardDeclaredCalls(createKinesisClient(kinesis), KinesisIngestReplay.iamActions),
+      streamName: "replay",
+    });
     // Act
     const records = await replay.read("calm-river-101", positions[1]!, positions[4]!);
     // Assess
@@ -116,6 +120,7 @@ describe("KinesisAudioIngest retries (mocked SDK)", () => {
   const client = new KinesisClient({ region: "us-east-1" });
   const mock = mockClient(client);
   afterEach(() => mock.reset());
+  expectDeclaredCalls(mock, KinesisAudioIngest.iamActions);
   afterAll(() => mock.restore());
   const throttled = (name: string) => Object.assign(new Error("Rate exceeded for shard shardId-000000000000"), { name });
 
@@ -161,6 +166,7 @@ describe("KinesisAudioIngest.putMany (PutRecords)", () => {
   const client = new KinesisClient({ region: "us-east-1" });
   const mock = mockClient(client);
   afterEach(() => mock.reset());
+  expectDeclaredCalls(mock, KinesisAudioIngest.iamActions);
   afterAll(() => mock.restore());
   const chunk = (chunkIndex: number): IngestRecord => ({ kind: "chunk", sessionId: "calm-river-101", chunkIndex, capturedAt: 1, ingestedAt: 2, audioData: "AAAA" });
 

@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { AudioIngest, IngestRecord, IngestReplay, PositionedRecord, StreamPosition } from "../ports.ts";
 import { describeIssues } from "../protocol/index.ts";
 import { compareSequenceNumbers } from "../consumer/stream-position.ts";
+import type { IamAction } from "./iam.ts";
 import { withRetries } from "./retry.ts";
 
 const IngestRecordSchema = z.discriminatedUnion(
@@ -54,6 +55,11 @@ export interface KinesisAudioIngestOptions {
 }
 
 export class KinesisAudioIngest implements AudioIngest {
+  static readonly iamActions: readonly IamAction[] = [
+    { action: "kinesis:PutRecord", resource: "stream" },
+    { action: "kinesis:PutRecords", resource: "stream" },
+  ];
+
   private readonly client: KinesisClient;
   private readonly streamName: string;
   private readonly retries: number;
@@ -107,13 +113,17 @@ export function positionOfEventRecord(record: { eventID: string; kinesis: { sequ
   return { shardId, sequenceNumber: record.kinesis.sequenceNumber };
 }
 
-
 /**
  * Reads a session's records back from its shard (GetShardIterator AT_SEQUENCE_NUMBER, then GetRecords until
  * `through`). Records of other sessions on the shard are passed over; a record that does not decode is skipped,
  * as the consumer skipped it the first time.
  */
 export class KinesisIngestReplay implements IngestReplay {
+  static readonly iamActions: readonly IamAction[] = [
+    { action: "kinesis:GetShardIterator", resource: "stream" },
+    { action: "kinesis:GetRecords", resource: "stream" },
+  ];
+
   constructor(private readonly options: { client: KinesisClient; streamName: string; retries?: number }) {}
 
   async read(sessionId: string, from: StreamPosition, through: StreamPosition): Promise<PositionedRecord[]> {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBucket, type StandIn, startS3rver } from "../standins/index.ts";
 import { createS3Client } from "./clients.ts";
+import { guardDeclaredCalls } from "../testing/iam.ts";
 import { S3AudioStore } from "./s3.ts";
 
 describe("S3AudioStore against s3rver", () => {
@@ -10,7 +11,7 @@ describe("S3AudioStore against s3rver", () => {
     s3 = await startS3rver();
     const client = createS3Client(s3);
     await ensureBucket(client, "audio");
-    store = new S3AudioStore({ client, bucket: "audio" });
+    store = new S3AudioStore({ client: guardDeclaredCalls(createS3Client(s3), S3AudioStore.iamActions), bucket: "audio" });
   });
   afterAll(() => s3.close());
 

@@ -2,8 +2,15 @@
 import { PutObjectCommand, GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { AudioStore } from "../ports.ts";
+import type { IamAction } from "./iam.ts";
 
 export class S3AudioStore implements AudioStore {
+  /** GetObject: a presigned URL only works if its signer (the function's role) may read the object. */
+  static readonly iamActions: readonly IamAction[] = [
+    { action: "s3:PutObject", resource: "bucketObject" },
+    { action: "s3:GetObject", resource: "bucketObject" },
+  ];
+
   private readonly client: S3Client;
   private readonly bucket: string;
 

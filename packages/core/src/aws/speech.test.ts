@@ -1,4 +1,4 @@
-import { PollyClient, SynthesizeSpeechCommand } from "@aws-sdk/client-polly";
+import { EngineNotSupportedException, PollyClient, SynthesizeSpeechCommand } from "@aws-sdk/client-polly";
 import {
   BadRequestException,
   LimitExceededException,
@@ -12,7 +12,9 @@ import { sdkStreamMixin } from "@smithy/util-stream";
 import { mockClient } from "aws-sdk-client-mock";
 import { Readable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
-import { PollySynthesizer } from "./polly.ts";
+import { memoryLog } from "../log.ts";
+import { expectDeclaredCalls } from "../testing/iam.ts";
+import { POLLY_NEURAL_REGIONS, PollySynthesizer } from "./polly.ts";
 import { TranscribeRecognizer } from "./transcribe.ts";
 import { AwsTranslator } from "./translate.ts";
 
@@ -24,6 +26,10 @@ afterEach(() => {
   translate.reset();
   polly.reset();
 });
+// Registered after the reset: after-each hooks run last-registered first, so these see the test's calls.
+expectDeclaredCalls(transcribe, TranscribeRecognizer.iamActions);
+expectDeclaredCalls(translate, AwsTranslator.iamActions);
+expectDeclaredCalls(polly, PollySynthesizer.iamActions);
 
 const result = (text: string, isPartial: boolean): TranscriptResultStream => ({
   TranscriptEvent: { Transcript: { Results: [{ IsPartial: isPartial, ResultId: "r", StartTime: 0, EndTime: 1, Alternatives: [{ Transcript: text }] }] } },
@@ -137,7 +143,7 @@ function silentMp3(): Uint8Array {
 describe("PollySynthesizer (mocked Polly)", () => {
   it("asks for MP3 at 24 kHz from the language's neural voice and measures the audio", async () => {
     polly.on(SynthesizeSpeechCommand).resolves({ AudioStream: sdkStreamMixin(Readable.from([silentMp3()])), ContentType: "audio/mpeg" });
-    const synthesizer = new PollySynthesizer({ client: new PollyClient({ region: "us-east-1" }) });
+    const synthesizer = new PollySynthesizer({ client: new PollyClient({ region: "us-east-1" }), region: "us-east-1" });
     const audio = await synthesizer.synthesize("Bonjour à tous", "fr");
     expect(polly.commandCalls(SynthesizeSpeechCommand)[0]!.args[0].input).toMatchObject({
       Text: "Bonjour à tous",
@@ -152,7 +158,7 @@ describe("PollySynthesizer (mocked Polly)", () => {
 
   it("uses the standard engine where the language has no neural voice", async () => {
     polly.on(SynthesizeSpeechCommand).resolves({ AudioStream: sdkStreamMixin(Readable.from([silentMp3()])) });
-    await new PollySynthesizer({ client: new PollyClient({ region: "us-east-1" }) }).synthesize("Привет", "ru");
+    await new PollySynthesizer({ client: new PollyClient({ region: "us-east-1" }), region: "us-east-1" }).synthesize("Привет", "ru");
     expect(polly.commandCalls(SynthesizeSpeechCommand)[0]!.args[0].input).toMatchObject({ VoiceId: "Tatyana", Engine: "standard" });
   });
 
@@ -162,12 +168,54 @@ describe("PollySynthesizer (mocked Polly)", () => {
       .rejectsOnce(Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" }))
       .rejectsOnce(Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" }))
       .resolves({ AudioStream: sdkStreamMixin(Readable.from([silentMp3()])) });
-    const audio = await new PollySynthesizer({ client: new PollyClient({ region: "us-east-1" }) }).synthesize("Hola", "es");
+    const audio = await new PollySynthesizer({ client: new PollyClient({ region: "us-east-1" }), region: "us-east-1" }).synthesize("Hola", "es");
     expect(audio.data.byteLength).toBe(7200);
     expect(polly.commandCalls(SynthesizeSpeechCommand)).toHaveLength(3);
   });
 
   it("names a language without a voice", async () => {
-    await expect(new PollySynthesizer({ client: new PollyClient({ region: "us-east-1" }) }).synthesize("x", "eo")).rejects.toThrow(/"eo"/);
+    await expect(new PollySynthesizer({ client: new PollyClient({ region: "us-east-1" }), region: "us-east-1" }).synthesize("x", "eo")).rejects.toThrow(/"eo"/);
+  });
+
+  it("asks for Hindi from the bilingual neural voice with LanguageCode hi-IN (its default language is en-IN)", async () => {
+    polly.on(SynthesizeSpeechCommand).resolves({ AudioStream: sdkStreamMixin(Readable.from([silentMp3()])) });
+    await new PollySynthesizer({ client: new PollyClient({ region: "ap-south-1" }), region: "ap-south-1" }).synthesize("नमस्ते", "hi");
+    expect(polly.commandCalls(SynthesizeSpeechCommand)[0]!.args[0].input).toMatchObject({ VoiceId: "Kajal", Engine: "neural", LanguageCode: "hi-IN" });
+  });
+
+  it("uses standard voices in a region without neural ones, says so once, and offers no neural-only language there", async () => {
+    polly.on(SynthesizeSpeechCommand).callsFake(async () => ({ AudioStream: sdkStreamMixin(Readable.from([silentMp3()])) }));
+    const log = memoryLog();
+    expect(POLLY_NEURAL_REGIONS).not.toContain("eu-south-1");
+    const synthesizer = new PollySynthesizer({ client: new PollyClient({ region: "eu-south-1" }), region: "eu-south-1", log });
+    await synthesizer.synthesize("नमस्ते", "hi");
+    await synthesizer.synthesize("Hallo", "nl");
+    expect(polly.commandCalls(SynthesizeSpeechCommand).map((c) => c.args[0].input)).toEqual([
+      expect.objectContaining({ VoiceId: "Aditi", Engine: "standard", LanguageCode: "hi-IN" }),
+      expect.objectContaining({ VoiceId: "Lotte", Engine: "standard" }),
+    ]);
+    expect(log.entries).toEqual([expect.objectContaining({ level: "warn", event: "polly.standard_voices", region: "eu-south-1" })]);
+    expect(synthesizer.languages).not.toContain("ca");
+    expect(synthesizer.languages).toContain("hi");
+    await expect(synthesizer.synthesize("Hola", "ca")).rejects.toThrow(/"ca" in eu-south-1/);
+  });
+
+  it("falls back to the standard voice when the service refuses the neural engine, and stays there", async () => {
+    polly
+      .on(SynthesizeSpeechCommand, { Engine: "neural" })
+      .rejects(new EngineNotSupportedException({ message: "This engine is not compatible with the voice", $metadata: { httpStatusCode: 400 } }))
+      .on(SynthesizeSpeechCommand, { Engine: "standard" })
+      .callsFake(async () => ({ AudioStream: sdkStreamMixin(Readable.from([silentMp3()])) }));
+    const log = memoryLog();
+    const synthesizer = new PollySynthesizer({ client: new PollyClient({ region: "eu-west-1" }), region: "eu-west-1", log });
+    const audio = await synthesizer.synthesize("Hej", "sv");
+    await synthesizer.synthesize("Hej igen", "sv");
+    expect(audio.format).toBe("audio/mpeg");
+    expect(polly.commandCalls(SynthesizeSpeechCommand).map((c) => [c.args[0].input.VoiceId, c.args[0].input.Engine])).toEqual([
+      ["Elin", "neural"],
+      ["Astrid", "standard"],
+      ["Astrid", "standard"],
+    ]);
+    expect(log.entries).toEqual([expect.objectContaining({ event: "polly.standard_voices", language: "sv", reason: "the neural engine was refused" })]);
   });
 });

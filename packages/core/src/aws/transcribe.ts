@@ -12,6 +12,7 @@ import {
 } from "@aws-sdk/client-transcribe-streaming";
 import { pushable, type Pushable } from "it-pushable";
 import type { SpeechRecognizer, Utterance } from "../ports.ts";
+import type { IamAction } from "./iam.ts";
 import { withRetries } from "./retry.ts";
 
 /** ISO 639-1 -> the Transcribe streaming locale used for it. */
@@ -47,6 +48,7 @@ export interface TranscribeOptions {
 }
 
 export class TranscribeRecognizer implements SpeechRecognizer {
+  static readonly iamActions: readonly IamAction[] = [{ action: "transcribe:StartStreamTranscription", resource: "*" }];
   readonly languages = Object.keys(TRANSCRIBE_LANGUAGES);
 
   constructor(private readonly options: TranscribeOptions) {}

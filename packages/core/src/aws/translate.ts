@@ -1,10 +1,16 @@
 /** Translation with Amazon Translate: one `TranslateText` per target language (the pipeline runs them in parallel). */
 import { type TranslateClient, TranslateTextCommand } from "@aws-sdk/client-translate";
 import type { LanguagePair, Translator } from "../ports.ts";
+import type { IamAction } from "./iam.ts";
 import { withRetries } from "./retry.ts";
 
 /** Languages offered (ISO 639-1, as Amazon Translate names them); every pair among them is supported. */
 export const TRANSLATE_LANGUAGES = ["ar", "ca", "da", "de", "en", "es", "fi", "fr", "hi", "it", "ja", "ko", "nl", "no", "pl", "pt", "ru", "sv", "tr", "uk", "zh"];
+
+/** Every direction among the offered languages. */
+export const TRANSLATE_PAIRS: readonly LanguagePair[] = TRANSLATE_LANGUAGES.flatMap((source) =>
+  TRANSLATE_LANGUAGES.filter((target) => target !== source).map((target) => ({ source, target })),
+);
 
 export interface AwsTranslatorOptions {
   client: TranslateClient;
@@ -14,9 +20,8 @@ export interface AwsTranslatorOptions {
 }
 
 export class AwsTranslator implements Translator {
-  readonly pairs: readonly LanguagePair[] = TRANSLATE_LANGUAGES.flatMap((source) =>
-    TRANSLATE_LANGUAGES.filter((target) => target !== source).map((target) => ({ source, target })),
-  );
+  static readonly iamActions: readonly IamAction[] = [{ action: "translate:TranslateText", resource: "*" }];
+  readonly pairs = TRANSLATE_PAIRS;
 
   constructor(private readonly options: AwsTranslatorOptions) {}
 

@@ -7,7 +7,7 @@ import { encodeIngestRecord, KinesisIngestReplay } from "../aws/kinesis.ts";
 import { addConnection } from "../connection/index.ts";
 import { createDb, type Db, ensureTable } from "../db/index.ts";
 import { memoryLog } from "../log.ts";
-import { memoryMetrics } from "../metrics/index.ts";
+import { memoryMeasurements } from "../metrics/index.ts";
 import type { AudioStore, ConnectionNotifier, IngestRecord, PositionedRecord, SpeechRecognizer, SpeechSynthesizer, Translator } from "../ports.ts";
 import type { ServerMessage } from "../protocol/index.ts";
 import { createSession } from "../session/index.ts";
@@ -93,9 +93,9 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     const audioStore: AudioStore = { put: async () => {}, presignedUrl: async (key) => `http://audio/${key}` };
     const recognizer = countingRecognizer();
     const log = memoryLog();
-    const metrics = memoryMetrics();
+    const measurements = memoryMeasurements();
     const replay = new KinesisIngestReplay({ client: kinesisClient, streamName: "audio" });
-    const consumer = () => new StreamConsumer({ db, recognizer, replay, translator, synthesizer, audioStore, notifier, log, metrics, segmenterOptions });
+    const consumer = () => new StreamConsumer({ db, recognizer, replay, translator, synthesizer, audioStore, notifier, log, measurements, segmenterOptions });
     const records = await publish(
       [...chunksOf(talk.pcm, 100)].map((pcm, chunkIndex) => ({
         kind: "chunk",
@@ -107,7 +107,7 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
       })),
     );
     const finals = () => sent.filter((s) => s.to === "es-1" && s.message.type === "transcript").map((s) => s.message as Extract<ServerMessage, { type: "transcript" }>);
-    return { sessionId, sent, synthesized, recognizer, log, metrics, consumer, records, finals };
+    return { sessionId, sent, synthesized, recognizer, log, measurements, consumer, records, finals };
   }
 
   async function feed(consumer: StreamConsumer, sessionId: string, records: PositionedRecord[], batch = 5) {
@@ -188,7 +188,7 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     for (const f of t.finals()) expect(Number(f.text.split(" ")[1])).toBeGreaterThanOrEqual(Math.round((f.endMs - f.startMs) * 16));
     for (const f of t.finals()) expect(Number(f.text.split(" ")[1])).toBe(Number(once.finals().find((o) => o.sequenceNumber === f.sequenceNumber)!.text.split(" ")[1]));
     expect(t.log.entries.filter((e) => e.event === "consumer.replayed").length).toBeGreaterThan(10);
-    expect(t.metrics.get("StreamReplays")).toBeGreaterThan(10);
+    expect(t.measurements.get("StreamReplays")).toBeGreaterThan(10);
   });
 
   it("after a move mid-segment, transcribes that segment whole, then streams again", async () => {
@@ -200,10 +200,10 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     const once = await setup();
     await feed(once.consumer(), once.sessionId, once.records, 3);
     expect(t.finals().map((f) => [f.startMs, f.endMs, f.text])).toEqual(once.finals().map((f) => [f.startMs, f.endMs, f.text]));
-    expect(t.metrics.get("StreamReplays")).toBe(1);
+    expect(t.measurements.get("StreamReplays")).toBe(1);
     // One request per segment, the interrupted one transcribed whole (its stream is left behind in the first
     // environment, which never ends it: counted when ended, as billing would).
-    expect(t.metrics.get("RecognizerRequests")).toBe(once.metrics.get("RecognizerRequests"));
+    expect(t.measurements.get("RecognizerRequests")).toBe(once.measurements.get("RecognizerRequests"));
     expect(t.log.entries.some((e) => e.event === "recognition.caught_up")).toBe(false);
   });
 
@@ -217,18 +217,18 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     expect(t.finals().map((f) => [f.startMs, f.endMs, f.text])).toEqual(once.finals().map((f) => [f.startMs, f.endMs, f.text]));
     expect(t.log.entries.some((e) => e.event === "recognition.caught_up")).toBe(true);
     // Each environment decodes a segment at most once: at most twice the audio of one environment.
-    expect(t.metrics.get("RecognizerAudioSeconds")).toBeLessThanOrEqual(2 * once.metrics.get("RecognizerAudioSeconds") + 1);
+    expect(t.measurements.get("RecognizerAudioSeconds")).toBeLessThanOrEqual(2 * once.measurements.get("RecognizerAudioSeconds") + 1);
   });
 
   it("keeps a checkpoint of a few hundred bytes, written once per batch, with no audio", async () => {
     const t = await setup();
     const batches = Math.ceil(t.records.length / 5);
     await feed(t.consumer(), t.sessionId, t.records);
-    expect(t.metrics.get("CheckpointWrites")).toBe(batches);
-    const average = t.metrics.get("CheckpointBytes") / batches;
+    expect(t.measurements.get("CheckpointWrites")).toBe(batches);
+    const average = t.measurements.get("CheckpointBytes") / batches;
     console.info(`checkpoint: ${average.toFixed(0)} bytes per batch on average, ${batches} batches`);
     expect(average).toBeLessThan(4096);
-    expect(t.metrics.get("CheckpointWriteUnits")).toBe(batches);
+    expect(t.measurements.get("CheckpointWriteUnits")).toBe(batches);
     const { data } = await db.entities.streamState.get({ sessionId: t.sessionId }).go({ consistent: true });
     expect(JSON.stringify(data).length).toBeLessThan(4096);
     expect(data!.revision).toBe(batches);

@@ -90,7 +90,7 @@ export class StreamConsumer {
   private readonly memory = new Map<string, SessionMemory>();
 
   constructor(private readonly deps: ConsumerDeps) {
-    this.recognition = new LiveRecognition(deps.recognizer, deps.log, deps.metrics);
+    this.recognition = new LiveRecognition(deps.recognizer, deps.log, deps.measurements);
   }
 
   /** Processes one session's records, in stream order. Throws if the batch must be retried (no checkpoint written). */
@@ -132,7 +132,7 @@ export class StreamConsumer {
   }
 
   private async consume(memory: SessionMemory, records: readonly PositionedRecord[]): Promise<void> {
-    const { db, log, metrics } = this.deps;
+    const { db, log, measurements } = this.deps;
     const now = this.deps.now ?? Date.now;
     const { session, segmenter, order } = memory;
     const sessionId = session.sessionId;
@@ -193,7 +193,7 @@ export class StreamConsumer {
       if (accepted.late) late++;
       if (accepted.skipped) {
         log({ level: "warn", event: "consumer.chunks_skipped", sessionId, skipped: accepted.skipped, waitedMs: this.deps.reorderWaitMs ?? MAX_REORDER_WAIT_MS });
-        metrics?.count("ChunksSkipped", accepted.skipped);
+        measurements?.count("ChunksSkipped", accepted.skipped);
       }
       // A chunk that arrives after its successors releases them: they waited for it.
       if (accepted.ready.length > 1 || (accepted.ready.length === 1 && accepted.ready[0] !== record)) reordered += accepted.ready.length - 1;
@@ -202,11 +202,11 @@ export class StreamConsumer {
     if (duplicates > 0) log({ level: "info", event: "consumer.duplicate_chunks", sessionId, duplicates });
     if (reordered > 0) {
       log({ level: "info", event: "consumer.chunks_reordered", sessionId, reordered });
-      metrics?.count("ChunksReordered", reordered);
+      measurements?.count("ChunksReordered", reordered);
     }
     if (late > 0) {
       log({ level: "warn", event: "consumer.late_chunks_dropped", sessionId, late });
-      metrics?.count("LateChunksDropped", late);
+      measurements?.count("LateChunksDropped", late);
     }
 
     // Who is connected is read only when this batch needs it (a segment closed, a new interim, a status
@@ -241,7 +241,7 @@ export class StreamConsumer {
       if (result.sent) this.deps.onSegment?.(sessionId, result);
     }
     if (incomplete > 0) {
-      metrics?.count("BatchesRetried");
+      measurements?.count("BatchesRetried");
       throw new SegmentIncompleteError(`${incomplete} segment(s) of ${sessionId} not fully delivered; the batch is retried`);
     }
 
@@ -369,7 +369,7 @@ export class StreamConsumer {
       held: checkpoint.order.held.length,
       durationMs: Date.now() - startedAt,
     });
-    this.deps.metrics?.count("StreamReplays");
+    this.deps.measurements?.count("StreamReplays");
     return {
       revision: checkpoint.revision,
       session,
@@ -412,14 +412,14 @@ export class StreamConsumer {
     } catch (error) {
       if (isConditionalFailure(error)) {
         this.deps.log({ level: "warn", event: "consumer.checkpoint_moved", sessionId: memory.session.sessionId, expected });
-        this.deps.metrics?.count("CheckpointConflicts");
+        this.deps.measurements?.count("CheckpointConflicts");
       }
       throw error;
     }
     const bytes = checkpointBytes(item);
-    this.deps.metrics?.count("CheckpointWrites");
-    this.deps.metrics?.count("CheckpointBytes", bytes);
-    this.deps.metrics?.count("CheckpointWriteUnits", Math.ceil(bytes / 1024));
+    this.deps.measurements?.count("CheckpointWrites");
+    this.deps.measurements?.count("CheckpointBytes", bytes);
+    this.deps.measurements?.count("CheckpointWriteUnits", Math.ceil(bytes / 1024));
     memory.revision = checkpoint.revision;
   }
 }

@@ -6,7 +6,7 @@
  * from scratch instead, so the result never depends on luck.
  */
 import type { Log } from "../log.ts";
-import type { Metrics, SpeechRecognizer, Utterance } from "../ports.ts";
+import type { Measurements, SpeechRecognizer, Utterance } from "../ports.ts";
 import type { ClosedSegment } from "../segmenter/index.ts";
 
 interface LiveUtterance {
@@ -25,7 +25,7 @@ export class LiveRecognition {
   constructor(
     private readonly recognizer: SpeechRecognizer,
     private readonly log: Log,
-    private readonly metrics?: Metrics,
+    private readonly measurements?: Pick<Measurements, "count">,
   ) {}
 
   /**
@@ -122,16 +122,16 @@ export class LiveRecognition {
    */
   private startUtterance(language: string): Utterance {
     const utterance = this.recognizer.startUtterance(language);
-    const metrics = this.metrics;
-    if (!metrics) return utterance;
+    const measurements = this.measurements;
+    if (!measurements) return utterance;
     let samples = 0;
     let ended = false;
     const end = () => {
       if (ended) return;
       ended = true;
-      metrics.count("RecognizerRequests");
-      metrics.count("RecognizerAudioSeconds", samples / 16_000);
-      metrics.count("RecognizerBilledSeconds", Math.max(15, Math.ceil(samples / 16_000)));
+      measurements.count("RecognizerRequests");
+      measurements.count("RecognizerAudioSeconds", samples / 16_000);
+      measurements.count("RecognizerBilledSeconds", Math.max(15, Math.ceil(samples / 16_000)));
     };
     return {
       write: (pcm) => {
@@ -174,6 +174,6 @@ export class LiveRecognition {
       errorName: (error as Error)?.name,
       error: error instanceof Error ? error.message : String(error),
     });
-    this.metrics?.count("RecognizerFailures");
+    this.measurements?.count("RecognizerFailures");
   }
 }

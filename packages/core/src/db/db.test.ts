@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addConnection, audienceOf, listenerCounts, listSessionConnections, removeConnection } from "../connection/index.ts";
 import { createSession, getSession, isConditionalFailure, isSpeakerToken, markSessionEnded, requireActiveSession } from "../session/index.ts";
 import { type StandIn, startDynalite } from "../standins/index.ts";
-import { createDb, type Db, ensureTable } from "./index.ts";
+import { guardDeclaredCalls } from "../testing/iam.ts";
+import { createDb, DB_IAM_ACTIONS, type Db, ensureTable } from "./index.ts";
 
 const languages = { source: ["en"], target: ["es", "fr", "pt"] };
 
@@ -12,14 +13,12 @@ describe("entities on dynalite", () => {
   let db: Db;
   beforeAll(async () => {
     dynamo = await startDynalite();
-    const client = new DynamoDBClient({
-      endpoint: dynamo.endpoint,
-      region: "local",
-      credentials: { accessKeyId: "local", secretAccessKey: "local" },
-    });
-    await ensureTable(client, "entities");
-    await ensureTable(client, "entities"); // idempotent
-    db = createDb({ table: "entities", client });
+    const client = () =>
+      new DynamoDBClient({ endpoint: dynamo.endpoint, region: "local", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+    await ensureTable(client(), "entities");
+    await ensureTable(client(), "entities"); // idempotent
+    // The entities send only what DB_IAM_ACTIONS declares (the grants infra gives the functions).
+    db = createDb({ table: "entities", client: guardDeclaredCalls(client(), DB_IAM_ACTIONS) });
   });
   afterAll(() => dynamo.close());
 

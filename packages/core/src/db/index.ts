@@ -4,6 +4,7 @@
  */
 import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { Entity, Service } from "electrodb";
+import type { IamAction } from "../aws/iam.ts";
 
 const service = "livetranslate";
 /** Records live one day after their last write (DynamoDB TTL; local mode sweeps them). */
@@ -12,6 +13,19 @@ export const RECORD_TTL_SECONDS = 24 * 60 * 60;
 export function expiresAt(nowMs = Date.now()): number {
   return Math.floor(nowMs / 1000) + RECORD_TTL_SECONDS;
 }
+
+/**
+ * What the entities' operations send to DynamoDB: get, put/create, patch, delete, and queries (the by-session
+ * query reads the gsi1 index). Creating the table is local mode's job and not granted in AWS.
+ */
+export const DB_IAM_ACTIONS: readonly IamAction[] = [
+  { action: "dynamodb:GetItem", resource: "table" },
+  { action: "dynamodb:PutItem", resource: "table" },
+  { action: "dynamodb:UpdateItem", resource: "table" },
+  { action: "dynamodb:DeleteItem", resource: "table" },
+  { action: "dynamodb:Query", resource: "table" },
+  { action: "dynamodb:Query", resource: "tableIndex" },
+];
 
 export interface DbConfig {
   table: string;

@@ -9,7 +9,11 @@ export interface Engines {
 }
 
 /** Sources the recognizer hears; targets a translator reaches from one of them and the synthesizer can voice. */
-export function supportedLanguages(engines: Engines): LanguagesResponse {
+export function supportedLanguages(engines: {
+  recognizer: Pick<SpeechRecognizer, "languages">;
+  translator: Pick<Translator, "pairs">;
+  synthesizer: Pick<SpeechSynthesizer, "languages">;
+}): LanguagesResponse {
   const source = [...engines.recognizer.languages].filter((l) => engines.translator.pairs.some((p) => p.source === l)).sort();
   const target = [
     ...new Set(

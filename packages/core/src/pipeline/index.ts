@@ -9,7 +9,7 @@ import { type Audience, removeConnection } from "../connection/index.ts";
 import type { Db } from "../db/index.ts";
 import { claimDelivery, completeDelivery, type DeliveryKey, type DeliveryPart } from "../delivery/index.ts";
 import type { Log } from "../log.ts";
-import type { AudioStore, ConnectionNotifier, Metrics, SpeechSynthesizer, Translator } from "../ports.ts";
+import type { AudioStore, ConnectionNotifier, Measurements, SpeechSynthesizer, Translator } from "../ports.ts";
 import { AUDIO_URL_TTL_SECONDS, type ServerMessage } from "../protocol/index.ts";
 
 /** Points where a crash test may stop an execution environment (local mode's kill switch); nothing in AWS. */
@@ -23,7 +23,8 @@ export interface PipelineDeps {
   audioStore: AudioStore;
   notifier: ConnectionNotifier;
   log: Log;
-  metrics?: Metrics;
+  /** Counters of faults and retries (only `count` is used here; delivered segments are measured by whoever gets `onSegment`). */
+  measurements?: Pick<Measurements, "count">;
   probe?: Probe;
   now?: () => number;
 }
@@ -174,19 +175,19 @@ async function deliverPart(
   if (claim.status === "done") return "done";
   if (claim.status === "busy") {
     deps.log({ level: "warn", event: "delivery.busy", ...detail });
-    deps.metrics?.count("DeliveriesBusy");
+    deps.measurements?.count("DeliveriesBusy");
     result.error = "held by another attempt";
     return "failed";
   }
   if (claim.status === "exhausted") {
     deps.log({ level: "error", event: "delivery.abandoned", ...detail, attempts: claim.attempt - 1 });
-    deps.metrics?.count("DeliveriesAbandoned");
+    deps.measurements?.count("DeliveriesAbandoned");
     await completeDelivery(deps.db, key, claim.claimedAt, true);
     return "done";
   }
   if (claim.attempt > 1) {
     deps.log({ level: "warn", event: "delivery.retried", ...detail, attempt: claim.attempt });
-    deps.metrics?.count("DeliveriesRetried");
+    deps.measurements?.count("DeliveriesRetried");
   }
   try {
     deps.probe?.("delivery.claimed", detail);
@@ -195,7 +196,7 @@ async function deliverPart(
     // One language failing must not cost the others their captions and audio; this one is retried.
     result.error = error instanceof Error ? error.message : String(error);
     deps.log({ level: "error", event: "segment.language_failed", ...detail, language: recipients, errorName: (error as Error)?.name, error: result.error });
-    deps.metrics?.count("DeliveryFailures");
+    deps.measurements?.count("DeliveryFailures");
     return "failed";
   }
   // Done is recorded beside the next part's work rather than before it (the caller awaits `settled`).
@@ -309,7 +310,7 @@ export async function postInterim(
  * (interims, status) it is logged and counted.
  */
 export async function postAll(
-  deps: Pick<PipelineDeps, "notifier" | "db" | "log" | "metrics">,
+  deps: Pick<PipelineDeps, "notifier" | "db" | "log" | "measurements">,
   connectionIds: readonly string[],
   message: ServerMessage,
   required = false,
@@ -328,7 +329,7 @@ export async function postAll(
           errorName: (error as Error)?.name,
           error: error instanceof Error ? error.message : String(error),
         });
-        deps.metrics?.count("NotifyFailures");
+        deps.measurements?.count("NotifyFailures");
         return error;
       }
     }),

@@ -4,7 +4,7 @@ import { addConnection, type Audience, getConnection } from "../connection/index
 import { createDb, type Db, ensureTable } from "../db/index.ts";
 import { claimDelivery } from "../delivery/index.ts";
 import { memoryLog } from "../log.ts";
-import { memoryMetrics } from "../metrics/index.ts";
+import { memoryMeasurements } from "../metrics/index.ts";
 import type { AudioStore, ConnectionNotifier, SpeechSynthesizer, Translator } from "../ports.ts";
 import type { ServerMessage } from "../protocol/index.ts";
 import { type StandIn, startDynalite } from "../standins/index.ts";
@@ -61,10 +61,10 @@ function fakes() {
     },
   };
   const log = memoryLog();
-  const metrics = memoryMetrics();
+  const measurements = memoryMeasurements();
   let clock = 1_000;
-  const deps: PipelineDeps = { db, translator, synthesizer, audioStore, notifier, log, metrics, now: () => (clock += 10) };
-  return { deps, sent, stored, translations, syntheses, gone, failing, log, metrics };
+  const deps: PipelineDeps = { db, translator, synthesizer, audioStore, notifier, log, measurements, now: () => (clock += 10) };
+  return { deps, sent, stored, translations, syntheses, gone, failing, log, measurements };
 }
 
 function job(audience: Audience, overrides: Partial<SegmentJob> = {}): SegmentJob {
@@ -148,7 +148,7 @@ describe("runSegment", () => {
     expect(result.languages.find((l) => l.language === "xx")?.error).toContain("crashed");
     expect(typesTo(f.sent, "fr1")).toContain("translatedAudio");
     expect(f.log.entries.some((e) => e.event === "segment.language_failed" && e.language === "xx")).toBe(true);
-    expect(f.metrics.get("DeliveryFailures")).toBe(1);
+    expect(f.measurements.get("DeliveryFailures")).toBe(1);
     // The batch is retried from the same checkpoint: the claim left in progress is taken over.
     f.failing.clear();
     const retry = await runSegment(f.deps, first);
@@ -156,7 +156,7 @@ describe("runSegment", () => {
     expect(typesTo(f.sent, "xx1")).toEqual(["transcript", "translation", "translatedAudio"]);
     for (const id of ["es1", "fr1"]) expect(typesTo(f.sent, id)).toEqual(["transcript", "translation", "translatedAudio"]);
     expect(typesTo(f.sent, "spk")).toEqual(["transcript"]);
-    expect(f.metrics.get("DeliveriesRetried")).toBe(1);
+    expect(f.measurements.get("DeliveriesRetried")).toBe(1);
   });
 
   it("delivers once what a crashed attempt claimed but never sent", async () => {

@@ -162,6 +162,24 @@ export type SessionEndedMessage = z.infer<typeof SessionEndedMessage>;
 
 export const PongMessage = z.object({ type: z.literal("pong") });
 
+/**
+ * What a listener app saw while fetching translated audio (`POST /listener-reports`, anonymous): a sample of its
+ * downloads, sent in batches. Published as metrics beside the pipeline's; the failure rate has an alarm.
+ */
+export const LISTENER_REPORT_MAX_DOWNLOADS = 50;
+export const AudioDownload = z.strictObject({
+  /** From the first fetch of the clip to its decoded audio, retries included (or to giving up on it). */
+  latencyMs: z.number().min(0).max(10 * 60_000),
+  ok: z.boolean(),
+});
+export type AudioDownload = z.infer<typeof AudioDownload>;
+export const ListenerReport = z.strictObject({
+  sessionId: SessionId,
+  language: LanguageCode,
+  downloads: z.array(AudioDownload).min(1).max(LISTENER_REPORT_MAX_DOWNLOADS),
+});
+export type ListenerReport = z.infer<typeof ListenerReport>;
+
 export const ERROR_CODES = [
   "bad_json",
   "unknown_action",
@@ -176,6 +194,7 @@ export const ERROR_CODES = [
   "bad_request",
   "unauthorized",
   "not_found",
+  "rate_limited",
   "internal",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

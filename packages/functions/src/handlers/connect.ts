@@ -1,5 +1,8 @@
 /** Lambda entry: WebSocket `$connect`. */
-import { awsDeps } from "../wiring.ts";
-import { createConnectHandler } from "../ws/connect.ts";
+import { awsAdapters } from "../aws-adapters.ts";
+import { compose } from "../compose.ts";
+import type { WebSocketEvent } from "../ws/events.ts";
 
-export const handler = createConnectHandler(awsDeps);
+const handlers = compose(awsAdapters());
+
+export const handler = (event: WebSocketEvent) => handlers.Connect(event);

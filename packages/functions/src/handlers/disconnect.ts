@@ -1,5 +1,8 @@
 /** Lambda entry: WebSocket `$disconnect`. */
-import { awsDeps } from "../wiring.ts";
-import { createDisconnectHandler } from "../ws/disconnect.ts";
+import { awsAdapters } from "../aws-adapters.ts";
+import { compose } from "../compose.ts";
+import type { WebSocketEvent } from "../ws/events.ts";
 
-export const handler = createDisconnectHandler(awsDeps);
+const handlers = compose(awsAdapters());
+
+export const handler = (event: WebSocketEvent) => handlers.Disconnect(event);

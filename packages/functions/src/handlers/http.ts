@@ -1,6 +1,9 @@
 /** Lambda entry: the HTTP API (API Gateway HTTP API, payload v2). */
 import { handle } from "hono/aws-lambda";
-import { createApi } from "../http/api.ts";
-import { awsDeps } from "../wiring.ts";
+import { awsAdapters } from "../aws-adapters.ts";
+import { compose } from "../compose.ts";
 
-export const handler = handle(createApi(awsDeps));
+const handlers = compose(awsAdapters());
+let lambda: ReturnType<typeof handle> | undefined;
+
+export const handler = (...args: Parameters<ReturnType<typeof handle>>) => (lambda ??= handle(handlers.Http))(...args);

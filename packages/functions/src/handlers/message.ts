@@ -1,5 +1,8 @@
 /** Lambda entry: WebSocket `$default` and the action routes. */
-import { awsDeps } from "../wiring.ts";
-import { createMessageHandler } from "../ws/message.ts";
+import { awsAdapters } from "../aws-adapters.ts";
+import { compose } from "../compose.ts";
+import type { WebSocketEvent } from "../ws/events.ts";
 
-export const handler = createMessageHandler(awsDeps);
+const handlers = compose(awsAdapters());
+
+export const handler = (event: WebSocketEvent) => handlers.Message(event);

@@ -1,14 +1,8 @@
-/** Lambda entry: the Kinesis consumer, publishing its latency metrics after each batch. */
+/** Lambda entry: the Kinesis consumer (its latency metrics are published after each batch). */
 import type { KinesisStreamEvent } from "aws-lambda";
-import { createStreamHandler } from "../stream/consumer.ts";
-import { awsDeps, metrics } from "../wiring.ts";
+import { awsAdapters } from "../aws-adapters.ts";
+import { compose } from "../compose.ts";
 
-const consume = createStreamHandler(awsDeps);
+const handlers = compose(awsAdapters());
 
-export const handler = async (event: KinesisStreamEvent) => {
-  try {
-    return await consume(event);
-  } finally {
-    metrics.publishStoredMetrics();
-  }
-};
+export const handler = (event: KinesisStreamEvent) => handlers.Consumer(event);

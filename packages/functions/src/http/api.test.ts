@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LISTENER_REPORTS_PER_MINUTE } from "../deployment.ts";
 import { startHarness, webSocketEvent } from "../testing/harness.ts";
-import { createConnectHandler } from "../ws/connect.ts";
 import { createApi } from "./api.ts";
 
 describe("HTTP API", () => {
@@ -8,7 +8,7 @@ describe("HTTP API", () => {
   let api: ReturnType<typeof createApi>;
   beforeAll(async () => {
     h = await startHarness();
-    api = createApi(h.getDeps);
+    api = h.handlers.Http;
   });
   afterAll(() => h.close());
 
@@ -25,7 +25,7 @@ describe("HTTP API", () => {
     const created = (await response.json()) as { sessionId: string; speakerToken: string; targetLanguages: string[] };
     expect(created.sessionId).toMatch(/^[a-z]+-[a-z]+-\d{3}$/);
     expect(created.speakerToken.length).toBeGreaterThanOrEqual(21);
-    await createConnectHandler(h.getDeps)(
+    await h.handlers.Connect(
       webSocketEvent("CONNECT", "l1", { query: { role: "listener", sessionId: created.sessionId, language: "es" } }),
     );
     const view = await (await api.request(`/sessions/${created.sessionId}`)).json();
@@ -63,7 +63,7 @@ describe("HTTP API as Lambda runs it (API Gateway HTTP API, payload v2)", () => 
     const { handle } = await import("hono/aws-lambda");
     const h = await startHarness();
     try {
-      const lambda = handle(createApi(h.getDeps));
+      const lambda = handle(h.handlers.Http);
       const event = {
         version: "2.0",
         routeKey: "POST /sessions",
@@ -92,6 +92,66 @@ describe("HTTP API as Lambda runs it (API Gateway HTTP API, payload v2)", () => 
       const bad = (await lambda({ ...event, body: "{" } as never, {} as never)) as { statusCode: number; body: string };
       expect(bad.statusCode).toBe(400);
       expect(JSON.parse(bad.body).error.code).toBe("bad_json");
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe("POST /listener-reports (anonymous download reports from listener apps)", () => {
+  const report = (downloads = [{ latencyMs: 180, ok: true }, { latencyMs: 2500, ok: false }]) =>
+    JSON.stringify({ sessionId: "calm-river-101", language: "es", downloads });
+
+  it("records a valid report as measurements and publishes them", async () => {
+    const h = await startHarness();
+    try {
+      const response = await h.handlers.Http.request("/listener-reports", { method: "POST", body: report() });
+      expect(response.status).toBe(204);
+      expect(h.reports).toEqual([JSON.parse(report())]);
+      expect(h.flushes()).toBe(1);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it.each([
+    ["{", "bad_json"],
+    [JSON.stringify({ sessionId: "calm-river-101", language: "es", downloads: [] }), "bad_request"],
+    [report([{ latencyMs: -1, ok: true }]), "bad_request"],
+    [report([{ latencyMs: 10, ok: "yes" as never }]), "bad_request"],
+    [JSON.stringify({ sessionId: "../../etc", language: "es", downloads: [{ latencyMs: 1, ok: true }] }), "bad_request"],
+    [JSON.stringify({ sessionId: "calm-river-101", language: "es", downloads: [{ latencyMs: 1, ok: true }], extra: 1 }), "bad_request"],
+    [report(Array.from({ length: 51 }, () => ({ latencyMs: 1, ok: true }))), "bad_request"],
+    [JSON.stringify({ padding: "x".repeat(20_000) }), "message_too_large"],
+  ])("refuses %s with %s and records nothing", async (body, code) => {
+    const h = await startHarness();
+    try {
+      const response = await h.handlers.Http.request("/listener-reports", { method: "POST", body });
+      expect(response.status).toBe(code === "message_too_large" ? 413 : 400);
+      const { error } = (await response.json()) as { error: { code: string; message: string } };
+      expect(error.code).toBe(code);
+      expect(h.reports).toEqual([]);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it("limits each client address (API Gateway's sourceIp in Lambda) to LISTENER_REPORTS_PER_MINUTE reports a minute", async () => {
+    const { handle } = await import("hono/aws-lambda");
+    const { httpApiEvent } = await import("../testing/events.ts");
+    const h = await startHarness();
+    try {
+      const lambda = handle(h.handlers.Http);
+      const send = (sourceIp: string) =>
+        lambda(httpApiEvent("POST", "/listener-reports", { body: report(), sourceIp }) as never, {} as never) as Promise<{ statusCode: number; body: string }>;
+      const statuses: number[] = [];
+      for (let i = 0; i <= LISTENER_REPORTS_PER_MINUTE; i++) statuses.push((await send("198.51.100.7")).statusCode);
+      const limited = await send("198.51.100.7");
+      const other = await send("198.51.100.8");
+      expect(statuses).toEqual([...Array(LISTENER_REPORTS_PER_MINUTE).fill(204), 429]);
+      expect(JSON.parse(limited.body).error.code).toBe("rate_limited");
+      expect(other.statusCode).toBe(204);
+      expect(h.reports).toHaveLength(LISTENER_REPORTS_PER_MINUTE + 1);
     } finally {
       await h.close();
     }

@@ -1,7 +1,6 @@
 import { encodeIngestRecord } from "@livetranslate/core/aws/kinesis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kinesisEvent, startHarness } from "../testing/harness.ts";
-import { createStreamHandler } from "./consumer.ts";
 
 const chunk = (sessionId: string, chunkIndex: number) =>
   encodeIngestRecord({ kind: "chunk", sessionId, chunkIndex, capturedAt: 1, ingestedAt: 2, audioData: "AAAA" });
@@ -22,7 +21,7 @@ describe("Kinesis consumer handler", () => {
       { partitionKey: "a", data: chunk("a", 1) },
     ]);
     // Act
-    const response = await createStreamHandler(h.getDeps)(event);
+    const response = await h.handlers.Consumer(event);
     // Assess
     expect(response.batchItemFailures).toEqual([]);
     const a = h.consumed.find((c) => c.sessionId === "a")!;
@@ -40,7 +39,20 @@ describe("Kinesis consumer handler", () => {
       { partitionKey: "c", data: chunk("c", 0) },
       { partitionKey: "c", data: chunk("c", 1) },
     ]);
-    const response = await createStreamHandler(h.getDeps)(event);
+    const failuresBefore = h.counters.get("SessionBatchFailures");
+    const response = await h.handlers.Consumer(event);
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: event.Records[1]!.kinesis.sequenceNumber }]);
+    expect(h.counters.get("SessionBatchFailures") - failuresBefore).toBe(1);
+  });
+
+  it("publishes the batch's measurements after every batch, a failed one too", async () => {
+    // Prepare
+    h.failingSessions.add("e");
+    const before = h.flushes();
+    // Act
+    await h.handlers.Consumer(kinesisEvent([{ partitionKey: "f", data: chunk("f", 0) }]));
+    await h.handlers.Consumer(kinesisEvent([{ partitionKey: "e", data: chunk("e", 0) }]));
+    // Assess
+    expect(h.flushes() - before).toBe(2);
   });
 });

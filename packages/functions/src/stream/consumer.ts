@@ -8,51 +8,62 @@
 import { decodeIngestRecord, positionOfEventRecord } from "@livetranslate/core/aws/kinesis";
 import type { PositionedRecord } from "@livetranslate/core/ports";
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
-import type { GetDeps } from "../deps.ts";
+import type { Adapters } from "../adapters.ts";
 
-export function createStreamHandler(getDeps: GetDeps) {
+export function createStreamHandler({ consumer, measurements, log }: Pick<Adapters, "consumer" | "measurements" | "log">) {
   return async (event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> => {
-    const { consumer, log, metrics } = getDeps();
-    if (!consumer) throw new Error("the stream handler was given no consumer");
-    const bySession = new Map<string, { firstSequenceNumber: string; records: PositionedRecord[] }>();
-    for (const record of event.Records) {
-      let decoded: PositionedRecord;
+    try {
+      return await consumeBatch(consumer, measurements, log, event);
+    } finally {
+      measurements.flush();
+    }
+  };
+}
+
+async function consumeBatch(
+  consumer: Adapters["consumer"],
+  measurements: Adapters["measurements"],
+  log: Adapters["log"],
+  event: KinesisStreamEvent,
+): Promise<KinesisStreamBatchResponse> {
+  const bySession = new Map<string, { firstSequenceNumber: string; records: PositionedRecord[] }>();
+  for (const record of event.Records) {
+    let decoded: PositionedRecord;
+    try {
+      decoded = { ...decodeIngestRecord(record.kinesis.data), position: positionOfEventRecord(record) };
+    } catch (error) {
+      // A poison record can never succeed: log it and move on rather than block the shard.
+      log({
+        level: "error",
+        event: "consumer.poison_record",
+        sequenceNumber: record.kinesis.sequenceNumber,
+        partitionKey: record.kinesis.partitionKey,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      continue;
+    }
+    const group = bySession.get(decoded.sessionId) ?? { firstSequenceNumber: record.kinesis.sequenceNumber, records: [] };
+    group.records.push(decoded);
+    bySession.set(decoded.sessionId, group);
+  }
+
+  const failures = await Promise.all(
+    [...bySession].map(async ([sessionId, group]) => {
       try {
-        decoded = { ...decodeIngestRecord(record.kinesis.data), position: positionOfEventRecord(record) };
+        await consumer.consumeSession(sessionId, group.records);
+        return undefined;
       } catch (error) {
-        // A poison record can never succeed: log it and move on rather than block the shard.
         log({
           level: "error",
-          event: "consumer.poison_record",
-          sequenceNumber: record.kinesis.sequenceNumber,
-          partitionKey: record.kinesis.partitionKey,
-          error: error instanceof Error ? error.message : String(error),
+          event: "consumer.session_failed",
+          sessionId,
+          errorName: (error as Error)?.name,
+          error: error instanceof Error ? error.stack : String(error),
         });
-        continue;
+        measurements.count("SessionBatchFailures");
+        return { itemIdentifier: group.firstSequenceNumber };
       }
-      const group = bySession.get(decoded.sessionId) ?? { firstSequenceNumber: record.kinesis.sequenceNumber, records: [] };
-      group.records.push(decoded);
-      bySession.set(decoded.sessionId, group);
-    }
-
-    const failures = await Promise.all(
-      [...bySession].map(async ([sessionId, group]) => {
-        try {
-          await consumer.consumeSession(sessionId, group.records);
-          return undefined;
-        } catch (error) {
-          log({
-            level: "error",
-            event: "consumer.session_failed",
-            sessionId,
-            errorName: (error as Error)?.name,
-            error: error instanceof Error ? error.stack : String(error),
-          });
-          metrics?.count("SessionBatchFailures");
-          return { itemIdentifier: group.firstSequenceNumber };
-        }
-      }),
-    );
-    return { batchItemFailures: failures.filter((f) => f !== undefined) };
-  };
+    }),
+  );
+  return { batchItemFailures: failures.filter((f) => f !== undefined) };
 }

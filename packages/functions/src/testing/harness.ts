@@ -1,16 +1,28 @@
-/** Handler test harness: a real table on dynalite, recording fakes for the stream and the notifier. */
+/**
+ * Handler test harness: `fakeAdapters()` (a real table on dynalite; recording fakes for the stream, the notifier,
+ * the consumer and the measurements, counters kept in memory) handed to the same `compose()` as AWS and local mode.
+ */
 import { createDynamoClient } from "@livetranslate/core/aws/clients";
-import type { StreamConsumer } from "@livetranslate/core/consumer";
 import { createDb, ensureTable } from "@livetranslate/core/db";
 import { memoryLog } from "@livetranslate/core/log";
-import type { ConnectionNotifier, IngestRecord } from "@livetranslate/core/ports";
-import type { ServerMessage } from "@livetranslate/core/protocol";
+import { memoryMeasurements } from "@livetranslate/core/metrics";
+import type { IngestRecord, Measurements } from "@livetranslate/core/ports";
+import type { ListenerReport, ServerMessage } from "@livetranslate/core/protocol";
 import { startDynalite } from "@livetranslate/core/standins";
-import type { KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
-import type { Deps } from "../deps.ts";
-import type { WebSocketEvent } from "../ws/events.ts";
+import type { Adapters } from "../adapters.ts";
+import { compose } from "../compose.ts";
 
-export async function startHarness() {
+export { kinesisEvent, webSocketEvent } from "./events.ts";
+
+/** Engines are never reached by the handlers under test (the consumer is a fake): using one is a test bug. */
+const unused = (name: string) =>
+  new Proxy({}, {
+    get: (_target, prop) => {
+      throw new Error(`the ${name} is not part of the handler tests (read ${String(prop)})`);
+    },
+  }) as never;
+
+export async function fakeAdapters() {
   const dynamo = await startDynalite();
   const client = createDynamoClient({ endpoint: dynamo.endpoint });
   const table = `t${Math.random().toString(36).slice(2)}`;
@@ -18,92 +30,58 @@ export async function startHarness() {
   const posted: { connectionId: string; message: ServerMessage }[] = [];
   const ingested: IngestRecord[] = [];
   const consumed: { sessionId: string; records: readonly IngestRecord[] }[] = [];
+  const reports: ListenerReport[] = [];
   const failingSessions = new Set<string>();
-  const notifier: ConnectionNotifier = {
-    async post(connectionId, message) {
-      posted.push({ connectionId, message });
-      return "delivered";
-    },
-    async disconnect() {},
-  };
+  let flushes = 0;
   const log = memoryLog();
-  const deps: Deps = {
+  const counters = memoryMeasurements();
+  const measurements: Measurements = {
+    ...counters,
+    audioDownloads: (report) => void reports.push(report),
+    flush: () => void flushes++,
+  };
+  const adapters: Adapters = {
     db: createDb({ table, client }),
     ingest: { put: async (record) => void ingested.push(record) },
-    notifier,
+    notifier: {
+      async post(connectionId, message) {
+        posted.push({ connectionId, message });
+        return "delivered";
+      },
+      async disconnect() {},
+    },
+    replay: unused("stream replay"),
+    recognizer: unused("recognizer"),
+    translator: unused("translator"),
+    synthesizer: unused("synthesizer"),
+    audioStore: unused("audio store"),
     consumer: {
-      async consumeSession(sessionId: string, records: readonly IngestRecord[]) {
+      async consumeSession(sessionId, records) {
         if (failingSessions.has(sessionId)) throw new Error(`DynamoDB unavailable for ${sessionId}`);
         consumed.push({ sessionId, records });
       },
-    } as unknown as StreamConsumer,
+      close() {},
+    },
     languages: () => ({ source: ["en"], target: ["es", "fr", "it"] }),
+    measurements,
     log,
   };
   return {
-    deps,
-    getDeps: () => deps,
+    adapters,
     posted,
     ingested,
     consumed,
+    reports,
     failingSessions,
+    flushes: () => flushes,
+    /** Counters the handlers recorded (`count`). */
+    counters,
     log,
     close: () => dynamo.close(),
   };
 }
 
-let requestCounter = 0;
-
-/** An API Gateway WebSocket event as Lambda receives it. */
-export function webSocketEvent(
-  eventType: "CONNECT" | "MESSAGE" | "DISCONNECT",
-  connectionId: string,
-  extra: { body?: string; query?: Record<string, string>; routeKey?: string } = {},
-): WebSocketEvent {
-  const routeKey = extra.routeKey ?? { CONNECT: "$connect", MESSAGE: "$default", DISCONNECT: "$disconnect" }[eventType];
-  return {
-    requestContext: {
-      routeKey,
-      eventType,
-      messageId: eventType === "MESSAGE" ? `m${++requestCounter}` : undefined,
-      extendedRequestId: `x${requestCounter}`,
-      requestTime: new Date().toUTCString(),
-      messageDirection: "IN",
-      stage: "test",
-      connectedAt: Date.now(),
-      requestTimeEpoch: Date.now(),
-      requestId: `r${++requestCounter}`,
-      domainName: "abc123.execute-api.eu-west-1.amazonaws.com",
-      connectionId,
-      apiId: "abc123",
-    },
-    queryStringParameters: extra.query,
-    body: extra.body,
-    isBase64Encoded: false,
-  } as WebSocketEvent;
-}
-
-/** A Kinesis batch as the event source mapping delivers it. */
-export function kinesisEvent(records: { partitionKey: string; data: Uint8Array | string }[]): KinesisStreamEvent {
-  return {
-    Records: records.map(({ partitionKey, data }, i): KinesisStreamRecord => {
-      const sequenceNumber = String(49_000_000_000_000 + i);
-      return {
-        kinesis: {
-          kinesisSchemaVersion: "1.0",
-          partitionKey,
-          sequenceNumber,
-          data: typeof data === "string" ? data : Buffer.from(data).toString("base64"),
-          approximateArrivalTimestamp: Date.now() / 1000,
-        },
-        eventSource: "aws:kinesis",
-        eventVersion: "1.0",
-        eventID: `shardId-000000000000:${sequenceNumber}`,
-        eventName: "aws:kinesis:record",
-        invokeIdentityArn: "arn:aws:iam::123456789012:role/consumer",
-        awsRegion: "eu-west-1",
-        eventSourceARN: "arn:aws:kinesis:eu-west-1:123456789012:stream/audio",
-      };
-    }),
-  };
+export async function startHarness() {
+  const fakes = await fakeAdapters();
+  return { ...fakes, handlers: compose(fakes.adapters) };
 }

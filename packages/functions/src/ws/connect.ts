@@ -2,12 +2,11 @@
 import { VisibleError } from "@livetranslate/core/error";
 import { joinSession } from "@livetranslate/core/join";
 import { ConnectQuery, describeIssues } from "@livetranslate/core/protocol";
-import type { GetDeps } from "../deps.ts";
+import type { Adapters } from "../adapters.ts";
 import type { WebSocketEvent, WebSocketResult } from "./events.ts";
 
-export function createConnectHandler(getDeps: GetDeps) {
+export function createConnectHandler({ db, log }: Pick<Adapters, "db" | "log">) {
   return async (event: WebSocketEvent): Promise<WebSocketResult> => {
-    const { db, log } = getDeps();
     const connectionId = event.requestContext.connectionId;
     const query = ConnectQuery.safeParse(event.queryStringParameters ?? {});
     if (!query.success) return refuse(400, "bad_request", describeIssues(query.error));

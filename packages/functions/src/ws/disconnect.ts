@@ -1,11 +1,10 @@
 /** `$disconnect`: forgets the connection. */
 import { leaveSession } from "@livetranslate/core/join";
-import type { GetDeps } from "../deps.ts";
+import type { Adapters } from "../adapters.ts";
 import type { WebSocketEvent, WebSocketResult } from "./events.ts";
 
-export function createDisconnectHandler(getDeps: GetDeps) {
+export function createDisconnectHandler({ db, log }: Pick<Adapters, "db" | "log">) {
   return async (event: WebSocketEvent): Promise<WebSocketResult> => {
-    const { db, log } = getDeps();
     await leaveSession(db, event.requestContext.connectionId);
     log({ level: "info", event: "ws.disconnect", connectionId: event.requestContext.connectionId });
     return { statusCode: 200 };

@@ -12,12 +12,13 @@ import {
   type ErrorMessage,
   MAX_CHUNK_MESSAGE_BYTES,
 } from "@livetranslate/core/protocol";
-import type { Deps, GetDeps } from "../deps.ts";
+import type { Adapters } from "../adapters.ts";
 import type { WebSocketEvent, WebSocketResult } from "./events.ts";
 
-export function createMessageHandler(getDeps: GetDeps) {
+type Deps = Pick<Adapters, "db" | "ingest" | "notifier" | "log">;
+
+export function createMessageHandler(deps: Deps) {
   return async (event: WebSocketEvent): Promise<WebSocketResult> => {
-    const deps = getDeps();
     const connectionId = event.requestContext.connectionId;
     const body = event.isBase64Encoded ? Buffer.from(event.body ?? "", "base64").toString("utf8") : (event.body ?? "");
     let action: string | undefined;

@@ -56,7 +56,7 @@ async function harness(engines?: ReturnType<typeof fixedLatencyEngines>, routing
 
 /** What the consumer's checkpoint and recognizer cost, from local mode's counters. */
 function consumerCosts(local: LocalMode) {
-  const m = local.metrics;
+  const m = local.measurements;
   const writes = Math.max(1, m.get("CheckpointWrites"));
   return {
     checkpoint_writes: m.get("CheckpointWrites"),
@@ -137,8 +137,8 @@ async function latency(routing: Routing = "random") {
         translatedChars: h.segments.reduce((n, s) => n + s.result.languages.reduce((m, l) => m + (l.text?.length ?? 0), 0), 0),
         languages: 2,
         listeners: 2,
-        recognizerBilledSeconds: h.local.metrics.get("RecognizerBilledSeconds"),
-        checkpointWriteUnits: h.local.metrics.get("CheckpointWriteUnits"),
+        recognizerBilledSeconds: h.local.measurements.get("RecognizerBilledSeconds"),
+        checkpointWriteUnits: h.local.measurements.get("CheckpointWriteUnits"),
         /** Polly's MP3 at 48 kbit/s for the same speech (local mode stores WAV, 7x larger). */
         mp3BytesPerSegment:
           (h.segments.reduce((n, s) => n + s.result.languages.reduce((m, l) => m + (l.durationSeconds ?? 0), 0), 0) / Math.max(1, h.segments.length * 2)) * 6000,

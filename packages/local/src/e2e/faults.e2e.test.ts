@@ -145,12 +145,12 @@ describe("faults, each ending with every segment delivered exactly once per list
 
   async function withFault(arm: () => void, expectSeen: (entries: typeof log.entries, metric: (name: string) => number) => void, options = {}) {
     const from = log.entries.length;
-    const before = new Map(local.metrics.counts);
+    const before = new Map(local.measurements.counts);
     arm();
     try {
       const run = await speak(options);
       expectExactlyOnce(run);
-      expectSeen(log.entries.slice(from), (name) => local.metrics.get(name) - (before.get(name) ?? 0));
+      expectSeen(log.entries.slice(from), (name) => local.measurements.get(name) - (before.get(name) ?? 0));
     } finally {
       injector.clear();
       kill = undefined;

@@ -1,7 +1,7 @@
 import { PutRecordCommand, type KinesisClient } from "@aws-sdk/client-kinesis";
 import { createKinesisClient } from "@livetranslate/core/aws/clients";
 import { memoryLog } from "@livetranslate/core/log";
-import { memoryMetrics } from "@livetranslate/core/metrics";
+import { memoryMeasurements } from "@livetranslate/core/metrics";
 import { ensureStream, type StandIn, startKinesalite } from "@livetranslate/core/standins";
 import type { KinesisStreamEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -51,7 +51,7 @@ describe("ExecutionEnvironments", () => {
   it("kills an environment mid-batch: the batch fails, its ports were told, and the slot restarts with empty memory", async () => {
     // Prepare
     const log = memoryLog();
-    const metrics = memoryMetrics();
+    const measurements = memoryMeasurements();
     const kills: number[] = [];
     let release: () => void = () => {};
     let generation = 0;
@@ -59,7 +59,7 @@ describe("ExecutionEnvironments", () => {
       count: 1,
       routing: "sticky",
       log,
-      metrics,
+      measurements,
       create(slot): ExecutionEnvironment {
         const mine = ++generation;
         return {
@@ -78,7 +78,7 @@ describe("ExecutionEnvironments", () => {
     release();
     expect(await next).toEqual({ batchItemFailures: [{ itemIdentifier: "2" }] });
     expect(log.entries.find((e) => e.event === "event_source.environment_killed")).toMatchObject({ slot: 0, midBatch: true });
-    expect(metrics.get("EnvironmentsKilled")).toBe(1);
+    expect(measurements.get("EnvironmentsKilled")).toBe(1);
   });
 });
 

@@ -10,7 +10,7 @@
 import { uniformInt } from "pure-rand/distribution/uniformInt";
 import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
 import type { Log } from "@livetranslate/core/log";
-import type { Metrics } from "@livetranslate/core/ports";
+import type { Measurements } from "@livetranslate/core/ports";
 import type { KinesisHandler } from "./index.ts";
 
 export type Routing = "random" | "sticky";
@@ -31,7 +31,7 @@ export interface EnvironmentsOptions {
   /** Builds environment `slot`, again after it was killed. */
   create(slot: number): ExecutionEnvironment;
   log?: Log;
-  metrics?: Metrics;
+  measurements?: Pick<Measurements, "count">;
 }
 
 /** Thrown into a batch whose environment was killed. */
@@ -95,7 +95,7 @@ export class ExecutionEnvironments {
     s.environment = undefined;
     s.generation++;
     this.options.log?.({ level: "warn", event: "event_source.environment_killed", slot, reason, midBatch: s.abort !== undefined });
-    this.options.metrics?.count("EnvironmentsKilled");
+    this.options.measurements?.count("EnvironmentsKilled");
     environment.kill();
     s.abort?.(new EnvironmentKilledError(`execution environment ${slot} ${reason}`));
   }

@@ -2,7 +2,7 @@
  * The listener's audio output: one AudioContext for the whole session (unlocked once by a tap, as
  * autoplay rules require), a gain for volume and mute, an analyser for the level, and the play queue.
  */
-import { type AudioEngine, type Clip, PlaybackQueue, type PlaybackState, type QueueEvent } from "./queue.ts";
+import { type AudioEngine, type Clip, type Download, PlaybackQueue, type PlaybackState, type QueueEvent } from "./queue.ts";
 
 export interface PlayedClip {
   sequenceNumber: number;
@@ -72,7 +72,7 @@ export class Player {
   private readonly timer: ReturnType<typeof setInterval>;
   private readonly samples = new Float32Array(1024);
 
-  constructor(onChange: () => void) {
+  constructor(onChange: () => void, onDownload?: (download: Download) => void) {
     this.context = new AudioContext({ latencyHint: "playback" });
     this.log = { output: this.context.state, ready: [], played: [], skipped: [], peakLevel: 0 };
     this.context.addEventListener("statechange", () => {
@@ -91,6 +91,7 @@ export class Player {
       else this.log.skipped.push({ sequenceNumber: event.clip.sequenceNumber, reason: event.reason });
       onChange();
     });
+    if (onDownload) this.queue.onDownload(onDownload);
     // The queue advances on its own clock; this also measures what is actually heard.
     this.timer = setInterval(() => {
       this.queue.pump();

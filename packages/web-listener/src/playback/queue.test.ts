@@ -168,3 +168,29 @@ describe("PlaybackQueue", () => {
     expect(t.queue.state).toBe("idle");
   });
 });
+
+describe("PlaybackQueue downloads", () => {
+  it("reports each clip's download time from the first attempt, retries included, and the clips it gave up on", async () => {
+    // Prepare
+    const f = fakeEngine();
+    let now = 1000;
+    const queue = new PlaybackQueue(f.engine, { leadSeconds: 0, retryDelayMs: 0, retries: 1 }, async () => undefined, () => now);
+    const downloads: { n: number; latencyMs: number; ok: boolean }[] = [];
+    queue.onDownload((d) => downloads.push({ n: d.clip.sequenceNumber, latencyMs: d.latencyMs, ok: d.ok }));
+    queue.enable();
+    // Act
+    queue.add(clip(1));
+    queue.add(clip(2));
+    now += 150;
+    await f.succeed("u1");
+    now += 100;
+    await f.fail("u2");
+    now += 300;
+    await f.fail("u2");
+    // Assess
+    expect(downloads).toEqual([
+      { n: 1, latencyMs: 150, ok: true },
+      { n: 2, latencyMs: 550, ok: false },
+    ]);
+  });
+});

@@ -57,6 +57,13 @@ export type QueueEvent =
   | { type: "scheduled"; clip: Clip; at: number; end: number }
   | { type: "skipped"; clip: Clip; reason: "failed" | "catch-up" };
 
+/** One clip's download: from the first fetch attempt to the decoded audio (retries included), or to giving up. */
+export interface Download {
+  clip: Clip;
+  latencyMs: number;
+  ok: boolean;
+}
+
 interface Entry<Buffer> {
   clip: Clip;
   status: "waiting" | "loading" | "ready" | "failed";
@@ -72,11 +79,13 @@ export class PlaybackQueue<Buffer> {
   private readonly playing: Scheduled[] = [];
   private enabled = false;
   private readonly listeners = new Set<(event: QueueEvent) => void>();
+  private readonly downloadListeners = new Set<(download: Download) => void>();
 
   constructor(
     private readonly engine: AudioEngine<Buffer>,
     options: Partial<QueueOptions> = {},
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+    private readonly clock: () => number = () => performance.now(),
   ) {
     this.options = { ...DEFAULT_QUEUE_OPTIONS, ...options };
   }
@@ -84,6 +93,12 @@ export class PlaybackQueue<Buffer> {
   onEvent(listener: (event: QueueEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Sees every clip's download as it ends (the listener's download reports). */
+  onDownload(listener: (download: Download) => void): () => void {
+    this.downloadListeners.add(listener);
+    return () => this.downloadListeners.delete(listener);
   }
 
   /** Adds a clip; one already queued or older than what has played is ignored (resends, reconnects). */
@@ -170,6 +185,7 @@ export class PlaybackQueue<Buffer> {
 
   private async load(entry: Entry<Buffer>): Promise<void> {
     entry.status = "loading";
+    const started = this.clock();
     for (;;) {
       entry.attempts++;
       try {
@@ -185,6 +201,8 @@ export class PlaybackQueue<Buffer> {
       }
     }
     if (entry.status === "ready") this.emit({ type: "ready", clip: entry.clip, at: this.engine.now() });
+    const download = { clip: entry.clip, latencyMs: this.clock() - started, ok: entry.status === "ready" };
+    for (const listener of this.downloadListeners) listener(download);
     this.pump();
   }
 

@@ -1,0 +1,63 @@
+/**
+ * The link and permission contracts, both sides together: what SST itself gives each function of infra (its links,
+ * environment and role policies, from the mocked run of sst.config.ts with SST's real components) against what the
+ * function builds (packages/functions/src/composition.ts: its adapters, the resources they read, the IAM actions
+ * they declare).
+ *  a. Link contract: each Lambda entry, built through awsAdapters() in a fresh process holding only what SST gives
+ *     it, runs up to its first AWS call without an `"X" is not linked`.
+ *  b. Permission contract: the role SST generates allows every action the function's adapters declare, on this
+ *     app's resources (evaluated with an IAM policy simulator), and every AWS call the invocation made.
+ */
+import path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { scaledTimeout } from "../packages/core/src/testing/calibration.ts";
+import { handlerPath, linksNeeded, requiredActions } from "../packages/functions/src/composition.ts";
+import { FUNCTION_NAMES } from "../packages/functions/src/deployment.ts";
+import { invokeWithOnlyLinks } from "../packages/functions/src/testing/linked-invocation.ts";
+import { decide, resourceArns } from "./testing/iam-grants.ts";
+import { type SstRun, sstRun } from "./testing/sst-run.ts";
+
+describe("infra gives each function what it builds", () => {
+  let run: SstRun;
+  beforeAll(() => {
+    run = sstRun();
+    expect(run.error).toBeUndefined();
+    expect(run.unhandled).toBeUndefined();
+  }, scaledTimeout(120_000));
+
+  it("defines exactly the functions packages/functions composes, each with the handler it names", () => {
+    expect(Object.keys(run.functions).sort()).toEqual([...FUNCTION_NAMES].sort());
+    for (const fn of FUNCTION_NAMES) expect(run.functions[fn]!.handler, fn).toBe(handlerPath(fn));
+  });
+
+  it.each(FUNCTION_NAMES)("a. %s links every resource its adapters read, and runs with only what SST gives it", async (fn) => {
+    // Arrange
+    const sst = run.functions[fn]!;
+    expect(Object.keys(sst.links)).toEqual(expect.arrayContaining([...linksNeeded(fn)]));
+    // Act: as in Lambda, the links come only from the build's sealed resource.enc (read relative to the bundle,
+    // Lambda's working directory), App only from the environment.
+    const invocation = await invokeWithOnlyLinks(fn, { App: sst.links.App }, { ...sst.environment, SST_KEY_FILE: path.join(sst.bundle, sst.environment.SST_KEY_FILE!) });
+    // Assess
+    expect(invocation.notLinked).toEqual([]);
+    expect(invocation.results.filter((r) => r.thrown && !r.thrown.includes("network stubbed"))).toEqual([]);
+    expect(invocation.actions.length).toBeGreaterThan(0);
+  }, scaledTimeout(60_000));
+
+  it.each(FUNCTION_NAMES)("b. %s's role allows every action its adapters declare, on this app's resources", async (fn) => {
+    // Arrange
+    const arns = resourceArns(run);
+    const policies = run.functions[fn]!.policies;
+    // Act
+    const decisions = await Promise.all(requiredActions(fn).map(async ({ action, resource }) => `${action} on ${resource}: ${await decide(policies, action, arns[resource])}`));
+    // Assess
+    expect(decisions.length).toBeGreaterThan(0);
+    expect(decisions.filter((d) => !d.endsWith(": Allowed"))).toEqual([]);
+  });
+
+  it("b. denies what no adapter declares (the simulator is not allowing everything)", async () => {
+    const arns = resourceArns(run);
+    expect(await decide(run.functions.Connect!.policies, "kinesis:PutRecord", arns.stream)).toBe("ImplicitlyDenied");
+    expect(await decide(run.functions.Http!.policies, "execute-api:ManageConnections", arns.wsConnections)).toBe("ImplicitlyDenied");
+    expect(await decide(run.functions.Consumer!.policies, "dynamodb:PutItem", arns.table.replace(/table\/.+$/, "table/another"))).toBe("ImplicitlyDenied");
+  });
+});

@@ -1,0 +1,141 @@
+/**
+ * The AWS adapters: the only module that reads SST's `Resource`. Each adapter is built on first use and reads
+ * only its own linked resource, so a function linked to the table alone never touches the stream, the bucket or
+ * the WebSocket API. Each also declares the IAM actions it needs and the adapters it is built from, which give
+ * every function's required links and grants (`composition.ts`).
+ */
+import { PollyClient } from "@aws-sdk/client-polly";
+import { TranscribeStreamingClient } from "@aws-sdk/client-transcribe-streaming";
+import { TranslateClient } from "@aws-sdk/client-translate";
+import { createDynamoClient, createKinesisClient, createManagementClient, createS3Client } from "@livetranslate/core/aws/clients";
+import { ApiGatewayNotifier } from "@livetranslate/core/aws/connections";
+import type { IamAction } from "@livetranslate/core/aws/iam";
+import { KinesisAudioIngest, KinesisIngestReplay } from "@livetranslate/core/aws/kinesis";
+import { CloudWatchMeasurements, metricsNamespace } from "@livetranslate/core/aws/metrics";
+import { PollySynthesizer, pollyLanguages } from "@livetranslate/core/aws/polly";
+import { S3AudioStore } from "@livetranslate/core/aws/s3";
+import { TRANSCRIBE_LANGUAGES, TranscribeRecognizer } from "@livetranslate/core/aws/transcribe";
+import { AwsTranslator, TRANSLATE_PAIRS } from "@livetranslate/core/aws/translate";
+import { createDb, DB_IAM_ACTIONS } from "@livetranslate/core/db";
+import { supportedLanguages } from "@livetranslate/core/languages";
+import { jsonLog } from "@livetranslate/core/log";
+import { Resource } from "sst";
+import type { AdapterName, Adapters } from "./adapters.ts";
+import { pick } from "./adapters.ts";
+import { buildConsumer, CONSUMER_NEEDS } from "./compose.ts";
+
+export interface AwsAdapter<K extends AdapterName, U extends AdapterName> {
+  /** SST `Resource` names `build` reads (each must be linked to every function that builds this adapter). */
+  links: readonly string[];
+  iamActions: readonly IamAction[];
+  /** Other adapters `build` is made from. */
+  uses: readonly U[];
+  build: (adapters: Pick<Adapters, NoInfer<U>>) => Adapters[K];
+}
+
+/** `name` ties the definition to its adapter, so `build` must return that adapter's type. */
+function adapter<K extends AdapterName, const U extends AdapterName = never>(_name: K, definition: AwsAdapter<K, U>) {
+  return definition;
+}
+
+/** The deployment's region: Lambda sets AWS_REGION. */
+const region = () => process.env.AWS_REGION ?? "us-east-1";
+
+export const AWS_ADAPTERS = {
+  db: adapter("db", {
+    links: ["Sessions"],
+    iamActions: DB_IAM_ACTIONS,
+    uses: [],
+    build: () => createDb({ table: Resource.Sessions.name, client: createDynamoClient() }),
+  }),
+  ingest: adapter("ingest", {
+    links: ["AudioStream"],
+    iamActions: KinesisAudioIngest.iamActions,
+    uses: [],
+    build: () => new KinesisAudioIngest({ client: createKinesisClient(), streamName: Resource.AudioStream.name }),
+  }),
+  replay: adapter("replay", {
+    links: ["AudioStream"],
+    iamActions: KinesisIngestReplay.iamActions,
+    uses: [],
+    build: () => new KinesisIngestReplay({ client: createKinesisClient(), streamName: Resource.AudioStream.name }),
+  }),
+  notifier: adapter("notifier", {
+    links: ["Realtime"],
+    iamActions: ApiGatewayNotifier.iamActions,
+    uses: [],
+    build: () => new ApiGatewayNotifier({ client: createManagementClient(Resource.Realtime.managementEndpoint) }),
+  }),
+  audioStore: adapter("audioStore", {
+    links: ["Audio"],
+    iamActions: S3AudioStore.iamActions,
+    uses: [],
+    build: () => new S3AudioStore({ client: createS3Client(), bucket: Resource.Audio.name }),
+  }),
+  recognizer: adapter("recognizer", {
+    links: [],
+    iamActions: TranscribeRecognizer.iamActions,
+    uses: [],
+    build: () => new TranscribeRecognizer({ client: new TranscribeStreamingClient({}) }),
+  }),
+  translator: adapter("translator", {
+    links: [],
+    iamActions: AwsTranslator.iamActions,
+    uses: [],
+    build: () =>
+      new AwsTranslator({
+        client: new TranslateClient({}),
+        terminologyNames: process.env.TRANSLATE_TERMINOLOGY ? process.env.TRANSLATE_TERMINOLOGY.split(",") : undefined,
+      }),
+  }),
+  synthesizer: adapter("synthesizer", {
+    links: [],
+    iamActions: PollySynthesizer.iamActions,
+    uses: ["log"],
+    build: ({ log }) => new PollySynthesizer({ client: new PollyClient({}), region: region(), log }),
+  }),
+  consumer: adapter("consumer", {
+    links: [],
+    iamActions: [],
+    uses: CONSUMER_NEEDS,
+    build: (adapters) => buildConsumer(adapters),
+  }),
+  languages: adapter("languages", {
+    links: [],
+    iamActions: [],
+    uses: [],
+    // From the services' language lists alone: no client is built to answer GET /languages.
+    build: () => {
+      const languages = supportedLanguages({
+        recognizer: { languages: Object.keys(TRANSCRIBE_LANGUAGES) },
+        translator: { pairs: TRANSLATE_PAIRS },
+        synthesizer: { languages: pollyLanguages(region()) },
+      });
+      return () => languages;
+    },
+  }),
+  measurements: adapter("measurements", {
+    // The stage SST provides (always linked) names the metrics' namespace.
+    links: ["App"],
+    iamActions: [],
+    uses: [],
+    build: () => new CloudWatchMeasurements({ namespace: metricsNamespace(Resource.App.stage) }),
+  }),
+  log: adapter("log", { links: [], iamActions: [], uses: [], build: () => jsonLog() }),
+} satisfies {
+  [K in AdapterName]: { links: readonly string[]; iamActions: readonly IamAction[]; uses: readonly AdapterName[]; build(adapters: never): Adapters[K] };
+};
+
+/** Every adapter, each built from its own `Resource` when first read, once per Lambda execution environment. */
+export function awsAdapters(): Adapters {
+  const built: Partial<Adapters> = {};
+  const adapters = {} as Adapters;
+  for (const name of Object.keys(AWS_ADAPTERS) as AdapterName[]) {
+    const definition = AWS_ADAPTERS[name] as unknown as AwsAdapter<typeof name, AdapterName>;
+    Object.defineProperty(adapters, name, {
+      enumerable: true,
+      get: () => (built[name] ??= definition.build(pick(adapters, definition.uses)) as never),
+    });
+  }
+  return adapters;
+}

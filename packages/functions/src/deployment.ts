@@ -1,0 +1,44 @@
+/**
+ * What infra and local mode read about the functions, defined once: their names, the WebSocket action routes,
+ * the Kinesis event source settings and the HTTP routes. Plain data: `sst.config.ts` imports it at deploy time,
+ * so it must not pull in the AWS SDK or SST's `Resource`.
+ */
+import { CLIENT_ACTIONS } from "@livetranslate/core/protocol";
+
+/** The Lambda functions (SST component names). */
+export const FUNCTION_NAMES = ["Connect", "Disconnect", "Message", "Http", "Consumer"] as const;
+export type FunctionName = (typeof FUNCTION_NAMES)[number];
+
+/** One WebSocket route per client action, each to the Message function (as `$default`). */
+export const WS_ACTIONS: readonly string[] = CLIENT_ACTIONS;
+
+/**
+ * The Kinesis event source mapping of the Consumer, and what local mode's poller plays: no batching wait
+ * (latency), partial batch responses so only a failed session's records come back, bisect on error, a bounded
+ * number of retries before the on-failure destination.
+ */
+export const STREAM_EVENT_SOURCE = {
+  startingPosition: "LATEST",
+  batchSize: 100,
+  maximumBatchingWindowInSeconds: 0,
+  /** Concurrent batches per shard; order per session holds (records of one partition key stay in order). */
+  parallelizationFactor: 4,
+  maximumRetryAttempts: 3,
+  bisectBatchOnFunctionError: true,
+  functionResponseTypes: ["ReportBatchItemFailures"],
+} as const;
+
+/** The HTTP API's routes (all served by the Http function) and who may call them. */
+export const HTTP_ROUTES: readonly { route: string; auth: "speaker" | "none" }[] = [
+  { route: "GET /health", auth: "none" },
+  { route: "GET /languages", auth: "none" },
+  { route: "GET /sessions/{sessionId}", auth: "none" },
+  { route: "POST /sessions", auth: "speaker" },
+  { route: "POST /listener-reports", auth: "none" },
+];
+
+/**
+ * Reports accepted per minute from one client address. A sampled listener sends about one a minute, and a venue's
+ * listeners often share one address (its Wi-Fi), so this allows dozens of them while bounding any one client.
+ */
+export const LISTENER_REPORTS_PER_MINUTE = 60;

@@ -1,0 +1,86 @@
+/**
+ * Child process of `invokeWithOnlyLinks`: stubs every AWS client's network, imports the function's real Lambda
+ * entry, invokes it with events of its trigger, and writes what happened to LINKED_INVOCATION_RESULT.
+ */
+import { writeFileSync } from "node:fs";
+import { ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagementapi";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { KinesisClient } from "@aws-sdk/client-kinesis";
+import { PollyClient } from "@aws-sdk/client-polly";
+import { S3Client } from "@aws-sdk/client-s3";
+import { TranscribeStreamingClient } from "@aws-sdk/client-transcribe-streaming";
+import { TranslateClient } from "@aws-sdk/client-translate";
+import { iamActionOf } from "@livetranslate/core/aws/iam";
+import { pcmToBase64 } from "@livetranslate/core/audio";
+import { mockClient } from "aws-sdk-client-mock";
+import { FUNCTIONS } from "../compose.ts";
+import type { FunctionName } from "../deployment.ts";
+import { httpApiEvent, kinesisEvent, webSocketEvent } from "./events.ts";
+
+const fn = process.argv[2] as FunctionName;
+const sessionId = "calm-river-101";
+
+/** Events of each function's trigger: enough to make it build what it builds and reach its first AWS call. */
+const SAMPLE_EVENTS: Record<FunctionName, () => [string, unknown][]> = {
+  Connect: () => [["$connect listener", webSocketEvent("CONNECT", "c1", { query: { role: "listener", sessionId, language: "es" } })]],
+  Disconnect: () => [["$disconnect", webSocketEvent("DISCONNECT", "c1")]],
+  Message: () => [
+    [
+      "audioChunk",
+      webSocketEvent("MESSAGE", "c1", {
+        routeKey: "audioChunk",
+        body: JSON.stringify({
+          action: "audioChunk",
+          sessionId,
+          chunkIndex: 0,
+          timestamp: 1_700_000_000_000,
+          format: "pcm-s16le-16000",
+          audioData: pcmToBase64(new Int16Array(1600)),
+        }),
+      }),
+    ],
+  ],
+  Http: () => [
+    ["GET /languages", httpApiEvent("GET", "/languages")],
+    ["POST /sessions", httpApiEvent("POST", "/sessions", { body: JSON.stringify({ sourceLanguage: "en", targetLanguages: ["es"] }) })],
+    [
+      "POST /listener-reports",
+      httpApiEvent("POST", "/listener-reports", { body: JSON.stringify({ sessionId, language: "es", downloads: [{ latencyMs: 90, ok: true }] }) }),
+    ],
+  ],
+  Consumer: () => [
+    [
+      "Kinesis batch",
+      kinesisEvent([
+        {
+          partitionKey: sessionId,
+          data: new TextEncoder().encode(
+            JSON.stringify({ kind: "chunk", sessionId, chunkIndex: 0, capturedAt: 1, ingestedAt: 2, audioData: pcmToBase64(new Int16Array(1600)) }),
+          ),
+        },
+      ]),
+    ],
+  ],
+};
+
+const mocks = [ApiGatewayManagementApiClient, DynamoDBClient, KinesisClient, PollyClient, S3Client, TranscribeStreamingClient, TranslateClient].map((client) => {
+  // One list of different client classes: their command types differ, the stub only needs the class.
+  const mock = mockClient(client as typeof DynamoDBClient);
+  // What a function sees when the network is down: the call fails, not retryable, with no response.
+  mock.onAnyCommand().rejects(Object.assign(new Error("network stubbed by the linked invocation"), { name: "NetworkStubbed" }));
+  return mock;
+});
+
+const results: { event: string; result?: unknown; thrown?: string }[] = [];
+const entry = (await import(`../handlers/${FUNCTIONS[fn].entry}.ts`)) as { handler: (event: unknown, context?: unknown) => Promise<unknown> };
+for (const [name, event] of SAMPLE_EVENTS[fn]()) {
+  try {
+    results.push({ event: name, result: await entry.handler(event, {}) });
+  } catch (error) {
+    results.push({ event: name, thrown: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+  }
+}
+const actions = [
+  ...new Set(mocks.flatMap((mock) => mock.calls().map((call) => iamActionOf(mock.clientName(), (call.args[0] as object).constructor.name)))),
+].sort();
+writeFileSync(process.env.LINKED_INVOCATION_RESULT!, JSON.stringify({ results, actions }));
