@@ -1,4 +1,4 @@
-/** Lambda entry: the Kinesis consumer (its latency metrics are published after each batch). */
+/** Lambda entry: the Kinesis consumer (its latencies and counters are published after each batch). */
 import type { KinesisStreamEvent } from "aws-lambda";
 import { awsAdapters } from "../aws-adapters.ts";
 import { compose } from "../compose.ts";
