@@ -158,7 +158,7 @@ async function fanout() {
     const talk = assembleTalk(clipsFor(quick ? 2 : 6), 1000);
     const listeners = Array.from({ length: listenerCount }, (_, i) => languages[i % languages.length]!);
     const speed = 2;
-    const run = await playTalk(h.local, talk, { targetLanguages: languages, listeners, speed, settleMs: 4000 });
+    const run = await playTalk(h.local, talk, { targetLanguages: languages, listeners, speed });
     // From each (segment, language) audio stored to the last listener of that language notified.
     const deliveries: number[] = [];
     const rates: number[] = [];
@@ -228,7 +228,6 @@ async function scale(sessions: number, listenersPerSession: number, budgetMs: nu
         return playTalk(h.local, talk, {
           targetLanguages: FIXED_ENGINE_LANGUAGES.slice(0, 5),
           listeners,
-          settleMs: 2000,
           connectDeadline: started + budgetMs / 2,
         }).catch((error: unknown) => {
           sessionFailures[failureCause(error)] = (sessionFailures[failureCause(error)] ?? 0) + 1;
@@ -280,7 +279,7 @@ async function drift() {
       clips.push(...untranscribedClips().map((file) => ({ file })));
       talk = assembleTalk(clips, 1000);
     }
-    const run = await playTalk(h.local, talk, { targetLanguages: ["es", "fr"], listeners: ["es", "fr"], speed, settleMs: 3000 });
+    const run = await playTalk(h.local, talk, { targetLanguages: ["es", "fr"], listeners: ["es", "fr"], speed });
     await closeAll(run.listeners);
     const latencies = run.utterances.map((u) => u.audioMessage).filter((v): v is number => v !== undefined);
     const window = Math.max(1, Math.floor(latencies.length / 5));

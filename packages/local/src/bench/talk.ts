@@ -15,7 +15,11 @@ export interface TalkOptions {
   speed?: number;
   /** The first listener fetches each translated audio the moment its message arrives, as the player does. */
   fetchAudio?: boolean;
-  settleMs?: number;
+  /**
+   * After the talk the speaker ends the session; the last segment is still delivered, then everyone gets
+   * `sessionEnded`. This bounds how long to wait for it (default: 2 minutes on the reference machine).
+   */
+  endWaitMs?: number;
   /** Stop connecting listeners at this time (epoch ms): bounded load tests connect what they can. */
   connectDeadline?: number;
 }
@@ -94,7 +98,11 @@ export async function playTalk(local: LocalMode, talk: Talk, options: TalkOption
   const next = await streamInRealTime(speaker, session.sessionId, chunksOf(talk.pcm, 100), { startAt, speed });
   // Silence after the talk so the last utterance closes, then let deliveries finish.
   await streamInRealTime(speaker, session.sessionId, chunksOf(new Int16Array(16_000), 100), { firstChunkIndex: next, speed });
-  await new Promise((r) => setTimeout(r, options.settleMs ?? 3000));
+  // Everything spoken is delivered before `sessionEnded` (the protocol's order), however far behind a busy
+  // machine runs: wait for that rather than a fixed time.
+  speaker.send({ action: "endSession", sessionId: session.sessionId });
+  const witness = listeners[0] ?? speaker;
+  await witness.waitFor(() => witness.messages("sessionEnded").length > 0, options.endWaitMs ?? 120_000, "sessionEnded").catch(() => undefined);
   await speaker.close();
   await Promise.all(fetches);
 

@@ -204,6 +204,7 @@ describe("speaker and listener apps in Chromium", () => {
 
     await speaker.getByRole("button", { name: "Stop" }).click();
     await speaker.getByRole("button", { name: "End session" }).click();
-    await expect.poll(() => es.getByRole("status", { name: "Status" }).textContent(), { timeout: scaledTimeout(15_000) }).toContain("Session ended");
+    // The last segment is delivered before "Session ended": a busy machine may still be catching up.
+    await expect.poll(() => es.getByRole("status", { name: "Status" }).textContent(), { timeout: scaledTimeout(60_000) }).toContain("Session ended");
   }, scaledTimeout(240_000));
 });
