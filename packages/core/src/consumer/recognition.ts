@@ -1,7 +1,8 @@
 /**
  * Streams each session's open segment into the recognizer while the speaker talks, so the final text is
  * ready moments after the pause. The stream lives in this execution environment's memory only; an environment
- * that rebuilds a session from the stream feeds it the audio it missed, if it has one. Whenever a stream does not
+ * that rebuilds a session from the stream feeds it the audio it missed, or replays the open segment into a new one.
+ * Whenever a stream does not
  * match the closed segment exactly (it failed, or heard something else), the segment's own audio is transcribed
  * from scratch instead, so the result never depends on luck.
  */
