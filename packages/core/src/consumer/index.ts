@@ -118,7 +118,7 @@ export class StreamConsumer {
     }
     const readyAt = Date.now();
     try {
-      await this.consume(memory!, records);
+      await this.consume(memory!, records, warm);
     } catch (error) {
       this.recognition.drop(sessionId);
       throw error;
@@ -131,7 +131,7 @@ export class StreamConsumer {
     this.memory.clear();
   }
 
-  private async consume(memory: SessionMemory, records: readonly PositionedRecord[]): Promise<void> {
+  private async consume(memory: SessionMemory, records: readonly PositionedRecord[], warm: boolean): Promise<void> {
     const { db, log, metrics } = this.deps;
     const now = this.deps.now ?? Date.now;
     const { session, segmenter, order } = memory;
@@ -247,7 +247,8 @@ export class StreamConsumer {
 
     const open = segmenter.openSegment;
     if (!ended && open) {
-      const text = (await this.recognition.interim(sessionId))?.trim();
+      // After a rebuild the stream may be seconds of replayed audio behind: the batch does not wait for it.
+      const text = (await this.recognition.interim(sessionId, warm))?.trim();
       if (text && text !== memory.lastInterim) {
         const { speakers } = await audience();
         if (speakers.length > 0) {
