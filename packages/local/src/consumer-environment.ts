@@ -101,6 +101,8 @@ export function createConsumerEnvironment(config: ConsumerEnvironmentConfig, slo
     kill() {
       killed = true;
       void adapters.consumer.close();
+      // Requests in flight fail; anything the environment still tries is refused by the fuse.
+      for (const client of clients) client.destroy();
     },
     close() {
       void adapters.consumer.close();

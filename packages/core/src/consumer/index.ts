@@ -8,8 +8,8 @@
  * consistent, written once per batch, conditional on the revision read). An environment whose memory is at the
  * checkpoint's revision carries on with its warm state and recognizer stream; any other rebuilds the open
  * segment's audio and the held chunks by reading their records back from the stream, and brings its recognizer
- * stream up to date if it streamed this segment before (else the segment is transcribed whole when it closes).
- * Results never depend on which environment got the batch.
+ * stream up to date (the audio it missed, or the open segment replayed into a new stream). Results never depend on
+ * which environment got the batch.
  */
 import { concatPcm, pcmFromBase64, samplesToMs } from "../audio/index.ts";
 import { type Audience, audienceOf, listenerCounts, listSessionConnections } from "../connection/index.ts";
@@ -118,7 +118,7 @@ export class StreamConsumer {
     }
     const readyAt = Date.now();
     try {
-      await this.consume(memory!, records);
+      await this.consume(memory!, records, warm);
     } catch (error) {
       this.recognition.drop(sessionId);
       throw error;
@@ -131,7 +131,7 @@ export class StreamConsumer {
     this.memory.clear();
   }
 
-  private async consume(memory: SessionMemory, records: readonly PositionedRecord[]): Promise<void> {
+  private async consume(memory: SessionMemory, records: readonly PositionedRecord[], warm: boolean): Promise<void> {
     const { db, log, measurements } = this.deps;
     const now = this.deps.now ?? Date.now;
     const { session, segmenter, order } = memory;
@@ -247,7 +247,8 @@ export class StreamConsumer {
 
     const open = segmenter.openSegment;
     if (!ended && open) {
-      const text = (await this.recognition.interim(sessionId))?.trim();
+      // After a rebuild the stream may be seconds of replayed audio behind: the batch does not wait for it.
+      const text = (await this.recognition.interim(sessionId, warm))?.trim();
       if (text && text !== memory.lastInterim) {
         const { speakers } = await audience();
         if (speakers.length > 0) {
@@ -277,22 +278,31 @@ export class StreamConsumer {
   }
 
   /**
-   * After a rebuild, a recognizer stream this environment kept from an earlier visit to the same open segment is
-   * fed the audio it missed (each environment decodes a segment at most once). An environment without one starts
-   * none mid-segment: replaying the segment so far on every batch would decode it again and again under random
-   * routing, and each abandoned stream is a billed request; the segment is transcribed whole when it closes.
+   * After a rebuild the recognizer stream catches up with the open segment: a stream this environment kept from an
+   * earlier visit to the same segment gets only the audio it missed; otherwise the segment so far is replayed into
+   * a new stream. Each environment decodes a segment at most once, while the speaker talks, so whichever closes it
+   * has the final text moments after the pause. (Under random routing that is up to one stream per environment
+   * and segment: the benchmark counts the requests.)
    */
   private catchUpRecognition(memory: SessionMemory): void {
     const { sessionId, sourceLanguage } = memory.session;
     const open = memory.segmenter.openSegment;
-    const heard = open ? this.recognition.heard(sessionId, open.startSample) : undefined;
-    if (!open || heard === undefined || heard > open.emittedSample) {
+    if (!open || open.emittedSample <= open.startSample) {
       this.recognition.drop(sessionId);
       return;
     }
-    if (heard === open.emittedSample) return;
-    this.recognition.feed(sessionId, sourceLanguage, heard, memory.segmenter.audioBetween(heard, open.emittedSample), open.startSample);
-    this.deps.log({ level: "debug", event: "recognition.caught_up", sessionId, audioMs: Math.round(samplesToMs(open.emittedSample - heard)) });
+    const stream = this.recognition.heard(sessionId, open.startSample);
+    const heard = stream !== undefined && stream <= open.emittedSample ? stream : undefined;
+    if (heard === undefined) this.recognition.drop(sessionId);
+    const from = heard ?? open.startSample;
+    if (from === open.emittedSample) return;
+    this.recognition.feed(sessionId, sourceLanguage, from, memory.segmenter.audioBetween(from, open.emittedSample), open.startSample);
+    if (heard === undefined) {
+      this.deps.log({ level: "info", event: "recognition.replayed", sessionId, audioMs: Math.round(samplesToMs(open.emittedSample - from)) });
+      this.deps.measurements?.count("RecognizerReplays");
+    } else {
+      this.deps.log({ level: "debug", event: "recognition.caught_up", sessionId, audioMs: Math.round(samplesToMs(open.emittedSample - from)) });
+    }
   }
 
   /** The speaker hears who listens: on change, at most once a second. */

@@ -1,7 +1,8 @@
 /**
  * Streams each session's open segment into the recognizer while the speaker talks, so the final text is
  * ready moments after the pause. The stream lives in this execution environment's memory only; an environment
- * that rebuilds a session from the stream feeds it the audio it missed, if it has one. Whenever a stream does not
+ * that rebuilds a session from the stream feeds it the audio it missed, or replays the open segment into a new one.
+ * Whenever a stream does not
  * match the closed segment exactly (it failed, or heard something else), the segment's own audio is transcribed
  * from scratch instead, so the result never depends on luck.
  */
@@ -15,6 +16,8 @@ interface LiveUtterance {
   nextSample: number;
   /** Writes are chained so they reach the recognizer in order. */
   work: Promise<string>;
+  /** The hypothesis after the last write that completed. */
+  latest?: string;
 }
 
 const BATCH_WRITE_SAMPLES = 16_000;
@@ -53,7 +56,7 @@ export class LiveRecognition {
     // After a failed write the chain stays rejected; take() then transcribes the whole segment. The failure is
     // reported when it happens: a stream this environment never gets to finish would otherwise hide it.
     const previous = target.work;
-    target.work = previous.then(() => target.utterance.write(pcm));
+    target.work = previous.then(async () => (target.latest = await target.utterance.write(pcm)));
     target.work.catch((error) => previous.then(() => this.failed(sessionId, "stream", error), () => undefined));
     target.nextSample = startSample + pcm.length;
   }
@@ -64,11 +67,14 @@ export class LiveRecognition {
     return live && live.startSample === segmentStartSample ? live.nextSample : undefined;
   }
 
-  /** The latest interim hypothesis of the session's open segment, if one is being recognized. */
-  async interim(sessionId: string): Promise<string | undefined> {
+  /**
+   * The interim hypothesis of the session's open segment, if one is being recognized: once the audio fed so far
+   * is decoded, or, with `wait` false (a stream just replayed, seconds of audio behind), what is decoded already.
+   */
+  async interim(sessionId: string, wait = true): Promise<string | undefined> {
     const live = this.live.get(sessionId);
     if (!live) return undefined;
-    return live.work.catch(() => undefined);
+    return wait ? live.work.catch(() => undefined) : live.latest;
   }
 
   drop(sessionId: string): void {
