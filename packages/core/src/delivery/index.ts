@@ -66,11 +66,21 @@ export async function claimDelivery(db: Db, key: DeliveryKey, revision: number, 
   return attempt > MAX_DELIVERY_ATTEMPTS ? { status: "exhausted", claimedAt: now, attempt } : { status: "claimed", claimedAt: now, attempt };
 }
 
-/** Marks a delivery done, if this attempt still holds it. */
-export async function completeDelivery(db: Db, key: DeliveryKey, claimedAt: number, abandoned = false): Promise<void> {
-  await db.entities.delivery
-    .patch(key)
-    .set({ status: "done", ...(abandoned ? { abandoned } : {}) })
-    .where(({ status, claimedAt: at }, { eq }) => `${eq(status, "in_progress")} AND ${eq(at, claimedAt)}`)
-    .go();
+/**
+ * Marks a delivery done, if this attempt still holds it. "superseded" when it no longer does: the SDK retried
+ * a write that had already landed, or the claim expired and another attempt took it over (that attempt sends
+ * again; listeners drop a segment they already have).
+ */
+export async function completeDelivery(db: Db, key: DeliveryKey, claimedAt: number, abandoned = false): Promise<"done" | "superseded"> {
+  try {
+    await db.entities.delivery
+      .patch(key)
+      .set({ status: "done", ...(abandoned ? { abandoned } : {}) })
+      .where(({ status, claimedAt: at }, { eq }) => `${eq(status, "in_progress")} AND ${eq(at, claimedAt)}`)
+      .go();
+    return "done";
+  } catch (error) {
+    if (isConditionalFailure(error)) return "superseded";
+    throw error;
+  }
 }

@@ -199,8 +199,16 @@ async function deliverPart(
     deps.measurements?.count("DeliveryFailures");
     return "failed";
   }
-  // Done is recorded beside the next part's work rather than before it (the caller awaits `settled`).
-  settled.push(completeDelivery(deps.db, key, claim.claimedAt));
+  // Done is recorded beside the next part's work rather than before it (the caller awaits `settled`, which
+  // rejects if the write fails; until then the rejection is held, not reported as unhandled).
+  const recorded = completeDelivery(deps.db, key, claim.claimedAt).then((outcome) => {
+    if (outcome === "superseded") {
+      deps.log({ level: "warn", event: "delivery.superseded", ...detail });
+      deps.measurements?.count("DeliveriesSuperseded");
+    }
+  });
+  recorded.catch(() => undefined);
+  settled.push(recorded);
   return "sent";
 }
 
