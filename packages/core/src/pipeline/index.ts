@@ -138,7 +138,8 @@ export async function runSegment(deps: PipelineDeps, job: SegmentJob): Promise<S
     text,
     times,
     stagesMs: stageDurations(times),
-    languages: all.map(({ language, listeners, error, alreadyDone, durationSeconds, translatedAt, notifiedAt }) => ({
+    speaker: speaker && { error: speaker.error, alreadyDone: speaker.alreadyDone, notifiedMs: speaker.notifiedAt ? speaker.notifiedAt - times.closedAt : undefined },
+    languages: results.map(({ language, listeners, error, alreadyDone, durationSeconds, translatedAt, notifiedAt }) => ({
       language,
       listeners,
       error,
