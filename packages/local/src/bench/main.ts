@@ -387,7 +387,9 @@ async function main() {
     note: "resident memory growth of this process while the fan-out listeners connected, per listener: server and in-process client sides together, an upper bound",
   };
   results.drift = await step("drift", drift);
-  results.aws = cost(lat.usage);
+  // Priced from the sticky run: Lambda mostly keeps a shard's batches in one environment (one recognizer stream per
+  // segment); the random run's recognizer requests are under results.routing.
+  results.aws = cost(sticky.usage);
   results.duration_s = Math.round((Date.now() - started) / 1000);
   const out = path.join(repoRoot, "bench/results");
   mkdirSync(out, { recursive: true });
