@@ -8,6 +8,7 @@
 import { type Audience, removeConnection } from "../connection/index.ts";
 import type { Db } from "../db/index.ts";
 import { claimDelivery, completeDelivery, type DeliveryKey, type DeliveryPart } from "../delivery/index.ts";
+import { isConditionalFailure } from "../session/index.ts";
 import type { Log } from "../log.ts";
 import type { AudioStore, ConnectionNotifier, Metrics, SpeechSynthesizer, Translator } from "../ports.ts";
 import { AUDIO_URL_TTL_SECONDS, type ServerMessage } from "../protocol/index.ts";
@@ -200,7 +201,14 @@ async function deliverPart(
     return "failed";
   }
   // Done is recorded beside the next part's work rather than before it (the caller awaits `settled`).
-  settled.push(completeDelivery(deps.db, key, claim.claimedAt));
+  settled.push(
+    completeDelivery(deps.db, key, claim.claimedAt).catch((error) => {
+      if (!isConditionalFailure(error)) throw error;
+      // A retry took the claim over while this attempt was still sending (it outlived its expiry).
+      deps.log({ level: "warn", event: "delivery.superseded", ...detail });
+      deps.metrics?.count("DeliveriesSuperseded");
+    }),
+  );
   return "sent";
 }
 
@@ -210,6 +218,9 @@ async function deliverCaption(deps: PipelineDeps, job: SegmentJob, caption: Serv
   const outcome = await deliverPart(settled, deps, job, SPEAKER, "caption", result, async () => {
     await postAll(deps, job.audience.speakers, caption, true);
     result.notifiedAt = (deps.now ?? Date.now)();
+  }).catch(async (error) => {
+    await Promise.allSettled(settled);
+    throw error;
   });
   await Promise.all(settled);
   result.alreadyDone = outcome === "done";
@@ -234,56 +245,62 @@ async function deliverLanguage(
     result.alreadyDone = outcomes.every((o) => o === "done");
     return result;
   };
-  outcomes.push(await deliverPart(settled, deps, job, language, "caption", result, () => postAll(deps, listeners, caption, true)));
-  // Listeners of the source language (or of one the session does not translate into) get the caption only.
-  if (outcomes[0] === "failed" || language === job.sourceLanguage || !job.targetLanguages.includes(language)) {
-    if (outcomes[0] === "sent") result.notifiedAt = now();
-    return finish();
+  try {
+    outcomes.push(await deliverPart(settled, deps, job, language, "caption", result, () => postAll(deps, listeners, caption, true)));
+    // Listeners of the source language (or of one the session does not translate into) get the caption only.
+    if (outcomes[0] === "failed" || language === job.sourceLanguage || !job.targetLanguages.includes(language)) {
+      if (outcomes[0] === "sent") result.notifiedAt = now();
+      return await finish();
+    }
+    // When only the audio is left from an earlier attempt, the text is translated again (nothing is sent twice).
+    let translation: Promise<string> | undefined;
+    const translate = () =>
+      (translation ??= deps.translator.translate(text, job.sourceLanguage, language).then((t) => {
+        result.text = t.trim();
+        result.translatedAt = now();
+        return result.text;
+      }));
+    outcomes.push(
+      await deliverPart(settled, deps, job, language, "translation", result, async () => {
+        await postAll(deps, listeners, { type: "translation", ...base, targetLanguage: language, text: await translate() }, true);
+      }),
+    );
+    if (outcomes[1] === "failed") return await finish();
+    outcomes.push(
+      await deliverPart(settled, deps, job, language, "audio", result, async () => {
+        const translated = await translate();
+        if (!translated) return;
+        const audio = await deps.synthesizer.synthesize(translated, language);
+        result.synthesizedAt = now();
+        const key = audioKey(job.sessionId, language, job.sequenceNumber, EXTENSIONS[audio.format] ?? "bin");
+        await deps.audioStore.put(key, audio.data, audio.format);
+        const url = await deps.audioStore.presignedUrl(key, AUDIO_URL_TTL_SECONDS);
+        result.storedAt = now();
+        result.url = url;
+        result.durationSeconds = audio.durationSeconds;
+        await postAll(
+          deps,
+          listeners,
+          {
+            type: "translatedAudio",
+            ...base,
+            targetLanguage: language,
+            url,
+            format: audio.format,
+            duration: Math.round(audio.durationSeconds * 1000) / 1000,
+            timestamp: job.times.speechEndCapturedAt,
+          },
+          true,
+        );
+        result.notifiedAt = now();
+      }),
+    );
+    return await finish();
+  } catch (error) {
+    // Whatever was marked done so far still lands (or fails) before the error goes up.
+    await Promise.allSettled(settled);
+    throw error;
   }
-  // When only the audio is left from an earlier attempt, the text is translated again (nothing is sent twice).
-  let translation: Promise<string> | undefined;
-  const translate = () =>
-    (translation ??= deps.translator.translate(text, job.sourceLanguage, language).then((t) => {
-      result.text = t.trim();
-      result.translatedAt = now();
-      return result.text;
-    }));
-  outcomes.push(
-    await deliverPart(settled, deps, job, language, "translation", result, async () => {
-      await postAll(deps, listeners, { type: "translation", ...base, targetLanguage: language, text: await translate() }, true);
-    }),
-  );
-  if (outcomes[1] === "failed") return finish();
-  outcomes.push(
-    await deliverPart(settled, deps, job, language, "audio", result, async () => {
-      const translated = await translate();
-      if (!translated) return;
-      const audio = await deps.synthesizer.synthesize(translated, language);
-      result.synthesizedAt = now();
-      const key = audioKey(job.sessionId, language, job.sequenceNumber, EXTENSIONS[audio.format] ?? "bin");
-      await deps.audioStore.put(key, audio.data, audio.format);
-      const url = await deps.audioStore.presignedUrl(key, AUDIO_URL_TTL_SECONDS);
-      result.storedAt = now();
-      result.url = url;
-      result.durationSeconds = audio.durationSeconds;
-      await postAll(
-        deps,
-        listeners,
-        {
-          type: "translatedAudio",
-          ...base,
-          targetLanguage: language,
-          url,
-          format: audio.format,
-          duration: Math.round(audio.durationSeconds * 1000) / 1000,
-          timestamp: job.times.speechEndCapturedAt,
-        },
-        true,
-      );
-      result.notifiedAt = now();
-    }),
-  );
-  return finish();
 }
 
 /** The speaker sees the words of the open segment as they are recognized (interim, may be revised). */
