@@ -99,6 +99,8 @@ export class StreamConsumer {
     const startedAt = Date.now();
     const checkpoint = await this.load(sessionId);
     if (checkpoint?.ended) {
+      this.memory.delete(sessionId);
+      this.recognition.drop(sessionId);
       log({ level: "info", event: "consumer.after_end", sessionId, records: records.length });
       return;
     }

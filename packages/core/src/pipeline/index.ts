@@ -139,7 +139,8 @@ export async function runSegment(deps: PipelineDeps, job: SegmentJob): Promise<S
     text,
     times,
     stagesMs: stageDurations(times),
-    languages: all.map(({ language, listeners, error, alreadyDone, durationSeconds, translatedAt, notifiedAt }) => ({
+    speaker: speaker && { error: speaker.error, alreadyDone: speaker.alreadyDone, notifiedMs: speaker.notifiedAt ? speaker.notifiedAt - times.closedAt : undefined },
+    languages: results.map(({ language, listeners, error, alreadyDone, durationSeconds, translatedAt, notifiedAt }) => ({
       language,
       listeners,
       error,
@@ -218,6 +219,9 @@ async function deliverCaption(deps: PipelineDeps, job: SegmentJob, caption: Serv
   const outcome = await deliverPart(settled, deps, job, SPEAKER, "caption", result, async () => {
     await postAll(deps, job.audience.speakers, caption, true);
     result.notifiedAt = (deps.now ?? Date.now)();
+  }).catch(async (error) => {
+    await Promise.allSettled(settled);
+    throw error;
   });
   await Promise.all(settled);
   result.alreadyDone = outcome === "done";
@@ -242,56 +246,62 @@ async function deliverLanguage(
     result.alreadyDone = outcomes.every((o) => o === "done");
     return result;
   };
-  outcomes.push(await deliverPart(settled, deps, job, language, "caption", result, () => postAll(deps, listeners, caption, true)));
-  // Listeners of the source language (or of one the session does not translate into) get the caption only.
-  if (outcomes[0] === "failed" || language === job.sourceLanguage || !job.targetLanguages.includes(language)) {
-    if (outcomes[0] === "sent") result.notifiedAt = now();
-    return finish();
+  try {
+    outcomes.push(await deliverPart(settled, deps, job, language, "caption", result, () => postAll(deps, listeners, caption, true)));
+    // Listeners of the source language (or of one the session does not translate into) get the caption only.
+    if (outcomes[0] === "failed" || language === job.sourceLanguage || !job.targetLanguages.includes(language)) {
+      if (outcomes[0] === "sent") result.notifiedAt = now();
+      return await finish();
+    }
+    // When only the audio is left from an earlier attempt, the text is translated again (nothing is sent twice).
+    let translation: Promise<string> | undefined;
+    const translate = () =>
+      (translation ??= deps.translator.translate(text, job.sourceLanguage, language).then((t) => {
+        result.text = t.trim();
+        result.translatedAt = now();
+        return result.text;
+      }));
+    outcomes.push(
+      await deliverPart(settled, deps, job, language, "translation", result, async () => {
+        await postAll(deps, listeners, { type: "translation", ...base, targetLanguage: language, text: await translate() }, true);
+      }),
+    );
+    if (outcomes[1] === "failed") return await finish();
+    outcomes.push(
+      await deliverPart(settled, deps, job, language, "audio", result, async () => {
+        const translated = await translate();
+        if (!translated) return;
+        const audio = await deps.synthesizer.synthesize(translated, language);
+        result.synthesizedAt = now();
+        const key = audioKey(job.sessionId, language, job.sequenceNumber, EXTENSIONS[audio.format] ?? "bin");
+        await deps.audioStore.put(key, audio.data, audio.format);
+        const url = await deps.audioStore.presignedUrl(key, AUDIO_URL_TTL_SECONDS);
+        result.storedAt = now();
+        result.url = url;
+        result.durationSeconds = audio.durationSeconds;
+        await postAll(
+          deps,
+          listeners,
+          {
+            type: "translatedAudio",
+            ...base,
+            targetLanguage: language,
+            url,
+            format: audio.format,
+            duration: Math.round(audio.durationSeconds * 1000) / 1000,
+            timestamp: job.times.speechEndCapturedAt,
+          },
+          true,
+        );
+        result.notifiedAt = now();
+      }),
+    );
+    return await finish();
+  } catch (error) {
+    // Whatever was marked done so far still lands (or fails) before the error goes up.
+    await Promise.allSettled(settled);
+    throw error;
   }
-  // When only the audio is left from an earlier attempt, the text is translated again (nothing is sent twice).
-  let translation: Promise<string> | undefined;
-  const translate = () =>
-    (translation ??= deps.translator.translate(text, job.sourceLanguage, language).then((t) => {
-      result.text = t.trim();
-      result.translatedAt = now();
-      return result.text;
-    }));
-  outcomes.push(
-    await deliverPart(settled, deps, job, language, "translation", result, async () => {
-      await postAll(deps, listeners, { type: "translation", ...base, targetLanguage: language, text: await translate() }, true);
-    }),
-  );
-  if (outcomes[1] === "failed") return finish();
-  outcomes.push(
-    await deliverPart(settled, deps, job, language, "audio", result, async () => {
-      const translated = await translate();
-      if (!translated) return;
-      const audio = await deps.synthesizer.synthesize(translated, language);
-      result.synthesizedAt = now();
-      const key = audioKey(job.sessionId, language, job.sequenceNumber, EXTENSIONS[audio.format] ?? "bin");
-      await deps.audioStore.put(key, audio.data, audio.format);
-      const url = await deps.audioStore.presignedUrl(key, AUDIO_URL_TTL_SECONDS);
-      result.storedAt = now();
-      result.url = url;
-      result.durationSeconds = audio.durationSeconds;
-      await postAll(
-        deps,
-        listeners,
-        {
-          type: "translatedAudio",
-          ...base,
-          targetLanguage: language,
-          url,
-          format: audio.format,
-          duration: Math.round(audio.durationSeconds * 1000) / 1000,
-          timestamp: job.times.speechEndCapturedAt,
-        },
-        true,
-      );
-      result.notifiedAt = now();
-    }),
-  );
-  return finish();
 }
 
 /** The speaker sees the words of the open segment as they are recognized (interim, may be revised). */

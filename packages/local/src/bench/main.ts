@@ -499,7 +499,9 @@ async function main() {
     await step("scale large", () => scale(quick ? 4 : 100, quick ? 20 : 500, quick ? 20_000 : 90_000)),
   ];
   results.drift = await step("drift", drift);
-  results.aws = cost(lat.usage);
+  // Priced from the sticky run: Lambda mostly keeps a shard's batches in one environment (one recognizer stream per
+  // segment); the random run's recognizer requests are under results.routing.
+  results.aws = cost(sticky.usage);
   const calibrationEnd = await step("calibration again", calibration);
   results.calibration = { reference_cpu_loop_ms: REFERENCE_CPU_LOOP_MS, start: calibrationStart, end: calibrationEnd };
   results.relative = relativeFigures(results);

@@ -64,7 +64,11 @@ export class WebSocketGateway {
     const deadline = Date.now() + waitMs;
     // Closing sockets queues their $disconnect: wait for the queue to drain, not only for what runs now.
     while ((this.inflight.size > 0 || this.sockets.size > 0) && Date.now() < deadline) {
-      await Promise.race([Promise.allSettled([...this.inflight]), new Promise((r) => setTimeout(r, 50))]);
+      // With nothing in flight, still wait a tick: the sockets' close events are what this waits for.
+      await Promise.race([
+        ...(this.inflight.size > 0 ? [Promise.allSettled([...this.inflight])] : []),
+        new Promise((r) => setTimeout(r, 50)),
+      ]);
     }
   }
 
