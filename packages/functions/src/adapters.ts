@@ -3,7 +3,7 @@
  * handler names the slice it needs, and gets only that slice, so a function builds (and, in AWS, reads the
  * linked resources of) nothing else.
  */
-import type { Db } from "@livetranslate/core/db";
+import type { Db } from "@livetranslate/core/domain/db";
 import type { Log } from "@livetranslate/core/log";
 import type {
   AudioIngest,
@@ -16,7 +16,7 @@ import type {
   SpeechSynthesizer,
   Translator,
 } from "@livetranslate/core/ports";
-import type { LanguagesResponse } from "@livetranslate/core/protocol";
+import type { LanguagesResponse } from "@livetranslate/core/browser/protocol";
 
 /** What the Kinesis handler hands each session's records to (core's StreamConsumer, or a test's fake). */
 export interface SessionConsumer {

@@ -2,9 +2,9 @@
  * The one composition root. Each function names the adapters it needs and is built from exactly that slice,
  * on first use; AWS (`awsAdapters()`), local mode and tests hand their adapters to the same `compose()`.
  */
-import { StreamConsumer } from "@livetranslate/core/consumer";
-import type { Probe, SegmentResult } from "@livetranslate/core/pipeline";
-import type { SegmenterOptions } from "@livetranslate/core/segmenter";
+import { StreamConsumer } from "@livetranslate/core/streaming/consumer";
+import type { Probe, SegmentResult } from "@livetranslate/core/streaming/pipeline";
+import type { SegmenterOptions } from "@livetranslate/core/streaming/segmenter";
 import { type AdapterName, type Adapters, pick, type SessionConsumer } from "./adapters.ts";
 import { FUNCTION_NAMES, type FunctionName } from "./deployment.ts";
 import { createApi } from "./http/api.ts";

@@ -2,7 +2,7 @@
  * What each Lambda function is composed of in AWS, for the contracts infra is checked against: the adapters it
  * builds (its own and what they are made from), the linked resources those read, and the IAM actions they need.
  */
-import type { IamAction } from "@livetranslate/core/aws/iam";
+import type { IamAction } from "@livetranslate/core/adapters/aws/iam";
 import type { AdapterName } from "./adapters.ts";
 import { AWS_ADAPTERS, type AwsAdapter } from "./aws-adapters.ts";
 import { FUNCTIONS } from "./compose.ts";

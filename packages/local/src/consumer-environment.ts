@@ -4,13 +4,13 @@
  * environment. The speech engines are shared (they are processes and WASM modules, not state of the consumer),
  * behind the same fuse.
  */
-import { addMiddleware, createDynamoClient, createKinesisClient, createS3Client, type MiddlewareClient } from "@livetranslate/core/aws/clients";
-import type { Engines } from "@livetranslate/core/engines";
+import { addMiddleware, createDynamoClient, createKinesisClient, createS3Client, type MiddlewareClient } from "@livetranslate/core/adapters/aws/clients";
+import type { Engines } from "@livetranslate/core/adapters/engines";
 import type { Log } from "@livetranslate/core/log";
-import type { Probe, SegmentResult } from "@livetranslate/core/pipeline";
+import type { Probe, SegmentResult } from "@livetranslate/core/streaming/pipeline";
 import type { Measurements } from "@livetranslate/core/ports";
-import type { SegmenterOptions } from "@livetranslate/core/segmenter";
-import type { StandIn } from "@livetranslate/core/standins";
+import type { SegmenterOptions } from "@livetranslate/core/streaming/segmenter";
+import type { StandIn } from "@livetranslate/core/adapters/standins";
 import { compose } from "@livetranslate/functions/compose";
 import { localAdapters } from "./adapters.ts";
 import { EnvironmentKilledError, type ExecutionEnvironment } from "./event-source/environments.ts";

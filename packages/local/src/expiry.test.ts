@@ -1,7 +1,7 @@
 import { PutObjectCommand } from "@aws-sdk/client-s3";
-import { createDynamoClient, createS3Client } from "@livetranslate/core/aws/clients";
-import { createDb, ensureTable } from "@livetranslate/core/db";
-import { ensureBucket, startDynalite, startS3rver } from "@livetranslate/core/standins";
+import { createDynamoClient, createS3Client } from "@livetranslate/core/adapters/aws/clients";
+import { createDb, ensureTable } from "@livetranslate/core/domain/db";
+import { ensureBucket, startDynalite, startS3rver } from "@livetranslate/core/adapters/standins";
 import { describe, expect, it } from "vitest";
 import { sweepExpiredObjects, sweepExpiredRecords } from "./expiry.ts";
 

@@ -7,13 +7,13 @@ import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { createNodeWebSocket } from "@hono/node-ws";
-import { createDynamoClient, createKinesisClient, createS3Client, type MiddlewareClient, reportFailedAttempts } from "@livetranslate/core/aws/clients";
-import { ensureTable } from "@livetranslate/core/db";
-import { closeEngines, detectLocalEngines, type Engines, supportedLanguages } from "@livetranslate/core/engines";
+import { createDynamoClient, createKinesisClient, createS3Client, type MiddlewareClient, reportFailedAttempts } from "@livetranslate/core/adapters/aws/clients";
+import { ensureTable } from "@livetranslate/core/domain/db";
+import { closeEngines, detectLocalEngines, type Engines, supportedLanguages } from "@livetranslate/core/adapters/engines";
 import { jsonLog, type Log } from "@livetranslate/core/log";
-import type { MemoryMeasurements } from "@livetranslate/core/metrics";
-import type { Probe, SegmentResult } from "@livetranslate/core/pipeline";
-import type { SegmenterOptions } from "@livetranslate/core/segmenter";
+import type { MemoryMeasurements } from "@livetranslate/core/adapters/memory";
+import type { Probe, SegmentResult } from "@livetranslate/core/streaming/pipeline";
+import type { SegmenterOptions } from "@livetranslate/core/streaming/segmenter";
 import type { Adapters } from "@livetranslate/functions/adapters";
 import { compose } from "@livetranslate/functions/compose";
 import { STREAM_EVENT_SOURCE, WS_ACTIONS } from "@livetranslate/functions/deployment";
@@ -26,7 +26,7 @@ import { WebSocketGateway } from "./gateway/index.ts";
 import type { RequestCounts } from "./metering.ts";
 import { mountWebApps } from "./web-apps.ts";
 import { sweepExpiredObjects, sweepExpiredRecords } from "./expiry.ts";
-import { ensureBucket, ensureStream, startDynalite, startKinesalite, startS3rver } from "@livetranslate/core/standins";
+import { ensureBucket, ensureStream, startDynalite, startKinesalite, startS3rver } from "@livetranslate/core/adapters/standins";
 
 export interface LocalOptions {
   port?: number;

@@ -1,5 +1,5 @@
-import { endpoints, LiveSocket, type SocketState } from "@livetranslate/core/client";
-import type { ServerMessage, SessionView } from "@livetranslate/core/protocol";
+import { endpoints, LiveSocket, type SocketState } from "@livetranslate/core/browser/client";
+import type { ServerMessage, SessionView } from "@livetranslate/core/browser/protocol";
 import { createSignal, Match, onCleanup, Show, Switch } from "solid-js";
 import { createStore } from "solid-js/store";
 import { applyCaption, type Caption } from "./captions.ts";

@@ -1,5 +1,5 @@
 /** Captions: each segment's source text and translation, in sequence order, newest last. */
-import type { ServerMessage } from "@livetranslate/core/protocol";
+import type { ServerMessage } from "@livetranslate/core/browser/protocol";
 
 export interface Caption {
   segmentId: string;

@@ -1,6 +1,6 @@
 import { type Capture, CaptureError, listMicrophones, startCapture } from "@livetranslate/audio-worklet/capture";
-import { endpoints, LiveSocket, type SocketState } from "@livetranslate/core/client";
-import type { CreateSessionResponse, LanguagesResponse, ListenerCounts, ServerMessage } from "@livetranslate/core/protocol";
+import { endpoints, LiveSocket, type SocketState } from "@livetranslate/core/browser/client";
+import type { CreateSessionResponse, LanguagesResponse, ListenerCounts, ServerMessage } from "@livetranslate/core/browser/protocol";
 import { onCleanup, onMount, Show } from "solid-js";
 import { createStore } from "solid-js/store";
 import { ChunkSender } from "./chunk-sender.ts";

@@ -1,7 +1,7 @@
 /** The HTTP API (hono): health, languages, sessions, listener reports. The same app runs in Lambda and in local mode. */
 import { VisibleError } from "@livetranslate/core/error";
-import { CreateSessionRequest, describeIssues, type ErrorBody, ListenerReport } from "@livetranslate/core/protocol";
-import { createSession, viewSession } from "@livetranslate/core/session";
+import { CreateSessionRequest, describeIssues, type ErrorBody, ListenerReport } from "@livetranslate/core/browser/protocol";
+import { createSession, viewSession } from "@livetranslate/core/domain/session";
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { ContentfulStatusCode } from "hono/utils/http-status";

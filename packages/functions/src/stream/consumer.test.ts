@@ -1,4 +1,4 @@
-import { encodeIngestRecord } from "@livetranslate/core/aws/kinesis";
+import { encodeIngestRecord } from "@livetranslate/core/adapters/aws/kinesis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kinesisEvent, startHarness } from "../testing/harness.ts";
 

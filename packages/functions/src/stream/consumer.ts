@@ -5,7 +5,7 @@
  * and written once per batch. Each record carries where it sits in the stream (shard and sequence number, from
  * `eventID`), so an execution environment can read the open segment back from there.
  */
-import { decodeIngestRecord, positionOfEventRecord } from "@livetranslate/core/aws/kinesis";
+import { decodeIngestRecord, positionOfEventRecord } from "@livetranslate/core/adapters/aws/kinesis";
 import type { PositionedRecord } from "@livetranslate/core/ports";
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
 import type { Adapters } from "../adapters.ts";

@@ -2,13 +2,13 @@
  * Handler test harness: `fakeAdapters()` (a real table on dynalite; recording fakes for the stream, the notifier,
  * the consumer and the measurements, counters kept in memory) handed to the same `compose()` as AWS and local mode.
  */
-import { createDynamoClient } from "@livetranslate/core/aws/clients";
-import { createDb, ensureTable } from "@livetranslate/core/db";
+import { createDynamoClient } from "@livetranslate/core/adapters/aws/clients";
+import { createDb, ensureTable } from "@livetranslate/core/domain/db";
 import { memoryLog } from "@livetranslate/core/log";
-import { memoryMeasurements } from "@livetranslate/core/metrics";
+import { memoryMeasurements } from "@livetranslate/core/adapters/memory";
 import type { IngestRecord, Measurements } from "@livetranslate/core/ports";
-import type { ListenerReport, ServerMessage } from "@livetranslate/core/protocol";
-import { startDynalite } from "@livetranslate/core/standins";
+import type { ListenerReport, ServerMessage } from "@livetranslate/core/browser/protocol";
+import { startDynalite } from "@livetranslate/core/adapters/standins";
 import type { Adapters } from "../adapters.ts";
 import { compose } from "../compose.ts";
 

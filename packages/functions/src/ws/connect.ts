@@ -1,7 +1,7 @@
 /** `$connect`: checks who is connecting, registers the connection, or refuses the upgrade with a 4xx. */
 import { VisibleError } from "@livetranslate/core/error";
-import { joinSession } from "@livetranslate/core/join";
-import { ConnectQuery, describeIssues } from "@livetranslate/core/protocol";
+import { joinSession } from "@livetranslate/core/domain/join";
+import { ConnectQuery, describeIssues } from "@livetranslate/core/browser/protocol";
 import type { Adapters } from "../adapters.ts";
 import type { WebSocketEvent, WebSocketResult } from "./events.ts";
 

@@ -1,5 +1,5 @@
 /** `$disconnect`: forgets the connection. */
-import { leaveSession } from "@livetranslate/core/join";
+import { leaveSession } from "@livetranslate/core/domain/join";
 import type { Adapters } from "../adapters.ts";
 import type { WebSocketEvent, WebSocketResult } from "./events.ts";
 

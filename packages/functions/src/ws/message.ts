@@ -3,15 +3,15 @@
  * same connection. A bad message changes nothing else; the connection stays usable.
  */
 import { VisibleError } from "@livetranslate/core/error";
-import { acceptChunk, endSession } from "@livetranslate/core/ingest";
-import { changeLanguage, requireConnection } from "@livetranslate/core/join";
+import { acceptChunk, endSession } from "@livetranslate/core/streaming/ingest";
+import { changeLanguage, requireConnection } from "@livetranslate/core/domain/join";
 import {
   CLIENT_ACTIONS,
   ClientMessage,
   describeIssues,
   type ErrorMessage,
   MAX_CHUNK_MESSAGE_BYTES,
-} from "@livetranslate/core/protocol";
+} from "@livetranslate/core/browser/protocol";
 import type { Adapters } from "../adapters.ts";
 import type { WebSocketEvent, WebSocketResult } from "./events.ts";
 

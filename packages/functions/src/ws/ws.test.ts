@@ -1,6 +1,6 @@
-import { pcmToBase64 } from "@livetranslate/core/audio";
-import { getConnection } from "@livetranslate/core/connection";
-import { createSession, getSession } from "@livetranslate/core/session";
+import { pcmToBase64 } from "@livetranslate/core/browser/audio";
+import { getConnection } from "@livetranslate/core/domain/connection";
+import { createSession, getSession } from "@livetranslate/core/domain/session";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startHarness, webSocketEvent } from "../testing/harness.ts";
 

@@ -3,7 +3,7 @@
  * output, so the fan-out, scale and drift benchmarks measure livetranslate's own overhead, not the
  * engines'. Named as such in every figure they produce; never used outside the benchmark.
  */
-import type { Engines } from "@livetranslate/core/languages";
+import type { Engines } from "@livetranslate/core/domain/languages";
 import wavefile from "wavefile";
 
 export const FIXED_ENGINE_LANGUAGES = ["ar", "ca", "da", "de", "es", "fi", "fr", "hi", "it", "ja", "ko", "nl", "no", "pl", "pt", "ru", "sv", "tr", "uk", "zh"];

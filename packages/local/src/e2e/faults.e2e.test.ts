@@ -5,10 +5,10 @@
  * got each final caption once, and the fault left a log line and a metric.
  */
 import { FaultInjector, awsError, throttled } from "@livetranslate/core/testing/faults";
-import { closeEngines, detectLocalEngines, type Engines } from "@livetranslate/core/engines";
+import { closeEngines, detectLocalEngines, type Engines } from "@livetranslate/core/adapters/engines";
 import { memoryLog } from "@livetranslate/core/log";
-import type { ProbePoint } from "@livetranslate/core/pipeline";
-import type { CreateSessionResponse, ServerMessage } from "@livetranslate/core/protocol";
+import type { ProbePoint } from "@livetranslate/core/streaming/pipeline";
+import type { CreateSessionResponse, ServerMessage } from "@livetranslate/core/browser/protocol";
 import { assembleTalk, chunksOf, englishClips } from "@livetranslate/core/testing/fixtures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EnvironmentKilledError } from "../event-source/environments.ts";

@@ -5,7 +5,7 @@ import {
   type KinesisClient,
   PutRecordCommand,
 } from "@aws-sdk/client-kinesis";
-import { createKinesisClient } from "@livetranslate/core/aws/clients";
+import { createKinesisClient } from "@livetranslate/core/adapters/aws/clients";
 import { memoryLog } from "@livetranslate/core/log";
 import type { KinesisStreamEvent } from "aws-lambda";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";

@@ -14,5 +14,5 @@ export {
   startDynalite,
   startKinesalite,
   startS3rver,
-} from "@livetranslate/core/standins";
+} from "@livetranslate/core/adapters/standins";
 export { sweepExpiredObjects } from "../expiry.ts";

@@ -2,7 +2,7 @@ import { createServer } from "node:net";
 import { ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import { DescribeStreamCommand, ListStreamsCommand } from "@aws-sdk/client-kinesis";
 import { ListBucketsCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { createDynamoClient, createKinesisClient, createS3Client } from "@livetranslate/core/aws/clients";
+import { createDynamoClient, createKinesisClient, createS3Client } from "@livetranslate/core/adapters/aws/clients";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBucket, ensureStream, type StandIn, startDynalite, startKinesalite, startS3rver, sweepExpiredObjects } from "./index.ts";
 

@@ -1,5 +1,5 @@
 import { For } from "solid-js";
-import { languageName } from "@livetranslate/core/client";
+import { languageName } from "@livetranslate/core/browser/client";
 
 export function LanguagePicker(props: { languages: readonly string[]; value: string; onChange(language: string): void }) {
   return (

@@ -1,4 +1,4 @@
-import type { SocketState } from "@livetranslate/core/client";
+import type { SocketState } from "@livetranslate/core/browser/client";
 import type { PlaybackState } from "../playback/queue.ts";
 
 export function statusText(p: { socket: SocketState | "idle"; playback: PlaybackState; audioEnabled: boolean; lagSeconds: number; ended: boolean }): string {

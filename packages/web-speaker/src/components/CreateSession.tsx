@@ -1,6 +1,6 @@
-import type { LanguagesResponse } from "@livetranslate/core/protocol";
+import type { LanguagesResponse } from "@livetranslate/core/browser/protocol";
 import { createSignal, For, Show } from "solid-js";
-import { languageName } from "@livetranslate/core/client";
+import { languageName } from "@livetranslate/core/browser/client";
 
 export function CreateSession(props: { languages?: LanguagesResponse; onCreate(source: string, targets: string[]): void }) {
   const [source, setSource] = createSignal<string>();

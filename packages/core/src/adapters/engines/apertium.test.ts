@@ -1,0 +1,121 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { scaledTimeout } from "../../testing/calibration.ts";
+import { ApertiumTranslator } from "./apertium.ts";
+
+describe("ApertiumTranslator (real Apertium pipelines)", () => {
+  const translator = new ApertiumTranslator();
+  afterAll(() => translator.close());
+
+  it("offers every installed direction from English", () => {
+    expect(translator.pairs.map((p) => p.target).sort()).toEqual(["ca", "eo", "es", "fr", "gl", "it", "pt"]);
+    expect(translator.missing).toEqual([]);
+  });
+
+  it.each([
+    ["es", /\bcasa\b/i, /\broja\b/i],
+    ["ca", /\bcasa\b/i, /\bvermell/i], // Apertium says "vermell": agreement is not its strength
+    ["fr", /\bmaison\b/i, /\brouge\b/i],
+    ["pt", /\bcasa\b/i, /\bvermelha\b/i],
+    ["it", /\bcasa\b/i, /\brossa\b/i],
+    ["gl", /\bcasa\b/i, /\bvermella\b/i],
+    ["eo", /\bdomo\b/i, /\bruĝa\b/i],
+  ])("translates into %s", async (target, noun, adjective) => {
+    const text = await translator.translate("The house is red.", "en", target);
+    expect(text).toMatch(noun);
+    expect(text).toMatch(adjective);
+    expect(text).toMatch(/\S\.$/);
+  });
+
+  it("answers concurrent requests in order, each with its own translation", async () => {
+    const sentences = ["The house is red.", "The dog is black.", "I have two cats.", "Where is the station?", "The book is on the table."];
+    const expected = [/casa/i, /perro/i, /gatos/i, /dónde/i, /libro/i];
+    const [es, fr] = await Promise.all([
+      Promise.all(sentences.map((s) => translator.translate(s, "en", "es"))),
+      Promise.all(sentences.map((s) => translator.translate(s, "en", "fr"))),
+    ]);
+    es.forEach((text, i) => expect(text).toMatch(expected[i]!));
+    expect(fr[1]).toMatch(/chien/i);
+    expect(fr[4]).toMatch(/livre/i);
+  });
+
+  it("drops the marks of unknown words", async () => {
+    const text = await translator.translate("The gorbleflax is blue.", "en", "es");
+    expect(text).toMatch(/gorbleflax/i);
+    expect(text).not.toMatch(/[*#@]/);
+  });
+
+  it("keeps working after text with the stream format's special characters", async () => {
+    const odd = await translator.translate("Ask [not] what $5 ^costs <b> @home #1 *star {x} a/b back\\slash\nnew line\0end ~|", "en", "es");
+    expect(odd).toContain("[");
+    expect(odd).toContain("$5");
+    expect(odd).toContain("@");
+    expect(odd).not.toMatch(/[\0\n]/);
+    expect(await translator.translate("The house is red.", "en", "es")).toMatch(/casa es roja/i);
+    expect(await translator.translate(" \n ", "en", "es")).toBe("");
+  });
+
+  it("refuses a direction it does not have, by name", async () => {
+    await expect(translator.translate("Hello", "en", "de")).rejects.toThrow(/en->de/);
+    await expect(translator.translate("Hola", "es", "en")).rejects.toThrow(/es->en/);
+  });
+
+  it("is fast once warm", async () => {
+    const lines: string[] = [];
+    for (const { target } of translator.pairs) {
+      await translator.translate("Warm up.", "en", target);
+      const started = performance.now();
+      for (let i = 0; i < 10; i++) await translator.translate(`This is sentence number ${i} of the talk.`, "en", target);
+      const perSentence = (performance.now() - started) / 10;
+      lines.push(`en->${target} ${perSentence.toFixed(1)} ms`);
+      // One process per request takes ~300 ms to start; the bound follows the machine (calibrated at the start of the run).
+      expect(perSentence).toBeLessThan(scaledTimeout(200));
+    }
+    console.log(`Apertium, warm, per sentence: ${lines.join(", ")}`);
+  });
+});
+
+describe("ApertiumTranslator when a pipeline misbehaves", () => {
+  // A stand-in "pair" made of sed (it takes -z like every Apertium stage): it echoes, never answers
+  // "hang", and dies on "crash". Only the failure handling is under test here.
+  const dir = mkdtempSync(path.join(tmpdir(), "apertium-modes-"));
+  writeFileSync(path.join(dir, "eng-spa.mode"), "sed -u '/hang/d;/crash/Q5;s/^/echo:/'\n");
+  writeFileSync(path.join(dir, "eng-cat.mode"), "no-such-apertium-stage\n");
+  // The restarted pipeline must answer within this too: it follows the machine.
+  const timeoutMs = scaledTimeout(500);
+  const translator = new ApertiumTranslator({ modesDir: dir, timeoutMs });
+  afterAll(() => {
+    translator.close();
+    rmSync(dir, { recursive: true });
+  });
+
+  it("offers only the directions whose modes exist", () => {
+    expect(translator.pairs.map((p) => p.target)).toEqual(["es", "ca"]);
+    expect(translator.missing).toContain("en->fr needs: apt-get install -y apertium-eng-cat apertium-fra-cat");
+  });
+
+  it("rejects a request that does not answer in time, then restarts the pipeline", async () => {
+    const hung = translator.translate("hang", "en", "es");
+    const next = translator.translate("after", "en", "es");
+    await expect(hung).rejects.toThrow(`did not answer within ${timeoutMs} ms`);
+    expect(await next).toBe("echo:after");
+  });
+
+  it("restarts a pipeline that crashed", async () => {
+    await expect(translator.translate("crash", "en", "es")).rejects.toThrow(/exited/);
+    expect(await translator.translate("again", "en", "es")).toBe("echo:again");
+  });
+
+  it("says which stage is missing when a pipeline cannot start", async () => {
+    await expect(translator.translate("Hello.", "en", "ca")).rejects.toThrow(/eng-cat\.mode\) exited \(127\).*no-such-apertium-stage.*not found/);
+  });
+
+  it("fails waiting requests on close, and later ones too", async () => {
+    const pending = translator.translate("hang", "en", "es");
+    translator.close();
+    await expect(pending).rejects.toThrow(/closed/);
+    await expect(translator.translate("late", "en", "es")).rejects.toThrow(/closed/);
+  });
+});

@@ -1,0 +1,225 @@
+/**
+ * Speech to text with pocketsphinx (Debian's libpocketsphinx 0.8+5prealpha), in-process through koffi.
+ * Decoding runs on koffi's worker threads (`.async`), so the event loop stays free; a decoder is never
+ * used by two calls at once. Decoders are slow to build (~0.3 s, ~60 MB each), so a small pool is kept.
+ */
+import { existsSync } from "node:fs";
+import koffi, { type KoffiFunc, type LibraryHandle } from "koffi";
+import type { SpeechRecognizer, Utterance } from "../../ports.ts";
+
+export const POCKETSPHINX_PACKAGES = "pocketsphinx pocketsphinx-en-us";
+const MODEL_DIR = "/usr/share/pocketsphinx/model/en-us";
+
+type Decoder = unknown;
+
+interface Native {
+  newConfig(argv: string[]): unknown;
+  freeConfig: KoffiFunc<(config: unknown) => number>;
+  init: KoffiFunc<(config: unknown) => Decoder | null>;
+  startUtt: KoffiFunc<(ps: Decoder) => number>;
+  processRaw: KoffiFunc<(ps: Decoder, data: Int16Array, n: number, noSearch: number, fullUtt: number) => number>;
+  getHyp: KoffiFunc<(ps: Decoder, score: number[]) => string | null>;
+  endUtt: KoffiFunc<(ps: Decoder) => number>;
+  free: KoffiFunc<(ps: Decoder) => number>;
+}
+
+/** Runs a native call on a koffi worker thread. */
+function onWorker<A extends unknown[], R>(fn: KoffiFunc<(...args: A) => R>, ...args: A): Promise<R> {
+  return new Promise((resolve, reject) => {
+    (fn.async as (...a: unknown[]) => void)(...args, (error: unknown, result: R) => (error ? reject(error) : resolve(result)));
+  });
+}
+
+function checked(code: number, what: string): number {
+  if (code < 0) throw new Error(`pocketsphinx: ${what} failed (${code})`);
+  return code;
+}
+
+let native: Native | undefined;
+
+function loadNative(): Native {
+  if (native) return native;
+  let sphinxbase: LibraryHandle;
+  let pocketsphinx: LibraryHandle;
+  try {
+    sphinxbase = koffi.load("libsphinxbase.so.3");
+    pocketsphinx = koffi.load("libpocketsphinx.so.3");
+  } catch (error) {
+    throw new Error(
+      `pocketsphinx's library is not installed (${(error as Error).message}); it is Debian's libpocketsphinx3, run: apt-get install -y ${POCKETSPHINX_PACKAGES}`,
+    );
+  }
+  // Logging is switched off once for the whole process instead of per decoder with `-logfn`: ps_init
+  // would fclose() the shared log FILE while decoders on other threads may be writing to it.
+  sphinxbase.func("void err_set_logfp(void *stream)")(null);
+  const psArgs = pocketsphinx.func("void *ps_args()");
+  // The non-variadic twin of cmd_ln_init: the same parse, without a variadic call through the FFI.
+  const parse = sphinxbase.func("void *cmd_ln_parse_r(void *inout, void *defn, int argc, const char **argv, int strict)");
+  native = {
+    newConfig: (argv) => parse(null, psArgs(), argv.length, argv, 1),
+    freeConfig: sphinxbase.func("int cmd_ln_free_r(void *config)"),
+    init: pocketsphinx.func("void *ps_init(void *config)"),
+    startUtt: pocketsphinx.func("int ps_start_utt(void *ps)"),
+    processRaw: pocketsphinx.func("int ps_process_raw(void *ps, const int16_t *data, size_t n, int no_search, int full_utt)"),
+    // 5prealpha: no uttid argument; the hypothesis string belongs to the decoder and is copied by koffi.
+    getHyp: pocketsphinx.func("const char *ps_get_hyp(void *ps, _Out_ int32_t *score)"),
+    endUtt: pocketsphinx.func("int ps_end_utt(void *ps)"),
+    free: pocketsphinx.func("int ps_free(void *ps)"),
+  };
+  return native;
+}
+
+export interface PocketsphinxOptions {
+  /** Folder with the `en-us` acoustic model, `en-us.lm.bin` and `cmudict-en-us.dict`. */
+  modelDir?: string;
+  /** Idle decoders kept for reuse; more are built on demand when several sessions speak at once. */
+  poolSize?: number;
+}
+
+export class PocketsphinxRecognizer implements SpeechRecognizer {
+  readonly languages = ["en"] as const;
+  private readonly native: Native;
+  private readonly argv: string[];
+  private readonly idle: Decoder[] = [];
+  private readonly poolSize: number;
+  private closed = false;
+
+  /** Throws, naming the Debian packages, when the library or the English model is missing. */
+  constructor(options: PocketsphinxOptions = {}) {
+    const modelDir = options.modelDir ?? MODEL_DIR;
+    const files = [`${modelDir}/en-us`, `${modelDir}/en-us.lm.bin`, `${modelDir}/cmudict-en-us.dict`] as const;
+    const missing = files.filter((file) => !existsSync(file));
+    if (missing.length > 0) {
+      throw new Error(
+        `pocketsphinx's English model is missing (${missing.join(", ")}); it is Debian's pocketsphinx-en-us, run: apt-get install -y ${POCKETSPHINX_PACKAGES}`,
+      );
+    }
+    this.native = loadNative();
+    this.argv = ["-hmm", files[0], "-lm", files[1], "-dict", files[2]];
+    this.poolSize = options.poolSize ?? 2;
+    // One decoder now, on this thread: a broken install fails at startup, not at the first word.
+    const config = this.native.newConfig(this.argv);
+    if (!config) throw new Error(`pocketsphinx rejected its configuration: ${this.argv.join(" ")}`);
+    const decoder = this.native.init(config);
+    this.native.freeConfig(config);
+    if (!decoder) throw new Error(`pocketsphinx could not load its model from ${modelDir}`);
+    this.idle.push(decoder);
+  }
+
+  startUtterance(language: string): Utterance {
+    if (this.closed) throw new Error("pocketsphinx recognizer is closed");
+    if (language !== "en") throw new Error(`pocketsphinx recognizes English only, not "${language}"`);
+    return new PocketsphinxUtterance(this.native, this.acquire(), (decoder, healthy) => this.release(decoder, healthy));
+  }
+
+  /** Decoders built and waiting for an utterance. */
+  get idleDecoders(): number {
+    return this.idle.length;
+  }
+
+  /** Frees the idle decoders now and each busy one when its utterance ends. */
+  close(): void {
+    this.closed = true;
+    for (const decoder of this.idle.splice(0)) this.native.free(decoder);
+  }
+
+  private async acquire(): Promise<Decoder> {
+    const idle = this.idle.pop();
+    if (idle) return idle;
+    // Built on a worker thread: ~0.3 s that would otherwise stall every other session.
+    const config = this.native.newConfig(this.argv);
+    try {
+      const decoder = await onWorker(this.native.init, config);
+      if (!decoder) throw new Error("pocketsphinx could not build a decoder");
+      return decoder;
+    } finally {
+      this.native.freeConfig(config);
+    }
+  }
+
+  private release(decoder: Decoder, healthy: boolean): void {
+    if (!healthy || this.closed || this.idle.length >= this.poolSize) this.native.free(decoder);
+    else this.idle.push(decoder);
+  }
+}
+
+class PocketsphinxUtterance implements Utterance {
+  /** Resolves once the decoder is ours and its utterance started; every call waits for it. */
+  private readonly started: Promise<Decoder>;
+  /** The last native call queued on this decoder: calls run one after another, never together. */
+  private tail: Promise<unknown>;
+  private done = false;
+  private healthy = true;
+
+  constructor(
+    private readonly native: Native,
+    private readonly decoder: Promise<Decoder>,
+    private readonly release: (decoder: Decoder, healthy: boolean) => void,
+  ) {
+    this.started = decoder.then(async (d) => {
+      try {
+        checked(await onWorker(native.startUtt, d), "ps_start_utt");
+      } catch (error) {
+        this.healthy = false;
+        throw error;
+      }
+      return d;
+    });
+    this.tail = this.started.catch(() => undefined);
+  }
+
+  write(pcm: Int16Array): Promise<string> {
+    if (this.done) return Promise.reject(new Error("utterance already finished"));
+    // A copy: the caller may reuse its buffer before the worker thread reads it.
+    const samples = pcm.slice();
+    return this.run(async (d) => {
+      checked(await onWorker(this.native.processRaw, d, samples, samples.length, 0, 0), "ps_process_raw");
+      return (await onWorker(this.native.getHyp, d, [0])) ?? "";
+    });
+  }
+
+  finish(): Promise<string> {
+    if (this.done) return Promise.reject(new Error("utterance already finished"));
+    return this.end(async (d) => {
+      checked(await onWorker(this.native.endUtt, d), "ps_end_utt");
+      return (await onWorker(this.native.getHyp, d, [0])) ?? "";
+    });
+  }
+
+  abort(): void {
+    if (this.done) return;
+    this.end(async (d) => checked(await onWorker(this.native.endUtt, d), "ps_end_utt")).catch(() => undefined);
+  }
+
+  private run<T>(work: (decoder: Decoder) => Promise<T>): Promise<T> {
+    const next = this.tail
+      .then(() => this.started)
+      .then(async (d) => {
+        try {
+          return await work(d);
+        } catch (error) {
+          // A decoder that failed once is not trusted again: it is freed instead of pooled.
+          this.healthy = false;
+          throw error;
+        }
+      });
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+
+  /**
+   * The last call of this utterance. The decoder is back in the pool before the result is out, so a
+   * caller that starts its next utterance right away gets the same decoder, already adapted to the voice.
+   */
+  private async end<T>(work: (decoder: Decoder) => Promise<T>): Promise<T> {
+    this.done = true;
+    try {
+      return await this.run(work);
+    } finally {
+      await this.decoder.then(
+        (d) => this.release(d, this.healthy),
+        () => undefined, // never got a decoder: nothing to give back
+      );
+    }
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * Puts a session's chunks back in `chunkIndex` order and drops repeats. API Gateway invokes a Lambda per
+ * message, concurrently (a cold start can hold one back for a second), so chunks can reach the stream out of
+ * order. A chunk that arrives early waits for the missing one until `maxWaitMs` of audio captured after the gap
+ * has arrived (the speaker's clock, so it does not depend on how batches fall); then the gap is skipped, since
+ * a chunk lost with its connection must not stall the session. A skipped chunk that turns up later is dropped
+ * and counted as late.
+ */
+import type { PositionedRecord } from "../../ports.ts";
+
+export type Chunk = Extract<PositionedRecord, { kind: "chunk" }>;
+
+/** How long a missing chunk is waited for, in audio captured after it. */
+export const MAX_REORDER_WAIT_MS = 1500;
+
+export interface ChunkOrderState {
+  lastChunkIndex: number;
+  held: Chunk[];
+  /** Recent skipped ranges `[first, last]`, to tell a late chunk from a resent one. */
+  skipped: [number, number][];
+}
+
+export interface Accepted {
+  ready: Chunk[];
+  /** Seen before (a retried batch or a reconnecting speaker's resend): harmless. */
+  duplicate: boolean;
+  /** Arrived after its gap was skipped: its audio is lost. */
+  late: boolean;
+  /** Chunk indexes given up on by this acceptance. */
+  skipped: number;
+}
+
+const SKIPPED_KEPT = 16;
+
+export class ChunkOrder {
+  private readonly state: ChunkOrderState;
+
+  constructor(
+    state: Partial<ChunkOrderState> = {},
+    private readonly maxWaitMs = MAX_REORDER_WAIT_MS,
+  ) {
+    this.state = { lastChunkIndex: state.lastChunkIndex ?? -1, held: [...(state.held ?? [])], skipped: [...(state.skipped ?? [])] };
+  }
+
+  snapshot(): ChunkOrderState {
+    return { lastChunkIndex: this.state.lastChunkIndex, held: [...this.state.held], skipped: [...this.state.skipped] };
+  }
+
+  get held(): readonly Chunk[] {
+    return this.state.held;
+  }
+
+  accept(chunk: Chunk): Accepted {
+    const s = this.state;
+    // The first chunk seen for a session sets the start, whatever its index.
+    const isFirst = s.lastChunkIndex < 0 && s.held.length === 0;
+    if (chunk.chunkIndex <= s.lastChunkIndex || s.held.some((h) => h.chunkIndex === chunk.chunkIndex)) {
+      const late = s.skipped.some(([first, last]) => chunk.chunkIndex >= first && chunk.chunkIndex <= last);
+      return { ready: [], duplicate: !late, late, skipped: 0 };
+    }
+    if (isFirst || chunk.chunkIndex === s.lastChunkIndex + 1) {
+      s.lastChunkIndex = chunk.chunkIndex;
+      return { ready: [chunk, ...this.releaseInOrder()], duplicate: false, late: false, skipped: 0 };
+    }
+    s.held.push(chunk);
+    s.held.sort((a, b) => a.chunkIndex - b.chunkIndex);
+    const newest = Math.max(...s.held.map((h) => h.capturedAt));
+    if (newest - s.held[0]!.capturedAt < this.maxWaitMs) return { ready: [], duplicate: false, late: false, skipped: 0 };
+    const first = s.lastChunkIndex + 1;
+    const last = s.held[0]!.chunkIndex - 1;
+    s.skipped = [...s.skipped, [first, last] as [number, number]].slice(-SKIPPED_KEPT);
+    s.lastChunkIndex = last;
+    return { ready: this.releaseInOrder(), duplicate: false, late: false, skipped: last - first + 1 };
+  }
+
+  /** Everything held, in order, gaps and all (the session is ending). */
+  drain(): Chunk[] {
+    const held = this.state.held;
+    this.state.held = [];
+    if (held.length) this.state.lastChunkIndex = held.at(-1)!.chunkIndex;
+    return held;
+  }
+
+  private releaseInOrder(): Chunk[] {
+    const s = this.state;
+    const ready: Chunk[] = [];
+    while (s.held[0] && s.held[0].chunkIndex === s.lastChunkIndex + 1) {
+      const next = s.held.shift()!;
+      s.lastChunkIndex = next.chunkIndex;
+      ready.push(next);
+    }
+    return ready;
+  }
+}

@@ -1,0 +1,283 @@
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { type KinesisClient, PutRecordCommand } from "@aws-sdk/client-kinesis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pcmToBase64 } from "../../browser/audio/index.ts";
+import { createKinesisClient } from "../../adapters/aws/clients.ts";
+import { encodeIngestRecord, KinesisIngestReplay } from "../../adapters/aws/kinesis.ts";
+import { addConnection } from "../../domain/connection/index.ts";
+import { createDb, type Db, ensureTable } from "../../domain/db/index.ts";
+import { memoryLog } from "../../log.ts";
+import { memoryMeasurements } from "../../adapters/memory/index.ts";
+import type { AudioStore, ConnectionNotifier, IngestRecord, PositionedRecord, SpeechRecognizer, SpeechSynthesizer, Translator } from "../../ports.ts";
+import type { ServerMessage } from "../../browser/protocol/index.ts";
+import { createSession } from "../../domain/session/index.ts";
+import { ensureStream, type StandIn, startDynalite, startKinesalite } from "../../adapters/standins/index.ts";
+import { assembleTalk, chunksOf, untranscribedClips } from "../../testing/fixtures.ts";
+import type { SegmenterOptions } from "../segmenter/index.ts";
+import { StreamConsumer } from "./index.ts";
+
+/** Recognizes "speech" as the number of samples it heard, so every transcript names its audio. */
+function countingRecognizer(): SpeechRecognizer & { streams: number } {
+  const recognizer = {
+    languages: ["en"],
+    streams: 0,
+    startUtterance() {
+      recognizer.streams++;
+      let samples = 0;
+      return {
+        async write(pcm: Int16Array) {
+          samples += pcm.length;
+          return `heard ${samples}`;
+        },
+        async finish() {
+          return `heard ${samples}`;
+        },
+        abort() {},
+      };
+    },
+  };
+  return recognizer;
+}
+
+describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
+  let dynamo: StandIn;
+  let kinesis: StandIn;
+  let db: Db;
+  let kinesisClient: KinesisClient;
+  const talk = assembleTalk(untranscribedClips().slice(0, 3).map((file) => ({ file })), 1000);
+
+  beforeAll(async () => {
+    [dynamo, kinesis] = await Promise.all([startDynalite(), startKinesalite()]);
+    const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: "local", credentials: { accessKeyId: "l", secretAccessKey: "l" } });
+    await ensureTable(client, "consumer");
+    db = createDb({ table: "consumer", client });
+    kinesisClient = createKinesisClient(kinesis);
+    await ensureStream(kinesisClient, "audio", 2);
+  });
+  afterAll(() => Promise.all([dynamo.close(), kinesis.close()]));
+
+  /** Puts records on the stream as the ingest handler does, and returns them as the consumer receives them. */
+  async function publish(records: readonly IngestRecord[]): Promise<PositionedRecord[]> {
+    const positioned: PositionedRecord[] = [];
+    for (const record of records) {
+      const { ShardId, SequenceNumber } = await kinesisClient.send(
+        new PutRecordCommand({ StreamName: "audio", PartitionKey: record.sessionId, Data: encodeIngestRecord(record) }),
+      );
+      positioned.push({ ...record, position: { shardId: ShardId!, sequenceNumber: SequenceNumber! } });
+    }
+    return positioned;
+  }
+
+  async function setup(segmenterOptions: Partial<SegmenterOptions> = {}) {
+    const { sessionId } = await createSession(db, { source: ["en"], target: ["es", "fr", "it"] }, { sourceLanguage: "en", targetLanguages: ["es", "fr", "it"] });
+    await addConnection(db, { connectionId: "speaker", sessionId, role: "speaker", language: "en" });
+    await addConnection(db, { connectionId: "es-1", sessionId, role: "listener", language: "es" });
+    await addConnection(db, { connectionId: "fr-1", sessionId, role: "listener", language: "fr" });
+    const sent: { to: string; message: ServerMessage }[] = [];
+    const notifier: ConnectionNotifier = {
+      async post(to, message) {
+        sent.push({ to, message });
+        return "delivered";
+      },
+      async disconnect() {},
+    };
+    const translator: Translator = { pairs: [], translate: async (text, _s, target) => `${target}: ${text}` };
+    const synthesized: string[] = [];
+    const synthesizer: SpeechSynthesizer = {
+      languages: ["es", "fr", "it"],
+      async synthesize(text, language) {
+        synthesized.push(language);
+        return { data: new TextEncoder().encode(text), format: "audio/wav", durationSeconds: 1 };
+      },
+    };
+    const audioStore: AudioStore = { put: async () => {}, presignedUrl: async (key) => `http://audio/${key}` };
+    const recognizer = countingRecognizer();
+    const log = memoryLog();
+    const measurements = memoryMeasurements();
+    const replay = new KinesisIngestReplay({ client: kinesisClient, streamName: "audio" });
+    const consumer = () => new StreamConsumer({ db, recognizer, replay, translator, synthesizer, audioStore, notifier, log, measurements, segmenterOptions });
+    const records = await publish(
+      [...chunksOf(talk.pcm, 100)].map((pcm, chunkIndex) => ({
+        kind: "chunk",
+        sessionId,
+        chunkIndex,
+        capturedAt: 1_000_000 + chunkIndex * 100,
+        ingestedAt: 1_000_000 + chunkIndex * 100 + 130,
+        audioData: pcmToBase64(pcm),
+      })),
+    );
+    const finals = () => sent.filter((s) => s.to === "es-1" && s.message.type === "transcript").map((s) => s.message as Extract<ServerMessage, { type: "transcript" }>);
+    return { sessionId, sent, synthesized, recognizer, log, measurements, consumer, records, finals };
+  }
+
+  async function feed(consumer: StreamConsumer, sessionId: string, records: PositionedRecord[], batch = 5) {
+    for (let at = 0; at < records.length; at += batch) await consumer.consumeSession(sessionId, records.slice(at, at + batch));
+  }
+
+  it("turns a talk into one caption, translation and audio per segment and listener language", async () => {
+    // Prepare
+    const t = await setup();
+    // Act
+    await feed(t.consumer(), t.sessionId, t.records);
+    // Assess
+    const finals = t.finals();
+    expect(finals.length).toBeGreaterThanOrEqual(talk.utterances.length);
+    expect(finals.map((f) => f.sequenceNumber)).toEqual(finals.map((_, i) => i + 1));
+    for (const to of ["es-1", "fr-1"]) {
+      const types = t.sent.filter((s) => s.to === to).map((s) => s.message.type);
+      expect(types.filter((x) => x === "translation").length).toBe(finals.length);
+      expect(types.filter((x) => x === "translatedAudio").length).toBe(finals.length);
+    }
+    // Nobody listens to Italian: no synthesis for it.
+    expect(t.synthesized.filter((l) => l === "it")).toEqual([]);
+    // The live stream heard each segment exactly: "heard N" matches the segment's length.
+    for (const f of finals) {
+      const heard = Number(f.text.split(" ")[1]);
+      expect(heard).toBeGreaterThanOrEqual(((f.endMs - f.startMs) * 16) - 16);
+    }
+    // The speaker got interim transcripts and a listener count.
+    const toSpeaker = t.sent.filter((s) => s.to === "speaker").map((s) => s.message);
+    expect(toSpeaker.some((m) => m.type === "transcript" && !m.isFinal)).toBe(true);
+    expect(toSpeaker.find((m) => m.type === "sessionStatus")).toMatchObject({ listeners: { es: 1, fr: 1 } });
+    // Stage timestamps: speech end on the speaker's clock precedes closing, which precedes notifying.
+    const done = t.log.entries.filter((e) => e.event === "segment.done");
+    for (const entry of done) {
+      const times = entry.times as Record<string, number>;
+      expect(times.speechEndCapturedAt).toBeLessThanOrEqual(times.ingestedAt!);
+      expect(times.closedAt).toBeLessThanOrEqual(times.notifiedAt!);
+    }
+  });
+
+  it("streams even segments cut at the maximum length, so no segment is transcribed twice", async () => {
+    const t = await setup({ maxSegmentMs: 3000, cutSearchMs: 1000, longSegmentMs: 60_000 });
+    await feed(t.consumer(), t.sessionId, t.records);
+    const finals = t.finals();
+    const cuts = finals.filter((f, i) => finals[i + 1]?.startMs === f.endMs);
+    expect(cuts.length).toBeGreaterThan(0);
+    for (const f of cuts) expect(Number(f.text.split(" ")[1])).toBe(Math.round((f.endMs - f.startMs) * 16));
+    // One recognizer stream per segment (plus at most one still open): nothing re-transcribed.
+    expect(t.recognizer.streams).toBeLessThanOrEqual(finals.length + 1);
+  });
+
+  it("sends nothing twice when a batch is redelivered or chunks are resent", async () => {
+    const t = await setup();
+    const consumer = t.consumer();
+    await feed(consumer, t.sessionId, t.records.slice(0, 120));
+    // A retried batch and a reconnecting speaker's resend of the last 40 chunks (new records on the stream).
+    await feed(consumer, t.sessionId, t.records.slice(100, 120));
+    await feed(consumer, t.sessionId, await publish(t.records.slice(80, 120).map(({ position: _, ...record }) => record)));
+    await feed(consumer, t.sessionId, t.records.slice(120));
+    const once = await setup();
+    await feed(once.consumer(), once.sessionId, once.records);
+    expect(t.finals().map((f) => [f.sequenceNumber, f.startMs, f.endMs])).toEqual(
+      once.finals().map((f) => [f.sequenceNumber, f.startMs, f.endMs]),
+    );
+    expect(t.log.entries.some((e) => e.event === "consumer.duplicate_chunks")).toBe(true);
+  });
+
+  it("picks up where it left off in a new execution environment, replaying the open segment from the stream", async () => {
+    const t = await setup();
+    // A fresh consumer (empty memory) for every batch.
+    for (let at = 0; at < t.records.length; at += 7) {
+      await t.consumer().consumeSession(t.sessionId, t.records.slice(at, at + 7));
+    }
+    const once = await setup();
+    await feed(once.consumer(), once.sessionId, once.records, 7);
+    expect(t.finals().map((f) => [f.startMs, f.endMs])).toEqual(once.finals().map((f) => [f.startMs, f.endMs]));
+    // The replayed stream heard exactly each segment: nothing lost, nothing heard twice.
+    for (const f of t.finals()) expect(Number(f.text.split(" ")[1])).toBeGreaterThanOrEqual(Math.round((f.endMs - f.startMs) * 16));
+    for (const f of t.finals()) expect(Number(f.text.split(" ")[1])).toBe(Number(once.finals().find((o) => o.sequenceNumber === f.sequenceNumber)!.text.split(" ")[1]));
+    expect(t.log.entries.filter((e) => e.event === "consumer.replayed").length).toBeGreaterThan(10);
+    expect(t.measurements.get("StreamReplays")).toBeGreaterThan(10);
+  });
+
+  it("after a move mid-segment, replays the open segment into a new stream once, then streams on", async () => {
+    const t = await setup();
+    // Mid-segment, the session moves to another environment, which then keeps it.
+    const moveAt = t.records.findIndex((r) => r.kind === "chunk" && r.chunkIndex * 100 > talk.utterances[1]!.startMs + 300);
+    await feed(t.consumer(), t.sessionId, t.records.slice(0, moveAt), 3);
+    await feed(t.consumer(), t.sessionId, t.records.slice(moveAt), 3);
+    const once = await setup();
+    await feed(once.consumer(), once.sessionId, once.records, 3);
+    expect(t.finals().map((f) => [f.startMs, f.endMs, f.text])).toEqual(once.finals().map((f) => [f.startMs, f.endMs, f.text]));
+    expect(t.measurements.get("StreamReplays")).toBe(1);
+    expect(t.measurements.get("RecognizerReplays")).toBe(1);
+    // One request per segment (the stream left behind in the first environment is never ended there, so never
+    // counted, as it would be billed only when Transcribe closes it).
+    expect(t.measurements.get("RecognizerRequests")).toBe(once.measurements.get("RecognizerRequests"));
+  });
+
+  it("feeds a stream kept from an earlier visit only the audio it missed", async () => {
+    const t = await setup();
+    const [a, b] = [t.consumer(), t.consumer()];
+    // Batches alternate between two environments: each keeps its own stream of the open segment.
+    for (let at = 0, i = 0; at < t.records.length; at += 3, i++) await (i % 2 ? b : a).consumeSession(t.sessionId, t.records.slice(at, at + 3));
+    const once = await setup();
+    await feed(once.consumer(), once.sessionId, once.records, 3);
+    expect(t.finals().map((f) => [f.startMs, f.endMs, f.text])).toEqual(once.finals().map((f) => [f.startMs, f.endMs, f.text]));
+    expect(t.log.entries.some((e) => e.event === "recognition.caught_up")).toBe(true);
+    // Each environment decodes a segment at most once: at most twice the audio of one environment.
+    expect(t.measurements.get("RecognizerAudioSeconds")).toBeLessThanOrEqual(2 * once.measurements.get("RecognizerAudioSeconds") + 1);
+  });
+
+  it("keeps a checkpoint of a few hundred bytes, written once per batch, with no audio", async () => {
+    const t = await setup();
+    const batches = Math.ceil(t.records.length / 5);
+    await feed(t.consumer(), t.sessionId, t.records);
+    expect(t.measurements.get("CheckpointWrites")).toBe(batches);
+    const average = t.measurements.get("CheckpointBytes") / batches;
+    console.info(`checkpoint: ${average.toFixed(0)} bytes per batch on average, ${batches} batches`);
+    expect(average).toBeLessThan(4096);
+    expect(t.measurements.get("CheckpointWriteUnits")).toBe(batches);
+    const { data } = await db.entities.streamState.get({ sessionId: t.sessionId }).go({ consistent: true });
+    expect(JSON.stringify(data).length).toBeLessThan(4096);
+    expect(data!.revision).toBe(batches);
+  });
+
+  it("gives the same segments and texts whichever environment gets each batch", async () => {
+    const t = await setup();
+    const environments = [t.consumer(), t.consumer(), t.consumer(), t.consumer()];
+    let seed = 7;
+    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    for (let at = 0; at < t.records.length; at += 3) {
+      await environments[Math.floor(random() * environments.length)]!.consumeSession(t.sessionId, t.records.slice(at, at + 3));
+    }
+    const once = await setup();
+    await feed(once.consumer(), once.sessionId, once.records, 3);
+    expect(t.finals().map((f) => [f.sequenceNumber, f.startMs, f.endMs, f.text])).toEqual(once.finals().map((f) => [f.sequenceNumber, f.startMs, f.endMs, f.text]));
+    for (const to of ["es-1", "fr-1"]) {
+      const audio = t.sent.filter((s) => s.to === to && s.message.type === "translatedAudio").map((s) => (s.message as { segmentId: string }).segmentId);
+      expect(new Set(audio).size).toBe(audio.length);
+      expect(audio.length).toBe(once.finals().length);
+    }
+  });
+
+  it("does not repeat a segment whose messages went out before a crash", async () => {
+    const t = await setup();
+    const consumer = t.consumer();
+    await feed(consumer, t.sessionId, t.records);
+    const before = t.sent.length;
+    // Simulate the state save having failed: the same segments are closed again by a new process.
+    await db.entities.streamState.delete({ sessionId: t.sessionId }).go();
+    await feed(t.consumer(), t.sessionId, t.records);
+    const after = t.sent.slice(before).filter((s) => s.message.type !== "sessionStatus" && !(s.message.type === "transcript" && !s.message.isFinal));
+    expect(after).toEqual([]);
+  });
+
+  it("closes the last segment when the session ends, then tells everyone", async () => {
+    const t = await setup();
+    // Stop mid-utterance: the last words are still delivered.
+    const cut = t.records.findIndex((r) => r.kind === "chunk" && r.chunkIndex * 100 > talk.utterances[1]!.startMs + 1500);
+    const end = await publish([{ kind: "end", sessionId: t.sessionId, ingestedAt: Date.now() }]);
+    await feed(t.consumer(), t.sessionId, [...t.records.slice(0, cut), ...end]);
+    const finals = t.finals();
+    expect(finals.at(-1)!.endMs).toBeGreaterThan(talk.utterances[1]!.startMs);
+    for (const to of ["speaker", "es-1", "fr-1"]) {
+      expect(t.sent.filter((s) => s.to === to).at(-1)?.message).toEqual({ type: "sessionEnded", sessionId: t.sessionId });
+    }
+    // Records after the end change nothing.
+    const count = t.sent.length;
+    await feed(t.consumer(), t.sessionId, t.records.slice(cut));
+    expect(t.sent.length).toBe(count);
+  });
+});

@@ -1,0 +1,475 @@
+/**
+ * The stream consumer: takes one session's ordered records of a batch, restores where the session left off,
+ * drops chunks already seen, feeds the segmenter (and the live recognizer), hands each closed segment to the
+ * pipeline, tells the speaker who is listening, and writes the checkpoint once.
+ *
+ * Lambda may run consecutive batches of a session in different execution environments, frozen in between, so
+ * memory is a cache and never the truth. The truth is the stream plus a checkpoint of a few KB (read strongly
+ * consistent, written once per batch, conditional on the revision read). An environment whose memory is at the
+ * checkpoint's revision carries on with its warm state and recognizer stream; any other rebuilds the open
+ * segment's audio and the held chunks by reading their records back from the stream, and brings its recognizer
+ * stream up to date (the audio it missed, or the open segment replayed into a new stream). Results never depend on
+ * which environment got the batch.
+ */
+import { concatPcm, pcmFromBase64, samplesToMs } from "../../browser/audio/index.ts";
+import { type Audience, audienceOf, listenerCounts, listSessionConnections } from "../../domain/connection/index.ts";
+import type { Db } from "../../domain/db/index.ts";
+import { expiresAt } from "../../domain/db/index.ts";
+import { type PipelineDeps, postAll, postInterim, runSegment, type SegmentResult, type StageTimes } from "../pipeline/index.ts";
+import type { IngestReplay, PositionedRecord, SpeechRecognizer, StreamPosition } from "../../ports.ts";
+import { Segmenter, type SegmenterOptions, type SegmenterState } from "../segmenter/index.ts";
+import { getSession, isConditionalFailure, type SessionRecord } from "../../domain/session/index.ts";
+import { type Chunk, ChunkOrder, MAX_REORDER_WAIT_MS } from "./chunk-order.ts";
+import { LiveRecognition } from "./recognition.ts";
+import { compareSequenceNumbers } from "./stream-position.ts";
+
+export interface ConsumerDeps extends PipelineDeps {
+  db: Db;
+  recognizer: SpeechRecognizer;
+  /** Reads records back from the stream when this environment lacks the open segment's audio. */
+  replay: IngestReplay;
+  segmenterOptions?: Partial<SegmenterOptions>;
+  /** How long a missing chunk is waited for, in audio captured after it (default 1.5 s). */
+  reorderWaitMs?: number;
+  /** Called with each segment that sent something (benchmarks and tests observe the pipeline through it). */
+  onSegment?: (sessionId: string, result: SegmentResult) => void;
+}
+
+/** Maps session audio offsets to the speaker's capture clock, from the latest chunk. */
+interface CaptureClock {
+  sample: number;
+  capturedAt: number;
+}
+
+/** What the checkpoint stores: no audio, only where to find it in the stream. */
+export interface Checkpoint {
+  revision: number;
+  order: { lastChunkIndex: number; held: number[]; skipped: [number, number][] };
+  segmenter: SegmenterState;
+  /** The segmenter's buffer is these chunks' audio, the first starting at `firstSample` of the session. */
+  buffer: { firstSample: number; chunks: [number, number][] };
+  /** Records to read back: from the oldest one whose audio is still needed through the last one consumed. */
+  replay?: { shardId: string; from: string; through: string };
+  clock?: CaptureClock;
+  statusKey?: string;
+  statusSentAt?: number;
+  ended?: boolean;
+}
+
+/** A chunk whose audio is (partly) in the segmenter's buffer. */
+interface BufferedChunk {
+  chunkIndex: number;
+  position: StreamPosition;
+  startSample: number;
+  samples: number;
+}
+
+/** One session's state in this environment's memory: valid only at checkpoint revision `revision`. */
+interface SessionMemory {
+  revision: number;
+  session: SessionRecord;
+  segmenter: Segmenter;
+  order: ChunkOrder;
+  buffered: BufferedChunk[];
+  clock?: CaptureClock;
+  through?: StreamPosition;
+  statusKey?: string;
+  statusSentAt?: number;
+  lastInterim?: string;
+}
+
+/** The batch must be retried: a delivery failed and stays claimable. */
+export class SegmentIncompleteError extends Error {
+  override readonly name = "SegmentIncompleteError";
+}
+
+const STATUS_INTERVAL_MS = 1000;
+
+export class StreamConsumer {
+  private readonly recognition: LiveRecognition;
+  private readonly memory = new Map<string, SessionMemory>();
+
+  constructor(private readonly deps: ConsumerDeps) {
+    this.recognition = new LiveRecognition(deps.recognizer, deps.log, deps.measurements);
+  }
+
+  /** Processes one session's records, in stream order. Throws if the batch must be retried (no checkpoint written). */
+  async consumeSession(sessionId: string, records: readonly PositionedRecord[]): Promise<void> {
+    const { log } = this.deps;
+    const startedAt = Date.now();
+    const checkpoint = await this.load(sessionId);
+    if (checkpoint?.ended) {
+      this.memory.delete(sessionId);
+      this.recognition.drop(sessionId);
+      log({ level: "info", event: "consumer.after_end", sessionId, records: records.length });
+      return;
+    }
+    let memory = this.memory.get(sessionId);
+    // Whatever happens below, this environment's memory is only trusted again once the checkpoint is written.
+    this.memory.delete(sessionId);
+    const revision = checkpoint?.revision ?? 0;
+    const warm = memory !== undefined && memory.revision === revision;
+    if (!warm) {
+      const session = memory?.session ?? (await getSession(this.deps.db, sessionId));
+      if (!session) {
+        log({ level: "warn", event: "consumer.unknown_session", sessionId, records: records.length });
+        return;
+      }
+      memory = await this.rebuild(session, checkpoint);
+      this.catchUpRecognition(memory);
+    }
+    const readyAt = Date.now();
+    try {
+      await this.consume(memory!, records, warm);
+    } catch (error) {
+      this.recognition.drop(sessionId);
+      throw error;
+    }
+    log({ level: "debug", event: "consumer.batch_done", sessionId, records: records.length, warm, restoreMs: readyAt - startedAt, totalMs: Date.now() - startedAt });
+  }
+
+  close(): void {
+    this.recognition.close();
+    this.memory.clear();
+  }
+
+  private async consume(memory: SessionMemory, records: readonly PositionedRecord[], warm: boolean): Promise<void> {
+    const { db, log, measurements } = this.deps;
+    const now = this.deps.now ?? Date.now;
+    const { session, segmenter, order } = memory;
+    const sessionId = session.sessionId;
+    let ended = false;
+    let duplicates = 0;
+    let late = 0;
+    let reordered = 0;
+    const closed: { times: StageTimes; sequenceNumber: number; startMs: number; endMs: number; transcribe: () => Promise<string> }[] = [];
+
+    const handle = (events: ReturnType<Segmenter["push"]>, ingestedAt: number) => {
+      for (const event of events) {
+        if (event.type === "audio") {
+          this.recognition.feed(sessionId, session.sourceLanguage, event.startSample, event.pcm, event.segmentStartSample);
+        } else if (event.type === "discard") {
+          this.recognition.drop(sessionId);
+        } else {
+          const { segment } = event;
+          memory.lastInterim = undefined;
+          const clock = memory.clock;
+          const capturedAt = clock ? clock.capturedAt + samplesToMs(segment.speechEndSample - clock.sample) : ingestedAt;
+          closed.push({
+            sequenceNumber: segment.sequenceNumber,
+            startMs: samplesToMs(segment.startSample),
+            endMs: samplesToMs(segment.endSample),
+            times: { speechEndCapturedAt: Math.round(capturedAt), ingestedAt, closedAt: now() },
+            transcribe: this.recognition.take(sessionId, session.sourceLanguage, segment),
+          });
+        }
+      }
+    };
+
+    const process = (chunk: Chunk) => {
+      const pcm = pcmFromBase64(chunk.audioData);
+      if (!pcm) {
+        // The ingest handler validates audio, so this is a foreign record: skip it, never block the stream.
+        log({ level: "warn", event: "consumer.bad_audio", sessionId, chunkIndex: chunk.chunkIndex });
+        return;
+      }
+      const startSample = segmenter.consumedSamples;
+      memory.clock = { sample: startSample, capturedAt: chunk.capturedAt };
+      memory.buffered.push({ chunkIndex: chunk.chunkIndex, position: chunk.position, startSample, samples: pcm.length });
+      handle(segmenter.push(pcm), chunk.ingestedAt);
+      const keepFrom = segmenter.bufferStartSample;
+      while (memory.buffered[0] && memory.buffered[0].startSample + memory.buffered[0].samples <= keepFrom) memory.buffered.shift();
+    };
+
+    for (const record of records) {
+      memory.through = record.position;
+      if (record.kind === "end") {
+        order.drain().forEach(process);
+        handle(segmenter.flush(), record.ingestedAt);
+        this.recognition.drop(sessionId);
+        ended = true;
+        break;
+      }
+      const accepted = order.accept(record);
+      if (accepted.duplicate) duplicates++;
+      if (accepted.late) late++;
+      if (accepted.skipped) {
+        log({ level: "warn", event: "consumer.chunks_skipped", sessionId, skipped: accepted.skipped, waitedMs: this.deps.reorderWaitMs ?? MAX_REORDER_WAIT_MS });
+        measurements?.count("ChunksSkipped", accepted.skipped);
+      }
+      // A chunk that arrives after its successors releases them: they waited for it.
+      if (accepted.ready.length > 1 || (accepted.ready.length === 1 && accepted.ready[0] !== record)) reordered += accepted.ready.length - 1;
+      accepted.ready.forEach(process);
+    }
+    if (duplicates > 0) log({ level: "info", event: "consumer.duplicate_chunks", sessionId, duplicates });
+    if (reordered > 0) {
+      log({ level: "info", event: "consumer.chunks_reordered", sessionId, reordered });
+      measurements?.count("ChunksReordered", reordered);
+    }
+    if (late > 0) {
+      log({ level: "warn", event: "consumer.late_chunks_dropped", sessionId, late });
+      measurements?.count("LateChunksDropped", late);
+    }
+
+    // Who is connected is read only when this batch needs it (a segment closed, a new interim, a status
+    // due, the end), once: most batches are 100 ms of audio that need nobody.
+    let audienceQuery: Promise<Audience> | undefined;
+    const audience = () => (audienceQuery ??= listSessionConnections(db, sessionId).then(audienceOf));
+    let latencyMs: number | undefined;
+    let incomplete = 0;
+    // Segments closed together (a batch that caught up) are transcribed side by side, delivered in order.
+    const transcriptions = closed.map((job) => job.transcribe());
+    for (const t of transcriptions) t.catch(() => undefined);
+    for (const [i, job] of closed.entries()) {
+      const text = await transcriptions[i]!;
+      const times = { ...job.times, transcribedAt: now() };
+      this.deps.probe?.("segment.transcribed", { sessionId, sequenceNumber: job.sequenceNumber });
+      const result = await runSegment(this.deps, {
+        sessionId,
+        sourceLanguage: session.sourceLanguage,
+        targetLanguages: session.targetLanguages,
+        audience: await audience(),
+        sequenceNumber: job.sequenceNumber,
+        startMs: job.startMs,
+        endMs: job.endMs,
+        text,
+        times,
+        revision: memory.revision,
+      });
+      if (result.incomplete) incomplete++;
+      if (result.times.notifiedAt && result.languages.some((l) => l.notifiedAt)) {
+        latencyMs = result.times.notifiedAt - result.times.speechEndCapturedAt;
+      }
+      if (result.sent) this.deps.onSegment?.(sessionId, result);
+    }
+    if (incomplete > 0) {
+      measurements?.count("BatchesRetried");
+      throw new SegmentIncompleteError(`${incomplete} segment(s) of ${sessionId} not fully delivered; the batch is retried`);
+    }
+
+    const open = segmenter.openSegment;
+    if (!ended && open) {
+      // After a rebuild the stream may be seconds of replayed audio behind: the batch does not wait for it.
+      const text = (await this.recognition.interim(sessionId, warm))?.trim();
+      if (text && text !== memory.lastInterim) {
+        const { speakers } = await audience();
+        if (speakers.length > 0) {
+          memory.lastInterim = text;
+          await postInterim(this.deps, {
+            sessionId,
+            speakers,
+            sequenceNumber: open.sequenceNumber,
+            language: session.sourceLanguage,
+            text,
+            startMs: samplesToMs(open.startSample),
+            endMs: samplesToMs(segmenter.consumedSamples),
+          });
+        }
+      }
+    }
+    await this.sendStatus(memory, audience, latencyMs);
+    if (ended) {
+      const everyone = await audience();
+      await postAll(this.deps, [...everyone.speakers, ...[...everyone.listenersByLanguage.values()].flat()], {
+        type: "sessionEnded",
+        sessionId,
+      });
+    }
+    await this.save(memory, ended);
+    if (!ended) this.memory.set(sessionId, memory);
+  }
+
+  /**
+   * After a rebuild the recognizer stream catches up with the open segment: a stream this environment kept from an
+   * earlier visit to the same segment gets only the audio it missed; otherwise the segment so far is replayed into
+   * a new stream. Each environment decodes a segment at most once, while the speaker talks, so whichever closes it
+   * has the final text moments after the pause. (Under random routing that is up to one stream per environment
+   * and segment: the benchmark counts the requests.)
+   */
+  private catchUpRecognition(memory: SessionMemory): void {
+    const { sessionId, sourceLanguage } = memory.session;
+    const open = memory.segmenter.openSegment;
+    if (!open || open.emittedSample <= open.startSample) {
+      this.recognition.drop(sessionId);
+      return;
+    }
+    const stream = this.recognition.heard(sessionId, open.startSample);
+    const heard = stream !== undefined && stream <= open.emittedSample ? stream : undefined;
+    if (heard === undefined) this.recognition.drop(sessionId);
+    const from = heard ?? open.startSample;
+    if (from === open.emittedSample) return;
+    this.recognition.feed(sessionId, sourceLanguage, from, memory.segmenter.audioBetween(from, open.emittedSample), open.startSample);
+    if (heard === undefined) {
+      this.deps.log({ level: "info", event: "recognition.replayed", sessionId, audioMs: Math.round(samplesToMs(open.emittedSample - from)) });
+      this.deps.measurements?.count("RecognizerReplays");
+    } else {
+      this.deps.log({ level: "debug", event: "recognition.caught_up", sessionId, audioMs: Math.round(samplesToMs(open.emittedSample - from)) });
+    }
+  }
+
+  /** The speaker hears who listens: on change, at most once a second. */
+  private async sendStatus(memory: SessionMemory, audience: () => Promise<Audience>, latencyMs?: number) {
+    const now = (this.deps.now ?? Date.now)();
+    if (now - (memory.statusSentAt ?? 0) < STATUS_INTERVAL_MS) return;
+    const current = await audience();
+    const counts = listenerCounts(current);
+    const statusKey = JSON.stringify(Object.entries(counts).sort());
+    if (statusKey === memory.statusKey && latencyMs === undefined) return;
+    await postAll(this.deps, current.speakers, { type: "sessionStatus", sessionId: memory.session.sessionId, listeners: counts, latencyMs });
+    memory.statusKey = statusKey;
+    memory.statusSentAt = now;
+  }
+
+  /** This environment lacks the session's state at the checkpoint: rebuild it from the checkpoint and the stream. */
+  private async rebuild(session: SessionRecord, checkpoint: Checkpoint | undefined): Promise<SessionMemory> {
+    const { sessionId } = session;
+    const reorderWaitMs = this.deps.reorderWaitMs ?? MAX_REORDER_WAIT_MS;
+    if (!checkpoint) {
+      return {
+        revision: 0,
+        session,
+        segmenter: new Segmenter(this.deps.segmenterOptions),
+        order: new ChunkOrder({}, reorderWaitMs),
+        buffered: [],
+      };
+    }
+    const startedAt = Date.now();
+    const records = checkpoint.replay
+      ? await this.deps.replay.read(
+          sessionId,
+          { shardId: checkpoint.replay.shardId, sequenceNumber: checkpoint.replay.from },
+          { shardId: checkpoint.replay.shardId, sequenceNumber: checkpoint.replay.through },
+        )
+      : [];
+    const byIndex = new Map<number, Chunk>();
+    for (const record of records) if (record.kind === "chunk" && !byIndex.has(record.chunkIndex)) byIndex.set(record.chunkIndex, record);
+    const find = (chunkIndex: number) => {
+      const chunk = byIndex.get(chunkIndex);
+      if (!chunk) throw new Error(`replay of ${sessionId} did not find chunk ${chunkIndex} between the checkpoint's stream positions`);
+      return chunk;
+    };
+
+    const buffered: BufferedChunk[] = [];
+    const pieces: Int16Array[] = [];
+    let sample = checkpoint.buffer.firstSample;
+    for (const [first, last] of checkpoint.buffer.chunks) {
+      for (let chunkIndex = first; chunkIndex <= last; chunkIndex++) {
+        const chunk = find(chunkIndex);
+        const pcm = pcmFromBase64(chunk.audioData) ?? new Int16Array();
+        buffered.push({ chunkIndex, position: chunk.position, startSample: sample, samples: pcm.length });
+        pieces.push(pcm);
+        sample += pcm.length;
+      }
+    }
+    const state = checkpoint.segmenter;
+    if (sample !== state.consumedSamples) {
+      throw new Error(`replay of ${sessionId} rebuilt audio up to sample ${sample}, the checkpoint says ${state.consumedSamples}`);
+    }
+    const buffer = concatPcm(pieces).subarray(state.bufferStartSample - checkpoint.buffer.firstSample).slice();
+    const segmenter = Segmenter.restore({ state, buffer }, this.deps.segmenterOptions);
+    const order = new ChunkOrder(
+      { lastChunkIndex: checkpoint.order.lastChunkIndex, held: checkpoint.order.held.map(find), skipped: checkpoint.order.skipped },
+      reorderWaitMs,
+    );
+    this.deps.log({
+      level: "info",
+      event: "consumer.replayed",
+      sessionId,
+      revision: checkpoint.revision,
+      records: records.length,
+      audioMs: Math.round(samplesToMs(state.consumedSamples - checkpoint.buffer.firstSample)),
+      held: checkpoint.order.held.length,
+      durationMs: Date.now() - startedAt,
+    });
+    this.deps.measurements?.count("StreamReplays");
+    return {
+      revision: checkpoint.revision,
+      session,
+      segmenter,
+      order,
+      buffered,
+      clock: checkpoint.clock,
+      through: checkpoint.replay ? { shardId: checkpoint.replay.shardId, sequenceNumber: checkpoint.replay.through } : undefined,
+      statusKey: checkpoint.statusKey,
+      statusSentAt: checkpoint.statusSentAt,
+    };
+  }
+
+  private async load(sessionId: string): Promise<Checkpoint | undefined> {
+    // Strongly consistent: the previous batch, perhaps in another environment, wrote it moments ago.
+    const { data } = await this.deps.db.entities.streamState.get({ sessionId }).go({ consistent: true });
+    if (!data) return undefined;
+    return {
+      revision: data.revision,
+      order: data.order as Checkpoint["order"],
+      segmenter: data.segmenter as SegmenterState,
+      buffer: data.buffer as Checkpoint["buffer"],
+      replay: data.replay as Checkpoint["replay"],
+      clock: data.clock as CaptureClock | undefined,
+      statusKey: data.statusKey,
+      statusSentAt: data.statusSentAt,
+      ended: data.ended,
+    };
+  }
+
+  /** Writes the checkpoint, conditional on the revision this batch started from, and advances the memory to it. */
+  private async save(memory: SessionMemory, ended: boolean): Promise<void> {
+    const checkpoint = checkpointOf(memory, ended);
+    const updatedAt = Date.now();
+    const item = { sessionId: memory.session.sessionId, ...checkpoint, updatedAt, expiresAt: expiresAt(updatedAt) };
+    const expected = memory.revision;
+    try {
+      if (expected === 0) await this.deps.db.entities.streamState.create(item).go();
+      else await this.deps.db.entities.streamState.put(item).where(({ revision }, { eq }) => eq(revision, expected)).go();
+    } catch (error) {
+      if (isConditionalFailure(error)) {
+        this.deps.log({ level: "warn", event: "consumer.checkpoint_moved", sessionId: memory.session.sessionId, expected });
+        this.deps.measurements?.count("CheckpointConflicts");
+      }
+      throw error;
+    }
+    const bytes = checkpointBytes(item);
+    this.deps.measurements?.count("CheckpointWrites");
+    this.deps.measurements?.count("CheckpointBytes", bytes);
+    this.deps.measurements?.count("CheckpointWriteUnits", Math.ceil(bytes / 1024));
+    memory.revision = checkpoint.revision;
+  }
+}
+
+function checkpointOf(memory: SessionMemory, ended: boolean): Checkpoint {
+  const held = memory.order.held;
+  const positions = [...memory.buffered.map((b) => b.position), ...held.map((h) => h.position)];
+  const oldest = positions.reduce<StreamPosition | undefined>(
+    (min, p) => (!min || compareSequenceNumbers(p.sequenceNumber, min.sequenceNumber) < 0 ? p : min),
+    undefined,
+  );
+  const through = memory.through;
+  const chunks: [number, number][] = [];
+  for (const { chunkIndex } of memory.buffered) {
+    const last = chunks.at(-1);
+    if (last && last[1] === chunkIndex - 1) last[1] = chunkIndex;
+    else chunks.push([chunkIndex, chunkIndex]);
+  }
+  const snapshot = memory.order.snapshot();
+  return {
+    revision: memory.revision + 1,
+    order: { lastChunkIndex: snapshot.lastChunkIndex, held: held.map((h) => h.chunkIndex), skipped: snapshot.skipped },
+    segmenter: memory.segmenter.stateSnapshot(),
+    buffer: { firstSample: memory.buffered[0]?.startSample ?? memory.segmenter.consumedSamples, chunks },
+    replay: oldest && through ? { shardId: oldest.shardId, from: oldest.sequenceNumber, through: through.sequenceNumber } : undefined,
+    clock: memory.clock,
+    statusKey: memory.statusKey,
+    statusSentAt: memory.statusSentAt,
+    ended,
+  };
+}
+
+/** DynamoDB's item size, closely enough for write units: attribute names and values as stored. */
+export function checkpointBytes(item: Record<string, unknown>): number {
+  let bytes = 0;
+  for (const [name, value] of Object.entries(item)) {
+    if (value === undefined) continue;
+    bytes += Buffer.byteLength(name) + Buffer.byteLength(typeof value === "string" ? value : JSON.stringify(value));
+  }
+  return bytes;
+}

@@ -1,0 +1,370 @@
+/**
+ * Everything a listener or the speaker receives for a segment. A closed segment's text goes out per recipient
+ * group and part, each an idempotent delivery (core/delivery): the speaker gets the final caption; each language
+ * with listeners gets, in parallel, the caption -> translate -> the translation -> synthesize once -> store ->
+ * the audio URL. Per-listener work is one small message; a language nobody listens to costs nothing. The speaker's
+ * interim captions of the open segment go out from here too.
+ */
+import { type Audience, removeConnection } from "../../domain/connection/index.ts";
+import type { Db } from "../../domain/db/index.ts";
+import { claimDelivery, completeDelivery, type DeliveryKey, type DeliveryPart } from "../delivery/index.ts";
+import type { Log } from "../../log.ts";
+import type { AudioStore, ConnectionNotifier, Measurements, SpeechSynthesizer, Translator } from "../../ports.ts";
+import { AUDIO_URL_TTL_SECONDS, type ServerMessage } from "../../browser/protocol/index.ts";
+
+/** Points where a crash test may stop an execution environment (local mode's kill switch); nothing in AWS. */
+export type ProbePoint = "delivery.claimed" | "segment.transcribed";
+export type Probe = (point: ProbePoint, detail: { sessionId: string; sequenceNumber: number; recipients?: string; part?: string }) => void;
+
+export interface PipelineDeps {
+  db: Db;
+  translator: Translator;
+  synthesizer: SpeechSynthesizer;
+  audioStore: AudioStore;
+  notifier: ConnectionNotifier;
+  log: Log;
+  /** Counters of faults and retries (only `count` is used here; delivered segments are measured by whoever gets `onSegment`). */
+  measurements?: Pick<Measurements, "count">;
+  probe?: Probe;
+  now?: () => number;
+}
+
+/** Stage timestamps (epoch ms) carried by every segment, logged and benchmarked. */
+export interface StageTimes {
+  /** Capture time, on the speaker's clock, of the end of the speech. */
+  speechEndCapturedAt: number;
+  /** When the chunk that closed the segment was accepted by the backend. */
+  ingestedAt: number;
+  closedAt: number;
+  transcribedAt?: number;
+  translatedAt?: number;
+  synthesizedAt?: number;
+  storedAt?: number;
+  notifiedAt?: number;
+}
+
+export interface SegmentJob {
+  sessionId: string;
+  sourceLanguage: string;
+  /** The session's target languages; only those with listeners are produced. */
+  targetLanguages: readonly string[];
+  audience: Audience;
+  sequenceNumber: number;
+  startMs: number;
+  endMs: number;
+  /** The final transcript. */
+  text: string;
+  times: StageTimes;
+  /** The checkpoint revision the batch started from (claims of earlier attempts are taken over). */
+  revision: number;
+}
+
+export interface LanguageResult {
+  language: string;
+  listeners: number;
+  text?: string;
+  url?: string;
+  durationSeconds?: number;
+  error?: string;
+  /** Already delivered by an earlier attempt: nothing was sent now. */
+  alreadyDone?: boolean;
+  translatedAt?: number;
+  synthesizedAt?: number;
+  storedAt?: number;
+  notifiedAt?: number;
+}
+
+export interface SegmentResult {
+  segmentId: string;
+  text: string;
+  times: StageTimes;
+  languages: LanguageResult[];
+  /** Some delivery failed and stays claimable: the batch must be retried. */
+  incomplete: boolean;
+  /** Something went out in this attempt. */
+  sent: boolean;
+}
+
+export function segmentIdOf(sessionId: string, sequenceNumber: number): string {
+  return `${sessionId}-${String(sequenceNumber).padStart(5, "0")}`;
+}
+
+export function audioKey(sessionId: string, language: string, sequenceNumber: number, extension: string): string {
+  return `sessions/${sessionId}/translated/${language}/${String(sequenceNumber).padStart(6, "0")}.${extension}`;
+}
+
+const EXTENSIONS: Record<string, string> = { "audio/mpeg": "mp3", "audio/wav": "wav", "audio/ogg": "ogg" };
+
+const SPEAKER = "speaker";
+
+export async function runSegment(deps: PipelineDeps, job: SegmentJob): Promise<SegmentResult> {
+  const segmentId = segmentIdOf(job.sessionId, job.sequenceNumber);
+  const times: StageTimes = { ...job.times };
+  const base = { sessionId: job.sessionId, segmentId, sequenceNumber: job.sequenceNumber };
+  const text = job.text.trim();
+  if (!text) {
+    deps.log({ level: "info", event: "segment.empty", ...base, times });
+    return { segmentId, text, times, languages: [], incomplete: false, sent: false };
+  }
+  const caption: ServerMessage = {
+    type: "transcript",
+    ...base,
+    language: job.sourceLanguage,
+    text,
+    isFinal: true,
+    startMs: Math.round(job.startMs),
+    endMs: Math.round(job.endMs),
+  };
+  const groups = [...job.audience.listenersByLanguage].filter(([, ids]) => ids.length > 0);
+  const [speaker, ...results] = await Promise.all([
+    job.audience.speakers.length > 0 ? deliverCaption(deps, job, caption) : undefined,
+    ...groups.map(([language, listeners]) => deliverLanguage(deps, job, base, caption, text, language, listeners)),
+  ]);
+  const all = speaker ? [speaker, ...results] : results;
+  const done = (pick: (r: LanguageResult) => number | undefined) => {
+    const values = results.map(pick).filter((v): v is number => v !== undefined);
+    return values.length ? Math.max(...values) : undefined;
+  };
+  times.translatedAt = done((r) => r.translatedAt);
+  times.synthesizedAt = done((r) => r.synthesizedAt);
+  times.storedAt = done((r) => r.storedAt);
+  times.notifiedAt = done((r) => r.notifiedAt) ?? speaker?.notifiedAt;
+  const incomplete = all.some((r) => r.error !== undefined);
+  const sent = all.some((r) => !r.alreadyDone);
+
+  deps.log({
+    level: incomplete ? "warn" : "info",
+    event: incomplete ? "segment.incomplete" : sent ? "segment.done" : "segment.already_sent",
+    ...base,
+    text,
+    times,
+    stagesMs: stageDurations(times),
+    speaker: speaker && { error: speaker.error, alreadyDone: speaker.alreadyDone, notifiedMs: speaker.notifiedAt ? speaker.notifiedAt - times.closedAt : undefined },
+    languages: results.map(({ language, listeners, error, alreadyDone, durationSeconds, translatedAt, notifiedAt }) => ({
+      language,
+      listeners,
+      error,
+      alreadyDone,
+      durationSeconds,
+      translateMs: translatedAt && times.transcribedAt ? translatedAt - times.transcribedAt : undefined,
+      notifiedMs: notifiedAt ? notifiedAt - times.closedAt : undefined,
+    })),
+  });
+  return { segmentId, text, times, languages: results, incomplete, sent };
+}
+
+type Outcome = "sent" | "done" | "failed";
+
+/**
+ * One idempotent delivery of one part (caption, translation, audio) to one group: claimed, sent, then marked
+ * done. A failure leaves the claim in progress, so the retried batch sends it (once); after too many attempts it
+ * is given up, logged and counted. Parts go in order, so a retry repeats no message a listener already has
+ * (short of a crash between two listeners of the same message).
+ */
+async function deliverPart(
+  settled: Promise<void>[],
+  deps: PipelineDeps,
+  job: SegmentJob,
+  recipients: string,
+  part: DeliveryPart,
+  result: LanguageResult,
+  send: () => Promise<void>,
+): Promise<Outcome> {
+  const key: DeliveryKey = { sessionId: job.sessionId, sequenceNumber: job.sequenceNumber, recipients, part };
+  const detail = { sessionId: job.sessionId, sequenceNumber: job.sequenceNumber, recipients, part };
+  const claim = await claimDelivery(deps.db, key, job.revision, (deps.now ?? Date.now)());
+  if (claim.status === "done") return "done";
+  if (claim.status === "busy") {
+    deps.log({ level: "warn", event: "delivery.busy", ...detail });
+    deps.measurements?.count("DeliveriesBusy");
+    result.error = "held by another attempt";
+    return "failed";
+  }
+  if (claim.status === "exhausted") {
+    deps.log({ level: "error", event: "delivery.abandoned", ...detail, attempts: claim.attempt - 1 });
+    deps.measurements?.count("DeliveriesAbandoned");
+    await completeDelivery(deps.db, key, claim.claimedAt, true);
+    return "done";
+  }
+  if (claim.attempt > 1) {
+    deps.log({ level: "warn", event: "delivery.retried", ...detail, attempt: claim.attempt });
+    deps.measurements?.count("DeliveriesRetried");
+  }
+  try {
+    deps.probe?.("delivery.claimed", detail);
+    await send();
+  } catch (error) {
+    // One language failing must not cost the others their captions and audio; this one is retried.
+    result.error = error instanceof Error ? error.message : String(error);
+    deps.log({ level: "error", event: "segment.language_failed", ...detail, language: recipients, errorName: (error as Error)?.name, error: result.error });
+    deps.measurements?.count("DeliveryFailures");
+    return "failed";
+  }
+  // Done is recorded beside the next part's work rather than before it (the caller awaits `settled`, which
+  // rejects if the write fails; until then the rejection is held, not reported as unhandled).
+  const recorded = completeDelivery(deps.db, key, claim.claimedAt).then((outcome) => {
+    if (outcome === "superseded") {
+      deps.log({ level: "warn", event: "delivery.superseded", ...detail });
+      deps.measurements?.count("DeliveriesSuperseded");
+    }
+  });
+  recorded.catch(() => undefined);
+  settled.push(recorded);
+  return "sent";
+}
+
+async function deliverCaption(deps: PipelineDeps, job: SegmentJob, caption: ServerMessage): Promise<LanguageResult> {
+  const result: LanguageResult = { language: SPEAKER, listeners: job.audience.speakers.length };
+  const settled: Promise<void>[] = [];
+  const outcome = await deliverPart(settled, deps, job, SPEAKER, "caption", result, async () => {
+    await postAll(deps, job.audience.speakers, caption, true);
+    result.notifiedAt = (deps.now ?? Date.now)();
+  }).catch(async (error) => {
+    await Promise.allSettled(settled);
+    throw error;
+  });
+  await Promise.all(settled);
+  result.alreadyDone = outcome === "done";
+  return result;
+}
+
+async function deliverLanguage(
+  deps: PipelineDeps,
+  job: SegmentJob,
+  base: { sessionId: string; segmentId: string; sequenceNumber: number },
+  caption: ServerMessage,
+  text: string,
+  language: string,
+  listeners: readonly string[],
+): Promise<LanguageResult> {
+  const now = deps.now ?? Date.now;
+  const result: LanguageResult = { language, listeners: listeners.length };
+  const outcomes: Outcome[] = [];
+  const settled: Promise<void>[] = [];
+  const finish = async () => {
+    await Promise.all(settled);
+    result.alreadyDone = outcomes.every((o) => o === "done");
+    return result;
+  };
+  try {
+    outcomes.push(await deliverPart(settled, deps, job, language, "caption", result, () => postAll(deps, listeners, caption, true)));
+    // Listeners of the source language (or of one the session does not translate into) get the caption only.
+    if (outcomes[0] === "failed" || language === job.sourceLanguage || !job.targetLanguages.includes(language)) {
+      if (outcomes[0] === "sent") result.notifiedAt = now();
+      return await finish();
+    }
+    // When only the audio is left from an earlier attempt, the text is translated again (nothing is sent twice).
+    let translation: Promise<string> | undefined;
+    const translate = () =>
+      (translation ??= deps.translator.translate(text, job.sourceLanguage, language).then((t) => {
+        result.text = t.trim();
+        result.translatedAt = now();
+        return result.text;
+      }));
+    outcomes.push(
+      await deliverPart(settled, deps, job, language, "translation", result, async () => {
+        await postAll(deps, listeners, { type: "translation", ...base, targetLanguage: language, text: await translate() }, true);
+      }),
+    );
+    if (outcomes[1] === "failed") return await finish();
+    outcomes.push(
+      await deliverPart(settled, deps, job, language, "audio", result, async () => {
+        const translated = await translate();
+        if (!translated) return;
+        const audio = await deps.synthesizer.synthesize(translated, language);
+        result.synthesizedAt = now();
+        const key = audioKey(job.sessionId, language, job.sequenceNumber, EXTENSIONS[audio.format] ?? "bin");
+        await deps.audioStore.put(key, audio.data, audio.format);
+        const url = await deps.audioStore.presignedUrl(key, AUDIO_URL_TTL_SECONDS);
+        result.storedAt = now();
+        result.url = url;
+        result.durationSeconds = audio.durationSeconds;
+        await postAll(
+          deps,
+          listeners,
+          {
+            type: "translatedAudio",
+            ...base,
+            targetLanguage: language,
+            url,
+            format: audio.format,
+            duration: Math.round(audio.durationSeconds * 1000) / 1000,
+            timestamp: job.times.speechEndCapturedAt,
+          },
+          true,
+        );
+        result.notifiedAt = now();
+      }),
+    );
+    return await finish();
+  } catch (error) {
+    // Whatever was marked done so far still lands (or fails) before the error goes up.
+    await Promise.allSettled(settled);
+    throw error;
+  }
+}
+
+/** The speaker sees the words of the open segment as they are recognized (interim, may be revised). */
+export async function postInterim(
+  deps: Pick<PipelineDeps, "notifier" | "db" | "log">,
+  interim: { sessionId: string; speakers: readonly string[]; sequenceNumber: number; language: string; text: string; startMs: number; endMs: number },
+): Promise<void> {
+  await postAll(deps, interim.speakers, {
+    type: "transcript",
+    sessionId: interim.sessionId,
+    segmentId: segmentIdOf(interim.sessionId, interim.sequenceNumber),
+    sequenceNumber: interim.sequenceNumber,
+    language: interim.language,
+    text: interim.text,
+    isFinal: false,
+    startMs: Math.round(interim.startMs),
+    endMs: Math.round(interim.endMs),
+  });
+}
+
+/**
+ * Posts one message to many connections in parallel; gone connections are forgotten. With `required`, a failure
+ * other than "gone" (throttled past the adapter's retries) fails the delivery so it is retried; otherwise
+ * (interims, status) it is logged and counted.
+ */
+export async function postAll(
+  deps: Pick<PipelineDeps, "notifier" | "db" | "log" | "measurements">,
+  connectionIds: readonly string[],
+  message: ServerMessage,
+  required = false,
+): Promise<void> {
+  const failures = await Promise.all(
+    connectionIds.map(async (connectionId) => {
+      try {
+        if ((await deps.notifier.post(connectionId, message)) === "gone") await removeConnection(deps.db, connectionId);
+        return undefined;
+      } catch (error) {
+        deps.log({
+          level: "warn",
+          event: "notify.failed",
+          connectionId,
+          type: message.type,
+          errorName: (error as Error)?.name,
+          error: error instanceof Error ? error.message : String(error),
+        });
+        deps.measurements?.count("NotifyFailures");
+        return error;
+      }
+    }),
+  );
+  const failed = failures.find((f) => f !== undefined);
+  if (required && failed !== undefined) throw failed;
+}
+
+export function stageDurations(t: StageTimes) {
+  const diff = (a?: number, b?: number) => (a !== undefined && b !== undefined ? a - b : undefined);
+  return {
+    segmenterWait: diff(t.closedAt, t.speechEndCapturedAt),
+    asr: diff(t.transcribedAt, t.closedAt),
+    mt: diff(t.translatedAt, t.transcribedAt),
+    tts: diff(t.synthesizedAt, t.translatedAt),
+    store: diff(t.storedAt, t.synthesizedAt),
+    notify: diff(t.notifiedAt, t.storedAt),
+    total: diff(t.notifiedAt, t.speechEndCapturedAt),
+  };
+}

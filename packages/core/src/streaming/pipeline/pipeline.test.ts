@@ -1,0 +1,208 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDynamoClient } from "../../adapters/aws/clients.ts";
+import { addConnection, type Audience, getConnection } from "../../domain/connection/index.ts";
+import { createDb, type Db, ensureTable } from "../../domain/db/index.ts";
+import { claimDelivery } from "../delivery/index.ts";
+import { memoryLog } from "../../log.ts";
+import { memoryMeasurements } from "../../adapters/memory/index.ts";
+import type { AudioStore, ConnectionNotifier, SpeechSynthesizer, Translator } from "../../ports.ts";
+import type { ServerMessage } from "../../browser/protocol/index.ts";
+import { type StandIn, startDynalite } from "../../adapters/standins/index.ts";
+import { type PipelineDeps, runSegment, type SegmentJob } from "./index.ts";
+
+let dynamo: StandIn;
+let db: Db;
+let sessions = 0;
+
+beforeAll(async () => {
+  dynamo = await startDynalite();
+  const client = createDynamoClient({ endpoint: dynamo.endpoint });
+  await ensureTable(client, "pipeline");
+  db = createDb({ table: "pipeline", client });
+});
+afterAll(() => dynamo.close());
+
+function fakes() {
+  const sent: { to: string; message: ServerMessage }[] = [];
+  const stored = new Map<string, { data: Uint8Array; contentType: string }>();
+  const translations: string[] = [];
+  const syntheses: string[] = [];
+  const gone = new Set<string>();
+  const failing = new Set<string>();
+  const notifier: ConnectionNotifier = {
+    async post(to, message) {
+      if (gone.has(to)) return "gone";
+      sent.push({ to, message });
+      return "delivered";
+    },
+    async disconnect() {},
+  };
+  const translator: Translator = {
+    pairs: [],
+    async translate(text, _source, target) {
+      translations.push(target);
+      if (failing.has(target)) throw new Error(`engine for ${target} crashed`);
+      return `[${target}] ${text}`;
+    },
+  };
+  const synthesizer: SpeechSynthesizer = {
+    languages: [],
+    async synthesize(text, language) {
+      syntheses.push(language);
+      return { data: new TextEncoder().encode(text), format: "audio/wav", durationSeconds: 1.25 };
+    },
+  };
+  const audioStore: AudioStore = {
+    async put(key, data, contentType) {
+      stored.set(key, { data, contentType });
+    },
+    async presignedUrl(key, expires) {
+      return `http://store/${key}?expires=${expires}`;
+    },
+  };
+  const log = memoryLog();
+  const measurements = memoryMeasurements();
+  let clock = 1_000;
+  const deps: PipelineDeps = { db, translator, synthesizer, audioStore, notifier, log, measurements, now: () => (clock += 10) };
+  return { deps, sent, stored, translations, syntheses, gone, failing, log, measurements };
+}
+
+function job(audience: Audience, overrides: Partial<SegmentJob> = {}): SegmentJob {
+  return {
+    sessionId: `brave-fox-${++sessions}`,
+    sourceLanguage: "en",
+    targetLanguages: ["es", "fr", "it"],
+    audience,
+    sequenceNumber: 7,
+    startMs: 1000,
+    endMs: 3500,
+    text: " hello world ",
+    times: { speechEndCapturedAt: 900, ingestedAt: 950, closedAt: 1000, transcribedAt: 1000 },
+    revision: 3,
+    ...overrides,
+  };
+}
+
+const audience = (): Audience => ({
+  speakers: ["spk"],
+  listenersByLanguage: new Map([
+    ["es", ["es1", "es2"]],
+    ["fr", ["fr1"]],
+  ]),
+});
+
+const typesTo = (sent: { to: string; message: ServerMessage }[], id: string) => sent.filter((s) => s.to === id).map((s) => s.message.type);
+
+describe("runSegment", () => {
+  it("sends the final transcript to everyone and translation + audio to each language's listeners", async () => {
+    // Prepare
+    const f = fakes();
+    // Act
+    const result = await runSegment(f.deps, job(audience()));
+    // Assess
+    expect(typesTo(f.sent, "spk")).toEqual(["transcript"]);
+    for (const id of ["es1", "es2", "fr1"]) expect(typesTo(f.sent, id)).toEqual(["transcript", "translation", "translatedAudio"]);
+    const transcript = f.sent.find((s) => s.message.type === "transcript")!.message;
+    expect(transcript).toMatchObject({ text: "hello world", isFinal: true, language: "en", sequenceNumber: 7, startMs: 1000, endMs: 3500 });
+    const audio = f.sent.find((s) => s.to === "fr1" && s.message.type === "translatedAudio")!.message;
+    expect(audio).toMatchObject({ targetLanguage: "fr", format: "audio/wav", duration: 1.25, timestamp: 900, segmentId: result.segmentId });
+    expect((audio as { url: string }).url).toContain(`sessions/${result.segmentId.slice(0, -6)}/translated/fr/000007.wav`);
+    expect((audio as { url: string }).url).toContain("expires=600");
+    expect(result.times.notifiedAt).toBeGreaterThan(result.times.transcribedAt!);
+    expect(result).toMatchObject({ incomplete: false, sent: true });
+  });
+
+  it("translates and synthesizes once per language with listeners, never per listener, and skips languages nobody hears", async () => {
+    const f = fakes();
+    await runSegment(f.deps, job(audience()));
+    expect(f.translations.sort()).toEqual(["es", "fr"]);
+    expect(f.syntheses.sort()).toEqual(["es", "fr"]);
+    expect([...f.stored.keys()].map((k) => k.split("/").slice(2).join("/")).sort()).toEqual(["translated/es/000007.wav", "translated/fr/000007.wav"]);
+  });
+
+  it("sends nothing again for a segment an earlier attempt delivered", async () => {
+    const f = fakes();
+    const once = job(audience());
+    await runSegment(f.deps, once);
+    const count = f.sent.length;
+    const again = await runSegment(f.deps, { ...once, revision: once.revision + 1 });
+    expect(f.sent.length).toBe(count);
+    expect(again).toMatchObject({ sent: false, incomplete: false });
+    expect(f.log.entries.some((e) => e.event === "segment.already_sent")).toBe(true);
+  });
+
+  it("sends nothing for an empty transcript", async () => {
+    const f = fakes();
+    await runSegment(f.deps, job(audience(), { text: "  " }));
+    expect(f.sent).toEqual([]);
+  });
+
+  it("keeps other languages going when one fails, and the retry delivers only that one, once", async () => {
+    const f = fakes();
+    f.failing.add("xx");
+    const a = audience();
+    a.listenersByLanguage.set("xx", ["xx1"]);
+    const first = job(a, { targetLanguages: ["es", "fr", "xx"] });
+    const result = await runSegment(f.deps, first);
+    expect(result.incomplete).toBe(true);
+    expect(result.languages.find((l) => l.language === "xx")?.error).toContain("crashed");
+    expect(typesTo(f.sent, "fr1")).toContain("translatedAudio");
+    expect(f.log.entries.some((e) => e.event === "segment.language_failed" && e.language === "xx")).toBe(true);
+    expect(f.measurements.get("DeliveryFailures")).toBe(1);
+    // The batch is retried from the same checkpoint: the claim left in progress is taken over.
+    f.failing.clear();
+    const retry = await runSegment(f.deps, first);
+    expect(retry.incomplete).toBe(false);
+    expect(typesTo(f.sent, "xx1")).toEqual(["transcript", "translation", "translatedAudio"]);
+    for (const id of ["es1", "fr1"]) expect(typesTo(f.sent, id)).toEqual(["transcript", "translation", "translatedAudio"]);
+    expect(typesTo(f.sent, "spk")).toEqual(["transcript"]);
+    expect(f.measurements.get("DeliveriesRetried")).toBe(1);
+  });
+
+  it("delivers once what a crashed attempt claimed but never sent", async () => {
+    const f = fakes();
+    const crash = new Error("environment killed");
+    const crashing = {
+      ...f.deps,
+      probe: (point: string, detail: { recipients?: string; part?: string }) => {
+        if (point === "delivery.claimed" && detail.recipients === "es" && detail.part === "caption") throw crash;
+      },
+    };
+    const once = job(audience());
+    await runSegment(crashing, once);
+    expect(typesTo(f.sent, "es1")).toEqual([]);
+    await runSegment(f.deps, once);
+    for (const id of ["es1", "es2", "fr1"]) expect(typesTo(f.sent, id)).toEqual(["transcript", "translation", "translatedAudio"]);
+    expect(typesTo(f.sent, "spk")).toEqual(["transcript"]);
+  });
+
+  it("leaves a delivery alone while a newer attempt holds it", async () => {
+    const f = fakes();
+    const held = job({ speakers: [], listenersByLanguage: new Map([["es", ["es1"]]]) });
+    expect(await claimDelivery(db, { sessionId: held.sessionId, sequenceNumber: 7, recipients: "es", part: "caption" }, held.revision + 1)).toMatchObject({ status: "claimed" });
+    const result = await runSegment(f.deps, held);
+    expect(result.incomplete).toBe(true);
+    expect(f.sent).toEqual([]);
+    expect(f.log.entries.some((e) => e.event === "delivery.busy")).toBe(true);
+  });
+
+  it("forgets connections that are gone", async () => {
+    const f = fakes();
+    const j = job(audience());
+    await addConnection(db, { connectionId: "es2", sessionId: j.sessionId, role: "listener", language: "es" });
+    f.gone.add("es2");
+    await runSegment(f.deps, j);
+    expect(await getConnection(db, "es2")).toBeUndefined();
+  });
+
+  it("logs every stage timestamp as structured JSON", async () => {
+    const f = fakes();
+    await runSegment(f.deps, job(audience()));
+    const done = f.log.entries.find((e) => e.event === "segment.done")!;
+    const times = done.times as Record<string, number>;
+    for (const stage of ["speechEndCapturedAt", "ingestedAt", "closedAt", "transcribedAt", "translatedAt", "synthesizedAt", "storedAt", "notifiedAt"]) {
+      expect(typeof times[stage], stage).toBe("number");
+    }
+    expect(JSON.parse(JSON.stringify(done))).toEqual(done);
+  });
+});

@@ -1,0 +1,331 @@
+/**
+ * Cuts the speaker's audio into utterances at pauses, using frame energy against an adaptive noise floor.
+ * A segment closes after a short silence, or at a maximum length at the quietest frame of its last
+ * seconds (a word gap), never mid-word by a fixed window. All state is plain data plus one buffer, so it
+ * survives between consumer batches and cold starts (see `snapshot` / `restore`).
+ */
+import { concatPcm, msToSamples } from "../../browser/audio/index.ts";
+
+export interface SegmenterOptions {
+  frameMs: number;
+  /** A segment closes after this much silence (~300-600 ms). */
+  closeAfterSilenceMs: number;
+  /** Silence kept at the end of a closed segment, so recognizers see the word end. */
+  trailingSilenceMs: number;
+  /** A segment longer than this is cut at its quietest frame. */
+  maxSegmentMs: number;
+  /**
+   * Long segments close at shorter pauses: from `longSegmentMs` on, the silence needed shrinks linearly
+   * to `shortPauseMs` at 80% of the maximum length, so a long sentence ends at a breath, not at a cut.
+   */
+  longSegmentMs: number;
+  shortPauseMs: number;
+  /** The window, ending at the maximum length, searched for the quietest frame. */
+  cutSearchMs: number;
+  /** Voiced frames in a row that open a segment (shorter clicks are ignored). */
+  onsetMs: number;
+  /** Audio before the onset included in the segment, so the first consonant is not lost. */
+  preRollMs: number;
+  /** A segment with less voiced audio than this is noise and dropped. */
+  minSpeechMs: number;
+  /** A frame is voiced this far above the noise floor... */
+  thresholdAboveNoiseDb: number;
+  /** ...and never below this absolute level. */
+  minVoicedDb: number;
+}
+
+export const DEFAULT_SEGMENTER_OPTIONS: SegmenterOptions = {
+  frameMs: 20,
+  closeAfterSilenceMs: 500,
+  trailingSilenceMs: 150,
+  maxSegmentMs: 10_000,
+  longSegmentMs: 4_000,
+  shortPauseMs: 200,
+  cutSearchMs: 2_500,
+  onsetMs: 60,
+  preRollMs: 200,
+  minSpeechMs: 200,
+  thresholdAboveNoiseDb: 12,
+  minVoicedDb: -50,
+};
+
+export type CloseCause = "pause" | "maxLength" | "end";
+
+export interface ClosedSegment {
+  sequenceNumber: number;
+  /** Offsets in the session's audio, in samples. */
+  startSample: number;
+  endSample: number;
+  /** End of the last voiced frame: where the speaker stopped talking. */
+  speechEndSample: number;
+  cause: CloseCause;
+  pcm: Int16Array;
+}
+
+export type SegmenterEvent =
+  /** Audio of the open segment, in order, as soon as it is analysed: for streaming recognizers. */
+  | { type: "audio"; startSample: number; pcm: Int16Array; segmentStartSample: number }
+  | { type: "segment"; segment: ClosedSegment }
+  /** The open segment turned out to be noise; audio streamed for it should be dropped. */
+  | { type: "discard"; startSample: number };
+
+interface OpenSegment {
+  startSample: number;
+  voicedSamples: number;
+  lastVoicedEndSample: number;
+  /** Audio up to here has been handed out in `audio` events. */
+  emittedSample: number;
+}
+
+/** Serializable state; the buffer travels beside it as binary. */
+export interface SegmenterState {
+  consumedSamples: number;
+  bufferStartSample: number;
+  analyzedSamples: number;
+  nextSequenceNumber: number;
+  noiseFloorDb: number;
+  onsetFrames: number;
+  segment: OpenSegment | null;
+}
+
+const SILENCE_DB = -100;
+
+export function frameDb(frame: Int16Array): number {
+  let sum = 0;
+  for (let i = 0; i < frame.length; i++) sum += frame[i]! * frame[i]!;
+  const meanSquare = sum / Math.max(1, frame.length) / (32768 * 32768);
+  return meanSquare > 0 ? Math.max(SILENCE_DB, 10 * Math.log10(meanSquare)) : SILENCE_DB;
+}
+
+export class Segmenter {
+  private readonly options: SegmenterOptions;
+  private readonly frame: number;
+  private state: SegmenterState;
+  private buffer: Int16Array;
+
+  constructor(options: Partial<SegmenterOptions> = {}, state?: SegmenterState, buffer?: Int16Array) {
+    this.options = { ...DEFAULT_SEGMENTER_OPTIONS, ...options };
+    this.frame = msToSamples(this.options.frameMs);
+    this.state = state
+      ? structuredClone(state)
+      : {
+          consumedSamples: 0,
+          bufferStartSample: 0,
+          analyzedSamples: 0,
+          nextSequenceNumber: 1,
+          noiseFloorDb: this.options.minVoicedDb - this.options.thresholdAboveNoiseDb,
+          onsetFrames: 0,
+          segment: null,
+        };
+    this.buffer = buffer ?? new Int16Array(0);
+  }
+
+  static restore(snapshot: { state: SegmenterState; buffer: Int16Array }, options: Partial<SegmenterOptions> = {}) {
+    return new Segmenter(options, snapshot.state, snapshot.buffer);
+  }
+
+  snapshot(): { state: SegmenterState; buffer: Int16Array } {
+    return { state: structuredClone(this.state), buffer: this.buffer.slice() };
+  }
+
+  /** The serializable state alone (a checkpoint stores this; the buffer is rebuilt from the stream). */
+  stateSnapshot(): SegmenterState {
+    return structuredClone(this.state);
+  }
+
+  /** Session offset, in samples, of the oldest sample still buffered: audio before it is never needed again. */
+  get bufferStartSample(): number {
+    return this.state.bufferStartSample;
+  }
+
+  /** Session offset, in samples, of the next sample to arrive. */
+  get consumedSamples(): number {
+    return this.state.consumedSamples;
+  }
+
+  get isOpen(): boolean {
+    return this.state.segment !== null;
+  }
+
+  /** The segment being collected: its start and the sequence number it will get if it proves to be speech. */
+  get openSegment(): { startSample: number; sequenceNumber: number; emittedSample: number } | undefined {
+    const segment = this.state.segment;
+    return segment
+      ? { startSample: segment.startSample, sequenceNumber: this.state.nextSequenceNumber, emittedSample: segment.emittedSample }
+      : undefined;
+  }
+
+  /** Buffered audio between two session offsets (a rebuilt environment replays the open segment's from here). */
+  audioBetween(from: number, to: number): Int16Array {
+    return this.slice(from, to).slice();
+  }
+
+  push(pcm: Int16Array): SegmenterEvent[] {
+    const events: SegmenterEvent[] = [];
+    const s = this.state;
+    this.buffer = concatPcm([this.buffer, pcm]);
+    s.consumedSamples += pcm.length;
+
+    while (s.analyzedSamples + this.frame <= s.consumedSamples) {
+      const frameStart = s.analyzedSamples;
+      const frameEnd = frameStart + this.frame;
+      const db = frameDb(this.slice(frameStart, frameEnd));
+      const voiced = db > this.threshold();
+      s.analyzedSamples = frameEnd;
+
+      if (!s.segment) {
+        if (!voiced) this.trackNoiseFloor(db);
+        s.onsetFrames = voiced ? s.onsetFrames + 1 : 0;
+        if (s.onsetFrames * this.frame >= msToSamples(this.options.onsetMs)) {
+          const onsetStart = frameEnd - s.onsetFrames * this.frame;
+          const startSample = Math.max(s.bufferStartSample, onsetStart - msToSamples(this.options.preRollMs));
+          s.segment = {
+            startSample,
+            voicedSamples: s.onsetFrames * this.frame,
+            lastVoicedEndSample: frameEnd,
+            emittedSample: startSample,
+          };
+          s.onsetFrames = 0;
+        }
+        continue;
+      }
+
+      const segment = s.segment;
+      if (voiced) {
+        segment.voicedSamples += this.frame;
+        segment.lastVoicedEndSample = frameEnd;
+      }
+      const silence = frameEnd - segment.lastVoicedEndSample;
+      if (silence >= this.silenceToClose(frameEnd - segment.startSample)) {
+        const end = segment.lastVoicedEndSample + Math.min(silence, msToSamples(this.options.trailingSilenceMs));
+        this.close(end, "pause", events);
+      } else if (frameEnd - segment.startSample >= msToSamples(this.options.maxSegmentMs)) {
+        this.cutAtQuietestFrame(events);
+      }
+    }
+
+    this.emitAudio(s.analyzedSamples, events);
+    this.trimBuffer();
+    return events;
+  }
+
+  /** Closes whatever is open (the session ended): the last words are not lost. */
+  flush(): SegmenterEvent[] {
+    const events: SegmenterEvent[] = [];
+    const segment = this.state.segment;
+    if (segment) {
+      this.close(this.state.consumedSamples, "end", events);
+    }
+    this.trimBuffer();
+    return events;
+  }
+
+  private silenceToClose(segmentSamples: number): number {
+    const o = this.options;
+    const long = msToSamples(o.longSegmentMs);
+    const short = msToSamples(o.maxSegmentMs * 0.8);
+    const progress = Math.min(1, Math.max(0, (segmentSamples - long) / Math.max(1, short - long)));
+    return msToSamples(o.closeAfterSilenceMs + (o.shortPauseMs - o.closeAfterSilenceMs) * progress);
+  }
+
+  private threshold(): number {
+    return Math.max(this.state.noiseFloorDb + this.options.thresholdAboveNoiseDb, this.options.minVoicedDb);
+  }
+
+  /** The floor drops at once to a quieter frame and rises slowly, so speech does not raise it. */
+  private trackNoiseFloor(db: number): void {
+    const s = this.state;
+    s.noiseFloorDb = db < s.noiseFloorDb ? db : s.noiseFloorDb + 0.02 * (db - s.noiseFloorDb);
+    s.noiseFloorDb = Math.min(s.noiseFloorDb, -20);
+  }
+
+  private cutAtQuietestFrame(events: SegmenterEvent[]): void {
+    const segment = this.state.segment!;
+    const searchEnd = this.state.analyzedSamples;
+    const searchStart = Math.max(
+      segment.startSample + this.frame,
+      searchEnd - msToSamples(this.options.cutSearchMs),
+    );
+    let cut = searchEnd;
+    let quietest = Infinity;
+    for (let at = searchEnd - this.frame; at >= searchStart; at -= this.frame) {
+      const db = frameDb(this.slice(at, at + this.frame));
+      if (db < quietest) {
+        quietest = db;
+        cut = at + Math.floor(this.frame / 2);
+      }
+    }
+    const lastVoiced = segment.lastVoicedEndSample;
+    this.close(cut, "maxLength", events);
+    // The words after the cut start the next segment at once.
+    this.state.segment = {
+      startSample: cut,
+      voicedSamples: Math.max(0, lastVoiced - cut),
+      lastVoicedEndSample: Math.max(cut, lastVoiced),
+      emittedSample: cut,
+    };
+  }
+
+  private close(endSample: number, cause: CloseCause, events: SegmenterEvent[]): void {
+    this.emitAudio(endSample, events, true);
+    const segment = this.state.segment!;
+    this.state.segment = null;
+    this.state.onsetFrames = 0;
+    if (segment.voicedSamples < msToSamples(this.options.minSpeechMs)) {
+      events.push({ type: "discard", startSample: segment.startSample });
+      return;
+    }
+    events.push({
+      type: "segment",
+      segment: {
+        sequenceNumber: this.state.nextSequenceNumber++,
+        startSample: segment.startSample,
+        endSample,
+        speechEndSample: Math.min(segment.lastVoicedEndSample, endSample),
+        cause,
+        pcm: this.slice(segment.startSample, endSample).slice(),
+      },
+    });
+  }
+
+  /**
+   * Hands out the open segment's audio up to `upTo`. The last `cutSearchMs` before the maximum length
+   * are held back until the segment closes: if it is cut there, a streaming recognizer has then heard
+   * exactly the segment, never words that belong to the next one. Likewise silence past the trailing silence a
+   * pause keeps, so a streamed segment and the same segment transcribed whole sound the same.
+   */
+  private emitAudio(upTo: number, events: SegmenterEvent[], closing = false): void {
+    const segment = this.state.segment;
+    if (!segment) return;
+    if (!closing) {
+      const holdFrom = segment.startSample + msToSamples(this.options.maxSegmentMs - this.options.cutSearchMs);
+      // Silence beyond what a pause keeps is held back too, so a stream hears exactly the segment either way.
+      const trailingEnd = segment.lastVoicedEndSample + msToSamples(this.options.trailingSilenceMs);
+      upTo = Math.min(upTo, Math.max(segment.emittedSample, Math.min(holdFrom, trailingEnd)));
+    }
+    if (segment.emittedSample >= upTo) return;
+    events.push({
+      type: "audio",
+      segmentStartSample: segment.startSample,
+      startSample: segment.emittedSample,
+      pcm: this.slice(segment.emittedSample, upTo).slice(),
+    });
+    segment.emittedSample = upTo;
+  }
+
+  /** Keeps only what a segment may still need: the open segment, or the pre-roll and the unanalysed tail. */
+  private trimBuffer(): void {
+    const s = this.state;
+    const keepFrom = s.segment
+      ? s.segment.startSample
+      : Math.max(s.bufferStartSample, s.analyzedSamples - msToSamples(this.options.preRollMs));
+    if (keepFrom > s.bufferStartSample) {
+      this.buffer = this.buffer.slice(keepFrom - s.bufferStartSample);
+      s.bufferStartSample = keepFrom;
+    }
+  }
+
+  private slice(from: number, to: number): Int16Array {
+    return this.buffer.subarray(from - this.state.bufferStartSample, to - this.state.bufferStartSample);
+  }
+}
