@@ -1,7 +1,7 @@
 /** The HTTP API (hono): health, languages, sessions, listener reports. The same app runs in Lambda and in local mode. */
 import { VisibleError } from "@livetranslate/core/error";
 import { CreateSessionRequest, describeIssues, type ErrorBody, ListenerReport } from "@livetranslate/core/browser/protocol";
-import { createSession, viewSession } from "@livetranslate/core/domain/session";
+import { Session } from "@livetranslate/core/domain/session";
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
@@ -16,11 +16,11 @@ export function createApi(adapters: Pick<Adapters, "db" | "languages" | "measure
     .post("/sessions", async (c) => {
       const input = CreateSessionRequest.safeParse(await jsonBody(c));
       if (!input.success) throw new VisibleError("bad_request", describeIssues(input.error));
-      const created = await createSession(adapters.db, adapters.languages(), input.data);
+      const created = await Session.create(adapters.db, adapters.languages(), input.data);
       adapters.log({ level: "info", event: "session.created", sessionId: created.sessionId, targetLanguages: created.targetLanguages });
       return c.json(created, 201);
     })
-    .get("/sessions/:sessionId", async (c) => c.json(await viewSession(adapters.db, c.req.param("sessionId"))))
+    .get("/sessions/:sessionId", async (c) => c.json(await Session.view(adapters.db, c.req.param("sessionId"))))
     .post(
       "/listener-reports",
       // Anonymous: bounded per client address. In Lambda the count is per execution environment (API Gateway's

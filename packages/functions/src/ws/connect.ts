@@ -1,6 +1,6 @@
 /** `$connect`: checks who is connecting, registers the connection, or refuses the upgrade with a 4xx. */
 import { VisibleError } from "@livetranslate/core/error";
-import { joinSession } from "@livetranslate/core/domain/join";
+import { Connection } from "@livetranslate/core/domain/connection";
 import { ConnectQuery, describeIssues } from "@livetranslate/core/browser/protocol";
 import type { Adapters } from "../adapters.ts";
 import type { WebSocketEvent, WebSocketResult } from "./events.ts";
@@ -11,7 +11,7 @@ export function createConnectHandler({ db, log }: Pick<Adapters, "db" | "log">) 
     const query = ConnectQuery.safeParse(event.queryStringParameters ?? {});
     if (!query.success) return refuse(400, "bad_request", describeIssues(query.error));
     try {
-      const connection = await joinSession(db, connectionId, query.data);
+      const connection = await Connection.join(db, connectionId, query.data);
       log({ level: "info", event: "ws.connect", connectionId, sessionId: connection.sessionId, role: connection.role, language: connection.language });
       return { statusCode: 200 };
     } catch (error) {

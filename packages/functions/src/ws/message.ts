@@ -4,7 +4,7 @@
  */
 import { VisibleError } from "@livetranslate/core/error";
 import { acceptChunk, endSession } from "@livetranslate/core/streaming/ingest";
-import { changeLanguage, requireConnection } from "@livetranslate/core/domain/join";
+import { Connection } from "@livetranslate/core/domain/connection";
 import {
   CLIENT_ACTIONS,
   ClientMessage,
@@ -56,14 +56,14 @@ async function dispatch(deps: Deps, connectionId: string, message: ClientMessage
     await deps.notifier.post(connectionId, { type: "pong" });
     return;
   }
-  const connection = await requireConnection(deps.db, connectionId);
+  const connection = await Connection.requireRegistered(deps.db, connectionId);
   switch (message.action) {
     case "audioChunk":
       return acceptChunk(deps.db, deps.ingest, connection, message);
     case "endSession":
       return endSession(deps.db, deps.ingest, connection, message.sessionId);
     case "setLanguage":
-      return changeLanguage(deps.db, connection, message.language);
+      return Connection.setLanguage(deps.db, connection, message.language);
   }
 }
 

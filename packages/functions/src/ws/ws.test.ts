@@ -1,6 +1,6 @@
 import { pcmToBase64 } from "@livetranslate/core/browser/audio";
-import { getConnection } from "@livetranslate/core/domain/connection";
-import { createSession, getSession } from "@livetranslate/core/domain/session";
+import { Connection } from "@livetranslate/core/domain/connection";
+import { Session } from "@livetranslate/core/domain/session";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startHarness, webSocketEvent } from "../testing/harness.ts";
 
@@ -13,7 +13,7 @@ describe("WebSocket handlers with API Gateway events", () => {
 
   beforeAll(async () => {
     h = await startHarness();
-    const created = await createSession(h.adapters.db, h.adapters.languages(), { sourceLanguage: "en", targetLanguages: ["es", "fr"] });
+    const created = await Session.create(h.adapters.db, h.adapters.languages(), { sourceLanguage: "en", targetLanguages: ["es", "fr"] });
     sessionId = created.sessionId;
     token = created.speakerToken;
     await connect()(webSocketEvent("CONNECT", "spk", { query: { role: "speaker", sessionId, token } }));
@@ -46,15 +46,15 @@ describe("WebSocket handlers with API Gateway events", () => {
       const german = await connect()(webSocketEvent("CONNECT", "c3", { query: { role: "listener", sessionId, language: "it" } }));
       expect(german.statusCode).toBe(400);
       expect(JSON.parse(german.body!).error.message).toMatch(/choose one of es, fr/);
-      expect(await getConnection(h.adapters.db, "c2")).toBeUndefined();
+      expect(await Connection.get(h.adapters.db, "c2")).toBeUndefined();
     });
 
     it("registers speakers and listeners, and never posts during $connect", async () => {
       const before = h.posted.length;
       const result = await connect()(webSocketEvent("CONNECT", "lis2", { query: { role: "listener", sessionId, language: "fr" } }));
       expect(result.statusCode).toBe(200);
-      expect(await getConnection(h.adapters.db, "lis2")).toMatchObject({ role: "listener", language: "fr", sessionId });
-      expect(await getConnection(h.adapters.db, "spk")).toMatchObject({ role: "speaker", language: "en" });
+      expect(await Connection.get(h.adapters.db, "lis2")).toMatchObject({ role: "listener", language: "fr", sessionId });
+      expect(await Connection.get(h.adapters.db, "spk")).toMatchObject({ role: "speaker", language: "en" });
       expect(h.posted.length).toBe(before);
     });
   });
@@ -119,12 +119,12 @@ describe("WebSocket handlers with API Gateway events", () => {
 
     it("changes a listener's language", async () => {
       await message()(webSocketEvent("MESSAGE", "lis", { body: JSON.stringify({ action: "setLanguage", language: "fr" }) }));
-      expect((await getConnection(h.adapters.db, "lis"))?.language).toBe("fr");
+      expect((await Connection.get(h.adapters.db, "lis"))?.language).toBe("fr");
     });
 
     it("ends the session: the session is marked ended and the stream gets the end marker", async () => {
       await message()(webSocketEvent("MESSAGE", "spk", { body: JSON.stringify({ action: "endSession", sessionId }) }));
-      expect((await getSession(h.adapters.db, sessionId))?.status).toBe("ended");
+      expect((await Session.get(h.adapters.db, sessionId))?.status).toBe("ended");
       expect(h.ingested.at(-1)).toMatchObject({ kind: "end", sessionId });
       await message()(webSocketEvent("MESSAGE", "spk", { body: chunk({ chunkIndex: 4 }) }));
       expect(lastPosted("spk")).toMatchObject({ code: "session_ended" });
@@ -135,7 +135,7 @@ describe("WebSocket handlers with API Gateway events", () => {
     it("forgets the connection", async () => {
       const result = await h.handlers.Disconnect(webSocketEvent("DISCONNECT", "lis2"));
       expect(result.statusCode).toBe(200);
-      expect(await getConnection(h.adapters.db, "lis2")).toBeUndefined();
+      expect(await Connection.get(h.adapters.db, "lis2")).toBeUndefined();
     });
   });
 });

@@ -1,6 +1,6 @@
 /**
- * 16 kHz mono signed 16-bit little-endian PCM, the one audio format between speaker and pipeline.
- * `pcmToBase64` and the offsets are browser-safe; the rest uses Node's Buffer (backend only).
+ * 16 kHz mono signed 16-bit little-endian PCM, the one audio format between speaker and pipeline. Browser-safe
+ * (no Buffer): the speaker app encodes with it and the backend decodes with it.
  */
 import { SAMPLE_RATE } from "../protocol/index.ts";
 
@@ -16,7 +16,10 @@ export function msToSamples(ms: number): number {
 
 /** Decodes base64 PCM; undefined when the bytes are not a whole number of 16-bit samples. */
 export function pcmFromBase64(base64: string): Int16Array | undefined {
-  return pcmFromBytes(Buffer.from(base64, "base64"));
+  const binary = atob(base64);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return pcmFromBytes(bytes);
 }
 
 /** Reads little-endian samples whatever the host order and the view's alignment. */
@@ -28,7 +31,7 @@ export function pcmFromBytes(bytes: Uint8Array): Int16Array | undefined {
   return pcm;
 }
 
-/** Browser-safe (the speaker app sends with it): little-endian bytes whatever the host, then base64. */
+/** Little-endian bytes whatever the host, then base64. */
 export function pcmToBase64(pcm: Int16Array): string {
   const view = new DataView(new ArrayBuffer(pcm.length * 2));
   for (let i = 0; i < pcm.length; i++) view.setInt16(i * 2, pcm[i]!, true);
@@ -36,12 +39,6 @@ export function pcmToBase64(pcm: Int16Array): string {
   let binary = "";
   for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return btoa(binary);
-}
-
-export function pcmToBytes(pcm: Int16Array): Buffer {
-  const bytes = Buffer.alloc(pcm.length * 2);
-  for (let i = 0; i < pcm.length; i++) bytes.writeInt16LE(pcm[i]!, i * 2);
-  return bytes;
 }
 
 export function concatPcm(parts: readonly Int16Array[]): Int16Array {

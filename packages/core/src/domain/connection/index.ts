@@ -1,69 +1,81 @@
 /** WebSocket connections of a session: its speaker(s) and its listeners, each listener with one language. */
-import type { Db } from "../db/index.ts";
-import { expiresAt } from "../db/index.ts";
-import type { ListenerCounts } from "../../browser/protocol/index.ts";
+import { z } from "zod";
+import type { ConnectQuery } from "../../browser/protocol/index.ts";
+import { VisibleError } from "../../error.ts";
+import { type Db, expiresAt } from "../db/index.ts";
+import { Session } from "../session/index.ts";
 
-export type Role = "speaker" | "listener";
+export namespace Connection {
+  export const Role = z.enum(["speaker", "listener"]);
+  export type Role = z.infer<typeof Role>;
 
-export interface ConnectionRecord {
-  connectionId: string;
-  sessionId: string;
-  role: Role;
-  /** The listener's language; the source language for a speaker. */
-  language: string;
-  connectedAt: number;
-}
+  /** A connection as stored; the ElectroDB entity `connection` is checked against it (`db.test.ts`). */
+  export const Info = z.object({
+    connectionId: z.string(),
+    sessionId: z.string(),
+    role: Role,
+    /** The listener's language; the source language for a speaker. */
+    language: z.string(),
+    connectedAt: z.number(),
+  });
+  export type Info = z.infer<typeof Info>;
 
-export async function addConnection(db: Db, connection: Omit<ConnectionRecord, "connectedAt">): Promise<void> {
-  const connectedAt = Date.now();
-  await db.entities.connection.put({ ...connection, connectedAt, expiresAt: expiresAt(connectedAt) }).go();
-}
-
-export async function getConnection(db: Db, connectionId: string): Promise<ConnectionRecord | undefined> {
-  const { data } = await db.entities.connection.get({ connectionId }).go();
-  return data ?? undefined;
-}
-
-export async function removeConnection(db: Db, connectionId: string): Promise<ConnectionRecord | undefined> {
-  const { data } = await db.entities.connection.delete({ connectionId }).go({ response: "all_old" });
-  return (data as ConnectionRecord | null) ?? undefined;
-}
-
-/** Rewrites the whole record: the language is part of the by-session index key. */
-export async function setListenerLanguage(db: Db, connection: ConnectionRecord, language: string): Promise<void> {
-  await db.entities.connection
-    .put({ ...connection, language, expiresAt: expiresAt(connection.connectedAt) })
-    .go();
-}
-
-export async function listSessionConnections(db: Db, sessionId: string): Promise<ConnectionRecord[]> {
-  const { data } = await db.entities.connection.query.bySession({ sessionId }).go({ pages: "all" });
-  return data;
-}
-
-/** Who is connected to a session, as the pipeline and notifications need it. */
-export interface Audience {
-  speakers: string[];
-  listenersByLanguage: Map<string, string[]>;
-}
-
-export function audienceOf(connections: readonly ConnectionRecord[]): Audience {
-  const speakers: string[] = [];
-  const listenersByLanguage = new Map<string, string[]>();
-  for (const c of connections) {
-    if (c.role === "speaker") {
-      speakers.push(c.connectionId);
+  /** Registers a connection: a speaker with the session's token, or a listener in one of its languages. */
+  export async function join(db: Db, connectionId: string, query: ConnectQuery): Promise<Info> {
+    const session = await Session.requireActive(db, query.sessionId);
+    if (query.role === "speaker") {
+      if (!Session.isSpeakerToken(session, query.token)) {
+        throw new VisibleError("unauthorized", "the speaker token does not match this session", 403);
+      }
     } else {
-      const ids = listenersByLanguage.get(c.language) ?? [];
-      ids.push(c.connectionId);
-      listenersByLanguage.set(c.language, ids);
+      requireOffered(session, query.language);
+    }
+    const connection: Info = {
+      connectionId,
+      sessionId: session.sessionId,
+      role: query.role,
+      language: query.role === "speaker" ? session.sourceLanguage : query.language,
+      connectedAt: Date.now(),
+    };
+    await db.entities.connection.put({ ...connection, expiresAt: expiresAt(connection.connectedAt) }).go();
+    return connection;
+  }
+
+  /** Forgets a connection (it closed, or API Gateway answered 410 Gone); what it was, when it existed. */
+  export async function leave(db: Db, connectionId: string): Promise<Info | undefined> {
+    const { data } = await db.entities.connection.delete({ connectionId }).go({ response: "all_old" });
+    return data ? Info.parse(data) : undefined;
+  }
+
+  export async function get(db: Db, connectionId: string): Promise<Info | undefined> {
+    const { data } = await db.entities.connection.get({ connectionId }).go();
+    return data ? Info.parse(data) : undefined;
+  }
+
+  /** The connection behind a message, or a visible error when it is not (or no longer) registered. */
+  export async function requireRegistered(db: Db, connectionId: string): Promise<Info> {
+    const connection = await get(db, connectionId);
+    if (!connection) {
+      throw new VisibleError("not_found", "this connection is not registered with a session; reconnect", 404);
+    }
+    return connection;
+  }
+
+  /** A listener switches language. Rewrites the whole record: the language is part of the by-session index key. */
+  export async function setLanguage(db: Db, connection: Info, language: string): Promise<void> {
+    if (connection.role !== "listener") {
+      throw new VisibleError("bad_request", "only a listener can change language");
+    }
+    requireOffered(await Session.requireActive(db, connection.sessionId), language);
+    await db.entities.connection.put({ ...connection, language, expiresAt: expiresAt(connection.connectedAt) }).go();
+  }
+
+  function requireOffered(session: Session.Info, language: string): void {
+    if (!session.targetLanguages.includes(language)) {
+      throw new VisibleError(
+        "unsupported_language",
+        `language "${language}" is not offered in this session; choose one of ${session.targetLanguages.join(", ")}`,
+      );
     }
   }
-  return { speakers, listenersByLanguage };
-}
-
-export function listenerCounts(audience: Audience): ListenerCounts {
-  const counts: ListenerCounts = {};
-  for (const [language, ids] of audience.listenersByLanguage) counts[language] = ids.length;
-  return counts;
 }

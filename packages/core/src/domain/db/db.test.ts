@@ -1,12 +1,11 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { addConnection, audienceOf, listenerCounts, listSessionConnections, removeConnection } from "../connection/index.ts";
-import { createSession, getSession, isConditionalFailure, isSpeakerToken, markSessionEnded, requireActiveSession } from "../session/index.ts";
+import type { z } from "zod";
+import { Connection } from "../connection/index.ts";
+import { Session } from "../session/index.ts";
 import { type StandIn, startDynalite } from "../../adapters/standins/index.ts";
 import { guardDeclaredCalls } from "../../testing/iam.ts";
-import { createDb, DB_IAM_ACTIONS, type Db, ensureTable } from "./index.ts";
-
-const languages = { source: ["en"], target: ["es", "fr", "pt"] };
+import { createDb, DB_IAM_ACTIONS, type Db, ensureTable, isConditionalFailure } from "./index.ts";
 
 describe("entities on dynalite", () => {
   let dynamo: StandIn;
@@ -21,39 +20,6 @@ describe("entities on dynalite", () => {
     db = createDb({ table: "entities", client: guardDeclaredCalls(client(), DB_IAM_ACTIONS) });
   });
   afterAll(() => dynamo.close());
-
-  it("creates a session whose token is stored only as a hash", async () => {
-    const created = await createSession(db, languages, { sourceLanguage: "en", targetLanguages: ["fr", "es", "fr", "en"] });
-    expect(created.targetLanguages).toEqual(["fr", "es"]);
-    const stored = await getSession(db, created.sessionId);
-    expect(stored).toMatchObject({ sourceLanguage: "en", status: "active" });
-    expect(JSON.stringify(stored)).not.toContain(created.speakerToken);
-    expect(isSpeakerToken(stored!, created.speakerToken)).toBe(true);
-    expect(isSpeakerToken(stored!, `${created.speakerToken}x`)).toBe(false);
-  });
-
-  it("ends a session", async () => {
-    const { sessionId } = await createSession(db, languages, { sourceLanguage: "en" });
-    await requireActiveSession(db, sessionId);
-    await markSessionEnded(db, sessionId);
-    await expect(requireActiveSession(db, sessionId)).rejects.toMatchObject({ code: "session_ended" });
-    await expect(requireActiveSession(db, "no-such-1")).rejects.toMatchObject({ code: "session_not_found" });
-  });
-
-  it("finds a session's connections by language through the index", async () => {
-    const { sessionId } = await createSession(db, languages, { sourceLanguage: "en" });
-    const other = await createSession(db, languages, { sourceLanguage: "en" });
-    await addConnection(db, { connectionId: "s1", sessionId, role: "speaker", language: "en" });
-    await addConnection(db, { connectionId: "a", sessionId, role: "listener", language: "es" });
-    await addConnection(db, { connectionId: "b", sessionId, role: "listener", language: "es" });
-    await addConnection(db, { connectionId: "c", sessionId, role: "listener", language: "fr" });
-    await addConnection(db, { connectionId: "x", sessionId: other.sessionId, role: "listener", language: "es" });
-    const audience = audienceOf(await listSessionConnections(db, sessionId));
-    expect(audience.speakers).toEqual(["s1"]);
-    expect(listenerCounts(audience)).toEqual({ es: 2, fr: 1 });
-    expect(await removeConnection(db, "b")).toMatchObject({ connectionId: "b", language: "es" });
-    expect(listenerCounts(audienceOf(await listSessionConnections(db, sessionId)))).toEqual({ es: 1, fr: 1 });
-  });
 
   it("stores the consumer's checkpoint as JSON and refuses a write from a stale revision", async () => {
     const checkpoint = { sessionId: "ckpt-test-1", revision: 1, order: { lastChunkIndex: 4, held: [6], skipped: [] }, segmenter: { a: 1 }, buffer: { firstSample: 0, chunks: [[0, 4]] }, updatedAt: 1, expiresAt: 2 };
@@ -73,5 +39,44 @@ describe("entities on dynalite", () => {
     const claim = () => db.entities.delivery.create({ ...key, status: "in_progress", revision: 1, claimedAt: 1, inProgressUntil: 2, attempts: 1, expiresAt: 2 }).go();
     await claim();
     expect(isConditionalFailure(await claim().catch((error: unknown) => error))).toBe(true);
+  });
+});
+
+/**
+ * One description per concept: the zod `Info` says what a record is; the ElectroDB entity stores it. They are
+ * written apart (ElectroDB needs its own attribute syntax), so this holds each entity to its `Info`: the same
+ * attributes, the same required ones, the same types and enum values. `expiresAt` is storage's own (DynamoDB TTL).
+ */
+describe("entities match the domain's Info", () => {
+  const db = createDb({ table: "t", client: new DynamoDBClient({ region: "local" }) });
+  type Attribute = { type: string | readonly string[]; required?: boolean; items?: { type: string } };
+  const cases: [string, { schema: { attributes: Record<string, Attribute> } }, z.ZodObject][] = [
+    ["session", db.entities.session as never, Session.Info],
+    ["connection", db.entities.connection as never, Connection.Info],
+  ];
+
+  function describeZod(field: z.ZodType): { type: string; required: boolean; values?: readonly string[]; items?: string } {
+    const def = (field as unknown as { def: { type: string; innerType?: z.ZodType; element?: z.ZodType } }).def;
+    if (def.type === "optional") return { ...describeZod(def.innerType!), required: false };
+    if (def.type === "enum") return { type: "enum", required: true, values: (field as z.ZodEnum).options.map(String).sort() };
+    if (def.type === "array") return { type: "list", required: true, items: describeZod(def.element!).type };
+    return { type: def.type, required: true };
+  }
+
+  function describeAttribute(attribute: Attribute): ReturnType<typeof describeZod> {
+    const required = attribute.required === true;
+    if (Array.isArray(attribute.type)) return { type: "enum", required, values: [...attribute.type].sort() };
+    if (attribute.type === "list") return { type: "list", required, items: attribute.items!.type };
+    return { type: attribute.type as string, required };
+  }
+
+  it.each(cases)("%s", (_name, entity, info) => {
+    const attributes = Object.fromEntries(
+      Object.entries(entity.schema.attributes)
+        .filter(([name]) => name !== "expiresAt")
+        .map(([name, attribute]) => [name, describeAttribute(attribute)]),
+    );
+    const fields = Object.fromEntries(Object.entries(info.shape).map(([name, field]) => [name, describeZod(field as z.ZodType)]));
+    expect(attributes).toEqual(fields);
   });
 });

@@ -162,6 +162,14 @@ export function createDb({ table, client }: DbConfig) {
 
 export type Db = ReturnType<typeof createDb>;
 
+/** A conditional write refused, by the AWS error's class name (ElectroDB wraps it as the `cause`). */
+export function isConditionalFailure(error: unknown): boolean {
+  for (let e = error as { name?: string; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (e.name === "ConditionalCheckFailedException") return true;
+  }
+  return false;
+}
+
 /** The table the entities need, for creating it locally (infra declares the same shape for AWS). */
 export function tableDefinition(table: string) {
   return {

@@ -4,13 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pcmToBase64 } from "../../browser/audio/index.ts";
 import { createKinesisClient } from "../../adapters/aws/clients.ts";
 import { encodeIngestRecord, KinesisIngestReplay } from "../../adapters/aws/kinesis.ts";
-import { addConnection } from "../../domain/connection/index.ts";
+import { Connection } from "../../domain/connection/index.ts";
 import { createDb, type Db, ensureTable } from "../../domain/db/index.ts";
 import { memoryLog } from "../../log.ts";
 import { memoryMeasurements } from "../../adapters/memory/index.ts";
 import type { AudioStore, ConnectionNotifier, IngestRecord, PositionedRecord, SpeechRecognizer, SpeechSynthesizer, Translator } from "../../ports.ts";
 import type { ServerMessage } from "../../browser/protocol/index.ts";
-import { createSession } from "../../domain/session/index.ts";
+import { Session } from "../../domain/session/index.ts";
 import { ensureStream, type StandIn, startDynalite, startKinesalite } from "../../adapters/standins/index.ts";
 import { assembleTalk, chunksOf, untranscribedClips } from "../../testing/fixtures.ts";
 import type { SegmenterOptions } from "../segmenter/index.ts";
@@ -69,10 +69,10 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
   }
 
   async function setup(segmenterOptions: Partial<SegmenterOptions> = {}) {
-    const { sessionId } = await createSession(db, { source: ["en"], target: ["es", "fr", "it"] }, { sourceLanguage: "en", targetLanguages: ["es", "fr", "it"] });
-    await addConnection(db, { connectionId: "speaker", sessionId, role: "speaker", language: "en" });
-    await addConnection(db, { connectionId: "es-1", sessionId, role: "listener", language: "es" });
-    await addConnection(db, { connectionId: "fr-1", sessionId, role: "listener", language: "fr" });
+    const { sessionId, speakerToken } = await Session.create(db, { source: ["en"], target: ["es", "fr", "it"] }, { sourceLanguage: "en", targetLanguages: ["es", "fr", "it"] });
+    await Connection.join(db, "speaker", { sessionId, role: "speaker", token: speakerToken });
+    await Connection.join(db, "es-1", { sessionId, role: "listener", language: "es" });
+    await Connection.join(db, "fr-1", { sessionId, role: "listener", language: "fr" });
     const sent: { to: string; message: ServerMessage }[] = [];
     const notifier: ConnectionNotifier = {
       async post(to, message) {

@@ -12,13 +12,12 @@
  * which environment got the batch.
  */
 import { concatPcm, pcmFromBase64, samplesToMs } from "../../browser/audio/index.ts";
-import { type Audience, audienceOf, listenerCounts, listSessionConnections } from "../../domain/connection/index.ts";
-import type { Db } from "../../domain/db/index.ts";
-import { expiresAt } from "../../domain/db/index.ts";
+import { Audience } from "../../domain/audience/index.ts";
+import { type Db, expiresAt, isConditionalFailure } from "../../domain/db/index.ts";
+import { Session } from "../../domain/session/index.ts";
 import { type PipelineDeps, postAll, postInterim, runSegment, type SegmentResult, type StageTimes } from "../pipeline/index.ts";
 import type { IngestReplay, PositionedRecord, SpeechRecognizer, StreamPosition } from "../../ports.ts";
 import { Segmenter, type SegmenterOptions, type SegmenterState } from "../segmenter/index.ts";
-import { getSession, isConditionalFailure, type SessionRecord } from "../../domain/session/index.ts";
 import { type Chunk, ChunkOrder, MAX_REORDER_WAIT_MS } from "./chunk-order.ts";
 import { LiveRecognition } from "./recognition.ts";
 import { compareSequenceNumbers } from "./stream-position.ts";
@@ -67,7 +66,7 @@ interface BufferedChunk {
 /** One session's state in this environment's memory: valid only at checkpoint revision `revision`. */
 interface SessionMemory {
   revision: number;
-  session: SessionRecord;
+  session: Session.Info;
   segmenter: Segmenter;
   order: ChunkOrder;
   buffered: BufferedChunk[];
@@ -110,7 +109,7 @@ export class StreamConsumer {
     const revision = checkpoint?.revision ?? 0;
     const warm = memory !== undefined && memory.revision === revision;
     if (!warm) {
-      const session = memory?.session ?? (await getSession(this.deps.db, sessionId));
+      const session = memory?.session ?? (await Session.get(this.deps.db, sessionId));
       if (!session) {
         log({ level: "warn", event: "consumer.unknown_session", sessionId, records: records.length });
         return;
@@ -214,7 +213,7 @@ export class StreamConsumer {
     // Who is connected is read only when this batch needs it (a segment closed, a new interim, a status
     // due, the end), once: most batches are 100 ms of audio that need nobody.
     let audienceQuery: Promise<Audience> | undefined;
-    const audience = () => (audienceQuery ??= listSessionConnections(db, sessionId).then(audienceOf));
+    const audience = () => (audienceQuery ??= Audience.of(db, sessionId));
     let latencyMs: number | undefined;
     let incomplete = 0;
     // Segments closed together (a batch that caught up) are transcribed side by side, delivered in order.
@@ -312,7 +311,7 @@ export class StreamConsumer {
     const now = (this.deps.now ?? Date.now)();
     if (now - (memory.statusSentAt ?? 0) < STATUS_INTERVAL_MS) return;
     const current = await audience();
-    const counts = listenerCounts(current);
+    const counts = Audience.listenerCounts(current);
     const statusKey = JSON.stringify(Object.entries(counts).sort());
     if (statusKey === memory.statusKey && latencyMs === undefined) return;
     await postAll(this.deps, current.speakers, { type: "sessionStatus", sessionId: memory.session.sessionId, listeners: counts, latencyMs });
@@ -321,7 +320,7 @@ export class StreamConsumer {
   }
 
   /** This environment lacks the session's state at the checkpoint: rebuild it from the checkpoint and the stream. */
-  private async rebuild(session: SessionRecord, checkpoint: Checkpoint | undefined): Promise<SessionMemory> {
+  private async rebuild(session: Session.Info, checkpoint: Checkpoint | undefined): Promise<SessionMemory> {
     const { sessionId } = session;
     const reorderWaitMs = this.deps.reorderWaitMs ?? MAX_REORDER_WAIT_MS;
     if (!checkpoint) {

@@ -4,9 +4,7 @@
  * any point leaves it in progress; the retried batch takes it over (its claimant's attempt is over: a
  * session's batches run one at a time) and delivers it once. Nothing is marked done before it is done.
  */
-import type { Db } from "../../domain/db/index.ts";
-import { expiresAt } from "../../domain/db/index.ts";
-import { isConditionalFailure } from "../../domain/session/index.ts";
+import { type Db, expiresAt, isConditionalFailure } from "../../domain/db/index.ts";
 
 export type DeliveryPart = "caption" | "translation" | "audio";
 

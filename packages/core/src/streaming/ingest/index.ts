@@ -1,13 +1,13 @@
 /** Accepting the speaker's audio: only the session's speaker, only valid PCM, straight into the ordered stream. */
 import { pcmFromBase64, samplesToMs } from "../../browser/audio/index.ts";
-import type { ConnectionRecord } from "../../domain/connection/index.ts";
+import type { Connection } from "../../domain/connection/index.ts";
 import type { Db } from "../../domain/db/index.ts";
 import { VisibleError } from "../../error.ts";
 import type { AudioIngest } from "../../ports.ts";
 import { type AudioChunkMessage, MAX_CHUNK_MS, MIN_CHUNK_MS } from "../../browser/protocol/index.ts";
-import { markSessionEnded, requireActiveSession } from "../../domain/session/index.ts";
+import { Session } from "../../domain/session/index.ts";
 
-function requireSpeakerOf(connection: ConnectionRecord, sessionId: string, what: string): void {
+function requireSpeakerOf(connection: Connection.Info, sessionId: string, what: string): void {
   if (connection.role !== "speaker") {
     throw new VisibleError("not_speaker", `only the session's speaker can ${what}; this connection is a listener`, 403);
   }
@@ -23,7 +23,7 @@ function requireSpeakerOf(connection: ConnectionRecord, sessionId: string, what:
 export async function acceptChunk(
   db: Db,
   ingest: AudioIngest,
-  connection: ConnectionRecord,
+  connection: Connection.Info,
   chunk: AudioChunkMessage,
   now = Date.now(),
 ): Promise<void> {
@@ -39,7 +39,7 @@ export async function acceptChunk(
       `audioData holds ${ms.toFixed(1)} ms of audio; a chunk must hold ${MIN_CHUNK_MS}-${MAX_CHUNK_MS} ms of 16 kHz mono PCM`,
     );
   }
-  await requireActiveSession(db, chunk.sessionId);
+  await Session.requireActive(db, chunk.sessionId);
   await ingest.put({
     kind: "chunk",
     sessionId: chunk.sessionId,
@@ -51,9 +51,9 @@ export async function acceptChunk(
 }
 
 /** Ends the session for new connections at once; the consumer closes the last segment, then tells everyone. */
-export async function endSession(db: Db, ingest: AudioIngest, connection: ConnectionRecord, sessionId: string): Promise<void> {
+export async function endSession(db: Db, ingest: AudioIngest, connection: Connection.Info, sessionId: string): Promise<void> {
   requireSpeakerOf(connection, sessionId, "end the session");
-  await requireActiveSession(db, sessionId);
-  await markSessionEnded(db, sessionId);
+  await Session.requireActive(db, sessionId);
+  await Session.end(db, sessionId);
   await ingest.put({ kind: "end", sessionId, ingestedAt: Date.now() });
 }

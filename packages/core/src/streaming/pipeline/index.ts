@@ -5,7 +5,8 @@
  * the audio URL. Per-listener work is one small message; a language nobody listens to costs nothing. The speaker's
  * interim captions of the open segment go out from here too.
  */
-import { type Audience, removeConnection } from "../../domain/connection/index.ts";
+import type { Audience } from "../../domain/audience/index.ts";
+import { Connection } from "../../domain/connection/index.ts";
 import type { Db } from "../../domain/db/index.ts";
 import { claimDelivery, completeDelivery, type DeliveryKey, type DeliveryPart } from "../delivery/index.ts";
 import type { Log } from "../../log.ts";
@@ -336,7 +337,7 @@ export async function postAll(
   const failures = await Promise.all(
     connectionIds.map(async (connectionId) => {
       try {
-        if ((await deps.notifier.post(connectionId, message)) === "gone") await removeConnection(deps.db, connectionId);
+        if ((await deps.notifier.post(connectionId, message)) === "gone") await Connection.leave(deps.db, connectionId);
         return undefined;
       } catch (error) {
         deps.log({

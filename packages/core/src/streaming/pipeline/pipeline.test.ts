@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDynamoClient } from "../../adapters/aws/clients.ts";
-import { addConnection, type Audience, getConnection } from "../../domain/connection/index.ts";
-import { createDb, type Db, ensureTable } from "../../domain/db/index.ts";
+import type { Audience } from "../../domain/audience/index.ts";
+import { Connection } from "../../domain/connection/index.ts";
+import { createDb, type Db, ensureTable, expiresAt } from "../../domain/db/index.ts";
 import { claimDelivery } from "../delivery/index.ts";
 import { memoryLog } from "../../log.ts";
 import { memoryMeasurements } from "../../adapters/memory/index.ts";
@@ -189,10 +190,11 @@ describe("runSegment", () => {
   it("forgets connections that are gone", async () => {
     const f = fakes();
     const j = job(audience());
-    await addConnection(db, { connectionId: "es2", sessionId: j.sessionId, role: "listener", language: "es" });
+    const connectedAt = Date.now();
+    await db.entities.connection.put({ connectionId: "es2", sessionId: j.sessionId, role: "listener", language: "es", connectedAt, expiresAt: expiresAt(connectedAt) }).go();
     f.gone.add("es2");
     await runSegment(f.deps, j);
-    expect(await getConnection(db, "es2")).toBeUndefined();
+    expect(await Connection.get(db, "es2")).toBeUndefined();
   });
 
   it("logs every stage timestamp as structured JSON", async () => {

@@ -1,0 +1,31 @@
+/**
+ * browser/ is what the apps bundle: it must not reach Node (node:* modules, Buffer, process) or the backend's
+ * layers, or a browser build breaks (or silently pulls a polyfill).
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { describe, expect, it } from "vitest";
+import { pcmFromBase64, pcmToBase64 } from "./audio/index.ts";
+
+const root = import.meta.dirname;
+const sources = (readdirSync(root, { recursive: true }) as string[])
+  .filter((file) => /\.tsx?$/.test(file) && !/\.test\.tsx?$/.test(file))
+  .map((file) => join(root, file));
+
+describe("browser layer", () => {
+  it.each(sources.map((file) => [relative(root, file), file]))("%s uses nothing of Node and no other layer", (_name, file) => {
+    const text = readFileSync(file, "utf8");
+    const code = text.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, "");
+    expect(code).not.toMatch(/from\s+["']node:|require\(|\bBuffer\b|\bprocess\./);
+    const imports = [...code.matchAll(/from\s+["'](\.[^"']+)["']/g)].map((m) => join(file, "..", m[1]!));
+    for (const target of imports) expect(relative(root, target).startsWith("..")).toBe(false);
+  });
+
+  it("round-trips PCM through base64 little-endian, whatever the sample values", () => {
+    const pcm = Int16Array.from([0, 1, -1, 32767, -32768, 12345, -2222]);
+    const encoded = pcmToBase64(pcm);
+    expect(encoded).toBe(Buffer.from(new Uint8Array([0, 0, 1, 0, 255, 255, 255, 127, 0, 128, 57, 48, 82, 247])).toString("base64"));
+    expect(pcmFromBase64(encoded)).toEqual(pcm);
+    expect(pcmFromBase64(btoa("abc"))).toBeUndefined(); // an odd byte count is not whole samples
+  });
+});

@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDynamoClient } from "../../adapters/aws/clients.ts";
+import { type StandIn, startDynalite } from "../../adapters/standins/index.ts";
+import { Audience } from "../audience/index.ts";
+import { createDb, type Db, ensureTable } from "../db/index.ts";
+import { Session } from "../session/index.ts";
+import { Connection } from "./index.ts";
+
+describe("Connection", () => {
+  let dynamo: StandIn;
+  let db: Db;
+  let session: { sessionId: string; speakerToken: string };
+  beforeAll(async () => {
+    dynamo = await startDynalite();
+    const client = createDynamoClient({ endpoint: dynamo.endpoint });
+    await ensureTable(client, "connections");
+    db = createDb({ table: "connections", client });
+    session = await Session.create(db, { source: ["en"], target: ["es", "fr"] }, { sourceLanguage: "en" });
+  });
+  afterAll(() => dynamo.close());
+
+  it("joins a speaker with the session's token, in the source language", async () => {
+    const speaker = await Connection.join(db, "spk", { sessionId: session.sessionId, role: "speaker", token: session.speakerToken });
+    expect(speaker).toMatchObject({ role: "speaker", language: "en", sessionId: session.sessionId });
+    expect(await Connection.get(db, "spk")).toEqual(speaker);
+    await expect(
+      Connection.join(db, "spk2", { sessionId: session.sessionId, role: "speaker", token: "not-the-token" }),
+    ).rejects.toMatchObject({ code: "unauthorized", status: 403 });
+    expect(await Connection.get(db, "spk2")).toBeUndefined();
+  });
+
+  it("joins listeners only in an offered language, and to an active session", async () => {
+    await Connection.join(db, "lis", { sessionId: session.sessionId, role: "listener", language: "es" });
+    await expect(Connection.join(db, "lis-de", { sessionId: session.sessionId, role: "listener", language: "de" })).rejects.toMatchObject({
+      code: "unsupported_language",
+      message: expect.stringContaining("es, fr"),
+    });
+    await expect(Connection.join(db, "lis-x", { sessionId: "no-such-1", role: "listener", language: "es" })).rejects.toMatchObject({
+      code: "session_not_found",
+    });
+  });
+
+  it("switches a listener's language; a speaker cannot", async () => {
+    const listener = await Connection.join(db, "switch", { sessionId: session.sessionId, role: "listener", language: "es" });
+    await Connection.setLanguage(db, listener, "fr");
+    expect(await Connection.requireRegistered(db, "switch")).toMatchObject({ language: "fr", connectedAt: listener.connectedAt });
+    await expect(Connection.setLanguage(db, listener, "de")).rejects.toMatchObject({ code: "unsupported_language" });
+    const speaker = (await Connection.get(db, "spk"))!;
+    await expect(Connection.setLanguage(db, speaker, "fr")).rejects.toMatchObject({ code: "bad_request" });
+  });
+
+  it("leaves, and is then not registered", async () => {
+    await Connection.join(db, "leaving", { sessionId: session.sessionId, role: "listener", language: "fr" });
+    expect(await Connection.leave(db, "leaving")).toMatchObject({ connectionId: "leaving", language: "fr" });
+    expect(await Connection.leave(db, "leaving")).toBeUndefined();
+    await expect(Connection.requireRegistered(db, "leaving")).rejects.toMatchObject({ code: "not_found", status: 404 });
+  });
+
+  it("counts a session's audience by language through the index, apart from other sessions", async () => {
+    const other = await Session.create(db, { source: ["en"], target: ["es"] }, { sourceLanguage: "en" });
+    await Connection.join(db, "other-es", { sessionId: other.sessionId, role: "listener", language: "es" });
+    const audience = await Audience.of(db, session.sessionId);
+    expect(audience.speakers).toEqual(["spk"]);
+    expect(Audience.listenerCounts(audience)).toEqual({ es: 1, fr: 1 });
+  });
+});
