@@ -2,7 +2,9 @@
  * `pnpm start`: local mode on http://localhost:8787 (PORT to change, HOST to listen elsewhere).
  * LIVETRANSLATE_CONSUMER_ENVIRONMENTS (default 4) and LIVETRANSLATE_CONSUMER_ROUTING (sticky | random, default
  * sticky: each session's batches stay in one warm environment, the lowest latency for a venue) set how the
- * consumer runs; LIVETRANSLATE_SEED seeds random routing.
+ * consumer runs; LIVETRANSLATE_SEED seeds random routing. LIVETRANSLATE_WS_MAX_CONNECTION_SECONDS (default 7200)
+ * and LIVETRANSLATE_WS_IDLE_TIMEOUT_SECONDS (default 600) are API Gateway's connection limits, which the local
+ * gateway applies too; shorten them to watch the apps reconnect.
  */
 import { startLocal } from "./server.ts";
 
@@ -24,9 +26,29 @@ function consumerSettings() {
   return { consumerEnvironments: environments, routing, seed } as const;
 }
 
+function connectionLimits() {
+  const seconds = (name: string) => {
+    const value = process.env[name];
+    if (value === undefined) return undefined;
+    const n = Number(value);
+    if (!(n > 0)) throw new Error(`${name} must be a number of seconds above 0, not "${value}"`);
+    return n * 1000;
+  };
+  return {
+    maxConnectionMs: seconds("LIVETRANSLATE_WS_MAX_CONNECTION_SECONDS"),
+    idleTimeoutMs: seconds("LIVETRANSLATE_WS_IDLE_TIMEOUT_SECONDS"),
+  };
+}
+
 try {
   const consumer = consumerSettings();
-  const local = await startLocal({ port, host, ...consumer });
+  const limits = connectionLimits();
+  const local = await startLocal({
+    port,
+    host,
+    ...consumer,
+    connectionLimits: Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)),
+  });
   const languages = local.adapters.languages();
   console.log(
     [

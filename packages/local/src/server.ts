@@ -22,7 +22,7 @@ import { localAdapters, localMeasurements } from "./adapters.ts";
 import { createConsumerEnvironment } from "./consumer-environment.ts";
 import { ExecutionEnvironments, type Routing } from "./event-source/environments.ts";
 import { KinesisEventSource } from "./event-source/index.ts";
-import { WebSocketGateway } from "./gateway/index.ts";
+import { type ConnectionLimits, WebSocketGateway } from "./gateway/index.ts";
 import type { RequestCounts } from "./metering.ts";
 import { mountWebApps } from "./web-apps.ts";
 import { sweepExpiredObjects, sweepExpiredRecords } from "./expiry.ts";
@@ -51,6 +51,8 @@ export interface LocalOptions {
   probe?: (slot: number) => Probe | undefined;
   /** Fault tests: applied to every AWS client local mode makes. */
   decorateClient?: (client: MiddlewareClient) => void;
+  /** API Gateway's connection limits by default; tests shorten them. */
+  connectionLimits?: Partial<ConnectionLimits>;
 }
 
 export interface LocalMode {
@@ -181,6 +183,11 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
         actions: Object.fromEntries(WS_ACTIONS.map((action) => [action, handlers.Message])),
       },
       onError: (error, context) => log({ level: "error", event: "gateway.handler_failed", ...context, error: String(error) }),
+      limits: options.connectionLimits,
+      onLimit: ({ connectionId, limit, code }) => {
+        log({ level: "info", event: "gateway.connection_limit", connectionId, limit, code });
+        measurements.count(`GatewayClosed.${limit}`);
+      },
     });
     closers.push(() => gateway.closeAll());
 

@@ -61,6 +61,8 @@ export function App() {
   let socket: LiveSocket | undefined;
   let sender: ChunkSender | undefined;
   let capture: Capture | undefined;
+  /** End session was pressed: the end goes out as soon as the socket is open (it may be reconnecting). */
+  let ending = false;
 
   const onMessage = (message: ServerMessage) => {
     if (message.type === "transcript") setState("transcript", (t) => applyTranscript(t, message));
@@ -93,7 +95,10 @@ export function App() {
       onMessage,
       onState: (s) => {
         setState({ socket: s });
-        if (s === "open") sender?.resume();
+        if (s === "open") {
+          sender?.resume();
+          if (ending) sendEnd();
+        }
       },
     });
   }
@@ -150,11 +155,20 @@ export function App() {
 
   async function endSession() {
     await stop();
+    ending = true;
+    sendEnd();
+    // The backend answers sessionEnded once the last segment is out; without that word, end here anyway.
+    const sessionId = state.session?.sessionId;
+    setTimeout(() => state.session?.sessionId === sessionId && endLocally(), 15_000);
+  }
+
+  function sendEnd() {
     if (state.session) socket?.send({ action: "endSession", sessionId: state.session.sessionId });
-    setTimeout(endLocally, 3000);
   }
 
   function endLocally() {
+    if (state.ended) return;
+    ending = false;
     void stop();
     clearInterval(poll);
     socket?.close();

@@ -5,18 +5,16 @@
  * translated captions and play the translated audio in order, back to back. Chromium's own autoplay rules
  * apply: audio starts only after the listener taps "Enable audio". Screenshots go to test-artifacts/.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { assembleTalk, englishClips, untranscribedClips } from "@livetranslate/core/testing/fixtures";
-import { type Browser, type CDPSession, chromium, type Page } from "playwright-core";
-import wavefile from "wavefile";
+import type { Browser, CDPSession, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { scaledTimeout } from "@livetranslate/core/testing/calibration";
+import { launchChromium, microphoneRecording } from "../testing/chromium.ts";
 import { type LocalProcess, startLocalProcess } from "../testing/local-process.ts";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const artifacts = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../../test-artifacts");
 
 /** The listener app's `window.livetranslatePlayback` (web-listener/src/playback/player.ts), AudioContext seconds. */
@@ -72,32 +70,9 @@ describe("speaker and listener apps in Chromium", () => {
     workDir = mkdtempSync(path.join(tmpdir(), "livetranslate-browser-"));
     // A microphone at 48 kHz speaking three sentences with pauses. The first two are short, so a listener who
     // taps "Enable audio" once both are waiting is not so far behind that the player skips one to catch up.
-    const clip = (name: string) => ({ file: [...englishClips().map((c) => c.file), ...untranscribedClips()].find((f) => f.endsWith(name))! });
-    const talk = assembleTalk([clip("LJ001-0013.wav"), clip("LJ001-0002.wav"), clip("LJ001-0011.wav")], 1200);
-    const wav = new wavefile.WaveFile();
-    wav.fromScratch(1, 16_000, "16", talk.pcm);
-    wav.toSampleRate(48_000, { method: "sinc" });
-    const microphone = path.join(workDir, "speech-48k.wav");
-    writeFileSync(microphone, wav.toBuffer());
-
+    const microphone = microphoneRecording(workDir, ["LJ001-0013.wav", "LJ001-0002.wav", "LJ001-0011.wav"], 1200);
     local = await startLocalProcess();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--use-fake-ui-for-media-stream",
-        "--use-fake-device-for-media-stream",
-        `--use-file-for-fake-audio-capture=${microphone}%noloop`,
-        // Headless Chromium lets every page play sound; a listener's browser does not until a tap on the page.
-        "--autoplay-policy=document-user-activation-required",
-      ],
-    });
+    browser = await launchChromium(microphone);
   }, scaledTimeout(120_000));
 
   afterAll(async () => {

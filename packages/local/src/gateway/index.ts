@@ -3,6 +3,12 @@
  * message and the close into AWS-shaped events for the same handlers Lambda runs (`$connect` can refuse
  * the upgrade with its status code), selects the route by the message's `action`, and serves the
  * `@connections` management API so the same notifier adapter posts to sockets here as in AWS.
+ *
+ * It also holds connections to API Gateway's limits, so the apps meet them here first: a connection lasts at
+ * most 2 hours and is closed after 10 minutes without a message from the client (1001 Going Away); a message
+ * over 128 KB, or a frame over 32 KB, closes the connection (1009); a management post over 128 KB is refused
+ * (413). The gateway sees whole messages, not frames: a message over 32 KB counts as one frame, which is what a
+ * browser sends. Tests shorten the times to seconds.
  */
 import { randomBytes } from "node:crypto";
 import type { NodeWebSocket } from "@hono/node-ws";
@@ -20,6 +26,21 @@ export interface GatewayRoutes {
   actions: Record<string, WebSocketHandler>;
 }
 
+/** API Gateway's WebSocket quotas (none can be raised). */
+export interface ConnectionLimits {
+  maxConnectionMs: number;
+  idleTimeoutMs: number;
+  maxMessageBytes: number;
+  maxFrameBytes: number;
+}
+
+export const API_GATEWAY_LIMITS: ConnectionLimits = {
+  maxConnectionMs: 2 * 60 * 60 * 1000,
+  idleTimeoutMs: 10 * 60 * 1000,
+  maxMessageBytes: 128 * 1024,
+  maxFrameBytes: 32 * 1024,
+};
+
 export interface GatewayOptions {
   app: Hono;
   upgradeWebSocket: NodeWebSocket["upgradeWebSocket"];
@@ -29,6 +50,10 @@ export interface GatewayOptions {
   /** Only management calls signed with this access key id are served (the local stand-in for IAM). */
   managementAccessKeyId: string;
   onError?: (error: unknown, context: Record<string, unknown>) => void;
+  /** API Gateway's by default. */
+  limits?: Partial<ConnectionLimits>;
+  /** A connection the gateway closed for a limit (local mode logs it). */
+  onLimit?: (event: { connectionId: string; limit: keyof ConnectionLimits; code: number }) => void;
 }
 
 interface Socket {
@@ -37,6 +62,9 @@ interface Socket {
   sourceIp: string;
   /** Messages of one connection reach the handlers one at a time, in order. */
   queue: Promise<unknown>;
+  /** Closes the connection at its 2-hour limit; `idle` is restarted by each client message. */
+  lifetime: NodeJS.Timeout;
+  idle: NodeJS.Timeout;
 }
 
 export class WebSocketGateway {
@@ -46,9 +74,11 @@ export class WebSocketGateway {
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly disconnected = new Set<string>();
   private readonly stage: string;
+  readonly limits: ConnectionLimits;
 
   constructor(private readonly options: GatewayOptions) {
     this.stage = options.stage ?? "local";
+    this.limits = { ...API_GATEWAY_LIMITS, ...options.limits };
     this.mountWebSocket(options.path ?? "/ws");
     this.mountManagementApi();
   }
@@ -57,7 +87,6 @@ export class WebSocketGateway {
     return this.sockets.size;
   }
 
-  /** Closes every socket (shutting down); each gets its `$disconnect`. */
   /** Closes every socket and waits (up to `waitMs`) for the handlers still running, $disconnect included. */
   async closeAll(waitMs = 120_000): Promise<void> {
     for (const socket of this.sockets.values()) socket.ws.close(1001, "server shutting down");
@@ -106,11 +135,23 @@ export class WebSocketGateway {
         return {
           onOpen: (_event, ws) => {
             this.opened.add(connectionId);
-            this.sockets.set(connectionId, { ws, connectedAt: Date.now(), sourceIp, queue: Promise.resolve() });
+            const { maxConnectionMs, idleTimeoutMs } = this.limits;
+            this.sockets.set(connectionId, {
+              ws,
+              connectedAt: Date.now(),
+              sourceIp,
+              queue: Promise.resolve(),
+              lifetime: setTimeout(() => this.closeForLimit(connectionId, "maxConnectionMs", 1001, "Going away"), maxConnectionMs).unref(),
+              idle: setTimeout(() => this.closeForLimit(connectionId, "idleTimeoutMs", 1001, "Going away"), idleTimeoutMs).unref(),
+            });
           },
           onMessage: (event, _ws) => {
             const socket = this.sockets.get(connectionId);
             if (!socket) return;
+            socket.idle.refresh();
+            const size = typeof event.data === "string" ? Buffer.byteLength(event.data) : (event.data as ArrayBuffer).byteLength;
+            if (size > this.limits.maxMessageBytes) return this.closeForLimit(connectionId, "maxMessageBytes", 1009, "Message too big");
+            if (size > this.limits.maxFrameBytes) return this.closeForLimit(connectionId, "maxFrameBytes", 1009, "Message too big");
             const isBinary = typeof event.data !== "string";
             const body = isBinary
               ? Buffer.from(event.data as ArrayBuffer).toString("base64")
@@ -126,6 +167,10 @@ export class WebSocketGateway {
           },
           onClose: () => {
             const socket = this.sockets.get(connectionId);
+            if (socket) {
+              clearTimeout(socket.lifetime);
+              clearTimeout(socket.idle);
+            }
             this.sockets.delete(connectionId);
             this.disconnect(connectionId, socket?.connectedAt ?? Date.now(), sourceIp, socket?.queue ?? Promise.resolve());
           },
@@ -150,7 +195,12 @@ export class WebSocketGateway {
           c.header("x-amzn-errortype", "GoneException");
           return c.json(gone(id), 410);
         }
-        socket.ws.send(await c.req.text());
+        const data = await c.req.text();
+        if (Buffer.byteLength(data) > this.limits.maxMessageBytes) {
+          c.header("x-amzn-errortype", "PayloadTooLargeException");
+          return c.json({ message: `the message is ${Buffer.byteLength(data)} bytes; the limit is ${this.limits.maxMessageBytes}` }, 413);
+        }
+        socket.ws.send(data);
         return c.body(null, 200);
       });
       app.delete(`${prefix}/@connections/:connectionId`, (c) => {
@@ -179,6 +229,13 @@ export class WebSocketGateway {
         });
       });
     }
+  }
+
+  private closeForLimit(connectionId: string, limit: keyof ConnectionLimits, code: number, reason: string): void {
+    const socket = this.sockets.get(connectionId);
+    if (!socket) return;
+    this.options.onLimit?.({ connectionId, limit, code });
+    socket.ws.close(code, reason);
   }
 
   /** `$disconnect`, once per connection, after the messages it sent were handled. */

@@ -1,0 +1,47 @@
+/** Debian's Chromium for the browser tests, with a fake microphone that plays real speech. */
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { assembleTalk, englishClips, untranscribedClips } from "@livetranslate/core/testing/fixtures";
+import { type Browser, chromium } from "playwright-core";
+import wavefile from "wavefile";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+/**
+ * Writes the fixture clips named (file names), separated by `pauseMs` of silence, as a 48 kHz WAV the fake
+ * microphone plays once: the worklet's resampling is exercised as with a real microphone.
+ */
+export function microphoneRecording(directory: string, clipNames: readonly string[], pauseMs: number): string {
+  const files = [...englishClips().map((c) => c.file), ...untranscribedClips()];
+  const talk = assembleTalk(
+    clipNames.map((name) => ({ file: files.find((f) => f.endsWith(name))! })),
+    pauseMs,
+  );
+  const wav = new wavefile.WaveFile();
+  wav.fromScratch(1, 16_000, "16", talk.pcm);
+  wav.toSampleRate(48_000, { method: "sinc" });
+  const file = path.join(directory, "speech-48k.wav");
+  writeFileSync(file, wav.toBuffer());
+  return file;
+}
+
+/** Chromium with the recording as its microphone and a listener browser's autoplay rule (audio after a tap). */
+export function launchChromium(microphone: string): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--use-fake-ui-for-media-stream",
+      "--use-fake-device-for-media-stream",
+      `--use-file-for-fake-audio-capture=${microphone}%noloop`,
+      // Headless Chromium lets every page play sound; a listener's browser does not until a tap on the page.
+      "--autoplay-policy=document-user-activation-required",
+    ],
+  });
+}
