@@ -4,9 +4,17 @@
  * sticky: each session's batches stay in one warm environment, the lowest latency for a venue) set how the
  * consumer runs; LIVETRANSLATE_SEED seeds random routing. LIVETRANSLATE_WS_MAX_CONNECTION_SECONDS (default 7200)
  * and LIVETRANSLATE_WS_IDLE_TIMEOUT_SECONDS (default 600) are API Gateway's connection limits, which the local
- * gateway applies too; shorten them to watch the apps reconnect.
+ * gateway applies too; shorten them to watch the apps reconnect. LIVETRANSLATE_DATA_DIR (default `.livetranslate/`
+ * at the repository's root) keeps sessions, audio and the stream on disk: a restart, even after `kill -9`,
+ * carries on where it stopped.
  */
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { startLocal } from "./server.ts";
+
+const dataDir = path.resolve(
+  process.env.LIVETRANSLATE_DATA_DIR ?? path.join(path.dirname(fileURLToPath(import.meta.url)), "../../../.livetranslate"),
+);
 
 const port = Number(process.env.PORT ?? 8787);
 const host = process.env.HOST ?? "127.0.0.1";
@@ -47,6 +55,7 @@ try {
     port,
     host,
     ...consumer,
+    dataDir,
     connectionLimits: Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)),
   });
   const languages = local.adapters.languages();
@@ -65,6 +74,7 @@ try {
       `  HTTP API   ${local.url}  (GET /health, GET /languages, POST /sessions, GET /sessions/{id}, POST /listener-reports)`,
       `  WebSocket  ${local.wsUrl}`,
       `  languages  source: ${languages.source.join(", ")}  targets: ${languages.target.join(", ")}`,
+      `  data       ${dataDir}  (sessions, audio and the stream survive a restart; LIVETRANSLATE_DATA_DIR to move it)`,
       `  consumer   ${consumer.consumerEnvironments} execution environments, ${consumer.routing} routing${consumer.routing === "random" ? ` (seed ${consumer.seed})` : ""}`,
       `  try it     curl -s -XPOST ${local.url}/sessions -H 'content-type: application/json' -d '{"sourceLanguage":"en","targetLanguages":["es","fr"]}'`,
       ``,

@@ -4,6 +4,7 @@
  * handlers Lambda runs, fed AWS-shaped events, with the same AWS adapters pointed at the stand-ins.
  */
 import { randomBytes } from "node:crypto";
+import path from "node:path";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { createNodeWebSocket } from "@hono/node-ws";
@@ -22,6 +23,8 @@ import { localAdapters, localMeasurements } from "./adapters.ts";
 import { createConsumerEnvironment } from "./consumer-environment.ts";
 import { ExecutionEnvironments, type Routing } from "./event-source/environments.ts";
 import { KinesisEventSource } from "./event-source/index.ts";
+import { filePositions } from "./event-source/positions.ts";
+import { forgetStaleConnections } from "./stale-connections.ts";
 import { type ConnectionLimits, WebSocketGateway } from "./gateway/index.ts";
 import type { RequestCounts } from "./metering.ts";
 import { mountWebApps } from "./web-apps.ts";
@@ -51,6 +54,11 @@ export interface LocalOptions {
   probe?: (slot: number) => Probe | undefined;
   /** Fault tests: applied to every AWS client local mode makes. */
   decorateClient?: (client: MiddlewareClient) => void;
+  /**
+   * Where sessions, connections, stream records, checkpoints, audio objects and the event source's position
+   * are kept, so they survive a restart (even `kill -9`); in memory when absent (tests, the benchmark).
+   */
+  dataDir?: string;
   /** API Gateway's connection limits by default; tests shorten them. */
   connectionLimits?: Partial<ConnectionLimits>;
 }
@@ -85,7 +93,12 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
     const languages = supportedLanguages(engines);
     const warming = warmUp(engines, languages.target);
 
-    const [dynamo, kinesis, s3] = await Promise.all([startDynalite(), startKinesalite(), startS3rver()]);
+    const folder = (name: string) => (options.dataDir ? path.join(options.dataDir, name) : undefined);
+    const [dynamo, kinesis, s3] = await Promise.all([
+      startDynalite({ directory: folder("dynamodb") }),
+      startKinesalite({ directory: folder("kinesis") }),
+      startS3rver({ directory: folder("s3") }),
+    ]);
     closers.push(() => dynamo.close(), () => kinesis.close(), () => s3.close());
 
     const measurements = localMeasurements(log);
@@ -111,12 +124,21 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
     const app = new Hono();
     const { injectWebSocket, upgradeWebSocket } = createNodeWebSocket({ app });
     const host = options.host ?? "127.0.0.1";
-    const server = serve({ fetch: app.fetch, port: options.port ?? 8787, hostname: host });
+    // Clients may knock before every route is mounted (apps reconnecting to a restarted local mode): they are
+    // told to come back, since the router cannot take routes once it has answered a request.
+    let ready = false;
+    const server = serve({
+      fetch: (request, env) =>
+        ready
+          ? app.fetch(request, env)
+          : Response.json({ error: { code: "starting", message: "local mode is starting; try again in a moment" } }, { status: 503 }),
+      port: options.port ?? 8787,
+      hostname: host,
+    });
     await new Promise<void>((resolve, reject) => {
       server.once("listening", resolve);
       server.once("error", reject);
     });
-    injectWebSocket(server);
     const port = (server.address() as AddressInfo).port;
     const url = `http://${host === "0.0.0.0" ? "localhost" : host}:${port}`;
     closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
@@ -139,6 +161,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
       requestCounts: options.requestCounts,
     });
     const handlers = compose(adapters);
+    if (options.dataDir) await forgetStaleConnections(adapters.db, log);
     // The consumer runs as Lambda runs it: in isolated execution environments, batches routed among them, each
     // with its own adapters composed by the same root.
     const environments = new ExecutionEnvironments({
@@ -193,6 +216,8 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
 
     mountWebApps(app);
     app.route("/", handlers.Http);
+    injectWebSocket(server);
+    ready = true;
 
     const eventSource = new KinesisEventSource({
       client: kinesisClient,
@@ -202,6 +227,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
       batchSize: STREAM_EVENT_SOURCE.batchSize,
       maxRetries: STREAM_EVENT_SOURCE.maximumRetryAttempts,
       startingPosition: STREAM_EVENT_SOURCE.startingPosition,
+      positions: options.dataDir ? filePositions(path.join(options.dataDir, "event-source-positions.json")) : undefined,
       log,
     });
     await eventSource.start();

@@ -12,6 +12,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { scaledTimeout } from "@livetranslate/core/testing/calibration";
 import { ensureStream, type StandIn, startKinesalite } from "../standins/index.ts";
 import { type EventSourceOptions, KinesisEventSource, type KinesisHandler } from "./index.ts";
+import { filePositions } from "./positions.ts";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 
 const values = (event: KinesisStreamEvent) => event.Records.map((r) => Buffer.from(r.kinesis.data, "base64").toString());
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -60,6 +64,37 @@ describe("KinesisEventSource over kinesalite", () => {
     await put(streamName, items);
     return { log, streamName };
   }
+
+  it("resumes after the last finished record when started again with saved positions (a restart)", async () => {
+    // Prepare: a first run handles five records, fails the sixth for good, and stops.
+    const folder = mkdtempSync(path.join(tmpdir(), "positions-"));
+    try {
+      const file = path.join(folder, "positions.json");
+      const first: string[] = [];
+      const { streamName, log } = await run(
+        async (event) => {
+          const failed = event.Records.find((r) => Buffer.from(r.kinesis.data, "base64").toString() === "5");
+          for (const value of values(event)) if (value !== "5") first.push(value);
+          if (failed) return { batchItemFailures: [{ itemIdentifier: failed.kinesis.sequenceNumber }] };
+        },
+        numbers(6),
+        { positions: filePositions(file), maxRetries: 0, batchSize: 1 },
+      );
+      await until(() => log.entries.some((e) => e.event === "event_source.record_discarded"));
+      await source!.stop();
+      // Act: records put while nothing runs, then a new event source (LATEST for a new mapping) with the same file.
+      await put(streamName, ["6", "7"]);
+      const second: string[] = [];
+      source = new KinesisEventSource({ client, streamName, handler: async (event) => void second.push(...values(event)), positions: filePositions(file) });
+      await source.start();
+      await until(() => second.length >= 2);
+      // Assess: exactly what came after the discarded record, nothing read twice, nothing skipped.
+      expect(first).toEqual(["0", "1", "2", "3", "4"]);
+      expect(second).toEqual(["6", "7"]);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
 
   it("delivers AWS-shaped batches of at most batchSize, in order, each record once", async () => {
     // Prepare

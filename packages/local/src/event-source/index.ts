@@ -16,6 +16,7 @@ import {
 import { jsonLog, type Log } from "@livetranslate/core/log";
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
 import type { ExecutionEnvironments } from "./environments.ts";
+import type { ShardPositions } from "./positions.ts";
 
 export type KinesisHandler = (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse | void>;
 
@@ -37,8 +38,10 @@ export interface EventSourceOptions {
   maxRetries?: number;
   /** Wait before redelivering after a failure; default 200 ms. */
   retryDelayMs?: number;
-  /** Where to begin reading each shard; default LATEST, as a new mapping in AWS. */
+  /** Where to begin reading a shard with no saved position; default LATEST, as a new mapping in AWS. */
   startingPosition?: "LATEST" | "TRIM_HORIZON";
+  /** Saved positions: a shard that has one resumes after it, as a mapping that already ran. */
+  positions?: ShardPositions;
   /** `awsRegion` of the records; default the stream ARN's region. */
   region?: string;
   /** Default: JSON lines on stdout/stderr. */
@@ -73,14 +76,9 @@ export class KinesisEventSource {
     const streamArn = StreamDescription.StreamARN;
     const iterators = await Promise.all(
       (StreamDescription.Shards ?? []).map(async (shard) => {
-        const { ShardIterator } = await client.send(
-          new GetShardIteratorCommand({
-            StreamName: streamName,
-            ShardId: shard.ShardId!,
-            ShardIteratorType: this.options.startingPosition ?? "LATEST",
-          }),
-        );
-        return { shard: { shardId: shard.ShardId!, streamArn }, iterator: ShardIterator };
+        const saved = this.options.positions?.get(shard.ShardId!);
+        if (saved) this.log({ level: "info", event: "event_source.resumed", shardId: shard.ShardId, after: saved });
+        return { shard: { shardId: shard.ShardId!, streamArn }, iterator: await this.iteratorAfter(shard.ShardId!, saved) };
       }),
     );
     this.running = true;
@@ -146,15 +144,19 @@ export class KinesisEventSource {
       if (outcome.failedAt === undefined) {
         pending = pending.slice(batch.length);
         failing = undefined;
+        this.finished(shard, batch.at(-1)!);
         continue;
       }
       // Records before the first failure are done; the rest come back, starting with the failed one.
+      if (outcome.failedAt > 0) this.finished(shard, batch[outcome.failedAt - 1]!);
       pending = pending.slice(outcome.failedAt);
       const head = pending[0]!.SequenceNumber!;
       failing = { sequenceNumber: head, attempts: failing?.sequenceNumber === head ? failing.attempts + 1 : 1, reason: outcome.reason };
       if (!this.running) break;
       if (failing.attempts > maxRetries) {
-        this.discard(pending.shift()!, shard, failing.attempts, failing.reason);
+        const discarded = pending.shift()!;
+        this.discard(discarded, shard, failing.attempts, failing.reason);
+        this.finished(shard, discarded);
         failing = undefined;
       } else {
         await this.sleep(this.options.retryDelayMs ?? 200);
@@ -204,17 +206,26 @@ export class KinesisEventSource {
     });
   }
 
-  private async renewIterator(shard: Shard, lastRead: string | undefined): Promise<string | undefined> {
+  private renewIterator(shard: Shard, lastRead: string | undefined): Promise<string | undefined> {
+    return this.iteratorAfter(shard.shardId, lastRead);
+  }
+
+  /** An iterator just after `sequenceNumber`, or at the starting position without one. */
+  private async iteratorAfter(shardId: string, sequenceNumber: string | undefined): Promise<string | undefined> {
     const { ShardIterator } = await this.options.client.send(
       new GetShardIteratorCommand({
         StreamName: this.options.streamName,
-        ShardId: shard.shardId,
-        ...(lastRead
-          ? { ShardIteratorType: "AFTER_SEQUENCE_NUMBER", StartingSequenceNumber: lastRead }
+        ShardId: shardId,
+        ...(sequenceNumber
+          ? { ShardIteratorType: "AFTER_SEQUENCE_NUMBER", StartingSequenceNumber: sequenceNumber }
           : { ShardIteratorType: this.options.startingPosition ?? "LATEST" }),
       }),
     );
     return ShardIterator;
+  }
+
+  private finished(shard: Shard, record: _Record): void {
+    this.options.positions?.set(shard.shardId, record.SequenceNumber!);
   }
 
   private toEventRecord(record: _Record, shard: Shard): KinesisStreamRecord {

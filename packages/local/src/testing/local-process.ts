@@ -1,5 +1,7 @@
 /** Runs local mode as its own process (as `pnpm start` does) for end-to-end tests and benchmarks. */
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -7,11 +9,16 @@ import { scaledTimeout } from "@livetranslate/core/testing/calibration";
 
 export interface LocalProcess {
   url: string;
+  port: number;
+  /** Where its data is kept (LIVETRANSLATE_DATA_DIR): give it to the next process to restart this one. */
+  dataDir: string;
   wsUrl: string;
   /** Every structured JSON log line the process printed so far. */
   logs: Record<string, unknown>[];
   output: string[];
   stop(): Promise<void>;
+  /** Kills the whole process at once (SIGKILL), as a power cut would; the data folder stays. */
+  kill(): Promise<void>;
 }
 
 export async function freePort(): Promise<number> {
@@ -25,13 +32,19 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Starts local mode on a free port with a fresh data folder (removed when the process stops), unless `env`
+ * names PORT and LIVETRANSLATE_DATA_DIR: a restart passes those of the process it replaces.
+ */
 export async function startLocalProcess(env: Record<string, string> = {}, baseTimeoutMs = 60_000): Promise<LocalProcess> {
   const timeoutMs = scaledTimeout(baseTimeoutMs);
-  const port = await freePort();
+  const port = env.PORT ? Number(env.PORT) : await freePort();
+  const ownsData = !env.LIVETRANSLATE_DATA_DIR;
+  const dataDir = env.LIVETRANSLATE_DATA_DIR ?? mkdtempSync(path.join(tmpdir(), "livetranslate-data-"));
   const localRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
   const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
     cwd: localRoot,
-    env: { ...process.env, NODE_NO_WARNINGS: "1", PORT: String(port), ...env },
+    env: { ...process.env, NODE_NO_WARNINGS: "1", ...env, PORT: String(port), LIVETRANSLATE_DATA_DIR: dataDir },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const logs: Record<string, unknown>[] = [];
@@ -73,15 +86,23 @@ export async function startLocalProcess(env: Record<string, string> = {}, baseTi
 
   return {
     url,
+    port,
+    dataDir,
     wsUrl: `ws://127.0.0.1:${port}/ws`,
     logs,
     output,
     async stop() {
-      if (child.exitCode !== null) return;
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill("SIGTERM");
+        const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+        await exited;
+        clearTimeout(timer);
+      }
+      if (ownsData) rmSync(dataDir, { recursive: true, force: true });
+    },
+    async kill() {
+      child.kill("SIGKILL");
       await exited;
-      clearTimeout(timer);
     },
   };
 }

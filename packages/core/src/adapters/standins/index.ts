@@ -5,7 +5,7 @@
  */
 import { CreateStreamCommand, DescribeStreamCommand, type KinesisClient } from "@aws-sdk/client-kinesis";
 import { CreateBucketCommand, HeadBucketCommand, PutBucketCorsCommand, type S3Client } from "@aws-sdk/client-s3";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -26,6 +26,16 @@ const ANY_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
 export interface StandInOptions {
   /** 0 (default) picks a free port. */
   port?: number;
+  /**
+   * A folder to keep the data in, so it outlives the process (even `kill -9`: LevelDB's log is written
+   * through at once); in memory when absent.
+   */
+  directory?: string;
+}
+
+function inFolder(directory: string | undefined): string | undefined {
+  if (directory) mkdirSync(directory, { recursive: true });
+  return directory;
 }
 
 async function listen(server: Server, port: number): Promise<string> {
@@ -45,24 +55,25 @@ function closer(server: Server): () => Promise<void> {
     });
 }
 
-/** DynamoDB, in memory, with table changes taking effect at once. */
+/** DynamoDB, in memory or in `directory`, with table changes taking effect at once. */
 export async function startDynalite(options: StandInOptions = {}): Promise<StandIn> {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 }) as Server;
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, path: inFolder(options.directory) }) as Server;
   const endpoint = await listen(server, options.port ?? 0);
   return { endpoint, credentials: ANY_CREDENTIALS, close: closer(server) };
 }
 
-/** Kinesis, in memory, with streams created at once. */
+/** Kinesis, in memory or in `directory`, with streams created at once. */
 export async function startKinesalite(options: StandInOptions = {}): Promise<StandIn> {
-  const server = kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 100 }) as Server;
+  const server = kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 100, path: inFolder(options.directory) }) as Server;
   const endpoint = await listen(server, options.port ?? 0);
   return { endpoint, credentials: ANY_CREDENTIALS, close: closer(server) };
 }
 
-/** S3, storing objects in a temporary folder removed on close. */
+/** S3, storing objects in `directory`, or else in a temporary folder removed on close. */
 export async function startS3rver(options: StandInOptions = {}): Promise<StandIn> {
-  const directory = mkdtempSync(path.join(tmpdir(), "livetranslate-s3-"));
-  const s3 = new S3rver({ port: options.port ?? 0, address: "127.0.0.1", silent: true, directory, resetOnClose: true });
+  const kept = inFolder(options.directory);
+  const directory = kept ?? mkdtempSync(path.join(tmpdir(), "livetranslate-s3-"));
+  const s3 = new S3rver({ port: options.port ?? 0, address: "127.0.0.1", silent: true, directory, resetOnClose: !kept });
   const { port } = (await s3.run()) as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,
@@ -71,7 +82,7 @@ export async function startS3rver(options: StandInOptions = {}): Promise<StandIn
       const server = (s3 as unknown as { httpServer?: Server }).httpServer;
       server?.closeAllConnections();
       await s3.close();
-      rmSync(directory, { recursive: true, force: true });
+      if (!kept) rmSync(directory, { recursive: true, force: true });
     },
   };
 }
