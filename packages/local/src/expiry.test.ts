@@ -1,9 +1,10 @@
+import { GetRecordsCommand, GetShardIteratorCommand, PutRecordCommand } from "@aws-sdk/client-kinesis";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
-import { createDynamoClient, createS3Client } from "@livetranslate/core/adapters/aws/clients";
+import { createDynamoClient, createKinesisClient, createS3Client } from "@livetranslate/core/adapters/aws/clients";
 import { createDb, ensureTable } from "@livetranslate/core/domain/db";
-import { ensureBucket, startDynalite, startS3rver } from "@livetranslate/core/adapters/standins";
+import { ensureBucket, ensureStream, startDynalite, startKinesalite, startS3rver } from "@livetranslate/core/adapters/standins";
 import { describe, expect, it } from "vitest";
-import { sweepExpiredObjects, sweepExpiredRecords } from "./expiry.ts";
+import { sweepExpiredObjects, sweepExpiredRecords, trimExpiredStreamRecords } from "./expiry.ts";
 
 describe("lifetimes in local mode", () => {
   it("deletes audio objects older than their lifetime, and only those", async () => {
@@ -34,6 +35,27 @@ describe("lifetimes in local mode", () => {
       expect((await db.entities.connection.get({ connectionId: "new" }).go()).data).not.toBeNull();
     } finally {
       await dynamo.close();
+    }
+  });
+
+  it("reads each shard of the stream from its oldest record to trim, and keeps every record within retention", async () => {
+    const kinesis = await startKinesalite();
+    try {
+      const client = createKinesisClient(kinesis);
+      await ensureStream(client, "trimmed", 2);
+      for (let i = 0; i < 5; i++) {
+        await client.send(new PutRecordCommand({ StreamName: "trimmed", PartitionKey: `session-${i}`, Data: Buffer.from(String(i)) }));
+      }
+      const pages = await trimExpiredStreamRecords(client, "trimmed");
+      expect(pages).toBeGreaterThanOrEqual(2); // at least one read per shard, and it ends
+      let kept = 0;
+      for (const shardId of ["shardId-000000000000", "shardId-000000000001"]) {
+        const { ShardIterator } = await client.send(new GetShardIteratorCommand({ StreamName: "trimmed", ShardId: shardId, ShardIteratorType: "TRIM_HORIZON" }));
+        kept += (await client.send(new GetRecordsCommand({ ShardIterator }))).Records?.length ?? 0;
+      }
+      expect(kept).toBe(5);
+    } finally {
+      await kinesis.close();
     }
   });
 });

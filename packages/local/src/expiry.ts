@@ -2,6 +2,7 @@
  *
  * dynalite has no TTL: local mode deletes records whose `expiresAt` (epoch seconds) has passed, as DynamoDB would. */
 import { DeleteItemCommand, type DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
+import { DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand, type KinesisClient } from "@aws-sdk/client-kinesis";
 import { DeleteObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 
 export async function sweepExpiredRecords(client: DynamoDBClient, table: string, nowMs = Date.now()): Promise<number> {
@@ -41,4 +42,28 @@ export async function sweepExpiredObjects(client: S3Client, bucket: string, pref
     token = page.NextContinuationToken;
   } while (token);
   return deleted;
+}
+
+/**
+ * Kinesis keeps records 24 hours. kinesalite deletes a record past its retention only when a read reaches it,
+ * and the event source never reads behind its position: with local mode's data on disk, a stream used every week
+ * would keep every talk (about 160 MB per hour of speech). Reading each shard from its oldest record trims them;
+ * the read stops at the first record still within retention. Returns the pages read.
+ */
+export async function trimExpiredStreamRecords(client: KinesisClient, streamName: string, maxPages = 1000): Promise<number> {
+  const { StreamDescription } = await client.send(new DescribeStreamCommand({ StreamName: streamName }));
+  let pages = 0;
+  for (const shard of StreamDescription?.Shards ?? []) {
+    let { ShardIterator: iterator } = await client.send(
+      new GetShardIteratorCommand({ StreamName: streamName, ShardId: shard.ShardId!, ShardIteratorType: "TRIM_HORIZON" }),
+    );
+    while (iterator && pages < maxPages) {
+      const page = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
+      pages++;
+      // Records came back: what lies before them is gone, and they and what follows are within retention.
+      if ((page.Records ?? []).length > 0 || !page.MillisBehindLatest) break;
+      iterator = page.NextShardIterator;
+    }
+  }
+  return pages;
 }

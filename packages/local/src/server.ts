@@ -28,7 +28,7 @@ import { forgetStaleConnections } from "./stale-connections.ts";
 import { type ConnectionLimits, WebSocketGateway } from "./gateway/index.ts";
 import type { RequestCounts } from "./metering.ts";
 import { mountWebApps } from "./web-apps.ts";
-import { sweepExpiredObjects, sweepExpiredRecords } from "./expiry.ts";
+import { sweepExpiredObjects, sweepExpiredRecords, trimExpiredStreamRecords } from "./expiry.ts";
 import { ensureBucket, ensureStream, startDynalite, startKinesalite, startS3rver } from "@livetranslate/core/adapters/standins";
 
 export interface LocalOptions {
@@ -235,12 +235,15 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
     await warming;
 
     const lifetimeMs = options.lifetimeMs ?? DAY_MS;
-    const sweep = setInterval(() => {
+    const sweepOnce = () =>
       void Promise.all([
         sweepExpiredObjects(s3Client, BUCKET, "sessions/", lifetimeMs),
         sweepExpiredRecords(dynamoClient, TABLE),
+        trimExpiredStreamRecords(kinesisClient, STREAM),
       ]).catch((error) => log({ level: "warn", event: "sweep.failed", error: String(error) }));
-    }, options.sweepIntervalMs ?? 60 * 60 * 1000);
+    // Data kept on disk may have expired while local mode was not running.
+    if (options.dataDir) sweepOnce();
+    const sweep = setInterval(sweepOnce, options.sweepIntervalMs ?? 60 * 60 * 1000);
     sweep.unref();
     closers.push(() => clearInterval(sweep));
 
