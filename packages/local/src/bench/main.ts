@@ -15,9 +15,11 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { memoryLog } from "@livetranslate/core/log";
 import { type SegmentResult, stageDurations } from "@livetranslate/core/streaming/pipeline";
-import { PocketsphinxRecognizer } from "@livetranslate/core/adapters/engines";
-import { measureCpuLoopMs, REFERENCE_CPU_LOOP_MS } from "@livetranslate/core/testing/calibration";
-import { assembleTalk, chunksOf, englishClips, fixturesDir, readWav, untranscribedClips } from "@livetranslate/core/testing/fixtures";
+import { REFERENCE_CPU_LOOP_MS } from "@livetranslate/core/testing/calibration";
+import { assembleTalk, englishClips, untranscribedClips } from "@livetranslate/core/testing/fixtures";
+import { calibration } from "./calibration.ts";
+import { soakChart } from "./plot.ts";
+import { soak } from "./soak.ts";
 import { newRequestCounts, type RequestCounts } from "../metering.ts";
 import type { Routing } from "../event-source/environments.ts";
 import { type LocalMode, startLocal } from "../server.ts";
@@ -301,25 +303,6 @@ async function drift() {
 }
 
 /**
- * How fast this machine is during this run: a fixed CPU loop and pocketsphinx's real-time factor on a fixed
- * clip (jfk.wav, 11 s, fed in 100 ms pieces as the pipeline does). Measured at the start and at the end.
- */
-async function calibration() {
-  const recognizer = new PocketsphinxRecognizer({ poolSize: 1 });
-  try {
-    const pcm = readWav(path.join(fixturesDir(), "speech/en/jfk.wav"));
-    const started = performance.now();
-    const utterance = recognizer.startUtterance("en");
-    for (const chunk of chunksOf(pcm, 100)) await utterance.write(chunk);
-    await utterance.finish();
-    const rtf = (performance.now() - started) / 1000 / (pcm.length / 16_000);
-    return { cpu_loop_ms: measureCpuLoopMs(), pocketsphinx_rtf: Number(rtf.toFixed(3)) };
-  } finally {
-    recognizer.close();
-  }
-}
-
-/**
  * Server memory per idle listener connection: a known number of extra connections held by another process
  * (so the clients' own memory is not counted), heap and RSS of this process after a full GC before and after.
  */
@@ -464,7 +447,35 @@ function printTable(results: Record<string, any>) {
   console.log(lines.join("\n"));
 }
 
+/** `--soak MINUTES [--speed N]`: only the soak scenario (its own results file and chart). */
+async function soakOnly(minutes: number) {
+  const speedFlag = process.argv.indexOf("--speed");
+  const speed = speedFlag >= 0 ? Number(process.argv[speedFlag + 1]) : 1;
+  if (!(minutes > 0) || !(speed > 0)) throw new Error("usage: pnpm bench --soak MINUTES [--speed N] (both above 0)");
+  const machine = { cores: os.cpus().length, cpu: os.cpus()[0]?.model ?? "?", memory_gb: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` };
+  const results = { machine, commit: gitCommit(), soak: await soak(minutes, speed) };
+  const out = outputFile().replace(/\.json$/, "-soak.json");
+  mkdirSync(path.dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+  const r = results.soak;
+  const png = out.replace(/\.json$/, ".png");
+  writeFileSync(png, await soakChart(`livetranslate soak: ${r.audio_minutes} min of speech at ${speed}x, ${machine.cores} cores, commit ${results.commit?.slice(0, 7)}`, r.samples, r.utterance_latency));
+  console.log(
+    [
+      `soak: ${r.audio_minutes} min of speech at ${speed}x in ${r.wall_minutes} min, ${r.utterances} sentences (${r.undelivered} undelivered), ${r.segments} segments`,
+      `  audio p95 first / last tenth  ${r.latency.audio_p95_first_tenth_s} / ${r.latency.audio_p95_last_tenth_s} s (${r.latency.audio_p95_change_percent} %; goal within 10 %)`,
+      `  caption p95 first / last tenth ${r.latency.caption_p95_first_tenth_s} / ${r.latency.caption_p95_last_tenth_s} s`,
+      `  RSS / heap growth after minute 10  ${r.memory.rss_growth_after_minute_10_percent} % / ${r.memory.heap_growth_after_minute_10_percent} % (goal <= 5 %)`,
+      `  left at close: ${JSON.stringify(r.at_close)}`,
+      `  warnings and errors logged: ${JSON.stringify(r.warnings_and_errors_logged)}`,
+      `wrote ${path.relative(repoRoot, out)} and ${path.relative(repoRoot, png)}`,
+    ].join("\n"),
+  );
+}
+
 async function main() {
+  const soakFlag = process.argv.indexOf("--soak");
+  if (soakFlag >= 0) return soakOnly(Number(process.argv[soakFlag + 1]));
   const started = Date.now();
   const results: Record<string, unknown> = {
     machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model ?? "?", memory_gb: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` },

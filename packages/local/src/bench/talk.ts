@@ -22,6 +22,8 @@ export interface TalkOptions {
   endWaitMs?: number;
   /** Stop connecting listeners at this time (epoch ms): bounded load tests connect what they can. */
   connectDeadline?: number;
+  /** Plays the talk this many times back to back in the one session (a long talk without holding it all in memory). */
+  repeat?: number;
 }
 
 export interface UtteranceLatency {
@@ -95,7 +97,13 @@ export async function playTalk(local: LocalMode, talk: Talk, options: TalkOption
     });
   }
   const startAt = Date.now();
-  const next = await streamInRealTime(speaker, session.sessionId, chunksOf(talk.pcm, 100), { startAt, speed });
+  const repeat = options.repeat ?? 1;
+  const chunks = [...chunksOf(talk.pcm, 100)];
+  const talkMs = talk.pcm.length / 16;
+  function* played() {
+    for (let r = 0; r < repeat; r++) yield* chunks;
+  }
+  const next = await streamInRealTime(speaker, session.sessionId, played(), { startAt, speed });
   // Silence after the talk so the last utterance closes, then let deliveries finish.
   await streamInRealTime(speaker, session.sessionId, chunksOf(new Int16Array(16_000), 100), { firstChunkIndex: next, speed });
   // Everything spoken is delivered before `sessionEnded` (the protocol's order), however far behind a busy
@@ -109,7 +117,10 @@ export async function playTalk(local: LocalMode, talk: Talk, options: TalkOption
   const first = listeners[0]!;
   const finals = first.messages("transcript").filter((t) => t.isFinal);
   const utterances: UtteranceLatency[] = [];
-  for (const u of talk.utterances) {
+  const spoken = Array.from({ length: repeat }, (_, r) =>
+    talk.utterances.map((u) => ({ ...u, startMs: u.startMs + r * talkMs, endMs: u.endMs + r * talkMs, voicedStartMs: u.voicedStartMs + r * talkMs, voicedEndMs: u.voicedEndMs + r * talkMs })),
+  ).flat();
+  for (const u of spoken) {
     const spokenEnd = startAt + u.voicedEndMs / speed;
     const last = finals.filter((s) => s.startMs < u.endMs && s.endMs > u.startMs).at(-1);
     const at = (type: string) => first.received.find((r) => r.message.type === type && "segmentId" in r.message && r.message.segmentId === last?.segmentId)?.at;
