@@ -18,13 +18,17 @@ describe("awsAdapters()", () => {
     expect(languages.source).toEqual(expect.arrayContaining(["en", "es", "fr", "de", "hi"]));
     expect(languages.target).toEqual(expect.arrayContaining(["es", "fr", "de", "ja", "zh", "hi", "ca"]));
     expect(languages.target).not.toContain("eo");
+    // Amazon Translate has Ukrainian, Polly no Ukrainian voice: captions only.
+    expect(languages.target).toContain("uk");
+    expect(languages.captionsOnly).toEqual(["uk"]);
   });
 
-  it("does not offer a language whose only Polly voice is neural in a region without neural voices", () => {
+  it("offers a language whose only Polly voice is neural as captions only in a region without neural voices", () => {
     vi.stubEnv("AWS_REGION", "eu-south-1");
     const languages = awsAdapters().languages();
-    expect(languages.target).not.toContain("ca");
-    expect(languages.target).toContain("hi");
+    expect(languages.target).toEqual(expect.arrayContaining(["ca", "hi"]));
+    expect(languages.captionsOnly).toContain("ca");
+    expect(languages.captionsOnly).not.toContain("hi");
   });
 
   it("gives a function only the slice it names", () => {

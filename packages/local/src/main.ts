@@ -48,6 +48,11 @@ function connectionLimits() {
   };
 }
 
+/** " (captions only: gl)": the targets listeners read but do not hear. */
+function captionsOnlyNote(captionsOnly: readonly string[] = []): string {
+  return captionsOnly.length ? ` (captions only: ${captionsOnly.join(", ")})` : "";
+}
+
 try {
   const consumer = consumerSettings();
   const limits = connectionLimits();
@@ -73,7 +78,7 @@ try {
       ``,
       `  HTTP API   ${local.url}  (GET /health, GET /languages, POST /sessions, GET /sessions/{id}, POST /listener-reports)`,
       `  WebSocket  ${local.wsUrl}`,
-      `  languages  source: ${languages.source.join(", ")}  targets: ${languages.target.join(", ")}`,
+      `  languages  source: ${languages.source.join(", ")}  targets: ${languages.target.join(", ")}${captionsOnlyNote(languages.captionsOnly)}`,
       `  data       ${dataDir}  (sessions, audio and the stream survive a restart; LIVETRANSLATE_DATA_DIR to move it)`,
       `  consumer   ${consumer.consumerEnvironments} execution environments, ${consumer.routing} routing${consumer.routing === "random" ? ` (seed ${consumer.seed})` : ""}`,
       `  try it     curl -s -XPOST ${local.url}/sessions -H 'content-type: application/json' -d '{"sourceLanguage":"en","targetLanguages":["es","fr"]}'`,

@@ -91,7 +91,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
     const engines = options.engines ?? (await requireLocalEngines());
     closers.push(() => closeEngines(engines));
     const languages = supportedLanguages(engines);
-    const warming = warmUp(engines, languages.target);
+    const warming = warmUp(engines, languages.target, languages.captionsOnly);
 
     const folder = (name: string) => (options.dataDir ? path.join(options.dataDir, name) : undefined);
     const [dynamo, kinesis, s3] = await Promise.all([
@@ -266,11 +266,12 @@ async function requireLocalEngines(): Promise<Engines> {
  * Starts every translation pipeline and loads every voice before the first speaker does: the first
  * sentence would otherwise wait for a dozen Apertium processes to start (~2 s).
  */
-async function warmUp(engines: Engines, targets: readonly string[]) {
+async function warmUp(engines: Engines, targets: readonly string[], captionsOnly: readonly string[]) {
   await Promise.all(
     targets.map(async (target) => {
       const text = await engines.translator.translate("Hello.", "en", target);
-      await engines.synthesizer.synthesize(text, target);
+      // A captions-only language has no voice to load.
+      if (!captionsOnly.includes(target)) await engines.synthesizer.synthesize(text, target);
     }),
   );
   const utterance = engines.recognizer.startUtterance("en");

@@ -1,24 +1,31 @@
 import { endpoints, LiveSocket, type SocketState } from "@livetranslate/core/browser/client";
-import type { ServerMessage, SessionView } from "@livetranslate/core/browser/protocol";
+import { LanguagesResponse, type ServerMessage, type SessionView } from "@livetranslate/core/browser/protocol";
 import { createSignal, Match, onCleanup, Show, Switch } from "solid-js";
 import { createStore } from "solid-js/store";
 import { applyCaption, type Caption } from "./captions.ts";
 import { AudioControls } from "./components/AudioControls.tsx";
 import { Captions } from "./components/Captions.tsx";
+import { ConnectionNoticeView } from "./components/ConnectionNotice.tsx";
 import { JoinForm } from "./components/JoinForm.tsx";
 import { LanguagePicker } from "./components/LanguagePicker.tsx";
 import { StatusBar } from "./components/StatusBar.tsx";
+import { BACK_NOTICE_MS, type ConnectionNotice, nextConnectionNotice } from "./connection-notice.ts";
 import { DownloadReporter, postListenerReport } from "./download-report.ts";
 import { chooseLanguage, normalizeCode, parseJoinLink } from "./join.ts";
 import { Player } from "./playback/player.ts";
 import type { PlaybackState } from "./playback/queue.ts";
+import { ScreenWake, type ScreenWakeState } from "./screen-wake.ts";
 
 const config = endpoints(window.location, { http: import.meta.env.VITE_HTTP_URL, ws: import.meta.env.VITE_WS_URL });
 
 interface ListenerState {
   session?: SessionView;
   language?: string;
+  /** Targets translated but not voiced (GET /languages): no audio is offered for them. */
+  captionsOnly: readonly string[];
   socket: SocketState | "idle";
+  notice: ConnectionNotice;
+  screen: ScreenWakeState;
   captions: readonly Caption[];
   audioEnabled: boolean;
   playback: PlaybackState;
@@ -30,10 +37,27 @@ interface ListenerState {
   error?: string;
 }
 
+/**
+ * The session's captions-only languages. Not knowing them is no reason to refuse a listener: then audio is
+ * offered for every language, as before this field existed.
+ */
+async function captionsOnlyLanguages(): Promise<readonly string[]> {
+  try {
+    const response = await fetch(`${config.http}/languages`);
+    const parsed = LanguagesResponse.safeParse(response.ok ? await response.json() : undefined);
+    return parsed.success ? (parsed.data.captionsOnly ?? []) : [];
+  } catch {
+    return [];
+  }
+}
+
 export function App(props: { location: Location }) {
   const link = parseJoinLink(props.location, import.meta.env.BASE_URL);
   const [state, setState] = createStore<ListenerState>({
+    captionsOnly: [],
     socket: "idle",
+    notice: undefined,
+    screen: "off",
     captions: [],
     audioEnabled: false,
     playback: "idle",
@@ -49,6 +73,16 @@ export function App(props: { location: Location }) {
   const reporter = new DownloadReporter({ send: postListenerReport(config.http) });
   const onPageHide = () => reporter.flush();
   window.addEventListener("pagehide", onPageHide);
+  const screen = new ScreenWake({ wakeLock: navigator.wakeLock, document, onChange: (s) => setState({ screen: s }) });
+  const captionsOnly = () => state.language !== undefined && state.captionsOnly.includes(state.language);
+
+  let backTimer: ReturnType<typeof setTimeout> | undefined;
+  const onSocketState = (socketState: SocketState) => {
+    const notice = nextConnectionNotice(state.notice, state.socket, socketState);
+    setState({ socket: socketState, notice });
+    clearTimeout(backTimer);
+    if (notice === "back") backTimer = setTimeout(() => state.notice === "back" && setState({ notice: undefined }), BACK_NOTICE_MS);
+  };
 
   const ensurePlayer = () => {
     player ??= new Player(
@@ -68,6 +102,7 @@ export function App(props: { location: Location }) {
     } else if (message.type === "sessionEnded") {
       setState({ ended: true });
       socket?.close();
+      void screen.release();
     } else if (message.type === "error") {
       setState({ error: message.message });
     }
@@ -77,20 +112,21 @@ export function App(props: { location: Location }) {
     setJoining(true);
     setState({ error: undefined });
     try {
-      const response = await fetch(`${config.http}/sessions/${encodeURIComponent(sessionId)}`);
+      const [response, languages] = await Promise.all([fetch(`${config.http}/sessions/${encodeURIComponent(sessionId)}`), captionsOnlyLanguages()]);
       if (response.status === 404) throw new Error(`There is no session "${sessionId}". Check the code and try again.`);
       if (!response.ok) throw new Error(`The server could not be reached (HTTP ${response.status}). Try again in a moment.`);
       const session = (await response.json()) as SessionView;
       if (session.status === "ended") throw new Error("This session has ended.");
       const language = chooseLanguage(session.targetLanguages, requested, navigator.languages ?? []);
-      setState({ session, language });
+      setState({ session, language, captionsOnly: languages });
       history.replaceState(null, "", `${import.meta.env.BASE_URL}${session.sessionId}?lang=${language}`);
       ensurePlayer();
       socket = new LiveSocket({
         url: () => `${config.ws}?${new URLSearchParams({ role: "listener", sessionId: session.sessionId, language: state.language! })}`,
         onMessage,
-        onState: (s) => setState({ socket: s }),
+        onState: onSocketState,
       });
+      void screen.hold();
     } catch (error) {
       setState({ error: (error as Error).message });
     } finally {
@@ -108,6 +144,8 @@ export function App(props: { location: Location }) {
   };
 
   const enableAudio = async () => {
+    // A tap is the best moment to ask again if the browser refused to keep the screen on without one.
+    void screen.hold();
     await ensurePlayer().enable();
     setState({ audioEnabled: true });
   };
@@ -115,6 +153,8 @@ export function App(props: { location: Location }) {
   if (link.sessionId) void join(link.sessionId, link.language);
   onCleanup(() => {
     window.removeEventListener("pagehide", onPageHide);
+    clearTimeout(backTimer);
+    void screen.release();
     reporter.close();
     socket?.close();
     void player?.close();
@@ -126,7 +166,14 @@ export function App(props: { location: Location }) {
         <span class="brand">livetranslate</span>
         <Show when={state.session}>
           <span class="code" aria-label="Session code">{state.session!.sessionId}</span>
-          <StatusBar socket={state.socket} playback={state.playback} audioEnabled={state.audioEnabled} lagSeconds={state.lagSeconds} ended={state.ended} />
+          <StatusBar
+            socket={state.socket}
+            playback={state.playback}
+            audioEnabled={state.audioEnabled}
+            captionsOnly={captionsOnly()}
+            lagSeconds={state.lagSeconds}
+            ended={state.ended}
+          />
         </Show>
       </header>
       <Switch>
@@ -136,8 +183,9 @@ export function App(props: { location: Location }) {
         <Match when={state.session}>
           <main class="listen">
             <section class="controls" aria-label="Listening controls">
-              <LanguagePicker languages={state.session!.targetLanguages} value={state.language!} onChange={changeLanguage} />
+              <LanguagePicker languages={state.session!.targetLanguages} captionsOnly={state.captionsOnly} value={state.language!} onChange={changeLanguage} />
               <AudioControls
+                captionsOnly={captionsOnly()}
                 enabled={state.audioEnabled}
                 volume={state.volume}
                 muted={state.muted}
@@ -157,6 +205,7 @@ export function App(props: { location: Location }) {
             <Show when={state.error}>
               <p class="notice error" role="alert">{state.error}</p>
             </Show>
+            <ConnectionNoticeView notice={state.ended ? undefined : state.notice} />
             <Show when={state.ended}>
               <p class="notice" role="status">The speaker has ended this session. Thank you for listening.</p>
             </Show>

@@ -3,7 +3,9 @@ import { endpoints, LiveSocket, type SocketState } from "@livetranslate/core/bro
 import type { CreateSessionResponse, LanguagesResponse, ListenerCounts, ServerMessage } from "@livetranslate/core/browser/protocol";
 import { onCleanup, onMount, Show } from "solid-js";
 import { createStore } from "solid-js/store";
+import { type AudioHint, AudioQualityMonitor } from "./audio-quality.ts";
 import { ChunkSender } from "./chunk-sender.ts";
+import { AudioHints } from "./components/AudioHints.tsx";
 import { CreateSession } from "./components/CreateSession.tsx";
 import { LevelMeter } from "./components/LevelMeter.tsx";
 import { ListenerCountsView } from "./components/ListenerCounts.tsx";
@@ -36,6 +38,8 @@ interface SpeakerState {
   capturing: boolean;
   starting: boolean;
   level: number;
+  /** What is wrong with the microphone's audio right now, while capturing. */
+  hints: readonly AudioHint[];
   transcript: Transcript;
   listeners: ListenerCounts;
   latencyMs?: number;
@@ -51,6 +55,7 @@ export function App() {
     capturing: false,
     starting: false,
     level: 0,
+    hints: [],
     transcript: { finals: [] },
     listeners: {},
     microphones: [],
@@ -128,11 +133,19 @@ export function App() {
   }
 
   async function start() {
-    setState({ starting: true, error: undefined });
+    setState({ starting: true, error: undefined, hints: [] });
+    // Each Start judges afresh: "no signal" counts from now, and another microphone has another room sound.
+    const quality = new AudioQualityMonitor();
+    let shown = quality.hints;
     try {
       capture = await startCapture({
         deviceId: state.microphone || undefined,
-        onChunk: (chunk) => sender?.push(chunk.pcm, chunk.capturedAt),
+        onChunk: (chunk) => {
+          // Measured before the chunk goes out: the sender may hand the buffer on.
+          const hints = quality.add(chunk.pcm, chunk.capturedAt);
+          if (hints !== shown) setState({ hints: (shown = hints) });
+          sender?.push(chunk.pcm, chunk.capturedAt);
+        },
         onLevel: (level) => setState({ level: level.rms }),
         onEnded: () => {
           setState({ capturing: false, error: "The microphone stopped. Check it is plugged in, then press Start." });
@@ -150,7 +163,7 @@ export function App() {
   async function stop() {
     await capture?.stop();
     capture = undefined;
-    setState({ capturing: false, level: 0 });
+    setState({ capturing: false, level: 0, hints: [] });
   }
 
   async function endSession() {
@@ -263,6 +276,7 @@ export function App() {
                 onStop={() => void stop()}
               />
               <LevelMeter level={state.level} active={state.capturing} />
+              <AudioHints hints={state.capturing ? state.hints : []} />
               <TranscriptView transcript={state.transcript} />
             </section>
             <aside class="side">

@@ -16,7 +16,19 @@ describe("HTTP API", () => {
 
   it("answers health and languages", async () => {
     expect(await (await api.request("/health")).json()).toEqual({ ok: true });
-    expect(await (await api.request("/languages")).json()).toEqual({ source: ["en"], target: ["es", "fr", "it"] });
+    expect(await (await api.request("/languages")).json()).toEqual({ source: ["en"], target: ["es", "fr", "gl", "it"], captionsOnly: ["gl"] });
+  });
+
+  it("creates a session with a captions-only language, which listeners can join", async () => {
+    const response = await post(JSON.stringify({ sourceLanguage: "en", targetLanguages: ["es", "gl"] }));
+    expect(response.status).toBe(201);
+    const created = (await response.json()) as { sessionId: string; targetLanguages: string[] };
+    expect(created.targetLanguages).toEqual(["es", "gl"]);
+    const joined = await h.handlers.Connect(
+      webSocketEvent("CONNECT", "gl-listener", { query: { role: "listener", sessionId: created.sessionId, language: "gl" } }),
+    );
+    expect(joined.statusCode).toBe(200);
+    expect(await (await api.request(`/sessions/${created.sessionId}`)).json()).toMatchObject({ listeners: { gl: 1 } });
   });
 
   it("creates a session with a readable id and a secret token, and shows it with listener counts", async () => {
@@ -35,7 +47,7 @@ describe("HTTP API", () => {
 
   it("offers every supported target when none are named", async () => {
     const created = (await (await post(JSON.stringify({ sourceLanguage: "en" }))).json()) as { targetLanguages: string[] };
-    expect(created.targetLanguages).toEqual(["es", "fr", "it"]);
+    expect(created.targetLanguages).toEqual(["es", "fr", "gl", "it"]);
   });
 
   it.each([

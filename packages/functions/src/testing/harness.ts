@@ -4,6 +4,7 @@
  */
 import { createDynamoClient } from "@livetranslate/core/adapters/aws/clients";
 import { createDb, ensureTable } from "@livetranslate/core/domain/db";
+import { supportedLanguages } from "@livetranslate/core/domain/languages";
 import { memoryLog } from "@livetranslate/core/log";
 import { memoryMeasurements } from "@livetranslate/core/adapters/memory";
 import type { IngestRecord, Measurements } from "@livetranslate/core/ports";
@@ -21,6 +22,16 @@ const unused = (name: string) =>
       throw new Error(`the ${name} is not part of the handler tests (read ${String(prop)})`);
     },
   }) as never;
+
+/**
+ * What GET /languages answers in these tests, decided as in AWS and local mode: three voiced targets and
+ * Galician, translated but without a voice (captions only).
+ */
+const languages = supportedLanguages({
+  recognizer: { languages: ["en"] },
+  translator: { pairs: ["es", "fr", "gl", "it"].map((target) => ({ source: "en", target })) },
+  synthesizer: { languages: ["en", "es", "fr", "it"] },
+});
 
 export async function fakeAdapters() {
   const dynamo = await startDynalite();
@@ -62,7 +73,7 @@ export async function fakeAdapters() {
       },
       close() {},
     },
-    languages: () => ({ source: ["en"], target: ["es", "fr", "it"] }),
+    languages: () => languages,
     measurements,
     log,
   };

@@ -3,7 +3,9 @@
  * microphone playing real speech at 48 kHz, so the worklet's resampling is exercised; a speaker page
  * creates a session and clicks Start; two listener pages (es on a desktop, fr on a phone) show the
  * translated captions and play the translated audio in order, back to back. Chromium's own autoplay rules
- * apply: audio starts only after the listener taps "Enable audio". Screenshots go to test-artifacts/.
+ * apply: audio starts only after the listener taps "Enable audio". A third listener reads Galician, which
+ * Apertium translates and eSpeak NG cannot voice: captions only, no audio offered, none sent. Screenshots go
+ * to test-artifacts/.
  */
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -63,6 +65,7 @@ describe("speaker and listener apps in Chromium", () => {
   let speaker: Page;
   let es: Page;
   let fr: Page;
+  let gl: Page;
   let workDir: string;
 
   beforeAll(async () => {
@@ -114,10 +117,19 @@ describe("speaker and listener apps in Chromium", () => {
     const frContext = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
     fr = await frContext.newPage();
     await fr.goto(`${local.url}/listen/${code}`);
-    for (const page of [es, fr]) {
+    // A Galician listener on a phone: the language is captions only, and says so before and after it is picked.
+    const glContext = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+    gl = await glContext.newPage();
+    await gl.goto(`${local.url}/listen/${code}?lang=gl`);
+    for (const page of [es, fr, gl]) {
       await expect.poll(() => status(page)).toContain("Captions only");
-      expect((await playback(page))?.output, page === es ? "es" : "fr").toBe("suspended");
+      expect((await playback(page))?.output, page === es ? "es" : page === fr ? "fr" : "gl").toBe("suspended");
     }
+    // Galician in its own name where the browser has the data (Chromium here says "Galician").
+    expect(await gl.locator("select option[value=gl]").textContent()).toMatch(/^(Galego|Galician) \(captions only\)$/);
+    expect(await es.locator("select option[value=gl]").textContent()).toMatch(/\(captions only\)$/);
+    expect(await gl.getByRole("button", { name: "Enable audio" }).count()).toBe(0);
+    await gl.getByText("with no spoken translation").waitFor();
     // Choosing French is a touch on the page too, but only "Enable audio" unlocks the player's output.
     await fr.getByLabel("Language").selectOption("fr");
     expect((await playback(fr))?.output).toBe("suspended");
@@ -152,6 +164,12 @@ describe("speaker and listener apps in Chromium", () => {
     expect(esCaptions.length).toBeGreaterThanOrEqual(3);
     expect(frCaptions.length).toBeGreaterThanOrEqual(3);
     expect(esCaptions.join(" ")).not.toEqual(frCaptions.join(" "));
+    // Galician: every caption translated, and no audio ever arrived (none was made).
+    await expect.poll(() => gl.locator(".caption .translation:not(.pending)").count(), { timeout: scaledTimeout(30_000) }).toBeGreaterThanOrEqual(3);
+    const glCaptions = await gl.locator(".caption .translation").allTextContents();
+    expect(glCaptions.join(" ")).not.toEqual(esCaptions.join(" "));
+    expect((await playback(gl))?.ready).toEqual([]);
+    expect(await gl.getByRole("button", { name: "Enable audio" }).count()).toBe(0);
     expect(await es.locator(".caption .source").count()).toBeGreaterThanOrEqual(3);
 
     // Audio: every clip played, in sequence order, gap-free whenever the next clip was there in time, and
@@ -173,6 +191,7 @@ describe("speaker and listener apps in Chromium", () => {
     await speaker.screenshot({ path: path.join(artifacts, "speaker-desktop.png") });
     await es.screenshot({ path: path.join(artifacts, "listener-es-desktop.png") });
     await fr.screenshot({ path: path.join(artifacts, "listener-fr-phone.png") });
+    await gl.screenshot({ path: path.join(artifacts, "listener-gl-phone.png") });
     const phoneSpeaker = await (await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 })).newPage();
     await phoneSpeaker.goto(`${local.url}/listen/`);
     await phoneSpeaker.screenshot({ path: path.join(artifacts, "listener-join-phone.png") });

@@ -1,6 +1,8 @@
 import { Show } from "solid-js";
 
 export interface AudioControlsProps {
+  /** The language has captions but no voice: no audio is offered. */
+  captionsOnly?: boolean;
   enabled: boolean;
   volume: number;
   muted: boolean;
@@ -16,20 +18,29 @@ export function AudioControls(props: AudioControlsProps) {
   return (
     <div class="audio-controls">
       <Show
-        when={props.enabled}
+        when={!props.captionsOnly}
         fallback={
-          <button class="primary enable" type="button" onClick={() => props.onEnable()}>
-            Enable audio
-          </button>
+          <p class="captions-only">
+            <strong>Captions only</strong>: this language is translated into text, with no spoken translation.
+          </p>
         }
       >
-        <button type="button" class="toggle" aria-pressed={props.muted} onClick={() => props.onMute(!props.muted)}>
-          {props.muted ? "Unmute" : "Mute"}
-        </button>
-        <label class="field volume">
-          <span>Volume</span>
-          <input type="range" min="0" max="1" step="0.05" value={props.volume} onInput={(event) => props.onVolume(Number(event.currentTarget.value))} />
-        </label>
+        <Show
+          when={props.enabled}
+          fallback={
+            <button class="primary enable" type="button" onClick={() => props.onEnable()}>
+              Enable audio
+            </button>
+          }
+        >
+          <button type="button" class="toggle" aria-pressed={props.muted} onClick={() => props.onMute(!props.muted)}>
+            {props.muted ? "Unmute" : "Mute"}
+          </button>
+          <label class="field volume">
+            <span>Volume</span>
+            <input type="range" min="0" max="1" step="0.05" value={props.volume} onInput={(event) => props.onVolume(Number(event.currentTarget.value))} />
+          </label>
+        </Show>
       </Show>
       <div class="text-size" role="group" aria-label="Text size">
         <button type="button" aria-label="Smaller text" onClick={() => scale(-0.1)}>

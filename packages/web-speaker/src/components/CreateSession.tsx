@@ -31,7 +31,7 @@ export function CreateSession(props: { languages?: LanguagesResponse; onCreate(s
               {(code) => (
                 <label class="check">
                   <input type="checkbox" checked={targetValues().includes(code)} onChange={(e) => toggle(code, e.currentTarget.checked)} />
-                  {languageName(code)}
+                  {props.languages!.captionsOnly?.includes(code) ? `${languageName(code)} (captions only)` : languageName(code)}
                 </label>
               )}
             </For>

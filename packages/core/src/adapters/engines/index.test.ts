@@ -8,8 +8,9 @@ describe("detectLocalEngines", () => {
       expect(detected.problems).toEqual([]);
       const languages = supportedLanguages({ recognizer: detected.recognizer!, translator: detected.translator!, synthesizer: detected.synthesizer! });
       expect(languages.source).toEqual(["en"]);
-      // Galician is translated but eSpeak NG cannot voice it, so listeners cannot pick it.
-      expect(languages.target).toEqual(["ca", "eo", "es", "fr", "it", "pt"]);
+      // Galician is translated but eSpeak NG cannot voice it: listeners get it as captions only.
+      expect(languages.target).toEqual(["ca", "eo", "es", "fr", "gl", "it", "pt"]);
+      expect(languages.captionsOnly).toEqual(["gl"]);
     } finally {
       await closeEngines(detected);
     }

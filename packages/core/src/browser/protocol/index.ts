@@ -55,6 +55,11 @@ export type SessionView = z.infer<typeof SessionView>;
 export const LanguagesResponse = z.object({
   source: z.array(LanguageCode),
   target: z.array(LanguageCode),
+  /**
+   * Extension: the targets that are translated but have no voice here. Listeners get captions and translations,
+   * never `translatedAudio`. Optional so that a client still reads a server that predates it (then: none).
+   */
+  captionsOnly: z.array(LanguageCode).optional(),
 });
 export type LanguagesResponse = z.infer<typeof LanguagesResponse>;
 

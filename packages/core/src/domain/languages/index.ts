@@ -8,19 +8,24 @@ export interface Engines {
   synthesizer: SpeechSynthesizer;
 }
 
-/** Sources the recognizer hears; targets a translator reaches from one of them and the synthesizer can voice. */
+/**
+ * Sources the recognizer hears; targets a translator reaches from one of them. A target the synthesizer cannot
+ * voice is still offered, as captions only: a listener reading Galician captions is better served than one
+ * refused Galician (locally Apertium translates en->gl and eSpeak NG has no Galician voice; on AWS, Polly's voice
+ * list of the region decides the same way).
+ */
 export function supportedLanguages(engines: {
   recognizer: Pick<SpeechRecognizer, "languages">;
   translator: Pick<Translator, "pairs">;
   synthesizer: Pick<SpeechSynthesizer, "languages">;
-}): LanguagesResponse {
+}): Required<LanguagesResponse> {
   const source = [...engines.recognizer.languages].filter((l) => engines.translator.pairs.some((p) => p.source === l)).sort();
-  const target = [
-    ...new Set(
-      engines.translator.pairs
-        .filter((pair) => source.includes(pair.source) && engines.synthesizer.languages.includes(pair.target))
-        .map((pair) => pair.target),
-    ),
-  ].sort();
-  return { source, target };
+  const target = [...new Set(engines.translator.pairs.filter((pair) => source.includes(pair.source)).map((pair) => pair.target))].sort();
+  const captionsOnly = target.filter((language) => !isVoiced(engines.synthesizer, language));
+  return { source, target, captionsOnly };
+}
+
+/** Whether translated speech is made for a language: the pipeline asks this before it synthesizes anything. */
+export function isVoiced(synthesizer: Pick<SpeechSynthesizer, "languages">, language: string): boolean {
+  return synthesizer.languages.includes(language);
 }

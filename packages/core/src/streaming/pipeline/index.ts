@@ -3,11 +3,13 @@
  * group and part, each an idempotent delivery (core/delivery): the speaker gets the final caption; each language
  * with listeners gets, in parallel, the caption -> translate -> the translation -> synthesize once -> store ->
  * the audio URL. Per-listener work is one small message; a language nobody listens to costs nothing. The speaker's
- * interim captions of the open segment go out from here too.
+ * interim captions of the open segment go out from here too. A language the synthesizer cannot voice (captions
+ * only) stops after the translation: no synthesis is attempted for it.
  */
 import type { Audience } from "../../domain/audience/index.ts";
 import { Connection } from "../../domain/connection/index.ts";
 import type { Db } from "../../domain/db/index.ts";
+import { isVoiced } from "../../domain/languages/index.ts";
 import { claimDelivery, completeDelivery, type DeliveryKey, type DeliveryPart } from "../delivery/index.ts";
 import type { Log } from "../../log.ts";
 import type { AudioStore, ConnectionNotifier, Measurements, SpeechSynthesizer, Translator } from "../../ports.ts";
@@ -67,6 +69,8 @@ export interface LanguageResult {
   url?: string;
   durationSeconds?: number;
   error?: string;
+  /** Translated but not voiced here: no audio part exists for it. */
+  captionsOnly?: boolean;
   /** Already delivered by an earlier attempt: nothing was sent now. */
   alreadyDone?: boolean;
   translatedAt?: number;
@@ -141,9 +145,10 @@ export async function runSegment(deps: PipelineDeps, job: SegmentJob): Promise<S
     times,
     stagesMs: stageDurations(times),
     speaker: speaker && { error: speaker.error, alreadyDone: speaker.alreadyDone, notifiedMs: speaker.notifiedAt ? speaker.notifiedAt - times.closedAt : undefined },
-    languages: results.map(({ language, listeners, error, alreadyDone, durationSeconds, translatedAt, notifiedAt }) => ({
+    languages: results.map(({ language, listeners, captionsOnly, error, alreadyDone, durationSeconds, translatedAt, notifiedAt }) => ({
       language,
       listeners,
+      captionsOnly,
       error,
       alreadyDone,
       durationSeconds,
@@ -268,6 +273,12 @@ async function deliverLanguage(
       }),
     );
     if (outcomes[1] === "failed") return await finish();
+    // A captions-only language (translated, no voice here): its listeners have everything there is to send.
+    if (!isVoiced(deps.synthesizer, language)) {
+      result.captionsOnly = true;
+      if (outcomes[1] === "sent") result.notifiedAt = now();
+      return await finish();
+    }
     outcomes.push(
       await deliverPart(settled, deps, job, language, "audio", result, async () => {
         const translated = await translate();

@@ -47,7 +47,8 @@ function fakes() {
     },
   };
   const synthesizer: SpeechSynthesizer = {
-    languages: [],
+    // Galician is not here: it is the captions-only language (translated, no voice), as with the local engines.
+    languages: ["es", "fr", "it", "xx"],
     async synthesize(text, language) {
       syntheses.push(language);
       return { data: new TextEncoder().encode(text), format: "audio/wav", durationSeconds: 1.25 };
@@ -119,6 +120,33 @@ describe("runSegment", () => {
     expect(f.translations.sort()).toEqual(["es", "fr"]);
     expect(f.syntheses.sort()).toEqual(["es", "fr"]);
     expect([...f.stored.keys()].map((k) => k.split("/").slice(2).join("/")).sort()).toEqual(["translated/es/000007.wav", "translated/fr/000007.wav"]);
+  });
+
+  it("gives a captions-only language its caption and translation and attempts no synthesis for it", async () => {
+    // Prepare
+    const f = fakes();
+    const a = audience();
+    a.listenersByLanguage.set("gl", ["gl1", "gl2"]);
+    const captionsOnly = job(a, { targetLanguages: ["es", "fr", "gl"] });
+    // Act
+    const result = await runSegment(f.deps, captionsOnly);
+    // Assess
+    for (const id of ["gl1", "gl2"]) expect(typesTo(f.sent, id)).toEqual(["transcript", "translation"]);
+    expect(f.sent.find((s) => s.to === "gl1" && s.message.type === "translation")!.message).toMatchObject({ targetLanguage: "gl", text: "[gl] hello world" });
+    expect(f.syntheses.sort()).toEqual(["es", "fr"]);
+    expect([...f.stored.keys()].some((k) => k.includes("/gl/"))).toBe(false);
+    for (const id of ["es1", "fr1"]) expect(typesTo(f.sent, id)).toEqual(["transcript", "translation", "translatedAudio"]);
+    const galician = result.languages.find((l) => l.language === "gl")!;
+    expect(galician).toMatchObject({ text: "[gl] hello world", captionsOnly: true });
+    expect(galician.error).toBeUndefined();
+    expect(galician.url).toBeUndefined();
+    expect(result.languages.find((l) => l.language === "es")!.captionsOnly).toBeUndefined();
+    expect(galician.notifiedAt).toBeGreaterThan(0);
+    expect(result).toMatchObject({ incomplete: false, sent: true });
+    // A retried batch sends the captions-only language nothing again.
+    const count = f.sent.length;
+    expect(await runSegment(f.deps, { ...captionsOnly, revision: captionsOnly.revision + 1 })).toMatchObject({ sent: false, incomplete: false });
+    expect(f.sent.length).toBe(count);
   });
 
   it("sends nothing again for a segment an earlier attempt delivered", async () => {

@@ -1,0 +1,152 @@
+/**
+ * The listener app as a phone runs it, with the browser's edges faked: the HTTP API (fetch), the WebSocket
+ * (the test opens, drops and speaks through it), the AudioContext and the Screen Wake Lock. Timers are fake, so
+ * reconnect delays and how long a notice stays up are stepped through, not waited for.
+ */
+import type { ServerMessage } from "@livetranslate/core/browser/protocol";
+import { cleanup, fireEvent, render, screen } from "@solidjs/testing-library";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { App } from "./App.tsx";
+import { BACK_NOTICE_MS } from "./connection-notice.ts";
+import { FakeAudioContext, FakeWebSocket, fakeWakeLock } from "./testing/browser-fakes.ts";
+
+const SESSION = { sessionId: "brave-fox-101", sourceLanguage: "en", targetLanguages: ["es", "gl"], status: "active", listeners: {} };
+const LANGUAGES = { source: ["en"], target: ["ca", "es", "gl"], captionsOnly: ["gl"] };
+
+let lock: ReturnType<typeof fakeWakeLock>;
+let languagesAnswer: () => { ok: boolean; status: number; json(): Promise<unknown> };
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  FakeWebSocket.created.length = 0;
+  vi.stubGlobal("WebSocket", FakeWebSocket);
+  vi.stubGlobal("AudioContext", FakeAudioContext);
+  languagesAnswer = () => ({ ok: true, status: 200, json: async () => LANGUAGES });
+  vi.stubGlobal(
+    "fetch",
+    vi.fn(async (url: string) => {
+      const path = new URL(url).pathname;
+      if (path === `/sessions/${SESSION.sessionId}`) return { ok: true, status: 200, json: async () => SESSION };
+      if (path === "/languages") return languagesAnswer();
+      return { ok: true, status: 204, json: async () => ({}) };
+    }),
+  );
+  lock = fakeWakeLock();
+  Object.defineProperty(navigator, "wakeLock", { value: lock.wakeLock, configurable: true });
+  Object.defineProperty(document, "visibilityState", { value: "visible", configurable: true });
+});
+
+afterEach(() => {
+  cleanup();
+  vi.useRealTimers();
+  vi.unstubAllGlobals();
+  Reflect.deleteProperty(navigator, "wakeLock");
+  Reflect.deleteProperty(document, "visibilityState");
+});
+
+/** Lets the app's fetches, promises and due timers run. */
+async function settle(ms = 1) {
+  for (let i = 0; i < 5; i++) await vi.advanceTimersByTimeAsync(ms);
+}
+
+/** Opens the join link and lets the server accept the listener's connection. */
+async function join(language: string): Promise<FakeWebSocket> {
+  render(() => <App location={{ pathname: `/${SESSION.sessionId}`, search: `?lang=${language}` } as Location} />);
+  await settle();
+  const socket = FakeWebSocket.latest();
+  expect(new URL(socket.url).searchParams.get("language")).toBe(language);
+  socket.accept();
+  await settle();
+  return socket;
+}
+
+const status = () => screen.getByRole("status", { name: "Status" }).textContent;
+const option = (code: string) => screen.getByRole<HTMLSelectElement>("combobox", { name: "Language" }).querySelector(`option[value=${code}]`)!.textContent;
+
+function segment(sequenceNumber: number, language: string, text: string): ServerMessage[] {
+  const base = { sessionId: SESSION.sessionId, segmentId: `${SESSION.sessionId}-0000${sequenceNumber}`, sequenceNumber };
+  return [
+    { type: "transcript", ...base, language: "en", text: `source ${sequenceNumber}`, isFinal: true, startMs: 0, endMs: 1000 },
+    { type: "translation", ...base, targetLanguage: language, text },
+  ];
+}
+
+describe("a captions-only language", () => {
+  it("is labelled captions only, offers no audio, and shows its captions", async () => {
+    const socket = await join("gl");
+    expect(option("gl")).toBe("Galego (captions only)");
+    expect(option("es")).toBe("Español");
+    expect(screen.queryByRole("button", { name: "Enable audio" })).toBeNull();
+    expect(screen.getByText(/with no spoken translation/)).toBeTruthy();
+    expect(status()).toContain("Captions only");
+    for (const message of segment(1, "gl", "Ola a todos")) socket.receive(message);
+    expect(screen.getByRole("list", { name: "Captions" }).querySelector(".translation")!.textContent).toBe("Ola a todos");
+  });
+
+  it("offers audio again when the listener picks a voiced language, and none when they go back", async () => {
+    const socket = await join("gl");
+    const picker = screen.getByRole<HTMLSelectElement>("combobox", { name: "Language" });
+    picker.value = "es";
+    fireEvent.change(picker);
+    expect(socket.sent).toContainEqual({ action: "setLanguage", language: "es" });
+    expect(screen.getByRole("button", { name: "Enable audio" })).toBeTruthy();
+    picker.value = "gl";
+    fireEvent.change(picker);
+    expect(screen.queryByRole("button", { name: "Enable audio" })).toBeNull();
+  });
+
+  it("is not assumed when the server does not say which languages are captions only", async () => {
+    languagesAnswer = () => ({ ok: false, status: 500, json: async () => ({ error: { code: "internal", message: "x" } }) });
+    await join("gl");
+    expect(option("gl")).toBe("Galego");
+    expect(screen.getByRole("button", { name: "Enable audio" })).toBeTruthy();
+  });
+});
+
+describe("while listening", () => {
+  it("keeps the screen awake, asks again when the page is visible again, and lets it sleep when the session ends", async () => {
+    const socket = await join("es");
+    expect(lock.held()).toBe(1);
+    // The phone is locked: the browser releases the lock. Unlocked: the app asks for it again.
+    Object.defineProperty(document, "visibilityState", { value: "hidden", configurable: true });
+    for (const sentinel of lock.sentinels) sentinel.releasedByBrowser();
+    document.dispatchEvent(new Event("visibilitychange"));
+    await settle();
+    expect(lock.held()).toBe(0);
+    Object.defineProperty(document, "visibilityState", { value: "visible", configurable: true });
+    document.dispatchEvent(new Event("visibilitychange"));
+    await settle();
+    expect(lock.held()).toBe(1);
+    socket.receive({ type: "sessionEnded", sessionId: SESSION.sessionId });
+    await settle();
+    expect(lock.held()).toBe(0);
+    expect(lock.sentinels).toHaveLength(2);
+  });
+
+  it("says plainly when the connection is lost and when it is back, then clears", async () => {
+    const socket = await join("es");
+    expect(screen.queryByRole("alert")).toBeNull();
+    socket.drop();
+    await settle();
+    expect(screen.getByRole("alert").textContent).toMatch(/^Connection lost\. Reconnecting/);
+    // The reconnecting socket retries after its backoff; the server accepts it.
+    await settle(1000);
+    const again = FakeWebSocket.latest();
+    expect(again).not.toBe(socket);
+    expect(screen.getByRole("alert").textContent).toMatch(/^Connection lost/);
+    again.accept();
+    await settle();
+    expect(screen.queryByRole("alert")).toBeNull();
+    expect(screen.getByText(/^Connected again\./)).toBeTruthy();
+    await vi.advanceTimersByTimeAsync(BACK_NOTICE_MS);
+    expect(screen.queryByText(/^Connected again\./)).toBeNull();
+  });
+
+  it("does not call the end of a session a lost connection", async () => {
+    const socket = await join("es");
+    socket.receive({ type: "sessionEnded", sessionId: SESSION.sessionId });
+    await settle(1000);
+    expect(screen.queryByRole("alert")).toBeNull();
+    expect(screen.getByText(/The speaker has ended this session/)).toBeTruthy();
+  });
+});
