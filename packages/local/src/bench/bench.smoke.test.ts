@@ -34,6 +34,11 @@ describe("pnpm bench --quick", () => {
     expect(results.fanout.engines).toMatch(/fixed-latency test engines/);
     expect(results.fanout.listeners_per_language * results.fanout.languages).toBe(results.fanout.listeners);
     expect(typeof results.fanout.stored_to_notified_p99_ms).toBe("number");
+    // The fan-out runs beside idle connections, each one connected or failed with a cause; delivery per language.
+    const idleFailed = Object.values(results.fanout.idle_listeners_failed as Record<string, number>).reduce((a, b) => a + b, 0);
+    expect(results.fanout.idle_listeners_connected + idleFailed).toBe(200);
+    expect(results.fanout.per_language.map((l: { language: string }) => l.language).sort()).toHaveLength(results.fanout.languages);
+    expect(results.fanout.worst_language_p99_ms).toBeGreaterThanOrEqual(results.fanout.stored_to_notified_p99_ms);
     expect(results.scale).toHaveLength(2);
     for (const scale of results.scale) {
       // Every requested listener is either connected or counted as failed with a cause.
