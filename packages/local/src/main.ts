@@ -2,9 +2,11 @@
  * `pnpm start`: local mode on http://localhost:8787 (PORT to change, HOST to listen elsewhere).
  * LIVETRANSLATE_CONSUMER_ENVIRONMENTS (default 4) and LIVETRANSLATE_CONSUMER_ROUTING (sticky | random, default
  * sticky: each session's batches stay in one warm environment, the lowest latency for a venue) set how the
- * consumer runs; LIVETRANSLATE_SEED seeds random routing.
+ * consumer runs; LIVETRANSLATE_SEED seeds random routing. LIVETRANSLATE_VAD (energy | silero, default energy) picks
+ * how the segmenter decides speech.
  */
 import { startLocal } from "./server.ts";
+import { voiceActivityFor, voiceActivitySetting } from "./voice-activity.ts";
 
 const port = Number(process.env.PORT ?? 8787);
 const host = process.env.HOST ?? "127.0.0.1";
@@ -26,7 +28,8 @@ function consumerSettings() {
 
 try {
   const consumer = consumerSettings();
-  const local = await startLocal({ port, host, ...consumer });
+  const vad = voiceActivitySetting(process.env.LIVETRANSLATE_VAD);
+  const local = await startLocal({ port, host, ...consumer, voiceActivity: await voiceActivityFor(vad) });
   const languages = local.adapters.languages();
   console.log(
     [
@@ -43,7 +46,7 @@ try {
       `  HTTP API   ${local.url}  (GET /health, GET /languages, POST /sessions, GET /sessions/{id}, POST /listener-reports)`,
       `  WebSocket  ${local.wsUrl}`,
       `  languages  source: ${languages.source.join(", ")}  targets: ${languages.target.join(", ")}`,
-      `  consumer   ${consumer.consumerEnvironments} execution environments, ${consumer.routing} routing${consumer.routing === "random" ? ` (seed ${consumer.seed})` : ""}`,
+      `  consumer   ${consumer.consumerEnvironments} execution environments, ${consumer.routing} routing${consumer.routing === "random" ? ` (seed ${consumer.seed})` : ""}, ${vad === "silero" ? "Silero VAD" : "energy"} speech detection`,
       `  try it     curl -s -XPOST ${local.url}/sessions -H 'content-type: application/json' -d '{"sourceLanguage":"en","targetLanguages":["es","fr"]}'`,
       ``,
       `  Ctrl-C stops it.`,

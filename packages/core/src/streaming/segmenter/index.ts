@@ -404,7 +404,7 @@ export class Segmenter {
       ? s.segment.startSample
       : Math.max(s.bufferStartSample, s.analyzedSamples - msToSamples(this.options.preRollMs));
     // A rebuilt environment replays the detector from its last restart.
-    if (s.voiceResetSample !== undefined) keepFrom = Math.min(keepFrom, s.voiceResetSample);
+    if (this.voice && s.voiceResetSample !== undefined) keepFrom = Math.min(keepFrom, s.voiceResetSample);
     if (keepFrom > s.bufferStartSample) {
       this.buffer = this.buffer.slice(keepFrom - s.bufferStartSample);
       s.bufferStartSample = keepFrom;
