@@ -17,7 +17,7 @@ import type { Db } from "../../domain/db/index.ts";
 import { expiresAt } from "../../domain/db/index.ts";
 import { type PipelineDeps, postAll, postInterim, runSegment, type SegmentResult, type StageTimes } from "../pipeline/index.ts";
 import type { IngestReplay, PositionedRecord, SpeechRecognizer, StreamPosition, VoiceActivityDetector } from "../../ports.ts";
-import { Segmenter, type SegmenterOptions, type SegmenterState } from "../segmenter/index.ts";
+import { type KeptVoiceStream, Segmenter, type SegmenterOptions, type SegmenterState } from "../segmenter/index.ts";
 import { getSession, isConditionalFailure, type SessionRecord } from "../../domain/session/index.ts";
 import { type Chunk, ChunkOrder, MAX_REORDER_WAIT_MS } from "./chunk-order.ts";
 import { LiveRecognition } from "./recognition.ts";
@@ -117,7 +117,8 @@ export class StreamConsumer {
         log({ level: "warn", event: "consumer.unknown_session", sessionId, records: records.length });
         return;
       }
-      memory = await this.rebuild(session, checkpoint);
+      // The detector stream this environment kept from its last visit may spare replaying the whole open segment.
+      memory = await this.rebuild(session, checkpoint, memory?.segmenter.keptVoice());
       this.catchUpRecognition(memory);
     }
     const readyAt = Date.now();
@@ -324,7 +325,7 @@ export class StreamConsumer {
   }
 
   /** This environment lacks the session's state at the checkpoint: rebuild it from the checkpoint and the stream. */
-  private async rebuild(session: SessionRecord, checkpoint: Checkpoint | undefined): Promise<SessionMemory> {
+  private async rebuild(session: SessionRecord, checkpoint: Checkpoint | undefined, keptVoice?: KeptVoiceStream): Promise<SessionMemory> {
     const { sessionId } = session;
     const reorderWaitMs = this.deps.reorderWaitMs ?? MAX_REORDER_WAIT_MS;
     if (!checkpoint) {
@@ -369,7 +370,7 @@ export class StreamConsumer {
       throw new Error(`replay of ${sessionId} rebuilt audio up to sample ${sample}, the checkpoint says ${state.consumedSamples}`);
     }
     const buffer = concatPcm(pieces).subarray(state.bufferStartSample - checkpoint.buffer.firstSample).slice();
-    const segmenter = Segmenter.restore({ state, buffer }, this.deps.segmenterOptions, this.deps.voiceActivity);
+    const segmenter = Segmenter.restore({ state, buffer }, this.deps.segmenterOptions, this.deps.voiceActivity, keptVoice);
     const order = new ChunkOrder(
       { lastChunkIndex: checkpoint.order.lastChunkIndex, held: checkpoint.order.held.map(find), skipped: checkpoint.order.skipped },
       reorderWaitMs,

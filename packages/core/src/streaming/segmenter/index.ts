@@ -118,6 +118,17 @@ export interface SegmenterState {
   voiceResetSample?: number;
 }
 
+/**
+ * A detector stream left by an earlier segmenter of the same session in this process, and where it stood: a
+ * rebuilt segmenter carries on from it instead of replaying from the restart, if it is on the same restart and
+ * not ahead (an execution environment that saw the session a few batches ago feeds only what it missed).
+ */
+export interface KeptVoiceStream {
+  resetSample: number;
+  position: number;
+  stream: VoiceActivityStream;
+}
+
 const SILENCE_DB = -100;
 
 export function frameDb(frame: Int16Array): number {
@@ -141,6 +152,7 @@ export class Segmenter {
     state?: SegmenterState,
     buffer?: Int16Array,
     private readonly voice?: VoiceActivityDetector,
+    private kept?: KeptVoiceStream,
   ) {
     this.options = { ...DEFAULT_SEGMENTER_OPTIONS, ...(voice ? VOICE_ACTIVITY_SEGMENTER_OPTIONS : {}), ...options };
     this.frame = voice ? voice.frameSamples : msToSamples(this.options.frameMs);
@@ -165,8 +177,16 @@ export class Segmenter {
     snapshot: { state: SegmenterState; buffer: Int16Array },
     options: Partial<SegmenterOptions> = {},
     voice?: VoiceActivityDetector,
+    kept?: KeptVoiceStream,
   ) {
-    return new Segmenter(options, snapshot.state, snapshot.buffer, voice);
+    return new Segmenter(options, snapshot.state, snapshot.buffer, voice, kept);
+  }
+
+  /** This segmenter's detector stream and where it stands, for a later restore in this process to carry on from. */
+  keptVoice(): KeptVoiceStream | undefined {
+    const s = this.state;
+    if (!this.voiceStream || s.voiceResetSample === undefined) return undefined;
+    return { resetSample: s.voiceResetSample, position: s.analyzedSamples, stream: this.voiceStream };
   }
 
   /** Detector frames replayed so far to rebuild its state after a restore (what a cold start costs). */
@@ -279,11 +299,14 @@ export class Segmenter {
   private async voiceAtAnalyzed(): Promise<VoiceActivityStream | undefined> {
     if (!this.voice) return undefined;
     if (!this.voiceStream) {
-      const stream = this.voice.open();
       const s = this.state;
       // A checkpoint written without a detector: it starts from a clean state here.
       s.voiceResetSample ??= s.analyzedSamples;
-      for (let at = s.voiceResetSample; at + this.frame <= s.analyzedSamples; at += this.frame) {
+      const kept = this.kept;
+      this.kept = undefined;
+      const carryOn = kept && kept.resetSample === s.voiceResetSample && kept.position <= s.analyzedSamples;
+      const stream = carryOn ? kept.stream : this.voice.open();
+      for (let at = carryOn ? kept.position : s.voiceResetSample; at + this.frame <= s.analyzedSamples; at += this.frame) {
         await stream.speechProbability(this.slice(at, at + this.frame));
         this.replayed++;
       }
