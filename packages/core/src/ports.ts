@@ -46,6 +46,22 @@ export interface SpeechSynthesizer {
   synthesize(text: string, language: string): Promise<SynthesizedAudio>;
 }
 
+/**
+ * Voice activity, frame by frame, for the segmenter's end-of-speech decision. A stream has memory (Silero's is
+ * recurrent), so frames go in order; a fresh stream starts from silence.
+ */
+export interface VoiceActivityDetector {
+  /** Samples of 16 kHz audio per decision (Silero: 512, 32 ms). */
+  readonly frameSamples: number;
+  /** A stream of decisions from a clean state. */
+  open(): VoiceActivityStream;
+}
+
+export interface VoiceActivityStream {
+  /** How likely (0-1) this frame of exactly `frameSamples` holds speech, given the frames fed before it. */
+  speechProbability(frame: Int16Array): Promise<number>;
+}
+
 /** Short-lived audio objects, fetched by listeners through expiring URLs. */
 export interface AudioStore {
   put(key: string, data: Uint8Array, contentType: string): Promise<void>;

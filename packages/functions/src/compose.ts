@@ -5,6 +5,7 @@
 import { StreamConsumer } from "@livetranslate/core/streaming/consumer";
 import type { Probe, SegmentResult } from "@livetranslate/core/streaming/pipeline";
 import type { SegmenterOptions } from "@livetranslate/core/streaming/segmenter";
+import type { VoiceActivityDetector } from "@livetranslate/core/ports";
 import { type AdapterName, type Adapters, pick, type SessionConsumer } from "./adapters.ts";
 import { FUNCTION_NAMES, type FunctionName } from "./deployment.ts";
 import { createApi } from "./http/api.ts";
@@ -54,6 +55,8 @@ export const CONSUMER_NEEDS = ["db", "recognizer", "replay", "translator", "synt
 
 export interface ConsumerOptions {
   segmenterOptions?: Partial<SegmenterOptions>;
+  /** The segmenter's speech decision (the neural detector); without one, the energy rule. */
+  voiceActivity?: VoiceActivityDetector;
   onSegment?: (sessionId: string, result: SegmentResult) => void;
   /** Crash tests (local mode): where an execution environment may be killed. */
   probe?: Probe;
@@ -77,6 +80,7 @@ export function buildConsumer(adapters: Pick<Adapters, (typeof CONSUMER_NEEDS)[n
     measurements,
     probe: options.probe,
     segmenterOptions: options.segmenterOptions,
+    voiceActivity: options.voiceActivity,
     onSegment: (sessionId, result) => {
       measurements.segmentDelivered(result);
       options.onSegment?.(sessionId, result);

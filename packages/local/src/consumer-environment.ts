@@ -8,7 +8,7 @@ import { addMiddleware, createDynamoClient, createKinesisClient, createS3Client,
 import type { Engines } from "@livetranslate/core/adapters/engines";
 import type { Log } from "@livetranslate/core/log";
 import type { Probe, SegmentResult } from "@livetranslate/core/streaming/pipeline";
-import type { Measurements } from "@livetranslate/core/ports";
+import type { Measurements, VoiceActivityDetector } from "@livetranslate/core/ports";
 import type { SegmenterOptions } from "@livetranslate/core/streaming/segmenter";
 import type { StandIn } from "@livetranslate/core/adapters/standins";
 import { compose } from "@livetranslate/functions/compose";
@@ -30,6 +30,8 @@ export interface ConsumerEnvironmentConfig {
   /** Shared by all environments (counters add up). */
   measurements: Measurements;
   segmenterOptions?: Partial<SegmenterOptions>;
+  /** The segmenter's speech decision; shared by all environments (the model is read-only, streams are per segmenter). */
+  voiceActivity?: VoiceActivityDetector;
   onSegment?: (sessionId: string, result: SegmentResult) => void;
   requestCounts?: RequestCounts;
   /** Crash tests: where this environment may be killed. */
@@ -92,7 +94,7 @@ export function createConsumerEnvironment(config: ConsumerEnvironmentConfig, slo
     },
     log: config.log,
     measurements: config.measurements,
-    consumer: { segmenterOptions: config.segmenterOptions, onSegment: config.onSegment, probe: config.probe?.(slot) },
+    consumer: { segmenterOptions: config.segmenterOptions, voiceActivity: config.voiceActivity, onSegment: config.onSegment, probe: config.probe?.(slot) },
     requestCounts: config.requestCounts,
   });
   const handler = compose(adapters).Consumer;

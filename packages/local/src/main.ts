@@ -7,10 +7,12 @@
  * gateway applies too; shorten them to watch the apps reconnect. LIVETRANSLATE_DATA_DIR (default `.livetranslate/`
  * at the repository's root) keeps sessions, audio and the stream on disk: a restart, even after `kill -9`,
  * carries on where it stopped.
+ * LIVETRANSLATE_VAD (energy | silero, default energy) picks how the segmenter decides speech.
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { startLocal } from "./server.ts";
+import { voiceActivityFor, voiceActivitySetting } from "./voice-activity.ts";
 
 const dataDir = path.resolve(
   process.env.LIVETRANSLATE_DATA_DIR ?? path.join(path.dirname(fileURLToPath(import.meta.url)), "../../../.livetranslate"),
@@ -56,11 +58,13 @@ function captionsOnlyNote(captionsOnly: readonly string[] = []): string {
 try {
   const consumer = consumerSettings();
   const limits = connectionLimits();
+  const vad = voiceActivitySetting(process.env.LIVETRANSLATE_VAD);
   const local = await startLocal({
     port,
     host,
     ...consumer,
     dataDir,
+    voiceActivity: await voiceActivityFor(vad),
     connectionLimits: Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)),
   });
   const languages = local.adapters.languages();
@@ -80,7 +84,7 @@ try {
       `  WebSocket  ${local.wsUrl}`,
       `  languages  source: ${languages.source.join(", ")}  targets: ${languages.target.join(", ")}${captionsOnlyNote(languages.captionsOnly)}`,
       `  data       ${dataDir}  (sessions, audio and the stream survive a restart; LIVETRANSLATE_DATA_DIR to move it)`,
-      `  consumer   ${consumer.consumerEnvironments} execution environments, ${consumer.routing} routing${consumer.routing === "random" ? ` (seed ${consumer.seed})` : ""}`,
+      `  consumer   ${consumer.consumerEnvironments} execution environments, ${consumer.routing} routing${consumer.routing === "random" ? ` (seed ${consumer.seed})` : ""}, ${vad === "silero" ? "Silero VAD" : "energy"} speech detection`,
       `  try it     curl -s -XPOST ${local.url}/sessions -H 'content-type: application/json' -d '{"sourceLanguage":"en","targetLanguages":["es","fr"]}'`,
       ``,
       `  Ctrl-C stops it.`,

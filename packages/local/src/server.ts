@@ -15,6 +15,7 @@ import { jsonLog, type Log } from "@livetranslate/core/log";
 import type { MemoryMeasurements } from "@livetranslate/core/adapters/memory";
 import type { Probe, SegmentResult } from "@livetranslate/core/streaming/pipeline";
 import type { SegmenterOptions } from "@livetranslate/core/streaming/segmenter";
+import type { VoiceActivityDetector } from "@livetranslate/core/ports";
 import type { Adapters } from "@livetranslate/functions/adapters";
 import { compose } from "@livetranslate/functions/compose";
 import { STREAM_EVENT_SOURCE, WS_ACTIONS } from "@livetranslate/functions/deployment";
@@ -38,6 +39,8 @@ export interface LocalOptions {
   /** Engines to use instead of the detected local ones (tests and benchmarks). */
   engines?: Engines;
   segmenterOptions?: Partial<SegmenterOptions>;
+  /** The segmenter's speech decision (Silero VAD); without one, the energy rule. */
+  voiceActivity?: VoiceActivityDetector;
   /** How long audio objects and records live (1 day, as the S3 lifecycle rule and DynamoDB TTL). */
   lifetimeMs?: number;
   sweepIntervalMs?: number;
@@ -185,6 +188,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
             log,
             measurements,
             segmenterOptions: options.segmenterOptions,
+            voiceActivity: options.voiceActivity,
             onSegment: options.onSegment,
             requestCounts: options.requestCounts,
             probe: options.probe,

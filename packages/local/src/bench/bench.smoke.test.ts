@@ -31,6 +31,12 @@ describe("pnpm bench --quick", () => {
     expect(results.latency.measured_from).toMatch(/end of voiced speech/);
     expect(results.latency.short_sentences.utterances + results.latency.long_sentences.utterances).toBe(results.latency.utterances);
     expect(Object.keys(results.latency.stages_ms)).toEqual(["segmenter_wait", "asr", "mt", "tts", "store", "notify", "total"]);
+    expect(typeof results.latency.sentence_splits_per_100).toBe("number");
+    // Both speech decisions on the same talk: splits, waits and the detector's CPU share.
+    expect(results.segmentation.rows.map((r: { name: string }) => r.name.split(" ")[0])).toEqual(["energy", "energy", "silero", "silero", "silero"]);
+    for (const row of results.segmentation.rows) {
+      for (const key of ["sentence_splits_per_100", "wait_p50_ms", "wait_p95_ms", "core_share_percent"]) expect(typeof row[key], key).toBe("number");
+    }
     expect(results.fanout.engines).toMatch(/fixed-latency test engines/);
     expect(results.fanout.listeners_per_language * results.fanout.languages).toBe(results.fanout.listeners);
     expect(typeof results.fanout.stored_to_notified_p99_ms).toBe("number");

@@ -5,13 +5,19 @@
  * calibration measured in the same run (a fixed CPU loop and pocketsphinx's real-time factor on a fixed clip),
  * so runs on machines 2-3x apart can be compared. `--quick` runs small sizes (the test suite's smoke test) and
  * writes test-artifacts/bench-quick.json. Load stays on loopback, bounded in count and time. No figure here is
- * asserted anywhere: this measures, it does not judge.
+ * asserted anywhere: this measures, it does not judge. `--vad silero` (or LIVETRANSLATE_VAD=silero) runs the
+ * latency talks with the neural voice activity detector instead of the energy rule; the segmentation scenario
+ * compares both on the same talk either way.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { memoryLog } from "@livetranslate/core/log";
+import { SileroVoiceActivity } from "@livetranslate/core/adapters/vad";
+import type { VoiceActivityDetector } from "@livetranslate/core/ports";
+import { Segmenter } from "@livetranslate/core/streaming/segmenter";
+import { segmentTalk } from "@livetranslate/core/testing/sentence-splits";
 import { type SegmentResult, stageDurations } from "@livetranslate/core/streaming/pipeline";
 import { REFERENCE_CPU_LOOP_MS } from "@livetranslate/core/testing/calibration";
 import { assembleTalk, englishClips, untranscribedClips } from "@livetranslate/core/testing/fixtures";
@@ -25,8 +31,13 @@ import { type LocalMode, startLocal } from "../server.ts";
 import { FIXED_ENGINE_LANGUAGES, fixedLatencyEngines } from "./fixed-engines.ts";
 import { summarize } from "./stats.ts";
 import { closeAll, failureCause, playTalk, type UtteranceLatency } from "./talk.ts";
+import { voiceActivityFor, voiceActivitySetting } from "../voice-activity.ts";
 
 const quick = process.argv.includes("--quick");
+const vadFlag = process.argv.indexOf("--vad");
+const vad = voiceActivitySetting(vadFlag >= 0 ? process.argv[vadFlag + 1] : process.env.LIVETRANSLATE_VAD);
+/** Loaded once in main(): the latency talks' segmenters share it (as local mode's environments do). */
+let voiceActivity: VoiceActivityDetector | undefined;
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
 const GOALS = { caption_p50_s: 0.8, audio_p50_s: 1.2, seed_budget_s: [3, 4], google_meet_s: [2, 3], kudo_s: [3, 6] };
 /** Sentences this long or shorter are reported apart: the segmenter closes longer ones on shorter pauses. */
@@ -41,7 +52,7 @@ interface Harness {
 }
 
 /** Local mode as Lambda runs the consumer: 4 execution environments, batches routed at random unless asked. */
-async function harness(engines?: ReturnType<typeof fixedLatencyEngines>, routing: Routing = "random"): Promise<Harness> {
+async function harness(engines?: ReturnType<typeof fixedLatencyEngines>, routing: Routing = "random", detector?: VoiceActivityDetector): Promise<Harness> {
   const segments: Harness["segments"] = [];
   const counts = newRequestCounts();
   const local = await startLocal({
@@ -52,6 +63,7 @@ async function harness(engines?: ReturnType<typeof fixedLatencyEngines>, routing
     consumerEnvironments: 4,
     routing,
     seed: 1,
+    voiceActivity: detector,
     onSegment: (sessionId, result) => segments.push({ sessionId, result, at: Date.now() }),
   });
   return { local, segments, counts };
@@ -77,10 +89,60 @@ function clipsFor(count: number) {
   return Array.from({ length: count }, (_, i) => pool[i % pool.length]!);
 }
 
+/** Cuts inside sentences (a sentence in three segments counts two) per 100 sentences, as delivered to a listener. */
+function splitsPer100(utterances: UtteranceLatency[]): number | undefined {
+  const counted = utterances.filter((u) => u.segments !== undefined);
+  if (counted.length === 0) return undefined;
+  return Number(((100 * counted.reduce((n, u) => n + Math.max(0, u.segments! - 1), 0)) / counted.length).toFixed(1));
+}
+
+/**
+ * The segmenter alone on the fixture talk (20 sentences, 1 s apart, 100 ms chunks, no engines, so the same on
+ * every machine): sentence splits per 100 sentences and the wait from the end of the voice (the last 10 ms frame
+ * above -40 dBFS) to the chunk that closed the sentence's segment, in audio time, for the energy rule and Silero
+ * VAD at their hangovers; and what the detector costs, in CPU time per second of speech (one speaker's share of
+ * a core).
+ */
+async function segmentation() {
+  const talk = assembleTalk(clipsFor(20), 1000);
+  const silero = new SileroVoiceActivity();
+  await silero.ready();
+  const configs: [string, VoiceActivityDetector | undefined, number][] = [
+    ["energy 500 ms (today)", undefined, 500],
+    ["energy 250 ms", undefined, 250],
+    ["silero 250 ms", silero, 250],
+    ["silero 300 ms", silero, 300],
+    ["silero 400 ms (its default)", silero, 400],
+  ];
+  const rows = [];
+  for (const [name, detector, hangover] of configs) {
+    const cpu = process.cpuUsage();
+    const result = await segmentTalk(talk, new Segmenter({ closeAfterSilenceMs: hangover }, undefined, undefined, detector));
+    const used = process.cpuUsage(cpu);
+    const waits = summarize(result.sentences.flatMap((s) => (s.waitMs === undefined ? [] : [s.waitMs])), 0);
+    const cpuMsPerAudioSecond = (used.user + used.system) / 1000 / (talk.pcm.length / 16_000);
+    rows.push({
+      name,
+      hangover_ms: hangover,
+      sentence_splits_per_100: result.splitsPer100Sentences,
+      split_sentences: result.sentences.filter((s) => s.segments > 1).map((s) => `${path.basename(s.file)} (${s.segments})`),
+      wait_p50_ms: waits.p50,
+      wait_p95_ms: waits.p95,
+      segmenter_cpu_ms_per_audio_s: Number(cpuMsPerAudioSecond.toFixed(1)),
+      core_share_percent: Number((cpuMsPerAudioSecond / 10).toFixed(2)),
+    });
+  }
+  return {
+    talk: `${talk.utterances.length} fixture sentences, 1 s apart, ${(talk.pcm.length / 16_000).toFixed(1)} s, 100 ms chunks`,
+    wait_from: "end of voice (last 10 ms frame above -40 dBFS) to the chunk that closed the sentence's last segment, audio time",
+    rows,
+  };
+}
+
 const seconds = (values: (number | undefined)[]) => summarize(values.filter((v): v is number => v !== undefined));
 
 async function latency(routing: Routing = "random") {
-  const h = await harness(undefined, routing);
+  const h = await harness(undefined, routing, voiceActivity);
   try {
     const talk = assembleTalk(clipsFor(quick ? 3 : 20), 1000);
     const run = await playTalk(h.local, talk, { targetLanguages: ["es", "fr"], listeners: ["es", "fr"], fetchAudio: true });
@@ -104,6 +166,8 @@ async function latency(routing: Routing = "random") {
         engines: "pocketsphinx + Apertium + eSpeak NG (local)",
         measured_from: "end of voiced speech (last 10 ms frame above -40 dBFS) to the first listener's message",
         routing: `${routing} over 4 execution environments`,
+        speech_detection: vad === "silero" ? "Silero VAD (onnxruntime-node), 400 ms hangover" : "frame energy, 500 ms hangover",
+        sentence_splits_per_100: splitsPer100(run.utterances),
         utterances: talk.utterances.length,
         undelivered: run.utterances.filter((u) => u.audioMessage === undefined).length,
         talk_seconds: Number(audioSeconds.toFixed(1)),
@@ -411,7 +475,8 @@ function printTable(results: Record<string, any>) {
   row("calibration: CPU loop (ms)", `${cal.start.cpu_loop_ms} / ${cal.end.cpu_loop_ms}`, `start / end; reference machine ${cal.reference_cpu_loop_ms} ms`);
   row("calibration: pocketsphinx RTF", `${cal.start.pocketsphinx_rtf} / ${cal.end.pocketsphinx_rtf}`, "start / end; jfk.wav, 100 ms pieces");
   const l = results.latency;
-  lines.push(`\nlatency: ${l.engines}, ${l.utterances} utterances (${l.talk_seconds} s) in real time, 100 ms chunks; from the end of voiced speech`);
+  lines.push(`\nlatency: ${l.engines}, ${l.utterances} utterances (${l.talk_seconds} s) in real time, 100 ms chunks; from the end of voiced speech; ${l.speech_detection}`);
+  row("sentence splits per 100 sentences", l.sentence_splits_per_100, "segments per sentence at a listener, minus one");
   row("caption p50 / p95 / max (s)", `${l.caption_p50_s} / ${l.caption_p95_s} / ${l.caption_max_s}`, `goal p50 <= ${GOALS.caption_p50_s} s: ${l.caption_p50_s <= GOALS.caption_p50_s ? "met" : "not met"}`);
   row("translation p50 / p95 (s)", `${l.translation_p50_s} / ${l.translation_p95_s}`);
   row("audio message p50 / p95 / max (s)", `${l.audio_p50_s} / ${l.audio_p95_s} / ${l.audio_max_s}`, `goal p50 <= ${GOALS.audio_p50_s} s: ${l.audio_p50_s <= GOALS.audio_p50_s ? "met" : "not met"}; seed budget 3-4 s, Google Meet 2-3 s, KUDO 3-6 s`);
@@ -425,6 +490,11 @@ function printTable(results: Record<string, any>) {
     row(`${name}: caption / audio p50 (s)`, `${r.caption_p50_s} / ${r.audio_p50_s}`, `p95 ${r.caption_p95_s} / ${r.audio_p95_s}; ASR p50 ${r.asr_p50_ms} ms`);
     row(`${name}: checkpoint per batch`, `${r.checkpoint_bytes_per_batch} B`, `${r.checkpoint_write_units_per_batch} write units; ${r.stream_replays} replays from the stream`);
     row(`${name}: recognizer requests`, r.recognizer_requests, `${r.recognizer_audio_seconds} s of audio, ${r.recognizer_billed_seconds} s billed (15 s minimum each)`);
+  }
+  const seg = results.segmentation;
+  lines.push(`\nsegmentation: ${seg.talk}; wait from the ${seg.wait_from}`);
+  for (const r of seg.rows) {
+    row(r.name, `${r.sentence_splits_per_100} splits`, `wait p50 / p95 ${r.wait_p50_ms} / ${r.wait_p95_ms} ms; ${r.segmenter_cpu_ms_per_audio_s} ms CPU per s of audio (${r.core_share_percent}% of a core)`);
   }
   const f = results.fanout;
   lines.push(`\nfan-out: ${f.listeners} listeners over ${f.languages} languages (${f.listeners_per_language} each; ${f.listeners_connected} connected), talk at ${f.playback_speed}x, ${f.engines}`);
@@ -486,6 +556,7 @@ async function main() {
     machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model ?? "?", memory_gb: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` },
     commit: gitCommit(),
     quick,
+    speech_detection: vad,
     goals: GOALS,
   };
   const step = async <T>(name: string, run: () => Promise<T>): Promise<T> => {
@@ -496,6 +567,8 @@ async function main() {
     return value;
   };
   const calibrationStart = await step("calibration", calibration);
+  voiceActivity = await voiceActivityFor(vad);
+  results.segmentation = await step("segmentation (energy vs Silero VAD)", segmentation);
   const lat = await step("latency (real engines, random routing)", () => latency("random"));
   results.latency = lat.figures;
   const sticky = await step("latency (real engines, sticky routing)", () => latency("sticky"));

@@ -8,10 +8,11 @@ import { Connection } from "../../domain/connection/index.ts";
 import { createDb, type Db, ensureTable } from "../../domain/db/index.ts";
 import { memoryLog } from "../../log.ts";
 import { memoryMeasurements } from "../../adapters/memory/index.ts";
-import type { AudioStore, ConnectionNotifier, IngestRecord, PositionedRecord, SpeechRecognizer, SpeechSynthesizer, Translator } from "../../ports.ts";
+import type { AudioStore, ConnectionNotifier, IngestRecord, PositionedRecord, SpeechRecognizer, SpeechSynthesizer, Translator, VoiceActivityDetector } from "../../ports.ts";
 import type { ServerMessage } from "../../browser/protocol/index.ts";
 import { Session } from "../../domain/session/index.ts";
 import { ensureStream, type StandIn, startDynalite, startKinesalite } from "../../adapters/standins/index.ts";
+import { SileroVoiceActivity } from "../../adapters/vad/silero.ts";
 import { assembleTalk, chunksOf, untranscribedClips } from "../../testing/fixtures.ts";
 import type { SegmenterOptions } from "../segmenter/index.ts";
 import { StreamConsumer } from "./index.ts";
@@ -68,7 +69,7 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     return positioned;
   }
 
-  async function setup(segmenterOptions: Partial<SegmenterOptions> = {}) {
+  async function setup(segmenterOptions: Partial<SegmenterOptions> = {}, voiceActivity?: VoiceActivityDetector) {
     const { sessionId, speakerToken } = await Session.create(db, { source: ["en"], target: ["es", "fr", "it"] }, { sourceLanguage: "en", targetLanguages: ["es", "fr", "it"] });
     await Connection.join(db, "speaker", { sessionId, role: "speaker", token: speakerToken });
     await Connection.join(db, "es-1", { sessionId, role: "listener", language: "es" });
@@ -95,7 +96,7 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     const log = memoryLog();
     const measurements = memoryMeasurements();
     const replay = new KinesisIngestReplay({ client: kinesisClient, streamName: "audio" });
-    const consumer = () => new StreamConsumer({ db, recognizer, replay, translator, synthesizer, audioStore, notifier, log, measurements, segmenterOptions });
+    const consumer = () => new StreamConsumer({ db, recognizer, replay, translator, synthesizer, audioStore, notifier, log, measurements, segmenterOptions, voiceActivity });
     const records = await publish(
       [...chunksOf(talk.pcm, 100)].map((pcm, chunkIndex) => ({
         kind: "chunk",
@@ -250,6 +251,34 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
       expect(new Set(audio).size).toBe(audio.length);
       expect(audio.length).toBe(once.finals().length);
     }
+  });
+
+  it("with Silero VAD deciding speech, gives the same segments whichever environment gets each batch, in one write unit per batch", async () => {
+    // Prepare
+    const silero = new SileroVoiceActivity();
+    const t = await setup({}, silero);
+    const environments = [t.consumer(), t.consumer(), t.consumer(), t.consumer()];
+    let seed = 11;
+    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    // Act: batches at random over four environments (each rebuilds the detector by replay), and all in one.
+    let batches = 0;
+    for (let at = 0; at < t.records.length; at += 3, batches++) {
+      await environments[Math.floor(random() * environments.length)]!.consumeSession(t.sessionId, t.records.slice(at, at + 3));
+    }
+    // (Set up after: both sessions' listeners have the same connection ids, the later setup takes them.)
+    const once = await setup({}, silero);
+    await feed(once.consumer(), once.sessionId, once.records, 3);
+    // Assess
+    expect(t.finals().length).toBeGreaterThanOrEqual(talk.utterances.length);
+    expect(t.finals().map((f) => [f.sequenceNumber, f.startMs, f.endMs, f.text])).toEqual(once.finals().map((f) => [f.sequenceNumber, f.startMs, f.endMs, f.text]));
+    expect(t.measurements.get("VoiceFramesReplayed")).toBeGreaterThan(0);
+    // An environment carries on from the detector stream it kept, so it feeds each frame at most once: replays stay
+    // under three environments' share of the talk (replaying each cold batch's whole open segment is several times that).
+    const frames = Math.floor(talk.pcm.length / silero.frameSamples);
+    console.info(`detector frames replayed: ${t.measurements.get("VoiceFramesReplayed")} for ${frames} frames of talk`);
+    expect(t.measurements.get("VoiceFramesReplayed")).toBeLessThanOrEqual(3 * frames);
+    expect(once.measurements.get("VoiceFramesReplayed")).toBe(0);
+    expect(t.measurements.get("CheckpointWriteUnits")).toBe(batches);
   });
 
   it("does not repeat a segment whose messages went out before a crash", async () => {

@@ -16,8 +16,8 @@ import { Audience } from "../../domain/audience/index.ts";
 import { type Db, expiresAt, isConditionalFailure } from "../../domain/db/index.ts";
 import { Session } from "../../domain/session/index.ts";
 import { type PipelineDeps, postAll, postInterim, runSegment, type SegmentResult, type StageTimes } from "../pipeline/index.ts";
-import type { IngestReplay, PositionedRecord, SpeechRecognizer, StreamPosition } from "../../ports.ts";
-import { Segmenter, type SegmenterOptions, type SegmenterState } from "../segmenter/index.ts";
+import type { IngestReplay, PositionedRecord, SpeechRecognizer, StreamPosition, VoiceActivityDetector } from "../../ports.ts";
+import { type KeptVoiceStream, Segmenter, type SegmenterOptions, type SegmenterState } from "../segmenter/index.ts";
 import { type Chunk, ChunkOrder, MAX_REORDER_WAIT_MS } from "./chunk-order.ts";
 import { LiveRecognition } from "./recognition.ts";
 import { compareSequenceNumbers } from "./stream-position.ts";
@@ -28,6 +28,8 @@ export interface ConsumerDeps extends PipelineDeps {
   /** Reads records back from the stream when this environment lacks the open segment's audio. */
   replay: IngestReplay;
   segmenterOptions?: Partial<SegmenterOptions>;
+  /** Decides speech frame by frame for the segmenter; without one it goes by frame energy. */
+  voiceActivity?: VoiceActivityDetector;
   /** How long a missing chunk is waited for, in audio captured after it (default 1.5 s). */
   reorderWaitMs?: number;
   /** Called with each segment that sent something (benchmarks and tests observe the pipeline through it). */
@@ -114,7 +116,8 @@ export class StreamConsumer {
         log({ level: "warn", event: "consumer.unknown_session", sessionId, records: records.length });
         return;
       }
-      memory = await this.rebuild(session, checkpoint);
+      // The detector stream this environment kept from its last visit may spare replaying the whole open segment.
+      memory = await this.rebuild(session, checkpoint, memory?.segmenter.keptVoice());
       this.catchUpRecognition(memory);
     }
     const readyAt = Date.now();
@@ -143,7 +146,7 @@ export class StreamConsumer {
     let reordered = 0;
     const closed: { times: StageTimes; sequenceNumber: number; startMs: number; endMs: number; transcribe: () => Promise<string> }[] = [];
 
-    const handle = (events: ReturnType<Segmenter["push"]>, ingestedAt: number) => {
+    const handle = (events: Awaited<ReturnType<Segmenter["push"]>>, ingestedAt: number) => {
       for (const event of events) {
         if (event.type === "audio") {
           this.recognition.feed(sessionId, session.sourceLanguage, event.startSample, event.pcm, event.segmentStartSample);
@@ -165,7 +168,7 @@ export class StreamConsumer {
       }
     };
 
-    const process = (chunk: Chunk) => {
+    const process = async (chunk: Chunk) => {
       const pcm = pcmFromBase64(chunk.audioData);
       if (!pcm) {
         // The ingest handler validates audio, so this is a foreign record: skip it, never block the stream.
@@ -175,7 +178,7 @@ export class StreamConsumer {
       const startSample = segmenter.consumedSamples;
       memory.clock = { sample: startSample, capturedAt: chunk.capturedAt };
       memory.buffered.push({ chunkIndex: chunk.chunkIndex, position: chunk.position, startSample, samples: pcm.length });
-      handle(segmenter.push(pcm), chunk.ingestedAt);
+      handle(await segmenter.push(pcm), chunk.ingestedAt);
       const keepFrom = segmenter.bufferStartSample;
       while (memory.buffered[0] && memory.buffered[0].startSample + memory.buffered[0].samples <= keepFrom) memory.buffered.shift();
     };
@@ -183,7 +186,7 @@ export class StreamConsumer {
     for (const record of records) {
       memory.through = record.position;
       if (record.kind === "end") {
-        order.drain().forEach(process);
+        for (const chunk of order.drain()) await process(chunk);
         handle(segmenter.flush(), record.ingestedAt);
         this.recognition.drop(sessionId);
         ended = true;
@@ -198,8 +201,9 @@ export class StreamConsumer {
       }
       // A chunk that arrives after its successors releases them: they waited for it.
       if (accepted.ready.length > 1 || (accepted.ready.length === 1 && accepted.ready[0] !== record)) reordered += accepted.ready.length - 1;
-      accepted.ready.forEach(process);
+      for (const chunk of accepted.ready) await process(chunk);
     }
+    if (segmenter.replayedVoiceFrames > 0 && !warm) measurements?.count("VoiceFramesReplayed", segmenter.replayedVoiceFrames);
     if (duplicates > 0) log({ level: "info", event: "consumer.duplicate_chunks", sessionId, duplicates });
     if (reordered > 0) {
       log({ level: "info", event: "consumer.chunks_reordered", sessionId, reordered });
@@ -320,14 +324,14 @@ export class StreamConsumer {
   }
 
   /** This environment lacks the session's state at the checkpoint: rebuild it from the checkpoint and the stream. */
-  private async rebuild(session: Session.Info, checkpoint: Checkpoint | undefined): Promise<SessionMemory> {
+  private async rebuild(session: Session.Info, checkpoint: Checkpoint | undefined, keptVoice?: KeptVoiceStream): Promise<SessionMemory> {
     const { sessionId } = session;
     const reorderWaitMs = this.deps.reorderWaitMs ?? MAX_REORDER_WAIT_MS;
     if (!checkpoint) {
       return {
         revision: 0,
         session,
-        segmenter: new Segmenter(this.deps.segmenterOptions),
+        segmenter: new Segmenter(this.deps.segmenterOptions, undefined, undefined, this.deps.voiceActivity),
         order: new ChunkOrder({}, reorderWaitMs),
         buffered: [],
       };
@@ -365,7 +369,7 @@ export class StreamConsumer {
       throw new Error(`replay of ${sessionId} rebuilt audio up to sample ${sample}, the checkpoint says ${state.consumedSamples}`);
     }
     const buffer = concatPcm(pieces).subarray(state.bufferStartSample - checkpoint.buffer.firstSample).slice();
-    const segmenter = Segmenter.restore({ state, buffer }, this.deps.segmenterOptions);
+    const segmenter = Segmenter.restore({ state, buffer }, this.deps.segmenterOptions, this.deps.voiceActivity, keptVoice);
     const order = new ChunkOrder(
       { lastChunkIndex: checkpoint.order.lastChunkIndex, held: checkpoint.order.held.map(find), skipped: checkpoint.order.skipped },
       reorderWaitMs,

@@ -3,9 +3,9 @@ import { msToSamples, samplesToMs } from "../../browser/audio/index.ts";
 import { assembleTalk, chunksOf, englishClips, untranscribedClips } from "../../testing/fixtures.ts";
 import { type ClosedSegment, DEFAULT_SEGMENTER_OPTIONS, Segmenter, type SegmenterEvent } from "./index.ts";
 
-function run(segmenter: Segmenter, pcm: Int16Array, chunkMs = 100): SegmenterEvent[] {
+async function run(segmenter: Segmenter, pcm: Int16Array, chunkMs = 100): Promise<SegmenterEvent[]> {
   const events: SegmenterEvent[] = [];
-  for (const chunk of chunksOf(pcm, chunkMs)) events.push(...segmenter.push(chunk));
+  for (const chunk of chunksOf(pcm, chunkMs)) events.push(...(await segmenter.push(chunk)));
   return events;
 }
 
@@ -16,11 +16,11 @@ describe("Segmenter on real speech", () => {
   const clips = untranscribedClips().slice(0, 6).map((file) => ({ file }));
   const talk = assembleTalk(clips, 1000);
 
-  it("cuts at the pauses between utterances, never inside the 1 s gaps' neighbours' words", () => {
+  it("cuts at the pauses between utterances, never inside the 1 s gaps' neighbours' words", async () => {
     // Prepare
     const segmenter = new Segmenter();
     // Act
-    const segments = segmentsOf([...run(segmenter, talk.pcm), ...segmenter.flush()]);
+    const segments = segmentsOf([...(await run(segmenter, talk.pcm)), ...segmenter.flush()]);
     // Assess: every cut lies in a gap (or at a short pause inside an utterance), and every utterance is covered
     for (const u of talk.utterances) {
       const inside = segments.filter((s) => samplesToMs(s.startSample) < u.endMs && samplesToMs(s.endSample) > u.startMs);
@@ -36,7 +36,7 @@ describe("Segmenter on real speech", () => {
     expect(segments.length).toBeLessThanOrEqual(talk.utterances.length * 2);
   });
 
-  it("closes a segment exactly the configured silence after the last voiced frame, at the chunk that completes it", () => {
+  it("closes a segment exactly the configured silence after the last voiced frame, at the chunk that completes it", async () => {
     // Prepare: one utterance after 1.5 s of digital silence, so the noise floor is far below the absolute
     // minimum and a 20 ms frame is voiced exactly when its level exceeds minVoicedDb.
     const options = { closeAfterSilenceMs: 400, trailingSilenceMs: 150, frameMs: 20, minVoicedDb: -50, longSegmentMs: 60_000, maxSegmentMs: 120_000 };
@@ -59,7 +59,7 @@ describe("Segmenter on real speech", () => {
       let fed = 0;
       for (const pcm of chunksOf(one.pcm, chunkMs)) {
         fed += pcm.length;
-        for (const s of segmentsOf(segmenter.push(pcm))) closed.push({ fed, segment: s });
+        for (const s of segmentsOf(await segmenter.push(pcm))) closed.push({ fed, segment: s });
       }
       // Assess: one segment, whose speech ends at the last voiced frame; it closes with the first chunk that
       // completes 400 ms of silence after it, and keeps 150 ms of that silence.
@@ -71,13 +71,13 @@ describe("Segmenter on real speech", () => {
     }
   });
 
-  it("cuts a long stretch of speech at its maximum length, at a quiet frame, losing no audio", () => {
+  it("cuts a long stretch of speech at its maximum length, at a quiet frame, losing no audio", async () => {
     const long = assembleTalk(
       englishClips().filter((c) => c.file.endsWith("jfk.wav")),
       500,
     );
     const segmenter = new Segmenter({ maxSegmentMs: 4000 });
-    const events = [...run(segmenter, long.pcm), ...segmenter.flush()];
+    const events = [...(await run(segmenter, long.pcm)), ...segmenter.flush()];
     const segments = segmentsOf(events);
     expect(segments.length).toBeGreaterThanOrEqual(3);
     for (const s of segments) expect(samplesToMs(s.endSample - s.startSample)).toBeLessThanOrEqual(4000 + 20);
@@ -88,26 +88,26 @@ describe("Segmenter on real speech", () => {
     expect(cuts.length).toBeGreaterThanOrEqual(1);
   });
 
-  it("closes a long sentence at a breath rather than cutting it at the maximum length", () => {
+  it("closes a long sentence at a breath rather than cutting it at the maximum length", async () => {
     const long = assembleTalk(englishClips().filter((c) => c.file.endsWith("LJ001-0001.wav")), 1000);
     const segmenter = new Segmenter({ longSegmentMs: 4000, maxSegmentMs: 10_000 });
-    const segments = segmentsOf([...run(segmenter, long.pcm), ...segmenter.flush()]);
+    const segments = segmentsOf([...(await run(segmenter, long.pcm)), ...segmenter.flush()]);
     expect(segments.every((s) => s.cause === "pause")).toBe(true);
     const rigid = new Segmenter({ longSegmentMs: 60_000, maxSegmentMs: 10_000 });
-    const rigidSegments = segmentsOf([...run(rigid, long.pcm), ...rigid.flush()]);
+    const rigidSegments = segmentsOf([...(await run(rigid, long.pcm)), ...rigid.flush()]);
     expect(rigidSegments.length).toBeLessThanOrEqual(segments.length);
   });
 
-  it("gives the same segments when its state is restored between every batch", () => {
+  it("gives the same segments when its state is restored between every batch", async () => {
     const whole = new Segmenter();
-    const expected = segmentsOf([...run(whole, talk.pcm), ...whole.flush()]);
+    const expected = segmentsOf([...(await run(whole, talk.pcm)), ...whole.flush()]);
 
     let snapshot = new Segmenter().snapshot();
     const got: ClosedSegment[] = [];
     for (const chunk of chunksOf(talk.pcm, 100)) {
       // A fresh instance per batch, as after a cold start, fed through a JSON round-trip of the state.
       const segmenter = Segmenter.restore({ state: JSON.parse(JSON.stringify(snapshot.state)), buffer: snapshot.buffer });
-      got.push(...segmentsOf(segmenter.push(chunk)));
+      got.push(...segmentsOf(await segmenter.push(chunk)));
       snapshot = segmenter.snapshot();
     }
     got.push(...segmentsOf(Segmenter.restore(snapshot).flush()));
@@ -116,12 +116,12 @@ describe("Segmenter on real speech", () => {
     );
   });
 
-  it("streams each open segment's audio in order, without gaps, before the segment closes", () => {
+  it("streams each open segment's audio in order, without gaps, before the segment closes", async () => {
     // Pauses (the talk) and maximum-length cuts (JFK, 4 s maximum), in chunks that are not whole frames.
     const jfk = assembleTalk(englishClips().filter((c) => c.file.endsWith("jfk.wav")), 500);
     for (const [pcm, options] of [[talk.pcm, {}], [jfk.pcm, { maxSegmentMs: 4000 }]] as const) {
       const segmenter = new Segmenter(options);
-      const events = [...run(segmenter, pcm, 250), ...segmenter.flush()];
+      const events = [...(await run(segmenter, pcm, 250)), ...segmenter.flush()];
       // The open segment's audio so far: where it started and where the next piece must start.
       let open: { start: number; next: number } | undefined;
       const causes: string[] = [];
@@ -155,11 +155,11 @@ describe("Segmenter on real speech", () => {
     }
   });
 
-  it("ignores silence and a short click", () => {
+  it("ignores silence and a short click", async () => {
     const segmenter = new Segmenter();
     const pcm = new Int16Array(16000 * 3);
     for (let i = 16000; i < 16000 + 320; i++) pcm[i] = i % 2 ? 20000 : -20000;
-    const events = [...run(segmenter, pcm), ...segmenter.flush()];
+    const events = [...(await run(segmenter, pcm)), ...segmenter.flush()];
     expect(segmentsOf(events)).toEqual([]);
   });
 });

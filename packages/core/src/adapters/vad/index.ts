@@ -1,0 +1,1 @@
+export { SILERO_MODEL_PATH, SileroVoiceActivity } from "./silero.ts";
