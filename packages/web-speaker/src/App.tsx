@@ -1,3 +1,4 @@
+import { type Overload, OverloadNotice } from "./components/OverloadNotice.tsx";
 import { type Capture, CaptureError, listMicrophones, startCapture } from "@livetranslate/audio-worklet/capture";
 import { endpoints, LiveSocket, type SocketState } from "@livetranslate/core/browser/client";
 import type { CreateSessionResponse, LanguagesResponse, ListenerCounts, ServerMessage } from "@livetranslate/core/browser/protocol";
@@ -43,6 +44,8 @@ interface SpeakerState {
   transcript: Transcript;
   listeners: ListenerCounts;
   latencyMs?: number;
+  /** Set while the backend sheds work for this session (sessionStatus extension). */
+  overload?: Overload;
   microphones: { deviceId: string; label: string }[];
   microphone: string;
   ended: boolean;
@@ -71,7 +74,14 @@ export function App() {
 
   const onMessage = (message: ServerMessage) => {
     if (message.type === "transcript") setState("transcript", (t) => applyTranscript(t, message));
-    else if (message.type === "sessionStatus") setState({ listeners: message.listeners, latencyMs: message.latencyMs });
+    else if (message.type === "sessionStatus") {
+      setState({
+        listeners: message.listeners,
+        latencyMs: message.latencyMs,
+        // A status without the fields comes from a server that does not shed, or one keeping up.
+        overload: message.overloaded ? { lagMs: message.lagMs ?? 0, shedding: message.shedding ?? [] } : undefined,
+      });
+    }
     else if (message.type === "sessionEnded") endLocally();
     else if (message.type === "error" && message.code !== "session_ended") setState({ error: message.message });
   };
@@ -281,6 +291,7 @@ export function App() {
             </section>
             <aside class="side">
               <SessionShare sessionId={state.session!.sessionId} url={joinUrl()} />
+              <OverloadNotice overload={state.overload} />
               <ListenerCountsView languages={state.session!.targetLanguages} counts={state.listeners} latencyMs={state.latencyMs} />
               <button type="button" class="danger" onClick={() => void endSession()}>
                 End session

@@ -159,6 +159,10 @@ export const SessionStatusMessage = z.object({
   sessionId: z.string(),
   listeners: ListenerCounts,
   latencyMs: z.number().optional(),
+  /** Extension: the backend is behind real time for this session by `lagMs` and sheds what `shedding` names. */
+  overloaded: z.boolean().optional(),
+  lagMs: z.number().optional(),
+  shedding: z.array(z.enum(["interim", "audio"])).optional(),
 });
 export type SessionStatusMessage = z.infer<typeof SessionStatusMessage>;
 

@@ -108,6 +108,8 @@ export function createDb({ table, client }: DbConfig) {
         clock: { type: "any" },
         statusSentAt: { type: "number" },
         statusKey: { type: "string" },
+        /** What the consumer sheds while behind real time (0 none, 1 interims, 2 interims and translated speech). */
+        load: { type: "number" },
         ended: { type: "boolean" },
         updatedAt: { type: "number", required: true },
         expiresAt: { type: "number", required: true },

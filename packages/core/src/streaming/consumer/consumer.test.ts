@@ -96,14 +96,17 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     const log = memoryLog();
     const measurements = memoryMeasurements();
     const replay = new KinesisIngestReplay({ client: kinesisClient, streamName: "audio" });
-    const consumer = () => new StreamConsumer({ db, recognizer, replay, translator, synthesizer, audioStore, notifier, log, measurements, segmenterOptions, voiceActivity });
+    const consumer = (now?: () => number) =>
+      new StreamConsumer({ db, recognizer, replay, translator, synthesizer, audioStore, notifier, log, measurements, segmenterOptions, voiceActivity, now });
+    // Ingested "now" onwards: a consumer on the real clock runs ahead of real time, as one keeping up does.
+    const base = Date.now();
     const records = await publish(
       [...chunksOf(talk.pcm, 100)].map((pcm, chunkIndex) => ({
         kind: "chunk",
         sessionId,
         chunkIndex,
-        capturedAt: 1_000_000 + chunkIndex * 100,
-        ingestedAt: 1_000_000 + chunkIndex * 100 + 130,
+        capturedAt: base + chunkIndex * 100,
+        ingestedAt: base + chunkIndex * 100 + 130,
         audioData: pcmToBase64(pcm),
       })),
     );
@@ -147,6 +150,53 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
       expect(times.speechEndCapturedAt).toBeLessThanOrEqual(times.ingestedAt!);
       expect(times.closedAt).toBeLessThanOrEqual(times.notifiedAt!);
     }
+  });
+
+  it("behind real time, sheds interims and then translated speech, never captions, tells the speaker, and recovers", async () => {
+    const t = await setup();
+    // The clock each batch starts at: far behind, then less, then caught up (the consumer's own clock, not the test's speed).
+    let clock = 0;
+    const consumer = t.consumer(() => clock);
+    const batches = Math.ceil(t.records.length / 5);
+    const lagOf = (batch: number) => (batch < batches * 0.4 ? 9_000 : batch < batches * 0.6 ? 3_500 : 200);
+    const statusAt: { batch: number; message: Extract<ServerMessage, { type: "sessionStatus" }> }[] = [];
+    const interimsAt: number[] = [];
+    for (let b = 0; b < batches; b++) {
+      const batch = t.records.slice(b * 5, b * 5 + 5);
+      const newest = Math.max(...batch.map((r) => (r.kind === "chunk" ? r.ingestedAt : 0)));
+      clock = newest + lagOf(b);
+      const before = t.sent.length;
+      await consumer.consumeSession(t.sessionId, batch);
+      for (const { to, message } of t.sent.slice(before)) {
+        if (to !== "speaker") continue;
+        // While behind, every status carries the lag; keep the changes.
+        if (message.type === "sessionStatus" && message.shedding && JSON.stringify(message.shedding) !== JSON.stringify(statusAt.at(-1)?.message.shedding)) {
+          statusAt.push({ batch: b, message });
+        }
+        if (message.type === "transcript" && !message.isFinal) interimsAt.push(b);
+      }
+    }
+    // The speaker was told at each change (and every second while behind): audio and interims shed, then interims only, then nothing.
+    expect(statusAt.map((s) => [s.message.overloaded, s.message.shedding])).toEqual([
+      [true, ["interim", "audio"]],
+      [true, ["interim"]],
+      [false, []],
+    ]);
+    expect(statusAt[0]!.message.lagMs).toBe(9_000);
+    // No interim while interims were shed; interims again after recovery.
+    const recoveredAt = statusAt[2]!.batch;
+    expect(interimsAt.filter((b) => b < recoveredAt)).toEqual([]);
+    expect(interimsAt.some((b) => b >= recoveredAt)).toBe(true);
+    // Every segment got its caption and translation; segments closed while shedding audio got no translated speech.
+    const finals = t.finals();
+    expect(finals.length).toBeGreaterThanOrEqual(talk.utterances.length);
+    const messages = (type: string) => t.sent.filter((s) => s.to === "es-1" && s.message.type === type).map((s) => (s.message as { segmentId: string }).segmentId);
+    expect(messages("translation").sort()).toEqual(finals.map((f) => f.segmentId).sort());
+    const shed = t.log.entries.filter((e) => e.event === "segment.done" && (e.languages as { audioShed?: boolean }[]).some((l) => l.audioShed));
+    expect(shed.length).toBeGreaterThan(0);
+    expect(messages("translatedAudio").length).toBe(finals.length - shed.length);
+    expect(t.measurements.get("OverloadEntered")).toBe(1);
+    expect(t.log.entries.filter((e) => e.event === "consumer.load").map((e) => e.to)).toEqual([2, 1, 0]);
   });
 
   it("streams even segments cut at the maximum length, so no segment is transcribed twice", async () => {

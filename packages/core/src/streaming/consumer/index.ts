@@ -19,6 +19,7 @@ import { type PipelineDeps, postAll, postInterim, runSegment, type SegmentResult
 import type { IngestReplay, PositionedRecord, SpeechRecognizer, StreamPosition, VoiceActivityDetector } from "../../ports.ts";
 import { type KeptVoiceStream, Segmenter, type SegmenterOptions, type SegmenterState } from "../segmenter/index.ts";
 import { type Chunk, ChunkOrder, MAX_REORDER_WAIT_MS } from "./chunk-order.ts";
+import { type LoadLevel, nextLoadLevel, shedAt } from "./load.ts";
 import { LiveRecognition } from "./recognition.ts";
 import { compareSequenceNumbers } from "./stream-position.ts";
 
@@ -54,6 +55,7 @@ export interface Checkpoint {
   clock?: CaptureClock;
   statusKey?: string;
   statusSentAt?: number;
+  load?: LoadLevel["level"];
   ended?: boolean;
 }
 
@@ -77,6 +79,10 @@ interface SessionMemory {
   statusKey?: string;
   statusSentAt?: number;
   lastInterim?: string;
+  /** Behind real time: what is shed (see load.ts). Kept in the checkpoint so another environment sheds alike. */
+  load: LoadLevel["level"];
+  /** The lag measured at the start of the last batch (ms). */
+  lagMs?: number;
 }
 
 /** The batch must be retried: a delivery failed and stays claimable. */
@@ -145,6 +151,7 @@ export class StreamConsumer {
     let late = 0;
     let reordered = 0;
     const closed: { times: StageTimes; sequenceNumber: number; startMs: number; endMs: number; transcribe: () => Promise<string> }[] = [];
+    const loadChanged = this.measureLoad(memory, records, now());
 
     const handle = (events: Awaited<ReturnType<Segmenter["push"]>>, ingestedAt: number) => {
       for (const event of events) {
@@ -238,6 +245,7 @@ export class StreamConsumer {
         text,
         times,
         revision: memory.revision,
+        shedAudio: memory.load >= 2,
       });
       if (result.incomplete) incomplete++;
       if (result.times.notifiedAt && result.languages.some((l) => l.notifiedAt)) {
@@ -251,7 +259,9 @@ export class StreamConsumer {
     }
 
     const open = segmenter.openSegment;
-    if (!ended && open) {
+    if (!ended && open && memory.load >= 1) {
+      measurements?.count("InterimsShed");
+    } else if (!ended && open) {
       // After a rebuild the stream may be seconds of replayed audio behind: the batch does not wait for it.
       const text = (await this.recognition.interim(sessionId, warm))?.trim();
       if (text && text !== memory.lastInterim) {
@@ -270,7 +280,7 @@ export class StreamConsumer {
         }
       }
     }
-    await this.sendStatus(memory, audience, latencyMs);
+    await this.sendStatus(memory, audience, latencyMs, loadChanged);
     if (ended) {
       const everyone = await audience();
       await postAll(this.deps, [...everyone.speakers, ...[...everyone.listenersByLanguage.values()].flat()], {
@@ -310,15 +320,34 @@ export class StreamConsumer {
     }
   }
 
-  /** The speaker hears who listens: on change, at most once a second. */
-  private async sendStatus(memory: SessionMemory, audience: () => Promise<Audience>, latencyMs?: number) {
+  /**
+   * Measures how far behind this batch starts (the newest chunk's ingest to now) and moves the load level; logs,
+   * counts and returns whether it changed.
+   */
+  private measureLoad(memory: SessionMemory, records: readonly PositionedRecord[], now: number): boolean {
+    const newest = records.reduce((t, r) => (r.kind === "chunk" ? Math.max(t, r.ingestedAt) : t), 0);
+    if (newest === 0) return false;
+    const lagMs = Math.max(0, now - newest);
+    memory.lagMs = lagMs;
+    const level = nextLoadLevel(memory.load, lagMs);
+    if (level === memory.load) return false;
+    const sessionId = memory.session.sessionId;
+    this.deps.log({ level: level > memory.load ? "warn" : "info", event: "consumer.load", sessionId, lagMs, from: memory.load, to: level, shedding: shedAt(level) });
+    if (level > memory.load) this.deps.measurements?.count("OverloadEntered");
+    memory.load = level;
+    return true;
+  }
+
+  /** The speaker hears who listens (on change, at most once a second) and, at once, when the load level moves. */
+  private async sendStatus(memory: SessionMemory, audience: () => Promise<Audience>, latencyMs?: number, loadChanged = false) {
     const now = (this.deps.now ?? Date.now)();
-    if (now - (memory.statusSentAt ?? 0) < STATUS_INTERVAL_MS) return;
+    if (!loadChanged && now - (memory.statusSentAt ?? 0) < STATUS_INTERVAL_MS) return;
     const current = await audience();
     const counts = Audience.listenerCounts(current);
     const statusKey = JSON.stringify(Object.entries(counts).sort());
-    if (statusKey === memory.statusKey && latencyMs === undefined) return;
-    await postAll(this.deps, current.speakers, { type: "sessionStatus", sessionId: memory.session.sessionId, listeners: counts, latencyMs });
+    if (!loadChanged && memory.load === 0 && statusKey === memory.statusKey && latencyMs === undefined) return;
+    const load = memory.load > 0 || loadChanged ? { overloaded: memory.load > 0, lagMs: memory.lagMs, shedding: shedAt(memory.load) } : {};
+    await postAll(this.deps, current.speakers, { type: "sessionStatus", sessionId: memory.session.sessionId, listeners: counts, latencyMs, ...load });
     memory.statusKey = statusKey;
     memory.statusSentAt = now;
   }
@@ -334,6 +363,7 @@ export class StreamConsumer {
         segmenter: new Segmenter(this.deps.segmenterOptions, undefined, undefined, this.deps.voiceActivity),
         order: new ChunkOrder({}, reorderWaitMs),
         buffered: [],
+        load: 0,
       };
     }
     const startedAt = Date.now();
@@ -395,6 +425,7 @@ export class StreamConsumer {
       through: checkpoint.replay ? { shardId: checkpoint.replay.shardId, sequenceNumber: checkpoint.replay.through } : undefined,
       statusKey: checkpoint.statusKey,
       statusSentAt: checkpoint.statusSentAt,
+      load: checkpoint.load ?? 0,
     };
   }
 
@@ -411,6 +442,7 @@ export class StreamConsumer {
       clock: data.clock as CaptureClock | undefined,
       statusKey: data.statusKey,
       statusSentAt: data.statusSentAt,
+      load: data.load as LoadLevel["level"] | undefined,
       ended: data.ended,
     };
   }
@@ -463,6 +495,7 @@ function checkpointOf(memory: SessionMemory, ended: boolean): Checkpoint {
     clock: memory.clock,
     statusKey: memory.statusKey,
     statusSentAt: memory.statusSentAt,
+    load: memory.load || undefined,
     ended,
   };
 }

@@ -60,6 +60,8 @@ export interface SegmentJob {
   times: StageTimes;
   /** The checkpoint revision the batch started from (claims of earlier attempts are taken over). */
   revision: number;
+  /** The consumer is far behind real time: listeners get captions and translations, no translated speech. */
+  shedAudio?: boolean;
 }
 
 export interface LanguageResult {
@@ -71,6 +73,8 @@ export interface LanguageResult {
   error?: string;
   /** Translated but not voiced here: no audio part exists for it. */
   captionsOnly?: boolean;
+  /** Voiced here, but its speech was shed: the consumer ran far behind real time. */
+  audioShed?: boolean;
   /** Already delivered by an earlier attempt: nothing was sent now. */
   alreadyDone?: boolean;
   translatedAt?: number;
@@ -145,10 +149,11 @@ export async function runSegment(deps: PipelineDeps, job: SegmentJob): Promise<S
     times,
     stagesMs: stageDurations(times),
     speaker: speaker && { error: speaker.error, alreadyDone: speaker.alreadyDone, notifiedMs: speaker.notifiedAt ? speaker.notifiedAt - times.closedAt : undefined },
-    languages: results.map(({ language, listeners, captionsOnly, error, alreadyDone, durationSeconds, translatedAt, notifiedAt }) => ({
+    languages: results.map(({ language, listeners, captionsOnly, audioShed, error, alreadyDone, durationSeconds, translatedAt, notifiedAt }) => ({
       language,
       listeners,
       captionsOnly,
+      audioShed,
       error,
       alreadyDone,
       durationSeconds,
@@ -273,9 +278,11 @@ async function deliverLanguage(
       }),
     );
     if (outcomes[1] === "failed") return await finish();
-    // A captions-only language (translated, no voice here): its listeners have everything there is to send.
-    if (!isVoiced(deps.synthesizer, language)) {
-      result.captionsOnly = true;
+    // A captions-only language (translated, no voice here), or speech shed under overload: its listeners have
+    // everything there is to send. Shed audio is never claimed, so nothing waits for it.
+    if (!isVoiced(deps.synthesizer, language) || job.shedAudio) {
+      if (job.shedAudio && isVoiced(deps.synthesizer, language)) result.audioShed = true;
+      else result.captionsOnly = true;
       if (outcomes[1] === "sent") result.notifiedAt = now();
       return await finish();
     }
