@@ -63,6 +63,21 @@ describe("PocketsphinxRecognizer (real pocketsphinx)", () => {
     expect(wordErrorRate(b!.text, tb.text)).toBeLessThan(wordErrorRate(a!.text, tb.text));
   });
 
+  it("gives an utterance the same text whatever its decoder decoded before", async () => {
+    const [a, b] = englishClips().map((clip) => readWav(clip.file));
+    const single = new PocketsphinxRecognizer({ poolSize: 1 });
+    try {
+      // One decoder: the second time, it has adapted to the first clip and to b itself.
+      const first = await transcribe(single, b!);
+      await transcribe(single, a!);
+      const again = await transcribe(single, b!);
+      expect(first.text).not.toBe("");
+      expect(again.text).toBe(first.text);
+    } finally {
+      single.close();
+    }
+  });
+
   it("keeps the event loop free while decoding and while building more decoders", async () => {
     const clip = englishClips()[1]!;
     const pcm = readWav(clip.file);

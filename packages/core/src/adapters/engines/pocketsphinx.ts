@@ -21,6 +21,8 @@ interface Native {
   getHyp: KoffiFunc<(ps: Decoder, score: number[]) => string | null>;
   endUtt: KoffiFunc<(ps: Decoder) => number>;
   free: KoffiFunc<(ps: Decoder) => number>;
+  /** The decoder's running cepstral mean (live CMN), which it carries from one utterance to the next. */
+  cmnMean(ps: Decoder): { get(): Float32Array; set(mean: Float32Array): void };
 }
 
 /** Runs a native call on a koffi worker thread. */
@@ -65,8 +67,35 @@ function loadNative(): Native {
     getHyp: pocketsphinx.func("const char *ps_get_hyp(void *ps, _Out_ int32_t *score)"),
     endUtt: pocketsphinx.func("int ps_end_utt(void *ps)"),
     free: pocketsphinx.func("int ps_free(void *ps)"),
+    cmnMean: cmnOf(pocketsphinx, sphinxbase),
   };
   return native;
+}
+
+/**
+ * The live CMN of a decoder, reached through sphinxbase's `feat_t` as Debian's 5prealpha lays it out (its `cepsize`
+ * at byte 16, its `cmn_t *` at byte 88; `cmn_t` has `veclen` at byte 28), checked against each other before use.
+ */
+function cmnOf(pocketsphinx: LibraryHandle, sphinxbase: LibraryHandle): Native["cmnMean"] {
+  const getFeat = pocketsphinx.func("void *ps_get_feat(void *ps)");
+  const liveGet = sphinxbase.func("int32 cmn_live_get(void *cmn, _Out_ float *vec)");
+  const liveSet = sphinxbase.func("void cmn_live_set(void *cmn, const float *vec)");
+  return (decoder) => {
+    const feat = getFeat(decoder);
+    const cepsize = koffi.decode(feat, 16, "int32") as number;
+    const cmn = koffi.decode(feat, 88, "void *");
+    if (!cmn || cepsize < 1 || cepsize > 64 || koffi.decode(cmn, 28, "int32") !== cepsize) {
+      throw new Error("pocketsphinx: this libsphinxbase's feature layout is not 0.8+5prealpha's; its CMN cannot be reset");
+    }
+    return {
+      get() {
+        const mean = new Float32Array(cepsize);
+        liveGet(cmn, mean);
+        return mean;
+      },
+      set: (mean) => void liveSet(cmn, mean),
+    };
+  };
 }
 
 export interface PocketsphinxOptions {
@@ -82,6 +111,8 @@ export class PocketsphinxRecognizer implements SpeechRecognizer {
   private readonly argv: string[];
   private readonly idle: Decoder[] = [];
   private readonly poolSize: number;
+  /** A new decoder's cepstral mean (the model's `-cmninit`), where every utterance starts. */
+  private readonly initialCmn: Float32Array;
   private closed = false;
 
   /** Throws, naming the Debian packages, when the library or the English model is missing. */
@@ -103,13 +134,14 @@ export class PocketsphinxRecognizer implements SpeechRecognizer {
     const decoder = this.native.init(config);
     this.native.freeConfig(config);
     if (!decoder) throw new Error(`pocketsphinx could not load its model from ${modelDir}`);
+    this.initialCmn = this.native.cmnMean(decoder).get();
     this.idle.push(decoder);
   }
 
   startUtterance(language: string): Utterance {
     if (this.closed) throw new Error("pocketsphinx recognizer is closed");
     if (language !== "en") throw new Error(`pocketsphinx recognizes English only, not "${language}"`);
-    return new PocketsphinxUtterance(this.native, this.acquire(), (decoder, healthy) => this.release(decoder, healthy));
+    return new PocketsphinxUtterance(this.native, this.acquire(), this.initialCmn, (decoder, healthy) => this.release(decoder, healthy));
   }
 
   /** Decoders built and waiting for an utterance. */
@@ -154,10 +186,14 @@ class PocketsphinxUtterance implements Utterance {
   constructor(
     private readonly native: Native,
     private readonly decoder: Promise<Decoder>,
+    initialCmn: Float32Array,
     private readonly release: (decoder: Decoder, healthy: boolean) => void,
   ) {
     this.started = decoder.then(async (d) => {
       try {
+        // A decoder adapts its cepstral mean over the utterances it decoded; starting each from the same mean makes
+        // a segment's text the same whichever pooled decoder (and so whichever execution environment) decodes it.
+        native.cmnMean(d).set(initialCmn);
         checked(await onWorker(native.startUtt, d), "ps_start_utt");
       } catch (error) {
         this.healthy = false;
