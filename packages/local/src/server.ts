@@ -237,8 +237,9 @@ async function warmUp(engines: Engines, targets: readonly string[]) {
       await engines.synthesizer.synthesize(text, target);
     }),
   );
-  const utterance = engines.recognizer.startUtterance("en");
-  await utterance.write(new Int16Array(1600));
-  await utterance.finish();
+  const stream = engines.recognizer.startStream("en");
+  await stream.write(new Int16Array(1600));
+  await stream.endSegment();
+  await stream.end();
 }
 

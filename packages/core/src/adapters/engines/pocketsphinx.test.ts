@@ -4,12 +4,14 @@ import { scaledTimeout } from "../../testing/calibration.ts";
 import { chunksOf, englishClips, readWav, wordErrorRate } from "../../testing/fixtures.ts";
 import { PocketsphinxRecognizer } from "./pocketsphinx.ts";
 
-/** Feeds a clip in 100 ms pieces, as the pipeline does, and returns the interim and final texts. */
+/** Feeds a clip in 100 ms pieces, as the pipeline does, as one segment of a stream; the interim and final texts. */
 async function transcribe(recognizer: PocketsphinxRecognizer, pcm: Int16Array) {
-  const utterance = recognizer.startUtterance("en");
+  const stream = recognizer.startStream("en");
   const interims: string[] = [];
-  for (const chunk of chunksOf(pcm, 100)) interims.push(await utterance.write(chunk));
-  return { interims, text: await utterance.finish() };
+  for (const chunk of chunksOf(pcm, 100)) interims.push(await stream.write(chunk));
+  const text = await stream.endSegment();
+  await stream.end();
+  return { interims, text };
 }
 
 /** Largest delay of a 10 ms timer while `work` runs: how long the event loop was blocked. */
@@ -63,7 +65,7 @@ describe("PocketsphinxRecognizer (real pocketsphinx)", () => {
     expect(wordErrorRate(b!.text, tb.text)).toBeLessThan(wordErrorRate(a!.text, tb.text));
   });
 
-  it("gives an utterance the same text whatever its decoder decoded before", async () => {
+  it("gives a segment the same text whatever its decoder decoded before", async () => {
     const [a, b] = englishClips().map((clip) => readWav(clip.file));
     const single = new PocketsphinxRecognizer({ poolSize: 1 });
     try {
@@ -93,24 +95,44 @@ describe("PocketsphinxRecognizer (real pocketsphinx)", () => {
     }
   });
 
-  it("hears nothing in silence, and refuses other languages", async () => {
-    const utterance = recognizer.startUtterance("en");
-    await utterance.write(new Int16Array(16_000));
-    expect(await utterance.finish()).toBe("");
-    await expect(utterance.finish()).rejects.toThrow(/already finished/);
-    expect(() => recognizer.startUtterance("fr")).toThrow(/English only/);
+  it("carries segments one after another in one stream, each as if transcribed alone", async () => {
+    const [a, b] = englishClips().map((clip) => readWav(clip.file));
+    const alone = [(await transcribe(recognizer, a!)).text, (await transcribe(recognizer, b!)).text];
+    const stream = recognizer.startStream("en");
+    // Written without waiting, as the consumer does: calls take effect in order.
+    const writes = [...chunksOf(a!, 100)].map((chunk) => stream.write(chunk));
+    const first = stream.endSegment();
+    writes.push(...[...chunksOf(b!, 100)].map((chunk) => stream.write(chunk)));
+    const second = stream.endSegment();
+    await Promise.all(writes);
+    expect([await first, await second]).toEqual(alone);
+    expect(alone[0]).not.toBe("");
+    await stream.end();
+    await expect(stream.write(a!)).rejects.toThrow(/already ended/);
   });
 
-  it("gives the decoder of an aborted utterance to the next one", async () => {
+  it("hears nothing in silence, and refuses other languages", async () => {
+    const stream = recognizer.startStream("en");
+    await stream.write(new Int16Array(16_000));
+    expect(await stream.endSegment()).toBe("");
+    // A segment with no audio: nothing to decode.
+    expect(await stream.endSegment()).toBe("");
+    await stream.end();
+    expect(() => recognizer.startStream("fr")).toThrow(/English only/);
+  });
+
+  it("gives the decoder of an aborted stream to the next one", async () => {
     const clip = englishClips()[4]!;
     const pcm = readWav(clip.file);
     const single = new PocketsphinxRecognizer({ poolSize: 1 });
     try {
-      const aborted = single.startUtterance("en");
-      expect(single.idleDecoders).toBe(0);
+      const aborted = single.startStream("en");
+      // A stream holds a decoder only while a segment is open.
+      expect(single.idleDecoders).toBe(1);
       await aborted.write(pcm.subarray(0, 8000));
+      expect(single.idleDecoders).toBe(0);
       aborted.abort();
-      await expect(aborted.write(pcm)).rejects.toThrow(/already finished/);
+      await expect(aborted.write(pcm)).rejects.toThrow(/already ended/);
       await vi.waitFor(() => expect(single.idleDecoders).toBe(1), { timeout: scaledTimeout(5_000) });
       const { text } = await transcribe(single, pcm);
       expect(single.idleDecoders).toBe(1);
@@ -121,10 +143,10 @@ describe("PocketsphinxRecognizer (real pocketsphinx)", () => {
     }
   });
 
-  it("refuses new utterances once closed", () => {
+  it("refuses new streams once closed", () => {
     const closing = new PocketsphinxRecognizer({ poolSize: 1 });
     closing.close();
-    expect(() => closing.startUtterance("en")).toThrow(/closed/);
+    expect(() => closing.startStream("en")).toThrow(/closed/);
   });
 
   it("names the Debian package when the model is missing", () => {

@@ -2,10 +2,14 @@
  * Speech to text with pocketsphinx (Debian's libpocketsphinx 0.8+5prealpha), in-process through koffi.
  * Decoding runs on koffi's worker threads (`.async`), so the event loop stays free; a decoder is never
  * used by two calls at once. Decoders are slow to build (~0.3 s, ~60 MB each), so a small pool is kept.
+ *
+ * A recognition stream is a run of utterances (`ps_start_utt` ... `ps_end_utt`), one per segment. Pocketsphinx costs
+ * nothing per stream, so a stream holds a decoder only while a segment is open: a session that pauses holds none, and
+ * the next segment takes the pool's warm decoder (often the same one, already adapted to the voice).
  */
 import { existsSync } from "node:fs";
 import koffi, { type KoffiFunc, type LibraryHandle } from "koffi";
-import type { SpeechRecognizer, Utterance } from "../../ports.ts";
+import type { RecognitionStream, SpeechRecognizer } from "../../ports.ts";
 
 export const POCKETSPHINX_PACKAGES = "pocketsphinx pocketsphinx-en-us";
 const MODEL_DIR = "/usr/share/pocketsphinx/model/en-us";
@@ -138,9 +142,14 @@ export class PocketsphinxRecognizer implements SpeechRecognizer {
     this.idle.push(decoder);
   }
 
-  startUtterance(language: string): Utterance {
+  startStream(language: string): RecognitionStream {
     if (this.closed) throw new Error("pocketsphinx recognizer is closed");
     if (language !== "en") throw new Error(`pocketsphinx recognizes English only, not "${language}"`);
+    return new PocketsphinxStream(() => this.startUtterance());
+  }
+
+  private startUtterance(): PocketsphinxUtterance {
+    if (this.closed) throw new Error("pocketsphinx recognizer is closed");
     return new PocketsphinxUtterance(this.native, this.acquire(), this.initialCmn, (decoder, healthy) => this.release(decoder, healthy));
   }
 
@@ -175,7 +184,38 @@ export class PocketsphinxRecognizer implements SpeechRecognizer {
   }
 }
 
-class PocketsphinxUtterance implements Utterance {
+/** Segments in order, each its own utterance on a decoder taken from the pool when its first audio comes. */
+class PocketsphinxStream implements RecognitionStream {
+  private current?: PocketsphinxUtterance;
+  private ended = false;
+
+  constructor(private readonly startUtterance: () => PocketsphinxUtterance) {}
+
+  write(pcm: Int16Array): Promise<string> {
+    if (this.ended) return Promise.reject(new Error("recognition stream already ended"));
+    this.current ??= this.startUtterance();
+    return this.current.write(pcm);
+  }
+
+  endSegment(): Promise<string> {
+    if (this.ended) return Promise.reject(new Error("recognition stream already ended"));
+    const utterance = this.current;
+    this.current = undefined;
+    return utterance ? utterance.finish() : Promise.resolve("");
+  }
+
+  async end(): Promise<void> {
+    this.abort();
+  }
+
+  abort(): void {
+    this.ended = true;
+    this.current?.abort();
+    this.current = undefined;
+  }
+}
+
+class PocketsphinxUtterance {
   /** Resolves once the decoder is ours and its utterance started; every call waits for it. */
   private readonly started: Promise<Decoder>;
   /** The last native call queued on this decoder: calls run one after another, never together. */
