@@ -105,7 +105,7 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     const log = memoryLog();
     const measurements = memoryMeasurements();
     const replay = new KinesisIngestReplay({ client: kinesisClient, streamName: "audio" });
-    const consumer = () => new StreamConsumer({ db, recognizer, replay, translator, synthesizer, audioStore, notifier, log, measurements, segmenterOptions });
+    const consumer = (now?: () => number) => new StreamConsumer({ db, recognizer, replay, translator, synthesizer, audioStore, notifier, log, measurements, segmenterOptions, now });
     const records = await publish(
       [...chunksOf(spoken.pcm, 100)].map((pcm, chunkIndex) => ({
         kind: "chunk",
@@ -251,6 +251,28 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     expect(t.measurements.get("RecognizerBilledSeconds")).toBe(15);
     consumer.close();
     expect(t.measurements.get("RecognizerBilledSeconds")).toBe(30);
+  });
+
+  it("keeps the stream of a session it keeps getting however far apart its batches come, and ends one it stopped getting", async () => {
+    // (Connection ids are the same in every setup: the last one's session has the listeners.)
+    const other = await setup();
+    const t = await setup();
+    let clock = 1_000_000;
+    const consumer = t.consumer(() => clock);
+    // Another session's first seconds, then only this one's batches, each 11 s after the last on the clock (a
+    // consumer far behind): this session's stream is current, the other's is left and ended.
+    await feed(consumer, other.sessionId, other.records.slice(0, 40));
+    for (let at = 0; at < t.records.length; at += 5) {
+      clock += 11_000;
+      await consumer.consumeSession(t.sessionId, t.records.slice(at, at + 5));
+    }
+    expect(t.recognizer.streams).toBe(2);
+    expect(t.measurements.get("RecognizerRequests")).toBe(2);
+    expect(t.measurements.get("RecognizerBilledSeconds")).toBe(15);
+    expect(t.log.entries.filter((e) => e.event === "recognition.stream_ended").map((e) => [e.sessionId, e.reason])).toEqual([[other.sessionId, "unused"]]);
+    const finals = t.finals();
+    expect(finals.length).toBeGreaterThanOrEqual(talk.utterances.length);
+    for (const f of finals) expect(Number(f.text.split(" ")[1])).toBe(Math.round((f.endMs - f.startMs) * 16));
   });
 
   it("feeds a stream kept from an earlier visit only the audio it missed", async () => {

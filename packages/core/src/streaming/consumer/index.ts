@@ -117,7 +117,7 @@ export class StreamConsumer {
       }
       memory = await this.rebuild(session, checkpoint);
     }
-    this.recognition.endQuiet(sessionId, memory!.segmenter.consumedSamples);
+    this.recognition.endQuiet(sessionId, memory!.segmenter.consumedSamples, warm);
     if (!warm) this.catchUpRecognition(memory!);
     const readyAt = Date.now();
     try {

@@ -146,19 +146,21 @@ export class LiveRecognition {
   }
 
   /**
-   * Ends the session's stream if it has been quiet long enough: between segments for `RECOGNIZER_QUIET_MS` of the
-   * session's audio (a long pause), or, for any session, that long on the clock (this environment stopped getting
-   * its batches: it may never see it again).
+   * Ends streams that have been quiet long enough. The session being consumed: between segments for
+   * `RECOGNIZER_QUIET_MS` of its audio (a long pause), or, when this environment only now gets the session back
+   * (`warm` false), that long on the clock since its stream last heard anything. Any other session: that long on the
+   * clock (this environment stopped getting its batches and may never see it again). The clock never ends the stream
+   * of a session this environment kept: a consumer running behind writes seconds apart, but its stream is current.
    */
-  endQuiet(sessionId: string, consumedSamples: number): void {
+  endQuiet(sessionId: string, consumedSamples: number, warm: boolean): void {
     const live = this.live.get(sessionId);
     if (live && live.segmentStartSample === undefined && consumedSamples - live.nextSample >= RECOGNIZER_QUIET_MS * 16) {
-      this.log({ level: "debug", event: "recognition.stream_ended", sessionId, reason: "quiet" });
+      this.log({ level: "debug", event: "recognition.stream_ended", sessionId, reason: "pause" });
       this.end(sessionId);
     }
     const now = this.now();
     for (const [other, stream] of this.live) {
-      if (now - stream.lastWriteAt < RECOGNIZER_QUIET_MS) continue;
+      if ((other === sessionId && warm) || now - stream.lastWriteAt < RECOGNIZER_QUIET_MS) continue;
       this.log({ level: "debug", event: "recognition.stream_ended", sessionId: other, reason: "unused" });
       this.end(other);
     }
