@@ -80,6 +80,23 @@ describe("PocketsphinxRecognizer (real pocketsphinx)", () => {
     }
   });
 
+  it("gives a segment the same text however its audio was split into writes", async () => {
+    // Over 3 s: long enough for the decoder's live CMN to move its window while decoding.
+    const pcm = readWav(englishClips()[0]!.file);
+    const inPieces = async (samples: number) => {
+      const stream = recognizer.startStream("en");
+      for (let at = 0; at < pcm.length; at += samples) void stream.write(pcm.subarray(at, at + samples));
+      const text = await stream.endSegment();
+      await stream.end();
+      return text;
+    };
+    const streamed = await inPieces(1600);
+    expect(streamed).not.toBe("");
+    expect(await inPieces(16_000)).toBe(streamed);
+    expect(await inPieces(pcm.length)).toBe(streamed);
+    expect(await inPieces(1000)).toBe(streamed);
+  });
+
   it("keeps the event loop free while decoding and while building more decoders", async () => {
     const clip = englishClips()[1]!;
     const pcm = readWav(clip.file);

@@ -9,9 +9,12 @@
  */
 import { existsSync } from "node:fs";
 import koffi, { type KoffiFunc, type LibraryHandle } from "koffi";
+import { concatPcm } from "../../browser/audio/index.ts";
 import type { RecognitionStream, SpeechRecognizer } from "../../ports.ts";
 
 export const POCKETSPHINX_PACKAGES = "pocketsphinx pocketsphinx-en-us";
+/** 100 ms at 16 kHz: what the speaker app sends per chunk, so a live stream's interim text lags by none. */
+const DECODER_BLOCK_SAMPLES = 1600;
 const MODEL_DIR = "/usr/share/pocketsphinx/model/en-us";
 
 type Decoder = unknown;
@@ -222,6 +225,8 @@ class PocketsphinxUtterance {
   private tail: Promise<unknown>;
   private done = false;
   private healthy = true;
+  /** Audio written but not yet a whole block. */
+  private pending = new Int16Array(0);
 
   constructor(
     private readonly native: Native,
@@ -246,20 +251,41 @@ class PocketsphinxUtterance {
 
   write(pcm: Int16Array): Promise<string> {
     if (this.done) return Promise.reject(new Error("utterance already finished"));
-    // A copy: the caller may reuse its buffer before the worker thread reads it.
-    const samples = pcm.slice();
+    const blocks = this.blocksOf(pcm);
     return this.run(async (d) => {
-      checked(await onWorker(this.native.processRaw, d, samples, samples.length, 0, 0), "ps_process_raw");
+      await this.process(d, blocks);
       return (await onWorker(this.native.getHyp, d, [0])) ?? "";
     });
   }
 
   finish(): Promise<string> {
     if (this.done) return Promise.reject(new Error("utterance already finished"));
+    const rest = this.pending.length > 0 ? [this.pending] : [];
+    this.pending = new Int16Array(0);
     return this.end(async (d) => {
+      await this.process(d, rest);
       checked(await onWorker(this.native.endUtt, d), "ps_end_utt");
       return (await onWorker(this.native.getHyp, d, [0])) ?? "";
     });
+  }
+
+  /**
+   * The decoder gets audio in blocks of `DECODER_BLOCK_SAMPLES` whatever pieces the caller writes: its live CMN
+   * moves its window between calls, so the same audio split differently would decode to different words (a replayed
+   * or whole segment against a streamed one). What does not fill a block waits for the next write or the finish.
+   * Each block is a copy: the caller may reuse its buffer before the worker thread reads it.
+   */
+  private blocksOf(pcm: Int16Array): Int16Array[] {
+    const all = this.pending.length > 0 ? concatPcm([this.pending, pcm]) : pcm;
+    const blocks: Int16Array[] = [];
+    let at = 0;
+    for (; at + DECODER_BLOCK_SAMPLES <= all.length; at += DECODER_BLOCK_SAMPLES) blocks.push(all.slice(at, at + DECODER_BLOCK_SAMPLES));
+    this.pending = all.slice(at);
+    return blocks;
+  }
+
+  private async process(d: Decoder, blocks: Int16Array[]): Promise<void> {
+    for (const block of blocks) checked(await onWorker(this.native.processRaw, d, block, block.length, 0, 0), "ps_process_raw");
   }
 
   abort(): void {
