@@ -75,6 +75,16 @@ describe("PocketsphinxRecognizer (real pocketsphinx)", () => {
       const again = await transcribe(single, b!);
       expect(first.text).not.toBe("");
       expect(again.text).toBe(first.text);
+      // As the talk end-to-end tests play them: after the clip before it, or first on a decoder.
+      const [, , , d, e] = englishClips().map((clip) => readWav(clip.file));
+      await transcribe(single, d!);
+      const afterD = await transcribe(single, e!);
+      const fresh = new PocketsphinxRecognizer({ poolSize: 1 });
+      try {
+        expect((await transcribe(fresh, e!)).text).toBe(afterD.text);
+      } finally {
+        fresh.close();
+      }
     } finally {
       single.close();
     }

@@ -23,6 +23,7 @@ interface Native {
   newConfig(argv: string[]): unknown;
   freeConfig: KoffiFunc<(config: unknown) => number>;
   init: KoffiFunc<(config: unknown) => Decoder | null>;
+  startStream: KoffiFunc<(ps: Decoder) => number>;
   startUtt: KoffiFunc<(ps: Decoder) => number>;
   processRaw: KoffiFunc<(ps: Decoder, data: Int16Array, n: number, noSearch: number, fullUtt: number) => number>;
   getHyp: KoffiFunc<(ps: Decoder, score: number[]) => string | null>;
@@ -68,6 +69,7 @@ function loadNative(): Native {
     newConfig: (argv) => parse(null, psArgs(), argv.length, argv, 1),
     freeConfig: sphinxbase.func("int cmd_ln_free_r(void *config)"),
     init: pocketsphinx.func("void *ps_init(void *config)"),
+    startStream: pocketsphinx.func("int ps_start_stream(void *ps)"),
     startUtt: pocketsphinx.func("int ps_start_utt(void *ps)"),
     processRaw: pocketsphinx.func("int ps_process_raw(void *ps, const int16_t *data, size_t n, int no_search, int full_utt)"),
     // 5prealpha: no uttid argument; the hypothesis string belongs to the decoder and is copied by koffi.
@@ -236,9 +238,12 @@ class PocketsphinxUtterance {
   ) {
     this.started = decoder.then(async (d) => {
       try {
-        // A decoder adapts its cepstral mean over the utterances it decoded; starting each from the same mean makes
-        // a segment's text the same whichever pooled decoder (and so whichever execution environment) decodes it.
+        // A decoder adapts to what it decoded before: its cepstral mean, and its front end's noise estimate and
+        // voice activity state (which decide where speech starts). Starting each utterance from the model's mean and
+        // a new front-end stream makes a segment's text the same whichever pooled decoder (and so whichever
+        // execution environment) decodes it.
         native.cmnMean(d).set(initialCmn);
+        checked(await onWorker(native.startStream, d), "ps_start_stream");
         checked(await onWorker(native.startUtt, d), "ps_start_utt");
       } catch (error) {
         this.healthy = false;
