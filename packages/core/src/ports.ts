@@ -9,16 +9,29 @@ import type { ListenerReport, ServerMessage } from "./browser/protocol/index.ts"
 export interface SpeechRecognizer {
   /** Source languages this recognizer can transcribe (ISO 639-1). */
   readonly languages: readonly string[];
-  /** Starts one utterance. Audio is fed while the speaker talks, so the final text is ready soon after the pause. */
-  startUtterance(language: string): Utterance;
+  /**
+   * Starts one recognition stream, which carries a session's segments one after another until it is ended: one
+   * request to the service however many segments it carries (Amazon Transcribe bills each request for at least
+   * 15 s, so one request per segment would bill a 4 s sentence as 15 s).
+   */
+  startStream(language: string): RecognitionStream;
 }
 
-export interface Utterance {
-  /** Feeds more audio of this utterance; resolves to the interim hypothesis so far ("" when none). */
+/**
+ * A session's speech, segment after segment, each fed while the speaker talks so its final text is ready soon after
+ * the pause. Calls take effect in the order they are made: a caller need not wait for one before making the next.
+ */
+export interface RecognitionStream {
+  /** Feeds more audio of the current segment; resolves to its interim hypothesis so far ("" when none). */
   write(pcm: Int16Array): Promise<string>;
-  /** Ends the utterance; resolves to the final text ("" when nothing was recognized). */
-  finish(): Promise<string>;
-  /** Drops the utterance without a result and frees what it holds. */
+  /**
+   * The current segment ends with the audio written so far (the next write starts the next segment); resolves to
+   * its final text ("" when nothing was recognized). Rejects when the stream failed and the text may be incomplete.
+   */
+  endSegment(): Promise<string>;
+  /** No more audio: the request ends, segments already ended still resolve, and what the stream holds is freed. */
+  end(): Promise<void>;
+  /** Drops the stream at once; segments not yet resolved reject. */
   abort(): void;
 }
 

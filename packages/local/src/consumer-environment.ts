@@ -79,13 +79,14 @@ export function createConsumerEnvironment(config: ConsumerEnvironmentConfig, slo
     engines: {
       recognizer: {
         languages: recognizer.languages,
-        startUtterance(language) {
+        startStream(language) {
           refuse();
-          const utterance = recognizer.startUtterance(language);
+          const stream = recognizer.startStream(language);
           return {
-            write: async (pcm) => (refuse(), utterance.write(pcm)),
-            finish: async () => (refuse(), utterance.finish()),
-            abort: () => utterance.abort(),
+            write: async (pcm) => (refuse(), stream.write(pcm)),
+            endSegment: async () => (refuse(), stream.endSegment()),
+            end: () => stream.end(),
+            abort: () => stream.abort(),
           };
         },
       },

@@ -278,8 +278,9 @@ async function warmUp(engines: Engines, targets: readonly string[], captionsOnly
       if (!captionsOnly.includes(target)) await engines.synthesizer.synthesize(text, target);
     }),
   );
-  const utterance = engines.recognizer.startUtterance("en");
-  await utterance.write(new Int16Array(1600));
-  await utterance.finish();
+  const stream = engines.recognizer.startStream("en");
+  await stream.write(new Int16Array(1600));
+  await stream.endSegment();
+  await stream.end();
 }
 

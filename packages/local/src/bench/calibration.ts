@@ -13,9 +13,10 @@ export async function calibration() {
   try {
     const pcm = readWav(path.join(fixturesDir(), "speech/en/jfk.wav"));
     const started = performance.now();
-    const utterance = recognizer.startUtterance("en");
-    for (const chunk of chunksOf(pcm, 100)) await utterance.write(chunk);
-    await utterance.finish();
+    const stream = recognizer.startStream("en");
+    for (const chunk of chunksOf(pcm, 100)) await stream.write(chunk);
+    await stream.endSegment();
+    await stream.end();
     const rtf = (performance.now() - started) / 1000 / (pcm.length / 16_000);
     return { cpu_loop_ms: measureCpuLoopMs(), pocketsphinx_rtf: Number(rtf.toFixed(3)) };
   } finally {

@@ -25,18 +25,21 @@ export function fixedLatencyEngines(latency: FixedLatency = { asrMs: 20, mtMs: 1
     label: `fixed-latency test engines (ASR ${latency.asrMs} ms, MT ${latency.mtMs} ms, TTS ${latency.ttsMs} ms)`,
     recognizer: {
       languages: ["en"],
-      startUtterance() {
+      startStream() {
         let samples = 0;
         return {
           async write(pcm) {
             samples += pcm.length;
             return "";
           },
-          async finish() {
+          async endSegment() {
+            const heard = samples;
+            samples = 0;
             await sleep(latency.asrMs);
             // About two words a second of speech.
-            return Array.from({ length: Math.max(1, Math.round(samples / 8000)) }, (_, i) => `word${i}`).join(" ");
+            return Array.from({ length: Math.max(1, Math.round(heard / 8000)) }, (_, i) => `word${i}`).join(" ");
           },
+          async end() {},
           abort() {},
         };
       },

@@ -143,77 +143,87 @@ const seconds = (values: (number | undefined)[]) => summarize(values.filter((v):
 
 async function latency(routing: Routing = "random") {
   const h = await harness(undefined, routing, voiceActivity);
+  let run: Awaited<ReturnType<typeof latencyRun>>;
   try {
-    const talk = assembleTalk(clipsFor(quick ? 3 : 20), 1000);
-    const run = await playTalk(h.local, talk, { targetLanguages: ["es", "fr"], listeners: ["es", "fr"], fetchAudio: true });
-    await closeAll(run.listeners);
-    const stages = h.segments.map((s) => stageDurations(s.result.times));
-    const ms = (pick: (s: ReturnType<typeof stageDurations>) => number | undefined) => summarize(stages.map(pick).filter((v): v is number => v !== undefined), 0);
-    const caption = seconds(run.utterances.map((u) => u.caption));
-    const translation = seconds(run.utterances.map((u) => u.translation));
-    const audio = seconds(run.utterances.map((u) => u.audioMessage));
-    const fetched = seconds(run.utterances.map((u) => u.audioFetched));
-    const byLength = (short: boolean) => {
-      const group = run.utterances.filter((u) => (u.voicedSeconds <= SHORT_SENTENCE_S) === short);
-      const pick = (f: (u: UtteranceLatency) => number | undefined) => seconds(group.map(f));
-      const c = pick((u) => u.caption);
-      const a = pick((u) => u.audioMessage);
-      return { utterances: group.length, caption_p50_s: c.p50, caption_p95_s: c.p95, audio_p50_s: a.p50, audio_p95_s: a.p95 };
-    };
-    const audioSeconds = talk.pcm.length / 16_000;
-    return {
-      figures: {
-        engines: "pocketsphinx + Apertium + eSpeak NG (local)",
-        measured_from: "end of voiced speech (last 10 ms frame above -40 dBFS) to the first listener's message",
-        routing: `${routing} over 4 execution environments`,
-        speech_detection: vad === "silero" ? "Silero VAD (onnxruntime-node), 400 ms hangover" : "frame energy, 500 ms hangover",
-        sentence_splits_per_100: splitsPer100(run.utterances),
-        utterances: talk.utterances.length,
-        undelivered: run.utterances.filter((u) => u.audioMessage === undefined).length,
-        talk_seconds: Number(audioSeconds.toFixed(1)),
-        segments: h.segments.length,
-        caption_p50_s: caption.p50,
-        caption_p95_s: caption.p95,
-        caption_max_s: caption.max,
-        translation_p50_s: translation.p50,
-        translation_p95_s: translation.p95,
-        audio_p50_s: audio.p50,
-        audio_p95_s: audio.p95,
-        audio_max_s: audio.max,
-        audio_fetched_p50_s: fetched.p50,
-        audio_fetched_p95_s: fetched.p95,
-        audio_fetched_note: "the first listener fetches each clip when its message arrives, while the talk runs",
-        short_sentences: byLength(true),
-        long_sentences: byLength(false),
-        stages_ms: {
-          segmenter_wait: ms((s) => s.segmenterWait),
-          asr: ms((s) => s.asr),
-          mt: ms((s) => s.mt),
-          tts: ms((s) => s.tts),
-          store: ms((s) => s.store),
-          notify: ms((s) => s.notify),
-          total: ms((s) => s.total),
-        },
-        consumer: consumerCosts(h.local),
-      },
-      usage: {
-        audioSeconds,
-        counts: { ...h.counts },
-        segments: h.segments.length,
-        sourceChars: h.segments.reduce((n, s) => n + s.result.text.length, 0),
-        translatedChars: h.segments.reduce((n, s) => n + s.result.languages.reduce((m, l) => m + (l.text?.length ?? 0), 0), 0),
-        languages: 2,
-        listeners: 2,
-        recognizerBilledSeconds: h.local.measurements.get("RecognizerBilledSeconds"),
-        checkpointWriteUnits: h.local.measurements.get("CheckpointWriteUnits"),
-        /** Polly's MP3 at 48 kbit/s for the same speech (local mode stores WAV, 7x larger). */
-        mp3BytesPerSegment:
-          (h.segments.reduce((n, s) => n + s.result.languages.reduce((m, l) => m + (l.durationSeconds ?? 0), 0), 0) / Math.max(1, h.segments.length * 2)) * 6000,
-      },
-    };
+    run = await latencyRun(h, routing);
   } finally {
+    // Recognizer streams still open in environments that lost the session end when local mode closes (in AWS,
+    // Transcribe ends them 15 s after their last audio): their audio and billed seconds are known only then.
     await h.local.close();
   }
+  run.figures.consumer = consumerCosts(h.local);
+  run.usage.recognizerBilledSeconds = h.local.measurements.get("RecognizerBilledSeconds");
+  return run;
+}
+
+async function latencyRun(h: Harness, routing: Routing) {
+  const talk = assembleTalk(clipsFor(quick ? 3 : 20), 1000);
+  const run = await playTalk(h.local, talk, { targetLanguages: ["es", "fr"], listeners: ["es", "fr"], fetchAudio: true });
+  await closeAll(run.listeners);
+  const stages = h.segments.map((s) => stageDurations(s.result.times));
+  const ms = (pick: (s: ReturnType<typeof stageDurations>) => number | undefined) => summarize(stages.map(pick).filter((v): v is number => v !== undefined), 0);
+  const caption = seconds(run.utterances.map((u) => u.caption));
+  const translation = seconds(run.utterances.map((u) => u.translation));
+  const audio = seconds(run.utterances.map((u) => u.audioMessage));
+  const fetched = seconds(run.utterances.map((u) => u.audioFetched));
+  const byLength = (short: boolean) => {
+    const group = run.utterances.filter((u) => (u.voicedSeconds <= SHORT_SENTENCE_S) === short);
+    const pick = (f: (u: UtteranceLatency) => number | undefined) => seconds(group.map(f));
+    const c = pick((u) => u.caption);
+    const a = pick((u) => u.audioMessage);
+    return { utterances: group.length, caption_p50_s: c.p50, caption_p95_s: c.p95, audio_p50_s: a.p50, audio_p95_s: a.p95 };
+  };
+  const audioSeconds = talk.pcm.length / 16_000;
+  return {
+    figures: {
+      engines: "pocketsphinx + Apertium + eSpeak NG (local)",
+      measured_from: "end of voiced speech (last 10 ms frame above -40 dBFS) to the first listener's message",
+      routing: `${routing} over 4 execution environments`,
+      speech_detection: vad === "silero" ? "Silero VAD (onnxruntime-node), 400 ms hangover" : "frame energy, 500 ms hangover",
+      sentence_splits_per_100: splitsPer100(run.utterances),
+      utterances: talk.utterances.length,
+      undelivered: run.utterances.filter((u) => u.audioMessage === undefined).length,
+      talk_seconds: Number(audioSeconds.toFixed(1)),
+      segments: h.segments.length,
+      caption_p50_s: caption.p50,
+      caption_p95_s: caption.p95,
+      caption_max_s: caption.max,
+      translation_p50_s: translation.p50,
+      translation_p95_s: translation.p95,
+      audio_p50_s: audio.p50,
+      audio_p95_s: audio.p95,
+      audio_max_s: audio.max,
+      audio_fetched_p50_s: fetched.p50,
+      audio_fetched_p95_s: fetched.p95,
+      audio_fetched_note: "the first listener fetches each clip when its message arrives, while the talk runs",
+      short_sentences: byLength(true),
+      long_sentences: byLength(false),
+      stages_ms: {
+        segmenter_wait: ms((s) => s.segmenterWait),
+        asr: ms((s) => s.asr),
+        mt: ms((s) => s.mt),
+        tts: ms((s) => s.tts),
+        store: ms((s) => s.store),
+        notify: ms((s) => s.notify),
+        total: ms((s) => s.total),
+      },
+      consumer: undefined as ReturnType<typeof consumerCosts> | undefined,
+    },
+    usage: {
+      audioSeconds,
+      counts: { ...h.counts },
+      segments: h.segments.length,
+      sourceChars: h.segments.reduce((n, s) => n + s.result.text.length, 0),
+      translatedChars: h.segments.reduce((n, s) => n + s.result.languages.reduce((m, l) => m + (l.text?.length ?? 0), 0), 0),
+      languages: 2,
+      listeners: 2,
+      recognizerBilledSeconds: 0,
+      checkpointWriteUnits: h.local.measurements.get("CheckpointWriteUnits"),
+      /** Polly's MP3 at 48 kbit/s for the same speech (local mode stores WAV, 7x larger). */
+      mp3BytesPerSegment:
+        (h.segments.reduce((n, s) => n + s.result.languages.reduce((m, l) => m + (l.durationSeconds ?? 0), 0), 0) / Math.max(1, h.segments.length * 2)) * 6000,
+    },
+  };
 }
 
 async function fanout() {

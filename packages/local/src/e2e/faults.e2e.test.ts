@@ -42,18 +42,19 @@ describe("faults, each ending with every segment delivered exactly once per list
       engines: {
         recognizer: {
           languages: real.recognizer.languages,
-          startUtterance(language) {
-            const utterance = real.recognizer.startUtterance(language);
+          startStream(language) {
+            const stream = real.recognizer.startStream(language);
             return {
               async write(pcm) {
                 if (faults.recognizerWrites > 0) {
                   faults.recognizerWrites--;
                   throw new Error("recognizer stream broke (injected)");
                 }
-                return utterance.write(pcm);
+                return stream.write(pcm);
               },
-              finish: () => utterance.finish(),
-              abort: () => utterance.abort(),
+              endSegment: () => stream.endSegment(),
+              end: () => stream.end(),
+              abort: () => stream.abort(),
             };
           },
         },

@@ -11,7 +11,7 @@ import { TranslateClient, TranslateTextCommand } from "@aws-sdk/client-translate
 import { sdkStreamMixin } from "@smithy/util-stream";
 import { mockClient } from "aws-sdk-client-mock";
 import { Readable } from "node:stream";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { memoryLog } from "../../log.ts";
 import { expectDeclaredCalls } from "../../testing/iam.ts";
 import { POLLY_NEURAL_REGIONS, PollySynthesizer } from "./polly.ts";
@@ -31,9 +31,29 @@ expectDeclaredCalls(transcribe, TranscribeRecognizer.iamActions);
 expectDeclaredCalls(translate, AwsTranslator.iamActions);
 expectDeclaredCalls(polly, PollySynthesizer.iamActions);
 
-const result = (text: string, isPartial: boolean): TranscriptResultStream => ({
-  TranscriptEvent: { Transcript: { Results: [{ IsPartial: isPartial, ResultId: "r", StartTime: 0, EndTime: 1, Alternatives: [{ Transcript: text }] }] } },
+/** A result without word timing, starting `at` seconds into the request's audio. */
+const result = (text: string, isPartial: boolean, at = 0): TranscriptResultStream => ({
+  TranscriptEvent: { Transcript: { Results: [{ IsPartial: isPartial, ResultId: "r", StartTime: at, EndTime: at + 0.5, Alternatives: [{ Transcript: text }] }] } },
 });
+
+/** A result as Transcribe documents it: words (and punctuation) with their times in the request's audio. */
+function timed(isPartial: boolean, words: [content: string, start: number, end: number, stable?: boolean][]): TranscriptResultStream {
+  const items = words.map(([Content, StartTime, EndTime, Stable]) => ({
+    Content,
+    StartTime,
+    EndTime,
+    Type: /^[.,?!]$/.test(Content) ? ("punctuation" as const) : ("pronunciation" as const),
+    Stable: isPartial ? (Stable ?? false) : undefined,
+  }));
+  const text = items.reduce((t, i) => (i.Type === "punctuation" ? t + i.Content : `${t} ${i.Content}`), "").trim();
+  return {
+    TranscriptEvent: {
+      Transcript: {
+        Results: [{ IsPartial: isPartial, ResultId: "r", StartTime: words[0]![1], EndTime: words.at(-1)![2], Alternatives: [{ Transcript: text, Items: items }] }],
+      },
+    },
+  };
+}
 
 /** A fake Transcribe stream: reads every audio event the adapter sends, then answers with `events`. */
 function fakeStream(events: TranscriptResultStream[], received: Uint8Array[][]) {
@@ -49,15 +69,47 @@ function fakeStream(events: TranscriptResultStream[], received: Uint8Array[][]) 
   };
 }
 
+/**
+ * A fake Transcribe stream that answers while the audio flows, as the service does: after each audio event, whatever
+ * `respond` gives for the seconds of audio heard so far in this request.
+ */
+function liveStream(respond: (heardSeconds: number) => TranscriptResultStream[], received: Uint8Array[][] = []) {
+  return async (input: { AudioStream?: AsyncIterable<AudioStream> }) => {
+    const chunks: Uint8Array[] = [];
+    received.push(chunks);
+    return {
+      TranscriptResultStream: (async function* () {
+        let bytes = 0;
+        for await (const event of input.AudioStream!) {
+          chunks.push(event.AudioEvent!.AudioChunk!);
+          bytes += event.AudioEvent!.AudioChunk!.byteLength;
+          yield* respond(bytes / 32_000);
+        }
+      })(),
+    };
+  };
+}
+
+/** One segment, as the consumer uses a stream for a segment transcribed on its own. */
+async function transcribeOnce(recognizer: TranscribeRecognizer, language: string, pcm: Int16Array) {
+  const stream = recognizer.startStream(language);
+  await stream.write(pcm);
+  const text = stream.endSegment();
+  await stream.end();
+  return text;
+}
+
+const second = new Int16Array(16_000).fill(1);
+
 describe("TranscribeRecognizer (mocked Transcribe Streaming)", () => {
   const recognizer = new TranscribeRecognizer({ client: new TranscribeStreamingClient({ region: "us-east-1" }), attempts: 3 });
 
   it("streams 16 kHz PCM in 100 ms audio events and returns the final results only", async () => {
     const received: Uint8Array[][] = [];
-    transcribe.on(StartStreamTranscriptionCommand).callsFake(fakeStream([result("hello", true), result("hello world", false), result("how are", true), result("how are you", false)], received));
-    const utterance = recognizer.startUtterance("en");
-    await utterance.write(new Int16Array(4000).fill(1));
-    expect(await utterance.finish()).toBe("hello world how are you");
+    transcribe
+      .on(StartStreamTranscriptionCommand)
+      .callsFake(fakeStream([result("hello", true, 0.1), result("hello world", false, 0.1), result("how are", true, 0.9), result("how are you", false, 0.9)], received));
+    expect(await transcribeOnce(recognizer, "en", new Int16Array(24_800).fill(1))).toBe("hello world how are you");
     const input = transcribe.commandCalls(StartStreamTranscriptionCommand)[0]!.args[0].input;
     expect(input).toMatchObject({
       LanguageCode: "en-US",
@@ -66,8 +118,102 @@ describe("TranscribeRecognizer (mocked Transcribe Streaming)", () => {
       EnablePartialResultsStabilization: true,
       PartialResultsStability: "high",
     });
-    expect(received[0]!.map((c) => c.byteLength)).toEqual([3200, 3200, 1600]);
+    expect(received[0]!.map((c) => c.byteLength)).toEqual([...Array(15).fill(3200), 1600]);
     expect(received[0]![0]![0]).toBe(1); // little-endian
+  });
+
+  it("carries several segments in one request, giving each the words whose audio time falls in it", async () => {
+    const received: Uint8Array[][] = [];
+    // Transcribe's own result runs across our segment boundary (1.0 s): its words are split by time.
+    transcribe.on(StartStreamTranscriptionCommand).callsFake(
+      fakeStream([timed(false, [["hello", 0.2, 0.5], ["world", 0.6, 0.9], [".", 0.9, 0.9], ["how", 1.2, 1.4], ["are", 1.5, 1.7]]), timed(false, [["you", 2.2, 2.5], ["?", 2.5, 2.5]])], received),
+    );
+    const stream = recognizer.startStream("en");
+    // As the consumer does: calls in order, none awaited before the next.
+    void stream.write(second);
+    const first = stream.endSegment();
+    void stream.write(second);
+    const next = stream.endSegment();
+    void stream.write(second);
+    const last = stream.endSegment();
+    await stream.end();
+    expect([await first, await next, await last]).toEqual(["hello world.", "how are", "you?"]);
+    expect(transcribe.commandCalls(StartStreamTranscriptionCommand)).toHaveLength(1);
+    expect(received[0]!.reduce((n, c) => n + c.byteLength, 0)).toBe(3 * 32_000);
+  });
+
+  it("gives a segment its text while the stream stays open, once Transcribe has finished its words", async () => {
+    const patient = new TranscribeRecognizer({ client: new TranscribeStreamingClient({ region: "us-east-1" }), settleMs: 60_000, finalWaitMs: 60_000 });
+    transcribe.on(StartStreamTranscriptionCommand).callsFake(
+      liveStream((heard) => {
+        if (heard === 1) return [timed(true, [["good", 0.1, 0.4, true], ["morning", 0.5, 0.9]])];
+        if (heard === 1.1) return [timed(false, [["good", 0.1, 0.4], ["morning", 0.5, 0.9]])];
+        return [];
+      }),
+    );
+    const stream = patient.startStream("en");
+    expect(await stream.write(second)).toBe("");
+    const first = stream.endSegment();
+    let text: string | undefined;
+    void first.then((t) => (text = t));
+    // The last word is still partial: the segment waits for it.
+    await new Promise((r) => setTimeout(r, 20));
+    expect(text).toBeUndefined();
+    // The next segment's first audio brings the final result; the segment is done, long before any timeout.
+    await stream.write(second.subarray(0, 1600));
+    await vi.waitFor(() => expect(text).toBe("good morning"));
+    stream.abort();
+  });
+
+  it("takes the stable words before a boundary inside a result once Transcribe has heard past it", async () => {
+    const patient = new TranscribeRecognizer({ client: new TranscribeStreamingClient({ region: "us-east-1" }), settleMs: 60_000, finalWaitMs: 60_000 });
+    transcribe.on(StartStreamTranscriptionCommand).callsFake(
+      liveStream((heard) =>
+        heard === 1.5
+          ? [timed(true, [["a", 0.1, 0.3, true], ["long", 0.4, 0.7, true], ["sentence", 0.8, 1.0, true], ["goes", 1.1, 1.3], ["on", 1.35, 1.45]])]
+          : [],
+      ),
+    );
+    const stream = patient.startStream("en");
+    void stream.write(second.subarray(0, 15_200)); // a cut at 0.95 s: inside "sentence" at its middle (0.9 s)
+    const first = stream.endSegment();
+    void stream.write(second.subarray(0, 8800));
+    expect(await first).toBe("a long sentence");
+    expect(await stream.write(second.subarray(0, 1600))).toBe("goes on");
+    stream.abort();
+  });
+
+  it("gives up waiting after finalWaitMs and takes the words it has", async () => {
+    const hasty = new TranscribeRecognizer({ client: new TranscribeStreamingClient({ region: "us-east-1" }), settleMs: 10_000, finalWaitMs: 50 });
+    transcribe.on(StartStreamTranscriptionCommand).callsFake(liveStream((heard) => (heard === 1 ? [timed(true, [["maybe", 0.2, 0.6]])] : [])));
+    const stream = hasty.startStream("en");
+    void stream.write(second);
+    expect(await stream.endSegment()).toBe("maybe");
+    stream.abort();
+  });
+
+  it("after a failure mid-stream, starts a new request from the segment still waiting, its times counted from there", async () => {
+    const received: Uint8Array[][] = [];
+    transcribe
+      .on(StartStreamTranscriptionCommand)
+      .callsFakeOnce(
+        liveStream((heard) => {
+          if (heard === 1) return [timed(false, [["first", 0.2, 0.8]])];
+          if (heard === 1.5) return [{ ServiceUnavailableException: Object.assign(new Error("unavailable"), { name: "ServiceUnavailableException" }) } as TranscriptResultStream];
+          return [];
+        }, received),
+      )
+      .callsFake(fakeStream([timed(false, [["second", 0.1, 0.6]])], received));
+    const stream = recognizer.startStream("en");
+    void stream.write(second);
+    expect(await stream.endSegment()).toBe("first");
+    void stream.write(second);
+    const next = stream.endSegment();
+    await stream.end();
+    // The new request heard the second segment only, and its "second" (0.1-0.6 s there) is at 1.1-1.6 s of the stream.
+    expect(await next).toBe("second");
+    expect(transcribe.commandCalls(StartStreamTranscriptionCommand)).toHaveLength(2);
+    expect(received[1]!.reduce((n, c) => n + c.byteLength, 0)).toBe(32_000);
   });
 
   it("starts again with the whole utterance's audio when the stream limit is exceeded", async () => {
@@ -76,9 +222,7 @@ describe("TranscribeRecognizer (mocked Transcribe Streaming)", () => {
       .on(StartStreamTranscriptionCommand)
       .rejectsOnce(new LimitExceededException({ message: "too many concurrent streams", $metadata: {} }))
       .callsFake(fakeStream([result("second try", false)], received));
-    const utterance = recognizer.startUtterance("es");
-    await utterance.write(new Int16Array(3200));
-    expect(await utterance.finish()).toBe("second try");
+    expect(await transcribeOnce(recognizer, "es", new Int16Array(3200))).toBe("second try");
     expect(transcribe.commandCalls(StartStreamTranscriptionCommand)).toHaveLength(2);
     expect(received[0]!.reduce((n, c) => n + c.byteLength, 0)).toBe(6400);
     expect(transcribe.commandCalls(StartStreamTranscriptionCommand)[1]!.args[0].input.LanguageCode).toBe("es-US");
@@ -89,20 +233,21 @@ describe("TranscribeRecognizer (mocked Transcribe Streaming)", () => {
       .on(StartStreamTranscriptionCommand)
       .callsFakeOnce(fakeStream([{ InternalFailureException: Object.assign(new Error("internal"), { name: "InternalFailureException" }) } as TranscriptResultStream], []))
       .callsFake(fakeStream([result("recovered", false)], []));
-    const first = recognizer.startUtterance("en");
-    await first.write(new Int16Array(1600));
-    expect(await first.finish()).toBe("recovered");
+    expect(await transcribeOnce(recognizer, "en", new Int16Array(1600))).toBe("recovered");
 
     transcribe.reset();
     transcribe.on(StartStreamTranscriptionCommand).rejects(new BadRequestException({ message: "Your stream is too big", $metadata: {} }));
-    const bad = recognizer.startUtterance("en");
+    const bad = recognizer.startStream("en");
     await bad.write(new Int16Array(1600));
-    await expect(bad.finish()).rejects.toThrow(/too big/);
+    const text = bad.endSegment();
+    await expect(bad.end()).resolves.toBeUndefined();
+    await expect(text).rejects.toThrow(/too big/);
+    await expect(bad.write(new Int16Array(1600))).rejects.toThrow(/too big/);
     expect(transcribe.commandCalls(StartStreamTranscriptionCommand)).toHaveLength(1);
   });
 
   it("refuses a language it has no locale for", () => {
-    expect(() => recognizer.startUtterance("xx")).toThrow(/"xx"/);
+    expect(() => recognizer.startStream("xx")).toThrow(/"xx"/);
   });
 });
 

@@ -1,17 +1,22 @@
 /**
- * Speech to text with Amazon Transcribe Streaming: one `StartStreamTranscription` per utterance, fed while
- * the speaker talks (16 kHz PCM in audio events of 100 ms, within the documented 50-200 ms), partial
- * results stabilized for the speaker's interim view, final results joined for the pipeline. The audio of
- * the utterance is kept, so a throttled or failed stream is started again from the beginning.
+ * Speech to text with Amazon Transcribe Streaming: one `StartStreamTranscription` per recognition stream, which
+ * carries a session's segments one after another (Transcribe bills each request for at least 15 s, so one request
+ * per segment would bill a 4 s sentence as 15 s). Audio goes out as the speaker talks (16 kHz PCM in audio events of
+ * 100 ms, within the documented 50-200 ms). Transcribe cuts its results where it likes, so results are mapped to our
+ * segments by the audio time of their items: a word belongs to the segment its middle falls in, and a segment's text
+ * is ready once every word before its end is final or stable and Transcribe has caught up with its end. The audio
+ * from the oldest segment still waiting for its text is kept, so a throttled or failed request is started again
+ * from there (the new request's times then count from that point: the stream keeps that offset).
  */
 import {
+  type Item,
   type LanguageCode,
   StartStreamTranscriptionCommand,
   type TranscribeStreamingClient,
   type TranscriptResultStream,
 } from "@aws-sdk/client-transcribe-streaming";
 import { pushable, type Pushable } from "it-pushable";
-import type { SpeechRecognizer, Utterance } from "../../ports.ts";
+import type { RecognitionStream, SpeechRecognizer } from "../../ports.ts";
 import type { IamAction } from "./iam.ts";
 import { withRetries } from "./retry.ts";
 
@@ -42,9 +47,16 @@ export const AUDIO_EVENT_BYTES = 3200;
 
 export interface TranscribeOptions {
   client: TranscribeStreamingClient;
-  /** Attempts for one utterance when the service throttles or fails (limit exceeded, 5xx). */
+  /** Attempts for one request when the service throttles or fails (limit exceeded, 5xx). */
   attempts?: number;
   vocabularyName?: string;
+  /**
+   * How long an ended segment waits for words Transcribe may still be decoding, when nothing shows it has caught up
+   * with the segment's end (default 600 ms).
+   */
+  settleMs?: number;
+  /** After this long an ended segment takes the words it has, stable or not (default 2500 ms). */
+  finalWaitMs?: number;
 }
 
 export class TranscribeRecognizer implements SpeechRecognizer {
@@ -53,12 +65,21 @@ export class TranscribeRecognizer implements SpeechRecognizer {
 
   constructor(private readonly options: TranscribeOptions) {}
 
-  startUtterance(language: string): Utterance {
+  startStream(language: string): RecognitionStream {
     const languageCode = TRANSCRIBE_LANGUAGES[language];
     if (!languageCode) throw new Error(`Amazon Transcribe streaming is not set up for "${language}"`);
-    return new TranscribeUtterance(this.options, languageCode);
+    return new TranscribeStream(this.options, languageCode);
   }
 }
+
+const SAMPLE_RATE = 16_000;
+
+/**
+ * A segment whose last recognized word ends this close to the segment's end has been heard to its end: what follows
+ * is the silence the segmenter keeps after a pause (150 ms) and Transcribe's word timing. A word still to come
+ * would end later: the segmenter closes only after 500 ms without speech.
+ */
+const CAUGHT_UP_TAIL_S = 0.35;
 
 function toAudioEvents(pcm: Int16Array): Uint8Array[] {
   const bytes = new Uint8Array(pcm.length * 2);
@@ -69,50 +90,105 @@ function toAudioEvents(pcm: Int16Array): Uint8Array[] {
   return events;
 }
 
-class TranscribeUtterance implements Utterance {
-  private readonly audio: Uint8Array[] = [];
+/** A recognized word or punctuation mark, its times in seconds of this stream's audio. */
+interface Word {
+  start: number;
+  end: number;
+  content: string;
+  punctuation: boolean;
+  stable: boolean;
+}
+
+/** A segment ended in the stream, waiting for its text: from `start` to `end` seconds of the stream's audio. */
+interface EndedSegment {
+  start: number;
+  end: number;
+  endedAt: number;
+  resolve(text: string): void;
+  reject(error: Error): void;
+  timers: ReturnType<typeof setTimeout>[];
+}
+
+class TranscribeStream implements RecognitionStream {
+  /** Audio events from the oldest segment still waiting for its text, with the stream sample each starts at. */
+  private kept: { sample: number; event: Uint8Array }[] = [];
+  private written = 0;
+  private segmentStart = 0;
+  /** Stream sample where the current request's audio begins: its result times count from there. */
+  private offset = 0;
   private input: Pushable<Uint8Array>;
-  private finals: string[] = [];
-  private partial = "";
-  private result: Promise<void>;
+  private finals: Word[] = [];
+  private partial: Word[] = [];
+  private waiting: EndedSegment[] = [];
+  private failure?: Error;
+  /** The request is over: no more words will come. */
+  private closed = false;
   private ended = false;
+  private readonly result: Promise<void>;
 
   constructor(
     private readonly options: TranscribeOptions,
     private readonly languageCode: LanguageCode,
   ) {
     this.input = pushable<Uint8Array>();
-    this.result = this.run();
-    this.result.catch(() => undefined);
+    this.result = this.run().then(
+      () => {
+        this.closed = true;
+        this.settle();
+      },
+      (error: Error) => this.fail(error),
+    );
   }
 
   async write(pcm: Int16Array): Promise<string> {
+    if (this.failure) throw this.failure;
+    if (this.ended || this.closed) throw new Error("Transcribe stream already closed");
     for (const event of toAudioEvents(pcm)) {
-      this.audio.push(event);
+      this.kept.push({ sample: this.written, event });
       this.input.push(event);
+      this.written += event.byteLength / 2;
     }
-    return [...this.finals, this.partial].filter(Boolean).join(" ");
+    return this.textBetween(this.segmentStart / SAMPLE_RATE, Infinity);
   }
 
-  async finish(): Promise<string> {
-    this.ended = true;
-    this.input.end();
+  endSegment(): Promise<string> {
+    if (this.failure) return Promise.reject(this.failure);
+    const start = this.segmentStart / SAMPLE_RATE;
+    const end = this.written / SAMPLE_RATE;
+    this.segmentStart = this.written;
+    let segment!: EndedSegment;
+    const promise = new Promise<string>((resolve, reject) => {
+      segment = { start, end, endedAt: Date.now(), resolve, reject, timers: [] };
+    });
+    this.waiting.push(segment);
+    // Words arrive with the results; these make sure the waits end when nothing arrives.
+    for (const ms of [this.options.settleMs ?? 600, this.options.finalWaitMs ?? 2500]) segment.timers.push(setTimeout(() => this.settle(), ms));
+    this.settle();
+    return promise;
+  }
+
+  async end(): Promise<void> {
+    if (!this.ended) {
+      this.ended = true;
+      this.input.end();
+    }
     await this.result;
-    return this.finals.join(" ").trim();
   }
 
   abort(): void {
     this.ended = true;
-    this.input.end(new Error("utterance aborted"));
+    this.fail(new Error("Transcribe stream aborted"));
   }
 
-  /** One stream; on a retryable failure, a new stream replays the audio so far. */
+  /** One request; on a retryable failure, a new request replays the audio kept, its times counting from there. */
   private run(): Promise<void> {
     return withRetries(() => this.stream(), this.options.attempts ?? 4, () => {
-      this.finals = [];
-      this.partial = "";
+      this.offset = this.kept[0]?.sample ?? this.written;
+      const from = this.offset / SAMPLE_RATE;
+      this.finals = this.finals.filter((w) => w.end <= from);
+      this.partial = [];
       const replay = pushable<Uint8Array>();
-      for (const event of this.audio) replay.push(event);
+      for (const { event } of this.kept) replay.push(event);
       if (this.ended) replay.end();
       this.input = replay;
     });
@@ -127,7 +203,7 @@ class TranscribeUtterance implements Utterance {
       new StartStreamTranscriptionCommand({
         LanguageCode: this.languageCode,
         MediaEncoding: "pcm",
-        MediaSampleRateHertz: 16_000,
+        MediaSampleRateHertz: SAMPLE_RATE,
         EnablePartialResultsStabilization: true,
         PartialResultsStability: "high",
         VocabularyName: this.options.vocabularyName,
@@ -141,13 +217,84 @@ class TranscribeUtterance implements Utterance {
     const streamError =
       event.BadRequestException ?? event.LimitExceededException ?? event.InternalFailureException ?? event.ConflictException ?? event.ServiceUnavailableException;
     if (streamError) throw streamError;
+    const offset = this.offset / SAMPLE_RATE;
     for (const result of event.TranscriptEvent?.Transcript?.Results ?? []) {
-      const text = result.Alternatives?.[0]?.Transcript?.trim() ?? "";
-      if (result.IsPartial) this.partial = text;
+      const alternative = result.Alternatives?.[0];
+      const start = (result.StartTime ?? 0) + offset;
+      const items = alternative?.Items ?? [];
+      const words: Word[] =
+        items.length > 0
+          ? items.map((item) => wordOf(item, offset, !result.IsPartial))
+          : // A result without items (no word timing): its whole text where it starts.
+            [{ start, end: start, content: alternative?.Transcript?.trim() ?? "", punctuation: false, stable: !result.IsPartial }].filter((w) => w.content);
+      // One result is open at a time: a partial replaces the previous one, a final settles it.
+      if (result.IsPartial) this.partial = words;
       else {
-        if (text) this.finals.push(text);
-        this.partial = "";
+        this.finals.push(...words);
+        this.partial = [];
       }
     }
+    this.settle();
   }
+
+  /** Resolves every ended segment whose words are all in. */
+  private settle(): void {
+    const now = Date.now();
+    const words = [...this.finals, ...this.partial];
+    this.waiting = this.waiting.filter((segment) => {
+      const before = words.filter((w) => !w.punctuation && middle(w) < segment.end);
+      const settled = before.every((w) => w.stable);
+      const caughtUp =
+        this.closed ||
+        words.some((w) => w.start >= segment.end) ||
+        (before.length > 0 && before.at(-1)!.end >= segment.end - CAUGHT_UP_TAIL_S) ||
+        now - segment.endedAt >= (this.options.settleMs ?? 600);
+      const gaveUp = now - segment.endedAt >= (this.options.finalWaitMs ?? 2500);
+      if (!(settled && caughtUp) && !gaveUp) return true;
+      for (const timer of segment.timers) clearTimeout(timer);
+      segment.resolve(this.textBetween(segment.start, segment.end));
+      return false;
+    });
+    // Audio is kept only as far back as a retry could need it.
+    const needed = Math.round((this.waiting[0]?.start ?? this.segmentStart / SAMPLE_RATE) * SAMPLE_RATE);
+    while (this.kept[0] && this.kept[0].sample + this.kept[0].event.byteLength / 2 <= needed) this.kept.shift();
+  }
+
+  /** The words (final, then the open result's) whose middle falls between `start` and `end` seconds. */
+  private textBetween(start: number, end: number): string {
+    let text = "";
+    let previousIn = false;
+    for (const word of [...this.finals, ...this.partial]) {
+      // A punctuation mark goes wherever the word before it went.
+      const isIn: boolean = word.punctuation ? previousIn : middle(word) >= start && middle(word) < end;
+      if (isIn) text += word.punctuation || !text ? word.content : ` ${word.content}`;
+      if (!word.punctuation) previousIn = isIn;
+    }
+    return text.trim();
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    this.closed = true;
+    this.input.end(error);
+    for (const segment of this.waiting) {
+      for (const timer of segment.timers) clearTimeout(timer);
+      segment.reject(this.failure);
+    }
+    this.waiting = [];
+  }
+}
+
+function wordOf(item: Item, offset: number, final: boolean): Word {
+  return {
+    start: (item.StartTime ?? 0) + offset,
+    end: (item.EndTime ?? 0) + offset,
+    content: item.Content ?? "",
+    punctuation: item.Type === "punctuation",
+    stable: final || item.Stable === true,
+  };
+}
+
+function middle(word: Word): number {
+  return (word.start + word.end) / 2;
 }

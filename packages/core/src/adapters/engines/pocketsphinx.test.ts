@@ -4,12 +4,14 @@ import { scaledTimeout } from "../../testing/calibration.ts";
 import { chunksOf, englishClips, readWav, wordErrorRate } from "../../testing/fixtures.ts";
 import { PocketsphinxRecognizer } from "./pocketsphinx.ts";
 
-/** Feeds a clip in 100 ms pieces, as the pipeline does, and returns the interim and final texts. */
+/** Feeds a clip in 100 ms pieces, as the pipeline does, as one segment of a stream; the interim and final texts. */
 async function transcribe(recognizer: PocketsphinxRecognizer, pcm: Int16Array) {
-  const utterance = recognizer.startUtterance("en");
+  const stream = recognizer.startStream("en");
   const interims: string[] = [];
-  for (const chunk of chunksOf(pcm, 100)) interims.push(await utterance.write(chunk));
-  return { interims, text: await utterance.finish() };
+  for (const chunk of chunksOf(pcm, 100)) interims.push(await stream.write(chunk));
+  const text = await stream.endSegment();
+  await stream.end();
+  return { interims, text };
 }
 
 /** Largest delay of a 10 ms timer while `work` runs: how long the event loop was blocked. */
@@ -63,6 +65,48 @@ describe("PocketsphinxRecognizer (real pocketsphinx)", () => {
     expect(wordErrorRate(b!.text, tb.text)).toBeLessThan(wordErrorRate(a!.text, tb.text));
   });
 
+  it("gives a segment the same text whatever its decoder decoded before", async () => {
+    const [a, b] = englishClips().map((clip) => readWav(clip.file));
+    const single = new PocketsphinxRecognizer({ poolSize: 1 });
+    try {
+      // One decoder: the second time, it has adapted to the first clip and to b itself.
+      const first = await transcribe(single, b!);
+      await transcribe(single, a!);
+      const again = await transcribe(single, b!);
+      expect(first.text).not.toBe("");
+      expect(again.text).toBe(first.text);
+      // As the talk end-to-end tests play them: after the clip before it, or first on a decoder.
+      const [, , , d, e] = englishClips().map((clip) => readWav(clip.file));
+      await transcribe(single, d!);
+      const afterD = await transcribe(single, e!);
+      const fresh = new PocketsphinxRecognizer({ poolSize: 1 });
+      try {
+        expect((await transcribe(fresh, e!)).text).toBe(afterD.text);
+      } finally {
+        fresh.close();
+      }
+    } finally {
+      single.close();
+    }
+  });
+
+  it("gives a segment the same text however its audio was split into writes", async () => {
+    // Over 3 s: long enough for the decoder's live CMN to move its window while decoding.
+    const pcm = readWav(englishClips()[0]!.file);
+    const inPieces = async (samples: number) => {
+      const stream = recognizer.startStream("en");
+      for (let at = 0; at < pcm.length; at += samples) void stream.write(pcm.subarray(at, at + samples));
+      const text = await stream.endSegment();
+      await stream.end();
+      return text;
+    };
+    const streamed = await inPieces(1600);
+    expect(streamed).not.toBe("");
+    expect(await inPieces(16_000)).toBe(streamed);
+    expect(await inPieces(pcm.length)).toBe(streamed);
+    expect(await inPieces(1000)).toBe(streamed);
+  });
+
   it("keeps the event loop free while decoding and while building more decoders", async () => {
     const clip = englishClips()[1]!;
     const pcm = readWav(clip.file);
@@ -78,24 +122,44 @@ describe("PocketsphinxRecognizer (real pocketsphinx)", () => {
     }
   });
 
-  it("hears nothing in silence, and refuses other languages", async () => {
-    const utterance = recognizer.startUtterance("en");
-    await utterance.write(new Int16Array(16_000));
-    expect(await utterance.finish()).toBe("");
-    await expect(utterance.finish()).rejects.toThrow(/already finished/);
-    expect(() => recognizer.startUtterance("fr")).toThrow(/English only/);
+  it("carries segments one after another in one stream, each as if transcribed alone", async () => {
+    const [a, b] = englishClips().map((clip) => readWav(clip.file));
+    const alone = [(await transcribe(recognizer, a!)).text, (await transcribe(recognizer, b!)).text];
+    const stream = recognizer.startStream("en");
+    // Written without waiting, as the consumer does: calls take effect in order.
+    const writes = [...chunksOf(a!, 100)].map((chunk) => stream.write(chunk));
+    const first = stream.endSegment();
+    writes.push(...[...chunksOf(b!, 100)].map((chunk) => stream.write(chunk)));
+    const second = stream.endSegment();
+    await Promise.all(writes);
+    expect([await first, await second]).toEqual(alone);
+    expect(alone[0]).not.toBe("");
+    await stream.end();
+    await expect(stream.write(a!)).rejects.toThrow(/already ended/);
   });
 
-  it("gives the decoder of an aborted utterance to the next one", async () => {
+  it("hears nothing in silence, and refuses other languages", async () => {
+    const stream = recognizer.startStream("en");
+    await stream.write(new Int16Array(16_000));
+    expect(await stream.endSegment()).toBe("");
+    // A segment with no audio: nothing to decode.
+    expect(await stream.endSegment()).toBe("");
+    await stream.end();
+    expect(() => recognizer.startStream("fr")).toThrow(/English only/);
+  });
+
+  it("gives the decoder of an aborted stream to the next one", async () => {
     const clip = englishClips()[4]!;
     const pcm = readWav(clip.file);
     const single = new PocketsphinxRecognizer({ poolSize: 1 });
     try {
-      const aborted = single.startUtterance("en");
-      expect(single.idleDecoders).toBe(0);
+      const aborted = single.startStream("en");
+      // A stream holds a decoder only while a segment is open.
+      expect(single.idleDecoders).toBe(1);
       await aborted.write(pcm.subarray(0, 8000));
+      expect(single.idleDecoders).toBe(0);
       aborted.abort();
-      await expect(aborted.write(pcm)).rejects.toThrow(/already finished/);
+      await expect(aborted.write(pcm)).rejects.toThrow(/already ended/);
       await vi.waitFor(() => expect(single.idleDecoders).toBe(1), { timeout: scaledTimeout(5_000) });
       const { text } = await transcribe(single, pcm);
       expect(single.idleDecoders).toBe(1);
@@ -106,10 +170,10 @@ describe("PocketsphinxRecognizer (real pocketsphinx)", () => {
     }
   });
 
-  it("refuses new utterances once closed", () => {
+  it("refuses new streams once closed", () => {
     const closing = new PocketsphinxRecognizer({ poolSize: 1 });
     closing.close();
-    expect(() => closing.startUtterance("en")).toThrow(/closed/);
+    expect(() => closing.startStream("en")).toThrow(/closed/);
   });
 
   it("names the Debian package when the model is missing", () => {

@@ -2,12 +2,19 @@
  * Speech to text with pocketsphinx (Debian's libpocketsphinx 0.8+5prealpha), in-process through koffi.
  * Decoding runs on koffi's worker threads (`.async`), so the event loop stays free; a decoder is never
  * used by two calls at once. Decoders are slow to build (~0.3 s, ~60 MB each), so a small pool is kept.
+ *
+ * A recognition stream is a run of utterances (`ps_start_utt` ... `ps_end_utt`), one per segment. Pocketsphinx costs
+ * nothing per stream, so a stream holds a decoder only while a segment is open: a session that pauses holds none, and
+ * the next segment takes the pool's warm decoder (often the same one, already adapted to the voice).
  */
 import { existsSync } from "node:fs";
 import koffi, { type KoffiFunc, type LibraryHandle } from "koffi";
-import type { SpeechRecognizer, Utterance } from "../../ports.ts";
+import { concatPcm } from "../../browser/audio/index.ts";
+import type { RecognitionStream, SpeechRecognizer } from "../../ports.ts";
 
 export const POCKETSPHINX_PACKAGES = "pocketsphinx pocketsphinx-en-us";
+/** 100 ms at 16 kHz: what the speaker app sends per chunk, so a live stream's interim text lags by none. */
+const DECODER_BLOCK_SAMPLES = 1600;
 const MODEL_DIR = "/usr/share/pocketsphinx/model/en-us";
 
 type Decoder = unknown;
@@ -16,11 +23,14 @@ interface Native {
   newConfig(argv: string[]): unknown;
   freeConfig: KoffiFunc<(config: unknown) => number>;
   init: KoffiFunc<(config: unknown) => Decoder | null>;
+  startStream: KoffiFunc<(ps: Decoder) => number>;
   startUtt: KoffiFunc<(ps: Decoder) => number>;
   processRaw: KoffiFunc<(ps: Decoder, data: Int16Array, n: number, noSearch: number, fullUtt: number) => number>;
   getHyp: KoffiFunc<(ps: Decoder, score: number[]) => string | null>;
   endUtt: KoffiFunc<(ps: Decoder) => number>;
   free: KoffiFunc<(ps: Decoder) => number>;
+  /** The decoder's running cepstral mean (live CMN), which it carries from one utterance to the next. */
+  cmnMean(ps: Decoder): { get(): Float32Array; set(mean: Float32Array): void };
 }
 
 /** Runs a native call on a koffi worker thread. */
@@ -59,14 +69,42 @@ function loadNative(): Native {
     newConfig: (argv) => parse(null, psArgs(), argv.length, argv, 1),
     freeConfig: sphinxbase.func("int cmd_ln_free_r(void *config)"),
     init: pocketsphinx.func("void *ps_init(void *config)"),
+    startStream: pocketsphinx.func("int ps_start_stream(void *ps)"),
     startUtt: pocketsphinx.func("int ps_start_utt(void *ps)"),
     processRaw: pocketsphinx.func("int ps_process_raw(void *ps, const int16_t *data, size_t n, int no_search, int full_utt)"),
     // 5prealpha: no uttid argument; the hypothesis string belongs to the decoder and is copied by koffi.
     getHyp: pocketsphinx.func("const char *ps_get_hyp(void *ps, _Out_ int32_t *score)"),
     endUtt: pocketsphinx.func("int ps_end_utt(void *ps)"),
     free: pocketsphinx.func("int ps_free(void *ps)"),
+    cmnMean: cmnOf(pocketsphinx, sphinxbase),
   };
   return native;
+}
+
+/**
+ * The live CMN of a decoder, reached through sphinxbase's `feat_t` as Debian's 5prealpha lays it out (its `cepsize`
+ * at byte 16, its `cmn_t *` at byte 88; `cmn_t` has `veclen` at byte 28), checked against each other before use.
+ */
+function cmnOf(pocketsphinx: LibraryHandle, sphinxbase: LibraryHandle): Native["cmnMean"] {
+  const getFeat = pocketsphinx.func("void *ps_get_feat(void *ps)");
+  const liveGet = sphinxbase.func("int32 cmn_live_get(void *cmn, _Out_ float *vec)");
+  const liveSet = sphinxbase.func("void cmn_live_set(void *cmn, const float *vec)");
+  return (decoder) => {
+    const feat = getFeat(decoder);
+    const cepsize = koffi.decode(feat, 16, "int32") as number;
+    const cmn = koffi.decode(feat, 88, "void *");
+    if (!cmn || cepsize < 1 || cepsize > 64 || koffi.decode(cmn, 28, "int32") !== cepsize) {
+      throw new Error("pocketsphinx: this libsphinxbase's feature layout is not 0.8+5prealpha's; its CMN cannot be reset");
+    }
+    return {
+      get() {
+        const mean = new Float32Array(cepsize);
+        liveGet(cmn, mean);
+        return mean;
+      },
+      set: (mean) => void liveSet(cmn, mean),
+    };
+  };
 }
 
 export interface PocketsphinxOptions {
@@ -82,6 +120,8 @@ export class PocketsphinxRecognizer implements SpeechRecognizer {
   private readonly argv: string[];
   private readonly idle: Decoder[] = [];
   private readonly poolSize: number;
+  /** A new decoder's cepstral mean (the model's `-cmninit`), where every utterance starts. */
+  private readonly initialCmn: Float32Array;
   private closed = false;
 
   /** Throws, naming the Debian packages, when the library or the English model is missing. */
@@ -103,13 +143,19 @@ export class PocketsphinxRecognizer implements SpeechRecognizer {
     const decoder = this.native.init(config);
     this.native.freeConfig(config);
     if (!decoder) throw new Error(`pocketsphinx could not load its model from ${modelDir}`);
+    this.initialCmn = this.native.cmnMean(decoder).get();
     this.idle.push(decoder);
   }
 
-  startUtterance(language: string): Utterance {
+  startStream(language: string): RecognitionStream {
     if (this.closed) throw new Error("pocketsphinx recognizer is closed");
     if (language !== "en") throw new Error(`pocketsphinx recognizes English only, not "${language}"`);
-    return new PocketsphinxUtterance(this.native, this.acquire(), (decoder, healthy) => this.release(decoder, healthy));
+    return new PocketsphinxStream(() => this.startUtterance());
+  }
+
+  private startUtterance(): PocketsphinxUtterance {
+    if (this.closed) throw new Error("pocketsphinx recognizer is closed");
+    return new PocketsphinxUtterance(this.native, this.acquire(), this.initialCmn, (decoder, healthy) => this.release(decoder, healthy));
   }
 
   /** Decoders built and waiting for an utterance. */
@@ -143,21 +189,61 @@ export class PocketsphinxRecognizer implements SpeechRecognizer {
   }
 }
 
-class PocketsphinxUtterance implements Utterance {
+/** Segments in order, each its own utterance on a decoder taken from the pool when its first audio comes. */
+class PocketsphinxStream implements RecognitionStream {
+  private current?: PocketsphinxUtterance;
+  private ended = false;
+
+  constructor(private readonly startUtterance: () => PocketsphinxUtterance) {}
+
+  write(pcm: Int16Array): Promise<string> {
+    if (this.ended) return Promise.reject(new Error("recognition stream already ended"));
+    this.current ??= this.startUtterance();
+    return this.current.write(pcm);
+  }
+
+  endSegment(): Promise<string> {
+    if (this.ended) return Promise.reject(new Error("recognition stream already ended"));
+    const utterance = this.current;
+    this.current = undefined;
+    return utterance ? utterance.finish() : Promise.resolve("");
+  }
+
+  async end(): Promise<void> {
+    this.abort();
+  }
+
+  abort(): void {
+    this.ended = true;
+    this.current?.abort();
+    this.current = undefined;
+  }
+}
+
+class PocketsphinxUtterance {
   /** Resolves once the decoder is ours and its utterance started; every call waits for it. */
   private readonly started: Promise<Decoder>;
   /** The last native call queued on this decoder: calls run one after another, never together. */
   private tail: Promise<unknown>;
   private done = false;
   private healthy = true;
+  /** Audio written but not yet a whole block. */
+  private pending = new Int16Array(0);
 
   constructor(
     private readonly native: Native,
     private readonly decoder: Promise<Decoder>,
+    initialCmn: Float32Array,
     private readonly release: (decoder: Decoder, healthy: boolean) => void,
   ) {
     this.started = decoder.then(async (d) => {
       try {
+        // A decoder adapts to what it decoded before: its cepstral mean, and its front end's noise estimate and
+        // voice activity state (which decide where speech starts). Starting each utterance from the model's mean and
+        // a new front-end stream makes a segment's text the same whichever pooled decoder (and so whichever
+        // execution environment) decodes it.
+        native.cmnMean(d).set(initialCmn);
+        checked(await onWorker(native.startStream, d), "ps_start_stream");
         checked(await onWorker(native.startUtt, d), "ps_start_utt");
       } catch (error) {
         this.healthy = false;
@@ -170,20 +256,41 @@ class PocketsphinxUtterance implements Utterance {
 
   write(pcm: Int16Array): Promise<string> {
     if (this.done) return Promise.reject(new Error("utterance already finished"));
-    // A copy: the caller may reuse its buffer before the worker thread reads it.
-    const samples = pcm.slice();
+    const blocks = this.blocksOf(pcm);
     return this.run(async (d) => {
-      checked(await onWorker(this.native.processRaw, d, samples, samples.length, 0, 0), "ps_process_raw");
+      await this.process(d, blocks);
       return (await onWorker(this.native.getHyp, d, [0])) ?? "";
     });
   }
 
   finish(): Promise<string> {
     if (this.done) return Promise.reject(new Error("utterance already finished"));
+    const rest = this.pending.length > 0 ? [this.pending] : [];
+    this.pending = new Int16Array(0);
     return this.end(async (d) => {
+      await this.process(d, rest);
       checked(await onWorker(this.native.endUtt, d), "ps_end_utt");
       return (await onWorker(this.native.getHyp, d, [0])) ?? "";
     });
+  }
+
+  /**
+   * The decoder gets audio in blocks of `DECODER_BLOCK_SAMPLES` whatever pieces the caller writes: its live CMN
+   * moves its window between calls, so the same audio split differently would decode to different words (a replayed
+   * or whole segment against a streamed one). What does not fill a block waits for the next write or the finish.
+   * Each block is a copy: the caller may reuse its buffer before the worker thread reads it.
+   */
+  private blocksOf(pcm: Int16Array): Int16Array[] {
+    const all = this.pending.length > 0 ? concatPcm([this.pending, pcm]) : pcm;
+    const blocks: Int16Array[] = [];
+    let at = 0;
+    for (; at + DECODER_BLOCK_SAMPLES <= all.length; at += DECODER_BLOCK_SAMPLES) blocks.push(all.slice(at, at + DECODER_BLOCK_SAMPLES));
+    this.pending = all.slice(at);
+    return blocks;
+  }
+
+  private async process(d: Decoder, blocks: Int16Array[]): Promise<void> {
+    for (const block of blocks) checked(await onWorker(this.native.processRaw, d, block, block.length, 0, 0), "ps_process_raw");
   }
 
   abort(): void {

@@ -17,22 +17,32 @@ import { assembleTalk, chunksOf, untranscribedClips } from "../../testing/fixtur
 import type { SegmenterOptions } from "../segmenter/index.ts";
 import { StreamConsumer } from "./index.ts";
 
-/** Recognizes "speech" as the number of samples it heard, so every transcript names its audio. */
+/**
+ * Recognizes "speech" as the number of samples it heard in a segment and its first sample's value, so every
+ * transcript names its audio.
+ */
 function countingRecognizer(): SpeechRecognizer & { streams: number } {
   const recognizer = {
     languages: ["en"],
     streams: 0,
-    startUtterance() {
+    startStream() {
       recognizer.streams++;
       let samples = 0;
+      let first: number | undefined;
+      const heard = () => `heard ${samples} from ${first}`;
       return {
         async write(pcm: Int16Array) {
+          first ??= pcm[0];
           samples += pcm.length;
-          return `heard ${samples}`;
+          return heard();
         },
-        async finish() {
-          return `heard ${samples}`;
+        async endSegment() {
+          const text = heard();
+          samples = 0;
+          first = undefined;
+          return text;
         },
+        async end() {},
         abort() {},
       };
     },
@@ -69,7 +79,7 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     return positioned;
   }
 
-  async function setup(segmenterOptions: Partial<SegmenterOptions> = {}, voiceActivity?: VoiceActivityDetector) {
+  async function setup(segmenterOptions: Partial<SegmenterOptions> = {}, voiceActivity?: VoiceActivityDetector, spoken = talk) {
     const { sessionId, speakerToken } = await Session.create(db, { source: ["en"], target: ["es", "fr", "it"] }, { sourceLanguage: "en", targetLanguages: ["es", "fr", "it"] });
     await Connection.join(db, "speaker", { sessionId, role: "speaker", token: speakerToken });
     await Connection.join(db, "es-1", { sessionId, role: "listener", language: "es" });
@@ -101,7 +111,7 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     // Ingested "now" onwards: a consumer on the real clock runs ahead of real time, as one keeping up does.
     const base = Date.now();
     const records = await publish(
-      [...chunksOf(talk.pcm, 100)].map((pcm, chunkIndex) => ({
+      [...chunksOf(spoken.pcm, 100)].map((pcm, chunkIndex) => ({
         kind: "chunk",
         sessionId,
         chunkIndex,
@@ -253,9 +263,67 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     expect(t.finals().map((f) => [f.startMs, f.endMs, f.text])).toEqual(once.finals().map((f) => [f.startMs, f.endMs, f.text]));
     expect(t.measurements.get("StreamReplays")).toBe(1);
     expect(t.measurements.get("RecognizerReplays")).toBe(1);
-    // One request per segment (the stream left behind in the first environment is never ended there, so never
-    // counted, as it would be billed only when Transcribe closes it).
-    expect(t.measurements.get("RecognizerRequests")).toBe(once.measurements.get("RecognizerRequests"));
+    // One request in each environment, each carrying every segment it heard.
+    expect(once.measurements.get("RecognizerRequests")).toBe(1);
+    expect(t.measurements.get("RecognizerRequests")).toBe(2);
+  });
+
+  it("keeps one recognizer request across segments while the same environment gets the batches, ending it with the session", async () => {
+    const t = await setup();
+    const cut = t.records.findIndex((r) => r.kind === "chunk" && r.chunkIndex * 100 > talk.utterances.at(-1)!.endMs + 800);
+    const end = await publish([{ kind: "end", sessionId: t.sessionId, ingestedAt: Date.now() }]);
+    await feed(t.consumer(), t.sessionId, [...t.records.slice(0, cut), ...end]);
+    const finals = t.finals();
+    expect(finals.length).toBeGreaterThanOrEqual(talk.utterances.length);
+    expect(t.recognizer.streams).toBe(1);
+    expect(t.measurements.get("RecognizerRequests")).toBe(1);
+    // Each segment's text is what the stream heard of that segment alone: its own length, from its own first sample.
+    for (const f of finals) {
+      const [, heard, , first] = f.text.split(" ");
+      expect(Number(heard)).toBe(Math.round((f.endMs - f.startMs) * 16));
+      expect(Number(first)).toBe(talk.pcm[Math.round(f.startMs * 16)]);
+    }
+    // Ended with the session, billed once for the audio of every segment (at least 15 s, as Transcribe bills).
+    const audio = finals.reduce((n, f) => n + (f.endMs - f.startMs) / 1000, 0);
+    expect(t.measurements.get("RecognizerAudioSeconds")).toBeCloseTo(audio, 1);
+    expect(t.measurements.get("RecognizerBilledSeconds")).toBe(Math.max(15, Math.ceil(t.measurements.get("RecognizerAudioSeconds"))));
+  });
+
+  it("ends the stream after a long pause (Transcribe would close it) and starts another for the next words", async () => {
+    const paused = assembleTalk(untranscribedClips().slice(0, 2).map((file) => ({ file })), 12_000);
+    const t = await setup({}, undefined, paused);
+    const consumer = t.consumer();
+    // The talk up to 2 s after its second utterance (after which a second long pause would end that stream too).
+    const cut = t.records.findIndex((r) => r.kind === "chunk" && r.chunkIndex * 100 > paused.utterances[1]!.endMs + 2000);
+    await feed(consumer, t.sessionId, t.records.slice(0, cut));
+    expect(t.finals().length).toBeGreaterThanOrEqual(2);
+    expect(t.measurements.get("RecognizerRequests")).toBe(2);
+    // The first stream was ended during the pause: billed already, while the second is still open.
+    expect(t.measurements.get("RecognizerBilledSeconds")).toBe(15);
+    consumer.close();
+    expect(t.measurements.get("RecognizerBilledSeconds")).toBe(30);
+  });
+
+  it("keeps the stream of a session it keeps getting however far apart its batches come, and ends one it stopped getting", async () => {
+    // (Connection ids are the same in every setup: the last one's session has the listeners.)
+    const other = await setup();
+    const t = await setup();
+    let clock = 1_000_000;
+    const consumer = t.consumer(() => clock);
+    // Another session's first seconds, then only this one's batches, each 11 s after the last on the clock (a
+    // consumer far behind): this session's stream is current, the other's is left and ended.
+    await feed(consumer, other.sessionId, other.records.slice(0, 40));
+    for (let at = 0; at < t.records.length; at += 5) {
+      clock += 11_000;
+      await consumer.consumeSession(t.sessionId, t.records.slice(at, at + 5));
+    }
+    expect(t.recognizer.streams).toBe(2);
+    expect(t.measurements.get("RecognizerRequests")).toBe(2);
+    expect(t.measurements.get("RecognizerBilledSeconds")).toBe(15);
+    expect(t.log.entries.filter((e) => e.event === "recognition.stream_ended").map((e) => [e.sessionId, e.reason])).toEqual([[other.sessionId, "unused"]]);
+    const finals = t.finals();
+    expect(finals.length).toBeGreaterThanOrEqual(talk.utterances.length);
+    for (const f of finals) expect(Number(f.text.split(" ")[1])).toBe(Math.round((f.endMs - f.startMs) * 16));
   });
 
   it("feeds a stream kept from an earlier visit only the audio it missed", async () => {
@@ -296,6 +364,11 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     const once = await setup();
     await feed(once.consumer(), once.sessionId, once.records, 3);
     expect(t.finals().map((f) => [f.sequenceNumber, f.startMs, f.endMs, f.text])).toEqual(once.finals().map((f) => [f.sequenceNumber, f.startMs, f.endMs, f.text]));
+    // Sticky: one request for the talk. Random: each environment keeps its one stream across segments, and a
+    // segment it missed the start of is replayed into that same stream.
+    expect(once.measurements.get("RecognizerRequests")).toBe(1);
+    expect(t.measurements.get("RecognizerRequests")).toBeLessThanOrEqual(environments.length);
+    expect(t.measurements.get("RecognizerReplays")).toBeGreaterThan(0);
     for (const to of ["es-1", "fr-1"]) {
       const audio = t.sent.filter((s) => s.to === to && s.message.type === "translatedAudio").map((s) => (s.message as { segmentId: string }).segmentId);
       expect(new Set(audio).size).toBe(audio.length);

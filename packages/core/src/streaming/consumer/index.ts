@@ -97,7 +97,7 @@ export class StreamConsumer {
   private readonly memory = new Map<string, SessionMemory>();
 
   constructor(private readonly deps: ConsumerDeps) {
-    this.recognition = new LiveRecognition(deps.recognizer, deps.log, deps.measurements);
+    this.recognition = new LiveRecognition(deps.recognizer, deps.log, deps.measurements, deps.now);
   }
 
   /** Processes one session's records, in stream order. Throws if the batch must be retried (no checkpoint written). */
@@ -107,7 +107,7 @@ export class StreamConsumer {
     const checkpoint = await this.load(sessionId);
     if (checkpoint?.ended) {
       this.memory.delete(sessionId);
-      this.recognition.drop(sessionId);
+      this.recognition.end(sessionId);
       log({ level: "info", event: "consumer.after_end", sessionId, records: records.length });
       return;
     }
@@ -124,8 +124,9 @@ export class StreamConsumer {
       }
       // The detector stream this environment kept from its last visit may spare replaying the whole open segment.
       memory = await this.rebuild(session, checkpoint, memory?.segmenter.keptVoice());
-      this.catchUpRecognition(memory);
     }
+    this.recognition.endQuiet(sessionId, memory!.segmenter.consumedSamples, warm);
+    if (!warm) this.catchUpRecognition(memory!);
     const readyAt = Date.now();
     try {
       await this.consume(memory!, records, warm);
@@ -158,7 +159,7 @@ export class StreamConsumer {
         if (event.type === "audio") {
           this.recognition.feed(sessionId, session.sourceLanguage, event.startSample, event.pcm, event.segmentStartSample);
         } else if (event.type === "discard") {
-          this.recognition.drop(sessionId);
+          this.recognition.abandonSegment(sessionId);
         } else {
           const { segment } = event;
           memory.lastInterim = undefined;
@@ -195,7 +196,7 @@ export class StreamConsumer {
       if (record.kind === "end") {
         for (const chunk of order.drain()) await process(chunk);
         handle(segmenter.flush(), record.ingestedAt);
-        this.recognition.drop(sessionId);
+        this.recognition.end(sessionId);
         ended = true;
         break;
       }
@@ -294,21 +295,22 @@ export class StreamConsumer {
 
   /**
    * After a rebuild the recognizer stream catches up with the open segment: a stream this environment kept from an
-   * earlier visit to the same segment gets only the audio it missed; otherwise the segment so far is replayed into
-   * a new stream. Each environment decodes a segment at most once, while the speaker talks, so whichever closes it
-   * has the final text moments after the pause. (Under random routing that is up to one stream per environment
-   * and segment: the benchmark counts the requests.)
+   * earlier visit gets only the audio it missed of the open segment, or, when it was hearing another segment (closed
+   * elsewhere since) or none, the open segment so far, in the same request; with no stream kept, the open segment
+   * is replayed into a new one. Each environment decodes a segment at most once, while the speaker talks, so
+   * whichever closes it has the final text moments after the pause. (Under random routing that is up to one stream
+   * per environment and session: the benchmark counts the requests.)
    */
   private catchUpRecognition(memory: SessionMemory): void {
     const { sessionId, sourceLanguage } = memory.session;
     const open = memory.segmenter.openSegment;
     if (!open || open.emittedSample <= open.startSample) {
-      this.recognition.drop(sessionId);
+      this.recognition.abandonSegment(sessionId);
       return;
     }
     const stream = this.recognition.heard(sessionId, open.startSample);
     const heard = stream !== undefined && stream <= open.emittedSample ? stream : undefined;
-    if (heard === undefined) this.recognition.drop(sessionId);
+    if (heard === undefined) this.recognition.abandonSegment(sessionId);
     const from = heard ?? open.startSample;
     if (from === open.emittedSample) return;
     this.recognition.feed(sessionId, sourceLanguage, from, memory.segmenter.audioBetween(from, open.emittedSample), open.startSample);

@@ -1,70 +1,90 @@
 /**
- * Streams each session's open segment into the recognizer while the speaker talks, so the final text is
- * ready moments after the pause. The stream lives in this execution environment's memory only; an environment
- * that rebuilds a session from the stream feeds it the audio it missed, or replays the open segment into a new one.
- * Whenever a stream does not
- * match the closed segment exactly (it failed, or heard something else), the segment's own audio is transcribed
- * from scratch instead, so the result never depends on luck.
+ * Streams each session's segments into one recognizer stream while the speaker talks, so each final text is ready
+ * moments after the pause, and so a session costs one recognizer request rather than one per segment (Amazon
+ * Transcribe bills each request for at least 15 s). The stream lives in this execution environment's memory only and
+ * carries segments for as long as this environment keeps getting the session's batches; one that rebuilds a session
+ * from the stream feeds its stream the audio it missed, or replays the open segment into it (or into a new stream).
+ * Whenever a stream does not match the closed segment exactly (it failed, or heard something else), the segment's own
+ * audio is transcribed from scratch instead, so the result never depends on luck.
  */
 import type { Log } from "../../log.ts";
-import type { Measurements, SpeechRecognizer, Utterance } from "../../ports.ts";
+import type { Measurements, RecognitionStream, SpeechRecognizer } from "../../ports.ts";
 import type { ClosedSegment } from "../segmenter/index.ts";
 
-interface LiveUtterance {
-  utterance: Utterance;
-  startSample: number;
+interface LiveStream {
+  stream: RecognitionStream;
+  /** Session offset where the segment being written starts; undefined between segments. */
+  segmentStartSample?: number;
+  /** Session offset just after the last audio written. */
   nextSample: number;
-  /** Writes are chained so they reach the recognizer in order. */
+  /** The current segment's writes, in order: rejected once one failed (the segment is then transcribed whole). */
   work: Promise<string>;
   /** The hypothesis after the last write that completed. */
   latest?: string;
+  /** Wall-clock time of the last write. */
+  lastWriteAt: number;
 }
 
 const BATCH_WRITE_SAMPLES = 16_000;
 
+/**
+ * A stream that heard nothing for this long is ended: Amazon Transcribe closes a stream after 15 s without audio,
+ * and a stream this environment stopped getting batches for is billed until it ends.
+ */
+export const RECOGNIZER_QUIET_MS = 10_000;
+
 export class LiveRecognition {
-  private readonly live = new Map<string, LiveUtterance>();
+  private readonly live = new Map<string, LiveStream>();
 
   constructor(
     private readonly recognizer: SpeechRecognizer,
     private readonly log: Log,
     private readonly measurements?: Pick<Measurements, "count">,
+    private readonly now: () => number = Date.now,
   ) {}
 
   /**
    * Audio of the session's open segment (which starts at `segmentStartSample`), starting at `startSample` in the
-   * session's audio. A stream only ever starts at a segment's start: one that would miss the beginning is not
-   * started, and the segment is transcribed whole when it closes.
+   * session's audio. A segment is only ever streamed from its start: one that would miss the beginning is not
+   * streamed, and it is transcribed whole when it closes.
    */
   feed(sessionId: string, language: string, startSample: number, pcm: Int16Array, segmentStartSample: number): void {
     let live = this.live.get(sessionId);
-    if (live && live.nextSample !== startSample) {
-      this.drop(sessionId);
+    if (live?.segmentStartSample !== undefined && (live.segmentStartSample !== segmentStartSample || live.nextSample !== startSample)) {
+      // A gap inside a segment cannot be repaired in a stream: whatever follows in it would be misplaced.
+      this.end(sessionId);
       live = undefined;
     }
-    if (!live && startSample !== segmentStartSample) return;
+    if (startSample !== segmentStartSample && live?.segmentStartSample === undefined) return;
     if (!live) {
-      live = {
-        utterance: this.startUtterance(language),
-        startSample,
-        nextSample: startSample,
-        work: Promise.resolve(""),
-      };
+      live = { stream: this.startStream(language), nextSample: startSample, work: Promise.resolve(""), lastWriteAt: this.now() };
       this.live.set(sessionId, live);
     }
+    if (live.segmentStartSample === undefined) {
+      live.segmentStartSample = segmentStartSample;
+      live.work = Promise.resolve("");
+      live.latest = undefined;
+    }
     const target = live;
-    // After a failed write the chain stays rejected; take() then transcribes the whole segment. The failure is
-    // reported when it happens: a stream this environment never gets to finish would otherwise hide it.
-    const previous = target.work;
-    target.work = previous.then(async () => (target.latest = await target.utterance.write(pcm)));
-    target.work.catch((error) => previous.then(() => this.failed(sessionId, "stream", error), () => undefined));
+    const write = target.stream.write(pcm);
+    target.work = Promise.all([target.work, write]).then(([, text]) => (target.latest = text));
+    target.work.catch(() => undefined);
+    // Reported when it happens (a stream this environment never gets to finish would otherwise hide it); the stream
+    // is let go at once, so the segment is transcribed whole and the next one starts a new stream.
+    write.catch((error) => {
+      if (this.live.get(sessionId) !== target) return;
+      this.failed(sessionId, "stream", error);
+      this.live.delete(sessionId);
+      target.stream.abort();
+    });
     target.nextSample = startSample + pcm.length;
+    target.lastWriteAt = this.now();
   }
 
   /** Where the session's stream of the segment starting at `segmentStartSample` has heard up to, if there is one. */
   heard(sessionId: string, segmentStartSample: number): number | undefined {
     const live = this.live.get(sessionId);
-    return live && live.startSample === segmentStartSample ? live.nextSample : undefined;
+    return live && live.segmentStartSample === segmentStartSample ? live.nextSample : undefined;
   }
 
   /**
@@ -73,99 +93,148 @@ export class LiveRecognition {
    */
   async interim(sessionId: string, wait = true): Promise<string | undefined> {
     const live = this.live.get(sessionId);
-    if (!live) return undefined;
+    if (live?.segmentStartSample === undefined) return undefined;
     return wait ? live.work.catch(() => undefined) : live.latest;
   }
 
-  drop(sessionId: string): void {
+  /**
+   * The segment the session's stream was hearing will not close here (the segmenter found it was noise, or another
+   * environment closed it): it ends in the stream with its text unused, and the stream carries on with the next one.
+   */
+  abandonSegment(sessionId: string): void {
     const live = this.live.get(sessionId);
-    if (!live) return;
-    this.live.delete(sessionId);
-    live.work.finally(() => live.utterance.abort()).catch(() => undefined);
+    if (live?.segmentStartSample === undefined) return;
+    live.segmentStartSample = undefined;
+    live.stream.endSegment().catch(() => undefined);
   }
 
   /**
-   * Detaches the session's stream for this closed segment, now, and returns how to get its final text:
-   * from the stream when it heard exactly this segment, else by transcribing the segment's audio.
+   * Detaches the closed segment from the session's stream, now, and returns how to get its final text: from the
+   * stream when it heard exactly this segment, else by transcribing the segment's audio. The stream stays for the
+   * next segment.
    */
   take(sessionId: string, language: string, segment: ClosedSegment): () => Promise<string> {
     const live = this.live.get(sessionId);
-    // After a pause the stream may have heard some trailing silence too; after a cut, exactly the segment.
-    const matches =
-      live !== undefined &&
-      live.startSample === segment.startSample &&
-      (segment.cause === "maxLength" ? live.nextSample === segment.endSample : live.nextSample >= segment.endSample);
+    // The segmenter hands out exactly a segment's audio before it closes it, whatever the cause.
+    const matches = live !== undefined && live.segmentStartSample === segment.startSample && live.nextSample === segment.endSample;
     if (!matches) {
-      this.drop(sessionId);
+      this.abandonSegment(sessionId);
       return () => this.transcribeWhole(sessionId, language, segment.pcm);
     }
-    this.live.delete(sessionId);
+    const writes = live.work;
+    const final = live.stream.endSegment();
+    final.catch(() => undefined);
+    live.segmentStartSample = undefined;
+    live.work = Promise.resolve("");
+    live.latest = undefined;
     return async () => {
       try {
-        await live.work;
-        try {
-          return await live.utterance.finish();
-        } catch (error) {
-          this.failed(sessionId, "stream", error);
-          throw error;
-        }
+        await writes;
       } catch {
-        // Reported by feed() (a failed write) or below (a failed finish).
-        live.utterance.abort();
+        // Reported by feed().
+        return this.transcribeWhole(sessionId, language, segment.pcm);
+      }
+      try {
+        return await final;
+      } catch (error) {
+        this.failed(sessionId, "stream", error);
+        if (this.live.get(sessionId) === live) this.live.delete(sessionId);
+        live.stream.abort();
         return this.transcribeWhole(sessionId, language, segment.pcm);
       }
     };
   }
 
-  /** Aborts every open stream (shutting down). */
+  /**
+   * Ends streams that have been quiet long enough. The session being consumed: between segments for
+   * `RECOGNIZER_QUIET_MS` of its audio (a long pause), or, when this environment only now gets the session back
+   * (`warm` false), that long on the clock since its stream last heard anything. Any other session: that long on the
+   * clock (this environment stopped getting its batches and may never see it again). The clock never ends the stream
+   * of a session this environment kept: a consumer running behind writes seconds apart, but its stream is current.
+   */
+  endQuiet(sessionId: string, consumedSamples: number, warm: boolean): void {
+    const live = this.live.get(sessionId);
+    if (live && live.segmentStartSample === undefined && consumedSamples - live.nextSample >= RECOGNIZER_QUIET_MS * 16) {
+      this.log({ level: "debug", event: "recognition.stream_ended", sessionId, reason: "pause" });
+      this.end(sessionId);
+    }
+    const now = this.now();
+    for (const [other, stream] of this.live) {
+      if ((other === sessionId && warm) || now - stream.lastWriteAt < RECOGNIZER_QUIET_MS) continue;
+      this.log({ level: "debug", event: "recognition.stream_ended", sessionId: other, reason: "unused" });
+      this.end(other);
+    }
+  }
+
+  /** Ends the session's stream: segments already taken still get their text. */
+  end(sessionId: string): void {
+    const live = this.live.get(sessionId);
+    if (!live) return;
+    this.live.delete(sessionId);
+    live.stream.end().catch(() => undefined);
+  }
+
+  /** Drops the session's stream at once (the batch failed and is retried from the stream). */
+  drop(sessionId: string): void {
+    const live = this.live.get(sessionId);
+    if (!live) return;
+    this.live.delete(sessionId);
+    live.stream.abort();
+  }
+
+  /** Ends every open stream (shutting down). */
   close(): void {
-    for (const sessionId of [...this.live.keys()]) this.drop(sessionId);
+    for (const sessionId of [...this.live.keys()]) this.end(sessionId);
   }
 
   /**
    * Starts a recognizer request, counted as Amazon Transcribe bills streaming: per request, in whole seconds of
-   * audio, at least 15 seconds.
+   * audio, at least 15 seconds. The request counts when it starts; its audio when it ends, the only time it is known.
    */
-  private startUtterance(language: string): Utterance {
-    const utterance = this.recognizer.startUtterance(language);
+  private startStream(language: string): RecognitionStream {
+    const stream = this.recognizer.startStream(language);
     const measurements = this.measurements;
-    if (!measurements) return utterance;
+    if (!measurements) return stream;
+    measurements.count("RecognizerRequests");
     let samples = 0;
     let ended = false;
-    const end = () => {
+    const bill = () => {
       if (ended) return;
       ended = true;
-      measurements.count("RecognizerRequests");
       measurements.count("RecognizerAudioSeconds", samples / 16_000);
       measurements.count("RecognizerBilledSeconds", Math.max(15, Math.ceil(samples / 16_000)));
     };
     return {
       write: (pcm) => {
         samples += pcm.length;
-        return utterance.write(pcm);
+        return stream.write(pcm);
       },
-      finish: () => {
-        end();
-        return utterance.finish();
+      endSegment: () => stream.endSegment(),
+      end: () => {
+        bill();
+        return stream.end();
       },
       abort: () => {
-        end();
-        utterance.abort();
+        bill();
+        stream.abort();
       },
     };
   }
 
+  /** A segment no stream heard whole: a request of its own. */
   private async transcribeWhole(sessionId: string, language: string, pcm: Int16Array): Promise<string> {
-    const utterance = this.startUtterance(language);
+    const stream = this.startStream(language);
     try {
       for (let at = 0; at < pcm.length; at += BATCH_WRITE_SAMPLES) {
-        await utterance.write(pcm.subarray(at, Math.min(pcm.length, at + BATCH_WRITE_SAMPLES)));
+        await stream.write(pcm.subarray(at, Math.min(pcm.length, at + BATCH_WRITE_SAMPLES)));
       }
-      return await utterance.finish();
+      const text = await stream.endSegment();
+      await stream.end();
+      return text;
     } catch (error) {
       // The batch fails and is retried (from the stream, in whichever environment).
       this.failed(sessionId, "whole", error);
-      utterance.abort();
+      stream.abort();
       throw error;
     }
   }
