@@ -128,7 +128,6 @@ describe("bad input, end to end in local mode", () => {
         [chunk({ audioData: "***not base64***" }), "invalid_audio", /audioData: must be base64/],
         [chunk({ audioData: Buffer.from([1, 2, 3]).toString("base64") }), "invalid_audio", /whole number of 16-bit samples/],
         [chunk({ audioData: pcmToBase64(new Int16Array(16)) }), "invalid_audio", /1\.0 ms of audio/],
-        [chunk({ audioData: pcmToBase64(new Int16Array(msToSamples(1000))) }), "message_too_large", /limit is 32768/],
         [chunk({ sessionId: "another-session-1" }), "wrong_session", /speaks for session/],
         [{ action: "setLanguage", language: "es" }, "bad_request", /only a listener/],
       ];
@@ -138,6 +137,15 @@ describe("bad input, end to end in local mode", () => {
         expect(error.message).toMatch(text);
       }
       expect((await errorFor(speaker, { action: "dance" })).action).toBe("dance");
+    });
+
+    it("closes a connection that sends a frame over API Gateway's 32 KB (1009), and only that one", async () => {
+      const second = await ProtocolClient.connect(local.wsUrl, { role: "speaker", sessionId: session.sessionId, token: session.speakerToken });
+      const closed = new Promise<number>((resolve) => second.socket.once("close", (code) => resolve(code)));
+      second.send(chunk({ audioData: pcmToBase64(new Int16Array(msToSamples(1000))) }));
+      expect(await closed).toBe(1009);
+      await speaker.roundTrip();
+      await listener.roundTrip();
     });
 
     it("does not let a listener send audio or end the session", async () => {

@@ -51,8 +51,11 @@ describe("the apps outlive API Gateway's connection limit", () => {
     await expect.poll(() => listener.getByRole("status", { name: "Status" }).textContent()).toContain("Captions only");
 
     await speaker.getByRole("button", { name: "Start" }).click();
-    await expect.poll(() => speaker.locator(".transcript .final").count(), { timeout: scaledTimeout(120_000), interval: 500 }).toBeGreaterThanOrEqual(3);
-    await expect.poll(() => listener.locator(".caption .translation").count(), { timeout: scaledTimeout(60_000), interval: 500 }).toBeGreaterThanOrEqual(2);
+    // Every sentence becomes a segment. A message that goes out while its connection is being replaced is lost for
+    // that connection (API Gateway answers 410), so the pages may miss one; the audio never is.
+    await expect.poll(() => logs("segment.done").length, { timeout: scaledTimeout(120_000), interval: 500 }).toBeGreaterThanOrEqual(3);
+    await expect.poll(() => speaker.locator(".transcript .final").count(), { timeout: scaledTimeout(30_000), interval: 500 }).toBeGreaterThanOrEqual(2);
+    await expect.poll(() => listener.locator(".caption .translation").count(), { timeout: scaledTimeout(30_000), interval: 500 }).toBeGreaterThanOrEqual(1);
 
     // Both connections were cut for their age, more than once, and came back by themselves.
     const cut = logs("gateway.connection_limit", { limit: "maxConnectionMs" });
