@@ -78,6 +78,8 @@ export async function playTalk(local: LocalMode, talk: Talk, options: TalkOption
   const notConnected = options.listeners.length - listeners.length - Object.values(failedListeners).reduce((a, b) => a + b, 0);
   if (notConnected > 0) failedListeners["not attempted: connect deadline passed"] = notConnected;
   const speaker = await ProtocolClient.connect(local.wsUrl, { role: "speaker", sessionId: session.sessionId, token: session.speakerToken });
+  // Talks longer than the gateway's 10-minute idle limit (the soak) keep their listeners connected as the apps do.
+  for (const listener of listeners) listener.keepAlive();
   const speed = options.speed ?? 1;
   // Fetches run while the talk does, on the loaded server: when each finished is what a listener waits for.
   const fetchedAt = new Map<string, number>();

@@ -10,7 +10,7 @@ import path from "node:path";
 import { scaledTimeout } from "@livetranslate/core/testing/calibration";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, microphoneRecording } from "../testing/chromium.ts";
+import { createSpanishSession, launchChromium, microphoneRecording } from "../testing/chromium.ts";
 import { type LocalProcess, startLocalProcess } from "../testing/local-process.ts";
 
 const MAX_CONNECTION_SECONDS = 4;
@@ -37,14 +37,7 @@ describe("the apps outlive API Gateway's connection limit", () => {
     local.logs.filter((l) => l.event === event && Object.entries(match).every(([k, v]) => l[k] === v));
 
   it("reconnects both apps, resends the speaker's audio, and loses no segment", async () => {
-    const speaker: Page = await (await browser.newContext()).newPage();
-    await speaker.goto(`${local.url}/speaker/`);
-    for (const name of ["Català", "Esperanto", "Français", "Italiano", "Português"]) {
-      await speaker.getByRole("checkbox", { name }).uncheck();
-    }
-    await speaker.getByRole("button", { name: "Create session" }).click();
-    const code = (await speaker.getByLabel("Session code").last().textContent())!.trim();
-    await expect.poll(() => speaker.getByRole("status", { name: "Connection" }).textContent()).toContain("Connected");
+    const { speaker, code } = await createSpanishSession(browser, local.url);
 
     const listener: Page = await (await browser.newContext()).newPage();
     await listener.goto(`${local.url}/listen/${code}?lang=es`);

@@ -11,7 +11,7 @@ import path from "node:path";
 import { scaledTimeout } from "@livetranslate/core/testing/calibration";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, microphoneRecording } from "../testing/chromium.ts";
+import { createSpanishSession, launchChromium, microphoneRecording } from "../testing/chromium.ts";
 import { type LocalProcess, startLocalProcess } from "../testing/local-process.ts";
 
 type SegmentLog = {
@@ -43,14 +43,7 @@ describe("local mode restarted mid-sentence", () => {
 
   it("loses no segment and doubles none, and both apps carry on by themselves", async () => {
     const first = processes[0]!;
-    const speaker: Page = await (await browser.newContext()).newPage();
-    await speaker.goto(`${first.url}/speaker/`);
-    for (const name of ["Català", "Esperanto", "Français", "Italiano", "Português"]) {
-      await speaker.getByRole("checkbox", { name }).uncheck();
-    }
-    await speaker.getByRole("button", { name: "Create session" }).click();
-    const code = (await speaker.getByLabel("Session code").last().textContent())!.trim();
-    await expect.poll(() => speaker.getByRole("status", { name: "Connection" }).textContent()).toContain("Connected");
+    const { speaker, code } = await createSpanishSession(browser, first.url);
     const listener: Page = await (await browser.newContext()).newPage();
     await listener.goto(`${first.url}/listen/${code}?lang=es`);
     await expect.poll(() => speaker.locator(".count[data-language='es']").textContent(), { timeout: scaledTimeout(15_000) }).toBe("1");

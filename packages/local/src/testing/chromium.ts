@@ -2,7 +2,7 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { assembleTalk, englishClips, untranscribedClips } from "@livetranslate/core/testing/fixtures";
-import { type Browser, chromium } from "playwright-core";
+import { type Browser, chromium, type Page } from "playwright-core";
 import wavefile from "wavefile";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -44,4 +44,21 @@ export function launchChromium(microphone: string): Promise<Browser> {
       "--autoplay-policy=document-user-activation-required",
     ],
   });
+}
+
+/**
+ * The speaker app, in a new browser context, creates a session whose only target is Spanish and connects;
+ * returns its page and the session code.
+ */
+export async function createSpanishSession(browser: Browser, url: string): Promise<{ speaker: Page; code: string }> {
+  const speaker = await (await browser.newContext()).newPage();
+  await speaker.goto(`${url}/speaker/`);
+  await speaker.getByRole("button", { name: "Create session" }).waitFor();
+  for (const box of await speaker.getByRole("checkbox").all()) {
+    if ((await box.evaluate((e) => e.closest("label")?.textContent ?? "")).trim() !== "Español") await box.uncheck();
+  }
+  await speaker.getByRole("button", { name: "Create session" }).click();
+  const code = (await speaker.getByLabel("Session code").last().textContent())!.trim();
+  await speaker.getByRole("status", { name: "Connection" }).getByText("Connected").waitFor();
+  return { speaker, code };
 }

@@ -67,6 +67,18 @@ export class ProtocolClient {
     }
   }
 
+  /**
+   * Pings every `intervalMs` as the apps do: the gateway, like API Gateway, closes a connection that sends nothing
+   * for 10 minutes (a listener only ever receives).
+   */
+  keepAlive(intervalMs = 60_000): void {
+    const timer = setInterval(() => {
+      if (this.socket.readyState === WebSocket.OPEN) this.send({ action: "ping" });
+    }, intervalMs);
+    timer.unref();
+    this.socket.once("close", () => clearInterval(timer));
+  }
+
   /** Sends a ping and waits for its pong: proves the connection still works. */
   async roundTrip(timeoutMs = 5000): Promise<void> {
     const before = this.messages("pong").length;
