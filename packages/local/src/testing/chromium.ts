@@ -2,6 +2,7 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { assembleTalk, englishClips, untranscribedClips } from "@livetranslate/core/testing/fixtures";
+import { scaledTimeout } from "@livetranslate/core/testing/calibration";
 import { type Browser, chromium, type Page } from "playwright-core";
 import wavefile from "wavefile";
 
@@ -59,6 +60,11 @@ export async function createSpanishSession(browser: Browser, url: string): Promi
   }
   await speaker.getByRole("button", { name: "Create session" }).click();
   const code = (await speaker.getByLabel("Session code").last().textContent())!.trim();
-  await speaker.getByRole("status", { name: "Connection" }).getByText("Connected").waitFor();
+  const status = speaker.getByRole("status", { name: "Connection" });
+  const deadline = Date.now() + scaledTimeout(30_000);
+  while ((await status.textContent())?.trim() !== "Connected") {
+    if (Date.now() > deadline) throw new Error(`the speaker app did not connect: "${await status.textContent()}"`);
+    await speaker.waitForTimeout(100);
+  }
   return { speaker, code };
 }
