@@ -135,6 +135,7 @@ describe("sst deploy (stage production)", () => {
       "GET /health": "NONE",
       "GET /languages": "NONE",
       "GET /sessions/{sessionId}": "NONE",
+      "GET /sessions/{sessionId}/transcript": "NONE",
       "POST /sessions": "JWT",
       "POST /listener-reports": "NONE",
     });

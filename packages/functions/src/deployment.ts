@@ -33,6 +33,8 @@ export const HTTP_ROUTES: readonly { route: string; auth: "speaker" | "none" }[]
   { route: "GET /health", auth: "none" },
   { route: "GET /languages", auth: "none" },
   { route: "GET /sessions/{sessionId}", auth: "none" },
+  // The speaker's token (Authorization: Bearer), checked by the handler: a speaker may not have a Cognito session.
+  { route: "GET /sessions/{sessionId}/transcript", auth: "none" },
   { route: "POST /sessions", auth: "speaker" },
   { route: "POST /listener-reports", auth: "none" },
 ];

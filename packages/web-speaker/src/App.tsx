@@ -1,3 +1,4 @@
+import { TranscriptDownloads } from "./components/TranscriptDownloads.tsx";
 import { type Overload, OverloadNotice } from "./components/OverloadNotice.tsx";
 import { type Capture, CaptureError, listMicrophones, startCapture } from "@livetranslate/audio-worklet/capture";
 import { endpoints, LiveSocket, type SocketState } from "@livetranslate/core/browser/client";
@@ -34,7 +35,7 @@ function savedToken(): string | undefined {
 interface SpeakerState {
   idToken?: string;
   languages?: LanguagesResponse;
-  session?: CreateSessionResponse;
+  session?: CreateSessionResponse & { keepTranscript?: boolean };
   socket: SocketState | "idle";
   capturing: boolean;
   starting: boolean;
@@ -118,13 +119,13 @@ export function App() {
     });
   }
 
-  async function createSession(sourceLanguage: string, targetLanguages: string[]) {
+  async function createSession(sourceLanguage: string, targetLanguages: string[], keepTranscript = false) {
     setState({ error: undefined });
     try {
       const response = await fetch(`${config.http}/sessions`, {
         method: "POST",
         headers: { "content-type": "application/json", ...(state.idToken ? { authorization: `Bearer ${state.idToken}` } : {}) },
-        body: JSON.stringify({ sourceLanguage, targetLanguages }),
+        body: JSON.stringify({ sourceLanguage, targetLanguages, keepTranscript }),
       });
       if (response.status === 401 && auth) {
         sessionStorage.removeItem(TOKEN_KEY);
@@ -133,7 +134,7 @@ export function App() {
       }
       const body = await response.json();
       if (!response.ok) throw new Error(body?.error?.message ?? `The session could not be created (HTTP ${response.status}).`);
-      const session = body as CreateSessionResponse;
+      const session = { ...(body as CreateSessionResponse), keepTranscript };
       sessionStorage.setItem(STORAGE_KEY, JSON.stringify(session));
       setState({ session, ended: false, transcript: { finals: [] }, listeners: {} });
       connect(session);
@@ -256,6 +257,9 @@ export function App() {
             <>
               <Show when={state.ended}>
                 <p class="notice" role="status">The session has ended. Listeners have been told. You can start a new one below.</p>
+                <Show when={state.session?.keepTranscript}>
+                  <TranscriptDownloads http={config.http} session={state.session!} />
+                </Show>
               </Show>
               <Show
                 when={!auth || state.idToken}
@@ -269,7 +273,7 @@ export function App() {
                   />
                 }
               >
-                <CreateSession languages={state.languages} onCreate={(source, targets) => void createSession(source, targets)} />
+                <CreateSession languages={state.languages} onCreate={(source, targets, keep) => void createSession(source, targets, keep)} />
               </Show>
             </>
           }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LISTENER_REPORTS_PER_MINUTE } from "../deployment.ts";
 import { startHarness, webSocketEvent } from "../testing/harness.ts";
+import { Transcript } from "@livetranslate/core/domain/transcript";
 import { createApi } from "./api.ts";
 
 describe("HTTP API", () => {
@@ -13,6 +14,40 @@ describe("HTTP API", () => {
   afterAll(() => h.close());
 
   const post = (body: string) => api.request("/sessions", { method: "POST", body, headers: { "content-type": "application/json" } });
+
+  it("serves a kept transcript to the speaker only, in each language and format, and says why when it cannot", async () => {
+    const created = (await (await post(JSON.stringify({ sourceLanguage: "en", targetLanguages: ["es", "fr"], keepTranscript: true }))).json()) as {
+      sessionId: string;
+      speakerToken: string;
+    };
+    await Transcript.record(h.adapters.db, created.sessionId, { sequenceNumber: 2, startMs: 4200, endMs: 6050, text: "Thank you.", translations: { es: "Gracias.", fr: "Merci." } });
+    await Transcript.record(h.adapters.db, created.sessionId, { sequenceNumber: 1, startMs: 1000, endMs: 3500, text: "Hello all.", translations: { es: "Hola a todos.", fr: "Bonjour à tous." } });
+    const get = (query: string, token: string | undefined = created.speakerToken, id = created.sessionId) =>
+      api.request(`/sessions/${id}/transcript?${query}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+
+    const vtt = await get("language=es&format=vtt");
+    expect(vtt.status).toBe(200);
+    expect(vtt.headers.get("content-type")).toContain("text/vtt");
+    expect(await vtt.text()).toBe("WEBVTT\n\n1\n00:00:01.000 --> 00:00:03.500\nHola a todos.\n\n2\n00:00:04.200 --> 00:00:06.050\nGracias.\n");
+    expect(await (await get("language=fr&format=srt")).text()).toBe("1\n00:00:01,000 --> 00:00:03,500\nBonjour à tous.\n\n2\n00:00:04,200 --> 00:00:06,050\nMerci.\n");
+    expect(await (await get("language=en&format=txt")).text()).toBe("Hello all.\nThank you.\n");
+    expect(await (await get("format=json")).json()).toEqual({
+      segments: [
+        { sequenceNumber: 1, startMs: 1000, endMs: 3500, text: "Hello all.", translations: { es: "Hola a todos.", fr: "Bonjour à tous." } },
+        { sequenceNumber: 2, startMs: 4200, endMs: 6050, text: "Thank you.", translations: { es: "Gracias.", fr: "Merci." } },
+      ],
+    });
+
+    const error = async (response: Response) => ({ status: response.status, ...((await response.json()) as { error: { code: string } }).error });
+    expect(await error(await get("language=es", ""))).toMatchObject({ status: 403, code: "unauthorized" });
+    expect(await error(await get("language=es", "not-the-token"))).toMatchObject({ status: 403 });
+    expect(await error(await get("language=de"))).toMatchObject({ status: 400, code: "unsupported_language", message: expect.stringContaining("en, es, fr") });
+    expect(await error(await get("language=es&format=docx"))).toMatchObject({ status: 400, message: expect.stringContaining("vtt, srt, txt, json") });
+    expect(await error(await get("language=es", "x", "no-such-1"))).toMatchObject({ status: 404, code: "session_not_found" });
+    // Without the opt-in nothing is kept, and the answer says how to get one.
+    const plain = (await (await post(JSON.stringify({ sourceLanguage: "en", targetLanguages: ["es"] }))).json()) as { sessionId: string; speakerToken: string };
+    expect(await error(await get("language=es", plain.speakerToken, plain.sessionId))).toMatchObject({ status: 404, message: expect.stringContaining("keepTranscript: true") });
+  });
 
   it("answers health and languages", async () => {
     expect(await (await api.request("/health")).json()).toEqual({ ok: true });

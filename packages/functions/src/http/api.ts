@@ -2,6 +2,7 @@
 import { VisibleError } from "@livetranslate/core/error";
 import { CreateSessionRequest, describeIssues, type ErrorBody, ListenerReport } from "@livetranslate/core/browser/protocol";
 import { Session } from "@livetranslate/core/domain/session";
+import { Transcript } from "@livetranslate/core/domain/transcript";
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
@@ -21,6 +22,15 @@ export function createApi(adapters: Pick<Adapters, "db" | "languages" | "measure
       return c.json(created, 201);
     })
     .get("/sessions/:sessionId", async (c) => c.json(await Session.view(adapters.db, c.req.param("sessionId"))))
+    .get("/sessions/:sessionId/transcript", async (c) => {
+      const { body, contentType } = await Transcript.read(adapters.db, {
+        sessionId: c.req.param("sessionId"),
+        token: c.req.header("authorization")?.match(/^Bearer\s+(.+)$/i)?.[1],
+        language: c.req.query("language"),
+        format: c.req.query("format"),
+      });
+      return c.body(body, 200, { "content-type": contentType });
+    })
     .post(
       "/listener-reports",
       // Anonymous: bounded per client address. In Lambda the count is per execution environment (API Gateway's

@@ -2,9 +2,10 @@ import type { LanguagesResponse } from "@livetranslate/core/browser/protocol";
 import { createSignal, For, Show } from "solid-js";
 import { languageName } from "@livetranslate/core/browser/client";
 
-export function CreateSession(props: { languages?: LanguagesResponse; onCreate(source: string, targets: string[]): void }) {
+export function CreateSession(props: { languages?: LanguagesResponse; onCreate(source: string, targets: string[], keepTranscript: boolean): void }) {
   const [source, setSource] = createSignal<string>();
   const [targets, setTargets] = createSignal<string[]>();
+  const [keepTranscript, setKeepTranscript] = createSignal(false);
   const sourceValue = () => source() ?? props.languages?.source[0] ?? "";
   const targetValues = () => targets() ?? props.languages?.target.filter((t) => t !== sourceValue()) ?? [];
   const toggle = (code: string, on: boolean) => setTargets(on ? [...targetValues(), code] : targetValues().filter((t) => t !== code));
@@ -16,7 +17,7 @@ export function CreateSession(props: { languages?: LanguagesResponse; onCreate(s
         <form
           onSubmit={(event) => {
             event.preventDefault();
-            props.onCreate(sourceValue(), targetValues());
+            props.onCreate(sourceValue(), targetValues(), keepTranscript());
           }}
         >
           <label class="field">
@@ -36,6 +37,10 @@ export function CreateSession(props: { languages?: LanguagesResponse; onCreate(s
               )}
             </For>
           </fieldset>
+          <label class="check">
+            <input type="checkbox" checked={keepTranscript()} onChange={(e) => setKeepTranscript(e.currentTarget.checked)} />
+            Keep a transcript in every language for me to download (kept one day)
+          </label>
           <button type="submit" class="primary" disabled={targetValues().length === 0}>
             Create session
           </button>

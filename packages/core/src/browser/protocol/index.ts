@@ -28,6 +28,8 @@ export const SessionId = z
 export const CreateSessionRequest = z.object({
   sourceLanguage: LanguageCode,
   targetLanguages: z.array(LanguageCode).min(1).max(50).optional(),
+  /** Extension: keep the session's transcript in every language for the speaker to download (default false). */
+  keepTranscript: z.boolean().optional(),
 });
 export type CreateSessionRequest = z.infer<typeof CreateSessionRequest>;
 

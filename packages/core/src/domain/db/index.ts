@@ -46,6 +46,7 @@ export function createDb({ table, client }: DbConfig) {
         status: { type: ["active", "ended"] as const, required: true, default: "active" },
         createdAt: { type: "number", required: true },
         endedAt: { type: "number" },
+        keepTranscript: { type: "boolean" },
         expiresAt: { type: "number", required: true },
       },
       indexes: {
@@ -159,7 +160,34 @@ export function createDb({ table, client }: DbConfig) {
     config,
   );
 
-  return new Service({ session, connection, streamState, delivery }, config);
+  /**
+   * A segment of a session that keeps its transcript: its source text and its translation into every target
+   * language, timed from the session's audio. Lives as long as the session's records.
+   */
+  const transcriptSegment = new Entity(
+    {
+      model: { entity: "transcriptSegment", version: "1", service },
+      attributes: {
+        sessionId: { type: "string", required: true },
+        sequenceNumber: { type: "number", required: true },
+        startMs: { type: "number", required: true },
+        endMs: { type: "number", required: true },
+        text: { type: "string", required: true },
+        /** Target language -> translated text (JSON). */
+        translations: { type: "any", required: true },
+        expiresAt: { type: "number", required: true },
+      },
+      indexes: {
+        byId: {
+          pk: { field: "pk", composite: ["sessionId"] },
+          sk: { field: "sk", composite: ["sequenceNumber"] },
+        },
+      },
+    },
+    config,
+  );
+
+  return new Service({ session, connection, streamState, delivery, transcriptSegment }, config);
 }
 
 export type Db = ReturnType<typeof createDb>;

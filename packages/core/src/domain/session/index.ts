@@ -24,6 +24,8 @@ export namespace Session {
     status: z.enum(["active", "ended"]),
     createdAt: z.number(),
     endedAt: z.number().optional(),
+    /** The speaker asked for the transcript to be kept (in every target language). */
+    keepTranscript: z.boolean().optional(),
   });
   export type Info = z.infer<typeof Info>;
 
@@ -73,6 +75,7 @@ export namespace Session {
         targetLanguages: targets,
         status: "active",
         createdAt,
+        ...(input.keepTranscript ? { keepTranscript: true } : {}),
       };
       try {
         await db.entities.session.create({ ...info, expiresAt: expiresAt(createdAt) }).go();

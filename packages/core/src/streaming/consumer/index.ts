@@ -247,6 +247,7 @@ export class StreamConsumer {
         times,
         revision: memory.revision,
         shedAudio: memory.load >= 2,
+        keepTranscript: session.keepTranscript,
       });
       if (result.incomplete) incomplete++;
       if (result.times.notifiedAt && result.languages.some((l) => l.notifiedAt)) {

@@ -8,6 +8,7 @@
  */
 import type { Audience } from "../../domain/audience/index.ts";
 import { Connection } from "../../domain/connection/index.ts";
+import { Transcript } from "../../domain/transcript/index.ts";
 import type { Db } from "../../domain/db/index.ts";
 import { isVoiced } from "../../domain/languages/index.ts";
 import { claimDelivery, completeDelivery, type DeliveryKey, type DeliveryPart } from "../delivery/index.ts";
@@ -62,6 +63,8 @@ export interface SegmentJob {
   revision: number;
   /** The consumer is far behind real time: listeners get captions and translations, no translated speech. */
   shedAudio?: boolean;
+  /** The session keeps its transcript: every target language is translated, listened to or not, and recorded. */
+  keepTranscript?: boolean;
 }
 
 export interface LanguageResult {
@@ -106,6 +109,25 @@ const EXTENSIONS: Record<string, string> = { "audio/mpeg": "mp3", "audio/wav": "
 
 const SPEAKER = "speaker";
 
+/**
+ * Keeps the segment in the session's transcript: translations already made for listeners, the other target
+ * languages translated now (text only). A failure is logged and counted; it does not hold delivery back.
+ */
+async function recordTranscript(deps: PipelineDeps, job: SegmentJob, text: string, results: readonly LanguageResult[]): Promise<void> {
+  try {
+    const translations: Record<string, string> = {};
+    await Promise.all(
+      job.targetLanguages.map(async (language) => {
+        translations[language] = results.find((r) => r.language === language && r.text)?.text ?? (await deps.translator.translate(text, job.sourceLanguage, language)).trim();
+      }),
+    );
+    await Transcript.record(deps.db, job.sessionId, { sequenceNumber: job.sequenceNumber, startMs: Math.round(job.startMs), endMs: Math.round(job.endMs), text, translations });
+  } catch (error) {
+    deps.log({ level: "warn", event: "transcript.record_failed", sessionId: job.sessionId, sequenceNumber: job.sequenceNumber, error: String(error) });
+    deps.measurements?.count("TranscriptRecordFailures");
+  }
+}
+
 export async function runSegment(deps: PipelineDeps, job: SegmentJob): Promise<SegmentResult> {
   const segmentId = segmentIdOf(job.sessionId, job.sequenceNumber);
   const times: StageTimes = { ...job.times };
@@ -130,6 +152,7 @@ export async function runSegment(deps: PipelineDeps, job: SegmentJob): Promise<S
     ...groups.map(([language, listeners]) => deliverLanguage(deps, job, base, caption, text, language, listeners)),
   ]);
   const all = speaker ? [speaker, ...results] : results;
+  if (job.keepTranscript) await recordTranscript(deps, job, text, results);
   const done = (pick: (r: LanguageResult) => number | undefined) => {
     const values = results.map(pick).filter((v): v is number => v !== undefined);
     return values.length ? Math.max(...values) : undefined;

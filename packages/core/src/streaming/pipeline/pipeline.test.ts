@@ -215,6 +215,21 @@ describe("runSegment", () => {
     expect(f.log.entries.some((e) => e.event === "delivery.busy")).toBe(true);
   });
 
+  it("keeps a transcript segment in every target language when the session asks, listened to or not", async () => {
+    const f = fakes();
+    const j = job({ speakers: ["spk"], listenersByLanguage: new Map([["es", ["es1"]]]) }, { keepTranscript: true, targetLanguages: ["es", "fr"] });
+    await runSegment(f.deps, j);
+    const { data } = await db.entities.transcriptSegment.get({ sessionId: j.sessionId, sequenceNumber: j.sequenceNumber }).go();
+    expect(data).toMatchObject({ startMs: 1000, endMs: 3500, text: "hello world", translations: { es: "[es] hello world", fr: "[fr] hello world" } });
+    // Spanish was translated once, for its listener; French, which nobody hears, for the transcript only: no speech.
+    expect(f.translations.sort()).toEqual(["es", "fr"]);
+    expect(f.syntheses).toEqual(["es"]);
+    // Without the opt-in nothing is kept.
+    const plain = job({ speakers: ["spk"], listenersByLanguage: new Map([["es", ["es1"]]]) });
+    await runSegment(f.deps, plain);
+    expect((await db.entities.transcriptSegment.get({ sessionId: plain.sessionId, sequenceNumber: plain.sequenceNumber }).go()).data).toBeNull();
+  });
+
   it("forgets connections that are gone", async () => {
     const f = fakes();
     const j = job(audience());
