@@ -2,7 +2,7 @@ import { TranscriptDownloads } from "./components/TranscriptDownloads.tsx";
 import { type Overload, OverloadNotice } from "./components/OverloadNotice.tsx";
 import { type Capture, CaptureError, listMicrophones, startCapture } from "@livetranslate/audio-worklet/capture";
 import { endpoints, LiveSocket, type SocketState } from "@livetranslate/core/browser/client";
-import type { CreateSessionResponse, LanguagesResponse, ListenerCounts, ServerMessage } from "@livetranslate/core/browser/protocol";
+import type { CreateSessionResponse, GlossaryEntry, LanguagesResponse, ListenerCounts, ServerMessage } from "@livetranslate/core/browser/protocol";
 import { onCleanup, onMount, Show } from "solid-js";
 import { createStore } from "solid-js/store";
 import { type AudioHint, AudioQualityMonitor } from "./audio-quality.ts";
@@ -119,13 +119,13 @@ export function App() {
     });
   }
 
-  async function createSession(sourceLanguage: string, targetLanguages: string[], keepTranscript = false) {
+  async function createSession(sourceLanguage: string, targetLanguages: string[], keepTranscript = false, glossary: GlossaryEntry[] = []) {
     setState({ error: undefined });
     try {
       const response = await fetch(`${config.http}/sessions`, {
         method: "POST",
         headers: { "content-type": "application/json", ...(state.idToken ? { authorization: `Bearer ${state.idToken}` } : {}) },
-        body: JSON.stringify({ sourceLanguage, targetLanguages, keepTranscript }),
+        body: JSON.stringify({ sourceLanguage, targetLanguages, keepTranscript, ...(glossary.length ? { glossary } : {}) }),
       });
       if (response.status === 401 && auth) {
         sessionStorage.removeItem(TOKEN_KEY);
@@ -273,7 +273,7 @@ export function App() {
                   />
                 }
               >
-                <CreateSession languages={state.languages} onCreate={(source, targets, keep) => void createSession(source, targets, keep)} />
+                <CreateSession languages={state.languages} onCreate={(source, targets, keep, glossary) => void createSession(source, targets, keep, glossary)} />
               </Show>
             </>
           }

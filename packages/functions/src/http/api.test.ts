@@ -49,6 +49,18 @@ describe("HTTP API", () => {
     expect(await error(await get("language=es", plain.speakerToken, plain.sessionId))).toMatchObject({ status: 404, message: expect.stringContaining("keepTranscript: true") });
   });
 
+  it("takes a session glossary, and answers a bad entry with 400 naming its index and what is wrong", async () => {
+    const ok = await post(JSON.stringify({ sourceLanguage: "en", targetLanguages: ["es"], glossary: [{ term: "Kinesis", translations: { es: "Kinesis" } }] }));
+    expect(ok.status).toBe(201);
+    const bad = await post(JSON.stringify({ sourceLanguage: "en", glossary: [{ term: "ok" }, { term: "", translations: {} }, { term: "x".repeat(101) }] }));
+    expect(bad.status).toBe(400);
+    const { error } = (await bad.json()) as { error: { message: string } };
+    expect(error.message).toContain("glossary.1.term: must not be empty");
+    expect(error.message).toContain("glossary.2.term: must be at most 100 characters");
+    const tooMany = await post(JSON.stringify({ sourceLanguage: "en", glossary: Array.from({ length: 201 }, (_, i) => ({ term: `t${i}` })) }));
+    expect(((await tooMany.json()) as { error: { message: string } }).error.message).toContain("at most 200 entries");
+  });
+
   it("answers health and languages", async () => {
     expect(await (await api.request("/health")).json()).toEqual({ ok: true });
     expect(await (await api.request("/languages")).json()).toEqual({ source: ["en"], target: ["es", "fr", "gl", "it"], captionsOnly: ["gl"] });

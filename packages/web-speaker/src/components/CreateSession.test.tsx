@@ -11,7 +11,7 @@ describe("creating a session", () => {
     expect(screen.getByRole("checkbox", { name: "Español" })).toBeTruthy();
     expect(screen.getByRole("checkbox", { name: "Galego (captions only)" })).toBeTruthy();
     fireEvent.click(screen.getByRole("button", { name: "Create session" }));
-    expect(onCreate).toHaveBeenCalledWith("en", ["es", "gl"], false);
+    expect(onCreate).toHaveBeenCalledWith("en", ["es", "gl"], false, []);
   });
 
   it("marks nothing captions only when the server does not say", () => {

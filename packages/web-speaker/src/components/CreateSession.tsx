@@ -1,11 +1,14 @@
-import type { LanguagesResponse } from "@livetranslate/core/browser/protocol";
+import type { GlossaryEntry, LanguagesResponse } from "@livetranslate/core/browser/protocol";
+import { parseGlossary } from "../glossary-text.ts";
 import { createSignal, For, Show } from "solid-js";
 import { languageName } from "@livetranslate/core/browser/client";
 
-export function CreateSession(props: { languages?: LanguagesResponse; onCreate(source: string, targets: string[], keepTranscript: boolean): void }) {
+export function CreateSession(props: { languages?: LanguagesResponse; onCreate(source: string, targets: string[], keepTranscript: boolean, glossary: GlossaryEntry[]): void }) {
   const [source, setSource] = createSignal<string>();
   const [targets, setTargets] = createSignal<string[]>();
   const [keepTranscript, setKeepTranscript] = createSignal(false);
+  const [glossaryText, setGlossaryText] = createSignal("");
+  const glossary = () => parseGlossary(glossaryText(), targetValues());
   const sourceValue = () => source() ?? props.languages?.source[0] ?? "";
   const targetValues = () => targets() ?? props.languages?.target.filter((t) => t !== sourceValue()) ?? [];
   const toggle = (code: string, on: boolean) => setTargets(on ? [...targetValues(), code] : targetValues().filter((t) => t !== code));
@@ -17,7 +20,8 @@ export function CreateSession(props: { languages?: LanguagesResponse; onCreate(s
         <form
           onSubmit={(event) => {
             event.preventDefault();
-            props.onCreate(sourceValue(), targetValues(), keepTranscript());
+            const parsed = glossary();
+            if ("entries" in parsed) props.onCreate(sourceValue(), targetValues(), keepTranscript(), parsed.entries);
           }}
         >
           <label class="field">
@@ -37,6 +41,17 @@ export function CreateSession(props: { languages?: LanguagesResponse; onCreate(s
               )}
             </For>
           </fieldset>
+          <label class="field">
+            <span>Glossary (optional): one term per line, "term", "term = translation" or "term = es: …; fr: …"</span>
+            <textarea rows={3} value={glossaryText()} onInput={(e) => setGlossaryText(e.currentTarget.value)} aria-label="Glossary" />
+          </label>
+          <Show when={"error" in glossary() && (glossary() as { error: string }).error}>
+            {(error) => (
+              <p class="notice error" role="alert">
+                {error()}
+              </p>
+            )}
+          </Show>
           <label class="check">
             <input type="checkbox" checked={keepTranscript()} onChange={(e) => setKeepTranscript(e.currentTarget.checked)} />
             Keep a transcript in every language for me to download (kept one day)

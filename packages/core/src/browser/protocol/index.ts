@@ -25,11 +25,22 @@ export const SessionId = z
 
 // ---------- HTTP ----------
 
+/** One name or term of a session's glossary: its translation per target language (none: kept as written). */
+export const GlossaryEntry = z.object({
+  term: z.string().trim().min(1, "must not be empty").max(100, "must be at most 100 characters"),
+  translations: z.record(LanguageCode, z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters")).default({}),
+});
+export type GlossaryEntry = z.infer<typeof GlossaryEntry>;
+export const Glossary = z.array(GlossaryEntry).max(200, "holds at most 200 entries");
+export type Glossary = z.infer<typeof Glossary>;
+
 export const CreateSessionRequest = z.object({
   sourceLanguage: LanguageCode,
   targetLanguages: z.array(LanguageCode).min(1).max(50).optional(),
   /** Extension: keep the session's transcript in every language for the speaker to download (default false). */
   keepTranscript: z.boolean().optional(),
+  /** Extension: names and terms translated one way in every translation of this session. */
+  glossary: Glossary.optional(),
 });
 export type CreateSessionRequest = z.infer<typeof CreateSessionRequest>;
 

@@ -59,6 +59,8 @@ describe("entities match the domain's Info", () => {
     const def = (field as unknown as { def: { type: string; innerType?: z.ZodType; element?: z.ZodType } }).def;
     if (def.type === "optional") return { ...describeZod(def.innerType!), required: false };
     if (def.type === "enum") return { type: "enum", required: true, values: (field as z.ZodEnum).options.map(String).sort() };
+    // A list of objects is stored as JSON (ElectroDB "any"); a list of strings as a list.
+    if (def.type === "array" && describeZod(def.element!).type === "object") return { type: "json", required: true };
     if (def.type === "array") return { type: "list", required: true, items: describeZod(def.element!).type };
     return { type: def.type, required: true };
   }
@@ -67,6 +69,7 @@ describe("entities match the domain's Info", () => {
     const required = attribute.required === true;
     if (Array.isArray(attribute.type)) return { type: "enum", required, values: [...attribute.type].sort() };
     if (attribute.type === "list") return { type: "list", required, items: attribute.items!.type };
+    if (attribute.type === "any") return { type: "json", required };
     return { type: attribute.type as string, required };
   }
 

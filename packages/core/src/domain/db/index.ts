@@ -47,6 +47,8 @@ export function createDb({ table, client }: DbConfig) {
         createdAt: { type: "number", required: true },
         endedAt: { type: "number" },
         keepTranscript: { type: "boolean" },
+        /** The session's glossary (JSON): terms and their translation per language. */
+        glossary: { type: "any" },
         expiresAt: { type: "number", required: true },
       },
       indexes: {

@@ -3,11 +3,12 @@ import { createHash, randomInt, timingSafeEqual } from "node:crypto";
 import { adjectives, nouns } from "human-id";
 import { nanoid } from "nanoid";
 import { z } from "zod";
-import type {
-  CreateSessionRequest,
-  CreateSessionResponse,
-  LanguagesResponse,
-  SessionView,
+import {
+  type CreateSessionRequest,
+  Glossary,
+  type CreateSessionResponse,
+  type LanguagesResponse,
+  type SessionView,
 } from "../../browser/protocol/index.ts";
 import { VisibleError } from "../../error.ts";
 import { Audience } from "../audience/index.ts";
@@ -26,6 +27,8 @@ export namespace Session {
     endedAt: z.number().optional(),
     /** The speaker asked for the transcript to be kept (in every target language). */
     keepTranscript: z.boolean().optional(),
+    /** Names and terms translated one way (see domain/glossary). */
+    glossary: Glossary.optional(),
   });
   export type Info = z.infer<typeof Info>;
 
@@ -76,6 +79,7 @@ export namespace Session {
         status: "active",
         createdAt,
         ...(input.keepTranscript ? { keepTranscript: true } : {}),
+        ...(input.glossary?.length ? { glossary: input.glossary } : {}),
       };
       try {
         await db.entities.session.create({ ...info, expiresAt: expiresAt(createdAt) }).go();

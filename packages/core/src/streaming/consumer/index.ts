@@ -248,6 +248,7 @@ export class StreamConsumer {
         revision: memory.revision,
         shedAudio: memory.load >= 2,
         keepTranscript: session.keepTranscript,
+        glossary: session.glossary,
       });
       if (result.incomplete) incomplete++;
       if (result.times.notifiedAt && result.languages.some((l) => l.notifiedAt)) {

@@ -8,13 +8,14 @@
  */
 import type { Audience } from "../../domain/audience/index.ts";
 import { Connection } from "../../domain/connection/index.ts";
+import { translateWithGlossary } from "../../domain/glossary/index.ts";
 import { Transcript } from "../../domain/transcript/index.ts";
 import type { Db } from "../../domain/db/index.ts";
 import { isVoiced } from "../../domain/languages/index.ts";
 import { claimDelivery, completeDelivery, type DeliveryKey, type DeliveryPart } from "../delivery/index.ts";
 import type { Log } from "../../log.ts";
 import type { AudioStore, ConnectionNotifier, Measurements, SpeechSynthesizer, Translator } from "../../ports.ts";
-import { AUDIO_URL_TTL_SECONDS, type ServerMessage } from "../../browser/protocol/index.ts";
+import { AUDIO_URL_TTL_SECONDS, type Glossary, type ServerMessage } from "../../browser/protocol/index.ts";
 
 /** Points where a crash test may stop an execution environment (local mode's kill switch); nothing in AWS. */
 export type ProbePoint = "delivery.claimed" | "segment.transcribed";
@@ -65,6 +66,8 @@ export interface SegmentJob {
   shedAudio?: boolean;
   /** The session keeps its transcript: every target language is translated, listened to or not, and recorded. */
   keepTranscript?: boolean;
+  /** The session's glossary: every translation holds its terms to their translations. */
+  glossary?: Glossary;
 }
 
 export interface LanguageResult {
@@ -118,7 +121,7 @@ async function recordTranscript(deps: PipelineDeps, job: SegmentJob, text: strin
     const translations: Record<string, string> = {};
     await Promise.all(
       job.targetLanguages.map(async (language) => {
-        translations[language] = results.find((r) => r.language === language && r.text)?.text ?? (await deps.translator.translate(text, job.sourceLanguage, language)).trim();
+        translations[language] = results.find((r) => r.language === language && r.text)?.text ?? (await translateWithGlossary(deps.translator, text, job.sourceLanguage, language, job.glossary)).trim();
       }),
     );
     await Transcript.record(deps.db, job.sessionId, { sequenceNumber: job.sequenceNumber, startMs: Math.round(job.startMs), endMs: Math.round(job.endMs), text, translations });
@@ -290,7 +293,7 @@ async function deliverLanguage(
     // When only the audio is left from an earlier attempt, the text is translated again (nothing is sent twice).
     let translation: Promise<string> | undefined;
     const translate = () =>
-      (translation ??= deps.translator.translate(text, job.sourceLanguage, language).then((t) => {
+      (translation ??= translateWithGlossary(deps.translator, text, job.sourceLanguage, language, job.glossary).then((t) => {
         result.text = t.trim();
         result.translatedAt = now();
         return result.text;

@@ -230,6 +230,16 @@ describe("runSegment", () => {
     expect((await db.entities.transcriptSegment.get({ sessionId: plain.sessionId, sequenceNumber: plain.sequenceNumber }).go()).data).toBeNull();
   });
 
+  it("holds every translation to the session's glossary", async () => {
+    const f = fakes();
+    const j = job(audience(), { text: "The stream of kinesis data.", glossary: [{ term: "Kinesis", translations: { es: "KINESIS-ES" } }, { term: "stream", translations: {} }] });
+    await runSegment(f.deps, j);
+    const text = (to: string) => (f.sent.find((s) => s.to === to && s.message.type === "translation")!.message as { text: string }).text;
+    expect(text("es1")).toBe("[es] The stream of KINESIS-ES data.");
+    // French has no translation of "Kinesis": kept as written in the glossary.
+    expect(text("fr1")).toBe("[fr] The stream of Kinesis data.");
+  });
+
   it("forgets connections that are gone", async () => {
     const f = fakes();
     const j = job(audience());
