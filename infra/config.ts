@@ -21,6 +21,8 @@ export const config = {
   },
   /** Amazon Translate custom terminology names, comma-separated. */
   terminology: process.env.LIVETRANSLATE_TERMINOLOGY ?? "",
+  /** `en=vocabulary-name,...`: Amazon Transcribe custom vocabularies, one per source language. */
+  transcribeVocabularies: process.env.LIVETRANSLATE_TRANSCRIBE_VOCABULARIES ?? "",
   /** Where alarms are e-mailed (an SNS subscription the recipient confirms); unset: alarms notify the topic only. */
   alarmEmail: process.env.LIVETRANSLATE_ALARM_EMAIL ?? "",
   /** `sst dev` runs both apps' vite dev servers on these fixed ports, so each knows the other's URL. */

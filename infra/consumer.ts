@@ -23,7 +23,7 @@ export const consumer = new sst.aws.Function("Consumer", {
   ],
   memory: "1769 MB",
   timeout: "60 seconds",
-  environment: { ...functionEnvironment(), TRANSLATE_TERMINOLOGY: config.terminology },
+  environment: { ...functionEnvironment(), TRANSLATE_TERMINOLOGY: config.terminology, TRANSCRIBE_VOCABULARIES: config.transcribeVocabularies },
 });
 
 export const consumerEventSource = new aws.lambda.EventSourceMapping("ConsumerEventSource", {

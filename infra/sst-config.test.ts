@@ -159,6 +159,7 @@ describe("sst deploy (stage production)", () => {
       expect(fn.environment).toMatchObject({ POWERTOOLS_METRICS_NAMESPACE: "livetranslate/production", POWERTOOLS_SERVICE_NAME: "pipeline", SST_RESOURCE_App: JSON.stringify({ name: "livetranslate", stage: "production" }) });
     }
     expect(run.functions.Consumer!.environment.TRANSLATE_TERMINOLOGY).toBe("");
+    expect(run.functions.Consumer!.environment.TRANSCRIBE_VOCABULARIES).toBe("");
   });
 
   it("alarms on each function's error rate above 5 %, in metric math CloudWatch accepts and that is 0 without invocations", () => {

@@ -1,10 +1,17 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { pick } from "./adapters.ts";
-import { awsAdapters } from "./aws-adapters.ts";
+import { awsAdapters, transcribeVocabularies } from "./aws-adapters.ts";
 import { compose } from "./compose.ts";
 
 describe("awsAdapters()", () => {
   afterEach(() => vi.unstubAllEnvs());
+
+  it("reads the Transcribe custom vocabularies setting: one name per source language", () => {
+    expect(transcribeVocabularies("en=conference-terms, es = terminos")).toEqual({ en: "conference-terms", es: "terminos" });
+    expect(transcribeVocabularies("")).toEqual({});
+    expect(transcribeVocabularies(undefined)).toEqual({});
+    expect(transcribeVocabularies("en")).toEqual({});
+  });
 
   it("builds nothing until an adapter is read: composing every function reads no linked resource", () => {
     // Outside a function SST's Resource throws on any read: composing must not read one.

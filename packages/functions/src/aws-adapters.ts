@@ -38,6 +38,16 @@ function adapter<K extends AdapterName, const U extends AdapterName = never>(_na
   return definition;
 }
 
+/** `en=conference-terms,es=terminos`: a Transcribe custom vocabulary per source language (infra's LIVETRANSLATE_TRANSCRIBE_VOCABULARIES). */
+export function transcribeVocabularies(setting: string | undefined): Record<string, string> {
+  return Object.fromEntries(
+    (setting ?? "")
+      .split(",")
+      .map((pair) => pair.split("=").map((part) => part.trim()))
+      .filter((pair): pair is [string, string] => pair.length === 2 && !!pair[0] && !!pair[1]),
+  );
+}
+
 /** The deployment's region: Lambda sets AWS_REGION. */
 const region = () => process.env.AWS_REGION ?? "us-east-1";
 
@@ -76,7 +86,7 @@ export const AWS_ADAPTERS = {
     links: [],
     iamActions: TranscribeRecognizer.iamActions,
     uses: [],
-    build: () => new TranscribeRecognizer({ client: new TranscribeStreamingClient({}) }),
+    build: () => new TranscribeRecognizer({ client: new TranscribeStreamingClient({}), vocabularies: transcribeVocabularies(process.env.TRANSCRIBE_VOCABULARIES) }),
   }),
   translator: adapter("translator", {
     links: [],

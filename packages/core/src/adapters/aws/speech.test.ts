@@ -246,6 +246,17 @@ describe("TranscribeRecognizer (mocked Transcribe Streaming)", () => {
     expect(transcribe.commandCalls(StartStreamTranscriptionCommand)).toHaveLength(1);
   });
 
+  it("names the custom vocabulary of the stream's language only (a vocabulary has one language)", async () => {
+    const withVocabulary = new TranscribeRecognizer({ client: new TranscribeStreamingClient({ region: "us-east-1" }), vocabularies: { en: "conference-terms" } });
+    transcribe.on(StartStreamTranscriptionCommand).callsFake(fakeStream([result("hello", false, 0.1)], []));
+    await transcribeOnce(withVocabulary, "en", second);
+    transcribe.on(StartStreamTranscriptionCommand).callsFake(fakeStream([result("hola", false, 0.1)], []));
+    await transcribeOnce(withVocabulary, "es", second);
+    const [en, es] = transcribe.commandCalls(StartStreamTranscriptionCommand).map((call) => call.args[0].input);
+    expect(en!.VocabularyName).toBe("conference-terms");
+    expect(es!.VocabularyName).toBeUndefined();
+  });
+
   it("refuses a language it has no locale for", () => {
     expect(() => recognizer.startStream("xx")).toThrow(/"xx"/);
   });

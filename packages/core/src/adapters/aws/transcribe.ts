@@ -49,7 +49,11 @@ export interface TranscribeOptions {
   client: TranscribeStreamingClient;
   /** Attempts for one request when the service throttles or fails (limit exceeded, 5xx). */
   attempts?: number;
-  vocabularyName?: string;
+  /**
+   * Custom vocabulary per source language (a Transcribe vocabulary has one language, and a request naming one
+   * of another language fails), e.g. `{ en: "conference-terms" }`.
+   */
+  vocabularies?: Readonly<Record<string, string>>;
   /**
    * How long an ended segment waits for words Transcribe may still be decoding, when nothing shows it has caught up
    * with the segment's end (default 600 ms).
@@ -68,7 +72,7 @@ export class TranscribeRecognizer implements SpeechRecognizer {
   startStream(language: string): RecognitionStream {
     const languageCode = TRANSCRIBE_LANGUAGES[language];
     if (!languageCode) throw new Error(`Amazon Transcribe streaming is not set up for "${language}"`);
-    return new TranscribeStream(this.options, languageCode);
+    return new TranscribeStream(this.options, languageCode, this.options.vocabularies?.[language]);
   }
 }
 
@@ -129,6 +133,7 @@ class TranscribeStream implements RecognitionStream {
   constructor(
     private readonly options: TranscribeOptions,
     private readonly languageCode: LanguageCode,
+    private readonly vocabularyName: string | undefined,
   ) {
     this.input = pushable<Uint8Array>();
     this.result = this.run().then(
@@ -206,7 +211,7 @@ class TranscribeStream implements RecognitionStream {
         MediaSampleRateHertz: SAMPLE_RATE,
         EnablePartialResultsStabilization: true,
         PartialResultsStability: "high",
-        VocabularyName: this.options.vocabularyName,
+        VocabularyName: this.vocabularyName,
         AudioStream: audioStream(),
       }),
     );
