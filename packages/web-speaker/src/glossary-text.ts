@@ -6,6 +6,7 @@
  * Returns the entries, or the first line that cannot be read and why.
  */
 import type { GlossaryEntry } from "@livetranslate/core/browser/protocol";
+import Papa from "papaparse";
 
 export function parseGlossary(text: string, targets: readonly string[]): { entries: GlossaryEntry[] } | { error: string } {
   const entries: GlossaryEntry[] = [];
@@ -28,4 +29,24 @@ export function parseGlossary(text: string, targets: readonly string[]): { entri
     }
   }
   return { entries };
+}
+
+/**
+ * A glossary spreadsheet saved as CSV: a header row `term,es,fr,…` (a language code per column), then one term per
+ * row with its translations (an empty cell: none). Returns the glossary box's text for the same entries.
+ */
+export function glossaryTextFromCsv(csv: string): { text: string } | { error: string } {
+  const { data, errors } = Papa.parse<string[]>(csv.trim(), { skipEmptyLines: true });
+  if (errors.length > 0) return { error: `the CSV file cannot be read: ${errors[0]!.message} (row ${(errors[0]!.row ?? 0) + 1})` };
+  const [header, ...rows] = data;
+  if (!header || header[0]?.trim().toLowerCase() !== "term") return { error: 'the CSV file\'s first row must be "term" followed by language codes, e.g. term,es,fr' };
+  const languages = header.slice(1).map((l) => l.trim());
+  const bad = languages.find((l) => !/^[a-z]{2,3}$/.test(l));
+  if (bad !== undefined) return { error: `the CSV file's first row names "${bad}", not a language code such as es` };
+  const lines = rows.map((row) => {
+    const translations = languages.map((l, i) => [l, row[i + 1]?.trim()] as const).filter(([, t]) => t);
+    const term = row[0]?.trim() ?? "";
+    return translations.length ? `${term} = ${translations.map(([l, t]) => `${l}: ${t}`).join("; ")}` : term;
+  });
+  return { text: lines.join("\n") };
 }

@@ -19,4 +19,20 @@ describe("creating a session", () => {
     expect(screen.getByRole("checkbox", { name: "Galego" })).toBeTruthy();
     expect(screen.queryByText(/captions only/)).toBeNull();
   });
+
+  it("sends the glossary box's entries and the transcript choice, and will not create with a line it cannot read", () => {
+    const onCreate = vi.fn();
+    render(() => <CreateSession languages={{ source: ["en"], target: ["es"] }} onCreate={onCreate} />);
+    fireEvent.input(screen.getByRole("textbox", { name: "Glossary" }), { target: { value: "= nothing" } });
+    expect(screen.getByRole("alert").textContent).toContain("line 1");
+    fireEvent.click(screen.getByRole("button", { name: "Create session" }));
+    expect(onCreate).not.toHaveBeenCalled();
+    fireEvent.input(screen.getByRole("textbox", { name: "Glossary" }), { target: { value: "Kinesis\nstream = flujo" } });
+    fireEvent.click(screen.getByRole("checkbox", { name: /Keep a transcript/ }));
+    fireEvent.click(screen.getByRole("button", { name: "Create session" }));
+    expect(onCreate).toHaveBeenCalledWith("en", ["es"], true, [
+      { term: "Kinesis", translations: {} },
+      { term: "stream", translations: { es: "flujo" } },
+    ]);
+  });
 });

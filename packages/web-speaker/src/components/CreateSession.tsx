@@ -1,5 +1,5 @@
 import type { GlossaryEntry, LanguagesResponse } from "@livetranslate/core/browser/protocol";
-import { parseGlossary } from "../glossary-text.ts";
+import { glossaryTextFromCsv, parseGlossary } from "../glossary-text.ts";
 import { createSignal, For, Show } from "solid-js";
 import { languageName } from "@livetranslate/core/browser/client";
 
@@ -8,6 +8,7 @@ export function CreateSession(props: { languages?: LanguagesResponse; onCreate(s
   const [targets, setTargets] = createSignal<string[]>();
   const [keepTranscript, setKeepTranscript] = createSignal(false);
   const [glossaryText, setGlossaryText] = createSignal("");
+  const [csvError, setCsvError] = createSignal<string>();
   const glossary = () => parseGlossary(glossaryText(), targetValues());
   const sourceValue = () => source() ?? props.languages?.source[0] ?? "";
   const targetValues = () => targets() ?? props.languages?.target.filter((t) => t !== sourceValue()) ?? [];
@@ -45,6 +46,28 @@ export function CreateSession(props: { languages?: LanguagesResponse; onCreate(s
             <span>Glossary (optional): one term per line, "term", "term = translation" or "term = es: …; fr: …"</span>
             <textarea rows={3} value={glossaryText()} onInput={(e) => setGlossaryText(e.currentTarget.value)} aria-label="Glossary" />
           </label>
+          <label class="field">
+            <span>…or load a CSV file (term, es, fr, … columns)</span>
+            <input
+              type="file"
+              accept=".csv,text/csv"
+              aria-label="Glossary CSV file"
+              onChange={async (e) => {
+                const file = e.currentTarget.files?.[0];
+                if (!file) return;
+                const read = glossaryTextFromCsv(await file.text());
+                setCsvError("error" in read ? read.error : undefined);
+                if ("text" in read) setGlossaryText(read.text);
+              }}
+            />
+          </label>
+          <Show when={csvError()}>
+            {(error) => (
+              <p class="notice error" role="alert">
+                {error()}
+              </p>
+            )}
+          </Show>
           <Show when={"error" in glossary() && (glossary() as { error: string }).error}>
             {(error) => (
               <p class="notice error" role="alert">
