@@ -7,7 +7,7 @@
 import { PollyClient } from "@aws-sdk/client-polly";
 import { TranscribeStreamingClient } from "@aws-sdk/client-transcribe-streaming";
 import { TranslateClient } from "@aws-sdk/client-translate";
-import { createDynamoClient, createKinesisClient, createManagementClient, createS3Client } from "@livetranslate/core/adapters/aws/clients";
+import { createDynamoClient, createKinesisClient, createManagementClient, createS3Client, type MiddlewareClient, reportFailedAttempts } from "@livetranslate/core/adapters/aws/clients";
 import { ApiGatewayNotifier } from "@livetranslate/core/adapters/aws/connections";
 import type { IamAction } from "@livetranslate/core/adapters/aws/iam";
 import { KinesisAudioIngest, KinesisIngestReplay } from "@livetranslate/core/adapters/aws/kinesis";
@@ -48,6 +48,20 @@ export function transcribeVocabularies(setting: string | undefined): Record<stri
   );
 }
 
+/**
+ * Every failed attempt of an AWS request, even one the SDK retries by itself, leaves a log line and a metric
+ * (as in local mode): throttling and faults are seen before they become errors.
+ */
+function observed<C extends MiddlewareClient>(client: C, { log, measurements }: Pick<Adapters, "log" | "measurements">): C {
+  return reportFailedAttempts(client, (attempt) => {
+    log({ level: "warn", event: "aws.attempt_failed", ...attempt });
+    measurements.count("AwsAttemptsFailed");
+    // Published at once: not every handler flushes measurements at its end, and failed attempts are rare.
+    measurements.flush();
+  });
+}
+const OBSERVED = ["log", "measurements"] as const;
+
 /** The deployment's region: Lambda sets AWS_REGION. */
 const region = () => process.env.AWS_REGION ?? "us-east-1";
 
@@ -55,32 +69,32 @@ export const AWS_ADAPTERS = {
   db: adapter("db", {
     links: ["Sessions"],
     iamActions: DB_IAM_ACTIONS,
-    uses: [],
-    build: () => createDb({ table: Resource.Sessions.name, client: createDynamoClient() }),
+    uses: OBSERVED,
+    build: (o) => createDb({ table: Resource.Sessions.name, client: observed(createDynamoClient(), o) }),
   }),
   ingest: adapter("ingest", {
     links: ["AudioStream"],
     iamActions: KinesisAudioIngest.iamActions,
-    uses: [],
-    build: () => new KinesisAudioIngest({ client: createKinesisClient(), streamName: Resource.AudioStream.name }),
+    uses: OBSERVED,
+    build: (o) => new KinesisAudioIngest({ client: observed(createKinesisClient(), o), streamName: Resource.AudioStream.name }),
   }),
   replay: adapter("replay", {
     links: ["AudioStream"],
     iamActions: KinesisIngestReplay.iamActions,
-    uses: [],
-    build: () => new KinesisIngestReplay({ client: createKinesisClient(), streamName: Resource.AudioStream.name }),
+    uses: OBSERVED,
+    build: (o) => new KinesisIngestReplay({ client: observed(createKinesisClient(), o), streamName: Resource.AudioStream.name }),
   }),
   notifier: adapter("notifier", {
     links: ["Realtime"],
     iamActions: ApiGatewayNotifier.iamActions,
-    uses: [],
-    build: () => new ApiGatewayNotifier({ client: createManagementClient(Resource.Realtime.managementEndpoint) }),
+    uses: OBSERVED,
+    build: (o) => new ApiGatewayNotifier({ client: observed(createManagementClient(Resource.Realtime.managementEndpoint), o) }),
   }),
   audioStore: adapter("audioStore", {
     links: ["Audio"],
     iamActions: S3AudioStore.iamActions,
-    uses: [],
-    build: () => new S3AudioStore({ client: createS3Client(), bucket: Resource.Audio.name }),
+    uses: OBSERVED,
+    build: (o) => new S3AudioStore({ client: observed(createS3Client(), o), bucket: Resource.Audio.name }),
   }),
   recognizer: adapter("recognizer", {
     links: [],

@@ -15,9 +15,10 @@ const linksOf = (fn: FunctionName) => Object.fromEntries(linksNeeded(fn).map((na
 describe("each function reads only the resources its adapters declare", () => {
   it("names the links each function needs: the table everywhere, the rest only where used", () => {
     expect(Object.fromEntries(FUNCTION_NAMES.map((fn) => [fn, linksNeeded(fn)]))).toEqual({
-      Connect: ["Sessions"],
-      Disconnect: ["Sessions"],
-      Message: ["AudioStream", "Realtime", "Sessions"],
+      // App (the stage, for the metrics' namespace) is in every function: failed AWS attempts are counted.
+      Connect: ["App", "Sessions"],
+      Disconnect: ["App", "Sessions"],
+      Message: ["App", "AudioStream", "Realtime", "Sessions"],
       Http: ["App", "Sessions"],
       // The stream too: an environment that lacks the open segment reads it back from Kinesis.
       Consumer: ["App", "Audio", "AudioStream", "Realtime", "Sessions"],
