@@ -3,6 +3,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { createServer } from "node:net";
+import { createInterface } from "node:readline";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { scaledTimeout } from "@livetranslate/core/testing/calibration";
@@ -49,21 +50,19 @@ export async function startLocalProcess(env: Record<string, string> = {}, baseTi
   });
   const logs: Record<string, unknown>[] = [];
   const output: string[] = [];
-  const collect = (data: Buffer) => {
-    for (const line of data.toString("utf8").split("\n")) {
-      if (!line.trim()) continue;
-      output.push(line);
-      if (line.startsWith("{")) {
-        try {
-          logs.push(JSON.parse(line));
-        } catch {
-          // not a log line
-        }
+  // Whole lines only: a pipe hands data over in pieces that can cut a log line in two.
+  const collect = (line: string) => {
+    if (!line.trim()) return;
+    output.push(line);
+    if (line.startsWith("{")) {
+      try {
+        logs.push(JSON.parse(line));
+      } catch {
+        // not a log line
       }
     }
   };
-  child.stdout!.on("data", collect);
-  child.stderr!.on("data", collect);
+  for (const stream of [child.stdout!, child.stderr!]) createInterface({ input: stream, crlfDelay: Infinity }).on("line", collect);
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
 
   const url = `http://127.0.0.1:${port}`;
