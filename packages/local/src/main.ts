@@ -8,9 +8,12 @@
  * at the repository's root) keeps sessions, audio and the stream on disk: a restart, even after `kill -9`,
  * carries on where it stopped.
  * LIVETRANSLATE_VAD (energy | silero, default energy) picks how the segmenter decides speech.
+ * LIVETRANSLATE_MEMORY_LOG_SECONDS (default 600) is how often a `process.memory` line reports the process's
+ * memory, for a venue watching a long service (and the soak benchmark, which asks for every minute).
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { jsonLog } from "@livetranslate/core/log";
 import { startLocal } from "./server.ts";
 import { voiceActivityFor, voiceActivitySetting } from "./voice-activity.ts";
 
@@ -50,6 +53,15 @@ function connectionLimits() {
   };
 }
 
+function memoryLogSeconds(): number {
+  const value = process.env.LIVETRANSLATE_MEMORY_LOG_SECONDS ?? "600";
+  const n = Number(value);
+  if (!(n > 0)) throw new Error(`LIVETRANSLATE_MEMORY_LOG_SECONDS must be a number of seconds above 0, not "${value}"`);
+  return n;
+}
+
+const megabytes = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
+
 /** " (captions only: gl)": the targets listeners read but do not hear. */
 function captionsOnlyNote(captionsOnly: readonly string[] = []): string {
   return captionsOnly.length ? ` (captions only: ${captionsOnly.join(", ")})` : "";
@@ -59,7 +71,10 @@ try {
   const consumer = consumerSettings();
   const limits = connectionLimits();
   const vad = voiceActivitySetting(process.env.LIVETRANSLATE_VAD);
+  const memoryEverySeconds = memoryLogSeconds();
+  const log = jsonLog();
   const local = await startLocal({
+    log,
     port,
     host,
     ...consumer,
@@ -91,12 +106,22 @@ try {
       "",
     ].join("\n"),
   );
+  const memory = setInterval(() => {
+    const m = process.memoryUsage();
+    log({ level: "info", event: "process.memory", rss_mb: megabytes(m.rss), heap_mb: megabytes(m.heapUsed), external_mb: megabytes(m.external) });
+  }, memoryEverySeconds * 1000);
+  memory.unref();
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
     console.log("stopping local mode...");
+    clearInterval(memory);
     await local.close();
+    // What closing left running (timers, sockets, ...): nothing but the output streams, once all is well.
+    const handles: Record<string, number> = {};
+    for (const kind of process.getActiveResourcesInfo()) handles[kind] = (handles[kind] ?? 0) + 1;
+    log({ level: "info", event: "process.stopped", handles });
     process.exit(0);
   };
   process.on("SIGINT", stop);

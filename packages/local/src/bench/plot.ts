@@ -15,6 +15,7 @@ export async function soakChart(
   const memory = samples.flatMap((s) => [
     { minute: s.minute, value: s.rss_mb, series: "RSS (MB)" },
     { minute: s.minute, value: s.heap_mb, series: "heap used (MB)" },
+    { minute: s.minute, value: s.external_mb, series: "external (MB)" },
   ]);
   const load = samples.map((s) => ({ minute: s.minute, value: s.load_1m }));
   const utterances = latency.flatMap((u) => [

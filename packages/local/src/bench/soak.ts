@@ -1,17 +1,18 @@
 /**
  * `pnpm bench --soak MINUTES [--speed N]`: one long talk with the real engines (the fixture speech looped in one
  * session, two listener languages, sticky routing as `pnpm start` runs), asking whether a venue's three-hour
- * service stays as fast and as small at the end as at the start. Every minute it samples this process's RSS and
- * heap, the machine's load and the child processes; per utterance it keeps the caption and audio latency. At the
- * end: latency p95 of the last tenth against the first, memory after the first 10 minutes, the handles and child
- * processes left once local mode closed. Writes bench/results/<date>-<cores>core-soak.json and a PNG beside it.
+ * service stays as fast and as small at the end as at the start. Local mode runs as its own process, as
+ * `pnpm start` runs it, so what is measured is the server alone (the listeners here keep every message they
+ * get): every minute it reports its RSS, heap and external memory (`process.memory`); its child processes and
+ * the machine's load are sampled beside. Per utterance the caption and audio latency, per segment the stage
+ * times. At the end: latency p95 of the last tenth against the first, stage medians per tenth, memory after the
+ * first 10 minutes, the handles left open once local mode closed, and any process it started still running.
+ * Writes bench/results/<date>-<cores>core-soak.json and a PNG beside it.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import path from "node:path";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import os from "node:os";
-import type { Log } from "@livetranslate/core/log";
 import { assembleTalk, englishClips, untranscribedClips } from "@livetranslate/core/testing/fixtures";
-import { startLocal } from "../server.ts";
+import { startLocalProcess } from "../testing/local-process.ts";
 import { calibration } from "./calibration.ts";
 import { summarize } from "./stats.ts";
 import { closeAll, playTalk } from "./talk.ts";
@@ -20,65 +21,78 @@ export interface SoakSample {
   minute: number;
   rss_mb: number;
   heap_mb: number;
-  /** Buffers and other memory outside the JS heap (the in-memory stand-ins keep the stream's records there). */
+  /** Buffers and other memory outside the JS heap. */
   external_mb: number;
   load_1m: number;
   child_processes: number;
   segments: number;
 }
 
-/** The commands of processes whose parent is this one (Apertium pipelines, ...): read from /proc. */
-function childProcessNames(): string[] {
-  const names: string[] = [];
+/** The processes whose parent is `parent` (Apertium pipelines, ...), read from /proc: pid and command. */
+function childProcesses(parent: number): { pid: number; name: string }[] {
+  const found: { pid: number; name: string }[] = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       // The fields after the command's closing parenthesis: state, then the parent's pid.
       const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) !== process.pid) continue;
-      names.push(stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")));
+      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) !== parent) continue;
+      found.push({ pid: Number(entry), name: stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")) });
     } catch {
       // the process ended while being read
     }
   }
-  return names;
+  return found;
 }
+
+/** Every process below `root`, however deep. */
+function descendants(root: number): { pid: number; name: string }[] {
+  const children = childProcesses(root);
+  return [...children, ...children.flatMap((c) => descendants(c.pid))];
+}
+
+/** Still running (a zombie is over, waiting for its parent to notice). */
+function running(pid: number): boolean {
+  if (!existsSync(`/proc/${pid}/stat`)) return false;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+const STAGES = ["segmenterWait", "asr", "mt", "tts", "store", "notify"] as const;
 
 export async function soak(minutes: number, speed: number) {
   const calibrationStart = await calibration();
-  let segments = 0;
-  // Counted, not kept: a log that kept every line would be the leak this looks for.
-  const logged: Record<string, number> = {};
-  const log: Log = (entry) => {
-    if (entry.level === "warn" || entry.level === "error") logged[`${entry.level} ${entry.event}`] = (logged[`${entry.level} ${entry.event}`] ?? 0) + 1;
-  };
-  // Data on disk, as `pnpm start` keeps it: in memory, the stand-ins would hold the whole stream in this process.
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), "livetranslate-soak-"));
-  const local = await startLocal({
-    port: 0,
-    dataDir,
-    log,
-    consumerEnvironments: 4,
-    routing: "sticky",
-    onSegment: () => void segments++,
+  const local = await startLocalProcess({
+    LIVETRANSLATE_CONSUMER_ENVIRONMENTS: "4",
+    LIVETRANSLATE_CONSUMER_ROUTING: "sticky",
+    LIVETRANSLATE_MEMORY_LOG_SECONDS: "60",
   });
-  const samples: SoakSample[] = [];
+  const logs = (event: string) => local.logs.filter((l) => l.event === event);
   const started = Date.now();
+  const samples: SoakSample[] = [];
+  let reported = 0;
+  // Each `process.memory` line becomes a sample, with what is around it at that moment.
   const sample = () => {
-    const memory = process.memoryUsage();
-    samples.push({
-      minute: Number(((Date.now() - started) / 60_000).toFixed(1)),
-      rss_mb: Math.round(memory.rss / 2 ** 20),
-      heap_mb: Math.round(memory.heapUsed / 2 ** 20),
-      external_mb: Math.round(memory.external / 2 ** 20),
-      load_1m: Number(os.loadavg()[0]!.toFixed(2)),
-      child_processes: childProcessNames().length,
-      segments,
-    });
+    const memory = logs("process.memory");
+    for (; reported < memory.length; reported++) {
+      const m = memory[reported]!;
+      samples.push({
+        minute: Number(((Date.parse(m.time as string) - started) / 60_000).toFixed(1)),
+        rss_mb: m.rss_mb as number,
+        heap_mb: m.heap_mb as number,
+        external_mb: m.external_mb as number,
+        load_1m: Number(os.loadavg()[0]!.toFixed(2)),
+        child_processes: descendants(local.pid).length,
+        segments: logs("segment.done").length,
+      });
+    }
   };
-  sample();
-  const sampler = setInterval(sample, 60_000);
-  let closedAt: { handles: Record<string, number>; child_processes: string[] } | undefined;
+  const sampler = setInterval(sample, 5_000);
+  let stopped = false;
   try {
     const clips = [...englishClips().map((c) => ({ file: c.file })), ...untranscribedClips().map((file) => ({ file }))];
     const talk = assembleTalk(clips, 1000);
@@ -88,12 +102,16 @@ export async function soak(minutes: number, speed: number) {
     await closeAll(run.listeners);
     sample();
     clearInterval(sampler);
-    await local.close();
-    // What is left running once local mode has closed: handles (timers, sockets, ...) and child processes.
+    // Stopped as Ctrl-C stops it: it reports the handles still open once it closed everything.
+    const startedProcesses = descendants(local.pid);
+    await local.stop();
+    stopped = true;
     await new Promise((r) => setTimeout(r, 1000));
-    const handles: Record<string, number> = {};
-    for (const kind of process.getActiveResourcesInfo()) handles[kind] = (handles[kind] ?? 0) + 1;
-    closedAt = { handles, child_processes: childProcessNames() };
+    const closedAt = {
+      handles: logs("process.stopped")[0]?.handles as Record<string, number> | undefined,
+      processes_still_running: startedProcesses.filter((p) => running(p.pid)).map((p) => p.name),
+    };
+    const done = logs("segment.done");
 
     const tenth = Math.max(1, Math.floor(run.utterances.length / 10));
     const window = (pick: (u: (typeof run.utterances)[number]) => number | undefined, from: number, to?: number) =>
@@ -114,7 +132,7 @@ export async function soak(minutes: number, speed: number) {
       wall_minutes: Number(((Date.now() - started) / 60_000).toFixed(1)),
       utterances: run.utterances.length,
       undelivered: run.utterances.filter((u) => u.audioMessage === undefined).length,
-      segments,
+      segments: done.length,
       latency: {
         caption_p95_first_tenth_s: caption.first.p95,
         caption_p95_last_tenth_s: caption.last.p95,
@@ -128,15 +146,26 @@ export async function soak(minutes: number, speed: number) {
         heap_growth_after_minute_10_percent: growth((s) => s.heap_mb),
         goal: "no growth beyond 5 % after the first 10 minutes (the largest later sample against the one at minute 10)",
       },
+      stage_medians_ms_per_tenth: Array.from({ length: 10 }, (_, t) => {
+        const slice = done.slice(Math.floor((t * done.length) / 10), Math.floor(((t + 1) * done.length) / 10));
+        return Object.fromEntries(
+          STAGES.map((stage) => [stage, summarize(slice.map((l) => (l.stagesMs as Record<string, number>)[stage]).filter((v) => v !== undefined)).p50]),
+        );
+      }),
       at_close: closedAt,
-      warnings_and_errors_logged: logged,
+      warnings_and_errors_logged: countBy(local.logs.filter((l) => l.level === "warn" || l.level === "error").map((l) => `${l.level} ${l.event}`)),
       samples,
       calibration: { start: calibrationStart, end: await calibration() },
       utterance_latency: run.utterances.map((u, i) => ({ i, caption_s: u.caption, audio_s: u.audioMessage })),
     };
   } finally {
     clearInterval(sampler);
-    if (!closedAt) await local.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    if (!stopped) await local.stop();
   }
+}
+
+function countBy(keys: string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const key of keys) counts[key] = (counts[key] ?? 0) + 1;
+  return counts;
 }

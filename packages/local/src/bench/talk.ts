@@ -55,7 +55,7 @@ export function failureCause(error: unknown): string {
   return code ?? (error instanceof Error ? error.message.slice(0, 120) : String(error));
 }
 
-export async function playTalk(local: LocalMode, talk: Talk, options: TalkOptions): Promise<TalkResult> {
+export async function playTalk(local: Pick<LocalMode, "url" | "wsUrl">, talk: Talk, options: TalkOptions): Promise<TalkResult> {
   const response = await fetch(`${local.url}/sessions`, {
     method: "POST",
     headers: { "content-type": "application/json" },

@@ -9,6 +9,8 @@ import { fileURLToPath } from "node:url";
 import { scaledTimeout } from "@livetranslate/core/testing/calibration";
 
 export interface LocalProcess {
+  /** The local mode process's id. */
+  pid: number;
   url: string;
   port: number;
   /** Where its data is kept (LIVETRANSLATE_DATA_DIR): give it to the next process to restart this one. */
@@ -84,6 +86,7 @@ export async function startLocalProcess(env: Record<string, string> = {}, baseTi
   }
 
   return {
+    pid: child.pid!,
     url,
     port,
     dataDir,

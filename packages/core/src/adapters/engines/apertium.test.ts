@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -77,6 +77,22 @@ describe("ApertiumTranslator (real Apertium pipelines)", () => {
   });
 });
 
+/** The commands of every process below this one (a pipeline is `sh` and its stages), from /proc. */
+function childCommands(parent = process.pid): string[] {
+  return readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .flatMap((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+        // After the command's closing parenthesis: state, then the parent's pid.
+        if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) !== parent) return [];
+        return [stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")), ...childCommands(Number(pid))];
+      } catch {
+        return [];
+      }
+    });
+}
+
 describe("ApertiumTranslator when a pipeline misbehaves", () => {
   // A stand-in "pair" made of sed (it takes -z like every Apertium stage): it echoes, never answers
   // "hang", and dies on "crash". Only the failure handling is under test here.
@@ -86,8 +102,8 @@ describe("ApertiumTranslator when a pipeline misbehaves", () => {
   // The restarted pipeline must answer within this too: it follows the machine.
   const timeoutMs = scaledTimeout(500);
   const translator = new ApertiumTranslator({ modesDir: dir, timeoutMs });
-  afterAll(() => {
-    translator.close();
+  afterAll(async () => {
+    await translator.close();
     rmSync(dir, { recursive: true });
   });
 
@@ -112,10 +128,12 @@ describe("ApertiumTranslator when a pipeline misbehaves", () => {
     await expect(translator.translate("Hello.", "en", "ca")).rejects.toThrow(/eng-cat\.mode\) exited \(127\).*no-such-apertium-stage.*not found/);
   });
 
-  it("fails waiting requests on close, and later ones too", async () => {
+  it("fails waiting requests on close, and later ones too; closing ends once the pipeline's process has", async () => {
     const pending = translator.translate("hang", "en", "es");
-    translator.close();
+    const closing = translator.close();
     await expect(pending).rejects.toThrow(/closed/);
+    await closing;
+    expect(childCommands().filter((c) => c === "sh" || c === "sed")).toEqual([]);
     await expect(translator.translate("late", "en", "es")).rejects.toThrow(/closed/);
   });
 });

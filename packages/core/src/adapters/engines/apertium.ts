@@ -5,6 +5,7 @@
  * (en->fr via Catalan, en->pt and en->it via Spanish).
  */
 import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from "node:child_process";
+import { once } from "node:events";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import type { LanguagePair, Translator } from "../../ports.ts";
@@ -99,11 +100,12 @@ export class ApertiumTranslator implements Translator {
     return current;
   }
 
-  /** Stops every pipeline; requests still waiting fail. */
-  close(): void {
+  /** Stops every pipeline and waits until their processes are gone; requests still waiting fail. */
+  async close(): Promise<void> {
     this.closed = true;
-    for (const pipeline of this.pipelines.values()) pipeline.close();
+    const pipelines = [...this.pipelines.values()];
     this.pipelines.clear();
+    await Promise.all(pipelines.map((pipeline) => pipeline.close()));
   }
 
   private modeFile(mode: string): string {
@@ -150,9 +152,12 @@ class ModePipeline {
     return run;
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.closed = true;
+    const child = this.child;
     this.fail(new Error("Apertium translator closed"));
+    // "close": every stage has exited and its pipes are shut.
+    if (child && child.exitCode === null && child.signalCode === null) await once(child, "close");
   }
 
   private request(escaped: string): Promise<string> {
