@@ -29,6 +29,13 @@ export interface RecognitionStream {
    * its final text ("" when nothing was recognized). Rejects when the stream failed and the text may be incomplete.
    */
   endSegment(): Promise<string>;
+  /**
+   * The speaker paused after the audio written so far; the segment may go on. A recognizer that decodes in
+   * utterances (pocketsphinx) finishes these words now, so the segment's final text is mostly ready when the
+   * segment closes; the next write starts the next phrase of the same segment, and `endSegment` gives all its
+   * phrases' text. A recognizer that finds its own endpoints (Amazon Transcribe) does nothing.
+   */
+  pause(): void;
   /** No more audio: the request ends, segments already ended still resolve, and what the stream holds is freed. */
   end(): Promise<void>;
   /** Drops the stream at once; segments not yet resolved reject. */

@@ -20,7 +20,7 @@ import { Segmenter } from "@livetranslate/core/streaming/segmenter";
 import { segmentTalk } from "@livetranslate/core/testing/sentence-splits";
 import { type SegmentResult, stageDurations } from "@livetranslate/core/streaming/pipeline";
 import { REFERENCE_CPU_LOOP_MS } from "@livetranslate/core/testing/calibration";
-import { assembleTalk, englishClips, untranscribedClips } from "@livetranslate/core/testing/fixtures";
+import { assembleTalk, englishClips, untranscribedClips, wordErrorRate } from "@livetranslate/core/testing/fixtures";
 import { calibration } from "./calibration.ts";
 import { soakChart } from "./plot.ts";
 import { soak } from "./soak.ts";
@@ -34,6 +34,8 @@ import { closeAll, failureCause, playTalk, type UtteranceLatency } from "./talk.
 import { voiceActivityFor, voiceActivitySetting } from "../voice-activity.ts";
 
 const quick = process.argv.includes("--quick");
+/** `--latency`: only the latency scenarios (both routings), to compare a latency change quickly; never committed. */
+const latencyOnly = process.argv.includes("--latency");
 const vadFlag = process.argv.indexOf("--vad");
 const vad = voiceActivitySetting(vadFlag >= 0 ? process.argv[vadFlag + 1] : process.env.LIVETRANSLATE_VAD);
 /** Loaded once in main(): the latency talks' segmenters share it (as local mode's environments do). */
@@ -85,8 +87,26 @@ function consumerCosts(local: LocalMode) {
 }
 
 function clipsFor(count: number) {
-  const pool = [...englishClips().map((c) => ({ file: c.file })), ...untranscribedClips().map((file) => ({ file }))];
+  // The transcribed clips keep their text: the word error rate through the whole system is measured on them.
+  const pool = [...englishClips(), ...untranscribedClips().map((file) => ({ file }))];
   return Array.from({ length: count }, (_, i) => pool[i % pool.length]!);
+}
+
+/**
+ * Word error rate through the whole system: what the first listener got as the source text of each sentence whose
+ * transcript is known, against that transcript, weighted by words.
+ */
+function systemWordErrorRate(utterances: UtteranceLatency[]): { percent: number; words: number } | undefined {
+  const known = utterances.filter((u) => u.reference && u.heard !== undefined);
+  if (known.length === 0) return undefined;
+  let errors = 0;
+  let words = 0;
+  for (const u of known) {
+    const n = u.reference!.split(/\s+/).length;
+    errors += wordErrorRate(u.reference!, u.heard!) * n;
+    words += n;
+  }
+  return { percent: Number(((100 * errors) / words).toFixed(1)), words };
 }
 
 /** Cuts inside sentences (a sentence in three segments counts two) per 100 sentences, as delivered to a listener. */
@@ -181,6 +201,7 @@ async function latencyRun(h: Harness, routing: Routing) {
       routing: `${routing} over 4 execution environments`,
       speech_detection: vad === "silero" ? "Silero VAD (onnxruntime-node), 400 ms hangover" : "frame energy, 500 ms hangover",
       sentence_splits_per_100: splitsPer100(run.utterances),
+      word_error_rate: systemWordErrorRate(run.utterances),
       utterances: talk.utterances.length,
       undelivered: run.utterances.filter((u) => u.audioMessage === undefined).length,
       talk_seconds: Number(audioSeconds.toFixed(1)),
@@ -487,6 +508,7 @@ function printTable(results: Record<string, any>) {
   const l = results.latency;
   lines.push(`\nlatency: ${l.engines}, ${l.utterances} utterances (${l.talk_seconds} s) in real time, 100 ms chunks; from the end of voiced speech; ${l.speech_detection}`);
   row("sentence splits per 100 sentences", l.sentence_splits_per_100, "segments per sentence at a listener, minus one");
+  if (l.word_error_rate) row("word error rate, whole system", `${l.word_error_rate.percent} %`, `source text at the listener vs the transcripts (${l.word_error_rate.words} words)`);
   row("caption p50 / p95 / max (s)", `${l.caption_p50_s} / ${l.caption_p95_s} / ${l.caption_max_s}`, `goal p50 <= ${GOALS.caption_p50_s} s: ${l.caption_p50_s <= GOALS.caption_p50_s ? "met" : "not met"}`);
   row("translation p50 / p95 (s)", `${l.translation_p50_s} / ${l.translation_p95_s}`);
   row("audio message p50 / p95 / max (s)", `${l.audio_p50_s} / ${l.audio_p95_s} / ${l.audio_max_s}`, `goal p50 <= ${GOALS.audio_p50_s} s: ${l.audio_p50_s <= GOALS.audio_p50_s ? "met" : "not met"}; seed budget 3-4 s, Google Meet 2-3 s, KUDO 3-6 s`);
@@ -502,19 +524,23 @@ function printTable(results: Record<string, any>) {
     row(`${name}: recognizer requests`, r.recognizer_requests, `${r.recognizer_audio_seconds} s of audio, ${r.recognizer_billed_seconds} s billed (15 s minimum each)`);
   }
   const seg = results.segmentation;
-  lines.push(`\nsegmentation: ${seg.talk}; wait from the ${seg.wait_from}`);
-  for (const r of seg.rows) {
+  if (seg) lines.push(`\nsegmentation: ${seg.talk}; wait from the ${seg.wait_from}`);
+  for (const r of seg?.rows ?? []) {
     row(r.name, `${r.sentence_splits_per_100} splits`, `wait p50 / p95 ${r.wait_p50_ms} / ${r.wait_p95_ms} ms; ${r.segmenter_cpu_ms_per_audio_s} ms CPU per s of audio (${r.core_share_percent}% of a core)`);
   }
   const f = results.fanout;
-  lines.push(`\nfan-out: ${f.listeners} listeners over ${f.languages} languages (${f.listeners_per_language} each; ${f.listeners_connected} connected), talk at ${f.playback_speed}x, ${f.engines}`);
-  row("audio stored -> all notified p50/p99", `${f.stored_to_notified_p50_ms} / ${f.stored_to_notified_p99_ms} ms`, "per segment and language, to its last listener");
-  row("worst language's p99", `${f.worst_language_p99_ms} ms`, `goal <= 100 ms; beside ${f.idle_listeners_connected} idle connections (${JSON.stringify(f.idle_listeners_failed)} failed)`);
-  row("burst messages per second (p50)", f.burst_messages_per_s_p50, "one segment's burst, not a sustained capacity");
+  if (f) {
+    lines.push(`\nfan-out: ${f.listeners} listeners over ${f.languages} languages (${f.listeners_per_language} each; ${f.listeners_connected} connected), talk at ${f.playback_speed}x, ${f.engines}`);
+    row("audio stored -> all notified p50/p99", `${f.stored_to_notified_p50_ms} / ${f.stored_to_notified_p99_ms} ms`, "per segment and language, to its last listener");
+    row("worst language's p99", `${f.worst_language_p99_ms} ms`, `goal <= 100 ms; beside ${f.idle_listeners_connected} idle connections (${JSON.stringify(f.idle_listeners_failed)} failed)`);
+    row("burst messages per second (p50)", f.burst_messages_per_s_p50, "one segment's burst, not a sustained capacity");
+  }
   const mem = results.memory;
-  lines.push(`\nmemory: ${mem.connected} idle listener connections from another process (${JSON.stringify(mem.failed)} failed)`);
-  row("heap / RSS per connection (KB)", `${mem.heap_kb_per_connection} / ${mem.rss_kb_per_connection}`, "server process, after a full GC; goal <= 50 KB");
-  for (const s of results.scale) {
+  if (mem) {
+    lines.push(`\nmemory: ${mem.connected} idle listener connections from another process (${JSON.stringify(mem.failed)} failed)`);
+    row("heap / RSS per connection (KB)", `${mem.heap_kb_per_connection} / ${mem.rss_kb_per_connection}`, "server process, after a full GC; goal <= 50 KB");
+  }
+  for (const s of results.scale ?? []) {
     lines.push(`\nscale: ${s.sessions_requested} sessions x ${s.listeners_requested} listeners (${s.sessions_completed} sessions completed), ${s.engines}`);
     row("overhead beyond engines p50 / p99", `${s.overhead_p50_ms} / ${s.overhead_p99_ms} ms`);
     row("CPU s / wall s", `${s.cpu_seconds} / ${s.wall_seconds}`, `connected ${s.listeners_connected} of ${s.sessions_requested * s.listeners_requested} listeners`);
@@ -522,11 +548,13 @@ function printTable(results: Record<string, any>) {
     row("RSS MB / growth MB", `${s.rss_mb} / ${s.rss_growth_mb}`);
   }
   const d = results.drift;
-  lines.push(`\ndrift: ${d.audio_minutes} min of audio at ${d.speed}x, ${d.engines}`);
-  row("audio p95 first / last window (s)", `${d.first_window_p95_s} / ${d.last_window_p95_s}`, `ratio ${d.ratio_last_to_first}`);
+  if (d) {
+    lines.push(`\ndrift: ${d.audio_minutes} min of audio at ${d.speed}x, ${d.engines}`);
+    row("audio p95 first / last window (s)", `${d.first_window_p95_s} / ${d.last_window_p95_s}`, `ratio ${d.ratio_last_to_first}`);
+  }
   const c = results.aws;
-  lines.push(`\nAWS per session-hour (bench/prices.json: written from the public pricing pages on ${c.prices.date}, not fetched)`);
-  for (const proj of [c.measured, c.projection_500x5]) {
+  if (c) lines.push(`\nAWS per session-hour (bench/prices.json: written from the public pricing pages on ${c.prices.date}, not fetched)`);
+  for (const proj of c ? [c.measured, c.projection_500x5] : []) {
     row(`${proj.listeners} listeners x ${proj.languages} languages`, `$${proj.total_dollars}`, Object.entries(proj.dollars).map(([k, v]) => `${k} $${v}`).join(", "));
   }
   console.log(lines.join("\n"));
@@ -579,7 +607,7 @@ async function main() {
   };
   const calibrationStart = await step("calibration", calibration);
   voiceActivity = await voiceActivityFor(vad);
-  results.segmentation = await step("segmentation (energy vs Silero VAD)", segmentation);
+  if (!latencyOnly) results.segmentation = await step("segmentation (energy vs Silero VAD)", segmentation);
   const lat = await step("latency (real engines, random routing)", () => latency("random"));
   results.latency = lat.figures;
   const sticky = await step("latency (real engines, sticky routing)", () => latency("sticky"));
@@ -592,6 +620,7 @@ async function main() {
     ...f.consumer,
   });
   results.routing = { sticky: pick(sticky.figures), random: pick(lat.figures) };
+  if (latencyOnly) return finish(results, started, calibrationStart, await step("calibration again", calibration));
   results.fanout = await step("fan-out", fanout);
   results.memory = await step("memory per idle listener", memory);
   results.scale = [
@@ -602,9 +631,14 @@ async function main() {
   // Priced from the sticky run: Lambda mostly keeps a shard's batches in one environment (one recognizer stream per
   // segment); the random run's recognizer requests are under results.routing.
   results.aws = cost(sticky.usage);
-  const calibrationEnd = await step("calibration again", calibration);
+  return finish(results, started, calibrationStart, await step("calibration again", calibration));
+}
+
+type Calibration = Awaited<ReturnType<typeof calibration>>;
+
+async function finish(results: Record<string, unknown>, started: number, calibrationStart: Calibration, calibrationEnd: Calibration): Promise<void> {
   results.calibration = { reference_cpu_loop_ms: REFERENCE_CPU_LOOP_MS, start: calibrationStart, end: calibrationEnd };
-  results.relative = relativeFigures(results);
+  if (!latencyOnly) results.relative = relativeFigures(results);
   results.duration_s = Math.round((Date.now() - started) / 1000);
   const out = outputFile();
   mkdirSync(path.dirname(out), { recursive: true });
@@ -618,6 +652,7 @@ function outputFile(): string {
   const flag = process.argv.indexOf("--out");
   if (flag >= 0 && process.argv[flag + 1]) return path.resolve(process.argv[flag + 1]!);
   if (quick) return path.join(repoRoot, "test-artifacts/bench-quick.json");
+  if (latencyOnly) return path.join(repoRoot, "test-artifacts/bench-latency.json");
   return path.join(repoRoot, `bench/results/${new Date().toISOString().slice(0, 10)}-${os.cpus().length}core.json`);
 }
 

@@ -37,6 +37,10 @@ export interface UtteranceLatency {
   audioFetched?: number;
   /** Final segments holding some of its voiced speech (more than one: split in the middle); undefined without a listener. */
   segments?: number;
+  /** What was said (the fixture's transcript), where known. */
+  reference?: string;
+  /** The source text of those segments, as the first listener received it. */
+  heard?: string;
 }
 
 export interface TalkResult {
@@ -129,9 +133,13 @@ export async function playTalk(local: Pick<LocalMode, "url" | "wsUrl">, talk: Ta
     const spokenEnd = startAt + u.voicedEndMs / speed;
     const last = finals.filter((s) => s.startMs < u.endMs && s.endMs > u.startMs).at(-1);
     const at = (type: string) => first?.received.find((r) => r.message.type === type && "segmentId" in r.message && r.message.segmentId === last?.segmentId)?.at;
-    const entry: UtteranceLatency = { endMs: u.voicedEndMs, voicedSeconds: (u.voicedEndMs - u.voicedStartMs) / 1000 };
+    const entry: UtteranceLatency = { endMs: u.voicedEndMs, voicedSeconds: (u.voicedEndMs - u.voicedStartMs) / 1000, reference: u.text };
     // Segments whose span (pre-roll and kept silence included) meets the voice: the 1 s gaps keep neighbours apart.
-    if (first) entry.segments = finals.filter((s) => s.startMs < u.voicedEndMs && s.endMs > u.voicedStartMs).length;
+    if (first) {
+      const over = finals.filter((s) => s.startMs < u.voicedEndMs && s.endMs > u.voicedStartMs);
+      entry.segments = over.length;
+      entry.heard = over.map((s) => s.text).join(" ");
+    }
     if (last) {
       const seconds = (t: number | undefined) => (t === undefined || Number.isNaN(t) ? undefined : (t - spokenEnd) / 1000);
       entry.caption = seconds(at("transcript"));

@@ -53,6 +53,7 @@ describe("faults, each ending with every segment delivered exactly once per list
                 return stream.write(pcm);
               },
               endSegment: () => stream.endSegment(),
+              pause: () => stream.pause(),
               end: () => stream.end(),
               abort: () => stream.abort(),
             };

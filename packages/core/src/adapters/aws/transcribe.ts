@@ -156,6 +156,9 @@ class TranscribeStream implements RecognitionStream {
     return this.textBetween(this.segmentStart / SAMPLE_RATE, Infinity);
   }
 
+  /** Transcribe finds the ends of phrases itself (its results turn final at pauses): nothing to do. */
+  pause(): void {}
+
   endSegment(): Promise<string> {
     if (this.failure) return Promise.reject(this.failure);
     const start = this.segmentStart / SAMPLE_RATE;

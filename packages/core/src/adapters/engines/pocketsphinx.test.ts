@@ -1,6 +1,7 @@
 import path from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { scaledTimeout } from "../../testing/calibration.ts";
+import { concatPcm } from "../../browser/audio/index.ts";
 import { chunksOf, englishClips, readWav, wordErrorRate } from "../../testing/fixtures.ts";
 import { PocketsphinxRecognizer } from "./pocketsphinx.ts";
 
@@ -105,6 +106,34 @@ describe("PocketsphinxRecognizer (real pocketsphinx)", () => {
     expect(await inPieces(16_000)).toBe(streamed);
     expect(await inPieces(pcm.length)).toBe(streamed);
     expect(await inPieces(1000)).toBe(streamed);
+  });
+
+  it("ends a phrase at a pause and carries on with the next: the segment's text is both phrases', the same however written", async () => {
+    // Two sentences as one segment, a pause between them.
+    const clips = [englishClips()[3]!, englishClips()[0]!];
+    const [a, b] = clips.map((clip) => readWav(clip.file));
+    const pcm = concatPcm([a!, b!]);
+    const withPause = async (pieceSamples: number) => {
+      const stream = recognizer.startStream("en");
+      const interims: Promise<string>[] = [];
+      for (let at = 0; at < a!.length; at += pieceSamples) interims.push(stream.write(pcm.subarray(at, Math.min(a!.length, at + pieceSamples))));
+      stream.pause();
+      for (let at = a!.length; at < pcm.length; at += pieceSamples) interims.push(stream.write(pcm.subarray(at, Math.min(pcm.length, at + pieceSamples))));
+      const text = await stream.endSegment();
+      await stream.end();
+      return { text, interims: await Promise.all(interims) };
+    };
+    const first = (await transcribe(recognizer, a!)).text;
+    const streamed = await withPause(1600);
+    expect(first).not.toBe("");
+    // The first phrase is decoded as it would be alone; the second carries on from the decoder's state.
+    expect(streamed.text.startsWith(`${first} `)).toBe(true);
+    expect(wordErrorRate(clips[1]!.text, streamed.text.slice(first.length + 1))).toBeLessThan(0.5);
+    // Interim hypotheses of the second phrase include the first phrase's final text.
+    expect(streamed.interims.at(-1)!.startsWith(`${first} `)).toBe(true);
+    // However the audio was split into writes, the same text: a rebuilt environment's stream agrees.
+    expect((await withPause(16_000)).text).toBe(streamed.text);
+    expect((await withPause(1000)).text).toBe(streamed.text);
   });
 
   it("keeps the event loop free while decoding and while building more decoders", async () => {

@@ -202,6 +202,10 @@ class PocketsphinxStream implements RecognitionStream {
     return this.current.write(pcm);
   }
 
+  pause(): void {
+    if (!this.ended) this.current?.endPhrase();
+  }
+
   endSegment(): Promise<string> {
     if (this.ended) return Promise.reject(new Error("recognition stream already ended"));
     const utterance = this.current;
@@ -220,6 +224,10 @@ class PocketsphinxStream implements RecognitionStream {
   }
 }
 
+/**
+ * One segment on one decoder: a pocketsphinx utterance per phrase (a pause ends one, and the next audio starts the
+ * next on the same decoder, its cepstral mean carried on), the segment's text being its phrases' in order.
+ */
 class PocketsphinxUtterance {
   /** Resolves once the decoder is ours and its utterance started; every call waits for it. */
   private readonly started: Promise<Decoder>;
@@ -229,6 +237,11 @@ class PocketsphinxUtterance {
   private healthy = true;
   /** Audio written but not yet a whole block. */
   private pending = new Int16Array(0);
+  /** The text of each phrase ended so far, in order (filled as the decoder gets to them). */
+  private readonly phrases: string[] = [];
+  /** A phrase has just ended: the next audio starts another pocketsphinx utterance. */
+  private betweenPhrases = false;
+  private phraseFailure?: unknown;
 
   constructor(
     private readonly native: Native,
@@ -257,21 +270,49 @@ class PocketsphinxUtterance {
   write(pcm: Int16Array): Promise<string> {
     if (this.done) return Promise.reject(new Error("utterance already finished"));
     const blocks = this.blocksOf(pcm);
+    const startsPhrase = this.betweenPhrases;
+    this.betweenPhrases = false;
     return this.run(async (d) => {
+      if (startsPhrase) checked(await onWorker(this.native.startUtt, d), "ps_start_utt");
       await this.process(d, blocks);
-      return (await onWorker(this.native.getHyp, d, [0])) ?? "";
+      return joinPhrases([...this.phrases, (await onWorker(this.native.getHyp, d, [0])) ?? ""]);
+    });
+  }
+
+  /** Ends the phrase heard so far: its final search runs now, while the speaker may still go on. */
+  endPhrase(): void {
+    if (this.done || this.betweenPhrases) return;
+    this.betweenPhrases = true;
+    const rest = this.takePending();
+    this.run(async (d) => {
+      await this.process(d, rest);
+      checked(await onWorker(this.native.endUtt, d), "ps_end_utt");
+      this.phrases.push((await onWorker(this.native.getHyp, d, [0])) ?? "");
+    }).catch((error) => {
+      // The segment's text would miss these words: finish() rejects, and the segment is transcribed whole.
+      this.phraseFailure ??= error;
     });
   }
 
   finish(): Promise<string> {
     if (this.done) return Promise.reject(new Error("utterance already finished"));
+    const rest = this.takePending();
+    const open = !this.betweenPhrases;
+    return this.end(async (d) => {
+      if (open) {
+        await this.process(d, rest);
+        checked(await onWorker(this.native.endUtt, d), "ps_end_utt");
+        this.phrases.push((await onWorker(this.native.getHyp, d, [0])) ?? "");
+      }
+      if (this.phraseFailure) throw this.phraseFailure;
+      return joinPhrases(this.phrases);
+    });
+  }
+
+  private takePending(): Int16Array[] {
     const rest = this.pending.length > 0 ? [this.pending] : [];
     this.pending = new Int16Array(0);
-    return this.end(async (d) => {
-      await this.process(d, rest);
-      checked(await onWorker(this.native.endUtt, d), "ps_end_utt");
-      return (await onWorker(this.native.getHyp, d, [0])) ?? "";
-    });
+    return rest;
   }
 
   /**
@@ -295,7 +336,10 @@ class PocketsphinxUtterance {
 
   abort(): void {
     if (this.done) return;
-    this.end(async (d) => checked(await onWorker(this.native.endUtt, d), "ps_end_utt")).catch(() => undefined);
+    const open = !this.betweenPhrases;
+    this.end(async (d) => {
+      if (open) checked(await onWorker(this.native.endUtt, d), "ps_end_utt");
+    }).catch(() => undefined);
   }
 
   private run<T>(work: (decoder: Decoder) => Promise<T>): Promise<T> {
@@ -329,4 +373,8 @@ class PocketsphinxUtterance {
       );
     }
   }
+}
+
+function joinPhrases(phrases: readonly string[]): string {
+  return phrases.filter((p) => p.length > 0).join(" ");
 }

@@ -19,7 +19,8 @@ import { StreamConsumer } from "./index.ts";
 
 /**
  * Recognizes "speech" as the number of samples it heard in a segment and its first sample's value, so every
- * transcript names its audio.
+ * transcript names its audio, and where in it the stream was told of pauses between phrases (a pause at the very
+ * end ends the last phrase, as the segment's end does: not named).
  */
 function countingRecognizer(): SpeechRecognizer & { streams: number } {
   const recognizer = {
@@ -29,7 +30,8 @@ function countingRecognizer(): SpeechRecognizer & { streams: number } {
       recognizer.streams++;
       let samples = 0;
       let first: number | undefined;
-      const heard = () => `heard ${samples} from ${first}`;
+      let pauses: number[] = [];
+      const heard = () => `heard ${samples} from ${first} pauses ${pauses.filter((p) => p < samples).join(",")}`;
       return {
         async write(pcm: Int16Array) {
           first ??= pcm[0];
@@ -40,7 +42,11 @@ function countingRecognizer(): SpeechRecognizer & { streams: number } {
           const text = heard();
           samples = 0;
           first = undefined;
+          pauses = [];
           return text;
+        },
+        pause() {
+          if (pauses.at(-1) !== samples) pauses.push(samples);
         },
         async end() {},
         abort() {},
@@ -144,6 +150,8 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     }
     // Nobody listens to Italian: no synthesis for it.
     expect(t.synthesized.filter((l) => l === "it")).toEqual([]);
+    // The recognizer was told of the pauses inside sentences (the talk's clips have commas).
+    expect(finals.filter((f) => /pauses \d/.test(f.text)).length).toBeGreaterThan(0);
     // The live stream heard each segment exactly: "heard N" matches the segment's length.
     for (const f of finals) {
       const heard = Number(f.text.split(" ")[1]);

@@ -158,6 +158,8 @@ export class StreamConsumer {
       for (const event of events) {
         if (event.type === "audio") {
           this.recognition.feed(sessionId, session.sourceLanguage, event.startSample, event.pcm, event.segmentStartSample);
+        } else if (event.type === "pause") {
+          this.recognition.pause(sessionId, event.segmentStartSample, event.atSample);
         } else if (event.type === "discard") {
           this.recognition.abandonSegment(sessionId);
         } else {
@@ -315,7 +317,7 @@ export class StreamConsumer {
     if (heard === undefined) this.recognition.abandonSegment(sessionId);
     const from = heard ?? open.startSample;
     if (from === open.emittedSample) return;
-    this.recognition.feed(sessionId, sourceLanguage, from, memory.segmenter.audioBetween(from, open.emittedSample), open.startSample);
+    this.recognition.feedWithPauses(sessionId, sourceLanguage, from, memory.segmenter.audioBetween(from, open.emittedSample), open.startSample, open.pauses);
     if (heard === undefined) {
       this.deps.log({ level: "info", event: "recognition.replayed", sessionId, audioMs: Math.round(samplesToMs(open.emittedSample - from)) });
       this.deps.measurements?.count("RecognizerReplays");

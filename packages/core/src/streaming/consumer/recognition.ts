@@ -81,6 +81,32 @@ export class LiveRecognition {
     target.lastWriteAt = this.now();
   }
 
+  /**
+   * The speaker paused after the audio fed so far of the segment starting at `segmentStartSample` (which ends at
+   * `atSample`): the recognizer may finish those words now, while the segmenter waits to see if the sentence goes on.
+   */
+  pause(sessionId: string, segmentStartSample: number, atSample: number): void {
+    const live = this.live.get(sessionId);
+    if (live?.segmentStartSample !== segmentStartSample || live.nextSample !== atSample) return;
+    live.stream.pause();
+  }
+
+  /**
+   * Feeds the open segment's audio from `startSample` on, as the segmenter handed it out: split at the pauses it
+   * noted, so a stream rebuilt here ends its phrases where the first one did.
+   */
+  feedWithPauses(sessionId: string, language: string, startSample: number, pcm: Int16Array, segmentStartSample: number, pauses: readonly number[]): void {
+    const end = startSample + pcm.length;
+    let at = startSample;
+    for (const pause of pauses) {
+      if (pause <= at || pause > end) continue;
+      this.feed(sessionId, language, at, pcm.subarray(at - startSample, pause - startSample), segmentStartSample);
+      this.pause(sessionId, segmentStartSample, pause);
+      at = pause;
+    }
+    if (at < end) this.feed(sessionId, language, at, pcm.subarray(at - startSample), segmentStartSample);
+  }
+
   /** Where the session's stream of the segment starting at `segmentStartSample` has heard up to, if there is one. */
   heard(sessionId: string, segmentStartSample: number): number | undefined {
     const live = this.live.get(sessionId);
@@ -119,7 +145,7 @@ export class LiveRecognition {
     const matches = live !== undefined && live.segmentStartSample === segment.startSample && live.nextSample === segment.endSample;
     if (!matches) {
       this.abandonSegment(sessionId);
-      return () => this.transcribeWhole(sessionId, language, segment.pcm);
+      return () => this.transcribeWhole(sessionId, language, segment);
     }
     const writes = live.work;
     const final = live.stream.endSegment();
@@ -132,7 +158,7 @@ export class LiveRecognition {
         await writes;
       } catch {
         // Reported by feed().
-        return this.transcribeWhole(sessionId, language, segment.pcm);
+        return this.transcribeWhole(sessionId, language, segment);
       }
       try {
         return await final;
@@ -140,7 +166,7 @@ export class LiveRecognition {
         this.failed(sessionId, "stream", error);
         if (this.live.get(sessionId) === live) this.live.delete(sessionId);
         live.stream.abort();
-        return this.transcribeWhole(sessionId, language, segment.pcm);
+        return this.transcribeWhole(sessionId, language, segment);
       }
     };
   }
@@ -210,6 +236,7 @@ export class LiveRecognition {
         return stream.write(pcm);
       },
       endSegment: () => stream.endSegment(),
+      pause: () => stream.pause(),
       end: () => {
         bill();
         return stream.end();
@@ -221,12 +248,19 @@ export class LiveRecognition {
     };
   }
 
-  /** A segment no stream heard whole: a request of its own. */
-  private async transcribeWhole(sessionId: string, language: string, pcm: Int16Array): Promise<string> {
+  /** A segment no stream heard whole: a request of its own, with its phrases ended where the live stream's were. */
+  private async transcribeWhole(sessionId: string, language: string, segment: ClosedSegment): Promise<string> {
+    const { pcm, startSample } = segment;
     const stream = this.startStream(language);
     try {
-      for (let at = 0; at < pcm.length; at += BATCH_WRITE_SAMPLES) {
-        await stream.write(pcm.subarray(at, Math.min(pcm.length, at + BATCH_WRITE_SAMPLES)));
+      const ends = [...segment.pauses.map((p) => p - startSample), pcm.length];
+      let from = 0;
+      for (const end of ends) {
+        for (let at = from; at < end; at += BATCH_WRITE_SAMPLES) {
+          await stream.write(pcm.subarray(at, Math.min(end, at + BATCH_WRITE_SAMPLES)));
+        }
+        if (end < pcm.length) stream.pause();
+        from = end;
       }
       const text = await stream.endSegment();
       await stream.end();

@@ -46,6 +46,13 @@ export interface SegmenterOptions {
   silenceProbability: number;
   /** With a detector: it restarts from a clean state after this much silence since its last restart. */
   voiceResetMs: number;
+  /**
+   * After this much silence in an open segment (at least `trailingSilenceMs`) a `pause` event lets the recognizer
+   * finish the words so far while the segmenter waits to know whether the sentence goes on: by the time the
+   * segment closes its text is mostly ready. If speech resumes, the segment carries on as one; only the recognizer
+   * has ended a phrase there.
+   */
+  pauseAfterMs: number;
 }
 
 export const DEFAULT_SEGMENTER_OPTIONS: SegmenterOptions = {
@@ -64,6 +71,7 @@ export const DEFAULT_SEGMENTER_OPTIONS: SegmenterOptions = {
   speechProbability: 0.5,
   silenceProbability: 0.35,
   voiceResetMs: 1000,
+  pauseAfterMs: 150,
 };
 
 /**
@@ -88,6 +96,8 @@ export interface ClosedSegment {
   speechEndSample: number;
   cause: CloseCause;
   pcm: Int16Array;
+  /** Session offsets inside the segment where `pause` events fell: a recognizer of the whole segment ends phrases there too. */
+  pauses: number[];
 }
 
 export type SegmenterEvent =
@@ -95,7 +105,9 @@ export type SegmenterEvent =
   | { type: "audio"; startSample: number; pcm: Int16Array; segmentStartSample: number }
   | { type: "segment"; segment: ClosedSegment }
   /** The open segment turned out to be noise; audio streamed for it should be dropped. */
-  | { type: "discard"; startSample: number };
+  | { type: "discard"; startSample: number }
+  /** The speaker paused after the open segment's audio handed out so far (which ends at `atSample`); it may go on. */
+  | { type: "pause"; segmentStartSample: number; atSample: number };
 
 interface OpenSegment {
   startSample: number;
@@ -103,6 +115,8 @@ interface OpenSegment {
   lastVoicedEndSample: number;
   /** Audio up to here has been handed out in `audio` events. */
   emittedSample: number;
+  /** Where `pause` events fell (absent in checkpoints written before pauses existed). */
+  pauses?: number[];
 }
 
 /** Serializable state; the buffer travels beside it as binary. */
@@ -218,10 +232,10 @@ export class Segmenter {
   }
 
   /** The segment being collected: its start and the sequence number it will get if it proves to be speech. */
-  get openSegment(): { startSample: number; sequenceNumber: number; emittedSample: number } | undefined {
+  get openSegment(): { startSample: number; sequenceNumber: number; emittedSample: number; pauses: readonly number[] } | undefined {
     const segment = this.state.segment;
     return segment
-      ? { startSample: segment.startSample, sequenceNumber: this.state.nextSequenceNumber, emittedSample: segment.emittedSample }
+      ? { startSample: segment.startSample, sequenceNumber: this.state.nextSequenceNumber, emittedSample: segment.emittedSample, pauses: segment.pauses ?? [] }
       : undefined;
   }
 
@@ -287,8 +301,26 @@ export class Segmenter {
     }
 
     this.emitAudio(s.analyzedSamples, events);
+    this.notePause(events);
     this.trimBuffer();
     return events;
+  }
+
+  /**
+   * A pause long enough that the recognizer may finish what it heard: the audio handed out ends just where the
+   * segment would end if it closed now (the last voiced frame plus the trailing silence), and the silence since has
+   * lasted `pauseAfterMs`. Once per pause.
+   */
+  private notePause(events: SegmenterEvent[]): void {
+    const segment = this.state.segment;
+    if (!segment) return;
+    const o = this.options;
+    const trailingEnd = segment.lastVoicedEndSample + msToSamples(o.trailingSilenceMs);
+    const silence = this.state.analyzedSamples - segment.lastVoicedEndSample;
+    if (segment.emittedSample !== trailingEnd || silence < msToSamples(Math.max(o.pauseAfterMs, o.trailingSilenceMs))) return;
+    if (segment.pauses?.at(-1) === trailingEnd) return;
+    segment.pauses = [...(segment.pauses ?? []), trailingEnd];
+    events.push({ type: "pause", segmentStartSample: segment.startSample, atSample: trailingEnd });
   }
 
   /**
@@ -391,6 +423,7 @@ export class Segmenter {
         speechEndSample: Math.min(segment.lastVoicedEndSample, endSample),
         cause,
         pcm: this.slice(segment.startSample, endSample).slice(),
+        pauses: (segment.pauses ?? []).filter((at) => at > segment.startSample && at < endSample),
       },
     });
   }

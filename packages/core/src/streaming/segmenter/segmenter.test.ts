@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { msToSamples, samplesToMs } from "../../browser/audio/index.ts";
+import { concatPcm, msToSamples, samplesToMs } from "../../browser/audio/index.ts";
 import { assembleTalk, chunksOf, englishClips, untranscribedClips } from "../../testing/fixtures.ts";
 import { type ClosedSegment, DEFAULT_SEGMENTER_OPTIONS, Segmenter, type SegmenterEvent } from "./index.ts";
 
@@ -125,6 +125,7 @@ describe("Segmenter on real speech", () => {
       // The open segment's audio so far: where it started and where the next piece must start.
       let open: { start: number; next: number } | undefined;
       const causes: string[] = [];
+      let pauses = 0;
       for (const e of events) {
         if (e.type === "audio") {
           open ??= { start: e.startSample, next: e.startSample };
@@ -144,6 +145,11 @@ describe("Segmenter on real speech", () => {
           }
           causes.push(s.cause);
           open = undefined;
+        } else if (e.type === "pause") {
+          // The recognizer may finish what it heard: exactly the segment's audio up to the pause.
+          expect(e.segmentStartSample).toBe(open?.start);
+          expect(e.atSample, "a pause falls where the audio handed out ends").toBe(open?.next);
+          pauses++;
         } else {
           expect(open?.start, "a discarded segment was streamed from its start").toBe(e.startSample);
           open = undefined;
@@ -152,7 +158,25 @@ describe("Segmenter on real speech", () => {
       expect(open, "nothing streamed after the last segment closed").toBeUndefined();
       expect(causes.length).toBeGreaterThanOrEqual(3);
       if ("maxSegmentMs" in options) expect(causes).toContain("maxLength");
+      else expect(pauses, "every segment closed by a pause had one first").toBeGreaterThanOrEqual(causes.filter((c) => c === "pause").length);
     }
+  });
+
+  it("notes a pause inside a sentence for the recognizer, and keeps the sentence one segment", async () => {
+    // 1 s of tone, 300 ms of silence (a comma), 1 s of tone, then silence long enough to close.
+    const tone = (ms: number) => Int16Array.from({ length: msToSamples(ms) }, (_, i) => Math.round(8000 * Math.sin(i / 3)));
+    const pcm = concatPcm([new Int16Array(msToSamples(500)), tone(1000), new Int16Array(msToSamples(300)), tone(1000), new Int16Array(msToSamples(1000))]);
+    const segmenter = new Segmenter();
+    const events = await run(segmenter, pcm);
+    const [segment, ...others] = segmentsOf(events);
+    expect(others).toEqual([]);
+    const pauses = events.filter((e): e is Extract<SegmenterEvent, { type: "pause" }> => e.type === "pause");
+    // The comma (after the trailing silence kept) and the end of the sentence, where the segment closes.
+    const commaAt = msToSamples(1500 + DEFAULT_SEGMENTER_OPTIONS.trailingSilenceMs);
+    expect(pauses.map((p) => p.atSample)).toEqual([commaAt, segment!.endSample]);
+    expect(segment!.pauses, "only pauses inside the segment").toEqual([commaAt]);
+    // Each pause comes before the segment closes.
+    expect(events.findIndex((e) => e.type === "pause" && e.atSample === segment!.endSample)).toBeLessThan(events.findIndex((e) => e.type === "segment"));
   });
 
   it("ignores silence and a short click", async () => {
