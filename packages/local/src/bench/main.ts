@@ -41,7 +41,8 @@ const vad = voiceActivitySetting(vadFlag >= 0 ? process.argv[vadFlag + 1] : proc
 /** Loaded once in main(): the latency talks' segmenters share it (as local mode's environments do). */
 let voiceActivity: VoiceActivityDetector | undefined;
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
-const GOALS = { caption_p50_s: 0.8, audio_p50_s: 1.2, seed_budget_s: [3, 4], google_meet_s: [2, 3], kudo_s: [3, 6] };
+/** Issue 11's goals, from the end of voiced speech with the real engines on a 2-core machine. */
+const GOALS = { caption_p50_s: 0.6, caption_p95_s: 1.0, audio_p50_s: 1.0, audio_p95_s: 1.5, ear_voice_span_mean_s: 2.0, seed_budget_s: [3, 4], google_meet_s: [2, 3], kudo_s: [3, 6] };
 /** Sentences this long or shorter are reported apart: the segmenter closes longer ones on shorter pauses. */
 const SHORT_SENTENCE_S = 3;
 /** Idle listener connections the server holds in the memory and fan-out scenarios (issue 12: 5 000). */
@@ -202,6 +203,8 @@ async function latencyRun(h: Harness, routing: Routing) {
       speech_detection: vad === "silero" ? "Silero VAD (onnxruntime-node), 400 ms hangover" : "frame energy, 500 ms hangover",
       sentence_splits_per_100: splitsPer100(run.utterances),
       word_error_rate: systemWordErrorRate(run.utterances),
+      ear_voice_span_mean_s: run.earVoiceSpans.length ? Number((run.earVoiceSpans.reduce((x, y) => x + y, 0) / run.earVoiceSpans.length).toFixed(2)) : undefined,
+      ear_voice_span_note: "per translated clip at the first listener: from the mid-point of its segment's span in the talk to its message",
       utterances: talk.utterances.length,
       undelivered: run.utterances.filter((u) => u.audioMessage === undefined).length,
       talk_seconds: Number(audioSeconds.toFixed(1)),
@@ -508,10 +511,11 @@ function printTable(results: Record<string, any>) {
   const l = results.latency;
   lines.push(`\nlatency: ${l.engines}, ${l.utterances} utterances (${l.talk_seconds} s) in real time, 100 ms chunks; from the end of voiced speech; ${l.speech_detection}`);
   row("sentence splits per 100 sentences", l.sentence_splits_per_100, "segments per sentence at a listener, minus one");
+  row("ear-voice span, mean (s)", l.ear_voice_span_mean_s, `goal <= ${GOALS.ear_voice_span_mean_s} s (human interpreters 2-5 s)`);
   if (l.word_error_rate) row("word error rate, whole system", `${l.word_error_rate.percent} %`, `source text at the listener vs the transcripts (${l.word_error_rate.words} words)`);
-  row("caption p50 / p95 / max (s)", `${l.caption_p50_s} / ${l.caption_p95_s} / ${l.caption_max_s}`, `goal p50 <= ${GOALS.caption_p50_s} s: ${l.caption_p50_s <= GOALS.caption_p50_s ? "met" : "not met"}`);
+  row("caption p50 / p95 / max (s)", `${l.caption_p50_s} / ${l.caption_p95_s} / ${l.caption_max_s}`, `goal p50 <= ${GOALS.caption_p50_s}, p95 <= ${GOALS.caption_p95_s} s: ${l.caption_p50_s <= GOALS.caption_p50_s && l.caption_p95_s <= GOALS.caption_p95_s ? "met" : "not met"}`);
   row("translation p50 / p95 (s)", `${l.translation_p50_s} / ${l.translation_p95_s}`);
-  row("audio message p50 / p95 / max (s)", `${l.audio_p50_s} / ${l.audio_p95_s} / ${l.audio_max_s}`, `goal p50 <= ${GOALS.audio_p50_s} s: ${l.audio_p50_s <= GOALS.audio_p50_s ? "met" : "not met"}; seed budget 3-4 s, Google Meet 2-3 s, KUDO 3-6 s`);
+  row("audio message p50 / p95 / max (s)", `${l.audio_p50_s} / ${l.audio_p95_s} / ${l.audio_max_s}`, `goal p50 <= ${GOALS.audio_p50_s}, p95 <= ${GOALS.audio_p95_s} s: ${l.audio_p50_s <= GOALS.audio_p50_s && l.audio_p95_s <= GOALS.audio_p95_s ? "met" : "not met"}; Google Meet 2-3 s, KUDO 3-6 s`);
   row("audio fetched p50 / p95 (s)", `${l.audio_fetched_p50_s} / ${l.audio_fetched_p95_s}`, "fetched on arrival, during the talk");
   for (const [name, g] of [["short (<= 3 s)", l.short_sentences], ["long (> 3 s)", l.long_sentences]] as const) {
     row(`${name}: caption / audio p50 (s)`, `${g.caption_p50_s} / ${g.audio_p50_s}`, `p95 ${g.caption_p95_s} / ${g.audio_p95_s}; ${g.utterances} sentences`);

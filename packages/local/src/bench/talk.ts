@@ -46,6 +46,11 @@ export interface UtteranceLatency {
 export interface TalkResult {
   sessionId: string;
   utterances: UtteranceLatency[];
+  /**
+   * Ear-voice span per translated clip at the first listener (s): from the mid-point of the source speech the clip
+   * covers (its segment's span in the talk) to the clip's message; what an interpreter's lag is measured as.
+   */
+  earVoiceSpans: number[];
   listeners: ProtocolClient[];
   /** Listener connections that failed, counted by cause. */
   failedListeners: Record<string, number>;
@@ -149,7 +154,12 @@ export async function playTalk(local: Pick<LocalMode, "url" | "wsUrl">, talk: Ta
     }
     utterances.push(entry);
   }
-  return { sessionId: session.sessionId, utterances, listeners, failedListeners, audioBytesFetched };
+  const spanOf = new Map(finals.map((t) => [t.segmentId, t]));
+  const earVoiceSpans = (first?.received ?? []).flatMap(({ at, message }) => {
+    const span = message.type === "translatedAudio" ? spanOf.get(message.segmentId) : undefined;
+    return span ? [(at - (startAt + (span.startMs + span.endMs) / 2 / speed)) / 1000] : [];
+  });
+  return { sessionId: session.sessionId, utterances, earVoiceSpans, listeners, failedListeners, audioBytesFetched };
 }
 
 export async function closeAll(clients: ProtocolClient[]): Promise<void> {
