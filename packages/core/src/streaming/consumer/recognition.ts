@@ -23,6 +23,8 @@ interface LiveStream {
   latest?: string;
   /** Wall-clock time of the last write. */
   lastWriteAt: number;
+  /** Wall-clock time the request started. */
+  startedAt: number;
 }
 
 const BATCH_WRITE_SAMPLES = 16_000;
@@ -32,6 +34,12 @@ const BATCH_WRITE_SAMPLES = 16_000;
  * and a stream this environment stopped getting batches for is billed until it ends.
  */
 export const RECOGNIZER_QUIET_MS = 10_000;
+
+/**
+ * A stream this old is ended between two segments and the next segment starts a new one: Amazon Transcribe ends a
+ * streaming request after 4 hours (LimitExceededException), which would fail the segment being heard then.
+ */
+export const RECOGNIZER_MAX_STREAM_MS = 3.5 * 60 * 60 * 1000;
 
 export class LiveRecognition {
   private readonly live = new Map<string, LiveStream>();
@@ -56,8 +64,13 @@ export class LiveRecognition {
       live = undefined;
     }
     if (startSample !== segmentStartSample && live?.segmentStartSample === undefined) return;
+    if (live?.segmentStartSample === undefined && live && this.now() - live.startedAt >= RECOGNIZER_MAX_STREAM_MS) {
+      this.log({ level: "info", event: "recognition.stream_ended", sessionId, reason: "age" });
+      this.end(sessionId);
+      live = undefined;
+    }
     if (!live) {
-      live = { stream: this.startStream(language), nextSample: startSample, work: Promise.resolve(""), lastWriteAt: this.now() };
+      live = { stream: this.startStream(language), nextSample: startSample, work: Promise.resolve(""), lastWriteAt: this.now(), startedAt: this.now() };
       this.live.set(sessionId, live);
     }
     if (live.segmentStartSample === undefined) {

@@ -1,0 +1,109 @@
+import { describe, expect, it } from "vitest";
+import { memoryLog } from "../../log.ts";
+import type { RecognitionStream, SpeechRecognizer } from "../../ports.ts";
+import type { ClosedSegment } from "../segmenter/index.ts";
+import { LiveRecognition, RECOGNIZER_MAX_STREAM_MS } from "./recognition.ts";
+
+/** Names each stream by the order it was started in, and counts what each heard. */
+function numberedRecognizer(): SpeechRecognizer & { started: number; ended: number } {
+  const recognizer = {
+    languages: ["en"],
+    started: 0,
+    ended: 0,
+    startStream(): RecognitionStream {
+      const name = ++recognizer.started;
+      let samples = 0;
+      return {
+        write: async (pcm) => `stream ${name} heard ${(samples += pcm.length)}`,
+        endSegment: async () => {
+          const text = `stream ${name} heard ${samples}`;
+          samples = 0;
+          return text;
+        },
+        pause: () => undefined,
+        end: async () => void recognizer.ended++,
+        abort: () => void recognizer.ended++,
+      };
+    },
+  };
+  return recognizer;
+}
+
+const segment = (sequenceNumber: number, startSample: number, samples: number): ClosedSegment => ({
+  sequenceNumber,
+  startSample,
+  endSample: startSample + samples,
+  speechEndSample: startSample + samples,
+  cause: "pause",
+  pcm: new Int16Array(samples),
+  pauses: [],
+});
+
+describe("LiveRecognition", () => {
+  it("ends a stream nearing Transcribe's 4-hour limit between two segments, and starts the next segment on a new one", async () => {
+    let now = 0;
+    const recognizer = numberedRecognizer();
+    const log = memoryLog();
+    const recognition = new LiveRecognition(recognizer, log, undefined, () => now);
+    const speak = async (sequenceNumber: number, startSample: number) => {
+      recognition.feed("s", "en", startSample, new Int16Array(1600), startSample);
+      return recognition.take("s", "en", segment(sequenceNumber, startSample, 1600))();
+    };
+    expect(await speak(1, 0)).toBe("stream 1 heard 1600");
+    // Hours of talk, never 10 s apart: the same request carries on until it is old.
+    now = RECOGNIZER_MAX_STREAM_MS - 1;
+    expect(await speak(2, 16_000)).toBe("stream 1 heard 1600");
+    now = RECOGNIZER_MAX_STREAM_MS;
+    expect(await speak(3, 32_000)).toBe("stream 2 heard 1600");
+    expect(recognizer.ended).toBe(1);
+    expect(log.entries.find((e) => e.event === "recognition.stream_ended")).toMatchObject({ reason: "age" });
+  });
+
+  it("ends phrases where the segmenter noted pauses, whether it streams the segment, replays it, or transcribes it whole", async () => {
+    // Text: the samples heard, with "|" where a phrase ended.
+    const phrased = (): SpeechRecognizer => ({
+      languages: ["en"],
+      startStream() {
+        let text = "";
+        let samples = 0;
+        return {
+          write: async (pcm) => `${text}${(samples += pcm.length)}`,
+          pause: () => {
+            text += `${samples}|`;
+            samples = 0;
+          },
+          endSegment: async () => {
+            const final = `${text}${samples}`;
+            text = "";
+            samples = 0;
+            return final;
+          },
+          end: async () => undefined,
+          abort: () => undefined,
+        };
+      },
+    });
+    const closed = { ...segment(1, 0, 4800), pauses: [1600, 3200] };
+    // Live: audio, a pause, audio, a pause, audio.
+    const live = new LiveRecognition(phrased(), memoryLog());
+    live.feed("s", "en", 0, new Int16Array(1600), 0);
+    live.pause("s", 0, 1600);
+    live.feed("s", "en", 1600, new Int16Array(1600), 0);
+    live.pause("s", 0, 3200);
+    live.feed("s", "en", 3200, new Int16Array(1600), 0);
+    expect(await live.take("s", "en", closed)()).toBe("1600|1600|1600");
+    // Replayed into a new stream in one piece (an environment rebuilding the open segment).
+    const replayed = new LiveRecognition(phrased(), memoryLog());
+    replayed.feedWithPauses("s", "en", 0, new Int16Array(4800), 0, [1600, 3200]);
+    expect(await replayed.take("s", "en", closed)()).toBe("1600|1600|1600");
+    // Heard by no stream: transcribed from its own audio.
+    const whole = new LiveRecognition(phrased(), memoryLog());
+    expect(await whole.take("s", "en", closed)()).toBe("1600|1600|1600");
+    // A pause that does not match what the stream heard is not passed on.
+    const stale = new LiveRecognition(phrased(), memoryLog());
+    stale.feed("s", "en", 0, new Int16Array(1600), 0);
+    stale.pause("s", 0, 800);
+    stale.feed("s", "en", 1600, new Int16Array(3200), 0);
+    expect(await stale.take("s", "en", { ...closed, pauses: [] })()).toBe("4800");
+  });
+});
