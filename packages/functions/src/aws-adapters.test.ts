@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { pick } from "./adapters.ts";
 import { awsAdapters, transcribeVocabularies } from "./aws-adapters.ts";
@@ -42,5 +44,38 @@ describe("awsAdapters()", () => {
     const slice = pick(awsAdapters(), ["log"]) as Record<string, unknown>;
     expect(Object.keys(slice)).toEqual(["log"]);
     expect(slice.db).toBeUndefined();
+  });
+
+  it("reports every failed attempt of the speech services' clients too, as a log line and a metric", async () => {
+    // Amazon Translate answering 503 to every attempt: the SDK retries, and each attempt is seen.
+    const server = createServer((_, response) => {
+      response.writeHead(503, { "content-type": "application/x-amz-json-1.1", "x-amzn-errortype": "ServiceUnavailableException" });
+      response.end(JSON.stringify({ __type: "ServiceUnavailableException", message: "try again" }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      vi.stubEnv("AWS_REGION", "eu-west-1");
+      vi.stubEnv("AWS_ACCESS_KEY_ID", "test");
+      vi.stubEnv("AWS_SECRET_ACCESS_KEY", "test");
+      vi.stubEnv("AWS_ENDPOINT_URL_TRANSLATE", `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+      vi.stubEnv("SST_RESOURCE_App", JSON.stringify({ name: "livetranslate", stage: "test" }));
+      const lines: string[] = [];
+      const capture = (line: unknown) => void lines.push(String(line));
+      vi.spyOn(console, "error").mockImplementation(capture);
+      vi.spyOn(console, "log").mockImplementation(capture);
+      vi.spyOn(console, "info").mockImplementation(capture);
+      // Powertools writes metrics through a console of its own, on stdout.
+      vi.spyOn(process.stdout, "write").mockImplementation((chunk) => (capture(chunk), true));
+      const adapters = awsAdapters();
+      await expect(adapters.translator.translate("Hello.", "en", "es")).rejects.toThrow();
+      const failed = lines.filter((l) => l.includes('"aws.attempt_failed"'));
+      expect(failed.length).toBeGreaterThanOrEqual(2);
+      expect(failed[0]).toContain("Translate");
+      // The metric went out with it (Powertools' embedded metric format).
+      expect(lines.some((l) => l.includes("AwsAttemptsFailed"))).toBe(true);
+    } finally {
+      vi.restoreAllMocks();
+      server.close();
+    }
   });
 });

@@ -99,24 +99,24 @@ export const AWS_ADAPTERS = {
   recognizer: adapter("recognizer", {
     links: [],
     iamActions: TranscribeRecognizer.iamActions,
-    uses: [],
-    build: () => new TranscribeRecognizer({ client: new TranscribeStreamingClient({}), vocabularies: transcribeVocabularies(process.env.TRANSCRIBE_VOCABULARIES) }),
+    uses: OBSERVED,
+    build: (o) => new TranscribeRecognizer({ client: observed(new TranscribeStreamingClient({}), o), vocabularies: transcribeVocabularies(process.env.TRANSCRIBE_VOCABULARIES) }),
   }),
   translator: adapter("translator", {
     links: [],
     iamActions: AwsTranslator.iamActions,
-    uses: [],
-    build: () =>
+    uses: OBSERVED,
+    build: (o) =>
       new AwsTranslator({
-        client: new TranslateClient({}),
+        client: observed(new TranslateClient({}), o),
         terminologyNames: process.env.TRANSLATE_TERMINOLOGY ? process.env.TRANSLATE_TERMINOLOGY.split(",") : undefined,
       }),
   }),
   synthesizer: adapter("synthesizer", {
     links: [],
     iamActions: PollySynthesizer.iamActions,
-    uses: ["log"],
-    build: ({ log }) => new PollySynthesizer({ client: new PollyClient({}), region: region(), log }),
+    uses: OBSERVED,
+    build: (o) => new PollySynthesizer({ client: observed(new PollyClient({}), o), region: region(), log: o.log }),
   }),
   consumer: adapter("consumer", {
     links: [],
