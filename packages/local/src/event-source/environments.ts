@@ -11,7 +11,10 @@ import { uniformInt } from "pure-rand/distribution/uniformInt";
 import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
 import type { Log } from "@livetranslate/core/log";
 import type { Measurements } from "@livetranslate/core/ports";
-import type { KinesisHandler } from "./index.ts";
+import type { KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
+
+/** The consumer as Lambda calls it: a batch of one shard's records in, the records to retry out. */
+export type KinesisHandler = (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse | void>;
 
 export type Routing = "random" | "sticky";
 

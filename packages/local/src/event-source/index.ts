@@ -15,10 +15,10 @@ import {
 } from "@aws-sdk/client-kinesis";
 import { jsonLog, type Log } from "@livetranslate/core/log";
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
-import type { ExecutionEnvironments } from "./environments.ts";
+import type { ExecutionEnvironments, KinesisHandler } from "./environments.ts";
 import type { ShardPositions } from "./positions.ts";
 
-export type KinesisHandler = (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse | void>;
+export type { KinesisHandler } from "./environments.ts";
 
 export interface EventSourceOptions {
   client: KinesisClient;

@@ -16,6 +16,9 @@ import { claimDelivery, completeDelivery, type DeliveryKey, type DeliveryPart } 
 import type { Log } from "../../log.ts";
 import type { AudioStore, ConnectionNotifier, Measurements, SpeechSynthesizer, Translator } from "../../ports.ts";
 import { AUDIO_URL_TTL_SECONDS, type Glossary, type ServerMessage } from "../../browser/protocol/index.ts";
+import type { LanguageResult, SegmentResult, StageTimes } from "./result.ts";
+
+export type { LanguageResult, SegmentResult, StageTimes } from "./result.ts";
 
 /** Points where a crash test may stop an execution environment (local mode's kill switch); nothing in AWS. */
 export type ProbePoint = "delivery.claimed" | "segment.transcribed";
@@ -32,20 +35,6 @@ export interface PipelineDeps {
   measurements?: Pick<Measurements, "count">;
   probe?: Probe;
   now?: () => number;
-}
-
-/** Stage timestamps (epoch ms) carried by every segment, logged and benchmarked. */
-export interface StageTimes {
-  /** Capture time, on the speaker's clock, of the end of the speech. */
-  speechEndCapturedAt: number;
-  /** When the chunk that closed the segment was accepted by the backend. */
-  ingestedAt: number;
-  closedAt: number;
-  transcribedAt?: number;
-  translatedAt?: number;
-  synthesizedAt?: number;
-  storedAt?: number;
-  notifiedAt?: number;
 }
 
 export interface SegmentJob {
@@ -70,35 +59,7 @@ export interface SegmentJob {
   glossary?: Glossary;
 }
 
-export interface LanguageResult {
-  language: string;
-  listeners: number;
-  text?: string;
-  url?: string;
-  durationSeconds?: number;
-  error?: string;
-  /** Translated but not voiced here: no audio part exists for it. */
-  captionsOnly?: boolean;
-  /** Voiced here, but its speech was shed: the consumer ran far behind real time. */
-  audioShed?: boolean;
-  /** Already delivered by an earlier attempt: nothing was sent now. */
-  alreadyDone?: boolean;
-  translatedAt?: number;
-  synthesizedAt?: number;
-  storedAt?: number;
-  notifiedAt?: number;
-}
 
-export interface SegmentResult {
-  segmentId: string;
-  text: string;
-  times: StageTimes;
-  languages: LanguageResult[];
-  /** Some delivery failed and stays claimable: the batch must be retried. */
-  incomplete: boolean;
-  /** Something went out in this attempt. */
-  sent: boolean;
-}
 
 export function segmentIdOf(sessionId: string, sequenceNumber: number): string {
   return `${sessionId}-${String(sequenceNumber).padStart(5, "0")}`;

@@ -1,0 +1,48 @@
+/**
+ * What the pipeline reports for a segment: when each stage finished and what went to each language. Its own module,
+ * importing nothing, so the ports (measurements) can name it without importing the pipeline.
+ */
+
+/** Stage timestamps (epoch ms) carried by every segment, logged and benchmarked. */
+export interface StageTimes {
+  /** Capture time, on the speaker's clock, of the end of the speech. */
+  speechEndCapturedAt: number;
+  /** When the chunk that closed the segment was accepted by the backend. */
+  ingestedAt: number;
+  closedAt: number;
+  transcribedAt?: number;
+  translatedAt?: number;
+  synthesizedAt?: number;
+  storedAt?: number;
+  notifiedAt?: number;
+}
+
+export interface LanguageResult {
+  language: string;
+  listeners: number;
+  text?: string;
+  url?: string;
+  durationSeconds?: number;
+  error?: string;
+  /** Translated but not voiced here: no audio part exists for it. */
+  captionsOnly?: boolean;
+  /** Voiced here, but its speech was shed: the consumer ran far behind real time. */
+  audioShed?: boolean;
+  /** Already delivered by an earlier attempt: nothing was sent now. */
+  alreadyDone?: boolean;
+  translatedAt?: number;
+  synthesizedAt?: number;
+  storedAt?: number;
+  notifiedAt?: number;
+}
+
+export interface SegmentResult {
+  segmentId: string;
+  text: string;
+  times: StageTimes;
+  languages: LanguageResult[];
+  /** Some delivery failed and stays claimable: the batch must be retried. */
+  incomplete: boolean;
+  /** Something went out in this attempt. */
+  sent: boolean;
+}
