@@ -1,13 +1,13 @@
 /**
- * `pnpm bench`: latency with the real local engines, fan-out, scale, memory per idle listener, drift and a
- * cost projection, with local mode running in this process. Prints a table and writes
+ * `pnpm bench`: latency with the real local engines, fan-out, scale, memory per idle listener, drift, overload
+ * and a cost projection, with local mode running in this process. Prints a table and writes
  * bench/results/<date>-<cores>core.json (committed: the README's figures come from it), with the machine and a
  * calibration measured in the same run (a fixed CPU loop and pocketsphinx's real-time factor on a fixed clip),
  * so runs on machines 2-3x apart can be compared. `--quick` runs small sizes (the test suite's smoke test) and
  * writes test-artifacts/bench-quick.json. Load stays on loopback, bounded in count and time. No figure here is
  * asserted anywhere: this measures, it does not judge. `--vad silero` (or LIVETRANSLATE_VAD=silero) runs the
  * latency talks with the neural voice activity detector instead of the energy rule; the segmentation scenario
- * compares both on the same talk either way.
+ * compares both on the same talk either way. `--only latency,overload` runs just those scenarios (see `only`).
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -23,6 +23,7 @@ import { REFERENCE_CPU_LOOP_MS } from "@livetranslate/core/testing/calibration";
 import { assembleTalk, englishClips, untranscribedClips, wordErrorRate } from "@livetranslate/core/testing/fixtures";
 import { calibration } from "./calibration.ts";
 import { soakChart } from "./plot.ts";
+import { overload } from "./overload.ts";
 import { soak } from "./soak.ts";
 import { holdIdleListeners } from "./idle-crowd.ts";
 import { newRequestCounts, type RequestCounts } from "../metering.ts";
@@ -34,8 +35,13 @@ import { closeAll, failureCause, playTalk, type UtteranceLatency } from "./talk.
 import { voiceActivityFor, voiceActivitySetting } from "../voice-activity.ts";
 
 const quick = process.argv.includes("--quick");
-/** `--latency`: only the latency scenarios (both routings), to compare a latency change quickly; never committed. */
-const latencyOnly = process.argv.includes("--latency");
+/**
+ * `--only latency,overload`: only those scenarios (latency runs both routings), to compare a change quickly; written to
+ * test-artifacts/bench-partial.json, never committed.
+ */
+const onlyFlag = process.argv.indexOf("--only");
+const only = onlyFlag >= 0 ? new Set(process.argv[onlyFlag + 1]?.split(",")) : undefined;
+const runs = (scenario: "segmentation" | "latency" | "fanout" | "memory" | "scale" | "drift" | "overload") => !only || only.has(scenario);
 const vadFlag = process.argv.indexOf("--vad");
 const vad = voiceActivitySetting(vadFlag >= 0 ? process.argv[vadFlag + 1] : process.env.LIVETRANSLATE_VAD);
 /** Loaded once in main(): the latency talks' segmenters share it (as local mode's environments do). */
@@ -509,23 +515,25 @@ function printTable(results: Record<string, any>) {
   row("calibration: CPU loop (ms)", `${cal.start.cpu_loop_ms} / ${cal.end.cpu_loop_ms}`, `start / end; reference machine ${cal.reference_cpu_loop_ms} ms`);
   row("calibration: pocketsphinx RTF", `${cal.start.pocketsphinx_rtf} / ${cal.end.pocketsphinx_rtf}`, "start / end; jfk.wav, 100 ms pieces");
   const l = results.latency;
-  lines.push(`\nlatency: ${l.engines}, ${l.utterances} utterances (${l.talk_seconds} s) in real time, 100 ms chunks; from the end of voiced speech; ${l.speech_detection}`);
-  row("sentence splits per 100 sentences", l.sentence_splits_per_100, "segments per sentence at a listener, minus one");
-  row("ear-voice span, mean (s)", l.ear_voice_span_mean_s, `goal <= ${GOALS.ear_voice_span_mean_s} s (human interpreters 2-5 s)`);
-  if (l.word_error_rate) row("word error rate, whole system", `${l.word_error_rate.percent} %`, `source text at the listener vs the transcripts (${l.word_error_rate.words} words)`);
-  row("caption p50 / p95 / max (s)", `${l.caption_p50_s} / ${l.caption_p95_s} / ${l.caption_max_s}`, `goal p50 <= ${GOALS.caption_p50_s}, p95 <= ${GOALS.caption_p95_s} s: ${l.caption_p50_s <= GOALS.caption_p50_s && l.caption_p95_s <= GOALS.caption_p95_s ? "met" : "not met"}`);
-  row("translation p50 / p95 (s)", `${l.translation_p50_s} / ${l.translation_p95_s}`);
-  row("audio message p50 / p95 / max (s)", `${l.audio_p50_s} / ${l.audio_p95_s} / ${l.audio_max_s}`, `goal p50 <= ${GOALS.audio_p50_s}, p95 <= ${GOALS.audio_p95_s} s: ${l.audio_p50_s <= GOALS.audio_p50_s && l.audio_p95_s <= GOALS.audio_p95_s ? "met" : "not met"}; Google Meet 2-3 s, KUDO 3-6 s`);
-  row("audio fetched p50 / p95 (s)", `${l.audio_fetched_p50_s} / ${l.audio_fetched_p95_s}`, "fetched on arrival, during the talk");
-  for (const [name, g] of [["short (<= 3 s)", l.short_sentences], ["long (> 3 s)", l.long_sentences]] as const) {
-    row(`${name}: caption / audio p50 (s)`, `${g.caption_p50_s} / ${g.audio_p50_s}`, `p95 ${g.caption_p95_s} / ${g.audio_p95_s}; ${g.utterances} sentences`);
-  }
-  for (const [stage, s] of Object.entries(l.stages_ms as Record<string, { p50: number; p95: number }>)) row(`  stage ${stage} p50 / p95 (ms)`, `${s.p50} / ${s.p95}`);
-  lines.push(`\nrouting: the same talk, consumer in 4 execution environments`);
-  for (const [name, r] of Object.entries(results.routing as Record<string, Record<string, number>>)) {
-    row(`${name}: caption / audio p50 (s)`, `${r.caption_p50_s} / ${r.audio_p50_s}`, `p95 ${r.caption_p95_s} / ${r.audio_p95_s}; ASR p50 ${r.asr_p50_ms} ms`);
-    row(`${name}: checkpoint per batch`, `${r.checkpoint_bytes_per_batch} B`, `${r.checkpoint_write_units_per_batch} write units; ${r.stream_replays} replays from the stream`);
-    row(`${name}: recognizer requests`, r.recognizer_requests, `${r.recognizer_audio_seconds} s of audio, ${r.recognizer_billed_seconds} s billed (15 s minimum each)`);
+  if (l) {
+    lines.push(`\nlatency: ${l.engines}, ${l.utterances} utterances (${l.talk_seconds} s) in real time, 100 ms chunks; from the end of voiced speech; ${l.speech_detection}`);
+    row("sentence splits per 100 sentences", l.sentence_splits_per_100, "segments per sentence at a listener, minus one");
+    row("ear-voice span, mean (s)", l.ear_voice_span_mean_s, `goal <= ${GOALS.ear_voice_span_mean_s} s (human interpreters 2-5 s)`);
+    if (l.word_error_rate) row("word error rate, whole system", `${l.word_error_rate.percent} %`, `source text at the listener vs the transcripts (${l.word_error_rate.words} words)`);
+    row("caption p50 / p95 / max (s)", `${l.caption_p50_s} / ${l.caption_p95_s} / ${l.caption_max_s}`, `goal p50 <= ${GOALS.caption_p50_s}, p95 <= ${GOALS.caption_p95_s} s: ${l.caption_p50_s <= GOALS.caption_p50_s && l.caption_p95_s <= GOALS.caption_p95_s ? "met" : "not met"}`);
+    row("translation p50 / p95 (s)", `${l.translation_p50_s} / ${l.translation_p95_s}`);
+    row("audio message p50 / p95 / max (s)", `${l.audio_p50_s} / ${l.audio_p95_s} / ${l.audio_max_s}`, `goal p50 <= ${GOALS.audio_p50_s}, p95 <= ${GOALS.audio_p95_s} s: ${l.audio_p50_s <= GOALS.audio_p50_s && l.audio_p95_s <= GOALS.audio_p95_s ? "met" : "not met"}; Google Meet 2-3 s, KUDO 3-6 s`);
+    row("audio fetched p50 / p95 (s)", `${l.audio_fetched_p50_s} / ${l.audio_fetched_p95_s}`, "fetched on arrival, during the talk");
+    for (const [name, g] of [["short (<= 3 s)", l.short_sentences], ["long (> 3 s)", l.long_sentences]] as const) {
+      row(`${name}: caption / audio p50 (s)`, `${g.caption_p50_s} / ${g.audio_p50_s}`, `p95 ${g.caption_p95_s} / ${g.audio_p95_s}; ${g.utterances} sentences`);
+    }
+    for (const [stage, s] of Object.entries(l.stages_ms as Record<string, { p50: number; p95: number }>)) row(`  stage ${stage} p50 / p95 (ms)`, `${s.p50} / ${s.p95}`);
+    lines.push(`\nrouting: the same talk, consumer in 4 execution environments`);
+    for (const [name, r] of Object.entries(results.routing as Record<string, Record<string, number>>)) {
+      row(`${name}: caption / audio p50 (s)`, `${r.caption_p50_s} / ${r.audio_p50_s}`, `p95 ${r.caption_p95_s} / ${r.audio_p95_s}; ASR p50 ${r.asr_p50_ms} ms`);
+      row(`${name}: checkpoint per batch`, `${r.checkpoint_bytes_per_batch} B`, `${r.checkpoint_write_units_per_batch} write units; ${r.stream_replays} replays from the stream`);
+      row(`${name}: recognizer requests`, r.recognizer_requests, `${r.recognizer_audio_seconds} s of audio, ${r.recognizer_billed_seconds} s billed (15 s minimum each)`);
+    }
   }
   const seg = results.segmentation;
   if (seg) lines.push(`\nsegmentation: ${seg.talk}; wait from the ${seg.wait_from}`);
@@ -560,6 +568,14 @@ function printTable(results: Record<string, any>) {
   if (c) lines.push(`\nAWS per session-hour (bench/prices.json: written from the public pricing pages on ${c.prices.date}, not fetched)`);
   for (const proj of c ? [c.measured, c.projection_500x5] : []) {
     row(`${proj.listeners} listeners x ${proj.languages} languages`, `$${proj.total_dollars}`, Object.entries(proj.dollars).map(([k, v]) => `${k} $${v}`).join(", "));
+  }
+  const o = results.overload;
+  if (o) {
+    lines.push(`\noverload: ${o.speakers} speakers at once, ${o.talks}; ${o.engines}`);
+    row("captions / audio undelivered", `${o.captions_undelivered} / ${o.translated_audio_undelivered}`, `of ${o.sentences} sentences (captions are never shed)`);
+    const t = o.long_talk;
+    row("long talk: overloaded from / to (s)", `${t.first_overloaded_s ?? "-"} / ${t.last_overloaded_s ?? "-"}`, `max lag ${t.max_lag_ms} ms; shed ${JSON.stringify(t.shedding_seen)}; recovered: ${t.recovered}`);
+    row("long talk: caption p50, last quarter (s)", t.caption_p50_last_quarter_s, "alone again, caught up");
   }
   console.log(lines.join("\n"));
 }
@@ -611,7 +627,26 @@ async function main() {
   };
   const calibrationStart = await step("calibration", calibration);
   voiceActivity = await voiceActivityFor(vad);
-  if (!latencyOnly) results.segmentation = await step("segmentation (energy vs Silero VAD)", segmentation);
+  if (runs("segmentation")) results.segmentation = await step("segmentation (energy vs Silero VAD)", segmentation);
+  if (runs("latency")) await latencyScenarios(results, step);
+  if (runs("fanout")) results.fanout = await step("fan-out", fanout);
+  if (runs("memory")) results.memory = await step("memory per idle listener", memory);
+  if (runs("scale")) {
+    results.scale = [
+      await step("scale small", () => scale(quick ? 2 : 10, quick ? 10 : 50, 60_000)),
+      await step("scale large", () => scale(quick ? 4 : 100, quick ? 20 : 500, quick ? 20_000 : 90_000)),
+    ];
+  }
+  if (runs("drift")) results.drift = await step("drift", drift);
+  if (runs("overload")) {
+    results.overload = await step("overload", () => (quick ? overload({ speakers: 3, shortClips: 2, longClips: 4 }) : overload({ speakers: 10, shortClips: 8, longClips: 24 })));
+  }
+  return finish(results, started, calibrationStart, await step("calibration again", calibration));
+}
+
+type Step = <T>(name: string, run: () => Promise<T>) => Promise<T>;
+
+async function latencyScenarios(results: Record<string, unknown>, step: Step) {
   const lat = await step("latency (real engines, random routing)", () => latency("random"));
   results.latency = lat.figures;
   const sticky = await step("latency (real engines, sticky routing)", () => latency("sticky"));
@@ -624,25 +659,16 @@ async function main() {
     ...f.consumer,
   });
   results.routing = { sticky: pick(sticky.figures), random: pick(lat.figures) };
-  if (latencyOnly) return finish(results, started, calibrationStart, await step("calibration again", calibration));
-  results.fanout = await step("fan-out", fanout);
-  results.memory = await step("memory per idle listener", memory);
-  results.scale = [
-    await step("scale small", () => scale(quick ? 2 : 10, quick ? 10 : 50, 60_000)),
-    await step("scale large", () => scale(quick ? 4 : 100, quick ? 20 : 500, quick ? 20_000 : 90_000)),
-  ];
-  results.drift = await step("drift", drift);
   // Priced from the sticky run: Lambda mostly keeps a shard's batches in one environment (one recognizer stream per
   // segment); the random run's recognizer requests are under results.routing.
   results.aws = cost(sticky.usage);
-  return finish(results, started, calibrationStart, await step("calibration again", calibration));
 }
 
 type Calibration = Awaited<ReturnType<typeof calibration>>;
 
 async function finish(results: Record<string, unknown>, started: number, calibrationStart: Calibration, calibrationEnd: Calibration): Promise<void> {
   results.calibration = { reference_cpu_loop_ms: REFERENCE_CPU_LOOP_MS, start: calibrationStart, end: calibrationEnd };
-  if (!latencyOnly) results.relative = relativeFigures(results);
+  if (!only) results.relative = relativeFigures(results);
   results.duration_s = Math.round((Date.now() - started) / 1000);
   const out = outputFile();
   mkdirSync(path.dirname(out), { recursive: true });
@@ -656,7 +682,7 @@ function outputFile(): string {
   const flag = process.argv.indexOf("--out");
   if (flag >= 0 && process.argv[flag + 1]) return path.resolve(process.argv[flag + 1]!);
   if (quick) return path.join(repoRoot, "test-artifacts/bench-quick.json");
-  if (latencyOnly) return path.join(repoRoot, "test-artifacts/bench-latency.json");
+  if (only) return path.join(repoRoot, "test-artifacts/bench-partial.json");
   return path.join(repoRoot, `bench/results/${new Date().toISOString().slice(0, 10)}-${os.cpus().length}core.json`);
 }
 

@@ -51,6 +51,10 @@ export interface TalkResult {
    * covers (its segment's span in the talk) to the clip's message; what an interpreter's lag is measured as.
    */
   earVoiceSpans: number[];
+  /** The speaker's `sessionStatus` messages, with when they arrived (epoch ms). */
+  speakerStatuses: { at: number; overloaded?: boolean; lagMs?: number; shedding?: string[] }[];
+  /** When the talk's first chunk was sent (epoch ms). */
+  startedAt: number;
   listeners: ProtocolClient[];
   /** Listener connections that failed, counted by cause. */
   failedListeners: Record<string, number>;
@@ -159,7 +163,10 @@ export async function playTalk(local: Pick<LocalMode, "url" | "wsUrl">, talk: Ta
     const span = message.type === "translatedAudio" ? spanOf.get(message.segmentId) : undefined;
     return span ? [(at - (startAt + (span.startMs + span.endMs) / 2 / speed)) / 1000] : [];
   });
-  return { sessionId: session.sessionId, utterances, earVoiceSpans, listeners, failedListeners, audioBytesFetched };
+  const speakerStatuses = speaker.received.flatMap(({ at, message }) =>
+    message.type === "sessionStatus" ? [{ at, overloaded: message.overloaded, lagMs: message.lagMs, shedding: message.shedding }] : [],
+  );
+  return { sessionId: session.sessionId, utterances, earVoiceSpans, speakerStatuses, startedAt: startAt, listeners, failedListeners, audioBytesFetched };
 }
 
 export async function closeAll(clients: ProtocolClient[]): Promise<void> {
