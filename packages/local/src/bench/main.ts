@@ -600,6 +600,7 @@ async function soakOnly(minutes: number) {
       `  caption p95 first / last tenth ${r.latency.caption_p95_first_tenth_s} / ${r.latency.caption_p95_last_tenth_s} s`,
       `  RSS / heap growth after minute 10  ${r.memory.rss_growth_after_minute_10_percent} % / ${r.memory.heap_growth_after_minute_10_percent} % (goal <= 5 %)`,
       `  stage medians (ms), first / last tenth: ${JSON.stringify(r.stage_medians_ms_per_tenth[0])} / ${JSON.stringify(r.stage_medians_ms_per_tenth.at(-1))}`,
+      `  notified -> at the listener, median per tenth (ms): ${JSON.stringify(r.delivery_ms_per_tenth)}; ${r.log_lines} log lines`,
       `  left at close: ${JSON.stringify(r.at_close)}`,
       `  warnings and errors logged: ${JSON.stringify(r.warnings_and_errors_logged)}`,
       `wrote ${path.relative(repoRoot, out)} and ${path.relative(repoRoot, png)}`,

@@ -12,6 +12,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import os from "node:os";
 import { assembleTalk, englishClips, untranscribedClips } from "@livetranslate/core/testing/fixtures";
+import type { ProtocolClient } from "../testing/client.ts";
 import { startLocalProcess } from "../testing/local-process.ts";
 import { calibration } from "./calibration.ts";
 import { summarize } from "./stats.ts";
@@ -152,6 +153,8 @@ export async function soak(minutes: number, speed: number) {
           STAGES.map((stage) => [stage, summarize(slice.map((l) => (l.stagesMs as Record<string, number>)[stage]).filter((v) => v !== undefined)).p50]),
         );
       }),
+      delivery_ms_per_tenth: deliveryPerTenth(done, run.listeners[0]),
+      log_lines: local.output.length,
       at_close: closedAt,
       warnings_and_errors_logged: countBy(local.logs.filter((l) => l.level === "warn" || l.level === "error").map((l) => `${l.level} ${l.event}`)),
       samples,
@@ -162,6 +165,24 @@ export async function soak(minutes: number, speed: number) {
     clearInterval(sampler);
     if (!stopped) await local.stop();
   }
+}
+
+/**
+ * From the server's "notified" (its PostToConnection of the segment's audio returned) to the first listener
+ * having the message, median per tenth of the segments: the socket and the client, which the stage times do not see.
+ */
+function deliveryPerTenth(done: Record<string, unknown>[], listener: ProtocolClient | undefined): (number | undefined)[] {
+  if (!listener) return [];
+  const arrived = new Map(listener.received.filter((r) => r.message.type === "translatedAudio").map((r) => [(r.message as { segmentId: string }).segmentId, r.at]));
+  const lags = done.flatMap((l) => {
+    const at = arrived.get(l.segmentId as string);
+    const notifiedAt = (l.times as { notifiedAt?: number }).notifiedAt;
+    return at !== undefined && notifiedAt !== undefined ? [at - notifiedAt] : [];
+  });
+  return Array.from({ length: 10 }, (_, t) => {
+    const slice = lags.slice(Math.floor((t * lags.length) / 10), Math.floor(((t + 1) * lags.length) / 10));
+    return slice.length ? summarize(slice, 0).p50 : undefined;
+  });
 }
 
 function countBy(keys: string[]): Record<string, number> {

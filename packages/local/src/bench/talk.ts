@@ -4,6 +4,7 @@
  * the end of the clip's samples) to what listeners receive.
  */
 import type { LocalMode } from "../server.ts";
+import { concatPcm } from "@livetranslate/core/browser/audio";
 import { chunksOf, type Talk } from "@livetranslate/core/testing/fixtures";
 import { ConnectRefused, ProtocolClient, streamInRealTime } from "../testing/client.ts";
 
@@ -115,8 +116,12 @@ export async function playTalk(local: Pick<LocalMode, "url" | "wsUrl">, talk: Ta
   }
   const startAt = Date.now();
   const repeat = options.repeat ?? 1;
-  const chunks = [...chunksOf(talk.pcm, 100)];
-  const talkMs = talk.pcm.length / 16;
+  // Whole chunks only: a short last chunk would still take a chunk's time on the sender's clock, and a talk played
+  // over and over would drift ahead of the audio it sends (80 ms a round for the soak's talk), which the latency
+  // figures would count as a delay growing all along.
+  const pcm = padToWholeChunks(talk.pcm, 1600);
+  const chunks = [...chunksOf(pcm, 100)];
+  const talkMs = pcm.length / 16;
   function* played() {
     for (let r = 0; r < repeat; r++) yield* chunks;
   }
@@ -167,6 +172,11 @@ export async function playTalk(local: Pick<LocalMode, "url" | "wsUrl">, talk: Ta
     message.type === "sessionStatus" ? [{ at, overloaded: message.overloaded, lagMs: message.lagMs, shedding: message.shedding }] : [],
   );
   return { sessionId: session.sessionId, utterances, earVoiceSpans, speakerStatuses, startedAt: startAt, listeners, failedListeners, audioBytesFetched };
+}
+
+function padToWholeChunks(pcm: Int16Array, chunkSamples: number): Int16Array {
+  const short = pcm.length % chunkSamples;
+  return short === 0 ? pcm : concatPcm([pcm, new Int16Array(chunkSamples - short)]);
 }
 
 export async function closeAll(clients: ProtocolClient[]): Promise<void> {
