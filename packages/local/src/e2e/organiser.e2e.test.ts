@@ -5,9 +5,12 @@
  *   glossary says, in every caption whose source has it;
  * - "keep a transcript": after End session the speaker app offers the downloads; the Spanish WebVTT (read by
  *   Chromium's own WebVTT parser) and the source text hold what the listener was shown, cues timed from the talk;
- * - the listener's screen kept awake (Screen Wake Lock) while listening, and let go when the session ends;
+ * - the listener's screen kept awake (Screen Wake Lock, which Chromium grants by default) while listening, and
+ *   let go when the session ends; where the browser refuses it, the listener is told, and the app asks again at
+ *   the next tap;
  * - the listener told plainly when the connection is lost (local mode killed) and when it is back (restarted on
  *   the same port and data folder).
+ * One local mode process (restarted once, at the end) and one browser for all of it.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
