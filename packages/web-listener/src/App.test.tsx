@@ -8,6 +8,7 @@ import { cleanup, fireEvent, render, screen } from "@solidjs/testing-library";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { App } from "./App.tsx";
 import { BACK_NOTICE_MS } from "./connection-notice.ts";
+import { SCREEN_WAKE_TEXT } from "./screen-wake.ts";
 import { FakeAudioContext, FakeWebSocket, fakeWakeLock } from "./testing/browser-fakes.ts";
 
 const SESSION = { sessionId: "brave-fox-101", sourceLanguage: "en", targetLanguages: ["es", "gl"], status: "active", listeners: {} };
@@ -107,6 +108,7 @@ describe("while listening", () => {
   it("keeps the screen awake, asks again when the page is visible again, and lets it sleep when the session ends", async () => {
     const socket = await join("es");
     expect(lock.held()).toBe(1);
+    expect(screen.getByText(SCREEN_WAKE_TEXT.held)).toBeTruthy();
     // The phone is locked: the browser releases the lock. Unlocked: the app asks for it again.
     Object.defineProperty(document, "visibilityState", { value: "hidden", configurable: true });
     for (const sentinel of lock.sentinels) sentinel.releasedByBrowser();
@@ -121,6 +123,22 @@ describe("while listening", () => {
     await settle();
     expect(lock.held()).toBe(0);
     expect(lock.sentinels).toHaveLength(2);
+    expect(screen.queryByText(SCREEN_WAKE_TEXT.held)).toBeNull();
+  });
+
+  it("says plainly when the browser will not keep the screen on, and asks again at the tap on Enable audio", async () => {
+    lock.setRefuse(true);
+    await join("es");
+    expect(lock.held()).toBe(0);
+    expect(screen.getByText(SCREEN_WAKE_TEXT.refused)).toBeTruthy();
+    expect(screen.queryByText(SCREEN_WAKE_TEXT.held)).toBeNull();
+    // Battery saver off, then a tap: the lock is granted and the page says so.
+    lock.setRefuse(false);
+    fireEvent.click(screen.getByRole("button", { name: "Enable audio" }));
+    await settle();
+    expect(lock.held()).toBe(1);
+    expect(screen.queryByText(SCREEN_WAKE_TEXT.refused)).toBeNull();
+    expect(screen.getByText(SCREEN_WAKE_TEXT.held)).toBeTruthy();
   });
 
   it("says plainly when the connection is lost and when it is back, then clears", async () => {

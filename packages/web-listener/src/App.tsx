@@ -8,6 +8,7 @@ import { Captions } from "./components/Captions.tsx";
 import { ConnectionNoticeView } from "./components/ConnectionNotice.tsx";
 import { JoinForm } from "./components/JoinForm.tsx";
 import { LanguagePicker } from "./components/LanguagePicker.tsx";
+import { ScreenWakeNote } from "./components/ScreenWakeNote.tsx";
 import { StatusBar } from "./components/StatusBar.tsx";
 import { BACK_NOTICE_MS, type ConnectionNotice, nextConnectionNotice } from "./connection-notice.ts";
 import { DownloadReporter, postListenerReport } from "./download-report.ts";
@@ -206,6 +207,7 @@ export function App(props: { location: Location }) {
               <p class="notice error" role="alert">{state.error}</p>
             </Show>
             <ConnectionNoticeView notice={state.ended ? undefined : state.notice} />
+            <ScreenWakeNote state={state.ended ? "off" : state.screen} />
             <Show when={state.ended}>
               <p class="notice" role="status">The speaker has ended this session. Thank you for listening.</p>
             </Show>

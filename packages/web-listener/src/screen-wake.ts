@@ -7,6 +7,15 @@
  * again each time the page becomes visible while the listener is still listening.
  */
 
+/**
+ * What the listener reads about their screen: that it stays on, or that the browser would not keep it on (then
+ * they can change the setting that turns it off). Nothing is said where the browser has no wake lock.
+ */
+export const SCREEN_WAKE_TEXT = {
+  held: "Your screen stays on while you listen.",
+  refused: "Your browser would not keep the screen on, so it may turn off while you listen. Turn off battery saver or make the screen timeout longer.",
+} as const;
+
 /** What this needs of `navigator.wakeLock` (and what a test fakes). */
 export interface ScreenWakeLock {
   request(type: "screen"): Promise<ScreenWakeSentinel>;

@@ -1,7 +1,7 @@
 /** Debian's Chromium for the browser tests, with a fake microphone that plays real speech. */
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { assembleTalk, englishClips, untranscribedClips } from "@livetranslate/core/testing/fixtures";
+import { assembleTalk, englishClips, untranscribedClips, type Utterance } from "@livetranslate/core/testing/fixtures";
 import { scaledTimeout } from "@livetranslate/core/testing/calibration";
 import { type Browser, chromium, type Page } from "playwright-core";
 import wavefile from "wavefile";
@@ -13,6 +13,11 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
  * microphone plays once: the worklet's resampling is exercised as with a real microphone.
  */
 export function microphoneRecording(directory: string, clipNames: readonly string[], pauseMs: number): string {
+  return microphoneTalk(directory, clipNames, pauseMs).file;
+}
+
+/** `microphoneRecording`, with where each clip lies in the recording (ms from its start). */
+export function microphoneTalk(directory: string, clipNames: readonly string[], pauseMs: number): { file: string; utterances: Utterance[] } {
   const files = [...englishClips().map((c) => c.file), ...untranscribedClips()];
   const talk = assembleTalk(
     clipNames.map((name) => ({ file: files.find((f) => f.endsWith(name))! })),
@@ -23,7 +28,7 @@ export function microphoneRecording(directory: string, clipNames: readonly strin
   wav.toSampleRate(48_000, { method: "sinc" });
   const file = path.join(directory, "speech-48k.wav");
   writeFileSync(file, wav.toBuffer());
-  return file;
+  return { file, utterances: talk.utterances };
 }
 
 /** Chromium with the recording as its microphone and a listener browser's autoplay rule (audio after a tap). */
@@ -48,16 +53,23 @@ export function launchChromium(microphone: string): Promise<Browser> {
 }
 
 /**
- * The speaker app, in a new browser context, creates a session whose only target is Spanish and connects;
- * returns its page and the session code.
+ * The speaker app creates a session whose only target is Spanish and connects; returns its page and the session
+ * code. It runs in `options.page` (a new page in its own browser context if none), with the glossary box's text
+ * and the "keep a transcript" box as given (empty and unticked if not).
  */
-export async function createSpanishSession(browser: Browser, url: string): Promise<{ speaker: Page; code: string }> {
-  const speaker = await (await browser.newContext()).newPage();
+export async function createSpanishSession(
+  browser: Browser,
+  url: string,
+  options: { page?: Page; glossary?: string; keepTranscript?: boolean } = {},
+): Promise<{ speaker: Page; code: string }> {
+  const speaker = options.page ?? (await (await browser.newContext()).newPage());
   await speaker.goto(`${url}/speaker/`);
   await speaker.getByRole("button", { name: "Create session" }).waitFor();
-  for (const box of await speaker.getByRole("checkbox").all()) {
+  for (const box of await speaker.getByRole("group", { name: "Listeners can choose" }).getByRole("checkbox").all()) {
     if ((await box.evaluate((e) => e.closest("label")?.textContent ?? "")).trim() !== "Español") await box.uncheck();
   }
+  if (options.glossary) await speaker.getByRole("textbox", { name: "Glossary" }).fill(options.glossary);
+  if (options.keepTranscript) await speaker.getByRole("checkbox", { name: /^Keep a transcript/ }).check();
   await speaker.getByRole("button", { name: "Create session" }).click();
   const code = (await speaker.getByLabel("Session code").last().textContent())!.trim();
   const status = speaker.getByRole("status", { name: "Connection" });
