@@ -19,7 +19,7 @@ describe("pnpm bench --quick", () => {
       cwd: path.resolve(here, "../.."),
       env: { ...process.env, NODE_NO_WARNINGS: "1" },
       encoding: "utf8",
-      timeout: scaledTimeout(400_000),
+      timeout: scaledTimeout(500_000),
     });
     expect(run.status, run.stderr.slice(-2000)).toBe(0);
     expect(run.stdout).toContain("caption p50 / p95 / max");
@@ -32,6 +32,10 @@ describe("pnpm bench --quick", () => {
     expect(results.latency.short_sentences.utterances + results.latency.long_sentences.utterances).toBe(results.latency.utterances);
     expect(Object.keys(results.latency.stages_ms)).toEqual(["segmenter_wait", "asr", "mt", "tts", "store", "notify", "total"]);
     expect(typeof results.latency.sentence_splits_per_100).toBe("number");
+    // Issue 11's other figures: the word error rate through the whole system and the ear-voice span.
+    expect(results.latency.word_error_rate.words).toBeGreaterThan(0);
+    expect(typeof results.latency.word_error_rate.percent).toBe("number");
+    expect(typeof results.latency.ear_voice_span_mean_s).toBe("number");
     // Both speech decisions on the same talk: splits, waits and the detector's CPU share.
     expect(results.segmentation.rows.map((r: { name: string }) => r.name.split(" ")[0])).toEqual(["energy", "energy", "silero", "silero", "silero"]);
     for (const row of results.segmentation.rows) {
@@ -68,5 +72,9 @@ describe("pnpm bench --quick", () => {
       expect(results.routing[routing].recognizer_billed_seconds, routing).toBeGreaterThanOrEqual(15 * results.routing[routing].recognizer_requests);
     }
     expect(results.aws.measured.requests.transcribe_billed_minutes).toBeGreaterThan(0);
-  }, scaledTimeout(420_000));
+    // Overload: every sentence counted, delivered or not; the long talk's statuses as the speaker got them.
+    expect(results.overload.sentences).toBeGreaterThan(0);
+    expect(results.overload.captions_undelivered).toBeGreaterThanOrEqual(0);
+    expect(typeof results.overload.long_talk.recovered).toBe("boolean");
+  }, scaledTimeout(520_000));
 });
