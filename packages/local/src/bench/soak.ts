@@ -3,7 +3,7 @@
  * session, two listener languages, sticky routing as `pnpm start` runs), asking whether a venue's three-hour
  * service stays as fast and as small at the end as at the start. Local mode runs as its own process, as
  * `pnpm start` runs it, so what is measured is the server alone (the listeners here keep every message they
- * get): every minute it reports its RSS, heap and external memory (`process.memory`); its child processes and
+ * get): every minute it reports its RSS, heap (after a full collection: it runs with --expose-gc) and external memory (`process.memory`); its child processes and
  * the machine's load are sampled beside. Per utterance the caption and audio latency, per segment the stage
  * times. At the end: latency p95 of the last tenth against the first, stage medians per tenth, memory after the
  * first 10 minutes, the handles left open once local mode closed, and any process it started still running.
@@ -71,7 +71,7 @@ export async function soak(minutes: number, speed: number) {
     LIVETRANSLATE_CONSUMER_ENVIRONMENTS: "4",
     LIVETRANSLATE_CONSUMER_ROUTING: "sticky",
     LIVETRANSLATE_MEMORY_LOG_SECONDS: "60",
-  });
+  }, undefined, ["--expose-gc"]);
   const logs = (event: string) => local.logs.filter((l) => l.event === event);
   const started = Date.now();
   const samples: SoakSample[] = [];

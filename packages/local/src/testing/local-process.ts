@@ -39,13 +39,13 @@ export async function freePort(): Promise<number> {
  * Starts local mode on a free port with a fresh data folder (removed when the process stops), unless `env`
  * names PORT and LIVETRANSLATE_DATA_DIR: a restart passes those of the process it replaces.
  */
-export async function startLocalProcess(env: Record<string, string> = {}, baseTimeoutMs = 60_000): Promise<LocalProcess> {
+export async function startLocalProcess(env: Record<string, string> = {}, baseTimeoutMs = 60_000, nodeArgs: string[] = []): Promise<LocalProcess> {
   const timeoutMs = scaledTimeout(baseTimeoutMs);
   const port = env.PORT ? Number(env.PORT) : await freePort();
   const ownsData = !env.LIVETRANSLATE_DATA_DIR;
   const dataDir = env.LIVETRANSLATE_DATA_DIR ?? mkdtempSync(path.join(tmpdir(), "livetranslate-data-"));
   const localRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "src/main.ts"], {
     cwd: localRoot,
     env: { ...process.env, NODE_NO_WARNINGS: "1", ...env, PORT: String(port), LIVETRANSLATE_DATA_DIR: dataDir },
     stdio: ["ignore", "pipe", "pipe"],
