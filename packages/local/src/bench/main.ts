@@ -20,7 +20,7 @@ import { Segmenter } from "@livetranslate/core/streaming/segmenter";
 import { segmentTalk } from "@livetranslate/core/testing/sentence-splits";
 import { type SegmentResult, stageDurations } from "@livetranslate/core/streaming/pipeline";
 import { REFERENCE_CPU_LOOP_MS } from "@livetranslate/core/testing/calibration";
-import { assembleTalk, englishClips, untranscribedClips, wordErrorRate } from "@livetranslate/core/testing/fixtures";
+import { assembleTalk, untranscribedClips, wordErrorRate } from "@livetranslate/core/testing/fixtures";
 import { calibration } from "./calibration.ts";
 import { soakChart } from "./plot.ts";
 import { overload } from "./overload.ts";
@@ -31,7 +31,7 @@ import type { Routing } from "../event-source/environments.ts";
 import { type LocalMode, startLocal } from "../server.ts";
 import { FIXED_ENGINE_LANGUAGES, fixedLatencyEngines } from "./fixed-engines.ts";
 import { summarize } from "./stats.ts";
-import { closeAll, failureCause, playTalk, type UtteranceLatency } from "./talk.ts";
+import { clipsFor, closeAll, failureCause, playTalk, type UtteranceLatency } from "./talk.ts";
 import { voiceActivityFor, voiceActivitySetting } from "../voice-activity.ts";
 
 const quick = process.argv.includes("--quick");
@@ -93,11 +93,6 @@ function consumerCosts(local: LocalMode) {
   };
 }
 
-function clipsFor(count: number) {
-  // The transcribed clips keep their text: the word error rate through the whole system is measured on them.
-  const pool = [...englishClips(), ...untranscribedClips().map((file) => ({ file }))];
-  return Array.from({ length: count }, (_, i) => pool[i % pool.length]!);
-}
 
 /**
  * Word error rate through the whole system: what the first listener got as the source text of each sentence whose

@@ -5,21 +5,16 @@
  * runs alone and should catch up. Reported from what the speakers and the first listener of each session received.
  */
 import { memoryLog } from "@livetranslate/core/log";
-import { assembleTalk, englishClips, untranscribedClips } from "@livetranslate/core/testing/fixtures";
+import { assembleTalk } from "@livetranslate/core/testing/fixtures";
 import { startLocal } from "../server.ts";
-import { closeAll, playTalk, type TalkResult } from "./talk.ts";
-
-function clips(count: number, offset: number) {
-  const pool = [...englishClips(), ...untranscribedClips().map((file) => ({ file }))];
-  return Array.from({ length: count }, (_, i) => pool[(i + offset) % pool.length]!);
-}
+import { clipsFor, closeAll, playTalk, type TalkResult } from "./talk.ts";
 
 export async function overload(options: { speakers: number; shortClips: number; longClips: number }) {
   const log = memoryLog();
   const local = await startLocal({ port: 0, log, consumerEnvironments: 4, routing: "sticky" });
   let runs: TalkResult[];
   try {
-    const talks = Array.from({ length: options.speakers }, (_, i) => assembleTalk(clips(i === 0 ? options.longClips : options.shortClips, i), 1000));
+    const talks = Array.from({ length: options.speakers }, (_, i) => assembleTalk(clipsFor(i === 0 ? options.longClips : options.shortClips, i), 1000));
     runs = await Promise.all(talks.map((talk) => playTalk(local, talk, { targetLanguages: ["es", "fr"], listeners: ["es", "fr"], endWaitMs: 600_000 })));
     await closeAll(runs.flatMap((r) => r.listeners));
   } finally {

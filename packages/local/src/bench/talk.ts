@@ -5,7 +5,7 @@
  */
 import type { LocalMode } from "../server.ts";
 import { concatPcm } from "@livetranslate/core/browser/audio";
-import { chunksOf, type Talk } from "@livetranslate/core/testing/fixtures";
+import { chunksOf, englishClips, type Talk, untranscribedClips } from "@livetranslate/core/testing/fixtures";
 import { ConnectRefused, ProtocolClient, streamInRealTime } from "../testing/client.ts";
 
 export interface TalkOptions {
@@ -177,6 +177,15 @@ export async function playTalk(local: Pick<LocalMode, "url" | "wsUrl">, talk: Ta
 function padToWholeChunks(pcm: Int16Array, chunkSamples: number): Int16Array {
   const short = pcm.length % chunkSamples;
   return short === 0 ? pcm : concatPcm([pcm, new Int16Array(chunkSamples - short)]);
+}
+
+/**
+ * `count` fixture clips in a fixed order, from `offset` on (round the pool as needed). The transcribed clips keep
+ * their text: the word error rate through the whole system is measured on them.
+ */
+export function clipsFor(count: number, offset = 0): { file: string; text?: string }[] {
+  const pool = [...englishClips(), ...untranscribedClips().map((file) => ({ file }))];
+  return Array.from({ length: count }, (_, i) => pool[(i + offset) % pool.length]!);
 }
 
 export async function closeAll(clients: ProtocolClient[]): Promise<void> {

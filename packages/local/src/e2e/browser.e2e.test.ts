@@ -11,10 +11,10 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Browser, CDPSession, Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { scaledTimeout } from "@livetranslate/core/testing/calibration";
-import { launchChromium, microphoneRecording } from "../testing/chromium.ts";
+import { launchChromium, microphoneRecording, pageReader } from "../testing/chromium.ts";
 import { type LocalProcess, startLocalProcess } from "../testing/local-process.ts";
 
 const artifacts = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../../test-artifacts");
@@ -84,14 +84,8 @@ describe("speaker and listener apps in Chromium", () => {
     if (workDir) rmSync(workDir, { recursive: true, force: true });
   });
 
-  // Reads a page without acting on it. Playwright's own evaluations (page.evaluate, locators) run as a user
-  // gesture, which would unlock audio before the listener's tap; a plain DevTools evaluation does not.
-  const sessions = new Map<Page, CDPSession>();
-  const read = async <T>(page: Page, expression: string): Promise<T | undefined> => {
-    if (!sessions.has(page)) sessions.set(page, await page.context().newCDPSession(page));
-    const { result } = await sessions.get(page)!.send("Runtime.evaluate", { expression, returnByValue: true });
-    return result.value as T | undefined;
-  };
+  // Reads a page without acting on it (no user gesture: see pageReader).
+  const read = pageReader();
   const playback = (page: Page) => read<PlaybackLog>(page, "window.livetranslatePlayback");
   const status = (page: Page) => read<string>(page, `document.querySelector("[role=status][aria-label=Status]")?.textContent`);
 

@@ -17,9 +17,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { scaledTimeout } from "@livetranslate/core/testing/calibration";
 import type { Utterance } from "@livetranslate/core/testing/fixtures";
-import type { Browser, CDPSession, Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSpanishSession, launchChromium, microphoneTalk } from "../testing/chromium.ts";
+import { createSpanishSession, launchChromium, microphoneTalk, pageReader } from "../testing/chromium.ts";
 import { type LocalProcess, startLocalProcess } from "../testing/local-process.ts";
 
 /** Words pocketsphinx hears in LJ001-0001 and LJ001-0005 ("printing"), and in LJ001-0005 ("century"). */
@@ -118,14 +118,8 @@ describe("the organiser's glossary and transcript, and the listener's screen and
     if (workDir) rmSync(workDir, { recursive: true, force: true });
   });
 
-  // Reads a page without acting on it: Playwright's own evaluations run as a user gesture, a plain DevTools
-  // evaluation does not (the listener's first request for the wake lock must come without a tap).
-  const sessions = new Map<Page, CDPSession>();
-  const read = async <T>(page: Page, expression: string): Promise<T | undefined> => {
-    if (!sessions.has(page)) sessions.set(page, await page.context().newCDPSession(page));
-    const { result } = await sessions.get(page)!.send("Runtime.evaluate", { expression, returnByValue: true });
-    return result.value as T | undefined;
-  };
+  // Reads a page without acting on it (no user gesture: see pageReader).
+  const read = pageReader();
   const wakeLockRequests = (page: Page) => read<WakeLockRequest[]>(page, "window.wakeLockRequests");
   const status = (page: Page) => page.getByRole("status", { name: "Status" }).textContent();
 

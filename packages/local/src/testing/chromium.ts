@@ -3,7 +3,7 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { assembleTalk, englishClips, untranscribedClips, type Utterance } from "@livetranslate/core/testing/fixtures";
 import { scaledTimeout } from "@livetranslate/core/testing/calibration";
-import { type Browser, chromium, type Page } from "playwright-core";
+import { type Browser, type CDPSession, chromium, type Page } from "playwright-core";
 import wavefile from "wavefile";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -79,4 +79,17 @@ export async function createSpanishSession(
     await speaker.waitForTimeout(100);
   }
   return { speaker, code };
+}
+
+/**
+ * Reads pages without acting on them. Playwright's own evaluations (page.evaluate, locators) run as a user gesture,
+ * which would unlock audio or grant a wake lock before the listener's tap; a plain DevTools evaluation does not.
+ */
+export function pageReader(): <T>(page: Page, expression: string) => Promise<T | undefined> {
+  const sessions = new Map<Page, CDPSession>();
+  return async <T>(page: Page, expression: string) => {
+    if (!sessions.has(page)) sessions.set(page, await page.context().newCDPSession(page));
+    const { result } = await sessions.get(page)!.send("Runtime.evaluate", { expression, returnByValue: true });
+    return result.value as T | undefined;
+  };
 }
