@@ -30,12 +30,14 @@ export interface RecognitionStream {
    */
   endSegment(): Promise<string>;
   /**
-   * The speaker paused after the audio written so far; the segment may go on. A recognizer that decodes in
-   * utterances (pocketsphinx) finishes these words now, so the segment's final text is mostly ready when the
-   * segment closes; the next write starts the next phrase of the same segment, and `endSegment` gives all its
-   * phrases' text. A recognizer that finds its own endpoints (Amazon Transcribe) does nothing.
+   * The speaker paused after the audio written so far; the segment may go on. Resolves to the words heard since the
+   * previous pause (or the segment's start) that are final now, which `endSegment` will not revise: they may be
+   * committed as a part of the segment. A recognizer that decodes in utterances (pocketsphinx) ends the phrase and
+   * finishes its words now (the next write starts the next phrase of the same segment); one that finds its own
+   * endpoints (Amazon Transcribe) gives the words its results hold stable so far. `endSegment` still gives the whole
+   * segment's text, these words included. Resolves to "" when nothing is final yet.
    */
-  pause(): void;
+  pause(): Promise<string>;
   /** No more audio: the request ends, segments already ended still resolve, and what the stream holds is freed. */
   end(): Promise<void>;
   /** Drops the stream at once; segments not yet resolved reject. */

@@ -85,7 +85,7 @@ export function createConsumerEnvironment(config: ConsumerEnvironmentConfig, slo
           return {
             write: async (pcm) => (refuse(), stream.write(pcm)),
             endSegment: async () => (refuse(), stream.endSegment()),
-            pause: () => stream.pause(),
+            pause: async () => (refuse(), stream.pause()),
             end: () => stream.end(),
             abort: () => stream.abort(),
           };

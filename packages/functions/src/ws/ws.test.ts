@@ -34,6 +34,7 @@ describe("WebSocket handlers with API Gateway events", () => {
       [{ role: "admin", sessionId: "x-y-1" }, 400, "bad_request"],
       [{ role: "listener", sessionId: "no-such-1", language: "es" }, 404, "session_not_found"],
       [{ role: "speaker", sessionId: "SESSION", token: "x" }, 400, "bad_request"],
+      [{ role: "listener", sessionId: "x-y-1", language: "es", parts: "yes" }, 400, "bad_request"],
     ])("refuses %j with %i", async (query, status, code) => {
       const result = await connect()(webSocketEvent("CONNECT", "c1", { query: query as Record<string, string> }));
       expect(result.statusCode).toBe(status);
@@ -55,6 +56,10 @@ describe("WebSocket handlers with API Gateway events", () => {
       expect(result.statusCode).toBe(200);
       expect(await Connection.get(h.adapters.db, "lis2")).toMatchObject({ role: "listener", language: "fr", sessionId });
       expect(await Connection.get(h.adapters.db, "spk")).toMatchObject({ role: "speaker", language: "en" });
+      // A listener that takes segments in parts (the extension) is registered as one; others are not.
+      await connect()(webSocketEvent("CONNECT", "lis3", { query: { role: "listener", sessionId, language: "es", parts: "1" } }));
+      expect(await Connection.get(h.adapters.db, "lis3")).toMatchObject({ role: "listener", language: "es", parts: true });
+      expect((await Connection.get(h.adapters.db, "lis2"))?.parts).toBeUndefined();
       expect(h.posted.length).toBe(before);
     });
   });

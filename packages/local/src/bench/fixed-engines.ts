@@ -39,7 +39,9 @@ export function fixedLatencyEngines(latency: FixedLatency = { asrMs: 20, mtMs: 1
             // About two words a second of speech.
             return Array.from({ length: Math.max(1, Math.round(heard / 8000)) }, (_, i) => `word${i}`).join(" ");
           },
-          pause() {},
+          async pause() {
+            return "";
+          },
           async end() {},
           abort() {},
         };

@@ -183,6 +183,30 @@ describe("TranscribeRecognizer (mocked Transcribe Streaming)", () => {
     stream.abort();
   });
 
+  it("at a pause, commits the words since the last one that its results hold stable, up to the first that may change", async () => {
+    // Prepare
+    const patient = new TranscribeRecognizer({ client: new TranscribeStreamingClient({ region: "us-east-1" }), settleMs: 60_000, finalWaitMs: 60_000 });
+    transcribe.on(StartStreamTranscriptionCommand).callsFake(
+      liveStream((heard) => {
+        if (heard === 1) return [timed(true, [["we", 0.1, 0.3, true], ["begin", 0.35, 0.6, true], ["now", 0.65, 0.8, true], ["and", 0.85, 0.95]])];
+        if (heard === 2) return [timed(false, [["we", 0.1, 0.3], ["begin", 0.35, 0.6], ["now", 0.65, 0.8], ["and", 0.85, 0.95], ["so", 1.2, 1.4], ["on", 1.5, 1.7]])];
+        return [];
+      }),
+    );
+    const stream = patient.startStream("en");
+    // Act and assess: "and" is not stable yet, so it waits for the next pause.
+    await stream.write(second);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await stream.pause()).toBe("we begin now");
+    expect(await stream.pause()).toBe("");
+    await stream.write(second);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await stream.pause()).toBe("and so on");
+    // The segment's text is still all of it.
+    expect(await stream.endSegment()).toBe("we begin now and so on");
+    stream.abort();
+  });
+
   it("gives up waiting after finalWaitMs and takes the words it has", async () => {
     const hasty = new TranscribeRecognizer({ client: new TranscribeStreamingClient({ region: "us-east-1" }), settleMs: 10_000, finalWaitMs: 50 });
     transcribe.on(StartStreamTranscriptionCommand).callsFake(liveStream((heard) => (heard === 1 ? [timed(true, [["maybe", 0.2, 0.6]])] : [])));

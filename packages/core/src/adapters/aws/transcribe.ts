@@ -118,6 +118,8 @@ class TranscribeStream implements RecognitionStream {
   private kept: { sample: number; event: Uint8Array }[] = [];
   private written = 0;
   private segmentStart = 0;
+  /** Stream time (s) up to which a pause committed the current segment's words. */
+  private committedTo = 0;
   /** Stream sample where the current request's audio begins: its result times count from there. */
   private offset = 0;
   private input: Pushable<Uint8Array>;
@@ -156,8 +158,25 @@ class TranscribeStream implements RecognitionStream {
     return this.textBetween(this.segmentStart / SAMPLE_RATE, Infinity);
   }
 
-  /** Transcribe finds the ends of phrases itself (its results turn final at pauses): nothing to do. */
-  pause(): void {}
+  /**
+   * Transcribe finds the ends of phrases itself (its results turn final at pauses); what a pause can commit is the
+   * run of words since the last commit that its results hold final or stable now (partial-results stabilization),
+   * up to the first word that may still change.
+   */
+  async pause(): Promise<string> {
+    if (this.failure) throw this.failure;
+    const from = Math.max(this.committedTo, this.segmentStart / SAMPLE_RATE);
+    const end = this.written / SAMPLE_RATE;
+    let to = from;
+    for (const word of [...this.finals, ...this.partial]) {
+      if (word.punctuation || middle(word) < from) continue;
+      if (middle(word) >= end || !word.stable) break;
+      to = word.end;
+    }
+    if (to === from) return "";
+    this.committedTo = to;
+    return this.textBetween(from, to);
+  }
 
   endSegment(): Promise<string> {
     if (this.failure) return Promise.reject(this.failure);

@@ -202,8 +202,9 @@ class PocketsphinxStream implements RecognitionStream {
     return this.current.write(pcm);
   }
 
-  pause(): void {
-    if (!this.ended) this.current?.endPhrase();
+  pause(): Promise<string> {
+    if (this.ended || !this.current) return Promise.resolve("");
+    return this.current.endPhrase();
   }
 
   endSegment(): Promise<string> {
@@ -279,19 +280,26 @@ class PocketsphinxUtterance {
     });
   }
 
-  /** Ends the phrase heard so far: its final search runs now, while the speaker may still go on. */
-  endPhrase(): void {
-    if (this.done || this.betweenPhrases) return;
+  /**
+   * Ends the phrase heard so far: its final search runs now, while the speaker may still go on. Resolves to the
+   * phrase's text ("" when the last phrase already ended here).
+   */
+  endPhrase(): Promise<string> {
+    if (this.done || this.betweenPhrases) return Promise.resolve("");
     this.betweenPhrases = true;
     const rest = this.takePending();
-    this.run(async (d) => {
+    const phrase = this.run(async (d) => {
       await this.process(d, rest);
       checked(await onWorker(this.native.endUtt, d), "ps_end_utt");
-      this.phrases.push((await onWorker(this.native.getHyp, d, [0])) ?? "");
-    }).catch((error) => {
+      const text = (await onWorker(this.native.getHyp, d, [0])) ?? "";
+      this.phrases.push(text);
+      return text;
+    });
+    phrase.catch((error) => {
       // The segment's text would miss these words: finish() rejects, and the segment is transcribed whole.
       this.phraseFailure ??= error;
     });
+    return phrase;
   }
 
   finish(): Promise<string> {

@@ -90,6 +90,11 @@ export const ListenerQuery = z.object({
   role: z.literal("listener"),
   sessionId: SessionId,
   language: LanguageCode,
+  /**
+   * Extension: `parts=1` takes each segment in parts, a clause at a time while the speaker goes on (see `SegmentPart`).
+   * Absent or `0`: whole segments, exactly as v1.
+   */
+  parts: z.enum(["0", "1"], { error: 'parts must be "1" (segments in parts) or "0"' }).optional(),
 });
 export const ConnectQuery = z.discriminatedUnion("role", [SpeakerQuery, ListenerQuery], {
   error: () => 'role must be "speaker" or "listener"',
@@ -131,6 +136,17 @@ export type ClientMessage = z.infer<typeof ClientMessage>;
 
 // ---------- WebSocket: server to client ----------
 
+/**
+ * Extension, only to listeners that connected with `parts=1`: a segment arrives as parts 0, 1, 2..., each with its
+ * own final `transcript`, `translation` and `translatedAudio`; the segment's text is its parts' in order, and the
+ * last part says so. A part is committed at a pause inside the sentence, so its speech is heard while the speaker
+ * goes on.
+ */
+export const SegmentPart = {
+  part: z.number().int().nonnegative().optional(),
+  lastPart: z.boolean().optional(),
+};
+
 export const TranscriptMessage = z.object({
   type: z.literal("transcript"),
   sessionId: z.string(),
@@ -141,6 +157,7 @@ export const TranscriptMessage = z.object({
   isFinal: z.boolean(),
   startMs: z.number(),
   endMs: z.number(),
+  ...SegmentPart,
 });
 export type TranscriptMessage = z.infer<typeof TranscriptMessage>;
 
@@ -151,6 +168,7 @@ export const TranslationMessage = z.object({
   sequenceNumber: z.number().int(),
   targetLanguage: LanguageCode,
   text: z.string(),
+  ...SegmentPart,
 });
 export type TranslationMessage = z.infer<typeof TranslationMessage>;
 
@@ -164,6 +182,7 @@ export const TranslatedAudioMessage = z.object({
   format: z.string(),
   duration: z.number(),
   timestamp: z.number(),
+  ...SegmentPart,
 });
 export type TranslatedAudioMessage = z.infer<typeof TranslatedAudioMessage>;
 

@@ -4,7 +4,10 @@ import type { Db } from "../db/index.ts";
 
 export interface Audience {
   speakers: string[];
+  /** Listeners that take whole segments (protocol v1). */
   listenersByLanguage: Map<string, string[]>;
+  /** Listeners that take segments in parts (the `parts=1` extension). */
+  partListenersByLanguage: Map<string, string[]>;
 }
 
 export namespace Audience {
@@ -14,24 +17,38 @@ export namespace Audience {
     return from(data);
   }
 
-  export function from(connections: readonly { connectionId: string; role: "speaker" | "listener"; language: string }[]): Audience {
+  export function from(connections: readonly { connectionId: string; role: "speaker" | "listener"; language: string; parts?: boolean }[]): Audience {
     const speakers: string[] = [];
     const listenersByLanguage = new Map<string, string[]>();
+    const partListenersByLanguage = new Map<string, string[]>();
     for (const c of connections) {
       if (c.role === "speaker") {
         speakers.push(c.connectionId);
       } else {
-        const ids = listenersByLanguage.get(c.language) ?? [];
+        const group = c.parts ? partListenersByLanguage : listenersByLanguage;
+        const ids = group.get(c.language) ?? [];
         ids.push(c.connectionId);
-        listenersByLanguage.set(c.language, ids);
+        group.set(c.language, ids);
       }
     }
-    return { speakers, listenersByLanguage };
+    return { speakers, listenersByLanguage, partListenersByLanguage };
+  }
+
+  /** Only the listeners that take segments in parts, as the audience of a segment's parts. */
+  export function ofParts(audience: Audience): Audience {
+    return { speakers: [], listenersByLanguage: audience.partListenersByLanguage, partListenersByLanguage: new Map() };
+  }
+
+  /** Every connection of the session. */
+  export function everyone(audience: Audience): string[] {
+    return [...audience.speakers, ...[audience.listenersByLanguage, audience.partListenersByLanguage].flatMap((group) => [...group.values()].flat())];
   }
 
   export function listenerCounts(audience: Audience): ListenerCounts {
     const counts: ListenerCounts = {};
-    for (const [language, ids] of audience.listenersByLanguage) counts[language] = ids.length;
+    for (const group of [audience.listenersByLanguage, audience.partListenersByLanguage]) {
+      for (const [language, ids] of group) counts[language] = (counts[language] ?? 0) + ids.length;
+    }
     return counts;
   }
 }

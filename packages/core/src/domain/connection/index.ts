@@ -16,6 +16,8 @@ export namespace Connection {
     role: Role,
     /** The listener's language; the source language for a speaker. */
     language: z.string(),
+    /** A listener that takes segments in parts (protocol extension `parts=1`). */
+    parts: z.boolean().optional(),
     connectedAt: z.number(),
   });
   export type Info = z.infer<typeof Info>;
@@ -35,6 +37,7 @@ export namespace Connection {
       sessionId: session.sessionId,
       role: query.role,
       language: query.role === "speaker" ? session.sourceLanguage : query.language,
+      ...(query.role === "listener" && query.parts === "1" ? { parts: true } : {}),
       connectedAt: Date.now(),
     };
     await db.entities.connection.put({ ...connection, expiresAt: expiresAt(connection.connectedAt) }).go();

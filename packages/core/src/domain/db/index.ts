@@ -69,6 +69,7 @@ export function createDb({ table, client }: DbConfig) {
         sessionId: { type: "string", required: true },
         role: { type: ["speaker", "listener"] as const, required: true },
         language: { type: "string", required: true },
+        parts: { type: "boolean" },
         connectedAt: { type: "number", required: true },
         expiresAt: { type: "number", required: true },
       },
@@ -113,6 +114,8 @@ export function createDb({ table, client }: DbConfig) {
         statusKey: { type: "string" },
         /** What the consumer sheds while behind real time (0 none, 1 interims, 2 interims and translated speech). */
         load: { type: "number" },
+        /** What of the open segment went out in parts (JSON): the texts committed, where the next part starts. */
+        parts: { type: "any" },
         ended: { type: "boolean" },
         updatedAt: { type: "number", required: true },
         expiresAt: { type: "number", required: true },

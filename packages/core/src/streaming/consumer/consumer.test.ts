@@ -45,8 +45,9 @@ function countingRecognizer(): SpeechRecognizer & { streams: number } {
           pauses = [];
           return text;
         },
-        pause() {
+        async pause() {
           if (pauses.at(-1) !== samples) pauses.push(samples);
+          return "";
         },
         async end() {},
         abort() {},
@@ -54,6 +55,46 @@ function countingRecognizer(): SpeechRecognizer & { streams: number } {
     },
   };
   return recognizer;
+}
+
+/**
+ * Recognizes each phrase (audio between two pauses) as three words naming how many samples of the segment were heard
+ * when it ended, so a part's text says where it ends, and the segment's text is its phrases' in order.
+ */
+function phrasingRecognizer(): SpeechRecognizer & { streams: number } {
+  return {
+    languages: ["en"],
+    streams: 0,
+    startStream() {
+      let samples = 0;
+      let phrases: string[] = [];
+      let open = false;
+      const phrase = () => `${samples}a ${samples}b ${samples}c`;
+      return {
+        async write(pcm: Int16Array) {
+          samples += pcm.length;
+          open = true;
+          return [...phrases, phrase()].join(" ");
+        },
+        async pause() {
+          if (!open) return "";
+          open = false;
+          phrases.push(phrase());
+          return phrases.at(-1)!;
+        },
+        async endSegment() {
+          if (open) phrases.push(phrase());
+          const text = phrases.join(" ");
+          samples = 0;
+          phrases = [];
+          open = false;
+          return text;
+        },
+        async end() {},
+        abort() {},
+      };
+    },
+  };
 }
 
 describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
@@ -85,11 +126,17 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     return positioned;
   }
 
-  async function setup(segmenterOptions: Partial<SegmenterOptions> = {}, voiceActivity?: VoiceActivityDetector, spoken = talk) {
+  async function setup(
+    segmenterOptions: Partial<SegmenterOptions> = {},
+    voiceActivity?: VoiceActivityDetector,
+    spoken = talk,
+    { recognizer = countingRecognizer(), partsListener = false }: { recognizer?: SpeechRecognizer & { streams: number }; partsListener?: boolean } = {},
+  ) {
     const { sessionId, speakerToken } = await Session.create(db, { source: ["en"], target: ["es", "fr", "it"] }, { sourceLanguage: "en", targetLanguages: ["es", "fr", "it"] });
     await Connection.join(db, "speaker", { sessionId, role: "speaker", token: speakerToken });
     await Connection.join(db, "es-1", { sessionId, role: "listener", language: "es" });
     await Connection.join(db, "fr-1", { sessionId, role: "listener", language: "fr" });
+    if (partsListener) await Connection.join(db, "es-parts", { sessionId, role: "listener", language: "es", parts: "1" });
     const sent: { to: string; message: ServerMessage }[] = [];
     const notifier: ConnectionNotifier = {
       async post(to, message) {
@@ -108,7 +155,6 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
       },
     };
     const audioStore: AudioStore = { put: async () => {}, presignedUrl: async (key) => `http://audio/${key}` };
-    const recognizer = countingRecognizer();
     const log = memoryLog();
     const measurements = memoryMeasurements();
     const replay = new KinesisIngestReplay({ client: kinesisClient, streamName: "audio" });
@@ -126,7 +172,7 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
         audioData: pcmToBase64(pcm),
       })),
     );
-    const finals = () => sent.filter((s) => s.to === "es-1" && s.message.type === "transcript").map((s) => s.message as Extract<ServerMessage, { type: "transcript" }>);
+    const finals = (to = "es-1") => sent.filter((s) => s.to === to && s.message.type === "transcript").map((s) => s.message as Extract<ServerMessage, { type: "transcript" }>);
     return { sessionId, sent, synthesized, recognizer, log, measurements, consumer, records, finals };
   }
 
@@ -382,6 +428,50 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
       expect(new Set(audio).size).toBe(audio.length);
       expect(audio.length).toBe(once.finals().length);
     }
+  });
+
+  it("sends listeners that take parts each segment a clause at a time, the same whichever environment gets each batch", async () => {
+    // Prepare: one session consumed by four environments at random, one by a single environment.
+    const t = await setup({}, undefined, talk, { recognizer: phrasingRecognizer(), partsListener: true });
+    const environments = [t.consumer(), t.consumer(), t.consumer(), t.consumer()];
+    let seed = 5;
+    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    // Act
+    for (let at = 0; at < t.records.length; at += 3) {
+      await environments[Math.floor(random() * environments.length)]!.consumeSession(t.sessionId, t.records.slice(at, at + 3));
+    }
+    const once = await setup({}, undefined, talk, { recognizer: phrasingRecognizer(), partsListener: true });
+    await feed(once.consumer(), once.sessionId, once.records, 3);
+    // Assess: the listener of whole segments gets them as before; the parts listener gets each segment's text in
+    // parts, in order, each part once, with its translation and speech, the last one marked.
+    const whole = once.finals();
+    const parts = once.finals("es-parts");
+    expect(parts.length).toBeGreaterThan(whole.length);
+    for (const segment of whole) {
+      const its = parts.filter((p) => p.segmentId === segment.segmentId);
+      expect(its.map((p) => p.part)).toEqual(its.map((_, i) => i));
+      // Marked last when sent as the segment closed; a segment whose words all went out at its last pause has no such part.
+      expect(its.slice(0, -1).every((p) => p.lastPart === false)).toBe(true);
+      expect(its.map((p) => p.text).join(" ")).toBe(segment.text);
+      // The parts cover the segment's audio, one after the other.
+      expect(its[0]!.startMs).toBe(segment.startMs);
+      expect(its.at(-1)!.endMs).toBe(segment.endMs);
+      for (let i = 1; i < its.length; i++) expect(its[i]!.startMs).toBe(its[i - 1]!.endMs);
+      // A part ends where its last phrase ended: the phrase's words name the samples heard by then.
+      for (const p of its) expect(Number(p.text.split(" ").at(-1)!.slice(0, -1))).toBe(Math.round((p.endMs - segment.startMs) * 16));
+    }
+    expect(parts.some((p) => p.part! > 0)).toBe(true);
+    expect(parts.some((p) => p.lastPart)).toBe(true);
+    const audio = once.sent.filter((s) => s.to === "es-parts" && s.message.type === "translatedAudio").map((s) => s.message);
+    expect(audio.map((m) => [(m as { segmentId: string }).segmentId, (m as { part?: number }).part])).toEqual(parts.map((p) => [p.segmentId, p.part]));
+    // Whole-segment listeners and the speaker never see a part.
+    for (const to of ["es-1", "fr-1", "speaker"]) expect(once.sent.filter((s) => s.to === to && "part" in s.message)).toEqual([]);
+    // Whichever environment got each batch, the same parts, each once.
+    const view = (run: typeof t) =>
+      run.sent
+        .filter((s) => s.to === "es-parts" && s.message.type !== "sessionStatus")
+        .map((s) => JSON.stringify({ ...s.message, sessionId: undefined, segmentId: (s.message as { segmentId?: string }).segmentId?.slice(-5), url: undefined, timestamp: undefined }));
+    expect(view(t)).toEqual(view(once));
   });
 
   it("with Silero VAD deciding speech, gives the same segments whichever environment gets each batch, in one write unit per batch", async () => {

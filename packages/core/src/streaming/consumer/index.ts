@@ -21,6 +21,7 @@ import { type KeptVoiceStream, Segmenter, type SegmenterOptions, type SegmenterS
 import { type Chunk, ChunkOrder, MAX_REORDER_WAIT_MS } from "./chunk-order.ts";
 import { type LoadLevel, nextLoadLevel, shedAt } from "./load.ts";
 import { LiveRecognition } from "./recognition.ts";
+import { atPause, lastPart, partsOf, type SegmentParts } from "./segment-parts.ts";
 import { compareSequenceNumbers } from "./stream-position.ts";
 
 export interface ConsumerDeps extends PipelineDeps {
@@ -56,6 +57,8 @@ export interface Checkpoint {
   statusKey?: string;
   statusSentAt?: number;
   load?: LoadLevel["level"];
+  /** What of the open segment went out in parts. */
+  parts?: SegmentParts;
   ended?: boolean;
 }
 
@@ -83,7 +86,13 @@ interface SessionMemory {
   load: LoadLevel["level"];
   /** The lag measured at the start of the last batch (ms). */
   lagMs?: number;
+  parts?: SegmentParts;
 }
+
+/** What a batch does once its audio is consumed, in the order it happened: commit a part at a pause, or close a segment. */
+type BatchJob =
+  | { kind: "pause"; sequenceNumber: number; segmentStartSample: number; atSample: number; times: StageTimes; words?: Promise<string> }
+  | { kind: "close"; sequenceNumber: number; startSample: number; endSample: number; times: StageTimes; transcribe: () => Promise<string> };
 
 /** The batch must be retried: a delivery failed and stays claimable. */
 export class SegmentIncompleteError extends Error {
@@ -151,27 +160,33 @@ export class StreamConsumer {
     let duplicates = 0;
     let late = 0;
     let reordered = 0;
-    const closed: { times: StageTimes; sequenceNumber: number; startMs: number; endMs: number; transcribe: () => Promise<string> }[] = [];
+    const jobs: BatchJob[] = [];
     const loadChanged = this.measureLoad(memory, records, now());
 
     const handle = (events: Awaited<ReturnType<Segmenter["push"]>>, ingestedAt: number) => {
+      const timesAt = (speechEndSample: number): StageTimes => {
+        const clock = memory.clock;
+        const capturedAt = clock ? clock.capturedAt + samplesToMs(speechEndSample - clock.sample) : ingestedAt;
+        return { speechEndCapturedAt: Math.round(capturedAt), ingestedAt, closedAt: now() };
+      };
       for (const event of events) {
         if (event.type === "audio") {
           this.recognition.feed(sessionId, session.sourceLanguage, event.startSample, event.pcm, event.segmentStartSample);
         } else if (event.type === "pause") {
-          this.recognition.pause(sessionId, event.segmentStartSample, event.atSample);
+          const { sequenceNumber, segmentStartSample, atSample } = event;
+          const words = this.recognition.pause(sessionId, segmentStartSample, atSample);
+          jobs.push({ kind: "pause", sequenceNumber, segmentStartSample, atSample, times: timesAt(event.speechEndSample), words });
         } else if (event.type === "discard") {
           this.recognition.abandonSegment(sessionId);
         } else {
           const { segment } = event;
           memory.lastInterim = undefined;
-          const clock = memory.clock;
-          const capturedAt = clock ? clock.capturedAt + samplesToMs(segment.speechEndSample - clock.sample) : ingestedAt;
-          closed.push({
+          jobs.push({
+            kind: "close",
             sequenceNumber: segment.sequenceNumber,
-            startMs: samplesToMs(segment.startSample),
-            endMs: samplesToMs(segment.endSample),
-            times: { speechEndCapturedAt: Math.round(capturedAt), ingestedAt, closedAt: now() },
+            startSample: segment.startSample,
+            endSample: segment.endSample,
+            times: timesAt(segment.speechEndSample),
             transcribe: this.recognition.take(sessionId, session.sourceLanguage, segment),
           });
         }
@@ -230,33 +245,58 @@ export class StreamConsumer {
     const audience = () => (audienceQuery ??= Audience.of(db, sessionId));
     let latencyMs: number | undefined;
     let incomplete = 0;
-    // Segments closed together (a batch that caught up) are transcribed side by side, delivered in order.
-    const transcriptions = closed.map((job) => job.transcribe());
-    for (const t of transcriptions) t.catch(() => undefined);
-    for (const [i, job] of closed.entries()) {
-      const text = await transcriptions[i]!;
-      const times = { ...job.times, transcribedAt: now() };
-      this.deps.probe?.("segment.transcribed", { sessionId, sequenceNumber: job.sequenceNumber });
-      const result = await runSegment(this.deps, {
-        sessionId,
-        sourceLanguage: session.sourceLanguage,
-        targetLanguages: session.targetLanguages,
-        audience: await audience(),
-        sequenceNumber: job.sequenceNumber,
-        startMs: job.startMs,
-        endMs: job.endMs,
-        text,
-        times,
-        revision: memory.revision,
-        shedAudio: memory.load >= 2,
-        keepTranscript: session.keepTranscript,
-        glossary: session.glossary,
-      });
+    const segmentJob = (sequenceNumber: number, startSample: number, endSample: number, text: string, times: StageTimes) => ({
+      sessionId,
+      sourceLanguage: session.sourceLanguage,
+      targetLanguages: session.targetLanguages,
+      sequenceNumber,
+      startMs: samplesToMs(startSample),
+      endMs: samplesToMs(endSample),
+      text,
+      times,
+      revision: memory.revision,
+      shedAudio: memory.load >= 2,
+      glossary: session.glossary,
+    });
+    const delivered = (result: SegmentResult) => {
       if (result.incomplete) incomplete++;
-      if (result.times.notifiedAt && result.languages.some((l) => l.notifiedAt)) {
+      if (!result.part && result.times.notifiedAt && result.languages.some((l) => l.notifiedAt)) {
         latencyMs = result.times.notifiedAt - result.times.speechEndCapturedAt;
       }
       if (result.sent) this.deps.onSegment?.(sessionId, result);
+    };
+    /** A part goes to the listeners that take parts, if any (the commit itself happens either way). */
+    const sendPart = async (job: ReturnType<typeof segmentJob>, index: number, last: boolean) => {
+      const parts = Audience.ofParts(await audience());
+      if (parts.listenersByLanguage.size === 0) return;
+      delivered(await runSegment(this.deps, { ...job, audience: parts, part: { index, last } }));
+    };
+    // Segments closed together (a batch that caught up) are transcribed side by side; everything is delivered in order.
+    const transcriptions = new Map(jobs.flatMap((job) => (job.kind === "close" ? [[job, job.transcribe()] as const] : [])));
+    for (const t of transcriptions.values()) t.catch(() => undefined);
+    for (const job of jobs) {
+      if (job.kind === "pause") {
+        const words = await job.words?.catch(() => undefined);
+        const decision = atPause(partsOf(memory.parts, job.sequenceNumber, job.segmentStartSample), words, job.atSample);
+        memory.parts = decision.state;
+        if (decision.commit) {
+          const times = { ...job.times, transcribedAt: now() };
+          await sendPart(segmentJob(job.sequenceNumber, decision.startSample, job.atSample, decision.text, times), decision.index, false);
+        }
+        continue;
+      }
+      const text = await transcriptions.get(job)!;
+      const times = { ...job.times, transcribedAt: now() };
+      this.deps.probe?.("segment.transcribed", { sessionId, sequenceNumber: job.sequenceNumber });
+      const whole = segmentJob(job.sequenceNumber, job.startSample, job.endSample, text, times);
+      delivered(await runSegment(this.deps, { ...whole, audience: await audience(), keepTranscript: session.keepTranscript }));
+      const last = lastPart(partsOf(memory.parts, job.sequenceNumber, job.startSample), text);
+      memory.parts = undefined;
+      if (!last.exact) {
+        log({ level: "warn", event: "parts.text_changed", sessionId, sequenceNumber: job.sequenceNumber, text });
+        measurements?.count("PartsTextChanged");
+      }
+      if (last.text) await sendPart({ ...whole, startMs: samplesToMs(last.startSample), text: last.text }, last.index, true);
     }
     if (incomplete > 0) {
       measurements?.count("BatchesRetried");
@@ -288,7 +328,7 @@ export class StreamConsumer {
     await this.sendStatus(memory, audience, latencyMs, loadChanged);
     if (ended) {
       const everyone = await audience();
-      await postAll(this.deps, [...everyone.speakers, ...[...everyone.listenersByLanguage.values()].flat()], {
+      await postAll(this.deps, Audience.everyone(everyone), {
         type: "sessionEnded",
         sessionId,
       });
@@ -432,6 +472,7 @@ export class StreamConsumer {
       statusKey: checkpoint.statusKey,
       statusSentAt: checkpoint.statusSentAt,
       load: checkpoint.load ?? 0,
+      parts: checkpoint.parts,
     };
   }
 
@@ -449,6 +490,7 @@ export class StreamConsumer {
       statusKey: data.statusKey,
       statusSentAt: data.statusSentAt,
       load: data.load as LoadLevel["level"] | undefined,
+      parts: data.parts as SegmentParts | undefined,
       ended: data.ended,
     };
   }
@@ -502,6 +544,7 @@ function checkpointOf(memory: SessionMemory, ended: boolean): Checkpoint {
     statusKey: memory.statusKey,
     statusSentAt: memory.statusSentAt,
     load: memory.load || undefined,
+    parts: memory.parts,
     ended,
   };
 }

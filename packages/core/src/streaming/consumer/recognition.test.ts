@@ -20,7 +20,7 @@ function numberedRecognizer(): SpeechRecognizer & { started: number; ended: numb
           samples = 0;
           return text;
         },
-        pause: () => undefined,
+        pause: async () => "",
         end: async () => void recognizer.ended++,
         abort: () => void recognizer.ended++,
       };
@@ -68,9 +68,11 @@ describe("LiveRecognition", () => {
         let samples = 0;
         return {
           write: async (pcm) => `${text}${(samples += pcm.length)}`,
-          pause: () => {
+          pause: async () => {
+            const phrase = String(samples);
             text += `${samples}|`;
             samples = 0;
+            return phrase;
           },
           endSegment: async () => {
             const final = `${text}${samples}`;

@@ -97,11 +97,15 @@ export class LiveRecognition {
   /**
    * The speaker paused after the audio fed so far of the segment starting at `segmentStartSample` (which ends at
    * `atSample`): the recognizer may finish those words now, while the segmenter waits to see if the sentence goes on.
+   * Returns the words final since the previous pause (see `RecognitionStream.pause`), or undefined when no stream
+   * heard exactly this audio (then nothing of the segment can be committed before it closes).
    */
-  pause(sessionId: string, segmentStartSample: number, atSample: number): void {
+  pause(sessionId: string, segmentStartSample: number, atSample: number): Promise<string> | undefined {
     const live = this.live.get(sessionId);
-    if (live?.segmentStartSample !== segmentStartSample || live.nextSample !== atSample) return;
-    live.stream.pause();
+    if (live?.segmentStartSample !== segmentStartSample || live.nextSample !== atSample) return undefined;
+    const words = live.stream.pause();
+    words.catch(() => undefined);
+    return words;
   }
 
   /**
@@ -272,7 +276,7 @@ export class LiveRecognition {
         for (let at = from; at < end; at += BATCH_WRITE_SAMPLES) {
           await stream.write(pcm.subarray(at, Math.min(end, at + BATCH_WRITE_SAMPLES)));
         }
-        if (end < pcm.length) stream.pause();
+        if (end < pcm.length) stream.pause().catch(() => undefined);
         from = end;
       }
       const text = await stream.endSegment();

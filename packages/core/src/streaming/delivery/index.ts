@@ -11,7 +11,10 @@ export type DeliveryPart = "caption" | "translation" | "audio";
 export interface DeliveryKey {
   sessionId: string;
   sequenceNumber: number;
-  /** "speaker", or the language of a group of listeners. */
+  /**
+   * "speaker", the language of a group of listeners ("es"), or, for the listeners that take segments in parts, the
+   * language and the part of the segment ("es#part1").
+   */
   recipients: string;
   part: DeliveryPart;
 }

@@ -16,9 +16,9 @@ import { claimDelivery, completeDelivery, type DeliveryKey, type DeliveryPart } 
 import type { Log } from "../../log.ts";
 import type { AudioStore, ConnectionNotifier, Measurements, SpeechSynthesizer, Translator } from "../../ports.ts";
 import { AUDIO_URL_TTL_SECONDS, type Glossary, type ServerMessage } from "../../browser/protocol/index.ts";
-import type { LanguageResult, SegmentResult, StageTimes } from "./result.ts";
+import type { LanguageResult, PartOf, SegmentResult, StageTimes } from "./result.ts";
 
-export type { LanguageResult, SegmentResult, StageTimes } from "./result.ts";
+export type { LanguageResult, PartOf, SegmentResult, StageTimes } from "./result.ts";
 
 /** Points where a crash test may stop an execution environment (local mode's kill switch); nothing in AWS. */
 export type ProbePoint = "delivery.claimed" | "segment.transcribed";
@@ -57,6 +57,11 @@ export interface SegmentJob {
   keepTranscript?: boolean;
   /** The session's glossary: every translation holds its terms to their translations. */
   glossary?: Glossary;
+  /**
+   * A part of the segment, for listeners that take segments in parts (the audience holds only them): its messages
+   * say which part, and each part is its own delivery.
+   */
+  part?: PartOf;
 }
 
 
@@ -65,8 +70,14 @@ export function segmentIdOf(sessionId: string, sequenceNumber: number): string {
   return `${sessionId}-${String(sequenceNumber).padStart(5, "0")}`;
 }
 
-export function audioKey(sessionId: string, language: string, sequenceNumber: number, extension: string): string {
-  return `sessions/${sessionId}/translated/${language}/${String(sequenceNumber).padStart(6, "0")}.${extension}`;
+export function audioKey(sessionId: string, language: string, sequenceNumber: number, extension: string, part?: number): string {
+  const segment = String(sequenceNumber).padStart(6, "0");
+  return `sessions/${sessionId}/translated/${language}/${part === undefined ? segment : `${segment}-part${part}`}.${extension}`;
+}
+
+/** Who a delivery is for: a language's listeners of whole segments, or of one part of a segment. */
+function recipientsOf(language: string, part?: PartOf): string {
+  return part ? `${language}#part${part.index}` : language;
 }
 
 const EXTENSIONS: Record<string, string> = { "audio/mpeg": "mp3", "audio/wav": "wav", "audio/ogg": "ogg" };
@@ -95,11 +106,16 @@ async function recordTranscript(deps: PipelineDeps, job: SegmentJob, text: strin
 export async function runSegment(deps: PipelineDeps, job: SegmentJob): Promise<SegmentResult> {
   const segmentId = segmentIdOf(job.sessionId, job.sequenceNumber);
   const times: StageTimes = { ...job.times };
-  const base = { sessionId: job.sessionId, segmentId, sequenceNumber: job.sequenceNumber };
+  const base = {
+    sessionId: job.sessionId,
+    segmentId,
+    sequenceNumber: job.sequenceNumber,
+    ...(job.part ? { part: job.part.index, lastPart: job.part.last } : {}),
+  };
   const text = job.text.trim();
   if (!text) {
     deps.log({ level: "info", event: "segment.empty", ...base, times });
-    return { segmentId, text, times, languages: [], incomplete: false, sent: false };
+    return { segmentId, part: job.part, text, times, languages: [], incomplete: false, sent: false };
   }
   const caption: ServerMessage = {
     type: "transcript",
@@ -112,11 +128,11 @@ export async function runSegment(deps: PipelineDeps, job: SegmentJob): Promise<S
   };
   const groups = [...job.audience.listenersByLanguage].filter(([, ids]) => ids.length > 0);
   const [speaker, ...results] = await Promise.all([
-    job.audience.speakers.length > 0 ? deliverCaption(deps, job, caption) : undefined,
+    job.audience.speakers.length > 0 && !job.part ? deliverCaption(deps, job, caption) : undefined,
     ...groups.map(([language, listeners]) => deliverLanguage(deps, job, base, caption, text, language, listeners)),
   ]);
   const all = speaker ? [speaker, ...results] : results;
-  if (job.keepTranscript) await recordTranscript(deps, job, text, results);
+  if (job.keepTranscript && !job.part) await recordTranscript(deps, job, text, results);
   const done = (pick: (r: LanguageResult) => number | undefined) => {
     const values = results.map(pick).filter((v): v is number => v !== undefined);
     return values.length ? Math.max(...values) : undefined;
@@ -148,7 +164,7 @@ export async function runSegment(deps: PipelineDeps, job: SegmentJob): Promise<S
       notifiedMs: notifiedAt ? notifiedAt - times.closedAt : undefined,
     })),
   });
-  return { segmentId, text, times, languages: results, incomplete, sent };
+  return { segmentId, part: job.part, text, times, languages: results, incomplete, sent };
 }
 
 type Outcome = "sent" | "done" | "failed";
@@ -168,8 +184,8 @@ async function deliverPart(
   result: LanguageResult,
   send: () => Promise<void>,
 ): Promise<Outcome> {
-  const key: DeliveryKey = { sessionId: job.sessionId, sequenceNumber: job.sequenceNumber, recipients, part };
-  const detail = { sessionId: job.sessionId, sequenceNumber: job.sequenceNumber, recipients, part };
+  const key: DeliveryKey = { sessionId: job.sessionId, sequenceNumber: job.sequenceNumber, recipients: recipientsOf(recipients, job.part), part };
+  const detail = { sessionId: job.sessionId, sequenceNumber: job.sequenceNumber, recipients: key.recipients, part };
   const claim = await claimDelivery(deps.db, key, job.revision, (deps.now ?? Date.now)());
   if (claim.status === "done") return "done";
   if (claim.status === "busy") {
@@ -279,7 +295,7 @@ async function deliverLanguage(
         if (!translated) return;
         const audio = await deps.synthesizer.synthesize(translated, language);
         result.synthesizedAt = now();
-        const key = audioKey(job.sessionId, language, job.sequenceNumber, EXTENSIONS[audio.format] ?? "bin");
+        const key = audioKey(job.sessionId, language, job.sequenceNumber, EXTENSIONS[audio.format] ?? "bin", job.part?.index);
         await deps.audioStore.put(key, audio.data, audio.format);
         const url = await deps.audioStore.presignedUrl(key, AUDIO_URL_TTL_SECONDS);
         result.storedAt = now();

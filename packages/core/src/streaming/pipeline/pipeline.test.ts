@@ -91,6 +91,7 @@ const audience = (): Audience => ({
     ["es", ["es1", "es2"]],
     ["fr", ["fr1"]],
   ]),
+  partListenersByLanguage: new Map(),
 });
 
 const typesTo = (sent: { to: string; message: ServerMessage }[], id: string) => sent.filter((s) => s.to === id).map((s) => s.message.type);
@@ -112,6 +113,30 @@ describe("runSegment", () => {
     expect((audio as { url: string }).url).toContain("expires=600");
     expect(result.times.notifiedAt).toBeGreaterThan(result.times.transcribedAt!);
     expect(result).toMatchObject({ incomplete: false, sent: true });
+  });
+
+  it("sends a part of a segment as its own delivery, saying which part, to the listeners given, never to the speaker", async () => {
+    // Prepare: the audience of a part holds only listeners that take parts.
+    const f = fakes();
+    const parts: Audience = { speakers: ["spk"], listenersByLanguage: new Map([["es", ["es-p"]]]), partListenersByLanguage: new Map() };
+    const first = job(parts, { text: "hello there", part: { index: 0, last: false }, endMs: 2000 });
+    // Act: part 0, then the last part of the same segment, then part 0 again (a retried batch).
+    await runSegment(f.deps, first);
+    await runSegment(f.deps, { ...first, text: "world", startMs: 2000, endMs: 3500, part: { index: 1, last: true } });
+    const again = await runSegment(f.deps, first);
+    // Assess
+    expect(typesTo(f.sent, "spk")).toEqual([]);
+    expect(f.sent.map((s) => [s.message.type, (s.message as { part?: number }).part, (s.message as { lastPart?: boolean }).lastPart])).toEqual([
+      ["transcript", 0, false],
+      ["translation", 0, false],
+      ["translatedAudio", 0, false],
+      ["transcript", 1, true],
+      ["translation", 1, true],
+      ["translatedAudio", 1, true],
+    ]);
+    expect(f.sent[3]!.message).toMatchObject({ text: "world", startMs: 2000, endMs: 3500 });
+    expect([...f.stored.keys()].map((k) => k.split("/").slice(2).join("/"))).toEqual(["translated/es/000007-part0.wav", "translated/es/000007-part1.wav"]);
+    expect(again).toMatchObject({ sent: false, part: { index: 0, last: false } });
   });
 
   it("translates and synthesizes once per language with listeners, never per listener, and skips languages nobody hears", async () => {
@@ -207,7 +232,7 @@ describe("runSegment", () => {
 
   it("leaves a delivery alone while a newer attempt holds it", async () => {
     const f = fakes();
-    const held = job({ speakers: [], listenersByLanguage: new Map([["es", ["es1"]]]) });
+    const held = job({ speakers: [], listenersByLanguage: new Map([["es", ["es1"]]]), partListenersByLanguage: new Map() });
     expect(await claimDelivery(db, { sessionId: held.sessionId, sequenceNumber: 7, recipients: "es", part: "caption" }, held.revision + 1)).toMatchObject({ status: "claimed" });
     const result = await runSegment(f.deps, held);
     expect(result.incomplete).toBe(true);
@@ -217,7 +242,7 @@ describe("runSegment", () => {
 
   it("keeps a transcript segment in every target language when the session asks, listened to or not", async () => {
     const f = fakes();
-    const j = job({ speakers: ["spk"], listenersByLanguage: new Map([["es", ["es1"]]]) }, { keepTranscript: true, targetLanguages: ["es", "fr"] });
+    const j = job({ speakers: ["spk"], listenersByLanguage: new Map([["es", ["es1"]]]), partListenersByLanguage: new Map() }, { keepTranscript: true, targetLanguages: ["es", "fr"] });
     await runSegment(f.deps, j);
     const { data } = await db.entities.transcriptSegment.get({ sessionId: j.sessionId, sequenceNumber: j.sequenceNumber }).go();
     expect(data).toMatchObject({ startMs: 1000, endMs: 3500, text: "hello world", translations: { es: "[es] hello world", fr: "[fr] hello world" } });
@@ -225,7 +250,7 @@ describe("runSegment", () => {
     expect(f.translations.sort()).toEqual(["es", "fr"]);
     expect(f.syntheses).toEqual(["es"]);
     // Without the opt-in nothing is kept.
-    const plain = job({ speakers: ["spk"], listenersByLanguage: new Map([["es", ["es1"]]]) });
+    const plain = job({ speakers: ["spk"], listenersByLanguage: new Map([["es", ["es1"]]]), partListenersByLanguage: new Map() });
     await runSegment(f.deps, plain);
     expect((await db.entities.transcriptSegment.get({ sessionId: plain.sessionId, sequenceNumber: plain.sequenceNumber }).go()).data).toBeNull();
   });

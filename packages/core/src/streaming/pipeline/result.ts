@@ -36,8 +36,17 @@ export interface LanguageResult {
   notifiedAt?: number;
 }
 
+/** Which part of its segment a delivery was, for listeners that take segments in parts. */
+export interface PartOf {
+  index: number;
+  /** The segment closed with this part. */
+  last: boolean;
+}
+
 export interface SegmentResult {
   segmentId: string;
+  /** Absent for a whole segment. */
+  part?: PartOf;
   text: string;
   times: StageTimes;
   languages: LanguageResult[];

@@ -107,7 +107,7 @@ export type SegmenterEvent =
   /** The open segment turned out to be noise; audio streamed for it should be dropped. */
   | { type: "discard"; startSample: number }
   /** The speaker paused after the open segment's audio handed out so far (which ends at `atSample`); it may go on. */
-  | { type: "pause"; segmentStartSample: number; atSample: number };
+  | { type: "pause"; segmentStartSample: number; sequenceNumber: number; atSample: number; speechEndSample: number };
 
 interface OpenSegment {
   startSample: number;
@@ -320,7 +320,14 @@ export class Segmenter {
     if (segment.emittedSample !== trailingEnd || silence < msToSamples(Math.max(o.pauseAfterMs, o.trailingSilenceMs))) return;
     if (segment.pauses?.at(-1) === trailingEnd) return;
     segment.pauses = [...(segment.pauses ?? []), trailingEnd];
-    events.push({ type: "pause", segmentStartSample: segment.startSample, atSample: trailingEnd });
+    events.push({
+      type: "pause",
+      segmentStartSample: segment.startSample,
+      // The number the segment gets when it closes (a segment found to be noise gets none, and its pauses go nowhere).
+      sequenceNumber: this.state.nextSequenceNumber,
+      atSample: trailingEnd,
+      speechEndSample: segment.lastVoicedEndSample,
+    });
   }
 
   /**
