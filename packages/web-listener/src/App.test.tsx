@@ -56,6 +56,8 @@ async function join(language: string): Promise<FakeWebSocket> {
   await settle();
   const socket = FakeWebSocket.latest();
   expect(new URL(socket.url).searchParams.get("language")).toBe(language);
+  // The app takes segments in parts (the protocol extension).
+  expect(new URL(socket.url).searchParams.get("parts")).toBe("1");
   socket.accept();
   await settle();
   return socket;

@@ -99,7 +99,7 @@ export function App(props: { location: Location }) {
   const onMessage = (message: ServerMessage) => {
     setState("captions", (captions) => applyCaption(captions, message));
     if (message.type === "translatedAudio" && message.targetLanguage === state.language) {
-      ensurePlayer().add({ sequenceNumber: message.sequenceNumber, segmentId: message.segmentId, url: message.url, duration: message.duration });
+      ensurePlayer().add({ sequenceNumber: message.sequenceNumber, part: message.part, segmentId: message.segmentId, url: message.url, duration: message.duration });
     } else if (message.type === "sessionEnded") {
       setState({ ended: true });
       socket?.close();
@@ -123,7 +123,8 @@ export function App(props: { location: Location }) {
       history.replaceState(null, "", `${import.meta.env.BASE_URL}${session.sessionId}?lang=${language}`);
       ensurePlayer();
       socket = new LiveSocket({
-        url: () => `${config.ws}?${new URLSearchParams({ role: "listener", sessionId: session.sessionId, language: state.language! })}`,
+        // Segments in parts (a protocol extension): a long sentence is heard a clause at a time while it goes on.
+        url: () => `${config.ws}?${new URLSearchParams({ role: "listener", sessionId: session.sessionId, language: state.language!, parts: "1" })}`,
         onMessage,
         onState: onSocketState,
       });

@@ -1,4 +1,7 @@
-/** Captions: each segment's source text and translation, in sequence order, newest last. */
+/**
+ * Captions: each segment's source text and translation, in sequence order, newest last. A segment sent in parts
+ * grows as its parts come (in any order: each part has its place).
+ */
 import type { ServerMessage } from "@livetranslate/core/browser/protocol";
 
 export interface Caption {
@@ -6,23 +9,44 @@ export interface Caption {
   sequenceNumber: number;
   source?: string;
   translation?: string;
+  /** The texts of a segment sent in parts, by part. */
+  sourceParts?: readonly string[];
+  translationParts?: readonly string[];
 }
 
 export const MAX_CAPTIONS = 60;
 
+function withPart(parts: readonly string[] | undefined, part: number, text: string): string[] {
+  const next = [...(parts ?? [])];
+  next[part] = text;
+  return next;
+}
+
+function joined(parts: readonly string[]): string {
+  return parts.filter((p) => p !== undefined && p.length > 0).join(" ");
+}
+
 /** Folds a server message into the caption list; returns the same list when the message is not a caption. */
 export function applyCaption(captions: readonly Caption[], message: ServerMessage): readonly Caption[] {
-  let patch: Partial<Caption>;
-  if (message.type === "transcript" && message.isFinal) patch = { source: message.text };
-  else if (message.type === "translation") patch = { translation: message.text };
-  else return captions;
+  if (!((message.type === "transcript" && message.isFinal) || message.type === "translation")) return captions;
   const index = captions.findIndex((c) => c.segmentId === message.segmentId);
+  const current: Caption = index >= 0 ? captions[index]! : { segmentId: message.segmentId, sequenceNumber: message.sequenceNumber };
+  let caption: Caption;
+  if (message.part === undefined) {
+    caption = { ...current, ...(message.type === "transcript" ? { source: message.text } : { translation: message.text }) };
+  } else if (message.type === "transcript") {
+    const sourceParts = withPart(current.sourceParts, message.part, message.text);
+    caption = { ...current, sourceParts, source: joined(sourceParts) };
+  } else {
+    const translationParts = withPart(current.translationParts, message.part, message.text);
+    caption = { ...current, translationParts, translation: joined(translationParts) };
+  }
   if (index >= 0) {
     const next = [...captions];
-    next[index] = { ...next[index]!, ...patch };
+    next[index] = caption;
     return next;
   }
-  const next = [...captions, { segmentId: message.segmentId, sequenceNumber: message.sequenceNumber, ...patch }];
+  const next = [...captions, caption];
   next.sort((a, b) => a.sequenceNumber - b.sequenceNumber);
   return next.slice(-MAX_CAPTIONS);
 }

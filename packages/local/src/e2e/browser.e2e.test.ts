@@ -22,9 +22,9 @@ const artifacts = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..
 /** The listener app's `window.livetranslatePlayback` (web-listener/src/playback/player.ts), AudioContext seconds. */
 interface PlaybackLog {
   output: string;
-  ready: { sequenceNumber: number; at: number }[];
-  played: { sequenceNumber: number; at: number; end: number }[];
-  skipped: { sequenceNumber: number }[];
+  ready: { sequenceNumber: number; part?: number; at: number }[];
+  played: { sequenceNumber: number; part?: number; at: number; end: number }[];
+  skipped: { sequenceNumber: number; part?: number }[];
   peakLevel: number;
 }
 
@@ -32,21 +32,25 @@ interface PlaybackLog {
 const LEAD_SECONDS = 0.05;
 const TOLERANCE_SECONDS = 0.02;
 
+/** A clip's place: its segment, then its part (the listener app takes segments in parts). */
+const placeOf = (clip: { sequenceNumber: number; part?: number }) => clip.sequenceNumber * 1000 + (clip.part ?? 0);
+const nameOf = (clip: { sequenceNumber: number; part?: number }) => `${clip.sequenceNumber}.${clip.part ?? 0}`;
+
 /**
- * Checks the schedule a listener's player made: in sequence order, each clip that was ready in time starts
+ * Checks the schedule a listener's player made: in sequence order (parts in order), each clip that was ready in time starts
  * exactly where the previous one ends (no gap, no overlap); one that came later starts as soon as it came.
  * Returns how many clips were played back to back.
  */
 function checkSchedule(log: PlaybackLog): number {
-  const sequence = log.played.map((p) => p.sequenceNumber);
+  const sequence = log.played.map(placeOf);
   expect(sequence).toEqual([...new Set(sequence)].sort((a, b) => a - b));
-  const readyAt = new Map(log.ready.map((r) => [r.sequenceNumber, r.at]));
+  const readyAt = new Map(log.ready.map((r) => [placeOf(r), r.at]));
   let backToBack = 0;
   for (let i = 1; i < log.played.length; i++) {
     const previous = log.played[i - 1]!;
     const clip = log.played[i]!;
-    const ready = readyAt.get(clip.sequenceNumber)!;
-    const what = `clip ${clip.sequenceNumber} at ${clip.at.toFixed(3)} s, ready at ${ready?.toFixed(3)} s, after clip ${previous.sequenceNumber} ending at ${previous.end.toFixed(3)} s`;
+    const ready = readyAt.get(placeOf(clip))!;
+    const what = `clip ${nameOf(clip)} at ${clip.at.toFixed(3)} s, ready at ${ready?.toFixed(3)} s, after clip ${nameOf(previous)} ending at ${previous.end.toFixed(3)} s`;
     expect(ready, what).toBeTypeOf("number");
     if (ready + LEAD_SECONDS <= previous.end) {
       expect(Math.abs(clip.at - previous.end), `gap or overlap: ${what}`).toBeLessThanOrEqual(TOLERANCE_SECONDS);
@@ -170,11 +174,13 @@ describe("speaker and listener apps in Chromium", () => {
     // actually audible. The French listener's first two clips were both waiting at the tap: back to back.
     const logs = { es: (await playback(es))!, fr: (await playback(fr))! };
     for (const [language, log] of Object.entries(logs)) {
-      const readyAt = new Map(log.ready.map((r) => [r.sequenceNumber, r.at]));
-      const rows = log.played.map((p) => `#${p.sequenceNumber} ready ${readyAt.get(p.sequenceNumber)?.toFixed(3)} start ${p.at.toFixed(3)} end ${p.end.toFixed(3)}`);
+      const readyAt = new Map(log.ready.map((r) => [placeOf(r), r.at]));
+      const rows = log.played.map((p) => `#${nameOf(p)} ready ${readyAt.get(placeOf(p))?.toFixed(3)} start ${p.at.toFixed(3)} end ${p.end.toFixed(3)}`);
       console.log(`${language} playback (AudioContext seconds):\n  ${rows.join("\n  ")}`);
     }
     for (const log of Object.values(logs)) {
+      // The app takes segments in parts: every clip is a part of its segment.
+      expect(log.played.every((p) => typeof p.part === "number")).toBe(true);
       expect(log.skipped).toEqual([]);
       checkSchedule(log);
       expect(log.peakLevel).toBeGreaterThan(0.01);

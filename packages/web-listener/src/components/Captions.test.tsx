@@ -24,6 +24,21 @@ describe("captions", () => {
     ]);
   });
 
+  it("grows a segment sent in parts as its parts come, each in its place whatever the arrival order", () => {
+    const part = (m: ServerMessage, index: number, lastPart = false) => ({ ...m, part: index, lastPart }) as ServerMessage;
+    let captions: readonly Caption[] = [];
+    for (const m of [part(transcript(4, "when the service starts"), 0), part(translation(4, "cuando el servicio arranca"), 0)]) captions = applyCaption(captions, m);
+    expect(captions).toMatchObject([{ sequenceNumber: 4, source: "when the service starts", translation: "cuando el servicio arranca" }]);
+    // The last part's translation overtakes its transcript; a repeated part changes nothing.
+    for (const m of [part(translation(4, "lee el flujo"), 1, true), part(transcript(4, "it reads the stream"), 1, true), part(transcript(4, "when the service starts"), 0)]) {
+      captions = applyCaption(captions, m);
+    }
+    expect(captions).toMatchObject([
+      { sequenceNumber: 4, source: "when the service starts it reads the stream", translation: "cuando el servicio arranca lee el flujo" },
+    ]);
+    expect(captions).toHaveLength(1);
+  });
+
   it("ignores interim transcripts and other messages", () => {
     const before: readonly Caption[] = [];
     expect(applyCaption(before, { ...transcript(1, "x"), isFinal: false } as ServerMessage)).toBe(before);

@@ -6,6 +6,8 @@ import { type AudioEngine, type Clip, type Download, PlaybackQueue, type Playbac
 
 export interface PlayedClip {
   sequenceNumber: number;
+  /** The part of its segment, for a segment sent in parts. */
+  part?: number;
   at: number;
   end: number;
 }
@@ -17,9 +19,9 @@ export interface PlayedClip {
  */
 export interface PlaybackLog {
   output: AudioContextState;
-  ready: { sequenceNumber: number; at: number }[];
+  ready: { sequenceNumber: number; part?: number; at: number }[];
   played: PlayedClip[];
-  skipped: { sequenceNumber: number; reason: string }[];
+  skipped: { sequenceNumber: number; part?: number; reason: string }[];
   peakLevel: number;
 }
 
@@ -86,9 +88,10 @@ export class Player {
     this.analyser.connect(this.context.destination);
     this.queue = new PlaybackQueue(new WebAudioEngine(this.context, this.gain));
     this.queue.onEvent((event: QueueEvent) => {
-      if (event.type === "ready") this.log.ready.push({ sequenceNumber: event.clip.sequenceNumber, at: event.at });
-      else if (event.type === "scheduled") this.log.played.push({ sequenceNumber: event.clip.sequenceNumber, at: event.at, end: event.end });
-      else this.log.skipped.push({ sequenceNumber: event.clip.sequenceNumber, reason: event.reason });
+      const { sequenceNumber, part } = event.clip;
+      if (event.type === "ready") this.log.ready.push({ sequenceNumber, part, at: event.at });
+      else if (event.type === "scheduled") this.log.played.push({ sequenceNumber, part, at: event.at, end: event.end });
+      else this.log.skipped.push({ sequenceNumber, part, reason: event.reason });
       onChange();
     });
     if (onDownload) this.queue.onDownload(onDownload);

@@ -62,6 +62,28 @@ describe("PlaybackQueue", () => {
     ]);
   });
 
+  it("plays the parts of a segment in order, back to back, before the next segment, each once", async () => {
+    const t = setup();
+    const part = (n: number, index: number): Clip => ({ sequenceNumber: n, part: index, segmentId: `s-${n}`, url: `u${n}.${index}`, duration: 1 });
+    t.queue.add(part(5, 1));
+    t.queue.add(part(6, 0));
+    t.queue.add(part(5, 0));
+    await t.succeed("u6.0");
+    await t.succeed("u5.1");
+    expect(t.scheduled()).toEqual([]);
+    await t.succeed("u5.0");
+    // A part resent after it played, or one already waiting, is not queued again.
+    t.queue.add(part(5, 0));
+    t.queue.add(part(6, 0));
+    const played = t.events.flatMap((e) => (e.type === "scheduled" ? [[e.clip.sequenceNumber, e.clip.part, e.at]] : []));
+    expect(played).toEqual([
+      [5, 0, 0],
+      [5, 1, 1],
+      [6, 0, 2],
+    ]);
+    expect(t.queue.pending).toBe(0);
+  });
+
   it("never overlaps: a clip that arrives while another plays starts when it ends", async () => {
     const t = setup();
     t.queue.add(clip(1, 3));

@@ -1,11 +1,14 @@
 /**
- * The listener's play queue: translated clips play strictly in `sequenceNumber` order, back to back
+ * The listener's play queue: translated clips play strictly in order (`sequenceNumber`, then `part` within a segment
+ * sent in parts), back to back
  * (no gap beyond the audio's own, no overlap), fetched a few ahead, retried, skipped when they cannot
  * be had, and dropped from the front when playback falls too far behind the speaker.
  * Audio itself is behind `AudioEngine`, so this logic is tested without a browser.
  */
 export interface Clip {
   sequenceNumber: number;
+  /** The part of its segment (segments sent in parts); absent for a whole segment. */
+  part?: number;
   segmentId: string;
   url: string;
   /** Seconds, as announced by the server (used before the clip is decoded). */
@@ -27,6 +30,11 @@ export interface AudioEngine<Buffer> {
 }
 
 export type PlaybackState = "idle" | "buffering" | "playing";
+
+/** A clip's place in the talk: segments in order, the parts of one in order. */
+function positionOf(clip: Clip): number {
+  return clip.sequenceNumber * 1000 + (clip.part ?? 0);
+}
 
 export interface QueueOptions {
   /** Clips fetched ahead of the one playing. */
@@ -103,10 +111,11 @@ export class PlaybackQueue<Buffer> {
 
   /** Adds a clip; one already queued or older than what has played is ignored (resends, reconnects). */
   add(clip: Clip): void {
-    if (clip.sequenceNumber <= this.lastScheduled) return;
-    if (this.entries.some((e) => e.clip.sequenceNumber === clip.sequenceNumber)) return;
+    const position = positionOf(clip);
+    if (position <= this.lastScheduled) return;
+    if (this.entries.some((e) => positionOf(e.clip) === position)) return;
     this.entries.push({ clip, status: "waiting", attempts: 0 });
-    this.entries.sort((a, b) => a.clip.sequenceNumber - b.clip.sequenceNumber);
+    this.entries.sort((a, b) => positionOf(a.clip) - positionOf(b.clip));
     this.pump();
   }
 
@@ -160,7 +169,7 @@ export class PlaybackQueue<Buffer> {
       this.playing.push(scheduled);
       if (this.playing.length > 8) this.playing.shift();
       this.scheduledEnd = scheduled.end;
-      this.lastScheduled = head.clip.sequenceNumber;
+      this.lastScheduled = positionOf(head.clip);
       this.emit({ type: "scheduled", clip: head.clip, at, end: scheduled.end });
     }
     // Keep the prefetch window full after clips left the queue.
@@ -174,7 +183,7 @@ export class PlaybackQueue<Buffer> {
     if (this.lagSeconds <= this.options.maxLagSeconds) return;
     while (this.entries.length > 1 && this.lagSeconds > this.options.catchUpToSeconds) {
       const dropped = this.entries.shift()!;
-      this.lastScheduled = Math.max(this.lastScheduled, dropped.clip.sequenceNumber);
+      this.lastScheduled = Math.max(this.lastScheduled, positionOf(dropped.clip));
       this.emit({ type: "skipped", clip: dropped.clip, reason: "catch-up" });
     }
   }
