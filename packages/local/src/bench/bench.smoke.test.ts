@@ -36,6 +36,11 @@ describe("pnpm bench --quick", () => {
     expect(results.latency.word_error_rate.words).toBeGreaterThan(0);
     expect(typeof results.latency.word_error_rate.percent).toBe("number");
     expect(typeof results.latency.ear_voice_span_mean_s).toBe("number");
+    // The same talk to listeners that take parts (the listener app's mode): latency, ear-voice span, boundaries.
+    expect(results.latency_parts.listeners_take_parts).toBe(true);
+    expect(results.latency_parts.undelivered).toBe(0);
+    expect(results.latency_parts.parts_delivered).toBeGreaterThanOrEqual(results.latency_parts.utterances);
+    for (const key of ["caption_p50_s", "audio_p50_s", "ear_voice_span_mean_s", "part_boundaries_per_100"]) expect(typeof results.latency_parts[key], key).toBe("number");
     // Both speech decisions on the same talk: splits, waits and the detector's CPU share.
     expect(results.segmentation.rows.map((r: { name: string }) => r.name.split(" ")[0])).toEqual(["energy", "energy", "silero", "silero", "silero"]);
     for (const row of results.segmentation.rows) {

@@ -118,6 +118,13 @@ function splitsPer100(utterances: UtteranceLatency[]): number | undefined {
   return Number(((100 * counted.reduce((n, u) => n + Math.max(0, u.segments! - 1), 0)) / counted.length).toFixed(1));
 }
 
+/** With listeners that take parts: boundaries between parts inside a sentence's segments, per 100 sentences. */
+function partBoundariesPer100(utterances: UtteranceLatency[]): number | undefined {
+  const counted = utterances.filter((u) => u.parts !== undefined && u.segments !== undefined);
+  if (counted.length === 0) return undefined;
+  return Number(((100 * counted.reduce((n, u) => n + Math.max(0, u.parts! - u.segments!), 0)) / counted.length).toFixed(1));
+}
+
 /**
  * The segmenter alone on the fixture talk (20 sentences, 1 s apart, 100 ms chunks, no engines, so the same on
  * every machine): sentence splits per 100 sentences and the wait from the end of the voice (the last 10 ms frame
@@ -163,11 +170,11 @@ async function segmentation() {
 
 const seconds = (values: (number | undefined)[]) => summarize(values.filter((v): v is number => v !== undefined));
 
-async function latency(routing: Routing = "random") {
+async function latency(routing: Routing = "random", parts = false) {
   const h = await harness(undefined, routing, voiceActivity);
   let run: Awaited<ReturnType<typeof latencyRun>>;
   try {
-    run = await latencyRun(h, routing);
+    run = await latencyRun(h, routing, parts);
   } finally {
     // Recognizer streams still open in environments that lost the session end when local mode closes (in AWS,
     // Transcribe ends them 15 s after their last audio): their audio and billed seconds are known only then.
@@ -178,11 +185,13 @@ async function latency(routing: Routing = "random") {
   return run;
 }
 
-async function latencyRun(h: Harness, routing: Routing) {
+async function latencyRun(h: Harness, routing: Routing, parts: boolean) {
   const talk = assembleTalk(clipsFor(quick ? 3 : 20), 1000);
-  const run = await playTalk(h.local, talk, { targetLanguages: ["es", "fr"], listeners: ["es", "fr"], fetchAudio: true });
+  const run = await playTalk(h.local, talk, { targetLanguages: ["es", "fr"], listeners: ["es", "fr"], fetchAudio: true, parts });
   await closeAll(run.listeners);
-  const stages = h.segments.map((s) => stageDurations(s.result.times));
+  // Stages of whole segments (a segment's parts are measured at the listener).
+  const stages = h.segments.filter((s) => !s.result.part).map((s) => stageDurations(s.result.times));
+  const partStages = h.segments.filter((s) => s.result.part).map((s) => stageDurations(s.result.times));
   const ms = (pick: (s: ReturnType<typeof stageDurations>) => number | undefined) => summarize(stages.map(pick).filter((v): v is number => v !== undefined), 0);
   const caption = seconds(run.utterances.map((u) => u.caption));
   const translation = seconds(run.utterances.map((u) => u.translation));
@@ -201,8 +210,11 @@ async function latencyRun(h: Harness, routing: Routing) {
       engines: "pocketsphinx + Apertium + eSpeak NG (local)",
       measured_from: "end of voiced speech (last 10 ms frame above -40 dBFS) to the first listener's message",
       routing: `${routing} over 4 execution environments`,
+      listeners_take_parts: parts,
       speech_detection: vad === "silero" ? "Silero VAD (onnxruntime-node), 400 ms hangover" : "frame energy, 500 ms hangover",
       sentence_splits_per_100: splitsPer100(run.utterances),
+      part_boundaries_per_100: parts ? partBoundariesPer100(run.utterances) : undefined,
+      parts_delivered: parts ? partStages.length : undefined,
       word_error_rate: systemWordErrorRate(run.utterances),
       ear_voice_span_mean_s: run.earVoiceSpans.length ? Number((run.earVoiceSpans.reduce((x, y) => x + y, 0) / run.earVoiceSpans.length).toFixed(2)) : undefined,
       ear_voice_span_note: "per translated clip at the first listener: from the mid-point of its segment's span in the talk to its message",
@@ -530,6 +542,18 @@ function printTable(results: Record<string, any>) {
       row(`${name}: recognizer requests`, r.recognizer_requests, `${r.recognizer_audio_seconds} s of audio, ${r.recognizer_billed_seconds} s billed (15 s minimum each)`);
     }
   }
+  const lp = results.latency_parts;
+  if (lp) {
+    lines.push(`\nlisteners that take parts (the listener app), sticky routing: ${lp.parts_delivered} parts delivered`);
+    row("caption p50 / p95 (s)", `${lp.caption_p50_s} / ${lp.caption_p95_s}`, `goal p50 <= ${GOALS.caption_p50_s}, p95 <= ${GOALS.caption_p95_s} s: ${lp.caption_p50_s <= GOALS.caption_p50_s && lp.caption_p95_s <= GOALS.caption_p95_s ? "met" : "not met"}`);
+    row("audio message p50 / p95 (s)", `${lp.audio_p50_s} / ${lp.audio_p95_s}`, `goal p50 <= ${GOALS.audio_p50_s}, p95 <= ${GOALS.audio_p95_s} s: ${lp.audio_p50_s <= GOALS.audio_p50_s && lp.audio_p95_s <= GOALS.audio_p95_s ? "met" : "not met"}`);
+    row("ear-voice span, mean (s)", lp.ear_voice_span_mean_s, `goal <= ${GOALS.ear_voice_span_mean_s} s, per part`);
+    row("part boundaries per 100 sentences", lp.part_boundaries_per_100, `sentence splits ${lp.sentence_splits_per_100}`);
+    if (lp.word_error_rate) row("word error rate, whole system", `${lp.word_error_rate.percent} %`, "the parts' source text joined");
+    for (const [name, g] of [["short (<= 3 s)", lp.short_sentences], ["long (> 3 s)", lp.long_sentences]] as const) {
+      row(`${name}: caption / audio p50 (s)`, `${g.caption_p50_s} / ${g.audio_p50_s}`, `p95 ${g.caption_p95_s} / ${g.audio_p95_s}; ${g.utterances} sentences`);
+    }
+  }
   const seg = results.segmentation;
   if (seg) lines.push(`\nsegmentation: ${seg.talk}; wait from the ${seg.wait_from}`);
   for (const r of seg?.rows ?? []) {
@@ -655,6 +679,8 @@ async function latencyScenarios(results: Record<string, unknown>, step: Step) {
     ...f.consumer,
   });
   results.routing = { sticky: pick(sticky.figures), random: pick(lat.figures) };
+  // What the listener app gets: segments in parts (simultaneous translation), as `pnpm start` routes them.
+  results.latency_parts = (await step("latency (real engines, sticky routing, listeners take parts)", () => latency("sticky", true))).figures;
   // Priced from the sticky run: Lambda mostly keeps a shard's batches in one environment (one recognizer stream per
   // segment); the random run's recognizer requests are under results.routing.
   results.aws = cost(sticky.usage);

@@ -25,6 +25,11 @@ export interface TalkOptions {
   connectDeadline?: number;
   /** Plays the talk this many times back to back in the one session (a long talk without holding it all in memory). */
   repeat?: number;
+  /**
+   * Listeners take segments in parts (the protocol extension the listener app uses): an utterance's latency is then
+   * to the last part it has, and the ear-voice span is per part.
+   */
+  parts?: boolean;
 }
 
 export interface UtteranceLatency {
@@ -38,6 +43,8 @@ export interface UtteranceLatency {
   audioFetched?: number;
   /** Final segments holding some of its voiced speech (more than one: split in the middle); undefined without a listener. */
   segments?: number;
+  /** With `parts`: the parts of those segments that hold some of its voiced speech. */
+  parts?: number;
   /** What was said (the fixture's transcript), where known. */
   reference?: string;
   /** The source text of those segments, as the first listener received it. */
@@ -82,7 +89,9 @@ export async function playTalk(local: Pick<LocalMode, "url" | "wsUrl">, talk: Ta
   // Connect in small groups: a burst of hundreds of upgrades at once is not what is being measured.
   for (let i = 0; i < options.listeners.length && Date.now() < (options.connectDeadline ?? Infinity); i += 50) {
     const settled = await Promise.allSettled(
-      options.listeners.slice(i, i + 50).map((language) => ProtocolClient.connect(local.wsUrl, { role: "listener", sessionId: session.sessionId, language })),
+      options.listeners
+        .slice(i, i + 50)
+        .map((language) => ProtocolClient.connect(local.wsUrl, { role: "listener", sessionId: session.sessionId, language, ...(options.parts ? { parts: "1" } : {}) })),
     );
     for (const result of settled) {
       if (result.status === "fulfilled") listeners.push(result.value);
@@ -101,15 +110,16 @@ export async function playTalk(local: Pick<LocalMode, "url" | "wsUrl">, talk: Ta
   let audioBytesFetched = 0;
   if (options.fetchAudio && listeners[0]) {
     listeners[0].socket.on("message", (data) => {
-      const message = JSON.parse(data.toString()) as { type: string; segmentId?: string; url?: string };
-      if (message.type !== "translatedAudio" || !message.url || fetchedAt.has(message.segmentId!)) return;
-      fetchedAt.set(message.segmentId!, Number.NaN);
+      const message = JSON.parse(data.toString()) as { type: string; segmentId?: string; part?: number; url?: string };
+      const key = message.segmentId && keyOf(message as { segmentId: string; part?: number });
+      if (message.type !== "translatedAudio" || !message.url || !key || fetchedAt.has(key)) return;
+      fetchedAt.set(key, Number.NaN);
       fetches.push(
         fetch(message.url)
           .then((r) => r.arrayBuffer())
           .then((body) => {
             audioBytesFetched += body.byteLength;
-            fetchedAt.set(message.segmentId!, Date.now());
+            fetchedAt.set(key, Date.now());
           }),
       );
     });
@@ -146,12 +156,13 @@ export async function playTalk(local: Pick<LocalMode, "url" | "wsUrl">, talk: Ta
   for (const u of spoken) {
     const spokenEnd = startAt + u.voicedEndMs / speed;
     const last = finals.filter((s) => s.startMs < u.endMs && s.endMs > u.startMs).at(-1);
-    const at = (type: string) => first?.received.find((r) => r.message.type === type && "segmentId" in r.message && r.message.segmentId === last?.segmentId)?.at;
+    const at = (type: string) => first?.received.find((r) => r.message.type === type && "segmentId" in r.message && last && keyOf(r.message) === keyOf(last))?.at;
     const entry: UtteranceLatency = { endMs: u.voicedEndMs, voicedSeconds: (u.voicedEndMs - u.voicedStartMs) / 1000, reference: u.text };
     // Segments whose span (pre-roll and kept silence included) meets the voice: the 1 s gaps keep neighbours apart.
     if (first) {
       const over = finals.filter((s) => s.startMs < u.voicedEndMs && s.endMs > u.voicedStartMs);
-      entry.segments = over.length;
+      entry.segments = new Set(over.map((s) => s.segmentId)).size;
+      if (options.parts) entry.parts = over.length;
       entry.heard = over.map((s) => s.text).join(" ");
     }
     if (last) {
@@ -159,19 +170,24 @@ export async function playTalk(local: Pick<LocalMode, "url" | "wsUrl">, talk: Ta
       entry.caption = seconds(at("transcript"));
       entry.translation = seconds(at("translation"));
       entry.audioMessage = seconds(at("translatedAudio"));
-      entry.audioFetched = seconds(fetchedAt.get(last.segmentId));
+      entry.audioFetched = seconds(fetchedAt.get(keyOf(last)));
     }
     utterances.push(entry);
   }
-  const spanOf = new Map(finals.map((t) => [t.segmentId, t]));
+  const spanOf = new Map(finals.map((t) => [keyOf(t), t]));
   const earVoiceSpans = (first?.received ?? []).flatMap(({ at, message }) => {
-    const span = message.type === "translatedAudio" ? spanOf.get(message.segmentId) : undefined;
+    const span = message.type === "translatedAudio" ? spanOf.get(keyOf(message)) : undefined;
     return span ? [(at - (startAt + (span.startMs + span.endMs) / 2 / speed)) / 1000] : [];
   });
   const speakerStatuses = speaker.received.flatMap(({ at, message }) =>
     message.type === "sessionStatus" ? [{ at, overloaded: message.overloaded, lagMs: message.lagMs, shedding: message.shedding }] : [],
   );
   return { sessionId: session.sessionId, utterances, earVoiceSpans, speakerStatuses, startedAt: startAt, listeners, failedListeners, audioBytesFetched };
+}
+
+/** A segment, or one part of it (listeners that take parts). */
+function keyOf(message: { segmentId: string; part?: number }): string {
+  return message.part === undefined ? message.segmentId : `${message.segmentId}#${message.part}`;
 }
 
 function padToWholeChunks(pcm: Int16Array, chunkSamples: number): Int16Array {

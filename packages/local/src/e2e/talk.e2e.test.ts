@@ -19,6 +19,8 @@ describe("a talk, end to end in local mode", () => {
   let session: CreateSessionResponse;
   let es: ProtocolClient;
   let fr: ProtocolClient;
+  /** A Spanish listener that takes segments in parts (the protocol extension). */
+  let esParts: ProtocolClient;
   let speaker: ProtocolClient;
   /** The speaker's connection before it reconnected. */
   let firstSpeaker: ProtocolClient;
@@ -38,6 +40,7 @@ describe("a talk, end to end in local mode", () => {
     session = (await response.json()) as CreateSessionResponse;
     es = await ProtocolClient.connect(local.wsUrl, { role: "listener", sessionId: session.sessionId, language: "es" });
     fr = await ProtocolClient.connect(local.wsUrl, { role: "listener", sessionId: session.sessionId, language: "fr" });
+    esParts = await ProtocolClient.connect(local.wsUrl, { role: "listener", sessionId: session.sessionId, language: "es", parts: "1" });
     speaker = await ProtocolClient.connect(local.wsUrl, { role: "speaker", sessionId: session.sessionId, token: session.speakerToken });
 
     // The talk, in real time, as 100 ms chunks. Every 25th chunk is sent twice, as a flaky client would.
@@ -80,16 +83,43 @@ describe("a talk, end to end in local mode", () => {
         "every utterance's transcript and audio",
       );
     }
+    await esParts.waitFor(
+      () => finals(es).every((whole) => partsOf(whole.segmentId).map((p) => p.text).join(" ") === whole.text),
+      60_000,
+      "every segment's parts",
+    );
     // Let any late duplicate surface before asserting there is none.
     await new Promise((r) => setTimeout(r, 1500));
   }, scaledTimeout(420_000));
 
   afterAll(async () => {
-    await Promise.all([es?.close(), fr?.close(), speaker?.close(), firstSpeaker?.close()]);
+    await Promise.all([es?.close(), fr?.close(), esParts?.close(), speaker?.close(), firstSpeaker?.close()]);
     await local?.stop();
   });
 
   const finals = (client: ProtocolClient): Final[] => client.messages("transcript").filter((t) => t.isFinal);
+  const partsOf = (segmentId: string): Final[] => finals(esParts).filter((t) => t.segmentId === segmentId);
+
+  it("sends a listener that takes parts each segment in parts, in order, each once, with a translation and speech per part", () => {
+    const lines: string[] = [];
+    for (const whole of finals(es)) {
+      const parts = partsOf(whole.segmentId);
+      lines.push(`${whole.segmentId}: ${parts.map((p) => `[${p.part}${p.lastPart ? " last" : ""}] ${p.text}`).join(" ")}`);
+      expect(parts.map((p) => p.part)).toEqual(parts.map((_, i) => i));
+      expect(parts.map((p) => p.text).join(" ")).toBe(whole.text);
+      expect(parts[0]!.startMs).toBe(whole.startMs);
+      expect(parts.at(-1)!.endMs).toBe(whole.endMs);
+      for (const type of ["translation", "translatedAudio"] as const) {
+        const its = esParts.messages(type).filter((m) => m.segmentId === whole.segmentId);
+        expect(its.map((m) => m.part), `${type} of ${whole.segmentId}`).toEqual(parts.map((p) => p.part));
+      }
+    }
+    console.log(`parts:\n  ${lines.join("\n  ")}`);
+    // Real speech pauses inside sentences: some segments went out in more than one part.
+    expect(finals(esParts).some((p) => p.part! > 0)).toBe(true);
+    // Whole-segment listeners never see a part.
+    expect([...es.received, ...fr.received].some((r) => "part" in r.message)).toBe(false);
+  });
 
   it("gives every utterance its transcript, with a word error rate in pocketsphinx's range", () => {
     const segments = finals(es);

@@ -114,7 +114,7 @@ export async function runSegment(deps: PipelineDeps, job: SegmentJob): Promise<S
   };
   const text = job.text.trim();
   if (!text) {
-    deps.log({ level: "info", event: "segment.empty", ...base, times });
+    deps.log({ level: "info", event: job.part ? "part.empty" : "segment.empty", ...base, times });
     return { segmentId, part: job.part, text, times, languages: [], incomplete: false, sent: false };
   }
   const caption: ServerMessage = {
@@ -146,7 +146,8 @@ export async function runSegment(deps: PipelineDeps, job: SegmentJob): Promise<S
 
   deps.log({
     level: incomplete ? "warn" : "info",
-    event: incomplete ? "segment.incomplete" : sent ? "segment.done" : "segment.already_sent",
+    // A part of a segment logs as `part.*`, so a reader of `segment.*` sees each segment once.
+    event: `${job.part ? "part" : "segment"}.${incomplete ? "incomplete" : sent ? "done" : "already_sent"}`,
     ...base,
     text,
     times,
