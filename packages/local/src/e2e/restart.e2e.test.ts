@@ -17,6 +17,8 @@ import { type LocalProcess, startLocalProcess } from "../testing/local-process.t
 type SegmentLog = {
   event: string;
   sequenceNumber: number;
+  /** Set on `part.*` lines: the listener app takes segments in parts. */
+  part?: number;
   speaker?: { alreadyDone?: boolean; error?: string };
   languages?: { language: string; listeners: number; alreadyDone?: boolean; error?: string }[];
 };
@@ -90,12 +92,17 @@ describe("local mode restarted mid-sentence", () => {
       if (segments.some((s) => s.sequenceNumber === n && s.event === "segment.empty")) continue;
       // The speaker's caption went out exactly once, across both processes...
       expect(sent.filter((s) => s.speaker && !s.speaker.alreadyDone).length, what).toBe(1);
-      // ...and each listener language at most once.
+      // ...and each listener language at most once: whole segments, and each part of one (the listener app's).
       const es = sent.flatMap((s) => s.languages ?? []).filter((l) => l.language === "es" && l.listeners > 0 && !l.alreadyDone);
       expect(es.length, what).toBeLessThanOrEqual(1);
+      const parts = processes.flatMap((p) => p.logs as unknown as SegmentLog[]).filter((l) => l.event === "part.done" && l.sequenceNumber === n);
+      for (const part of new Set(parts.map((p) => p.part))) {
+        const esPart = parts.filter((p) => p.part === part).flatMap((p) => p.languages ?? []).filter((l) => l.language === "es" && l.listeners > 0 && !l.alreadyDone);
+        expect(esPart.length, `${what} part ${part}`).toBeLessThanOrEqual(1);
+      }
     }
     // Spanish captions arrived after the restart too: the listener came back at the live edge.
-    const afterRestart = (second.logs as unknown as SegmentLog[]).filter((l) => l.event === "segment.done");
+    const afterRestart = (second.logs as unknown as SegmentLog[]).filter((l) => l.event === "segment.done" || l.event === "part.done");
     expect(afterRestart.some((s) => s.languages?.some((l) => l.language === "es" && l.listeners > 0 && !l.alreadyDone))).toBe(true);
   }, scaledTimeout(300_000));
 });

@@ -217,7 +217,7 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
   });
 
   it("behind real time, sheds interims and then translated speech, never captions, tells the speaker, and recovers", async () => {
-    const t = await setup();
+    const t = await setup({}, undefined, talk, { recognizer: phrasingRecognizer(), partsListener: true });
     // The clock each batch starts at: far behind, then less, then caught up (the consumer's own clock, not the test's speed).
     let clock = 0;
     const consumer = t.consumer(() => clock);
@@ -256,6 +256,9 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     expect(finals.length).toBeGreaterThanOrEqual(talk.utterances.length);
     const messages = (type: string) => t.sent.filter((s) => s.to === "es-1" && s.message.type === type).map((s) => (s.message as { segmentId: string }).segmentId);
     expect(messages("translation").sort()).toEqual(finals.map((f) => f.segmentId).sort());
+    // Parts were shed with the interims (their words went out when the segment closed): the parts listener lost nothing.
+    expect(t.measurements.get("PartsShed")).toBeGreaterThan(0);
+    for (const f of finals) expect(t.finals("es-parts").filter((p) => p.segmentId === f.segmentId).map((p) => p.text).join(" ")).toBe(f.text);
     const shed = t.log.entries.filter((e) => e.event === "segment.done" && (e.languages as { audioShed?: boolean }[]).some((l) => l.audioShed));
     expect(shed.length).toBeGreaterThan(0);
     expect(messages("translatedAudio").length).toBe(finals.length - shed.length);

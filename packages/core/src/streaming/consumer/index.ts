@@ -258,6 +258,7 @@ export class StreamConsumer {
       shedAudio: memory.load >= 2,
       glossary: session.glossary,
     });
+    const glossaryTerms = (session.glossary ?? []).map((entry) => entry.term);
     const delivered = (result: SegmentResult) => {
       if (result.incomplete) incomplete++;
       if (!result.part && result.times.notifiedAt && result.languages.some((l) => l.notifiedAt)) {
@@ -276,8 +277,13 @@ export class StreamConsumer {
     for (const t of transcriptions.values()) t.catch(() => undefined);
     for (const job of jobs) {
       if (job.kind === "pause") {
+        // Behind real time, parts are shed with the interims: the segment's words go out together when it closes.
+        if (memory.load >= 1) {
+          measurements?.count("PartsShed");
+          continue;
+        }
         const words = await job.words?.catch(() => undefined);
-        const decision = atPause(partsOf(memory.parts, job.sequenceNumber, job.segmentStartSample), words, job.atSample);
+        const decision = atPause(partsOf(memory.parts, job.sequenceNumber, job.segmentStartSample), words, job.atSample, glossaryTerms);
         memory.parts = decision.state;
         if (decision.commit) {
           const times = { ...job.times, transcribedAt: now() };

@@ -27,6 +27,16 @@ describe("segment parts: what goes out while the speaker goes on", () => {
     expect(lastPart(held.state, "so we begin now and then stop")).toMatchObject({ index: 1, text: "and then stop", exact: true });
   });
 
+  it("does not cut a glossary term in two: a part that would end inside one waits for the next pause", () => {
+    const terms = ["Amazon Kinesis Data Streams", "Lambda"];
+    const cut = atPause(open(), "the audio goes to Amazon Kinesis", 20_000, terms);
+    expect(cut.commit).toBe(false);
+    expect(atPause(cut.state, "Data Streams and then on", 40_000, terms)).toMatchObject({ commit: true, text: "the audio goes to Amazon Kinesis Data Streams and then on" });
+    // Ending on a whole term, or on a word that merely appears in one elsewhere, is fine.
+    expect(atPause(open(), "it runs on Lambda", 20_000, terms).commit).toBe(true);
+    expect(atPause(open(), "we read the streams", 20_000, terms).commit).toBe(true);
+  });
+
   it("stops committing once a pause went unheard, and the close sends everything not yet sent", () => {
     const first = atPause(open(), "one two three", 10_000);
     const unheard = atPause(first.state, undefined, 20_000);

@@ -43,14 +43,30 @@ export type PauseDecision =
   | { commit: true; state: SegmentParts; index: number; text: string; startSample: number };
 
 /**
- * At a pause ending at `atSample`, the words final since the previous one (undefined when the recognizer could not
- * say): commits them, with any pending before them, when they are enough words.
+ * True when `text` ends with the first words (not all) of one of `terms`: a part ending there would cut the term in
+ * two, and neither half would be translated as the glossary says.
  */
-export function atPause(state: SegmentParts, words: string | undefined, atSample: number, minWords = MIN_PART_WORDS): PauseDecision {
+export function endsInsideTerm(text: string, terms: readonly string[]): boolean {
+  const words = wordsOf(text.toLowerCase());
+  return terms.some((term) => {
+    const termWords = wordsOf(term.toLowerCase());
+    for (let n = 1; n < termWords.length; n++) {
+      if (n <= words.length && termWords.slice(0, n).join(" ") === words.slice(-n).join(" ")) return true;
+    }
+    return false;
+  });
+}
+
+/**
+ * At a pause ending at `atSample`, the words final since the previous one (undefined when the recognizer could not
+ * say): commits them, with any pending before them, when they are enough words and do not end inside one of the
+ * session's glossary `terms`.
+ */
+export function atPause(state: SegmentParts, words: string | undefined, atSample: number, terms: readonly string[] = [], minWords = MIN_PART_WORDS): PauseDecision {
   if (state.broken) return { commit: false, state };
   if (words === undefined) return { commit: false, state: { ...state, broken: true } };
   const text = [state.pending, words.trim()].filter((t) => t.length > 0).join(" ");
-  if (wordsOf(text).length < minWords) return { commit: false, state: { ...state, pending: text } };
+  if (wordsOf(text).length < minWords || endsInsideTerm(text, terms)) return { commit: false, state: { ...state, pending: text } };
   return {
     commit: true,
     index: state.committed.length,
