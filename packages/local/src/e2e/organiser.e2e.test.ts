@@ -20,6 +20,7 @@ import type { Utterance } from "@livetranslate/core/testing/fixtures";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSpanishSession, launchChromium, microphoneTalk, pageReader } from "../testing/chromium.ts";
+import { ProtocolClient } from "../testing/client.ts";
 import { type LocalProcess, startLocalProcess } from "../testing/local-process.ts";
 
 /** Words pocketsphinx hears in LJ001-0001 and LJ001-0005 ("printing"), and in LJ001-0005 ("century"). */
@@ -123,7 +124,7 @@ describe("the organiser's glossary and transcript, and the listener's screen and
   const wakeLockRequests = (page: Page) => read<WakeLockRequest[]>(page, "window.wakeLockRequests");
   const status = (page: Page) => page.getByRole("status", { name: "Status" }).textContent();
 
-  it("holds glossary terms in the listener's captions, keeps the transcript the listener read, and keeps the screen on", async () => {
+  it("holds glossary terms in the listener's captions, keeps the transcript of what was said, and keeps the screen on", async () => {
     const local = processes[0]!;
     // The speaker app's WebSocket, watched: the audio it sends (ms of the talk, by chunk), the final lines it gets.
     const speaker = await (await browser.newContext()).newPage();
@@ -157,6 +158,8 @@ describe("the organiser's glossary and transcript, and the listener's screen and
     await expect.poll(() => status(es)).toMatch(/Live|Playing|Buffering/);
     expect((await wakeLockRequests(es))!.map((r) => [r.outcome, r.released])).toEqual([["granted", false]]);
     await expect.poll(() => speaker.locator(".count[data-language='es']").textContent(), { timeout: scaledTimeout(15_000) }).toBe("1");
+    // Beside the app (which takes segments in parts), a client of whole segments: the transcript holds those.
+    const whole = await ProtocolClient.connect(local.wsUrl, { role: "listener", sessionId: code, language: "es" });
 
     // The whole talk is spoken, then the speaker stops and ends the session.
     await speaker.getByRole("button", { name: "Start" }).click();
@@ -205,9 +208,14 @@ describe("the organiser's glossary and transcript, and the listener's screen and
     await reader.goto(`${local.url}/health`);
     const cues = await reader.evaluate<{ start: number; end: number; text: string }[]>(parseWebVtt(vtt.text));
     console.log(`organiser: es.vtt cues\n  ${cues.map((c) => `${c.start.toFixed(3)} --> ${c.end.toFixed(3)} ${c.text}`).join("\n  ")}`);
-    // Every cue the file has was read (the parser skips a malformed one silently), and they are what the listener read.
+    // Every cue the file has was read (the parser skips a malformed one silently): one per line the listener read,
+    // each segment translated whole, as a listener of whole segments got it (the app's captions joined its parts,
+    // each translated as it came).
     expect(cues.length).toBe(vtt.text.split("-->").length - 1);
-    expect(cues.map((c) => c.text)).toEqual(captions.map((c) => c.translation));
+    expect(cues.length).toBe(captions.length);
+    const wholeTranslations = whole.messages("translation").sort((a, b) => a.sequenceNumber - b.sequenceNumber);
+    await whole.close();
+    expect(cues.map((c) => c.text)).toEqual(wholeTranslations.map((t) => t.text));
     // Timed from the talk's audio: in order, none overlapping, and each inside the clip it was said in, once the
     // recording's start (before the microphone was opened, unknown to the test) is lined up on the first cue.
     for (const [i, cue] of cues.entries()) {

@@ -75,6 +75,18 @@ export function audioKey(sessionId: string, language: string, sequenceNumber: nu
   return `sessions/${sessionId}/translated/${language}/${part === undefined ? segment : `${segment}-part${part}`}.${extension}`;
 }
 
+/**
+ * A part after the first continues its segment's sentence, but a translator takes it for a sentence of its own and
+ * capitalizes its first word ("Ellos sólo..."): when the source part starts in lower case, so does its translation.
+ * (A word the translator capitalizes for itself, a name, then loses its capital; a glossary term never does.)
+ */
+function translatorFor(translator: Translator, job: SegmentJob, text: string): Pick<Translator, "translate"> {
+  if (!job.part || job.part.index === 0 || !/^\p{Ll}/u.test(text)) return translator;
+  return {
+    translate: async (source, from, to) => (await translator.translate(source, from, to)).replace(/^(\s*)(\p{Lu})(?=\p{Ll})/u, (_, space: string, first: string) => space + first.toLocaleLowerCase(to)),
+  };
+}
+
 /** Who a delivery is for: a language's listeners of whole segments, or of one part of a segment. */
 function recipientsOf(language: string, part?: PartOf): string {
   return part ? `${language}#part${part.index}` : language;
@@ -271,7 +283,7 @@ async function deliverLanguage(
     // When only the audio is left from an earlier attempt, the text is translated again (nothing is sent twice).
     let translation: Promise<string> | undefined;
     const translate = () =>
-      (translation ??= translateWithGlossary(deps.translator, text, job.sourceLanguage, language, job.glossary).then((t) => {
+      (translation ??= translateWithGlossary(translatorFor(deps.translator, job, text), text, job.sourceLanguage, language, job.glossary).then((t) => {
         result.text = t.trim();
         result.translatedAt = now();
         return result.text;

@@ -139,6 +139,21 @@ describe("runSegment", () => {
     expect(again).toMatchObject({ sent: false, part: { index: 0, last: false } });
   });
 
+  it("does not capitalize a part that continues its sentence, nor a glossary term at its start", async () => {
+    // Prepare: a translator that, like Apertium, takes every text for a sentence and capitalizes it.
+    const f = fakes();
+    f.deps.translator = { pairs: [], translate: async (text) => text.charAt(0).toUpperCase() + text.slice(1) };
+    const parts: Audience = { speakers: [], listenersByLanguage: new Map([["es", ["es-p"]]]), partListenersByLanguage: new Map() };
+    const glossary = [{ term: "kinesis", translations: { es: "Kinesis" } }];
+    // Act
+    await runSegment(f.deps, job(parts, { text: "they read it", part: { index: 0, last: false } }));
+    await runSegment(f.deps, job(parts, { text: "they read it", part: { index: 1, last: false } }));
+    await runSegment(f.deps, job(parts, { text: "kinesis keeps it", part: { index: 2, last: true }, glossary }));
+    // Assess
+    const translations = f.sent.filter((m) => m.message.type === "translation").map((m) => (m.message as { text: string }).text);
+    expect(translations).toEqual(["They read it", "they read it", "Kinesis keeps it"]);
+  });
+
   it("translates and synthesizes once per language with listeners, never per listener, and skips languages nobody hears", async () => {
     const f = fakes();
     await runSegment(f.deps, job(audience()));
