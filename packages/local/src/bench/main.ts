@@ -7,7 +7,8 @@
  * writes test-artifacts/bench-quick.json. Load stays on loopback, bounded in count and time. No figure here is
  * asserted anywhere: this measures, it does not judge. `--vad silero` (or LIVETRANSLATE_VAD=silero) runs the
  * latency talks with the neural voice activity detector instead of the energy rule; the segmentation scenario
- * compares both on the same talk either way. `--only latency,overload` runs just those scenarios (see `only`).
+ * compares both on the same talk either way. `--only latency,overload` runs just those scenarios (see `only`;
+ * `latency` includes the parts run, `--only latency_parts` runs it alone).
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -41,7 +42,7 @@ const quick = process.argv.includes("--quick");
  */
 const onlyFlag = process.argv.indexOf("--only");
 const only = onlyFlag >= 0 ? new Set(process.argv[onlyFlag + 1]?.split(",")) : undefined;
-const runs = (scenario: "segmentation" | "latency" | "fanout" | "memory" | "scale" | "drift" | "overload") => !only || only.has(scenario);
+const runs = (scenario: "segmentation" | "latency" | "latency_parts" | "fanout" | "memory" | "scale" | "drift" | "overload") => !only || only.has(scenario);
 const vadFlag = process.argv.indexOf("--vad");
 const vad = voiceActivitySetting(vadFlag >= 0 ? process.argv[vadFlag + 1] : process.env.LIVETRANSLATE_VAD);
 /** Loaded once in main(): the latency talks' segmenters share it (as local mode's environments do). */
@@ -215,6 +216,23 @@ async function latencyRun(h: Harness, routing: Routing, parts: boolean) {
       sentence_splits_per_100: splitsPer100(run.utterances),
       part_boundaries_per_100: parts ? partBoundariesPer100(run.utterances) : undefined,
       parts_delivered: parts ? partStages.length : undefined,
+      // Where a sentence's last part went out: at the pause (150 ms of silence) or when the segment closed (500 ms).
+      last_part: parts
+        ? Object.fromEntries(
+            (["at_pause", "at_close"] as const).map((when) => {
+              const group = run.utterances.filter((u) => u.lastPartAtClose === (when === "at_close"));
+              const c = seconds(group.map((u) => u.caption));
+              return [when, { utterances: group.length, caption_p50_s: c.p50, caption_p95_s: c.p95 }];
+            }),
+          )
+        : undefined,
+      part_stages_ms: parts
+        ? {
+            pause_to_commit: summarize(partStages.flatMap((s) => (s.segmenterWait === undefined ? [] : [s.segmenterWait])), 0),
+            words_final: summarize(partStages.flatMap((s) => (s.asr === undefined ? [] : [s.asr])), 0),
+            total: summarize(partStages.flatMap((s) => (s.total === undefined ? [] : [s.total])), 0),
+          }
+        : undefined,
       word_error_rate: systemWordErrorRate(run.utterances),
       ear_voice_span_mean_s: run.earVoiceSpans.length ? Number((run.earVoiceSpans.reduce((x, y) => x + y, 0) / run.earVoiceSpans.length).toFixed(2)) : undefined,
       ear_voice_span_note: "per translated clip at the first listener: from the mid-point of its segment's span in the talk to its message",
@@ -549,6 +567,11 @@ function printTable(results: Record<string, any>) {
     row("audio message p50 / p95 (s)", `${lp.audio_p50_s} / ${lp.audio_p95_s}`, `goal p50 <= ${GOALS.audio_p50_s}, p95 <= ${GOALS.audio_p95_s} s: ${lp.audio_p50_s <= GOALS.audio_p50_s && lp.audio_p95_s <= GOALS.audio_p95_s ? "met" : "not met"}`);
     row("ear-voice span, mean (s)", lp.ear_voice_span_mean_s, `goal <= ${GOALS.ear_voice_span_mean_s} s, per part`);
     row("part boundaries per 100 sentences", lp.part_boundaries_per_100, `sentence splits ${lp.sentence_splits_per_100}`);
+    for (const [when, g] of Object.entries(lp.last_part as Record<string, { utterances: number; caption_p50_s: number; caption_p95_s: number }>)) {
+      row(`last part ${when.replace("_", " ")}: caption p50 / p95`, `${g.caption_p50_s} / ${g.caption_p95_s}`, `${g.utterances} sentences`);
+    }
+    const ps = lp.part_stages_ms;
+    row("parts: speech end -> pause -> words", `${ps.pause_to_commit.p50} + ${ps.words_final.p50}`, `p50 ms; p95 ${ps.pause_to_commit.p95} + ${ps.words_final.p95}; to the message p50 ${ps.total.p50}, p95 ${ps.total.p95}`);
     if (lp.word_error_rate) row("word error rate, whole system", `${lp.word_error_rate.percent} %`, "the parts' source text joined");
     for (const [name, g] of [["short (<= 3 s)", lp.short_sentences], ["long (> 3 s)", lp.long_sentences]] as const) {
       row(`${name}: caption / audio p50 (s)`, `${g.caption_p50_s} / ${g.audio_p50_s}`, `p95 ${g.caption_p95_s} / ${g.audio_p95_s}; ${g.utterances} sentences`);
@@ -649,6 +672,7 @@ async function main() {
   voiceActivity = await voiceActivityFor(vad);
   if (runs("segmentation")) results.segmentation = await step("segmentation (energy vs Silero VAD)", segmentation);
   if (runs("latency")) await latencyScenarios(results, step);
+  else if (runs("latency_parts")) results.latency_parts = await step("latency (listeners take parts)", latencyParts);
   if (runs("fanout")) results.fanout = await step("fan-out", fanout);
   if (runs("memory")) results.memory = await step("memory per idle listener", memory);
   if (runs("scale")) {
@@ -679,11 +703,15 @@ async function latencyScenarios(results: Record<string, unknown>, step: Step) {
     ...f.consumer,
   });
   results.routing = { sticky: pick(sticky.figures), random: pick(lat.figures) };
-  // What the listener app gets: segments in parts (simultaneous translation), as `pnpm start` routes them.
-  results.latency_parts = (await step("latency (real engines, sticky routing, listeners take parts)", () => latency("sticky", true))).figures;
+  results.latency_parts = await step("latency (real engines, sticky routing, listeners take parts)", latencyParts);
   // Priced from the sticky run: Lambda mostly keeps a shard's batches in one environment (one recognizer stream per
   // segment); the random run's recognizer requests are under results.routing.
   results.aws = cost(sticky.usage);
+}
+
+/** What the listener app gets: segments in parts (simultaneous translation), as `pnpm start` routes them. */
+async function latencyParts() {
+  return (await latency("sticky", true)).figures;
 }
 
 type Calibration = Awaited<ReturnType<typeof calibration>>;

@@ -45,6 +45,8 @@ export interface UtteranceLatency {
   segments?: number;
   /** With `parts`: the parts of those segments that hold some of its voiced speech. */
   parts?: number;
+  /** With `parts`: its last part went out when its segment closed (else at a pause, before the close). */
+  lastPartAtClose?: boolean;
   /** What was said (the fixture's transcript), where known. */
   reference?: string;
   /** The source text of those segments, as the first listener received it. */
@@ -171,6 +173,7 @@ export async function playTalk(local: Pick<LocalMode, "url" | "wsUrl">, talk: Ta
       entry.translation = seconds(at("translation"));
       entry.audioMessage = seconds(at("translatedAudio"));
       entry.audioFetched = seconds(fetchedAt.get(keyOf(last)));
+      if (options.parts) entry.lastPartAtClose = last.lastPart === true;
     }
     utterances.push(entry);
   }
