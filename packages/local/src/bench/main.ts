@@ -26,7 +26,7 @@ import { calibration } from "./calibration.ts";
 import { soakChart } from "./plot.ts";
 import { overload } from "./overload.ts";
 import { soak } from "./soak.ts";
-import { holdIdleListeners } from "./idle-crowd.ts";
+import { holdIdleListeners, type IdleCrowd } from "./idle-crowd.ts";
 import { newRequestCounts, type RequestCounts } from "../metering.ts";
 import type { Routing } from "../event-source/environments.ts";
 import { type LocalMode, startLocal } from "../server.ts";
@@ -290,39 +290,38 @@ async function fanout() {
   const crowd = await holdIdleListeners(h.local, quick ? 200 : IDLE_LISTENERS);
   try {
     const talk = assembleTalk(clipsFor(quick ? 2 : 6), 1000);
-    const listeners = Array.from({ length: listenerCount }, (_, i) => languages[i % languages.length]!);
     const speed = 2;
-    const run = await playTalk(h.local, talk, { targetLanguages: languages, listeners, speed });
+    // The measured listeners are in another process too: the server's fan-out is timed without their own work
+    // (parsing 500 messages a segment) on its event loop, as in production, where listeners are other devices.
+    let measured: IdleCrowd | undefined;
+    await playTalk(h.local, talk, {
+      targetLanguages: languages,
+      listeners: [],
+      speed,
+      beforeTalk: async (sessionId) => {
+        measured = await holdIdleListeners(h.local, listenerCount, sessionId, languages);
+      },
+    });
+    const receipts = (await measured?.release()) ?? [];
     // From each (segment, language) audio stored to the last listener of that language notified.
     const deliveries: number[] = [];
     const byLanguage = new Map<string, number[]>();
     const rates: number[] = [];
     for (const { result } of h.segments) {
-      let first = Infinity;
-      let last = 0;
-      let messages = 0;
+      const ofSegment = receipts.filter(([segmentId]) => segmentId === result.segmentId);
       for (const lang of result.languages) {
         if (!lang.storedAt) continue;
-        const receipts = run.listeners.flatMap((client) =>
-          client.received.filter((r) => r.message.type === "translatedAudio" && r.message.segmentId === result.segmentId && r.message.targetLanguage === lang.language).map((r) => r.at),
-        );
-        if (receipts.length) {
-          deliveries.push(Math.max(...receipts) - lang.storedAt);
-          byLanguage.set(lang.language, [...(byLanguage.get(lang.language) ?? []), Math.max(...receipts) - lang.storedAt]);
+        const arrivals = ofSegment.filter(([, language]) => language === lang.language).map(([, , at]) => at);
+        if (arrivals.length) {
+          deliveries.push(Math.max(...arrivals) - lang.storedAt);
+          byLanguage.set(lang.language, [...(byLanguage.get(lang.language) ?? []), Math.max(...arrivals) - lang.storedAt]);
         }
       }
-      for (const client of run.listeners) {
-        for (const r of client.received) {
-          if ("segmentId" in r.message && r.message.segmentId === result.segmentId) {
-            messages++;
-            first = Math.min(first, r.at);
-            last = Math.max(last, r.at);
-          }
-        }
-      }
-      if (messages > 0 && last > first) rates.push(messages / ((last - first) / 1000));
+      const times = ofSegment.map(([, , at]) => at);
+      const first = Math.min(...times);
+      const last = Math.max(...times);
+      if (times.length > 1 && last > first) rates.push(times.length / ((last - first) / 1000));
     }
-    await closeAll(run.listeners);
     const d = summarize(deliveries, 0);
     const perLanguage = [...byLanguage].map(([language, values]) => ({ language, ...summarize(values, 0) }));
     return {
@@ -332,8 +331,8 @@ async function fanout() {
       listeners: listenerCount,
       languages: languages.length,
       listeners_per_language: listenerCount / languages.length,
-      listeners_connected: run.listeners.length,
-      failed_listeners: run.failedListeners,
+      listeners_connected: measured?.connected ?? 0,
+      failed_listeners: measured?.failed ?? {},
       playback_speed: speed,
       segments: h.segments.length,
       measured: "per (segment, language): audio object stored -> the last listener of that language has the translatedAudio message",
@@ -342,8 +341,8 @@ async function fanout() {
       worst_language_p99_ms: Math.max(...perLanguage.map((l) => l.p99)),
       per_language: perLanguage,
       goal: "stored -> all notified p99 <= 100 ms, per language",
-      burst_messages_per_s_p50: summarize(rates, 0).p50,
-      burst_note: "messages of one segment (transcript, translation, audio to every listener) over the time from its first to its last delivery: the rate of a burst, not a sustained capacity",
+      burst_audio_messages_per_s_p50: summarize(rates, 0).p50,
+      burst_note: "translatedAudio messages of one segment (one per listener) over the time from the first to the last arrival: the rate of a burst, not a sustained capacity",
     };
   } finally {
     await crowd.release();
@@ -587,7 +586,7 @@ function printTable(results: Record<string, any>) {
     lines.push(`\nfan-out: ${f.listeners} listeners over ${f.languages} languages (${f.listeners_per_language} each; ${f.listeners_connected} connected), talk at ${f.playback_speed}x, ${f.engines}`);
     row("audio stored -> all notified p50/p99", `${f.stored_to_notified_p50_ms} / ${f.stored_to_notified_p99_ms} ms`, "per segment and language, to its last listener");
     row("worst language's p99", `${f.worst_language_p99_ms} ms`, `goal <= 100 ms; beside ${f.idle_listeners_connected} idle connections (${JSON.stringify(f.idle_listeners_failed)} failed)`);
-    row("burst messages per second (p50)", f.burst_messages_per_s_p50, "one segment's burst, not a sustained capacity");
+    row("burst audio messages per second (p50)", f.burst_audio_messages_per_s_p50, "one segment's burst, not a sustained capacity");
   }
   const mem = results.memory;
   if (mem) {

@@ -25,6 +25,8 @@ export interface TalkOptions {
   connectDeadline?: number;
   /** Plays the talk this many times back to back in the one session (a long talk without holding it all in memory). */
   repeat?: number;
+  /** Called with the session once its listeners are connected, before the speaker starts (e.g. to connect more elsewhere). */
+  beforeTalk?: (sessionId: string) => Promise<void>;
   /**
    * Listeners take segments in parts (the protocol extension the listener app uses): an utterance's latency is then
    * to the last part it has, and the ear-voice span is per part.
@@ -102,6 +104,7 @@ export async function playTalk(local: Pick<LocalMode, "url" | "wsUrl">, talk: Ta
   }
   const notConnected = options.listeners.length - listeners.length - Object.values(failedListeners).reduce((a, b) => a + b, 0);
   if (notConnected > 0) failedListeners["not attempted: connect deadline passed"] = notConnected;
+  await options.beforeTalk?.(session.sessionId);
   const speaker = await ProtocolClient.connect(local.wsUrl, { role: "speaker", sessionId: session.sessionId, token: session.speakerToken });
   // Talks longer than the gateway's 10-minute idle limit (the soak) keep their listeners connected as the apps do.
   for (const listener of listeners) listener.keepAlive();
