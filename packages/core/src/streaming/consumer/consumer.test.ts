@@ -266,6 +266,38 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     expect(t.log.entries.filter((e) => e.event === "consumer.load").map((e) => e.to)).toEqual([2, 1, 0]);
   });
 
+  it("loses and repeats no word of a segment whose parts were shed for a while and then not", async () => {
+    // Prepare: a first run finds the batches where a segment's first part goes out early; a second run is behind
+    // real time for exactly those batches (its first pause is shed), and caught up again for the next pause.
+    const firstPartAt = new Set<number>();
+    const probe = await setup({}, undefined, talk, { recognizer: phrasingRecognizer(), partsListener: true });
+    const probing = probe.consumer();
+    const seen = new Set<string>();
+    for (let b = 0; b * 3 < probe.records.length; b++) {
+      const before = probe.sent.length;
+      await probing.consumeSession(probe.sessionId, probe.records.slice(b * 3, b * 3 + 3));
+      for (const { to, message } of probe.sent.slice(before)) {
+        if (to !== "es-parts" || message.type !== "transcript" || message.lastPart !== false || seen.has(message.segmentId)) continue;
+        seen.add(message.segmentId);
+        firstPartAt.add(b);
+      }
+    }
+    expect(firstPartAt.size).toBeGreaterThan(0);
+    const t = await setup({}, undefined, talk, { recognizer: phrasingRecognizer(), partsListener: true });
+    let clock = 0;
+    const consumer = t.consumer(() => clock);
+    // Act
+    for (let b = 0; b * 3 < t.records.length; b++) {
+      const batch = t.records.slice(b * 3, b * 3 + 3);
+      clock = Math.max(...batch.map((r) => (r.kind === "chunk" ? r.ingestedAt : 0))) + (firstPartAt.has(b) ? 3_500 : 200);
+      await consumer.consumeSession(t.sessionId, batch);
+    }
+    // Assess: those pauses were shed, and each segment's parts are still its text, no word lost or repeated.
+    expect(t.measurements.get("PartsShed")).toBe(firstPartAt.size);
+    const parts = t.finals("es-parts");
+    for (const f of t.finals()) expect(parts.filter((p) => p.segmentId === f.segmentId).map((p) => p.text).join(" ")).toBe(f.text);
+  });
+
   it("streams even segments cut at the maximum length, so no segment is transcribed twice", async () => {
     const t = await setup({ maxSegmentMs: 3000, cutSearchMs: 1000, longSegmentMs: 60_000 });
     await feed(t.consumer(), t.sessionId, t.records);

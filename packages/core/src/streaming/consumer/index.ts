@@ -277,8 +277,10 @@ export class StreamConsumer {
     for (const t of transcriptions.values()) t.catch(() => undefined);
     for (const job of jobs) {
       if (job.kind === "pause") {
-        // Behind real time, parts are shed with the interims: the segment's words go out together when it closes.
+        // Behind real time, parts are shed with the interims: the rest of the segment goes out when it closes (no
+        // later pause of it commits, as those words would follow the shed ones).
         if (memory.load >= 1) {
+          memory.parts = { ...partsOf(memory.parts, job.sequenceNumber, job.segmentStartSample), broken: true };
           measurements?.count("PartsShed");
           continue;
         }

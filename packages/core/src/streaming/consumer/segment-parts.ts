@@ -20,7 +20,10 @@ export interface SegmentParts {
   fromSample: number;
   /** Words final at earlier pauses, too few to go alone: they open the next part. */
   pending: string;
-  /** A pause went by unheard (no stream heard exactly this audio): nothing more is committed before the close. */
+  /**
+   * A pause went by uncommitted (no stream heard exactly this audio, or parts were shed): nothing more is committed
+   * before the close, whose part then holds every word after the last one committed.
+   */
   broken?: boolean;
 }
 
