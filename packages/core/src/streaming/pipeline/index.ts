@@ -158,8 +158,9 @@ export async function runSegment(deps: PipelineDeps, job: SegmentJob): Promise<S
 
   deps.log({
     level: incomplete ? "warn" : "info",
-    // A part of a segment logs as `part.*`, so a reader of `segment.*` sees each segment once.
-    event: `${job.part ? "part" : "segment"}.${incomplete ? "incomplete" : sent ? "done" : "already_sent"}`,
+    // A part of a segment logs as `part.*`, so a reader of `segment.*` sees each segment once. Nobody to send it to
+    // (the speaker between two connections, every listener taking parts) is not "already sent".
+    event: `${job.part ? "part" : "segment"}.${incomplete ? "incomplete" : sent ? "done" : all.length === 0 ? "nobody_connected" : "already_sent"}`,
     ...base,
     text,
     times,

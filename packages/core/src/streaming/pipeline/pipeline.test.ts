@@ -139,6 +139,13 @@ describe("runSegment", () => {
     expect(again).toMatchObject({ sent: false, part: { index: 0, last: false } });
   });
 
+  it("logs a segment nobody was connected to receive as such, not as already sent", async () => {
+    const f = fakes();
+    const result = await runSegment(f.deps, job({ speakers: [], listenersByLanguage: new Map(), partListenersByLanguage: new Map() }));
+    expect(result).toMatchObject({ sent: false, incomplete: false });
+    expect(f.log.entries.map((e) => e.event)).toEqual(["segment.nobody_connected"]);
+  });
+
   it("does not capitalize a part that continues its sentence, nor a glossary term at its start", async () => {
     // Prepare: a translator that, like Apertium, takes every text for a sentence and capitalizes it.
     const f = fakes();
