@@ -266,22 +266,27 @@ export class StreamConsumer {
       }
       if (result.sent) this.deps.onSegment?.(sessionId, result);
     };
-    /** A part goes to the listeners that take parts, if any (the commit itself happens either way). */
-    const sendPart = async (job: ReturnType<typeof segmentJob>, index: number, last: boolean) => {
+    /** The listeners that take parts, as the audience of a part; none, or nobody to send a part to. */
+    const partAudience = async () => {
       const parts = Audience.ofParts(await audience());
-      if (parts.listenersByLanguage.size === 0) return;
-      delivered(await runSegment(this.deps, { ...job, audience: parts, part: { index, last } }));
+      return parts.listenersByLanguage.size > 0 ? parts : undefined;
+    };
+    const sendPart = async (job: ReturnType<typeof segmentJob>, index: number, last: boolean) => {
+      const parts = await partAudience();
+      if (parts) delivered(await runSegment(this.deps, { ...job, audience: parts, part: { index, last } }));
     };
     // Segments closed together (a batch that caught up) are transcribed side by side; everything is delivered in order.
     const transcriptions = new Map(jobs.flatMap((job) => (job.kind === "close" ? [[job, job.transcribe()] as const] : [])));
     for (const t of transcriptions.values()) t.catch(() => undefined);
     for (const job of jobs) {
       if (job.kind === "pause") {
-        // Behind real time, parts are shed with the interims: the rest of the segment goes out when it closes (no
-        // later pause of it commits, as those words would follow the shed ones).
-        if (memory.load >= 1) {
+        // Behind real time, parts are shed with the interims; with nobody taking parts, the batch does not wait for
+        // the phrase's final words. Either way the rest of the segment goes out when it closes (no later pause of it
+        // commits, as those words would follow the skipped ones).
+        const shed = memory.load >= 1;
+        if (shed || !(await partAudience())) {
           memory.parts = { ...partsOf(memory.parts, job.sequenceNumber, job.segmentStartSample), broken: true };
-          measurements?.count("PartsShed");
+          if (shed) measurements?.count("PartsShed");
           continue;
         }
         const words = await job.words?.catch(() => undefined);
