@@ -17,7 +17,11 @@ const LANGUAGES = { source: ["en"], target: ["ca", "es", "gl"], captionsOnly: ["
 let lock: ReturnType<typeof fakeWakeLock>;
 let languagesAnswer: () => { ok: boolean; status: number; json(): Promise<unknown> };
 
+/** What `GET /sessions/{id}` says of the session. */
+let sessionStatus: "active" | "ended" = "active";
+
 beforeEach(() => {
+  sessionStatus = "active";
   vi.useFakeTimers();
   FakeWebSocket.created.length = 0;
   vi.stubGlobal("WebSocket", FakeWebSocket);
@@ -27,7 +31,7 @@ beforeEach(() => {
     "fetch",
     vi.fn(async (url: string) => {
       const path = new URL(url).pathname;
-      if (path === `/sessions/${SESSION.sessionId}`) return { ok: true, status: 200, json: async () => SESSION };
+      if (path === `/sessions/${SESSION.sessionId}`) return { ok: true, status: 200, json: async () => ({ ...SESSION, status: sessionStatus }) };
       if (path === "/languages") return languagesAnswer();
       return { ok: true, status: 204, json: async () => ({}) };
     }),
@@ -160,6 +164,15 @@ describe("while listening", () => {
     expect(screen.getByText(/^Connected again\./)).toBeTruthy();
     await vi.advanceTimersByTimeAsync(BACK_NOTICE_MS);
     expect(screen.queryByText(/^Connected again\./)).toBeNull();
+  });
+
+  it("says the session ended when it ended while the listener was disconnected (every reconnect is refused)", async () => {
+    const socket = await join("es");
+    sessionStatus = "ended";
+    socket.drop();
+    await settle(1000);
+    expect(screen.getByText(/The speaker has ended this session/)).toBeTruthy();
+    expect(screen.queryByRole("alert")).toBeNull();
   });
 
   it("does not call the end of a session a lost connection", async () => {

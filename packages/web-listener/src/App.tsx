@@ -78,7 +78,29 @@ export function App(props: { location: Location }) {
   const captionsOnly = () => state.language !== undefined && state.captionsOnly.includes(state.language);
 
   let backTimer: ReturnType<typeof setTimeout> | undefined;
+  const endSession = () => {
+    setState({ ended: true });
+    socket?.close();
+    void screen.release();
+  };
+
+  /**
+   * A listener that was disconnected when `sessionEnded` went out is refused on every reconnect, and a browser does
+   * not say why: while reconnecting, the session's state is asked for.
+   */
+  const checkEnded = async () => {
+    const sessionId = state.session?.sessionId;
+    if (!sessionId || state.ended) return;
+    try {
+      const response = await fetch(`${config.http}/sessions/${encodeURIComponent(sessionId)}`);
+      if (response.ok && ((await response.json()) as SessionView).status === "ended") endSession();
+    } catch {
+      // Offline: the next reconnect asks again.
+    }
+  };
+
   const onSocketState = (socketState: SocketState) => {
+    if (socketState === "reconnecting") void checkEnded();
     const notice = nextConnectionNotice(state.notice, state.socket, socketState);
     setState({ socket: socketState, notice });
     clearTimeout(backTimer);
@@ -101,9 +123,7 @@ export function App(props: { location: Location }) {
     if (message.type === "translatedAudio" && message.targetLanguage === state.language) {
       ensurePlayer().add({ sequenceNumber: message.sequenceNumber, part: message.part, segmentId: message.segmentId, url: message.url, duration: message.duration });
     } else if (message.type === "sessionEnded") {
-      setState({ ended: true });
-      socket?.close();
-      void screen.release();
+      endSession();
     } else if (message.type === "error") {
       setState({ error: message.message });
     }
