@@ -18,6 +18,7 @@ import { type MemoryMeasurements, memoryMeasurements } from "@livetranslate/core
 import type { Measurements } from "@livetranslate/core/ports";
 import type { Adapters, SessionConsumer } from "@livetranslate/functions/adapters";
 import { buildConsumer, type ConsumerOptions } from "@livetranslate/functions/compose";
+import type { InProcessManagementHandler } from "./gateway/in-process-management.ts";
 import { countAudioStore, countIngest, countNotifier, type RequestCounts } from "./metering.ts";
 
 export interface LocalAdapterOptions {
@@ -30,6 +31,8 @@ export interface LocalAdapterOptions {
   /** The local gateway's @connections API, and the access key it accepts. */
   managementEndpoint: string;
   managementAccessKeyId: string;
+  /** Hands the @connections client's signed requests to the gateway in process (local mode); over HTTP without it. */
+  managementHandler?: InProcessManagementHandler;
   /** Applied to the @connections client made here, as the caller applied it to the clients it passes. */
   decorateClient?: (client: MiddlewareClient) => void;
   engines: Engines;
@@ -49,6 +52,7 @@ export function localAdapters(options: LocalAdapterOptions): Adapters {
   const audioStore = new S3AudioStore({ client: options.s3, bucket: options.bucket });
   const managementClient = createManagementClient(options.managementEndpoint, {
     credentials: { accessKeyId: options.managementAccessKeyId, secretAccessKey: "local" },
+    requestHandler: options.managementHandler,
   });
   options.decorateClient?.(managementClient);
   const notifier = new ApiGatewayNotifier({ client: managementClient });

@@ -14,6 +14,7 @@ import type { StandIn } from "@livetranslate/core/adapters/standins";
 import { compose } from "@livetranslate/functions/compose";
 import { localAdapters } from "./adapters.ts";
 import { EnvironmentKilledError, type ExecutionEnvironment } from "./event-source/environments.ts";
+import type { InProcessManagementHandler } from "./gateway/in-process-management.ts";
 import type { RequestCounts } from "./metering.ts";
 
 export interface ConsumerEnvironmentConfig {
@@ -25,6 +26,7 @@ export interface ConsumerEnvironmentConfig {
   bucket: string;
   managementEndpoint: string;
   managementAccessKeyId: string;
+  managementHandler?: InProcessManagementHandler;
   engines: Engines;
   log: Log;
   /** Shared by all environments (counters add up). */
@@ -75,6 +77,7 @@ export function createConsumerEnvironment(config: ConsumerEnvironmentConfig, slo
     bucket: config.bucket,
     managementEndpoint: config.managementEndpoint,
     managementAccessKeyId: config.managementAccessKeyId,
+    managementHandler: config.managementHandler,
     decorateClient: fuse,
     engines: {
       recognizer: {

@@ -27,6 +27,7 @@ import { KinesisEventSource } from "./event-source/index.ts";
 import { filePositions } from "./event-source/positions.ts";
 import { forgetStaleConnections } from "./stale-connections.ts";
 import { type ConnectionLimits, WebSocketGateway } from "./gateway/index.ts";
+import { InProcessManagementHandler } from "./gateway/in-process-management.ts";
 import type { RequestCounts } from "./metering.ts";
 import { mountWebApps } from "./web-apps.ts";
 import { sweepExpiredObjects, sweepExpiredRecords, trimExpiredStreamRecords } from "./expiry.ts";
@@ -148,6 +149,8 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
 
     const managementAccessKeyId = `local${randomBytes(6).toString("hex")}`;
     const managementEndpoint = `http://127.0.0.1:${port}`;
+    // The @connections client's requests reach the gateway in process (its HTTP API stays for other callers).
+    const managementHandler = new InProcessManagementHandler();
     const adapters = localAdapters({
       dynamo: dynamoClient,
       kinesis: kinesisClient,
@@ -157,6 +160,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
       bucket: BUCKET,
       managementEndpoint,
       managementAccessKeyId,
+      managementHandler,
       decorateClient,
       engines,
       log,
@@ -184,6 +188,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
             bucket: BUCKET,
             managementEndpoint,
             managementAccessKeyId,
+            managementHandler,
             engines,
             log,
             measurements,
@@ -216,6 +221,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
         measurements.count(`GatewayClosed.${limit}`);
       },
     });
+    managementHandler.attach(gateway);
     closers.push(() => gateway.closeAll());
 
     mountWebApps(app);

@@ -11,6 +11,9 @@ import { scaledTimeout } from "@livetranslate/core/testing/calibration";
 import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
+import { GetConnectionCommand, type ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagementapi";
+import { ApiGatewayNotifier, createManagementClient } from "@livetranslate/core/adapters/aws/connections";
+import { InProcessManagementHandler } from "./in-process-management.ts";
 import { type ConnectionLimits, WebSocketGateway } from "./index.ts";
 
 const KEY = "localtestkey";
@@ -135,6 +138,50 @@ describe("the local gateway keeps API Gateway's quotas", () => {
       await expect.poll(() => received).toEqual(["fits"]);
       expect(listener.socket.readyState).toBe(WebSocket.OPEN);
       listener.socket.close();
+    });
+  });
+
+  describe("the @connections API, over HTTP and in process alike", () => {
+    let g: Awaited<ReturnType<typeof startGateway>>;
+    beforeAll(async () => {
+      g = await startGateway({});
+    });
+    afterAll(() => g.close());
+
+    const clients = (accessKeyId: string): [string, ApiGatewayManagementApiClient][] => {
+      const credentials = { accessKeyId, secretAccessKey: "local" };
+      const inProcess = new InProcessManagementHandler();
+      inProcess.attach(g.gateway);
+      return [
+        ["over HTTP", createManagementClient(g.url, { credentials })],
+        ["in process", createManagementClient(g.url, { credentials, requestHandler: inProcess })],
+      ];
+    };
+
+    it.each([0, 1])("posts text frames, answers 410 for a gone connection, 413 for an oversized post, 403 unsigned (%i)", async (which) => {
+      const [, client] = clients(KEY)[which]!;
+      const notifier = new ApiGatewayNotifier({ client });
+      const listener = await g.connect();
+      const received: { text: string; binary: boolean }[] = [];
+      listener.socket.on("message", (data, binary) => received.push({ text: data.toString(), binary }));
+
+      expect(await notifier.post(listener.id()!, { type: "error", code: "bad_request", message: "é ✓" } as never)).toBe("delivered");
+      await expect.poll(() => received).toEqual([{ text: JSON.stringify({ type: "error", code: "bad_request", message: "é ✓" }), binary: false }]);
+      const connection = await client.send(new GetConnectionCommand({ ConnectionId: listener.id()! }));
+      expect(connection.Identity?.SourceIp).toBe("127.0.0.1");
+      expect(connection.ConnectedAt).toBeInstanceOf(Date);
+      await expect(notifier.post(listener.id()!, { type: "error", message: "a".repeat(129 * 1024) } as never)).rejects.toMatchObject({
+        name: "PayloadTooLargeException",
+      });
+      const [, stranger] = clients("someoneelse")[which]!;
+      await expect(new ApiGatewayNotifier({ client: stranger }).post(listener.id()!, { type: "error" } as never)).rejects.toMatchObject({
+        $metadata: { httpStatusCode: 403 },
+      });
+
+      await notifier.disconnect(listener.id()!);
+      expect((await listener.closed).code).toBe(1000);
+      expect(await notifier.post(listener.id()!, { type: "error" } as never)).toBe("gone");
+      expect(received).toHaveLength(1);
     });
   });
 });

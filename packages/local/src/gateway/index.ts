@@ -56,9 +56,29 @@ export interface GatewayOptions {
   onLimit?: (event: { connectionId: string; limit: keyof ConnectionLimits; code: number }) => void;
 }
 
+/** One call to the `@connections` management API. */
+export interface ManagementCall {
+  method: string;
+  /** Decoded (the URL carries it encoded: ids end in "="). */
+  connectionId: string;
+  /** The SigV4 `authorization` header. */
+  authorization: string | undefined;
+  /** PostToConnection's data. */
+  body: string | Uint8Array;
+}
+
+/** Its answer, as API Gateway gives it: a status, the error type header, a JSON body. */
+export interface ManagementAnswer {
+  statusCode: number;
+  errorType?: string;
+  json?: unknown;
+}
+
 interface Socket {
   ws: WSContext;
   connectedAt: number;
+  /** The last message from the client (GetConnection's lastActiveAt). */
+  lastActiveAt: number;
   sourceIp: string;
   /** Messages of one connection reach the handlers one at a time, in order. */
   queue: Promise<unknown>;
@@ -139,6 +159,7 @@ export class WebSocketGateway {
             this.sockets.set(connectionId, {
               ws,
               connectedAt: Date.now(),
+              lastActiveAt: Date.now(),
               sourceIp,
               queue: Promise.resolve(),
               lifetime: setTimeout(() => this.closeForLimit(connectionId, "maxConnectionMs", 1001, "Going away"), maxConnectionMs).unref(),
@@ -149,6 +170,7 @@ export class WebSocketGateway {
             const socket = this.sockets.get(connectionId);
             if (!socket) return;
             socket.idle.refresh();
+            socket.lastActiveAt = Date.now();
             const size = typeof event.data === "string" ? Buffer.byteLength(event.data) : (event.data as ArrayBuffer).byteLength;
             if (size > this.limits.maxMessageBytes) return this.closeForLimit(connectionId, "maxMessageBytes", 1009, "Message too big");
             if (size > this.limits.maxFrameBytes) return this.closeForLimit(connectionId, "maxFrameBytes", 1009, "Message too big");
@@ -180,54 +202,63 @@ export class WebSocketGateway {
   }
 
   private mountManagementApi(): void {
-    const { app } = this.options;
-    const authorized = (authorization: string | undefined) =>
-      authorization?.includes(`Credential=${this.options.managementAccessKeyId}/`) ?? false;
-    const forbidden = { message: "Forbidden: management calls must be signed with local mode's credentials" };
-    const gone = (id: string) => ({ message: `connection ${id} is gone` });
-
     for (const prefix of ["", `/${this.stage}`]) {
-      app.post(`${prefix}/@connections/:connectionId`, async (c) => {
-        if (!authorized(c.req.header("authorization"))) return c.json(forbidden, 403);
-        const id = c.req.param("connectionId");
-        const socket = this.sockets.get(id);
-        if (!socket || socket.ws.readyState !== 1) {
-          c.header("x-amzn-errortype", "GoneException");
-          return c.json(gone(id), 410);
-        }
-        const data = await c.req.text();
-        if (Buffer.byteLength(data) > this.limits.maxMessageBytes) {
-          c.header("x-amzn-errortype", "PayloadTooLargeException");
-          return c.json({ message: `the message is ${Buffer.byteLength(data)} bytes; the limit is ${this.limits.maxMessageBytes}` }, 413);
-        }
-        socket.ws.send(data);
-        return c.body(null, 200);
-      });
-      app.delete(`${prefix}/@connections/:connectionId`, (c) => {
-        if (!authorized(c.req.header("authorization"))) return c.json(forbidden, 403);
-        const id = c.req.param("connectionId");
-        const socket = this.sockets.get(id);
-        if (!socket) {
-          c.header("x-amzn-errortype", "GoneException");
-          return c.json(gone(id), 410);
-        }
-        socket.ws.close(1000, "closed by the server");
-        return c.body(null, 204);
-      });
-      app.get(`${prefix}/@connections/:connectionId`, (c) => {
-        if (!authorized(c.req.header("authorization"))) return c.json(forbidden, 403);
-        const id = c.req.param("connectionId");
-        const socket = this.sockets.get(id);
-        if (!socket) {
-          c.header("x-amzn-errortype", "GoneException");
-          return c.json(gone(id), 410);
-        }
-        return c.json({
-          ConnectedAt: new Date(socket.connectedAt).toISOString(),
-          Identity: { SourceIp: socket.sourceIp, UserAgent: "" },
-          LastActiveAt: new Date().toISOString(),
+      this.options.app.on(["POST", "GET", "DELETE"], `${prefix}/@connections/:connectionId`, async (c) => {
+        const answer = this.manage({
+          method: c.req.method,
+          connectionId: c.req.param("connectionId"),
+          authorization: c.req.header("authorization"),
+          body: c.req.method === "POST" ? await c.req.text() : "",
         });
+        const headers: Record<string, string> = answer.errorType ? { "x-amzn-errortype": answer.errorType } : {};
+        if (answer.json === undefined) return new Response(null, { status: answer.statusCode, headers });
+        return Response.json(answer.json, { status: answer.statusCode, headers });
       });
+    }
+  }
+
+  /**
+   * The `@connections` management API (PostToConnection, GetConnection, DeleteConnection), whether the call came
+   * over HTTP or from the management client in this process (`InProcessManagementHandler`).
+   */
+  manage(call: ManagementCall): ManagementAnswer {
+    if (!call.authorization?.includes(`Credential=${this.options.managementAccessKeyId}/`)) {
+      return { statusCode: 403, json: { message: "Forbidden: management calls must be signed with local mode's credentials" } };
+    }
+    const socket = this.sockets.get(call.connectionId);
+    const gone = { statusCode: 410, errorType: "GoneException", json: { message: `connection ${call.connectionId} is gone` } };
+    switch (call.method) {
+      case "POST": {
+        if (!socket || socket.ws.readyState !== 1) return gone;
+        const bytes = typeof call.body === "string" ? Buffer.byteLength(call.body) : call.body.byteLength;
+        if (bytes > this.limits.maxMessageBytes) {
+          return {
+            statusCode: 413,
+            errorType: "PayloadTooLargeException",
+            json: { message: `the message is ${bytes} bytes; the limit is ${this.limits.maxMessageBytes}` },
+          };
+        }
+        // A text frame, as API Gateway sends a posted message.
+        socket.ws.send(typeof call.body === "string" ? call.body : Buffer.from(call.body.buffer, call.body.byteOffset, call.body.byteLength).toString("utf8"));
+        return { statusCode: 200 };
+      }
+      case "DELETE":
+        if (!socket) return gone;
+        socket.ws.close(1000, "closed by the server");
+        return { statusCode: 204 };
+      case "GET":
+        if (!socket) return gone;
+        return {
+          statusCode: 200,
+          // GetConnection's documented body (camelCase on the wire).
+          json: {
+            connectedAt: new Date(socket.connectedAt).toISOString(),
+            identity: { sourceIp: socket.sourceIp, userAgent: "" },
+            lastActiveAt: new Date(socket.lastActiveAt).toISOString(),
+          },
+        };
+      default:
+        return { statusCode: 405, json: { message: `${call.method} is not a method of the @connections API` } };
     }
   }
 

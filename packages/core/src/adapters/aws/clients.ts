@@ -2,7 +2,7 @@
  * AWS SDK clients that work both in AWS (no endpoint: the SDK's defaults and the Lambda role) and
  * against the local stand-ins (an endpoint and throwaway credentials).
  */
-import { ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagementapi";
+import { ApiGatewayManagementApiClient, type ApiGatewayManagementApiClientConfig } from "@aws-sdk/client-apigatewaymanagementapi";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { KinesisClient } from "@aws-sdk/client-kinesis";
 import { S3Client } from "@aws-sdk/client-s3";
@@ -50,14 +50,19 @@ export function createS3Client(options: ClientOptions = {}): S3Client {
 /**
  * The management API of a WebSocket API: `https://{api}.execute-api.{region}.amazonaws.com/{stage}` in AWS,
  * the local gateway's `http://127.0.0.1:{port}` in local mode. Only a plain-HTTP or loopback endpoint gets
- * throwaway credentials: an AWS endpoint behind a custom domain must still sign with the Lambda role.
+ * throwaway credentials: an AWS endpoint behind a custom domain must still sign with the Lambda role. Local mode
+ * may give its own `requestHandler`, which hands the signed requests to its gateway in process.
  */
-export function createManagementClient(endpoint: string, options: Omit<ClientOptions, "endpoint"> = {}): ApiGatewayManagementApiClient {
+export function createManagementClient(
+  endpoint: string,
+  options: Omit<ClientOptions, "endpoint"> & { requestHandler?: ApiGatewayManagementApiClientConfig["requestHandler"] } = {},
+): ApiGatewayManagementApiClient {
   if (!isStandInEndpoint(endpoint)) return new ApiGatewayManagementApiClient({ endpoint, ...options });
   return new ApiGatewayManagementApiClient({
     endpoint,
     region: options.region ?? "us-east-1",
     credentials: options.credentials ?? LOCAL_CREDENTIALS,
+    ...(options.requestHandler ? { requestHandler: options.requestHandler } : {}),
   });
 }
 
