@@ -21,7 +21,8 @@ import { Segmenter } from "@livetranslate/core/streaming/segmenter";
 import { segmentTalk } from "@livetranslate/core/testing/sentence-splits";
 import { type SegmentResult, stageDurations } from "@livetranslate/core/streaming/pipeline";
 import { REFERENCE_CPU_LOOP_MS } from "@livetranslate/core/testing/calibration";
-import { assembleTalk, untranscribedClips, wordErrorRate } from "@livetranslate/core/testing/fixtures";
+import { assembleTalk, englishClips, readWav, untranscribedClips, wordErrorRate } from "@livetranslate/core/testing/fixtures";
+import { FINAL_PASS_ARGS, PocketsphinxRecognizer } from "@livetranslate/core/adapters/engines";
 import { calibration } from "./calibration.ts";
 import { soakChart } from "./plot.ts";
 import { overload } from "./overload.ts";
@@ -42,7 +43,7 @@ const quick = process.argv.includes("--quick");
  */
 const onlyFlag = process.argv.indexOf("--only");
 const only = onlyFlag >= 0 ? new Set(process.argv[onlyFlag + 1]?.split(",")) : undefined;
-const runs = (scenario: "segmentation" | "latency" | "latency_parts" | "fanout" | "memory" | "scale" | "drift" | "overload") => !only || only.has(scenario);
+const runs = (scenario: "recognizer" | "segmentation" | "latency" | "latency_parts" | "fanout" | "memory" | "scale" | "drift" | "overload") => !only || only.has(scenario);
 const vadFlag = process.argv.indexOf("--vad");
 const vad = voiceActivitySetting(vadFlag >= 0 ? process.argv[vadFlag + 1] : process.env.LIVETRANSLATE_VAD);
 /** Loaded once in main(): the latency talks' segmenters share it (as local mode's environments do). */
@@ -167,6 +168,51 @@ async function segmentation() {
     wait_from: "end of voice (last 10 ms frame above -40 dBFS) to the chunk that closed the sentence's last segment, audio time",
     rows,
   };
+}
+
+/**
+ * The recognizer alone on the transcribed fixture clips, in 100 ms pieces as the consumer feeds it (deterministic:
+ * the same words on every machine), with today's final-pass settings and with pocketsphinx's defaults: word error
+ * rate, and how long the final pass takes once a clip's last audio is in, which a caption waits for after the pause.
+ */
+async function recognizer() {
+  const clips = englishClips().slice(0, quick ? 2 : undefined);
+  const rows = [];
+  for (const [name, finalPassArgs] of [["today", FINAL_PASS_ARGS], ["pocketsphinx's defaults", []]] as const) {
+    const engine = new PocketsphinxRecognizer({ finalPassArgs });
+    const finals: number[] = [];
+    let errors = 0;
+    let words = 0;
+    const cpu = process.cpuUsage();
+    try {
+      for (const clip of clips) {
+        const pcm = readWav(clip.file);
+        const stream = engine.startStream("en");
+        for (let i = 0; i < pcm.length; i += 1600) await stream.write(pcm.subarray(i, i + 1600));
+        const started = performance.now();
+        const text = await stream.endSegment();
+        finals.push(performance.now() - started);
+        await stream.end();
+        const n = clip.text.split(/\s+/).filter(Boolean).length;
+        errors += wordErrorRate(clip.text, text) * n;
+        words += n;
+      }
+    } finally {
+      engine.close();
+    }
+    const used = process.cpuUsage(cpu);
+    const f = summarize(finals, 0);
+    rows.push({
+      name,
+      final_pass_args: finalPassArgs.join(" ") || "(none)",
+      word_error_rate_percent: Number(((100 * errors) / words).toFixed(1)),
+      words,
+      final_pass_p50_ms: f.p50,
+      final_pass_max_ms: f.max,
+      cpu_seconds: Number(((used.user + used.system) / 1e6).toFixed(1)),
+    });
+  }
+  return { clips: clips.length, fed: "100 ms pieces; the final pass timed from endSegment to its text", rows };
 }
 
 const seconds = (values: (number | undefined)[]) => summarize(values.filter((v): v is number => v !== undefined));
@@ -577,6 +623,11 @@ function printTable(results: Record<string, any>) {
       row(`${name}: caption / audio p50 (s)`, `${g.caption_p50_s} / ${g.audio_p50_s}`, `p95 ${g.caption_p95_s} / ${g.audio_p95_s}; ${g.utterances} sentences`);
     }
   }
+  const rec = results.recognizer;
+  if (rec) lines.push(`\nrecognizer: pocketsphinx alone on ${rec.clips} transcribed fixture clips, ${rec.fed}`);
+  for (const r of rec?.rows ?? []) {
+    row(r.name, `WER ${r.word_error_rate_percent} %`, `of ${r.words} words; final pass p50 / max ${r.final_pass_p50_ms} / ${r.final_pass_max_ms} ms; ${r.cpu_seconds} CPU s; ${r.final_pass_args}`);
+  }
   const seg = results.segmentation;
   if (seg) lines.push(`\nsegmentation: ${seg.talk}; wait from the ${seg.wait_from}`);
   for (const r of seg?.rows ?? []) {
@@ -670,6 +721,7 @@ async function main() {
   };
   const calibrationStart = await step("calibration", calibration);
   voiceActivity = await voiceActivityFor(vad);
+  if (runs("recognizer")) results.recognizer = await step("recognizer (final pass settings)", recognizer);
   if (runs("segmentation")) results.segmentation = await step("segmentation (energy vs Silero VAD)", segmentation);
   if (runs("latency")) await latencyScenarios(results, step);
   else if (runs("latency_parts")) results.latency_parts = await step("latency (listeners take parts)", latencyParts);

@@ -107,9 +107,18 @@ function cmnOf(pocketsphinx: LibraryHandle, sphinxbase: LibraryHandle): Native["
   };
 }
 
+/**
+ * The final pass (`fwdflat`, run when an utterance or phrase ends) searches fewer word ends and successors than
+ * pocketsphinx's defaults (4 end frames, a 25-frame successor window, word beam 7e-29): it is what a caption waits
+ * for once the speaker pauses. `pnpm bench`'s recognizer scenario compares the two on the transcribed fixtures.
+ */
+export const FINAL_PASS_ARGS: readonly string[] = ["-fwdflatefwid", "2", "-fwdflatsfwin", "10", "-fwdflatwbeam", "1e-20"];
+
 export interface PocketsphinxOptions {
   /** Folder with the `en-us` acoustic model, `en-us.lm.bin` and `cmudict-en-us.dict`. */
   modelDir?: string;
+  /** The final pass's settings; `FINAL_PASS_ARGS` by default, `[]` for pocketsphinx's own (the benchmark compares). */
+  finalPassArgs?: readonly string[];
   /** Idle decoders kept for reuse; more are built on demand when several sessions speak at once. */
   poolSize?: number;
 }
@@ -135,7 +144,7 @@ export class PocketsphinxRecognizer implements SpeechRecognizer {
       );
     }
     this.native = loadNative();
-    this.argv = ["-hmm", files[0], "-lm", files[1], "-dict", files[2]];
+    this.argv = ["-hmm", files[0], "-lm", files[1], "-dict", files[2], ...(options.finalPassArgs ?? FINAL_PASS_ARGS)];
     this.poolSize = options.poolSize ?? 2;
     // One decoder now, on this thread: a broken install fails at startup, not at the first word.
     const config = this.native.newConfig(this.argv);
