@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { pcmFromBase64, pcmToBase64 } from "./audio/index.ts";
+import { placeInTalk } from "./protocol/index.ts";
 
 const root = import.meta.dirname;
 const sources = (readdirSync(root, { recursive: true }) as string[])
@@ -19,6 +20,18 @@ describe("browser layer", () => {
     expect(code).not.toMatch(/from\s+["']node:|require\(|\bBuffer\b|\bprocess\./);
     const imports = [...code.matchAll(/from\s+["'](\.[^"']+)["']/g)].map((m) => join(file, "..", m[1]!));
     for (const target of imports) expect(relative(root, target).startsWith("..")).toBe(false);
+  });
+
+  it("places a segment's parts in order after the segment before and before the one after", () => {
+    const talk = [
+      { sequenceNumber: 8 },
+      { sequenceNumber: 7, part: 12 },
+      { sequenceNumber: 7, part: 0 },
+      { sequenceNumber: 6 },
+      { sequenceNumber: 7, part: 2 },
+    ];
+    expect([...talk].sort((a, b) => placeInTalk(a) - placeInTalk(b))).toEqual([talk[3], talk[2], talk[4], talk[1], talk[0]]);
+    expect(placeInTalk({ sequenceNumber: 7 })).toBe(placeInTalk({ sequenceNumber: 7, part: 0 }));
   });
 
   it("round-trips PCM through base64 little-endian, whatever the sample values", () => {

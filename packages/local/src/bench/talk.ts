@@ -5,6 +5,7 @@
  */
 import type { LocalMode } from "../server.ts";
 import { concatPcm } from "@livetranslate/core/browser/audio";
+import { placeInTalk } from "@livetranslate/core/browser/protocol";
 import { chunksOf, englishClips, type Talk, untranscribedClips } from "@livetranslate/core/testing/fixtures";
 import { ConnectRefused, ProtocolClient, streamInRealTime } from "../testing/client.ts";
 
@@ -110,14 +111,15 @@ export async function playTalk(local: Pick<LocalMode, "url" | "wsUrl">, talk: Ta
   for (const listener of listeners) listener.keepAlive();
   const speed = options.speed ?? 1;
   // Fetches run while the talk does, on the loaded server: when each finished is what a listener waits for.
-  const fetchedAt = new Map<string, number>();
+  const fetchedAt = new Map<number, number>();
   const fetches: Promise<void>[] = [];
   let audioBytesFetched = 0;
   if (options.fetchAudio && listeners[0]) {
     listeners[0].socket.on("message", (data) => {
-      const message = JSON.parse(data.toString()) as { type: string; segmentId?: string; part?: number; url?: string };
-      const key = message.segmentId && keyOf(message as { segmentId: string; part?: number });
-      if (message.type !== "translatedAudio" || !message.url || !key || fetchedAt.has(key)) return;
+      const message = JSON.parse(data.toString()) as { type: string; sequenceNumber?: number; part?: number; url?: string };
+      if (message.type !== "translatedAudio" || !message.url || message.sequenceNumber === undefined) return;
+      const key = placeInTalk({ sequenceNumber: message.sequenceNumber, part: message.part });
+      if (fetchedAt.has(key)) return;
       fetchedAt.set(key, Number.NaN);
       fetches.push(
         fetch(message.url)
@@ -161,7 +163,7 @@ export async function playTalk(local: Pick<LocalMode, "url" | "wsUrl">, talk: Ta
   for (const u of spoken) {
     const spokenEnd = startAt + u.voicedEndMs / speed;
     const last = finals.filter((s) => s.startMs < u.endMs && s.endMs > u.startMs).at(-1);
-    const at = (type: string) => first?.received.find((r) => r.message.type === type && "segmentId" in r.message && last && keyOf(r.message) === keyOf(last))?.at;
+    const at = (type: string) => first?.received.find((r) => r.message.type === type && "sequenceNumber" in r.message && last && placeInTalk(r.message) === placeInTalk(last))?.at;
     const entry: UtteranceLatency = { endMs: u.voicedEndMs, voicedSeconds: (u.voicedEndMs - u.voicedStartMs) / 1000, reference: u.text };
     // Segments whose span (pre-roll and kept silence included) meets the voice: the 1 s gaps keep neighbours apart.
     if (first) {
@@ -175,25 +177,20 @@ export async function playTalk(local: Pick<LocalMode, "url" | "wsUrl">, talk: Ta
       entry.caption = seconds(at("transcript"));
       entry.translation = seconds(at("translation"));
       entry.audioMessage = seconds(at("translatedAudio"));
-      entry.audioFetched = seconds(fetchedAt.get(keyOf(last)));
+      entry.audioFetched = seconds(fetchedAt.get(placeInTalk(last)));
       if (options.parts) entry.lastPartAtClose = last.lastPart === true;
     }
     utterances.push(entry);
   }
-  const spanOf = new Map(finals.map((t) => [keyOf(t), t]));
+  const spanOf = new Map(finals.map((t) => [placeInTalk(t), t]));
   const earVoiceSpans = (first?.received ?? []).flatMap(({ at, message }) => {
-    const span = message.type === "translatedAudio" ? spanOf.get(keyOf(message)) : undefined;
+    const span = message.type === "translatedAudio" ? spanOf.get(placeInTalk(message)) : undefined;
     return span ? [(at - (startAt + (span.startMs + span.endMs) / 2 / speed)) / 1000] : [];
   });
   const speakerStatuses = speaker.received.flatMap(({ at, message }) =>
     message.type === "sessionStatus" ? [{ at, overloaded: message.overloaded, lagMs: message.lagMs, shedding: message.shedding }] : [],
   );
   return { sessionId: session.sessionId, utterances, earVoiceSpans, speakerStatuses, startedAt: startAt, listeners, failedListeners, audioBytesFetched };
-}
-
-/** A segment, or one part of it (listeners that take parts). */
-function keyOf(message: { segmentId: string; part?: number }): string {
-  return message.part === undefined ? message.segmentId : `${message.segmentId}#${message.part}`;
 }
 
 function padToWholeChunks(pcm: Int16Array, chunkSamples: number): Int16Array {

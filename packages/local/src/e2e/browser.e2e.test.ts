@@ -14,6 +14,7 @@ import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { scaledTimeout } from "@livetranslate/core/testing/calibration";
+import { placeInTalk } from "@livetranslate/core/browser/protocol";
 import { launchChromium, microphoneRecording, pageReader } from "../testing/chromium.ts";
 import { type LocalProcess, startLocalProcess } from "../testing/local-process.ts";
 
@@ -32,8 +33,6 @@ interface PlaybackLog {
 const LEAD_SECONDS = 0.05;
 const TOLERANCE_SECONDS = 0.02;
 
-/** A clip's place: its segment, then its part (the listener app takes segments in parts). */
-const placeOf = (clip: { sequenceNumber: number; part?: number }) => clip.sequenceNumber * 1000 + (clip.part ?? 0);
 const nameOf = (clip: { sequenceNumber: number; part?: number }) => `${clip.sequenceNumber}.${clip.part ?? 0}`;
 
 /**
@@ -42,14 +41,14 @@ const nameOf = (clip: { sequenceNumber: number; part?: number }) => `${clip.sequ
  * Returns how many clips were played back to back.
  */
 function checkSchedule(log: PlaybackLog): number {
-  const sequence = log.played.map(placeOf);
+  const sequence = log.played.map(placeInTalk);
   expect(sequence).toEqual([...new Set(sequence)].sort((a, b) => a - b));
-  const readyAt = new Map(log.ready.map((r) => [placeOf(r), r.at]));
+  const readyAt = new Map(log.ready.map((r) => [placeInTalk(r), r.at]));
   let backToBack = 0;
   for (let i = 1; i < log.played.length; i++) {
     const previous = log.played[i - 1]!;
     const clip = log.played[i]!;
-    const ready = readyAt.get(placeOf(clip))!;
+    const ready = readyAt.get(placeInTalk(clip))!;
     const what = `clip ${nameOf(clip)} at ${clip.at.toFixed(3)} s, ready at ${ready?.toFixed(3)} s, after clip ${nameOf(previous)} ending at ${previous.end.toFixed(3)} s`;
     expect(ready, what).toBeTypeOf("number");
     if (ready + LEAD_SECONDS <= previous.end) {
@@ -174,8 +173,8 @@ describe("speaker and listener apps in Chromium", () => {
     // actually audible. The French listener's first two clips were both waiting at the tap: back to back.
     const logs = { es: (await playback(es))!, fr: (await playback(fr))! };
     for (const [language, log] of Object.entries(logs)) {
-      const readyAt = new Map(log.ready.map((r) => [placeOf(r), r.at]));
-      const rows = log.played.map((p) => `#${nameOf(p)} ready ${readyAt.get(placeOf(p))?.toFixed(3)} start ${p.at.toFixed(3)} end ${p.end.toFixed(3)}`);
+      const readyAt = new Map(log.ready.map((r) => [placeInTalk(r), r.at]));
+      const rows = log.played.map((p) => `#${nameOf(p)} ready ${readyAt.get(placeInTalk(p))?.toFixed(3)} start ${p.at.toFixed(3)} end ${p.end.toFixed(3)}`);
       console.log(`${language} playback (AudioContext seconds):\n  ${rows.join("\n  ")}`);
     }
     for (const log of Object.values(logs)) {

@@ -5,6 +5,8 @@
  * be had, and dropped from the front when playback falls too far behind the speaker.
  * Audio itself is behind `AudioEngine`, so this logic is tested without a browser.
  */
+import { placeInTalk } from "@livetranslate/core/browser/protocol";
+
 export interface Clip {
   sequenceNumber: number;
   /** The part of its segment (segments sent in parts); absent for a whole segment. */
@@ -30,11 +32,6 @@ export interface AudioEngine<Buffer> {
 }
 
 export type PlaybackState = "idle" | "buffering" | "playing";
-
-/** A clip's place in the talk: segments in order, the parts of one in order. */
-function positionOf(clip: Clip): number {
-  return clip.sequenceNumber * 1000 + (clip.part ?? 0);
-}
 
 export interface QueueOptions {
   /** Clips fetched ahead of the one playing. */
@@ -111,11 +108,11 @@ export class PlaybackQueue<Buffer> {
 
   /** Adds a clip; one already queued or older than what has played is ignored (resends, reconnects). */
   add(clip: Clip): void {
-    const position = positionOf(clip);
+    const position = placeInTalk(clip);
     if (position <= this.lastScheduled) return;
-    if (this.entries.some((e) => positionOf(e.clip) === position)) return;
+    if (this.entries.some((e) => placeInTalk(e.clip) === position)) return;
     this.entries.push({ clip, status: "waiting", attempts: 0 });
-    this.entries.sort((a, b) => positionOf(a.clip) - positionOf(b.clip));
+    this.entries.sort((a, b) => placeInTalk(a.clip) - placeInTalk(b.clip));
     this.pump();
   }
 
@@ -169,7 +166,7 @@ export class PlaybackQueue<Buffer> {
       this.playing.push(scheduled);
       if (this.playing.length > 8) this.playing.shift();
       this.scheduledEnd = scheduled.end;
-      this.lastScheduled = positionOf(head.clip);
+      this.lastScheduled = placeInTalk(head.clip);
       this.emit({ type: "scheduled", clip: head.clip, at, end: scheduled.end });
     }
     // Keep the prefetch window full after clips left the queue.
@@ -183,7 +180,7 @@ export class PlaybackQueue<Buffer> {
     if (this.lagSeconds <= this.options.maxLagSeconds) return;
     while (this.entries.length > 1 && this.lagSeconds > this.options.catchUpToSeconds) {
       const dropped = this.entries.shift()!;
-      this.lastScheduled = Math.max(this.lastScheduled, positionOf(dropped.clip));
+      this.lastScheduled = Math.max(this.lastScheduled, placeInTalk(dropped.clip));
       this.emit({ type: "skipped", clip: dropped.clip, reason: "catch-up" });
     }
   }

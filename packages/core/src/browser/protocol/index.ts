@@ -147,6 +147,15 @@ export const SegmentPart = {
   lastPart: z.boolean().optional(),
 };
 
+/**
+ * Where a segment's message, or one part's, falls in the talk: segments in order, the parts of one in order (a whole
+ * segment counts as its part 0). One number, so clips sort and match by it. A segment is capped in length (the
+ * segmenter's maximum), far below 1 000 parts.
+ */
+export function placeInTalk(message: { sequenceNumber: number; part?: number }): number {
+  return message.sequenceNumber * 1000 + (message.part ?? 0);
+}
+
 export const TranscriptMessage = z.object({
   type: z.literal("transcript"),
   sessionId: z.string(),
