@@ -96,21 +96,24 @@ function consumerCosts(local: LocalMode) {
 }
 
 
+/** Word error rate over several texts, each weighted by its reference's words. */
+function weightedWordErrorRate(texts: { reference: string; heard: string }[]): { percent: number; words: number } | undefined {
+  let errors = 0;
+  let words = 0;
+  for (const { reference, heard } of texts) {
+    const n = reference.split(/\s+/).filter(Boolean).length;
+    errors += wordErrorRate(reference, heard) * n;
+    words += n;
+  }
+  return words === 0 ? undefined : { percent: Number(((100 * errors) / words).toFixed(1)), words };
+}
+
 /**
  * Word error rate through the whole system: what the first listener got as the source text of each sentence whose
  * transcript is known, against that transcript, weighted by words.
  */
 function systemWordErrorRate(utterances: UtteranceLatency[]): { percent: number; words: number } | undefined {
-  const known = utterances.filter((u) => u.reference && u.heard !== undefined);
-  if (known.length === 0) return undefined;
-  let errors = 0;
-  let words = 0;
-  for (const u of known) {
-    const n = u.reference!.split(/\s+/).length;
-    errors += wordErrorRate(u.reference!, u.heard!) * n;
-    words += n;
-  }
-  return { percent: Number(((100 * errors) / words).toFixed(1)), words };
+  return weightedWordErrorRate(utterances.flatMap((u) => (u.reference && u.heard !== undefined ? [{ reference: u.reference, heard: u.heard }] : [])));
 }
 
 /** Cuts inside sentences (a sentence in three segments counts two) per 100 sentences, as delivered to a listener. */
@@ -181,8 +184,7 @@ async function recognizer() {
   for (const [name, finalPassArgs] of [["today", FINAL_PASS_ARGS], ["pocketsphinx's defaults", []]] as const) {
     const engine = new PocketsphinxRecognizer({ finalPassArgs });
     const finals: number[] = [];
-    let errors = 0;
-    let words = 0;
+    const texts: { reference: string; heard: string }[] = [];
     const cpu = process.cpuUsage();
     try {
       for (const clip of clips) {
@@ -193,20 +195,19 @@ async function recognizer() {
         const text = await stream.endSegment();
         finals.push(performance.now() - started);
         await stream.end();
-        const n = clip.text.split(/\s+/).filter(Boolean).length;
-        errors += wordErrorRate(clip.text, text) * n;
-        words += n;
+        texts.push({ reference: clip.text, heard: text });
       }
     } finally {
       engine.close();
     }
     const used = process.cpuUsage(cpu);
     const f = summarize(finals, 0);
+    const wer = weightedWordErrorRate(texts)!;
     rows.push({
       name,
       final_pass_args: finalPassArgs.join(" ") || "(none)",
-      word_error_rate_percent: Number(((100 * errors) / words).toFixed(1)),
-      words,
+      word_error_rate_percent: wer.percent,
+      words: wer.words,
       final_pass_p50_ms: f.p50,
       final_pass_max_ms: f.max,
       cpu_seconds: Number(((used.user + used.system) / 1e6).toFixed(1)),
@@ -360,8 +361,9 @@ async function fanout() {
         if (!lang.storedAt) continue;
         const arrivals = ofSegment.filter(([, language]) => language === lang.language).map(([, , at]) => at);
         if (arrivals.length) {
-          deliveries.push(Math.max(...arrivals) - lang.storedAt);
-          byLanguage.set(lang.language, [...(byLanguage.get(lang.language) ?? []), Math.max(...arrivals) - lang.storedAt]);
+          const delivery = Math.max(...arrivals) - lang.storedAt;
+          deliveries.push(delivery);
+          byLanguage.set(lang.language, [...(byLanguage.get(lang.language) ?? []), delivery]);
         }
       }
       const times = ofSegment.map(([, , at]) => at);

@@ -6,7 +6,7 @@
  * The gateway's HTTP management API stays for anything outside the process.
  */
 import { type HttpHandler, type HttpRequest, HttpResponse } from "@smithy/core/protocols";
-import type { WebSocketGateway } from "./index.ts";
+import { type WebSocketGateway, wireOf } from "./index.ts";
 
 export class InProcessManagementHandler implements HttpHandler {
   private gateway: WebSocketGateway | undefined;
@@ -27,10 +27,8 @@ export class InProcessManagementHandler implements HttpHandler {
           body: request.body ?? "",
         })
       : { statusCode: 404, json: { message: `${request.path} is not a path of the @connections API` } };
-    const headers: Record<string, string> = answer.errorType ? { "x-amzn-errortype": answer.errorType } : {};
-    if (answer.json !== undefined) headers["content-type"] = "application/json";
-    const body = answer.json === undefined ? new Uint8Array() : Buffer.from(JSON.stringify(answer.json));
-    return { response: new HttpResponse({ statusCode: answer.statusCode, headers, body }) };
+    const { headers, body } = wireOf(answer);
+    return { response: new HttpResponse({ statusCode: answer.statusCode, headers, body: body === undefined ? new Uint8Array() : Buffer.from(body) }) };
   }
 
   updateHttpClientConfig(): void {}

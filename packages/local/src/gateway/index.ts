@@ -74,6 +74,14 @@ export interface ManagementAnswer {
   json?: unknown;
 }
 
+/** An answer's headers and body as API Gateway sends them, over HTTP or to the in-process handler. */
+export function wireOf(answer: ManagementAnswer): { headers: Record<string, string>; body?: string } {
+  const headers: Record<string, string> = answer.errorType ? { "x-amzn-errortype": answer.errorType } : {};
+  if (answer.json === undefined) return { headers };
+  headers["content-type"] = "application/json";
+  return { headers, body: JSON.stringify(answer.json) };
+}
+
 interface Socket {
   ws: WSContext;
   connectedAt: number;
@@ -210,9 +218,8 @@ export class WebSocketGateway {
           authorization: c.req.header("authorization"),
           body: c.req.method === "POST" ? await c.req.text() : "",
         });
-        const headers: Record<string, string> = answer.errorType ? { "x-amzn-errortype": answer.errorType } : {};
-        if (answer.json === undefined) return new Response(null, { status: answer.statusCode, headers });
-        return Response.json(answer.json, { status: answer.statusCode, headers });
+        const { headers, body } = wireOf(answer);
+        return new Response(body ?? null, { status: answer.statusCode, headers });
       });
     }
   }
