@@ -38,10 +38,29 @@ export interface RecognitionStream {
    * segment's text, these words included. Resolves to "" when nothing is final yet.
    */
   pause(): Promise<string>;
+  /**
+   * The words of the current phrase (since the last `pause`, or the segment's start) in the hypothesis so far, each
+   * with where it ends. Calls take effect in order, so these are the words after every write before it. A recognizer
+   * that cannot time its words resolves to none (its segments are then committed at pauses only).
+   */
+  phraseWords(): Promise<HeardWord[]>;
   /** No more audio: the request ends, segments already ended still resolve, and what the stream holds is freed. */
   end(): Promise<void>;
   /** Drops the stream at once; segments not yet resolved reject. */
   abort(): void;
+}
+
+/** A word of a running hypothesis. */
+export interface HeardWord {
+  /** The word, with any punctuation the recognizer put after it ("however,"). */
+  text: string;
+  /** Where it ends, in samples from the segment's first sample. */
+  endSample: number;
+  /**
+   * True when the recognizer says the word will not change (Amazon Transcribe's stable items); undefined when it
+   * does not say (pocketsphinx), and the caller judges from successive hypotheses.
+   */
+  stable?: boolean;
 }
 
 export interface LanguagePair {

@@ -89,6 +89,7 @@ export function createConsumerEnvironment(config: ConsumerEnvironmentConfig, slo
             write: async (pcm) => (refuse(), stream.write(pcm)),
             endSegment: async () => (refuse(), stream.endSegment()),
             pause: async () => (refuse(), stream.pause()),
+            phraseWords: async () => (refuse(), stream.phraseWords()),
             end: () => stream.end(),
             abort: () => stream.abort(),
           };

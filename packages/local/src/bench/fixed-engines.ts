@@ -42,6 +42,9 @@ export function fixedLatencyEngines(latency: FixedLatency = { asrMs: 20, mtMs: 1
           async pause() {
             return "";
           },
+          async phraseWords() {
+            return [];
+          },
           async end() {},
           abort() {},
         };

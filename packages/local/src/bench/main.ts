@@ -263,6 +263,8 @@ async function latencyRun(h: Harness, routing: Routing, parts: boolean) {
       sentence_splits_per_100: splitsPer100(run.utterances),
       part_boundaries_per_100: parts ? partBoundariesPer100(run.utterances) : undefined,
       parts_delivered: parts ? partStages.length : undefined,
+      // Committed inside a phrase, at a clause boundary its running hypothesis agreed on (the rest at pauses or closes).
+      parts_at_clause: parts ? h.local.measurements.get("ClauseParts") : undefined,
       // Where a sentence's last part went out: at the pause (150 ms of silence) or when the segment closed (500 ms).
       last_part: parts
         ? Object.fromEntries(
@@ -610,7 +612,7 @@ function printTable(results: Record<string, any>) {
   }
   const lp = results.latency_parts;
   if (lp) {
-    lines.push(`\nlisteners that take parts (the listener app), sticky routing: ${lp.parts_delivered} parts delivered`);
+    lines.push(`\nlisteners that take parts (the listener app), sticky routing: ${lp.parts_delivered} parts delivered, ${lp.parts_at_clause} at a clause boundary`);
     row("caption p50 / p95 (s)", `${lp.caption_p50_s} / ${lp.caption_p95_s}`, `goal p50 <= ${GOALS.caption_p50_s}, p95 <= ${GOALS.caption_p95_s} s: ${lp.caption_p50_s <= GOALS.caption_p50_s && lp.caption_p95_s <= GOALS.caption_p95_s ? "met" : "not met"}`);
     row("audio message p50 / p95 (s)", `${lp.audio_p50_s} / ${lp.audio_p95_s}`, `goal p50 <= ${GOALS.audio_p50_s}, p95 <= ${GOALS.audio_p95_s} s: ${lp.audio_p50_s <= GOALS.audio_p50_s && lp.audio_p95_s <= GOALS.audio_p95_s ? "met" : "not met"}`);
     row("ear-voice span, mean (s)", lp.ear_voice_span_mean_s, `goal <= ${GOALS.ear_voice_span_mean_s} s, per part`);

@@ -54,6 +54,7 @@ describe("faults, each ending with every segment delivered exactly once per list
               },
               endSegment: () => stream.endSegment(),
               pause: () => stream.pause(),
+              phraseWords: () => stream.phraseWords(),
               end: () => stream.end(),
               abort: () => stream.abort(),
             };

@@ -207,6 +207,35 @@ describe("TranscribeRecognizer (mocked Transcribe Streaming)", () => {
     stream.abort();
   });
 
+  it("gives the phrase's words with their stable marks, punctuation and ends in the segment, after the last pause's commit", async () => {
+    // Prepare
+    const patient = new TranscribeRecognizer({ client: new TranscribeStreamingClient({ region: "us-east-1" }), settleMs: 60_000, finalWaitMs: 60_000 });
+    transcribe.on(StartStreamTranscriptionCommand).callsFake(
+      liveStream((heard) => {
+        if (heard === 1) return [timed(true, [["we", 0.1, 0.3, true], ["begin", 0.35, 0.6, true], [",", 0.6, 0.6, true], ["and", 0.85, 0.95]])];
+        if (heard === 2) return [timed(true, [["we", 0.1, 0.3, true], ["begin", 0.35, 0.6, true], [",", 0.6, 0.6, true], ["and", 0.85, 0.95, true], ["so", 1.2, 1.4]])];
+        return [];
+      }),
+    );
+    const stream = patient.startStream("en");
+    // Act and assess
+    await stream.write(second);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await stream.phraseWords()).toEqual([
+      { text: "we", endSample: 4_800, stable: true },
+      { text: "begin,", endSample: 9_600, stable: true },
+      { text: "and", endSample: 15_200, stable: false },
+    ]);
+    expect(await stream.pause()).toBe("we begin,");
+    await stream.write(second);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await stream.phraseWords()).toEqual([
+      { text: "and", endSample: 15_200, stable: true },
+      { text: "so", endSample: 22_400, stable: false },
+    ]);
+    stream.abort();
+  });
+
   it("gives up waiting after finalWaitMs and takes the words it has", async () => {
     const hasty = new TranscribeRecognizer({ client: new TranscribeStreamingClient({ region: "us-east-1" }), settleMs: 10_000, finalWaitMs: 50 });
     transcribe.on(StartStreamTranscriptionCommand).callsFake(liveStream((heard) => (heard === 1 ? [timed(true, [["maybe", 0.2, 0.6]])] : [])));

@@ -16,7 +16,7 @@ import {
   type TranscriptResultStream,
 } from "@aws-sdk/client-transcribe-streaming";
 import { pushable, type Pushable } from "it-pushable";
-import type { RecognitionStream, SpeechRecognizer } from "../../ports.ts";
+import type { HeardWord, RecognitionStream, SpeechRecognizer } from "../../ports.ts";
 import type { IamAction } from "./iam.ts";
 import { withRetries } from "./retry.ts";
 
@@ -176,6 +176,26 @@ class TranscribeStream implements RecognitionStream {
     if (to === from) return "";
     this.committedTo = to;
     return this.textBetween(from, to);
+  }
+
+  /**
+   * The current segment's words since the last pause's commit, each with the punctuation Transcribe put after it,
+   * stable as its results say (final, or held stable by partial-results stabilization).
+   */
+  async phraseWords(): Promise<HeardWord[]> {
+    if (this.failure) throw this.failure;
+    const from = Math.max(this.committedTo, this.segmentStart / SAMPLE_RATE);
+    const words: HeardWord[] = [];
+    let previousIn = false;
+    for (const word of [...this.finals, ...this.partial]) {
+      if (word.punctuation) {
+        if (previousIn) words.at(-1)!.text += word.content;
+        continue;
+      }
+      previousIn = middle(word) >= from;
+      if (previousIn) words.push({ text: word.content, endSample: Math.round(word.end * SAMPLE_RATE) - this.segmentStart, stable: word.stable });
+    }
+    return words;
   }
 
   endSegment(): Promise<string> {

@@ -136,6 +136,35 @@ describe("PocketsphinxRecognizer (real pocketsphinx)", () => {
     expect((await withPause(1000)).text).toBe(streamed.text);
   });
 
+  it("times the words of the phrase being heard, from the segment's start, a pause starting the next phrase", async () => {
+    const clips = [englishClips()[3]!, englishClips()[0]!];
+    const [a, b] = clips.map((clip) => readWav(clip.file));
+    const stream = recognizer.startStream("en");
+    const heard = async (pcm: Int16Array) => {
+      for (const chunk of chunksOf(pcm, 100)) await stream.write(chunk);
+      return stream.phraseWords();
+    };
+    const first = await heard(a!);
+    expect(first.length).toBeGreaterThan(3);
+    // Words in order, inside the audio written; the last one ends near the clip's voice (not in its leading silence).
+    const ends = first.map((w) => w.endSample);
+    expect(ends).toEqual([...ends].sort((x, y) => x - y));
+    expect(ends.at(-1)!).toBeLessThanOrEqual(a!.length);
+    expect(ends.at(-1)!).toBeGreaterThan(a!.length / 2);
+    expect(first.every((w) => /^[a-z']+$/.test(w.text) && w.stable === undefined)).toBe(true);
+    expect(wordErrorRate(clips[0]!.text, first.map((w) => w.text).join(" "))).toBeLessThan(0.7);
+    const phrase = await stream.pause();
+    expect(await stream.phraseWords()).toEqual([]);
+    const second = await heard(b!);
+    expect(second.length).toBeGreaterThan(0);
+    // The next phrase's words are timed from the segment's start too: after the first clip.
+    expect(second[0]!.endSample).toBeGreaterThan(a!.length);
+    expect(second.at(-1)!.endSample).toBeLessThanOrEqual(a!.length + b!.length);
+    expect(phrase).not.toBe("");
+    await stream.endSegment();
+    await stream.end();
+  });
+
   it("keeps the event loop free while decoding and while building more decoders", async () => {
     const clip = englishClips()[1]!;
     const pcm = readWav(clip.file);

@@ -10,11 +10,13 @@
 import { existsSync } from "node:fs";
 import koffi, { type KoffiFunc, type LibraryHandle } from "koffi";
 import { concatPcm } from "../../browser/audio/index.ts";
-import type { RecognitionStream, SpeechRecognizer } from "../../ports.ts";
+import type { HeardWord, RecognitionStream, SpeechRecognizer } from "../../ports.ts";
 
 export const POCKETSPHINX_PACKAGES = "pocketsphinx pocketsphinx-en-us";
 /** 100 ms at 16 kHz: what the speaker app sends per chunk, so a live stream's interim text lags by none. */
 const DECODER_BLOCK_SAMPLES = 1600;
+/** Pocketsphinx's frame rate is 100 per second: a frame is 160 samples. */
+const FRAME_SAMPLES = 160;
 const MODEL_DIR = "/usr/share/pocketsphinx/model/en-us";
 
 type Decoder = unknown;
@@ -29,6 +31,8 @@ interface Native {
   getHyp: KoffiFunc<(ps: Decoder, score: number[]) => string | null>;
   endUtt: KoffiFunc<(ps: Decoder) => number>;
   free: KoffiFunc<(ps: Decoder) => number>;
+  /** The words of the best hypothesis so far in the utterance, each with its last frame (fillers and silences left out). */
+  words(ps: Decoder): { word: string; endFrame: number }[];
   /** The decoder's running cepstral mean (live CMN), which it carries from one utterance to the next. */
   cmnMean(ps: Decoder): { get(): Float32Array; set(mean: Float32Array): void };
 }
@@ -76,9 +80,44 @@ function loadNative(): Native {
     getHyp: pocketsphinx.func("const char *ps_get_hyp(void *ps, _Out_ int32_t *score)"),
     endUtt: pocketsphinx.func("int ps_end_utt(void *ps)"),
     free: pocketsphinx.func("int ps_free(void *ps)"),
+    words: segmentationOf(pocketsphinx),
     cmnMean: cmnOf(pocketsphinx, sphinxbase),
   };
   return native;
+}
+
+/**
+ * The word segmentation of a decoder's best hypothesis (`ps_seg_*`): during the utterance, the first pass's.
+ * `ps_seg_next` frees the iterator when it returns NULL. 0.8 took a score pointer in `ps_seg_iter` that 5prealpha
+ * dropped; one is passed anyway, which 5prealpha ignores.
+ *
+ * The frames come from the segment itself (`ps_seg_t`: `sf` at byte 24, `ef` at byte 28 in 5prealpha's layout),
+ * counted from the utterance's start: `ps_seg_frames` adds the front end's stream offset, which jumps during an
+ * utterance in 5prealpha. The two must differ by one offset, checked before use.
+ */
+function segmentationOf(pocketsphinx: LibraryHandle): Native["words"] {
+  const iter = pocketsphinx.func("void *ps_seg_iter(void *ps, _Out_ int32_t *score)");
+  const next = pocketsphinx.func("void *ps_seg_next(void *seg)");
+  const wordOf = pocketsphinx.func("const char *ps_seg_word(void *seg)");
+  const frames = pocketsphinx.func("void ps_seg_frames(void *seg, _Out_ int *sf, _Out_ int *ef)");
+  return (decoder) => {
+    const words: { word: string; endFrame: number }[] = [];
+    for (let seg = iter(decoder, [0]); seg; seg = next(seg)) {
+      const word = (wordOf(seg) as string | null) ?? "";
+      const start = koffi.decode(seg, 24, "int32") as number;
+      const end = koffi.decode(seg, 28, "int32") as number;
+      const offset = [0];
+      const offsetEnd = [0];
+      frames(seg, offset, offsetEnd);
+      if (start < 0 || end < start || offset[0]! - start !== offsetEnd[0]! - end || offset[0]! < start) {
+        throw new Error("pocketsphinx: this libpocketsphinx's segment layout is not 0.8+5prealpha's; words cannot be timed");
+      }
+      // <s>, </s>, <sil> and fillers ([NOISE], ++BREATH++) are not words; "read(2)" is an alternate pronunciation.
+      if (word === "" || /^(<.*>|\[.*\]|\+\+.*\+\+)$/.test(word)) continue;
+      words.push({ word: word.replace(/\(\d+\)$/, ""), endFrame: end });
+    }
+    return words;
+  };
 }
 
 /**
@@ -216,6 +255,11 @@ class PocketsphinxStream implements RecognitionStream {
     return this.current.endPhrase();
   }
 
+  phraseWords(): Promise<HeardWord[]> {
+    if (this.ended || !this.current) return Promise.resolve([]);
+    return this.current.phraseWords();
+  }
+
   endSegment(): Promise<string> {
     if (this.ended) return Promise.reject(new Error("recognition stream already ended"));
     const utterance = this.current;
@@ -252,6 +296,9 @@ class PocketsphinxUtterance {
   /** A phrase has just ended: the next audio starts another pocketsphinx utterance. */
   private betweenPhrases = false;
   private phraseFailure?: unknown;
+  /** Samples written so far, and where the current phrase starts (both from the segment's first sample). */
+  private written = 0;
+  private phraseStart = 0;
 
   constructor(
     private readonly native: Native,
@@ -282,6 +329,8 @@ class PocketsphinxUtterance {
     const blocks = this.blocksOf(pcm);
     const startsPhrase = this.betweenPhrases;
     this.betweenPhrases = false;
+    if (startsPhrase) this.phraseStart = this.written;
+    this.written += pcm.length;
     return this.run(async (d) => {
       if (startsPhrase) checked(await onWorker(this.native.startUtt, d), "ps_start_utt");
       await this.process(d, blocks);
@@ -309,6 +358,17 @@ class PocketsphinxUtterance {
       this.phraseFailure ??= error;
     });
     return phrase;
+  }
+
+  /** The current phrase's words so far (the first pass's, which the phrase's final pass may still revise). */
+  phraseWords(): Promise<HeardWord[]> {
+    if (this.done || this.betweenPhrases) return Promise.resolve([]);
+    const from = this.phraseStart;
+    const to = this.written;
+    // Read on this thread: the decoder is ours between queued calls, and a backtrace is microseconds.
+    return this.run(async (d) =>
+      this.native.words(d).map((w) => ({ text: w.word, endSample: Math.min(to, from + (w.endFrame + 1) * FRAME_SAMPLES) })),
+    );
   }
 
   finish(): Promise<string> {

@@ -8,7 +8,7 @@ import { Connection } from "../../domain/connection/index.ts";
 import { createDb, type Db, ensureTable } from "../../domain/db/index.ts";
 import { memoryLog } from "../../log.ts";
 import { memoryMeasurements } from "../../adapters/memory/index.ts";
-import type { AudioStore, ConnectionNotifier, IngestRecord, PositionedRecord, SpeechRecognizer, SpeechSynthesizer, Translator, VoiceActivityDetector } from "../../ports.ts";
+import type { AudioStore, ConnectionNotifier, IngestRecord, PositionedRecord, RecognitionStream, SpeechRecognizer, SpeechSynthesizer, Translator, VoiceActivityDetector } from "../../ports.ts";
 import type { ServerMessage } from "../../browser/protocol/index.ts";
 import { Session } from "../../domain/session/index.ts";
 import { ensureStream, type StandIn, startDynalite, startKinesalite } from "../../adapters/standins/index.ts";
@@ -48,6 +48,58 @@ function countingRecognizer(): SpeechRecognizer & { streams: number } {
         async pause() {
           if (pauses.at(-1) !== samples) pauses.push(samples);
           return "";
+        },
+        async phraseWords() {
+          return [];
+        },
+        async end() {},
+        abort() {},
+      };
+    },
+  };
+  return recognizer;
+}
+
+/**
+ * Hears a word every 1 600 samples of a phrase, named after where it ends in the segment ("4800w"), every fourth one
+ * "and" (a clause opener); a phrase's final text is its words, and the segment's its phrases'. Words are not marked
+ * stable: the consumer judges them by successive hypotheses.
+ */
+function clausingRecognizer(): SpeechRecognizer & { streams: number } {
+  const recognizer = {
+    languages: ["en"],
+    streams: 0,
+    startStream(): RecognitionStream {
+      recognizer.streams++;
+      let samples = 0;
+      let phraseStart = 0;
+      let phrases: string[] = [];
+      const words = () =>
+        Array.from({ length: Math.floor((samples - phraseStart) / 1600) }, (_, i) => {
+          const endSample = phraseStart + (i + 1) * 1600;
+          return { text: (i + 1) % 4 === 0 ? "and" : `${endSample}w`, endSample };
+        });
+      const phrase = () => words().map((w) => w.text).join(" ");
+      return {
+        async write(pcm: Int16Array) {
+          samples += pcm.length;
+          return [...phrases, phrase()].join(" ").trim();
+        },
+        async pause() {
+          const text = phrase();
+          phrases.push(text);
+          phraseStart = samples;
+          return text;
+        },
+        async phraseWords() {
+          return words();
+        },
+        async endSegment() {
+          phrases.push(phrase());
+          const text = phrases.filter(Boolean).join(" ");
+          samples = phraseStart = 0;
+          phrases = [];
+          return text;
         },
         async end() {},
         abort() {},
@@ -89,6 +141,9 @@ function phrasingRecognizer(): SpeechRecognizer & { streams: number } {
           phrases = [];
           open = false;
           return text;
+        },
+        async phraseWords() {
+          return [];
         },
         async end() {},
         abort() {},
@@ -507,6 +562,44 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
         .filter((s) => s.to === "es-parts" && s.message.type !== "sessionStatus")
         .map((s) => JSON.stringify({ ...s.message, sessionId: undefined, segmentId: (s.message as { segmentId?: string }).segmentId?.slice(-5), url: undefined, timestamp: undefined }));
     expect(view(t)).toEqual(view(once));
+  });
+
+  it("sends a long phrase clause by clause while the speaker goes on, each word once, whichever environment gets each batch", async () => {
+    // Prepare
+    const once = await setup({}, undefined, talk, { recognizer: clausingRecognizer(), partsListener: true });
+    // Act
+    await feed(once.consumer(), once.sessionId, once.records, 3);
+    // Assess: parts end before an "and" that two successive hypotheses agreed on, where the word before it ends.
+    const check = (run: typeof once) => {
+      const parts = run.finals("es-parts");
+      for (const segment of run.finals()) {
+        const its = parts.filter((p) => p.segmentId === segment.segmentId);
+        expect(its.map((p) => p.part)).toEqual(its.map((_, i) => i));
+        expect(its.map((p) => p.text).join(" ")).toBe(segment.text);
+        expect(its[0]!.startMs).toBe(segment.startMs);
+        expect(its.at(-1)!.endMs).toBe(segment.endMs);
+        for (let i = 1; i < its.length; i++) expect(its[i]!.startMs).toBe(its[i - 1]!.endMs);
+      }
+      return parts;
+    };
+    const parts = check(once);
+    const atClauses = parts.filter((p, i) => !p.lastPart && parts[i + 1]?.text.startsWith("and "));
+    expect(atClauses.length).toBeGreaterThan(0);
+    expect(once.measurements.get("ClauseParts")).toBe(atClauses.length);
+    for (const p of atClauses) {
+      const segment = once.finals().find((f) => f.segmentId === p.segmentId)!;
+      expect(Math.round((p.endMs - segment.startMs) * 16)).toBe(Number(p.text.split(" ").at(-1)!.slice(0, -1)));
+    }
+    // Batches at random over four environments: a cold one commits nothing until it has heard twice, but no word is
+    // sent twice or lost.
+    const t = await setup({}, undefined, talk, { recognizer: clausingRecognizer(), partsListener: true });
+    const environments = [t.consumer(), t.consumer(), t.consumer(), t.consumer()];
+    let seed = 3;
+    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    for (let at = 0; at < t.records.length; at += 3) {
+      await environments[Math.floor(random() * environments.length)]!.consumeSession(t.sessionId, t.records.slice(at, at + 3));
+    }
+    check(t);
   });
 
   it("with Silero VAD deciding speech, gives the same segments whichever environment gets each batch, in one write unit per batch", async () => {

@@ -21,7 +21,7 @@ import { type KeptVoiceStream, Segmenter, type SegmenterOptions, type SegmenterS
 import { type Chunk, ChunkOrder, MAX_REORDER_WAIT_MS } from "./chunk-order.ts";
 import { type LoadLevel, nextLoadLevel, shedAt } from "./load.ts";
 import { LiveRecognition } from "./recognition.ts";
-import { atPause, lastPart, partsOf, type SegmentParts } from "./segment-parts.ts";
+import { atClause, atPause, CLAUSE_OPENERS, lastPart, partsOf, type SegmentParts } from "./segment-parts.ts";
 import { compareSequenceNumbers } from "./stream-position.ts";
 
 export interface ConsumerDeps extends PipelineDeps {
@@ -163,19 +163,22 @@ export class StreamConsumer {
     const jobs: BatchJob[] = [];
     const loadChanged = this.measureLoad(memory, records, now());
 
+    /** When the speech ending at `speechEndSample` was captured, by the speaker's clock as the latest chunk set it. */
+    const timesAt = (speechEndSample: number, ingestedAt: number): StageTimes => {
+      const clock = memory.clock;
+      const capturedAt = clock ? clock.capturedAt + samplesToMs(speechEndSample - clock.sample) : ingestedAt;
+      return { speechEndCapturedAt: Math.round(capturedAt), ingestedAt, closedAt: now() };
+    };
+    let lastIngestedAt = now();
     const handle = (events: Awaited<ReturnType<Segmenter["push"]>>, ingestedAt: number) => {
-      const timesAt = (speechEndSample: number): StageTimes => {
-        const clock = memory.clock;
-        const capturedAt = clock ? clock.capturedAt + samplesToMs(speechEndSample - clock.sample) : ingestedAt;
-        return { speechEndCapturedAt: Math.round(capturedAt), ingestedAt, closedAt: now() };
-      };
+      lastIngestedAt = ingestedAt;
       for (const event of events) {
         if (event.type === "audio") {
           this.recognition.feed(sessionId, session.sourceLanguage, event.startSample, event.pcm, event.segmentStartSample);
         } else if (event.type === "pause") {
           const { sequenceNumber, segmentStartSample, atSample } = event;
           const words = this.recognition.pause(sessionId, segmentStartSample, atSample);
-          jobs.push({ kind: "pause", sequenceNumber, segmentStartSample, atSample, times: timesAt(event.speechEndSample), words });
+          jobs.push({ kind: "pause", sequenceNumber, segmentStartSample, atSample, times: timesAt(event.speechEndSample, ingestedAt), words });
         } else if (event.type === "discard") {
           this.recognition.abandonSegment(sessionId);
         } else {
@@ -186,7 +189,7 @@ export class StreamConsumer {
             sequenceNumber: segment.sequenceNumber,
             startSample: segment.startSample,
             endSample: segment.endSample,
-            times: timesAt(segment.speechEndSample),
+            times: timesAt(segment.speechEndSample, ingestedAt),
             transcribe: this.recognition.take(sessionId, session.sourceLanguage, segment),
           });
         }
@@ -294,22 +297,39 @@ export class StreamConsumer {
         memory.parts = decision.state;
         if (decision.commit) {
           const times = { ...job.times, transcribedAt: now() };
-          await sendPart(segmentJob(job.sequenceNumber, decision.startSample, job.atSample, decision.text, times), decision.index, false);
+          await sendPart(segmentJob(job.sequenceNumber, decision.startSample, decision.endSample, decision.text, times), decision.index, false);
         }
         continue;
       }
       const text = await transcriptions.get(job)!;
       const times = { ...job.times, transcribedAt: now() };
       this.deps.probe?.("segment.transcribed", { sessionId, sequenceNumber: job.sequenceNumber });
-      const whole = segmentJob(job.sequenceNumber, job.startSample, job.endSample, text, times);
-      delivered(await runSegment(this.deps, { ...whole, audience: await audience(), keepTranscript: session.keepTranscript }));
-      const last = lastPart(partsOf(memory.parts, job.sequenceNumber, job.startSample), text);
+      const parts = partsOf(memory.parts, job.sequenceNumber, job.startSample);
+      const last = lastPart(parts, text);
       memory.parts = undefined;
       if (!last.exact) {
-        log({ level: "warn", event: "parts.text_changed", sessionId, sequenceNumber: job.sequenceNumber, text });
+        log({ level: "info", event: "parts.text_changed", sessionId, sequenceNumber: job.sequenceNumber, text });
         measurements?.count("PartsTextChanged");
       }
+      // Words already sent in parts are not revised: the segment says what its parts said, then the rest.
+      const said = parts.committed.length > 0 ? [...parts.committed, last.text].filter((t) => t.length > 0).join(" ") : text;
+      const whole = segmentJob(job.sequenceNumber, job.startSample, job.endSample, said, times);
+      delivered(await runSegment(this.deps, { ...whole, audience: await audience(), keepTranscript: session.keepTranscript }));
       if (last.text) await sendPart({ ...whole, startMs: samplesToMs(last.startSample), text: last.text }, last.index, true);
+    }
+    // A long phrase goes out clause by clause while the speaker goes on (not behind real time, nor while a rebuilt
+    // stream catches up).
+    const speaking = segmenter.openSegment;
+    if (!ended && speaking && warm && memory.load < 1) {
+      const heard = await this.recognition.phraseWords(sessionId, speaking.startSample);
+      const state = partsOf(memory.parts, speaking.sequenceNumber, speaking.startSample);
+      const decision = heard ? atClause(state, heard, speaking.startSample, CLAUSE_OPENERS[session.sourceLanguage], glossaryTerms) : undefined;
+      if (decision?.commit && (await partAudience())) {
+        memory.parts = decision.state;
+        measurements?.count("ClauseParts");
+        const times = { ...timesAt(decision.endSample, lastIngestedAt), transcribedAt: now() };
+        await sendPart(segmentJob(speaking.sequenceNumber, decision.startSample, decision.endSample, decision.text, times), decision.index, false);
+      }
     }
     if (incomplete > 0) {
       measurements?.count("BatchesRetried");

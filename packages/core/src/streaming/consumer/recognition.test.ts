@@ -21,6 +21,7 @@ function numberedRecognizer(): SpeechRecognizer & { started: number; ended: numb
           return text;
         },
         pause: async () => "",
+        phraseWords: async () => [],
         end: async () => void recognizer.ended++,
         abort: () => void recognizer.ended++,
       };
@@ -80,6 +81,7 @@ describe("LiveRecognition", () => {
             samples = 0;
             return final;
           },
+          phraseWords: async () => [],
           end: async () => undefined,
           abort: () => undefined,
         };

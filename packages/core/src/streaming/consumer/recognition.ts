@@ -8,8 +8,9 @@
  * audio is transcribed from scratch instead, so the result never depends on luck.
  */
 import type { Log } from "../../log.ts";
-import type { Measurements, RecognitionStream, SpeechRecognizer } from "../../ports.ts";
+import type { HeardWord, Measurements, RecognitionStream, SpeechRecognizer } from "../../ports.ts";
 import type { ClosedSegment } from "../segmenter/index.ts";
+import { settledWords } from "./segment-parts.ts";
 
 interface LiveStream {
   stream: RecognitionStream;
@@ -21,6 +22,8 @@ interface LiveStream {
   work: Promise<string>;
   /** The hypothesis after the last write that completed. */
   latest?: string;
+  /** The current phrase's words when they were last asked for: the next answer's words are stable as far as they agree. */
+  phraseWords?: HeardWord[];
   /** Wall-clock time of the last write. */
   lastWriteAt: number;
   /** Wall-clock time the request started. */
@@ -77,6 +80,7 @@ export class LiveRecognition {
       live.segmentStartSample = segmentStartSample;
       live.work = Promise.resolve("");
       live.latest = undefined;
+      live.phraseWords = undefined;
     }
     const target = live;
     const write = target.stream.write(pcm);
@@ -103,6 +107,7 @@ export class LiveRecognition {
   pause(sessionId: string, segmentStartSample: number, atSample: number): Promise<string> | undefined {
     const live = this.live.get(sessionId);
     if (live?.segmentStartSample !== segmentStartSample || live.nextSample !== atSample) return undefined;
+    live.phraseWords = undefined;
     const words = live.stream.pause();
     words.catch(() => undefined);
     return words;
@@ -141,6 +146,27 @@ export class LiveRecognition {
   }
 
   /**
+   * The words of the current phrase of the session's open segment (the one starting at `segmentStartSample`), once
+   * the audio fed so far is decoded, each stable as the recognizer says or, where it does not, as far as they agree
+   * with the words the previous call got (see `settledWords`). Undefined when no stream is hearing that segment or
+   * the recognizer failed.
+   */
+  async phraseWords(sessionId: string, segmentStartSample: number): Promise<HeardWord[] | undefined> {
+    const live = this.live.get(sessionId);
+    if (live?.segmentStartSample !== segmentStartSample) return undefined;
+    const asked = live.stream.phraseWords();
+    const previous = live.phraseWords;
+    try {
+      const words = settledWords(previous, await asked);
+      // Unless a pause or another segment started the comparison afresh in the meantime.
+      if (live.phraseWords === previous && live.segmentStartSample === segmentStartSample) live.phraseWords = words;
+      return words;
+    } catch {
+      return undefined; // reported by feed() or take()
+    }
+  }
+
+  /**
    * The segment the session's stream was hearing will not close here (the segmenter found it was noise, or another
    * environment closed it): it ends in the stream with its text unused, and the stream carries on with the next one.
    */
@@ -165,6 +191,7 @@ export class LiveRecognition {
       return () => this.transcribeWhole(sessionId, language, segment);
     }
     const writes = live.work;
+    live.phraseWords = undefined;
     const final = live.stream.endSegment();
     final.catch(() => undefined);
     live.segmentStartSample = undefined;
@@ -254,6 +281,7 @@ export class LiveRecognition {
       },
       endSegment: () => stream.endSegment(),
       pause: () => stream.pause(),
+      phraseWords: () => stream.phraseWords(),
       end: () => {
         bill();
         return stream.end();

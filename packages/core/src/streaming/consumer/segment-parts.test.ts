@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { atPause, lastPart, partsOf } from "./segment-parts.ts";
+import type { HeardWord } from "../../ports.ts";
+import { afterCommitted, atClause, atPause, CLAUSE_OPENERS, lastPart, partsOf, settledWords } from "./segment-parts.ts";
 
 describe("segment parts: what goes out while the speaker goes on", () => {
   const open = () => partsOf(undefined, 7, 1_000);
@@ -57,5 +58,64 @@ describe("segment parts: what goes out while the speaker goes on", () => {
     expect(partsOf(first.state, 7, 1_000)).toBe(first.state);
     expect(partsOf(first.state, 8, 50_000).committed).toEqual([]);
     expect(partsOf(first.state, 7, 60_000).committed).toEqual([]);
+  });
+
+  describe("inside a phrase, at a clause boundary", () => {
+    const en = CLAUSE_OPENERS.en;
+    /** Words 100 ms apart from the segment's start (1 600 samples each), stable up to `stable` words. */
+    const heard = (text: string, stable = Infinity): HeardWord[] =>
+      text.split(" ").map((word, i) => ({ text: word, endSample: (i + 1) * 1_600, stable: i < stable }));
+
+    it("commits the stable words before a stable word that opens a clause, and the phrase's rest at its pause", () => {
+      const decision = atClause(open(), heard("the printers worked for centuries before the woodcutters", 6), 1_000, en);
+      // "before" is stable: the part ends with "centuries", where that word ends in the session's audio.
+      expect(decision).toMatchObject({ commit: true, index: 0, text: "the printers worked for centuries", startSample: 1_000, endSample: 1_000 + 5 * 1_600 });
+      // The final pass heard the committed words a little differently: only what follows them goes out at the pause.
+      const pause = atPause(decision.state, "the printer worked for centuries before the woodcutters did", 30_000);
+      expect(pause).toMatchObject({ commit: true, index: 1, text: "before the woodcutters did", startSample: 1_000 + 5 * 1_600, endSample: 30_000 });
+      expect(lastPart(pause.state, "the printer worked for centuries before the woodcutters did so").text).toBe("so");
+    });
+
+    it("waits while the opener or the words before it may still change, and for a clause long enough to go alone", () => {
+      expect(atClause(open(), heard("the printers worked for centuries before the", 5), 1_000, en).commit).toBe(false);
+      expect(atClause(open(), heard("it worked and then", 4), 1_000, en).commit).toBe(false); // "it worked": 2 words
+      expect(atClause(open(), heard("it worked well and then", 5), 1_000, en).commit).toBe(true);
+      // Without a list for the language, only punctuation marks a boundary.
+      expect(atClause(open(), heard("it worked well and then", 5), 1_000).commit).toBe(false);
+      expect(atClause(open(), heard("it worked well, then it stopped", 5), 1_000)).toMatchObject({ commit: true, text: "it worked well,", endSample: 1_000 + 3 * 1_600 });
+    });
+
+    it("commits each clause once: later ones after it, and none once the hypothesis changed under it", () => {
+      const first = atClause(open(), heard("we read the stream and we write it because we must", 6), 1_000, en);
+      expect(first).toMatchObject({ commit: true, text: "we read the stream" });
+      expect(atClause(first.state, heard("we read the stream and we write it because we must", 6), 1_000, en).commit).toBe(false);
+      const second = atClause(first.state, heard("we read the stream and we write it because we must", 9), 1_000, en);
+      expect(second).toMatchObject({ commit: true, index: 1, text: "and we write it", startSample: 1_000 + 4 * 1_600 });
+      expect(atClause(first.state, heard("we read these streams and we write it because we must", 9), 1_000, en).commit).toBe(false);
+    });
+
+    it("sends words held from an earlier pause with the clause, and never ends a part inside a glossary term", () => {
+      const short = atPause(open(), "so", 8_000);
+      expect(atClause(short.state, heard("we begin and then", 3), 8_000, en)).toMatchObject({ commit: true, text: "so we begin", startSample: 1_000 });
+      const terms = ["Amazon Kinesis Data Streams"];
+      expect(atClause(open(), heard("it goes to Amazon Kinesis and on", 6), 1_000, en, terms).commit).toBe(false);
+      expect(atClause({ ...open(), broken: true }, heard("it worked well and then", 5), 1_000, en).commit).toBe(false);
+    });
+
+    it("judges stability by two successive hypotheses where the recognizer does not say", () => {
+      const words = (text: string): HeardWord[] => text.split(" ").map((w, i) => ({ text: w, endSample: i }));
+      const stable = (ws: HeardWord[]) => ws.filter((w) => w.stable).map((w) => w.text);
+      expect(stable(settledWords(undefined, words("a b c")))).toEqual([]);
+      expect(stable(settledWords(words("we read a"), words("we read the stream")))).toEqual(["we", "read"]);
+      // A word the recognizer marks keeps its mark.
+      expect(settledWords(undefined, [{ text: "fixed", endSample: 1, stable: true }])[0]!.stable).toBe(true);
+    });
+
+    it("finds where the committed words end in a final text that split, merged or changed them", () => {
+      expect(afterCommitted("we cannot go home now".split(" "), "we can not go".split(" "))).toEqual({ rest: ["home", "now"], exact: false });
+      expect(afterCommitted("we can not go home".split(" "), "we cannot go".split(" "))).toEqual({ rest: ["home"], exact: false });
+      expect(afterCommitted("We read, then".split(" "), "we read".split(" "))).toEqual({ rest: ["then"], exact: true });
+      expect(afterCommitted(["one"], [])).toEqual({ rest: ["one"], exact: true });
+    });
   });
 });

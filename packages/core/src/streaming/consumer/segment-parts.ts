@@ -5,9 +5,16 @@
  * clause (at least `minWords` words, with any too short to go alone before them) they are committed: translated,
  * voiced and sent as the next part, and never sent again. What is left when the segment closes is its last part.
  *
+ * A long phrase does not wait for its pause: once the stable start of the running hypothesis (the words the
+ * recognizer marks stable, or that two successive hypotheses agree on) reaches a clause boundary (a word that opens
+ * a clause, or a comma or full stop where the recognizer punctuates), the words before it are committed the same
+ * way (`atClause`). The phrase's final words at its pause then go out after the ones already committed.
+ *
  * The state is a few hundred bytes in the consumer's checkpoint, so whichever execution environment gets the next
  * batch commits the same parts.
  */
+
+import type { HeardWord } from "../../ports.ts";
 
 /** Where the open segment's parts stand. */
 export interface SegmentParts {
@@ -25,6 +32,11 @@ export interface SegmentParts {
    * before the close, whose part then holds every word after the last one committed.
    */
   broken?: boolean;
+  /**
+   * Words of the current phrase (since the last pause) committed at a clause boundary: the phrase's final words at its
+   * pause start with these (as the final pass heard them), and only what follows them is left to commit.
+   */
+  inPhrase?: string[];
 }
 
 /** A part is at least this many words: a shorter phrase waits for the next one (a word alone translates badly). */
@@ -43,7 +55,19 @@ export function partsOf(state: SegmentParts | undefined, sequenceNumber: number,
 
 export type PauseDecision =
   | { commit: false; state: SegmentParts }
-  | { commit: true; state: SegmentParts; index: number; text: string; startSample: number };
+  | { commit: true; state: SegmentParts; index: number; text: string; startSample: number; endSample: number };
+
+/**
+ * Words that open a clause, per source language: a part may end just before one. A language without a list (and a
+ * recognizer that does not punctuate) commits at pauses only.
+ */
+export const CLAUSE_OPENERS: Readonly<Record<string, ReadonlySet<string>>> = {
+  en: new Set(
+    "and but or so because which who whom whose where when while whereas although though unless until since if before after".split(" "),
+  ),
+};
+
+const CLAUSE_END = /[,;:.!?]$/;
 
 /**
  * True when `text` ends with the first words (not all) of one of `terms`: a part ending there would cut the term in
@@ -68,15 +92,67 @@ export function endsInsideTerm(text: string, terms: readonly string[]): boolean 
 export function atPause(state: SegmentParts, words: string | undefined, atSample: number, terms: readonly string[] = [], minWords = MIN_PART_WORDS): PauseDecision {
   if (state.broken) return { commit: false, state };
   if (words === undefined) return { commit: false, state: { ...state, broken: true } };
-  const text = [state.pending, words.trim()].filter((t) => t.length > 0).join(" ");
+  // Words committed at a clause boundary of this phrase lead its final words: the rest follows them.
+  const rest = afterCommitted(wordsOf(words), state.inPhrase ?? []).rest;
+  const phrase: SegmentParts = { ...state, inPhrase: [] };
+  return commitIfClause(phrase, [state.pending, ...rest], atSample, terms, minWords);
+}
+
+/**
+ * While the phrase goes on, `heard` being its words so far: commits the words before its last clause boundary in the
+ * stable start of the hypothesis (after those already committed, with any pending before them), when they make at
+ * least `minWords` words and do not end inside one of the glossary `terms`. `segmentStartSample` places the words'
+ * ends in the session's audio. A boundary is a word of `openers` that is stable itself (the part ends before it) or
+ * a stable word the recognizer punctuated as a clause end (the part ends with it).
+ */
+export function atClause(
+  state: SegmentParts,
+  heard: readonly HeardWord[],
+  segmentStartSample: number,
+  openers: ReadonlySet<string> = new Set(),
+  terms: readonly string[] = [],
+  minWords = MIN_PART_WORDS,
+): PauseDecision {
+  const done = state.inPhrase ?? [];
+  if (state.broken || !sameWords(heard.slice(0, done.length).map((w) => w.text), done)) return { commit: false, state };
+  let stable = done.length;
+  while (stable < heard.length && heard[stable]!.stable) stable++;
+  const pendingWords = wordsOf(state.pending).length;
+  for (let end = stable; end > done.length; end--) {
+    const endsClause = CLAUSE_END.test(heard[end - 1]!.text) || (end < stable && openers.has(normalized(heard[end]!.text)));
+    const words = heard.slice(done.length, end).map((w) => w.text);
+    if (!endsClause || pendingWords + words.length < minWords) continue;
+    const decision = commitIfClause(state, [state.pending, ...words], segmentStartSample + heard[end - 1]!.endSample, terms, minWords);
+    if (decision.commit) return { ...decision, state: { ...decision.state, inPhrase: [...done, ...words] } };
+  }
+  return { commit: false, state };
+}
+
+/** Commits `words` (the first may be the pending text) as the next part ending at `endSample`, or holds them as pending. */
+function commitIfClause(state: SegmentParts, words: readonly string[], endSample: number, terms: readonly string[], minWords: number): PauseDecision {
+  const text = words.map((w) => w.trim()).filter((w) => w.length > 0).join(" ");
   if (wordsOf(text).length < minWords || endsInsideTerm(text, terms)) return { commit: false, state: { ...state, pending: text } };
   return {
     commit: true,
     index: state.committed.length,
     text,
     startSample: state.fromSample,
-    state: { ...state, committed: [...state.committed, text], fromSample: atSample, pending: "" },
+    endSample,
+    state: { ...state, committed: [...state.committed, text], fromSample: endSample, pending: "" },
   };
+}
+
+/**
+ * Marks the words of `current` (a phrase's running hypothesis) stable where the recognizer said nothing: a word
+ * is stable when it and every word before it are the same in the `previous` hypothesis.
+ */
+export function settledWords(previous: readonly HeardWord[] | undefined, current: readonly HeardWord[]): HeardWord[] {
+  let agreed = true;
+  return current.map((word, i) => {
+    if (word.stable !== undefined) return word;
+    agreed &&= previous?.[i] !== undefined && normalized(previous[i]!.text) === normalized(word.text);
+    return { ...word, stable: agreed };
+  });
 }
 
 /**
@@ -86,9 +162,41 @@ export function atPause(state: SegmentParts, words: string | undefined, atSample
  * twice, and `exact` says so.
  */
 export function lastPart(state: SegmentParts, finalText: string): { index: number; text: string; startSample: number; exact: boolean } {
-  const final = wordsOf(finalText);
-  const committed = state.committed.flatMap(wordsOf);
-  const norm = (w: string) => w.toLowerCase().replace(/[^\p{L}\p{N}']/gu, "");
-  const exact = committed.every((w, i) => final[i] !== undefined && norm(final[i]!) === norm(w));
-  return { index: state.committed.length, text: final.slice(committed.length).join(" "), startSample: state.fromSample, exact };
+  const { rest, exact } = afterCommitted(wordsOf(finalText), state.committed.flatMap(wordsOf));
+  return { index: state.committed.length, text: rest.join(" "), startSample: state.fromSample, exact };
+}
+
+/**
+ * What of `final` follows the words already `committed`: after the start of `final` that is closest to them (fewest
+ * words changed, added or left out), so a word the final pass heard differently, split or merged is neither sent
+ * twice nor lost. `exact` when that start is the committed words themselves (case and punctuation aside).
+ */
+export function afterCommitted(final: readonly string[], committed: readonly string[]): { rest: string[]; exact: boolean } {
+  const a = committed.map(normalized);
+  const b = final.map(normalized);
+  // distance[j]: edits between the committed words seen so far and the first j final words (Levenshtein, by rows).
+  let distance = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(distance[j]! + 1, row[j - 1]! + 1, distance[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    distance = row;
+  }
+  // The closest start; among equals, one that ends on the last committed word, then the one nearest in length.
+  const endsAlike = (j: number) => (j > 0 && a.length > 0 && b[j - 1] === a.at(-1) ? 0 : 1);
+  const rank = (j: number) => [distance[j]!, endsAlike(j), Math.abs(j - a.length)] as const;
+  let best = 0;
+  for (let j = 1; j <= b.length; j++) {
+    const [d, e, n] = rank(j);
+    const [bd, be, bn] = rank(best);
+    if (d < bd || (d === bd && (e < be || (e === be && n < bn)))) best = j;
+  }
+  return { rest: final.slice(best), exact: distance[best] === 0 };
+}
+
+function normalized(word: string): string {
+  return word.toLowerCase().replace(/[^\p{L}\p{N}']/gu, "");
+}
+
+function sameWords(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((w, i) => normalized(w) === normalized(b[i]!));
 }
