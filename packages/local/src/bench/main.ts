@@ -233,6 +233,30 @@ async function latency(routing: Routing = "random", parts = false) {
   return run;
 }
 
+/**
+ * The three slowest captions and where their time went: from the end of the voice to the event that committed the
+ * words (a pause, a clause boundary, the segment's close), the words made final, and the rest to the listener.
+ */
+function slowestCaptions(utterances: UtteranceLatency[], segments: Harness["segments"]) {
+  return utterances
+    .filter((u) => u.caption !== undefined)
+    .sort((a, b) => b.caption! - a.caption!)
+    .slice(0, 3)
+    .map((u) => {
+      const found = segments.find((s) => s.result.segmentId === u.last?.segmentId && s.result.part?.index === u.last?.part);
+      const d = found ? stageDurations(found.result.times) : undefined;
+      const eventMs = d?.segmenterWait;
+      const wordsMs = d?.asr;
+      return {
+        caption_s: u.caption,
+        committed_at: found?.result.part?.committedAt ?? "segment",
+        voice_end_to_event_ms: eventMs,
+        words_final_ms: wordsMs,
+        to_listener_ms: eventMs !== undefined && wordsMs !== undefined ? Math.round(u.caption! * 1000 - eventMs - wordsMs) : undefined,
+      };
+    });
+}
+
 async function latencyRun(h: Harness, routing: Routing, parts: boolean) {
   const talk = assembleTalk(clipsFor(quick ? 3 : 20), 1000);
   const run = await playTalk(h.local, talk, { targetLanguages: ["es", "fr"], listeners: ["es", "fr"], fetchAudio: true, parts });
@@ -275,13 +299,18 @@ async function latencyRun(h: Harness, routing: Routing, parts: boolean) {
             }),
           )
         : undefined,
+      // Per part, by what committed it: from the end of its speech (its last word's end, for a clause) to the commit,
+      // the words final, and the part's last message.
       part_stages_ms: parts
-        ? {
-            pause_to_commit: summarize(partStages.flatMap((s) => (s.segmenterWait === undefined ? [] : [s.segmenterWait])), 0),
-            words_final: summarize(partStages.flatMap((s) => (s.asr === undefined ? [] : [s.asr])), 0),
-            total: summarize(partStages.flatMap((s) => (s.total === undefined ? [] : [s.total])), 0),
-          }
+        ? Object.fromEntries(
+            (["pause", "clause", "close"] as const).map((kind) => {
+              const group = h.segments.filter((s) => s.result.part?.committedAt === kind).map((s) => stageDurations(s.result.times));
+              const pick = (f: (d: ReturnType<typeof stageDurations>) => number | undefined) => summarize(group.flatMap((d) => f(d) ?? []), 0);
+              return [kind, { speech_end_to_commit: pick((d) => d.segmenterWait), words_final: pick((d) => d.asr), total: pick((d) => d.total) }];
+            }),
+          )
         : undefined,
+      slowest_captions: slowestCaptions(run.utterances, h.segments),
       word_error_rate: systemWordErrorRate(run.utterances),
       ear_voice_span_mean_s: run.earVoiceSpans.length ? Number((run.earVoiceSpans.reduce((x, y) => x + y, 0) / run.earVoiceSpans.length).toFixed(2)) : undefined,
       ear_voice_span_note: "per translated clip at the first listener: from the mid-point of its segment's span in the talk to its message",
@@ -603,6 +632,9 @@ function printTable(results: Record<string, any>) {
       row(`${name}: caption / audio p50 (s)`, `${g.caption_p50_s} / ${g.audio_p50_s}`, `p95 ${g.caption_p95_s} / ${g.audio_p95_s}; ${g.utterances} sentences`);
     }
     for (const [stage, s] of Object.entries(l.stages_ms as Record<string, { p50: number; p95: number }>)) row(`  stage ${stage} p50 / p95 (ms)`, `${s.p50} / ${s.p95}`);
+    for (const c of l.slowest_captions as ReturnType<typeof slowestCaptions>) {
+      row(`slow caption ${c.caption_s} s`, `${c.voice_end_to_event_ms} + ${c.words_final_ms} + ${c.to_listener_ms}`, "ms: voice end -> close, words final, -> listener");
+    }
     lines.push(`\nrouting: the same talk, consumer in 4 execution environments`);
     for (const [name, r] of Object.entries(results.routing as Record<string, Record<string, number>>)) {
       row(`${name}: caption / audio p50 (s)`, `${r.caption_p50_s} / ${r.audio_p50_s}`, `p95 ${r.caption_p95_s} / ${r.audio_p95_s}; ASR p50 ${r.asr_p50_ms} ms`);
@@ -620,8 +652,17 @@ function printTable(results: Record<string, any>) {
     for (const [when, g] of Object.entries(lp.last_part as Record<string, { utterances: number; caption_p50_s: number; caption_p95_s: number }>)) {
       row(`last part ${when.replace("_", " ")}: caption p50 / p95`, `${g.caption_p50_s} / ${g.caption_p95_s}`, `${g.utterances} sentences`);
     }
-    const ps = lp.part_stages_ms;
-    row("parts: speech end -> pause -> words", `${ps.pause_to_commit.p50} + ${ps.words_final.p50}`, `p50 ms; p95 ${ps.pause_to_commit.p95} + ${ps.words_final.p95}; to the message p50 ${ps.total.p50}, p95 ${ps.total.p95}`);
+    type Stat = { n: number; p50: number; p95: number };
+    for (const [kind, ps] of Object.entries(lp.part_stages_ms as Record<string, { speech_end_to_commit: Stat; words_final: Stat; total: Stat }>)) {
+      row(
+        `parts at ${kind}: speech end -> commit -> words`,
+        `${ps.speech_end_to_commit.p50} + ${ps.words_final.p50}`,
+        `p50 ms; p95 ${ps.speech_end_to_commit.p95} + ${ps.words_final.p95}; to the message p50 ${ps.total.p50}, p95 ${ps.total.p95}; ${ps.total.n} parts`,
+      );
+    }
+    for (const c of lp.slowest_captions as ReturnType<typeof slowestCaptions>) {
+      row(`slow caption ${c.caption_s} s (${c.committed_at})`, `${c.voice_end_to_event_ms} + ${c.words_final_ms} + ${c.to_listener_ms}`, "ms: voice end -> commit, words final, -> listener");
+    }
     if (lp.word_error_rate) row("word error rate, whole system", `${lp.word_error_rate.percent} %`, "the parts' source text joined");
     for (const [name, g] of [["short (<= 3 s)", lp.short_sentences], ["long (> 3 s)", lp.long_sentences]] as const) {
       row(`${name}: caption / audio p50 (s)`, `${g.caption_p50_s} / ${g.audio_p50_s}`, `p95 ${g.caption_p95_s} / ${g.audio_p95_s}; ${g.utterances} sentences`);

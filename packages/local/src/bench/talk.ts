@@ -50,6 +50,8 @@ export interface UtteranceLatency {
   parts?: number;
   /** With `parts`: its last part went out when its segment closed (else at a pause, before the close). */
   lastPartAtClose?: boolean;
+  /** Its last segment (and part), the one its latency is measured at. */
+  last?: { segmentId: string; part?: number };
   /** What was said (the fixture's transcript), where known. */
   reference?: string;
   /** The source text of those segments, as the first listener received it. */
@@ -179,6 +181,7 @@ export async function playTalk(local: Pick<LocalMode, "url" | "wsUrl">, talk: Ta
       entry.audioMessage = seconds(at("translatedAudio"));
       entry.audioFetched = seconds(fetchedAt.get(placeInTalk(last)));
       if (options.parts) entry.lastPartAtClose = last.lastPart === true;
+      entry.last = { segmentId: last.segmentId, part: last.part };
     }
     utterances.push(entry);
   }

@@ -15,7 +15,7 @@ import { concatPcm, pcmFromBase64, samplesToMs } from "../../browser/audio/index
 import { Audience } from "../../domain/audience/index.ts";
 import { type Db, expiresAt, isConditionalFailure } from "../../domain/db/index.ts";
 import { Session } from "../../domain/session/index.ts";
-import { type PipelineDeps, postAll, postInterim, runSegment, type SegmentResult, type StageTimes } from "../pipeline/index.ts";
+import { type PartOf, type PipelineDeps, postAll, postInterim, runSegment, type SegmentResult, type StageTimes } from "../pipeline/index.ts";
 import type { IngestReplay, PositionedRecord, SpeechRecognizer, StreamPosition, VoiceActivityDetector } from "../../ports.ts";
 import { type KeptVoiceStream, Segmenter, type SegmenterOptions, type SegmenterState } from "../segmenter/index.ts";
 import { type Chunk, ChunkOrder, MAX_REORDER_WAIT_MS } from "./chunk-order.ts";
@@ -274,9 +274,9 @@ export class StreamConsumer {
       const parts = Audience.ofParts(await audience());
       return parts.listenersByLanguage.size > 0 ? parts : undefined;
     };
-    const sendPart = async (job: ReturnType<typeof segmentJob>, index: number, last: boolean) => {
+    const sendPart = async (job: ReturnType<typeof segmentJob>, index: number, committedAt: PartOf["committedAt"]) => {
       const parts = await partAudience();
-      if (parts) delivered(await runSegment(this.deps, { ...job, audience: parts, part: { index, last } }));
+      if (parts) delivered(await runSegment(this.deps, { ...job, audience: parts, part: { index, last: committedAt === "close", committedAt } }));
     };
     // Segments closed together (a batch that caught up) are transcribed side by side; everything is delivered in order.
     const transcriptions = new Map(jobs.flatMap((job) => (job.kind === "close" ? [[job, job.transcribe()] as const] : [])));
@@ -297,7 +297,7 @@ export class StreamConsumer {
         memory.parts = decision.state;
         if (decision.commit) {
           const times = { ...job.times, transcribedAt: now() };
-          await sendPart(segmentJob(job.sequenceNumber, decision.startSample, decision.endSample, decision.text, times), decision.index, false);
+          await sendPart(segmentJob(job.sequenceNumber, decision.startSample, decision.endSample, decision.text, times), decision.index, "pause");
         }
         continue;
       }
@@ -315,7 +315,7 @@ export class StreamConsumer {
       const said = parts.committed.length > 0 ? [...parts.committed, last.text].filter((t) => t.length > 0).join(" ") : text;
       const whole = segmentJob(job.sequenceNumber, job.startSample, job.endSample, said, times);
       delivered(await runSegment(this.deps, { ...whole, audience: await audience(), keepTranscript: session.keepTranscript }));
-      if (last.text) await sendPart({ ...whole, startMs: samplesToMs(last.startSample), text: last.text }, last.index, true);
+      if (last.text) await sendPart({ ...whole, startMs: samplesToMs(last.startSample), text: last.text }, last.index, "close");
     }
     // A long phrase goes out clause by clause while the speaker goes on (not behind real time, nor while a rebuilt
     // stream catches up).
@@ -328,7 +328,7 @@ export class StreamConsumer {
         memory.parts = decision.state;
         measurements?.count("ClauseParts");
         const times = { ...timesAt(decision.endSample, lastIngestedAt), transcribedAt: now() };
-        await sendPart(segmentJob(speaking.sequenceNumber, decision.startSample, decision.endSample, decision.text, times), decision.index, false);
+        await sendPart(segmentJob(speaking.sequenceNumber, decision.startSample, decision.endSample, decision.text, times), decision.index, "clause");
       }
     }
     if (incomplete > 0) {

@@ -41,6 +41,8 @@ export interface PartOf {
   index: number;
   /** The segment closed with this part. */
   last: boolean;
+  /** What committed it: a pause inside the segment, a clause boundary inside a phrase, or the segment's close. */
+  committedAt?: "pause" | "clause" | "close";
 }
 
 export interface SegmentResult {
