@@ -253,6 +253,13 @@ function slowestCaptions(utterances: UtteranceLatency[], segments: Harness["segm
         voice_end_to_event_ms: eventMs,
         words_final_ms: wordsMs,
         to_listener_ms: eventMs !== undefined && wordsMs !== undefined ? Math.round(u.caption! * 1000 - eventMs - wordsMs) : undefined,
+        // Every delivery of its segment (whole, and parts in order), to see what came before the slow one.
+        segment: segments
+          .filter((s) => s.result.segmentId === u.last?.segmentId)
+          .map(({ result }) => {
+            const t = stageDurations(result.times);
+            return { part: result.part?.index, committed_at: result.part?.committedAt, words: result.text.split(" ").length, to_commit_ms: t.segmenterWait, words_final_ms: t.asr, total_ms: t.total };
+          }),
       };
     });
 }

@@ -314,8 +314,12 @@ export class StreamConsumer {
       // Words already sent in parts are not revised: the segment says what its parts said, then the rest.
       const said = parts.committed.length > 0 ? [...parts.committed, last.text].filter((t) => t.length > 0).join(" ") : text;
       const whole = segmentJob(job.sequenceNumber, job.startSample, job.endSample, said, times);
-      delivered(await runSegment(this.deps, { ...whole, audience: await audience(), keepTranscript: session.keepTranscript }));
-      if (last.text) await sendPart({ ...whole, startMs: samplesToMs(last.startSample), text: last.text }, last.index, "close");
+      // The segment and its last part go to different people (the speaker and whole-segment listeners; listeners that
+      // take parts): side by side, so neither waits for the other.
+      await Promise.all([
+        runSegment(this.deps, { ...whole, audience: await audience(), keepTranscript: session.keepTranscript }).then(delivered),
+        last.text ? sendPart({ ...whole, startMs: samplesToMs(last.startSample), text: last.text }, last.index, "close") : undefined,
+      ]);
     }
     // A long phrase goes out clause by clause while the speaker goes on (not behind real time, nor while a rebuilt
     // stream catches up).
