@@ -45,6 +45,9 @@ export function fixedLatencyEngines(latency: FixedLatency = { asrMs: 20, mtMs: 1
           async phraseWords() {
             return [];
           },
+          async endPhraseAt() {
+            return "";
+          },
           async end() {},
           abort() {},
         };

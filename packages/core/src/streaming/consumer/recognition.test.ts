@@ -22,6 +22,7 @@ function numberedRecognizer(): SpeechRecognizer & { started: number; ended: numb
         },
         pause: async () => "",
         phraseWords: async () => [],
+        endPhraseAt: async () => "",
         end: async () => void recognizer.ended++,
         abort: () => void recognizer.ended++,
       };
@@ -82,6 +83,7 @@ describe("LiveRecognition", () => {
             return final;
           },
           phraseWords: async () => [],
+        endPhraseAt: async () => "",
           end: async () => undefined,
           abort: () => undefined,
         };
