@@ -44,15 +44,6 @@ export interface RecognitionStream {
    * that cannot time its words resolves to none (its segments are then committed at pauses only).
    */
   phraseWords(): Promise<HeardWord[]>;
-  /**
-   * The current phrase ends at `atSample` (from the segment's first sample: inside the audio written, where a word of
-   * `phraseWords` ends) and the audio after it is the next phrase's, as if the speaker had paused there: a part was
-   * committed up to there. A recognizer that decodes in utterances (pocketsphinx) finishes the phrase now and decodes
-   * the audio after it again as the next phrase, so the final pass at the next pause has less to do; one that finds
-   * its own endpoints (Amazon Transcribe) commits its stable words up to there. Resolves, as `pause` does, to the
-   * words final up to there ("" when none).
-   */
-  endPhraseAt(atSample: number): Promise<string>;
   /** No more audio: the request ends, segments already ended still resolve, and what the stream holds is freed. */
   end(): Promise<void>;
   /** Drops the stream at once; segments not yet resolved reject. */

@@ -90,7 +90,6 @@ export function createConsumerEnvironment(config: ConsumerEnvironmentConfig, slo
             endSegment: async () => (refuse(), stream.endSegment()),
             pause: async () => (refuse(), stream.pause()),
             phraseWords: async () => (refuse(), stream.phraseWords()),
-            endPhraseAt: async (atSample) => (refuse(), stream.endPhraseAt(atSample)),
             end: () => stream.end(),
             abort: () => stream.abort(),
           };

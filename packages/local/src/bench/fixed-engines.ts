@@ -45,9 +45,6 @@ export function fixedLatencyEngines(latency: FixedLatency = { asrMs: 20, mtMs: 1
           async phraseWords() {
             return [];
           },
-          async endPhraseAt() {
-            return "";
-          },
           async end() {},
           abort() {},
         };

@@ -55,7 +55,6 @@ describe("faults, each ending with every segment delivered exactly once per list
               endSegment: () => stream.endSegment(),
               pause: () => stream.pause(),
               phraseWords: () => stream.phraseWords(),
-              endPhraseAt: (atSample) => stream.endPhraseAt(atSample),
               end: () => stream.end(),
               abort: () => stream.abort(),
             };

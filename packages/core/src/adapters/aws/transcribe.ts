@@ -164,18 +164,9 @@ class TranscribeStream implements RecognitionStream {
    * up to the first word that may still change.
    */
   async pause(): Promise<string> {
-    return this.commitUpTo(this.written / SAMPLE_RATE);
-  }
-
-  /** Transcribe decodes on regardless: the stable words up to there are committed, as at a pause there. */
-  async endPhraseAt(atSample: number): Promise<string> {
-    return this.commitUpTo(Math.min(this.written, this.segmentStart + atSample) / SAMPLE_RATE);
-  }
-
-  /** The words since the last commit, up to `end` seconds of the stream and the first that may still change. */
-  private commitUpTo(end: number): string {
     if (this.failure) throw this.failure;
     const from = Math.max(this.committedTo, this.segmentStart / SAMPLE_RATE);
+    const end = this.written / SAMPLE_RATE;
     let to = from;
     for (const word of [...this.finals, ...this.partial]) {
       if (word.punctuation || middle(word) < from) continue;

@@ -165,37 +165,6 @@ describe("PocketsphinxRecognizer (real pocketsphinx)", () => {
     await stream.end();
   });
 
-  it("ends a phrase at a word inside it and hears the rest again as the next phrase, as a whole transcription with a pause there does", async () => {
-    const clip = englishClips()[3]!;
-    const pcm = readWav(clip.file);
-    const stream = recognizer.startStream("en");
-    for (const chunk of chunksOf(pcm.subarray(0, Math.floor(pcm.length * 0.7)), 100)) await stream.write(chunk);
-    const words = await stream.phraseWords();
-    expect(words.length).toBeGreaterThan(4);
-    // Cut after the third word, while the speaker goes on.
-    const cut = words[2]!.endSample;
-    const before = await stream.endPhraseAt(cut);
-    expect(before.split(" ").length).toBeGreaterThanOrEqual(2);
-    expect(before.split(" ").length).toBeLessThanOrEqual(4);
-    // The next phrase's words start after the cut.
-    const next = await stream.phraseWords();
-    expect(next[0]!.endSample).toBeGreaterThan(cut);
-    for (const chunk of chunksOf(pcm.subarray(Math.floor(pcm.length * 0.7)), 100)) await stream.write(chunk);
-    const text = await stream.endSegment();
-    await stream.end();
-    expect(text.startsWith(`${before} `)).toBe(true);
-    expect(wordErrorRate(clip.text, text)).toBeLessThan(0.7);
-    // Transcribed again whole, with its phrase ended at the same sample: the same text.
-    const whole = recognizer.startStream("en");
-    for (const chunk of chunksOf(pcm.subarray(0, cut), 100)) void whole.write(chunk);
-    void whole.pause();
-    for (const chunk of chunksOf(pcm.subarray(cut), 100)) void whole.write(chunk);
-    const again = await whole.endSegment();
-    await whole.end();
-    console.log(`cut after "${before}": streamed "${text}", whole "${again}"`);
-    expect(wordErrorRate(text, again)).toBeLessThan(0.2);
-  });
-
   it("keeps the event loop free while decoding and while building more decoders", async () => {
     const clip = englishClips()[1]!;
     const pcm = readWav(clip.file);

@@ -17,8 +17,6 @@ export const POCKETSPHINX_PACKAGES = "pocketsphinx pocketsphinx-en-us";
 const DECODER_BLOCK_SAMPLES = 1600;
 /** Pocketsphinx's frame rate is 100 per second: a frame is 160 samples. */
 const FRAME_SAMPLES = 160;
-/** A word the final pass ends this soon after a cut inside a phrase still belongs to the phrase before the cut. */
-const CUT_TOLERANCE_SAMPLES = 5 * FRAME_SAMPLES;
 const MODEL_DIR = "/usr/share/pocketsphinx/model/en-us";
 
 type Decoder = unknown;
@@ -262,11 +260,6 @@ class PocketsphinxStream implements RecognitionStream {
     return this.current.phraseWords();
   }
 
-  endPhraseAt(atSample: number): Promise<string> {
-    if (this.ended || !this.current) return Promise.resolve("");
-    return this.current.endPhraseAt(atSample);
-  }
-
   endSegment(): Promise<string> {
     if (this.ended) return Promise.reject(new Error("recognition stream already ended"));
     const utterance = this.current;
@@ -306,8 +299,6 @@ class PocketsphinxUtterance {
   /** Samples written so far, and where the current phrase starts (both from the segment's first sample). */
   private written = 0;
   private phraseStart = 0;
-  /** The current phrase's blocks given to the decoder, from `phraseStart`: decoded again after a cut inside it. */
-  private phraseAudio: Int16Array[] = [];
 
   constructor(
     private readonly native: Native,
@@ -338,11 +329,7 @@ class PocketsphinxUtterance {
     const blocks = this.blocksOf(pcm);
     const startsPhrase = this.betweenPhrases;
     this.betweenPhrases = false;
-    if (startsPhrase) {
-      this.phraseStart = this.written;
-      this.phraseAudio = [];
-    }
-    this.phraseAudio.push(...blocks);
+    if (startsPhrase) this.phraseStart = this.written;
     this.written += pcm.length;
     return this.run(async (d) => {
       if (startsPhrase) checked(await onWorker(this.native.startUtt, d), "ps_start_utt");
@@ -358,7 +345,6 @@ class PocketsphinxUtterance {
   endPhrase(): Promise<string> {
     if (this.done || this.betweenPhrases) return Promise.resolve("");
     this.betweenPhrases = true;
-    this.phraseAudio = [];
     const rest = this.takePending();
     const phrase = this.run(async (d) => {
       await this.process(d, rest);
@@ -369,39 +355,6 @@ class PocketsphinxUtterance {
     });
     phrase.catch((error) => {
       // The segment's text would miss these words: finish() rejects, and the segment is transcribed whole.
-      this.phraseFailure ??= error;
-    });
-    return phrase;
-  }
-
-  /**
-   * Ends the phrase at `atSample` although the speaker goes on: the utterance ends (its final pass runs on what it
-   * heard), its words up to the cut are the phrase's, and the audio after the cut is decoded again as the next phrase,
-   * from a block boundary at the cut as after a pause. Resolves to the phrase's words ("" when the cut is not inside
-   * the audio decoded so far).
-   */
-  endPhraseAt(atSample: number): Promise<string> {
-    if (this.done || this.betweenPhrases) return Promise.resolve("");
-    const cut = Math.round(atSample) - this.phraseStart;
-    const decoded = this.phraseAudio.reduce((n, block) => n + block.length, 0);
-    if (cut <= 0 || cut > decoded) return Promise.resolve("");
-    const after = concatPcm([...this.phraseAudio, this.pending]).subarray(cut);
-    this.phraseStart += cut;
-    this.phraseAudio = [];
-    this.pending = new Int16Array(0);
-    const again = this.blocksOf(after);
-    this.phraseAudio.push(...again);
-    const phrase = this.run(async (d) => {
-      checked(await onWorker(this.native.endUtt, d), "ps_end_utt");
-      // The final pass may end the last word a little after the first pass did.
-      const words = this.native.words(d).filter((w) => (w.endFrame + 1) * FRAME_SAMPLES <= cut + CUT_TOLERANCE_SAMPLES);
-      const text = words.map((w) => w.word).join(" ");
-      this.phrases.push(text);
-      checked(await onWorker(this.native.startUtt, d), "ps_start_utt");
-      await this.process(d, again);
-      return text;
-    });
-    phrase.catch((error) => {
       this.phraseFailure ??= error;
     });
     return phrase;

@@ -331,10 +331,6 @@ export class StreamConsumer {
       if (decision?.commit && (await partAudience())) {
         memory.parts = decision.state;
         measurements?.count("ClauseParts");
-        // The recognizer's phrase ends there, as at a pause: its final pass runs while the part is delivered, and the
-        // one at the next pause has only the words after it.
-        this.recognition.endPhraseAt(sessionId, speaking.startSample, decision.endSample);
-        segmenter.notePhraseEnd(decision.endSample);
         const times = { ...timesAt(decision.endSample, lastIngestedAt), transcribedAt: now() };
         await sendPart(segmentJob(speaking.sequenceNumber, decision.startSample, decision.endSample, decision.text, times), decision.index, "clause");
       }

@@ -22,7 +22,6 @@ function numberedRecognizer(): SpeechRecognizer & { started: number; ended: numb
         },
         pause: async () => "",
         phraseWords: async () => [],
-        endPhraseAt: async () => "",
         end: async () => void recognizer.ended++,
         abort: () => void recognizer.ended++,
       };
@@ -83,7 +82,6 @@ describe("LiveRecognition", () => {
             return final;
           },
           phraseWords: async () => [],
-        endPhraseAt: async () => "",
           end: async () => undefined,
           abort: () => undefined,
         };

@@ -167,20 +167,6 @@ export class LiveRecognition {
   }
 
   /**
-   * A part of the open segment (the one starting at `segmentStartSample`) was committed up to `atSample`, inside a
-   * phrase: the stream ends its phrase there (see `RecognitionStream.endPhraseAt`). False when no stream hears that
-   * segment that far.
-   */
-  endPhraseAt(sessionId: string, segmentStartSample: number, atSample: number): boolean {
-    const live = this.live.get(sessionId);
-    if (live?.segmentStartSample !== segmentStartSample || atSample > live.nextSample) return false;
-    live.phraseWords = undefined;
-    // A failure fails the segment's text, which is then transcribed whole (see take).
-    live.stream.endPhraseAt(atSample - segmentStartSample).catch(() => undefined);
-    return true;
-  }
-
-  /**
    * The segment the session's stream was hearing will not close here (the segmenter found it was noise, or another
    * environment closed it): it ends in the stream with its text unused, and the stream carries on with the next one.
    */
@@ -296,7 +282,6 @@ export class LiveRecognition {
       endSegment: () => stream.endSegment(),
       pause: () => stream.pause(),
       phraseWords: () => stream.phraseWords(),
-      endPhraseAt: (atSample) => stream.endPhraseAt(atSample),
       end: () => {
         bill();
         return stream.end();

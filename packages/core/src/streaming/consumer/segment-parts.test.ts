@@ -66,12 +66,12 @@ describe("segment parts: what goes out while the speaker goes on", () => {
     const heard = (text: string, stable = Infinity): HeardWord[] =>
       text.split(" ").map((word, i) => ({ text: word, endSample: (i + 1) * 1_600, stable: i < stable }));
 
-    it("commits the stable words before a stable word that opens a clause, and the next phrase's at its pause", () => {
+    it("commits the stable words before a stable word that opens a clause, and the phrase's rest at its pause", () => {
       const decision = atClause(open(), heard("the printers worked for centuries before the woodcutters", 6), 1_000, en);
       // "before" is stable: the part ends with "centuries", where that word ends in the session's audio.
       expect(decision).toMatchObject({ commit: true, index: 0, text: "the printers worked for centuries", startSample: 1_000, endSample: 1_000 + 5 * 1_600 });
-      // The recognizer's phrase ended there: the pause gives the words after it.
-      const pause = atPause(decision.state, "before the woodcutters did", 30_000);
+      // The final pass heard the committed words a little differently: only what follows them goes out at the pause.
+      const pause = atPause(decision.state, "the printer worked for centuries before the woodcutters did", 30_000);
       expect(pause).toMatchObject({ commit: true, index: 1, text: "before the woodcutters did", startSample: 1_000 + 5 * 1_600, endSample: 30_000 });
       expect(lastPart(pause.state, "the printer worked for centuries before the woodcutters did so").text).toBe("so");
     });
@@ -85,14 +85,13 @@ describe("segment parts: what goes out while the speaker goes on", () => {
       expect(atClause(open(), heard("it worked well, then it stopped", 5), 1_000)).toMatchObject({ commit: true, text: "it worked well,", endSample: 1_000 + 3 * 1_600 });
     });
 
-    it("commits the last boundary the stable words reach, and nothing that ends before the last commit", () => {
-      const first = atClause(open(), heard("we read the stream and we write it because we must", 9), 1_000, en);
-      expect(first).toMatchObject({ commit: true, text: "we read the stream and we write it", endSample: 1_000 + 8 * 1_600 });
-      // The next phrase starts at the cut; its words are timed from the segment's start.
-      const next = (text: string, stable: number) => heard(text, stable).map((w) => ({ ...w, endSample: w.endSample + 8 * 1_600 }));
-      expect(atClause(first.state, next("because we must and so on", 4), 1_000, en)).toMatchObject({ commit: true, index: 1, text: "because we must", startSample: 1_000 + 8 * 1_600 });
-      // A hypothesis from before the cut (the stream had not ended its phrase yet) commits nothing again.
-      expect(atClause(first.state, heard("we read the stream and we write it because we must", 10), 1_000, en).commit).toBe(false);
+    it("commits each clause once: later ones after it, and none once the hypothesis changed under it", () => {
+      const first = atClause(open(), heard("we read the stream and we write it because we must", 6), 1_000, en);
+      expect(first).toMatchObject({ commit: true, text: "we read the stream" });
+      expect(atClause(first.state, heard("we read the stream and we write it because we must", 6), 1_000, en).commit).toBe(false);
+      const second = atClause(first.state, heard("we read the stream and we write it because we must", 9), 1_000, en);
+      expect(second).toMatchObject({ commit: true, index: 1, text: "and we write it", startSample: 1_000 + 4 * 1_600 });
+      expect(atClause(first.state, heard("we read these streams and we write it because we must", 9), 1_000, en).commit).toBe(false);
     });
 
     it("sends words held from an earlier pause with the clause, and never ends a part inside a glossary term", () => {

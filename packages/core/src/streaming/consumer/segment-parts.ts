@@ -8,7 +8,7 @@
  * A long phrase does not wait for its pause: once the stable start of the running hypothesis (the words the
  * recognizer marks stable, or that two successive hypotheses agree on) reaches a clause boundary (a word that opens
  * a clause, or a comma or full stop where the recognizer punctuates), the words before it are committed the same
- * way (`atClause`), and the recognizer ends the phrase there as at a pause: what follows is the next phrase.
+ * way (`atClause`). The phrase's final words at its pause then go out after the ones already committed.
  *
  * The state is a few hundred bytes in the consumer's checkpoint, so whichever execution environment gets the next
  * batch commits the same parts.
@@ -32,6 +32,11 @@ export interface SegmentParts {
    * before the close, whose part then holds every word after the last one committed.
    */
   broken?: boolean;
+  /**
+   * Words of the current phrase (since the last pause) committed at a clause boundary: the phrase's final words at its
+   * pause start with these (as the final pass heard them), and only what follows them is left to commit.
+   */
+  inPhrase?: string[];
 }
 
 /** A part is at least this many words: a shorter phrase waits for the next one (a word alone translates badly). */
@@ -87,16 +92,18 @@ export function endsInsideTerm(text: string, terms: readonly string[]): boolean 
 export function atPause(state: SegmentParts, words: string | undefined, atSample: number, terms: readonly string[] = [], minWords = MIN_PART_WORDS): PauseDecision {
   if (state.broken) return { commit: false, state };
   if (words === undefined) return { commit: false, state: { ...state, broken: true } };
-  return commitIfClause(state, [state.pending, words], atSample, terms, minWords);
+  // Words committed at a clause boundary of this phrase lead its final words: the rest follows them.
+  const rest = afterCommitted(wordsOf(words), state.inPhrase ?? []).rest;
+  const phrase: SegmentParts = { ...state, inPhrase: [] };
+  return commitIfClause(phrase, [state.pending, ...rest], atSample, terms, minWords);
 }
 
 /**
- * While the phrase goes on, `heard` being its words so far (since the last pause or commit): commits the words before
- * its last clause boundary in the stable start of the hypothesis (with any pending before them), when they make at
+ * While the phrase goes on, `heard` being its words so far: commits the words before its last clause boundary in the
+ * stable start of the hypothesis (after those already committed, with any pending before them), when they make at
  * least `minWords` words and do not end inside one of the glossary `terms`. `segmentStartSample` places the words'
  * ends in the session's audio. A boundary is a word of `openers` that is stable itself (the part ends before it) or
- * a stable word the recognizer punctuated as a clause end (the part ends with it). The part ends where its last
- * word ends: the caller ends the recognizer's phrase there (`RecognitionStream.endPhraseAt`).
+ * a stable word the recognizer punctuated as a clause end (the part ends with it).
  */
 export function atClause(
   state: SegmentParts,
@@ -106,17 +113,17 @@ export function atClause(
   terms: readonly string[] = [],
   minWords = MIN_PART_WORDS,
 ): PauseDecision {
-  if (state.broken) return { commit: false, state };
-  let stable = 0;
+  const done = state.inPhrase ?? [];
+  if (state.broken || !sameWords(heard.slice(0, done.length).map((w) => w.text), done)) return { commit: false, state };
+  let stable = done.length;
   while (stable < heard.length && heard[stable]!.stable) stable++;
   const pendingWords = wordsOf(state.pending).length;
-  for (let end = stable; end > 0; end--) {
+  for (let end = stable; end > done.length; end--) {
     const endsClause = CLAUSE_END.test(heard[end - 1]!.text) || (end < stable && openers.has(normalized(heard[end]!.text)));
-    const words = heard.slice(0, end).map((w) => w.text);
-    const cut = segmentStartSample + heard[end - 1]!.endSample;
-    if (!endsClause || pendingWords + words.length < minWords || cut <= state.fromSample) continue;
-    const decision = commitIfClause(state, [state.pending, ...words], cut, terms, minWords);
-    if (decision.commit) return decision;
+    const words = heard.slice(done.length, end).map((w) => w.text);
+    if (!endsClause || pendingWords + words.length < minWords) continue;
+    const decision = commitIfClause(state, [state.pending, ...words], segmentStartSample + heard[end - 1]!.endSample, terms, minWords);
+    if (decision.commit) return { ...decision, state: { ...decision.state, inPhrase: [...done, ...words] } };
   }
   return { commit: false, state };
 }
@@ -190,4 +197,6 @@ function normalized(word: string): string {
   return word.toLowerCase().replace(/[^\p{L}\p{N}']/gu, "");
 }
 
-
+function sameWords(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((w, i) => normalized(w) === normalized(b[i]!));
+}

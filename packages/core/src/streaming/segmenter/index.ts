@@ -96,10 +96,7 @@ export interface ClosedSegment {
   speechEndSample: number;
   cause: CloseCause;
   pcm: Int16Array;
-  /**
-   * Session offsets inside the segment where phrases ended (`pause` events, and parts committed inside a phrase): a
-   * recognizer of the whole segment ends phrases there too.
-   */
+  /** Session offsets inside the segment where `pause` events fell: a recognizer of the whole segment ends phrases there too. */
   pauses: number[];
 }
 
@@ -356,17 +353,6 @@ export class Segmenter {
     }
     // A restart inside `push` replaces the stream: read it again after each frame.
     return { speechProbability: (frame) => this.voiceStream!.speechProbability(frame) };
-  }
-
-  /**
-   * A part of the open segment was committed up to `atSample`, inside a phrase, and the recognizer ended its phrase
-   * there: noted with the pauses, so a recognizer that hears the segment again (rebuilt, or whole) ends one there too.
-   */
-  notePhraseEnd(atSample: number): void {
-    const segment = this.state.segment;
-    if (!segment || atSample <= segment.startSample || atSample > segment.emittedSample) return;
-    const pauses = segment.pauses ?? [];
-    if (!pauses.includes(atSample)) segment.pauses = [...pauses, atSample].sort((a, b) => a - b);
   }
 
   /** Closes whatever is open (the session ended): the last words are not lost. */
