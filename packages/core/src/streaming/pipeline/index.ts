@@ -162,6 +162,7 @@ export async function runSegment(deps: PipelineDeps, job: SegmentJob): Promise<S
     // (the speaker between two connections, every listener taking parts) is not "already sent".
     event: `${job.part ? "part" : "segment"}.${incomplete ? "incomplete" : sent ? "done" : all.length === 0 ? "nobody_connected" : "already_sent"}`,
     ...base,
+    ...(job.part?.committedAt ? { committedAt: job.part.committedAt } : {}),
     text,
     times,
     stagesMs: stageDurations(times),
