@@ -121,8 +121,10 @@ export function atClause(
   for (let end = stable; end > done.length; end--) {
     const endsClause = CLAUSE_END.test(heard[end - 1]!.text) || (end < stable && openers.has(normalized(heard[end]!.text)));
     const words = heard.slice(done.length, end).map((w) => w.text);
-    if (!endsClause || pendingWords + words.length < minWords) continue;
-    const decision = commitIfClause(state, [state.pending, ...words], segmentStartSample + heard[end - 1]!.endSample, terms, minWords);
+    // (The first pass may move a word's end between hypotheses: a part never ends before the one before it did.)
+    const cut = segmentStartSample + heard[end - 1]!.endSample;
+    if (!endsClause || pendingWords + words.length < minWords || cut <= state.fromSample) continue;
+    const decision = commitIfClause(state, [state.pending, ...words], cut, terms, minWords);
     if (decision.commit) return { ...decision, state: { ...decision.state, inPhrase: [...done, ...words] } };
   }
   return { commit: false, state };
@@ -157,9 +159,10 @@ export function settledWords(previous: readonly HeardWord[] | undefined, current
 
 /**
  * The segment's last part: its final text after the words already committed. The committed words are the start of
- * the final text when one recognizer heard the segment throughout; when they are not (another request transcribed
- * it again and heard it differently), as many words are dropped as were committed, so no listener hears a word
- * twice, and `exact` says so.
+ * the final text when they came from final passes of the same stream; when they are not (a clause went out with the
+ * first pass's words, or another request transcribed the segment again and heard it differently), the rest starts
+ * after the words closest to the committed ones (`afterCommitted`), so no listener hears a word twice, and `exact`
+ * says so.
  */
 export function lastPart(state: SegmentParts, finalText: string): { index: number; text: string; startSample: number; exact: boolean } {
   const { rest, exact } = afterCommitted(wordsOf(finalText), state.committed.flatMap(wordsOf));
