@@ -185,17 +185,11 @@ class TranscribeStream implements RecognitionStream {
   async phraseWords(): Promise<HeardWord[]> {
     if (this.failure) throw this.failure;
     const from = Math.max(this.committedTo, this.segmentStart / SAMPLE_RATE);
-    const words: HeardWord[] = [];
-    let previousIn = false;
-    for (const word of [...this.finals, ...this.partial]) {
-      if (word.punctuation) {
-        if (previousIn) words.at(-1)!.text += word.content;
-        continue;
-      }
-      previousIn = middle(word) >= from;
-      if (previousIn) words.push({ text: word.content, endSample: Math.round(word.end * SAMPLE_RATE) - this.segmentStart, stable: word.stable });
-    }
-    return words;
+    return this.wordsBetween(from, Infinity).map((word) => ({
+      text: word.content,
+      endSample: Math.round(word.end * SAMPLE_RATE) - this.segmentStart,
+      stable: word.stable,
+    }));
   }
 
   endSegment(): Promise<string> {
@@ -307,17 +301,29 @@ class TranscribeStream implements RecognitionStream {
     while (this.kept[0] && this.kept[0].sample + this.kept[0].event.byteLength / 2 <= needed) this.kept.shift();
   }
 
-  /** The words (final, then the open result's) whose middle falls between `start` and `end` seconds. */
+  /** The text of the words (final, then the open result's) whose middle falls between `start` and `end` seconds. */
   private textBetween(start: number, end: number): string {
-    let text = "";
+    return this.wordsBetween(start, end)
+      .map((word) => word.content)
+      .join(" ");
+  }
+
+  /**
+   * The words (final, then the open result's) whose middle falls between `start` and `end` seconds, each with the
+   * punctuation marks after it in its content: a mark goes wherever the word before it went.
+   */
+  private wordsBetween(start: number, end: number): Word[] {
+    const words: Word[] = [];
     let previousIn = false;
     for (const word of [...this.finals, ...this.partial]) {
-      // A punctuation mark goes wherever the word before it went.
-      const isIn: boolean = word.punctuation ? previousIn : middle(word) >= start && middle(word) < end;
-      if (isIn) text += word.punctuation || !text ? word.content : ` ${word.content}`;
-      if (!word.punctuation) previousIn = isIn;
+      if (word.punctuation) {
+        if (previousIn) words[words.length - 1] = { ...words.at(-1)!, content: words.at(-1)!.content + word.content };
+        continue;
+      }
+      previousIn = middle(word) >= start && middle(word) < end;
+      if (previousIn) words.push(word);
     }
-    return text.trim();
+    return words;
   }
 
   private fail(error: Error): void {

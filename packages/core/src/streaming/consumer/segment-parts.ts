@@ -95,7 +95,7 @@ export function atPause(state: SegmentParts, words: string | undefined, atSample
   // Words committed at a clause boundary of this phrase lead its final words: the rest follows them.
   const rest = afterCommitted(wordsOf(words), state.inPhrase ?? []).rest;
   const phrase: SegmentParts = { ...state, inPhrase: [] };
-  return commitIfClause(phrase, [state.pending, ...rest], atSample, terms, minWords);
+  return commitOrHold(phrase, [state.pending, ...rest], atSample, terms, minWords);
 }
 
 /**
@@ -124,14 +124,14 @@ export function atClause(
     // (The first pass may move a word's end between hypotheses: a part never ends before the one before it did.)
     const cut = segmentStartSample + heard[end - 1]!.endSample;
     if (!endsClause || pendingWords + words.length < minWords || cut <= state.fromSample) continue;
-    const decision = commitIfClause(state, [state.pending, ...words], cut, terms, minWords);
+    const decision = commitOrHold(state, [state.pending, ...words], cut, terms, minWords);
     if (decision.commit) return { ...decision, state: { ...decision.state, inPhrase: [...done, ...words] } };
   }
   return { commit: false, state };
 }
 
 /** Commits `words` (the first may be the pending text) as the next part ending at `endSample`, or holds them as pending. */
-function commitIfClause(state: SegmentParts, words: readonly string[], endSample: number, terms: readonly string[], minWords: number): PauseDecision {
+function commitOrHold(state: SegmentParts, words: readonly string[], endSample: number, terms: readonly string[], minWords: number): PauseDecision {
   const text = words.map((w) => w.trim()).filter((w) => w.length > 0).join(" ");
   if (wordsOf(text).length < minWords || endsInsideTerm(text, terms)) return { commit: false, state: { ...state, pending: text } };
   return {
