@@ -231,8 +231,24 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     return { sessionId, sent, synthesized, recognizer, log, measurements, consumer, records, finals };
   }
 
+  const RANDOM_ENVIRONMENTS = 4;
+
   async function feed(consumer: StreamConsumer, sessionId: string, records: PositionedRecord[], batch = 5) {
     for (let at = 0; at < records.length; at += batch) await consumer.consumeSession(sessionId, records.slice(at, at + batch));
+  }
+
+  /**
+   * Batches of 3 records, each to one of `RANDOM_ENVIRONMENTS` environments picked by a seeded generator (what Lambda
+   * may do); returns how many batches there were.
+   */
+  async function feedAtRandom(run: { consumer: () => StreamConsumer; sessionId: string; records: PositionedRecord[] }, seed: number): Promise<number> {
+    const environments = Array.from({ length: RANDOM_ENVIRONMENTS }, () => run.consumer());
+    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    let batches = 0;
+    for (let at = 0; at < run.records.length; at += 3, batches++) {
+      await environments[Math.floor(random() * environments.length)]!.consumeSession(run.sessionId, run.records.slice(at, at + 3));
+    }
+    return batches;
   }
 
   it("turns a talk into one caption, translation and audio per segment and listener language", async () => {
@@ -499,19 +515,14 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
 
   it("gives the same segments and texts whichever environment gets each batch", async () => {
     const t = await setup();
-    const environments = [t.consumer(), t.consumer(), t.consumer(), t.consumer()];
-    let seed = 7;
-    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
-    for (let at = 0; at < t.records.length; at += 3) {
-      await environments[Math.floor(random() * environments.length)]!.consumeSession(t.sessionId, t.records.slice(at, at + 3));
-    }
+    await feedAtRandom(t, 7);
     const once = await setup();
     await feed(once.consumer(), once.sessionId, once.records, 3);
     expect(t.finals().map((f) => [f.sequenceNumber, f.startMs, f.endMs, f.text])).toEqual(once.finals().map((f) => [f.sequenceNumber, f.startMs, f.endMs, f.text]));
     // Sticky: one request for the talk. Random: each environment keeps its one stream across segments, and a
     // segment it missed the start of is replayed into that same stream.
     expect(once.measurements.get("RecognizerRequests")).toBe(1);
-    expect(t.measurements.get("RecognizerRequests")).toBeLessThanOrEqual(environments.length);
+    expect(t.measurements.get("RecognizerRequests")).toBeLessThanOrEqual(RANDOM_ENVIRONMENTS);
     expect(t.measurements.get("RecognizerReplays")).toBeGreaterThan(0);
     for (const to of ["es-1", "fr-1"]) {
       const audio = t.sent.filter((s) => s.to === to && s.message.type === "translatedAudio").map((s) => (s.message as { segmentId: string }).segmentId);
@@ -523,13 +534,8 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
   it("sends listeners that take parts each segment a clause at a time, the same whichever environment gets each batch", async () => {
     // Prepare: one session consumed by four environments at random, one by a single environment.
     const t = await setup({}, undefined, talk, { recognizer: phrasingRecognizer(), partsListener: true });
-    const environments = [t.consumer(), t.consumer(), t.consumer(), t.consumer()];
-    let seed = 5;
-    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
     // Act
-    for (let at = 0; at < t.records.length; at += 3) {
-      await environments[Math.floor(random() * environments.length)]!.consumeSession(t.sessionId, t.records.slice(at, at + 3));
-    }
+    await feedAtRandom(t, 5);
     const once = await setup({}, undefined, talk, { recognizer: phrasingRecognizer(), partsListener: true });
     await feed(once.consumer(), once.sessionId, once.records, 3);
     // Assess: the listener of whole segments gets them as before; the parts listener gets each segment's text in
@@ -596,12 +602,7 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     // Batches at random over four environments: a cold one commits nothing until it has heard twice, but no word is
     // sent twice or lost.
     const t = await setup({}, undefined, talk, { recognizer: clausingRecognizer(), partsListener: true });
-    const environments = [t.consumer(), t.consumer(), t.consumer(), t.consumer()];
-    let seed = 3;
-    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
-    for (let at = 0; at < t.records.length; at += 3) {
-      await environments[Math.floor(random() * environments.length)]!.consumeSession(t.sessionId, t.records.slice(at, at + 3));
-    }
+    await feedAtRandom(t, 3);
     check(t);
   });
 
@@ -609,14 +610,8 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     // Prepare
     const silero = new SileroVoiceActivity();
     const t = await setup({}, silero);
-    const environments = [t.consumer(), t.consumer(), t.consumer(), t.consumer()];
-    let seed = 11;
-    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
     // Act: batches at random over four environments (each rebuilds the detector by replay), and all in one.
-    let batches = 0;
-    for (let at = 0; at < t.records.length; at += 3, batches++) {
-      await environments[Math.floor(random() * environments.length)]!.consumeSession(t.sessionId, t.records.slice(at, at + 3));
-    }
+    const batches = await feedAtRandom(t, 11);
     // (Set up after: both sessions' listeners have the same connection ids, the later setup takes them.)
     const once = await setup({}, silero);
     await feed(once.consumer(), once.sessionId, once.records, 3);
