@@ -27,8 +27,13 @@ export interface RecognitionStream {
   /**
    * The current segment ends with the audio written so far (the next write starts the next segment); resolves to
    * its final text ("" when nothing was recognized). Rejects when the stream failed and the text may be incomplete.
+   *
+   * With `endSample` (in samples from the segment's first, short of what was written) the segment ends there
+   * instead: its text is the words whose middle falls before it. This is for a segment cut at its maximum length,
+   * whose stream heard on past the cut; the caller then ends the stream, and the next segment is heard afresh from
+   * the cut.
    */
-  endSegment(): Promise<string>;
+  endSegment(endSample?: number): Promise<string>;
   /**
    * The speaker paused after the audio written so far; the segment may go on. Resolves to the words heard since the
    * previous pause (or the segment's start) that are final now, which `endSegment` will not revise: they may be

@@ -87,7 +87,7 @@ export function createConsumerEnvironment(config: ConsumerEnvironmentConfig, slo
           const stream = recognizer.startStream(language);
           return {
             write: async (pcm) => (refuse(), stream.write(pcm)),
-            endSegment: async () => (refuse(), stream.endSegment()),
+            endSegment: async (endSample) => (refuse(), stream.endSegment(endSample)),
             pause: async () => (refuse(), stream.pause()),
             phraseWords: async () => (refuse(), stream.phraseWords()),
             end: () => stream.end(),

@@ -32,8 +32,8 @@ export function fixedLatencyEngines(latency: FixedLatency = { asrMs: 20, mtMs: 1
             samples += pcm.length;
             return "";
           },
-          async endSegment() {
-            const heard = samples;
+          async endSegment(endSample) {
+            const heard = endSample ?? samples;
             samples = 0;
             await sleep(latency.asrMs);
             // About two words a second of speech.

@@ -52,7 +52,7 @@ describe("faults, each ending with every segment delivered exactly once per list
                 }
                 return stream.write(pcm);
               },
-              endSegment: () => stream.endSegment(),
+              endSegment: (endSample) => stream.endSegment(endSample),
               pause: () => stream.pause(),
               phraseWords: () => stream.phraseWords(),
               end: () => stream.end(),

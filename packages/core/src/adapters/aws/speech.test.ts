@@ -236,6 +236,23 @@ describe("TranscribeRecognizer (mocked Transcribe Streaming)", () => {
     stream.abort();
   });
 
+  it("ends a segment at a cut short of what it heard: the words after it are left out", async () => {
+    // Prepare: two seconds heard, the segment cut at 1.1 s (a segment cut at its maximum length).
+    transcribe.on(StartStreamTranscriptionCommand).callsFake(
+      liveStream((heard) =>
+        heard === 2 ? [timed(false, [["we", 0.1, 0.3], ["begin", 0.35, 0.6], ["now", 0.65, 1.0], ["and", 1.2, 1.3], ["so", 1.4, 1.6]])] : [],
+      ),
+    );
+    const stream = recognizer.startStream("en");
+    // Act
+    void stream.write(second);
+    void stream.write(second);
+    const text = stream.endSegment(17_600);
+    await stream.end();
+    // Assess: "and" (its middle at 1.25 s) was said after the cut.
+    expect(await text).toBe("we begin now");
+  });
+
   it("gives up waiting after finalWaitMs and takes the words it has", async () => {
     const hasty = new TranscribeRecognizer({ client: new TranscribeStreamingClient({ region: "us-east-1" }), settleMs: 10_000, finalWaitMs: 50 });
     transcribe.on(StartStreamTranscriptionCommand).callsFake(liveStream((heard) => (heard === 1 ? [timed(true, [["maybe", 0.2, 0.6]])] : [])));

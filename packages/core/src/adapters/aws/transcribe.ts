@@ -192,10 +192,10 @@ class TranscribeStream implements RecognitionStream {
     }));
   }
 
-  endSegment(): Promise<string> {
+  endSegment(endSample?: number): Promise<string> {
     if (this.failure) return Promise.reject(this.failure);
     const start = this.segmentStart / SAMPLE_RATE;
-    const end = this.written / SAMPLE_RATE;
+    const end = endSample === undefined ? this.written / SAMPLE_RATE : (this.segmentStart + Math.min(endSample, this.written - this.segmentStart)) / SAMPLE_RATE;
     this.segmentStart = this.written;
     let segment!: EndedSegment;
     const promise = new Promise<string>((resolve, reject) => {

@@ -196,6 +196,28 @@ describe("PocketsphinxRecognizer (real pocketsphinx)", () => {
     await expect(stream.write(a!)).rejects.toThrow(/already ended/);
   });
 
+  it("ends a segment at a cut short of what it heard, leaving out the words after it", async () => {
+    const [a, , b] = englishClips().map((clip) => readWav(clip.file));
+    // Three seconds of silence between them, which pocketsphinx's front end would drop (and the words' times with it).
+    const both = concatPcm([a!, new Int16Array(48_000), b!]);
+    const alone = (await transcribe(recognizer, a!)).text;
+    const heard = async (endSample?: number) => {
+      const stream = recognizer.startStream("en");
+      for (const chunk of chunksOf(both, 100)) void stream.write(chunk);
+      const text = await stream.endSegment(endSample);
+      await stream.end();
+      return text;
+    };
+    const whole = await heard();
+    const cut = await heard(a!.length + 24_000);
+    // The same final pass, its words up to the cut: the first clip's, give or take the word at the seam.
+    expect(whole.startsWith(cut)).toBe(true);
+    expect(Math.abs(cut.split(" ").length - alone.split(" ").length)).toBeLessThanOrEqual(2);
+    expect(whole.split(" ").length - cut.split(" ").length).toBeGreaterThan(5);
+    // A cut at the end leaves nothing out.
+    expect(await heard(both.length)).toBe(whole);
+  });
+
   it("hears nothing in silence, and refuses other languages", async () => {
     const stream = recognizer.startStream("en");
     await stream.write(new Int16Array(16_000));

@@ -31,8 +31,11 @@ interface Native {
   getHyp: KoffiFunc<(ps: Decoder, score: number[]) => string | null>;
   endUtt: KoffiFunc<(ps: Decoder) => number>;
   free: KoffiFunc<(ps: Decoder) => number>;
-  /** The words of the best hypothesis so far in the utterance, each with its last frame (fillers and silences left out). */
-  words(ps: Decoder): { word: string; endFrame: number }[];
+  /**
+   * The words of the best hypothesis so far in the utterance (after `ps_end_utt`, the final one), each with its first
+   * and last frame (fillers and silences left out).
+   */
+  words(ps: Decoder): { word: string; startFrame: number; endFrame: number }[];
   /** The decoder's running cepstral mean (live CMN), which it carries from one utterance to the next. */
   cmnMean(ps: Decoder): { get(): Float32Array; set(mean: Float32Array): void };
 }
@@ -93,7 +96,8 @@ function loadNative(): Native {
  *
  * The frames come from the segment itself (`ps_seg_t`: `sf` at byte 24, `ef` at byte 28 in 5prealpha's layout),
  * counted from the utterance's start: `ps_seg_frames` adds the front end's stream offset, which jumps during an
- * utterance in 5prealpha. The two must differ by one offset, checked before use.
+ * utterance in 5prealpha. The two must differ by one offset, checked before use. They are the audio's frames only
+ * because the decoder drops none (`-remove_silence no`, see the constructor).
  */
 function segmentationOf(pocketsphinx: LibraryHandle): Native["words"] {
   const iter = pocketsphinx.func("void *ps_seg_iter(void *ps, _Out_ int32_t *score)");
@@ -101,7 +105,7 @@ function segmentationOf(pocketsphinx: LibraryHandle): Native["words"] {
   const wordOf = pocketsphinx.func("const char *ps_seg_word(void *seg)");
   const frames = pocketsphinx.func("void ps_seg_frames(void *seg, _Out_ int *sf, _Out_ int *ef)");
   return (decoder) => {
-    const words: { word: string; endFrame: number }[] = [];
+    const words: { word: string; startFrame: number; endFrame: number }[] = [];
     for (let seg = iter(decoder, [0]); seg; seg = next(seg)) {
       const word = (wordOf(seg) as string | null) ?? "";
       const start = koffi.decode(seg, 24, "int32") as number;
@@ -114,7 +118,7 @@ function segmentationOf(pocketsphinx: LibraryHandle): Native["words"] {
       }
       // <s>, </s>, <sil> and fillers ([NOISE], ++BREATH++) are not words; "read(2)" is an alternate pronunciation.
       if (word === "" || /^(<.*>|\[.*\]|\+\+.*\+\+)$/.test(word)) continue;
-      words.push({ word: word.replace(/\(\d+\)$/, ""), endFrame: end });
+      words.push({ word: word.replace(/\(\d+\)$/, ""), startFrame: start, endFrame: end });
     }
     return words;
   };
@@ -183,7 +187,9 @@ export class PocketsphinxRecognizer implements SpeechRecognizer {
       );
     }
     this.native = loadNative();
-    this.argv = ["-hmm", files[0], "-lm", files[1], "-dict", files[2], ...(options.finalPassArgs ?? FINAL_PASS_ARGS)];
+    // Every frame is decoded (`-remove_silence no`): the front end would otherwise drop the frames it finds silent,
+    // and the words' frames would no longer be the audio's (a word after a pause would seem to come before it).
+    this.argv = ["-hmm", files[0], "-lm", files[1], "-dict", files[2], "-remove_silence", "no", ...(options.finalPassArgs ?? FINAL_PASS_ARGS)];
     this.poolSize = options.poolSize ?? 2;
     // One decoder now, on this thread: a broken install fails at startup, not at the first word.
     const config = this.native.newConfig(this.argv);
@@ -260,11 +266,11 @@ class PocketsphinxStream implements RecognitionStream {
     return this.current.phraseWords();
   }
 
-  endSegment(): Promise<string> {
+  endSegment(endSample?: number): Promise<string> {
     if (this.ended) return Promise.reject(new Error("recognition stream already ended"));
     const utterance = this.current;
     this.current = undefined;
-    return utterance ? utterance.finish() : Promise.resolve("");
+    return utterance ? utterance.finish(endSample) : Promise.resolve("");
   }
 
   async end(): Promise<void> {
@@ -291,8 +297,8 @@ class PocketsphinxUtterance {
   private healthy = true;
   /** Audio written but not yet a whole block. */
   private pending = new Int16Array(0);
-  /** The text of each phrase ended so far, in order (filled as the decoder gets to them). */
-  private readonly phrases: string[] = [];
+  /** Each phrase ended so far, in order (filled as the decoder gets to them). */
+  private readonly phrases: EndedPhrase[] = [];
   /** A phrase has just ended: the next audio starts another pocketsphinx utterance. */
   private betweenPhrases = false;
   private phraseFailure?: unknown;
@@ -334,7 +340,7 @@ class PocketsphinxUtterance {
     return this.run(async (d) => {
       if (startsPhrase) checked(await onWorker(this.native.startUtt, d), "ps_start_utt");
       await this.process(d, blocks);
-      return joinPhrases([...this.phrases, (await onWorker(this.native.getHyp, d, [0])) ?? ""]);
+      return joinPhrases([...this.phrases.map((p) => p.text), (await onWorker(this.native.getHyp, d, [0])) ?? ""]);
     });
   }
 
@@ -346,12 +352,10 @@ class PocketsphinxUtterance {
     if (this.done || this.betweenPhrases) return Promise.resolve("");
     this.betweenPhrases = true;
     const rest = this.takePending();
+    const from = this.phraseStart;
     const phrase = this.run(async (d) => {
       await this.process(d, rest);
-      checked(await onWorker(this.native.endUtt, d), "ps_end_utt");
-      const text = (await onWorker(this.native.getHyp, d, [0])) ?? "";
-      this.phrases.push(text);
-      return text;
+      return this.endUtterance(d, from);
     });
     phrase.catch((error) => {
       // The segment's text would miss these words: finish() rejects, and the segment is transcribed whole.
@@ -371,19 +375,38 @@ class PocketsphinxUtterance {
     );
   }
 
-  finish(): Promise<string> {
+  /** The segment's text; with `endSample` (from its first sample), only the words whose middle falls before it. */
+  finish(endSample?: number): Promise<string> {
     if (this.done) return Promise.reject(new Error("utterance already finished"));
     const rest = this.takePending();
     const open = !this.betweenPhrases;
+    const from = this.phraseStart;
     return this.end(async (d) => {
       if (open) {
         await this.process(d, rest);
-        checked(await onWorker(this.native.endUtt, d), "ps_end_utt");
-        this.phrases.push((await onWorker(this.native.getHyp, d, [0])) ?? "");
+        await this.endUtterance(d, from);
       }
       if (this.phraseFailure) throw this.phraseFailure;
-      return joinPhrases(this.phrases);
+      if (endSample === undefined) return joinPhrases(this.phrases.map((p) => p.text));
+      return this.phrases
+        .flatMap((p) => p.words)
+        .filter((w) => (w.startSample + w.endSample) / 2 < endSample)
+        .map((w) => w.text)
+        .join(" ");
     });
+  }
+
+  /** Ends the phrase that started at `from` (samples from the segment's start): its final pass, text and timed words. */
+  private async endUtterance(d: Decoder, from: number): Promise<string> {
+    checked(await onWorker(this.native.endUtt, d), "ps_end_utt");
+    const text = (await onWorker(this.native.getHyp, d, [0])) ?? "";
+    const words = this.native.words(d).map((w) => ({
+      text: w.word,
+      startSample: from + w.startFrame * FRAME_SAMPLES,
+      endSample: from + (w.endFrame + 1) * FRAME_SAMPLES,
+    }));
+    this.phrases.push({ text, words });
+    return text;
   }
 
   private takePending(): Int16Array[] {
@@ -450,6 +473,12 @@ class PocketsphinxUtterance {
       );
     }
   }
+}
+
+/** A phrase's final text, and its words placed in samples from the segment's start. */
+interface EndedPhrase {
+  text: string;
+  words: { text: string; startSample: number; endSample: number }[];
 }
 
 function joinPhrases(phrases: readonly string[]): string {

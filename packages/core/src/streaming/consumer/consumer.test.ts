@@ -8,7 +8,7 @@ import { Connection } from "../../domain/connection/index.ts";
 import { createDb, type Db, ensureTable } from "../../domain/db/index.ts";
 import { memoryLog } from "../../log.ts";
 import { memoryMeasurements } from "../../adapters/memory/index.ts";
-import type { AudioStore, ConnectionNotifier, IngestRecord, PositionedRecord, RecognitionStream, SpeechRecognizer, SpeechSynthesizer, Translator, VoiceActivityDetector } from "../../ports.ts";
+import type { AudioStore, ConnectionNotifier, HeardWord, IngestRecord, PositionedRecord, RecognitionStream, SpeechRecognizer, SpeechSynthesizer, Translator, VoiceActivityDetector } from "../../ports.ts";
 import type { ServerMessage } from "../../browser/protocol/index.ts";
 import { Session } from "../../domain/session/index.ts";
 import { ensureStream, type StandIn, startDynalite, startKinesalite } from "../../adapters/standins/index.ts";
@@ -38,7 +38,8 @@ function countingRecognizer(): SpeechRecognizer & { streams: number } {
           samples += pcm.length;
           return heard();
         },
-        async endSegment() {
+        async endSegment(endSample?: number) {
+          if (endSample !== undefined) samples = Math.min(samples, endSample);
           const text = heard();
           samples = 0;
           first = undefined;
@@ -62,8 +63,9 @@ function countingRecognizer(): SpeechRecognizer & { streams: number } {
 
 /**
  * Hears a word every 1 600 samples of a phrase, named after where it ends in the segment ("4800w"), every fourth one
- * "and" (a clause opener); a phrase's final text is its words, and the segment's its phrases'. Words are not marked
- * stable: the consumer judges them by successive hypotheses.
+ * "and" (a clause opener); a phrase's final text is its words, and the segment's its phrases' (up to the cut, for a
+ * segment ended short of what was heard). Words are not marked stable: the consumer judges them by successive
+ * hypotheses.
  */
 function clausingRecognizer(): SpeechRecognizer & { streams: number } {
   const recognizer = {
@@ -73,30 +75,30 @@ function clausingRecognizer(): SpeechRecognizer & { streams: number } {
       recognizer.streams++;
       let samples = 0;
       let phraseStart = 0;
-      let phrases: string[] = [];
-      const words = () =>
+      let phrases: HeardWord[][] = [];
+      const words = (): HeardWord[] =>
         Array.from({ length: Math.floor((samples - phraseStart) / 1600) }, (_, i) => {
           const endSample = phraseStart + (i + 1) * 1600;
           return { text: (i + 1) % 4 === 0 ? "and" : `${endSample}w`, endSample };
         });
-      const phrase = () => words().map((w) => w.text).join(" ");
+      const textOf = (heard: HeardWord[]) => heard.map((w) => w.text).join(" ");
       return {
         async write(pcm: Int16Array) {
           samples += pcm.length;
-          return [...phrases, phrase()].join(" ").trim();
+          return textOf([...phrases.flat(), ...words()]);
         },
         async pause() {
-          const text = phrase();
-          phrases.push(text);
+          const phrase = words();
+          phrases.push(phrase);
           phraseStart = samples;
-          return text;
+          return textOf(phrase);
         },
         async phraseWords() {
           return words();
         },
-        async endSegment() {
-          phrases.push(phrase());
-          const text = phrases.filter(Boolean).join(" ");
+        async endSegment(endSample = samples) {
+          // A word's middle is 800 samples before its end.
+          const text = textOf([...phrases.flat(), ...words()].filter((w) => w.endSample - 800 < endSample));
           samples = phraseStart = 0;
           phrases = [];
           return text;
@@ -604,6 +606,31 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     const t = await setup({}, undefined, talk, { recognizer: clausingRecognizer(), partsListener: true });
     await feedAtRandom(t, 3);
     check(t);
+  });
+
+  it("commits no part where a segment may yet be cut at its maximum length, and loses or repeats no word at the cut", async () => {
+    // Prepare: segments cut at 3 s, at the quietest frame of their last second.
+    const t = await setup({ maxSegmentMs: 3000, cutSearchMs: 1000, longSegmentMs: 60_000 }, undefined, talk, { recognizer: clausingRecognizer(), partsListener: true });
+    // Act
+    await feed(t.consumer(), t.sessionId, t.records, 3);
+    // Assess
+    const finals = t.finals();
+    const parts = t.finals("es-parts");
+    const cuts = finals.filter((f, i) => finals[i + 1]?.startMs === f.endMs);
+    expect(cuts.length).toBeGreaterThan(0);
+    expect(parts.some((p) => !p.lastPart)).toBe(true);
+    for (const segment of finals) {
+      const its = parts.filter((p) => p.segmentId === segment.segmentId);
+      expect(its.map((p) => p.text).join(" ")).toBe(segment.text);
+      expect(its.at(-1)!.endMs).toBe(segment.endMs);
+      // Before the close, parts end before the window a cut may fall in (the segment's last second).
+      for (const p of its.filter((q) => !q.lastPart)) expect(p.endMs - segment.startMs).toBeLessThanOrEqual(2000);
+    }
+    // A cut segment's words end before the cut, though its stream heard on: the next segment hears the rest.
+    for (const f of cuts) {
+      const ends = f.text.split(" ").filter((w) => w.endsWith("w")).map((w) => Number(w.slice(0, -1)));
+      expect(Math.max(...ends) - 800).toBeLessThan(Math.round((f.endMs - f.startMs) * 16));
+    }
   });
 
   it("with Silero VAD deciding speech, gives the same segments whichever environment gets each batch, in one write unit per batch", async () => {

@@ -284,10 +284,11 @@ export class StreamConsumer {
     for (const job of jobs) {
       if (job.kind === "pause") {
         // Behind real time, parts are shed with the interims; with nobody taking parts, the batch does not wait for
-        // the phrase's final words. Either way the rest of the segment goes out when it closes (no later pause of it
-        // commits, as those words would follow the skipped ones).
+        // the phrase's final words; where the segment may yet be cut, its words may belong to the next one. Either
+        // way the rest of the segment goes out when it closes (no later pause of it commits, as those words would
+        // follow the skipped ones).
         const shed = memory.load >= 1;
-        if (shed || !(await partAudience())) {
+        if (shed || job.atSample > segmenter.cutWindowStart(job.segmentStartSample) || !(await partAudience())) {
           memory.parts = { ...partsOf(memory.parts, job.sequenceNumber, job.segmentStartSample), broken: true };
           if (shed) measurements?.count("PartsShed");
           continue;
@@ -328,7 +329,7 @@ export class StreamConsumer {
       const heard = await this.recognition.phraseWords(sessionId, speaking.startSample);
       const state = partsOf(memory.parts, speaking.sequenceNumber, speaking.startSample);
       const decision = heard ? atClause(state, heard, speaking.startSample, CLAUSE_OPENERS[session.sourceLanguage], glossaryTerms) : undefined;
-      if (decision?.commit && (await partAudience())) {
+      if (decision?.commit && decision.endSample <= segmenter.cutWindowStart(speaking.startSample) && (await partAudience())) {
         memory.parts = decision.state;
         measurements?.count("ClauseParts");
         const times = { ...timesAt(decision.endSample, lastIngestedAt), transcribedAt: now() };

@@ -15,8 +15,8 @@ function numberedRecognizer(): SpeechRecognizer & { started: number; ended: numb
       let samples = 0;
       return {
         write: async (pcm) => `stream ${name} heard ${(samples += pcm.length)}`,
-        endSegment: async () => {
-          const text = `stream ${name} heard ${samples}`;
+        endSegment: async (endSample) => {
+          const text = `stream ${name} heard ${Math.min(samples, endSample ?? samples)}`;
           samples = 0;
           return text;
         },
@@ -58,6 +58,19 @@ describe("LiveRecognition", () => {
     expect(await speak(3, 32_000)).toBe("stream 2 heard 1600");
     expect(recognizer.ended).toBe(1);
     expect(log.entries.find((e) => e.event === "recognition.stream_ended")).toMatchObject({ reason: "age" });
+  });
+
+  it("ends a segment cut short of what its stream heard at the cut, and hears the next one afresh from there", async () => {
+    const recognizer = numberedRecognizer();
+    const recognition = new LiveRecognition(recognizer, memoryLog());
+    // The stream heard 1 s; the segment was cut at 0.8 s, and the next one starts there.
+    recognition.feed("s", "en", 0, new Int16Array(16_000), 0);
+    const cut = { ...segment(1, 0, 12_800), cause: "maxLength" as const };
+    const first = recognition.take("s", "en", cut);
+    recognition.feed("s", "en", 12_800, new Int16Array(4_800), 12_800);
+    const next = recognition.take("s", "en", segment(2, 12_800, 4_800));
+    expect([await first(), await next()]).toEqual(["stream 1 heard 12800", "stream 2 heard 4800"]);
+    expect(recognizer.ended).toBe(1);
   });
 
   it("ends phrases where the segmenter noted pauses, whether it streams the segment, replays it, or transcribes it whole", async () => {

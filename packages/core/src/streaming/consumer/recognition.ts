@@ -179,24 +179,27 @@ export class LiveRecognition {
 
   /**
    * Detaches the closed segment from the session's stream, now, and returns how to get its final text: from the
-   * stream when it heard exactly this segment, else by transcribing the segment's audio. The stream stays for the
-   * next segment.
+   * stream when it heard this segment from its start to at least its end, else by transcribing the segment's audio.
+   * The stream stays for the next segment, unless it heard on past this one's end (a cut at the maximum length): the
+   * next segment is then heard afresh from the cut, on a new stream.
    */
   take(sessionId: string, language: string, segment: ClosedSegment): () => Promise<string> {
     const live = this.live.get(sessionId);
-    // The segmenter hands out exactly a segment's audio before it closes it, whatever the cause.
-    const matches = live !== undefined && live.segmentStartSample === segment.startSample && live.nextSample === segment.endSample;
+    // The segmenter hands out a segment's audio up to its end before it closes it (a pause), or beyond it (a cut).
+    const matches = live !== undefined && live.segmentStartSample === segment.startSample && live.nextSample >= segment.endSample;
     if (!matches) {
       this.abandonSegment(sessionId);
       return () => this.transcribeWhole(sessionId, language, segment);
     }
     const writes = live.work;
+    const heardPast = live.nextSample > segment.endSample;
     live.phraseWords = undefined;
-    const final = live.stream.endSegment();
+    const final = live.stream.endSegment(heardPast ? segment.endSample - segment.startSample : undefined);
     final.catch(() => undefined);
     live.segmentStartSample = undefined;
     live.work = Promise.resolve("");
     live.latest = undefined;
+    if (heardPast) this.end(sessionId);
     return async () => {
       try {
         await writes;
@@ -279,7 +282,7 @@ export class LiveRecognition {
         samples += pcm.length;
         return stream.write(pcm);
       },
-      endSegment: () => stream.endSegment(),
+      endSegment: (endSample) => stream.endSegment(endSample),
       pause: () => stream.pause(),
       phraseWords: () => stream.phraseWords(),
       end: () => {

@@ -28,8 +28,8 @@ export interface SegmentParts {
   /** Words final at earlier pauses, too few to go alone: they open the next part. */
   pending: string;
   /**
-   * A pause went by uncommitted (no stream heard exactly this audio, or parts were shed): nothing more is committed
-   * before the close, whose part then holds every word after the last one committed.
+   * A pause went by uncommitted (no stream heard exactly this audio, parts were shed, or the segment may yet be cut
+   * there): nothing more is committed before the close, whose part then holds every word after the last one committed.
    */
   broken?: boolean;
   /**

@@ -239,6 +239,15 @@ export class Segmenter {
       : undefined;
   }
 
+  /**
+   * Where a cut at the maximum length may fall in the segment starting at `segmentStartSample` (the window searched
+   * for its quietest frame): words after it may yet belong to the next segment, so none of them is committed as a
+   * part before the segment closes.
+   */
+  cutWindowStart(segmentStartSample: number): number {
+    return segmentStartSample + msToSamples(this.options.maxSegmentMs - this.options.cutSearchMs);
+  }
+
   /** Buffered audio between two session offsets (a rebuilt environment replays the open segment's from here). */
   audioBetween(from: number, to: number): Int16Array {
     return this.slice(from, to).slice();
@@ -318,6 +327,7 @@ export class Segmenter {
     const trailingEnd = segment.lastVoicedEndSample + msToSamples(o.trailingSilenceMs);
     const silence = this.state.analyzedSamples - segment.lastVoicedEndSample;
     if (segment.emittedSample !== trailingEnd || silence < msToSamples(Math.max(o.pauseAfterMs, o.trailingSilenceMs))) return;
+    if (trailingEnd > this.cutWindowStart(segment.startSample)) return;
     if (segment.pauses?.at(-1) === trailingEnd) return;
     segment.pauses = [...(segment.pauses ?? []), trailingEnd];
     events.push({
@@ -436,19 +446,17 @@ export class Segmenter {
   }
 
   /**
-   * Hands out the open segment's audio up to `upTo`. The last `cutSearchMs` before the maximum length
-   * are held back until the segment closes: if it is cut there, a streaming recognizer has then heard
-   * exactly the segment, never words that belong to the next one. Likewise silence past the trailing silence a
-   * pause keeps, so a streamed segment and the same segment transcribed whole sound the same.
+   * Hands out the open segment's audio up to `upTo`, as it comes: a recognizer hears the speaker without delay. Only
+   * silence past the trailing silence a pause keeps is held back until speech resumes, so a segment closed by a pause
+   * was streamed exactly to its end. A segment cut at its maximum length was streamed past the cut: the recognizer
+   * ends its text at the cut, and the next segment is heard again from there (see `cutWindowStart`).
    */
   private emitAudio(upTo: number, events: SegmenterEvent[], closing = false): void {
     const segment = this.state.segment;
     if (!segment) return;
     if (!closing) {
-      const holdFrom = segment.startSample + msToSamples(this.options.maxSegmentMs - this.options.cutSearchMs);
-      // Silence beyond what a pause keeps is held back too, so a stream hears exactly the segment either way.
       const trailingEnd = segment.lastVoicedEndSample + msToSamples(this.options.trailingSilenceMs);
-      upTo = Math.min(upTo, Math.max(segment.emittedSample, Math.min(holdFrom, trailingEnd)));
+      upTo = Math.min(upTo, Math.max(segment.emittedSample, trailingEnd));
     }
     if (segment.emittedSample >= upTo) return;
     events.push({

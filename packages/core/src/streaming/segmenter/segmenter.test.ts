@@ -124,10 +124,13 @@ describe("Segmenter on real speech", () => {
       const events = [...(await run(segmenter, pcm, 250)), ...segmenter.flush()];
       // The open segment's audio so far: where it started and where the next piece must start.
       let open: { start: number; next: number } | undefined;
+      let cutAt: number | undefined;
       const causes: string[] = [];
       let pauses = 0;
       for (const e of events) {
         if (e.type === "audio") {
+          if (!open && cutAt !== undefined) expect(e.startSample, "the segment after a cut is streamed from the cut").toBe(cutAt);
+          cutAt = undefined;
           open ??= { start: e.startSample, next: e.startSample };
           expect(e.startSample, "each piece starts where the previous one ended").toBe(open.next);
           expect(e.pcm.findIndex((v, i) => v !== pcm[e.startSample + i]), "the piece is the talk's audio there").toBe(-1);
@@ -136,10 +139,13 @@ describe("Segmenter on real speech", () => {
           const s = e.segment;
           expect(open, `segment ${s.sequenceNumber} was streamed before it closed`).toBeDefined();
           expect(open!.start, `segment ${s.sequenceNumber} streamed from its start`).toBe(s.startSample);
-          // A cut segment was streamed exactly to the cut (the next one starts there); a paused one at least
-          // to its end, and at most through the silence that closed it.
-          if (s.cause === "maxLength") expect(open!.next, "a cut segment streamed exactly to the cut").toBe(s.endSample);
-          else {
+          // A cut segment was streamed as it came, past the cut (the next one is streamed again from there); a
+          // paused one at least to its end, and at most through the silence that closed it.
+          if (s.cause === "maxLength") {
+            expect(open!.next, "a cut segment streamed at least to the cut").toBeGreaterThanOrEqual(s.endSample);
+            expect(open!.next, "and no further than its maximum length").toBeLessThanOrEqual(s.startSample + msToSamples("maxSegmentMs" in options ? options.maxSegmentMs : DEFAULT_SEGMENTER_OPTIONS.maxSegmentMs));
+            cutAt = s.endSample;
+          } else {
             expect(open!.next).toBeGreaterThanOrEqual(s.endSample);
             expect(open!.next).toBeLessThanOrEqual(s.speechEndSample + msToSamples(DEFAULT_SEGMENTER_OPTIONS.closeAfterSilenceMs));
           }
