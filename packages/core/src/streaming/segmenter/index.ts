@@ -327,7 +327,6 @@ export class Segmenter {
     const trailingEnd = segment.lastVoicedEndSample + msToSamples(o.trailingSilenceMs);
     const silence = this.state.analyzedSamples - segment.lastVoicedEndSample;
     if (segment.emittedSample !== trailingEnd || silence < msToSamples(Math.max(o.pauseAfterMs, o.trailingSilenceMs))) return;
-    if (trailingEnd > this.cutWindowStart(segment.startSample)) return;
     if (segment.pauses?.at(-1) === trailingEnd) return;
     segment.pauses = [...(segment.pauses ?? []), trailingEnd];
     events.push({
