@@ -39,6 +39,8 @@ describe("pnpm bench --quick", () => {
     // The same talk to listeners that take parts (the listener app's mode): latency, ear-voice span, boundaries.
     expect(results.latency_parts.listeners_take_parts).toBe(true);
     expect(results.latency_parts.undelivered).toBe(0);
+    expect(results.latency_parts_random.routing).toMatch(/^random/);
+    expect(results.latency_parts_random.undelivered).toBe(0);
     expect(results.latency_parts.parts_delivered).toBeGreaterThanOrEqual(results.latency_parts.utterances);
     for (const key of ["caption_p50_s", "audio_p50_s", "ear_voice_span_mean_s", "part_boundaries_per_100"]) expect(typeof results.latency_parts[key], key).toBe("number");
     // Both speech decisions on the same talk: splits, waits and the detector's CPU share.

@@ -8,7 +8,7 @@
  * asserted anywhere: this measures, it does not judge. `--vad silero` (or LIVETRANSLATE_VAD=silero) runs the
  * latency talks with the neural voice activity detector instead of the energy rule; the segmentation scenario
  * compares both on the same talk either way. `--only latency,overload` runs just those scenarios (see `only`;
- * `latency` includes the parts run, `--only latency_parts` runs it alone).
+ * `latency` includes the parts runs, `--only latency_parts` runs the sticky one alone, `--only latency_parts_random` the random one).
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -43,7 +43,7 @@ const quick = process.argv.includes("--quick");
  */
 const onlyFlag = process.argv.indexOf("--only");
 const only = onlyFlag >= 0 ? new Set(process.argv[onlyFlag + 1]?.split(",")) : undefined;
-const runs = (scenario: "recognizer" | "segmentation" | "latency" | "latency_parts" | "fanout" | "memory" | "scale" | "drift" | "overload") => !only || only.has(scenario);
+const runs = (scenario: "recognizer" | "segmentation" | "latency" | "latency_parts" | "latency_parts_random" | "fanout" | "memory" | "scale" | "drift" | "overload") => !only || only.has(scenario);
 const vadFlag = process.argv.indexOf("--vad");
 const vad = voiceActivitySetting(vadFlag >= 0 ? process.argv[vadFlag + 1] : process.env.LIVETRANSLATE_VAD);
 /** Loaded once in main(): the latency talks' segmenters share it (as local mode's environments do). */
@@ -649,9 +649,9 @@ function printTable(results: Record<string, any>) {
       row(`${name}: recognizer requests`, r.recognizer_requests, `${r.recognizer_audio_seconds} s of audio, ${r.recognizer_billed_seconds} s billed (15 s minimum each)`);
     }
   }
-  const lp = results.latency_parts;
-  if (lp) {
-    lines.push(`\nlisteners that take parts (the listener app), sticky routing: ${lp.parts_delivered} parts delivered, ${lp.parts_at_clause} at a clause boundary`);
+  for (const [routing, lp] of [["sticky", results.latency_parts], ["random", results.latency_parts_random]] as const) {
+    if (!lp) continue;
+    lines.push(`\nlisteners that take parts (the listener app), ${routing} routing: ${lp.parts_delivered} parts delivered, ${lp.parts_at_clause} at a clause boundary`);
     row("caption p50 / p95 (s)", `${lp.caption_p50_s} / ${lp.caption_p95_s}`, `goal p50 <= ${GOALS.caption_p50_s}, p95 <= ${GOALS.caption_p95_s} s: ${lp.caption_p50_s <= GOALS.caption_p50_s && lp.caption_p95_s <= GOALS.caption_p95_s ? "met" : "not met"}`);
     row("audio message p50 / p95 (s)", `${lp.audio_p50_s} / ${lp.audio_p95_s}`, `goal p50 <= ${GOALS.audio_p50_s}, p95 <= ${GOALS.audio_p95_s} s: ${lp.audio_p50_s <= GOALS.audio_p50_s && lp.audio_p95_s <= GOALS.audio_p95_s ? "met" : "not met"}`);
     row("ear-voice span, mean (s)", lp.ear_voice_span_mean_s, `goal <= ${GOALS.ear_voice_span_mean_s} s, per part`);
@@ -776,7 +776,10 @@ async function main() {
   if (runs("recognizer")) results.recognizer = await step("recognizer (final pass settings)", recognizer);
   if (runs("segmentation")) results.segmentation = await step("segmentation (energy vs Silero VAD)", segmentation);
   if (runs("latency")) await latencyScenarios(results, step);
-  else if (runs("latency_parts")) results.latency_parts = await step("latency (listeners take parts)", latencyParts);
+  else {
+    if (runs("latency_parts")) results.latency_parts = await step("latency (listeners take parts)", latencyParts);
+    if (runs("latency_parts_random")) results.latency_parts_random = await step("latency (listeners take parts, random routing)", latencyPartsRandom);
+  }
   if (runs("fanout")) results.fanout = await step("fan-out", fanout);
   if (runs("memory")) results.memory = await step("memory per idle listener", memory);
   if (runs("scale")) {
@@ -808,6 +811,7 @@ async function latencyScenarios(results: Record<string, unknown>, step: Step) {
   });
   results.routing = { sticky: pick(sticky.figures), random: pick(lat.figures) };
   results.latency_parts = await step("latency (real engines, sticky routing, listeners take parts)", latencyParts);
+  results.latency_parts_random = await step("latency (real engines, random routing, listeners take parts)", latencyPartsRandom);
   // Priced from the sticky run: Lambda mostly keeps a shard's batches in one environment (one recognizer stream per
   // segment); the random run's recognizer requests are under results.routing.
   results.aws = cost(sticky.usage);
@@ -816,6 +820,11 @@ async function latencyScenarios(results: Record<string, unknown>, step: Step) {
 /** What the listener app gets: segments in parts (simultaneous translation), as `pnpm start` routes them. */
 async function latencyParts() {
   return (await latency("sticky", true)).figures;
+}
+
+/** The same under random routing, as Lambda may run it: each batch in any of four execution environments. */
+async function latencyPartsRandom() {
+  return (await latency("random", true)).figures;
 }
 
 type Calibration = Awaited<ReturnType<typeof calibration>>;
