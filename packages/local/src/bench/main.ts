@@ -22,7 +22,7 @@ import { segmentTalk } from "@livetranslate/core/testing/sentence-splits";
 import { type SegmentResult, stageDurations } from "@livetranslate/core/streaming/pipeline";
 import { REFERENCE_CPU_LOOP_MS } from "@livetranslate/core/testing/calibration";
 import { assembleTalk, englishClips, readWav, untranscribedClips, wordErrorRate } from "@livetranslate/core/testing/fixtures";
-import { FINAL_PASS_ARGS, PocketsphinxRecognizer } from "@livetranslate/core/adapters/engines";
+import { FINAL_PASS_ARGS, PocketsphinxRecognizer, SEARCH_ARGS } from "@livetranslate/core/adapters/engines";
 import { calibration } from "./calibration.ts";
 import { soakChart } from "./plot.ts";
 import { overload } from "./overload.ts";
@@ -181,8 +181,13 @@ async function segmentation() {
 async function recognizer() {
   const clips = englishClips().slice(0, quick ? 2 : undefined);
   const rows = [];
-  for (const [name, finalPassArgs] of [["today", FINAL_PASS_ARGS], ["pocketsphinx's defaults", []]] as const) {
-    const engine = new PocketsphinxRecognizer({ finalPassArgs });
+  const settings = [
+    ["today", SEARCH_ARGS],
+    ["final pass settings only (first pass as pocketsphinx's defaults)", FINAL_PASS_ARGS],
+    ["pocketsphinx's defaults", []],
+  ] as const;
+  for (const [name, searchArgs] of settings) {
+    const engine = new PocketsphinxRecognizer({ searchArgs });
     const finals: number[] = [];
     const texts: { reference: string; heard: string }[] = [];
     const cpu = process.cpuUsage();
@@ -205,7 +210,7 @@ async function recognizer() {
     const wer = weightedWordErrorRate(texts)!;
     rows.push({
       name,
-      final_pass_args: finalPassArgs.join(" ") || "(none)",
+      search_args: searchArgs.join(" ") || "(none)",
       word_error_rate_percent: wer.percent,
       words: wer.words,
       final_pass_p50_ms: f.p50,
@@ -678,7 +683,7 @@ function printTable(results: Record<string, any>) {
   const rec = results.recognizer;
   if (rec) lines.push(`\nrecognizer: pocketsphinx alone on ${rec.clips} transcribed fixture clips, ${rec.fed}`);
   for (const r of rec?.rows ?? []) {
-    row(r.name, `WER ${r.word_error_rate_percent} %`, `of ${r.words} words; final pass p50 / max ${r.final_pass_p50_ms} / ${r.final_pass_max_ms} ms; ${r.cpu_seconds} CPU s; ${r.final_pass_args}`);
+    row(r.name, `WER ${r.word_error_rate_percent} %`, `of ${r.words} words; final pass p50 / max ${r.final_pass_p50_ms} / ${r.final_pass_max_ms} ms; ${r.cpu_seconds} CPU s; ${r.search_args}`);
   }
   const seg = results.segmentation;
   if (seg) lines.push(`\nsegmentation: ${seg.talk}; wait from the ${seg.wait_from}`);
@@ -773,7 +778,7 @@ async function main() {
   };
   const calibrationStart = await step("calibration", calibration);
   voiceActivity = await voiceActivityFor(vad);
-  if (runs("recognizer")) results.recognizer = await step("recognizer (final pass settings)", recognizer);
+  if (runs("recognizer")) results.recognizer = await step("recognizer (search settings)", recognizer);
   if (runs("segmentation")) results.segmentation = await step("segmentation (energy vs Silero VAD)", segmentation);
   if (runs("latency")) await latencyScenarios(results, step);
   else {

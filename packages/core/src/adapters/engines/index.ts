@@ -5,9 +5,9 @@
 import type { Engines } from "../../domain/languages/index.ts";
 import { ApertiumTranslator } from "./apertium.ts";
 import { EspeakSynthesizer } from "./espeak.ts";
-import { FINAL_PASS_ARGS, PocketsphinxRecognizer } from "./pocketsphinx.ts";
+import { FINAL_PASS_ARGS, PocketsphinxRecognizer, SEARCH_ARGS } from "./pocketsphinx.ts";
 
-export { ApertiumTranslator, EspeakSynthesizer, FINAL_PASS_ARGS, PocketsphinxRecognizer };
+export { ApertiumTranslator, EspeakSynthesizer, FINAL_PASS_ARGS, PocketsphinxRecognizer, SEARCH_ARGS };
 export { type Engines, supportedLanguages } from "../../domain/languages/index.ts";
 
 export interface DetectedEngines extends Partial<Engines> {

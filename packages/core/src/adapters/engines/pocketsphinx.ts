@@ -151,17 +151,28 @@ function cmnOf(pocketsphinx: LibraryHandle, sphinxbase: LibraryHandle): Native["
 }
 
 /**
+ * The first pass (`fwdtree`, run as the audio comes) keeps at most 8 000 active HMMs and 5 word exits per frame
+ * (pocketsphinx's defaults: 30 000 and no limit). It decodes every second of every stream, and under random routing
+ * each execution environment catches up on the audio it missed: on the transcribed fixtures the same words at about
+ * a quarter less CPU (at 4 000 HMMs words are lost).
+ */
+export const FIRST_PASS_ARGS: readonly string[] = ["-maxhmmpf", "8000", "-maxwpf", "5"];
+
+/**
  * The final pass (`fwdflat`, run when an utterance or phrase ends) searches fewer word ends and successors than
  * pocketsphinx's defaults (4 end frames, a 25-frame successor window, word beam 7e-29): it is what a caption waits
- * for once the speaker pauses. `pnpm bench`'s recognizer scenario compares the two on the transcribed fixtures.
+ * for once the speaker pauses.
  */
 export const FINAL_PASS_ARGS: readonly string[] = ["-fwdflatefwid", "2", "-fwdflatsfwin", "10", "-fwdflatwbeam", "1e-20"];
+
+/** Both passes' settings. `pnpm bench`'s recognizer scenario compares them with pocketsphinx's defaults on the transcribed fixtures. */
+export const SEARCH_ARGS: readonly string[] = [...FIRST_PASS_ARGS, ...FINAL_PASS_ARGS];
 
 export interface PocketsphinxOptions {
   /** Folder with the `en-us` acoustic model, `en-us.lm.bin` and `cmudict-en-us.dict`. */
   modelDir?: string;
-  /** The final pass's settings; `FINAL_PASS_ARGS` by default, `[]` for pocketsphinx's own (the benchmark compares). */
-  finalPassArgs?: readonly string[];
+  /** The search's settings; `SEARCH_ARGS` by default, `[]` for pocketsphinx's own (the benchmark compares). */
+  searchArgs?: readonly string[];
   /** Idle decoders kept for reuse; more are built on demand when several sessions speak at once. */
   poolSize?: number;
 }
@@ -189,7 +200,7 @@ export class PocketsphinxRecognizer implements SpeechRecognizer {
     this.native = loadNative();
     // Every frame is decoded (`-remove_silence no`): the front end would otherwise drop the frames it finds silent,
     // and the words' frames would no longer be the audio's (a word after a pause would seem to come before it).
-    this.argv = ["-hmm", files[0], "-lm", files[1], "-dict", files[2], "-remove_silence", "no", ...(options.finalPassArgs ?? FINAL_PASS_ARGS)];
+    this.argv = ["-hmm", files[0], "-lm", files[1], "-dict", files[2], "-remove_silence", "no", ...(options.searchArgs ?? SEARCH_ARGS)];
     this.poolSize = options.poolSize ?? 2;
     // One decoder now, on this thread: a broken install fails at startup, not at the first word.
     const config = this.native.newConfig(this.argv);
@@ -370,9 +381,7 @@ class PocketsphinxUtterance {
     const from = this.phraseStart;
     const to = this.written;
     // Read on this thread: the decoder is ours between queued calls, and a backtrace is microseconds.
-    return this.run(async (d) =>
-      this.native.words(d).map((w) => ({ text: w.word, endSample: Math.min(to, from + (w.endFrame + 1) * FRAME_SAMPLES) })),
-    );
+    return this.run(async (d) => this.timedWords(d, from).map((w) => ({ text: w.text, endSample: Math.min(to, w.endSample) })));
   }
 
   /** The segment's text; with `endSample` (from its first sample), only the words whose middle falls before it. */
@@ -400,13 +409,17 @@ class PocketsphinxUtterance {
   private async endUtterance(d: Decoder, from: number): Promise<string> {
     checked(await onWorker(this.native.endUtt, d), "ps_end_utt");
     const text = (await onWorker(this.native.getHyp, d, [0])) ?? "";
-    const words = this.native.words(d).map((w) => ({
+    this.phrases.push({ text, words: this.timedWords(d, from) });
+    return text;
+  }
+
+  /** The decoder's best words so far in the phrase that started at `from`, placed in samples from the segment's start. */
+  private timedWords(d: Decoder, from: number): TimedWord[] {
+    return this.native.words(d).map((w) => ({
       text: w.word,
       startSample: from + w.startFrame * FRAME_SAMPLES,
       endSample: from + (w.endFrame + 1) * FRAME_SAMPLES,
     }));
-    this.phrases.push({ text, words });
-    return text;
   }
 
   private takePending(): Int16Array[] {
@@ -475,10 +488,17 @@ class PocketsphinxUtterance {
   }
 }
 
-/** A phrase's final text, and its words placed in samples from the segment's start. */
+/** A word and where it lies, in samples from the segment's start. */
+interface TimedWord {
+  text: string;
+  startSample: number;
+  endSample: number;
+}
+
+/** A phrase's final text, and its words. */
 interface EndedPhrase {
   text: string;
-  words: { text: string; startSample: number; endSample: number }[];
+  words: TimedWord[];
 }
 
 function joinPhrases(phrases: readonly string[]): string {

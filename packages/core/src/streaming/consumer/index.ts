@@ -21,7 +21,7 @@ import { type KeptVoiceStream, Segmenter, type SegmenterOptions, type SegmenterS
 import { type Chunk, ChunkOrder, MAX_REORDER_WAIT_MS } from "./chunk-order.ts";
 import { type LoadLevel, nextLoadLevel, shedAt } from "./load.ts";
 import { LiveRecognition } from "./recognition.ts";
-import { atClause, atPause, CLAUSE_OPENERS, lastPart, partsOf, type SegmentParts } from "./segment-parts.ts";
+import { atClause, atPause, CLAUSE_OPENERS, type CommitRules, lastPart, mayEndAt, partsOf, type SegmentParts } from "./segment-parts.ts";
 import { compareSequenceNumbers } from "./stream-position.ts";
 
 export interface ConsumerDeps extends PipelineDeps {
@@ -261,7 +261,12 @@ export class StreamConsumer {
       shedAudio: memory.load >= 2,
       glossary: session.glossary,
     });
-    const glossaryTerms = (session.glossary ?? []).map((entry) => entry.term);
+    /** Where a part of the open segment starting at `segmentStartSample` may end. */
+    const commitRules = (segmentStartSample: number): CommitRules => ({
+      terms: (session.glossary ?? []).map((entry) => entry.term),
+      openers: CLAUSE_OPENERS[session.sourceLanguage],
+      endBy: segmenter.cutWindowStart(segmentStartSample),
+    });
     const delivered = (result: SegmentResult) => {
       if (result.incomplete) incomplete++;
       if (!result.part && result.times.notifiedAt && result.languages.some((l) => l.notifiedAt)) {
@@ -284,17 +289,18 @@ export class StreamConsumer {
     for (const job of jobs) {
       if (job.kind === "pause") {
         // Behind real time, parts are shed with the interims; with nobody taking parts, the batch does not wait for
-        // the phrase's final words; where the segment may yet be cut, its words may belong to the next one. Either
-        // way the rest of the segment goes out when it closes (no later pause of it commits, as those words would
-        // follow the skipped ones).
+        // the phrase's final words. Either way the rest of the segment goes out when it closes (no later pause of it
+        // commits, as those words would follow the skipped ones).
         const shed = memory.load >= 1;
-        if (shed || job.atSample > segmenter.cutWindowStart(job.segmentStartSample) || !(await partAudience())) {
+        if (shed || !(await partAudience())) {
           memory.parts = { ...partsOf(memory.parts, job.sequenceNumber, job.segmentStartSample), broken: true };
           if (shed) measurements?.count("PartsShed");
           continue;
         }
-        const words = await job.words?.catch(() => undefined);
-        const decision = atPause(partsOf(memory.parts, job.sequenceNumber, job.segmentStartSample), words, job.atSample, glossaryTerms);
+        const rules = commitRules(job.segmentStartSample);
+        // (Words that cannot be committed here are not waited for.)
+        const words = mayEndAt(rules, job.atSample) ? await job.words?.catch(() => undefined) : undefined;
+        const decision = atPause(partsOf(memory.parts, job.sequenceNumber, job.segmentStartSample), words, job.atSample, rules);
         memory.parts = decision.state;
         if (decision.commit) {
           const times = { ...job.times, transcribedAt: now() };
@@ -328,8 +334,8 @@ export class StreamConsumer {
     if (!ended && speaking && warm && memory.load < 1) {
       const heard = await this.recognition.phraseWords(sessionId, speaking.startSample);
       const state = partsOf(memory.parts, speaking.sequenceNumber, speaking.startSample);
-      const decision = heard ? atClause(state, heard, speaking.startSample, CLAUSE_OPENERS[session.sourceLanguage], glossaryTerms) : undefined;
-      if (decision?.commit && decision.endSample <= segmenter.cutWindowStart(speaking.startSample) && (await partAudience())) {
+      const decision = heard ? atClause(state, heard, speaking.startSample, commitRules(speaking.startSample)) : undefined;
+      if (decision?.commit && (await partAudience())) {
         memory.parts = decision.state;
         measurements?.count("ClauseParts");
         const times = { ...timesAt(decision.endSample, lastIngestedAt), transcribedAt: now() };

@@ -30,12 +30,12 @@ describe("segment parts: what goes out while the speaker goes on", () => {
 
   it("does not cut a glossary term in two: a part that would end inside one waits for the next pause", () => {
     const terms = ["Amazon Kinesis Data Streams", "Lambda"];
-    const cut = atPause(open(), "the audio goes to Amazon Kinesis", 20_000, terms);
+    const cut = atPause(open(), "the audio goes to Amazon Kinesis", 20_000, { terms });
     expect(cut.commit).toBe(false);
-    expect(atPause(cut.state, "Data Streams and then on", 40_000, terms)).toMatchObject({ commit: true, text: "the audio goes to Amazon Kinesis Data Streams and then on" });
+    expect(atPause(cut.state, "Data Streams and then on", 40_000, { terms })).toMatchObject({ commit: true, text: "the audio goes to Amazon Kinesis Data Streams and then on" });
     // Ending on a whole term, or on a word that merely appears in one elsewhere, is fine.
-    expect(atPause(open(), "it runs on Lambda", 20_000, terms).commit).toBe(true);
-    expect(atPause(open(), "we read the streams", 20_000, terms).commit).toBe(true);
+    expect(atPause(open(), "it runs on Lambda", 20_000, { terms }).commit).toBe(true);
+    expect(atPause(open(), "we read the streams", 20_000, { terms }).commit).toBe(true);
   });
 
   it("stops committing once a pause went unheard, and the close sends everything not yet sent", () => {
@@ -67,7 +67,7 @@ describe("segment parts: what goes out while the speaker goes on", () => {
       text.split(" ").map((word, i) => ({ text: word, endSample: (i + 1) * 1_600, stable: i < stable }));
 
     it("commits the stable words before a stable word that opens a clause, and the phrase's rest at its pause", () => {
-      const decision = atClause(open(), heard("the printers worked for centuries before the woodcutters", 6), 1_000, en);
+      const decision = atClause(open(), heard("the printers worked for centuries before the woodcutters", 6), 1_000, { openers: en });
       // "before" is stable: the part ends with "centuries", where that word ends in the session's audio.
       expect(decision).toMatchObject({ commit: true, index: 0, text: "the printers worked for centuries", startSample: 1_000, endSample: 1_000 + 5 * 1_600 });
       // The final pass heard the committed words a little differently: only what follows them goes out at the pause.
@@ -77,29 +77,38 @@ describe("segment parts: what goes out while the speaker goes on", () => {
     });
 
     it("waits while the opener or the words before it may still change, and for a clause long enough to go alone", () => {
-      expect(atClause(open(), heard("the printers worked for centuries before the", 5), 1_000, en).commit).toBe(false);
-      expect(atClause(open(), heard("it worked and then", 4), 1_000, en).commit).toBe(false); // "it worked": 2 words
-      expect(atClause(open(), heard("it worked well and then", 5), 1_000, en).commit).toBe(true);
+      expect(atClause(open(), heard("the printers worked for centuries before the", 5), 1_000, { openers: en }).commit).toBe(false);
+      expect(atClause(open(), heard("it worked and then", 4), 1_000, { openers: en }).commit).toBe(false); // "it worked": 2 words
+      expect(atClause(open(), heard("it worked well and then", 5), 1_000, { openers: en }).commit).toBe(true);
       // Without a list for the language, only punctuation marks a boundary.
       expect(atClause(open(), heard("it worked well and then", 5), 1_000).commit).toBe(false);
       expect(atClause(open(), heard("it worked well, then it stopped", 5), 1_000)).toMatchObject({ commit: true, text: "it worked well,", endSample: 1_000 + 3 * 1_600 });
     });
 
     it("commits each clause once: later ones after it, and none once the hypothesis changed under it", () => {
-      const first = atClause(open(), heard("we read the stream and we write it because we must", 6), 1_000, en);
+      const first = atClause(open(), heard("we read the stream and we write it because we must", 6), 1_000, { openers: en });
       expect(first).toMatchObject({ commit: true, text: "we read the stream" });
-      expect(atClause(first.state, heard("we read the stream and we write it because we must", 6), 1_000, en).commit).toBe(false);
-      const second = atClause(first.state, heard("we read the stream and we write it because we must", 9), 1_000, en);
+      expect(atClause(first.state, heard("we read the stream and we write it because we must", 6), 1_000, { openers: en }).commit).toBe(false);
+      const second = atClause(first.state, heard("we read the stream and we write it because we must", 9), 1_000, { openers: en });
       expect(second).toMatchObject({ commit: true, index: 1, text: "and we write it", startSample: 1_000 + 4 * 1_600 });
-      expect(atClause(first.state, heard("we read these streams and we write it because we must", 9), 1_000, en).commit).toBe(false);
+      expect(atClause(first.state, heard("we read these streams and we write it because we must", 9), 1_000, { openers: en }).commit).toBe(false);
     });
 
     it("sends words held from an earlier pause with the clause, and never ends a part inside a glossary term", () => {
       const short = atPause(open(), "so", 8_000);
-      expect(atClause(short.state, heard("we begin and then", 3), 8_000, en)).toMatchObject({ commit: true, text: "so we begin", startSample: 1_000 });
+      expect(atClause(short.state, heard("we begin and then", 3), 8_000, { openers: en })).toMatchObject({ commit: true, text: "so we begin", startSample: 1_000 });
       const terms = ["Amazon Kinesis Data Streams"];
-      expect(atClause(open(), heard("it goes to Amazon Kinesis and on", 6), 1_000, en, terms).commit).toBe(false);
-      expect(atClause({ ...open(), broken: true }, heard("it worked well and then", 5), 1_000, en).commit).toBe(false);
+      expect(atClause(open(), heard("it goes to Amazon Kinesis and on", 6), 1_000, { openers: en, terms }).commit).toBe(false);
+      expect(atClause({ ...open(), broken: true }, heard("it worked well and then", 5), 1_000, { openers: en }).commit).toBe(false);
+    });
+
+    it("ends no part where the segment may yet be cut: an earlier clause boundary goes, a later pause breaks the parts", () => {
+      const words = heard("we read the stream and we write it because we must", 9);
+      // "because" would end the part at 1 000 + 8 x 1 600; with the cut window from 12 000 on, "and" ends it earlier.
+      expect(atClause(open(), words, 1_000, { openers: en, endBy: 12_000 })).toMatchObject({ commit: true, text: "we read the stream", endSample: 1_000 + 4 * 1_600 });
+      expect(atClause(open(), words, 1_000, { openers: en, endBy: 7_000 }).commit).toBe(false);
+      const pause = atPause(open(), "when the service starts", 20_000, { endBy: 19_000 });
+      expect(pause).toMatchObject({ commit: false, state: { broken: true } });
     });
 
     it("judges stability by two successive hypotheses where the recognizer does not say", () => {

@@ -2,7 +2,7 @@
  * Simultaneous translation's commit policy: which words of the open segment go out as a part while the speaker goes
  * on. At each pause inside the segment the recognizer gives the words it will not revise since the previous pause
  * (pocketsphinx: the phrase it just finished; Amazon Transcribe: the words its results hold stable). Once they make a
- * clause (at least `minWords` words, with any too short to go alone before them) they are committed: translated,
+ * clause (at least `MIN_PART_WORDS` words, with any too short to go alone before them) they are committed: translated,
  * voiced and sent as the next part, and never sent again. What is left when the segment closes is its last part.
  *
  * A long phrase does not wait for its pause: once the stable start of the running hypothesis (the words the
@@ -84,54 +84,70 @@ export function endsInsideTerm(text: string, terms: readonly string[]): boolean 
   });
 }
 
+/** What decides where a part may end, besides the words themselves. */
+export interface CommitRules {
+  /** The session's glossary terms: a part never ends inside one. */
+  terms?: readonly string[];
+  /** Words that open a clause in the source language (see `CLAUSE_OPENERS`). */
+  openers?: ReadonlySet<string>;
+  /**
+   * No part ends after this session offset: past it the open segment may yet be cut at its maximum length, and its
+   * words there may belong to the next segment (`Segmenter.cutWindowStart`).
+   */
+  endBy?: number;
+  /** A part is at least this many words (default `MIN_PART_WORDS`). */
+  minWords?: number;
+}
+
+/** Whether a part may end at session offset `sample` (not past `rules.endBy`). */
+export function mayEndAt(rules: CommitRules, sample: number): boolean {
+  return rules.endBy === undefined || sample <= rules.endBy;
+}
+
 /**
  * At a pause ending at `atSample`, the words final since the previous one (undefined when the recognizer could not
  * say): commits them, with any pending before them, when they are enough words and do not end inside one of the
- * session's glossary `terms`.
+ * session's glossary terms. A pause past `rules.endBy`, or with no words, breaks the segment's parts (nothing more
+ * of it goes out before it closes).
  */
-export function atPause(state: SegmentParts, words: string | undefined, atSample: number, terms: readonly string[] = [], minWords = MIN_PART_WORDS): PauseDecision {
+export function atPause(state: SegmentParts, words: string | undefined, atSample: number, rules: CommitRules = {}): PauseDecision {
   if (state.broken) return { commit: false, state };
-  if (words === undefined) return { commit: false, state: { ...state, broken: true } };
+  if (words === undefined || !mayEndAt(rules, atSample)) return { commit: false, state: { ...state, broken: true } };
   // Words committed at a clause boundary of this phrase lead its final words: the rest follows them.
   const rest = afterCommitted(wordsOf(words), state.inPhrase ?? []).rest;
   const phrase: SegmentParts = { ...state, inPhrase: [] };
-  return commitOrHold(phrase, [state.pending, ...rest], atSample, terms, minWords);
+  return commitOrHold(phrase, [state.pending, ...rest], atSample, rules);
 }
 
 /**
  * While the phrase goes on, `heard` being its words so far: commits the words before its last clause boundary in the
  * stable start of the hypothesis (after those already committed, with any pending before them), when they make at
- * least `minWords` words and do not end inside one of the glossary `terms`. `segmentStartSample` places the words'
- * ends in the session's audio. A boundary is a word of `openers` that is stable itself (the part ends before it) or
- * a stable word the recognizer punctuated as a clause end (the part ends with it).
+ * least `rules.minWords` words, do not end inside one of the glossary terms, nor after `rules.endBy`.
+ * `segmentStartSample` places the words' ends in the session's audio. A boundary is a word of `rules.openers` that is
+ * stable itself (the part ends before it) or a stable word the recognizer punctuated as a clause end (the part ends
+ * with it).
  */
-export function atClause(
-  state: SegmentParts,
-  heard: readonly HeardWord[],
-  segmentStartSample: number,
-  openers: ReadonlySet<string> = new Set(),
-  terms: readonly string[] = [],
-  minWords = MIN_PART_WORDS,
-): PauseDecision {
+export function atClause(state: SegmentParts, heard: readonly HeardWord[], segmentStartSample: number, rules: CommitRules = {}): PauseDecision {
   const done = state.inPhrase ?? [];
   if (state.broken || !sameWords(heard.slice(0, done.length).map((w) => w.text), done)) return { commit: false, state };
   let stable = done.length;
   while (stable < heard.length && heard[stable]!.stable) stable++;
   const pendingWords = wordsOf(state.pending).length;
+  const { openers = new Set<string>(), minWords = MIN_PART_WORDS } = rules;
   for (let end = stable; end > done.length; end--) {
     const endsClause = CLAUSE_END.test(heard[end - 1]!.text) || (end < stable && openers.has(normalized(heard[end]!.text)));
     const words = heard.slice(done.length, end).map((w) => w.text);
     // (The first pass may move a word's end between hypotheses: a part never ends before the one before it did.)
     const cut = segmentStartSample + heard[end - 1]!.endSample;
-    if (!endsClause || pendingWords + words.length < minWords || cut <= state.fromSample) continue;
-    const decision = commitOrHold(state, [state.pending, ...words], cut, terms, minWords);
+    if (!endsClause || pendingWords + words.length < minWords || cut <= state.fromSample || !mayEndAt(rules, cut)) continue;
+    const decision = commitOrHold(state, [state.pending, ...words], cut, rules);
     if (decision.commit) return { ...decision, state: { ...decision.state, inPhrase: [...done, ...words] } };
   }
   return { commit: false, state };
 }
 
 /** Commits `words` (the first may be the pending text) as the next part ending at `endSample`, or holds them as pending. */
-function commitOrHold(state: SegmentParts, words: readonly string[], endSample: number, terms: readonly string[], minWords: number): PauseDecision {
+function commitOrHold(state: SegmentParts, words: readonly string[], endSample: number, { terms = [], minWords = MIN_PART_WORDS }: CommitRules): PauseDecision {
   const text = words.map((w) => w.trim()).filter((w) => w.length > 0).join(" ");
   if (wordsOf(text).length < minWords || endsInsideTerm(text, terms)) return { commit: false, state: { ...state, pending: text } };
   return {
