@@ -328,11 +328,11 @@ export class StreamConsumer {
         last.text ? sendPart({ ...whole, startMs: samplesToMs(last.startSample), text: last.text }, last.index, "close") : undefined,
       ]);
     }
-    // A long phrase goes out clause by clause while the speaker goes on (not behind real time, nor while a rebuilt
-    // stream catches up).
+    // A long phrase goes out clause by clause while the speaker goes on (not behind real time). An environment that
+    // only now got the session back goes by what its stream has decoded so far: it does not wait for the catch-up.
     const speaking = segmenter.openSegment;
-    if (!ended && speaking && warm && memory.load < 1) {
-      const heard = await this.recognition.phraseWords(sessionId, speaking.startSample);
+    if (!ended && speaking && memory.load < 1) {
+      const heard = await this.recognition.phraseWords(sessionId, speaking.startSample, warm);
       const state = partsOf(memory.parts, speaking.sequenceNumber, speaking.startSample);
       const decision = heard ? atClause(state, heard, speaking.startSample, commitRules(speaking.startSample)) : undefined;
       if (decision?.commit && (await partAudience())) {

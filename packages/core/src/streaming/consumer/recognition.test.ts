@@ -123,4 +123,48 @@ describe("LiveRecognition", () => {
     stale.feed("s", "en", 1600, new Int16Array(3200), 0);
     expect(await stale.take("s", "en", { ...closed, pauses: [] })()).toBe("4800");
   });
+
+  it("gives a stream's phrase words as far as they are decoded, to a caller that cannot wait for a catch-up", async () => {
+    // Each write is decoded when the test says; the phrase's words are one per 1 600 samples written and decoded.
+    const decodes: (() => void)[] = [];
+    let decoded = 0;
+    const word = (i: number) => ({ text: `w${i}`, endSample: (i + 1) * 1_600 });
+    // Calls take effect in order: the words come after the writes before them.
+    let tail: Promise<unknown> = Promise.resolve();
+    const recognizer: SpeechRecognizer = {
+      languages: ["en"],
+      startStream: () => ({
+        write: (pcm) => {
+          const write = new Promise<string>((resolve) => decodes.push(() => resolve(String((decoded += pcm.length)))));
+          tail = write;
+          return write;
+        },
+        phraseWords: () => tail.then(() => Array.from({ length: decoded / 1_600 }, (_, i) => word(i))),
+        pause: async () => "",
+        endSegment: async () => "",
+        end: async () => undefined,
+        abort: () => undefined,
+      }),
+    };
+    const recognition = new LiveRecognition(recognizer, memoryLog());
+    const texts = (words: { text: string; stable?: boolean }[] | undefined) => words?.map((w) => `${w.text}${w.stable ? "" : "?"}`);
+    recognition.feed("s", "en", 0, new Int16Array(3_200), 0);
+    decodes.shift()!();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    // A catch-up of 2 writes, not decoded yet: what was decoded goes, without waiting.
+    recognition.feed("s", "en", 3_200, new Int16Array(1_600), 0);
+    recognition.feed("s", "en", 4_800, new Int16Array(1_600), 0);
+    expect(texts(await recognition.phraseWords("s", 0, false))).toEqual(["w0?", "w1?"]);
+    // Nothing more decoded: nothing new to judge.
+    expect(await recognition.phraseWords("s", 0, false)).toBeUndefined();
+    decodes.shift()!();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    // The words that agree with the previous answer are stable.
+    expect(texts(await recognition.phraseWords("s", 0, false))).toEqual(["w0", "w1", "w2?"]);
+    // A pause: the words decoded before it are no longer the current phrase's.
+    recognition.pause("s", 0, 6_400);
+    decodes.shift()!();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(await recognition.phraseWords("s", 0, false)).toBeUndefined();
+  });
 });

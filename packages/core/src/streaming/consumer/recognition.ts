@@ -24,6 +24,12 @@ interface LiveStream {
   latest?: string;
   /** The current phrase's words when they were last asked for: the next answer's words are stable as far as they agree. */
   phraseWords?: HeardWord[];
+  /** Session offset up to which the audio was decoded when `phraseWords` were read. */
+  phraseWordsThrough?: number;
+  /** The current phrase's words after the last write that was decoded, and up to where that write reached. */
+  decoded?: { words: HeardWord[]; through: number };
+  /** Counts the phrases begun: a write's words that come back after its phrase ended are not kept. */
+  phrase: number;
   /** Wall-clock time of the last write. */
   lastWriteAt: number;
   /** Wall-clock time the request started. */
@@ -73,19 +79,28 @@ export class LiveRecognition {
       live = undefined;
     }
     if (!live) {
-      live = { stream: this.startStream(language), nextSample: startSample, work: Promise.resolve(""), lastWriteAt: this.now(), startedAt: this.now() };
+      live = { stream: this.startStream(language), nextSample: startSample, work: Promise.resolve(""), lastWriteAt: this.now(), startedAt: this.now(), phrase: 0 };
       this.live.set(sessionId, live);
     }
     if (live.segmentStartSample === undefined) {
       live.segmentStartSample = segmentStartSample;
       live.work = Promise.resolve("");
       live.latest = undefined;
-      live.phraseWords = undefined;
+      newPhrase(live);
     }
     const target = live;
     const write = target.stream.write(pcm);
     target.work = Promise.all([target.work, write]).then(([, text]) => (target.latest = text));
     target.work.catch(() => undefined);
+    // The phrase's words once this write is decoded, for a caller that cannot wait for the stream (see phraseWords).
+    const phrase = target.phrase;
+    const through = startSample + pcm.length;
+    target.stream.phraseWords().then(
+      (words) => {
+        if (target.phrase === phrase) target.decoded = { words, through };
+      },
+      () => undefined, // reported by the write
+    );
     // Reported when it happens (a stream this environment never gets to finish would otherwise hide it); the stream
     // is let go at once, so the segment is transcribed whole and the next one starts a new stream.
     write.catch((error) => {
@@ -107,7 +122,7 @@ export class LiveRecognition {
   pause(sessionId: string, segmentStartSample: number, atSample: number): Promise<string> | undefined {
     const live = this.live.get(sessionId);
     if (live?.segmentStartSample !== segmentStartSample || live.nextSample !== atSample) return undefined;
-    live.phraseWords = undefined;
+    newPhrase(live);
     const words = live.stream.pause();
     words.catch(() => undefined);
     return words;
@@ -146,24 +161,36 @@ export class LiveRecognition {
   }
 
   /**
-   * The words of the current phrase of the session's open segment (the one starting at `segmentStartSample`), once
-   * the audio fed so far is decoded, each stable as the recognizer says or, where it does not, as far as they agree
-   * with the words the previous call got (see `settledWords`). Undefined when no stream is hearing that segment or
-   * the recognizer failed.
+   * The words of the current phrase of the session's open segment (the one starting at `segmentStartSample`), each
+   * stable as the recognizer says or, where it does not, as far as they agree with the words the previous call got
+   * (see `settledWords`): once the audio fed so far is decoded, or, with `wait` false (a stream just caught up,
+   * seconds of audio behind), as far as it is decoded already. Undefined when no stream is hearing that segment, the
+   * recognizer failed, or (not waiting) nothing more was decoded since the previous call.
    */
-  async phraseWords(sessionId: string, segmentStartSample: number): Promise<HeardWord[] | undefined> {
+  async phraseWords(sessionId: string, segmentStartSample: number, wait = true): Promise<HeardWord[] | undefined> {
     const live = this.live.get(sessionId);
     if (live?.segmentStartSample !== segmentStartSample) return undefined;
-    const asked = live.stream.phraseWords();
     const previous = live.phraseWords;
-    try {
-      const words = settledWords(previous, await asked);
-      // Unless a pause or another segment started the comparison afresh in the meantime.
-      if (live.phraseWords === previous && live.segmentStartSample === segmentStartSample) live.phraseWords = words;
-      return words;
-    } catch {
-      return undefined; // reported by feed() or take()
+    const phrase = live.phrase;
+    let current: { words: HeardWord[]; through: number };
+    if (wait) {
+      const through = live.nextSample;
+      try {
+        current = { words: await live.stream.phraseWords(), through };
+      } catch {
+        return undefined; // reported by feed() or take()
+      }
+    } else {
+      if (!live.decoded || live.decoded.through <= (live.phraseWordsThrough ?? -1)) return undefined;
+      current = live.decoded;
     }
+    const words = settledWords(previous, current.words);
+    // Unless a pause or another segment started the comparison afresh in the meantime.
+    if (live.phrase === phrase && live.segmentStartSample === segmentStartSample && (live.phraseWordsThrough ?? -1) < current.through) {
+      live.phraseWords = words;
+      live.phraseWordsThrough = current.through;
+    }
+    return words;
   }
 
   /**
@@ -174,6 +201,7 @@ export class LiveRecognition {
     const live = this.live.get(sessionId);
     if (live?.segmentStartSample === undefined) return;
     live.segmentStartSample = undefined;
+    newPhrase(live);
     live.stream.endSegment().catch(() => undefined);
   }
 
@@ -193,7 +221,7 @@ export class LiveRecognition {
     }
     const writes = live.work;
     const heardPast = live.nextSample > segment.endSample;
-    live.phraseWords = undefined;
+    newPhrase(live);
     const final = live.stream.endSegment(heardPast ? segment.endSample - segment.startSample : undefined);
     final.catch(() => undefined);
     live.segmentStartSample = undefined;
@@ -333,4 +361,12 @@ export class LiveRecognition {
     });
     this.measurements?.count("RecognizerFailures");
   }
+}
+
+/** A pause or a segment's start or end: the words heard so far are no longer the current phrase's. */
+function newPhrase(live: LiveStream): void {
+  live.phrase++;
+  live.phraseWords = undefined;
+  live.phraseWordsThrough = undefined;
+  live.decoded = undefined;
 }
