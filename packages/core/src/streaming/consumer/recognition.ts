@@ -12,6 +12,12 @@ import type { HeardWord, Measurements, RecognitionStream, SpeechRecognizer } fro
 import type { ClosedSegment } from "../segmenter/index.ts";
 import { settledWords } from "./segment-parts.ts";
 
+/** A phrase's words as heard once the audio up to session offset `through` was decoded. */
+interface PhraseWords {
+  words: HeardWord[];
+  through: number;
+}
+
 interface LiveStream {
   stream: RecognitionStream;
   /** Session offset where the segment being written starts; undefined between segments. */
@@ -22,12 +28,13 @@ interface LiveStream {
   work: Promise<string>;
   /** The hypothesis after the last write that completed. */
   latest?: string;
-  /** The current phrase's words when they were last asked for: the next answer's words are stable as far as they agree. */
-  phraseWords?: HeardWord[];
-  /** Session offset up to which the audio was decoded when `phraseWords` were read. */
-  phraseWordsThrough?: number;
-  /** The current phrase's words after the last write that was decoded, and up to where that write reached. */
-  decoded?: { words: HeardWord[]; through: number };
+  /**
+   * The current phrase's words when they were last asked for, and the session offset decoded by then: the next
+   * answer's words are stable as far as they agree.
+   */
+  judged?: PhraseWords;
+  /** The current phrase's words after the last write that was decoded. */
+  decoded?: PhraseWords;
   /** Counts the phrases begun: a write's words that come back after its phrase ended are not kept. */
   phrase: number;
   /** Wall-clock time of the last write. */
@@ -170,9 +177,9 @@ export class LiveRecognition {
   async phraseWords(sessionId: string, segmentStartSample: number, wait = true): Promise<HeardWord[] | undefined> {
     const live = this.live.get(sessionId);
     if (live?.segmentStartSample !== segmentStartSample) return undefined;
-    const previous = live.phraseWords;
+    const previous = live.judged;
     const phrase = live.phrase;
-    let current: { words: HeardWord[]; through: number };
+    let current: PhraseWords;
     if (wait) {
       const through = live.nextSample;
       try {
@@ -181,14 +188,13 @@ export class LiveRecognition {
         return undefined; // reported by feed() or take()
       }
     } else {
-      if (!live.decoded || live.decoded.through <= (live.phraseWordsThrough ?? -1)) return undefined;
+      if (!live.decoded || live.decoded.through <= (previous?.through ?? -1)) return undefined;
       current = live.decoded;
     }
-    const words = settledWords(previous, current.words);
+    const words = settledWords(previous?.words, current.words);
     // Unless a pause or another segment started the comparison afresh in the meantime.
-    if (live.phrase === phrase && live.segmentStartSample === segmentStartSample && (live.phraseWordsThrough ?? -1) < current.through) {
-      live.phraseWords = words;
-      live.phraseWordsThrough = current.through;
+    if (live.phrase === phrase && live.segmentStartSample === segmentStartSample && (live.judged?.through ?? -1) < current.through) {
+      live.judged = { words, through: current.through };
     }
     return words;
   }
@@ -366,7 +372,6 @@ export class LiveRecognition {
 /** A pause or a segment's start or end: the words heard so far are no longer the current phrase's. */
 function newPhrase(live: LiveStream): void {
   live.phrase++;
-  live.phraseWords = undefined;
-  live.phraseWordsThrough = undefined;
+  live.judged = undefined;
   live.decoded = undefined;
 }
