@@ -2,7 +2,7 @@ import { GetRecordsCommand, GetShardIteratorCommand, PutRecordCommand } from "@a
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { createDynamoClient, createKinesisClient, createS3Client } from "@livetranslate/core/adapters/aws/clients";
 import { createDb, ensureTable } from "@livetranslate/core/domain/db";
-import { ensureBucket, ensureStream, startDynalite, startKinesalite, startS3rver } from "@livetranslate/core/adapters/standins";
+import { ensureBucket, ensureStream, startDynalite, startKinesalite, startS3rver } from "./standins/index.ts";
 import { describe, expect, it } from "vitest";
 import { sweepExpiredObjects, sweepExpiredRecords, trimExpiredStreamRecords } from "./expiry.ts";
 

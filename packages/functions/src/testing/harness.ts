@@ -11,7 +11,7 @@ import type { IngestRecord, Measurements } from "@livetranslate/core/ports";
 import type { ListenerReport, ServerMessage } from "@livetranslate/core/browser/protocol";
 import { startDynalite } from "@livetranslate/core/adapters/standins";
 import type { Adapters } from "../adapters.ts";
-import { compose } from "../compose.ts";
+import { compose } from "../composition.ts";
 
 export { kinesisEvent, webSocketEvent } from "./events.ts";
 
