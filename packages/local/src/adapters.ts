@@ -33,7 +33,7 @@ export interface LocalAdapterOptions {
   requestCounts?: RequestCounts;
 }
 
-/** The adapters over the given clients, each built (the consumer by compose's `buildConsumer`) when first read. */
+/** The adapters over the given clients, each built (the consumer by the composition's `buildConsumer`) when first read. */
 export function localAdapters(options: LocalAdapterOptions): Adapters {
   const { resources, clients, engines, requestCounts: counts } = options;
   const adapters: Adapters = lazy<Adapters>({
