@@ -40,7 +40,7 @@ const runs = (scenario: "recognizer" | "segmentation" | "latency" | "latency_par
 const vadFlag = process.argv.indexOf("--vad");
 const vad = voiceActivitySetting(vadFlag >= 0 ? process.argv[vadFlag + 1] : process.env.LIVETRANSLATE_VAD);
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
-/** Issue 11's goals, from the end of voiced speech with the real engines on a 2-core machine. */
+/** The latency goals, from the end of voiced speech with the real engines on a 2-core machine. */
 const GOALS = { caption_p50_s: 0.6, caption_p95_s: 1.0, audio_p50_s: 1.0, audio_p95_s: 1.5, ear_voice_span_mean_s: 2.0, seed_budget_s: [3, 4], google_meet_s: [2, 3], kudo_s: [3, 6] };
 
 function printTable(results: Record<string, any>) {
