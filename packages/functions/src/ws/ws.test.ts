@@ -127,6 +127,19 @@ describe("WebSocket handlers with API Gateway events", () => {
       expect((await Connection.get(h.adapters.db, "lis"))?.language).toBe("fr");
     });
 
+    it("tells a speaker where the session's chunk numbering stands, so a reloaded page does not reuse indexes", async () => {
+      const ask = () => answersTo("spk", JSON.stringify({ action: "chunkPosition", sessionId }));
+      expect(await ask()).toEqual([{ type: "chunkPosition", sessionId, nextChunkIndex: 0 }]);
+      // The consumer took chunks through 389 and holds 392 for a missing 390-391.
+      const now = Date.now();
+      await h.adapters.db.entities.streamState
+        .put({ sessionId, revision: 7, order: { lastChunkIndex: 389, held: [392], skipped: [] }, segmenter: {}, buffer: {}, updatedAt: now, expiresAt: now + 1 })
+        .go();
+      expect(await ask()).toEqual([{ type: "chunkPosition", sessionId, nextChunkIndex: 393 }]);
+      const listener = await answersTo("lis", JSON.stringify({ action: "chunkPosition", sessionId }));
+      expect(listener).toEqual([expect.objectContaining({ type: "error", code: "not_speaker", action: "chunkPosition" })]);
+    });
+
     it("ends the session: the session is marked ended and the stream gets the end marker", async () => {
       await message()(webSocketEvent("MESSAGE", "spk", { body: JSON.stringify({ action: "endSession", sessionId }) }));
       expect((await Session.get(h.adapters.db, sessionId))?.status).toBe("ended");

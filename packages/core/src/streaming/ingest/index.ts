@@ -57,3 +57,17 @@ export async function endSession(db: Db, ingest: AudioIngest, connection: Connec
   await Session.end(db, sessionId);
   await ingest.put({ kind: "end", sessionId, ingestedAt: Date.now() });
 }
+
+/**
+ * Where the session's chunk numbering continues: one past the highest index the consumer has taken (in order or
+ * held for reordering). A reloaded speaker page starts from here, since indexes at or below it would be dropped as
+ * repeats. Chunks still in flight in the stream are not counted; the consumer tells a speaker that reuses them.
+ */
+export async function nextChunkIndex(db: Db, connection: Connection.Info, sessionId: string): Promise<number> {
+  requireSpeakerOf(connection, sessionId, "ask where the audio stands");
+  // Strongly consistent: the consumer wrote it moments ago, perhaps from another environment.
+  const { data } = await db.entities.streamState.get({ sessionId }).go({ consistent: true });
+  const order = data?.order as { lastChunkIndex: number; held: number[] } | undefined;
+  if (!order) return 0;
+  return Math.max(order.lastChunkIndex, ...order.held) + 1;
+}
