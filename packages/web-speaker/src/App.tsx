@@ -214,7 +214,9 @@ export function App() {
   }
 
   function sendEnd() {
-    if (state.session) socket?.send({ action: "endSession", sessionId: state.session.sessionId });
+    // Says how far the audio went, so chunks still on their way (a reconnect's backlog) are heard before the end.
+    const sent = (sender?.next ?? 0) - 1;
+    if (state.session) socket?.send({ action: "endSession", sessionId: state.session.sessionId, ...(sent >= 0 ? { lastChunkIndex: sent } : {}) });
   }
 
   function endLocally() {

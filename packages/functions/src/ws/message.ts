@@ -61,7 +61,7 @@ async function dispatch(deps: Deps, connectionId: string, message: ClientMessage
     case "audioChunk":
       return acceptChunk(deps.db, deps.ingest, connection, message);
     case "endSession":
-      return endSession(deps.db, deps.ingest, connection, message.sessionId);
+      return endSession(deps.db, deps.ingest, connection, message.sessionId, message.lastChunkIndex);
     case "setLanguage":
       return Connection.setLanguage(deps.db, connection, message.language);
     case "chunkPosition": {

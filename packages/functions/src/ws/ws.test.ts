@@ -140,6 +140,25 @@ describe("WebSocket handlers with API Gateway events", () => {
       expect(listener).toEqual([expect.objectContaining({ type: "error", code: "not_speaker", action: "chunkPosition" })]);
     });
 
+    it("ends a session whose end failed to reach the stream when the speaker retries, instead of answering it ended", async () => {
+      const other = await Session.create(h.adapters.db, h.adapters.languages(), { sourceLanguage: "en", targetLanguages: ["es"] });
+      await connect()(webSocketEvent("CONNECT", "spk-end", { query: { role: "speaker", sessionId: other.sessionId, token: other.speakerToken } }));
+      const put = h.adapters.ingest.put;
+      h.adapters.ingest.put = async () => {
+        throw new Error("Kinesis unavailable");
+      };
+      const end = JSON.stringify({ action: "endSession", sessionId: other.sessionId, lastChunkIndex: 41 });
+      try {
+        expect(await answersTo("spk-end", end)).toEqual([expect.objectContaining({ type: "error", code: "internal", action: "endSession" })]);
+      } finally {
+        h.adapters.ingest.put = put;
+      }
+      expect((await Session.get(h.adapters.db, other.sessionId))?.status).toBe("active");
+      expect(await answersTo("spk-end", end)).toEqual([]);
+      expect(h.ingested.at(-1)).toEqual({ kind: "end", sessionId: other.sessionId, ingestedAt: expect.any(Number), lastChunkIndex: 41 });
+      expect((await Session.get(h.adapters.db, other.sessionId))?.status).toBe("ended");
+    });
+
     it("ends the session: the session is marked ended and the stream gets the end marker", async () => {
       await message()(webSocketEvent("MESSAGE", "spk", { body: JSON.stringify({ action: "endSession", sessionId }) }));
       expect((await Session.get(h.adapters.db, sessionId))?.status).toBe("ended");

@@ -119,7 +119,11 @@ export const AudioChunkMessage = z.object({
 });
 export type AudioChunkMessage = z.infer<typeof AudioChunkMessage>;
 
-export const EndSessionMessage = z.object({ action: z.literal("endSession"), sessionId: SessionId });
+/**
+ * `lastChunkIndex` (extension, optional): the last chunk the speaker sent. Chunks sent just before the end (a
+ * reconnect's backlog) may reach the server after it; the session ends only once they are in.
+ */
+export const EndSessionMessage = z.object({ action: z.literal("endSession"), sessionId: SessionId, lastChunkIndex: z.number().int().nonnegative().optional() });
 export const SetLanguageMessage = z.object({ action: z.literal("setLanguage"), language: LanguageCode });
 export const PingMessage = z.object({ action: z.literal("ping") });
 /**

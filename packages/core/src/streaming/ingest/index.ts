@@ -50,12 +50,17 @@ export async function acceptChunk(
   });
 }
 
-/** Ends the session for new connections at once; the consumer closes the last segment, then tells everyone. */
-export async function endSession(db: Db, ingest: AudioIngest, connection: Connection.Info, sessionId: string): Promise<void> {
+/**
+ * Ends the session: the end goes into the stream first (the consumer closes the last segment, then tells everyone),
+ * then the session is marked ended for new connections. In that order a failure between the two leaves the session
+ * active, so the speaker's retry puts the end again (the consumer ends a session once), instead of answering
+ * `session_ended` to an end that never reached the stream.
+ */
+export async function endSession(db: Db, ingest: AudioIngest, connection: Connection.Info, sessionId: string, lastChunkIndex?: number): Promise<void> {
   requireSpeakerOf(connection, sessionId, "end the session");
   await Session.requireActive(db, sessionId);
+  await ingest.put({ kind: "end", sessionId, ingestedAt: Date.now(), ...(lastChunkIndex !== undefined ? { lastChunkIndex } : {}) });
   await Session.end(db, sessionId);
-  await ingest.put({ kind: "end", sessionId, ingestedAt: Date.now() });
 }
 
 /**
