@@ -1,6 +1,7 @@
 /**
  * Captions: each segment's source text and translation, in sequence order, newest last. A segment sent in parts
- * grows as its parts come (in any order: each part has its place).
+ * grows as its parts come (in any order: each part has its place). What a screen reader is told is only what is
+ * new: each translation, or each part of one, once.
  */
 import type { ServerMessage } from "@livetranslate/core/browser/protocol";
 
@@ -12,6 +13,8 @@ export interface Caption {
   /** The texts of a segment sent in parts, by part. */
   sourceParts?: readonly string[];
   translationParts?: readonly string[];
+  /** How many parts the translation has, once its last part has come. */
+  translationPartCount?: number;
 }
 
 export const MAX_CAPTIONS = 60;
@@ -39,7 +42,8 @@ export function applyCaption(captions: readonly Caption[], message: ServerMessag
     caption = { ...current, sourceParts, source: joined(sourceParts) };
   } else {
     const translationParts = withPart(current.translationParts, message.part, message.text);
-    caption = { ...current, translationParts, translation: joined(translationParts) };
+    const translationPartCount = message.lastPart ? message.part + 1 : current.translationPartCount;
+    caption = { ...current, translationParts, translation: joined(translationParts), translationPartCount };
   }
   if (index >= 0) {
     const next = [...captions];
@@ -49,4 +53,35 @@ export function applyCaption(captions: readonly Caption[], message: ServerMessag
   const next = [...captions, caption];
   next.sort((a, b) => a.sequenceNumber - b.sequenceNumber);
   return next.slice(-MAX_CAPTIONS);
+}
+
+/** A segment in parts whose translation still lacks a part: the sentence goes on. */
+export function isGrowing(caption: Caption): boolean {
+  const parts = caption.translationParts;
+  if (!parts) return false;
+  const count = caption.translationPartCount;
+  if (count === undefined) return true;
+  for (let part = 0; part < count; part++) if (parts[part] === undefined) return true;
+  return false;
+}
+
+/** What a screen reader announces: one translation, or one part of a translation in parts. */
+export interface Announcement {
+  text: string;
+}
+
+/** Enough to follow along; older ones leave the live region (removals are not read out). */
+export const MAX_ANNOUNCEMENTS = 20;
+
+/**
+ * The announcements after a server message: the translation's text, or the one part's, when it is new to the
+ * captions (before the message is applied), so a repeated message and a part that grows a caption are not read
+ * out with everything before them again.
+ */
+export function announce(announcements: readonly Announcement[], captions: readonly Caption[], message: ServerMessage): readonly Announcement[] {
+  if (message.type !== "translation" || !message.text) return announcements;
+  const current = captions.find((c) => c.segmentId === message.segmentId);
+  const shown = message.part === undefined ? current?.translation : current?.translationParts?.[message.part];
+  if (shown === message.text) return announcements;
+  return [...announcements, { text: message.text }].slice(-MAX_ANNOUNCEMENTS);
 }
