@@ -13,8 +13,6 @@ export interface Caption {
   /** The texts of a segment sent in parts, by part. */
   sourceParts?: readonly string[];
   translationParts?: readonly string[];
-  /** How many parts the translation has, once its last part has come. */
-  translationPartCount?: number;
 }
 
 export const MAX_CAPTIONS = 60;
@@ -42,8 +40,7 @@ export function applyCaption(captions: readonly Caption[], message: ServerMessag
     caption = { ...current, sourceParts, source: joined(sourceParts) };
   } else {
     const translationParts = withPart(current.translationParts, message.part, message.text);
-    const translationPartCount = message.lastPart ? message.part + 1 : current.translationPartCount;
-    caption = { ...current, translationParts, translation: joined(translationParts), translationPartCount };
+    caption = { ...current, translationParts, translation: joined(translationParts) };
   }
   if (index >= 0) {
     const next = [...captions];
@@ -53,16 +50,6 @@ export function applyCaption(captions: readonly Caption[], message: ServerMessag
   const next = [...captions, caption];
   next.sort((a, b) => a.sequenceNumber - b.sequenceNumber);
   return next.slice(-MAX_CAPTIONS);
-}
-
-/** A segment in parts whose translation still lacks a part: the sentence goes on. */
-export function isGrowing(caption: Caption): boolean {
-  const parts = caption.translationParts;
-  if (!parts) return false;
-  const count = caption.translationPartCount;
-  if (count === undefined) return true;
-  for (let part = 0; part < count; part++) if (parts[part] === undefined) return true;
-  return false;
 }
 
 /** What a screen reader announces: one translation, or one part of a translation in parts. */

@@ -13,7 +13,7 @@
  * docs/screenshots/ instead, to be committed. Never by default: each run's pictures differ (a new session code and
  * QR code), so a clean clone's test run would otherwise always change the tree.
  */
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -208,18 +208,23 @@ describe("speaker and listener apps in Chromium", () => {
     await speaker.getByRole("button", { name: "Stop" }).waitFor();
     expect(await focused(speaker)).toBe("Stop");
 
-    // While the talk goes on: the Spanish listener's newest sentence growing part by part (an ellipsis until its last
-    // part is in), caught on screen.
+    // While the talk goes on, the Spanish listener's screen is kept each time its captions show more, so that a
+    // sentence caught part-way (one that grew afterwards) can be pictured once the talk is over.
     let talkOver = false;
-    const sawGrowing = (async () => {
+    const frames: { captions: string[]; picture: Buffer }[] = [];
+    const esShown = async () => (await read<string[]>(es, `[...document.querySelectorAll(".caption .translation:not(.pending)")].map((p) => p.textContent)`)) ?? [];
+    const watching = (async () => {
+      let last = "[]";
       while (!talkOver) {
-        if (((await read<number>(es, `document.querySelectorAll(".caption.growing .translation:not(.pending)").length`)) ?? 0) > 0) {
-          await screenshot(es, "listener-es-parts-desktop.png");
-          return true;
+        const captions = await esShown();
+        if (JSON.stringify(captions) !== last) {
+          const picture = await es.screenshot();
+          // Kept only if the page did not change meanwhile: the picture shows these captions.
+          if (JSON.stringify(await esShown()) === JSON.stringify(captions)) frames.push({ captions, picture });
+          last = JSON.stringify(captions);
         }
         await new Promise((resolve) => setTimeout(resolve, 150));
       }
-      return false;
     })();
 
     // The French listener reads along and taps only once two clips wait: until then nothing plays, and then
@@ -237,7 +242,7 @@ describe("speaker and listener apps in Chromium", () => {
     }
     await expect.poll(() => speaker.locator(".transcript .final").count()).toBeGreaterThanOrEqual(3);
     talkOver = true;
-    expect(await sawGrowing, "a Spanish caption seen growing part by part").toBe(true);
+    await watching;
 
     // Captions: translated text with its source, in the listener's language.
     const esCaptions = await es.locator(".caption .translation").allTextContents();
@@ -259,6 +264,10 @@ describe("speaker and listener apps in Chromium", () => {
     expect(announced.join(" ")).toBe(esTranslated.join(" "));
     expect(announced.length).toBeGreaterThan(esTranslated.length);
     expect(await es.getByRole("list", { name: "Captions" }).getAttribute("aria-live")).toBeNull();
+    // A caption seen part-way: its translation then was the start of what it became.
+    const partWay = frames.findLast((frame) => frame.captions.some((text, i) => text !== esTranslated[i] && esTranslated[i]?.startsWith(`${text} `)));
+    expect(partWay, `a Spanish caption seen growing part by part, in ${frames.length} pictures of the talk`).toBeDefined();
+    writeFileSync(path.join(screenshots, "listener-es-parts-desktop.png"), partWay!.picture);
 
     // Audio: every clip played, in sequence order, gap-free whenever the next clip was there in time, and
     // actually audible. The French listener's first two clips were both waiting at the tap: back to back.

@@ -2,7 +2,7 @@ import type { ServerMessage } from "@livetranslate/core/browser/protocol";
 import { cleanup, render, screen } from "@solidjs/testing-library";
 import { createSignal } from "solid-js";
 import { afterEach, describe, expect, it } from "vitest";
-import { type Announcement, announce, applyCaption, type Caption, isGrowing, MAX_ANNOUNCEMENTS } from "../captions.ts";
+import { type Announcement, announce, applyCaption, type Caption, MAX_ANNOUNCEMENTS } from "../captions.ts";
 import { CaptionAnnouncer } from "./CaptionAnnouncer.tsx";
 import { Captions } from "./Captions.tsx";
 
@@ -58,20 +58,6 @@ describe("captions", () => {
     const items = screen.getByRole("list", { name: "Captions" }).querySelectorAll("li");
     expect([...items].map((li) => li.querySelector(".translation")!.textContent)).toEqual(["hola", "adiós"]);
     expect(items[1]!.querySelector(".source")!.textContent).toBe("bye");
-  });
-
-  it("grows while a translation in parts lacks a part, and is whole once its last part and every part before it came", () => {
-    const part = (m: ServerMessage, index: number, lastPart = false) => ({ ...m, part: index, lastPart }) as ServerMessage;
-    let captions: readonly Caption[] = applyCaption([], part(translation(5, "cuando el servicio arranca"), 0));
-    expect(isGrowing(captions[0]!)).toBe(true);
-    // The last part overtakes the middle one: still growing until the middle one comes.
-    captions = applyCaption(captions, part(translation(5, "y escribe"), 2, true));
-    expect(isGrowing(captions[0]!)).toBe(true);
-    captions = applyCaption(captions, part(translation(5, "lee el flujo"), 1));
-    expect(isGrowing(captions[0]!)).toBe(false);
-    expect(captions[0]!.translation).toBe("cuando el servicio arranca lee el flujo y escribe");
-    // A segment sent whole never grows.
-    expect(isGrowing(applyCaption([], translation(6, "hola"))[0]!)).toBe(false);
   });
 });
 
@@ -139,7 +125,6 @@ describe("what a screen reader is told", () => {
     // Scrollable, so it takes the focus: the keyboard scrolls it back.
     expect(list.getAttribute("tabindex")).toBe("0");
     const item = list.querySelector("li")!;
-    expect(item.classList.contains("growing")).toBe(true);
     expect(item.querySelector(".translation")!.getAttribute("lang")).toBe("es");
     expect(item.querySelector(".source")!.getAttribute("lang")).toBe("en");
   });

@@ -1,10 +1,9 @@
 import { createEffect, For, on, Show } from "solid-js";
-import { type Caption, isGrowing } from "../captions.ts";
+import type { Caption } from "../captions.ts";
 
 /**
  * Newest at the bottom; follows the newest line unless the reader has scrolled up. The list is not a live region
  * (CaptionAnnouncer tells a screen reader what is new); it takes the keyboard focus so it can be scrolled back.
- * A sentence still growing part by part ends in an ellipsis.
  */
 export function Captions(props: { captions: readonly Caption[]; language?: string; sourceLanguage?: string }) {
   let list: HTMLOListElement | undefined;
@@ -30,7 +29,7 @@ export function Captions(props: { captions: readonly Caption[]; language?: strin
       >
         <For each={props.captions}>
           {(caption) => (
-            <li class="caption" classList={{ growing: isGrowing(caption) }} data-sequence={caption.sequenceNumber}>
+            <li class="caption" data-sequence={caption.sequenceNumber}>
               <p class="translation" classList={{ pending: !caption.translation }} lang={caption.translation ? props.language : undefined}>
                 {caption.translation ?? "…"}
               </p>
