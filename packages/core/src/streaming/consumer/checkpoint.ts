@@ -2,8 +2,8 @@
  * Where a session's consumer left off: the checkpoint, its entity, and the warm session it is written from.
  *
  * An execution environment's memory is a cache, never the truth: the next batch may run in another one. The truth
- * is the stream plus this checkpoint of a few KB, read strongly consistent and written once per batch, conditional
- * on the revision read, so a stale writer cannot rewind it. It holds no audio, only where to read it back.
+ * is the stream plus this small checkpoint, read strongly consistent and written once per batch, conditional on the
+ * revision read, so a stale writer cannot rewind it. It holds no audio, only where in the stream to read it back.
  */
 import { Entity } from "electrodb";
 import { z } from "zod";

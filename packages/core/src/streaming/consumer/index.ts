@@ -7,7 +7,6 @@
 import { pcmFromBase64 } from "../../browser/audio/index.ts";
 import { Audience } from "../../domain/audience/index.ts";
 import type { Db } from "../../domain/db/index.ts";
-import { Session } from "../../domain/session/index.ts";
 import type { PositionedRecord, SpeechRecognizer } from "../../ports.ts";
 import { postAll } from "../pipeline/index.ts";
 import type { Segmenter } from "../segmenter/index.ts";
@@ -15,7 +14,7 @@ import { Checkpoint, type WarmSession } from "./checkpoint.ts";
 import { type Chunk, MAX_REORDER_WAIT_MS } from "./chunk-order.ts";
 import { measureOverload } from "./overload.ts";
 import { type BatchJob, PartDelivery, type PartDeliveryDeps, timesAt } from "./part-delivery.ts";
-import { catchUpRecognition, rebuild, type RebuildDeps } from "./rebuild.ts";
+import { type RebuildDeps, restore } from "./rebuild.ts";
 import { LiveRecognition } from "./recognition.ts";
 import { batchAudience, sendInterim, sendStatus } from "./speaker-status.ts";
 
@@ -45,30 +44,23 @@ export class StreamConsumer {
     const { log } = this.deps;
     const startedAt = Date.now();
     const checkpoint = await Checkpoint.read(this.checkpoints, sessionId);
+    const kept = this.warm.get(sessionId);
+    // Whatever happens below, this environment's state is only trusted again once the checkpoint is written.
+    this.warm.delete(sessionId);
     if (checkpoint?.ended) {
-      this.warm.delete(sessionId);
       this.recognition.end(sessionId);
       log({ level: "info", event: "consumer.after_end", sessionId, records: records.length });
       return;
     }
-    let warm = this.warm.get(sessionId);
-    // Whatever happens below, this environment's state is only trusted again once the checkpoint is written.
-    this.warm.delete(sessionId);
-    const stayedWarm = warm !== undefined && warm.revision === (checkpoint?.revision ?? 0);
-    if (!stayedWarm) {
-      const session = warm?.session ?? (await Session.get(this.deps.db, sessionId));
-      if (!session) {
-        log({ level: "warn", event: "consumer.unknown_session", sessionId, records: records.length });
-        return;
-      }
-      // The detector stream this environment kept from its last visit may spare replaying the whole open segment.
-      warm = await rebuild(this.deps, session, checkpoint, warm?.segmenter.keptVoice());
+    const restored = await restore(this.deps, this.recognition, sessionId, checkpoint, kept);
+    if (!restored) {
+      log({ level: "warn", event: "consumer.unknown_session", sessionId, records: records.length });
+      return;
     }
-    this.recognition.endQuiet(sessionId, warm!.segmenter.consumedSamples, stayedWarm);
-    if (!stayedWarm) catchUpRecognition(this.deps, this.recognition, warm!);
+    const { warm, stayedWarm } = restored;
     const readyAt = Date.now();
     try {
-      await this.consume(warm!, records, stayedWarm);
+      await this.consume(warm, records, stayedWarm);
     } catch (error) {
       this.recognition.drop(sessionId);
       throw error;

@@ -4,7 +4,8 @@
  * depend on which environment got the batch.
  */
 import { concatPcm, pcmFromBase64, samplesToMs } from "../../browser/audio/index.ts";
-import type { Session } from "../../domain/session/index.ts";
+import type { Db } from "../../domain/db/index.ts";
+import { Session } from "../../domain/session/index.ts";
 import type { Log } from "../../log.ts";
 import type { IngestReplay, Measurements, VoiceActivityDetector } from "../../ports.ts";
 import { type KeptVoiceStream, Segmenter, type SegmenterOptions } from "../segmenter/index.ts";
@@ -18,14 +19,38 @@ export interface RebuildDeps {
   segmenterOptions?: Partial<SegmenterOptions>;
   /** Decides speech frame by frame for the segmenter; without one it goes by frame energy. */
   voiceActivity?: VoiceActivityDetector;
-  /** How long a missing chunk is waited for, in audio captured after it (default 1.5 s). */
+  /** How long a missing chunk is waited for, in audio captured after it (default `MAX_REORDER_WAIT_MS`). */
   reorderWaitMs?: number;
   log: Log;
   measurements?: Pick<Measurements, "count">;
 }
 
+/**
+ * The session as this batch starts it: the state this environment kept, if it is at the checkpoint's revision
+ * (`stayedWarm`), else rebuilt with its recognizer caught up; undefined for a session that does not exist.
+ */
+export async function restore(
+  deps: RebuildDeps & { db: Db },
+  recognition: LiveRecognition,
+  sessionId: string,
+  checkpoint: Checkpoint.Info | undefined,
+  kept: WarmSession | undefined,
+): Promise<{ warm: WarmSession; stayedWarm: boolean } | undefined> {
+  if (kept && kept.revision === (checkpoint?.revision ?? 0)) {
+    recognition.endQuiet(sessionId, kept.segmenter.consumedSamples, true);
+    return { warm: kept, stayedWarm: true };
+  }
+  const session = kept?.session ?? (await Session.get(deps.db, sessionId));
+  if (!session) return undefined;
+  // The detector stream this environment kept from its last visit may spare replaying the whole open segment.
+  const warm = await rebuild(deps, session, checkpoint, kept?.segmenter.keptVoice());
+  recognition.endQuiet(sessionId, warm.segmenter.consumedSamples, false);
+  catchUpRecognition(deps, recognition, warm);
+  return { warm, stayedWarm: false };
+}
+
 /** The session's state at `checkpoint` (a new session without one), from the checkpoint and the stream. */
-export async function rebuild(
+async function rebuild(
   deps: RebuildDeps,
   session: Session.Info,
   checkpoint: Checkpoint.Info | undefined,
@@ -113,7 +138,7 @@ export async function rebuild(
  * kept, the open segment is replayed into a new one. Each environment decodes a segment at most once, while the
  * speaker talks, so whichever closes it has the final text moments after the pause.
  */
-export function catchUpRecognition(deps: Pick<RebuildDeps, "log" | "measurements">, recognition: LiveRecognition, warm: WarmSession): void {
+function catchUpRecognition(deps: Pick<RebuildDeps, "log" | "measurements">, recognition: LiveRecognition, warm: WarmSession): void {
   const { sessionId, sourceLanguage } = warm.session;
   const open = warm.segmenter.openSegment;
   if (!open || open.emittedSample <= open.startSample) {

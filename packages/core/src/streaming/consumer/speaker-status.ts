@@ -13,7 +13,7 @@ type StatusDeps = Pick<PipelineDeps, "notifier" | "db" | "log" | "measurements" 
 
 /**
  * Who is connected, read only when the batch needs it (a segment closed, a new interim, a status due, the end) and
- * then once: most batches are 100 ms of audio that need nobody.
+ * then once: most batches are a moment of audio that needs nobody.
  */
 export function batchAudience(db: Db, sessionId: string): () => Promise<Audience> {
   let query: Promise<Audience> | undefined;
