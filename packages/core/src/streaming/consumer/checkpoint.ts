@@ -3,7 +3,8 @@
  *
  * An execution environment's memory is a cache, never the truth: the next batch may run in another one. The truth
  * is the stream plus this small checkpoint, read strongly consistent and written once per batch, conditional on the
- * revision read, so a stale writer cannot rewind it. It holds no audio, only where in the stream to read it back.
+ * revision read, so a stale writer cannot rewind it. It holds no audio, only where in the stream to read it back
+ * (docs/design/checkpoint.md).
  */
 import { Entity } from "electrodb";
 import { z } from "zod";

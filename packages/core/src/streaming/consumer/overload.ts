@@ -1,12 +1,7 @@
 /**
- * How far behind real time the consumer runs for one session, and what it sheds to catch up.
- *
- * The lag is measured on the server's clock: from when the gateway accepted the batch's newest chunk to when
- * the consumer starts on it (the stream's queue plus every batch before it). When the machine cannot keep up,
- * work is shed in a fixed order, cheapest for listeners first: interim transcripts to the speaker, then
- * translated speech (listeners keep captions and translations). Captions are never shed. Synthesis for a
- * language nobody listens to is never done at all. Each level is left at half the lag that entered it, so a
- * session near a threshold does not flap.
+ * How far behind real time the consumer runs for one session, and what it sheds to catch up: interims first, then
+ * translated speech, never captions. A level is left at half the lag that entered it, so a session near a threshold
+ * does not flap (docs/design/overload.md).
  */
 import type { Log } from "../../log.ts";
 import type { Measurements, PositionedRecord } from "../../ports.ts";

@@ -2,7 +2,7 @@
  * Simultaneous translation's commit policy: which words of the open segment go out as a part while the speaker goes
  * on, at a pause (`atPause`) or, inside a long phrase, at a clause boundary (`atClause`); what is left when the segment
  * closes is its last part (`lastPart`). A committed part is never sent again, and the state travels in the checkpoint
- * so whichever execution environment gets the next batch commits the same parts.
+ * so whichever execution environment gets the next batch commits the same parts (docs/design/parts.md).
  */
 
 import type { HeardWord } from "../../ports.ts";
