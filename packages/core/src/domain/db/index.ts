@@ -1,12 +1,14 @@
 /**
- * Sessions, connections and the consumer's per-session stream state, as ElectroDB entities in one table.
+ * Sessions, connections, deliveries and transcripts, as ElectroDB entities in one table.
  * Built from `{ table, client }` so the same entities run against dynalite locally and DynamoDB in AWS.
  */
 import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { Entity, Service } from "electrodb";
 import type { IamAction } from "../../adapters/aws/iam.ts";
 
-const service = "livetranslate";
+/** The ElectroDB service every entity of the table belongs to (its keys begin with it). */
+export const DB_SERVICE = "livetranslate";
+const service = DB_SERVICE;
 /** Records live one day after their last write (DynamoDB TTL; local mode sweeps them). */
 export const RECORD_TTL_SECONDS = 24 * 60 * 60;
 
@@ -89,48 +91,6 @@ export function createDb({ table, client }: DbConfig) {
   );
 
   /**
-   * The consumer's checkpoint per session: where it left off, a few KB. It holds no audio: the open segment's
-   * audio and the chunks waiting for a missing one are read back from the stream (`replay`) by an execution
-   * environment that does not have them in memory. `revision` counts the batches behind it; each write is
-   * conditional on the revision it read, so a stale writer cannot rewind it.
-   */
-  const streamState = new Entity(
-    {
-      model: { entity: "streamState", version: "2", service },
-      attributes: {
-        sessionId: { type: "string", required: true },
-        revision: { type: "number", required: true },
-        /** Last chunk index processed, indexes of chunks held for a missing one, recent skipped ranges (JSON). */
-        order: { type: "any", required: true },
-        /** The segmenter's serializable state (JSON). */
-        segmenter: { type: "any", required: true },
-        /** Which chunks make up the segmenter's buffer: index ranges and the session sample of the first (JSON). */
-        buffer: { type: "any", required: true },
-        /** Stream positions to read back to rebuild the buffer and the held chunks (JSON), absent when none. */
-        replay: { type: "any" },
-        /** Maps audio offsets to the speaker's capture clock (JSON). */
-        clock: { type: "any" },
-        statusSentAt: { type: "number" },
-        statusKey: { type: "string" },
-        /** What the consumer sheds while behind real time (0 none, 1 interims, 2 interims and translated speech). */
-        load: { type: "number" },
-        /** What of the open segment went out in parts (JSON): the texts committed, where the next part starts. */
-        parts: { type: "any" },
-        ended: { type: "boolean" },
-        updatedAt: { type: "number", required: true },
-        expiresAt: { type: "number", required: true },
-      },
-      indexes: {
-        byId: {
-          pk: { field: "pk", composite: ["sessionId"] },
-          sk: { field: "sk", composite: [] },
-        },
-      },
-    },
-    config,
-  );
-
-  /**
    * One row per (segment, recipients, part): the speaker's caption, or a language's caption, translation or
    * audio. In progress while being produced (with an expiry), done once every message went out: a retried
    * batch skips what is done and takes over what a crashed attempt left in progress.
@@ -192,7 +152,8 @@ export function createDb({ table, client }: DbConfig) {
     config,
   );
 
-  return new Service({ session, connection, streamState, delivery, transcriptSegment }, config);
+  // The config goes with the service: entities kept beside their own code are built on the same table and client.
+  return Object.assign(new Service({ session, connection, delivery, transcriptSegment }, config), { config });
 }
 
 export type Db = ReturnType<typeof createDb>;

@@ -15,6 +15,7 @@ import { ensureStream, type StandIn, startDynalite, startKinesalite } from "../.
 import { SileroVoiceActivity } from "../../adapters/vad/silero.ts";
 import { assembleTalk, chunksOf, untranscribedClips } from "../../testing/fixtures.ts";
 import type { SegmenterOptions } from "../segmenter/index.ts";
+import { Checkpoint } from "./checkpoint.ts";
 import { StreamConsumer } from "./index.ts";
 
 /**
@@ -510,7 +511,7 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     console.info(`checkpoint: ${average.toFixed(0)} bytes per batch on average, ${batches} batches`);
     expect(average).toBeLessThan(4096);
     expect(t.measurements.get("CheckpointWriteUnits")).toBe(batches);
-    const { data } = await db.entities.streamState.get({ sessionId: t.sessionId }).go({ consistent: true });
+    const { data } = await Checkpoint.entity(db.config).get({ sessionId: t.sessionId }).go({ consistent: true });
     expect(JSON.stringify(data).length).toBeLessThan(4096);
     expect(data!.revision).toBe(batches);
   });
@@ -661,7 +662,7 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     await feed(consumer, t.sessionId, t.records);
     const before = t.sent.length;
     // Simulate the state save having failed: the same segments are closed again by a new process.
-    await db.entities.streamState.delete({ sessionId: t.sessionId }).go();
+    await Checkpoint.entity(db.config).delete({ sessionId: t.sessionId }).go();
     await feed(t.consumer(), t.sessionId, t.records);
     const after = t.sent.slice(before).filter((s) => s.message.type !== "sessionStatus" && !(s.message.type === "transcript" && !s.message.isFinal));
     expect(after).toEqual([]);
