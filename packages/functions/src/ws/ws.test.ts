@@ -1,6 +1,7 @@
 import { pcmToBase64 } from "@livetranslate/core/browser/audio";
 import { Connection } from "@livetranslate/core/domain/connection";
 import { Session } from "@livetranslate/core/domain/session";
+import { Checkpoint } from "@livetranslate/core/streaming/consumer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startHarness, webSocketEvent } from "../testing/harness.ts";
 
@@ -132,8 +133,9 @@ describe("WebSocket handlers with API Gateway events", () => {
       expect(await ask()).toEqual([{ type: "chunkPosition", sessionId, nextChunkIndex: 0 }]);
       // The consumer took chunks through 389 and holds 392 for a missing 390-391.
       const now = Date.now();
-      await h.adapters.db.entities.streamState
-        .put({ sessionId, revision: 7, order: { lastChunkIndex: 389, held: [392], skipped: [] }, segmenter: {}, buffer: {}, updatedAt: now, expiresAt: now + 1 })
+      const segmenter = { consumedSamples: 0, bufferStartSample: 0, analyzedSamples: 0, nextSequenceNumber: 0, noiseFloorDb: -60, onsetFrames: 0, segment: null };
+      await Checkpoint.entity(h.adapters.db.config)
+        .put({ sessionId, revision: 7, order: { lastChunkIndex: 389, held: [392], skipped: [] }, segmenter, buffer: { firstSample: 0, chunks: [] }, updatedAt: now, expiresAt: now + 1 })
         .go();
       expect(await ask()).toEqual([{ type: "chunkPosition", sessionId, nextChunkIndex: 393 }]);
       const listener = await answersTo("lis", JSON.stringify({ action: "chunkPosition", sessionId }));

@@ -6,6 +6,7 @@ import { VisibleError } from "../../error.ts";
 import type { AudioIngest } from "../../ports.ts";
 import { type AudioChunkMessage, MAX_CHUNK_MS, MIN_CHUNK_MS } from "../../browser/protocol/index.ts";
 import { Session } from "../../domain/session/index.ts";
+import { Checkpoint } from "../consumer/checkpoint.ts";
 
 function requireSpeakerOf(connection: Connection.Info, sessionId: string, what: string): void {
   if (connection.role !== "speaker") {
@@ -70,9 +71,7 @@ export async function endSession(db: Db, ingest: AudioIngest, connection: Connec
  */
 export async function nextChunkIndex(db: Db, connection: Connection.Info, sessionId: string): Promise<number> {
   requireSpeakerOf(connection, sessionId, "ask where the audio stands");
-  // Strongly consistent: the consumer wrote it moments ago, perhaps from another environment.
-  const { data } = await db.entities.streamState.get({ sessionId }).go({ consistent: true });
-  const order = data?.order as { lastChunkIndex: number; held: number[] } | undefined;
+  const order = (await Checkpoint.read(Checkpoint.entity(db.config), sessionId))?.order;
   if (!order) return 0;
   return Math.max(order.lastChunkIndex, ...order.held) + 1;
 }
