@@ -137,7 +137,13 @@ export type IngestRecord =
       /** Base64 of 16 kHz mono s16le PCM. */
       audioData: string;
     }
-  | { kind: "end"; sessionId: string; ingestedAt: number };
+  | {
+      kind: "end";
+      sessionId: string;
+      ingestedAt: number;
+      /** The last chunk index the speaker sent before ending, when it said: the end waits for the chunks up to it. */
+      lastChunkIndex?: number;
+    };
 
 /** The ordered per-session audio stream (Kinesis, partition key = sessionId). */
 export interface AudioIngest {

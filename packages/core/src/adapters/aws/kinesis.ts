@@ -18,7 +18,7 @@ const IngestRecordSchema = z.discriminatedUnion(
       ingestedAt: z.number(),
       audioData: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, "must be base64"),
     }),
-    z.object({ kind: z.literal("end"), sessionId: z.string().min(1), ingestedAt: z.number() }),
+    z.object({ kind: z.literal("end"), sessionId: z.string().min(1), ingestedAt: z.number(), lastChunkIndex: z.number().int().nonnegative().optional() }),
   ],
   { error: () => 'kind must be "chunk" or "end"' },
 );

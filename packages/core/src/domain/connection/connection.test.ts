@@ -29,6 +29,24 @@ describe("Connection", () => {
     expect(await Connection.get(db, "spk2")).toBeUndefined();
   });
 
+  it("finds a connection registered moments ago even where an eventually consistent read misses it", async () => {
+    // A replica that has not seen the new record yet: every eventually consistent GetItem answers "no item".
+    const stale = createDynamoClient({ endpoint: dynamo.endpoint });
+    stale.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { ConsistentRead?: boolean };
+        if (context.commandName === "GetItemCommand" && !input.ConsistentRead) return { output: { $metadata: {} }, response: {} } as never;
+        return next(args);
+      },
+      { step: "initialize", name: "staleReplica" },
+    );
+    const staleDb = createDb({ table: "connections", client: stale });
+    await Connection.join(db, "fresh", { sessionId: session.sessionId, role: "speaker", token: session.speakerToken });
+    expect(await Connection.get(staleDb, "fresh")).toBeUndefined();
+    expect(await Connection.requireRegistered(staleDb, "fresh")).toMatchObject({ connectionId: "fresh", role: "speaker" });
+    await Connection.leave(db, "fresh");
+  });
+
   it("joins listeners only in an offered language, and to an active session", async () => {
     await Connection.join(db, "lis", { sessionId: session.sessionId, role: "listener", language: "es" });
     await expect(Connection.join(db, "lis-de", { sessionId: session.sessionId, role: "listener", language: "de" })).rejects.toMatchObject({

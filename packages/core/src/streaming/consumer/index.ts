@@ -18,6 +18,8 @@ import { type RebuildDeps, restore } from "./rebuild.ts";
 import { LiveRecognition } from "./recognition.ts";
 import { batchAudience, sendInterim, sendStatus } from "./speaker-status.ts";
 
+export { Checkpoint } from "./checkpoint.ts";
+
 export interface ConsumerDeps extends PartDeliveryDeps, RebuildDeps {
   db: Db;
   recognizer: SpeechRecognizer;

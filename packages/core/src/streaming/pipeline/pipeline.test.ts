@@ -3,7 +3,7 @@ import { createDynamoClient } from "../../adapters/aws/clients.ts";
 import type { Audience } from "../../domain/audience/index.ts";
 import { Connection } from "../../domain/connection/index.ts";
 import { createDb, type Db, ensureTable, expiresAt } from "../../domain/db/index.ts";
-import { claimDelivery } from "../delivery/index.ts";
+import { claimDelivery, MAX_DELIVERY_ATTEMPTS } from "../delivery/index.ts";
 import { memoryLog } from "../../log.ts";
 import { memoryMeasurements } from "../../adapters/memory/index.ts";
 import type { AudioStore, ConnectionNotifier, SpeechSynthesizer, Translator } from "../../ports.ts";
@@ -233,6 +233,23 @@ describe("runSegment", () => {
     for (const id of ["es1", "fr1"]) expect(typesTo(f.sent, id)).toEqual(["transcript", "translation", "translatedAudio"]);
     expect(typesTo(f.sent, "spk")).toEqual(["transcript"]);
     expect(f.measurements.get("DeliveriesRetried")).toBe(1);
+  });
+
+  it("gives a failing language up on the batch's last attempt instead of failing the batch", async () => {
+    const f = fakes();
+    f.failing.add("xx");
+    const a = audience();
+    a.listenersByLanguage.set("xx", ["xx1"]);
+    const segment = job(a, { targetLanguages: ["es", "fr", "xx"] });
+    // The event source invokes a batch MAX_DELIVERY_ATTEMPTS times in all: every attempt but the last asks for a retry.
+    const attempts = [];
+    for (let attempt = 1; attempt <= MAX_DELIVERY_ATTEMPTS; attempt++) attempts.push(await runSegment(f.deps, segment));
+    expect(attempts.map((r) => r.incomplete)).toEqual([...Array(MAX_DELIVERY_ATTEMPTS - 1).fill(true), false]);
+    expect(attempts.at(-1)!.languages.find((l) => l.language === "xx")).toMatchObject({ abandoned: expect.stringContaining("crashed") });
+    expect(f.measurements.get("DeliveriesAbandoned")).toBe(1);
+    expect(f.log.entries.filter((e) => e.event === "delivery.abandoned")).toHaveLength(1);
+    // Everybody else got the segment once.
+    for (const id of ["es1", "fr1"]) expect(typesTo(f.sent, id)).toEqual(["transcript", "translation", "translatedAudio"]);
   });
 
   it("delivers once what a crashed attempt claimed but never sent", async () => {

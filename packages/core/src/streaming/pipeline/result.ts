@@ -30,6 +30,8 @@ export interface LanguageResult {
   audioShed?: boolean;
   /** Already delivered by an earlier attempt: nothing was sent now. */
   alreadyDone?: boolean;
+  /** Failed on the batch's last attempt and given up (why): the batch goes on without it. */
+  abandoned?: string;
   translatedAt?: number;
   synthesizedAt?: number;
   storedAt?: number;
