@@ -3,7 +3,7 @@
  * the Kinesis event source settings and the HTTP routes. Plain data: `sst.config.ts` imports it at deploy time,
  * so it must not pull in the AWS SDK or SST's `Resource`.
  */
-import { CLIENT_ACTIONS } from "@livetranslate/core/browser/protocol";
+import { CLIENT_ACTIONS } from "@livetranslate/core/protocol";
 
 /** The Lambda functions (SST component names). */
 export const FUNCTION_NAMES = ["Connect", "Disconnect", "Message", "Http", "Consumer"] as const;

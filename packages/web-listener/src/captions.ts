@@ -2,7 +2,7 @@
  * Captions: each segment's source text and translation, in sequence order, newest last. A segment sent in parts
  * grows as its parts come (in any order: each part has its place).
  */
-import type { ServerMessage } from "@livetranslate/core/browser/protocol";
+import type { ServerMessage } from "@livetranslate/core/protocol";
 
 export interface Caption {
   segmentId: string;

@@ -3,8 +3,8 @@
  * disconnected wait (up to a minute), and on reconnect the last few seconds sent before the drop go
  * again with the same `chunkIndex` (the server processes each index once, so resending is safe).
  */
-import { pcmToBase64 } from "@livetranslate/core/browser/audio";
-import { type AudioChunkMessage, PCM_FORMAT } from "@livetranslate/core/browser/protocol";
+import { pcmToBase64 } from "@livetranslate/core/audio";
+import { type AudioChunkMessage, PCM_FORMAT } from "@livetranslate/core/protocol";
 
 export interface ChunkSenderOptions {
   /** Sent chunks kept for resending: they may have been lost with the connection. */

@@ -8,8 +8,8 @@ import { supportedLanguages } from "@livetranslate/core/domain/languages";
 import { memoryLog } from "@livetranslate/core/log";
 import { memoryMeasurements } from "@livetranslate/core/adapters/memory";
 import type { IngestRecord, Measurements } from "@livetranslate/core/ports";
-import type { ListenerReport, ServerMessage } from "@livetranslate/core/browser/protocol";
-import { startDynalite } from "@livetranslate/core/adapters/standins";
+import type { ListenerReport, ServerMessage } from "@livetranslate/core/protocol";
+import { startDynalite } from "@livetranslate/testing/standins";
 import type { Adapters } from "../adapters.ts";
 import { compose } from "../compose.ts";
 

@@ -1,4 +1,4 @@
-import { pcmToBase64 } from "@livetranslate/core/browser/audio";
+import { pcmToBase64 } from "@livetranslate/core/audio";
 import { Connection } from "@livetranslate/core/domain/connection";
 import { Session } from "@livetranslate/core/domain/session";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

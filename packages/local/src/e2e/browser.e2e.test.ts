@@ -13,8 +13,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { scaledTimeout } from "@livetranslate/core/testing/calibration";
-import { placeInTalk } from "@livetranslate/core/browser/protocol";
+import { scaledTimeout } from "@livetranslate/testing/calibration";
+import { placeInTalk } from "@livetranslate/core/protocol";
 import { launchChromium, microphoneRecording, pageReader } from "../testing/chromium.ts";
 import { type LocalProcess, startLocalProcess } from "../testing/local-process.ts";
 

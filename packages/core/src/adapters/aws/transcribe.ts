@@ -16,7 +16,7 @@ import {
   type TranscriptResultStream,
 } from "@aws-sdk/client-transcribe-streaming";
 import { pushable, type Pushable } from "it-pushable";
-import type { HeardWord, RecognitionStream, SpeechRecognizer } from "../../ports.ts";
+import type { HeardWord, RecognitionStream, SpeechRecognizer } from "../../ports/index.ts";
 import type { IamAction } from "./iam.ts";
 import { withRetries } from "./retry.ts";
 

@@ -1,6 +1,6 @@
 /** Translation with Amazon Translate: one `TranslateText` per target language (the pipeline runs them in parallel). */
 import { type TranslateClient, TranslateTextCommand } from "@aws-sdk/client-translate";
-import type { LanguagePair, Translator } from "../../ports.ts";
+import type { LanguagePair, Translator } from "../../ports/index.ts";
 import type { IamAction } from "./iam.ts";
 import { withRetries } from "./retry.ts";
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDynamoClient } from "../../adapters/aws/clients.ts";
-import { type StandIn, startDynalite } from "../../adapters/standins/index.ts";
+import { type StandIn, startDynalite } from "@livetranslate/testing/standins";
 import { Audience } from "../audience/index.ts";
 import { createDb, type Db, ensureTable } from "../db/index.ts";
 import { Session } from "../session/index.ts";

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { Connection } from "../connection/index.ts";
 import { Session } from "../session/index.ts";
-import { type StandIn, startDynalite } from "../../adapters/standins/index.ts";
-import { guardDeclaredCalls } from "../../testing/iam.ts";
+import { type StandIn, startDynalite } from "@livetranslate/testing/standins";
+import { guardDeclaredCalls } from "@livetranslate/testing/iam";
 import { createDb, DB_IAM_ACTIONS, type Db, ensureTable, isConditionalFailure } from "./index.ts";
 
 describe("entities on dynalite", () => {

@@ -6,7 +6,7 @@
  * a chunk lost with its connection must not stall the session. A skipped chunk that turns up later is dropped
  * and counted as late.
  */
-import type { PositionedRecord } from "../../ports.ts";
+import type { PositionedRecord } from "../../ports/index.ts";
 
 export type Chunk = Extract<PositionedRecord, { kind: "chunk" }>;
 

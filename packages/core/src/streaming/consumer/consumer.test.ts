@@ -1,19 +1,19 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { type KinesisClient, PutRecordCommand } from "@aws-sdk/client-kinesis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pcmToBase64 } from "../../browser/audio/index.ts";
+import { pcmToBase64 } from "../../audio/index.ts";
 import { createKinesisClient } from "../../adapters/aws/clients.ts";
 import { encodeIngestRecord, KinesisIngestReplay } from "../../adapters/aws/kinesis.ts";
 import { Connection } from "../../domain/connection/index.ts";
 import { createDb, type Db, ensureTable } from "../../domain/db/index.ts";
 import { memoryLog } from "../../log.ts";
 import { memoryMeasurements } from "../../adapters/memory/index.ts";
-import type { AudioStore, ConnectionNotifier, HeardWord, IngestRecord, PositionedRecord, RecognitionStream, SpeechRecognizer, SpeechSynthesizer, Translator, VoiceActivityDetector } from "../../ports.ts";
-import type { ServerMessage } from "../../browser/protocol/index.ts";
+import type { AudioStore, ConnectionNotifier, HeardWord, IngestRecord, PositionedRecord, RecognitionStream, SpeechRecognizer, SpeechSynthesizer, Translator, VoiceActivityDetector } from "../../ports/index.ts";
+import type { ServerMessage } from "../../protocol/index.ts";
 import { Session } from "../../domain/session/index.ts";
-import { ensureStream, type StandIn, startDynalite, startKinesalite } from "../../adapters/standins/index.ts";
+import { ensureStream, type StandIn, startDynalite, startKinesalite } from "@livetranslate/testing/standins";
 import { SileroVoiceActivity } from "../../adapters/vad/silero.ts";
-import { assembleTalk, chunksOf, untranscribedClips } from "../../testing/fixtures.ts";
+import { assembleTalk, chunksOf, untranscribedClips } from "@livetranslate/testing/fixtures";
 import type { SegmenterOptions } from "../segmenter/index.ts";
 import { StreamConsumer } from "./index.ts";
 

@@ -11,18 +11,18 @@
  * stream up to date (the audio it missed, or the open segment replayed into a new stream). Results never depend on
  * which environment got the batch.
  */
-import { concatPcm, pcmFromBase64, samplesToMs } from "../../browser/audio/index.ts";
+import { concatPcm, pcmFromBase64, samplesToMs } from "../../audio/index.ts";
 import { Audience } from "../../domain/audience/index.ts";
 import { type Db, expiresAt, isConditionalFailure } from "../../domain/db/index.ts";
 import { Session } from "../../domain/session/index.ts";
 import { type PartOf, type PipelineDeps, postAll, postInterim, runSegment, type SegmentResult, type StageTimes } from "../pipeline/index.ts";
-import type { IngestReplay, PositionedRecord, SpeechRecognizer, StreamPosition, VoiceActivityDetector } from "../../ports.ts";
+import type { IngestReplay, PositionedRecord, SpeechRecognizer, StreamPosition, VoiceActivityDetector } from "../../ports/index.ts";
 import { type KeptVoiceStream, Segmenter, type SegmenterOptions, type SegmenterState } from "../segmenter/index.ts";
 import { type Chunk, ChunkOrder, MAX_REORDER_WAIT_MS } from "./chunk-order.ts";
 import { type LoadLevel, nextLoadLevel, shedAt } from "./load.ts";
 import { LiveRecognition } from "./recognition.ts";
 import { atClause, atPause, CLAUSE_OPENERS, type CommitRules, lastPart, mayEndAt, partsOf, type SegmentParts } from "./segment-parts.ts";
-import { compareSequenceNumbers } from "./stream-position.ts";
+import { compareSequenceNumbers } from "../../ports/stream-position.ts";
 
 export interface ConsumerDeps extends PipelineDeps {
   db: Db;

@@ -14,7 +14,7 @@
  * batch commits the same parts.
  */
 
-import type { HeardWord } from "../../ports.ts";
+import type { HeardWord } from "../../ports/index.ts";
 
 /** Where the open segment's parts stand. */
 export interface SegmentParts {

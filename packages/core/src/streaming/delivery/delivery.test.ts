@@ -1,7 +1,7 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, type Db, ensureTable } from "../../domain/db/index.ts";
-import { type StandIn, startDynalite } from "../../adapters/standins/index.ts";
+import { type StandIn, startDynalite } from "@livetranslate/testing/standins";
 import { claimDelivery, completeDelivery, type DeliveryKey } from "./index.ts";
 
 describe("delivery claims on dynalite", () => {

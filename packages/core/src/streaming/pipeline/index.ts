@@ -14,11 +14,11 @@ import type { Db } from "../../domain/db/index.ts";
 import { isVoiced } from "../../domain/languages/index.ts";
 import { claimDelivery, completeDelivery, type DeliveryKey, type DeliveryPart } from "../delivery/index.ts";
 import type { Log } from "../../log.ts";
-import type { AudioStore, ConnectionNotifier, Measurements, SpeechSynthesizer, Translator } from "../../ports.ts";
-import { AUDIO_URL_TTL_SECONDS, type Glossary, type ServerMessage } from "../../browser/protocol/index.ts";
-import type { LanguageResult, PartOf, SegmentResult, StageTimes } from "./result.ts";
+import type { AudioStore, ConnectionNotifier, Measurements, SpeechSynthesizer, Translator } from "../../ports/index.ts";
+import { AUDIO_URL_TTL_SECONDS, type Glossary, type ServerMessage } from "../../protocol/index.ts";
+import type { LanguageResult, PartOf, SegmentResult, StageTimes } from "../../ports/segment-result.ts";
 
-export type { LanguageResult, PartOf, SegmentResult, StageTimes } from "./result.ts";
+export type { LanguageResult, PartOf, SegmentResult, StageTimes } from "../../ports/segment-result.ts";
 
 /** Points where a crash test may stop an execution environment (local mode's kill switch); nothing in AWS. */
 export type ProbePoint = "delivery.claimed" | "segment.transcribed";

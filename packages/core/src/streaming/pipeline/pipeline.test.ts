@@ -6,9 +6,9 @@ import { createDb, type Db, ensureTable, expiresAt } from "../../domain/db/index
 import { claimDelivery } from "../delivery/index.ts";
 import { memoryLog } from "../../log.ts";
 import { memoryMeasurements } from "../../adapters/memory/index.ts";
-import type { AudioStore, ConnectionNotifier, SpeechSynthesizer, Translator } from "../../ports.ts";
-import type { ServerMessage } from "../../browser/protocol/index.ts";
-import { type StandIn, startDynalite } from "../../adapters/standins/index.ts";
+import type { AudioStore, ConnectionNotifier, SpeechSynthesizer, Translator } from "../../ports/index.ts";
+import type { ServerMessage } from "../../protocol/index.ts";
+import { type StandIn, startDynalite } from "@livetranslate/testing/standins";
 import { type PipelineDeps, runSegment, type SegmentJob } from "./index.ts";
 
 let dynamo: StandIn;

@@ -11,8 +11,8 @@
  * every so often), and the buffer keeps the audio since the last restart: an environment that rebuilds the
  * segmenter replays that audio through a fresh stream and reaches exactly the state a warm one has.
  */
-import { concatPcm, msToSamples } from "../../browser/audio/index.ts";
-import type { VoiceActivityDetector, VoiceActivityStream } from "../../ports.ts";
+import { concatPcm, msToSamples } from "../../audio/index.ts";
+import type { VoiceActivityDetector, VoiceActivityStream } from "../../ports/index.ts";
 
 export interface SegmenterOptions {
   frameMs: number;

@@ -2,8 +2,8 @@
  * The narrow interfaces the pipeline is written against. Each has an AWS adapter (core/aws) and, where one
  * can run on a single machine, a local one (core/engines, or the AWS adapter pointed at an embedded stand-in).
  */
-import type { SegmentResult } from "./streaming/pipeline/result.ts";
-import type { ListenerReport, ServerMessage } from "./browser/protocol/index.ts";
+import type { SegmentResult } from "./segment-result.ts";
+import type { ListenerReport, ServerMessage } from "../protocol/index.ts";
 
 /** Speech to text for one source language at a time; audio is 16 kHz mono signed 16-bit PCM. */
 export interface SpeechRecognizer {

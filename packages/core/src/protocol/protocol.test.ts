@@ -5,8 +5,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
-import { pcmFromBase64, pcmToBase64 } from "./audio/index.ts";
-import { placeInTalk } from "./protocol/index.ts";
+import { pcmFromBase64, pcmToBase64 } from "../audio/index.ts";
+import { placeInTalk } from "./index.ts";
 
 const root = import.meta.dirname;
 const sources = (readdirSync(root, { recursive: true }) as string[])
