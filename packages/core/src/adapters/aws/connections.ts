@@ -7,7 +7,7 @@ import {
 } from "@aws-sdk/client-apigatewaymanagementapi";
 import type { ConnectionNotifier, Delivery } from "../../ports/index.ts";
 import type { ServerMessage } from "../../protocol/index.ts";
-import type { IamAction } from "./iam.ts";
+import type { IamAction } from "../../ports/iam.ts";
 
 export { createManagementClient } from "./clients.ts";
 

@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { AudioIngest, IngestRecord, IngestReplay, PositionedRecord, StreamPosition } from "../../ports/index.ts";
 import { describeIssues } from "../../protocol/index.ts";
 import { compareSequenceNumbers } from "../../ports/stream-position.ts";
-import type { IamAction } from "./iam.ts";
+import type { IamAction } from "../../ports/iam.ts";
 import { withRetries } from "./retry.ts";
 
 const IngestRecordSchema = z.discriminatedUnion(
