@@ -1,8 +1,8 @@
 import { GetRecordsCommand, GetShardIteratorCommand, PutRecordCommand } from "@aws-sdk/client-kinesis";
 import { ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
-import { createDynamoClient, createKinesisClient, createS3Client } from "@livetranslate/core/adapters/aws/clients";
-import { createDb, ensureTable } from "@livetranslate/core/domain/db";
-import { ensureBucket, ensureStream, startDynalite, startKinesalite, startS3rver } from "@livetranslate/testing/standins";
+import { createKinesisClient, createS3Client } from "@livetranslate/core/adapters/aws/clients";
+import { ensureBucket, ensureStream, startKinesalite, startS3rver } from "@livetranslate/testing/standins";
+import { startTestTable } from "@livetranslate/testing/table";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { sweepExpiredObjects, sweepExpiredRecords, trimExpiredStreamRecords } from "./expiry.ts";
 
@@ -22,11 +22,8 @@ describe("lifetimes in local mode", () => {
   });
 
   it("deletes records whose expiry has passed, as DynamoDB TTL would", async () => {
-    const dynamo = await startDynalite();
+    const { client, db, close } = await startTestTable("records");
     try {
-      const client = createDynamoClient(dynamo);
-      await ensureTable(client, "records");
-      const db = createDb({ table: "records", client });
       const now = Date.now();
       await db.entities.connection.put({ connectionId: "old", sessionId: "s", role: "listener", language: "es", connectedAt: 0, expiresAt: Math.floor(now / 1000) - 1 }).go();
       await db.entities.connection.put({ connectionId: "new", sessionId: "s", role: "listener", language: "es", connectedAt: now, expiresAt: Math.floor(now / 1000) + 3600 }).go();
@@ -34,7 +31,7 @@ describe("lifetimes in local mode", () => {
       expect((await db.entities.connection.get({ connectionId: "old" }).go()).data).toBeNull();
       expect((await db.entities.connection.get({ connectionId: "new" }).go()).data).not.toBeNull();
     } finally {
-      await dynamo.close();
+      await close();
     }
   });
 

@@ -1,20 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDynamoClient } from "../../adapters/aws/clients.ts";
-import { type StandIn, startDynalite } from "@livetranslate/testing/standins";
+import { startTestTable, type TestTable } from "@livetranslate/testing/table";
 import { Audience } from "../audience/index.ts";
-import { createDb, type Db, ensureTable } from "../db/index.ts";
+import type { Db } from "../db/index.ts";
 import { Session } from "../session/index.ts";
 import { Connection } from "./index.ts";
 
 describe("Connection", () => {
-  let dynamo: StandIn;
+  let dynamo: TestTable;
   let db: Db;
   let session: { sessionId: string; speakerToken: string };
   beforeAll(async () => {
-    dynamo = await startDynalite();
-    const client = createDynamoClient({ endpoint: dynamo.endpoint });
-    await ensureTable(client, "connections");
-    db = createDb({ table: "connections", client });
+    dynamo = await startTestTable("connections");
+    db = dynamo.db;
     session = await Session.create(db, { source: ["en"], target: ["es", "fr"] }, { sourceLanguage: "en" });
   });
   afterAll(() => dynamo.close());
