@@ -34,6 +34,7 @@ describe("the import check", () => {
       ["the client importing AWS", "packages/core/src/client/index.ts", 'import { KinesisClient } from "@aws-sdk/client-kinesis";', "@aws-sdk/client-kinesis", /^browser-safe modules use only/],
       ["audio importing the ports", "packages/core/src/audio/index.ts", 'import type { AudioStore } from "../ports/index.ts";', "packages/core/src/ports/index.ts", /^browser-safe imports only/],
       ["core importing the test fixtures", "packages/core/src/log.ts", 'import { readWav } from "@livetranslate/testing/fixtures";', "packages/testing/src/fixtures.ts", /^@livetranslate\/testing is for tests/],
+      ["a handler importing the test fakes", "packages/functions/src/http/api.ts", 'import { RecordingNotifier } from "@livetranslate/testing/fakes";', "packages/testing/src/fakes.ts", /^@livetranslate\/testing is for tests/],
       ["an entity importing a domain module", "packages/core/src/domain/connection/entity.ts", 'import { Session } from "../session/index.ts";', "packages/core/src/domain/session/index.ts", /^an entity imports only/],
       ["a web app importing core's domain", "packages/web-listener/src/App.tsx", 'import { Session } from "@livetranslate/core/domain/session";', "packages/core/src/domain/session/index.ts", /^the web apps import only/],
     ])("fails on %s", (_name, file, line, to, rule) => {

@@ -37,7 +37,7 @@ export const BROWSER_SAFE_PACKAGES = ["zod", "reconnecting-websocket"];
 /** What the web apps and the worklet bundle. */
 const WEB_APPS = /^packages\/(web-speaker|web-listener|audio-worklet)\/src\//;
 /** Code that must not reach @livetranslate/testing (functions/src/testing is the functions' test harness). */
-const NO_TESTING = /^packages\/(core|functions|web-speaker|web-listener|audio-worklet)\/src\/(?!testing\/)/;
+const NO_TESTING = /^packages\/(core|web-speaker|web-listener|audio-worklet)\/src\/|^packages\/functions\/src\/(?!testing\/)/;
 const ENTITY = /^packages\/core\/src\/.+\/entity\.ts$/;
 const TABLE = `${CORE}domain/db/table.ts`;
 const DB = `${CORE}domain/db/index.ts`;
