@@ -16,7 +16,7 @@ import type {
   SpeechSynthesizer,
   Translator,
 } from "@livetranslate/core/ports";
-import type { LanguagesResponse } from "@livetranslate/core/browser/protocol";
+import type { LanguagesResponse } from "@livetranslate/core/protocol";
 
 /** What the Kinesis handler hands each session's records to (core's StreamConsumer, or a test's fake). */
 export interface SessionConsumer {

@@ -10,7 +10,7 @@ import type { Log } from "@livetranslate/core/log";
 import type { Probe, SegmentResult } from "@livetranslate/core/streaming/pipeline";
 import type { Measurements, VoiceActivityDetector } from "@livetranslate/core/ports";
 import type { SegmenterOptions } from "@livetranslate/core/streaming/segmenter";
-import type { StandIn } from "@livetranslate/core/adapters/standins";
+import type { StandIn } from "@livetranslate/testing/standins";
 import { compose } from "@livetranslate/functions/compose";
 import { localAdapters } from "./adapters.ts";
 import { EnvironmentKilledError, type ExecutionEnvironment } from "./event-source/environments.ts";

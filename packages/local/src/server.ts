@@ -31,7 +31,7 @@ import { InProcessManagementHandler } from "./gateway/in-process-management.ts";
 import type { RequestCounts } from "./metering.ts";
 import { mountWebApps } from "./web-apps.ts";
 import { sweepExpiredObjects, sweepExpiredRecords, trimExpiredStreamRecords } from "./expiry.ts";
-import { ensureBucket, ensureStream, startDynalite, startKinesalite, startS3rver } from "@livetranslate/core/adapters/standins";
+import { ensureBucket, ensureStream, startDynalite, startKinesalite, startS3rver } from "@livetranslate/testing/standins";
 
 export interface LocalOptions {
   port?: number;

@@ -3,7 +3,7 @@
  * (the test opens, drops and speaks through it), the AudioContext and the Screen Wake Lock. Timers are fake, so
  * reconnect delays and how long a notice stays up are stepped through, not waited for.
  */
-import type { ServerMessage } from "@livetranslate/core/browser/protocol";
+import type { ServerMessage } from "@livetranslate/core/protocol";
 import { cleanup, fireEvent, render, screen } from "@solidjs/testing-library";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { App } from "./App.tsx";

@@ -1,5 +1,5 @@
-import { endpoints, LiveSocket, type SocketState } from "@livetranslate/core/browser/client";
-import { LanguagesResponse, type ServerMessage, type SessionView } from "@livetranslate/core/browser/protocol";
+import { endpoints, LiveSocket, type SocketState } from "@livetranslate/core/client";
+import { LanguagesResponse, type ServerMessage, type SessionView } from "@livetranslate/core/protocol";
 import { createSignal, Match, onCleanup, Show, Switch } from "solid-js";
 import { createStore } from "solid-js/store";
 import { type Announcement, announce, applyCaption, type Caption } from "./captions.ts";

@@ -3,7 +3,7 @@
  * grows as its parts come (in any order: each part has its place). What a screen reader is told is only what is
  * new: each translation, or each part of one, once.
  */
-import type { ServerMessage } from "@livetranslate/core/browser/protocol";
+import type { ServerMessage } from "@livetranslate/core/protocol";
 
 export interface Caption {
   segmentId: string;

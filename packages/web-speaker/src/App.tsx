@@ -1,8 +1,8 @@
 import { TranscriptDownloads } from "./components/TranscriptDownloads.tsx";
 import { type Overload, OverloadNotice } from "./components/OverloadNotice.tsx";
 import { type Capture, CaptureError, listMicrophones, startCapture } from "@livetranslate/audio-worklet/capture";
-import { endpoints, LiveSocket, type SocketState } from "@livetranslate/core/browser/client";
-import type { CreateSessionResponse, GlossaryEntry, LanguagesResponse, ListenerCounts, ServerMessage } from "@livetranslate/core/browser/protocol";
+import { endpoints, LiveSocket, type SocketState } from "@livetranslate/core/client";
+import type { CreateSessionResponse, GlossaryEntry, LanguagesResponse, ListenerCounts, ServerMessage } from "@livetranslate/core/protocol";
 import { onCleanup, onMount, Show } from "solid-js";
 import { createStore } from "solid-js/store";
 import { type AudioHint, AudioQualityMonitor } from "./audio-quality.ts";

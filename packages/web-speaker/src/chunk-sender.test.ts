@@ -1,4 +1,4 @@
-import type { AudioChunkMessage } from "@livetranslate/core/browser/protocol";
+import type { AudioChunkMessage } from "@livetranslate/core/protocol";
 import { describe, expect, it } from "vitest";
 import { ChunkSender } from "./chunk-sender.ts";
 

@@ -6,8 +6,8 @@
  * Indexes are the session's, not the page's: a reloaded page or another tab continues where the session's
  * numbering stands (`continueFrom`), since the server drops an index it has already taken as a repeat.
  */
-import { pcmToBase64 } from "@livetranslate/core/browser/audio";
-import { type AudioChunkMessage, PCM_FORMAT } from "@livetranslate/core/browser/protocol";
+import { pcmToBase64 } from "@livetranslate/core/audio";
+import { type AudioChunkMessage, PCM_FORMAT } from "@livetranslate/core/protocol";
 
 export interface ChunkSenderOptions {
   /** Sent chunks kept for resending: they may have been lost with the connection. */

@@ -11,7 +11,7 @@ import {
   describeIssues,
   type ErrorMessage,
   MAX_CHUNK_MESSAGE_BYTES,
-} from "@livetranslate/core/browser/protocol";
+} from "@livetranslate/core/protocol";
 import type { Adapters } from "../adapters.ts";
 import type { WebSocketEvent, WebSocketResult } from "./events.ts";
 

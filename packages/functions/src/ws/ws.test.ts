@@ -1,4 +1,4 @@
-import { pcmToBase64 } from "@livetranslate/core/browser/audio";
+import { pcmToBase64 } from "@livetranslate/core/audio";
 import { Connection } from "@livetranslate/core/domain/connection";
 import { Session } from "@livetranslate/core/domain/session";
 import { Checkpoint } from "@livetranslate/core/streaming/consumer";
@@ -22,12 +22,12 @@ describe("WebSocket handlers with API Gateway events", () => {
   });
   afterAll(() => h.close());
 
-  const lastPosted = (connectionId: string) => h.posted.filter((p) => p.connectionId === connectionId).at(-1)?.message;
+  const lastPosted = (connectionId: string) => h.posted.filter((p) => p.to === connectionId).at(-1)?.message;
   /** What the handler posted to `connectionId` while handling this one message (never an earlier answer). */
   const answersTo = async (connectionId: string, body: string) => {
     const before = h.posted.length;
     await message()(webSocketEvent("MESSAGE", connectionId, { body }));
-    return h.posted.slice(before).filter((p) => p.connectionId === connectionId).map((p) => p.message);
+    return h.posted.slice(before).filter((p) => p.to === connectionId).map((p) => p.message);
   };
 
   describe("$connect", () => {

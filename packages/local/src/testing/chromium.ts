@@ -1,8 +1,8 @@
 /** Debian's Chromium for the browser tests, with a fake microphone that plays real speech. */
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { assembleTalk, englishClips, untranscribedClips, type Utterance } from "@livetranslate/core/testing/fixtures";
-import { scaledTimeout } from "@livetranslate/core/testing/calibration";
+import { assembleTalk, englishClips, untranscribedClips, type Utterance } from "@livetranslate/testing/fixtures";
+import { scaledTimeout } from "@livetranslate/testing/calibration";
 import { type Browser, type CDPSession, chromium, type Locator, type Page } from "playwright-core";
 import wavefile from "wavefile";
 

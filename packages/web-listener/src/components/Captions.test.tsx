@@ -1,4 +1,4 @@
-import type { ServerMessage } from "@livetranslate/core/browser/protocol";
+import type { ServerMessage } from "@livetranslate/core/protocol";
 import { cleanup, render, screen } from "@solidjs/testing-library";
 import { createSignal } from "solid-js";
 import { afterEach, describe, expect, it } from "vitest";

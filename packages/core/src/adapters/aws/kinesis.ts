@@ -1,10 +1,10 @@
 /** The speaker's audio stream on Kinesis: one record per chunk, partition key = sessionId, so a session stays in order. */
 import { GetRecordsCommand, GetShardIteratorCommand, type KinesisClient, PutRecordCommand, PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { z } from "zod";
-import type { AudioIngest, IngestRecord, IngestReplay, PositionedRecord, StreamPosition } from "../../ports.ts";
-import { describeIssues } from "../../browser/protocol/index.ts";
-import { compareSequenceNumbers } from "../../streaming/consumer/stream-position.ts";
-import type { IamAction } from "./iam.ts";
+import type { AudioIngest, IngestRecord, IngestReplay, PositionedRecord, StreamPosition } from "../../ports/index.ts";
+import { describeIssues } from "../../protocol/index.ts";
+import { compareSequenceNumbers } from "../../ports/stream-position.ts";
+import type { IamAction } from "../../ports/iam.ts";
 import { withRetries } from "./retry.ts";
 
 const IngestRecordSchema = z.discriminatedUnion(

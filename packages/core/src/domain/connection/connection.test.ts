@@ -1,20 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDynamoClient } from "../../adapters/aws/clients.ts";
-import { type StandIn, startDynalite } from "../../adapters/standins/index.ts";
+import { startTestTable, type TestTable } from "@livetranslate/testing/table";
 import { Audience } from "../audience/index.ts";
-import { createDb, type Db, ensureTable } from "../db/index.ts";
+import { createDynamoClient } from "../../adapters/aws/clients.ts";
+import { createDb, type Db } from "../db/index.ts";
 import { Session } from "../session/index.ts";
 import { Connection } from "./index.ts";
 
 describe("Connection", () => {
-  let dynamo: StandIn;
+  let dynamo: TestTable;
   let db: Db;
   let session: { sessionId: string; speakerToken: string };
   beforeAll(async () => {
-    dynamo = await startDynalite();
-    const client = createDynamoClient({ endpoint: dynamo.endpoint });
-    await ensureTable(client, "connections");
-    db = createDb({ table: "connections", client });
+    dynamo = await startTestTable("connections");
+    db = dynamo.db;
     session = await Session.create(db, { source: ["en"], target: ["es", "fr"] }, { sourceLanguage: "en" });
   });
   afterAll(() => dynamo.close());
@@ -31,7 +29,7 @@ describe("Connection", () => {
 
   it("finds a connection registered moments ago even where an eventually consistent read misses it", async () => {
     // A replica that has not seen the new record yet: every eventually consistent GetItem answers "no item".
-    const stale = createDynamoClient({ endpoint: dynamo.endpoint });
+    const stale = createDynamoClient(dynamo.dynamo);
     stale.middlewareStack.add(
       (next, context) => async (args) => {
         const input = args.input as { ConsistentRead?: boolean };

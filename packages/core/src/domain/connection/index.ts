@@ -1,6 +1,6 @@
 /** WebSocket connections of a session: its speaker(s) and its listeners, each listener with one language. */
 import { z } from "zod";
-import type { ConnectQuery } from "../../browser/protocol/index.ts";
+import type { ConnectQuery } from "../../protocol/index.ts";
 import { VisibleError } from "../../error.ts";
 import { type Db, expiresAt } from "../db/index.ts";
 import { Session } from "../session/index.ts";

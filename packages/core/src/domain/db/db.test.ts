@@ -3,21 +3,19 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { Connection } from "../connection/index.ts";
 import { Session } from "../session/index.ts";
-import { type StandIn, startDynalite } from "../../adapters/standins/index.ts";
-import { guardDeclaredCalls } from "../../testing/iam.ts";
+import { createDynamoClient } from "../../adapters/aws/clients.ts";
+import { startTestTable, type TestTable } from "@livetranslate/testing/table";
+import { guardDeclaredCalls } from "@livetranslate/testing/iam";
 import { createDb, DB_IAM_ACTIONS, type Db, ensureTable, isConditionalFailure } from "./index.ts";
 
 describe("entities on dynalite", () => {
-  let dynamo: StandIn;
+  let dynamo: TestTable;
   let db: Db;
   beforeAll(async () => {
-    dynamo = await startDynalite();
-    const client = () =>
-      new DynamoDBClient({ endpoint: dynamo.endpoint, region: "local", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
-    await ensureTable(client(), "entities");
-    await ensureTable(client(), "entities"); // idempotent
+    dynamo = await startTestTable("entities");
+    await ensureTable(dynamo.client, "entities"); // idempotent
     // The entities send only what DB_IAM_ACTIONS declares (the grants infra gives the functions).
-    db = createDb({ table: "entities", client: guardDeclaredCalls(client(), DB_IAM_ACTIONS) });
+    db = createDb({ table: "entities", client: guardDeclaredCalls(createDynamoClient(dynamo.dynamo), DB_IAM_ACTIONS) });
   });
   afterAll(() => dynamo.close());
 

@@ -1,11 +1,11 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { z } from "zod";
-import { type StandIn, startDynalite } from "../../adapters/standins/index.ts";
+import { type StandIn, startDynalite } from "@livetranslate/testing/standins";
 import { DB_IAM_ACTIONS, ensureTable, isConditionalFailure } from "../../domain/db/index.ts";
 import { memoryMeasurements } from "../../adapters/memory/index.ts";
 import { memoryLog } from "../../log.ts";
-import { guardDeclaredCalls } from "../../testing/iam.ts";
+import { guardDeclaredCalls } from "@livetranslate/testing/iam";
 import { Segmenter } from "../segmenter/index.ts";
 import { Checkpoint, type WarmSession } from "./checkpoint.ts";
 import { ChunkOrder } from "./chunk-order.ts";

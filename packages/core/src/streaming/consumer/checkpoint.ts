@@ -11,12 +11,12 @@ import { z } from "zod";
 import { type DbConfig, DB_SERVICE, expiresAt, isConditionalFailure } from "../../domain/db/index.ts";
 import type { Session } from "../../domain/session/index.ts";
 import type { Log } from "../../log.ts";
-import type { Measurements, StreamPosition } from "../../ports.ts";
+import type { Measurements, StreamPosition } from "../../ports/index.ts";
 import type { Segmenter, SegmenterState } from "../segmenter/index.ts";
 import type { ChunkOrder } from "./chunk-order.ts";
 import type { OverloadLevel } from "./overload.ts";
 import type { SegmentParts } from "./segment-parts.ts";
-import { compareSequenceNumbers } from "./stream-position.ts";
+import { compareSequenceNumbers } from "../../ports/stream-position.ts";
 
 const range = z.tuple([z.number(), z.number()]);
 

@@ -8,7 +8,7 @@
  * chunk lost with its connection must not stall the session. A skipped chunk that turns up later is dropped and
  * counted as late. Numbering starts at 0: a session's first chunk to arrive waits for those before it too.
  */
-import type { PositionedRecord } from "../../ports.ts";
+import type { PositionedRecord } from "../../ports/index.ts";
 
 export type Chunk = Extract<PositionedRecord, { kind: "chunk" }>;
 

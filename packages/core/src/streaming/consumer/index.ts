@@ -4,10 +4,10 @@
  * the batch committed (part-delivery.ts), tells the speaker how it goes (speaker-status.ts), and writes the
  * checkpoint once. Results never depend on which execution environment got the batch.
  */
-import { pcmFromBase64 } from "../../browser/audio/index.ts";
+import { pcmFromBase64 } from "../../audio/index.ts";
 import { Audience } from "../../domain/audience/index.ts";
 import type { Db } from "../../domain/db/index.ts";
-import type { PositionedRecord, SpeechRecognizer } from "../../ports.ts";
+import type { PositionedRecord, SpeechRecognizer } from "../../ports/index.ts";
 import { postAll } from "../pipeline/index.ts";
 import type { Segmenter } from "../segmenter/index.ts";
 import { Checkpoint, type WarmSession } from "./checkpoint.ts";

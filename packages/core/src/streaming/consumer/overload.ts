@@ -4,7 +4,7 @@
  * does not flap (docs/design/overload.md).
  */
 import type { Log } from "../../log.ts";
-import type { Measurements, PositionedRecord } from "../../ports.ts";
+import type { Measurements, PositionedRecord } from "../../ports/index.ts";
 
 export type Shed = "interim" | "audio";
 

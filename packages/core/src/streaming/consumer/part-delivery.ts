@@ -3,7 +3,7 @@
  * part), and a clause committed while the speaker goes on. The commit policy is segment-parts.ts; every part goes
  * out through `sendPart`, to the listeners that take parts, and the whole segment to everyone else.
  */
-import { samplesToMs } from "../../browser/audio/index.ts";
+import { samplesToMs } from "../../audio/index.ts";
 import { Audience } from "../../domain/audience/index.ts";
 import { type PartOf, type PipelineDeps, runSegment, type SegmentJob, type SegmentResult, type StageTimes } from "../pipeline/index.ts";
 import type { CaptureClock, WarmSession } from "./checkpoint.ts";

@@ -3,11 +3,11 @@
  * the held chunks are read back from the stream, and its recognizer stream is brought up to date, so results never
  * depend on which environment got the batch.
  */
-import { concatPcm, pcmFromBase64, samplesToMs } from "../../browser/audio/index.ts";
+import { concatPcm, pcmFromBase64, samplesToMs } from "../../audio/index.ts";
 import type { Db } from "../../domain/db/index.ts";
 import { Session } from "../../domain/session/index.ts";
 import type { Log } from "../../log.ts";
-import type { IngestReplay, Measurements, VoiceActivityDetector } from "../../ports.ts";
+import type { IngestReplay, Measurements, VoiceActivityDetector } from "../../ports/index.ts";
 import { type KeptVoiceStream, Segmenter, type SegmenterOptions } from "../segmenter/index.ts";
 import type { BufferedChunk, Checkpoint, WarmSession } from "./checkpoint.ts";
 import { type Chunk, ChunkOrder, MAX_REORDER_WAIT_MS } from "./chunk-order.ts";

@@ -5,7 +5,7 @@
  * so whichever execution environment gets the next batch commits the same parts (docs/design/parts.md).
  */
 
-import type { HeardWord } from "../../ports.ts";
+import type { HeardWord } from "../../ports/index.ts";
 
 /** Where the open segment's parts stand. */
 export interface SegmentParts {

@@ -1,5 +1,5 @@
 /** What the speaker sees of the session while talking: who listens, how far behind it runs, the words so far. */
-import { samplesToMs } from "../../browser/audio/index.ts";
+import { samplesToMs } from "../../audio/index.ts";
 import { Audience } from "../../domain/audience/index.ts";
 import type { Db } from "../../domain/db/index.ts";
 import { type PipelineDeps, postAll, postInterim } from "../pipeline/index.ts";

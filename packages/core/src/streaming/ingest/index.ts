@@ -1,10 +1,10 @@
 /** Accepting the speaker's audio: only the session's speaker, only valid PCM, straight into the ordered stream. */
-import { pcmFromBase64, samplesToMs } from "../../browser/audio/index.ts";
+import { pcmFromBase64, samplesToMs } from "../../audio/index.ts";
 import type { Connection } from "../../domain/connection/index.ts";
 import type { Db } from "../../domain/db/index.ts";
 import { VisibleError } from "../../error.ts";
-import type { AudioIngest } from "../../ports.ts";
-import { type AudioChunkMessage, MAX_CHUNK_MS, MIN_CHUNK_MS } from "../../browser/protocol/index.ts";
+import type { AudioIngest } from "../../ports/index.ts";
+import { type AudioChunkMessage, MAX_CHUNK_MS, MIN_CHUNK_MS } from "../../protocol/index.ts";
 import { Session } from "../../domain/session/index.ts";
 import { Checkpoint } from "../consumer/checkpoint.ts";
 

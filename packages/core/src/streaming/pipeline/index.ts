@@ -14,11 +14,11 @@ import type { Db } from "../../domain/db/index.ts";
 import { isVoiced } from "../../domain/languages/index.ts";
 import { claimDelivery, completeDelivery, type DeliveryKey, type DeliveryPart, MAX_DELIVERY_ATTEMPTS } from "../delivery/index.ts";
 import type { Log } from "../../log.ts";
-import type { AudioStore, ConnectionNotifier, Measurements, SpeechSynthesizer, Translator } from "../../ports.ts";
-import { AUDIO_URL_TTL_SECONDS, type Glossary, type ServerMessage } from "../../browser/protocol/index.ts";
-import type { LanguageResult, PartOf, SegmentResult, StageTimes } from "./result.ts";
+import type { AudioStore, ConnectionNotifier, Measurements, SpeechSynthesizer, Translator } from "../../ports/index.ts";
+import { AUDIO_URL_TTL_SECONDS, type Glossary, type ServerMessage } from "../../protocol/index.ts";
+import { type LanguageResult, type PartOf, type SegmentResult, type StageTimes, stageDurations } from "../../ports/segment-result.ts";
 
-export type { LanguageResult, PartOf, SegmentResult, StageTimes } from "./result.ts";
+export { type LanguageResult, type PartOf, type SegmentResult, type StageTimes, stageDurations } from "../../ports/segment-result.ts";
 
 /** Points where a crash test may stop an execution environment (local mode's kill switch); nothing in AWS. */
 export type ProbePoint = "delivery.claimed" | "segment.transcribed";
@@ -399,17 +399,4 @@ export async function postAll(
   );
   const failed = failures.find((f) => f !== undefined);
   if (required && failed !== undefined) throw failed;
-}
-
-export function stageDurations(t: StageTimes) {
-  const diff = (a?: number, b?: number) => (a !== undefined && b !== undefined ? a - b : undefined);
-  return {
-    segmenterWait: diff(t.closedAt, t.speechEndCapturedAt),
-    asr: diff(t.transcribedAt, t.closedAt),
-    mt: diff(t.translatedAt, t.transcribedAt),
-    tts: diff(t.synthesizedAt, t.translatedAt),
-    store: diff(t.storedAt, t.synthesizedAt),
-    notify: diff(t.notifiedAt, t.storedAt),
-    total: diff(t.notifiedAt, t.speechEndCapturedAt),
-  };
 }
