@@ -17,7 +17,7 @@ import type {
   SpeechSynthesizer,
   Translator,
 } from "@livetranslate/core/ports";
-import type { LanguagesResponse } from "@livetranslate/core/browser/protocol";
+import type { LanguagesResponse } from "@livetranslate/core/protocol";
 import { lazy } from "./lazy.ts";
 
 /** What the Kinesis handler hands each session's records to (core's StreamConsumer, or a test's fake). */

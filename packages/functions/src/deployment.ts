@@ -4,7 +4,7 @@
  * so it must not pull in the AWS SDK or SST's `Resource`.
  */
 import type { IamAction } from "@livetranslate/core/adapters/aws/iam";
-import { CLIENT_ACTIONS } from "@livetranslate/core/browser/protocol";
+import { CLIENT_ACTIONS } from "@livetranslate/core/protocol";
 
 /** The Lambda functions (SST component names). */
 export const FUNCTION_NAMES = ["Connect", "Disconnect", "Message", "Http", "Consumer"] as const;

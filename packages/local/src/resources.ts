@@ -15,7 +15,7 @@ import type { Log } from "@livetranslate/core/log";
 import type { Measurements } from "@livetranslate/core/ports";
 import { observeFailedAttempts } from "@livetranslate/functions/adapters";
 import { InProcessManagementHandler } from "./gateway/in-process-management.ts";
-import { ensureBucket, ensureStream, startDynalite, startKinesalite, startS3rver } from "./standins/index.ts";
+import { ensureBucket, ensureStream, startDynalite, startKinesalite, startS3rver } from "@livetranslate/testing/standins";
 
 /** One set of clients over the resources. */
 export interface LocalClients {

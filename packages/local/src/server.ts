@@ -27,9 +27,8 @@ import { forgetStaleConnections } from "./stale-connections.ts";
 import { type ConnectionLimits, WebSocketGateway } from "./gateway/index.ts";
 import type { RequestCounts } from "./metering.ts";
 import { startResources } from "./resources.ts";
-import { sweepExpiredObjects } from "./standins/index.ts";
 import { mountWebApps } from "./web-apps.ts";
-import { sweepExpiredRecords, trimExpiredStreamRecords } from "./expiry.ts";
+import { sweepExpiredObjects, sweepExpiredRecords, trimExpiredStreamRecords } from "./expiry.ts";
 
 export interface LocalOptions {
   port?: number;

@@ -1,6 +1,6 @@
 /** The HTTP API (hono): health, languages, sessions, listener reports. The same app runs in Lambda and in local mode. */
 import { VisibleError } from "@livetranslate/core/error";
-import { CreateSessionRequest, describeIssues, type ErrorBody, ListenerReport } from "@livetranslate/core/browser/protocol";
+import { CreateSessionRequest, describeIssues, type ErrorBody, ListenerReport } from "@livetranslate/core/protocol";
 import { Session } from "@livetranslate/core/domain/session";
 import { Transcript } from "@livetranslate/core/domain/transcript";
 import { type Context, Hono } from "hono";

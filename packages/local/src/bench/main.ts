@@ -14,7 +14,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { REFERENCE_CPU_LOOP_MS } from "@livetranslate/core/testing/calibration";
+import { REFERENCE_CPU_LOOP_MS } from "@livetranslate/testing/calibration";
 import { voiceActivityFor, voiceActivitySetting } from "../voice-activity.ts";
 import { calibration } from "./calibration.ts";
 import type { Step } from "./harness.ts";

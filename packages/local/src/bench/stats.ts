@@ -1,4 +1,4 @@
-import { wordErrorRate } from "@livetranslate/core/testing/fixtures";
+import { wordErrorRate } from "@livetranslate/testing/fixtures";
 
 /** Percentiles over measured values (nearest rank), rounded for reading. */
 export interface Summary {

@@ -3,12 +3,12 @@
  * with the real engines: a speaker streams real speech in real time; es and fr listeners get captions,
  * translations and audio they can fetch and decode.
  */
-import { msToSamples, samplesToMs } from "@livetranslate/core/browser/audio";
-import type { CreateSessionResponse, ServerMessage } from "@livetranslate/core/browser/protocol";
-import { assembleTalk, chunksOf, englishClips, wordErrorRate } from "@livetranslate/core/testing/fixtures";
+import { msToSamples, samplesToMs } from "@livetranslate/core/audio";
+import type { CreateSessionResponse, ServerMessage } from "@livetranslate/core/protocol";
+import { assembleTalk, chunksOf, englishClips, wordErrorRate } from "@livetranslate/testing/fixtures";
 import wavefile from "wavefile";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { scaledTimeout } from "@livetranslate/core/testing/calibration";
+import { scaledTimeout } from "@livetranslate/testing/calibration";
 import { ProtocolClient, streamInRealTime } from "../testing/client.ts";
 import { type LocalProcess, startLocalProcess } from "../testing/local-process.ts";
 

@@ -7,8 +7,8 @@
 import { type Engine, EngineNotSupportedException, type LanguageCode, type PollyClient, SynthesizeSpeechCommand, type VoiceId } from "@aws-sdk/client-polly";
 import getMp3Duration from "get-mp3-duration";
 import type { Log } from "../../log.ts";
-import type { SpeechSynthesizer, SynthesizedAudio } from "../../ports.ts";
-import type { IamAction } from "./iam.ts";
+import type { SpeechSynthesizer, SynthesizedAudio } from "../../ports/index.ts";
+import type { IamAction } from "../../ports/iam.ts";
 import { withRetries } from "./retry.ts";
 
 interface Voice {

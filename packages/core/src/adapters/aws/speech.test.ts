@@ -13,7 +13,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { Readable } from "node:stream";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { memoryLog } from "../../log.ts";
-import { expectDeclaredCalls } from "../../testing/iam.ts";
+import { expectDeclaredCalls } from "@livetranslate/testing/iam";
 import { POLLY_NEURAL_REGIONS, PollySynthesizer } from "./polly.ts";
 import { TranscribeRecognizer } from "./transcribe.ts";
 import { AwsTranslator } from "./translate.ts";

@@ -16,8 +16,8 @@ import {
   type TranscriptResultStream,
 } from "@aws-sdk/client-transcribe-streaming";
 import { pushable, type Pushable } from "it-pushable";
-import type { HeardWord, RecognitionStream, SpeechRecognizer } from "../../ports.ts";
-import type { IamAction } from "./iam.ts";
+import type { HeardWord, RecognitionStream, SpeechRecognizer } from "../../ports/index.ts";
+import type { IamAction } from "../../ports/iam.ts";
 import { withRetries } from "./retry.ts";
 
 /** ISO 639-1 -> the Transcribe streaming locale used for it. */

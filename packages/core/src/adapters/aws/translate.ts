@@ -1,7 +1,7 @@
 /** Translation with Amazon Translate: one `TranslateText` per target language (the pipeline runs them in parallel). */
 import { type TranslateClient, TranslateTextCommand } from "@aws-sdk/client-translate";
-import type { LanguagePair, Translator } from "../../ports.ts";
-import type { IamAction } from "./iam.ts";
+import type { LanguagePair, Translator } from "../../ports/index.ts";
+import type { IamAction } from "../../ports/iam.ts";
 import { withRetries } from "./retry.ts";
 
 /** Languages offered (ISO 639-1, as Amazon Translate names them); every pair among them is supported. */

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { scaledTimeout } from "../../testing/calibration.ts";
+import { scaledTimeout } from "@livetranslate/testing/calibration";
 import { ApertiumTranslator } from "./apertium.ts";
 
 describe("ApertiumTranslator (real Apertium pipelines)", () => {

@@ -8,7 +8,7 @@ import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from "node:c
 import { once } from "node:events";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import type { LanguagePair, Translator } from "../../ports.ts";
+import type { LanguagePair, Translator } from "../../ports/index.ts";
 
 const MODES_DIR = "/usr/share/apertium/modes";
 /** Rewrites a mode's shell pipeline so every stage flushes at each NUL (`-z`); ships with `apertium`. */

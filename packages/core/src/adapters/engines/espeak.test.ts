@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { scaledTimeout } from "../../testing/calibration.ts";
+import { scaledTimeout } from "@livetranslate/testing/calibration";
 import wavefile from "wavefile";
 import { EspeakSynthesizer } from "./espeak.ts";
 

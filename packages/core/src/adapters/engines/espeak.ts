@@ -4,7 +4,7 @@
  * through the SpeechSynthesizer port.
  */
 import wavefile from "wavefile";
-import type { SpeechSynthesizer, SynthesizedAudio } from "../../ports.ts";
+import type { SpeechSynthesizer, SynthesizedAudio } from "../../ports/index.ts";
 
 export const ESPEAK_PACKAGE = "@echogarden/espeak-ng-emscripten";
 

@@ -9,8 +9,8 @@
  */
 import { existsSync } from "node:fs";
 import koffi, { type KoffiFunc, type LibraryHandle } from "koffi";
-import { concatPcm } from "../../browser/audio/index.ts";
-import type { HeardWord, RecognitionStream, SpeechRecognizer } from "../../ports.ts";
+import { concatPcm } from "../../audio/index.ts";
+import type { HeardWord, RecognitionStream, SpeechRecognizer } from "../../ports/index.ts";
 
 export const POCKETSPHINX_PACKAGES = "pocketsphinx pocketsphinx-en-us";
 /** 100 ms at 16 kHz: what the speaker app sends per chunk, so a live stream's interim text lags by none. */

@@ -1,6 +1,6 @@
 /** Which languages a set of engines offers: the answer of GET /languages, in AWS and in local mode alike. */
-import type { LanguagesResponse } from "../../browser/protocol/index.ts";
-import type { SpeechRecognizer, SpeechSynthesizer, Translator } from "../../ports.ts";
+import type { LanguagesResponse } from "../../protocol/index.ts";
+import type { SpeechRecognizer, SpeechSynthesizer, Translator } from "../../ports/index.ts";
 
 export interface Engines {
   recognizer: SpeechRecognizer;

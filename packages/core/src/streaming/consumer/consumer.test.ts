@@ -1,20 +1,22 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { type KinesisClient, PutRecordCommand } from "@aws-sdk/client-kinesis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pcmToBase64 } from "../../browser/audio/index.ts";
+import { pcmToBase64 } from "../../audio/index.ts";
 import { createKinesisClient } from "../../adapters/aws/clients.ts";
 import { encodeIngestRecord, KinesisIngestReplay } from "../../adapters/aws/kinesis.ts";
 import { Connection } from "../../domain/connection/index.ts";
-import { createDb, type Db, ensureTable } from "../../domain/db/index.ts";
+import type { Db } from "../../domain/db/index.ts";
 import { memoryLog } from "../../log.ts";
 import { memoryMeasurements } from "../../adapters/memory/index.ts";
-import type { AudioStore, ConnectionNotifier, HeardWord, IngestRecord, PositionedRecord, RecognitionStream, SpeechRecognizer, SpeechSynthesizer, Translator, VoiceActivityDetector } from "../../ports.ts";
-import type { ServerMessage } from "../../browser/protocol/index.ts";
+import type { HeardWord, IngestRecord, PositionedRecord, RecognitionStream, SpeechRecognizer, VoiceActivityDetector } from "../../ports/index.ts";
+import type { ServerMessage } from "../../protocol/index.ts";
 import { Session } from "../../domain/session/index.ts";
-import { ensureStream, type StandIn, startDynalite, startKinesalite } from "../../adapters/standins/index.ts";
+import { LabellingTranslator, MemoryAudioStore, RecordingNotifier, TextSynthesizer } from "@livetranslate/testing/fakes";
+import { ensureStream, type StandIn, startKinesalite } from "@livetranslate/testing/standins";
+import { startTestTable, type TestTable } from "@livetranslate/testing/table";
 import { SileroVoiceActivity } from "../../adapters/vad/silero.ts";
-import { assembleTalk, chunksOf, untranscribedClips } from "../../testing/fixtures.ts";
+import { assembleTalk, chunksOf, untranscribedClips } from "@livetranslate/testing/fixtures";
 import type { SegmenterOptions } from "../segmenter/index.ts";
+import { Checkpoint } from "./checkpoint.ts";
 import { StreamConsumer } from "./index.ts";
 
 /**
@@ -155,17 +157,15 @@ function phrasingRecognizer(): SpeechRecognizer & { streams: number } {
 }
 
 describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
-  let dynamo: StandIn;
+  let dynamo: TestTable;
   let kinesis: StandIn;
   let db: Db;
   let kinesisClient: KinesisClient;
   const talk = assembleTalk(untranscribedClips().slice(0, 3).map((file) => ({ file })), 1000);
 
   beforeAll(async () => {
-    [dynamo, kinesis] = await Promise.all([startDynalite(), startKinesalite()]);
-    const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: "local", credentials: { accessKeyId: "l", secretAccessKey: "l" } });
-    await ensureTable(client, "consumer");
-    db = createDb({ table: "consumer", client });
+    [dynamo, kinesis] = await Promise.all([startTestTable("consumer"), startKinesalite()]);
+    db = dynamo.db;
     kinesisClient = createKinesisClient(kinesis);
     await ensureStream(kinesisClient, "audio", 2);
   });
@@ -194,24 +194,12 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     await Connection.join(db, "es-1", { sessionId, role: "listener", language: "es" });
     await Connection.join(db, "fr-1", { sessionId, role: "listener", language: "fr" });
     if (partsListener) await Connection.join(db, "es-parts", { sessionId, role: "listener", language: "es", parts: "1" });
-    const sent: { to: string; message: ServerMessage }[] = [];
-    const notifier: ConnectionNotifier = {
-      async post(to, message) {
-        sent.push({ to, message });
-        return "delivered";
-      },
-      async disconnect() {},
-    };
-    const translator: Translator = { pairs: [], translate: async (text, _s, target) => `${target}: ${text}` };
-    const synthesized: string[] = [];
-    const synthesizer: SpeechSynthesizer = {
-      languages: ["es", "fr", "it"],
-      async synthesize(text, language) {
-        synthesized.push(language);
-        return { data: new TextEncoder().encode(text), format: "audio/wav", durationSeconds: 1 };
-      },
-    };
-    const audioStore: AudioStore = { put: async () => {}, presignedUrl: async (key) => `http://audio/${key}` };
+    const notifier = new RecordingNotifier();
+    const sent = notifier.sent;
+    const translator = new LabellingTranslator();
+    const synthesizer = new TextSynthesizer(["es", "fr", "it"]);
+    const synthesized = synthesizer.spoken;
+    const audioStore = new MemoryAudioStore();
     const log = memoryLog();
     const measurements = memoryMeasurements();
     const replay = new KinesisIngestReplay({ client: kinesisClient, streamName: "audio" });
@@ -510,7 +498,7 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     console.info(`checkpoint: ${average.toFixed(0)} bytes per batch on average, ${batches} batches`);
     expect(average).toBeLessThan(4096);
     expect(t.measurements.get("CheckpointWriteUnits")).toBe(batches);
-    const { data } = await db.entities.streamState.get({ sessionId: t.sessionId }).go({ consistent: true });
+    const { data } = await Checkpoint.entity(db.config).get({ sessionId: t.sessionId }).go({ consistent: true });
     expect(JSON.stringify(data).length).toBeLessThan(4096);
     expect(data!.revision).toBe(batches);
   });
@@ -661,7 +649,7 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     await feed(consumer, t.sessionId, t.records);
     const before = t.sent.length;
     // Simulate the state save having failed: the same segments are closed again by a new process.
-    await db.entities.streamState.delete({ sessionId: t.sessionId }).go();
+    await Checkpoint.entity(db.config).delete({ sessionId: t.sessionId }).go();
     await feed(t.consumer(), t.sessionId, t.records);
     const after = t.sent.slice(before).filter((s) => s.message.type !== "sessionStatus" && !(s.message.type === "transcript" && !s.message.isFinal));
     expect(after).toEqual([]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { memoryLog } from "../../log.ts";
-import type { RecognitionStream, SpeechRecognizer } from "../../ports.ts";
+import type { RecognitionStream, SpeechRecognizer } from "../../ports/index.ts";
 import type { ClosedSegment } from "../segmenter/index.ts";
 import { LiveRecognition, RECOGNIZER_MAX_STREAM_MS } from "./recognition.ts";
 

@@ -8,7 +8,7 @@
  * audio is transcribed from scratch instead, so the result never depends on luck.
  */
 import type { Log } from "../../log.ts";
-import type { HeardWord, Measurements, RecognitionStream, SpeechRecognizer } from "../../ports.ts";
+import type { HeardWord, Measurements, RecognitionStream, SpeechRecognizer } from "../../ports/index.ts";
 import type { ClosedSegment } from "../segmenter/index.ts";
 import { settledWords } from "./segment-parts.ts";
 

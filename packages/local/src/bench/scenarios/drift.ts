@@ -1,4 +1,4 @@
-import { assembleTalk, untranscribedClips } from "@livetranslate/core/testing/fixtures";
+import { assembleTalk, untranscribedClips } from "@livetranslate/testing/fixtures";
 import { fixedLatencyEngines } from "../fixed-engines.ts";
 import { harness } from "../harness.ts";
 import { summarize } from "../stats.ts";

@@ -1,4 +1,4 @@
-import { assembleTalk } from "@livetranslate/core/testing/fixtures";
+import { assembleTalk } from "@livetranslate/testing/fixtures";
 import { FIXED_ENGINE_LANGUAGES, fixedLatencyEngines } from "../fixed-engines.ts";
 import { harness } from "../harness.ts";
 import { summarize } from "../stats.ts";

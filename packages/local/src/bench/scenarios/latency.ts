@@ -5,7 +5,7 @@
  */
 import type { VoiceActivityDetector } from "@livetranslate/core/ports";
 import { stageDurations } from "@livetranslate/core/streaming/pipeline";
-import { assembleTalk } from "@livetranslate/core/testing/fixtures";
+import { assembleTalk } from "@livetranslate/testing/fixtures";
 import type { Routing } from "../../event-source/environments.ts";
 import type { LocalMode } from "../../server.ts";
 import type { VoiceActivitySetting } from "../../voice-activity.ts";

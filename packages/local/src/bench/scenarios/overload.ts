@@ -5,7 +5,7 @@
  * runs alone and should catch up. Reported from what the speakers and the first listener of each session received.
  */
 import { memoryLog } from "@livetranslate/core/log";
-import { assembleTalk } from "@livetranslate/core/testing/fixtures";
+import { assembleTalk } from "@livetranslate/testing/fixtures";
 import { startLocal } from "../../server.ts";
 import { clipsFor, closeAll, playTalk, type TalkResult } from "./talk.ts";
 

@@ -1,5 +1,5 @@
 import { FINAL_PASS_ARGS, PocketsphinxRecognizer, SEARCH_ARGS } from "@livetranslate/core/adapters/engines";
-import { englishClips, readWav } from "@livetranslate/core/testing/fixtures";
+import { englishClips, readWav } from "@livetranslate/testing/fixtures";
 import { summarize, weightedWordErrorRate } from "../stats.ts";
 
 /**

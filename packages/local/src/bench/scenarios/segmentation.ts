@@ -2,8 +2,8 @@ import path from "node:path";
 import { SileroVoiceActivity } from "@livetranslate/core/adapters/vad";
 import type { VoiceActivityDetector } from "@livetranslate/core/ports";
 import { Segmenter } from "@livetranslate/core/streaming/segmenter";
-import { assembleTalk } from "@livetranslate/core/testing/fixtures";
-import { segmentTalk } from "@livetranslate/core/testing/sentence-splits";
+import { assembleTalk } from "@livetranslate/testing/fixtures";
+import { segmentTalk } from "@livetranslate/testing/sentence-splits";
 import { summarize } from "../stats.ts";
 import { clipsFor } from "./talk.ts";
 

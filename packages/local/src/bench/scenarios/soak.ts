@@ -11,7 +11,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import os from "node:os";
-import { assembleTalk, englishClips, untranscribedClips } from "@livetranslate/core/testing/fixtures";
+import { assembleTalk, englishClips, untranscribedClips } from "@livetranslate/testing/fixtures";
 import type { ProtocolClient } from "../../testing/client.ts";
 import { startLocalProcess } from "../../testing/local-process.ts";
 import { calibration } from "../calibration.ts";

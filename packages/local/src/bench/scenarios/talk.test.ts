@@ -4,7 +4,7 @@
  * plays and reports nothing measured rather than failing.
  */
 import { memoryLog } from "@livetranslate/core/log";
-import { assembleTalk, untranscribedClips } from "@livetranslate/core/testing/fixtures";
+import { assembleTalk, untranscribedClips } from "@livetranslate/testing/fixtures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalMode, startLocal } from "../../server.ts";
 import { FIXED_ENGINE_LANGUAGES, fixedLatencyEngines } from "../fixed-engines.ts";

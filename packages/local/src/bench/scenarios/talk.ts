@@ -4,9 +4,9 @@
  * the end of the clip's samples) to what listeners receive.
  */
 import type { LocalMode } from "../../server.ts";
-import { concatPcm } from "@livetranslate/core/browser/audio";
-import { placeInTalk } from "@livetranslate/core/browser/protocol";
-import { chunksOf, englishClips, type Talk, untranscribedClips } from "@livetranslate/core/testing/fixtures";
+import { concatPcm } from "@livetranslate/core/audio";
+import { placeInTalk } from "@livetranslate/core/protocol";
+import { chunksOf, englishClips, type Talk, untranscribedClips } from "@livetranslate/testing/fixtures";
 import { ConnectRefused, ProtocolClient, streamInRealTime } from "../../testing/client.ts";
 
 export interface TalkOptions {

@@ -5,7 +5,7 @@ import path from "node:path";
 import { queryObjects } from "node:v8";
 import { CreateTableCommand, PutItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
 import { describe, expect, it } from "vitest";
-import { createDynamoClient } from "../aws/clients.ts";
+import { createDynamoClient } from "@livetranslate/core/adapters/aws/clients";
 import { startDynalite } from "./index.ts";
 
 /**

@@ -1,10 +1,10 @@
 import { createServer } from "node:net";
 import { ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import { DescribeStreamCommand, ListStreamsCommand } from "@aws-sdk/client-kinesis";
-import { ListBucketsCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { ListBucketsCommand, type S3Client } from "@aws-sdk/client-s3";
 import { createDynamoClient, createKinesisClient, createS3Client } from "@livetranslate/core/adapters/aws/clients";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureBucket, ensureStream, type StandIn, startDynalite, startKinesalite, startS3rver, sweepExpiredObjects } from "./index.ts";
+import { ensureBucket, ensureStream, type StandIn, startDynalite, startKinesalite, startS3rver } from "./index.ts";
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -13,8 +13,6 @@ async function freePort(): Promise<number> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("stand-ins", () => {
   it.each([
@@ -72,9 +70,6 @@ describe("S3 on s3rver", () => {
   });
   afterAll(() => s3.close());
 
-  const keys = async (bucket: string) =>
-    ((await client.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? []).map((o) => o.Key).sort();
-
   it("ensureBucket creates the bucket once and accepts an existing one", async () => {
     // Act
     await ensureBucket(client, "created-twice");
@@ -82,22 +77,5 @@ describe("S3 on s3rver", () => {
     // Assess
     const { Buckets } = await client.send(new ListBucketsCommand({}));
     expect(Buckets?.filter((b) => b.Name === "created-twice")).toHaveLength(1);
-  });
-
-  it("sweepExpiredObjects deletes the audio objects older than their lifetime, and only those", async () => {
-    // Prepare: S3 reports LastModified to the second, so the lifetime must exceed a second to tell old from new.
-    const lifetimeMs = 1200;
-    await ensureBucket(client, "swept");
-    const put = (key: string) => client.send(new PutObjectCommand({ Bucket: "swept", Key: key, Body: "audio" }));
-    await put("sessions/a-b-1/translated/es/000001.mp3");
-    await put("sessions/a-b-1/translated/fr/000001.mp3");
-    await put("elsewhere/old.txt");
-    await sleep(lifetimeMs + 150);
-    await put("sessions/a-b-1/translated/es/000002.mp3");
-    // Act
-    const deleted = await sweepExpiredObjects(client, "swept", "sessions/", lifetimeMs);
-    // Assess
-    expect(deleted).toBe(2);
-    expect(await keys("swept")).toEqual(["elsewhere/old.txt", "sessions/a-b-1/translated/es/000002.mp3"]);
   });
 });

@@ -4,7 +4,7 @@
  */
 import type { AwsStub } from "aws-sdk-client-mock";
 import { afterEach } from "vitest";
-import { type IamAction, iamActionOf } from "../adapters/aws/iam.ts";
+import { type IamAction, iamActionOf } from "@livetranslate/core/adapters/aws/iam";
 
 function undeclared(clientName: string, commandNames: readonly string[], declared: readonly IamAction[]): string[] {
   const allowed = new Set(declared.map((d) => d.action));

@@ -119,11 +119,20 @@ export const AudioChunkMessage = z.object({
 });
 export type AudioChunkMessage = z.infer<typeof AudioChunkMessage>;
 
-export const EndSessionMessage = z.object({ action: z.literal("endSession"), sessionId: SessionId });
+/**
+ * `lastChunkIndex` (extension, optional): the last chunk the speaker sent. Chunks sent just before the end (a
+ * reconnect's backlog) may reach the server after it; the session ends only once they are in.
+ */
+export const EndSessionMessage = z.object({ action: z.literal("endSession"), sessionId: SessionId, lastChunkIndex: z.number().int().nonnegative().optional() });
 export const SetLanguageMessage = z.object({ action: z.literal("setLanguage"), language: LanguageCode });
 export const PingMessage = z.object({ action: z.literal("ping") });
+/**
+ * Extension: a speaker asks where the session's chunk numbering stands (answered with `chunkPosition`), so a
+ * reloaded page or another tab continues the numbering instead of reusing indexes the server already consumed.
+ */
+export const ChunkPositionRequest = z.object({ action: z.literal("chunkPosition"), sessionId: SessionId });
 
-export const CLIENT_ACTIONS = ["audioChunk", "endSession", "setLanguage", "ping"] as const;
+export const CLIENT_ACTIONS = ["audioChunk", "endSession", "setLanguage", "ping", "chunkPosition"] as const;
 export type ClientAction = (typeof CLIENT_ACTIONS)[number];
 
 export const ClientMessage = z.discriminatedUnion("action", [
@@ -131,6 +140,7 @@ export const ClientMessage = z.discriminatedUnion("action", [
   EndSessionMessage,
   SetLanguageMessage,
   PingMessage,
+  ChunkPositionRequest,
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 
@@ -212,6 +222,10 @@ export type SessionEndedMessage = z.infer<typeof SessionEndedMessage>;
 
 export const PongMessage = z.object({ type: z.literal("pong") });
 
+/** Extension: the answer to `chunkPosition`: the lowest chunk index the session has not consumed yet. */
+export const ChunkPositionMessage = z.object({ type: z.literal("chunkPosition"), sessionId: z.string(), nextChunkIndex: z.number().int().nonnegative() });
+export type ChunkPositionMessage = z.infer<typeof ChunkPositionMessage>;
+
 /**
  * What a listener app saw while fetching translated audio (`POST /listener-reports`, anonymous): a sample of its
  * downloads, sent in batches. Published as metrics beside the pipeline's; the failure rate has an alarm.
@@ -245,6 +259,7 @@ export const ERROR_CODES = [
   "unauthorized",
   "not_found",
   "rate_limited",
+  "chunk_index_reused",
   "internal",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -254,6 +269,8 @@ export const ErrorMessage = z.object({
   code: z.enum(ERROR_CODES),
   message: z.string(),
   action: z.string().optional(),
+  /** With `chunk_index_reused`: where the speaker's numbering must continue. */
+  nextChunkIndex: z.number().int().nonnegative().optional(),
 });
 export type ErrorMessage = z.infer<typeof ErrorMessage>;
 
@@ -264,6 +281,7 @@ export const ServerMessage = z.discriminatedUnion("type", [
   SessionStatusMessage,
   SessionEndedMessage,
   PongMessage,
+  ChunkPositionMessage,
   ErrorMessage,
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;

@@ -1,6 +1,6 @@
 /**
- * What the pipeline reports for a segment: when each stage finished and what went to each language. Its own module,
- * importing nothing, so the ports (measurements) can name it without importing the pipeline.
+ * What the pipeline reports for a segment: when each stage finished and what went to each language. It sits with the
+ * ports, importing nothing, because the measurements port and its adapters name it without importing the pipeline.
  */
 
 /** Stage timestamps (epoch ms) carried by every segment, logged and benchmarked. */
@@ -30,6 +30,8 @@ export interface LanguageResult {
   audioShed?: boolean;
   /** Already delivered by an earlier attempt: nothing was sent now. */
   alreadyDone?: boolean;
+  /** Failed on the batch's last attempt and given up (why): the batch goes on without it. */
+  abandoned?: string;
   translatedAt?: number;
   synthesizedAt?: number;
   storedAt?: number;
@@ -56,4 +58,18 @@ export interface SegmentResult {
   incomplete: boolean;
   /** Something went out in this attempt. */
   sent: boolean;
+}
+
+/** How long each stage took (ms), from a segment's stage timestamps; undefined for a stage it did not reach. */
+export function stageDurations(t: StageTimes) {
+  const diff = (a?: number, b?: number) => (a !== undefined && b !== undefined ? a - b : undefined);
+  return {
+    segmenterWait: diff(t.closedAt, t.speechEndCapturedAt),
+    asr: diff(t.transcribedAt, t.closedAt),
+    mt: diff(t.translatedAt, t.transcribedAt),
+    tts: diff(t.synthesizedAt, t.translatedAt),
+    store: diff(t.storedAt, t.synthesizedAt),
+    notify: diff(t.notifiedAt, t.storedAt),
+    total: diff(t.notifiedAt, t.speechEndCapturedAt),
+  };
 }

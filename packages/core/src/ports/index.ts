@@ -1,9 +1,14 @@
 /**
- * The narrow interfaces the pipeline is written against. Each has an AWS adapter (core/aws) and, where one
- * can run on a single machine, a local one (core/engines, or the AWS adapter pointed at an embedded stand-in).
+ * The narrow interfaces the pipeline is written against, and the plain records they carry. Each has an AWS adapter
+ * (adapters/aws) and, where one can run on a single machine, a local one (adapters/engines, adapters/vad, or the AWS
+ * adapter pointed at an embedded stand-in).
  */
-import type { SegmentResult } from "./streaming/pipeline/result.ts";
-import type { ListenerReport, ServerMessage } from "./browser/protocol/index.ts";
+import type { ListenerReport, ServerMessage } from "../protocol/index.ts";
+import type { SegmentResult } from "./segment-result.ts";
+
+export type { IamAction, ResourceKind } from "./iam.ts";
+export { type LanguageResult, type PartOf, type SegmentResult, type StageTimes, stageDurations } from "./segment-result.ts";
+export { compareSequenceNumbers } from "./stream-position.ts";
 
 /** Speech to text for one source language at a time; audio is 16 kHz mono signed 16-bit PCM. */
 export interface SpeechRecognizer {
@@ -137,7 +142,13 @@ export type IngestRecord =
       /** Base64 of 16 kHz mono s16le PCM. */
       audioData: string;
     }
-  | { kind: "end"; sessionId: string; ingestedAt: number };
+  | {
+      kind: "end";
+      sessionId: string;
+      ingestedAt: number;
+      /** The last chunk index the speaker sent before ending, when it said: the end waits for the chunks up to it. */
+      lastChunkIndex?: number;
+    };
 
 /** The ordered per-session audio stream (Kinesis, partition key = sessionId). */
 export interface AudioIngest {

@@ -6,8 +6,8 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import wavefile from "wavefile";
-import { concatPcm, msToSamples, SAMPLE_RATE, samplesToMs } from "../browser/audio/index.ts";
-import { frameDb } from "../streaming/segmenter/index.ts";
+import { concatPcm, msToSamples, SAMPLE_RATE, samplesToMs } from "@livetranslate/core/audio";
+import { frameDb } from "@livetranslate/core/streaming/segmenter";
 
 function repoRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));

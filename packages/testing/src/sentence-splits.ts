@@ -4,8 +4,8 @@
  * and how much audio past the end of its voice had arrived when the segment holding its end closed (the
  * segmenter's wait, in audio time: what the pause rule costs before any processing). For tests and benchmarks.
  */
-import { samplesToMs } from "../browser/audio/index.ts";
-import type { ClosedSegment, Segmenter } from "../streaming/segmenter/index.ts";
+import { samplesToMs } from "@livetranslate/core/audio";
+import type { ClosedSegment, Segmenter } from "@livetranslate/core/streaming/segmenter";
 import { chunksOf, type Talk } from "./fixtures.ts";
 
 export interface SentenceCut {

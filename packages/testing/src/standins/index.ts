@@ -1,4 +1,4 @@
-/// <reference path="../../untyped-modules.d.ts" />
+/// <reference path="../untyped-modules.d.ts" />
 /**
  * Embedded stand-ins for DynamoDB (dynalite), Kinesis (kinesalite) and S3 (s3rver), in-process on
  * 127.0.0.1, for local mode and for tests. The AWS adapters talk to them unchanged.

@@ -3,7 +3,7 @@
  * 5xx, by error name and status), beneath the SDK's retry loop, so the SDK's retries and ours both run for real.
  * Faults can be armed while the clients run; a fault counts its failures across every client it is installed on.
  */
-import { addMiddleware, type MiddlewareClient } from "../adapters/aws/clients.ts";
+import { addMiddleware, type MiddlewareClient } from "@livetranslate/core/adapters/aws/clients";
 
 export interface Fault {
   /** The client's name, e.g. "S3Client"; any when absent. */
