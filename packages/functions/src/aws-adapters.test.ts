@@ -2,8 +2,8 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { pick } from "./adapters.ts";
-import { awsAdapters, transcribeVocabularies } from "./aws-adapters.ts";
-import { compose } from "./compose.ts";
+import { transcribeVocabularies } from "./aws-adapters.ts";
+import { awsAdapters, compose } from "./composition.ts";
 
 describe("awsAdapters()", () => {
   afterEach(() => vi.unstubAllEnvs());
