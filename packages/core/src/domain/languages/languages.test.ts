@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { LanguageCode } from "../../browser/protocol/index.ts";
 import { isVoiced, supportedLanguages } from "./index.ts";
 
 const pairs = (source: string, targets: string[]) => targets.map((target) => ({ source, target }));
@@ -50,5 +51,16 @@ describe("supportedLanguages", () => {
   it("says a language is voiced only when the synthesizer has it", () => {
     expect(isVoiced({ languages: ["es"] }, "es")).toBe(true);
     expect(isVoiced({ languages: ["es"] }, "gl")).toBe(false);
+  });
+});
+
+describe("a language code", () => {
+  it("is ISO 639-1, or ISO 639-3 for a language without a two-letter code (Asturian), lower case", () => {
+    for (const code of ["en", "oc", "ast"]) expect(LanguageCode.safeParse(code).success, code).toBe(true);
+    for (const code of ["EN", "e", "engl", "en-US", ""]) {
+      const parsed = LanguageCode.safeParse(code);
+      expect(parsed.success, code).toBe(false);
+      expect(parsed.error?.issues[0]?.message).toMatch(/two-letter ISO 639-1 code such as "en".*"ast"/);
+    }
   });
 });
