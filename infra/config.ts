@@ -1,5 +1,5 @@
-// Settings a deployment may change, read from the environment of `sst deploy` / `sst dev` (documented in the
-// README), and what every function shares.
+// Settings a deployment may change, read from the environment of `sst deploy` / `sst dev` (documented in
+// docs/deploying.md), and what every function shares.
 import { STREAM_EVENT_SOURCE } from "../packages/functions/src/deployment";
 
 /** A whole-number setting from the environment; anything else stops the deploy naming the variable. */

@@ -1,7 +1,7 @@
 /**
  * Translation with Apertium: one long-lived pipeline per language pair, run in null-flush mode so each
- * request ends at a NUL byte and the dozen processes of a pair stay warm (a few ms a sentence instead of
- * ~0.3 s to start them). A target without a pair from English is reached through one pivot language that has
+ * request ends at a NUL byte and the dozen processes of a pair stay warm (starting them is far slower than
+ * translating a sentence). A target without a pair from English is reached through one pivot language that has
  * both (English -> Catalan -> Occitan): the routes are data, below.
  */
 import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from "node:child_process";
