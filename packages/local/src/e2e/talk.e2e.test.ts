@@ -2,8 +2,9 @@
  * End to end through the protocol only (HTTP + WebSocket) against local mode running as its own process
  * with the real engines: a speaker streams real speech in real time; es and an listeners get captions,
  * translations and audio they can fetch and decode. Aragonese is reached through Spanish (two Apertium pairs)
- * and voiced by eSpeak NG. (Two listened languages, as a third lets a busy shared machine fall behind real time
- * and shed translated speech; French, a pivot too, is heard in the browser test.)
+ * and voiced by eSpeak NG. Two listened languages: with a third, on a busy shared machine, the Spanish listener
+ * stopped getting every segment's audio (the consumer sheds translated speech when behind real time); French,
+ * a pivot too, is heard in the browser test.
  */
 import { msToSamples, samplesToMs } from "@livetranslate/core/browser/audio";
 import type { CreateSessionResponse, LanguagesResponse, ServerMessage } from "@livetranslate/core/browser/protocol";
