@@ -86,7 +86,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
     for (const closer of closers.reverse()) await closer();
   };
   try {
-    const engines = options.engines ?? (await requireLocalEngines());
+    const engines = options.engines ?? (await requireLocalEngines(log));
     closers.push(() => closeEngines(engines));
     const languages = supportedLanguages(engines);
     const warming = warmUp(engines, languages.target, languages.captionsOnly);
@@ -209,11 +209,13 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
   }
 }
 
-async function requireLocalEngines(): Promise<Engines> {
+async function requireLocalEngines(log: Log): Promise<Engines> {
   const detected = await detectLocalEngines();
   if (!detected.recognizer || !detected.translator || !detected.synthesizer) {
     throw new Error(`local mode cannot start: a speech engine is missing.\n  - ${detected.problems.join("\n  - ")}`);
   }
+  // A language whose Apertium pairs are missing is not offered; this says which package brings it.
+  for (const problem of detected.problems) log({ level: "warn", event: "engines.missing", problem });
   return { recognizer: detected.recognizer, translator: detected.translator, synthesizer: detected.synthesizer };
 }
 
