@@ -16,7 +16,7 @@ import { Audience } from "../../domain/audience/index.ts";
 import { type Db, expiresAt, isConditionalFailure } from "../../domain/db/index.ts";
 import { Session } from "../../domain/session/index.ts";
 import { type PartOf, type PipelineDeps, postAll, postInterim, runSegment, type SegmentResult, type StageTimes } from "../pipeline/index.ts";
-import type { IngestReplay, PositionedRecord, SpeechRecognizer, StreamPosition, VoiceActivityDetector } from "../../ports.ts";
+import type { CustomVocabularies, IngestReplay, PositionedRecord, SessionVocabulary, SpeechRecognizer, StreamPosition, VoiceActivityDetector } from "../../ports.ts";
 import { type KeptVoiceStream, Segmenter, type SegmenterOptions, type SegmenterState } from "../segmenter/index.ts";
 import { type Chunk, ChunkOrder, MAX_REORDER_WAIT_MS } from "./chunk-order.ts";
 import { type LoadLevel, nextLoadLevel, shedAt } from "./load.ts";
@@ -34,6 +34,11 @@ export interface ConsumerDeps extends PipelineDeps {
   voiceActivity?: VoiceActivityDetector;
   /** How long a missing chunk is waited for, in audio captured after it (default 1.5 s). */
   reorderWaitMs?: number;
+  /**
+   * The session's custom vocabulary at the recognizer service, once ready (Amazon Transcribe's); none where the
+   * recognizer adds a glossary's words itself (pocketsphinx).
+   */
+  vocabularies?: Pick<CustomVocabularies, "ready">;
   /** Called with each segment that sent something (benchmarks and tests observe the pipeline through it). */
   onSegment?: (sessionId: string, result: SegmentResult) => void;
 }
@@ -87,6 +92,8 @@ interface SessionMemory {
   /** The lag measured at the start of the last batch (ms). */
   lagMs?: number;
   parts?: SegmentParts;
+  /** The session's glossary terms for its recognizer streams, and its custom vocabulary once ready. */
+  vocabulary?: SessionVocabulary;
 }
 
 /** What a batch does once its audio is consumed, in the order it happened: commit a part at a pause, or close a segment. */
@@ -134,6 +141,7 @@ export class StreamConsumer {
       // The detector stream this environment kept from its last visit may spare replaying the whole open segment.
       memory = await this.rebuild(session, checkpoint, memory?.segmenter.keptVoice());
     }
+    memory!.vocabulary = await this.vocabularyOf(memory!.session);
     this.recognition.endQuiet(sessionId, memory!.segmenter.consumedSamples, warm);
     if (!warm) this.catchUpRecognition(memory!);
     const readyAt = Date.now();
@@ -144,6 +152,20 @@ export class StreamConsumer {
       throw error;
     }
     log({ level: "debug", event: "consumer.batch_done", sessionId, records: records.length, warm, restoreMs: readyAt - startedAt, totalMs: Date.now() - startedAt });
+  }
+
+  /**
+   * The session's words for its recognizer streams. Asking whether its custom vocabulary is ready costs nothing
+   * once it is (the adapter remembers); a failed question leaves the session on the deployment-wide vocabulary.
+   */
+  private async vocabularyOf(session: Session.Info): Promise<SessionVocabulary | undefined> {
+    if (!session.glossary?.length) return undefined;
+    const terms = session.glossary.map((entry) => entry.term);
+    const name = await this.deps.vocabularies?.ready(session.sessionId).catch((error: unknown) => {
+      this.deps.log({ level: "warn", event: "vocabulary.check_failed", sessionId: session.sessionId, error: (error as Error).message });
+      return undefined;
+    });
+    return { terms, ...(name ? { name } : {}) };
   }
 
   close(): void {
@@ -174,7 +196,7 @@ export class StreamConsumer {
       lastIngestedAt = ingestedAt;
       for (const event of events) {
         if (event.type === "audio") {
-          this.recognition.feed(sessionId, session.sourceLanguage, event.startSample, event.pcm, event.segmentStartSample);
+          this.recognition.feed(sessionId, session.sourceLanguage, event.startSample, event.pcm, event.segmentStartSample, memory.vocabulary);
         } else if (event.type === "pause") {
           const { sequenceNumber, segmentStartSample, atSample } = event;
           const words = this.recognition.pause(sessionId, segmentStartSample, atSample);
@@ -190,7 +212,7 @@ export class StreamConsumer {
             startSample: segment.startSample,
             endSample: segment.endSample,
             times: timesAt(segment.speechEndSample, ingestedAt),
-            transcribe: this.recognition.take(sessionId, session.sourceLanguage, segment),
+            transcribe: this.recognition.take(sessionId, session.sourceLanguage, segment, memory.vocabulary),
           });
         }
       }
@@ -401,7 +423,7 @@ export class StreamConsumer {
     if (heard === undefined) this.recognition.abandonSegment(sessionId);
     const from = heard ?? open.startSample;
     if (from === open.emittedSample) return;
-    this.recognition.feedWithPauses(sessionId, sourceLanguage, from, memory.segmenter.audioBetween(from, open.emittedSample), open.startSample, open.pauses);
+    this.recognition.feedWithPauses(sessionId, sourceLanguage, from, memory.segmenter.audioBetween(from, open.emittedSample), open.startSample, open.pauses, memory.vocabulary);
     if (heard === undefined) {
       this.deps.log({ level: "info", event: "recognition.replayed", sessionId, audioMs: Math.round(samplesToMs(open.emittedSample - from)) });
       this.deps.measurements?.count("RecognizerReplays");
