@@ -37,6 +37,8 @@ export interface CustomVocabularies {
   ready(sessionId: string): Promise<string | undefined>;
   /** Deletes the session's vocabulary (none is fine: a session without one, or deleted already). */
   delete(sessionId: string): Promise<void>;
+  /** Deletes the vocabularies of sessions that expired without ending; resolves to how many. */
+  deleteExpired(): Promise<number>;
 }
 
 /**

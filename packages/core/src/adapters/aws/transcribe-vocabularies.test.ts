@@ -4,6 +4,7 @@ import {
   DeleteVocabularyCommand,
   GetVocabularyCommand,
   LimitExceededException,
+  ListVocabulariesCommand,
   NotFoundException,
   TranscribeClient,
 } from "@aws-sdk/client-transcribe";
@@ -26,10 +27,12 @@ const described = (state: "PENDING" | "READY" | "FAILED") => ({
   DownloadUri: "https://example.com/vocabulary.txt",
 });
 
+const DAY = 24 * 60 * 60 * 1000;
+
 function vocabularies() {
   let now = 0;
   const clock = { advance: (ms: number) => (now += ms) };
-  const adapter = new TranscribeVocabularies({ client: new TranscribeClient({ region: "us-east-1" }), pollIntervalMs: 15_000, now: () => now });
+  const adapter = new TranscribeVocabularies({ client: new TranscribeClient({ region: "us-east-1" }), pollIntervalMs: 15_000, expireAfterMs: DAY, now: () => now });
   return { adapter, clock };
 }
 
@@ -114,6 +117,23 @@ describe("TranscribeVocabularies (mocked Transcribe)", () => {
     expect(transcribe.commandCalls(DeleteVocabularyCommand)).toHaveLength(2);
   });
 
+  it("deletes this deployment's vocabularies of expired sessions, page by page, and no one else's", async () => {
+    const { adapter, clock } = vocabularies();
+    clock.advance(3 * DAY);
+    const listed = (name: string, ageMs: number) => ({ VocabularyName: name, LanguageCode: "en-US" as const, VocabularyState: "READY" as const, LastModifiedTime: new Date(3 * DAY - ageMs) });
+    transcribe
+      .on(ListVocabulariesCommand)
+      .resolvesOnce({ Vocabularies: [listed("livetranslate-old-one-101", 2 * DAY), listed("livetranslate-new-one-102", 60_000)], NextToken: "page-2" })
+      .resolves({ Vocabularies: [listed("other-livetranslate-old-103", 2 * DAY), listed("livetranslate-old-two-104", DAY + 1)] });
+    transcribe.on(DeleteVocabularyCommand).resolves({});
+    expect(await adapter.deleteExpired()).toBe(2);
+    expect(transcribe.commandCalls(ListVocabulariesCommand).map((c) => c.args[0].input)).toEqual([
+      { NameContains: "livetranslate-", MaxResults: 100, NextToken: undefined },
+      { NameContains: "livetranslate-", MaxResults: 100, NextToken: "page-2" },
+    ]);
+    expect(transcribe.commandCalls(DeleteVocabularyCommand).map((c) => c.args[0].input.VocabularyName)).toEqual(["livetranslate-old-one-101", "livetranslate-old-two-104"]);
+  });
+
   it("derives valid names and phrases", () => {
     expect(vocabularyName("livetranslate-prod", "joyful-hope-911")).toBe("livetranslate-prod-joyful-hope-911");
     expect(vocabularyName("lt", "a b/é:1")).toBe("lt-a-b---1");
@@ -123,6 +143,6 @@ describe("TranscribeVocabularies (mocked Transcribe)", () => {
     expect(vocabularyPhrase("Dr. Müller")).toBe("Dr-Müller");
     expect(vocabularyPhrase("O'Brien")).toBe("O'Brien");
     expect(vocabularyPhrase("2024")).toBeUndefined();
-    expect(() => new TranscribeVocabularies({ client: new TranscribeClient({}), prefix: "bad prefix" })).toThrow(/prefix/);
+    expect(() => new TranscribeVocabularies({ client: new TranscribeClient({}), prefix: "bad prefix", expireAfterMs: DAY })).toThrow(/prefix/);
   });
 });

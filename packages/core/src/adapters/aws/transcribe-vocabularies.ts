@@ -8,6 +8,7 @@ import {
   CreateVocabularyCommand,
   DeleteVocabularyCommand,
   GetVocabularyCommand,
+  ListVocabulariesCommand,
   NotFoundException,
   type TranscribeClient,
 } from "@aws-sdk/client-transcribe";
@@ -22,6 +23,8 @@ export interface TranscribeVocabulariesOptions {
    * deployments may share); "livetranslate" by default.
    */
   prefix?: string;
+  /** A vocabulary last changed this long ago belongs to an expired session: a session record's lifetime. */
+  expireAfterMs: number;
   /** A vocabulary still being built is asked about at most this often per session (default 15 s). */
   pollIntervalMs?: number;
   now?: () => number;
@@ -61,6 +64,7 @@ export class TranscribeVocabularies implements CustomVocabularies {
     { action: "transcribe:CreateVocabulary", resource: "*" },
     { action: "transcribe:GetVocabulary", resource: "*" },
     { action: "transcribe:DeleteVocabulary", resource: "*" },
+    { action: "transcribe:ListVocabularies", resource: "*" },
   ];
   private readonly prefix: string;
   private readonly known = new Map<string, Known>();
@@ -116,8 +120,33 @@ export class TranscribeVocabularies implements CustomVocabularies {
 
   async delete(sessionId: string): Promise<void> {
     this.known.set(sessionId, { state: "GONE", checkedAt: this.now() });
+    await this.deleteNamed(this.nameOf(sessionId));
+  }
+
+  /**
+   * A session whose speaker never ended it leaves its vocabulary until its records expire; this deployment's
+   * vocabularies older than that are deleted (Transcribe keeps at most 100 per account).
+   */
+  async deleteExpired(): Promise<number> {
+    const expiredBefore = this.now() - this.options.expireAfterMs;
+    let deleted = 0;
+    let NextToken: string | undefined;
+    do {
+      const page = await this.options.client.send(new ListVocabulariesCommand({ NameContains: `${this.prefix}-`, MaxResults: 100, NextToken }));
+      for (const vocabulary of page.Vocabularies ?? []) {
+        const name = vocabulary.VocabularyName;
+        if (!name?.startsWith(`${this.prefix}-`) || !vocabulary.LastModifiedTime || vocabulary.LastModifiedTime.getTime() >= expiredBefore) continue;
+        await this.deleteNamed(name);
+        deleted++;
+      }
+      NextToken = page.NextToken;
+    } while (NextToken);
+    return deleted;
+  }
+
+  private async deleteNamed(name: string): Promise<void> {
     try {
-      await this.options.client.send(new DeleteVocabularyCommand({ VocabularyName: this.nameOf(sessionId) }));
+      await this.options.client.send(new DeleteVocabularyCommand({ VocabularyName: name }));
     } catch (error) {
       if (!(error instanceof NotFoundException)) throw error;
     }

@@ -36,9 +36,9 @@ export interface ConsumerDeps extends PipelineDeps {
   reorderWaitMs?: number;
   /**
    * The session's custom vocabulary at the recognizer service, once ready (Amazon Transcribe's); none where the
-   * recognizer adds a glossary's words itself (pocketsphinx).
+   * recognizer adds a glossary's words itself (pocketsphinx). Deleted once the session's last segment is through.
    */
-  vocabularies?: Pick<CustomVocabularies, "ready">;
+  vocabularies?: Pick<CustomVocabularies, "ready" | "delete">;
   /** Called with each segment that sent something (benchmarks and tests observe the pipeline through it). */
   onSegment?: (sessionId: string, result: SegmentResult) => void;
 }
@@ -401,6 +401,13 @@ export class StreamConsumer {
     }
     await this.save(memory, ended);
     if (!ended) this.memory.set(sessionId, memory);
+    // After the checkpoint: a retried batch finds the session ended, and no stream of it starts again. A vocabulary
+    // left behind by a failure here is deleted when it expires (see CustomVocabularies.deleteExpired).
+    if (ended && memory.vocabulary) {
+      await this.deps.vocabularies?.delete(sessionId).catch((error: unknown) => {
+        log({ level: "warn", event: "vocabulary.delete_failed", sessionId, error: (error as Error).message });
+      });
+    }
   }
 
   /**
