@@ -8,6 +8,8 @@ import { table } from "./storage";
 export const httpFunction = new sst.aws.Function("Http", {
   handler: handler("http"),
   link: [table],
+  // A session created with a glossary asks Transcribe for its custom vocabulary (see TranscribeVocabularies).
+  permissions: [{ actions: ["transcribe:CreateVocabulary", "transcribe:DeleteVocabulary", "transcribe:GetVocabulary", "transcribe:ListVocabularies"], resources: ["*"] }],
   memory: "512 MB",
   environment: functionEnvironment(),
 });

@@ -11,6 +11,8 @@ export const consumer = new sst.aws.Function("Consumer", {
   link: [table, audio, realtime, stream],
   permissions: [
     { actions: ["transcribe:StartStreamTranscription"], resources: ["*"] },
+    // A session's own custom vocabulary: used once ready, deleted when the session ends (see TranscribeVocabularies).
+    { actions: ["transcribe:CreateVocabulary", "transcribe:DeleteVocabulary", "transcribe:GetVocabulary", "transcribe:ListVocabularies"], resources: ["*"] },
     { actions: ["translate:TranslateText"], resources: ["*"] },
     { actions: ["polly:SynthesizeSpeech"], resources: ["*"] },
     // The event source mapping reads with the function's role. SST grants these only to subscribers it creates.
