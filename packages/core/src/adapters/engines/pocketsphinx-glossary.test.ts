@@ -66,7 +66,7 @@ describe("PocketsphinxRecognizer with a session glossary (real pocketsphinx, rea
     "changes nothing else a session says: the other clips read the same with the glossary as without",
     async () => {
       const glossary = { terms: ["woodcutters", "shapeliness"] };
-      // The clips with words closest to the added ones' sounds ("would", "cut", "shape").
+      // Three other clips: all of them would double this test's time for little more.
       for (const clip of englishClips().filter((c) => /LJ001-000[45]|jfk/.test(path.basename(c.file)))) {
         const pcm = readWav(clip.file);
         expect(await transcribe(recognizer, pcm, glossary)).toBe(await transcribe(recognizer, pcm));

@@ -6,6 +6,9 @@
  * A recognition stream is a run of utterances (`ps_start_utt` ... `ps_end_utt`), one per segment. Pocketsphinx costs
  * nothing per stream, so a stream holds a decoder only while a segment is open: a session that pauses holds none, and
  * the next segment takes the pool's warm decoder (often the same one, already adapted to the voice).
+ *
+ * A session's glossary words that the dictionary lacks are added (`ps_add_word`: the dictionary, and the language
+ * model as a unigram of 1/N, N its unigrams) to decoders of that session's glossary only, kept in the same pool.
  */
 import { existsSync, readFileSync } from "node:fs";
 import koffi, { type KoffiFunc, type LibraryHandle } from "koffi";
@@ -261,7 +264,11 @@ export class PocketsphinxRecognizer implements SpeechRecognizer {
     const dictionary = this.loadDictionary();
     const added: AddedWord[] = [];
     for (const word of words.filter((w) => !dictionary.has(w))) {
-      if (!this.pronounced.has(word)) this.pronounced.set(word, this.pronounce(word).catch(() => letterToSound(word)));
+      if (!this.pronounced.has(word)) {
+        // Bounded: a long-running process meets many sessions' glossaries.
+        if (this.pronounced.size >= 10_000) this.pronounced.clear();
+        this.pronounced.set(word, this.pronounce(word).catch(() => letterToSound(word)));
+      }
       const phones = await this.pronounced.get(word)!;
       if (phones) added.push({ word, phones });
     }
