@@ -13,6 +13,8 @@ export default $config({
     };
   },
   async run() {
+    // Before any resource: links carry names and URLs only; each function is granted what its adapters declare.
+    (await import("./infra/permissions")).linkNamesOnly();
     const { table, audio } = await import("./infra/storage");
     const { stream, consumerFailures } = await import("./infra/stream");
     const { realtime } = await import("./infra/realtime");

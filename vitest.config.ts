@@ -14,7 +14,7 @@ export default defineConfig({
     // Group 0: unit, adapter, handler, component and engine tests, side by side.
     // Group 1 (packages/local/vitest.heavy.config.ts): the benchmark smoke test and the end-to-end tests,
     // one file at a time and only after group 0 is done, so they never compete with it for the two cores.
-    projects: ["packages/*", "infra", "packages/local/vitest.heavy.config.ts"],
+    projects: ["packages/*", "infra", "docs", "packages/local/vitest.heavy.config.ts"],
     reporters: ["default", ["json", { outputFile: "test-artifacts/vitest.json" }]],
   },
 });

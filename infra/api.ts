@@ -2,20 +2,26 @@
 // signed-in speaker. The routes and who may call them are defined with the handlers (packages/functions).
 import { HTTP_ROUTES } from "../packages/functions/src/deployment";
 import { speakerClient, speakers } from "./auth";
-import { functionEnvironment, handler } from "./config";
+import { config, functionEnvironment, handler } from "./config";
+import { grants } from "./permissions";
 import { table } from "./storage";
+import { stageThrottling } from "./throttling";
 
 export const httpFunction = new sst.aws.Function("Http", {
   handler: handler("http"),
   link: [table],
-  // A session created with a glossary asks Transcribe for its custom vocabulary (see TranscribeVocabularies).
-  permissions: [{ actions: ["transcribe:CreateVocabulary", "transcribe:DeleteVocabulary", "transcribe:GetVocabulary", "transcribe:ListVocabularies"], resources: ["*"] }],
+  permissions: grants("Http", { table }),
   memory: "512 MB",
+  logging: { retention: config.logRetention },
   environment: functionEnvironment(),
 });
 
+const throttling = stageThrottling(config.throttle.http);
+
 export const api = new sst.aws.ApiGatewayV2("Api", {
   cors: { allowOrigins: ["*"], allowMethods: ["GET", "POST"], allowHeaders: ["content-type", "authorization"] },
+  accessLog: { retention: config.logRetention },
+  transform: { stage: throttling.stage },
 });
 
 export const speakerAuthorizer = api.addAuthorizer({
@@ -26,6 +32,7 @@ export const speakerAuthorizer = api.addAuthorizer({
   },
 });
 
-for (const { route, auth } of HTTP_ROUTES) {
-  api.route(route, httpFunction.arn, auth === "speaker" ? { auth: { jwt: { authorizer: speakerAuthorizer.id } } } : undefined);
-}
+const routes = HTTP_ROUTES.map(({ route, auth }) =>
+  api.route(route, httpFunction.arn, auth === "speaker" ? { auth: { jwt: { authorizer: speakerAuthorizer.id } } } : undefined),
+);
+throttling.routesCreated(routes);

@@ -1,7 +1,7 @@
 // Speakers sign in with Cognito (email + password); listeners stay anonymous.
 
 /**
- * Speakers are created by an administrator only (README: "Add a speaker"): with self sign-up, anyone holding the
+ * Speakers are created by an administrator only (docs/deploying.md: "Add a speaker"): with self sign-up, anyone holding the
  * public client id could create sessions that spend Transcribe, Translate and Polly money.
  */
 export const speakers = new sst.aws.CognitoUserPool("Speakers", {

@@ -1,5 +1,6 @@
 /** The deploy-time settings of infra/config.ts, read from the environment of `sst deploy`. */
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { HTTP_ROUTES, WS_ACTIONS } from "../packages/functions/src/deployment";
 
 const load = async (env: Record<string, string>) => {
   vi.resetModules();
@@ -21,5 +22,34 @@ describe("deploy settings", () => {
   it("stops the deploy on a setting that is not a whole number, naming it", async () => {
     await expect(load({ LIVETRANSLATE_BATCH_SIZE: "lots" })).rejects.toThrow('LIVETRANSLATE_BATCH_SIZE must be a whole number, not "lots"');
     await expect(load({ LIVETRANSLATE_PARALLELIZATION: "2.5" })).rejects.toThrow("LIVETRANSLATE_PARALLELIZATION");
+  });
+
+  it("reserves concurrency for the Consumer and the Message function, as set; 0 reserves nothing", async () => {
+    // Act
+    const defaults = await load({});
+    const set = await load({ LIVETRANSLATE_CONSUMER_CONCURRENCY: "0", LIVETRANSLATE_MESSAGE_CONCURRENCY: "20" });
+    const { reservedConcurrency } = await import("./config");
+    // Assess
+    expect(defaults.reservedConcurrency).toEqual({ Consumer: 50, Message: 50 });
+    expect(set.reservedConcurrency).toEqual({ Consumer: 0, Message: 20 });
+    expect([reservedConcurrency(0), reservedConcurrency(20)]).toEqual([undefined, { reserved: 20 }]);
+    await expect(load({ LIVETRANSLATE_MESSAGE_CONCURRENCY: "-1" })).rejects.toThrow('LIVETRANSLATE_MESSAGE_CONCURRENCY must be a whole number, not "-1"');
+  });
+
+  it("throttles only routes the APIs have, each named one below its API's default", async () => {
+    const { throttle } = await load({});
+    const routes = { http: HTTP_ROUTES.map((r) => r.route), websocket: ["$connect", "$disconnect", "$default", ...WS_ACTIONS] };
+    for (const api of ["http", "websocket"] as const) {
+      const limits = throttle[api];
+      expect(Object.keys(limits.routes).length, api).toBeGreaterThan(0);
+      for (const [route, limit] of Object.entries(limits.routes)) {
+        expect(routes[api], `${api} ${route}`).toContain(route);
+        expect(limit.rate, route).toBeLessThan(limits.default.rate);
+        expect(limit.burst, route).toBeLessThanOrEqual(limits.default.burst);
+        expect(limit.burst, route).toBeGreaterThanOrEqual(limit.rate);
+      }
+    }
+    expect(Object.keys(throttle.http.routes).sort()).toEqual(["GET /sessions/{sessionId}", "POST /listener-reports", "POST /sessions"]);
+    expect(Object.keys(throttle.websocket.routes)).toEqual(["$connect"]);
   });
 });

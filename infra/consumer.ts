@@ -1,6 +1,7 @@
 // The stream consumer and its event source mapping on the enhanced fan-out consumer: no batching wait, partial batch
 // responses, bisect on error, bounded retries, DLQ.
-import { config, functionEnvironment, handler } from "./config";
+import { config, functionEnvironment, handler, reservedConcurrency } from "./config";
+import { grants } from "./permissions";
 import { realtime } from "./realtime";
 import { audio, table } from "./storage";
 import { consumerFailures, fanOut, stream } from "./stream";
@@ -10,11 +11,7 @@ export const consumer = new sst.aws.Function("Consumer", {
   // The stream too: an environment that lacks the open segment reads it back (GetShardIterator, GetRecords).
   link: [table, audio, realtime, stream],
   permissions: [
-    { actions: ["transcribe:StartStreamTranscription"], resources: ["*"] },
-    // A session's own custom vocabulary: used once ready, deleted when the session ends (see TranscribeVocabularies).
-    { actions: ["transcribe:CreateVocabulary", "transcribe:DeleteVocabulary", "transcribe:GetVocabulary", "transcribe:ListVocabularies"], resources: ["*"] },
-    { actions: ["translate:TranslateText"], resources: ["*"] },
-    { actions: ["polly:SynthesizeSpeech"], resources: ["*"] },
+    ...grants("Consumer", { table, audio, stream, realtime }),
     // The event source mapping reads with the function's role. SST grants these only to subscribers it creates.
     {
       actions: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards", "kinesis:ListStreams"],
@@ -25,6 +22,9 @@ export const consumer = new sst.aws.Function("Consumer", {
   ],
   memory: "1769 MB",
   timeout: "60 seconds",
+  // Reserved: a flood on the HTTP or $connect functions cannot take the executions the stream's batches need.
+  concurrency: reservedConcurrency(config.reservedConcurrency.Consumer),
+  logging: { retention: config.logRetention },
   environment: { ...functionEnvironment(), TRANSLATE_TERMINOLOGY: config.terminology, TRANSCRIBE_VOCABULARIES: config.transcribeVocabularies },
 });
 

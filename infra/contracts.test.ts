@@ -17,6 +17,46 @@ import { invokeWithOnlyLinks } from "../packages/functions/src/testing/linked-in
 import { decide, resourceArns } from "./testing/iam-grants.ts";
 import { type SstRun, sstRun } from "./testing/sst-run.ts";
 
+/**
+ * What would undo what the deployment promises (the table and its records' expiry, the bucket's privacy and one-day
+ * lifecycle, the stream and its encryption) or read everything at once: no function needs any of it.
+ */
+const DESTRUCTIVE: readonly (readonly [action: string, on: "table" | "tableIndex" | "bucket" | "bucketObject" | "stream" | "*"])[] = [
+  ["dynamodb:DeleteTable", "table"],
+  ["dynamodb:UpdateTable", "table"],
+  ["dynamodb:UpdateTimeToLive", "table"],
+  ["dynamodb:Scan", "table"],
+  ["dynamodb:Scan", "tableIndex"],
+  ["dynamodb:ExportTableToPointInTime", "table"],
+  ["dynamodb:BatchWriteItem", "table"],
+  ["s3:DeleteBucket", "bucket"],
+  ["s3:PutBucketPolicy", "bucket"],
+  ["s3:PutLifecycleConfiguration", "bucket"],
+  ["s3:PutBucketCORS", "bucket"],
+  ["s3:PutBucketPublicAccessBlock", "bucket"],
+  ["s3:ListBucket", "bucket"],
+  ["s3:DeleteObject", "bucketObject"],
+  ["s3:PutObjectAcl", "bucketObject"],
+  ["kinesis:DeleteStream", "stream"],
+  // IAM knows no resource for this action: only a grant on "*" allows it.
+  ["kinesis:UpdateShardCount", "*"],
+  ["kinesis:StopStreamEncryption", "stream"],
+  ["kinesis:IncreaseStreamRetentionPeriod", "stream"],
+];
+
+/** What Lambda's event source mapping calls with the Consumer's role (its stream, fan-out consumer and failure queue). */
+const EVENT_SOURCE_ACTIONS = [
+  "kinesis:DescribeStream",
+  "kinesis:DescribeStreamSummary",
+  "kinesis:GetRecords",
+  "kinesis:GetShardIterator",
+  "kinesis:ListShards",
+  "kinesis:ListStreams",
+  "kinesis:DescribeStreamConsumer",
+  "kinesis:SubscribeToShard",
+  "sqs:SendMessage",
+];
+
 describe("infra gives each function what it builds", () => {
   let run: SstRun;
   beforeAll(() => {
@@ -52,6 +92,29 @@ describe("infra gives each function what it builds", () => {
     // Assess
     expect(decisions.length).toBeGreaterThan(0);
     expect(decisions.filter((d) => !d.endsWith(": Allowed"))).toEqual([]);
+  });
+
+  it.each(FUNCTION_NAMES)("b. %s may not delete, scan or reconfigure the table, the bucket or the stream", async (fn) => {
+    // Arrange
+    const arns = resourceArns(run);
+    const policies = run.functions[fn]!.policies;
+    // Act
+    const allowed: string[] = [];
+    for (const [action, on] of DESTRUCTIVE) if ((await decide(policies, action, arns[on])) === "Allowed") allowed.push(`${action} on ${on}`);
+    // Assess
+    expect(allowed).toEqual([]);
+  });
+
+  it.each(FUNCTION_NAMES)("b. %s's role allows no action beyond what its adapters declare (the Consumer: and its event source's reads)", (fn) => {
+    const declared = new Set([...requiredActions(fn).map((a) => a.action), ...(fn === "Consumer" ? EVENT_SOURCE_ACTIONS : [])]);
+    const granted = run.functions[fn]!.policies.flatMap((p) => p.Statement.filter((s) => s.Effect === "Allow").flatMap((s) => [s.Action ?? []].flat()));
+    expect(granted.filter((action) => !declared.has(action))).toEqual([]);
+  });
+
+  it("b. grants audio objects only where the one-day lifecycle rule expires them (sessions/)", async () => {
+    const { bucket } = resourceArns(run);
+    expect(await decide(run.functions.Consumer!.policies, "s3:PutObject", `${bucket}/sessions/s1/translated/es/000001.mp3`)).toBe("Allowed");
+    expect(await decide(run.functions.Consumer!.policies, "s3:PutObject", `${bucket}/kept-forever.mp3`)).toBe("ImplicitlyDenied");
   });
 
   it("b. denies what no adapter declares (the simulator is not allowing everything)", async () => {

@@ -195,6 +195,53 @@ describe("sst deploy (stage production)", () => {
     expect(JSON.stringify(body)).not.toContain('"livetranslate"');
   });
 
+  it("throttles each API per route, stricter on the anonymous routes, with the limits infra/config.ts states", () => {
+    const stage = (name: string) => find.inputs("aws:apigatewayv2/stage:Stage", name);
+    expect(stage("ApiStage")).toMatchObject({
+      defaultRouteSettings: { throttlingRateLimit: 100, throttlingBurstLimit: 200 },
+      routeSettings: [
+        { routeKey: "GET /sessions/{sessionId}", throttlingRateLimit: 50, throttlingBurstLimit: 100 },
+        { routeKey: "POST /sessions", throttlingRateLimit: 5, throttlingBurstLimit: 10 },
+        { routeKey: "POST /listener-reports", throttlingRateLimit: 50, throttlingBurstLimit: 100 },
+      ],
+    });
+    expect(stage("RealtimeStage")).toMatchObject({
+      defaultRouteSettings: { throttlingRateLimit: 1000, throttlingBurstLimit: 2000 },
+      routeSettings: [{ routeKey: "$connect", throttlingRateLimit: 50, throttlingBurstLimit: 100 }],
+    });
+  });
+
+  it("creates each stage after the routes its settings name (API Gateway refuses settings for a route it does not have)", () => {
+    const created = (type: string, pick: (r: RecordedResource) => boolean) => run.resources.findIndex((r) => r.type === type && pick(r));
+    for (const stageName of ["ApiStage", "RealtimeStage"]) {
+      const stage = find.one("aws:apigatewayv2/stage:Stage", stageName);
+      for (const { routeKey } of stage.inputs.routeSettings as { routeKey: string }[]) {
+        const route = created("aws:apigatewayv2/route:Route", (r) => r.inputs.apiId === stage.inputs.apiId && r.inputs.routeKey === routeKey);
+        expect(route, `${stageName} ${routeKey}`).toBeGreaterThanOrEqual(0);
+        expect(route, `${stageName} ${routeKey}`).toBeLessThan(created("aws:apigatewayv2/stage:Stage", (r) => r.name === stageName));
+      }
+    }
+  });
+
+  it("reserves concurrency for the Consumer and the Message function, and for no other", () => {
+    const reserved = Object.fromEntries(Object.values(run.functions).map((fn) => [fn.name, find.inputs("aws:lambda/function:Function", `${fn.name}Function`).reservedConcurrentExecutions]));
+    expect(reserved).toEqual({ Connect: undefined, Disconnect: undefined, Http: undefined, Message: 50, Consumer: 50 });
+  });
+
+  it("keeps every function's logs and both APIs' access logs (callers' addresses) one week", () => {
+    const groups = find.all("aws:cloudwatch/logGroup:LogGroup");
+    expect(groups.map((g) => g.name).sort()).toEqual(["ApiAccessLog", "RealtimeAccessLog", ...FUNCTIONS.map((f) => `${f}LogGroup`)].sort());
+    for (const group of groups) expect(group.inputs.retentionInDays, group.name).toBe(7);
+  });
+
+  it("encrypts the speakers' audio stream at rest with the AWS managed key (no KMS grant needed by its producer and consumer)", () => {
+    expect(find.inputs("aws:kinesis/stream:Stream", "AudioStreamStream")).toMatchObject({ encryptionType: "KMS", kmsKeyId: "alias/aws/kinesis" });
+  });
+
+  it("protects production's table from deletion, and keeps its point-in-time recovery one day, as long as its records", () => {
+    expect(find.inputs("aws:dynamodb/table:Table", "SessionsTable")).toMatchObject({ deletionProtectionEnabled: true, pointInTimeRecovery: { enabled: true, recoveryPeriodInDays: 1 } });
+  });
+
   it("builds both web apps with the API URLs and Cognito ids, and outputs the URLs a user needs", () => {
     const builder = (name: string) => find.inputs("command:local:Command", `${name}Builder`);
     expect(builder("SpeakerApp").environment).toEqual({
@@ -211,11 +258,15 @@ describe("sst deploy (stage production)", () => {
   });
 });
 
-describe("sst dev (a developer's stage, alarm e-mail set)", () => {
+describe("sst dev (a developer's stage, alarm e-mail and concurrency set)", () => {
   let run: SstRun;
   let find: ReturnType<typeof finder>;
   beforeAll(() => {
-    run = sstRun({ stage: "alice", dev: true, env: { LIVETRANSLATE_ALARM_EMAIL: "oncall@example.org" } });
+    run = sstRun({
+      stage: "alice",
+      dev: true,
+      env: { LIVETRANSLATE_ALARM_EMAIL: "oncall@example.org", LIVETRANSLATE_CONSUMER_CONCURRENCY: "0", LIVETRANSLATE_MESSAGE_CONCURRENCY: "5" },
+    });
     find = finder(run);
   }, scaledTimeout(120_000));
 
@@ -235,6 +286,15 @@ describe("sst dev (a developer's stage, alarm e-mail set)", () => {
     expect(listener._dev).toMatchObject({ command: "pnpm exec vite --port 5174 --strictPort", directory: "packages/web-listener" });
     expect(run.outputs).toMatchObject({ speaker: "http://localhost:5173", listener: "http://localhost:5174" });
     expect(speaker._dev.environment.VITE_LISTENER_URL).toBe("http://localhost:5174/");
+  });
+
+  it("reserves the concurrency the stage's settings ask for: none for 0", () => {
+    const reserved = (fn: string) => find.inputs("aws:lambda/function:Function", `${fn}Function`).reservedConcurrentExecutions;
+    expect([reserved("Consumer"), reserved("Message")]).toEqual([undefined, 5]);
+  });
+
+  it("lets a developer's stage delete its table", () => {
+    expect(find.inputs("aws:dynamodb/table:Table", "SessionsTable").deletionProtectionEnabled).toBe(false);
   });
 
   it("lets the listener app's dev origin, and only it, fetch the audio cross-origin", () => {

@@ -1,7 +1,18 @@
 // The speakers' audio stream (partition key = sessionId), its enhanced fan-out consumer, and where batches that keep
 // failing go.
 
-export const stream = new sst.aws.KinesisStream("AudioStream");
+/**
+ * Encrypted at rest with the AWS managed key for Kinesis: producers and consumers need no KMS permission for it (only
+ * a customer managed key needs key policy and IAM grants). Records are kept Kinesis's minimum, 24 hours.
+ */
+export const stream = new sst.aws.KinesisStream("AudioStream", {
+  transform: {
+    stream: (args) => {
+      args.encryptionType = "KMS";
+      args.kmsKeyId = "alias/aws/kinesis";
+    },
+  },
+});
 
 /**
  * Enhanced fan-out: Kinesis pushes records to the Consumer's event source within about 70 ms, where a standard

@@ -28,7 +28,7 @@ fi
 
 # Real package names (apt resolves virtual names such as apertium-en-eo, dpkg-query does not: a virtual name
 # would look missing on every run). Speech to text: pocketsphinx; translation: Apertium and its pairs
-# (README: Local speech engines); the browser tests: chromium; fixture handling: sox.
+# (docs/design/recognition.md); the browser tests: chromium; fixture handling: sox.
 packages=(
   pocketsphinx pocketsphinx-en-us
   apertium apertium-eng-spa apertium-eng-cat apertium-fra-cat apertium-es-pt apertium-spa-ita apertium-en-gl apertium-eo-en

@@ -30,8 +30,8 @@ export async function decide(policies: PolicyDocument[], action: string, resourc
   return response.overallResult as Decision;
 }
 
-/** The ARN, in this run, of a resource of each kind the adapters need actions on. */
-export function resourceArns(run: SstRun): Record<ResourceKind, string> {
+/** The ARN, in this run, of a resource of each kind the adapters need actions on, and of the bucket itself. */
+export function resourceArns(run: SstRun): Record<ResourceKind | "bucket", string> {
   const one = (type: string, name: string) => {
     const found = run.resources.find((r) => r.type === type && r.name === name);
     if (!found) throw new Error(`the run has no ${type} named ${name}`);
@@ -43,6 +43,7 @@ export function resourceArns(run: SstRun): Record<ResourceKind, string> {
   return {
     table,
     tableIndex: `${table}/index/gsi1`,
+    bucket,
     bucketObject: `${bucket}/sessions/s1/segment-1-es.mp3`,
     stream: String(one("aws:kinesis/stream:Stream", "AudioStreamStream").arn),
     wsConnections: `${websocket}/$default/POST/@connections/Abc123=`,

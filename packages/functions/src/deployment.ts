@@ -3,6 +3,7 @@
  * the Kinesis event source settings and the HTTP routes. Plain data: `sst.config.ts` imports it at deploy time,
  * so it must not pull in the AWS SDK or SST's `Resource`.
  */
+import type { IamAction } from "@livetranslate/core/adapters/aws/iam";
 import { CLIENT_ACTIONS } from "@livetranslate/core/browser/protocol";
 
 /** The Lambda functions (SST component names). */
@@ -44,3 +45,44 @@ export const HTTP_ROUTES: readonly { route: string; auth: "speaker" | "none" }[]
  * listeners often share one address (its Wi-Fi), so this allows dozens of them while bounding any one client.
  */
 export const LISTENER_REPORTS_PER_MINUTE = 60;
+
+/** What the sessions table's entities send (ElectroDB): items and queries, never a scan or the table itself. */
+const SESSIONS_TABLE: readonly IamAction[] = [
+  { action: "dynamodb:DeleteItem", resource: "table" },
+  { action: "dynamodb:GetItem", resource: "table" },
+  { action: "dynamodb:PutItem", resource: "table" },
+  { action: "dynamodb:Query", resource: "table" },
+  { action: "dynamodb:Query", resource: "tableIndex" },
+  { action: "dynamodb:UpdateItem", resource: "table" },
+];
+const NOTIFY: IamAction = { action: "execute-api:ManageConnections", resource: "wsConnections" };
+/** A session's Amazon Transcribe custom vocabulary: created with the session, used once ready, deleted with it. */
+const VOCABULARIES: readonly IamAction[] = [
+  { action: "transcribe:CreateVocabulary", resource: "*" },
+  { action: "transcribe:DeleteVocabulary", resource: "*" },
+  { action: "transcribe:GetVocabulary", resource: "*" },
+  { action: "transcribe:ListVocabularies", resource: "*" },
+];
+
+/**
+ * The IAM actions each function's adapters declare, as infra grants them (composition.ts's `requiredActions`, which
+ * needs the adapters' SDK clients, cannot be imported at deploy time; link-contract.test.ts holds the two equal).
+ */
+export const FUNCTION_IAM_ACTIONS: Record<FunctionName, readonly IamAction[]> = {
+  Connect: SESSIONS_TABLE,
+  Disconnect: SESSIONS_TABLE,
+  Http: [...SESSIONS_TABLE, ...VOCABULARIES],
+  Message: [...SESSIONS_TABLE, NOTIFY, { action: "kinesis:PutRecord", resource: "stream" }, { action: "kinesis:PutRecords", resource: "stream" }],
+  Consumer: [
+    ...SESSIONS_TABLE,
+    NOTIFY,
+    { action: "kinesis:GetRecords", resource: "stream" },
+    { action: "kinesis:GetShardIterator", resource: "stream" },
+    { action: "polly:SynthesizeSpeech", resource: "*" },
+    { action: "s3:GetObject", resource: "bucketObject" },
+    { action: "s3:PutObject", resource: "bucketObject" },
+    { action: "transcribe:StartStreamTranscription", resource: "*" },
+    { action: "translate:TranslateText", resource: "*" },
+    ...VOCABULARIES,
+  ],
+};

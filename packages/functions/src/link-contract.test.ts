@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { scaledTimeout } from "@livetranslate/core/testing/calibration";
 import { linksNeeded, requiredActions } from "./composition.ts";
-import { FUNCTION_NAMES, type FunctionName } from "./deployment.ts";
+import { FUNCTION_IAM_ACTIONS, FUNCTION_NAMES, type FunctionName } from "./deployment.ts";
 import { invokeWithOnlyLinks, sampleLinkProperties } from "./testing/linked-invocation.ts";
 
 const linksOf = (fn: FunctionName) => Object.fromEntries(linksNeeded(fn).map((name) => [name, sampleLinkProperties(name)]));
@@ -23,6 +23,11 @@ describe("each function reads only the resources its adapters declare", () => {
       // The stream too: an environment that lacks the open segment reads it back from Kinesis.
       Consumer: ["App", "Audio", "AudioStream", "Realtime", "Sessions"],
     });
+  });
+
+  it.each(FUNCTION_NAMES)("%s: infra grants exactly the IAM actions its adapters declare", (fn) => {
+    const key = (a: { action: string; resource: string }) => `${a.action} on ${a.resource}`;
+    expect(FUNCTION_IAM_ACTIONS[fn].map(key).sort()).toEqual(requiredActions(fn).map(key).sort());
   });
 
   it.each(FUNCTION_NAMES)("%s runs with only its links, up to its AWS calls, and calls only declared actions", async (fn) => {

@@ -274,7 +274,7 @@ async function requireLocalEngines(): Promise<Engines> {
 
 /**
  * Starts every translation pipeline and loads every voice before the first speaker does: the first
- * sentence would otherwise wait for a dozen Apertium processes to start (~2 s).
+ * sentence would otherwise wait for a dozen Apertium processes to start.
  */
 async function warmUp(engines: Engines, targets: readonly string[], captionsOnly: readonly string[]) {
   await Promise.all(

@@ -1,7 +1,7 @@
 /**
  * Which voice activity decision the segmenter uses in local mode and the benchmark: LIVETRANSLATE_VAD=silero
  * (Silero VAD through onnxruntime-node, 400 ms hangover) or energy (the frame-energy rule, 500 ms), the default
- * until the neural one measures better (README, Performance: on the fixture talk it does not yet).
+ * until the neural one measures better (docs/design/speech-detection.md: on the fixture talk it does not yet).
  */
 import { SileroVoiceActivity } from "@livetranslate/core/adapters/vad";
 import type { VoiceActivityDetector } from "@livetranslate/core/ports";

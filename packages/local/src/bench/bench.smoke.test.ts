@@ -32,7 +32,7 @@ describe("pnpm bench --quick", () => {
     expect(results.latency.short_sentences.utterances + results.latency.long_sentences.utterances).toBe(results.latency.utterances);
     expect(Object.keys(results.latency.stages_ms)).toEqual(["segmenter_wait", "asr", "mt", "tts", "store", "notify", "total"]);
     expect(typeof results.latency.sentence_splits_per_100).toBe("number");
-    // Issue 11's other figures: the word error rate through the whole system and the ear-voice span.
+    // The other goals' figures: the word error rate through the whole system and the ear-voice span.
     expect(results.latency.word_error_rate.words).toBeGreaterThan(0);
     expect(typeof results.latency.word_error_rate.percent).toBe("number");
     expect(typeof results.latency.ear_voice_span_mean_s).toBe("number");

@@ -49,11 +49,11 @@ const vad = voiceActivitySetting(vadFlag >= 0 ? process.argv[vadFlag + 1] : proc
 /** Loaded once in main(): the latency talks' segmenters share it (as local mode's environments do). */
 let voiceActivity: VoiceActivityDetector | undefined;
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
-/** Issue 11's goals, from the end of voiced speech with the real engines on a 2-core machine. */
+/** The latency goals, from the end of voiced speech with the real engines on a 2-core machine. */
 const GOALS = { caption_p50_s: 0.6, caption_p95_s: 1.0, audio_p50_s: 1.0, audio_p95_s: 1.5, ear_voice_span_mean_s: 2.0, seed_budget_s: [3, 4], google_meet_s: [2, 3], kudo_s: [3, 6] };
 /** Sentences this long or shorter are reported apart: the segmenter closes longer ones on shorter pauses. */
 const SHORT_SENTENCE_S = 3;
-/** Idle listener connections the server holds in the memory and fan-out scenarios (issue 12: 5 000). */
+/** Idle listener connections the server holds in the memory and fan-out scenarios. */
 const IDLE_LISTENERS = 5000;
 
 interface Harness {

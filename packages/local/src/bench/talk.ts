@@ -136,7 +136,7 @@ export async function playTalk(local: Pick<LocalMode, "url" | "wsUrl">, talk: Ta
   const startAt = Date.now();
   const repeat = options.repeat ?? 1;
   // Whole chunks only: a short last chunk would still take a chunk's time on the sender's clock, and a talk played
-  // over and over would drift ahead of the audio it sends (80 ms a round for the soak's talk), which the latency
+  // over and over would drift ahead of the audio it sends, a little more every round, which the latency
   // figures would count as a delay growing all along.
   const pcm = padToWholeChunks(talk.pcm, 1600);
   const chunks = [...chunksOf(pcm, 100)];

@@ -1,8 +1,8 @@
 /**
  * The management client's HTTP handler in local mode. The SDK builds, signs and parses the very requests it sends
  * API Gateway (the notifier adapter is the one Lambda runs, 410 Gone included); this hands each one to the gateway
- * in the same process instead of over a socket to itself. Over loopback HTTP a post cost about 1 ms of CPU between
- * the two ends, and one segment to 500 listeners is 1 500 posts: that, not the sockets, set the fan-out's tail.
+ * in the same process instead of over a socket to itself: over loopback HTTP each post cost CPU at both ends, three
+ * posts per listener and segment, and that set the fan-out's tail (docs/design/local-mode.md).
  * The gateway's HTTP management API stays for anything outside the process.
  */
 import { type HttpHandler, type HttpRequest, HttpResponse } from "@smithy/core/protocols";

@@ -125,7 +125,7 @@ export class TranscribeVocabularies implements CustomVocabularies {
 
   /**
    * A session whose speaker never ended it leaves its vocabulary until its records expire; this deployment's
-   * vocabularies older than that are deleted (Transcribe keeps at most 100 per account).
+   * vocabularies older than that are deleted (Transcribe allows an account few).
    */
   async deleteExpired(): Promise<number> {
     const expiredBefore = this.now() - this.options.expireAfterMs;

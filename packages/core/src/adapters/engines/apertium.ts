@@ -1,7 +1,7 @@
 /**
  * Translation with Apertium: one long-lived pipeline per language pair, run in null-flush mode so each
- * request ends at a NUL byte and the dozen processes of a pair stay warm (a few ms a sentence instead of
- * ~0.3 s to start them). Directions without a direct pair are chained through one that has both
+ * request ends at a NUL byte and the dozen processes of a pair stay warm (starting them is far slower than
+ * translating a sentence). Directions without a direct pair are chained through one that has both
  * (en->fr via Catalan, en->pt and en->it via Spanish).
  */
 import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from "node:child_process";

@@ -1,7 +1,7 @@
 /**
  * Speech to text with pocketsphinx (Debian's libpocketsphinx 0.8+5prealpha), in-process through koffi.
  * Decoding runs on koffi's worker threads (`.async`), so the event loop stays free; a decoder is never
- * used by two calls at once. Decoders are slow to build (~0.3 s, ~60 MB each), so a small pool is kept.
+ * used by two calls at once. Decoders are slow to build and large, so a small pool is kept.
  *
  * A recognition stream is a run of utterances (`ps_start_utt` ... `ps_end_utt`), one per segment. Pocketsphinx costs
  * nothing per stream, so a stream holds a decoder only while a segment is open: a session that pauses holds none, and
@@ -158,10 +158,10 @@ function cmnOf(pocketsphinx: LibraryHandle, sphinxbase: LibraryHandle): Native["
 }
 
 /**
- * The first pass (`fwdtree`, run as the audio comes) keeps at most 8 000 active HMMs and 5 word exits per frame
- * (pocketsphinx's defaults: 30 000 and no limit). It decodes every second of every stream, and under random routing
- * each execution environment catches up on the audio it missed: on the transcribed fixtures the same words at about
- * a quarter less CPU (at 4 000 HMMs words are lost).
+ * The first pass (`fwdtree`, run as the audio comes) keeps fewer active HMMs and word exits per frame than
+ * pocketsphinx's defaults (30 000 and no limit). It decodes every second of every stream, and under random routing
+ * each execution environment catches up on the audio it missed, so its cost multiplies; this limit keeps the
+ * transcribed fixtures' words, a lower one loses some (docs/design/recognition.md).
  */
 export const FIRST_PASS_ARGS: readonly string[] = ["-maxhmmpf", "8000", "-maxwpf", "5"];
 
@@ -314,7 +314,7 @@ export class PocketsphinxRecognizer implements SpeechRecognizer {
     const added = words.map((w) => `${w.word} ${w.phones}`).join("\n");
     const at = this.idle.findLastIndex((idle) => idle.added === added);
     if (at >= 0) return this.idle.splice(at, 1)[0]!;
-    // Built on a worker thread: ~0.3 s that would otherwise stall every other session.
+    // Built on a worker thread: building one would otherwise stall every other session.
     const config = this.native.newConfig(this.argv);
     let decoder: Decoder | null;
     try {

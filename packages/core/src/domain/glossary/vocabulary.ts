@@ -1,7 +1,7 @@
 /**
  * A session's glossary as the recognizer service's custom vocabulary (Amazon Transcribe's), so its names are heard,
  * not only translated. The vocabulary is a help, never a condition: a session whose vocabulary cannot be built
- * (Transcribe keeps at most 100 per account, and refuses some characters) goes on with the deployment-wide one.
+ * (Transcribe allows an account few, and refuses some characters) goes on with the deployment-wide one.
  */
 import type { Glossary } from "../../browser/protocol/index.ts";
 import type { Log } from "../../log.ts";

@@ -1,15 +1,10 @@
 /**
- * Cuts the speaker's audio into utterances at pauses. A frame is speech by a voice activity detector (a neural
- * one behind the `VoiceActivityDetector` port) or, without one, by its energy against an adaptive noise floor.
- * A segment closes after a short silence, or at a maximum length at the quietest frame of its last
- * seconds (a word gap), never mid-word by a fixed window. All state is plain data plus one buffer, so it
- * survives between consumer batches and cold starts (see `snapshot` / `restore`).
- *
- * The detector's recurrent state is not in that data (Silero's is 256 floats, which would double the
- * checkpoint's write units). Instead it restarts from a clean state at known points, only while nobody speaks
- * (`voiceResetMs` of silence after the last restart, so at the first silent frame after a segment closes and then
- * every so often), and the buffer keeps the audio since the last restart: an environment that rebuilds the
- * segmenter replays that audio through a fresh stream and reaches exactly the state a warm one has.
+ * Cuts the speaker's audio into utterances at pauses. A frame is speech by a voice activity detector (behind the
+ * `VoiceActivityDetector` port) or, without one, by its energy against an adaptive noise floor. A segment closes
+ * after a short silence, or at a maximum length at the quietest frame of its last seconds, never mid-word. All
+ * state is plain data plus one buffer (`snapshot` / `restore`), so it survives between batches and cold starts; the
+ * detector's own state is not in it but rebuilt by replay from restart points taken in silence
+ * (docs/design/speech-detection.md).
  */
 import { concatPcm, msToSamples } from "../../browser/audio/index.ts";
 import type { VoiceActivityDetector, VoiceActivityStream } from "../../ports.ts";
@@ -75,11 +70,9 @@ export const DEFAULT_SEGMENTER_OPTIONS: SegmenterOptions = {
 };
 
 /**
- * The hangover with a detector. Not the 250 ms hoped for: on the fixture talk (20 read sentences) Silero at 250 ms
- * splits 85 sentences in 100 against the energy rule's 20 at 500 ms, because the pauses inside those sentences
- * (commas, 250-450 ms) are real silence, which a voice detector finds as surely as a sentence end. At 400 ms it
- * waits as long as the energy rule at 500 ms (its end of speech comes ~100 ms after the energy rule's) and splits
- * 30 in 100. `pnpm bench` prints the table (segmentation).
+ * The hangover with a detector: it finds the silence of a comma as surely as a sentence's end, so a shorter one
+ * splits sentences, and its end of speech comes later than the energy rule's. `pnpm bench` (segmentation) compares
+ * the settings; docs/design/speech-detection.md says why this one.
  */
 export const VOICE_ACTIVITY_SEGMENTER_OPTIONS: Partial<SegmenterOptions> = {
   closeAfterSilenceMs: 400,
