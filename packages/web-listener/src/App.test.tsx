@@ -60,8 +60,8 @@ async function join(language: string): Promise<FakeWebSocket> {
   await settle();
   const socket = FakeWebSocket.latest();
   expect(new URL(socket.url).searchParams.get("language")).toBe(language);
-  // The app takes segments in parts (the protocol extension).
-  expect(new URL(socket.url).searchParams.get("parts")).toBe("1");
+  // The app takes segments in parts, each part one message (the protocol extensions).
+  expect(new URL(socket.url).searchParams.get("bundled")).toBe("1");
   socket.accept();
   await settle();
   return socket;
@@ -77,6 +77,24 @@ function segment(sequenceNumber: number, language: string, text: string): Server
     { type: "translation", ...base, targetLanguage: language, text },
   ];
 }
+
+describe("one message per part", () => {
+  it("shows each part's source and translation as it comes and queues its audio for the listener's language only", async () => {
+    const socket = await join("es");
+    const base = { type: "part" as const, sessionId: SESSION.sessionId, segmentId: `${SESSION.sessionId}-00003`, sequenceNumber: 3, language: "en", targetLanguage: "es" };
+    const audio = (n: number) => ({ url: `http://store/es/3-${n}.wav`, format: "audio/wav", duration: 1.2, timestamp: 1 });
+    socket.receive({ ...base, part: 0, lastPart: false, text: "we met", startMs: 0, endMs: 900, translation: "nos vimos", audio: audio(0) });
+    socket.receive({ ...base, part: 1, lastPart: true, text: "in Lisbon", startMs: 900, endMs: 2000, translation: "en Lisboa", audio: audio(1) });
+    socket.receive({ ...base, targetLanguage: "gl", part: 2, lastPart: true, text: "x", startMs: 0, endMs: 1, audio: { ...audio(2), url: "http://store/gl/3-2.wav" } });
+    await settle();
+    const captions = screen.getByRole("list", { name: "Captions" });
+    expect(captions.querySelector(".translation")!.textContent).toBe("nos vimos en Lisboa");
+    const fetched = vi.mocked(fetch).mock.calls.map(([url]) => String(url));
+    expect(fetched).toContain("http://store/es/3-0.wav");
+    expect(fetched).toContain("http://store/es/3-1.wav");
+    expect(fetched).not.toContain("http://store/gl/3-2.wav");
+  });
+});
 
 describe("a captions-only language", () => {
   it("is labelled captions only, offers no audio, and shows its captions", async () => {

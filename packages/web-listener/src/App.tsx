@@ -122,6 +122,8 @@ export function App(props: { location: Location }) {
     setState("captions", (captions) => applyCaption(captions, message));
     if (message.type === "translatedAudio" && message.targetLanguage === state.language) {
       ensurePlayer().add({ sequenceNumber: message.sequenceNumber, part: message.part, segmentId: message.segmentId, url: message.url, duration: message.duration });
+    } else if (message.type === "part" && message.audio && message.targetLanguage === state.language) {
+      ensurePlayer().add({ sequenceNumber: message.sequenceNumber, part: message.part, segmentId: message.segmentId, url: message.audio.url, duration: message.audio.duration });
     } else if (message.type === "sessionEnded") {
       endSession();
     } else if (message.type === "error") {
@@ -143,8 +145,9 @@ export function App(props: { location: Location }) {
       history.replaceState(null, "", `${import.meta.env.BASE_URL}${session.sessionId}?lang=${language}`);
       ensurePlayer();
       socket = new LiveSocket({
-        // Segments in parts (a protocol extension): a long sentence is heard a clause at a time while it goes on.
-        url: () => `${config.ws}?${new URLSearchParams({ role: "listener", sessionId: session.sessionId, language: state.language!, parts: "1" })}`,
+        // Segments in parts, each part one message (protocol extensions): a long sentence is heard a clause at a time
+        // while it goes on, its caption and speech arriving together.
+        url: () => `${config.ws}?${new URLSearchParams({ role: "listener", sessionId: session.sessionId, language: state.language!, bundled: "1" })}`,
         onMessage,
         onState: onSocketState,
       });

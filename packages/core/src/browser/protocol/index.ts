@@ -95,6 +95,11 @@ export const ListenerQuery = z.object({
    * Absent or `0`: whole segments, exactly as v1.
    */
   parts: z.enum(["0", "1"], { error: 'parts must be "1" (segments in parts) or "0"' }).optional(),
+  /**
+   * Extension: `bundled=1` takes each part as one `part` message (source text, translation and audio together; see
+   * `PartMessage`). It implies segments in parts. Absent or `0`: the three messages per part of `parts=1`, or v1.
+   */
+  bundled: z.enum(["0", "1"], { error: 'bundled must be "1" (one message per part) or "0"' }).optional(),
 });
 export const ConnectQuery = z.discriminatedUnion("role", [SpeakerQuery, ListenerQuery], {
   error: () => 'role must be "speaker" or "listener"',
@@ -195,6 +200,39 @@ export const TranslatedAudioMessage = z.object({
 });
 export type TranslatedAudioMessage = z.infer<typeof TranslatedAudioMessage>;
 
+/** The translated speech of a part: an HTTP GET-able URL (expires after 10 minutes), as in `translatedAudio`. */
+export const PartAudio = z.object({
+  url: z.string(),
+  format: z.string(),
+  duration: z.number(),
+  /** Capture time, on the speaker's clock, of the end of the speech it translates. */
+  timestamp: z.number(),
+});
+export type PartAudio = z.infer<typeof PartAudio>;
+
+/**
+ * Extension, only to listeners that connected with `bundled=1` (or that listen by broadcast): one message per part
+ * and language with everything a listener shows and plays. `translation` is absent for a language the session does
+ * not translate into; `audio` is absent for a captions-only language and while speech is shed under overload.
+ */
+export const PartMessage = z.object({
+  type: z.literal("part"),
+  sessionId: z.string(),
+  segmentId: z.string(),
+  sequenceNumber: z.number().int(),
+  part: z.number().int().nonnegative(),
+  lastPart: z.boolean(),
+  /** The source language and the part's final source text. */
+  language: LanguageCode,
+  text: z.string(),
+  startMs: z.number(),
+  endMs: z.number(),
+  targetLanguage: LanguageCode,
+  translation: z.string().optional(),
+  audio: PartAudio.optional(),
+});
+export type PartMessage = z.infer<typeof PartMessage>;
+
 export const SessionStatusMessage = z.object({
   type: z.literal("sessionStatus"),
   sessionId: z.string(),
@@ -261,6 +299,7 @@ export const ServerMessage = z.discriminatedUnion("type", [
   TranscriptMessage,
   TranslationMessage,
   TranslatedAudioMessage,
+  PartMessage,
   SessionStatusMessage,
   SessionEndedMessage,
   PongMessage,

@@ -8,6 +8,8 @@ export interface Audience {
   listenersByLanguage: Map<string, string[]>;
   /** Listeners that take segments in parts (the `parts=1` extension). */
   partListenersByLanguage: Map<string, string[]>;
+  /** Listeners that take each part as one message (the `bundled=1` extension); they take parts only. */
+  bundledListenersByLanguage?: Map<string, string[]>;
 }
 
 export namespace Audience {
@@ -17,36 +19,56 @@ export namespace Audience {
     return from(data);
   }
 
-  export function from(connections: readonly { connectionId: string; role: "speaker" | "listener"; language: string; parts?: boolean }[]): Audience {
+  export function from(
+    connections: readonly { connectionId: string; role: "speaker" | "listener"; language: string; parts?: boolean; bundled?: boolean }[],
+  ): Audience {
     const speakers: string[] = [];
     const listenersByLanguage = new Map<string, string[]>();
     const partListenersByLanguage = new Map<string, string[]>();
+    const bundledListenersByLanguage = new Map<string, string[]>();
     for (const c of connections) {
       if (c.role === "speaker") {
         speakers.push(c.connectionId);
       } else {
-        const group = c.parts ? partListenersByLanguage : listenersByLanguage;
+        const group = c.bundled ? bundledListenersByLanguage : c.parts ? partListenersByLanguage : listenersByLanguage;
         const ids = group.get(c.language) ?? [];
         ids.push(c.connectionId);
         group.set(c.language, ids);
       }
     }
-    return { speakers, listenersByLanguage, partListenersByLanguage };
+    return { speakers, listenersByLanguage, partListenersByLanguage, bundledListenersByLanguage };
   }
 
-  /** Only the listeners that take segments in parts, as the audience of a segment's parts. */
+  /**
+   * Only the listeners that take segments in parts, as the audience of a segment's parts: those of three messages
+   * per part as `listenersByLanguage`, those of one message per part as `bundledListenersByLanguage`.
+   */
   export function ofParts(audience: Audience): Audience {
-    return { speakers: [], listenersByLanguage: audience.partListenersByLanguage, partListenersByLanguage: new Map() };
+    return {
+      speakers: [],
+      listenersByLanguage: audience.partListenersByLanguage,
+      partListenersByLanguage: new Map(),
+      bundledListenersByLanguage: audience.bundledListenersByLanguage ?? new Map(),
+    };
+  }
+
+  /** Somebody listens: a part for this audience reaches someone. */
+  export function hasListeners(audience: Audience): boolean {
+    return listenerGroups(audience).some((group) => [...group.values()].some((ids) => ids.length > 0));
+  }
+
+  function listenerGroups(audience: Audience): Map<string, string[]>[] {
+    return [audience.listenersByLanguage, audience.partListenersByLanguage, audience.bundledListenersByLanguage ?? new Map<string, string[]>()];
   }
 
   /** Every connection of the session. */
   export function everyone(audience: Audience): string[] {
-    return [...audience.speakers, ...[audience.listenersByLanguage, audience.partListenersByLanguage].flatMap((group) => [...group.values()].flat())];
+    return [...audience.speakers, ...listenerGroups(audience).flatMap((group) => [...group.values()].flat())];
   }
 
   export function listenerCounts(audience: Audience): ListenerCounts {
     const counts: ListenerCounts = {};
-    for (const group of [audience.listenersByLanguage, audience.partListenersByLanguage]) {
+    for (const group of listenerGroups(audience)) {
       for (const [language, ids] of group) counts[language] = (counts[language] ?? 0) + ids.length;
     }
     return counts;

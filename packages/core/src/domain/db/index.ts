@@ -70,6 +70,7 @@ export function createDb({ table, client }: DbConfig) {
         role: { type: ["speaker", "listener"] as const, required: true },
         language: { type: "string", required: true },
         parts: { type: "boolean" },
+        bundled: { type: "boolean" },
         connectedAt: { type: "number", required: true },
         expiresAt: { type: "number", required: true },
       },
@@ -143,7 +144,7 @@ export function createDb({ table, client }: DbConfig) {
         sequenceNumber: { type: "number", required: true },
         /** "speaker", or the language of the listeners this is for. */
         recipients: { type: "string", required: true },
-        part: { type: ["caption", "translation", "audio"] as const, required: true },
+        part: { type: ["caption", "translation", "audio", "bundle"] as const, required: true },
         status: { type: ["in_progress", "done"] as const, required: true },
         /** The checkpoint revision the claiming batch started from. */
         revision: { type: "number", required: true },

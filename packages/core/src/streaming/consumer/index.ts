@@ -277,7 +277,7 @@ export class StreamConsumer {
     /** The listeners that take parts, as the audience of a part; none, or nobody to send a part to. */
     const partAudience = async () => {
       const parts = Audience.ofParts(await audience());
-      return parts.listenersByLanguage.size > 0 ? parts : undefined;
+      return Audience.hasListeners(parts) ? parts : undefined;
     };
     const sendPart = async (job: ReturnType<typeof segmentJob>, index: number, committedAt: PartOf["committedAt"]) => {
       const parts = await partAudience();

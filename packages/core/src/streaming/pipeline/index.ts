@@ -15,7 +15,7 @@ import { isVoiced } from "../../domain/languages/index.ts";
 import { claimDelivery, completeDelivery, type DeliveryKey, type DeliveryPart } from "../delivery/index.ts";
 import type { Log } from "../../log.ts";
 import type { AudioStore, ConnectionNotifier, Measurements, SpeechSynthesizer, Translator } from "../../ports.ts";
-import { AUDIO_URL_TTL_SECONDS, type Glossary, type ServerMessage } from "../../browser/protocol/index.ts";
+import { AUDIO_URL_TTL_SECONDS, type Glossary, type PartAudio, type PartMessage, type ServerMessage } from "../../browser/protocol/index.ts";
 import type { LanguageResult, PartOf, SegmentResult, StageTimes } from "./result.ts";
 
 export type { LanguageResult, PartOf, SegmentResult, StageTimes } from "./result.ts";
@@ -129,7 +129,7 @@ export async function runSegment(deps: PipelineDeps, job: SegmentJob): Promise<S
     deps.log({ level: "info", event: job.part ? "part.empty" : "segment.empty", ...base, times });
     return { segmentId, part: job.part, text, times, languages: [], incomplete: false, sent: false };
   }
-  const caption: ServerMessage = {
+  const caption: ServerMessage & { type: "transcript" } = {
     type: "transcript",
     ...base,
     language: job.sourceLanguage,
@@ -138,10 +138,10 @@ export async function runSegment(deps: PipelineDeps, job: SegmentJob): Promise<S
     startMs: Math.round(job.startMs),
     endMs: Math.round(job.endMs),
   };
-  const groups = [...job.audience.listenersByLanguage].filter(([, ids]) => ids.length > 0);
+  const groups = languageGroups(job);
   const [speaker, ...results] = await Promise.all([
     job.audience.speakers.length > 0 && !job.part ? deliverCaption(deps, job, caption) : undefined,
-    ...groups.map(([language, listeners]) => deliverLanguage(deps, job, base, caption, text, language, listeners)),
+    ...groups.map((group) => deliverLanguage(deps, job, base, caption, text, group)),
   ]);
   const all = speaker ? [speaker, ...results] : results;
   if (job.keepTranscript && !job.part) await recordTranscript(deps, job, text, results);
@@ -183,6 +183,21 @@ export async function runSegment(deps: PipelineDeps, job: SegmentJob): Promise<S
 }
 
 type Outcome = "sent" | "done" | "failed";
+
+/** One language's recipients of a segment or part: by three messages each, and (parts only) by one bundled message. */
+interface LanguageGroup {
+  language: string;
+  listeners: readonly string[];
+  bundled: readonly string[];
+}
+
+function languageGroups(job: SegmentJob): LanguageGroup[] {
+  const bundledByLanguage = job.part ? (job.audience.bundledListenersByLanguage ?? new Map<string, string[]>()) : new Map<string, string[]>();
+  const languages = new Set([...job.audience.listenersByLanguage.keys(), ...bundledByLanguage.keys()]);
+  return [...languages]
+    .map((language) => ({ language, listeners: job.audience.listenersByLanguage.get(language) ?? [], bundled: bundledByLanguage.get(language) ?? [] }))
+    .filter((group) => group.listeners.length + group.bundled.length > 0);
+}
 
 /**
  * One idempotent delivery of one part (caption, translation, audio) to one group: claimed, sent, then marked
@@ -261,79 +276,109 @@ async function deliverLanguage(
   deps: PipelineDeps,
   job: SegmentJob,
   base: { sessionId: string; segmentId: string; sequenceNumber: number },
-  caption: ServerMessage,
+  caption: ServerMessage & { type: "transcript" },
   text: string,
-  language: string,
-  listeners: readonly string[],
+  group: LanguageGroup,
 ): Promise<LanguageResult> {
+  const { language, listeners, bundled } = group;
   const now = deps.now ?? Date.now;
-  const result: LanguageResult = { language, listeners: listeners.length };
+  const result: LanguageResult = { language, listeners: listeners.length + bundled.length };
   const outcomes: Outcome[] = [];
   const settled: Promise<void>[] = [];
-  const finish = async () => {
-    await Promise.all(settled);
-    result.alreadyDone = outcomes.every((o) => o === "done");
-    return result;
+  const notified = () => {
+    result.notifiedAt = Math.max(result.notifiedAt ?? 0, now());
   };
-  try {
-    outcomes.push(await deliverPart(settled, deps, job, language, "caption", result, () => postAll(deps, listeners, caption, true)));
-    // Listeners of the source language (or of one the session does not translate into) get the caption only.
-    if (outcomes[0] === "failed" || language === job.sourceLanguage || !job.targetLanguages.includes(language)) {
-      if (outcomes[0] === "sent") result.notifiedAt = now();
-      return await finish();
+  // Listeners of the source language (or of one the session does not translate into) get the caption only.
+  const translated = language !== job.sourceLanguage && job.targetLanguages.includes(language);
+  // A captions-only language (translated, no voice here), or speech shed under overload: no audio. Shed audio is
+  // never claimed, so nothing waits for it.
+  const voiced = translated && isVoiced(deps.synthesizer, language) && !job.shedAudio;
+  if (translated && !voiced) {
+    if (job.shedAudio && isVoiced(deps.synthesizer, language)) result.audioShed = true;
+    else result.captionsOnly = true;
+  }
+  // When only the audio is left from an earlier attempt, the text is translated again (nothing is sent twice). The
+  // translation and the speech are made once for both kinds of listener.
+  let translation: Promise<string> | undefined;
+  const translate = () =>
+    (translation ??= translateWithGlossary(translatorFor(deps.translator, job, text), text, job.sourceLanguage, language, job.glossary).then((t) => {
+      result.text = t.trim();
+      result.translatedAt = now();
+      return result.text;
+    }));
+  let speech: Promise<PartAudio | undefined> | undefined;
+  const voice = () =>
+    (speech ??= translate().then(async (words) => {
+      if (!words) return undefined;
+      const audio = await deps.synthesizer.synthesize(words, language);
+      result.synthesizedAt = now();
+      const key = audioKey(job.sessionId, language, job.sequenceNumber, EXTENSIONS[audio.format] ?? "bin", job.part?.index);
+      await deps.audioStore.put(key, audio.data, audio.format);
+      const url = await deps.audioStore.presignedUrl(key, AUDIO_URL_TTL_SECONDS);
+      result.storedAt = now();
+      result.url = url;
+      result.durationSeconds = audio.durationSeconds;
+      return { url, format: audio.format, duration: Math.round(audio.durationSeconds * 1000) / 1000, timestamp: job.times.speechEndCapturedAt };
+    }));
+
+  /** The three messages of v1 (a segment) or of `parts=1` (a part), in order, each its own delivery. */
+  const messages = async () => {
+    const first = await deliverPart(settled, deps, job, language, "caption", result, () => postAll(deps, listeners, caption, true));
+    outcomes.push(first);
+    if (first === "failed" || !translated) {
+      if (first === "sent") notified();
+      return;
     }
-    // When only the audio is left from an earlier attempt, the text is translated again (nothing is sent twice).
-    let translation: Promise<string> | undefined;
-    const translate = () =>
-      (translation ??= translateWithGlossary(translatorFor(deps.translator, job, text), text, job.sourceLanguage, language, job.glossary).then((t) => {
-        result.text = t.trim();
-        result.translatedAt = now();
-        return result.text;
-      }));
-    outcomes.push(
-      await deliverPart(settled, deps, job, language, "translation", result, async () => {
-        await postAll(deps, listeners, { type: "translation", ...base, targetLanguage: language, text: await translate() }, true);
-      }),
-    );
-    if (outcomes[1] === "failed") return await finish();
-    // A captions-only language (translated, no voice here), or speech shed under overload: its listeners have
-    // everything there is to send. Shed audio is never claimed, so nothing waits for it.
-    if (!isVoiced(deps.synthesizer, language) || job.shedAudio) {
-      if (job.shedAudio && isVoiced(deps.synthesizer, language)) result.audioShed = true;
-      else result.captionsOnly = true;
-      if (outcomes[1] === "sent") result.notifiedAt = now();
-      return await finish();
+    const second = await deliverPart(settled, deps, job, language, "translation", result, async () => {
+      await postAll(deps, listeners, { type: "translation", ...base, targetLanguage: language, text: await translate() }, true);
+    });
+    outcomes.push(second);
+    if (second === "failed") return;
+    if (!voiced) {
+      if (second === "sent") notified();
+      return;
     }
     outcomes.push(
       await deliverPart(settled, deps, job, language, "audio", result, async () => {
-        const translated = await translate();
-        if (!translated) return;
-        const audio = await deps.synthesizer.synthesize(translated, language);
-        result.synthesizedAt = now();
-        const key = audioKey(job.sessionId, language, job.sequenceNumber, EXTENSIONS[audio.format] ?? "bin", job.part?.index);
-        await deps.audioStore.put(key, audio.data, audio.format);
-        const url = await deps.audioStore.presignedUrl(key, AUDIO_URL_TTL_SECONDS);
-        result.storedAt = now();
-        result.url = url;
-        result.durationSeconds = audio.durationSeconds;
-        await postAll(
-          deps,
-          listeners,
-          {
-            type: "translatedAudio",
-            ...base,
-            targetLanguage: language,
-            url,
-            format: audio.format,
-            duration: Math.round(audio.durationSeconds * 1000) / 1000,
-            timestamp: job.times.speechEndCapturedAt,
-          },
-          true,
-        );
-        result.notifiedAt = now();
+        const audio = await voice();
+        if (!audio) return;
+        await postAll(deps, listeners, { type: "translatedAudio", ...base, targetLanguage: language, ...audio }, true);
+        notified();
       }),
     );
-    return await finish();
+  };
+
+  /** A part as one message (`bundled=1`), sent once its speech is ready: one call per part and listener. */
+  const bundle = async () => {
+    outcomes.push(
+      await deliverPart(settled, deps, job, language, "bundle", result, async () => {
+        const message: PartMessage = {
+          type: "part",
+          ...base,
+          part: job.part?.index ?? 0,
+          lastPart: job.part?.last ?? true,
+          language: caption.language,
+          text: caption.text,
+          startMs: caption.startMs,
+          endMs: caption.endMs,
+          targetLanguage: language,
+          ...(translated ? { translation: await translate() } : {}),
+        };
+        const audio = voiced ? await voice() : undefined;
+        await postAll(deps, bundled, audio ? { ...message, audio } : message, true);
+        notified();
+      }),
+    );
+  };
+
+  try {
+    // Both kinds run to their end before an error goes up, so nothing of either is left unrecorded.
+    const runs = await Promise.allSettled([listeners.length > 0 ? messages() : undefined, bundled.length > 0 ? bundle() : undefined]);
+    const failed = runs.find((run) => run.status === "rejected");
+    if (failed) throw failed.reason;
+    await Promise.all(settled);
+    result.alreadyDone = outcomes.every((o) => o === "done");
+    return result;
   } catch (error) {
     // Whatever was marked done so far still lands (or fails) before the error goes up.
     await Promise.allSettled(settled);

@@ -115,6 +115,80 @@ describe("runSegment", () => {
     expect(result).toMatchObject({ incomplete: false, sent: true });
   });
 
+  it("sends a part as one message to bundled listeners: source, translation and audio, synthesized once beside the three-message listeners", async () => {
+    // Prepare: es has a listener of three messages per part and two of one; fr and gl (captions only) one each.
+    const f = fakes();
+    const parts: Audience = {
+      speakers: ["spk"],
+      listenersByLanguage: new Map([["es", ["es-p"]]]),
+      partListenersByLanguage: new Map(),
+      bundledListenersByLanguage: new Map([
+        ["es", ["es-b1", "es-b2"]],
+        ["fr", ["fr-b"]],
+        ["gl", ["gl-b"]],
+      ]),
+    };
+    const first = job(parts, { targetLanguages: ["es", "fr", "gl"], text: "hello there", part: { index: 0, last: false }, endMs: 2000 });
+    // Act: part 0, its retry, then the last part.
+    const result = await runSegment(f.deps, first);
+    const again = await runSegment(f.deps, first);
+    await runSegment(f.deps, { ...first, text: "world", startMs: 2000, endMs: 3500, part: { index: 1, last: true } });
+    // Assess
+    expect(typesTo(f.sent, "spk")).toEqual([]);
+    expect(typesTo(f.sent, "es-p")).toEqual(["transcript", "translation", "translatedAudio", "transcript", "translation", "translatedAudio"]);
+    for (const id of ["es-b1", "es-b2", "fr-b", "gl-b"]) expect(typesTo(f.sent, id)).toEqual(["part", "part"]);
+    const es = f.sent.find((s) => s.to === "es-b1")!.message;
+    expect(es).toEqual({
+      type: "part",
+      sessionId: first.sessionId,
+      segmentId: result.segmentId,
+      sequenceNumber: 7,
+      part: 0,
+      lastPart: false,
+      language: "en",
+      text: "hello there",
+      startMs: 1000,
+      endMs: 2000,
+      targetLanguage: "es",
+      translation: "[es] hello there",
+      audio: { url: expect.stringContaining("/translated/es/000007-part0.wav"), format: "audio/wav", duration: 1.25, timestamp: 900 },
+    });
+    const esAudio = f.sent.find((s) => s.to === "es-p" && s.message.type === "translatedAudio")!.message as { url: string };
+    expect((es as { audio: { url: string } }).audio.url).toBe(esAudio.url);
+    expect(f.sent.find((s) => s.to === "gl-b")!.message).toMatchObject({ type: "part", translation: "[gl] hello there" });
+    expect(f.sent.find((s) => s.to === "gl-b")!.message).not.toHaveProperty("audio");
+    expect(f.sent.filter((s) => s.to === "fr-b").map((s) => (s.message as { lastPart: boolean }).lastPart)).toEqual([false, true]);
+    // One synthesis per part and voiced language, whoever takes it; the retry sent nothing.
+    expect(f.syntheses.sort()).toEqual(["es", "es", "fr", "fr"]);
+    expect(again.sent).toBe(false);
+  });
+
+  it("never sends a whole segment to bundled listeners: they take parts only", async () => {
+    // Prepare
+    const f = fakes();
+    const a: Audience = { ...audience(), bundledListenersByLanguage: new Map([["it", ["it-b"]]]) };
+    // Act
+    await runSegment(f.deps, job(a));
+    // Assess
+    expect(typesTo(f.sent, "it-b")).toEqual([]);
+    expect(f.translations).not.toContain("it");
+  });
+
+  it("sends a bundled part without audio while speech is shed, and retries it when the post fails", async () => {
+    // Prepare
+    const f = fakes();
+    const parts: Audience = { speakers: [], listenersByLanguage: new Map(), partListenersByLanguage: new Map(), bundledListenersByLanguage: new Map([["es", ["es-b", "gone-b"]]]) };
+    f.gone.add("gone-b");
+    const shed = job(parts, { shedAudio: true, part: { index: 0, last: true } });
+    // Act
+    const result = await runSegment(f.deps, shed);
+    // Assess
+    expect(f.sent.map((s) => s.message)).toEqual([expect.objectContaining({ type: "part", translation: "[es] hello world" })]);
+    expect(f.sent[0]!.message).not.toHaveProperty("audio");
+    expect(result.languages[0]).toMatchObject({ language: "es", audioShed: true });
+    expect(f.syntheses).toEqual([]);
+  });
+
   it("sends a part of a segment as its own delivery, saying which part, to the listeners given, never to the speaker", async () => {
     // Prepare: the audience of a part holds only listeners that take parts.
     const f = fakes();
