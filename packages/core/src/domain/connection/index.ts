@@ -76,7 +76,8 @@ export namespace Connection {
     await db.entities.connection.put({ ...connection, language, expiresAt: expiresAt(connection.connectedAt) }).go();
   }
 
-  function requireOffered(session: Session.Info, language: string): void {
+  /** A listener's language must be one the session offers. */
+  export function requireOffered(session: Session.Info, language: string): void {
     if (!session.targetLanguages.includes(language)) {
       throw new VisibleError(
         "unsupported_language",

@@ -90,6 +90,37 @@ export function createDb({ table, client }: DbConfig) {
   );
 
   /**
+   * A listener by broadcast: it holds no connection here (the broker does), so this record is its presence and the
+   * proof behind its short-lived token. `seenAt` moves with each heartbeat; the token is only stored hashed.
+   */
+  const broadcastListener = new Entity(
+    {
+      model: { entity: "broadcastListener", version: "1", service },
+      attributes: {
+        listenerId: { type: "string", required: true },
+        sessionId: { type: "string", required: true },
+        language: { type: "string", required: true },
+        tokenHash: { type: "string", required: true },
+        joinedAt: { type: "number", required: true },
+        seenAt: { type: "number", required: true },
+        expiresAt: { type: "number", required: true },
+      },
+      indexes: {
+        byId: {
+          pk: { field: "pk", composite: ["listenerId"] },
+          sk: { field: "sk", composite: [] },
+        },
+        bySession: {
+          index: "gsi1",
+          pk: { field: "gsi1pk", composite: ["sessionId"] },
+          sk: { field: "gsi1sk", composite: ["language", "listenerId"] },
+        },
+      },
+    },
+    config,
+  );
+
+  /**
    * The consumer's checkpoint per session: where it left off, a few KB. It holds no audio: the open segment's
    * audio and the chunks waiting for a missing one are read back from the stream (`replay`) by an execution
    * environment that does not have them in memory. `revision` counts the batches behind it; each write is
@@ -193,7 +224,7 @@ export function createDb({ table, client }: DbConfig) {
     config,
   );
 
-  return new Service({ session, connection, streamState, delivery, transcriptSegment }, config);
+  return new Service({ session, connection, broadcastListener, streamState, delivery, transcriptSegment }, config);
 }
 
 export type Db = ReturnType<typeof createDb>;

@@ -15,7 +15,7 @@ import { concatPcm, pcmFromBase64, samplesToMs } from "../../browser/audio/index
 import { Audience } from "../../domain/audience/index.ts";
 import { type Db, expiresAt, isConditionalFailure } from "../../domain/db/index.ts";
 import { Session } from "../../domain/session/index.ts";
-import { type PartOf, type PipelineDeps, postAll, postInterim, runSegment, type SegmentResult, type StageTimes } from "../pipeline/index.ts";
+import { announceEnd, type PartOf, type PipelineDeps, postAll, postInterim, runSegment, type SegmentResult, type StageTimes } from "../pipeline/index.ts";
 import type { IngestReplay, PositionedRecord, SpeechRecognizer, StreamPosition, VoiceActivityDetector } from "../../ports.ts";
 import { type KeptVoiceStream, Segmenter, type SegmenterOptions, type SegmenterState } from "../segmenter/index.ts";
 import { type Chunk, ChunkOrder, MAX_REORDER_WAIT_MS } from "./chunk-order.ts";
@@ -371,11 +371,7 @@ export class StreamConsumer {
     }
     await this.sendStatus(memory, audience, latencyMs, loadChanged);
     if (ended) {
-      const everyone = await audience();
-      await postAll(this.deps, Audience.everyone(everyone), {
-        type: "sessionEnded",
-        sessionId,
-      });
+      await announceEnd(this.deps, await audience(), session);
     }
     await this.save(memory, ended);
     if (!ended) this.memory.set(sessionId, memory);

@@ -6,7 +6,7 @@
  * interim captions of the open segment go out from here too. A language the synthesizer cannot voice (captions
  * only) stops after the translation: no synthesis is attempted for it.
  */
-import type { Audience } from "../../domain/audience/index.ts";
+import { Audience } from "../../domain/audience/index.ts";
 import { Connection } from "../../domain/connection/index.ts";
 import { translateWithGlossary } from "../../domain/glossary/index.ts";
 import { Transcript } from "../../domain/transcript/index.ts";
@@ -14,7 +14,7 @@ import type { Db } from "../../domain/db/index.ts";
 import { isVoiced } from "../../domain/languages/index.ts";
 import { claimDelivery, completeDelivery, type DeliveryKey, type DeliveryPart } from "../delivery/index.ts";
 import type { Log } from "../../log.ts";
-import type { AudioStore, ConnectionNotifier, Measurements, SpeechSynthesizer, Translator } from "../../ports.ts";
+import type { AudioStore, BroadcastChannel, BroadcastPublisher, ConnectionNotifier, Measurements, SpeechSynthesizer, Translator } from "../../ports.ts";
 import { AUDIO_URL_TTL_SECONDS, type Glossary, type PartAudio, type PartMessage, type ServerMessage } from "../../browser/protocol/index.ts";
 import type { LanguageResult, PartOf, SegmentResult, StageTimes } from "./result.ts";
 
@@ -30,6 +30,8 @@ export interface PipelineDeps {
   synthesizer: SpeechSynthesizer;
   audioStore: AudioStore;
   notifier: ConnectionNotifier;
+  /** Publishes to listeners by broadcast; needed only when some listen so. */
+  broadcast?: BroadcastPublisher;
   log: Log;
   /** Counters of faults and retries (only `count` is used here; delivered segments are measured by whoever gets `onSegment`). */
   measurements?: Pick<Measurements, "count">;
@@ -184,19 +186,30 @@ export async function runSegment(deps: PipelineDeps, job: SegmentJob): Promise<S
 
 type Outcome = "sent" | "done" | "failed";
 
-/** One language's recipients of a segment or part: by three messages each, and (parts only) by one bundled message. */
+/**
+ * One language's recipients of a segment or part: connections taking three messages each and, for a part only,
+ * connections taking one bundled message and how many listen by broadcast (reached by one publish).
+ */
 interface LanguageGroup {
   language: string;
   listeners: readonly string[];
   bundled: readonly string[];
+  broadcast: number;
 }
 
 function languageGroups(job: SegmentJob): LanguageGroup[] {
-  const bundledByLanguage = job.part ? (job.audience.bundledListenersByLanguage ?? new Map<string, string[]>()) : new Map<string, string[]>();
-  const languages = new Set([...job.audience.listenersByLanguage.keys(), ...bundledByLanguage.keys()]);
+  const none = new Map<string, string[]>();
+  const bundledByLanguage = job.part ? (job.audience.bundledListenersByLanguage ?? none) : none;
+  const broadcastByLanguage = job.part ? (job.audience.broadcastListenersByLanguage ?? none) : none;
+  const languages = new Set([...job.audience.listenersByLanguage.keys(), ...bundledByLanguage.keys(), ...broadcastByLanguage.keys()]);
   return [...languages]
-    .map((language) => ({ language, listeners: job.audience.listenersByLanguage.get(language) ?? [], bundled: bundledByLanguage.get(language) ?? [] }))
-    .filter((group) => group.listeners.length + group.bundled.length > 0);
+    .map((language) => ({
+      language,
+      listeners: job.audience.listenersByLanguage.get(language) ?? [],
+      bundled: bundledByLanguage.get(language) ?? [],
+      broadcast: broadcastByLanguage.get(language)?.length ?? 0,
+    }))
+    .filter((group) => group.listeners.length + group.bundled.length + group.broadcast > 0);
 }
 
 /**
@@ -280,9 +293,9 @@ async function deliverLanguage(
   text: string,
   group: LanguageGroup,
 ): Promise<LanguageResult> {
-  const { language, listeners, bundled } = group;
+  const { language, listeners, bundled, broadcast } = group;
   const now = deps.now ?? Date.now;
-  const result: LanguageResult = { language, listeners: listeners.length + bundled.length };
+  const result: LanguageResult = { language, listeners: listeners.length + bundled.length + broadcast };
   const outcomes: Outcome[] = [];
   const settled: Promise<void>[] = [];
   const notified = () => {
@@ -348,7 +361,10 @@ async function deliverLanguage(
     );
   };
 
-  /** A part as one message (`bundled=1`), sent once its speech is ready: one call per part and listener. */
+  /**
+   * A part as one message, sent once its speech is ready: posted to each bundled connection (`bundled=1`) and
+   * published once to the language's broadcast channel.
+   */
   const bundle = async () => {
     outcomes.push(
       await deliverPart(settled, deps, job, language, "bundle", result, async () => {
@@ -365,7 +381,8 @@ async function deliverLanguage(
           ...(translated ? { translation: await translate() } : {}),
         };
         const audio = voiced ? await voice() : undefined;
-        await postAll(deps, bundled, audio ? { ...message, audio } : message, true);
+        const whole = audio ? { ...message, audio } : message;
+        await Promise.all([postAll(deps, bundled, whole, true), broadcast > 0 ? publish(deps, { sessionId: job.sessionId, language }, whole) : undefined]);
         notified();
       }),
     );
@@ -373,7 +390,7 @@ async function deliverLanguage(
 
   try {
     // Both kinds run to their end before an error goes up, so nothing of either is left unrecorded.
-    const runs = await Promise.allSettled([listeners.length > 0 ? messages() : undefined, bundled.length > 0 ? bundle() : undefined]);
+    const runs = await Promise.allSettled([listeners.length > 0 ? messages() : undefined, bundled.length + broadcast > 0 ? bundle() : undefined]);
     const failed = runs.find((run) => run.status === "rejected");
     if (failed) throw failed.reason;
     await Promise.all(settled);
@@ -402,6 +419,37 @@ export async function postInterim(
     startMs: Math.round(interim.startMs),
     endMs: Math.round(interim.endMs),
   });
+}
+
+/** One message to everyone listening to a session's language by broadcast: one call, however many listen. */
+async function publish(deps: Pick<PipelineDeps, "broadcast">, channel: BroadcastChannel, message: ServerMessage): Promise<void> {
+  if (!deps.broadcast) throw new Error(`listeners of ${channel.sessionId}/${channel.language} listen by broadcast, but no broadcast publisher is configured`);
+  await deps.broadcast.publish(channel, message);
+}
+
+/**
+ * The session is over: every connection hears it, and so does every language's broadcast channel (listened to or
+ * not: a listener whose heartbeat lapsed may still be subscribed). A failed publish is logged and counted; the
+ * listener app also asks the session's state when its connection drops.
+ */
+export async function announceEnd(
+  deps: Pick<PipelineDeps, "notifier" | "db" | "log" | "measurements" | "broadcast">,
+  audience: Audience,
+  session: { sessionId: string; targetLanguages: readonly string[] },
+): Promise<void> {
+  const message: ServerMessage = { type: "sessionEnded", sessionId: session.sessionId };
+  const { broadcast } = deps;
+  await Promise.all([
+    postAll(deps, Audience.everyone(audience), message),
+    ...(broadcast
+      ? session.targetLanguages.map((language) =>
+          broadcast.publish({ sessionId: session.sessionId, language }, message).catch((error: unknown) => {
+            deps.log({ level: "warn", event: "broadcast.failed", sessionId: session.sessionId, language, type: message.type, error: String(error) });
+            deps.measurements?.count("BroadcastFailures");
+          }),
+        )
+      : []),
+  ]);
 }
 
 /**

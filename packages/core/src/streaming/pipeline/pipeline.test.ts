@@ -163,6 +163,49 @@ describe("runSegment", () => {
     expect(again.sent).toBe(false);
   });
 
+  it("publishes a part once per language with listeners by broadcast, whatever their number, and never a whole segment", async () => {
+    // Prepare: 500 Spanish and 2 French listeners by broadcast, one bundled connection in Spanish.
+    const f = fakes();
+    const published: { channel: { sessionId: string; language: string }; message: ServerMessage }[] = [];
+    f.deps.broadcast = { publish: async (channel, message) => void published.push({ channel, message }) };
+    const many = Array.from({ length: 500 }, (_, i) => `l${i}`);
+    const parts: Audience = {
+      speakers: [],
+      listenersByLanguage: new Map(),
+      partListenersByLanguage: new Map(),
+      bundledListenersByLanguage: new Map([["es", ["es-b"]]]),
+      broadcastListenersByLanguage: new Map([
+        ["es", many],
+        ["fr", ["f1", "f2"]],
+      ]),
+    };
+    const part = job(parts, { part: { index: 2, last: true } });
+    // Act: the part, its retry, and the whole segment to an audience holding the same listeners.
+    const result = await runSegment(f.deps, part);
+    await runSegment(f.deps, part);
+    await runSegment(f.deps, job({ ...parts, speakers: ["spk"] }, { sessionId: part.sessionId, sequenceNumber: 8 }));
+    // Assess
+    expect(published.map((p) => p.channel)).toEqual([
+      { sessionId: part.sessionId, language: "es" },
+      { sessionId: part.sessionId, language: "fr" },
+    ]);
+    expect(published[0]!.message).toEqual(f.sent.find((s) => s.to === "es-b")!.message);
+    expect(published[1]!.message).toMatchObject({ type: "part", part: 2, lastPart: true, targetLanguage: "fr", translation: "[fr] hello world", audio: { format: "audio/wav" } });
+    expect(result.languages.find((l) => l.language === "es")).toMatchObject({ listeners: 501 });
+    expect(f.syntheses.sort()).toEqual(["es", "fr"]);
+  });
+
+  it("fails a broadcast part, to be retried, when no publisher is configured", async () => {
+    // Prepare
+    const f = fakes();
+    const parts: Audience = { speakers: [], listenersByLanguage: new Map(), partListenersByLanguage: new Map(), broadcastListenersByLanguage: new Map([["es", ["l1"]]]) };
+    // Act
+    const result = await runSegment(f.deps, job(parts, { part: { index: 0, last: true } }));
+    // Assess
+    expect(result.incomplete).toBe(true);
+    expect(result.languages[0]!.error).toMatch(/no broadcast publisher is configured/);
+  });
+
   it("never sends a whole segment to bundled listeners: they take parts only", async () => {
     // Prepare
     const f = fakes();
