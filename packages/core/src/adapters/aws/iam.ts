@@ -5,7 +5,7 @@
  */
 
 /** What an action is granted on; infra maps each kind to the ARN of the resource it links. */
-export type ResourceKind = "table" | "tableIndex" | "bucketObject" | "stream" | "wsConnections" | "*";
+export type ResourceKind = "table" | "tableIndex" | "bucketObject" | "stream" | "wsConnections" | "broadcastTopic" | "*";
 
 export interface IamAction {
   action: string;
@@ -38,6 +38,7 @@ const DOCUMENT_CLIENT_OPERATIONS: Record<string, string> = {
 const SERVICE_PREFIXES: Record<string, string> = {
   ApiGatewayManagementApiClient: "execute-api",
   DynamoDBClient: "dynamodb",
+  IoTDataPlaneClient: "iot",
   KinesisClient: "kinesis",
   PollyClient: "polly",
   S3Client: "s3",
