@@ -138,6 +138,12 @@ export interface BroadcastPublisher {
   publish(channel: BroadcastChannel, message: ServerMessage): Promise<void>;
 }
 
+/** Where listeners by broadcast connect: the broker's MQTT-over-WebSocket URL and the deployment's topic prefix. */
+export interface BroadcastBroker {
+  url: string;
+  topicPrefix: string;
+}
+
 /** One speaker audio chunk as it travels through the stream, or the end-of-session marker. */
 export type IngestRecord =
   | {

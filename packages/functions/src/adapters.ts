@@ -8,6 +8,8 @@ import type { Log } from "@livetranslate/core/log";
 import type {
   AudioIngest,
   AudioStore,
+  BroadcastBroker,
+  BroadcastPublisher,
   ConnectionNotifier,
   IngestReplay,
   Measurements,
@@ -30,6 +32,10 @@ export interface Adapters {
   /** Reads the open segment back from the stream (an environment that did not see its audio). */
   replay: IngestReplay;
   notifier: ConnectionNotifier;
+  /** Publishes to listeners by broadcast (the consumer). */
+  broadcast: BroadcastPublisher;
+  /** Where listeners by broadcast connect (the HTTP API hands it out with their pass). */
+  broadcastBroker: BroadcastBroker;
   recognizer: SpeechRecognizer;
   translator: Translator;
   synthesizer: SpeechSynthesizer;

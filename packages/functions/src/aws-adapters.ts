@@ -9,6 +9,8 @@ import { TranscribeStreamingClient } from "@aws-sdk/client-transcribe-streaming"
 import { TranslateClient } from "@aws-sdk/client-translate";
 import { createDynamoClient, createKinesisClient, createManagementClient, createS3Client, type MiddlewareClient, reportFailedAttempts } from "@livetranslate/core/adapters/aws/clients";
 import { ApiGatewayNotifier } from "@livetranslate/core/adapters/aws/connections";
+import { createBroadcastClient, IotBroadcastPublisher } from "@livetranslate/core/adapters/aws/iot";
+import { Broadcast } from "@livetranslate/core/domain/broadcast";
 import type { IamAction } from "@livetranslate/core/adapters/aws/iam";
 import { KinesisAudioIngest, KinesisIngestReplay } from "@livetranslate/core/adapters/aws/kinesis";
 import { CloudWatchMeasurements, metricsNamespace } from "@livetranslate/core/adapters/aws/metrics";
@@ -117,6 +119,24 @@ export const AWS_ADAPTERS = {
     iamActions: PollySynthesizer.iamActions,
     uses: OBSERVED,
     build: (o) => new PollySynthesizer({ client: observed(new PollyClient({}), o), region: region(), log: o.log }),
+  }),
+  broadcast: adapter("broadcast", {
+    // The account's IoT endpoint (SST's Realtime) and the stage, which prefixes every topic.
+    links: ["App", "Broadcast"],
+    iamActions: IotBroadcastPublisher.iamActions,
+    uses: OBSERVED,
+    build: (o) =>
+      new IotBroadcastPublisher({ client: observed(createBroadcastClient(Resource.Broadcast.endpoint), o), topicPrefix: Broadcast.topicPrefix(Resource.App.stage) }),
+  }),
+  broadcastBroker: adapter("broadcastBroker", {
+    links: ["App", "Broadcast"],
+    iamActions: [],
+    uses: [],
+    // MQTT over WebSockets with a custom authorizer: IoT Core picks the authorizer by this query parameter.
+    build: () => ({
+      url: `wss://${Resource.Broadcast.endpoint}/mqtt?x-amz-customauthorizer-name=${encodeURIComponent(Resource.Broadcast.authorizer)}`,
+      topicPrefix: Broadcast.topicPrefix(Resource.App.stage),
+    }),
   }),
   consumer: adapter("consumer", {
     links: [],

@@ -37,6 +37,9 @@ export const HTTP_ROUTES: readonly { route: string; auth: "speaker" | "none" }[]
   { route: "GET /sessions/{sessionId}/transcript", auth: "none" },
   { route: "POST /sessions", auth: "speaker" },
   { route: "POST /listener-reports", auth: "none" },
+  // Listeners by broadcast: a pass at join, renewed as a heartbeat (the pass itself, a bearer token, on renewal).
+  { route: "POST /sessions/{sessionId}/listeners", auth: "none" },
+  { route: "PUT /sessions/{sessionId}/listeners/{listenerId}", auth: "none" },
 ];
 
 /**

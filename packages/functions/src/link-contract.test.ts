@@ -19,9 +19,10 @@ describe("each function reads only the resources its adapters declare", () => {
       Connect: ["App", "Sessions"],
       Disconnect: ["App", "Sessions"],
       Message: ["App", "AudioStream", "Realtime", "Sessions"],
-      Http: ["App", "Sessions"],
+      // The broker's endpoint: the HTTP API hands it to listeners by broadcast with their pass.
+      Http: ["App", "Broadcast", "Sessions"],
       // The stream too: an environment that lacks the open segment reads it back from Kinesis.
-      Consumer: ["App", "Audio", "AudioStream", "Realtime", "Sessions"],
+      Consumer: ["App", "Audio", "AudioStream", "Broadcast", "Realtime", "Sessions"],
     });
   });
 

@@ -7,7 +7,7 @@ import { createDb, ensureTable } from "@livetranslate/core/domain/db";
 import { supportedLanguages } from "@livetranslate/core/domain/languages";
 import { memoryLog } from "@livetranslate/core/log";
 import { memoryMeasurements } from "@livetranslate/core/adapters/memory";
-import type { IngestRecord, Measurements } from "@livetranslate/core/ports";
+import type { BroadcastChannel, IngestRecord, Measurements } from "@livetranslate/core/ports";
 import type { ListenerReport, ServerMessage } from "@livetranslate/core/browser/protocol";
 import { startDynalite } from "@livetranslate/core/adapters/standins";
 import type { Adapters } from "../adapters.ts";
@@ -39,6 +39,7 @@ export async function fakeAdapters() {
   const table = `t${Math.random().toString(36).slice(2)}`;
   await ensureTable(client, table);
   const posted: { connectionId: string; message: ServerMessage }[] = [];
+  const published: { channel: BroadcastChannel; message: ServerMessage }[] = [];
   const ingested: IngestRecord[] = [];
   const consumed: { sessionId: string; records: readonly IngestRecord[] }[] = [];
   const reports: ListenerReport[] = [];
@@ -61,6 +62,8 @@ export async function fakeAdapters() {
       },
       async disconnect() {},
     },
+    broadcast: { publish: async (channel, message) => void published.push({ channel, message }) },
+    broadcastBroker: { url: "ws://broker.test/mqtt", topicPrefix: "livetranslate/test" },
     replay: unused("stream replay"),
     recognizer: unused("recognizer"),
     translator: unused("translator"),
@@ -80,6 +83,7 @@ export async function fakeAdapters() {
   return {
     adapters,
     posted,
+    published,
     ingested,
     consumed,
     reports,

@@ -76,6 +76,28 @@ export const LanguagesResponse = z.object({
 });
 export type LanguagesResponse = z.infer<typeof LanguagesResponse>;
 
+/** Extension: a listener joins by broadcast (`POST /sessions/{id}/listeners`) in a language of the session. */
+export const JoinByBroadcastRequest = z.object({ language: LanguageCode });
+/** Extension: a renewal (`PUT /sessions/{id}/listeners/{listenerId}`, the pass as a bearer token) may change language. */
+export const RenewPassRequest = z.object({ language: LanguageCode.optional() });
+
+/**
+ * Extension: what a listener by broadcast connects with. MQTT over WebSockets to `broker.url` as client
+ * `broker.clientId`, the token as password (any user name), then subscribe (QoS 1) to `broker.topic`; each message
+ * on it is a `ServerMessage` as JSON (`part`, `sessionEnded`). Renew within `heartbeatSeconds`: the renewal keeps
+ * the listener counted (and so its language voiced) and the token valid until `expiresAt`.
+ */
+export const ListenerPass = z.object({
+  listenerId: z.string(),
+  sessionId: z.string(),
+  language: LanguageCode,
+  token: z.string(),
+  expiresAt: z.number(),
+  heartbeatSeconds: z.number(),
+  broker: z.object({ url: z.string(), clientId: z.string(), topic: z.string() }),
+});
+export type ListenerPass = z.infer<typeof ListenerPass>;
+
 export const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 export type ErrorBody = z.infer<typeof ErrorBody>;
 
