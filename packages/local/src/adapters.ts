@@ -9,17 +9,30 @@ import type { KinesisClient } from "@aws-sdk/client-kinesis";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { createManagementClient, type MiddlewareClient } from "@livetranslate/core/adapters/aws/clients";
 import { ApiGatewayNotifier } from "@livetranslate/core/adapters/aws/connections";
+import { createBroadcastClient, IotBroadcastPublisher } from "@livetranslate/core/adapters/aws/iot";
 import { KinesisAudioIngest, KinesisIngestReplay } from "@livetranslate/core/adapters/aws/kinesis";
 import { S3AudioStore } from "@livetranslate/core/adapters/aws/s3";
 import { createDb } from "@livetranslate/core/domain/db";
 import { type Engines, supportedLanguages } from "@livetranslate/core/domain/languages";
 import type { Log } from "@livetranslate/core/log";
 import { type MemoryMeasurements, memoryMeasurements } from "@livetranslate/core/adapters/memory";
-import type { Measurements } from "@livetranslate/core/ports";
+import type { BroadcastBroker, BroadcastPublisher, Measurements } from "@livetranslate/core/ports";
+import type { HttpHandler } from "@smithy/core/protocols";
 import type { Adapters, SessionConsumer } from "@livetranslate/functions/adapters";
 import { buildConsumer, type ConsumerOptions } from "@livetranslate/functions/compose";
 import type { InProcessManagementHandler } from "./gateway/in-process-management.ts";
 import { countAudioStore, countIngest, countNotifier, type RequestCounts } from "./metering.ts";
+
+/** Local mode's broadcast broker as the adapters see it (`broadcast/broker.ts`). */
+export interface LocalBroadcast extends BroadcastBroker {
+  /** The data plane's endpoint and the access key it accepts. */
+  publishEndpoint: string;
+  accessKeyId: string;
+  /** Hands the data-plane client's signed requests to the broker in process; over HTTP without it. */
+  publishHandler?: HttpHandler;
+  /** Counts each publish (the benchmark). */
+  onPublish?: () => void;
+}
 
 export interface LocalAdapterOptions {
   dynamo: DynamoDBClient;
@@ -33,6 +46,8 @@ export interface LocalAdapterOptions {
   managementAccessKeyId: string;
   /** Hands the @connections client's signed requests to the gateway in process (local mode); over HTTP without it. */
   managementHandler?: InProcessManagementHandler;
+  /** The embedded broker listeners by broadcast connect to, and its data plane the consumer publishes to. */
+  broadcast: LocalBroadcast;
   /** Applied to the @connections client made here, as the caller applied it to the clients it passes. */
   decorateClient?: (client: MiddlewareClient) => void;
   engines: Engines;
@@ -56,12 +71,24 @@ export function localAdapters(options: LocalAdapterOptions): Adapters {
   });
   options.decorateClient?.(managementClient);
   const notifier = new ApiGatewayNotifier({ client: managementClient });
+  const broadcastClient = createBroadcastClient(options.broadcast.publishEndpoint, {
+    credentials: { accessKeyId: options.broadcast.accessKeyId, secretAccessKey: "local" },
+    requestHandler: options.broadcast.publishHandler,
+  });
+  options.decorateClient?.(broadcastClient);
+  const publisher = new IotBroadcastPublisher({ client: broadcastClient, topicPrefix: options.broadcast.topicPrefix });
+  const onPublish = options.broadcast.onPublish;
+  const broadcast: BroadcastPublisher = onPublish
+    ? { publish: (channel, message) => publisher.publish(channel, message).then(() => onPublish()) }
+    : publisher;
   const languages = supportedLanguages(options.engines);
   const adapters: Omit<Adapters, "consumer"> = {
     db: createDb({ table: options.table, client: options.dynamo }),
     ingest: counts ? countIngest(ingest, counts) : ingest,
     replay: new KinesisIngestReplay({ client: options.kinesis, streamName: options.stream }),
     notifier: counts ? countNotifier(notifier, counts) : notifier,
+    broadcast,
+    broadcastBroker: { url: options.broadcast.url, topicPrefix: options.broadcast.topicPrefix },
     audioStore: counts ? countAudioStore(audioStore, counts) : audioStore,
     recognizer: options.engines.recognizer,
     translator: options.engines.translator,

@@ -12,7 +12,7 @@ import type { Measurements, VoiceActivityDetector } from "@livetranslate/core/po
 import type { SegmenterOptions } from "@livetranslate/core/streaming/segmenter";
 import type { StandIn } from "@livetranslate/core/adapters/standins";
 import { compose } from "@livetranslate/functions/compose";
-import { localAdapters } from "./adapters.ts";
+import { type LocalBroadcast, localAdapters } from "./adapters.ts";
 import { EnvironmentKilledError, type ExecutionEnvironment } from "./event-source/environments.ts";
 import type { InProcessManagementHandler } from "./gateway/in-process-management.ts";
 import type { RequestCounts } from "./metering.ts";
@@ -27,6 +27,7 @@ export interface ConsumerEnvironmentConfig {
   managementEndpoint: string;
   managementAccessKeyId: string;
   managementHandler?: InProcessManagementHandler;
+  broadcast: LocalBroadcast;
   engines: Engines;
   log: Log;
   /** Shared by all environments (counters add up). */
@@ -78,6 +79,7 @@ export function createConsumerEnvironment(config: ConsumerEnvironmentConfig, slo
     managementEndpoint: config.managementEndpoint,
     managementAccessKeyId: config.managementAccessKeyId,
     managementHandler: config.managementHandler,
+    broadcast: config.broadcast,
     decorateClient: fuse,
     engines: {
       recognizer: {

@@ -9,7 +9,8 @@ import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { createNodeWebSocket } from "@hono/node-ws";
 import { createDynamoClient, createKinesisClient, createS3Client, type MiddlewareClient, reportFailedAttempts } from "@livetranslate/core/adapters/aws/clients";
-import { ensureTable } from "@livetranslate/core/domain/db";
+import { Broadcast } from "@livetranslate/core/domain/broadcast";
+import { createDb, ensureTable } from "@livetranslate/core/domain/db";
 import { closeEngines, detectLocalEngines, type Engines, supportedLanguages } from "@livetranslate/core/adapters/engines";
 import { jsonLog, type Log } from "@livetranslate/core/log";
 import type { MemoryMeasurements } from "@livetranslate/core/adapters/memory";
@@ -20,7 +21,8 @@ import type { Adapters } from "@livetranslate/functions/adapters";
 import { compose } from "@livetranslate/functions/compose";
 import { STREAM_EVENT_SOURCE, WS_ACTIONS } from "@livetranslate/functions/deployment";
 import { Hono } from "hono";
-import { localAdapters, localMeasurements } from "./adapters.ts";
+import { type LocalBroadcast, localAdapters, localMeasurements } from "./adapters.ts";
+import { LocalBroker } from "./broadcast/broker.ts";
 import { createConsumerEnvironment } from "./consumer-environment.ts";
 import { ExecutionEnvironments, type Routing } from "./event-source/environments.ts";
 import { KinesisEventSource } from "./event-source/index.ts";
@@ -65,6 +67,8 @@ export interface LocalOptions {
   dataDir?: string;
   /** API Gateway's connection limits by default; tests shorten them. */
   connectionLimits?: Partial<ConnectionLimits>;
+  /** Where the broadcast broker (MQTT over WebSockets) listens: by default the port after `port`, any free one with port 0. */
+  brokerPort?: number;
 }
 
 export interface LocalMode {
@@ -77,6 +81,8 @@ export interface LocalMode {
   environments: ExecutionEnvironments;
   /** Counters (faults, retries, checkpoint size) of every function and environment, and listener downloads. */
   measurements: MemoryMeasurements;
+  /** The broker listeners by broadcast connect to. */
+  broker: LocalBroker;
   close(): Promise<void>;
 }
 
@@ -147,6 +153,26 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
     const url = `http://${host === "0.0.0.0" ? "localhost" : host}:${port}`;
     closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
+    // Listeners by broadcast: an MQTT broker over WebSockets on its own port (the gateway owns this one's upgrades).
+    const requestedPort = options.port ?? 8787;
+    const broker = await LocalBroker.start({
+      db: createDb({ table: TABLE, client: dynamoClient }),
+      topicPrefix: Broadcast.topicPrefix("local"),
+      accessKeyId: `local${randomBytes(6).toString("hex")}`,
+      host,
+      port: options.brokerPort ?? (requestedPort === 0 ? 0 : requestedPort + 1),
+      log,
+    });
+    closers.push(() => broker.close());
+    const broadcast: LocalBroadcast = {
+      // Reachable as the HTTP API is (a browser on this machine; on another one the app puts in the page's host).
+      url: broker.url.replace("//0.0.0.0:", "//localhost:"),
+      topicPrefix: Broadcast.topicPrefix("local"),
+      publishEndpoint: broker.publishEndpoint.replace("//0.0.0.0:", "//127.0.0.1:"),
+      accessKeyId: broker.accessKeyId,
+      publishHandler: broker.inProcessPublish(),
+    };
+
     const managementAccessKeyId = `local${randomBytes(6).toString("hex")}`;
     const managementEndpoint = `http://127.0.0.1:${port}`;
     // The @connections client's requests reach the gateway in process (its HTTP API stays for other callers).
@@ -161,6 +187,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
       managementEndpoint,
       managementAccessKeyId,
       managementHandler,
+      broadcast,
       decorateClient,
       engines,
       log,
@@ -189,6 +216,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
             managementEndpoint,
             managementAccessKeyId,
             managementHandler,
+            broadcast,
             engines,
             log,
             measurements,
@@ -257,7 +285,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
     sweep.unref();
     closers.push(() => clearInterval(sweep));
 
-    return { url, wsUrl: `${url.replace(/^http/, "ws")}/ws`, port, adapters, environments, measurements, close };
+    return { url, wsUrl: `${url.replace(/^http/, "ws")}/ws`, port, adapters, environments, measurements, broker, close };
   } catch (error) {
     await close();
     throw error;

@@ -2,6 +2,7 @@ import { endpoints, LiveSocket, type SocketState } from "@livetranslate/core/bro
 import { LanguagesResponse, type ServerMessage, type SessionView } from "@livetranslate/core/browser/protocol";
 import { createSignal, Match, onCleanup, Show, Switch } from "solid-js";
 import { createStore } from "solid-js/store";
+import { BroadcastFeed, BroadcastUnavailableError } from "./broadcast-feed.ts";
 import { applyCaption, type Caption } from "./captions.ts";
 import { AudioControls } from "./components/AudioControls.tsx";
 import { Captions } from "./components/Captions.tsx";
@@ -70,6 +71,7 @@ export function App(props: { location: Location }) {
   });
   const [joining, setJoining] = createSignal(false);
   let socket: LiveSocket | undefined;
+  let feed: BroadcastFeed | undefined;
   let player: Player | undefined;
   const reporter = new DownloadReporter({ send: postListenerReport(config.http) });
   const onPageHide = () => reporter.flush();
@@ -81,6 +83,7 @@ export function App(props: { location: Location }) {
   const endSession = () => {
     setState({ ended: true });
     socket?.close();
+    feed?.close();
     void screen.release();
   };
 
@@ -144,13 +147,19 @@ export function App(props: { location: Location }) {
       setState({ session, language, captionsOnly: languages });
       history.replaceState(null, "", `${import.meta.env.BASE_URL}${session.sessionId}?lang=${language}`);
       ensurePlayer();
-      socket = new LiveSocket({
-        // Segments in parts, each part one message (protocol extensions): a long sentence is heard a clause at a time
-        // while it goes on, its caption and speech arriving together.
-        url: () => `${config.ws}?${new URLSearchParams({ role: "listener", sessionId: session.sessionId, language: state.language!, bundled: "1" })}`,
-        onMessage,
-        onState: onSocketState,
-      });
+      try {
+        // By broadcast (a protocol extension): each part is one message, published once for every listener of the
+        // language; a long sentence is heard a clause at a time while it goes on, caption and speech together.
+        feed = await BroadcastFeed.open({ http: config.http, sessionId: session.sessionId, language: state.language!, onMessage, onState: onSocketState, pageHost: window.location.host });
+      } catch (error) {
+        if (!(error instanceof BroadcastUnavailableError)) throw error;
+        // A server without broadcast: the same parts, one message each, over the WebSocket.
+        socket = new LiveSocket({
+          url: () => `${config.ws}?${new URLSearchParams({ role: "listener", sessionId: session.sessionId, language: state.language!, bundled: "1" })}`,
+          onMessage,
+          onState: onSocketState,
+        });
+      }
       void screen.hold();
     } catch (error) {
       setState({ error: (error as Error).message });
@@ -163,8 +172,9 @@ export function App(props: { location: Location }) {
     if (language === state.language) return;
     setState({ language, captions: [] });
     player?.reset();
+    if (feed) void feed.setLanguage(language).catch(() => undefined);
     // Not connected yet: connect again, and the new connection asks for the new language.
-    if (socket && !socket.send({ action: "setLanguage", language })) socket.reconnect();
+    else if (socket && !socket.send({ action: "setLanguage", language })) socket.reconnect();
     history.replaceState(null, "", `${import.meta.env.BASE_URL}${state.session!.sessionId}?lang=${language}`);
   };
 
@@ -182,6 +192,7 @@ export function App(props: { location: Location }) {
     void screen.release();
     reporter.close();
     socket?.close();
+    feed?.close();
     void player?.close();
   });
 

@@ -53,6 +53,11 @@ export class LocalBroker {
   /** Messages published by the consumer (the benchmark reads it). */
   published = 0;
 
+  /** The key publishes must be signed with. */
+  get accessKeyId(): string {
+    return this.options.accessKeyId;
+  }
+
   private constructor(
     private readonly options: LocalBrokerOptions,
     private readonly aedes: Aedes,
