@@ -128,7 +128,11 @@ export class BroadcastFeed {
       },
     );
     if (response.status === 403) return this.join();
-    if (response.ok) this.pass = (await response.json()) as ListenerPass;
+    if (!response.ok) return;
+    const renewed = (await response.json()) as ListenerPass;
+    // The broker moved (local mode restarted on another port): connect there.
+    if (renewed.broker.url !== pass.broker.url) this.connect(renewed);
+    else this.pass = renewed;
   }
 }
 

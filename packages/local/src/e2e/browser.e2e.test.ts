@@ -33,6 +33,13 @@ interface PlaybackLog {
 const LEAD_SECONDS = 0.05;
 const TOLERANCE_SECONDS = 0.02;
 
+/** The WebSockets each listener page opened: listeners listen by broadcast (MQTT at /mqtt), not on the gateway (/ws). */
+const listenerSockets = new Map<Page, string[]>();
+function watchSockets(page: Page): void {
+  listenerSockets.set(page, []);
+  page.on("websocket", (socket) => listenerSockets.get(page)!.push(new URL(socket.url()).pathname));
+}
+
 const nameOf = (clip: { sequenceNumber: number; part?: number }) => `${clip.sequenceNumber}.${clip.part ?? 0}`;
 
 /**
@@ -110,13 +117,16 @@ describe("speaker and listener apps in Chromium", () => {
     // Listeners join by link: Spanish on a desktop, French on a phone. Audio is locked until the listener's tap.
     const esContext = await browser.newContext({ viewport: { width: 1100, height: 800 } });
     es = await esContext.newPage();
+    watchSockets(es);
     await es.goto(`${local.url}/listen/${code}?lang=es`);
     const frContext = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
     fr = await frContext.newPage();
+    watchSockets(fr);
     await fr.goto(`${local.url}/listen/${code}`);
     // A Galician listener on a phone: the language is captions only, and says so before and after it is picked.
     const glContext = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
     gl = await glContext.newPage();
+    watchSockets(gl);
     await gl.goto(`${local.url}/listen/${code}?lang=gl`);
     for (const page of [es, fr, gl]) {
       await expect.poll(() => status(page)).toContain("Captions only");
@@ -199,5 +209,10 @@ describe("speaker and listener apps in Chromium", () => {
     await speaker.getByRole("button", { name: "End session" }).click();
     // The last segment is delivered before "Session ended": a busy machine may still be catching up.
     await expect.poll(() => es.getByRole("status", { name: "Status" }).textContent(), { timeout: scaledTimeout(60_000) }).toContain("Session ended");
+    // Everything above reached the listeners by broadcast: each opened the broker's MQTT socket, none the gateway's.
+    for (const page of [es, fr, gl]) {
+      expect(listenerSockets.get(page)).toContain("/mqtt");
+      expect(listenerSockets.get(page)).not.toContain("/ws");
+    }
   }, scaledTimeout(240_000));
 });
