@@ -3,6 +3,7 @@
  * handler names the slice it needs, and gets only that slice, so a function builds (and, in AWS, reads the
  * linked resources of) nothing else.
  */
+import type { ListenerAuthorizer } from "@livetranslate/core/adapters/aws/iot";
 import type { Db } from "@livetranslate/core/domain/db";
 import type { Log } from "@livetranslate/core/log";
 import type {
@@ -36,6 +37,8 @@ export interface Adapters {
   broadcast: BroadcastPublisher;
   /** Where listeners by broadcast connect (the HTTP API hands it out with their pass). */
   broadcastBroker: BroadcastBroker;
+  /** Decides on a listener's broker connection (IoT Core's custom authorizer; local mode's broker has its own hooks). */
+  listenerAuthorizer: ListenerAuthorizer;
   recognizer: SpeechRecognizer;
   translator: Translator;
   synthesizer: SpeechSynthesizer;

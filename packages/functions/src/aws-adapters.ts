@@ -9,7 +9,7 @@ import { TranscribeStreamingClient } from "@aws-sdk/client-transcribe-streaming"
 import { TranslateClient } from "@aws-sdk/client-translate";
 import { createDynamoClient, createKinesisClient, createManagementClient, createS3Client, type MiddlewareClient, reportFailedAttempts } from "@livetranslate/core/adapters/aws/clients";
 import { ApiGatewayNotifier } from "@livetranslate/core/adapters/aws/connections";
-import { createBroadcastClient, IotBroadcastPublisher } from "@livetranslate/core/adapters/aws/iot";
+import { createBroadcastClient, IotBroadcastPublisher, listenerAuthorizer } from "@livetranslate/core/adapters/aws/iot";
 import { Broadcast } from "@livetranslate/core/domain/broadcast";
 import type { IamAction } from "@livetranslate/core/adapters/aws/iam";
 import { KinesisAudioIngest, KinesisIngestReplay } from "@livetranslate/core/adapters/aws/kinesis";
@@ -137,6 +137,13 @@ export const AWS_ADAPTERS = {
       url: `wss://${Resource.Broadcast.endpoint}/mqtt?x-amz-customauthorizer-name=${encodeURIComponent(Resource.Broadcast.authorizer)}`,
       topicPrefix: Broadcast.topicPrefix(Resource.App.stage),
     }),
+  }),
+  listenerAuthorizer: adapter("listenerAuthorizer", {
+    // The stage prefixes the topics a pass grants; the table holds the passes.
+    links: ["App"],
+    iamActions: [],
+    uses: ["db"],
+    build: ({ db }) => listenerAuthorizer(db, Broadcast.topicPrefix(Resource.App.stage)),
   }),
   consumer: adapter("consumer", {
     links: [],

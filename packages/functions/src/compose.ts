@@ -8,6 +8,7 @@ import type { SegmenterOptions } from "@livetranslate/core/streaming/segmenter";
 import type { VoiceActivityDetector } from "@livetranslate/core/ports";
 import { type AdapterName, type Adapters, pick, type SessionConsumer } from "./adapters.ts";
 import { FUNCTION_NAMES, type FunctionName } from "./deployment.ts";
+import { createBroadcastAuthorizer } from "./broadcast/authorizer.ts";
 import { createApi } from "./http/api.ts";
 import { createStreamHandler } from "./stream/consumer.ts";
 import { createConnectHandler } from "./ws/connect.ts";
@@ -32,6 +33,7 @@ export const FUNCTIONS = {
   Message: define({ entry: "message", needs: ["db", "ingest", "notifier", "log"], build: createMessageHandler }),
   Http: define({ entry: "http", needs: ["db", "languages", "measurements", "log", "broadcastBroker"], build: createApi }),
   Consumer: define({ entry: "stream", needs: ["consumer", "measurements", "log"], build: createStreamHandler }),
+  BroadcastAuthorizerHandler: define({ entry: "broadcast-authorizer", needs: ["listenerAuthorizer", "log"], build: createBroadcastAuthorizer }),
 } satisfies Record<FunctionName, { entry: string; needs: readonly AdapterName[]; build(adapters: never): unknown }>;
 
 export type Handlers = { [F in FunctionName]: ReturnType<(typeof FUNCTIONS)[F]["build"]> };

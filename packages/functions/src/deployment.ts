@@ -5,8 +5,11 @@
  */
 import { CLIENT_ACTIONS } from "@livetranslate/core/browser/protocol";
 
-/** The Lambda functions (SST component names). */
-export const FUNCTION_NAMES = ["Connect", "Disconnect", "Message", "Http", "Consumer"] as const;
+/**
+ * The Lambda functions (SST component names). `BroadcastAuthorizerHandler` is the custom authorizer of the listeners'
+ * broker (SST's Realtime names its authorizer function after the component).
+ */
+export const FUNCTION_NAMES = ["Connect", "Disconnect", "Message", "Http", "Consumer", "BroadcastAuthorizerHandler"] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 /** One WebSocket route per client action, each to the Message function (as `$default`). */

@@ -23,6 +23,8 @@ describe("each function reads only the resources its adapters declare", () => {
       Http: ["App", "Broadcast", "Sessions"],
       // The stream too: an environment that lacks the open segment reads it back from Kinesis.
       Consumer: ["App", "Audio", "AudioStream", "Broadcast", "Realtime", "Sessions"],
+      // Passes are checked against their records; the stage prefixes the topics a pass grants.
+      BroadcastAuthorizerHandler: ["App", "Sessions"],
     });
   });
 

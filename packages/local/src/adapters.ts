@@ -9,7 +9,7 @@ import type { KinesisClient } from "@aws-sdk/client-kinesis";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { createManagementClient, type MiddlewareClient } from "@livetranslate/core/adapters/aws/clients";
 import { ApiGatewayNotifier } from "@livetranslate/core/adapters/aws/connections";
-import { createBroadcastClient, IotBroadcastPublisher } from "@livetranslate/core/adapters/aws/iot";
+import { createBroadcastClient, IotBroadcastPublisher, listenerAuthorizer } from "@livetranslate/core/adapters/aws/iot";
 import { KinesisAudioIngest, KinesisIngestReplay } from "@livetranslate/core/adapters/aws/kinesis";
 import { S3AudioStore } from "@livetranslate/core/adapters/aws/s3";
 import { createDb } from "@livetranslate/core/domain/db";
@@ -82,13 +82,16 @@ export function localAdapters(options: LocalAdapterOptions): Adapters {
     ? { publish: (channel, message) => publisher.publish(channel, message).then(() => onPublish()) }
     : publisher;
   const languages = supportedLanguages(options.engines);
+  const db = createDb({ table: options.table, client: options.dynamo });
   const adapters: Omit<Adapters, "consumer"> = {
-    db: createDb({ table: options.table, client: options.dynamo }),
+    db,
     ingest: counts ? countIngest(ingest, counts) : ingest,
     replay: new KinesisIngestReplay({ client: options.kinesis, streamName: options.stream }),
     notifier: counts ? countNotifier(notifier, counts) : notifier,
     broadcast,
     broadcastBroker: { url: options.broadcast.url, topicPrefix: options.broadcast.topicPrefix },
+    // Local mode's broker checks passes with its own hooks; this is IoT Core's authorizer over the same records.
+    listenerAuthorizer: listenerAuthorizer(db, options.broadcast.topicPrefix),
     audioStore: counts ? countAudioStore(audioStore, counts) : audioStore,
     recognizer: options.engines.recognizer,
     translator: options.engines.translator,

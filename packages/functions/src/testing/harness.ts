@@ -3,6 +3,7 @@
  * the consumer and the measurements, counters kept in memory) handed to the same `compose()` as AWS and local mode.
  */
 import { createDynamoClient } from "@livetranslate/core/adapters/aws/clients";
+import { listenerAuthorizer } from "@livetranslate/core/adapters/aws/iot";
 import { createDb, ensureTable } from "@livetranslate/core/domain/db";
 import { supportedLanguages } from "@livetranslate/core/domain/languages";
 import { memoryLog } from "@livetranslate/core/log";
@@ -52,8 +53,9 @@ export async function fakeAdapters() {
     audioDownloads: (report) => void reports.push(report),
     flush: () => void flushes++,
   };
+  const db = createDb({ table, client });
   const adapters: Adapters = {
-    db: createDb({ table, client }),
+    db,
     ingest: { put: async (record) => void ingested.push(record) },
     notifier: {
       async post(connectionId, message) {
@@ -64,6 +66,7 @@ export async function fakeAdapters() {
     },
     broadcast: { publish: async (channel, message) => void published.push({ channel, message }) },
     broadcastBroker: { url: "ws://broker.test/mqtt", topicPrefix: "livetranslate/test" },
+    listenerAuthorizer: listenerAuthorizer(db, "livetranslate/test"),
     replay: unused("stream replay"),
     recognizer: unused("recognizer"),
     translator: unused("translator"),

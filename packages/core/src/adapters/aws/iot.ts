@@ -6,6 +6,7 @@
 import { type IoTDataPlaneClient, PublishCommand } from "@aws-sdk/client-iot-data-plane";
 import type { ServerMessage } from "../../browser/protocol/index.ts";
 import { Broadcast } from "../../domain/broadcast/index.ts";
+import type { Db } from "../../domain/db/index.ts";
 import type { BroadcastChannel, BroadcastPublisher } from "../../ports.ts";
 import type { IamAction } from "./iam.ts";
 
@@ -89,4 +90,18 @@ export function listenerAuthorization(
 export function passOf(event: IotAuthorizerEvent): string {
   const password = event.protocolData?.mqtt?.password;
   return password ? Buffer.from(password, "base64").toString("utf8") : "";
+}
+
+/** IoT Core's custom authorizer, as a function of the documented event and the Lambda context. */
+export type ListenerAuthorizer = (event: IotAuthorizerEvent, context: { invokedFunctionArn: string }) => Promise<IotAuthorizerResponse>;
+
+/**
+ * The authorizer of listeners' broker connections: the pass in the MQTT password, checked against its record; the
+ * account, region and partition of the policy's ARNs are the authorizer function's own.
+ */
+export function listenerAuthorizer(db: Db, topicPrefix: string): ListenerAuthorizer {
+  return async (event, context) => {
+    const [, partition = "aws", , region = "", accountId = ""] = context.invokedFunctionArn.split(":");
+    return listenerAuthorization(await Broadcast.authorize(db, passOf(event)), { partition, region, accountId, topicPrefix });
+  };
 }
