@@ -2,18 +2,20 @@
 // signed-in speaker. The routes and who may call them are defined with the handlers (packages/functions).
 import { HTTP_ROUTES } from "../packages/functions/src/deployment";
 import { speakerClient, speakers } from "./auth";
+import { broadcastEndpoint } from "./broadcast";
 import { functionEnvironment, handler } from "./config";
 import { table } from "./storage";
 
 export const httpFunction = new sst.aws.Function("Http", {
   handler: handler("http"),
-  link: [table],
+  // The broker's endpoint, handed to listeners with their pass (no publish grant).
+  link: [table, broadcastEndpoint],
   memory: "512 MB",
   environment: functionEnvironment(),
 });
 
 export const api = new sst.aws.ApiGatewayV2("Api", {
-  cors: { allowOrigins: ["*"], allowMethods: ["GET", "POST"], allowHeaders: ["content-type", "authorization"] },
+  cors: { allowOrigins: ["*"], allowMethods: ["GET", "POST", "PUT"], allowHeaders: ["content-type", "authorization"] },
 });
 
 export const speakerAuthorizer = api.addAuthorizer({

@@ -122,19 +122,19 @@ export const AWS_ADAPTERS = {
   }),
   broadcast: adapter("broadcast", {
     // The account's IoT endpoint (SST's Realtime) and the stage, which prefixes every topic.
-    links: ["App", "Broadcast"],
+    links: ["App", "BroadcastEndpoint"],
     iamActions: IotBroadcastPublisher.iamActions,
     uses: OBSERVED,
     build: (o) =>
-      new IotBroadcastPublisher({ client: observed(createBroadcastClient(Resource.Broadcast.endpoint), o), topicPrefix: Broadcast.topicPrefix(Resource.App.stage) }),
+      new IotBroadcastPublisher({ client: observed(createBroadcastClient(Resource.BroadcastEndpoint.endpoint), o), topicPrefix: Broadcast.topicPrefix(Resource.App.stage) }),
   }),
   broadcastBroker: adapter("broadcastBroker", {
-    links: ["App", "Broadcast"],
+    links: ["App", "BroadcastEndpoint"],
     iamActions: [],
     uses: [],
     // MQTT over WebSockets with a custom authorizer: IoT Core picks the authorizer by this query parameter.
     build: () => ({
-      url: `wss://${Resource.Broadcast.endpoint}/mqtt?x-amz-customauthorizer-name=${encodeURIComponent(Resource.Broadcast.authorizer)}`,
+      url: `wss://${Resource.BroadcastEndpoint.endpoint}/mqtt?x-amz-customauthorizer-name=${encodeURIComponent(Resource.BroadcastEndpoint.authorizer)}`,
       topicPrefix: Broadcast.topicPrefix(Resource.App.stage),
     }),
   }),
