@@ -26,6 +26,7 @@ import { FINAL_PASS_ARGS, PocketsphinxRecognizer, SEARCH_ARGS } from "@livetrans
 import { calibration } from "./calibration.ts";
 import { soakChart } from "./plot.ts";
 import { overload } from "./overload.ts";
+import { fanoutBroadcast } from "./scenarios/fanout-broadcast.ts";
 import { soak } from "./soak.ts";
 import { holdIdleListeners, type IdleCrowd } from "./idle-crowd.ts";
 import { newRequestCounts, type RequestCounts } from "../metering.ts";
@@ -43,7 +44,8 @@ const quick = process.argv.includes("--quick");
  */
 const onlyFlag = process.argv.indexOf("--only");
 const only = onlyFlag >= 0 ? new Set(process.argv[onlyFlag + 1]?.split(",")) : undefined;
-const runs = (scenario: "recognizer" | "segmentation" | "latency" | "latency_parts" | "latency_parts_random" | "fanout" | "memory" | "scale" | "drift" | "overload") => !only || only.has(scenario);
+const runs = (scenario: "recognizer" | "segmentation" | "latency" | "latency_parts" | "latency_parts_random" | "fanout" | "fanout_broadcast" | "memory" | "scale" | "drift" | "overload") =>
+  !only || only.has(scenario);
 const vadFlag = process.argv.indexOf("--vad");
 const vad = voiceActivitySetting(vadFlag >= 0 ? process.argv[vadFlag + 1] : process.env.LIVETRANSLATE_VAD);
 /** Loaded once in main(): the latency talks' segmenters share it (as local mode's environments do). */
@@ -786,6 +788,7 @@ async function main() {
     if (runs("latency_parts_random")) results.latency_parts_random = await step("latency (listeners take parts, random routing)", latencyPartsRandom);
   }
   if (runs("fanout")) results.fanout = await step("fan-out", fanout);
+  if (runs("fanout_broadcast")) results.fanout_broadcast = await step("fan-out by broadcast", () => fanoutBroadcast({ quick }));
   if (runs("memory")) results.memory = await step("memory per idle listener", memory);
   if (runs("scale")) {
     results.scale = [
