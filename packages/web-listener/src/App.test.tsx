@@ -133,15 +133,21 @@ function segment(sequenceNumber: number, language: string, text: string): Server
 }
 
 describe("listening by broadcast", () => {
-  it("joins for a pass, connects to the broker with it, subscribes to its language and shows what is published", async () => {
-    // Prepare
+  /** Opens the join link on a server that offers broadcast; the broker accepts the app's connection. */
+  async function joinByBroadcast() {
     broadcastOffered = true;
     render(() => <App location={{ pathname: `/${SESSION.sessionId}`, search: "?lang=es" } as Location} />);
     await settle();
     const client = broker.clients.at(-1)!;
-    // Act: the broker accepts the connection, then a part is published on the topic.
     client.connected = true;
     client.emit("connect");
+    return client;
+  }
+
+  it("joins for a pass, connects to the broker with it, subscribes to its language and shows what is published", async () => {
+    // Prepare
+    const client = await joinByBroadcast();
+    // Act: a part is published on the topic.
     const part = { type: "part", sessionId: SESSION.sessionId, segmentId: `${SESSION.sessionId}-00001`, sequenceNumber: 1, part: 0, lastPart: true, language: "en", text: "hello", startMs: 0, endMs: 900, targetLanguage: "es", translation: "hola" };
     client.emit("message", PASS.broker.topic, new TextEncoder().encode(JSON.stringify(part)));
     await settle();
@@ -156,12 +162,7 @@ describe("listening by broadcast", () => {
 
   it("renews the pass every heartbeat and moves the subscription when the listener picks another language", async () => {
     // Prepare
-    broadcastOffered = true;
-    render(() => <App location={{ pathname: `/${SESSION.sessionId}`, search: "?lang=es" } as Location} />);
-    await settle();
-    const client = broker.clients.at(-1)!;
-    client.connected = true;
-    client.emit("connect");
+    const client = await joinByBroadcast();
     const renewals = () => vi.mocked(fetch).mock.calls.filter(([, init]) => (init as { method?: string } | undefined)?.method === "PUT").length;
     // Act
     await settle(PASS.heartbeatSeconds * 1000);

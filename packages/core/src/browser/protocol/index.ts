@@ -222,14 +222,8 @@ export const TranslatedAudioMessage = z.object({
 });
 export type TranslatedAudioMessage = z.infer<typeof TranslatedAudioMessage>;
 
-/** The translated speech of a part: an HTTP GET-able URL (expires after 10 minutes), as in `translatedAudio`. */
-export const PartAudio = z.object({
-  url: z.string(),
-  format: z.string(),
-  duration: z.number(),
-  /** Capture time, on the speaker's clock, of the end of the speech it translates. */
-  timestamp: z.number(),
-});
+/** The translated speech of a part, its fields as in `translatedAudio`: URL (expires after 10 minutes), format, duration, capture time. */
+export const PartAudio = TranslatedAudioMessage.pick({ url: true, format: true, duration: true, timestamp: true });
 export type PartAudio = z.infer<typeof PartAudio>;
 
 /**
