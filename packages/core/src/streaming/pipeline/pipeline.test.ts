@@ -9,7 +9,7 @@ import { memoryMeasurements } from "../../adapters/memory/index.ts";
 import type { AudioStore, ConnectionNotifier, SpeechSynthesizer, Translator } from "../../ports.ts";
 import type { ServerMessage } from "../../browser/protocol/index.ts";
 import { type StandIn, startDynalite } from "../../adapters/standins/index.ts";
-import { type PipelineDeps, runSegment, type SegmentJob } from "./index.ts";
+import { announceEnd, type PipelineDeps, runSegment, type SegmentJob } from "./index.ts";
 
 let dynamo: StandIn;
 let db: Db;
@@ -423,5 +423,27 @@ describe("runSegment", () => {
       expect(typeof times[stage], stage).toBe("number");
     }
     expect(JSON.parse(JSON.stringify(done))).toEqual(done);
+  });
+});
+
+describe("announceEnd", () => {
+  it("tells every connection and every language's broadcast channel that the session ended; a failed publish costs nobody else", async () => {
+    // Prepare
+    const f = fakes();
+    const published: string[] = [];
+    f.deps.broadcast = {
+      async publish(channel, message) {
+        if (channel.language === "fr") throw new Error("throttled");
+        published.push(`${channel.sessionId}/${channel.language} ${message.type}`);
+      },
+    };
+    const everyone: Audience = { ...audience(), bundledListenersByLanguage: new Map([["it", ["it-b"]]]), broadcastListenersByLanguage: new Map([["es", ["l1"]]]) };
+    // Act
+    await announceEnd(f.deps, everyone, { sessionId: "brave-fox-9", targetLanguages: ["es", "fr", "it"] });
+    // Assess
+    expect(f.sent.map((s) => s.to).sort()).toEqual(["es1", "es2", "fr1", "it-b", "spk"]);
+    expect(f.sent.every((s) => s.message.type === "sessionEnded")).toBe(true);
+    expect(published).toEqual(["brave-fox-9/es sessionEnded", "brave-fox-9/it sessionEnded"]);
+    expect(f.measurements.get("BroadcastFailures")).toBe(1);
   });
 });
