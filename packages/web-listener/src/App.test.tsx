@@ -178,6 +178,34 @@ describe("listening by broadcast", () => {
   });
 });
 
+describe("listening by broadcast, when the broker moves", () => {
+  it("renews the pass when the connection cannot be made again, and follows the broker the pass names", async () => {
+    // Prepare
+    broadcastOffered = true;
+    render(() => <App location={{ pathname: `/${SESSION.sessionId}`, search: "?lang=es" } as Location} />);
+    await settle();
+    const first = broker.clients.at(-1)!;
+    first.emit("connect");
+    PASS.broker.url = "ws://127.0.0.1:9999/mqtt";
+    try {
+      // Act: the broker is gone (local mode restarted elsewhere); the client goes offline.
+      first.emit("close");
+      first.emit("offline");
+      await settle();
+      // Assess
+      expect(status()).toContain("Reconnecting");
+      const second = broker.clients.at(-1)!;
+      expect(second).not.toBe(first);
+      expect(second.url).toBe("ws://127.0.0.1:9999/mqtt");
+      second.emit("connect");
+      await settle();
+      expect(second.subscribed).toEqual([PASS.broker.topic]);
+    } finally {
+      PASS.broker.url = "ws://127.0.0.1:8788/mqtt";
+    }
+  });
+});
+
 describe("reachableBrokerUrl", () => {
   it("reaches a broker on this machine's loopback by the page's host from another device, and leaves others alone", () => {
     expect(reachableBrokerUrl("ws://127.0.0.1:8788/mqtt", "192.168.1.20:8787")).toBe("ws://192.168.1.20:8788/mqtt");

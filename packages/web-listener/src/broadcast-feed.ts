@@ -37,11 +37,15 @@ export function reachableBrokerUrl(url: string, pageHost: string): string {
   return broker.toString();
 }
 
+/** While the broker cannot be reached, the pass is renewed at most this often (besides the heartbeat). */
+const RENEW_ON_OFFLINE_MS = 5_000;
+
 export class BroadcastFeed {
   private client?: MqttClient;
   private pass?: ListenerPass;
   private heartbeat?: ReturnType<typeof setInterval>;
   private closed = false;
+  private renewedAt = 0;
   private language: string;
   private readonly fetch: typeof fetch;
 
@@ -106,6 +110,11 @@ export class BroadcastFeed {
     client.on("close", () => {
       if (!this.closed && this.client === client) this.options.onState("reconnecting");
     });
+    // Reconnecting fails on: the pass may have lapsed, or the broker moved (local mode restarted). Renewing says which.
+    client.on("offline", () => {
+      if (this.closed || this.client !== client || Date.now() - this.renewedAt < RENEW_ON_OFFLINE_MS) return;
+      void this.renew().catch(() => undefined);
+    });
     client.on("message", (_topic, payload) => {
       const parsed = ServerMessage.safeParse(safeJson(new TextDecoder().decode(payload)));
       // A message this client does not know (a newer server) is ignored, as the protocol allows.
@@ -119,6 +128,7 @@ export class BroadcastFeed {
   private async renew(): Promise<void> {
     const pass = this.pass;
     if (!pass || this.closed) return;
+    this.renewedAt = Date.now();
     const response = await this.fetch(
       `${this.options.http}/sessions/${encodeURIComponent(pass.sessionId)}/listeners/${encodeURIComponent(pass.listenerId)}`,
       {
