@@ -151,11 +151,18 @@ async function run(listenerCount: number, quick: boolean) {
 
 const round = (n: number) => Math.round(n * 100) / 100;
 
-/** The scenario's results block: the same talk to 500 and to 5 000 listeners by broadcast. */
+/**
+ * The scenario's results block: the same talk to 500 and to 5 000 listeners by broadcast (`FANOUT_BROADCAST_SIZES`,
+ * comma-separated, to run other sizes). Each run's block is also written to stderr as soon as it is done.
+ */
 export async function fanoutBroadcast(options: { quick: boolean }) {
-  const sizes = options.quick ? [50] : [500, 5000];
+  const sizes = options.quick ? [50] : (process.env.FANOUT_BROADCAST_SIZES ?? "500,5000").split(",").map(Number);
   const runs = [];
-  for (const size of sizes) runs.push(await run(size, options.quick));
+  for (const size of sizes) {
+    const result = await run(size, options.quick);
+    process.stderr.write(`bench: fan-out by broadcast, ${size} listeners: ${JSON.stringify(result)}\n`);
+    runs.push(result);
+  }
   return {
     engines: fixedLatencyEngines().label,
     measured: "per (part, language): the part's audio stored -> its last listener has the part message; and its first listener -> its last",
