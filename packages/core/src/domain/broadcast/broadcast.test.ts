@@ -68,4 +68,17 @@ describe("Broadcast", () => {
     await expect(Broadcast.renew(db, a.token, "de", T0 + 61_000)).rejects.toMatchObject({ code: "unsupported_language" });
     await expect(Broadcast.renew(db, `${a.listenerId}.wrong`, undefined, T0 + 61_000)).rejects.toMatchObject({ code: "unauthorized", status: 403 });
   });
+
+  it("reuses a reading of presence for a moment, except after a join or a language change in this process", async () => {
+    const third = await Session.create(db, { source: ["en"], target: ["es", "fr"] }, { sourceLanguage: "en" });
+    const first = await Broadcast.join(db, third.sessionId, "es", T0);
+    expect(await Broadcast.present(db, third.sessionId, T0 + 10)).toEqual(new Map([["es", [first.listenerId]]]));
+    // Written elsewhere (another function): not seen until the reading is older than PRESENCE_READ_REUSE_MS.
+    await db.entities.broadcastListener.put({ listenerId: "elsewhere", sessionId: third.sessionId, language: "fr", tokenHash: "x", joinedAt: T0, seenAt: T0, expiresAt: 0 }).go();
+    expect((await Broadcast.present(db, third.sessionId, T0 + 20)).get("fr")).toBeUndefined();
+    expect((await Broadcast.present(db, third.sessionId, T0 + 10 + Broadcast.PRESENCE_READ_REUSE_MS)).get("fr")).toEqual(["elsewhere"]);
+    // A join here is seen at once.
+    const second = await Broadcast.join(db, third.sessionId, "es", T0 + 2100);
+    expect((await Broadcast.present(db, third.sessionId, T0 + 2110)).get("es")?.sort()).toEqual([first.listenerId, second.listenerId].sort());
+  });
 });

@@ -76,6 +76,7 @@ export namespace Broadcast {
     const token = `${listenerId}.${randomBytes(24).toString("base64url")}`;
     const info: Info = { listenerId, sessionId, language, tokenHash: hashToken(token), joinedAt: now, seenAt: now };
     await db.entities.broadcastListener.create({ ...info, expiresAt: expiresAt(now) }).go();
+    presenceReads.delete(sessionId);
     return passOf(info, token);
   }
 
@@ -89,6 +90,7 @@ export namespace Broadcast {
     const renewed: Info = { ...listener, language: language ?? listener.language, seenAt: now };
     // A put, not a patch: the language is part of the by-session index key.
     await db.entities.broadcastListener.put({ ...renewed, expiresAt: expiresAt(now) }).go();
+    if (renewed.language !== listener.language) presenceReads.delete(listener.sessionId);
     return passOf(renewed, token);
   }
 
@@ -101,9 +103,28 @@ export namespace Broadcast {
     return Info.parse(data);
   }
 
+  /**
+   * How long a reading of a session's presence is reused in this process: presence is already up to `PRESENCE_MS`
+   * stale, and the consumer asks on most batches, each a query of every listener record of the session.
+   */
+  export const PRESENCE_READ_REUSE_MS = 2000;
+  const presenceReads = new Map<string, { at: number; records: Promise<{ listenerId: string; language: string; seenAt: number }[]> }>();
+
   /** The session's broadcast listeners seen within `PRESENCE_MS`, by language. */
   export async function present(db: Db, sessionId: string, now = Date.now()): Promise<Map<string, string[]>> {
-    const { data } = await db.entities.broadcastListener.query.bySession({ sessionId }).go({ pages: "all" });
+    let read = presenceReads.get(sessionId);
+    if (!read || Math.abs(now - read.at) >= PRESENCE_READ_REUSE_MS) {
+      const records = db.entities.broadcastListener.query
+        .bySession({ sessionId })
+        .go({ pages: "all" })
+        .then(({ data }) => data);
+      read = { at: now, records };
+      presenceReads.set(sessionId, read);
+      // A failed read is not reused.
+      records.catch(() => presenceReads.delete(sessionId));
+      for (const [id, old] of presenceReads) if (now - old.at >= PRESENCE_MS) presenceReads.delete(id);
+    }
+    const data = await read.records;
     const byLanguage = new Map<string, string[]>();
     for (const listener of data) {
       if (listener.seenAt + PRESENCE_MS <= now) continue;
