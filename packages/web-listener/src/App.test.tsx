@@ -82,6 +82,7 @@ beforeEach(() => {
       if (path === `/sessions/${SESSION.sessionId}`) return { ok: true, status: 200, json: async () => ({ ...SESSION, status: sessionStatus }) };
       if (path.startsWith(`/sessions/${SESSION.sessionId}/listeners`)) {
         if (!broadcastOffered) return { ok: false, status: 404, json: async () => ({ error: { code: "not_found", message: "no route" } }) };
+        if (init?.method === "PUT" && sessionStatus === "ended") return { ok: false, status: 409, json: async () => ({ error: { code: "session_ended", message: "ended" } }) };
         const language = (JSON.parse(init?.body ?? "{}") as { language?: string }).language ?? "es";
         const pass = { ...PASS, language, broker: { ...PASS.broker, topic: `livetranslate/local/session/${SESSION.sessionId}/${language}` } };
         return { ok: true, status: init?.method === "PUT" ? 200 : 201, json: async () => pass };
@@ -203,6 +204,21 @@ describe("listening by broadcast, when the broker moves", () => {
     } finally {
       PASS.broker.url = "ws://127.0.0.1:8788/mqtt";
     }
+  });
+});
+
+describe("listening by broadcast, when sessionEnded was missed", () => {
+  it("learns at the next renewal that the session ended, and says so", async () => {
+    // Prepare
+    broadcastOffered = true;
+    render(() => <App location={{ pathname: `/${SESSION.sessionId}`, search: "?lang=es" } as Location} />);
+    await settle();
+    broker.clients.at(-1)!.emit("connect");
+    // Act: the session ends while no message reaches the listener; a heartbeat later it renews its pass.
+    sessionStatus = "ended";
+    await settle(PASS.heartbeatSeconds * 1000);
+    // Assess
+    expect(screen.getByText(/The speaker has ended this session/)).toBeTruthy();
   });
 });
 

@@ -150,7 +150,7 @@ export function App(props: { location: Location }) {
       try {
         // By broadcast (a protocol extension): each part is one message, published once for every listener of the
         // language; a long sentence is heard a clause at a time while it goes on, caption and speech together.
-        feed = await BroadcastFeed.open({ http: config.http, sessionId: session.sessionId, language: state.language!, onMessage, onState: onSocketState, pageHost: window.location.host });
+        feed = await BroadcastFeed.open({ http: config.http, sessionId: session.sessionId, language: state.language!, onMessage, onState: onSocketState, onEnded: endSession, pageHost: window.location.host });
       } catch (error) {
         if (!(error instanceof BroadcastUnavailableError)) throw error;
         // A server without broadcast: the same parts, one message each, over the WebSocket.

@@ -15,6 +15,8 @@ export interface BroadcastFeedOptions {
   language: string;
   onMessage(message: ServerMessage): void;
   onState(state: SocketState): void;
+  /** The session ended (a renewal said so): for a listener that missed `sessionEnded`. */
+  onEnded(): void;
   /** Where the page was loaded from: a broker on this machine's loopback is reached by the page's host instead. */
   pageHost: string;
   fetch?: typeof fetch;
@@ -138,6 +140,7 @@ export class BroadcastFeed {
       },
     );
     if (response.status === 403) return this.join();
+    if (response.status === 409) return this.options.onEnded();
     if (!response.ok) return;
     const renewed = (await response.json()) as ListenerPass;
     // The broker moved (local mode restarted on another port): connect there.

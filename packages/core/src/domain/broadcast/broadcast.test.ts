@@ -67,6 +67,9 @@ describe("Broadcast", () => {
     expect(Audience.everyone(later)).toEqual(["ws-fr"]);
     await expect(Broadcast.renew(db, a.token, "de", T0 + 61_000)).rejects.toMatchObject({ code: "unsupported_language" });
     await expect(Broadcast.renew(db, `${a.listenerId}.wrong`, undefined, T0 + 61_000)).rejects.toMatchObject({ code: "unauthorized", status: 403 });
+    // A listener that missed sessionEnded learns it at its next renewal.
+    await Session.end(db, other.sessionId);
+    await expect(Broadcast.renew(db, a.token, undefined, T0 + 62_000)).rejects.toMatchObject({ code: "session_ended", status: 409 });
   });
 
   it("reuses a reading of presence for a moment, except after a join or a language change in this process", async () => {

@@ -80,13 +80,15 @@ export namespace Broadcast {
     return passOf(info, token);
   }
 
-  /** Renews a pass (the listener is still there), in a new language if it asks for one. */
+  /**
+   * Renews a pass (the listener is still there), in a new language if it asks for one. An ended session answers 409:
+   * a listener that missed `sessionEnded` (it was reconnecting when it went out) learns it here.
+   */
   export async function renew(db: Db, token: string, language?: string, now = Date.now()): Promise<Pass> {
     const listener = await authorize(db, token, now);
     if (!listener) throw new VisibleError("unauthorized", "this listener pass is unknown or has expired; join the session again", 403);
-    if (language !== undefined && language !== listener.language) {
-      Connection.requireOffered(await Session.requireActive(db, listener.sessionId), language);
-    }
+    const session = await Session.requireActive(db, listener.sessionId);
+    if (language !== undefined && language !== listener.language) Connection.requireOffered(session, language);
     const renewed: Info = { ...listener, language: language ?? listener.language, seenAt: now };
     // A put, not a patch: the language is part of the by-session index key.
     await db.entities.broadcastListener.put({ ...renewed, expiresAt: expiresAt(now) }).go();
