@@ -18,6 +18,7 @@ export default $config({
     const { table, audio } = await import("./infra/storage");
     const { stream, consumerFailures } = await import("./infra/stream");
     const { realtime } = await import("./infra/realtime");
+    const { broadcastEndpointAddress } = await import("./infra/broadcast");
     const { api } = await import("./infra/api");
     const { speakers, speakerClient } = await import("./infra/auth");
     await import("./infra/consumer");
@@ -28,6 +29,7 @@ export default $config({
       listener: listenerSite.url,
       api: api.url,
       websocket: realtime.url,
+      broadcast: broadcastEndpointAddress,
       userPool: speakers.id,
       userPoolClient: speakerClient.id,
       table: table.name,

@@ -2,6 +2,7 @@
 // signed-in speaker. The routes and who may call them are defined with the handlers (packages/functions).
 import { HTTP_ROUTES } from "../packages/functions/src/deployment";
 import { speakerClient, speakers } from "./auth";
+import { broadcastEndpoint } from "./broadcast";
 import { config, functionEnvironment, handler } from "./config";
 import { grants } from "./permissions";
 import { table } from "./storage";
@@ -9,7 +10,8 @@ import { stageThrottling } from "./throttling";
 
 export const httpFunction = new sst.aws.Function("Http", {
   handler: handler("http"),
-  link: [table],
+  // The broker's endpoint, handed to listeners with their pass (no publish grant).
+  link: [table, broadcastEndpoint],
   permissions: grants("Http", { table }),
   memory: "512 MB",
   logging: { retention: config.logRetention },
@@ -19,7 +21,7 @@ export const httpFunction = new sst.aws.Function("Http", {
 const throttling = stageThrottling(config.throttle.http);
 
 export const api = new sst.aws.ApiGatewayV2("Api", {
-  cors: { allowOrigins: ["*"], allowMethods: ["GET", "POST"], allowHeaders: ["content-type", "authorization"] },
+  cors: { allowOrigins: ["*"], allowMethods: ["GET", "POST", "PUT"], allowHeaders: ["content-type", "authorization"] },
   accessLog: { retention: config.logRetention },
   transform: { stage: throttling.stage },
 });

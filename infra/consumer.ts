@@ -1,5 +1,6 @@
 // The stream consumer and its event source mapping on the enhanced fan-out consumer: no batching wait, partial batch
 // responses, bisect on error, bounded retries, DLQ.
+import { broadcastEndpoint, sessionTopics } from "./broadcast";
 import { config, functionEnvironment, handler, reservedConcurrency } from "./config";
 import { grants } from "./permissions";
 import { realtime } from "./realtime";
@@ -9,9 +10,9 @@ import { consumerFailures, fanOut, stream } from "./stream";
 export const consumer = new sst.aws.Function("Consumer", {
   handler: handler("stream"),
   // The stream too: an environment that lacks the open segment reads it back (GetShardIterator, GetRecords).
-  link: [table, audio, realtime, stream],
+  link: [table, audio, realtime, stream, broadcastEndpoint],
   permissions: [
-    ...grants("Consumer", { table, audio, stream, realtime }),
+    ...grants("Consumer", { table, audio, stream, realtime, broadcastTopics: sessionTopics }),
     // The event source mapping reads with the function's role. SST grants these only to subscribers it creates.
     {
       actions: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards", "kinesis:ListStreams"],

@@ -2,6 +2,7 @@
 // downloads. Metrics are per stage (namespace livetranslate/<stage>); every alarm notifies one SNS topic, e-mailed
 // to LIVETRANSLATE_ALARM_EMAIL when set at deploy.
 import { httpFunction } from "./api";
+import { broadcastAuthorizer } from "./broadcast";
 import { config, metricsNamespace } from "./config";
 import { consumer } from "./consumer";
 import { connect, disconnect, message } from "./realtime";
@@ -31,7 +32,7 @@ export const latencyAlarm = new aws.cloudwatch.MetricAlarm("EndToEndLatencyAlarm
   ...notify,
 });
 
-const handlers = { Connect: connect, Disconnect: disconnect, Message: message, Http: httpFunction, Consumer: consumer };
+const handlers = { Connect: connect, Disconnect: disconnect, Message: message, Http: httpFunction, Consumer: consumer, BroadcastAuthorizerHandler: broadcastAuthorizer };
 
 /** A percentage in CloudWatch metric math, 0 when nothing happened (no division by zero, no scalar in MAX's array). */
 const percentOf = (part: string, whole: string) => `IF(${whole} > 0, 100 * ${part} / ${whole}, 0)`;

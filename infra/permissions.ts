@@ -28,6 +28,8 @@ export interface GrantedOn {
   audio?: sst.aws.Bucket;
   stream?: sst.aws.KinesisStream;
   realtime?: sst.aws.ApiGatewayWebSocket;
+  /** The ARN pattern of this stage's session topics on the listeners' broker. */
+  broadcastTopics?: $util.Input<string>;
 }
 
 /** The role statements for a function: its adapters' actions, one statement per kind of resource. */
@@ -53,6 +55,8 @@ function arnOf(kind: ResourceKind, on: GrantedOn, fn: FunctionName): $util.Input
       return needed(on.stream, "stream").nodes.stream.arn;
     case "wsConnections":
       return $interpolate`${needed(on.realtime, "WebSocket API").nodes.api.executionArn}/*/*/@connections/*`;
+    case "broadcastTopic":
+      return needed(on.broadcastTopics, "broadcast topics");
     case "*":
       return "*";
   }

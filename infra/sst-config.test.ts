@@ -9,7 +9,7 @@ import { decide } from "./testing/iam-grants.ts";
 import type { RecordedResource } from "./testing/pulumi-mocks.ts";
 import { type SstRun, sstRun } from "./testing/sst-run.ts";
 
-const FUNCTIONS = ["Connect", "Consumer", "Disconnect", "Http", "Message"];
+const FUNCTIONS = ["BroadcastAuthorizerHandler", "Connect", "Consumer", "Disconnect", "Http", "Message"];
 
 const finder = (run: SstRun) => {
   const one = (type: string, name: string): RecordedResource => {
@@ -101,6 +101,18 @@ describe("sst deploy (stage production)", () => {
     for (const [action, resource] of needed) expect(`${action} ${await decide(target.policies, action, resource)}`).toBe(`${action} Allowed`);
   });
 
+  it("serves listeners by broadcast from IoT Core: a custom authorizer that IoT Core alone may invoke, its endpoint linked to the API and the Consumer", () => {
+    const authorizer = find.inputs("aws:iot/authorizer:Authorizer", "BroadcastAuthorizer");
+    expect(authorizer).toMatchObject({ authorizerFunctionArn: run.functions.BroadcastAuthorizerHandler!.arn, signingDisabled: true, status: "ACTIVE" });
+    const permission = find.inputs("aws:lambda/permission:Permission", "BroadcastAuthorizerPermission");
+    expect(permission).toMatchObject({ action: "lambda:InvokeFunction", principal: "iot.amazonaws.com", function: run.functions.BroadcastAuthorizerHandler!.arn });
+    expect(permission.sourceArn).toBe(find.one("aws:iot/authorizer:Authorizer", "BroadcastAuthorizer").outputs.arn);
+    for (const fn of ["Http", "Consumer"]) {
+      expect(run.functions[fn]!.links.BroadcastEndpoint, fn).toMatchObject({ endpoint: "a1b2c3d4e5f6g7-ats.iot.eu-west-1.amazonaws.com", authorizer: expect.any(String) });
+    }
+    expect(run.outputs.broadcast).toBe("a1b2c3d4e5f6g7-ats.iot.eu-west-1.amazonaws.com");
+  });
+
   it("routes the WebSocket API to the functions: $connect, $disconnect, $default and every client action", () => {
     const api = find.one("aws:apigatewayv2/api:Api", "RealtimeApi").outputs.id;
     const routes = find.all("aws:apigatewayv2/route:Route").filter((r) => r.inputs.apiId === api);
@@ -139,6 +151,8 @@ describe("sst deploy (stage production)", () => {
       "GET /sessions/{sessionId}/transcript": "NONE",
       "POST /sessions": "JWT",
       "POST /listener-reports": "NONE",
+      "POST /sessions/{sessionId}/listeners": "NONE",
+      "PUT /sessions/{sessionId}/listeners/{listenerId}": "NONE",
     });
     for (const route of routes) {
       const integration = find.one("aws:apigatewayv2/integration:Integration", String(route.inputs.target).replace(/^integrations\/(.+)-id$/, "$1"));

@@ -149,6 +149,8 @@ export function createMocks() {
           return { id: "aws", partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws" };
         case "aws:index/getCallerIdentity:getCallerIdentity":
           return { id: ACCOUNT, accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/test`, userId: "AIDTEST" };
+        case "aws:iot/getEndpoint:getEndpoint":
+          return { id: "iot", endpointType: args.inputs.endpointType, endpointAddress: `a1b2c3d4e5f6g7-ats.iot.${REGION}.amazonaws.com` };
         case "aws:iam/getPolicyDocument:getPolicyDocument":
           // The provider echoes its inputs (SST reads `statements` back) beside the JSON.
           return { ...args.inputs, id: "policy", json: policyDocumentJson(args.inputs), minifiedJson: policyDocumentJson(args.inputs) };

@@ -4,12 +4,15 @@
  * linked resources of) nothing else.
  */
 import { type MiddlewareClient, reportFailedAttempts } from "@livetranslate/core/adapters/aws/clients";
+import type { ListenerAuthorizer } from "@livetranslate/core/adapters/aws/iot";
 import type { Db } from "@livetranslate/core/domain/db";
 import type { Log } from "@livetranslate/core/log";
 import type {
   AudioIngest,
   CustomVocabularies,
   AudioStore,
+  BroadcastBroker,
+  BroadcastPublisher,
   ConnectionNotifier,
   IngestReplay,
   Measurements,
@@ -33,6 +36,12 @@ export interface Adapters {
   /** Reads the open segment back from the stream (an environment that did not see its audio). */
   replay: IngestReplay;
   notifier: ConnectionNotifier;
+  /** Publishes to listeners by broadcast (the consumer). */
+  broadcast: BroadcastPublisher;
+  /** Where listeners by broadcast connect (the HTTP API hands it out with their pass). */
+  broadcastBroker: BroadcastBroker;
+  /** Decides on a listener's broker connection (IoT Core's custom authorizer; local mode's broker has its own hooks). */
+  listenerAuthorizer: ListenerAuthorizer;
   recognizer: SpeechRecognizer;
   /**
    * Custom vocabularies built by the recognizer service from a session's glossary (Amazon Transcribe's); none where

@@ -10,6 +10,8 @@ import { TranscribeStreamingClient } from "@aws-sdk/client-transcribe-streaming"
 import { TranslateClient } from "@aws-sdk/client-translate";
 import { createDynamoClient, createKinesisClient, createManagementClient, createS3Client } from "@livetranslate/core/adapters/aws/clients";
 import { ApiGatewayNotifier } from "@livetranslate/core/adapters/aws/connections";
+import { createBroadcastClient, IotBroadcastPublisher, listenerAuthorizer } from "@livetranslate/core/adapters/aws/iot";
+import { Broadcast } from "@livetranslate/core/domain/broadcast";
 import type { IamAction } from "@livetranslate/core/adapters/aws/iam";
 import { KinesisAudioIngest, KinesisIngestReplay } from "@livetranslate/core/adapters/aws/kinesis";
 import { CloudWatchMeasurements, metricsNamespace } from "@livetranslate/core/adapters/aws/metrics";
@@ -118,6 +120,31 @@ export const AWS_ADAPTERS = {
     iamActions: PollySynthesizer.iamActions,
     uses: OBSERVED,
     build: (o) => new PollySynthesizer({ client: observeFailedAttempts(new PollyClient({}), o), region: region(), log: o.log }),
+  }),
+  broadcast: adapter("broadcast", {
+    // The account's IoT endpoint (SST's Realtime) and the stage, which prefixes every topic.
+    links: ["App", "BroadcastEndpoint"],
+    iamActions: IotBroadcastPublisher.iamActions,
+    uses: OBSERVED,
+    build: (o) =>
+      new IotBroadcastPublisher({ client: observeFailedAttempts(createBroadcastClient(Resource.BroadcastEndpoint.endpoint), o), topicPrefix: Broadcast.topicPrefix(Resource.App.stage) }),
+  }),
+  broadcastBroker: adapter("broadcastBroker", {
+    links: ["App", "BroadcastEndpoint"],
+    iamActions: [],
+    uses: [],
+    // MQTT over WebSockets with a custom authorizer: IoT Core picks the authorizer by this query parameter.
+    build: () => ({
+      url: `wss://${Resource.BroadcastEndpoint.endpoint}/mqtt?x-amz-customauthorizer-name=${encodeURIComponent(Resource.BroadcastEndpoint.authorizer)}`,
+      topicPrefix: Broadcast.topicPrefix(Resource.App.stage),
+    }),
+  }),
+  listenerAuthorizer: adapter("listenerAuthorizer", {
+    // The stage prefixes the topics a pass grants; the table holds the passes.
+    links: ["App"],
+    iamActions: [],
+    uses: ["db"],
+    build: ({ db }) => listenerAuthorizer(db, Broadcast.topicPrefix(Resource.App.stage)),
   }),
   languages: adapter("languages", {
     links: [],

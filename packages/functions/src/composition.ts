@@ -12,6 +12,7 @@ import type { VoiceActivityDetector } from "@livetranslate/core/ports";
 import { type AdapterName, type Adapters, pick, type SessionConsumer } from "./adapters.ts";
 import { AWS_ADAPTERS, type AwsAdapter } from "./aws-adapters.ts";
 import { FUNCTION_NAMES, type FunctionName } from "./deployment.ts";
+import { createBroadcastAuthorizer } from "./broadcast/authorizer.ts";
 import { createApi } from "./http/api.ts";
 import { lazy } from "./lazy.ts";
 import { createStreamHandler } from "./stream/consumer.ts";
@@ -35,8 +36,9 @@ export const FUNCTIONS = {
   Connect: define({ entry: "connect", needs: ["db", "log"], build: createConnectHandler }),
   Disconnect: define({ entry: "disconnect", needs: ["db", "log"], build: createDisconnectHandler }),
   Message: define({ entry: "message", needs: ["db", "ingest", "notifier", "log"], build: createMessageHandler }),
-  Http: define({ entry: "http", needs: ["db", "languages", "vocabularies", "measurements", "log"], build: createApi }),
+  Http: define({ entry: "http", needs: ["db", "languages", "vocabularies", "measurements", "log", "broadcastBroker"], build: createApi }),
   Consumer: define({ entry: "stream", needs: ["consumer", "measurements", "log"], build: createStreamHandler }),
+  BroadcastAuthorizerHandler: define({ entry: "broadcast-authorizer", needs: ["listenerAuthorizer", "log"], build: createBroadcastAuthorizer }),
 } satisfies Record<FunctionName, { entry: string; needs: readonly AdapterName[]; build(adapters: never): unknown }>;
 
 export type Handlers = { [F in FunctionName]: ReturnType<(typeof FUNCTIONS)[F]["build"]> };
@@ -54,7 +56,7 @@ export function compose(adapters: Adapters): Handlers {
 }
 
 /** What the stream consumer is built from, in every mode. */
-export const CONSUMER_NEEDS = ["db", "recognizer", "vocabularies", "replay", "translator", "synthesizer", "audioStore", "notifier", "measurements", "log"] as const;
+export const CONSUMER_NEEDS = ["db", "recognizer", "vocabularies", "replay", "translator", "synthesizer", "audioStore", "notifier", "broadcast", "measurements", "log"] as const;
 
 export interface ConsumerOptions {
   segmenterOptions?: Partial<SegmenterOptions>;
@@ -70,7 +72,7 @@ export interface ConsumerOptions {
  * each delivered segment is measured, and its faults and retries counted.
  */
 export function buildConsumer(adapters: Pick<Adapters, (typeof CONSUMER_NEEDS)[number]>, options: ConsumerOptions = {}): SessionConsumer {
-  const { db, recognizer, vocabularies, replay, translator, synthesizer, audioStore, notifier, measurements, log } = adapters;
+  const { db, recognizer, vocabularies, replay, translator, synthesizer, audioStore, notifier, broadcast, measurements, log } = adapters;
   return new StreamConsumer({
     db,
     recognizer,
@@ -80,6 +82,7 @@ export function buildConsumer(adapters: Pick<Adapters, (typeof CONSUMER_NEEDS)[n
     synthesizer,
     audioStore,
     notifier,
+    broadcast,
     log,
     measurements,
     probe: options.probe,

@@ -6,8 +6,11 @@
 import type { IamAction } from "@livetranslate/core/adapters/aws/iam";
 import { CLIENT_ACTIONS } from "@livetranslate/core/protocol";
 
-/** The Lambda functions (SST component names). */
-export const FUNCTION_NAMES = ["Connect", "Disconnect", "Message", "Http", "Consumer"] as const;
+/**
+ * The Lambda functions (SST component names). `BroadcastAuthorizerHandler` is the custom authorizer of the listeners'
+ * broker (SST's Realtime names its authorizer function after the component).
+ */
+export const FUNCTION_NAMES = ["Connect", "Disconnect", "Message", "Http", "Consumer", "BroadcastAuthorizerHandler"] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 /** One WebSocket route per client action, each to the Message function (as `$default`). */
@@ -38,6 +41,9 @@ export const HTTP_ROUTES: readonly { route: string; auth: "speaker" | "none" }[]
   { route: "GET /sessions/{sessionId}/transcript", auth: "none" },
   { route: "POST /sessions", auth: "speaker" },
   { route: "POST /listener-reports", auth: "none" },
+  // Listeners by broadcast: a pass at join, renewed as a heartbeat (the pass itself, a bearer token, on renewal).
+  { route: "POST /sessions/{sessionId}/listeners", auth: "none" },
+  { route: "PUT /sessions/{sessionId}/listeners/{listenerId}", auth: "none" },
 ];
 
 /**
@@ -84,5 +90,8 @@ export const FUNCTION_IAM_ACTIONS: Record<FunctionName, readonly IamAction[]> = 
     { action: "transcribe:StartStreamTranscription", resource: "*" },
     { action: "translate:TranslateText", resource: "*" },
     ...VOCABULARIES,
+    { action: "iot:Publish", resource: "broadcastTopic" },
   ],
+  // Passes are records in the table; the authorizer reads them and writes nothing else.
+  BroadcastAuthorizerHandler: SESSIONS_TABLE,
 };

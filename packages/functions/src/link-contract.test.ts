@@ -19,9 +19,12 @@ describe("each function reads only the resources its adapters declare", () => {
       Connect: ["App", "Sessions"],
       Disconnect: ["App", "Sessions"],
       Message: ["App", "AudioStream", "Realtime", "Sessions"],
-      Http: ["App", "Sessions"],
+      // The broker's endpoint: the HTTP API hands it to listeners by broadcast with their pass.
+      Http: ["App", "BroadcastEndpoint", "Sessions"],
       // The stream too: an environment that lacks the open segment reads it back from Kinesis.
-      Consumer: ["App", "Audio", "AudioStream", "Realtime", "Sessions"],
+      Consumer: ["App", "Audio", "AudioStream", "BroadcastEndpoint", "Realtime", "Sessions"],
+      // Passes are checked against their records; the stage prefixes the topics a pass grants.
+      BroadcastAuthorizerHandler: ["App", "Sessions"],
     });
   });
 

@@ -5,6 +5,7 @@
  * and one per consumer execution environment (its own clients, its own consumer's memory).
  */
 import { ApiGatewayNotifier } from "@livetranslate/core/adapters/aws/connections";
+import { IotBroadcastPublisher, listenerAuthorizer } from "@livetranslate/core/adapters/aws/iot";
 import { KinesisAudioIngest, KinesisIngestReplay } from "@livetranslate/core/adapters/aws/kinesis";
 import { S3AudioStore } from "@livetranslate/core/adapters/aws/s3";
 import { createDb } from "@livetranslate/core/domain/db";
@@ -43,6 +44,10 @@ export function localAdapters(options: LocalAdapterOptions): Adapters {
       return counts ? countIngest(ingest, counts) : ingest;
     },
     replay: () => new KinesisIngestReplay({ client: clients.kinesis, streamName: resources.stream }),
+    broadcast: () => new IotBroadcastPublisher({ client: clients.broadcast, topicPrefix: resources.broadcast.topicPrefix }),
+    broadcastBroker: () => resources.broadcast,
+    // Local mode's broker checks passes with its own hooks; this is IoT Core's authorizer over the same records.
+    listenerAuthorizer: () => listenerAuthorizer(adapters.db, resources.broadcast.topicPrefix),
     notifier: () => {
       const notifier = new ApiGatewayNotifier({ client: clients.management });
       return counts ? countNotifier(notifier, counts) : notifier;

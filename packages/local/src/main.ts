@@ -81,6 +81,7 @@ try {
     dataDir,
     voiceActivity: await voiceActivityFor(vad),
     connectionLimits: Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)),
+    brokerPort: process.env.LIVETRANSLATE_BROKER_PORT ? Number(process.env.LIVETRANSLATE_BROKER_PORT) : undefined,
   });
   const languages = local.adapters.languages();
   console.log(

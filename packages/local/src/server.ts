@@ -26,7 +26,7 @@ import { filePositions } from "./event-source/positions.ts";
 import { forgetStaleConnections } from "./stale-connections.ts";
 import { type ConnectionLimits, WebSocketGateway } from "./gateway/index.ts";
 import type { RequestCounts } from "./metering.ts";
-import { startResources } from "./resources.ts";
+import { type LocalResources, startResources } from "./resources.ts";
 import { mountWebApps } from "./web-apps.ts";
 import { sweepExpiredObjects, sweepExpiredRecords, trimExpiredStreamRecords } from "./expiry.ts";
 
@@ -62,6 +62,8 @@ export interface LocalOptions {
   dataDir?: string;
   /** API Gateway's connection limits by default; tests shorten them. */
   connectionLimits?: Partial<ConnectionLimits>;
+  /** Where the broadcast broker (MQTT over WebSockets) listens: by default the port after `port`, any free one with port 0. */
+  brokerPort?: number;
 }
 
 export interface LocalMode {
@@ -74,6 +76,8 @@ export interface LocalMode {
   environments: ExecutionEnvironments;
   /** Counters (faults, retries, checkpoint size) of every function and environment, and listener downloads. */
   measurements: MemoryMeasurements;
+  /** The broker listeners by broadcast connect to. */
+  broker: LocalResources["broker"];
   close(): Promise<void>;
 }
 
@@ -119,6 +123,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
     const resources = await startResources({
       dataDir: options.dataDir,
       gatewayUrl: `http://127.0.0.1:${port}`,
+      broker: { host, port: options.brokerPort ?? (options.port === 0 ? 0 : (options.port ?? 8787) + 1) },
       log,
       measurements,
       decorateClient: options.decorateClient,
@@ -202,7 +207,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
     sweep.unref();
     closers.push(() => clearInterval(sweep));
 
-    return { url, wsUrl: `${url.replace(/^http/, "ws")}/ws`, port, adapters, environments, measurements, close };
+    return { url, wsUrl: `${url.replace(/^http/, "ws")}/ws`, port, adapters, environments, measurements, broker: resources.broker, close };
   } catch (error) {
     await close();
     throw error;

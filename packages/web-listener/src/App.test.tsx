@@ -7,6 +7,7 @@ import type { ServerMessage } from "@livetranslate/core/protocol";
 import { cleanup, fireEvent, render, screen } from "@solidjs/testing-library";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { App } from "./App.tsx";
+import { reachableBrokerUrl } from "./broadcast-feed.ts";
 import { BACK_NOTICE_MS } from "./connection-notice.ts";
 import { SCREEN_WAKE_TEXT } from "./screen-wake.ts";
 import { FakeAudioContext, FakeWebSocket, fakeWakeLock } from "./testing/browser-fakes.ts";
@@ -19,9 +20,56 @@ let languagesAnswer: () => { ok: boolean; status: number; json(): Promise<unknow
 
 /** What `GET /sessions/{id}` says of the session. */
 let sessionStatus: "active" | "ended" = "active";
+/** Whether the server offers listening by broadcast (`POST /sessions/{id}/listeners`); without it, the WebSocket. */
+let broadcastOffered = false;
+const PASS = {
+  listenerId: "L1",
+  sessionId: "brave-fox-101",
+  language: "es",
+  token: "L1.secret",
+  expiresAt: 0,
+  heartbeatSeconds: 30,
+  broker: { url: "ws://127.0.0.1:8788/mqtt", clientId: "lt-L1", topic: "livetranslate/local/session/brave-fox-101/es" },
+};
+
+/** mqtt.js as the app uses it: a client the test connects and speaks through. */
+const broker = vi.hoisted(() => {
+  type Handler = (...args: unknown[]) => void;
+  class FakeMqttClient {
+    connected = false;
+    readonly subscribed: string[] = [];
+    readonly unsubscribed: string[] = [];
+    private readonly handlers = new Map<string, Handler[]>();
+    constructor(
+      readonly url: string,
+      readonly options: Record<string, unknown>,
+    ) {}
+    on(event: string, handler: Handler) {
+      this.handlers.set(event, [...(this.handlers.get(event) ?? []), handler]);
+      return this;
+    }
+    emit(event: string, ...args: unknown[]) {
+      for (const handler of this.handlers.get(event) ?? []) handler(...args);
+    }
+    subscribe(topic: string) {
+      this.subscribed.push(topic);
+    }
+    unsubscribe(topic: string) {
+      this.unsubscribed.push(topic);
+    }
+    end() {
+      this.connected = false;
+    }
+  }
+  const clients: FakeMqttClient[] = [];
+  return { clients, connect: (url: string, options: Record<string, unknown>) => clients[clients.push(new FakeMqttClient(url, options)) - 1]! };
+});
+vi.mock("mqtt", () => ({ default: { connect: broker.connect } }));
 
 beforeEach(() => {
   sessionStatus = "active";
+  broadcastOffered = false;
+  broker.clients.length = 0;
   vi.useFakeTimers();
   FakeWebSocket.created.length = 0;
   vi.stubGlobal("WebSocket", FakeWebSocket);
@@ -29,9 +77,16 @@ beforeEach(() => {
   languagesAnswer = () => ({ ok: true, status: 200, json: async () => LANGUAGES });
   vi.stubGlobal(
     "fetch",
-    vi.fn(async (url: string) => {
+    vi.fn(async (url: string, init?: { method?: string; body?: string }) => {
       const path = new URL(url).pathname;
       if (path === `/sessions/${SESSION.sessionId}`) return { ok: true, status: 200, json: async () => ({ ...SESSION, status: sessionStatus }) };
+      if (path.startsWith(`/sessions/${SESSION.sessionId}/listeners`)) {
+        if (!broadcastOffered) return { ok: false, status: 404, json: async () => ({ error: { code: "not_found", message: "no route" } }) };
+        if (init?.method === "PUT" && sessionStatus === "ended") return { ok: false, status: 409, json: async () => ({ error: { code: "session_ended", message: "ended" } }) };
+        const language = (JSON.parse(init?.body ?? "{}") as { language?: string }).language ?? "es";
+        const pass = { ...PASS, language, broker: { ...PASS.broker, topic: `livetranslate/local/session/${SESSION.sessionId}/${language}` } };
+        return { ok: true, status: init?.method === "PUT" ? 200 : 201, json: async () => pass };
+      }
       if (path === "/languages") return languagesAnswer();
       return { ok: true, status: 204, json: async () => ({}) };
     }),
@@ -60,8 +115,8 @@ async function join(language: string): Promise<FakeWebSocket> {
   await settle();
   const socket = FakeWebSocket.latest();
   expect(new URL(socket.url).searchParams.get("language")).toBe(language);
-  // The app takes segments in parts (the protocol extension).
-  expect(new URL(socket.url).searchParams.get("parts")).toBe("1");
+  // The app takes segments in parts, each part one message (the protocol extensions).
+  expect(new URL(socket.url).searchParams.get("bundled")).toBe("1");
   socket.accept();
   await settle();
   return socket;
@@ -77,6 +132,123 @@ function segment(sequenceNumber: number, language: string, text: string): Server
     { type: "translation", ...base, targetLanguage: language, text },
   ];
 }
+
+describe("listening by broadcast", () => {
+  /** Opens the join link on a server that offers broadcast; the broker accepts the app's connection. */
+  async function joinByBroadcast() {
+    broadcastOffered = true;
+    render(() => <App location={{ pathname: `/${SESSION.sessionId}`, search: "?lang=es" } as Location} />);
+    await settle();
+    const client = broker.clients.at(-1)!;
+    client.connected = true;
+    client.emit("connect");
+    return client;
+  }
+
+  it("joins for a pass, connects to the broker with it, subscribes to its language and shows what is published", async () => {
+    // Prepare
+    const client = await joinByBroadcast();
+    // Act: a part is published on the topic.
+    const part = { type: "part", sessionId: SESSION.sessionId, segmentId: `${SESSION.sessionId}-00001`, sequenceNumber: 1, part: 0, lastPart: true, language: "en", text: "hello", startMs: 0, endMs: 900, targetLanguage: "es", translation: "hola" };
+    client.emit("message", PASS.broker.topic, new TextEncoder().encode(JSON.stringify(part)));
+    await settle();
+    // Assess: no WebSocket; the pass's client id and token; its topic.
+    expect(FakeWebSocket.created).toEqual([]);
+    expect(client.url).toBe("ws://127.0.0.1:8788/mqtt");
+    expect(client.options).toMatchObject({ clientId: "lt-L1", password: "L1.secret" });
+    expect(client.subscribed).toEqual([PASS.broker.topic]);
+    expect(screen.getByRole("list", { name: "Captions" }).querySelector(".translation")!.textContent).toBe("hola");
+    expect(status()).not.toContain("Reconnecting");
+  });
+
+  it("renews the pass every heartbeat and moves the subscription when the listener picks another language", async () => {
+    // Prepare
+    const client = await joinByBroadcast();
+    const renewals = () => vi.mocked(fetch).mock.calls.filter(([, init]) => (init as { method?: string } | undefined)?.method === "PUT").length;
+    // Act
+    await settle(PASS.heartbeatSeconds * 1000);
+    const afterHeartbeat = renewals();
+    const picker = screen.getByRole<HTMLSelectElement>("combobox", { name: "Language" });
+    picker.value = "gl";
+    fireEvent.change(picker);
+    await settle();
+    // Assess
+    expect(afterHeartbeat).toBeGreaterThanOrEqual(1);
+    expect(client.unsubscribed).toEqual([PASS.broker.topic]);
+    expect(client.subscribed.at(-1)).toBe(`livetranslate/local/session/${SESSION.sessionId}/gl`);
+  });
+});
+
+describe("listening by broadcast, when the broker moves", () => {
+  it("renews the pass when the connection cannot be made again, and follows the broker the pass names", async () => {
+    // Prepare
+    broadcastOffered = true;
+    render(() => <App location={{ pathname: `/${SESSION.sessionId}`, search: "?lang=es" } as Location} />);
+    await settle();
+    const first = broker.clients.at(-1)!;
+    first.emit("connect");
+    PASS.broker.url = "ws://127.0.0.1:9999/mqtt";
+    try {
+      // Act: the broker is gone (local mode restarted elsewhere); the client goes offline.
+      first.emit("close");
+      first.emit("offline");
+      await settle();
+      // Assess
+      expect(status()).toContain("Reconnecting");
+      const second = broker.clients.at(-1)!;
+      expect(second).not.toBe(first);
+      expect(second.url).toBe("ws://127.0.0.1:9999/mqtt");
+      second.emit("connect");
+      await settle();
+      expect(second.subscribed).toEqual([PASS.broker.topic]);
+    } finally {
+      PASS.broker.url = "ws://127.0.0.1:8788/mqtt";
+    }
+  });
+});
+
+describe("listening by broadcast, when sessionEnded was missed", () => {
+  it("learns at the next renewal that the session ended, and says so", async () => {
+    // Prepare
+    broadcastOffered = true;
+    render(() => <App location={{ pathname: `/${SESSION.sessionId}`, search: "?lang=es" } as Location} />);
+    await settle();
+    broker.clients.at(-1)!.emit("connect");
+    // Act: the session ends while no message reaches the listener; a heartbeat later it renews its pass.
+    sessionStatus = "ended";
+    await settle(PASS.heartbeatSeconds * 1000);
+    // Assess
+    expect(screen.getByText(/The speaker has ended this session/)).toBeTruthy();
+  });
+});
+
+describe("reachableBrokerUrl", () => {
+  it("reaches a broker on this machine's loopback by the page's host from another device, and leaves others alone", () => {
+    expect(reachableBrokerUrl("ws://127.0.0.1:8788/mqtt", "192.168.1.20:8787")).toBe("ws://192.168.1.20:8788/mqtt");
+    expect(reachableBrokerUrl("ws://localhost:8788/mqtt", "localhost:8787")).toBe("ws://localhost:8788/mqtt");
+    expect(reachableBrokerUrl("wss://abc-ats.iot.eu-west-1.amazonaws.com/mqtt?x-amz-customauthorizer-name=a", "listen.example.org")).toBe(
+      "wss://abc-ats.iot.eu-west-1.amazonaws.com/mqtt?x-amz-customauthorizer-name=a",
+    );
+  });
+});
+
+describe("one message per part", () => {
+  it("shows each part's source and translation as it comes and queues its audio for the listener's language only", async () => {
+    const socket = await join("es");
+    const base = { type: "part" as const, sessionId: SESSION.sessionId, segmentId: `${SESSION.sessionId}-00003`, sequenceNumber: 3, language: "en", targetLanguage: "es" };
+    const audio = (n: number) => ({ url: `http://store/es/3-${n}.wav`, format: "audio/wav", duration: 1.2, timestamp: 1 });
+    socket.receive({ ...base, part: 0, lastPart: false, text: "we met", startMs: 0, endMs: 900, translation: "nos vimos", audio: audio(0) });
+    socket.receive({ ...base, part: 1, lastPart: true, text: "in Lisbon", startMs: 900, endMs: 2000, translation: "en Lisboa", audio: audio(1) });
+    socket.receive({ ...base, targetLanguage: "gl", part: 2, lastPart: true, text: "x", startMs: 0, endMs: 1, audio: { ...audio(2), url: "http://store/gl/3-2.wav" } });
+    await settle();
+    const captions = screen.getByRole("list", { name: "Captions" });
+    expect(captions.querySelector(".translation")!.textContent).toBe("nos vimos en Lisboa");
+    const fetched = vi.mocked(fetch).mock.calls.map(([url]) => String(url));
+    expect(fetched).toContain("http://store/es/3-0.wav");
+    expect(fetched).toContain("http://store/es/3-1.wav");
+    expect(fetched).not.toContain("http://store/gl/3-2.wav");
+  });
+});
 
 describe("a captions-only language", () => {
   it("is labelled captions only, offers no audio, and shows its captions", async () => {

@@ -2,6 +2,7 @@ import { endpoints, LiveSocket, type SocketState } from "@livetranslate/core/cli
 import { LanguagesResponse, type ServerMessage, type SessionView } from "@livetranslate/core/protocol";
 import { createSignal, Match, onCleanup, Show, Switch } from "solid-js";
 import { createStore } from "solid-js/store";
+import { BroadcastFeed, BroadcastUnavailableError } from "./broadcast-feed.ts";
 import { type Announcement, announce, applyCaption, type Caption } from "./captions.ts";
 import { AudioControls } from "./components/AudioControls.tsx";
 import { CaptionAnnouncer } from "./components/CaptionAnnouncer.tsx";
@@ -74,6 +75,7 @@ export function App(props: { location: Location }) {
   });
   const [joining, setJoining] = createSignal(false);
   let socket: LiveSocket | undefined;
+  let feed: BroadcastFeed | undefined;
   let player: Player | undefined;
   const reporter = new DownloadReporter({ send: postListenerReport(config.http) });
   const onPageHide = () => reporter.flush();
@@ -85,6 +87,7 @@ export function App(props: { location: Location }) {
   const endSession = () => {
     setState({ ended: true });
     socket?.close();
+    feed?.close();
     void screen.release();
   };
 
@@ -129,6 +132,8 @@ export function App(props: { location: Location }) {
     setState("captions", (captions) => applyCaption(captions, message));
     if (message.type === "translatedAudio" && message.targetLanguage === state.language) {
       ensurePlayer().add({ sequenceNumber: message.sequenceNumber, part: message.part, segmentId: message.segmentId, url: message.url, duration: message.duration });
+    } else if (message.type === "part" && message.audio && message.targetLanguage === state.language) {
+      ensurePlayer().add({ sequenceNumber: message.sequenceNumber, part: message.part, segmentId: message.segmentId, url: message.audio.url, duration: message.audio.duration });
     } else if (message.type === "sessionEnded") {
       endSession();
     } else if (message.type === "error") {
@@ -149,12 +154,19 @@ export function App(props: { location: Location }) {
       setState({ session, language, captionsOnly: languages });
       history.replaceState(null, "", `${import.meta.env.BASE_URL}${session.sessionId}?lang=${language}`);
       ensurePlayer();
-      socket = new LiveSocket({
-        // Segments in parts (a protocol extension): a long sentence is heard a clause at a time while it goes on.
-        url: () => `${config.ws}?${new URLSearchParams({ role: "listener", sessionId: session.sessionId, language: state.language!, parts: "1" })}`,
-        onMessage,
-        onState: onSocketState,
-      });
+      try {
+        // By broadcast (a protocol extension): each part is one message, published once for every listener of the
+        // language; a long sentence is heard a clause at a time while it goes on, caption and speech together.
+        feed = await BroadcastFeed.open({ http: config.http, sessionId: session.sessionId, language: state.language!, onMessage, onState: onSocketState, onEnded: endSession, pageHost: window.location.host });
+      } catch (error) {
+        if (!(error instanceof BroadcastUnavailableError)) throw error;
+        // A server without broadcast: the same parts, one message each, over the WebSocket.
+        socket = new LiveSocket({
+          url: () => `${config.ws}?${new URLSearchParams({ role: "listener", sessionId: session.sessionId, language: state.language!, bundled: "1" })}`,
+          onMessage,
+          onState: onSocketState,
+        });
+      }
       void screen.hold();
     } catch (error) {
       setState({ error: (error as Error).message });
@@ -167,8 +179,9 @@ export function App(props: { location: Location }) {
     if (language === state.language) return;
     setState({ language, captions: [], announcements: [] });
     player?.reset();
+    if (feed) void feed.setLanguage(language).catch(() => undefined);
     // Not connected yet: connect again, and the new connection asks for the new language.
-    if (socket && !socket.send({ action: "setLanguage", language })) socket.reconnect();
+    else if (socket && !socket.send({ action: "setLanguage", language })) socket.reconnect();
     history.replaceState(null, "", `${import.meta.env.BASE_URL}${state.session!.sessionId}?lang=${language}`);
   };
 
@@ -186,6 +199,7 @@ export function App(props: { location: Location }) {
     void screen.release();
     reporter.close();
     socket?.close();
+    feed?.close();
     void player?.close();
   });
 

@@ -29,11 +29,16 @@ function joined(parts: readonly string[]): string {
 
 /** Folds a server message into the caption list; returns the same list when the message is not a caption. */
 export function applyCaption(captions: readonly Caption[], message: ServerMessage): readonly Caption[] {
-  if (!((message.type === "transcript" && message.isFinal) || message.type === "translation")) return captions;
+  if (!((message.type === "transcript" && message.isFinal) || message.type === "translation" || message.type === "part")) return captions;
   const index = captions.findIndex((c) => c.segmentId === message.segmentId);
   const current: Caption = index >= 0 ? captions[index]! : { segmentId: message.segmentId, sequenceNumber: message.sequenceNumber };
   let caption: Caption;
-  if (message.part === undefined) {
+  if (message.type === "part") {
+    // One message per part: its source text and translation at once.
+    const sourceParts = withPart(current.sourceParts, message.part, message.text);
+    const translationParts = message.translation === undefined ? current.translationParts : withPart(current.translationParts, message.part, message.translation);
+    caption = { ...current, sourceParts, source: joined(sourceParts), ...(translationParts ? { translationParts, translation: joined(translationParts) } : {}) };
+  } else if (message.part === undefined) {
     caption = { ...current, ...(message.type === "transcript" ? { source: message.text } : { translation: message.text }) };
   } else if (message.type === "transcript") {
     const sourceParts = withPart(current.sourceParts, message.part, message.text);

@@ -155,6 +155,26 @@ export interface ConnectionNotifier {
   disconnect(connectionId: string): Promise<void>;
 }
 
+/** A session's language on the broadcast transport: everyone listening to it by broadcast. */
+export interface BroadcastChannel {
+  sessionId: string;
+  language: string;
+}
+
+/**
+ * Publishes to listeners by broadcast (AWS IoT Core; locally an embedded MQTT broker): one call reaches every
+ * listener of the channel, however many. Only the consumer holds one; listeners can only subscribe.
+ */
+export interface BroadcastPublisher {
+  publish(channel: BroadcastChannel, message: ServerMessage): Promise<void>;
+}
+
+/** Where listeners by broadcast connect: the broker's MQTT-over-WebSocket URL and the deployment's topic prefix. */
+export interface BroadcastBroker {
+  url: string;
+  topicPrefix: string;
+}
+
 /** One speaker audio chunk as it travels through the stream, or the end-of-session marker. */
 export type IngestRecord =
   | {

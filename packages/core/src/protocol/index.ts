@@ -83,6 +83,28 @@ export const LanguagesResponse = z.object({
 });
 export type LanguagesResponse = z.infer<typeof LanguagesResponse>;
 
+/** Extension: a listener joins by broadcast (`POST /sessions/{id}/listeners`) in a language of the session. */
+export const JoinByBroadcastRequest = z.object({ language: LanguageCode });
+/** Extension: a renewal (`PUT /sessions/{id}/listeners/{listenerId}`, the pass as a bearer token) may change language. */
+export const RenewPassRequest = z.object({ language: LanguageCode.optional() });
+
+/**
+ * Extension: what a listener by broadcast connects with. MQTT over WebSockets to `broker.url` as client
+ * `broker.clientId`, the token as password (any user name), then subscribe (QoS 1) to `broker.topic`; each message
+ * on it is a `ServerMessage` as JSON (`part`, `sessionEnded`). Renew within `heartbeatSeconds`: the renewal keeps
+ * the listener counted (and so its language voiced) and the token valid until `expiresAt`.
+ */
+export const ListenerPass = z.object({
+  listenerId: z.string(),
+  sessionId: z.string(),
+  language: LanguageCode,
+  token: z.string(),
+  expiresAt: z.number(),
+  heartbeatSeconds: z.number(),
+  broker: z.object({ url: z.string(), clientId: z.string(), topic: z.string() }),
+});
+export type ListenerPass = z.infer<typeof ListenerPass>;
+
 export const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 export type ErrorBody = z.infer<typeof ErrorBody>;
 
@@ -102,6 +124,11 @@ export const ListenerQuery = z.object({
    * Absent or `0`: whole segments, exactly as v1.
    */
   parts: z.enum(["0", "1"], { error: 'parts must be "1" (segments in parts) or "0"' }).optional(),
+  /**
+   * Extension: `bundled=1` takes each part as one `part` message (source text, translation and audio together; see
+   * `PartMessage`). It implies segments in parts. Absent or `0`: the three messages per part of `parts=1`, or v1.
+   */
+  bundled: z.enum(["0", "1"], { error: 'bundled must be "1" (one message per part) or "0"' }).optional(),
 });
 export const ConnectQuery = z.discriminatedUnion("role", [SpeakerQuery, ListenerQuery], {
   error: () => 'role must be "speaker" or "listener"',
@@ -212,6 +239,33 @@ export const TranslatedAudioMessage = z.object({
 });
 export type TranslatedAudioMessage = z.infer<typeof TranslatedAudioMessage>;
 
+/** The translated speech of a part, its fields as in `translatedAudio`: URL (expires after 10 minutes), format, duration, capture time. */
+export const PartAudio = TranslatedAudioMessage.pick({ url: true, format: true, duration: true, timestamp: true });
+export type PartAudio = z.infer<typeof PartAudio>;
+
+/**
+ * Extension, only to listeners that connected with `bundled=1` (or that listen by broadcast): one message per part
+ * and language with everything a listener shows and plays. `translation` is absent for a language the session does
+ * not translate into; `audio` is absent for a captions-only language and while speech is shed under overload.
+ */
+export const PartMessage = z.object({
+  type: z.literal("part"),
+  sessionId: z.string(),
+  segmentId: z.string(),
+  sequenceNumber: z.number().int(),
+  part: z.number().int().nonnegative(),
+  lastPart: z.boolean(),
+  /** The source language and the part's final source text. */
+  language: LanguageCode,
+  text: z.string(),
+  startMs: z.number(),
+  endMs: z.number(),
+  targetLanguage: LanguageCode,
+  translation: z.string().optional(),
+  audio: PartAudio.optional(),
+});
+export type PartMessage = z.infer<typeof PartMessage>;
+
 export const SessionStatusMessage = z.object({
   type: z.literal("sessionStatus"),
   sessionId: z.string(),
@@ -285,6 +339,7 @@ export const ServerMessage = z.discriminatedUnion("type", [
   TranscriptMessage,
   TranslationMessage,
   TranslatedAudioMessage,
+  PartMessage,
   SessionStatusMessage,
   SessionEndedMessage,
   PongMessage,

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LISTENER_REPORTS_PER_MINUTE } from "../deployment.ts";
 import { startHarness, webSocketEvent } from "../testing/harness.ts";
 import { Transcript } from "@livetranslate/core/domain/transcript";
+import { ListenerPass } from "@livetranslate/core/protocol";
 import { createApi } from "./api.ts";
 
 describe("HTTP API", () => {
@@ -14,6 +15,53 @@ describe("HTTP API", () => {
   afterAll(() => h.close());
 
   const post = (body: string) => api.request("/sessions", { method: "POST", body, headers: { "content-type": "application/json" } });
+
+  describe("listeners by broadcast", () => {
+    const join = (sessionId: string, body: unknown) =>
+      api.request(`/sessions/${sessionId}/listeners`, { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" } });
+    const renew = (sessionId: string, listenerId: string, token: string, body: unknown = {}) =>
+      api.request(`/sessions/${sessionId}/listeners/${listenerId}`, {
+        method: "PUT",
+        body: JSON.stringify(body),
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      });
+
+    it("gives a joining listener its pass: where to connect, as whom, which topic; renewal keeps it and may change language", async () => {
+      // Prepare
+      const { sessionId } = (await (await post(JSON.stringify({ sourceLanguage: "en", targetLanguages: ["es", "fr"] }))).json()) as { sessionId: string };
+      // Act
+      const joined = await join(sessionId, { language: "es" });
+      const pass = ListenerPass.parse(await joined.json());
+      const renewed = await renew(sessionId, pass.listenerId, pass.token, { language: "fr" });
+      // Assess
+      expect(joined.status).toBe(201);
+      expect(pass).toMatchObject({
+        sessionId,
+        language: "es",
+        heartbeatSeconds: 30,
+        broker: { url: "ws://broker.test/mqtt", clientId: `lt-${pass.listenerId}`, topic: `livetranslate/test/session/${sessionId}/es` },
+      });
+      expect(renewed.status).toBe(200);
+      expect(await renewed.json()).toMatchObject({ language: "fr", token: pass.token, broker: { topic: `livetranslate/test/session/${sessionId}/fr` } });
+      expect(((await (await api.request(`/sessions/${sessionId}`)).json()) as { listeners: Record<string, number> }).listeners).toEqual({ fr: 1 });
+    });
+
+    it("refuses a bad language, an unknown session, a wrong pass and another listener's pass, each saying why", async () => {
+      // Prepare
+      const { sessionId } = (await (await post(JSON.stringify({ sourceLanguage: "en", targetLanguages: ["es"] }))).json()) as { sessionId: string };
+      const pass = ListenerPass.parse(await (await join(sessionId, { language: "es" })).json());
+      const other = ListenerPass.parse(await (await join(sessionId, { language: "es" })).json());
+      // Act / Assess
+      const bad = await join(sessionId, { language: "Spanish" });
+      expect(bad.status).toBe(400);
+      expect(((await bad.json()) as { error: { message: string } }).error.message).toMatch(/^language: must be a lower-case two-letter/);
+      expect((await join(sessionId, { language: "de" })).status).toBe(400);
+      expect((await join("no-such-1", { language: "es" })).status).toBe(404);
+      expect((await renew(sessionId, pass.listenerId, `${pass.listenerId}.wrong`)).status).toBe(403);
+      expect((await renew(sessionId, pass.listenerId, other.token)).status).toBe(403);
+      expect((await renew(sessionId, pass.listenerId, pass.token, { language: 7 })).status).toBe(400);
+    });
+  });
 
   it("serves a kept transcript to the speaker only, in each language and format, and says why when it cannot", async () => {
     const created = (await (await post(JSON.stringify({ sourceLanguage: "en", targetLanguages: ["es", "fr"], keepTranscript: true }))).json()) as {

@@ -1,7 +1,17 @@
 /** The HTTP API (hono): health, languages, sessions, listener reports. The same app runs in Lambda and in local mode. */
 import { VisibleError } from "@livetranslate/core/error";
-import { CreateSessionRequest, describeIssues, type ErrorBody, ListenerReport } from "@livetranslate/core/protocol";
+import {
+  CreateSessionRequest,
+  describeIssues,
+  type ErrorBody,
+  JoinByBroadcastRequest,
+  type ListenerPass,
+  ListenerReport,
+  RenewPassRequest,
+} from "@livetranslate/core/protocol";
 import { requestVocabulary } from "@livetranslate/core/domain/glossary";
+import { broadcastClientId } from "@livetranslate/core/adapters/aws/iot";
+import { Broadcast } from "@livetranslate/core/domain/broadcast";
 import { Session } from "@livetranslate/core/domain/session";
 import { Transcript } from "@livetranslate/core/domain/transcript";
 import { type Context, Hono } from "hono";
@@ -11,7 +21,12 @@ import { rateLimiter } from "hono-rate-limiter";
 import type { Adapters } from "../adapters.ts";
 import { LISTENER_REPORTS_PER_MINUTE } from "../deployment.ts";
 
-export function createApi(adapters: Pick<Adapters, "db" | "languages" | "vocabularies" | "measurements" | "log">) {
+export function createApi(adapters: Pick<Adapters, "db" | "languages" | "vocabularies" | "measurements" | "log" | "broadcastBroker">) {
+  /** The pass as the listener app uses it: where to connect, as whom, and which topic to subscribe to. */
+  const listenerPass = (pass: Broadcast.Pass): ListenerPass => {
+    const { url, topicPrefix } = adapters.broadcastBroker;
+    return { ...pass, broker: { url, clientId: broadcastClientId(pass.listenerId), topic: Broadcast.topic(topicPrefix, pass.sessionId, pass.language) } };
+  };
   const app = new Hono()
     .get("/health", (c) => c.json({ ok: true }))
     .get("/languages", (c) => c.json(adapters.languages()))
@@ -32,6 +47,21 @@ export function createApi(adapters: Pick<Adapters, "db" | "languages" | "vocabul
         format: c.req.query("format"),
       });
       return c.body(body, 200, { "content-type": contentType });
+    })
+    .post("/sessions/:sessionId/listeners", async (c) => {
+      const input = JoinByBroadcastRequest.safeParse(await jsonBody(c));
+      if (!input.success) throw new VisibleError("bad_request", describeIssues(input.error));
+      return c.json(listenerPass(await Broadcast.join(adapters.db, c.req.param("sessionId"), input.data.language)), 201);
+    })
+    .put("/sessions/:sessionId/listeners/:listenerId", async (c) => {
+      const input = RenewPassRequest.safeParse(await jsonBody(c));
+      if (!input.success) throw new VisibleError("bad_request", describeIssues(input.error));
+      const token = c.req.header("authorization")?.match(/^Bearer\s+(.+)$/i)?.[1] ?? "";
+      const pass = await Broadcast.renew(adapters.db, token, input.data.language);
+      if (pass.sessionId !== c.req.param("sessionId") || pass.listenerId !== c.req.param("listenerId")) {
+        throw new VisibleError("unauthorized", "this pass belongs to another listener or session", 403);
+      }
+      return c.json(listenerPass(pass));
     })
     .post(
       "/listener-reports",

@@ -3,10 +3,11 @@
  * the consumer and the measurements, counters kept in memory) handed to the same `compose()` as AWS and local mode.
  */
 import { supportedLanguages } from "@livetranslate/core/domain/languages";
+import { listenerAuthorizer } from "@livetranslate/core/adapters/aws/iot";
 import { memoryLog } from "@livetranslate/core/log";
 import { memoryMeasurements } from "@livetranslate/core/adapters/memory";
-import type { IngestRecord, Measurements } from "@livetranslate/core/ports";
-import type { ListenerReport } from "@livetranslate/core/protocol";
+import type { BroadcastChannel, IngestRecord, Measurements } from "@livetranslate/core/ports";
+import type { ListenerReport, ServerMessage } from "@livetranslate/core/protocol";
 import { RecordingNotifier } from "@livetranslate/testing/fakes";
 import { startTestTable } from "@livetranslate/testing/table";
 import type { Adapters } from "../adapters.ts";
@@ -35,6 +36,7 @@ const languages = supportedLanguages({
 export async function fakeAdapters() {
   const dynamo = await startTestTable();
   const notifier = new RecordingNotifier();
+  const published: { channel: BroadcastChannel; message: ServerMessage }[] = [];
   const ingested: IngestRecord[] = [];
   const consumed: { sessionId: string; records: readonly IngestRecord[] }[] = [];
   const reports: ListenerReport[] = [];
@@ -51,6 +53,9 @@ export async function fakeAdapters() {
     db: dynamo.db,
     ingest: { put: async (record) => void ingested.push(record) },
     notifier,
+    broadcast: { publish: async (channel, message) => void published.push({ channel, message }) },
+    broadcastBroker: { url: "ws://broker.test/mqtt", topicPrefix: "livetranslate/test" },
+    listenerAuthorizer: listenerAuthorizer(dynamo.db, "livetranslate/test"),
     replay: unused("stream replay"),
     recognizer: unused("recognizer"),
     translator: unused("translator"),
@@ -70,6 +75,7 @@ export async function fakeAdapters() {
   return {
     adapters,
     posted: notifier.sent,
+    published,
     ingested,
     consumed,
     reports,

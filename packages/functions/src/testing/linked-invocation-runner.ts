@@ -5,6 +5,7 @@
 import { writeFileSync } from "node:fs";
 import { ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagementapi";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { IoTDataPlaneClient } from "@aws-sdk/client-iot-data-plane";
 import { KinesisClient } from "@aws-sdk/client-kinesis";
 import { PollyClient } from "@aws-sdk/client-polly";
 import { S3Client } from "@aws-sdk/client-s3";
@@ -48,6 +49,17 @@ const SAMPLE_EVENTS: Record<FunctionName, () => [string, unknown][]> = {
       httpApiEvent("POST", "/listener-reports", { body: JSON.stringify({ sessionId, language: "es", downloads: [{ latencyMs: 90, ok: true }] }) }),
     ],
   ],
+  BroadcastAuthorizerHandler: () => [
+    [
+      "MQTT connect with a pass",
+      {
+        protocols: ["mqtt"],
+        signatureVerified: false,
+        protocolData: { mqtt: { username: "listener", password: Buffer.from("abc.secret").toString("base64"), clientId: "lt-abc" } },
+        connectionMetadata: { id: "e56f08c3-c559-490f-aa9f-7e8427d0f57b" },
+      },
+    ],
+  ],
   Consumer: () => [
     [
       "Kinesis batch",
@@ -63,7 +75,7 @@ const SAMPLE_EVENTS: Record<FunctionName, () => [string, unknown][]> = {
   ],
 };
 
-const mocks = [ApiGatewayManagementApiClient, DynamoDBClient, KinesisClient, PollyClient, S3Client, TranscribeStreamingClient, TranslateClient].map((client) => {
+const mocks = [ApiGatewayManagementApiClient, DynamoDBClient, IoTDataPlaneClient, KinesisClient, PollyClient, S3Client, TranscribeStreamingClient, TranslateClient].map((client) => {
   // One list of different client classes: their command types differ, the stub only needs the class.
   const mock = mockClient(client as typeof DynamoDBClient);
   // What a function sees when the network is down: the call fails, not retryable, with no response.
@@ -75,7 +87,8 @@ const results: { event: string; result?: unknown; thrown?: string }[] = [];
 const entry = (await import(`../handlers/${FUNCTIONS[fn].entry}.ts`)) as { handler: (event: unknown, context?: unknown) => Promise<unknown> };
 for (const [name, event] of SAMPLE_EVENTS[fn]()) {
   try {
-    results.push({ event: name, result: await entry.handler(event, {}) });
+    // Lambda's context, as far as handlers read it (the authorizer takes its account and region from its ARN).
+    results.push({ event: name, result: await entry.handler(event, { invokedFunctionArn: "arn:aws:lambda:eu-west-1:123456789012:function:f" }) });
   } catch (error) {
     results.push({ event: name, thrown: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
   }

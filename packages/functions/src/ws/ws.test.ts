@@ -36,6 +36,7 @@ describe("WebSocket handlers with API Gateway events", () => {
       [{ role: "listener", sessionId: "no-such-1", language: "es" }, 404, "session_not_found"],
       [{ role: "speaker", sessionId: "SESSION", token: "x" }, 400, "bad_request"],
       [{ role: "listener", sessionId: "x-y-1", language: "es", parts: "yes" }, 400, "bad_request"],
+      [{ role: "listener", sessionId: "x-y-1", language: "es", bundled: "true" }, 400, "bad_request"],
     ])("refuses %j with %i", async (query, status, code) => {
       const result = await connect()(webSocketEvent("CONNECT", "c1", { query: query as Record<string, string> }));
       expect(result.statusCode).toBe(status);
@@ -61,6 +62,8 @@ describe("WebSocket handlers with API Gateway events", () => {
       await connect()(webSocketEvent("CONNECT", "lis3", { query: { role: "listener", sessionId, language: "es", parts: "1" } }));
       expect(await Connection.get(h.adapters.db, "lis3")).toMatchObject({ role: "listener", language: "es", parts: true });
       expect((await Connection.get(h.adapters.db, "lis2"))?.parts).toBeUndefined();
+      await connect()(webSocketEvent("CONNECT", "lis4", { query: { role: "listener", sessionId, language: "es", bundled: "1" } }));
+      expect(await Connection.get(h.adapters.db, "lis4")).toMatchObject({ parts: true, bundled: true });
       expect(h.posted.length).toBe(before);
     });
   });

@@ -21,6 +21,7 @@ import type { Step } from "./harness.ts";
 import { soakChart } from "./plot.ts";
 import { drift } from "./scenarios/drift.ts";
 import { fanout } from "./scenarios/fanout.ts";
+import { fanoutBroadcast } from "./scenarios/fanout-broadcast.ts";
 import { type LatencySettings, latencyParts, latencyPartsRandom, latencyScenarios, type slowestCaptions } from "./scenarios/latency.ts";
 import { memory } from "./scenarios/memory.ts";
 import { overload } from "./scenarios/overload.ts";
@@ -36,7 +37,8 @@ const quick = process.argv.includes("--quick");
  */
 const onlyFlag = process.argv.indexOf("--only");
 const only = onlyFlag >= 0 ? new Set(process.argv[onlyFlag + 1]?.split(",")) : undefined;
-const runs = (scenario: "recognizer" | "segmentation" | "latency" | "latency_parts" | "latency_parts_random" | "fanout" | "memory" | "scale" | "drift" | "overload") => !only || only.has(scenario);
+const runs = (scenario: "recognizer" | "segmentation" | "latency" | "latency_parts" | "latency_parts_random" | "fanout" | "fanout_broadcast" | "memory" | "scale" | "drift" | "overload") =>
+  !only || only.has(scenario);
 const vadFlag = process.argv.indexOf("--vad");
 const vad = voiceActivitySetting(vadFlag >= 0 ? process.argv[vadFlag + 1] : process.env.LIVETRANSLATE_VAD);
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");

@@ -43,6 +43,13 @@ interface PlaybackLog {
 const LEAD_SECONDS = 0.05;
 const TOLERANCE_SECONDS = 0.02;
 
+/** The WebSockets each listener page opened: listeners listen by broadcast (MQTT at /mqtt), not on the gateway (/ws). */
+const listenerSockets = new Map<Page, string[]>();
+function watchSockets(page: Page): void {
+  listenerSockets.set(page, []);
+  page.on("websocket", (socket) => listenerSockets.get(page)!.push(new URL(socket.url()).pathname));
+}
+
 const nameOf = (clip: { sequenceNumber: number; part?: number }) => `${clip.sequenceNumber}.${clip.part ?? 0}`;
 
 /**
@@ -146,17 +153,22 @@ describe("speaker and listener apps in Chromium", () => {
     // Listeners join by link: Spanish on a desktop, French on a phone. Audio is locked until the listener's tap.
     const esContext = await browser.newContext({ viewport: { width: 1100, height: 800 } });
     es = await esContext.newPage();
+    watchSockets(es);
     await es.goto(`${local.url}/listen/${code}?lang=es`);
     const frContext = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
     fr = await frContext.newPage();
+    watchSockets(fr);
     await fr.goto(`${local.url}/listen/${code}`);
     // A Galician listener on a phone: the language is captions only, and says so before and after it is picked.
     // Its connection goes through a route the test can cut, and while cut every reconnection is refused.
     const glContext = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
     gl = await glContext.newPage();
+    watchSockets(gl);
     let glCut = false;
     let glSocket: WebSocketRoute | undefined;
-    await gl.routeWebSocket(/\/ws\?/, async (socket) => {
+    // Listeners listen by broadcast: the connection to cut is the broker's (MQTT over WebSockets).
+    await gl.routeWebSocket(/\/mqtt/, async (socket) => {
+      listenerSockets.get(gl)!.push(new URL(socket.url()).pathname);
       if (glCut) return socket.close();
       socket.connectToServer();
       glSocket = socket;
@@ -320,5 +332,10 @@ describe("speaker and listener apps in Chromium", () => {
     await expectAccessible(speaker, "the speaker after End session");
     await expectAccessible(es, "the listener after End session");
     await screenshot(speaker, "speaker-ended-desktop.png");
+    // Everything above reached the listeners by broadcast: each opened the broker's MQTT socket, none the gateway's.
+    for (const page of [es, fr, gl]) {
+      expect(listenerSockets.get(page)).toContain("/mqtt");
+      expect(listenerSockets.get(page)).not.toContain("/ws");
+    }
   }, scaledTimeout(300_000));
 });

@@ -12,6 +12,7 @@ import { assembleTalk, chunksOf, englishClips, wordErrorRate } from "@livetransl
 import wavefile from "wavefile";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { scaledTimeout } from "@livetranslate/testing/calibration";
+import { BroadcastClient } from "../testing/broadcast-client.ts";
 import { ProtocolClient, streamInRealTime } from "../testing/client.ts";
 import { type LocalProcess, startLocalProcess } from "../testing/local-process.ts";
 
@@ -27,6 +28,8 @@ describe("a talk, end to end in local mode", () => {
   let offered: LanguagesResponse;
   /** A Spanish listener that takes segments in parts (the protocol extension). */
   let esParts: ProtocolClient;
+  /** A Spanish listener by broadcast (MQTT to the local broker), as the listener app listens. */
+  let esBroadcast: BroadcastClient;
   let speaker: ProtocolClient;
   /** The speaker's connection before it reconnected. */
   let firstSpeaker: ProtocolClient;
@@ -48,6 +51,7 @@ describe("a talk, end to end in local mode", () => {
     es = await ProtocolClient.connect(local.wsUrl, { role: "listener", sessionId: session.sessionId, language: "es" });
     an = await ProtocolClient.connect(local.wsUrl, { role: "listener", sessionId: session.sessionId, language: "an" });
     esParts = await ProtocolClient.connect(local.wsUrl, { role: "listener", sessionId: session.sessionId, language: "es", parts: "1" });
+    esBroadcast = await BroadcastClient.join(local.url, session.sessionId, "es");
     speaker = await ProtocolClient.connect(local.wsUrl, { role: "speaker", sessionId: session.sessionId, token: session.speakerToken });
 
     // The talk, in real time, as 100 ms chunks. Every 25th chunk is sent twice, as a flaky client would.
@@ -95,17 +99,41 @@ describe("a talk, end to end in local mode", () => {
       60_000,
       "every segment's parts",
     );
+    await esBroadcast.waitFor(
+      () => finals(es).every((whole) => broadcastPartsOf(whole.segmentId).map((p) => p.text).join(" ") === whole.text),
+      60_000,
+      "every segment's parts by broadcast",
+    );
     // Let any late duplicate surface before asserting there is none.
     await new Promise((r) => setTimeout(r, 1500));
   }, scaledTimeout(420_000));
 
   afterAll(async () => {
-    await Promise.all([es?.close(), an?.close(), esParts?.close(), speaker?.close(), firstSpeaker?.close()]);
+    await Promise.all([es?.close(), an?.close(), esParts?.close(), esBroadcast?.close(), speaker?.close(), firstSpeaker?.close()]);
     await local?.stop();
   });
 
   const finals = (client: ProtocolClient): Final[] => client.messages("transcript").filter((t) => t.isFinal);
   const partsOf = (segmentId: string): Final[] => finals(esParts).filter((t) => t.segmentId === segmentId);
+  const broadcastPartsOf = (segmentId: string) => esBroadcast.messages("part").filter((p) => p.segmentId === segmentId);
+
+  it("sends a listener by broadcast each part once, as one message: the same parts as parts=1, its translation and its speech", async () => {
+    for (const whole of finals(es)) {
+      const parts = partsOf(whole.segmentId);
+      const published = broadcastPartsOf(whole.segmentId);
+      expect(published.map((p) => [p.part, p.lastPart, p.text, p.startMs, p.endMs]), whole.segmentId).toEqual(parts.map((p) => [p.part, p.lastPart, p.text, p.startMs, p.endMs]));
+      const translations = esParts.messages("translation").filter((m) => m.segmentId === whole.segmentId);
+      const audio = esParts.messages("translatedAudio").filter((m) => m.segmentId === whole.segmentId);
+      expect(published.map((p) => p.translation)).toEqual(translations.map((t) => t.text));
+      // The same stored speech as the parts=1 listener's, made once.
+      expect(published.map((p) => p.audio?.url)).toEqual(audio.map((a) => a.url));
+    }
+    expect(esBroadcast.messages("part").every((p) => p.targetLanguage === "es" && p.language === "en")).toBe(true);
+    // Nothing but parts came on the topic while the talk went on.
+    expect(esBroadcast.received.every((r) => r.message.type === "part")).toBe(true);
+    const first = esBroadcast.messages("part")[0]!;
+    expect((await fetch(first.audio!.url)).status).toBe(200);
+  });
 
   it("offers Aragonese, reached through Spanish and voiced", () => {
     expect(offered.target).toContain("an");
@@ -231,6 +259,12 @@ describe("a talk, end to end in local mode", () => {
       // The pipeline also logs the speaker's caption delivery (entry "speaker"); it translates nothing.
       const languages = (entry.languages as { language: string }[]).map((l) => l.language).filter((l) => l !== "speaker").sort();
       expect(languages).toEqual(["an", "es"]);
+    }
+    // Parts go to es only (the parts=1 and broadcast listeners), never to Italian, which nobody hears.
+    const parts = local.logs.filter((l) => l.event === "part.done");
+    expect(parts.length).toBeGreaterThan(0);
+    for (const entry of parts) {
+      expect((entry.languages as { language: string }[]).map((l) => l.language)).toEqual(["es"]);
     }
   });
 

@@ -9,34 +9,14 @@ export interface Received {
   message: ServerMessage;
 }
 
-export class ProtocolClient {
+/** What a client received, in order, with the waits tests make on it (over a WebSocket or by broadcast). */
+export class ReceivedMessages {
   readonly received: Received[] = [];
   private waiters: (() => void)[] = [];
 
-  private constructor(readonly socket: WebSocket) {
-    socket.on("message", (data) => {
-      this.received.push({ at: Date.now(), message: JSON.parse(data.toString()) as ServerMessage });
-      for (const wake of this.waiters.splice(0)) wake();
-    });
-  }
-
-  /** Opens a connection; rejects with the HTTP status when the upgrade is refused. */
-  static connect(wsUrl: string, query: Record<string, string>): Promise<ProtocolClient> {
-    const url = `${wsUrl}?${new URLSearchParams(query)}`;
-    return new Promise((resolve, reject) => {
-      const socket = new WebSocket(url);
-      socket.once("open", () => resolve(new ProtocolClient(socket)));
-      socket.once("unexpected-response", (_req, res) => reject(new ConnectRefused(res.statusCode ?? 0)));
-      socket.once("error", reject);
-    });
-  }
-
-  send(message: unknown): void {
-    this.socket.send(typeof message === "string" ? message : JSON.stringify(message));
-  }
-
-  sendChunk(sessionId: string, chunkIndex: number, pcm: Int16Array, timestamp = Date.now()): void {
-    this.send({ action: "audioChunk", sessionId, chunkIndex, timestamp, format: PCM_FORMAT, audioData: pcmToBase64(pcm) });
+  protected receive(message: ServerMessage): void {
+    this.received.push({ at: Date.now(), message });
+    for (const wake of this.waiters.splice(0)) wake();
   }
 
   messages<T extends ServerMessage["type"]>(type: T): Extract<ServerMessage, { type: T }>[] {
@@ -65,6 +45,32 @@ export class ProtocolClient {
         });
       });
     }
+  }
+}
+
+export class ProtocolClient extends ReceivedMessages {
+  private constructor(readonly socket: WebSocket) {
+    super();
+    socket.on("message", (data) => this.receive(JSON.parse(data.toString()) as ServerMessage));
+  }
+
+  /** Opens a connection; rejects with the HTTP status when the upgrade is refused. */
+  static connect(wsUrl: string, query: Record<string, string>): Promise<ProtocolClient> {
+    const url = `${wsUrl}?${new URLSearchParams(query)}`;
+    return new Promise((resolve, reject) => {
+      const socket = new WebSocket(url);
+      socket.once("open", () => resolve(new ProtocolClient(socket)));
+      socket.once("unexpected-response", (_req, res) => reject(new ConnectRefused(res.statusCode ?? 0)));
+      socket.once("error", reject);
+    });
+  }
+
+  send(message: unknown): void {
+    this.socket.send(typeof message === "string" ? message : JSON.stringify(message));
+  }
+
+  sendChunk(sessionId: string, chunkIndex: number, pcm: Int16Array, timestamp = Date.now()): void {
+    this.send({ action: "audioChunk", sessionId, chunkIndex, timestamp, format: PCM_FORMAT, audioData: pcmToBase64(pcm) });
   }
 
   /**

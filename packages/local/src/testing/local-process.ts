@@ -47,7 +47,8 @@ export async function startLocalProcess(env: Record<string, string> = {}, baseTi
   const localRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "src/main.ts"], {
     cwd: localRoot,
-    env: { ...process.env, NODE_NO_WARNINGS: "1", ...env, PORT: String(port), LIVETRANSLATE_DATA_DIR: dataDir },
+    // The broadcast broker gets a free port of its own too (the port after PORT may be another process's).
+    env: { ...process.env, NODE_NO_WARNINGS: "1", LIVETRANSLATE_BROKER_PORT: String(await freePort()), ...env, PORT: String(port), LIVETRANSLATE_DATA_DIR: dataDir },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const logs: Record<string, unknown>[] = [];

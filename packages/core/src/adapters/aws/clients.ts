@@ -4,6 +4,7 @@
  */
 import { ApiGatewayManagementApiClient, type ApiGatewayManagementApiClientConfig } from "@aws-sdk/client-apigatewaymanagementapi";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { IoTDataPlaneClient, type IoTDataPlaneClientConfig } from "@aws-sdk/client-iot-data-plane";
 import { KinesisClient } from "@aws-sdk/client-kinesis";
 import { S3Client } from "@aws-sdk/client-s3";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
@@ -60,6 +61,25 @@ export function createManagementClient(
   if (!isStandInEndpoint(endpoint)) return new ApiGatewayManagementApiClient({ endpoint, ...options });
   return new ApiGatewayManagementApiClient({
     endpoint,
+    region: options.region ?? "us-east-1",
+    credentials: options.credentials ?? LOCAL_CREDENTIALS,
+    ...(options.requestHandler ? { requestHandler: options.requestHandler } : {}),
+  });
+}
+
+/**
+ * The IoT data plane of the account's broker, where the consumer publishes to listeners by broadcast:
+ * `https://{prefix}-ats.iot.{region}.amazonaws.com` in AWS (SST's Realtime `endpoint`), local mode's broker in
+ * local mode (throwaway credentials, and its own `requestHandler` that publishes into the broker in process).
+ */
+export function createBroadcastClient(
+  endpoint: string,
+  options: Omit<ClientOptions, "endpoint"> & { requestHandler?: IoTDataPlaneClientConfig["requestHandler"] } = {},
+): IoTDataPlaneClient {
+  const url = endpoint.includes("://") ? endpoint : `https://${endpoint}`;
+  if (!isStandInEndpoint(url)) return new IoTDataPlaneClient({ endpoint: url, ...options });
+  return new IoTDataPlaneClient({
+    endpoint: url,
     region: options.region ?? "us-east-1",
     credentials: options.credentials ?? LOCAL_CREDENTIALS,
     ...(options.requestHandler ? { requestHandler: options.requestHandler } : {}),

@@ -30,6 +30,7 @@ const DOCUMENT_CLIENT_OPERATIONS: Record<string, string> = {
 const SERVICE_PREFIXES: Record<string, string> = {
   ApiGatewayManagementApiClient: "execute-api",
   DynamoDBClient: "dynamodb",
+  IoTDataPlaneClient: "iot",
   KinesisClient: "kinesis",
   PollyClient: "polly",
   S3Client: "s3",

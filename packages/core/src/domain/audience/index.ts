@@ -1,5 +1,6 @@
 /** Who is connected to a session, as the pipeline, notifications and the session view need it. */
 import type { ListenerCounts } from "../../protocol/index.ts";
+import { Broadcast } from "../broadcast/index.ts";
 import type { Db } from "../db/index.ts";
 
 export interface Audience {
@@ -8,45 +9,78 @@ export interface Audience {
   listenersByLanguage: Map<string, string[]>;
   /** Listeners that take segments in parts (the `parts=1` extension). */
   partListenersByLanguage: Map<string, string[]>;
+  /** Listeners that take each part as one message (the `bundled=1` extension); they take parts only. */
+  bundledListenersByLanguage?: Map<string, string[]>;
+  /**
+   * Listeners by broadcast present now, by language (listener ids, not connections: nothing is posted to them; a
+   * part goes to their language's topic once). They take parts, one message each.
+   */
+  broadcastListenersByLanguage?: Map<string, string[]>;
 }
 
 export namespace Audience {
-  /** Reads the session's connections through the by-session index (every page). */
-  export async function of(db: Db, sessionId: string): Promise<Audience> {
-    const { data } = await db.entities.connection.query.bySession({ sessionId }).go({ pages: "all" });
-    return from(data);
+  /** Reads the session's connections and present broadcast listeners through the by-session index (every page). */
+  export async function of(db: Db, sessionId: string, now = Date.now()): Promise<Audience> {
+    const [{ data }, broadcastListenersByLanguage] = await Promise.all([
+      db.entities.connection.query.bySession({ sessionId }).go({ pages: "all" }),
+      Broadcast.present(db, sessionId, now),
+    ]);
+    return { ...from(data), broadcastListenersByLanguage };
   }
 
-  export function from(connections: readonly { connectionId: string; role: "speaker" | "listener"; language: string; parts?: boolean }[]): Audience {
+  export function from(
+    connections: readonly { connectionId: string; role: "speaker" | "listener"; language: string; parts?: boolean; bundled?: boolean }[],
+  ): Audience {
     const speakers: string[] = [];
     const listenersByLanguage = new Map<string, string[]>();
     const partListenersByLanguage = new Map<string, string[]>();
+    const bundledListenersByLanguage = new Map<string, string[]>();
     for (const c of connections) {
       if (c.role === "speaker") {
         speakers.push(c.connectionId);
       } else {
-        const group = c.parts ? partListenersByLanguage : listenersByLanguage;
+        const group = c.bundled ? bundledListenersByLanguage : c.parts ? partListenersByLanguage : listenersByLanguage;
         const ids = group.get(c.language) ?? [];
         ids.push(c.connectionId);
         group.set(c.language, ids);
       }
     }
-    return { speakers, listenersByLanguage, partListenersByLanguage };
+    return { speakers, listenersByLanguage, partListenersByLanguage, bundledListenersByLanguage };
   }
 
-  /** Only the listeners that take segments in parts, as the audience of a segment's parts. */
+  /**
+   * Only the listeners that take segments in parts, as the audience of a segment's parts: those of three messages
+   * per part as `listenersByLanguage`, those of one message per part as `bundledListenersByLanguage`.
+   */
   export function ofParts(audience: Audience): Audience {
-    return { speakers: [], listenersByLanguage: audience.partListenersByLanguage, partListenersByLanguage: new Map() };
+    return {
+      speakers: [],
+      listenersByLanguage: audience.partListenersByLanguage,
+      partListenersByLanguage: new Map(),
+      bundledListenersByLanguage: audience.bundledListenersByLanguage ?? new Map(),
+      broadcastListenersByLanguage: audience.broadcastListenersByLanguage ?? new Map(),
+    };
   }
 
-  /** Every connection of the session. */
+  /** Somebody listens: a part for this audience reaches someone. */
+  export function hasListeners(audience: Audience): boolean {
+    return [...listenerGroups(audience), audience.broadcastListenersByLanguage ?? new Map<string, string[]>()].some((group) =>
+      [...group.values()].some((ids) => ids.length > 0),
+    );
+  }
+
+  function listenerGroups(audience: Audience): Map<string, string[]>[] {
+    return [audience.listenersByLanguage, audience.partListenersByLanguage, audience.bundledListenersByLanguage ?? new Map<string, string[]>()];
+  }
+
+  /** Every connection of the session (broadcast listeners hold none here). */
   export function everyone(audience: Audience): string[] {
-    return [...audience.speakers, ...[audience.listenersByLanguage, audience.partListenersByLanguage].flatMap((group) => [...group.values()].flat())];
+    return [...audience.speakers, ...listenerGroups(audience).flatMap((group) => [...group.values()].flat())];
   }
 
   export function listenerCounts(audience: Audience): ListenerCounts {
     const counts: ListenerCounts = {};
-    for (const group of [audience.listenersByLanguage, audience.partListenersByLanguage]) {
+    for (const group of [...listenerGroups(audience), audience.broadcastListenersByLanguage ?? new Map<string, string[]>()]) {
       for (const [language, ids] of group) counts[language] = (counts[language] ?? 0) + ids.length;
     }
     return counts;

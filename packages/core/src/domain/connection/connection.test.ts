@@ -79,4 +79,22 @@ describe("Connection", () => {
     expect(audience.speakers).toEqual(["spk"]);
     expect(Audience.listenerCounts(audience)).toEqual({ es: 1, fr: 1 });
   });
+
+  it("joins a bundled listener as one that takes parts, one message each, and tells it apart in the audience", async () => {
+    const bundledSession = await Session.create(db, { source: ["en"], target: ["es", "fr"] }, { sourceLanguage: "en" });
+    const query = { sessionId: bundledSession.sessionId, role: "listener" as const, language: "es" };
+    expect(await Connection.join(db, "b-es", { ...query, bundled: "1" })).toMatchObject({ parts: true, bundled: true });
+    await Connection.join(db, "p-es", { ...query, parts: "1" });
+    await Connection.join(db, "w-fr", { ...query, language: "fr", bundled: "0" });
+    const audience = await Audience.of(db, bundledSession.sessionId);
+    expect(audience.bundledListenersByLanguage).toEqual(new Map([["es", ["b-es"]]]));
+    expect(audience.partListenersByLanguage).toEqual(new Map([["es", ["p-es"]]]));
+    expect(audience.listenersByLanguage).toEqual(new Map([["fr", ["w-fr"]]]));
+    expect(Audience.listenerCounts(audience)).toEqual({ es: 2, fr: 1 });
+    expect(Audience.everyone(audience).sort()).toEqual(["b-es", "p-es", "w-fr"]);
+    const parts = Audience.ofParts(audience);
+    expect(Audience.hasListeners(parts)).toBe(true);
+    expect(parts.bundledListenersByLanguage).toEqual(new Map([["es", ["b-es"]]]));
+    expect(Audience.hasListeners(Audience.ofParts(Audience.from([{ connectionId: "w", role: "listener", language: "fr" }])))).toBe(false);
+  });
 });

@@ -12,6 +12,7 @@ export function connectionEntity(config: DbConfig) {
         role: { type: ["speaker", "listener"] as const, required: true },
         language: { type: "string", required: true },
         parts: { type: "boolean" },
+        bundled: { type: "boolean" },
         connectedAt: { type: "number", required: true },
         expiresAt: { type: "number", required: true },
       },

@@ -18,6 +18,8 @@ export namespace Connection {
     language: z.string(),
     /** A listener that takes segments in parts (protocol extension `parts=1`). */
     parts: z.boolean().optional(),
+    /** A listener that takes each part as one message (protocol extension `bundled=1`; implies `parts`). */
+    bundled: z.boolean().optional(),
     connectedAt: z.number(),
   });
   export type Info = z.infer<typeof Info>;
@@ -37,7 +39,8 @@ export namespace Connection {
       sessionId: session.sessionId,
       role: query.role,
       language: query.role === "speaker" ? session.sourceLanguage : query.language,
-      ...(query.role === "listener" && query.parts === "1" ? { parts: true } : {}),
+      ...(query.role === "listener" && (query.parts === "1" || query.bundled === "1") ? { parts: true } : {}),
+      ...(query.role === "listener" && query.bundled === "1" ? { bundled: true } : {}),
       connectedAt: Date.now(),
     };
     await db.entities.connection.put({ ...connection, expiresAt: expiresAt(connection.connectedAt) }).go();
@@ -75,7 +78,8 @@ export namespace Connection {
     await db.entities.connection.put({ ...connection, language, expiresAt: expiresAt(connection.connectedAt) }).go();
   }
 
-  function requireOffered(session: Session.Info, language: string): void {
+  /** A listener's language must be one the session offers. */
+  export function requireOffered(session: Session.Info, language: string): void {
     if (!session.targetLanguages.includes(language)) {
       throw new VisibleError(
         "unsupported_language",

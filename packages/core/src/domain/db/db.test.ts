@@ -1,6 +1,7 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { z } from "zod";
+import { Broadcast } from "../broadcast/index.ts";
 import { Connection } from "../connection/index.ts";
 import { Session } from "../session/index.ts";
 import { createDynamoClient } from "../../adapters/aws/clients.ts";
@@ -39,6 +40,7 @@ describe("entities match the domain's Info", () => {
   const cases: [string, { schema: { attributes: Record<string, Attribute> } }, z.ZodObject][] = [
     ["session", db.entities.session as never, Session.Info],
     ["connection", db.entities.connection as never, Connection.Info],
+    ["broadcastListener", db.entities.broadcastListener as never, Broadcast.Info],
   ];
 
   function describeZod(field: z.ZodType): { type: string; required: boolean; values?: readonly string[]; items?: string } {

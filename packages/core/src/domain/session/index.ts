@@ -1,5 +1,5 @@
 /** Sessions: one speaker, a source language, the target languages listeners may pick. */
-import { createHash, randomInt, timingSafeEqual } from "node:crypto";
+import { randomInt } from "node:crypto";
 import { adjectives, nouns } from "human-id";
 import { nanoid } from "nanoid";
 import { z } from "zod";
@@ -13,6 +13,7 @@ import {
 import { VisibleError } from "../../error.ts";
 import { Audience } from "../audience/index.ts";
 import { type Db, expiresAt, isConditionalFailure } from "../db/index.ts";
+import { hashToken, tokenMatches } from "../token/index.ts";
 
 export namespace Session {
   /** A session as stored; the ElectroDB entity `session` is checked against it (`db.test.ts`). */
@@ -39,9 +40,7 @@ export namespace Session {
   }
 
   export function isSpeakerToken(session: Info, token: string): boolean {
-    const given = Buffer.from(hashToken(token), "hex");
-    const expected = Buffer.from(session.speakerTokenHash, "hex");
-    return given.length === expected.length && timingSafeEqual(given, expected);
+    return tokenMatches(session.speakerTokenHash, token);
   }
 
   export async function create(
@@ -122,8 +121,4 @@ export namespace Session {
   export async function end(db: Db, sessionId: string): Promise<void> {
     await db.entities.session.patch({ sessionId }).set({ status: "ended", endedAt: Date.now() }).go();
   }
-}
-
-function hashToken(token: string): string {
-  return createHash("sha256").update(token).digest("hex");
 }

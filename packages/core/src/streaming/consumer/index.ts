@@ -8,7 +8,7 @@ import { pcmFromBase64 } from "../../audio/index.ts";
 import { Audience } from "../../domain/audience/index.ts";
 import type { Db } from "../../domain/db/index.ts";
 import type { CustomVocabularies, PositionedRecord, SpeechRecognizer } from "../../ports/index.ts";
-import { postAll } from "../pipeline/index.ts";
+import { announceEnd } from "../pipeline/index.ts";
 import type { Segmenter } from "../segmenter/index.ts";
 import { Checkpoint, type WarmSession } from "./checkpoint.ts";
 import { type Chunk, MAX_REORDER_WAIT_MS } from "./chunk-order.ts";
@@ -179,7 +179,7 @@ export class StreamConsumer {
     if (!ended && segmenter.openSegment && warm.overload >= 1) measurements?.count("InterimsShed");
     else if (!ended) await sendInterim(this.deps, this.recognition, warm, audience, stayedWarm);
     await sendStatus(this.deps, warm, audience, delivery.latencyMs, overloadChanged);
-    if (ended) await postAll(this.deps, Audience.everyone(await audience()), { type: "sessionEnded", sessionId });
+    if (ended) await announceEnd(this.deps, await audience(), session);
     await Checkpoint.write(this.checkpoints, this.deps, warm, ended);
     if (!ended) this.warm.set(sessionId, warm);
     // After the checkpoint: a retried batch finds the session ended, and no stream of it starts again. A vocabulary

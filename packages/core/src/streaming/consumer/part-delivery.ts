@@ -122,7 +122,7 @@ export class PartDelivery {
   /** The listeners that take parts; undefined when there are none. */
   private async partAudience(): Promise<Audience | undefined> {
     const parts = Audience.ofParts(await this.audience());
-    return parts.listenersByLanguage.size > 0 ? parts : undefined;
+    return Audience.hasListeners(parts) ? parts : undefined;
   }
 
   private delivered(result: SegmentResult): void {

@@ -15,7 +15,7 @@ export function deliveryEntity(config: DbConfig) {
         sequenceNumber: { type: "number", required: true },
         /** "speaker", or the language of the listeners this is for. */
         recipients: { type: "string", required: true },
-        part: { type: ["caption", "translation", "audio"] as const, required: true },
+        part: { type: ["caption", "translation", "audio", "bundle"] as const, required: true },
         status: { type: ["in_progress", "done"] as const, required: true },
         /** The checkpoint revision the claiming batch started from. */
         revision: { type: "number", required: true },

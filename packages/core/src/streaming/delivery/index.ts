@@ -6,7 +6,8 @@
  */
 import { type Db, expiresAt, isConditionalFailure } from "../../domain/db/index.ts";
 
-export type DeliveryPart = "caption" | "translation" | "audio";
+/** "bundle": a part's one message (source text, translation and audio) to the listeners that take it so. */
+export type DeliveryPart = "caption" | "translation" | "audio" | "bundle";
 
 export interface DeliveryKey {
   sessionId: string;

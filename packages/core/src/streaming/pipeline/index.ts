@@ -6,7 +6,7 @@
  * interim captions of the open segment go out from here too. A language the synthesizer cannot voice (captions
  * only) stops after the translation: no synthesis is attempted for it.
  */
-import type { Audience } from "../../domain/audience/index.ts";
+import { Audience } from "../../domain/audience/index.ts";
 import { Connection } from "../../domain/connection/index.ts";
 import { translateWithGlossary } from "../../domain/glossary/index.ts";
 import { Transcript } from "../../domain/transcript/index.ts";
@@ -14,8 +14,8 @@ import type { Db } from "../../domain/db/index.ts";
 import { isVoiced } from "../../domain/languages/index.ts";
 import { claimDelivery, completeDelivery, type DeliveryKey, type DeliveryPart, MAX_DELIVERY_ATTEMPTS } from "../delivery/index.ts";
 import type { Log } from "../../log.ts";
-import type { AudioStore, ConnectionNotifier, Measurements, SpeechSynthesizer, Translator } from "../../ports/index.ts";
-import { AUDIO_URL_TTL_SECONDS, type Glossary, type ServerMessage } from "../../protocol/index.ts";
+import type { AudioStore, BroadcastChannel, BroadcastPublisher, ConnectionNotifier, Measurements, SpeechSynthesizer, Translator } from "../../ports/index.ts";
+import { AUDIO_URL_TTL_SECONDS, type Glossary, type PartAudio, type PartMessage, type ServerMessage } from "../../protocol/index.ts";
 import { type LanguageResult, type PartOf, type SegmentResult, type StageTimes, stageDurations } from "../../ports/segment-result.ts";
 
 export { type LanguageResult, type PartOf, type SegmentResult, type StageTimes, stageDurations } from "../../ports/segment-result.ts";
@@ -30,6 +30,8 @@ export interface PipelineDeps {
   synthesizer: SpeechSynthesizer;
   audioStore: AudioStore;
   notifier: ConnectionNotifier;
+  /** Publishes to listeners by broadcast; needed only when some listen so. */
+  broadcast?: BroadcastPublisher;
   log: Log;
   /** Counters of faults and retries (only `count` is used here; delivered segments are measured by whoever gets `onSegment`). */
   measurements?: Pick<Measurements, "count">;
@@ -129,7 +131,7 @@ export async function runSegment(deps: PipelineDeps, job: SegmentJob): Promise<S
     deps.log({ level: "info", event: job.part ? "part.empty" : "segment.empty", ...base, times });
     return { segmentId, part: job.part, text, times, languages: [], incomplete: false, sent: false };
   }
-  const caption: ServerMessage = {
+  const caption: ServerMessage & { type: "transcript" } = {
     type: "transcript",
     ...base,
     language: job.sourceLanguage,
@@ -138,10 +140,10 @@ export async function runSegment(deps: PipelineDeps, job: SegmentJob): Promise<S
     startMs: Math.round(job.startMs),
     endMs: Math.round(job.endMs),
   };
-  const groups = [...job.audience.listenersByLanguage].filter(([, ids]) => ids.length > 0);
+  const groups = languageGroups(job);
   const [speaker, ...results] = await Promise.all([
     job.audience.speakers.length > 0 && !job.part ? deliverCaption(deps, job, caption) : undefined,
-    ...groups.map(([language, listeners]) => deliverLanguage(deps, job, base, caption, text, language, listeners)),
+    ...groups.map((group) => deliverLanguage(deps, job, base, caption, text, group)),
   ]);
   const all = speaker ? [speaker, ...results] : results;
   if (job.keepTranscript && !job.part) await recordTranscript(deps, job, text, results);
@@ -183,6 +185,32 @@ export async function runSegment(deps: PipelineDeps, job: SegmentJob): Promise<S
 }
 
 type Outcome = "sent" | "done" | "failed";
+
+/**
+ * One language's recipients of a segment or part: connections taking three messages each and, for a part only,
+ * connections taking one bundled message and how many listen by broadcast (reached by one publish).
+ */
+interface LanguageGroup {
+  language: string;
+  listeners: readonly string[];
+  bundled: readonly string[];
+  broadcast: number;
+}
+
+function languageGroups(job: SegmentJob): LanguageGroup[] {
+  const none = new Map<string, string[]>();
+  const bundledByLanguage = job.part ? (job.audience.bundledListenersByLanguage ?? none) : none;
+  const broadcastByLanguage = job.part ? (job.audience.broadcastListenersByLanguage ?? none) : none;
+  const languages = new Set([...job.audience.listenersByLanguage.keys(), ...bundledByLanguage.keys(), ...broadcastByLanguage.keys()]);
+  return [...languages]
+    .map((language) => ({
+      language,
+      listeners: job.audience.listenersByLanguage.get(language) ?? [],
+      bundled: bundledByLanguage.get(language) ?? [],
+      broadcast: broadcastByLanguage.get(language)?.length ?? 0,
+    }))
+    .filter((group) => group.listeners.length + group.bundled.length + group.broadcast > 0);
+}
 
 /**
  * One idempotent delivery of one part (caption, translation, audio) to one group: claimed, sent, then marked
@@ -268,80 +296,114 @@ async function deliverLanguage(
   deps: PipelineDeps,
   job: SegmentJob,
   base: { sessionId: string; segmentId: string; sequenceNumber: number },
-  caption: ServerMessage,
+  caption: ServerMessage & { type: "transcript" },
   text: string,
-  language: string,
-  listeners: readonly string[],
+  group: LanguageGroup,
 ): Promise<LanguageResult> {
+  const { language, listeners, bundled, broadcast } = group;
   const now = deps.now ?? Date.now;
-  const result: LanguageResult = { language, listeners: listeners.length };
+  const result: LanguageResult = { language, listeners: listeners.length + bundled.length + broadcast };
   const outcomes: Outcome[] = [];
   const settled: Promise<void>[] = [];
-  const finish = async () => {
-    await Promise.all(settled);
-    result.alreadyDone = outcomes.every((o) => o === "done");
-    return result;
+  const notified = () => {
+    result.notifiedAt = Math.max(result.notifiedAt ?? 0, now());
   };
-  try {
-    outcomes.push(await deliverPart(settled, deps, job, language, "caption", result, () => postAll(deps, listeners, caption, true)));
-    // Listeners of the source language (or of one the session does not translate into) get the caption only.
-    if (outcomes[0] === "failed" || result.abandoned || language === job.sourceLanguage || !job.targetLanguages.includes(language)) {
-      if (outcomes[0] === "sent") result.notifiedAt = now();
-      return await finish();
+  // Listeners of the source language (or of one the session does not translate into) get the caption only.
+  const translated = language !== job.sourceLanguage && job.targetLanguages.includes(language);
+  // A captions-only language (translated, no voice here), or speech shed under overload: no audio. Shed audio is
+  // never claimed, so nothing waits for it.
+  const voiced = translated && isVoiced(deps.synthesizer, language) && !job.shedAudio;
+  if (translated && !voiced) {
+    if (job.shedAudio && isVoiced(deps.synthesizer, language)) result.audioShed = true;
+    else result.captionsOnly = true;
+  }
+  // When only the audio is left from an earlier attempt, the text is translated again (nothing is sent twice). The
+  // translation and the speech are made once for both kinds of listener.
+  let translation: Promise<string> | undefined;
+  const translate = () =>
+    (translation ??= translateWithGlossary(translatorFor(deps.translator, job, text), text, job.sourceLanguage, language, job.glossary).then((t) => {
+      result.text = t.trim();
+      result.translatedAt = now();
+      return result.text;
+    }));
+  let speech: Promise<PartAudio | undefined> | undefined;
+  const voice = () =>
+    (speech ??= translate().then(async (words) => {
+      if (!words) return undefined;
+      const audio = await deps.synthesizer.synthesize(words, language);
+      result.synthesizedAt = now();
+      const key = audioKey(job.sessionId, language, job.sequenceNumber, EXTENSIONS[audio.format] ?? "bin", job.part?.index);
+      await deps.audioStore.put(key, audio.data, audio.format);
+      const url = await deps.audioStore.presignedUrl(key, AUDIO_URL_TTL_SECONDS);
+      result.storedAt = now();
+      result.url = url;
+      result.durationSeconds = audio.durationSeconds;
+      return { url, format: audio.format, duration: Math.round(audio.durationSeconds * 1000) / 1000, timestamp: job.times.speechEndCapturedAt };
+    }));
+
+  /** The three messages of v1 (a segment) or of `parts=1` (a part), in order, each its own delivery. */
+  const messages = async () => {
+    const first = await deliverPart(settled, deps, job, language, "caption", result, () => postAll(deps, listeners, caption, true));
+    outcomes.push(first);
+    if (first === "failed" || result.abandoned || !translated) {
+      if (first === "sent") notified();
+      return;
     }
-    // When only the audio is left from an earlier attempt, the text is translated again (nothing is sent twice).
-    let translation: Promise<string> | undefined;
-    const translate = () =>
-      (translation ??= translateWithGlossary(translatorFor(deps.translator, job, text), text, job.sourceLanguage, language, job.glossary).then((t) => {
-        result.text = t.trim();
-        result.translatedAt = now();
-        return result.text;
-      }));
-    outcomes.push(
-      await deliverPart(settled, deps, job, language, "translation", result, async () => {
-        await postAll(deps, listeners, { type: "translation", ...base, targetLanguage: language, text: await translate() }, true);
-      }),
-    );
+    const second = await deliverPart(settled, deps, job, language, "translation", result, async () => {
+      await postAll(deps, listeners, { type: "translation", ...base, targetLanguage: language, text: await translate() }, true);
+    });
+    outcomes.push(second);
     // A translation given up leaves nothing to voice: the audio is given up with it, unclaimed.
-    if (outcomes[1] === "failed" || result.abandoned) return await finish();
-    // A captions-only language (translated, no voice here), or speech shed under overload: its listeners have
-    // everything there is to send. Shed audio is never claimed, so nothing waits for it.
-    if (!isVoiced(deps.synthesizer, language) || job.shedAudio) {
-      if (job.shedAudio && isVoiced(deps.synthesizer, language)) result.audioShed = true;
-      else result.captionsOnly = true;
-      if (outcomes[1] === "sent") result.notifiedAt = now();
-      return await finish();
+    if (second === "failed" || result.abandoned) return;
+    if (!voiced) {
+      if (second === "sent") notified();
+      return;
     }
     outcomes.push(
       await deliverPart(settled, deps, job, language, "audio", result, async () => {
-        const translated = await translate();
-        if (!translated) return;
-        const audio = await deps.synthesizer.synthesize(translated, language);
-        result.synthesizedAt = now();
-        const key = audioKey(job.sessionId, language, job.sequenceNumber, EXTENSIONS[audio.format] ?? "bin", job.part?.index);
-        await deps.audioStore.put(key, audio.data, audio.format);
-        const url = await deps.audioStore.presignedUrl(key, AUDIO_URL_TTL_SECONDS);
-        result.storedAt = now();
-        result.url = url;
-        result.durationSeconds = audio.durationSeconds;
-        await postAll(
-          deps,
-          listeners,
-          {
-            type: "translatedAudio",
-            ...base,
-            targetLanguage: language,
-            url,
-            format: audio.format,
-            duration: Math.round(audio.durationSeconds * 1000) / 1000,
-            timestamp: job.times.speechEndCapturedAt,
-          },
-          true,
-        );
-        result.notifiedAt = now();
+        const audio = await voice();
+        if (!audio) return;
+        await postAll(deps, listeners, { type: "translatedAudio", ...base, targetLanguage: language, ...audio }, true);
+        notified();
       }),
     );
-    return await finish();
+  };
+
+  /**
+   * A part as one message, sent once its speech is ready: posted to each bundled connection (`bundled=1`) and
+   * published once to the language's broadcast channel.
+   */
+  const bundle = async () => {
+    outcomes.push(
+      await deliverPart(settled, deps, job, language, "bundle", result, async () => {
+        const message: PartMessage = {
+          type: "part",
+          ...base,
+          part: job.part?.index ?? 0,
+          lastPart: job.part?.last ?? true,
+          language: caption.language,
+          text: caption.text,
+          startMs: caption.startMs,
+          endMs: caption.endMs,
+          targetLanguage: language,
+          ...(translated ? { translation: await translate() } : {}),
+        };
+        const audio = voiced ? await voice() : undefined;
+        const whole = audio ? { ...message, audio } : message;
+        await Promise.all([postAll(deps, bundled, whole, true), broadcast > 0 ? publish(deps, { sessionId: job.sessionId, language }, whole) : undefined]);
+        notified();
+      }),
+    );
+  };
+
+  try {
+    // Both kinds run to their end before an error goes up, so nothing of either is left unrecorded.
+    const runs = await Promise.allSettled([listeners.length > 0 ? messages() : undefined, bundled.length + broadcast > 0 ? bundle() : undefined]);
+    const failed = runs.find((run) => run.status === "rejected");
+    if (failed) throw failed.reason;
+    await Promise.all(settled);
+    result.alreadyDone = outcomes.every((o) => o === "done");
+    return result;
   } catch (error) {
     // Whatever was marked done so far still lands (or fails) before the error goes up.
     await Promise.allSettled(settled);
@@ -365,6 +427,37 @@ export async function postInterim(
     startMs: Math.round(interim.startMs),
     endMs: Math.round(interim.endMs),
   });
+}
+
+/** One message to everyone listening to a session's language by broadcast: one call, however many listen. */
+async function publish(deps: Pick<PipelineDeps, "broadcast">, channel: BroadcastChannel, message: ServerMessage): Promise<void> {
+  if (!deps.broadcast) throw new Error(`listeners of ${channel.sessionId}/${channel.language} listen by broadcast, but no broadcast publisher is configured`);
+  await deps.broadcast.publish(channel, message);
+}
+
+/**
+ * The session is over: every connection hears it, and so does every language's broadcast channel (listened to or
+ * not: a listener whose heartbeat lapsed may still be subscribed). A failed publish is logged and counted; the
+ * listener app also asks the session's state when its connection drops.
+ */
+export async function announceEnd(
+  deps: Pick<PipelineDeps, "notifier" | "db" | "log" | "measurements" | "broadcast">,
+  audience: Audience,
+  session: { sessionId: string; targetLanguages: readonly string[] },
+): Promise<void> {
+  const message: ServerMessage = { type: "sessionEnded", sessionId: session.sessionId };
+  const { broadcast } = deps;
+  await Promise.all([
+    postAll(deps, Audience.everyone(audience), message),
+    ...(broadcast
+      ? session.targetLanguages.map((language) =>
+          broadcast.publish({ sessionId: session.sessionId, language }, message).catch((error: unknown) => {
+            deps.log({ level: "warn", event: "broadcast.failed", sessionId: session.sessionId, language, type: message.type, error: String(error) });
+            deps.measurements?.count("BroadcastFailures");
+          }),
+        )
+      : []),
+  ]);
 }
 
 /**

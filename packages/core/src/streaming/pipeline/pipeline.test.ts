@@ -8,7 +8,7 @@ import { memoryMeasurements } from "../../adapters/memory/index.ts";
 import type { ServerMessage } from "../../protocol/index.ts";
 import { LabellingTranslator, MemoryAudioStore, RecordingNotifier, TextSynthesizer } from "@livetranslate/testing/fakes";
 import { startTestTable, type TestTable } from "@livetranslate/testing/table";
-import { type PipelineDeps, runSegment, type SegmentJob } from "./index.ts";
+import { announceEnd, type PipelineDeps, runSegment, type SegmentJob } from "./index.ts";
 
 let dynamo: TestTable;
 let db: Db;
@@ -87,6 +87,123 @@ describe("runSegment", () => {
     expect((audio as { url: string }).url).toContain("expires=600");
     expect(result.times.notifiedAt).toBeGreaterThan(result.times.transcribedAt!);
     expect(result).toMatchObject({ incomplete: false, sent: true });
+  });
+
+  it("sends a part as one message to bundled listeners: source, translation and audio, synthesized once beside the three-message listeners", async () => {
+    // Prepare: es has a listener of three messages per part and two of one; fr and gl (captions only) one each.
+    const f = fakes();
+    const parts: Audience = {
+      speakers: ["spk"],
+      listenersByLanguage: new Map([["es", ["es-p"]]]),
+      partListenersByLanguage: new Map(),
+      bundledListenersByLanguage: new Map([
+        ["es", ["es-b1", "es-b2"]],
+        ["fr", ["fr-b"]],
+        ["gl", ["gl-b"]],
+      ]),
+    };
+    const first = job(parts, { targetLanguages: ["es", "fr", "gl"], text: "hello there", part: { index: 0, last: false }, endMs: 2000 });
+    // Act: part 0, its retry, then the last part.
+    const result = await runSegment(f.deps, first);
+    const again = await runSegment(f.deps, first);
+    await runSegment(f.deps, { ...first, text: "world", startMs: 2000, endMs: 3500, part: { index: 1, last: true } });
+    // Assess
+    expect(typesTo(f.sent, "spk")).toEqual([]);
+    expect(typesTo(f.sent, "es-p")).toEqual(["transcript", "translation", "translatedAudio", "transcript", "translation", "translatedAudio"]);
+    for (const id of ["es-b1", "es-b2", "fr-b", "gl-b"]) expect(typesTo(f.sent, id)).toEqual(["part", "part"]);
+    const es = f.sent.find((s) => s.to === "es-b1")!.message;
+    expect(es).toEqual({
+      type: "part",
+      sessionId: first.sessionId,
+      segmentId: result.segmentId,
+      sequenceNumber: 7,
+      part: 0,
+      lastPart: false,
+      language: "en",
+      text: "hello there",
+      startMs: 1000,
+      endMs: 2000,
+      targetLanguage: "es",
+      translation: "[es] hello there",
+      audio: { url: expect.stringContaining("/translated/es/000007-part0.wav"), format: "audio/wav", duration: 1.25, timestamp: 900 },
+    });
+    const esAudio = f.sent.find((s) => s.to === "es-p" && s.message.type === "translatedAudio")!.message as { url: string };
+    expect((es as { audio: { url: string } }).audio.url).toBe(esAudio.url);
+    expect(f.sent.find((s) => s.to === "gl-b")!.message).toMatchObject({ type: "part", translation: "[gl] hello there" });
+    expect(f.sent.find((s) => s.to === "gl-b")!.message).not.toHaveProperty("audio");
+    expect(f.sent.filter((s) => s.to === "fr-b").map((s) => (s.message as { lastPart: boolean }).lastPart)).toEqual([false, true]);
+    // One synthesis per part and voiced language, whoever takes it; the retry sent nothing.
+    expect(f.syntheses.sort()).toEqual(["es", "es", "fr", "fr"]);
+    expect(again.sent).toBe(false);
+  });
+
+  it("publishes a part once per language with listeners by broadcast, whatever their number, and never a whole segment", async () => {
+    // Prepare: 500 Spanish and 2 French listeners by broadcast, one bundled connection in Spanish.
+    const f = fakes();
+    const published: { channel: { sessionId: string; language: string }; message: ServerMessage }[] = [];
+    f.deps.broadcast = { publish: async (channel, message) => void published.push({ channel, message }) };
+    const many = Array.from({ length: 500 }, (_, i) => `l${i}`);
+    const parts: Audience = {
+      speakers: [],
+      listenersByLanguage: new Map(),
+      partListenersByLanguage: new Map(),
+      bundledListenersByLanguage: new Map([["es", ["es-b"]]]),
+      broadcastListenersByLanguage: new Map([
+        ["es", many],
+        ["fr", ["f1", "f2"]],
+      ]),
+    };
+    const part = job(parts, { part: { index: 2, last: true } });
+    // Act: the part, its retry, and the whole segment to an audience holding the same listeners.
+    const result = await runSegment(f.deps, part);
+    await runSegment(f.deps, part);
+    await runSegment(f.deps, job({ ...parts, speakers: ["spk"] }, { sessionId: part.sessionId, sequenceNumber: 8 }));
+    // Assess
+    expect(published.map((p) => p.channel)).toEqual([
+      { sessionId: part.sessionId, language: "es" },
+      { sessionId: part.sessionId, language: "fr" },
+    ]);
+    expect(published[0]!.message).toEqual(f.sent.find((s) => s.to === "es-b")!.message);
+    expect(published[1]!.message).toMatchObject({ type: "part", part: 2, lastPart: true, targetLanguage: "fr", translation: "[fr] hello world", audio: { format: "audio/wav" } });
+    expect(result.languages.find((l) => l.language === "es")).toMatchObject({ listeners: 501 });
+    expect(f.syntheses.sort()).toEqual(["es", "fr"]);
+  });
+
+  it("fails a broadcast part, to be retried, when no publisher is configured", async () => {
+    // Prepare
+    const f = fakes();
+    const parts: Audience = { speakers: [], listenersByLanguage: new Map(), partListenersByLanguage: new Map(), broadcastListenersByLanguage: new Map([["es", ["l1"]]]) };
+    // Act
+    const result = await runSegment(f.deps, job(parts, { part: { index: 0, last: true } }));
+    // Assess
+    expect(result.incomplete).toBe(true);
+    expect(result.languages[0]!.error).toMatch(/no broadcast publisher is configured/);
+  });
+
+  it("never sends a whole segment to bundled listeners: they take parts only", async () => {
+    // Prepare
+    const f = fakes();
+    const a: Audience = { ...audience(), bundledListenersByLanguage: new Map([["it", ["it-b"]]]) };
+    // Act
+    await runSegment(f.deps, job(a));
+    // Assess
+    expect(typesTo(f.sent, "it-b")).toEqual([]);
+    expect(f.translations).not.toContain("it");
+  });
+
+  it("sends a bundled part without audio while speech is shed, and retries it when the post fails", async () => {
+    // Prepare
+    const f = fakes();
+    const parts: Audience = { speakers: [], listenersByLanguage: new Map(), partListenersByLanguage: new Map(), bundledListenersByLanguage: new Map([["es", ["es-b", "gone-b"]]]) };
+    f.gone.add("gone-b");
+    const shed = job(parts, { shedAudio: true, part: { index: 0, last: true } });
+    // Act
+    const result = await runSegment(f.deps, shed);
+    // Assess
+    expect(f.sent.map((s) => s.message)).toEqual([expect.objectContaining({ type: "part", translation: "[es] hello world" })]);
+    expect(f.sent[0]!.message).not.toHaveProperty("audio");
+    expect(result.languages[0]).toMatchObject({ language: "es", audioShed: true });
+    expect(f.syntheses).toEqual([]);
   });
 
   it("sends a part of a segment as its own delivery, saying which part, to the listeners given, never to the speaker", async () => {
@@ -297,5 +414,27 @@ describe("runSegment", () => {
       expect(typeof times[stage], stage).toBe("number");
     }
     expect(JSON.parse(JSON.stringify(done))).toEqual(done);
+  });
+});
+
+describe("announceEnd", () => {
+  it("tells every connection and every language's broadcast channel that the session ended; a failed publish costs nobody else", async () => {
+    // Prepare
+    const f = fakes();
+    const published: string[] = [];
+    f.deps.broadcast = {
+      async publish(channel, message) {
+        if (channel.language === "fr") throw new Error("throttled");
+        published.push(`${channel.sessionId}/${channel.language} ${message.type}`);
+      },
+    };
+    const everyone: Audience = { ...audience(), bundledListenersByLanguage: new Map([["it", ["it-b"]]]), broadcastListenersByLanguage: new Map([["es", ["l1"]]]) };
+    // Act
+    await announceEnd(f.deps, everyone, { sessionId: "brave-fox-9", targetLanguages: ["es", "fr", "it"] });
+    // Assess
+    expect(f.sent.map((s) => s.to).sort()).toEqual(["es1", "es2", "fr1", "it-b", "spk"]);
+    expect(f.sent.every((s) => s.message.type === "sessionEnded")).toBe(true);
+    expect(published).toEqual(["brave-fox-9/es sessionEnded", "brave-fox-9/it sessionEnded"]);
+    expect(f.measurements.get("BroadcastFailures")).toBe(1);
   });
 });

@@ -1,0 +1,148 @@
+/**
+ * Listeners by broadcast: a listener subscribes to its session's language on a message broker (AWS IoT Core over
+ * MQTT; locally an embedded MQTT broker), and the consumer publishes each part once per language instead of posting
+ * it to every connection.
+ *
+ * The broker knows connections, not sessions, so a listener joins here first (HTTP) and gets a pass: a short-lived
+ * bearer token that the broker's authorizer checks (`authorize`) and that lets it receive only its session's topics.
+ * The pass's record is also the listener's presence: the app renews it every `HEARTBEAT_SECONDS`, and a listener not
+ * seen for `PRESENCE_MS` no longer counts (no synthesis for a language nobody hears, the speaker's counts). Nobody
+ * but the consumer may publish: no pass grants it.
+ */
+import { randomBytes } from "node:crypto";
+import { z } from "zod";
+import { VisibleError } from "../../error.ts";
+import { Connection } from "../connection/index.ts";
+import { type Db, expiresAt } from "../db/index.ts";
+import { Session } from "../session/index.ts";
+import { hashToken, tokenMatches } from "../token/index.ts";
+
+export namespace Broadcast {
+  /** How often the listener app renews its pass (and so says it is still there). */
+  export const HEARTBEAT_SECONDS = 30;
+  /** A listener not seen for this long (three heartbeats) no longer counts as present. */
+  export const PRESENCE_MS = 3 * HEARTBEAT_SECONDS * 1000;
+  /** A pass opens a broker connection until this long after its last renewal. */
+  export const PASS_TTL_MS = 10 * 60_000;
+
+  /** A broadcast listener as stored; the ElectroDB entity `broadcastListener` is checked against it (`db.test.ts`). */
+  export const Info = z.object({
+    listenerId: z.string(),
+    sessionId: z.string(),
+    language: z.string(),
+    /** SHA-256 of the pass's secret. */
+    tokenHash: z.string(),
+    joinedAt: z.number(),
+    seenAt: z.number(),
+  });
+  export type Info = z.infer<typeof Info>;
+
+  /** What a listener gets at join and at each renewal. */
+  export interface Pass {
+    listenerId: string;
+    sessionId: string;
+    language: string;
+    /** `<listenerId>.<secret>`: the broker connection's password. */
+    token: string;
+    /** Epoch ms after which the token opens no new connection unless renewed. */
+    expiresAt: number;
+    heartbeatSeconds: number;
+  }
+
+  /** The topics of a deployment (`livetranslate/<stage>`): one broker endpoint serves every app and stage of an account. */
+  export function topicPrefix(stage: string): string {
+    return `livetranslate/${stage}`;
+  }
+
+  export function topic(prefix: string, sessionId: string, language: string): string {
+    return `${prefix}/session/${sessionId}/${language}`;
+  }
+
+  /**
+   * Whether a listener of `sessionId` may subscribe to (and receive from) `topicOrFilter`: one of its session's
+   * language topics, or all of them (`+`). Anything else (another session, `#`, a deeper level) is refused.
+   */
+  export function mayReceive(prefix: string, sessionId: string, topicOrFilter: string): boolean {
+    const base = `${prefix}/session/${sessionId}/`;
+    if (!topicOrFilter.startsWith(base)) return false;
+    const rest = topicOrFilter.slice(base.length);
+    return rest === "+" || /^[a-z]{2}$/.test(rest);
+  }
+
+  /** A listener joins an active session in a language it offers and gets its pass. */
+  export async function join(db: Db, sessionId: string, language: string, now = Date.now()): Promise<Pass> {
+    Connection.requireOffered(await Session.requireActive(db, sessionId), language);
+    const listenerId = randomBytes(12).toString("base64url");
+    const token = `${listenerId}.${randomBytes(24).toString("base64url")}`;
+    const info: Info = { listenerId, sessionId, language, tokenHash: hashToken(token), joinedAt: now, seenAt: now };
+    await db.entities.broadcastListener.create({ ...info, expiresAt: expiresAt(now) }).go();
+    presenceReads.delete(sessionId);
+    return passOf(info, token);
+  }
+
+  /**
+   * Renews a pass (the listener is still there), in a new language if it asks for one. An ended session answers 409:
+   * a listener that missed `sessionEnded` (it was reconnecting when it went out) learns it here.
+   */
+  export async function renew(db: Db, token: string, language?: string, now = Date.now()): Promise<Pass> {
+    const listener = await authorize(db, token, now);
+    if (!listener) throw new VisibleError("unauthorized", "this listener pass is unknown or has expired; join the session again", 403);
+    const session = await Session.requireActive(db, listener.sessionId);
+    if (language !== undefined && language !== listener.language) Connection.requireOffered(session, language);
+    const renewed: Info = { ...listener, language: language ?? listener.language, seenAt: now };
+    // A put, not a patch: the language is part of the by-session index key.
+    await db.entities.broadcastListener.put({ ...renewed, expiresAt: expiresAt(now) }).go();
+    if (renewed.language !== listener.language) presenceReads.delete(listener.sessionId);
+    return passOf(renewed, token);
+  }
+
+  /** The listener behind a token, while its pass is valid; undefined for anything else (no reason is given out). */
+  export async function authorize(db: Db, token: string, now = Date.now()): Promise<Info | undefined> {
+    const listenerId = token.split(".")[0];
+    if (!listenerId || !/^[\w-]+\.[\w-]+$/.test(token)) return undefined;
+    const { data } = await db.entities.broadcastListener.get({ listenerId }).go();
+    if (!data || !tokenMatches(data.tokenHash, token) || data.seenAt + PASS_TTL_MS <= now) return undefined;
+    return Info.parse(data);
+  }
+
+  /**
+   * How long a reading of a session's presence is reused in this process: presence is already up to `PRESENCE_MS`
+   * stale, and the consumer asks on most batches, each a query of every listener record of the session.
+   */
+  export const PRESENCE_READ_REUSE_MS = 2000;
+  const presenceReads = new Map<string, { at: number; records: Promise<{ listenerId: string; language: string; seenAt: number }[]> }>();
+
+  /** The session's broadcast listeners seen within `PRESENCE_MS`, by language. */
+  export async function present(db: Db, sessionId: string, now = Date.now()): Promise<Map<string, string[]>> {
+    let read = presenceReads.get(sessionId);
+    if (!read || Math.abs(now - read.at) >= PRESENCE_READ_REUSE_MS) {
+      const records = db.entities.broadcastListener.query
+        .bySession({ sessionId })
+        .go({ pages: "all" })
+        .then(({ data }) => data);
+      read = { at: now, records };
+      presenceReads.set(sessionId, read);
+      // A failed read is not reused.
+      records.catch(() => presenceReads.delete(sessionId));
+      for (const [id, old] of presenceReads) if (now - old.at >= PRESENCE_MS) presenceReads.delete(id);
+    }
+    const data = await read.records;
+    const byLanguage = new Map<string, string[]>();
+    for (const listener of data) {
+      if (listener.seenAt + PRESENCE_MS <= now) continue;
+      byLanguage.set(listener.language, [...(byLanguage.get(listener.language) ?? []), listener.listenerId]);
+    }
+    return byLanguage;
+  }
+
+  function passOf(info: Info, token: string): Pass {
+    return {
+      listenerId: info.listenerId,
+      sessionId: info.sessionId,
+      language: info.language,
+      token,
+      expiresAt: info.seenAt + PASS_TTL_MS,
+      heartbeatSeconds: HEARTBEAT_SECONDS,
+    };
+  }
+}

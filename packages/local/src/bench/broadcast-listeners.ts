@@ -1,0 +1,77 @@
+/**
+ * A separate process holding listeners by broadcast, so the fan-out is measured without the listeners' own work on
+ * the server's CPU (they are other people's phones). Each joins over HTTP for a pass, connects to the broker over
+ * MQTT/WebSocket and subscribes to its language, and renews its pass every heartbeat (spread over the interval), as
+ * the listener app does.
+ * `tsx broadcast-listeners.ts <httpUrl> <sessionId> <languages, comma-separated: one per listener in turn> <count> <offset>`:
+ * prints one JSON line `{ connected, failed: { cause: count } }`, holds the listeners until stdin closes, then prints
+ * `{ receipts: [[segmentId, part, language, receivedAt], ...] }` for every `part` message with audio.
+ */
+import mqtt, { type MqttClient } from "mqtt";
+
+const [httpUrl, sessionId, languagesText, countText, offsetText] = process.argv.slice(2);
+const count = Number(countText);
+const offset = Number(offsetText ?? 0);
+const languages = languagesText?.split(",").filter(Boolean) ?? [];
+if (!httpUrl || !sessionId || languages.length === 0 || !Number.isInteger(count) || count <= 0) {
+  console.error("usage: broadcast-listeners.ts <httpUrl> <sessionId> <languages> <count> [offset]");
+  process.exit(2);
+}
+
+interface Pass {
+  listenerId: string;
+  token: string;
+  heartbeatSeconds: number;
+  broker: { url: string; clientId: string; topic: string };
+}
+
+const clients: MqttClient[] = [];
+const timers: ReturnType<typeof setInterval>[] = [];
+const failed: Record<string, number> = {};
+const receipts: [string, number, string, number][] = [];
+const fail = (cause: string) => void (failed[cause] = (failed[cause] ?? 0) + 1);
+
+async function listen(language: string): Promise<void> {
+  try {
+    const response = await fetch(`${httpUrl}/sessions/${sessionId}/listeners`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ language }),
+    });
+    if (response.status !== 201) return fail(`join HTTP ${response.status}`);
+    const pass = (await response.json()) as Pass;
+    const client = await mqtt.connectAsync(pass.broker.url, { clientId: pass.broker.clientId, username: "listener", password: pass.token, reconnectPeriod: 0, keepalive: 60 });
+    client.on("message", (_topic, payload) => {
+      const at = Date.now();
+      const message = JSON.parse(payload.toString()) as { type: string; segmentId?: string; part?: number; targetLanguage?: string; audio?: unknown };
+      if (message.type === "part" && message.audio) receipts.push([message.segmentId!, message.part!, message.targetLanguage!, at]);
+    });
+    await client.subscribeAsync(pass.broker.topic, { qos: 1 });
+    clients.push(client);
+    const renew = () =>
+      void fetch(`${httpUrl}/sessions/${sessionId}/listeners/${pass.listenerId}`, {
+        method: "PUT",
+        headers: { "content-type": "application/json", authorization: `Bearer ${pass.token}` },
+        body: "{}",
+      }).catch(() => undefined);
+    const every = pass.heartbeatSeconds * 1000;
+    const start = setTimeout(() => {
+      renew();
+      timers.push(setInterval(renew, every));
+    }, Math.random() * every);
+    timers.push(start as unknown as ReturnType<typeof setInterval>);
+  } catch (error) {
+    fail((error as NodeJS.ErrnoException).code ?? (error as Error).message);
+  }
+}
+
+for (let i = 0; i < count; i += 50) {
+  await Promise.all(Array.from({ length: Math.min(50, count - i) }, (_, j) => listen(languages[(offset + i + j) % languages.length]!)));
+}
+console.log(JSON.stringify({ connected: clients.length, failed }));
+process.stdin.resume();
+process.stdin.on("end", () => {
+  for (const timer of timers) clearInterval(timer);
+  for (const client of clients) client.end(true);
+  process.stdout.write(`${JSON.stringify({ receipts })}\n`, () => process.exit(0));
+});

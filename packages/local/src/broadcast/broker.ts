@@ -1,0 +1,204 @@
+/**
+ * Local mode's broadcast transport: a real MQTT broker (Aedes) serving MQTT over WebSockets at `/mqtt`, as AWS IoT
+ * Core does, so the listener app's MQTT client runs unchanged against both. Aedes's hooks stand in for IoT Core's
+ * custom authorizer and the policy it returns: a connection needs a valid listener pass as its password and its
+ * own client id, may subscribe only to its session's topics (core's `Broadcast.mayReceive`), and may not publish.
+ *
+ * The consumer publishes through the same adapter as in AWS (`IotBroadcastPublisher`, the data plane's
+ * `POST /topics/{topic}`), served here over HTTP and, for the consumer in this process, by `inProcessPublish`
+ * without a socket. Publishes must be signed with local mode's credentials; a payload over 128 KB gets 413, as
+ * IoT Core answers.
+ */
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { broadcastClientId, MAX_BROADCAST_MESSAGE_BYTES } from "@livetranslate/core/adapters/aws/iot";
+import { Broadcast } from "@livetranslate/core/domain/broadcast";
+import type { Db } from "@livetranslate/core/domain/db";
+import type { Log } from "@livetranslate/core/log";
+import { type HttpHandler, type HttpRequest, HttpResponse } from "@smithy/core/protocols";
+import { Aedes } from "aedes";
+import { createWebSocketStream, WebSocketServer } from "ws";
+
+export interface LocalBrokerOptions {
+  db: Db;
+  /** `livetranslate/<stage>`: the topics' prefix, as in AWS. */
+  topicPrefix: string;
+  /** The key publishes must be signed with (SigV4 `Credential=<key>/`). */
+  accessKeyId: string;
+  host?: string;
+  /** 0: any free port. */
+  port?: number;
+  log: Log;
+}
+
+/** A data-plane call, whether it came over HTTP or from the publisher in this process. */
+interface PublishCall {
+  method: string;
+  path: string;
+  query: Record<string, string | undefined>;
+  authorization: string | undefined;
+  body: Uint8Array;
+}
+
+interface PublishAnswer {
+  statusCode: number;
+  errorType?: string;
+  message?: string;
+}
+
+/** Aedes's CONNACK return code for a refused password (MQTT 3.1.1 "bad user name or password"). */
+const BAD_USERNAME_OR_PASSWORD = 4;
+
+export class LocalBroker {
+  /** Messages published by the consumer (the benchmark reads it). */
+  published = 0;
+
+  /** The key publishes must be signed with. */
+  get accessKeyId(): string {
+    return this.options.accessKeyId;
+  }
+
+  private constructor(
+    private readonly options: LocalBrokerOptions,
+    private readonly aedes: Aedes,
+    private readonly server: Server,
+    private readonly sockets: WebSocketServer,
+  ) {}
+
+  static async start(options: LocalBrokerOptions): Promise<LocalBroker> {
+    const { db, topicPrefix, log } = options;
+    /** The session of each authenticated client, by client id. */
+    const sessions = new Map<string, string>();
+    const aedes = await Aedes.createBroker({
+      authenticate(client, _username, password, done) {
+        const token = password?.toString("utf8") ?? "";
+        Broadcast.authorize(db, token).then(
+          (listener) => {
+            if (listener && client.id === broadcastClientId(listener.listenerId)) {
+              sessions.set(client.id, listener.sessionId);
+              done(null, true);
+              return;
+            }
+            log({ level: "info", event: "broker.refused", clientId: client.id });
+            done(Object.assign(new Error("not authorized"), { returnCode: BAD_USERNAME_OR_PASSWORD }), false);
+          },
+          (error: unknown) => done(Object.assign(new Error(String(error)), { returnCode: 3 }), false),
+        );
+      },
+      authorizeSubscribe(client, subscription, done) {
+        const sessionId = sessions.get(client.id);
+        if (sessionId && Broadcast.mayReceive(topicPrefix, sessionId, subscription.topic)) done(null, subscription);
+        else {
+          log({ level: "info", event: "broker.subscribe_refused", clientId: client.id, topic: subscription.topic });
+          // Refused as IoT Core refuses it: the SUBACK says failure (0x80) and the connection stays.
+          done(null, null);
+        }
+      },
+      authorizePublish(client, _packet, done) {
+        // Listeners only receive; the consumer publishes through the data plane, not as an MQTT client.
+        done(client ? new Error("listeners may not publish") : null);
+      },
+    });
+    aedes.on("clientDisconnect", (client) => sessions.delete(client.id));
+
+    const server = createServer();
+    const sockets = new WebSocketServer({ noServer: true });
+    const broker = new LocalBroker(options, aedes, server, sockets);
+    server.on("upgrade", (request, socket, head) => {
+      if (new URL(request.url ?? "/", "http://x").pathname !== "/mqtt") {
+        socket.end("HTTP/1.1 404 Not Found\r\n\r\n");
+        return;
+      }
+      sockets.handleUpgrade(request, socket, head, (ws) => {
+        aedes.handle(createWebSocketStream(ws), request);
+      });
+    });
+    server.on("request", (request, response) => {
+      void readBody(request).then((body) => {
+        const url = new URL(request.url ?? "/", "http://x");
+        const answer = broker.publish({
+          method: request.method ?? "GET",
+          path: url.pathname,
+          query: Object.fromEntries(url.searchParams),
+          authorization: request.headers.authorization,
+          body,
+        });
+        response.writeHead(answer.statusCode, { "content-type": "application/json", ...(answer.errorType ? { "x-amzn-errortype": answer.errorType } : {}) });
+        response.end(JSON.stringify(answer.message ? { message: answer.message } : {}));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? "127.0.0.1", resolve));
+    return broker;
+  }
+
+  /** Where listeners connect: MQTT over WebSockets. */
+  get url(): string {
+    const { port } = this.server.address() as AddressInfo;
+    return `ws://${this.options.host ?? "127.0.0.1"}:${port}/mqtt`;
+  }
+
+  /** The data plane's endpoint (`Publish`), for publishers outside this process. */
+  get publishEndpoint(): string {
+    const { port } = this.server.address() as AddressInfo;
+    return `http://${this.options.host ?? "127.0.0.1"}:${port}`;
+  }
+
+  /** How many listeners are connected now. */
+  get connectedClients(): number {
+    return this.aedes.connectedClients;
+  }
+
+  /** The data plane's `Publish` (`POST /topics/{topic}?qos=`), as IoT Core answers it. */
+  publish(call: PublishCall): PublishAnswer {
+    const topic = /^\/topics\/(.+)$/.exec(call.path)?.[1];
+    if (call.method !== "POST" || !topic) return { statusCode: 404, errorType: "ResourceNotFoundException", message: `${call.method} ${call.path} is not the Publish API` };
+    if (!call.authorization?.includes(`Credential=${this.options.accessKeyId}/`)) {
+      return { statusCode: 403, errorType: "ForbiddenException", message: "publishes must be signed with local mode's credentials" };
+    }
+    if (call.body.byteLength > MAX_BROADCAST_MESSAGE_BYTES) {
+      return { statusCode: 413, errorType: "RequestEntityTooLargeException", message: `the payload is over ${MAX_BROADCAST_MESSAGE_BYTES} bytes` };
+    }
+    const qos = call.query.qos === "1" ? 1 : 0;
+    this.published++;
+    this.aedes.publish({ cmd: "publish", topic: decodeURIComponent(topic), payload: Buffer.from(call.body), qos, dup: false, retain: false }, (error) => {
+      if (error) this.options.log({ level: "warn", event: "broker.publish_failed", topic, error: String(error) });
+    });
+    return { statusCode: 200 };
+  }
+
+  /** The data-plane client's HTTP handler for the consumer in this process: the same calls, without a socket. */
+  inProcessPublish(): HttpHandler {
+    const publish = (call: PublishCall) => this.publish(call);
+    return {
+      async handle(request: HttpRequest) {
+        const answer = publish({
+          method: request.method,
+          path: request.path,
+          query: Object.fromEntries(Object.entries(request.query ?? {}).map(([k, v]) => [k, Array.isArray(v) ? v[0] : (v ?? undefined)])),
+          authorization: request.headers.authorization ?? request.headers.Authorization,
+          body: typeof request.body === "string" ? new TextEncoder().encode(request.body) : ((request.body as Uint8Array | undefined) ?? new Uint8Array()),
+        });
+        const body = JSON.stringify(answer.message ? { message: answer.message } : {});
+        const headers: Record<string, string> = { "content-type": "application/json", ...(answer.errorType ? { "x-amzn-errortype": answer.errorType } : {}) };
+        return { response: new HttpResponse({ statusCode: answer.statusCode, headers, body: Buffer.from(body) }) };
+      },
+      updateHttpClientConfig() {},
+      httpHandlerConfigs: () => ({}),
+      destroy() {},
+    } as HttpHandler;
+  }
+
+  async close(): Promise<void> {
+    for (const ws of this.sockets.clients) ws.terminate();
+    await new Promise<void>((resolve) => this.aedes.close(() => resolve()));
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+function readBody(request: IncomingMessage): Promise<Uint8Array> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => resolve(Buffer.concat(chunks)));
+  });
+}

@@ -1,0 +1,158 @@
+/**
+ * The listener's feed by broadcast: join for a pass (HTTP), then MQTT over WebSockets to the broker (AWS IoT Core;
+ * locally an embedded broker), subscribed to the session's language. Each part arrives as one `part` message, published
+ * once for everyone listening to that language. The pass is renewed every `heartbeatSeconds`, which keeps the
+ * listener counted (and its language voiced); a renewal the server refuses (the pass lapsed while the device slept)
+ * means joining again. The client reconnects by itself with capped backoff.
+ */
+import type { SocketState } from "@livetranslate/core/client";
+import { type ListenerPass, ServerMessage } from "@livetranslate/core/protocol";
+import mqtt, { type MqttClient } from "mqtt";
+
+export interface BroadcastFeedOptions {
+  http: string;
+  sessionId: string;
+  language: string;
+  onMessage(message: ServerMessage): void;
+  onState(state: SocketState): void;
+  /** The session ended (a renewal said so): for a listener that missed `sessionEnded`. */
+  onEnded(): void;
+  /** Where the page was loaded from: a broker on this machine's loopback is reached by the page's host instead. */
+  pageHost: string;
+  fetch?: typeof fetch;
+}
+
+/** Thrown when the server offers no broadcast (an older server): the app listens over its WebSocket instead. */
+export class BroadcastUnavailableError extends Error {
+  override readonly name = "BroadcastUnavailableError";
+}
+
+/**
+ * The broker's URL as this page can reach it: local mode names its loopback address, which a phone on the same
+ * network reaches as the page's own host.
+ */
+export function reachableBrokerUrl(url: string, pageHost: string): string {
+  const broker = new URL(url);
+  const page = pageHost.split(":")[0] ?? "";
+  const loopback = ["localhost", "127.0.0.1", "[::1]"];
+  if (loopback.includes(broker.hostname) && page && !loopback.includes(page)) broker.hostname = page;
+  return broker.toString();
+}
+
+/** While the broker cannot be reached, the pass is renewed at most this often (besides the heartbeat). */
+const RENEW_ON_OFFLINE_MS = 5_000;
+
+export class BroadcastFeed {
+  private client?: MqttClient;
+  private pass?: ListenerPass;
+  private heartbeat?: ReturnType<typeof setInterval>;
+  private closed = false;
+  private renewedAt = 0;
+  private language: string;
+  private readonly fetch: typeof fetch;
+
+  private constructor(private readonly options: BroadcastFeedOptions) {
+    this.language = options.language;
+    this.fetch = options.fetch ?? ((...args) => fetch(...args));
+  }
+
+  /** Joins and connects; rejects with `BroadcastUnavailableError` when the server has no broadcast. */
+  static async open(options: BroadcastFeedOptions): Promise<BroadcastFeed> {
+    const feed = new BroadcastFeed(options);
+    options.onState("connecting");
+    await feed.join();
+    return feed;
+  }
+
+  /** Listens to another language: the pass is renewed in it and the subscription moves. */
+  async setLanguage(language: string): Promise<void> {
+    this.language = language;
+    const previous = this.pass?.broker.topic;
+    await this.renew();
+    if (previous && previous !== this.pass?.broker.topic) this.client?.unsubscribe(previous);
+    if (this.pass && this.client?.connected) this.client.subscribe(this.pass.broker.topic, { qos: 1 });
+  }
+
+  close(): void {
+    this.closed = true;
+    clearInterval(this.heartbeat);
+    this.client?.end(true);
+    this.options.onState("closed");
+  }
+
+  private async join(): Promise<void> {
+    const response = await this.fetch(`${this.options.http}/sessions/${encodeURIComponent(this.options.sessionId)}/listeners`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ language: this.language }),
+    });
+    if (response.status === 404 || response.status === 405) throw new BroadcastUnavailableError("this server offers no broadcast");
+    if (!response.ok) throw new Error(`joining failed (HTTP ${response.status})`);
+    this.connect((await response.json()) as ListenerPass);
+  }
+
+  private connect(pass: ListenerPass): void {
+    this.pass = pass;
+    this.client?.end(true);
+    const client = mqtt.connect(reachableBrokerUrl(pass.broker.url, this.options.pageHost), {
+      clientId: pass.broker.clientId,
+      username: "listener",
+      password: pass.token,
+      keepalive: 30,
+      reconnectPeriod: 1_000,
+      connectTimeout: 10_000,
+      // A fresh session each time: the subscription is made again on every connect.
+      clean: true,
+    });
+    this.client = client;
+    client.on("connect", () => {
+      this.options.onState("open");
+      if (this.pass) client.subscribe(this.pass.broker.topic, { qos: 1 });
+    });
+    client.on("close", () => {
+      if (!this.closed && this.client === client) this.options.onState("reconnecting");
+    });
+    // Reconnecting fails on: the pass may have lapsed, or the broker moved (local mode restarted). Renewing says which.
+    client.on("offline", () => {
+      if (this.closed || this.client !== client || Date.now() - this.renewedAt < RENEW_ON_OFFLINE_MS) return;
+      void this.renew().catch(() => undefined);
+    });
+    client.on("message", (_topic, payload) => {
+      const parsed = ServerMessage.safeParse(safeJson(new TextDecoder().decode(payload)));
+      // A message this client does not know (a newer server) is ignored, as the protocol allows.
+      if (parsed.success) this.options.onMessage(parsed.data);
+    });
+    clearInterval(this.heartbeat);
+    this.heartbeat = setInterval(() => void this.renew().catch(() => undefined), pass.heartbeatSeconds * 1000);
+  }
+
+  /** Renews the pass; refused (it lapsed), joins again with a new one. Offline, the next heartbeat tries again. */
+  private async renew(): Promise<void> {
+    const pass = this.pass;
+    if (!pass || this.closed) return;
+    this.renewedAt = Date.now();
+    const response = await this.fetch(
+      `${this.options.http}/sessions/${encodeURIComponent(pass.sessionId)}/listeners/${encodeURIComponent(pass.listenerId)}`,
+      {
+        method: "PUT",
+        headers: { "content-type": "application/json", authorization: `Bearer ${pass.token}` },
+        body: JSON.stringify({ language: this.language }),
+      },
+    );
+    if (response.status === 403) return this.join();
+    if (response.status === 409) return this.options.onEnded();
+    if (!response.ok) return;
+    const renewed = (await response.json()) as ListenerPass;
+    // The broker moved (local mode restarted on another port): connect there.
+    if (renewed.broker.url !== pass.broker.url) this.connect(renewed);
+    else this.pass = renewed;
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
