@@ -48,6 +48,8 @@ export class BroadcastFeed {
   private heartbeat?: ReturnType<typeof setInterval>;
   private closed = false;
   private renewedAt = 0;
+  /** The language change under way, if any (they run one at a time). */
+  private changing: Promise<void> = Promise.resolve();
   private language: string;
   private readonly fetch: typeof fetch;
 
@@ -64,9 +66,19 @@ export class BroadcastFeed {
     return feed;
   }
 
-  /** Listens to another language: the pass is renewed in it and the subscription moves. */
-  async setLanguage(language: string): Promise<void> {
+  /**
+   * Listens to another language: the pass is renewed in it and the subscription moves. Changes run one after the
+   * other, and one already overtaken by a later choice is skipped: quick changes (es, fr, es) end on the last one.
+   */
+  setLanguage(language: string): Promise<void> {
     this.language = language;
+    const change = this.changing.then(() => this.moveTo(language));
+    this.changing = change.catch(() => undefined);
+    return change;
+  }
+
+  private async moveTo(language: string): Promise<void> {
+    if (language !== this.language || this.closed) return;
     const previous = this.pass?.broker.topic;
     await this.renew();
     if (previous && previous !== this.pass?.broker.topic) this.client?.unsubscribe(previous);
