@@ -127,7 +127,7 @@ export function App(props: { location: Location }) {
 
   const onMessage = (message: ServerMessage) => {
     // One sent before the listener changed language is no longer theirs.
-    if (message.type === "translation" && message.targetLanguage !== state.language) return;
+    if ((message.type === "translation" || message.type === "part") && message.targetLanguage !== state.language) return;
     setState("announcements", (announcements) => announce(announcements, state.captions, message));
     setState("captions", (captions) => applyCaption(captions, message));
     if (message.type === "translatedAudio" && message.targetLanguage === state.language) {

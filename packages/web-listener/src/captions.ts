@@ -71,9 +71,12 @@ export const MAX_ANNOUNCEMENTS = 20;
  * out with everything before them again.
  */
 export function announce(announcements: readonly Announcement[], captions: readonly Caption[], message: ServerMessage): readonly Announcement[] {
-  if (message.type !== "translation" || !message.text) return announcements;
+  // A listener by broadcast gets a part's translation inside its one `part` message.
+  const translated =
+    message.type === "translation" ? { text: message.text, part: message.part } : message.type === "part" ? { text: message.translation, part: message.part } : undefined;
+  if (!translated?.text || !("segmentId" in message)) return announcements;
   const current = captions.find((c) => c.segmentId === message.segmentId);
-  const shown = message.part === undefined ? current?.translation : current?.translationParts?.[message.part];
-  if (shown === message.text) return announcements;
-  return [...announcements, { text: message.text }].slice(-MAX_ANNOUNCEMENTS);
+  const shown = translated.part === undefined ? current?.translation : current?.translationParts?.[translated.part];
+  if (shown === translated.text) return announcements;
+  return [...announcements, { text: translated.text }].slice(-MAX_ANNOUNCEMENTS);
 }
