@@ -28,6 +28,9 @@ import { type ConnectionLimits, WebSocketGateway } from "./gateway/index.ts";
 import type { RequestCounts } from "./metering.ts";
 import { startResources } from "./resources.ts";
 import { mountWebApps } from "./web-apps.ts";
+import { mountAudio } from "./audio-route.ts";
+import { S3AudioStore } from "@livetranslate/core/adapters/aws/s3";
+import { originOf, publicHost } from "./public-origin.ts";
 import { sweepExpiredObjects, sweepExpiredRecords, trimExpiredStreamRecords } from "./expiry.ts";
 
 export interface LocalOptions {
@@ -60,6 +63,8 @@ export interface LocalOptions {
    * are kept, so they survive a restart (even `kill -9`); in memory when absent (tests, the benchmark).
    */
   dataDir?: string;
+  /** The address clients are told to use when local mode listens on every address (default: this machine's first). */
+  publicHost?: string;
   /** API Gateway's connection limits by default; tests shorten them. */
   connectionLimits?: Partial<ConnectionLimits>;
 }
@@ -112,7 +117,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
       server.once("error", reject);
     });
     const port = (server.address() as AddressInfo).port;
-    const url = `http://${host === "0.0.0.0" ? "localhost" : host}:${port}`;
+    const url = originOf("http", publicHost(host, options.publicHost), port);
     closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
     // Listening first: the gateway's URL is its @connections API's, and clients are told to come back until ready.
@@ -125,7 +130,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
     });
     closers.push(() => resources.close());
     // The gateway's and HTTP API's adapters, and each consumer environment's, are built from the same.
-    const shared = { resources, engines, log, measurements, requestCounts: options.requestCounts };
+    const shared = { resources, engines, log, measurements, requestCounts: options.requestCounts, publicOrigin: url };
     const adapters = localAdapters({ ...shared, clients: resources.clients });
     const handlers = compose(adapters);
     if (options.dataDir) await forgetStaleConnections(adapters.db, log);
@@ -170,6 +175,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
     closers.push(() => gateway.closeAll());
 
     mountWebApps(app);
+    mountAudio(app, resources.s3Endpoint, resources.bucket, new S3AudioStore({ client: resources.clients.s3, bucket: resources.bucket }));
     app.route("/", handlers.Http);
     injectWebSocket(server);
     ready = true;
