@@ -7,6 +7,8 @@
  * gateway applies too; shorten them to watch the apps reconnect. LIVETRANSLATE_DATA_DIR (default `.livetranslate/`
  * at the repository's root) keeps sessions, audio and the stream on disk: a restart, even after `kill -9`,
  * carries on where it stopped.
+ * LIVETRANSLATE_PUBLIC_HOST names the address phones are told to use when HOST listens on every address (default:
+ * this machine's first network address).
  * LIVETRANSLATE_VAD (energy | silero, default energy) picks how the segmenter decides speech.
  * LIVETRANSLATE_MEMORY_LOG_SECONDS (default 600) is how often a `process.memory` line reports the process's
  * memory, for a venue watching a long service (and the soak benchmark, which asks for every minute).
@@ -14,6 +16,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { jsonLog } from "@livetranslate/core/log";
+import { isLoopback } from "./public-origin.ts";
 import { startLocal } from "./server.ts";
 import { voiceActivityFor, voiceActivitySetting } from "./voice-activity.ts";
 
@@ -23,6 +26,7 @@ const dataDir = path.resolve(
 
 const port = Number(process.env.PORT ?? 8787);
 const host = process.env.HOST ?? "127.0.0.1";
+const publicHost = process.env.LIVETRANSLATE_PUBLIC_HOST || undefined;
 
 function consumerSettings() {
   const env = process.env;
@@ -77,6 +81,7 @@ try {
     log,
     port,
     host,
+    publicHost,
     ...consumer,
     dataDir,
     voiceActivity: await voiceActivityFor(vad),
@@ -91,9 +96,11 @@ try {
       `  Speaker    open ${local.url}/speaker in a browser: create a session, allow the microphone, press Start.`,
       `  Listeners  scan the QR code or open the join link the speaker app shows (${local.url}/listen/<session code>),`,
       `             or type the session code at ${local.url}/listen/ ; pick a language, tap "Enable audio".`,
-      ...(host === "127.0.0.1" || host === "localhost"
+      ...(isLoopback(host)
         ? [`             Phones and other machines: restart with HOST=0.0.0.0 and use this machine's address instead of ${host}.`]
-        : []),
+        : [
+            `             Speaker tokens and everything else travel over plain HTTP: anyone on this network can read them.`,
+          ]),
       ``,
       `  HTTP API   ${local.url}  (GET /health, GET /languages, POST /sessions, GET /sessions/{id}, POST /listener-reports)`,
       `  WebSocket  ${local.wsUrl}`,

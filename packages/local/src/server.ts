@@ -3,6 +3,7 @@
  * gateway; a poller playing the Kinesis event source mapping; the local speech engines; and the very
  * handlers Lambda runs, fed AWS-shaped events, with the same AWS adapters pointed at the stand-ins.
  */
+import { chmodSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
@@ -24,7 +25,7 @@ import { ExecutionEnvironments, type Routing } from "./event-source/environments
 import { KinesisEventSource } from "./event-source/index.ts";
 import { filePositions } from "./event-source/positions.ts";
 import { forgetStaleConnections } from "./stale-connections.ts";
-import { type ConnectionLimits, WebSocketGateway } from "./gateway/index.ts";
+import { API_GATEWAY_LIMITS, type ConnectionLimits, WebSocketGateway } from "./gateway/index.ts";
 import type { RequestCounts } from "./metering.ts";
 import { startResources } from "./resources.ts";
 import { mountWebApps } from "./web-apps.ts";
@@ -99,7 +100,9 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
     const measurements = localMeasurements(log);
 
     const app = new Hono();
-    const { injectWebSocket, upgradeWebSocket } = createNodeWebSocket({ app });
+    const { injectWebSocket, upgradeWebSocket, wss } = createNodeWebSocket({ app });
+    // ws would buffer up to 100 MiB of one message before the gateway could refuse it over 128 KB.
+    wss.options.maxPayload = { ...API_GATEWAY_LIMITS, ...options.connectionLimits }.maxMessageBytes;
     const host = options.host ?? "127.0.0.1";
     // Clients may knock before every route is mounted (apps reconnecting to a restarted local mode): they are
     // told to come back, since the router cannot take routes once it has answered a request.
@@ -120,6 +123,11 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
     const url = originOf("http", publicHost(host, options.publicHost), port);
     closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
+    // Sessions, tokens' hashes and audio: for this machine's user only.
+    if (options.dataDir) {
+      mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+      chmodSync(options.dataDir, 0o700);
+    }
     // Listening first: the gateway's URL is its @connections API's, and clients are told to come back until ready.
     const resources = await startResources({
       dataDir: options.dataDir,

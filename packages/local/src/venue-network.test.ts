@@ -2,6 +2,11 @@
  * Local mode on a venue's network (HOST=0.0.0.0): a listener joined by this machine's address, as a phone joins,
  * must get translated audio it can fetch at that address, not on the embedded S3's loopback port.
  */
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { memoryLog } from "@livetranslate/core/log";
 import { msToSamples } from "@livetranslate/core/audio";
 import type { CreateSessionResponse } from "@livetranslate/core/protocol";
@@ -15,27 +20,73 @@ describe("a listener joined by the machine's network address", () => {
   const address = publicHost("0.0.0.0");
   let local: LocalMode;
   let origin: string;
+  let dataDir: string;
   const clients: ProtocolClient[] = [];
 
   beforeAll(async () => {
     expect(address, "this machine needs a non-loopback IPv4 address for this test").not.toMatch(/^127\./);
-    local = await startLocal({ port: 0, host: "0.0.0.0", log: memoryLog() });
+    dataDir = path.join(mkdtempSync(path.join(tmpdir(), "livetranslate-venue-")), "data");
+    local = await startLocal({ port: 0, host: "0.0.0.0", log: memoryLog(), dataDir });
     origin = `http://${address}:${local.port}`;
   });
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.close()));
     await local?.close();
+    rmSync(path.dirname(dataDir), { recursive: true, force: true });
   });
 
-  it("gets audio URLs on that address, which fetch the WAV; a tampered signature is refused", async () => {
-    // Prepare
+  const createSession = async () => {
     const created = await fetch(`${origin}/sessions`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ sourceLanguage: "en", targetLanguages: ["es"] }),
     });
     expect(created.status).toBe(201);
-    const session = (await created.json()) as CreateSessionResponse;
+    return (await created.json()) as CreateSessionResponse;
+  };
+
+  it("keeps its data folder for this machine's user only", () => {
+    expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+  });
+
+  it("closes a connection (1009) as soon as a message announces more than 128 KB, before it arrives", async () => {
+    // Prepare: a listener's upgrade by hand, so the frame can announce 50 MB and send none of it.
+    const session = await createSession();
+    const socket = connect(local.port, address);
+    await new Promise((resolve) => socket.once("connect", resolve));
+    const received: Buffer[] = [];
+    socket.on("data", (data: Buffer) => received.push(data));
+    const closed = new Promise((resolve) => socket.once("close", resolve));
+    socket.write(
+      [
+        `GET /ws?role=listener&sessionId=${session.sessionId}&language=es HTTP/1.1`,
+        `Host: ${address}:${local.port}`,
+        "Upgrade: websocket",
+        "Connection: Upgrade",
+        `Sec-WebSocket-Key: ${randomBytes(16).toString("base64")}`,
+        "Sec-WebSocket-Version: 13",
+        "",
+        "",
+      ].join("\r\n"),
+    );
+    await new Promise<void>((resolve) => socket.once("data", (data: Buffer) => (data.toString().startsWith("HTTP/1.1 101") ? resolve() : undefined)));
+    // Act: a masked text frame's header with a 64-bit length of 50 MB, and a first few bytes.
+    const header = Buffer.alloc(14);
+    header[0] = 0x81;
+    header[1] = 0x80 | 127;
+    header.writeBigUInt64BE(50_000_000n, 2);
+    socket.write(Buffer.concat([header, Buffer.from("{\"action\"")]));
+    await closed;
+    // Assess: a close frame with 1009 (Message Too Big) after the handshake.
+    const all = Buffer.concat(received);
+    const frame = all.subarray(all.indexOf("\r\n\r\n") + 4);
+    expect(frame[0]).toBe(0x88);
+    expect(frame.readUInt16BE(2)).toBe(1009);
+  });
+
+  it("gets audio URLs on that address, which fetch the WAV; a tampered signature is refused", async () => {
+    // Prepare
+    const session = await createSession();
     const wsUrl = `ws://${address}:${local.port}/ws`;
     const listener = await ProtocolClient.connect(wsUrl, { role: "listener", sessionId: session.sessionId, language: "es" });
     clients.push(listener);
