@@ -17,6 +17,7 @@ import type { SegmenterOptions } from "@livetranslate/core/streaming/segmenter";
 import type { VoiceActivityDetector } from "@livetranslate/core/ports";
 import type { Adapters } from "@livetranslate/functions/adapters";
 import { compose } from "@livetranslate/functions/composition";
+import { unrouted } from "@livetranslate/functions/http/api";
 import { STREAM_EVENT_SOURCE, WS_ACTIONS } from "@livetranslate/functions/deployment";
 import { Hono } from "hono";
 import { localAdapters, localMeasurements } from "./adapters.ts";
@@ -185,6 +186,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
     mountWebApps(app);
     mountAudio(app, resources.s3Endpoint, resources.bucket, new S3AudioStore({ client: resources.clients.s3, bucket: resources.bucket }));
     app.route("/", handlers.Http);
+    app.notFound(unrouted(app));
     injectWebSocket(server);
     ready = true;
 

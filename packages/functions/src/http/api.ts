@@ -60,9 +60,11 @@ export function createApi(adapters: Pick<Adapters, "db" | "languages" | "measure
         return c.body(null, 204);
       },
     );
-  app.notFound((c) => c.json<ErrorBody>({ error: { code: "not_found", message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
+  app.notFound(unrouted(app));
   app.onError((error, c) => {
     if (error instanceof VisibleError) {
+      // A refused body may still be arriving: the connection closes after the answer, not under the next request.
+      if (error.status === 413) c.header("connection", "close");
       return c.json<ErrorBody>({ error: { code: error.code, message: error.message } }, error.status as ContentfulStatusCode);
     }
     adapters.log({ level: "error", event: "http.failed", path: c.req.path, error: String(error) });
@@ -72,6 +74,32 @@ export function createApi(adapters: Pick<Adapters, "db" | "languages" | "measure
 }
 
 export type Api = ReturnType<typeof createApi>;
+
+/**
+ * What a request no route takes is answered, in the API's JSON shape: 405 with Allow when `app` has routes for
+ * its path under other methods, 404 otherwise. Local mode, which mounts the API beside its web apps, answers with
+ * it too.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: any app's routes
+export function unrouted(app: Hono<any, any, any>) {
+  return (c: Context) => {
+    const allowed = [
+      ...new Set(app.routes.filter((route) => route.method !== "ALL" && routePattern(route.path).test(c.req.path)).map((route) => route.method)),
+    ];
+    if (allowed.length > 0) {
+      if (allowed.includes("GET")) allowed.push("HEAD");
+      c.header("allow", allowed.join(", "));
+      return c.json<ErrorBody>({ error: { code: "method_not_allowed", message: `${c.req.method} is not allowed here; use ${allowed.join(" or ")}` } }, 405);
+    }
+    return c.json<ErrorBody>({ error: { code: "not_found", message: `no route for ${c.req.method} ${c.req.path.slice(0, 200)}` } }, 404);
+  };
+}
+
+/** A hono route path (`/sessions/:sessionId`, `/speaker/*`) as a regular expression over request paths. */
+function routePattern(path: string): RegExp {
+  const parts = path.split("/").map((part) => (part === "*" ? ".*" : part.startsWith(":") ? "[^/]+" : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
+  return new RegExp(`^${parts.join("/")}$`);
+}
 
 async function jsonBody(c: Context): Promise<unknown> {
   try {
