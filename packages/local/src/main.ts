@@ -9,6 +9,8 @@
  * carries on where it stopped.
  * LIVETRANSLATE_PUBLIC_HOST names the address phones are told to use when HOST listens on every address (default:
  * this machine's first network address).
+ * LIVETRANSLATE_MAX_CONNECTIONS_PER_ADDRESS bounds the WebSocket connections one address may hold (default 100 when
+ * HOST is not loopback, unbounded on loopback).
  * LIVETRANSLATE_VAD (energy | silero, default energy) picks how the segmenter decides speech.
  * LIVETRANSLATE_MEMORY_LOG_SECONDS (default 600) is how often a `process.memory` line reports the process's
  * memory, for a venue watching a long service (and the soak benchmark, which asks for every minute).
@@ -57,6 +59,14 @@ function connectionLimits() {
   };
 }
 
+function maxConnectionsPerAddress(): number | undefined {
+  const value = process.env.LIVETRANSLATE_MAX_CONNECTIONS_PER_ADDRESS;
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`LIVETRANSLATE_MAX_CONNECTIONS_PER_ADDRESS must be a whole number above 0, not "${value}"`);
+  return n;
+}
+
 function memoryLogSeconds(): number {
   const value = process.env.LIVETRANSLATE_MEMORY_LOG_SECONDS ?? "600";
   const n = Number(value);
@@ -82,6 +92,7 @@ try {
     port,
     host,
     publicHost,
+    maxConnectionsPerAddress: maxConnectionsPerAddress(),
     ...consumer,
     dataDir,
     voiceActivity: await voiceActivityFor(vad),

@@ -32,7 +32,7 @@ import { startResources } from "./resources.ts";
 import { mountWebApps } from "./web-apps.ts";
 import { mountAudio } from "./audio-route.ts";
 import { S3AudioStore } from "@livetranslate/core/adapters/aws/s3";
-import { originOf, publicHost } from "./public-origin.ts";
+import { isLoopback, originOf, publicHost } from "./public-origin.ts";
 import { sweepExpiredObjects, sweepExpiredRecords, trimExpiredStreamRecords } from "./expiry.ts";
 
 export interface LocalOptions {
@@ -67,6 +67,11 @@ export interface LocalOptions {
   dataDir?: string;
   /** The address clients are told to use when local mode listens on every address (default: this machine's first). */
   publicHost?: string;
+  /**
+   * WebSocket connections one address may hold at a time (default: 100 when `host` is not loopback, unbounded on
+   * loopback, where only this machine connects: the benchmarks open thousands).
+   */
+  maxConnectionsPerAddress?: number;
   /** API Gateway's connection limits by default; tests shorten them. */
   connectionLimits?: Partial<ConnectionLimits>;
 }
@@ -175,6 +180,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
       },
       onError: (error, context) => log({ level: "error", event: "gateway.handler_failed", ...context, error: String(error) }),
       limits: options.connectionLimits,
+      maxConnectionsPerAddress: options.maxConnectionsPerAddress ?? (isLoopback(host) ? undefined : 100),
       onLimit: ({ connectionId, limit, code }) => {
         log({ level: "info", event: "gateway.connection_limit", connectionId, limit, code });
         measurements.count(`GatewayClosed.${limit}`);
