@@ -10,17 +10,29 @@ import { rateLimiter } from "hono-rate-limiter";
 import type { Adapters } from "../adapters.ts";
 import { LISTENER_REPORTS_PER_MINUTE } from "../deployment.ts";
 
+const SESSION_REQUEST_MAX_BYTES = 1024 * 1024;
+
 export function createApi(adapters: Pick<Adapters, "db" | "languages" | "measurements" | "log">) {
   const app = new Hono()
     .get("/health", (c) => c.json({ ok: true }))
     .get("/languages", (c) => c.json(adapters.languages()))
-    .post("/sessions", async (c) => {
+    .post(
+      "/sessions",
+      // The largest valid request (a full glossary in many languages) fits with room to spare.
+      bodyLimit({
+        maxSize: SESSION_REQUEST_MAX_BYTES,
+        onError: () => {
+          throw new VisibleError("message_too_large", `a session request is at most ${SESSION_REQUEST_MAX_BYTES / 1024} KB`, 413);
+        },
+      }),
+      async (c) => {
       const input = CreateSessionRequest.safeParse(await jsonBody(c));
       if (!input.success) throw new VisibleError("bad_request", describeIssues(input.error));
       const created = await Session.create(adapters.db, adapters.languages(), input.data);
       adapters.log({ level: "info", event: "session.created", sessionId: created.sessionId, targetLanguages: created.targetLanguages });
       return c.json(created, 201);
-    })
+      },
+    )
     .get("/sessions/:sessionId", async (c) => c.json(await Session.view(adapters.db, c.req.param("sessionId"))))
     .get("/sessions/:sessionId/transcript", async (c) => {
       const { body, contentType } = await Transcript.read(adapters.db, {
