@@ -1,6 +1,7 @@
 /** The HTTP API (hono): health, languages, sessions, listener reports. The same app runs in Lambda and in local mode. */
 import { VisibleError } from "@livetranslate/core/error";
 import { CreateSessionRequest, describeIssues, type ErrorBody, ListenerReport } from "@livetranslate/core/protocol";
+import { requestVocabulary } from "@livetranslate/core/domain/glossary";
 import { Session } from "@livetranslate/core/domain/session";
 import { Transcript } from "@livetranslate/core/domain/transcript";
 import { type Context, Hono } from "hono";
@@ -12,7 +13,7 @@ import { LISTENER_REPORTS_PER_MINUTE } from "../deployment.ts";
 
 const SESSION_REQUEST_MAX_BYTES = 1024 * 1024;
 
-export function createApi(adapters: Pick<Adapters, "db" | "languages" | "measurements" | "log">) {
+export function createApi(adapters: Pick<Adapters, "db" | "languages" | "vocabularies" | "measurements" | "log">) {
   const app = new Hono()
     .get("/health", (c) => c.json({ ok: true }))
     .get("/languages", (c) => c.json(adapters.languages()))
@@ -26,11 +27,12 @@ export function createApi(adapters: Pick<Adapters, "db" | "languages" | "measure
         },
       }),
       async (c) => {
-      const input = CreateSessionRequest.safeParse(await jsonBody(c));
-      if (!input.success) throw new VisibleError("bad_request", describeIssues(input.error));
-      const created = await Session.create(adapters.db, adapters.languages(), input.data);
-      adapters.log({ level: "info", event: "session.created", sessionId: created.sessionId, targetLanguages: created.targetLanguages });
-      return c.json(created, 201);
+        const input = CreateSessionRequest.safeParse(await jsonBody(c));
+        if (!input.success) throw new VisibleError("bad_request", describeIssues(input.error));
+        const created = await Session.create(adapters.db, adapters.languages(), input.data);
+        adapters.log({ level: "info", event: "session.created", sessionId: created.sessionId, targetLanguages: created.targetLanguages });
+        await requestVocabulary(adapters.vocabularies, adapters.log, { ...created, glossary: input.data.glossary });
+        return c.json(created, 201);
       },
     )
     .get("/sessions/:sessionId", async (c) => c.json(await Session.view(adapters.db, c.req.param("sessionId"))))
