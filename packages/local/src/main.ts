@@ -11,10 +11,12 @@
  * this machine's first network address).
  * LIVETRANSLATE_MAX_CONNECTIONS_PER_ADDRESS bounds the WebSocket connections one address may hold (default 100 when
  * HOST is not loopback, unbounded on loopback).
+ * LIVETRANSLATE_TLS_CERT and LIVETRANSLATE_TLS_KEY (PEM files) serve HTTPS and WSS with that certificate.
  * LIVETRANSLATE_VAD (energy | silero, default energy) picks how the segmenter decides speech.
  * LIVETRANSLATE_MEMORY_LOG_SECONDS (default 600) is how often a `process.memory` line reports the process's
  * memory, for a venue watching a long service (and the soak benchmark, which asks for every minute).
  */
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { jsonLog } from "@livetranslate/core/log";
@@ -67,6 +69,14 @@ function maxConnectionsPerAddress(): number | undefined {
   return n;
 }
 
+/** LIVETRANSLATE_TLS_CERT and LIVETRANSLATE_TLS_KEY: PEM files, both or neither. */
+function tlsSettings(): { cert: string; key: string } | undefined {
+  const { LIVETRANSLATE_TLS_CERT: cert, LIVETRANSLATE_TLS_KEY: key } = process.env;
+  if (!cert && !key) return undefined;
+  if (!cert || !key) throw new Error("LIVETRANSLATE_TLS_CERT and LIVETRANSLATE_TLS_KEY go together: give both PEM files, or neither");
+  return { cert: readFileSync(cert, "utf8"), key: readFileSync(key, "utf8") };
+}
+
 function memoryLogSeconds(): number {
   const value = process.env.LIVETRANSLATE_MEMORY_LOG_SECONDS ?? "600";
   const n = Number(value);
@@ -86,12 +96,14 @@ try {
   const limits = connectionLimits();
   const vad = voiceActivitySetting(process.env.LIVETRANSLATE_VAD);
   const memoryEverySeconds = memoryLogSeconds();
+  const tls = tlsSettings();
   const log = jsonLog();
   const local = await startLocal({
     log,
     port,
     host,
     publicHost,
+    tls,
     maxConnectionsPerAddress: maxConnectionsPerAddress(),
     ...consumer,
     dataDir,
@@ -109,9 +121,12 @@ try {
       `             or type the session code at ${local.url}/listen/ ; pick a language, tap "Enable audio".`,
       ...(isLoopback(host)
         ? [`             Phones and other machines: restart with HOST=0.0.0.0 and use this machine's address instead of ${host}.`]
-        : [
-            `             Speaker tokens and everything else travel over plain HTTP: anyone on this network can read them.`,
-          ]),
+        : tls
+          ? []
+          : [
+              `             Speaker tokens and everything else travel over plain HTTP: anyone on this network can read them.`,
+              `             LIVETRANSLATE_TLS_CERT and LIVETRANSLATE_TLS_KEY (PEM files) serve HTTPS instead.`,
+            ]),
       ``,
       `  HTTP API   ${local.url}  (GET /health, GET /languages, POST /sessions, GET /sessions/{id}, POST /listener-reports)`,
       `  WebSocket  ${local.wsUrl}`,

@@ -4,6 +4,7 @@
  * handlers Lambda runs, fed AWS-shaped events, with the same AWS adapters pointed at the stand-ins.
  */
 import { chmodSync, mkdirSync } from "node:fs";
+import { createServer as createHttpsServer } from "node:https";
 import path from "node:path";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
@@ -65,6 +66,8 @@ export interface LocalOptions {
    * are kept, so they survive a restart (even `kill -9`); in memory when absent (tests, the benchmark).
    */
   dataDir?: string;
+  /** A certificate and its key (PEM): local mode then serves HTTPS and WSS, so tokens do not cross the network in clear. */
+  tls?: { cert: string; key: string };
   /** The address clients are told to use when local mode listens on every address (default: this machine's first). */
   publicHost?: string;
   /**
@@ -120,13 +123,14 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
           : Response.json({ error: { code: "starting", message: "local mode is starting; try again in a moment" } }, { status: 503 }),
       port: options.port ?? 8787,
       hostname: host,
+      ...(options.tls ? { createServer: createHttpsServer, serverOptions: options.tls } : {}),
     });
     await new Promise<void>((resolve, reject) => {
       server.once("listening", resolve);
       server.once("error", reject);
     });
     const port = (server.address() as AddressInfo).port;
-    const url = originOf("http", publicHost(host, options.publicHost), port);
+    const url = originOf(options.tls ? "https" : "http", publicHost(host, options.publicHost), port);
     closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
     // Sessions, tokens' hashes and audio: for this machine's user only.

@@ -3,7 +3,9 @@
  * must get translated audio it can fetch at that address, not on the embedded S3's loopback port.
  */
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { get as httpsGet, request as httpsRequest } from "node:https";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -12,6 +14,7 @@ import { msToSamples } from "@livetranslate/core/audio";
 import type { CreateSessionResponse } from "@livetranslate/core/protocol";
 import { assembleTalk, chunksOf, englishClips } from "@livetranslate/testing/fixtures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
 import { ProtocolClient, streamInRealTime } from "./testing/client.ts";
 import { publicHost } from "./public-origin.ts";
 import { type LocalMode, startLocal } from "./server.ts";
@@ -114,5 +117,50 @@ describe("a listener joined by the machine's network address", () => {
     elsewhere.pathname = elsewhere.pathname.replace(/\/sessions\/.*$/, "/");
     expect((await fetch(elsewhere)).status).toBe(404);
     expect((await fetch(tampered)).headers.get("content-type")).toMatch(/json/);
+  });
+});
+
+describe("local mode over HTTPS with a certificate the user gives", () => {
+  let local: LocalMode;
+  let folder: string;
+  let cert: string;
+  beforeAll(async () => {
+    folder = mkdtempSync(path.join(tmpdir(), "livetranslate-tls-"));
+    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+      "-keyout", path.join(folder, "key.pem"), "-out", path.join(folder, "cert.pem")], { stdio: "ignore" });
+    cert = readFileSync(path.join(folder, "cert.pem"), "utf8");
+    local = await startLocal({ port: 0, log: memoryLog(), tls: { cert, key: readFileSync(path.join(folder, "key.pem"), "utf8") } });
+  });
+  afterAll(async () => {
+    await local?.close();
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  it("serves the API over HTTPS and the WebSocket over WSS, and says so in its URLs", async () => {
+    expect(local.url).toMatch(/^https:\/\/127\.0\.0\.1:/);
+    expect(local.wsUrl).toMatch(/^wss:\/\//);
+    const body = await new Promise<string>((resolve, reject) => {
+      httpsGet(`${local.url}/health`, { ca: cert }, (res) => {
+        let text = "";
+        res.on("data", (chunk: Buffer) => (text += chunk.toString()));
+        res.on("end", () => resolve(text));
+      }).once("error", reject);
+    });
+    expect(JSON.parse(body)).toEqual({ ok: true });
+    const created = await new Promise<{ sessionId: string }>((resolve, reject) => {
+      const req = httpsRequest(`${local.url}/sessions`, { method: "POST", ca: cert, headers: { "content-type": "application/json" } }, (res) => {
+        let text = "";
+        res.on("data", (chunk: Buffer) => (text += chunk.toString()));
+        res.on("end", () => resolve(JSON.parse(text)));
+      });
+      req.once("error", reject);
+      req.end(JSON.stringify({ sourceLanguage: "en", targetLanguages: ["es"] }));
+    });
+    const socket = new WebSocket(`${local.wsUrl}?role=listener&sessionId=${created.sessionId}&language=es`, { ca: cert });
+    await new Promise((resolve, reject) => {
+      socket.once("open", resolve);
+      socket.once("error", reject);
+    });
+    socket.close();
   });
 });
