@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { scaledTimeout } from "@livetranslate/testing/calibration";
+import { translatePart } from "../../streaming/pipeline/index.ts";
 import { ApertiumTranslator } from "./apertium.ts";
 
 describe("ApertiumTranslator (real Apertium pipelines)", () => {
@@ -55,6 +56,22 @@ describe("ApertiumTranslator (real Apertium pipelines)", () => {
     expect(odd).not.toMatch(/[\0\n]/);
     expect(await translator.translate("The house is red.", "en", "es")).toMatch(/casa es roja/i);
     expect(await translator.translate(" \n ", "en", "es")).toBe("");
+  });
+
+  it("translates a part together with its segment's words before it, and keeps what it adds", async () => {
+    // Alone, the fragment gets a clitic for a subject it cannot see and a capital for starting a sentence.
+    const part = { before: "she spoke of the village", text: "it being a parent to clean water" };
+    expect((await translatePart(translator, part, "en", "es", undefined, false)).text).toBe("lo Siendo un padre para limpiar agua");
+    expect(await translatePart(translator, part, "en", "es", undefined)).toEqual({ text: "siendo un padre para limpiar agua", method: "context" });
+    // The French subject pronoun Apertium adds to a verb alone goes too, and a name keeps its capital.
+    expect(await translatePart(translator, { before: "the house that we bought", text: "is red" }, "en", "fr", undefined)).toEqual({ text: "est rouge", method: "context" });
+    expect((await translatePart(translator, { before: "we went to see", text: "John in London" }, "en", "es", undefined)).text).toMatch(/^John en Londres$/);
+  });
+
+  it("translates a part alone, in lower case, when its context's translation is not where the whole's starts", async () => {
+    // Through Catalan, the whole gets an article ("les impressions") that the context alone did not have.
+    const part = { before: "for although the chinese took impressions", text: "from wood blocks engraved in relief" };
+    expect(await translatePart(translator, part, "en", "fr", undefined)).toEqual({ text: "depuis des blocs de bois ont enregistré en bosse", method: "fallback" });
   });
 
   it("refuses a direction it does not have, by name", async () => {
