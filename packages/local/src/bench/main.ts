@@ -26,6 +26,7 @@ import { FINAL_PASS_ARGS, PocketsphinxRecognizer, SEARCH_ARGS } from "@livetrans
 import { calibration } from "./calibration.ts";
 import { soakChart } from "./plot.ts";
 import { overload } from "./overload.ts";
+import { partsVsWhole } from "./parts-vs-whole.ts";
 import { soak } from "./soak.ts";
 import { holdIdleListeners, type IdleCrowd } from "./idle-crowd.ts";
 import { newRequestCounts, type RequestCounts } from "../metering.ts";
@@ -43,7 +44,7 @@ const quick = process.argv.includes("--quick");
  */
 const onlyFlag = process.argv.indexOf("--only");
 const only = onlyFlag >= 0 ? new Set(process.argv[onlyFlag + 1]?.split(",")) : undefined;
-const runs = (scenario: "recognizer" | "segmentation" | "latency" | "latency_parts" | "latency_parts_random" | "fanout" | "memory" | "scale" | "drift" | "overload") => !only || only.has(scenario);
+const runs = (scenario: "recognizer" | "segmentation" | "parts_vs_whole" | "latency" | "latency_parts" | "latency_parts_random" | "fanout" | "memory" | "scale" | "drift" | "overload") => !only || only.has(scenario);
 const vadFlag = process.argv.indexOf("--vad");
 const vad = voiceActivitySetting(vadFlag >= 0 ? process.argv[vadFlag + 1] : process.env.LIVETRANSLATE_VAD);
 /** Loaded once in main(): the latency talks' segmenters share it (as local mode's environments do). */
@@ -685,6 +686,13 @@ function printTable(results: Record<string, any>) {
   for (const r of rec?.rows ?? []) {
     row(r.name, `WER ${r.word_error_rate_percent} %`, `of ${r.words} words; final pass p50 / max ${r.final_pass_p50_ms} / ${r.final_pass_max_ms} ms; ${r.cpu_seconds} CPU s; ${r.search_args}`);
   }
+  const pw = results.parts_vs_whole;
+  if (pw) {
+    lines.push(`\nparts vs whole: ${pw.segments_in_parts} of ${pw.segments} segments in ${pw.parts} parts (${JSON.stringify(pw.parts_committed_at)}); chrF of the parts' translations joined against the whole's`);
+    for (const [language, c] of Object.entries(pw.chrf as Record<string, { alone: number; in_context: number; parts_in_context: number; parts_fallback: number }>)) {
+      row(`en->${language}: alone / in context`, `${c.alone} / ${c.in_context}`, `${c.parts_in_context} parts in context, ${c.parts_fallback} fell back to alone`);
+    }
+  }
   const seg = results.segmentation;
   if (seg) lines.push(`\nsegmentation: ${seg.talk}; wait from the ${seg.wait_from}`);
   for (const r of seg?.rows ?? []) {
@@ -780,6 +788,7 @@ async function main() {
   voiceActivity = await voiceActivityFor(vad);
   if (runs("recognizer")) results.recognizer = await step("recognizer (search settings)", recognizer);
   if (runs("segmentation")) results.segmentation = await step("segmentation (energy vs Silero VAD)", segmentation);
+  if (runs("parts_vs_whole")) results.parts_vs_whole = await step("parts vs whole (translation of parts against the whole segment's)", () => partsVsWhole(quick ? 4 : 20));
   if (runs("latency")) await latencyScenarios(results, step);
   else {
     if (runs("latency_parts")) results.latency_parts = await step("latency (listeners take parts)", latencyParts);
