@@ -85,16 +85,21 @@ export async function cutTalk(clips: number): Promise<CutSegment[]> {
   return segments;
 }
 
-/** Each segment's parts translated as the pipeline translates them, alone or in context, joined. */
+/**
+ * Each segment's parts translated as the pipeline translates them, alone or in context, joined; and the characters
+ * sent to the translator for them (what Amazon Translate would bill).
+ */
 async function partsTranslated(translator: ApertiumTranslator, segment: CutSegment, target: string, inContext: boolean) {
   const methods: PartTranslationMethod[] = [];
   const texts: string[] = [];
+  let characters = 0;
+  const counting = { translate: (text: string, from: string, to: string) => ((characters += text.length), translator.translate(text, from, to)) };
   for (const [i, text] of segment.parts.entries()) {
-    const part = await translatePart(translator, { text, before: segment.parts.slice(0, i).join(" ") }, SOURCE, target, undefined, inContext);
+    const part = await translatePart(counting, { text, before: segment.parts.slice(0, i).join(" ") }, SOURCE, target, undefined, inContext);
     texts.push(part.text);
     methods.push(part.method);
   }
-  return { text: texts.filter((t) => t.length > 0).join(" "), methods };
+  return { text: texts.filter((t) => t.length > 0).join(" "), methods, characters };
 }
 
 export async function partsVsWhole(clips = 20) {
@@ -102,6 +107,7 @@ export async function partsVsWhole(clips = 20) {
   const inParts = segments.filter((s) => s.parts.length > 1);
   const translator = new ApertiumTranslator();
   const chrfByLanguage: Record<string, { alone: number; in_context: number; parts_in_context: number; parts_fallback: number }> = {};
+  const characters = { whole: 0, parts_alone: 0, parts_in_context: 0 };
   const examples: Record<string, { parts: string[]; whole: string; alone: string; in_context: string }> = {};
   try {
     for (const { target } of translator.pairs) {
@@ -115,6 +121,11 @@ export async function partsVsWhole(clips = 20) {
         const c = await partsTranslated(translator, segment, target, true);
         alone.push({ hypothesis: a.text, reference: whole });
         inContext.push({ hypothesis: c.text, reference: whole });
+        if (target === translator.pairs[0]!.target) {
+          characters.whole += segment.parts.join(" ").length;
+          characters.parts_alone += a.characters;
+          characters.parts_in_context += c.characters;
+        }
         context += c.methods.filter((m) => m === "context").length;
         fallback += c.methods.filter((m) => m === "fallback").length;
         if (segment === inParts[0]) examples[target] = { parts: segment.parts, whole, alone: a.text, in_context: c.text };
@@ -139,6 +150,8 @@ export async function partsVsWhole(clips = 20) {
     parts: inParts.reduce((n, s) => n + s.parts.length, 0),
     parts_committed_at: cutCounts,
     chrf: chrfByLanguage,
+    /** Per target language, over the segments in parts: what a translator billing by the character would count. */
+    characters_translated: characters,
     example: examples,
   };
 }

@@ -68,10 +68,16 @@ describe("ApertiumTranslator (real Apertium pipelines)", () => {
     expect((await translatePart(translator, { before: "we went to see", text: "John in London" }, "en", "es", undefined)).text).toMatch(/^John en Londres$/);
   });
 
-  it("translates a part alone, in lower case, when its context's translation is not where the whole's starts", async () => {
+  it("keeps the words after the context's translation when they differ by one word at the join", async () => {
     // Through Catalan, the whole gets an article ("les impressions") that the context alone did not have.
     const part = { before: "for although the chinese took impressions", text: "from wood blocks engraved in relief" };
-    expect(await translatePart(translator, part, "en", "fr", undefined)).toEqual({ text: "depuis des blocs de bois ont enregistré en bosse", method: "fallback" });
+    expect(await translatePart(translator, part, "en", "fr", undefined)).toEqual({ text: "depuis des blocs de bois ont enregistré en bosse", method: "context" });
+  });
+
+  it("translates a part alone, in the case it has in the sentence, when the whole rewrote its context", async () => {
+    // With the clause after it, "books" is taken for a verb ("el bloque reserva"): the context's words are not the whole's.
+    const part = { before: "produced the block books", text: "which were any immediate predecessors of the true printed book" };
+    expect(await translatePart(translator, part, "en", "es", undefined)).toEqual({ text: "cuál era cualesquier predecesores inmediatos del libro imprimido cierto", method: "fallback" });
   });
 
   it("refuses a direction it does not have, by name", async () => {

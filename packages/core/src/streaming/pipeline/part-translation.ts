@@ -4,13 +4,20 @@
  * a subject it cannot see and a capital in mid-sentence. So a part after the first is translated together with the
  * segment's words already sent (`before`), and only what its translation adds to theirs goes out: the translation of
  * `before`, then of `before` and the part, and the second's words after the first's. That holds when the first is
- * where the second starts (rule-based engines such as Apertium mostly keep it: it rarely rewrites words across the
- * join); when it is not, the part is translated alone, and its first word gets the case it has inside the sentence.
+ * where the second starts, give or take one word at the join (Apertium adds an article, or turns a noun the new words
+ * follow into a verb, but rarely rewrites more); past that, the words after the closest start would repeat or lose
+ * what the earlier parts said, so the part is translated alone, its first word in the case it has in the sentence.
  */
 import { translateWithGlossary } from "../../domain/glossary/index.ts";
 import type { Translator } from "../../ports/index.ts";
 import type { Glossary } from "../../protocol/index.ts";
 import { afterCommitted, wordsOf } from "../consumer/segment-parts.ts";
+
+/**
+ * Words the context's translation may differ by from the start of the whole's (changed, added or left out) for the
+ * whole's words after it to be the part's: one is an article or a preposition at the join; more is a rewrite.
+ */
+export const MAX_CONTEXT_CHANGES = 1;
 
 export interface PartText {
   /** The part's source words. */
@@ -44,8 +51,8 @@ export async function translatePart(
     translateWithGlossary(translator, before, source, target, glossary),
     translateWithGlossary(translator, `${before} ${part.text.trim()}`, source, target, glossary),
   ]);
-  const { rest, exact } = afterCommitted(wordsOf(whole), wordsOf(prefix));
-  if (exact && rest.length > 0) return { text: rest.join(" "), method: "context" };
+  const { rest, changes } = afterCommitted(wordsOf(whole), wordsOf(prefix));
+  if (changes <= MAX_CONTEXT_CHANGES && rest.length > 0) return { text: rest.join(" "), method: "context" };
   const alone = (await translateWithGlossary(translator, part.text, source, target, glossary)).trim();
   return { text: withCaseInSentence(alone, wordsOf(whole).slice(1), part.text, target), method: "fallback" };
 }

@@ -139,17 +139,17 @@ describe("runSegment", () => {
   });
 
   it("translates a part alone, starting in lower case, when the context's translation does not lead the whole's", async () => {
-    // Prepare: a translator that ends every text with a word of its own, so the context's translation never starts
-    // the whole's; like Apertium it capitalizes a text's first word, and a name wherever it is.
+    // Prepare: a translator that ends every text with two words of its own, so the context's translation is never
+    // where the whole's starts; like Apertium it capitalizes a text's first word, and a name wherever it is.
     const f = fakes();
-    f.deps.translator = { pairs: [], translate: async (text) => `${text.replace(/\bada\b/g, "Ada").replace(/^./, (c) => c.toUpperCase())} ok` };
+    f.deps.translator = { pairs: [], translate: async (text) => `${text.replace(/\bada\b/g, "Ada").replace(/^./, (c) => c.toUpperCase())} ok ok` };
     const parts: Audience = { speakers: [], listenersByLanguage: new Map([["es", ["es-p"]]]), partListenersByLanguage: new Map() };
     // Act
     await runSegment(f.deps, job(parts, { text: "we read it", part: { index: 1, last: false }, before: "so then" }));
     await runSegment(f.deps, job(parts, { text: "ada met us", part: { index: 2, last: true }, before: "so then we read it" }));
     // Assess: the first word in the case it has inside the sentence's translation (a name keeps its capital).
     const translations = f.sent.filter((m) => m.message.type === "translation").map((m) => (m.message as { text: string }).text);
-    expect(translations).toEqual(["we read it ok", "Ada met us ok"]);
+    expect(translations).toEqual(["we read it ok ok", "Ada met us ok ok"]);
     expect(f.measurements.get("PartContextFallbacks")).toBe(2);
   });
 
