@@ -10,6 +10,7 @@
  * compares both on the same talk either way. `--only latency,overload` runs just those scenarios (see `only`;
  * `latency` includes the parts runs, `--only latency_parts` runs the sticky one alone, `--only latency_parts_random` the random one).
  */
+import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -865,8 +866,8 @@ function outputFile(): string {
 
 function gitCommit(): string | undefined {
   try {
-    const head = readFileSync(path.join(repoRoot, ".git/HEAD"), "utf8").trim();
-    return head.startsWith("ref: ") ? readFileSync(path.join(repoRoot, ".git", head.slice(5)), "utf8").trim() : head;
+    // git itself, so a worktree (whose .git is a file) names its commit too.
+    return execFileSync("git", ["rev-parse", "HEAD"], { cwd: repoRoot, encoding: "utf8" }).trim();
   } catch {
     return undefined;
   }
