@@ -105,7 +105,9 @@ async function partsTranslated(translator: ApertiumTranslator, segment: CutSegme
 export async function partsVsWhole(clips = 20) {
   const segments = await cutTalk(clips);
   const inParts = segments.filter((s) => s.parts.length > 1);
-  const translator = new ApertiumTranslator();
+  // Nothing here is timed, and a pipeline's first request starts a dozen processes: on a busy machine that may
+  // take longer than the product lets a request wait.
+  const translator = new ApertiumTranslator({ timeoutMs: 120_000 });
   const chrfByLanguage: Record<string, { alone: number; in_context: number; parts_in_context: number; parts_fallback: number }> = {};
   const characters = { whole: 0, parts_alone: 0, parts_in_context: 0 };
   const examples: Record<string, { parts: string[]; whole: string; alone: string; in_context: string }> = {};
