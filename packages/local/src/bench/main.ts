@@ -114,6 +114,7 @@ function printTable(results: Record<string, any>) {
     for (const [language, c] of Object.entries(pw.chrf as Record<string, { alone: number; in_context: number; parts_in_context: number; parts_fallback: number }>)) {
       row(`en->${language}: alone / in context`, `${c.alone} / ${c.in_context}`, `${c.parts_in_context} parts in context, ${c.parts_fallback} fell back to alone`);
     }
+    for (const [language, error] of Object.entries(pw.failed as Record<string, string>)) row(`en->${language}: not measured`, "", error);
   }
   const seg = results.segmentation;
   if (seg) lines.push(`\nsegmentation: ${seg.talk}; wait from the ${seg.wait_from}`);

@@ -102,38 +102,52 @@ async function partsTranslated(translator: ApertiumTranslator, segment: CutSegme
   return { text: texts.filter((t) => t.length > 0).join(" "), methods, characters };
 }
 
+/** One target language over the segments in parts: chrF alone and in context, how parts went, and what it cost. */
+async function measureLanguage(translator: ApertiumTranslator, inParts: readonly CutSegment[], target: string) {
+  const alone: { hypothesis: string; reference: string }[] = [];
+  const inContext: { hypothesis: string; reference: string }[] = [];
+  const characters = { whole: 0, parts_alone: 0, parts_in_context: 0 };
+  let context = 0;
+  let fallback = 0;
+  let example: { parts: string[]; whole: string; alone: string; in_context: string } | undefined;
+  for (const segment of inParts) {
+    const whole = (await translator.translate(segment.parts.join(" "), SOURCE, target)).trim();
+    const a = await partsTranslated(translator, segment, target, false);
+    const c = await partsTranslated(translator, segment, target, true);
+    alone.push({ hypothesis: a.text, reference: whole });
+    inContext.push({ hypothesis: c.text, reference: whole });
+    characters.whole += segment.parts.join(" ").length;
+    characters.parts_alone += a.characters;
+    characters.parts_in_context += c.characters;
+    context += c.methods.filter((m) => m === "context").length;
+    fallback += c.methods.filter((m) => m === "fallback").length;
+    example ??= { parts: segment.parts, whole, alone: a.text, in_context: c.text };
+  }
+  const round = (v: number) => Number(v.toFixed(1));
+  return { chrf: { alone: round(chrf(alone)), in_context: round(chrf(inContext)), parts_in_context: context, parts_fallback: fallback }, characters, example };
+}
+
 export async function partsVsWhole(clips = 20) {
   const segments = await cutTalk(clips);
   const inParts = segments.filter((s) => s.parts.length > 1);
   // Nothing here is timed, and a pipeline's first request starts a dozen processes: on a busy machine that may
   // take longer than the product lets a request wait.
-  const translator = new ApertiumTranslator({ timeoutMs: 120_000 });
-  const chrfByLanguage: Record<string, { alone: number; in_context: number; parts_in_context: number; parts_fallback: number }> = {};
-  const characters = { whole: 0, parts_alone: 0, parts_in_context: 0 };
-  const examples: Record<string, { parts: string[]; whole: string; alone: string; in_context: string }> = {};
+  const translator = new ApertiumTranslator({ timeoutMs: 30_000 });
+  const chrfByLanguage: Record<string, Awaited<ReturnType<typeof measureLanguage>>["chrf"]> = {};
+  const examples: Record<string, Awaited<ReturnType<typeof measureLanguage>>["example"]> = {};
+  let characters: Awaited<ReturnType<typeof measureLanguage>>["characters"] | undefined;
+  /** Languages whose translator failed, with the error: the others are still measured. */
+  const failed: Record<string, string> = {};
   try {
     for (const { target } of translator.pairs) {
-      const alone: { hypothesis: string; reference: string }[] = [];
-      const inContext: { hypothesis: string; reference: string }[] = [];
-      let context = 0;
-      let fallback = 0;
-      for (const segment of inParts) {
-        const whole = (await translator.translate(segment.parts.join(" "), SOURCE, target)).trim();
-        const a = await partsTranslated(translator, segment, target, false);
-        const c = await partsTranslated(translator, segment, target, true);
-        alone.push({ hypothesis: a.text, reference: whole });
-        inContext.push({ hypothesis: c.text, reference: whole });
-        if (target === translator.pairs[0]!.target) {
-          characters.whole += segment.parts.join(" ").length;
-          characters.parts_alone += a.characters;
-          characters.parts_in_context += c.characters;
-        }
-        context += c.methods.filter((m) => m === "context").length;
-        fallback += c.methods.filter((m) => m === "fallback").length;
-        if (segment === inParts[0]) examples[target] = { parts: segment.parts, whole, alone: a.text, in_context: c.text };
+      try {
+        const measured = await measureLanguage(translator, inParts, target);
+        chrfByLanguage[target] = measured.chrf;
+        examples[target] = measured.example;
+        characters ??= measured.characters;
+      } catch (error) {
+        failed[target] = error instanceof Error ? error.message : String(error);
       }
-      const round = (v: number) => Number(v.toFixed(1));
-      chrfByLanguage[target] = { alone: round(chrf(alone)), in_context: round(chrf(inContext)), parts_in_context: context, parts_fallback: fallback };
     }
   } finally {
     await translator.close();
@@ -152,7 +166,8 @@ export async function partsVsWhole(clips = 20) {
     parts: inParts.reduce((n, s) => n + s.parts.length, 0),
     parts_committed_at: cutCounts,
     chrf: chrfByLanguage,
-    /** Per target language, over the segments in parts: what a translator billing by the character would count. */
+    failed,
+    /** For one target language, over the segments in parts: what a translator billing by the character counts. */
     characters_translated: characters,
     example: examples,
   };
