@@ -159,7 +159,7 @@ export async function partsVsWhole(clips = 20) {
     measure: "chrF (sacreBLEU defaults: character 6-grams, beta 2), corpus level, of each segment's parts' translations joined against the whole segment's translation, over the segments sent in more than one part; Apertium",
     methods: {
       alone: "each part translated alone; a continuation starting in lower case (before this change)",
-      in_context: "each part after the first translated with its segment's words before it, the words its translation adds kept when the context's translation starts the whole's, else alone (parts_fallback)",
+      in_context: "each part after the first translated with its segment's words before it, the words its translation adds kept when the context's translation starts the whole's (give or take one word), else alone (parts_fallback)",
     },
     segments: segments.length,
     segments_in_parts: inParts.length,
