@@ -3,7 +3,6 @@ import { LISTENER_REPORTS_PER_MINUTE } from "../deployment.ts";
 import { startHarness, webSocketEvent } from "../testing/harness.ts";
 import { Transcript } from "@livetranslate/core/domain/transcript";
 import { createApi } from "./api.ts";
-import { expiresAt } from "@livetranslate/core/domain/db";
 
 describe("HTTP API", () => {
   let h: Awaited<ReturnType<typeof startHarness>>;
@@ -179,25 +178,16 @@ describe("POST /sessions body limit", () => {
 });
 
 describe("POST /listener-reports (anonymous download reports from listener apps)", () => {
-  /** The session the reports name: reports are taken only for a session there is. */
-  const reportedSession = (h: Awaited<ReturnType<typeof startHarness>>) =>
-    h.adapters.db.entities.session
-      .create({ sessionId: "calm-river-101", speakerTokenHash: "0", sourceLanguage: "en", targetLanguages: ["es"], status: "active", createdAt: Date.now(), expiresAt: expiresAt() })
-      .go();
   const report = (downloads = [{ latencyMs: 180, ok: true }, { latencyMs: 2500, ok: false }]) =>
     JSON.stringify({ sessionId: "calm-river-101", language: "es", downloads });
 
   it("records a valid report as measurements and publishes them", async () => {
     const h = await startHarness();
     try {
-      await reportedSession(h);
       const response = await h.handlers.Http.request("/listener-reports", { method: "POST", body: report() });
       expect(response.status).toBe(204);
       expect(h.reports).toEqual([JSON.parse(report())]);
       expect(h.flushes()).toBe(1);
-      const unknown = await h.handlers.Http.request("/listener-reports", { method: "POST", body: report().replace("calm-river-101", "no-such-session-9") });
-      expect(unknown.status).toBe(404);
-      expect(h.reports).toHaveLength(1);
     } finally {
       await h.close();
     }
@@ -230,7 +220,6 @@ describe("POST /listener-reports (anonymous download reports from listener apps)
     const { httpApiEvent } = await import("../testing/events.ts");
     const h = await startHarness();
     try {
-      await reportedSession(h);
       const lambda = handle(h.handlers.Http);
       const send = (sourceIp: string) =>
         lambda(httpApiEvent("POST", "/listener-reports", { body: report(), sourceIp }) as never, {} as never) as Promise<{ statusCode: number; body: string }>;

@@ -69,10 +69,6 @@ export function createApi(adapters: Pick<Adapters, "db" | "languages" | "vocabul
       async (c) => {
         const report = ListenerReport.safeParse(await jsonBody(c));
         if (!report.success) throw new VisibleError("bad_request", describeIssues(report.error));
-        // Only for a session there is: a listener's last report may come just after the session ended.
-        if (!(await Session.get(adapters.db, report.data.sessionId))) {
-          throw new VisibleError("not_found", `session "${report.data.sessionId}" does not exist`, 404);
-        }
         adapters.measurements.audioDownloads(report.data);
         adapters.measurements.flush();
         return c.body(null, 204);
