@@ -9,6 +9,7 @@ import {
   type CreateSessionResponse,
   type LanguagesResponse,
   type SessionView,
+  SessionId,
 } from "../../protocol/index.ts";
 import { VisibleError } from "../../error.ts";
 import { Audience } from "../audience/index.ts";
@@ -92,9 +93,21 @@ export namespace Session {
     }
   }
 
-  export async function get(db: Db, sessionId: string): Promise<Info | undefined> {
+  /**
+   * The session, or undefined when there is none or it has expired (DynamoDB's TTL deletes days late; an expired
+   * session, its tokens and its transcript stop working at once). A malformed id is refused before the database.
+   */
+  export async function get(db: Db, sessionId: string, now = Date.now()): Promise<Info | undefined> {
+    requireWellFormed(sessionId);
     const { data } = await db.entities.session.get({ sessionId }).go();
-    return data ? Info.parse(data) : undefined;
+    // expiresAt is in seconds, as DynamoDB's TTL reads it.
+    return data && data.expiresAt * 1000 > now ? Info.parse(data) : undefined;
+  }
+
+  function requireWellFormed(sessionId: string): void {
+    if (!SessionId.safeParse(sessionId).success) {
+      throw new VisibleError("bad_request", "sessionId must be 3 to 64 lower-case letters, digits and dashes");
+    }
   }
 
   /** The session, or a visible error saying why it cannot be used. */

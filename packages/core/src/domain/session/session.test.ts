@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestTable, type TestTable } from "@livetranslate/testing/table";
 import { Connection } from "../connection/index.ts";
 import type { Db } from "../db/index.ts";
+import { Transcript } from "../transcript/index.ts";
 import { Session } from "./index.ts";
 
 const languages = { source: ["en"], target: ["es", "fr", "pt"] };
@@ -54,5 +55,27 @@ describe("Session", () => {
     const view = await Session.view(db, sessionId);
     expect(view).toEqual({ sessionId, sourceLanguage: "en", targetLanguages: ["es", "fr"], status: "active", listeners: { es: 1 } });
     await expect(Session.view(db, "no-such-2")).rejects.toMatchObject({ status: 404 });
+  });
+
+  it("is gone the moment it expires, before the table's TTL deletes it: no view, no connection, no transcript", async () => {
+    // Prepare
+    const { sessionId, speakerToken } = await Session.create(db, languages, { sourceLanguage: "en", keepTranscript: true });
+    await Transcript.record(db, sessionId, { sequenceNumber: 1, startMs: 0, endMs: 900, text: "Hello.", translations: { es: "Hola." } });
+    expect((await Transcript.read(db, { sessionId, token: speakerToken, language: "es", format: "txt" })).body).toBe("Hola.\n");
+    // Act
+    await db.entities.session.patch({ sessionId }).set({ expiresAt: Math.floor(Date.now() / 1000) - 1 }).go();
+    // Assess
+    expect(await Session.get(db, sessionId)).toBeUndefined();
+    await expect(Session.view(db, sessionId)).rejects.toMatchObject({ status: 404 });
+    await expect(Session.requireActive(db, sessionId)).rejects.toMatchObject({ status: 404 });
+    await expect(Transcript.read(db, { sessionId, token: speakerToken, language: "es", format: "txt" })).rejects.toMatchObject({ status: 404 });
+    await expect(Connection.join(db, "late-speaker", { sessionId, role: "speaker", token: speakerToken })).rejects.toMatchObject({ status: 404 });
+    await expect(Connection.join(db, "late-listener", { sessionId, role: "listener", language: "es" })).rejects.toMatchObject({ status: 404 });
+  });
+
+  it("refuses a malformed id by name before it reaches the table", async () => {
+    for (const id of ["x".repeat(2000), "Upper-Case-1", "", "../etc"]) {
+      await expect(Session.get(db, id)).rejects.toMatchObject({ status: 400, code: "bad_request", message: expect.stringContaining("sessionId") });
+    }
   });
 });

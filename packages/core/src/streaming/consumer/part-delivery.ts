@@ -101,7 +101,7 @@ export class PartDelivery {
     const last = lastPart(parts, text);
     this.warm.parts = undefined;
     if (!last.exact) {
-      this.deps.log({ level: "info", event: "parts.text_changed", sessionId, sequenceNumber: job.sequenceNumber, text });
+      this.deps.log({ level: "info", event: "parts.text_changed", sessionId, sequenceNumber: job.sequenceNumber, chars: text.length });
       this.deps.measurements?.count("PartsTextChanged");
     }
     const said = parts.committed.length > 0 ? [...parts.committed, last.text].filter((t) => t.length > 0).join(" ") : text;
