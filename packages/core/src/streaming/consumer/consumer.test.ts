@@ -18,6 +18,7 @@ import { assembleTalk, chunksOf, untranscribedClips } from "@livetranslate/testi
 import type { SegmenterOptions } from "../segmenter/index.ts";
 import { Checkpoint } from "./checkpoint.ts";
 import { StreamConsumer } from "./index.ts";
+import type { Probe } from "../pipeline/index.ts";
 
 /**
  * Recognizes "speech" as the number of samples it heard in a segment and its first sample's value, so every
@@ -115,17 +116,21 @@ function clausingRecognizer(): SpeechRecognizer & { streams: number } {
 
 /**
  * Recognizes each phrase (audio between two pauses) as three words naming how many samples of the segment were heard
- * when it ended, so a part's text says where it ends, and the segment's text is its phrases' in order.
+ * when it ended, so a part's text says where it ends, and the segment's text is its phrases' in order. With
+ * `shortAfterFirst`, streams after the first hear each phrase as two words (too few to go alone), so a replay cuts
+ * parts elsewhere.
  */
-function phrasingRecognizer(): SpeechRecognizer & { streams: number } {
-  return {
+function phrasingRecognizer({ shortAfterFirst = false } = {}): SpeechRecognizer & { streams: number } {
+  const recognizer = {
     languages: ["en"],
     streams: 0,
     startStream() {
+      recognizer.streams++;
+      const short = shortAfterFirst && recognizer.streams > 1;
       let samples = 0;
       let phrases: string[] = [];
       let open = false;
-      const phrase = () => `${samples}a ${samples}b ${samples}c`;
+      const phrase = () => (short ? `${samples}a ${samples}b` : `${samples}a ${samples}b ${samples}c`);
       return {
         async write(pcm: Int16Array) {
           samples += pcm.length;
@@ -154,6 +159,7 @@ function phrasingRecognizer(): SpeechRecognizer & { streams: number } {
       };
     },
   };
+  return recognizer;
 }
 
 describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
@@ -203,8 +209,27 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     const log = memoryLog();
     const measurements = memoryMeasurements();
     const replay = new KinesisIngestReplay({ client: kinesisClient, streamName: "audio" });
+    const probes: Parameters<Probe>[] = [];
+    let probe: Probe = () => undefined;
     const consumer = (now?: () => number) =>
-      new StreamConsumer({ db, recognizer, replay, translator, synthesizer, audioStore, notifier, log, measurements, segmenterOptions, voiceActivity, now });
+      new StreamConsumer({
+        db,
+        recognizer,
+        replay,
+        translator,
+        synthesizer,
+        audioStore,
+        notifier,
+        log,
+        measurements,
+        segmenterOptions,
+        voiceActivity,
+        now,
+        probe: (...args) => {
+          probes.push(args);
+          probe(...args);
+        },
+      });
     // Ingested "now" onwards: a consumer on the real clock runs ahead of real time, as one keeping up does.
     const base = Date.now();
     const records = await publish(
@@ -218,7 +243,8 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
       })),
     );
     const finals = (to = "es-1") => sent.filter((s) => s.to === to && s.message.type === "transcript").map((s) => s.message as Extract<ServerMessage, { type: "transcript" }>);
-    return { sessionId, sent, synthesized, recognizer, log, measurements, consumer, records, finals };
+    const onProbe = (p: Probe) => (probe = p);
+    return { sessionId, sent, synthesized, recognizer, log, measurements, consumer, records, finals, onProbe, probes };
   }
 
   const RANDOM_ENVIRONMENTS = 4;
@@ -558,6 +584,35 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
         .filter((s) => s.to === "es-parts" && s.message.type !== "sessionStatus")
         .map((s) => JSON.stringify({ ...s.message, sessionId: undefined, segmentId: (s.message as { segmentId?: string }).segmentId?.slice(-5), url: undefined, timestamp: undefined }));
     expect(view(t)).toEqual(view(once));
+  });
+
+  it("sends a part as first decided when a batch is retried after it went out, though the retry hears the phrases differently", async () => {
+    // Prepare: the first attempt's delivery of part 1 of the first segment with parts fails (after parts 0 and 2 went
+    // out); the retry runs in a new environment whose stream hears each phrase as two words and would cut elsewhere.
+    const t = await setup({}, undefined, talk, { recognizer: phrasingRecognizer({ shortAfterFirst: true }), partsListener: true });
+    let failed: number | undefined;
+    t.onProbe((point, detail) => {
+      if (point !== "delivery.claimed" || detail.recipients !== "es#part1") return;
+      failed ??= detail.sequenceNumber;
+      if (detail.sequenceNumber === failed && detail.part === "caption") throw new Error("environment killed");
+    });
+    // Act
+    await expect(t.consumer().consumeSession(t.sessionId, t.records)).rejects.toThrow(/not fully delivered/);
+    t.onProbe(() => undefined);
+    await t.consumer().consumeSession(t.sessionId, t.records);
+    // Assess: each segment's parts once each (the resent one after its successor: the listener's play queue puts it
+    // back in place), one after the other, saying together what the segment says.
+    expect(failed).toBeDefined();
+    const parts = t.finals("es-parts");
+    for (const segment of t.finals()) {
+      const its = parts.filter((p) => p.segmentId === segment.segmentId).sort((a, b) => a.part! - b.part!);
+      expect(its.map((p) => p.part)).toEqual(its.map((_, i) => i));
+      expect(its.map((p) => p.text).join(" ")).toBe(segment.text);
+      expect(its[0]!.startMs).toBe(segment.startMs);
+      for (let i = 1; i < its.length; i++) expect(its[i]!.startMs).toBe(its[i - 1]!.endMs);
+    }
+    expect(parts.filter((p) => p.sequenceNumber === failed).length).toBeGreaterThan(2);
+    expect(t.measurements.get("PartsDecidedBefore")).toBeGreaterThan(0);
   });
 
   it("sends a long phrase clause by clause while the speaker goes on, each word once, whichever environment gets each batch", async () => {

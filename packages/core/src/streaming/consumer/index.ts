@@ -13,6 +13,7 @@ import type { Segmenter } from "../segmenter/index.ts";
 import { Checkpoint, type WarmSession } from "./checkpoint.ts";
 import { type Chunk, MAX_REORDER_WAIT_MS } from "./chunk-order.ts";
 import { measureOverload } from "./overload.ts";
+import { PartDecision } from "./part-decision.ts";
 import { type BatchJob, PartDelivery, type PartDeliveryDeps, timesAt } from "./part-delivery.ts";
 import { type RebuildDeps, restore } from "./rebuild.ts";
 import { LiveRecognition } from "./recognition.ts";
@@ -33,12 +34,14 @@ export class SegmentIncompleteError extends Error {
 export class StreamConsumer {
   private readonly recognition: LiveRecognition;
   private readonly checkpoints: Checkpoint.Entity;
+  private readonly partDecisions: PartDecision.Entity;
   /** Sessions this environment holds warm, each valid only at its checkpoint revision. */
   private readonly warm = new Map<string, WarmSession>();
 
   constructor(private readonly deps: ConsumerDeps) {
     this.recognition = new LiveRecognition(deps.recognizer, deps.log, deps.measurements, deps.now);
     this.checkpoints = Checkpoint.entity(deps.db.config);
+    this.partDecisions = PartDecision.entity(deps.db.config);
   }
 
   /** Processes one session's records, in stream order. Throws if the batch must be retried (no checkpoint written). */
@@ -162,7 +165,7 @@ export class StreamConsumer {
     }
 
     const audience = batchAudience(this.deps.db, sessionId);
-    const delivery = new PartDelivery(this.deps, this.recognition, warm, audience);
+    const delivery = new PartDelivery(this.deps, this.recognition, warm, audience, this.partDecisions);
     await delivery.deliver(jobs);
     // An environment that only now got the session back does not wait for its recognizer to catch up.
     if (!ended) await delivery.atClause(stayedWarm, lastIngestedAt);
