@@ -15,6 +15,12 @@ export type Chunk = Extract<PositionedRecord, { kind: "chunk" }>;
 /** How long a missing chunk is waited for, in audio captured after it. */
 export const MAX_REORDER_WAIT_MS = 1500;
 
+/**
+ * A "duplicate" captured this long after the newest chunk consumed is no resend (the speaker app resends within a
+ * few seconds of a reconnect): a client numbering its chunks afresh, whose every chunk would be dropped.
+ */
+export const INDEX_REUSED_AFTER_MS = 10_000;
+
 export interface ChunkOrderState {
   lastChunkIndex: number;
   held: Chunk[];
@@ -50,6 +56,17 @@ export class ChunkOrder {
 
   get held(): readonly Chunk[] {
     return this.state.held;
+  }
+
+  /** The lowest index not consumed or held: where a speaker reusing indexes must continue. */
+  get nextChunkIndex(): number {
+    return Math.max(this.state.lastChunkIndex, ...this.state.held.map((h) => h.chunkIndex)) + 1;
+  }
+
+  /** Whether `duplicate`, refused as seen before, was captured long after `newestCapturedAt` (see `INDEX_REUSED_AFTER_MS`). */
+  reusedIndex(duplicate: Chunk, newestCapturedAt: number | undefined): boolean {
+    const newest = Math.max(newestCapturedAt ?? -Infinity, ...this.state.held.map((h) => h.capturedAt));
+    return duplicate.capturedAt - newest > INDEX_REUSED_AFTER_MS;
   }
 
   accept(chunk: Chunk): Accepted {

@@ -412,6 +412,36 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     expect(t.log.entries.some((e) => e.event === "consumer.duplicate_chunks")).toBe(true);
   });
 
+  it("tells the speaker, logs and counts when its chunks reuse indexes consumed long ago, once per batch", async () => {
+    // Prepare: 8 s of talk consumed; then a client that numbered afresh sends 2 s more as chunks 0 to 19.
+    const t = await setup();
+    const consumed = t.records.slice(0, 80);
+    await feed(t.consumer(), t.sessionId, consumed);
+    const last = consumed.at(-1)! as Extract<PositionedRecord, { kind: "chunk" }>;
+    const renumbered = await publish(
+      t.records.slice(80, 100).map((r, i) => {
+        const { position: _, ...chunk } = r as Extract<PositionedRecord, { kind: "chunk" }>;
+        return { ...chunk, chunkIndex: i, capturedAt: last.capturedAt + 60_000 + i * 100 };
+      }),
+    );
+    const before = t.sent.length;
+    // Act: two batches of them, and a resend of recent chunks (captured before the newest one consumed), harmless.
+    const consumer = t.consumer();
+    await feed(consumer, t.sessionId, renumbered, 10);
+    await consumer.consumeSession(t.sessionId, consumed.slice(-5));
+    // Assess
+    const told = t.sent.slice(before).filter((s) => s.message.type === "error");
+    expect(told).toEqual([
+      { to: "speaker", message: expect.objectContaining({ type: "error", code: "chunk_index_reused", nextChunkIndex: 80 }) },
+      { to: "speaker", message: expect.objectContaining({ type: "error", code: "chunk_index_reused", nextChunkIndex: 80 }) },
+    ]);
+    expect(t.log.entries.filter((e) => e.event === "consumer.chunk_index_reused").map((e) => [e.level, e.chunks])).toEqual([
+      ["warn", 10],
+      ["warn", 10],
+    ]);
+    expect(t.measurements.get("ChunkIndexesReused")).toBe(20);
+  });
+
   it("picks up where it left off in a new execution environment, replaying the open segment from the stream", async () => {
     const t = await setup();
     // A fresh consumer (empty memory) for every batch.

@@ -17,7 +17,7 @@ import { PartDecision } from "./part-decision.ts";
 import { type BatchJob, PartDelivery, type PartDeliveryDeps, timesAt } from "./part-delivery.ts";
 import { type RebuildDeps, restore } from "./rebuild.ts";
 import { LiveRecognition } from "./recognition.ts";
-import { batchAudience, sendInterim, sendStatus } from "./speaker-status.ts";
+import { batchAudience, sendInterim, sendStatus, tellIndexReused } from "./speaker-status.ts";
 
 export { Checkpoint } from "./checkpoint.ts";
 
@@ -86,6 +86,7 @@ export class StreamConsumer {
     const sessionId = session.sessionId;
     let ended = false;
     let duplicates = 0;
+    let reused = 0;
     let late = 0;
     let reordered = 0;
     const jobs: BatchJob[] = [];
@@ -143,7 +144,8 @@ export class StreamConsumer {
         break;
       }
       const accepted = order.accept(record);
-      if (accepted.duplicate) duplicates++;
+      if (accepted.duplicate && order.reusedIndex(record, warm.clock?.capturedAt)) reused++;
+      else if (accepted.duplicate) duplicates++;
       if (accepted.late) late++;
       if (accepted.skipped) {
         log({ level: "warn", event: "consumer.chunks_skipped", sessionId, skipped: accepted.skipped, waitedMs: this.deps.reorderWaitMs ?? MAX_REORDER_WAIT_MS });
@@ -155,6 +157,10 @@ export class StreamConsumer {
     }
     if (segmenter.replayedVoiceFrames > 0 && !stayedWarm) measurements?.count("VoiceFramesReplayed", segmenter.replayedVoiceFrames);
     if (duplicates > 0) log({ level: "info", event: "consumer.duplicate_chunks", sessionId, duplicates });
+    if (reused > 0) {
+      log({ level: "warn", event: "consumer.chunk_index_reused", sessionId, chunks: reused, nextChunkIndex: order.nextChunkIndex });
+      measurements?.count("ChunkIndexesReused", reused);
+    }
     if (reordered > 0) {
       log({ level: "info", event: "consumer.chunks_reordered", sessionId, reordered });
       measurements?.count("ChunksReordered", reordered);
@@ -177,6 +183,7 @@ export class StreamConsumer {
     if (!ended && segmenter.openSegment && warm.overload >= 1) measurements?.count("InterimsShed");
     else if (!ended) await sendInterim(this.deps, this.recognition, warm, audience, stayedWarm);
     await sendStatus(this.deps, warm, audience, delivery.latencyMs, overloadChanged);
+    if (reused > 0) await tellIndexReused(this.deps, warm, audience);
     if (ended) await postAll(this.deps, Audience.everyone(await audience()), { type: "sessionEnded", sessionId });
     await Checkpoint.write(this.checkpoints, this.deps, warm, ended);
     if (!ended) this.warm.set(sessionId, warm);
