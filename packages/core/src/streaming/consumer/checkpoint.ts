@@ -78,6 +78,8 @@ export namespace Checkpoint {
     /** What of the open segment went out in parts. */
     parts: segmentParts.optional(),
     ended: z.boolean().optional(),
+    /** The session's end, come before the last chunks the speaker sent: it waits for them (`endsNow`). */
+    ending: z.object({ lastChunkIndex: z.number().optional(), ingestedAt: z.number() }).optional(),
   });
   export type Info = z.infer<typeof Info>;
 
@@ -99,6 +101,7 @@ export namespace Checkpoint {
           load: { type: "number" },
           parts: { type: "any" },
           ended: { type: "boolean" },
+          ending: { type: "any" },
           updatedAt: { type: "number", required: true },
           expiresAt: { type: "number", required: true },
         },
@@ -179,6 +182,7 @@ export namespace Checkpoint {
       load: warm.overload || undefined,
       parts: warm.parts,
       ended,
+      ending: ended ? undefined : warm.ending,
     };
   }
 }
@@ -195,7 +199,7 @@ export interface BufferedChunk {
  * One session's state in this environment's memory, valid only at checkpoint revision `revision`: the checkpoint's
  * fields, with the segmenter, the chunk order and the buffered chunks live instead of described.
  */
-export interface WarmSession extends Pick<Checkpoint.Info, "revision" | "clock" | "statusKey" | "statusSentAt" | "parts"> {
+export interface WarmSession extends Pick<Checkpoint.Info, "revision" | "clock" | "statusKey" | "statusSentAt" | "parts" | "ending"> {
   session: Session.Info;
   segmenter: Segmenter;
   order: ChunkOrder;

@@ -63,6 +63,17 @@ export class ChunkOrder {
     return Math.max(this.state.lastChunkIndex, ...this.state.held.map((h) => h.chunkIndex)) + 1;
   }
 
+  /** How many chunk indexes up to `lastChunkIndex` are neither consumed (or skipped) nor held. */
+  missingThrough(lastChunkIndex: number): number {
+    const s = this.state;
+    return Math.max(0, lastChunkIndex - s.lastChunkIndex) - s.held.filter((h) => h.chunkIndex <= lastChunkIndex).length;
+  }
+
+  /** Whether every chunk up to `lastChunkIndex` is consumed or was given up on. */
+  consumedThrough(lastChunkIndex: number): boolean {
+    return this.state.lastChunkIndex >= lastChunkIndex;
+  }
+
   /** Whether `duplicate`, refused as seen before, was captured long after `newestCapturedAt` (see `INDEX_REUSED_AFTER_MS`). */
   reusedIndex(duplicate: Chunk, newestCapturedAt: number | undefined): boolean {
     const newest = Math.max(newestCapturedAt ?? -Infinity, ...this.state.held.map((h) => h.capturedAt));
@@ -110,4 +121,21 @@ export class ChunkOrder {
     }
     return ready;
   }
+}
+
+/** The session's end as its record said: the last chunk index the speaker sent, when it said, and when it came. */
+export interface Ending {
+  lastChunkIndex?: number;
+  ingestedAt: number;
+}
+
+/**
+ * Whether the session ends now, a record ingested at `ingestedAt` just consumed. A reconnecting speaker's backlog and
+ * its end reach the stream side by side (a Message invocation each, run concurrently), so its end may come before its
+ * last chunks: it waits until every chunk up to the last one sent is consumed or given up by the gap rule, or, like a
+ * gap, until records keep arriving `maxWaitMs` after it without them.
+ */
+export function endsNow(ending: Ending, order: ChunkOrder, ingestedAt: number, maxWaitMs = MAX_REORDER_WAIT_MS): boolean {
+  if (ending.lastChunkIndex === undefined) return true;
+  return order.consumedThrough(ending.lastChunkIndex) || ingestedAt - ending.ingestedAt >= maxWaitMs;
 }

@@ -740,6 +740,34 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     expect(after).toEqual([]);
   });
 
+  it("ending while reconnecting, waits for the chunks the speaker sent before the end that reach the stream after it", async () => {
+    // Prepare: the speaker's backlog and its end (saying the last chunk sent) run concurrently: the end lands
+    // before the backlog's last 1.5 s.
+    const t = await setup();
+    const cut = t.records.findIndex((r) => r.kind === "chunk" && r.chunkIndex * 100 > talk.utterances[1]!.startMs + 1500);
+    const endedAt = t.records[cut - 1]!.ingestedAt + 1;
+    // The backlog's last chunks arrive within milliseconds of the end.
+    const chunks = t.records.slice(0, cut + 15).map((r, i) => {
+      const { position: _, ...chunk } = r;
+      return i < cut ? chunk : { ...chunk, ingestedAt: endedAt + (i - cut + 1) * 5 };
+    });
+    const lastChunkIndex = cut + 14;
+    const stream = await publish([...chunks.slice(0, cut), { kind: "end", sessionId: t.sessionId, ingestedAt: endedAt, lastChunkIndex }, ...chunks.slice(cut)]);
+    // Act: batches across two environments, the end in the middle of one.
+    await feed(t.consumer(), t.sessionId, stream.slice(0, cut - 2), 5);
+    await feed(t.consumer(), t.sessionId, stream.slice(cut - 2), 5);
+    // Assess: the segments are those of the same chunks all before the end; then everyone is told the session ended.
+    const inOrder = await setup();
+    const ordered = await publish([...chunks.map((c) => ({ ...c, sessionId: inOrder.sessionId })), { kind: "end", sessionId: inOrder.sessionId, ingestedAt: endedAt + 100 }]);
+    await feed(inOrder.consumer(), inOrder.sessionId, ordered, 5);
+    expect(t.finals().map((f) => [f.sequenceNumber, f.startMs, f.endMs])).toEqual(inOrder.finals().map((f) => [f.sequenceNumber, f.startMs, f.endMs]));
+    expect(t.finals().at(-1)!.endMs).toBeGreaterThan(cut * 100);
+    for (const to of ["speaker", "es-1", "fr-1"]) {
+      expect(t.sent.filter((s) => s.to === to).at(-1)?.message).toEqual({ type: "sessionEnded", sessionId: t.sessionId });
+    }
+    expect(t.log.entries.some((e) => e.event === "consumer.end_held")).toBe(true);
+  });
+
   it("closes the last segment when the session ends, then tells everyone", async () => {
     const t = await setup();
     // Stop mid-utterance: the last words are still delivered.

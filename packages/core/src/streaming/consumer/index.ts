@@ -11,7 +11,7 @@ import type { PositionedRecord, SpeechRecognizer } from "../../ports/index.ts";
 import { postAll } from "../pipeline/index.ts";
 import type { Segmenter } from "../segmenter/index.ts";
 import { Checkpoint, type WarmSession } from "./checkpoint.ts";
-import { type Chunk, MAX_REORDER_WAIT_MS } from "./chunk-order.ts";
+import { type Chunk, endsNow, MAX_REORDER_WAIT_MS } from "./chunk-order.ts";
 import { measureOverload } from "./overload.ts";
 import { PartDecision } from "./part-decision.ts";
 import { type BatchJob, PartDelivery, type PartDeliveryDeps, timesAt } from "./part-delivery.ts";
@@ -137,24 +137,34 @@ export class StreamConsumer {
     for (const record of records) {
       warm.through = record.position;
       if (record.kind === "end") {
+        warm.ending = { lastChunkIndex: record.lastChunkIndex, ingestedAt: record.ingestedAt };
+      } else {
+        const accepted = order.accept(record);
+        if (accepted.duplicate && order.reusedIndex(record, warm.clock?.capturedAt)) reused++;
+        else if (accepted.duplicate) duplicates++;
+        if (accepted.late) late++;
+        if (accepted.skipped) {
+          log({ level: "warn", event: "consumer.chunks_skipped", sessionId, skipped: accepted.skipped, waitedMs: this.deps.reorderWaitMs ?? MAX_REORDER_WAIT_MS });
+          measurements?.count("ChunksSkipped", accepted.skipped);
+        }
+        // A chunk that arrives after its successors releases them: they waited for it.
+        if (accepted.ready.length > 1 || (accepted.ready.length === 1 && accepted.ready[0] !== record)) reordered += accepted.ready.length - 1;
+        for (const chunk of accepted.ready) await process(chunk);
+      }
+      if (warm.ending && endsNow(warm.ending, order, record.ingestedAt, this.deps.reorderWaitMs ?? MAX_REORDER_WAIT_MS)) {
+        const missing = warm.ending.lastChunkIndex === undefined ? 0 : order.missingThrough(warm.ending.lastChunkIndex);
         for (const chunk of order.drain()) await process(chunk);
-        handle(segmenter.flush(), record.ingestedAt);
+        if (missing > 0) {
+          log({ level: "warn", event: "consumer.end_without_chunks", sessionId, missing, lastChunkIndex: warm.ending.lastChunkIndex });
+          measurements?.count("ChunksSkipped", missing);
+        }
+        handle(segmenter.flush(), warm.ending.ingestedAt);
         this.recognition.end(sessionId);
         ended = true;
         break;
       }
-      const accepted = order.accept(record);
-      if (accepted.duplicate && order.reusedIndex(record, warm.clock?.capturedAt)) reused++;
-      else if (accepted.duplicate) duplicates++;
-      if (accepted.late) late++;
-      if (accepted.skipped) {
-        log({ level: "warn", event: "consumer.chunks_skipped", sessionId, skipped: accepted.skipped, waitedMs: this.deps.reorderWaitMs ?? MAX_REORDER_WAIT_MS });
-        measurements?.count("ChunksSkipped", accepted.skipped);
-      }
-      // A chunk that arrives after its successors releases them: they waited for it.
-      if (accepted.ready.length > 1 || (accepted.ready.length === 1 && accepted.ready[0] !== record)) reordered += accepted.ready.length - 1;
-      for (const chunk of accepted.ready) await process(chunk);
     }
+    if (warm.ending && !ended) log({ level: "info", event: "consumer.end_held", sessionId, lastChunkIndex: warm.ending.lastChunkIndex, nextChunkIndex: order.nextChunkIndex });
     if (segmenter.replayedVoiceFrames > 0 && !stayedWarm) measurements?.count("VoiceFramesReplayed", segmenter.replayedVoiceFrames);
     if (duplicates > 0) log({ level: "info", event: "consumer.duplicate_chunks", sessionId, duplicates });
     if (reused > 0) {

@@ -129,6 +129,7 @@ async function rebuild(
     statusSentAt: checkpoint.statusSentAt,
     overload: checkpoint.load ?? 0,
     parts: checkpoint.parts,
+    ending: checkpoint.ending,
   };
 }
 
