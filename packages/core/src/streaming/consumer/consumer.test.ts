@@ -442,6 +442,19 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     expect(t.measurements.get("ChunkIndexesReused")).toBe(20);
   });
 
+  it("never moves its replay range back for a redelivered batch of old records, so a new environment can rebuild after it", async () => {
+    // Prepare
+    const t = await setup();
+    await feed(t.consumer(), t.sessionId, t.records.slice(0, 40));
+    // Act: an old batch again (duplicates only), then the next batch in a new execution environment.
+    await t.consumer().consumeSession(t.sessionId, t.records.slice(10, 15));
+    await feed(t.consumer(), t.sessionId, t.records.slice(40));
+    // Assess
+    const once = await setup();
+    await feed(once.consumer(), once.sessionId, once.records);
+    expect(t.finals().map((f) => [f.sequenceNumber, f.startMs, f.endMs, f.text])).toEqual(once.finals().map((f) => [f.sequenceNumber, f.startMs, f.endMs, f.text]));
+  });
+
   it("picks up where it left off in a new execution environment, replaying the open segment from the stream", async () => {
     const t = await setup();
     // A fresh consumer (empty memory) for every batch.

@@ -8,6 +8,7 @@ import { pcmFromBase64 } from "../../audio/index.ts";
 import { Audience } from "../../domain/audience/index.ts";
 import type { Db } from "../../domain/db/index.ts";
 import type { PositionedRecord, SpeechRecognizer } from "../../ports/index.ts";
+import { compareSequenceNumbers } from "../../ports/stream-position.ts";
 import { postAll } from "../pipeline/index.ts";
 import type { Segmenter } from "../segmenter/index.ts";
 import { Checkpoint, type WarmSession } from "./checkpoint.ts";
@@ -135,7 +136,8 @@ export class StreamConsumer {
     };
 
     for (const record of records) {
-      warm.through = record.position;
+      // A redelivered batch brings records already consumed: the replay range never moves back to them.
+      if (!warm.through || compareSequenceNumbers(record.position.sequenceNumber, warm.through.sequenceNumber) > 0) warm.through = record.position;
       if (record.kind === "end") {
         warm.ending = { lastChunkIndex: record.lastChunkIndex, ingestedAt: record.ingestedAt };
       } else {
