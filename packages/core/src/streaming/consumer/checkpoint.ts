@@ -59,8 +59,19 @@ const captureClock = z.object({ sample: z.number(), capturedAt: z.number() });
 export type CaptureClock = z.infer<typeof captureClock>;
 
 export namespace Checkpoint {
+  /**
+   * The shape of the checkpoint this code writes. A change to what a field means, or a field a batch must not lose,
+   * raises it; code that reads a checkpoint of a higher schema (a rollback, or the old code while a deploy switches
+   * over) leaves it alone and has the batch retried, since writing it back would drop what it does not know. The
+   * entity's model version is never raised instead: it is part of the item's key, so live sessions would start
+   * afresh, numbering segments under keys their deliveries already claimed. Absent: written before there was one (1).
+   */
+  export const SCHEMA = 2;
+
   /** What the checkpoint stores; the entity below is checked against it (`checkpoint.test.ts`). */
   export const Info = z.object({
+    /** The shape it was written in (see `SCHEMA`). */
+    schema: z.number().int().positive().optional(),
     /** Counts the batches behind it. */
     revision: z.number(),
     /** Last chunk index processed, the indexes of chunks held for a missing one, recent skipped ranges. */
@@ -90,6 +101,7 @@ export namespace Checkpoint {
         model: { entity: "streamState", version: "2", service: DB_SERVICE },
         attributes: {
           sessionId: { type: "string", required: true },
+          schema: { type: "number" },
           revision: { type: "number", required: true },
           order: { type: "any", required: true },
           segmenter: { type: "any", required: true },
@@ -116,6 +128,11 @@ export namespace Checkpoint {
     );
   }
   export type Entity = ReturnType<typeof entity>;
+
+  /** Whether code of this schema may carry `checkpoint` on (see `SCHEMA`). */
+  export function isNewer(checkpoint: Info): boolean {
+    return (checkpoint.schema ?? 1) > SCHEMA;
+  }
 
   /** Strongly consistent: the previous batch, perhaps in another environment, wrote it moments ago. */
   export async function read(entity: Entity, sessionId: string): Promise<Info | undefined> {
@@ -171,6 +188,7 @@ export namespace Checkpoint {
     }
     const snapshot = warm.order.snapshot();
     return {
+      schema: SCHEMA,
       revision: warm.revision + 1,
       order: { lastChunkIndex: snapshot.lastChunkIndex, held: held.map((h) => h.chunkIndex), skipped: snapshot.skipped },
       segmenter: warm.segmenter.stateSnapshot(),

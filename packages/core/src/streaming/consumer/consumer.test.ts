@@ -17,7 +17,7 @@ import { SileroVoiceActivity } from "../../adapters/vad/silero.ts";
 import { assembleTalk, chunksOf, untranscribedClips } from "@livetranslate/testing/fixtures";
 import type { SegmenterOptions } from "../segmenter/index.ts";
 import { Checkpoint } from "./checkpoint.ts";
-import { StreamConsumer } from "./index.ts";
+import { CheckpointFromNewerCodeError, StreamConsumer } from "./index.ts";
 import type { Probe } from "../pipeline/index.ts";
 
 /**
@@ -450,6 +450,27 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     await t.consumer().consumeSession(t.sessionId, t.records.slice(10, 15));
     await feed(t.consumer(), t.sessionId, t.records.slice(40));
     // Assess
+    const once = await setup();
+    await feed(once.consumer(), once.sessionId, once.records);
+    expect(t.finals().map((f) => [f.sequenceNumber, f.startMs, f.endMs, f.text])).toEqual(once.finals().map((f) => [f.sequenceNumber, f.startMs, f.endMs, f.text]));
+  });
+
+  it("leaves a checkpoint written by newer code alone (a rollback, a deploy switching over) and has the batch retried", async () => {
+    // Prepare: newer code wrote the checkpoint, in a schema this code does not know.
+    const t = await setup();
+    await feed(t.consumer(), t.sessionId, t.records.slice(0, 20));
+    const checkpoints = Checkpoint.entity(db.config);
+    await checkpoints.patch({ sessionId: t.sessionId }).set({ schema: Checkpoint.SCHEMA + 1 }).go();
+    const before = await Checkpoint.read(checkpoints, t.sessionId);
+    // Act
+    const refused = await t.consumer().consumeSession(t.sessionId, t.records.slice(20, 25)).catch((error: unknown) => error);
+    // Assess: nothing written over it; logged and counted; the retry in code that knows the schema carries on.
+    expect(refused).toBeInstanceOf(CheckpointFromNewerCodeError);
+    expect(await Checkpoint.read(checkpoints, t.sessionId)).toEqual(before);
+    expect(t.log.entries.find((e) => e.event === "consumer.checkpoint_newer")).toMatchObject({ level: "warn", schema: Checkpoint.SCHEMA + 1 });
+    expect(t.measurements.get("CheckpointsFromNewerCode")).toBe(1);
+    await checkpoints.patch({ sessionId: t.sessionId }).set({ schema: Checkpoint.SCHEMA }).go();
+    await feed(t.consumer(), t.sessionId, t.records.slice(20));
     const once = await setup();
     await feed(once.consumer(), once.sessionId, once.records);
     expect(t.finals().map((f) => [f.sequenceNumber, f.startMs, f.endMs, f.text])).toEqual(once.finals().map((f) => [f.sequenceNumber, f.startMs, f.endMs, f.text]));

@@ -27,6 +27,11 @@ export interface ConsumerDeps extends PartDeliveryDeps, RebuildDeps {
   recognizer: SpeechRecognizer;
 }
 
+/** The batch must be retried by newer code: the checkpoint was written in a schema this code does not know. */
+export class CheckpointFromNewerCodeError extends Error {
+  override readonly name = "CheckpointFromNewerCodeError";
+}
+
 /** The batch must be retried: a delivery failed and stays claimable. */
 export class SegmentIncompleteError extends Error {
   override readonly name = "SegmentIncompleteError";
@@ -50,6 +55,12 @@ export class StreamConsumer {
     const { log } = this.deps;
     const startedAt = Date.now();
     const checkpoint = await Checkpoint.read(this.checkpoints, sessionId);
+    if (checkpoint && Checkpoint.isNewer(checkpoint)) {
+      this.warm.delete(sessionId);
+      log({ level: "warn", event: "consumer.checkpoint_newer", sessionId, schema: checkpoint.schema, known: Checkpoint.SCHEMA });
+      this.deps.measurements?.count("CheckpointsFromNewerCode");
+      throw new CheckpointFromNewerCodeError(`checkpoint of ${sessionId} has schema ${checkpoint.schema}, this code knows up to ${Checkpoint.SCHEMA}: retried later`);
+    }
     const kept = this.warm.get(sessionId);
     // Whatever happens below, this environment's state is only trusted again once the checkpoint is written.
     this.warm.delete(sessionId);
