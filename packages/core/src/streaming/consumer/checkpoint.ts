@@ -54,6 +54,9 @@ type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 
 const schemasMatch: [Same<z.infer<typeof segmenterState>, SegmenterState>, Same<z.infer<typeof segmentParts>, SegmentParts>] = [true, true];
 void schemasMatch;
 
+const shardRange = z.object({ shardId: z.string(), from: z.string(), through: z.string() });
+export type ShardRange = z.infer<typeof shardRange>;
+
 /** Maps session audio offsets to the speaker's capture clock, from the latest chunk. */
 const captureClock = z.object({ sample: z.number(), capturedAt: z.number() });
 export type CaptureClock = z.infer<typeof captureClock>;
@@ -80,7 +83,12 @@ export namespace Checkpoint {
     /** The segmenter's buffer is these chunks' audio, the first starting at `firstSample` of the session. */
     buffer: z.object({ firstSample: z.number(), chunks: z.array(range) }),
     /** Records to read back: from the oldest one whose audio is still needed through the last one consumed. */
-    replay: z.object({ shardId: z.string(), from: z.string(), through: z.string() }).optional(),
+    replay: shardRange.optional(),
+    /**
+     * When the records to read back span a shard split (the on-demand stream splits shards as it grows), `replay` is
+     * the range on the first shard and these the ranges on the shards after it, in order.
+     */
+    replayAfter: z.array(shardRange).optional(),
     clock: captureClock.optional(),
     statusKey: z.string().optional(),
     statusSentAt: z.number().optional(),
@@ -107,6 +115,7 @@ export namespace Checkpoint {
           segmenter: { type: "any", required: true },
           buffer: { type: "any", required: true },
           replay: { type: "any" },
+          replayAfter: { type: "any" },
           clock: { type: "any" },
           statusSentAt: { type: "number" },
           statusKey: { type: "string" },
@@ -173,13 +182,8 @@ export namespace Checkpoint {
 
   /** The checkpoint after the batch `warm` just consumed. */
   export function of(warm: WarmSession, ended: boolean): Info {
-    const held = warm.order.held;
-    const positions = [...warm.buffered.map((b) => b.position), ...held.map((h) => h.position)];
-    const oldest = positions.reduce<StreamPosition | undefined>(
-      (min, p) => (!min || compareSequenceNumbers(p.sequenceNumber, min.sequenceNumber) < 0 ? p : min),
-      undefined,
-    );
-    const through = warm.through;
+    const positions = [...warm.buffered.map((b) => b.position), ...warm.order.held.map((h) => h.position)];
+    const [replay, ...replayAfter] = replayRanges(positions, warm.through);
     const chunks: [number, number][] = [];
     for (const { chunkIndex } of warm.buffered) {
       const last = chunks.at(-1);
@@ -190,10 +194,11 @@ export namespace Checkpoint {
     return {
       schema: SCHEMA,
       revision: warm.revision + 1,
-      order: { lastChunkIndex: snapshot.lastChunkIndex, held: held.map((h) => h.chunkIndex), skipped: snapshot.skipped },
+      order: { lastChunkIndex: snapshot.lastChunkIndex, held: warm.order.held.map((h) => h.chunkIndex), skipped: snapshot.skipped },
       segmenter: warm.segmenter.stateSnapshot(),
       buffer: { firstSample: warm.buffered[0]?.startSample ?? warm.segmenter.consumedSamples, chunks },
-      replay: oldest && through ? { shardId: oldest.shardId, from: oldest.sequenceNumber, through: through.sequenceNumber } : undefined,
+      replay,
+      replayAfter: replayAfter.length > 0 ? replayAfter : undefined,
       clock: warm.clock,
       statusKey: warm.statusKey,
       statusSentAt: warm.statusSentAt,
@@ -203,6 +208,25 @@ export namespace Checkpoint {
       ending: ended ? undefined : warm.ending,
     };
   }
+}
+
+/**
+ * Where the records at `positions` lie in the stream, a range per shard, in stream order: on the shard of the last
+ * record consumed, through that record. Sequence numbers grow across a split (a child shard's start after its
+ * parent's end), so ranges in order of their first record are in stream order.
+ */
+export function replayRanges(positions: readonly StreamPosition[], through: StreamPosition | undefined): ShardRange[] {
+  if (positions.length === 0 || !through) return [];
+  const ranges = new Map<string, ShardRange>();
+  for (const { shardId, sequenceNumber } of positions) {
+    const range = ranges.get(shardId);
+    if (!range) ranges.set(shardId, { shardId, from: sequenceNumber, through: sequenceNumber });
+    else if (compareSequenceNumbers(sequenceNumber, range.from) < 0) range.from = sequenceNumber;
+    else if (compareSequenceNumbers(sequenceNumber, range.through) > 0) range.through = sequenceNumber;
+  }
+  const last = ranges.get(through.shardId);
+  if (last && compareSequenceNumbers(through.sequenceNumber, last.through) > 0) last.through = through.sequenceNumber;
+  return [...ranges.values()].sort((a, b) => compareSequenceNumbers(a.from, b.from));
 }
 
 /** A chunk whose audio is (partly) in the segmenter's buffer. */

@@ -11,7 +11,7 @@ import type { HeardWord, IngestRecord, PositionedRecord, RecognitionStream, Spee
 import type { ServerMessage } from "../../protocol/index.ts";
 import { Session } from "../../domain/session/index.ts";
 import { LabellingTranslator, MemoryAudioStore, RecordingNotifier, TextSynthesizer } from "@livetranslate/testing/fakes";
-import { ensureStream, type StandIn, startKinesalite } from "@livetranslate/testing/standins";
+import { ensureStream, splitShard, type StandIn, startKinesalite } from "@livetranslate/testing/standins";
 import { startTestTable, type TestTable } from "@livetranslate/testing/table";
 import { SileroVoiceActivity } from "../../adapters/vad/silero.ts";
 import { assembleTalk, chunksOf, untranscribedClips } from "@livetranslate/testing/fixtures";
@@ -193,7 +193,11 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     segmenterOptions: Partial<SegmenterOptions> = {},
     voiceActivity?: VoiceActivityDetector,
     spoken = talk,
-    { recognizer = countingRecognizer(), partsListener = false }: { recognizer?: SpeechRecognizer & { streams: number }; partsListener?: boolean } = {},
+    {
+      recognizer = countingRecognizer(),
+      partsListener = false,
+      splitAfter,
+    }: { recognizer?: SpeechRecognizer & { streams: number }; partsListener?: boolean; splitAfter?: number } = {},
   ) {
     const { sessionId, speakerToken } = await Session.create(db, { source: ["en"], target: ["es", "fr", "it"] }, { sourceLanguage: "en", targetLanguages: ["es", "fr", "it"] });
     await Connection.join(db, "speaker", { sessionId, role: "speaker", token: speakerToken });
@@ -232,16 +236,20 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
       });
     // Ingested "now" onwards: a consumer on the real clock runs ahead of real time, as one keeping up does.
     const base = Date.now();
-    const records = await publish(
-      [...chunksOf(spoken.pcm, 100)].map((pcm, chunkIndex) => ({
-        kind: "chunk",
-        sessionId,
-        chunkIndex,
-        capturedAt: base + chunkIndex * 100,
-        ingestedAt: base + chunkIndex * 100 + 130,
-        audioData: pcmToBase64(pcm),
-      })),
-    );
+    const chunks: IngestRecord[] = [...chunksOf(spoken.pcm, 100)].map((pcm, chunkIndex) => ({
+      kind: "chunk",
+      sessionId,
+      chunkIndex,
+      capturedAt: base + chunkIndex * 100,
+      ingestedAt: base + chunkIndex * 100 + 130,
+      audioData: pcmToBase64(pcm),
+    }));
+    const records = await publish(chunks.slice(0, splitAfter));
+    if (splitAfter !== undefined) {
+      // The shard the session's records went to splits: the rest go to one of its children.
+      await splitShard(kinesisClient, "audio", records[0]!.position.shardId);
+      records.push(...(await publish(chunks.slice(splitAfter))));
+    }
     const finals = (to = "es-1") => sent.filter((s) => s.to === to && s.message.type === "transcript").map((s) => s.message as Extract<ServerMessage, { type: "transcript" }>);
     const onProbe = (p: Probe) => (probe = p);
     return { sessionId, sent, synthesized, recognizer, log, measurements, consumer, records, finals, onProbe, probes };
@@ -474,6 +482,20 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     const once = await setup();
     await feed(once.consumer(), once.sessionId, once.records);
     expect(t.finals().map((f) => [f.sequenceNumber, f.startMs, f.endMs, f.text])).toEqual(once.finals().map((f) => [f.sequenceNumber, f.startMs, f.endMs, f.text]));
+  });
+
+  it("rebuilds a segment whose records span a shard split (the on-demand stream splits shards as it grows)", async () => {
+    // Prepare: the shard splits in the middle of the second utterance.
+    const splitAfter = Math.round((talk.utterances[1]!.startMs + 1000) / 100);
+    const t = await setup({}, undefined, talk, { splitAfter });
+    expect(t.records[splitAfter]!.position.shardId).not.toBe(t.records[0]!.position.shardId);
+    // Act: batches at random over four environments, each rebuilding what it missed from the stream.
+    await feedAtRandom(t, 7);
+    // Assess
+    const once = await setup();
+    await feed(once.consumer(), once.sessionId, once.records, 3);
+    expect(t.finals().map((f) => [f.sequenceNumber, f.startMs, f.endMs, f.text])).toEqual(once.finals().map((f) => [f.sequenceNumber, f.startMs, f.endMs, f.text]));
+    expect(t.measurements.get("StreamReplays")).toBeGreaterThan(0);
   });
 
   it("picks up where it left off in a new execution environment, replaying the open segment from the stream", async () => {
