@@ -76,6 +76,8 @@ export interface HeardWord {
 export interface LanguagePair {
   source: string;
   target: string;
+  /** The pivot language a translation passes through when the translator has no direct pair. */
+  via?: string;
 }
 
 export interface Translator {

@@ -14,7 +14,8 @@ export const AUDIO_URL_TTL_SECONDS = 600;
 
 export const LanguageCode = z
   .string()
-  .regex(/^[a-z]{2}$/, "must be a lower-case two-letter ISO 639-1 code such as \"en\"");
+  // A language without an ISO 639-1 code goes by its ISO 639-3 one, as in BCP 47 (Asturian: "ast").
+  .regex(/^[a-z]{2,3}$/, "must be a lower-case two-letter ISO 639-1 code such as \"en\" (three letters, ISO 639-3, for a language without one, such as \"ast\")");
 export type LanguageCode = z.infer<typeof LanguageCode>;
 
 export const SessionId = z
@@ -73,6 +74,12 @@ export const LanguagesResponse = z.object({
    * never `translatedAudio`. Optional so that a client still reads a server that predates it (then: none).
    */
   captionsOnly: z.array(LanguageCode).optional(),
+  /**
+   * Extension: how each target is reached from the source languages. `via` names the pivot language the
+   * translation passes through (English -> Catalan -> Occitan); no `via`, a direct translation. Optional like
+   * `captionsOnly`.
+   */
+  routes: z.record(LanguageCode, z.object({ via: LanguageCode.optional() })).optional(),
 });
 export type LanguagesResponse = z.infer<typeof LanguagesResponse>;
 

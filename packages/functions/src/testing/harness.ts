@@ -10,7 +10,7 @@ import type { ListenerReport } from "@livetranslate/core/protocol";
 import { RecordingNotifier } from "@livetranslate/testing/fakes";
 import { startTestTable } from "@livetranslate/testing/table";
 import type { Adapters } from "../adapters.ts";
-import { compose } from "../compose.ts";
+import { compose } from "../composition.ts";
 
 export { kinesisEvent, webSocketEvent } from "./events.ts";
 

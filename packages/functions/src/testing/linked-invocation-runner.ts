@@ -13,7 +13,7 @@ import { TranslateClient } from "@aws-sdk/client-translate";
 import { iamActionOf } from "@livetranslate/core/adapters/aws/iam";
 import { pcmToBase64 } from "@livetranslate/core/audio";
 import { mockClient } from "aws-sdk-client-mock";
-import { FUNCTIONS } from "../compose.ts";
+import { FUNCTIONS } from "../composition.ts";
 import type { FunctionName } from "../deployment.ts";
 import { httpApiEvent, kinesisEvent, webSocketEvent } from "./events.ts";
 

@@ -6,8 +6,8 @@
 import { memoryLog } from "@livetranslate/core/log";
 import { assembleTalk, untranscribedClips } from "@livetranslate/testing/fixtures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalMode, startLocal } from "../server.ts";
-import { FIXED_ENGINE_LANGUAGES, fixedLatencyEngines } from "./fixed-engines.ts";
+import { type LocalMode, startLocal } from "../../server.ts";
+import { FIXED_ENGINE_LANGUAGES, fixedLatencyEngines } from "../fixed-engines.ts";
 import { closeAll, playTalk } from "./talk.ts";
 
 describe("playTalk", () => {

@@ -3,11 +3,11 @@
  * for each utterance the time from the end of its voiced speech (the last 10 ms frame above -40 dBFS, not
  * the end of the clip's samples) to what listeners receive.
  */
-import type { LocalMode } from "../server.ts";
+import type { LocalMode } from "../../server.ts";
 import { concatPcm } from "@livetranslate/core/audio";
 import { placeInTalk } from "@livetranslate/core/protocol";
 import { chunksOf, englishClips, type Talk, untranscribedClips } from "@livetranslate/testing/fixtures";
-import { ConnectRefused, ProtocolClient, streamInRealTime } from "../testing/client.ts";
+import { ConnectRefused, ProtocolClient, streamInRealTime } from "../../testing/client.ts";
 
 export interface TalkOptions {
   targetLanguages: string[];

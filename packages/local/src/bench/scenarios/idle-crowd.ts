@@ -9,7 +9,10 @@ import { once } from "node:events";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import type { LocalMode } from "../server.ts";
+import type { LocalMode } from "../../server.ts";
+
+/** Idle listener connections the server holds in the memory and fan-out scenarios. */
+export const IDLE_LISTENERS = 5000;
 
 export interface IdleCrowd {
   connected: number;

@@ -6,7 +6,7 @@
  */
 import { memoryLog } from "@livetranslate/core/log";
 import { assembleTalk } from "@livetranslate/testing/fixtures";
-import { startLocal } from "../server.ts";
+import { startLocal } from "../../server.ts";
 import { clipsFor, closeAll, playTalk, type TalkResult } from "./talk.ts";
 
 export async function overload(options: { speakers: number; shortClips: number; longClips: number }) {

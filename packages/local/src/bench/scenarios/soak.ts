@@ -12,10 +12,10 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import os from "node:os";
 import { assembleTalk, englishClips, untranscribedClips } from "@livetranslate/testing/fixtures";
-import type { ProtocolClient } from "../testing/client.ts";
-import { startLocalProcess } from "../testing/local-process.ts";
-import { calibration } from "./calibration.ts";
-import { summarize } from "./stats.ts";
+import type { ProtocolClient } from "../../testing/client.ts";
+import { startLocalProcess } from "../../testing/local-process.ts";
+import { calibration } from "../calibration.ts";
+import { summarize } from "../stats.ts";
 import { closeAll, playTalk } from "./talk.ts";
 
 export interface SoakSample {
