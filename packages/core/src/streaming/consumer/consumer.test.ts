@@ -213,27 +213,10 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     const log = memoryLog();
     const measurements = memoryMeasurements();
     const replay = new KinesisIngestReplay({ client: kinesisClient, streamName: "audio" });
-    const probes: Parameters<Probe>[] = [];
     let probe: Probe = () => undefined;
+    const probeOnce: Probe = (...args) => probe(...args);
     const consumer = (now?: () => number) =>
-      new StreamConsumer({
-        db,
-        recognizer,
-        replay,
-        translator,
-        synthesizer,
-        audioStore,
-        notifier,
-        log,
-        measurements,
-        segmenterOptions,
-        voiceActivity,
-        now,
-        probe: (...args) => {
-          probes.push(args);
-          probe(...args);
-        },
-      });
+      new StreamConsumer({ db, recognizer, replay, translator, synthesizer, audioStore, notifier, log, measurements, segmenterOptions, voiceActivity, now, probe: probeOnce });
     // Ingested "now" onwards: a consumer on the real clock runs ahead of real time, as one keeping up does.
     const base = Date.now();
     const chunks: IngestRecord[] = [...chunksOf(spoken.pcm, 100)].map((pcm, chunkIndex) => ({
@@ -252,7 +235,7 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     }
     const finals = (to = "es-1") => sent.filter((s) => s.to === to && s.message.type === "transcript").map((s) => s.message as Extract<ServerMessage, { type: "transcript" }>);
     const onProbe = (p: Probe) => (probe = p);
-    return { sessionId, sent, synthesized, recognizer, log, measurements, consumer, records, finals, onProbe, probes };
+    return { sessionId, sent, synthesized, recognizer, log, measurements, consumer, records, finals, onProbe };
   }
 
   const RANDOM_ENVIRONMENTS = 4;
