@@ -91,7 +91,7 @@ describe("faults, each ending with every segment delivered exactly once per list
    * One session: listeners in es and fr (and, with `partsListener`, one in es taking segments in parts), a speaker
    * playing the talk (faster than real time), then silence.
    */
-  async function speak(options: { delayChunk?: number; partsListener?: boolean } = {}) {
+  async function speak(options: { delayChunk?: number; partsListener?: boolean; endBeforeBacklog?: number } = {}) {
     const response = await fetch(`${local.url}/sessions`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -109,8 +109,12 @@ describe("faults, each ending with every segment delivered exactly once per list
     const pace = 100 / SPEED;
     const startAt = Date.now();
     const late: Promise<void>[] = [];
+    // Ending while reconnecting: the last chunks are held back (the connection is down), then the end, saying the last
+    // chunk index, and the backlog go out at once, the end first.
+    const live = chunks.length - (options.endBeforeBacklog ?? 0);
     for (let index = 0; index < chunks.length; index++) {
       const capturedAt = startAt + index * pace;
+      if (index >= live) continue;
       const wait = capturedAt + pace - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       const send = () => speaker.sendChunk(session.sessionId, index, chunks[index]!, capturedAt);
@@ -118,6 +122,11 @@ describe("faults, each ending with every segment delivered exactly once per list
       else send();
     }
     await Promise.all(late);
+    if (options.endBeforeBacklog) {
+      speaker.send({ action: "endSession", sessionId: session.sessionId, lastChunkIndex: chunks.length - 1 });
+      for (let index = live; index < chunks.length; index++) speaker.sendChunk(session.sessionId, index, chunks[index]!, startAt + index * pace);
+      for (const listener of listeners) await listener.waitFor(() => listener.messages("sessionEnded").length > 0, 60_000, "the session's end");
+    }
     const everyone = [speaker, ...listeners];
     const segments = () => new Set(everyone.flatMap((c) => c.messages("transcript").filter((t) => t.isFinal).map((t) => t.segmentId)));
     // Delivered: every segment anyone has a caption of has its audio at every listener.
@@ -147,7 +156,8 @@ describe("faults, each ending with every segment delivered exactly once per list
     // Anything sent twice would arrive within moments.
     await new Promise((r) => setTimeout(r, 1500));
     await Promise.all([...everyone, ...(parts ? [parts] : [])].map((c) => c.close()));
-    return { speaker, listeners, parts, segments: segments() };
+    const lastEndMs = Math.max(...whole.messages("transcript").filter((t) => t.isFinal).map((t) => t.endMs));
+    return { speaker, listeners, parts, segments: segments(), lastEndMs };
   }
 
   function expectExactlyOnce(run: Awaited<ReturnType<typeof speak>>) {
@@ -186,12 +196,18 @@ describe("faults, each ending with every segment delivered exactly once per list
     }
   }
 
-  async function withFault(arm: () => void, expectSeen: (entries: typeof log.entries, metric: (name: string) => number) => void, options = {}) {
+  async function withFault(
+    arm: () => void,
+    expectSeen: (entries: typeof log.entries, metric: (name: string) => number) => void,
+    options = {},
+    seen: (run: Awaited<ReturnType<typeof speak>>) => void = () => undefined,
+  ) {
     const from = log.entries.length;
     const before = new Map(local.measurements.counts);
     arm();
     try {
       const run = await speak(options);
+      seen(run);
       expectExactlyOnce(run);
       expectSeen(log.entries.slice(from), (name) => local.measurements.get(name) - (before.get(name) ?? 0));
     } finally {
@@ -310,6 +326,21 @@ describe("faults, each ending with every segment delivered exactly once per list
         expect(metric("EnvironmentsKilled")).toBe(1);
       },
       { partsListener: true },
+    );
+  });
+
+  it("an end during a reconnect, sent before the backlog's last 3 seconds", { timeout: 180_000 }, async () => {
+    let lastEndMs = 0;
+    await withFault(
+      () => {},
+      (entries) => {
+        // Whichever of the end and the backlog reaches the stream first (the end waits for the backlog when it is
+        // first), the last utterance was heard to its end, from chunks that reached the stream after the end.
+        expect(lastEndMs).toBeGreaterThanOrEqual(talk.utterances.at(-1)!.voicedEndMs - 500);
+        expect(has(entries, "consumer.end_without_chunks")).toBe(false);
+      },
+      { endBeforeBacklog: 30 },
+      (run) => (lastEndMs = run.lastEndMs),
     );
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type Chunk, ChunkOrder, endsNow } from "./chunk-order.ts";
+import { type Chunk, ChunkOrder, endsNow, MAX_END_WAIT_MS } from "./chunk-order.ts";
 
 const chunk = (chunkIndex: number): Chunk => ({
   kind: "chunk",
@@ -109,7 +109,8 @@ describe("ChunkOrder", () => {
     expect(order.missingThrough(4)).toBe(2);
     feed(order, [2]);
     expect(endsNow(ending, order, 360)).toBe(false);
-    expect(endsNow(ending, order, 350 + 1500)).toBe(true);
+    expect(endsNow(ending, order, 350 + 1500)).toBe(false);
+    expect(endsNow(ending, order, 350 + MAX_END_WAIT_MS)).toBe(true);
     feed(order, [4]);
     expect(endsNow(ending, order, 370)).toBe(true);
     expect(endsNow({ ingestedAt: 0 }, new ChunkOrder(), 0)).toBe(true);

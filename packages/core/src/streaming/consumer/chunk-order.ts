@@ -130,12 +130,18 @@ export interface Ending {
 }
 
 /**
+ * How long (server time) an end waits for the chunks sent before it while records keep arriving: a backlog of a
+ * minute's chunks is a burst of Message invocations, some held back by cold starts.
+ */
+export const MAX_END_WAIT_MS = 10_000;
+
+/**
  * Whether the session ends now, a record ingested at `ingestedAt` just consumed. A reconnecting speaker's backlog and
  * its end reach the stream side by side (a Message invocation each, run concurrently), so its end may come before its
- * last chunks: it waits until every chunk up to the last one sent is consumed or given up by the gap rule, or, like a
- * gap, until records keep arriving `maxWaitMs` after it without them.
+ * last chunks: it waits until every chunk up to the last one sent is consumed or given up by the gap rule, or until
+ * records keep arriving `maxWaitMs` after it without them.
  */
-export function endsNow(ending: Ending, order: ChunkOrder, ingestedAt: number, maxWaitMs = MAX_REORDER_WAIT_MS): boolean {
+export function endsNow(ending: Ending, order: ChunkOrder, ingestedAt: number, maxWaitMs = MAX_END_WAIT_MS): boolean {
   if (ending.lastChunkIndex === undefined) return true;
   return order.consumedThrough(ending.lastChunkIndex) || ingestedAt - ending.ingestedAt >= maxWaitMs;
 }

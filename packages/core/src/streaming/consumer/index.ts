@@ -164,7 +164,7 @@ export class StreamConsumer {
         if (accepted.ready.length > 1 || (accepted.ready.length === 1 && accepted.ready[0] !== record)) reordered += accepted.ready.length - 1;
         for (const chunk of accepted.ready) await process(chunk);
       }
-      if (warm.ending && endsNow(warm.ending, order, record.ingestedAt, this.deps.reorderWaitMs ?? MAX_REORDER_WAIT_MS)) {
+      if (warm.ending && endsNow(warm.ending, order, record.ingestedAt)) {
         const missing = warm.ending.lastChunkIndex === undefined ? 0 : order.missingThrough(warm.ending.lastChunkIndex);
         for (const chunk of order.drain()) await process(chunk);
         if (missing > 0) {
