@@ -8,6 +8,7 @@ import type { Db } from "@livetranslate/core/domain/db";
 import type { Log } from "@livetranslate/core/log";
 import type {
   AudioIngest,
+  CustomVocabularies,
   AudioStore,
   ConnectionNotifier,
   IngestReplay,
@@ -33,6 +34,11 @@ export interface Adapters {
   replay: IngestReplay;
   notifier: ConnectionNotifier;
   recognizer: SpeechRecognizer;
+  /**
+   * Custom vocabularies built by the recognizer service from a session's glossary (Amazon Transcribe's); none where
+   * the recognizer adds a glossary's words to the session's streams itself (pocketsphinx, local mode).
+   */
+  vocabularies?: CustomVocabularies;
   translator: Translator;
   synthesizer: SpeechSynthesizer;
   audioStore: AudioStore;

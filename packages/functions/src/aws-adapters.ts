@@ -5,6 +5,7 @@
  * every function's required links and grants (`composition.ts`, which also builds the consumer from them).
  */
 import { PollyClient } from "@aws-sdk/client-polly";
+import { TranscribeClient } from "@aws-sdk/client-transcribe";
 import { TranscribeStreamingClient } from "@aws-sdk/client-transcribe-streaming";
 import { TranslateClient } from "@aws-sdk/client-translate";
 import { createDynamoClient, createKinesisClient, createManagementClient, createS3Client } from "@livetranslate/core/adapters/aws/clients";
@@ -15,8 +16,9 @@ import { CloudWatchMeasurements, metricsNamespace } from "@livetranslate/core/ad
 import { PollySynthesizer, pollyLanguages } from "@livetranslate/core/adapters/aws/polly";
 import { S3AudioStore } from "@livetranslate/core/adapters/aws/s3";
 import { TRANSCRIBE_LANGUAGES, TranscribeRecognizer } from "@livetranslate/core/adapters/aws/transcribe";
+import { TranscribeVocabularies } from "@livetranslate/core/adapters/aws/transcribe-vocabularies";
 import { AwsTranslator, TRANSLATE_PAIRS } from "@livetranslate/core/adapters/aws/translate";
-import { createDb, DB_IAM_ACTIONS } from "@livetranslate/core/domain/db";
+import { createDb, DB_IAM_ACTIONS, RECORD_TTL_SECONDS } from "@livetranslate/core/domain/db";
 import { supportedLanguages } from "@livetranslate/core/domain/languages";
 import { jsonLog } from "@livetranslate/core/log";
 import { Resource } from "sst";
@@ -88,6 +90,18 @@ export const AWS_ADAPTERS = {
     iamActions: TranscribeRecognizer.iamActions,
     uses: OBSERVED,
     build: (o) => new TranscribeRecognizer({ client: observeFailedAttempts(new TranscribeStreamingClient({}), o), vocabularies: transcribeVocabularies(process.env.TRANSCRIBE_VOCABULARIES) }),
+  }),
+  vocabularies: adapter("vocabularies", {
+    // The app and stage start the names: deployments sharing an account and region keep apart.
+    links: ["App"],
+    iamActions: TranscribeVocabularies.iamActions,
+    uses: OBSERVED,
+    build: (o) =>
+      new TranscribeVocabularies({
+        client: observeFailedAttempts(new TranscribeClient({}), o),
+        prefix: `${Resource.App.name}-${Resource.App.stage}`,
+        expireAfterMs: RECORD_TTL_SECONDS * 1000,
+      }),
   }),
   translator: adapter("translator", {
     links: [],

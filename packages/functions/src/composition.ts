@@ -35,7 +35,7 @@ export const FUNCTIONS = {
   Connect: define({ entry: "connect", needs: ["db", "log"], build: createConnectHandler }),
   Disconnect: define({ entry: "disconnect", needs: ["db", "log"], build: createDisconnectHandler }),
   Message: define({ entry: "message", needs: ["db", "ingest", "notifier", "log"], build: createMessageHandler }),
-  Http: define({ entry: "http", needs: ["db", "languages", "measurements", "log"], build: createApi }),
+  Http: define({ entry: "http", needs: ["db", "languages", "vocabularies", "measurements", "log"], build: createApi }),
   Consumer: define({ entry: "stream", needs: ["consumer", "measurements", "log"], build: createStreamHandler }),
 } satisfies Record<FunctionName, { entry: string; needs: readonly AdapterName[]; build(adapters: never): unknown }>;
 
@@ -54,7 +54,7 @@ export function compose(adapters: Adapters): Handlers {
 }
 
 /** What the stream consumer is built from, in every mode. */
-export const CONSUMER_NEEDS = ["db", "recognizer", "replay", "translator", "synthesizer", "audioStore", "notifier", "measurements", "log"] as const;
+export const CONSUMER_NEEDS = ["db", "recognizer", "vocabularies", "replay", "translator", "synthesizer", "audioStore", "notifier", "measurements", "log"] as const;
 
 export interface ConsumerOptions {
   segmenterOptions?: Partial<SegmenterOptions>;
@@ -70,10 +70,11 @@ export interface ConsumerOptions {
  * each delivered segment is measured, and its faults and retries counted.
  */
 export function buildConsumer(adapters: Pick<Adapters, (typeof CONSUMER_NEEDS)[number]>, options: ConsumerOptions = {}): SessionConsumer {
-  const { db, recognizer, replay, translator, synthesizer, audioStore, notifier, measurements, log } = adapters;
+  const { db, recognizer, vocabularies, replay, translator, synthesizer, audioStore, notifier, measurements, log } = adapters;
   return new StreamConsumer({
     db,
     recognizer,
+    vocabularies,
     replay,
     translator,
     synthesizer,

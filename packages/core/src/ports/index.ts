@@ -17,9 +17,33 @@ export interface SpeechRecognizer {
   /**
    * Starts one recognition stream, which carries a session's segments one after another until it is ended: one
    * request to the service however many segments it carries (Amazon Transcribe bills each request for at least
-   * 15 s, so one request per segment would bill a 4 s sentence as 15 s).
+   * 15 s, so one request per segment would bill a 4 s sentence as 15 s). With `vocabulary`, the stream also knows
+   * the session's own words; streams of other sessions do not.
    */
-  startStream(language: string): RecognitionStream;
+  startStream(language: string, vocabulary?: SessionVocabulary): RecognitionStream;
+}
+
+/** A session's own words for its recognizer streams: its glossary's terms. */
+export interface SessionVocabulary {
+  /** The terms as written; a recognizer whose dictionary lacks one of their words adds it (pocketsphinx). */
+  terms: readonly string[];
+  /** The recognizer service's custom vocabulary made from the terms, once it is ready to use (Amazon Transcribe). */
+  name?: string;
+}
+
+/**
+ * Custom vocabularies a recognizer service builds from a session's terms, for the session's lifetime (Amazon
+ * Transcribe's take minutes to build). A recognizer that adds words as a stream starts (pocketsphinx) needs none.
+ */
+export interface CustomVocabularies {
+  /** Asks the service to build the session's vocabulary; resolves once asked, long before it is ready. */
+  create(sessionId: string, language: string, terms: readonly string[]): Promise<void>;
+  /** The vocabulary's name once the service has it ready; undefined while it is built, or when it failed or is gone. */
+  ready(sessionId: string): Promise<string | undefined>;
+  /** Deletes the session's vocabulary (none is fine: a session without one, or deleted already). */
+  delete(sessionId: string): Promise<void>;
+  /** Deletes the vocabularies of sessions that expired without ending; resolves to how many. */
+  deleteExpired(): Promise<number>;
 }
 
 /**

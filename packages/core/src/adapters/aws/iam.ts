@@ -33,6 +33,7 @@ const SERVICE_PREFIXES: Record<string, string> = {
   KinesisClient: "kinesis",
   PollyClient: "polly",
   S3Client: "s3",
+  TranscribeClient: "transcribe",
   TranscribeStreamingClient: "transcribe",
   TranslateClient: "translate",
 };

@@ -35,3 +35,4 @@ export async function translateWithGlossary(translator: Pick<Translator, "transl
 function placeholder(index: number): string {
   return `ZXQ${index}QXZ`;
 }
+export { requestVocabulary } from "./vocabulary.ts";

@@ -11,7 +11,7 @@ import { z } from "zod";
 import { type DbConfig, DB_SERVICE, expiresAt, isConditionalFailure } from "../../domain/db/index.ts";
 import type { Session } from "../../domain/session/index.ts";
 import type { Log } from "../../log.ts";
-import type { Measurements, StreamPosition } from "../../ports/index.ts";
+import type { Measurements, SessionVocabulary, StreamPosition } from "../../ports/index.ts";
 import type { Segmenter, SegmenterState } from "../segmenter/index.ts";
 import type { ChunkOrder } from "./chunk-order.ts";
 import type { OverloadLevel } from "./overload.ts";
@@ -253,6 +253,8 @@ export interface WarmSession extends Pick<Checkpoint.Info, "revision" | "clock" 
   overload: OverloadLevel["level"];
   /** The lag measured at the start of the last batch (ms). */
   lagMs?: number;
+  /** The session's glossary terms for its recognizer streams, and its custom vocabulary once ready. */
+  vocabulary?: SessionVocabulary;
 }
 
 /** DynamoDB's item size, closely enough for write units: attribute names and values as stored. */

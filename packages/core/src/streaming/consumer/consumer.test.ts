@@ -7,14 +7,22 @@ import { Connection } from "../../domain/connection/index.ts";
 import type { Db } from "../../domain/db/index.ts";
 import { memoryLog } from "../../log.ts";
 import { memoryMeasurements } from "../../adapters/memory/index.ts";
-import type { HeardWord, IngestRecord, PositionedRecord, RecognitionStream, SpeechRecognizer, VoiceActivityDetector } from "../../ports/index.ts";
-import type { ServerMessage } from "../../protocol/index.ts";
+import type { CustomVocabularies, HeardWord, IngestRecord, PositionedRecord, RecognitionStream, SpeechRecognizer, VoiceActivityDetector } from "../../ports/index.ts";
+import type { Glossary, ServerMessage } from "../../protocol/index.ts";
+import { CreateVocabularyCommand, DeleteVocabularyCommand, GetVocabularyCommand, ListVocabulariesCommand, TranscribeClient } from "@aws-sdk/client-transcribe";
+import { mockClient } from "aws-sdk-client-mock";
+import { TranscribeVocabularies } from "../../adapters/aws/transcribe-vocabularies.ts";
+import { PocketsphinxRecognizer } from "../../adapters/engines/pocketsphinx.ts";
+import { pronouncer } from "../../adapters/engines/pronunciation.ts";
+import { EspeakSynthesizer } from "../../adapters/engines/espeak.ts";
+import { requestVocabulary } from "../../domain/glossary/index.ts";
+import { scaledTimeout } from "@livetranslate/testing/calibration";
 import { Session } from "../../domain/session/index.ts";
 import { LabellingTranslator, MemoryAudioStore, RecordingNotifier, TextSynthesizer } from "@livetranslate/testing/fakes";
 import { ensureStream, splitShard, type StandIn, startKinesalite } from "@livetranslate/testing/standins";
 import { startTestTable, type TestTable } from "@livetranslate/testing/table";
 import { SileroVoiceActivity } from "../../adapters/vad/silero.ts";
-import { assembleTalk, chunksOf, untranscribedClips } from "@livetranslate/testing/fixtures";
+import { assembleTalk, chunksOf, englishClips, untranscribedClips } from "@livetranslate/testing/fixtures";
 import type { SegmenterOptions } from "../segmenter/index.ts";
 import { Checkpoint } from "./checkpoint.ts";
 import { CheckpointFromNewerCodeError, StreamConsumer } from "./index.ts";
@@ -196,10 +204,18 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     {
       recognizer = countingRecognizer(),
       partsListener = false,
+      glossary,
+      vocabularies,
       splitAfter,
-    }: { recognizer?: SpeechRecognizer & { streams: number }; partsListener?: boolean; splitAfter?: number } = {},
+    }: {
+      recognizer?: SpeechRecognizer & { streams?: number };
+      partsListener?: boolean;
+      glossary?: Glossary;
+      vocabularies?: CustomVocabularies;
+      splitAfter?: number;
+    } = {},
   ) {
-    const { sessionId, speakerToken } = await Session.create(db, { source: ["en"], target: ["es", "fr", "it"] }, { sourceLanguage: "en", targetLanguages: ["es", "fr", "it"] });
+    const { sessionId, speakerToken } = await Session.create(db, { source: ["en"], target: ["es", "fr", "it"] }, { sourceLanguage: "en", targetLanguages: ["es", "fr", "it"], glossary });
     await Connection.join(db, "speaker", { sessionId, role: "speaker", token: speakerToken });
     await Connection.join(db, "es-1", { sessionId, role: "listener", language: "es" });
     await Connection.join(db, "fr-1", { sessionId, role: "listener", language: "fr" });
@@ -216,7 +232,7 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     let probe: Probe = () => undefined;
     const probeOnce: Probe = (...args) => probe(...args);
     const consumer = (now?: () => number) =>
-      new StreamConsumer({ db, recognizer, replay, translator, synthesizer, audioStore, notifier, log, measurements, segmenterOptions, voiceActivity, now, probe: probeOnce });
+      new StreamConsumer({ db, recognizer, vocabularies, replay, translator, synthesizer, audioStore, notifier, log, measurements, segmenterOptions, voiceActivity, now, probe: probeOnce });
     // Ingested "now" onwards: a consumer on the real clock runs ahead of real time, as one keeping up does.
     const base = Date.now();
     const chunks: IngestRecord[] = [...chunksOf(spoken.pcm, 100)].map((pcm, chunkIndex) => ({
@@ -806,6 +822,43 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     }
     expect(t.log.entries.some((e) => e.event === "consumer.end_held")).toBe(true);
   });
+
+  it(
+    "hears a name of the session's glossary that pocketsphinx's dictionary lacks (real speech), and deletes the session's custom vocabulary with it",
+    async () => {
+      const clip = assembleTalk([{ file: englishClips().find((c) => c.file.endsWith("LJ001-0003.wav"))!.file }], 1000);
+      const recognizer = new PocketsphinxRecognizer({ pronounce: pronouncer(await EspeakSynthesizer.load()) });
+      const transcribe = mockClient(TranscribeClient);
+      try {
+        transcribe.on(CreateVocabularyCommand).resolves({ VocabularyState: "PENDING" });
+        transcribe.on(ListVocabulariesCommand).resolves({ Vocabularies: [] });
+        transcribe.on(GetVocabularyCommand).resolves({ VocabularyState: "READY" });
+        transcribe.on(DeleteVocabularyCommand).resolves({});
+        // One in the function that creates the session, one in the consumer's environment, as in AWS.
+        const vocabularies = () => new TranscribeVocabularies({ client: new TranscribeClient({ region: "us-east-1" }), expireAfterMs: 86_400_000 });
+        const heard = async (glossary?: Glossary) => {
+          const t = await setup({}, undefined, clip, { recognizer, glossary, vocabularies: vocabularies() });
+          await requestVocabulary(vocabularies(), t.log, { sessionId: t.sessionId, sourceLanguage: "en", glossary });
+          const end = await publish([{ kind: "end", sessionId: t.sessionId, ingestedAt: Date.now() }]);
+          await feed(t.consumer(), t.sessionId, [...t.records, ...end]);
+          return { sessionId: t.sessionId, text: t.finals().map((f) => f.text).join(" ") };
+        };
+        const before = await heard();
+        expect(before.text).toMatch(/netherlands/);
+        expect(before.text).not.toMatch(/woodcutters/);
+        expect(transcribe.calls()).toHaveLength(0);
+        const after = await heard([{ term: "Woodcutters", translations: { es: "leñadores" } }]);
+        expect(after.text).toMatch(/\bwoodcutters\b/);
+        const name = `livetranslate-${after.sessionId}`;
+        expect(transcribe.commandCalls(GetVocabularyCommand)[0]!.args[0].input).toEqual({ VocabularyName: name });
+        expect(transcribe.commandCalls(DeleteVocabularyCommand).map((c) => c.args[0].input)).toEqual([{ VocabularyName: name }]);
+      } finally {
+        transcribe.restore();
+        recognizer.close();
+      }
+    },
+    scaledTimeout(120_000),
+  );
 
   it("closes the last segment when the session ends, then tells everyone", async () => {
     const t = await setup();

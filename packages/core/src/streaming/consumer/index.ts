@@ -7,7 +7,7 @@
 import { pcmFromBase64 } from "../../audio/index.ts";
 import { Audience } from "../../domain/audience/index.ts";
 import type { Db } from "../../domain/db/index.ts";
-import type { PositionedRecord, SpeechRecognizer } from "../../ports/index.ts";
+import type { CustomVocabularies, PositionedRecord, SpeechRecognizer } from "../../ports/index.ts";
 import { compareSequenceNumbers } from "../../ports/stream-position.ts";
 import { postAll } from "../pipeline/index.ts";
 import type { Segmenter } from "../segmenter/index.ts";
@@ -25,6 +25,11 @@ export { Checkpoint } from "./checkpoint.ts";
 export interface ConsumerDeps extends PartDeliveryDeps, RebuildDeps {
   db: Db;
   recognizer: SpeechRecognizer;
+  /**
+   * The session's custom vocabulary at the recognizer service, once ready (Amazon Transcribe's); none where the
+   * recognizer adds a glossary's words itself (pocketsphinx). Deleted once the session's last segment is through.
+   */
+  vocabularies?: Pick<CustomVocabularies, "ready" | "delete">;
 }
 
 /** The batch must be retried by newer code: the checkpoint was written in a schema this code does not know. */
@@ -109,7 +114,7 @@ export class StreamConsumer {
       lastIngestedAt = ingestedAt;
       for (const event of events) {
         if (event.type === "audio") {
-          this.recognition.feed(sessionId, session.sourceLanguage, event.startSample, event.pcm, event.segmentStartSample);
+          this.recognition.feed(sessionId, session.sourceLanguage, event.startSample, event.pcm, event.segmentStartSample, warm.vocabulary);
         } else if (event.type === "pause") {
           const { sequenceNumber, segmentStartSample, atSample } = event;
           const words = this.recognition.pause(sessionId, segmentStartSample, atSample);
@@ -125,7 +130,7 @@ export class StreamConsumer {
             startSample: segment.startSample,
             endSample: segment.endSample,
             times: timesAt(warm.clock, segment.speechEndSample, ingestedAt, now()),
-            transcribe: this.recognition.take(sessionId, session.sourceLanguage, segment),
+            transcribe: this.recognition.take(sessionId, session.sourceLanguage, segment, warm.vocabulary),
           });
         }
       }
@@ -210,5 +215,12 @@ export class StreamConsumer {
     if (ended) await postAll(this.deps, Audience.everyone(await audience()), { type: "sessionEnded", sessionId });
     await Checkpoint.write(this.checkpoints, this.deps, warm, ended);
     if (!ended) this.warm.set(sessionId, warm);
+    // After the checkpoint: a retried batch finds the session ended, and no stream of it starts again. A vocabulary
+    // left behind by a failure here is deleted when it expires (see CustomVocabularies.deleteExpired).
+    if (ended && warm.vocabulary) {
+      await this.deps.vocabularies?.delete(sessionId).catch((error: unknown) => {
+        log({ level: "warn", event: "vocabulary.delete_failed", sessionId, error: (error as Error).message });
+      });
+    }
   }
 }

@@ -7,7 +7,7 @@ import { concatPcm, pcmFromBase64, samplesToMs } from "../../audio/index.ts";
 import type { Db } from "../../domain/db/index.ts";
 import { Session } from "../../domain/session/index.ts";
 import type { Log } from "../../log.ts";
-import type { IngestReplay, Measurements, PositionedRecord, VoiceActivityDetector } from "../../ports/index.ts";
+import type { CustomVocabularies, IngestReplay, Measurements, PositionedRecord, SessionVocabulary, VoiceActivityDetector } from "../../ports/index.ts";
 import { type KeptVoiceStream, Segmenter, type SegmenterOptions } from "../segmenter/index.ts";
 import type { BufferedChunk, Checkpoint, WarmSession } from "./checkpoint.ts";
 import { type Chunk, ChunkOrder, MAX_REORDER_WAIT_MS } from "./chunk-order.ts";
@@ -21,13 +21,16 @@ export interface RebuildDeps {
   voiceActivity?: VoiceActivityDetector;
   /** How long a missing chunk is waited for, in audio captured after it (default `MAX_REORDER_WAIT_MS`). */
   reorderWaitMs?: number;
+  /** Says whether the session's custom vocabulary at the recognizer service is ready (see `ConsumerDeps`). */
+  vocabularies?: Pick<CustomVocabularies, "ready">;
   log: Log;
   measurements?: Pick<Measurements, "count">;
 }
 
 /**
  * The session as this batch starts it: the state this environment kept, if it is at the checkpoint's revision
- * (`stayedWarm`), else rebuilt with its recognizer caught up; undefined for a session that does not exist.
+ * (`stayedWarm`), else rebuilt with its recognizer caught up; undefined for a session that does not exist. Either
+ * way it carries the session's vocabulary for this batch.
  */
 export async function restore(
   deps: RebuildDeps & { db: Db },
@@ -37,6 +40,7 @@ export async function restore(
   kept: WarmSession | undefined,
 ): Promise<{ warm: WarmSession; stayedWarm: boolean } | undefined> {
   if (kept && kept.revision === (checkpoint?.revision ?? 0)) {
+    kept.vocabulary = await vocabularyOf(deps, kept.session);
     recognition.endQuiet(sessionId, kept.segmenter.consumedSamples, true);
     return { warm: kept, stayedWarm: true };
   }
@@ -44,9 +48,24 @@ export async function restore(
   if (!session) return undefined;
   // The detector stream this environment kept from its last visit may spare replaying the whole open segment.
   const warm = await rebuild(deps, session, checkpoint, kept?.segmenter.keptVoice());
+  warm.vocabulary = await vocabularyOf(deps, session);
   recognition.endQuiet(sessionId, warm.segmenter.consumedSamples, false);
   catchUpRecognition(deps, recognition, warm);
   return { warm, stayedWarm: false };
+}
+
+/**
+ * The session's words for its recognizer streams. Asking whether its custom vocabulary is ready costs nothing
+ * once it is (the adapter remembers); a failed question leaves the session on the deployment-wide vocabulary.
+ */
+async function vocabularyOf(deps: Pick<RebuildDeps, "vocabularies" | "log">, session: Session.Info): Promise<SessionVocabulary | undefined> {
+  if (!session.glossary?.length) return undefined;
+  const terms = session.glossary.map((entry) => entry.term);
+  const name = await deps.vocabularies?.ready(session.sessionId).catch((error: unknown) => {
+    deps.log({ level: "warn", event: "vocabulary.check_failed", sessionId: session.sessionId, error: (error as Error).message });
+    return undefined;
+  });
+  return { terms, ...(name ? { name } : {}) };
 }
 
 /** The session's state at `checkpoint` (a new session without one), from the checkpoint and the stream. */
@@ -155,7 +174,7 @@ function catchUpRecognition(deps: Pick<RebuildDeps, "log" | "measurements">, rec
   if (heard === undefined) recognition.abandonSegment(sessionId);
   const from = heard ?? open.startSample;
   if (from === open.emittedSample) return;
-  recognition.feedWithPauses(sessionId, sourceLanguage, from, warm.segmenter.audioBetween(from, open.emittedSample), open.startSample, open.pauses);
+  recognition.feedWithPauses(sessionId, sourceLanguage, from, warm.segmenter.audioBetween(from, open.emittedSample), open.startSample, open.pauses, warm.vocabulary);
   if (heard === undefined) {
     deps.log({ level: "info", event: "recognition.replayed", sessionId, audioMs: Math.round(samplesToMs(open.emittedSample - from)) });
     deps.measurements?.count("RecognizerReplays");
