@@ -70,7 +70,7 @@ export class PartDelivery {
     this.warm.parts = part.state;
     this.deps.measurements?.count("ClauseParts");
     const times = { ...timesAt(this.warm.clock, part.endSample, lastIngestedAt, this.now()), transcribedAt: this.now() };
-    await this.sendPart(this.segmentJob(speaking.sequenceNumber, part.startSample, part.endSample, part.text, times), part.index, "clause");
+    await this.sendPart(this.segmentJob(speaking.sequenceNumber, part.startSample, part.endSample, part.text, times), part.index, "clause", part.state.committed.slice(0, part.index));
   }
 
   /**
@@ -97,7 +97,7 @@ export class PartDelivery {
     const part = await this.decide(job.sequenceNumber, state, decision);
     this.warm.parts = part.state;
     const times = { ...job.times, transcribedAt: this.now() };
-    await this.sendPart(this.segmentJob(job.sequenceNumber, part.startSample, part.endSample, part.text, times), part.index, "pause");
+    await this.sendPart(this.segmentJob(job.sequenceNumber, part.startSample, part.endSample, part.text, times), part.index, "pause", part.state.committed.slice(0, part.index));
   }
 
   /** Words already sent in parts are not revised: the segment says what its parts said, then the rest. */
@@ -131,13 +131,13 @@ export class PartDelivery {
     const said = parts.committed.length > 0 ? [...parts.committed, last.text].filter((t) => t.length > 0).join(" ") : text;
     const whole = this.segmentJob(job.sequenceNumber, job.startSample, job.endSample, said, times);
     for (const part of recorded) {
-      await this.sendPart(this.segmentJob(job.sequenceNumber, part.startSample, part.endSample, part.text, times), part.index, "close", false);
+      await this.sendPart(this.segmentJob(job.sequenceNumber, part.startSample, part.endSample, part.text, times), part.index, "close", parts.committed.slice(0, part.index), false);
     }
     // The segment and its last part go to different people (the speaker and whole-segment listeners; listeners that
     // take parts): side by side, so neither waits for the other.
     await Promise.all([
       runSegment(this.deps, { ...whole, audience: await this.audience(), keepTranscript }).then((result) => this.delivered(result)),
-      last.text ? this.sendPart({ ...whole, startMs: samplesToMs(last.startSample), text: last.text }, last.index, "close") : undefined,
+      last.text ? this.sendPart({ ...whole, startMs: samplesToMs(last.startSample), text: last.text }, last.index, "close", parts.committed) : undefined,
     ]);
   }
 
@@ -160,9 +160,16 @@ export class PartDelivery {
     this.deps.measurements?.count("PartsDecidedBefore");
   }
 
-  private async sendPart(job: Omit<SegmentJob, "audience">, index: number, committedAt: PartOf["committedAt"], last = committedAt === "close"): Promise<void> {
+  /** `before`: the texts of the segment's parts sent before this one, which it is translated together with. */
+  private async sendPart(
+    job: Omit<SegmentJob, "audience">,
+    index: number,
+    committedAt: PartOf["committedAt"],
+    before: readonly string[],
+    last = committedAt === "close",
+  ): Promise<void> {
     const parts = await this.partAudience();
-    if (parts) this.delivered(await runSegment(this.deps, { ...job, audience: parts, part: { index, last, committedAt } }));
+    if (parts) this.delivered(await runSegment(this.deps, { ...job, audience: parts, part: { index, last, committedAt }, before: before.join(" ") }));
   }
 
   /** The listeners that take parts; undefined when there are none. */
