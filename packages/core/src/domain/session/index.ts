@@ -26,6 +26,8 @@ export namespace Session {
     status: z.enum(["active", "ended"]),
     createdAt: z.number(),
     endedAt: z.number().optional(),
+    /** The last chunk index the speaker sent before ending, when it said: its backlog is still accepted after the end. */
+    lastChunkIndex: z.number().int().nonnegative().optional(),
     /** The speaker asked for the transcript to be kept (in every target language). */
     keepTranscript: z.boolean().optional(),
     /** Names and terms translated one way (see domain/glossary). */
@@ -131,9 +133,19 @@ export namespace Session {
     };
   }
 
-  /** Closes the session to new connections and audio; what is in flight is still delivered. */
-  export async function end(db: Db, sessionId: string): Promise<void> {
-    await db.entities.session.patch({ sessionId }).set({ status: "ended", endedAt: Date.now() }).go();
+  /**
+   * Closes the session to new connections and audio; what is in flight is still delivered, and so are the chunks up
+   * to `lastChunkIndex`, when the speaker said it sent them (a reconnect's backlog races its end).
+   */
+  export async function end(db: Db, sessionId: string, lastChunkIndex?: number): Promise<void> {
+    await db.entities.session.patch({ sessionId }).set({ status: "ended", endedAt: Date.now(), ...(lastChunkIndex !== undefined ? { lastChunkIndex } : {}) }).go();
+  }
+
+  /** The session, if it takes a chunk numbered `chunkIndex`: active, or ended after saying this chunk was sent before. */
+  export async function requireTakesChunk(db: Db, sessionId: string, chunkIndex: number): Promise<Info> {
+    const session = await get(db, sessionId);
+    if (session?.status === "ended" && session.lastChunkIndex !== undefined && chunkIndex <= session.lastChunkIndex) return session;
+    return requireActive(db, sessionId);
   }
 }
 

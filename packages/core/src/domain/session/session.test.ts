@@ -49,6 +49,16 @@ describe("Session", () => {
     await expect(Session.requireActive(db, "no-such-1")).rejects.toMatchObject({ code: "session_not_found", status: 404 });
   });
 
+  it("after an end that said the last chunk sent, still takes the chunks up to it (a reconnect's backlog), no later one", async () => {
+    const { sessionId } = await Session.create(db, languages, { sourceLanguage: "en" });
+    await Session.end(db, sessionId, 41);
+    await expect(Session.requireTakesChunk(db, sessionId, 41)).resolves.toMatchObject({ status: "ended", lastChunkIndex: 41 });
+    await expect(Session.requireTakesChunk(db, sessionId, 42)).rejects.toMatchObject({ code: "session_ended", status: 409 });
+    const other = await Session.create(db, languages, { sourceLanguage: "en" });
+    await Session.end(db, other.sessionId);
+    await expect(Session.requireTakesChunk(db, other.sessionId, 0)).rejects.toMatchObject({ code: "session_ended" });
+  });
+
   it("shows itself with listener counts and without the token hash", async () => {
     const { sessionId } = await Session.create(db, languages, { sourceLanguage: "en", targetLanguages: ["es", "fr"] });
     await Connection.join(db, "v-es", { sessionId, role: "listener", language: "es" });
