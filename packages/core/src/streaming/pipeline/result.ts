@@ -1,7 +1,8 @@
 /**
  * What the pipeline reports for a segment: when each stage finished and what went to each language. Its own module,
- * importing nothing, so the ports (measurements) can name it without importing the pipeline.
+ * importing only types, so the ports (measurements) can name it without importing the pipeline.
  */
+import type { BindingQuota } from "../../domain/quotas/index.ts";
 
 /** Stage timestamps (epoch ms) carried by every segment, logged and benchmarked. */
 export interface StageTimes {
@@ -30,6 +31,14 @@ export interface LanguageResult {
   audioShed?: boolean;
   /** Already delivered by an earlier attempt: nothing was sent now. */
   alreadyDone?: boolean;
+  /**
+   * A quota met past its retry budget degraded this part for this language: "standardVoice" (voiced with the
+   * plainer voice), "captionsOnly" (no translated speech, or no translation, for this part). Posts dropped for a
+   * listener are counted, not named here.
+   */
+  degraded?: "standardVoice" | "captionsOnly";
+  /** The quotas met while delivering it (retried or degraded). */
+  quotas?: BindingQuota[];
   translatedAt?: number;
   synthesizedAt?: number;
   storedAt?: number;
@@ -56,4 +65,6 @@ export interface SegmentResult {
   incomplete: boolean;
   /** Something went out in this attempt. */
   sent: boolean;
+  /** The quotas met while delivering it (each language's, and the speaker's posts). */
+  quotas?: BindingQuota[];
 }
