@@ -20,6 +20,7 @@ import type { Adapters, SessionConsumer } from "@livetranslate/functions/adapter
 import { buildConsumer, type ConsumerOptions } from "@livetranslate/functions/compose";
 import type { InProcessManagementHandler } from "./gateway/in-process-management.ts";
 import { countAudioStore, countIngest, countNotifier, type RequestCounts } from "./metering.ts";
+import type { LocalQuotas } from "./quotas.ts";
 
 export interface LocalAdapterOptions {
   dynamo: DynamoDBClient;
@@ -43,6 +44,8 @@ export interface LocalAdapterOptions {
   consumer?: ConsumerOptions;
   /** When given, counts the AWS requests made (the benchmark's cost projection). */
   requestCounts?: RequestCounts;
+  /** AWS's quotas, emulated (`LIVETRANSLATE_QUOTAS=aws`): the notifier posts under the account's request rate. */
+  quotas?: LocalQuotas;
 }
 
 /** The adapters over the given clients; the consumer is built (by compose's `buildConsumer`) when first read. */
@@ -55,13 +58,15 @@ export function localAdapters(options: LocalAdapterOptions): Adapters {
     requestHandler: options.managementHandler,
   });
   options.decorateClient?.(managementClient);
-  const notifier = new ApiGatewayNotifier({ client: managementClient });
+  const apiNotifier = new ApiGatewayNotifier({ client: managementClient });
+  const counted = counts ? countNotifier(apiNotifier, counts) : apiNotifier;
+  const notifier = options.quotas ? options.quotas.notifier(counted) : counted;
   const languages = supportedLanguages(options.engines);
   const adapters: Omit<Adapters, "consumer"> = {
     db: createDb({ table: options.table, client: options.dynamo }),
     ingest: counts ? countIngest(ingest, counts) : ingest,
     replay: new KinesisIngestReplay({ client: options.kinesis, streamName: options.stream }),
-    notifier: counts ? countNotifier(notifier, counts) : notifier,
+    notifier,
     audioStore: counts ? countAudioStore(audioStore, counts) : audioStore,
     recognizer: options.engines.recognizer,
     translator: options.engines.translator,

@@ -12,6 +12,7 @@ import type { Measurements, VoiceActivityDetector } from "@livetranslate/core/po
 import type { SegmenterOptions } from "@livetranslate/core/streaming/segmenter";
 import type { StandIn } from "@livetranslate/core/adapters/standins";
 import { compose } from "@livetranslate/functions/compose";
+import type { LocalQuotas } from "./quotas.ts";
 import { localAdapters } from "./adapters.ts";
 import { EnvironmentKilledError, type ExecutionEnvironment } from "./event-source/environments.ts";
 import type { InProcessManagementHandler } from "./gateway/in-process-management.ts";
@@ -36,6 +37,8 @@ export interface ConsumerEnvironmentConfig {
   voiceActivity?: VoiceActivityDetector;
   onSegment?: (sessionId: string, result: SegmentResult) => void;
   requestCounts?: RequestCounts;
+  /** AWS's quotas, emulated: shared with every other function, as an account's are. */
+  quotas?: LocalQuotas;
   /** Crash tests: where this environment may be killed. */
   probe?: (slot: number) => Probe | undefined;
   /** Applied to every AWS client the environment makes (failed-attempt reports; fault injection in tests). */
@@ -102,6 +105,7 @@ export function createConsumerEnvironment(config: ConsumerEnvironmentConfig, slo
     measurements: config.measurements,
     consumer: { segmenterOptions: config.segmenterOptions, voiceActivity: config.voiceActivity, onSegment: config.onSegment, probe: config.probe?.(slot) },
     requestCounts: config.requestCounts,
+    quotas: config.quotas,
   });
   const handler = compose(adapters).Consumer;
   return {

@@ -28,7 +28,8 @@ import { filePositions } from "./event-source/positions.ts";
 import { forgetStaleConnections } from "./stale-connections.ts";
 import { type ConnectionLimits, WebSocketGateway } from "./gateway/index.ts";
 import { InProcessManagementHandler } from "./gateway/in-process-management.ts";
-import type { RequestCounts } from "./metering.ts";
+import { countEngines, countTableRequests, type RequestCounts } from "./metering.ts";
+import { localQuotas, type QuotaSettings } from "./quotas.ts";
 import { mountWebApps } from "./web-apps.ts";
 import { sweepExpiredObjects, sweepExpiredRecords, trimExpiredStreamRecords } from "./expiry.ts";
 import { ensureBucket, ensureStream, startDynalite, startKinesalite, startS3rver } from "@livetranslate/core/adapters/standins";
@@ -65,6 +66,8 @@ export interface LocalOptions {
   dataDir?: string;
   /** API Gateway's connection limits by default; tests shorten them. */
   connectionLimits?: Partial<ConnectionLimits>;
+  /** AWS's quotas, emulated (`LIVETRANSLATE_QUOTAS=aws`); none when absent. */
+  quotas?: QuotaSettings;
 }
 
 export interface LocalMode {
@@ -92,10 +95,14 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
     for (const closer of closers.reverse()) await closer();
   };
   try {
-    const engines = options.engines ?? (await requireLocalEngines());
-    closers.push(() => closeEngines(engines));
-    const languages = supportedLanguages(engines);
-    const warming = warmUp(engines, languages.target, languages.captionsOnly);
+    const detected = options.engines ?? (await requireLocalEngines());
+    closers.push(() => closeEngines(detected));
+    const languages = supportedLanguages(detected);
+    const warming = warmUp(detected, languages.target, languages.captionsOnly);
+    // The functions use the engines under the emulated quotas (warming them up spends none).
+    const quotas = options.quotas ? localQuotas(options.quotas) : undefined;
+    const counted = options.requestCounts ? countEngines(detected, options.requestCounts) : detected;
+    const engines = quotas ? quotas.engines(counted) : counted;
 
     const folder = (name: string) => (options.dataDir ? path.join(options.dataDir, name) : undefined);
     const [dynamo, kinesis, s3] = await Promise.all([
@@ -112,6 +119,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
         log({ level: "warn", event: "aws.attempt_failed", ...attempt });
         measurements.count("AwsAttemptsFailed");
       });
+      if (options.requestCounts) countTableRequests(client, options.requestCounts);
       options.decorateClient?.(client);
     };
     const dynamoClient = createDynamoClient(dynamo);
@@ -166,6 +174,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
       log,
       measurements,
       requestCounts: options.requestCounts,
+      quotas,
     });
     const handlers = compose(adapters);
     if (options.dataDir) await forgetStaleConnections(adapters.db, log);
@@ -196,6 +205,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
             voiceActivity: options.voiceActivity,
             onSegment: options.onSegment,
             requestCounts: options.requestCounts,
+            quotas,
             probe: options.probe,
             decorateClient,
           },
@@ -216,6 +226,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
       },
       onError: (error, context) => log({ level: "error", event: "gateway.handler_failed", ...context, error: String(error) }),
       limits: options.connectionLimits,
+      admitConnection: quotas?.admitConnection,
       onLimit: ({ connectionId, limit, code }) => {
         log({ level: "info", event: "gateway.connection_limit", connectionId, limit, code });
         measurements.count(`GatewayClosed.${limit}`);

@@ -204,6 +204,11 @@ export const SessionStatusMessage = z.object({
   overloaded: z.boolean().optional(),
   lagMs: z.number().optional(),
   shedding: z.array(z.enum(["interim", "audio"])).optional(),
+  /**
+   * Extension: the AWS quotas met in the last few seconds (calls throttled, parts degraded); `[]` once none binds
+   * any more. Absent when none has bound.
+   */
+  quotas: z.array(z.enum(["synthesis", "translation", "posts", "recognition"])).optional(),
 });
 export type SessionStatusMessage = z.infer<typeof SessionStatusMessage>;
 

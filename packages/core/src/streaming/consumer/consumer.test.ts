@@ -1,9 +1,11 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { type KinesisClient, PutRecordCommand } from "@aws-sdk/client-kinesis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { pcmToBase64 } from "../../browser/audio/index.ts";
 import { createKinesisClient } from "../../adapters/aws/clients.ts";
 import { encodeIngestRecord, KinesisIngestReplay } from "../../adapters/aws/kinesis.ts";
+import { throttledSynthesizer, TokenBucket } from "../../adapters/quota/index.ts";
+import { Audience } from "../../domain/audience/index.ts";
 import { Connection } from "../../domain/connection/index.ts";
 import { createDb, type Db, ensureTable } from "../../domain/db/index.ts";
 import { memoryLog } from "../../log.ts";
@@ -187,7 +189,11 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     segmenterOptions: Partial<SegmenterOptions> = {},
     voiceActivity?: VoiceActivityDetector,
     spoken = talk,
-    { recognizer = countingRecognizer(), partsListener = false }: { recognizer?: SpeechRecognizer & { streams: number }; partsListener?: boolean } = {},
+    {
+      recognizer = countingRecognizer(),
+      partsListener = false,
+      underQuota = (synthesizer) => synthesizer,
+    }: { recognizer?: SpeechRecognizer & { streams: number }; partsListener?: boolean; underQuota?: (synthesizer: SpeechSynthesizer) => SpeechSynthesizer } = {},
   ) {
     const { sessionId, speakerToken } = await Session.create(db, { source: ["en"], target: ["es", "fr", "it"] }, { sourceLanguage: "en", targetLanguages: ["es", "fr", "it"] });
     await Connection.join(db, "speaker", { sessionId, role: "speaker", token: speakerToken });
@@ -204,19 +210,20 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     };
     const translator: Translator = { pairs: [], translate: async (text, _s, target) => `${target}: ${text}` };
     const synthesized: string[] = [];
-    const synthesizer: SpeechSynthesizer = {
+    const synthesizer: SpeechSynthesizer = underQuota({
       languages: ["es", "fr", "it"],
       async synthesize(text, language) {
         synthesized.push(language);
         return { data: new TextEncoder().encode(text), format: "audio/wav", durationSeconds: 1 };
       },
-    };
+    });
     const audioStore: AudioStore = { put: async () => {}, presignedUrl: async (key) => `http://audio/${key}` };
     const log = memoryLog();
     const measurements = memoryMeasurements();
     const replay = new KinesisIngestReplay({ client: kinesisClient, streamName: "audio" });
     const consumer = (now?: () => number) =>
-      new StreamConsumer({ db, recognizer, replay, translator, synthesizer, audioStore, notifier, log, measurements, segmenterOptions, voiceActivity, now });
+      // A throttled call's retries do not wait here (the waits are the pipeline's quota budget, tested on their own).
+      new StreamConsumer({ db, recognizer, replay, translator, synthesizer, audioStore, notifier, log, measurements, segmenterOptions, voiceActivity, now, sleep: async () => undefined });
     // Ingested "now" onwards: a consumer on the real clock runs ahead of real time, as one keeping up does.
     const base = Date.now();
     const records = await publish(
@@ -231,6 +238,16 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     );
     const finals = (to = "es-1") => sent.filter((s) => s.to === to && s.message.type === "transcript").map((s) => s.message as Extract<ServerMessage, { type: "transcript" }>);
     return { sessionId, sent, synthesized, recognizer, log, measurements, consumer, records, finals };
+  }
+
+  /** Batches of `batch` records, the consumer's clock set to just after the last one's ingest (keeping up). */
+  async function feedInRealTime(consumer: StreamConsumer, sessionId: string, records: PositionedRecord[], batch: number, setClock: (at: number) => void) {
+    for (let at = 0; at < records.length; at += batch) {
+      const slice = records.slice(at, at + batch);
+      const last = slice.at(-1)!;
+      setClock((last.kind === "chunk" ? last.ingestedAt : Date.now()) + 50);
+      await consumer.consumeSession(sessionId, slice);
+    }
   }
 
   const RANDOM_ENVIRONMENTS = 4;
@@ -665,6 +682,48 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     await feed(t.consumer(), t.sessionId, t.records);
     const after = t.sent.slice(before).filter((s) => s.message.type !== "sessionStatus" && !(s.message.type === "transcript" && !s.message.isFinal));
     expect(after).toEqual([]);
+  });
+
+  it("under a synthesis quota far below the load: every caption once, no batch retried or replayed, speech degraded, the speaker told", async () => {
+    // Prepare: Polly's quotas at one request per 1000 s (burst 1) for either voice, on the consumer's clock.
+    let clock = Date.now();
+    const buckets = { neural: new TokenBucket(0.001, 1, () => clock), standard: new TokenBucket(0.001, 1, () => clock) };
+    const t = await setup({}, undefined, talk, { underQuota: (synthesizer) => throttledSynthesizer(synthesizer, buckets), partsListener: true });
+    const consumer = t.consumer(() => clock);
+    // Act: in real time, on the consumer's clock; no batch may throw (a throw is a batch retried, replayed from the stream).
+    await feedInRealTime(consumer, t.sessionId, t.records, 3, (at) => (clock = at));
+    // Assess
+    const finals = t.finals("speaker").filter((f) => f.isFinal);
+    expect(finals.length).toBeGreaterThanOrEqual(talk.utterances.length);
+    for (const to of ["es-1", "fr-1"]) {
+      expect(t.finals(to).map((f) => f.segmentId)).toEqual(finals.map((f) => f.segmentId));
+      expect(t.sent.filter((s) => s.to === to && s.message.type === "translation")).toHaveLength(finals.length);
+    }
+    expect(t.finals("es-parts").map((p) => p.text).join(" ")).toBe(finals.map((f) => f.text).join(" "));
+    const delivered = t.sent.filter((s) => s.message.type !== "sessionStatus" && !(s.message.type === "transcript" && !s.message.isFinal));
+    const keys = delivered.map((s) => `${s.to} ${s.message.type} ${(s.message as { segmentId?: string }).segmentId} ${(s.message as { part?: number }).part}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(t.sent.filter((s) => s.message.type === "translatedAudio").length).toBeLessThanOrEqual(2);
+    expect(t.measurements.get("AudioDegradedToCaptions")).toBeGreaterThan(0);
+    for (const counter of ["BatchesRetried", "StreamReplays", "RecognizerReplays", "DeliveriesRetried"]) expect(t.measurements.get(counter), counter).toBe(0);
+    const statuses = t.sent.filter((s) => s.to === "speaker" && s.message.type === "sessionStatus").map((s) => s.message as Extract<ServerMessage, { type: "sessionStatus" }>);
+    expect(statuses.some((m) => m.quotas?.includes("synthesis"))).toBe(true);
+    expect(t.log.entries.some((e) => e.event === "quota.degraded" && e.to === "captionsOnly")).toBe(true);
+  });
+
+  it("reads who listens for the speaker's status only when one is due, not every batch", async () => {
+    // Prepare: one chunk a batch, in real time on the consumer's clock; a status considered is counted.
+    let clock = 0;
+    const t = await setup({}, undefined, talk);
+    const consumer = t.consumer(() => clock);
+    const statusDue = vi.spyOn(Audience, "listenerCounts");
+    // Act
+    await feedInRealTime(consumer, t.sessionId, t.records, 1, (at) => (clock = at));
+    // Assess: about once a second of talk, not once per batch.
+    const seconds = t.records.length / 10;
+    expect(statusDue.mock.calls.length).toBeLessThanOrEqual(Math.ceil(seconds) + 1);
+    expect(statusDue.mock.calls.length).toBeGreaterThan(0);
+    statusDue.mockRestore();
   });
 
   it("closes the last segment when the session ends, then tells everyone", async () => {

@@ -14,6 +14,7 @@
 import { concatPcm, pcmFromBase64, samplesToMs } from "../../browser/audio/index.ts";
 import { Audience } from "../../domain/audience/index.ts";
 import { type Db, expiresAt, isConditionalFailure } from "../../domain/db/index.ts";
+import type { BindingQuota } from "../../domain/quotas/index.ts";
 import { Session } from "../../domain/session/index.ts";
 import { type PartOf, type PipelineDeps, postAll, postInterim, runSegment, type SegmentResult, type StageTimes } from "../pipeline/index.ts";
 import type { IngestReplay, PositionedRecord, SpeechRecognizer, StreamPosition, VoiceActivityDetector } from "../../ports.ts";
@@ -87,6 +88,9 @@ interface SessionMemory {
   /** The lag measured at the start of the last batch (ms). */
   lagMs?: number;
   parts?: SegmentParts;
+  /** When each AWS quota was last met delivering this session (this environment's view), and what the speaker was last told. */
+  quotasMetAt?: Partial<Record<BindingQuota, number>>;
+  quotasSent?: BindingQuota[];
 }
 
 /** What a batch does once its audio is consumed, in the order it happened: commit a part at a pause, or close a segment. */
@@ -100,6 +104,8 @@ export class SegmentIncompleteError extends Error {
 }
 
 const STATUS_INTERVAL_MS = 1000;
+/** A quota met this recently still binds, for the speaker's status. */
+const QUOTA_BINDS_FOR_MS = 5000;
 
 export class StreamConsumer {
   private readonly recognition: LiveRecognition;
@@ -269,6 +275,7 @@ export class StreamConsumer {
     });
     const delivered = (result: SegmentResult) => {
       if (result.incomplete) incomplete++;
+      for (const quota of result.quotas ?? []) (memory.quotasMetAt ??= {})[quota] = now();
       if (!result.part && result.times.notifiedAt && result.languages.some((l) => l.notifiedAt)) {
         latencyMs = result.times.notifiedAt - result.times.speechEndCapturedAt;
       }
@@ -428,18 +435,28 @@ export class StreamConsumer {
     return true;
   }
 
-  /** The speaker hears who listens (on change, at most once a second) and, at once, when the load level moves. */
+  /**
+   * The speaker hears who listens (on change, at most once a second) and, at once, when the load level moves or the
+   * quotas that bind change. Who listens is read (a Query of the session's connections) only when a status is due:
+   * `statusSentAt` moves whenever one was due, sent or not, so an unchanged audience is read once a second, not
+   * every batch.
+   */
   private async sendStatus(memory: SessionMemory, audience: () => Promise<Audience>, latencyMs?: number, loadChanged = false) {
     const now = (this.deps.now ?? Date.now)();
-    if (!loadChanged && now - (memory.statusSentAt ?? 0) < STATUS_INTERVAL_MS) return;
+    const quotas = (Object.entries(memory.quotasMetAt ?? {}) as [BindingQuota, number][]).filter(([, at]) => now - at < QUOTA_BINDS_FOR_MS).map(([quota]) => quota).sort();
+    const quotasChanged = quotas.join() !== (memory.quotasSent ?? []).join();
+    const urgent = loadChanged || quotasChanged;
+    if (!urgent && now - (memory.statusSentAt ?? 0) < STATUS_INTERVAL_MS) return;
+    memory.statusSentAt = now;
     const current = await audience();
     const counts = Audience.listenerCounts(current);
     const statusKey = JSON.stringify(Object.entries(counts).sort());
-    if (!loadChanged && memory.load === 0 && statusKey === memory.statusKey && latencyMs === undefined) return;
+    if (!urgent && memory.load === 0 && quotas.length === 0 && statusKey === memory.statusKey && latencyMs === undefined) return;
     const load = memory.load > 0 || loadChanged ? { overloaded: memory.load > 0, lagMs: memory.lagMs, shedding: shedAt(memory.load) } : {};
-    await postAll(this.deps, current.speakers, { type: "sessionStatus", sessionId: memory.session.sessionId, listeners: counts, latencyMs, ...load });
+    const binding = quotas.length > 0 || quotasChanged ? { quotas } : {};
+    await postAll(this.deps, current.speakers, { type: "sessionStatus", sessionId: memory.session.sessionId, listeners: counts, latencyMs, ...load, ...binding });
     memory.statusKey = statusKey;
-    memory.statusSentAt = now;
+    memory.quotasSent = quotas;
   }
 
   /** This environment lacks the session's state at the checkpoint: rebuild it from the checkpoint and the stream. */
