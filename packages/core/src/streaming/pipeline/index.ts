@@ -18,7 +18,7 @@ import { type BindingQuota, isQuotaError } from "../../domain/quotas/index.ts";
 import type { AudioStore, ConnectionNotifier, Measurements, SpeechSynthesizer, SynthesizedAudio, Translator } from "../../ports.ts";
 import { AUDIO_URL_TTL_SECONDS, type Glossary, type ServerMessage } from "../../browser/protocol/index.ts";
 import type { LanguageResult, PartOf, SegmentResult, StageTimes } from "./result.ts";
-import { withinQuota } from "./quota.ts";
+import { CAPTION_RETRY, QUOTA_RETRY, withinQuota } from "./quota.ts";
 
 export type { LanguageResult, PartOf, SegmentResult, StageTimes } from "./result.ts";
 
@@ -426,8 +426,9 @@ export async function postInterim(
 
 /**
  * Posts one message to many connections in parallel; gone connections are forgotten. A post refused by API
- * Gateway's request quota is retried within the quota budget, then dropped for that one listener (logged and
- * counted: `PostsDropped`): the others have it, and failing the delivery would re-post to all of them. With
+ * Gateway's request quota is retried within the quota budget (a caption's is longer: `CAPTION_RETRY`), then dropped
+ * for that one listener (logged and counted: `PostsDropped`, and `CaptionsDropped` for a caption): the others have
+ * it, and failing the delivery would re-post to all of them. With
  * `required`, any other failure fails the delivery so it is retried; otherwise (interims, status) it is logged and
  * counted. Resolves to the number of posts dropped under the quota.
  */
@@ -438,10 +439,12 @@ export async function postAll(
   required = false,
 ): Promise<number> {
   let dropped = 0;
+  const caption = message.type === "transcript" && message.isFinal;
+  const budget = caption ? CAPTION_RETRY : QUOTA_RETRY;
   const failures = await Promise.all(
     connectionIds.map(async (connectionId) => {
       try {
-        const delivery = await withinQuota(() => deps.notifier.post(connectionId, message), { sleep: deps.sleep, onRetry: () => deps.measurements?.count("QuotaRetries") });
+        const delivery = await withinQuota(() => deps.notifier.post(connectionId, message), { sleep: deps.sleep, onRetry: () => deps.measurements?.count("QuotaRetries") }, budget);
         if (delivery === "gone") await Connection.leave(deps.db, connectionId);
         return undefined;
       } catch (error) {
@@ -449,6 +452,7 @@ export async function postAll(
           dropped++;
           deps.log({ level: "warn", event: "quota.post_dropped", connectionId, type: message.type, errorName: (error as Error).name });
           deps.measurements?.count("PostsDropped");
+          if (caption) deps.measurements?.count("CaptionsDropped");
           return undefined;
         }
         deps.log({

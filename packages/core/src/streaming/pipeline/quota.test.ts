@@ -9,7 +9,7 @@ import { createDb, type Db, ensureTable } from "../../domain/db/index.ts";
 import { memoryLog } from "../../log.ts";
 import type { ConnectionNotifier, SpeechSynthesizer, SynthesisOptions, Translator } from "../../ports.ts";
 import { type PipelineDeps, runSegment, type SegmentJob } from "./index.ts";
-import { QUOTA_RETRY, withinQuota } from "./quota.ts";
+import { CAPTION_RETRY, QUOTA_RETRY, withinQuota } from "./quota.ts";
 
 let dynamo: StandIn;
 let db: Db;
@@ -172,6 +172,9 @@ describe("a sustained quota never fails the segment", () => {
     expect(typesTo(q.sent, "fr1")).toEqual(["transcript", "translation", "translatedAudio"]);
     expect(typesTo(q.sent, "es2")).toEqual([]);
     expect(q.measurements.get("PostsDropped")).toBe(3);
+    expect(q.measurements.get("CaptionsDropped")).toBe(1);
+    // The speaker, es1 and fr1 once each; es2: a caption is retried longer than the translation and the speech.
+    expect(q.calls.posts).toBe(1 + 2 * 3 + CAPTION_RETRY.attempts + 2 * QUOTA_RETRY.attempts);
     expect(q.log.entries.filter((e) => e.event === "quota.post_dropped")).toHaveLength(3);
     const again = await runSegment(q.deps, segment);
     expect(again.sent).toBe(false);
