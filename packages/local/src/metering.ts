@@ -3,6 +3,7 @@
  * project a session-hour's AWS bill from a run, and the capacity plan the rates a venue needs.
  */
 import { addMiddleware, type MiddlewareClient } from "@livetranslate/core/adapters/aws/clients";
+import { whileOpen } from "@livetranslate/core/adapters/quota";
 import type { Engines } from "@livetranslate/core/domain/languages";
 import type { AudioIngest, AudioStore, ConnectionNotifier } from "@livetranslate/core/ports";
 
@@ -100,22 +101,7 @@ export function countEngines(engines: Engines, counts: RequestCounts): Engines {
       startStream(language) {
         const stream = engines.recognizer.startStream(language);
         counts.recognizerMaxOpen = Math.max(counts.recognizerMaxOpen, ++counts.recognizerOpen);
-        let open = true;
-        const close = () => {
-          if (open) counts.recognizerOpen--;
-          open = false;
-        };
-        return {
-          write: (pcm) => stream.write(pcm),
-          endSegment: (endSample) => stream.endSegment(endSample),
-          pause: () => stream.pause(),
-          phraseWords: () => stream.phraseWords(),
-          end: () => stream.end().finally(close),
-          abort: () => {
-            close();
-            stream.abort();
-          },
-        };
+        return whileOpen(stream, () => counts.recognizerOpen--);
       },
     },
     translator: {

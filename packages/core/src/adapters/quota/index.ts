@@ -123,29 +123,27 @@ export function limitedRecognizer(recognizer: SpeechRecognizer, maxStreams: numb
         return { write: refused, endSegment: refused, pause: refused, phraseWords: refused, end: async () => undefined, abort: () => undefined };
       }
       open++;
-      const stream = recognizer.startStream(language);
-      let counted = true;
-      const release = () => {
-        if (counted) open--;
-        counted = false;
-      };
-      return {
-        write: (pcm) => stream.write(pcm),
-        endSegment: (endSample) => stream.endSegment(endSample),
-        pause: () => stream.pause(),
-        phraseWords: () => stream.phraseWords(),
-        end: async () => {
-          try {
-            await stream.end();
-          } finally {
-            release();
-          }
-        },
-        abort: () => {
-          release();
-          stream.abort();
-        },
-      };
+      return whileOpen(recognizer.startStream(language), () => open--);
+    },
+  };
+}
+
+/** The stream, calling `closed` once when it is ended or aborted (for whoever counts open streams). */
+export function whileOpen(stream: RecognitionStream, closed: () => void): RecognitionStream {
+  let open = true;
+  const close = () => {
+    if (open) closed();
+    open = false;
+  };
+  return {
+    write: (pcm) => stream.write(pcm),
+    endSegment: (endSample) => stream.endSegment(endSample),
+    pause: () => stream.pause(),
+    phraseWords: () => stream.phraseWords(),
+    end: () => stream.end().finally(close),
+    abort: () => {
+      close();
+      stream.abort();
     },
   };
 }

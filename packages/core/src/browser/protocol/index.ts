@@ -208,7 +208,7 @@ export const SessionStatusMessage = z.object({
    * Extension: the AWS quotas met in the last few seconds (calls throttled, parts degraded); `[]` once none binds
    * any more. Absent when none has bound.
    */
-  quotas: z.array(z.enum(["synthesis", "translation", "posts", "recognition"])).optional(),
+  quotas: z.array(z.enum(["synthesis", "translation", "posts"])).optional(),
 });
 export type SessionStatusMessage = z.infer<typeof SessionStatusMessage>;
 

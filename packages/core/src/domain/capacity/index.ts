@@ -116,6 +116,12 @@ function perSession(run: MeteredRun, listeners: number, heard: number) {
   const connectionItemBytes = connectionQuery.items ? connectionQuery.bytes / connectionQuery.items : 200;
   const checkpointBytes = checkpoint.items ? checkpoint.bytes / checkpoint.items : 1024;
   const queriesPerSecond = connectionQuery.requests / seconds;
+  // Reads that do not grow with the audience: each chunk's handler reads its connection and session.
+  const perChunkReads = ["GetItem session", "GetItem connection"].reduce((units, key) => {
+    const e = t(key);
+    const size = e.items ? e.bytes / e.items : 0;
+    return units + e.requests * Math.max(1, Math.ceil(size / 4096)) * (e.consistent === e.requests && e.requests > 0 ? 1 : 0.5);
+  }, 0);
   const readUnitsPerQuery = Math.max(1, Math.ceil(((listeners + 1) * connectionItemBytes) / 4096)) * 0.5;
   const perLanguagePart = heard * partsPerSecond;
   return {
@@ -138,7 +144,8 @@ function perSession(run: MeteredRun, listeners: number, heard: number) {
     readUnits:
       ((perLanguagePart + run.segments / seconds) * claimReads) / Math.max(1, claimGroups) +
       (checkpointReads.requests / seconds) * Math.max(1, Math.ceil(checkpointBytes / 4096)) +
-      queriesPerSecond * readUnitsPerQuery,
+      queriesPerSecond * readUnitsPerQuery +
+      perChunkReads / seconds,
     connectionReadUnits: queriesPerSecond * readUnitsPerQuery,
     recognizerBilledRatio: run.recognizer.billedSeconds / seconds,
     recognizerStreams: run.recognizer.maxOpenStreams,

@@ -315,4 +315,4 @@ export function isQuotaError(error: unknown): boolean {
 }
 
 /** What the speaker is told binds, in `sessionStatus.quotas`. */
-export type BindingQuota = "synthesis" | "translation" | "posts" | "recognition";
+export type BindingQuota = "synthesis" | "translation" | "posts";
