@@ -17,8 +17,8 @@ describe("capacityPlan, from a small metered results file", () => {
     // Per session: 3 posts per part and listener (75/s), the speaker's 4/s, a ping and its pong per connection every
     // 50 s, and 10 chunks/s in.
     expect(rateOf(plan, "apiGatewayRequests").rate).toBeCloseTo(10 * (75 + 4 + 1.02 + 10 + 1.02), 1);
-    // The random run had 4 recognizer streams open at once for its session: its rates are the plan's.
-    expect(plan.routing).toBe("random");
+    // The rates are the sticky run's; Transcribe's streams the most any run had open (4, random routing).
+    expect(plan.routing).toBe("sticky");
     expect(rateOf(plan, "recognizerStreams")).toMatchObject({ rate: 40, ratio: 1.6 });
     expect(rateOf(plan, "newConnections").rate).toBeCloseTo((10 * 51) / 120, 2);
     expect(plan.kinesisShards).toBe(1);

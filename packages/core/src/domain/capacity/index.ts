@@ -17,6 +17,8 @@ export interface MeteredTableRequests {
 /** What one metered run of the pipeline asked of AWS (written by `pnpm bench` into a results file). */
 export interface MeteredRun {
   routing: "sticky" | "random";
+  /** Times the consumer fell behind real time and shed work: such a run under-counts parts and speech. */
+  overloadEntered?: number;
   /** Seconds of the speaker's audio the run played. */
   audioSeconds: number;
   /** Listeners in the run (every one takes parts, as the listener app does) and the languages they heard. */
@@ -84,6 +86,7 @@ export interface ServiceRate {
 
 export interface CapacityPlan {
   venue: Required<Venue>;
+  /** The run the rates come from (Transcribe's streams: the most any run had open). */
   routing: MeteredRun["routing"];
   services: ServiceRate[];
   /** The quotas the venue would exceed (ratio above 1), most exceeded first. */
@@ -169,9 +172,11 @@ export function capacityPlan(runs: readonly MeteredRun[], venue: Venue, prices: 
   }
   const joinSeconds = venue.joinSeconds ?? ASSUMPTIONS.defaultJoinSeconds;
   const full: Required<Venue> = { ...venue, heard, joinSeconds };
-  // Random routing asks the most of Transcribe; the rates are taken from the run with the most streams.
-  const worst = [...runs].sort((a, b) => b.recognizer.maxOpenStreams - a.recognizer.maxOpenStreams)[0]!;
-  const s = perSession(worst, venue.listeners, heard);
+  // The rates come from the run that kept up (no work shed; sticky first when both did), and each routing's own
+  // recognizer figures: random routing opens more Transcribe streams and bills more seconds.
+  const base = [...runs].sort((a, b) => (a.overloadEntered ?? 0) - (b.overloadEntered ?? 0) || (a.routing === "sticky" ? -1 : 1))[0]!;
+  const withRecognizerOf = (run: MeteredRun): MeteredRun => ({ ...base, routing: run.routing, recognizer: run.recognizer });
+  const s = { ...perSession(base, venue.listeners, heard), recognizerStreams: Math.max(...runs.map((r) => r.recognizer.maxOpenStreams)) };
   const S = venue.sessions;
   const shards = Math.max(1, Math.ceil(Math.max((S * s.kinesisBytes) / 1e6 / quota("shardWrites").value, (S * s.kinesisRecords) / quota("shardRecords").value)));
   const rate = (name: string, id: QuotaId, value: number): ServiceRate => {
@@ -198,8 +203,8 @@ export function capacityPlan(runs: readonly MeteredRun[], venue: Venue, prices: 
     .filter((r) => r.ratio > 1)
     .sort((a, b) => b.ratio - a.ratio)
     .map((r) => ({ name: r.name, ratio: r.ratio, request: Math.ceil(r.rate * 1.25), unit: r.unit, increase: r.increase }));
-  const cost = Object.fromEntries(runs.map((run) => [run.routing, sessionHourCost(run, full, shards, prices)])) as CapacityPlan["cost"];
-  return { venue: full, routing: worst.routing, services, binding, lambdaConcurrency: { consumer, handlers, total: consumer + handlers }, kinesisShards: shards, cost };
+  const cost = Object.fromEntries(runs.map((run) => [run.routing, sessionHourCost(withRecognizerOf(run), full, shards, prices)])) as CapacityPlan["cost"];
+  return { venue: full, routing: base.routing, services, binding, lambdaConcurrency: { consumer, handlers, total: consumer + handlers }, kinesisShards: shards, cost };
 }
 
 function price(prices: Prices, name: string): number {
