@@ -711,19 +711,25 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     expect(t.log.entries.some((e) => e.event === "quota.degraded" && e.to === "captionsOnly")).toBe(true);
   });
 
-  it("reads who listens for the speaker's status only when one is due, not every batch", async () => {
+  it("reads who listens only when a status is due or a segment closes, not every batch", async () => {
     // Prepare: one chunk a batch, in real time on the consumer's clock; a status considered is counted.
     let clock = 0;
     const t = await setup({}, undefined, talk);
     const consumer = t.consumer(() => clock);
     const statusDue = vi.spyOn(Audience, "listenerCounts");
+    const reads = vi.spyOn(Audience, "of");
     // Act
     await feedInRealTime(consumer, t.sessionId, t.records, 1, (at) => (clock = at));
-    // Assess: about once a second of talk, not once per batch.
+    // Assess: about once a second of talk, not once per batch; the speaker's interims reuse that read.
     const seconds = t.records.length / 10;
     expect(statusDue.mock.calls.length).toBeLessThanOrEqual(Math.ceil(seconds) + 1);
     expect(statusDue.mock.calls.length).toBeGreaterThan(0);
+    const interims = t.sent.filter((s) => s.to === "speaker" && s.message.type === "transcript" && !s.message.isFinal).length;
+    expect(interims).toBeGreaterThan(2 * seconds);
+    // A status due, a pause or a close of a segment read who is connected (to deliver to them): a few batches in ten.
+    expect(reads.mock.calls.length).toBeLessThan(t.records.length / 5);
     statusDue.mockRestore();
+    reads.mockRestore();
   });
 
   it("closes the last segment when the session ends, then tells everyone", async () => {

@@ -91,6 +91,8 @@ interface SessionMemory {
   /** When each AWS quota was last met delivering this session (this environment's view), and what the speaker was last told. */
   quotasMetAt?: Partial<Record<BindingQuota, number>>;
   quotasSent?: BindingQuota[];
+  /** The speaker's connections as last read, and when: a new interim caption does not read the whole audience again. */
+  speakers?: { ids: readonly string[]; at: number };
 }
 
 /** What a batch does once its audio is consumed, in the order it happened: commit a part at a pause, or close a segment. */
@@ -251,7 +253,11 @@ export class StreamConsumer {
     // Who is connected is read only when this batch needs it (a segment closed, a new interim, a status
     // due, the end), once: most batches are 100 ms of audio that need nobody.
     let audienceQuery: Promise<Audience> | undefined;
-    const audience = () => (audienceQuery ??= Audience.of(db, sessionId));
+    const audience = () =>
+      (audienceQuery ??= Audience.of(db, sessionId).then((read) => {
+        memory.speakers = { ids: read.speakers, at: now() };
+        return read;
+      }));
     let latencyMs: number | undefined;
     let incomplete = 0;
     const segmentJob = (sequenceNumber: number, startSample: number, endSample: number, text: string, times: StageTimes) => ({
@@ -361,7 +367,9 @@ export class StreamConsumer {
       // After a rebuild the stream may be seconds of replayed audio behind: the batch does not wait for it.
       const text = (await this.recognition.interim(sessionId, warm))?.trim();
       if (text && text !== memory.lastInterim) {
-        const { speakers } = await audience();
+        // The speaker's connections as read within the status interval (a status due reads them again).
+        const known = memory.speakers && now() - memory.speakers.at < STATUS_INTERVAL_MS ? memory.speakers.ids : undefined;
+        const speakers = known ?? (await audience()).speakers;
         if (speakers.length > 0) {
           memory.lastInterim = text;
           await postInterim(this.deps, {
