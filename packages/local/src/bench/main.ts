@@ -818,11 +818,10 @@ async function capacityScenarios(step: Step) {
   results.machine = { cores: os.cpus().length, cpu: os.cpus()[0]?.model ?? "?", node: process.version };
   results.commit = gitCommit();
   if (runs("capacity")) {
-    const sentences = quick ? 3 : 20;
-    results.metered = [
-      await step("metered run (parts, sticky routing)", () => metered("sticky", sentences, voiceActivity)),
-      await step("metered run (parts, random routing)", () => metered("random", sentences, voiceActivity)),
-    ];
+    // The smoke test (--quick) runs the sticky one alone, on two sentences.
+    const meteredRuns = [await step("metered run (parts, sticky routing)", () => metered("sticky", quick ? 2 : 20, voiceActivity))];
+    if (!quick) meteredRuns.push(await step("metered run (parts, random routing)", () => metered("random", 20, voiceActivity)));
+    results.metered = meteredRuns;
   }
   if (runs("quotas")) {
     // Scaled so that each emulated quota binds at a few sessions on 2 cores: Polly's neural voices at a fraction of
@@ -830,8 +829,8 @@ async function capacityScenarios(step: Step) {
     results.quotas = await step("sessions under AWS's quotas, scaled", () =>
       underQuotas({
         sessions: quick ? 2 : 4,
-        listenersPerSession: quick ? 3 : 6,
-        sentences: quick ? 2 : 6,
+        listenersPerSession: quick ? 2 : 6,
+        sentences: quick ? 1 : 6,
         quotas: { synthesisTps: 0.2, translationTps: 1, postsPerSecond: 25, recognizerStreams: 25, newConnectionsPerSecond: 50 },
       }),
     );
