@@ -1,5 +1,5 @@
 import { defineConfig } from "vitest/config";
-import { measureCpuLoopMs, slowdown, TIME_SCALE_ENV } from "./packages/core/src/testing/calibration.ts";
+import { measureCpuLoopMs, slowdown, TIME_SCALE_ENV } from "./packages/testing/src/calibration.ts";
 
 // Timeouts follow this machine's speed, measured now (a busy or slower machine gets proportionally longer);
 // every worker reads the factor through the environment (`scaledTimeout`).

@@ -10,7 +10,7 @@
  */
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { scaledTimeout } from "../packages/core/src/testing/calibration.ts";
+import { scaledTimeout } from "../packages/testing/src/calibration.ts";
 import { handlerPath, linksNeeded, requiredActions } from "../packages/functions/src/composition.ts";
 import { FUNCTION_NAMES } from "../packages/functions/src/deployment.ts";
 import { invokeWithOnlyLinks } from "../packages/functions/src/testing/linked-invocation.ts";

@@ -4,7 +4,7 @@
  * (That each function's handler exists, and runs with what SST gives it, is contracts.test.ts's.)
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { scaledTimeout } from "../packages/core/src/testing/calibration.ts";
+import { scaledTimeout } from "../packages/testing/src/calibration.ts";
 import { decide } from "./testing/iam-grants.ts";
 import type { RecordedResource } from "./testing/pulumi-mocks.ts";
 import { type SstRun, sstRun } from "./testing/sst-run.ts";
@@ -116,6 +116,7 @@ describe("sst deploy (stage production)", () => {
       endSession: "Message",
       setLanguage: "Message",
       ping: "Message",
+      chunkPosition: "Message",
     });
   });
 

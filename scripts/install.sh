@@ -28,10 +28,12 @@ fi
 
 # Real package names (apt resolves virtual names such as apertium-en-eo, dpkg-query does not: a virtual name
 # would look missing on every run). Speech to text: pocketsphinx; translation: Apertium and its pairs
-# (docs/design/recognition.md); the browser tests: chromium; fixture handling: sox.
+# (docs/design/recognition.md; the Apertium pairs and the languages they reach: docs/languages.md); the browser
+# tests: chromium; fixture handling: sox.
 packages=(
   pocketsphinx pocketsphinx-en-us
   apertium apertium-eng-spa apertium-eng-cat apertium-fra-cat apertium-es-pt apertium-spa-ita apertium-en-gl apertium-eo-en
+  apertium-spa-ast apertium-spa-arg apertium-oc-ca apertium-cat-srd apertium-hbs-eng apertium-hbs-mkd apertium-hbs-slv
   chromium sox
 )
 missing=()

@@ -1,3 +1,3 @@
 import { defineProject } from "vitest/config";
-import { scaledTimeout } from "../core/src/testing/calibration.ts";
+import { scaledTimeout } from "../testing/src/calibration.ts";
 export default defineProject({ test: { name: "functions", testTimeout: scaledTimeout(30_000) } });

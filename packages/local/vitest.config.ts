@@ -1,5 +1,5 @@
 import { defineProject } from "vitest/config";
-import { scaledTimeout } from "../core/src/testing/calibration.ts";
+import { scaledTimeout } from "../testing/src/calibration.ts";
 
 /** Local mode's own units (gateway, event source, stand-ins, expiry); the heavy suites are vitest.heavy.config.ts. */
 export const HEAVY = ["src/e2e/**/*.test.ts", "src/bench/**/*.test.ts"];

@@ -1,5 +1,5 @@
 import { defineProject } from "vitest/config";
-import { scaledTimeout } from "../core/src/testing/calibration.ts";
+import { scaledTimeout } from "../testing/src/calibration.ts";
 import { HEAVY } from "./vitest.config.ts";
 
 /**

@@ -1,4 +1,4 @@
-import { englishClips, readWav } from "@livetranslate/core/testing/fixtures";
+import { englishClips, readWav } from "@livetranslate/testing/fixtures";
 import { describe, expect, it } from "vitest";
 import wavefile from "wavefile";
 import { Chunker, floatToInt16, levelOf } from "./pcm.ts";

@@ -1,4 +1,4 @@
-import type { ErrorCode } from "./browser/protocol/index.ts";
+import type { ErrorCode } from "./protocol/index.ts";
 
 /** An error a client may see: a stable code, a sentence a person can act on, and the HTTP status it maps to. */
 export class VisibleError extends Error {

@@ -3,10 +3,12 @@
  * handler names the slice it needs, and gets only that slice, so a function builds (and, in AWS, reads the
  * linked resources of) nothing else.
  */
+import { type MiddlewareClient, reportFailedAttempts } from "@livetranslate/core/adapters/aws/clients";
 import type { Db } from "@livetranslate/core/domain/db";
 import type { Log } from "@livetranslate/core/log";
 import type {
   AudioIngest,
+  CustomVocabularies,
   AudioStore,
   ConnectionNotifier,
   IngestReplay,
@@ -16,7 +18,8 @@ import type {
   SpeechSynthesizer,
   Translator,
 } from "@livetranslate/core/ports";
-import type { LanguagesResponse } from "@livetranslate/core/browser/protocol";
+import type { LanguagesResponse } from "@livetranslate/core/protocol";
+import { lazy } from "./lazy.ts";
 
 /** What the Kinesis handler hands each session's records to (core's StreamConsumer, or a test's fake). */
 export interface SessionConsumer {
@@ -31,6 +34,11 @@ export interface Adapters {
   replay: IngestReplay;
   notifier: ConnectionNotifier;
   recognizer: SpeechRecognizer;
+  /**
+   * Custom vocabularies built by the recognizer service from a session's glossary (Amazon Transcribe's); none where
+   * the recognizer adds a glossary's words to the session's streams itself (pocketsphinx, local mode).
+   */
+  vocabularies?: CustomVocabularies;
   translator: Translator;
   synthesizer: SpeechSynthesizer;
   audioStore: AudioStore;
@@ -48,7 +56,18 @@ export type AdapterName = keyof Adapters;
  * then), and anything else is absent.
  */
 export function pick<N extends AdapterName>(adapters: Adapters, names: readonly N[]): Pick<Adapters, N> {
-  const slice = {} as Pick<Adapters, N>;
-  for (const name of names) Object.defineProperty(slice, name, { enumerable: true, get: () => adapters[name] });
-  return slice;
+  return lazy<Pick<Adapters, N>>(Object.fromEntries(names.map((name) => [name, () => adapters[name]])) as { [K in N]: () => Adapters[K] });
+}
+
+/**
+ * Every failed attempt of an AWS request, even one the SDK retries by itself, leaves a log line and a metric, in
+ * AWS and in local mode: throttling and faults are seen before they become errors.
+ */
+export function observeFailedAttempts<C extends MiddlewareClient>(client: C, { log, measurements }: Pick<Adapters, "log" | "measurements">): C {
+  return reportFailedAttempts(client, (attempt) => {
+    log({ level: "warn", event: "aws.attempt_failed", ...attempt });
+    measurements.count("AwsAttemptsFailed");
+    // Published at once: not every handler flushes measurements at its end, and failed attempts are rare.
+    measurements.flush();
+  });
 }

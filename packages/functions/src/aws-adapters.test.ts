@@ -2,8 +2,8 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { pick } from "./adapters.ts";
-import { awsAdapters, transcribeVocabularies } from "./aws-adapters.ts";
-import { compose } from "./compose.ts";
+import { transcribeVocabularies } from "./aws-adapters.ts";
+import { awsAdapters, compose } from "./composition.ts";
 
 describe("awsAdapters()", () => {
   afterEach(() => vi.unstubAllEnvs());
@@ -27,9 +27,13 @@ describe("awsAdapters()", () => {
     expect(languages.source).toEqual(expect.arrayContaining(["en", "es", "fr", "de", "hi"]));
     expect(languages.target).toEqual(expect.arrayContaining(["es", "fr", "de", "ja", "zh", "hi", "ca"]));
     expect(languages.target).not.toContain("eo");
-    // Amazon Translate has Ukrainian, Polly no Ukrainian voice: captions only.
+    // Amazon Translate has Ukrainian, Greek, Serbian...; Polly has no voice for them: captions only.
     expect(languages.target).toContain("uk");
-    expect(languages.captionsOnly).toEqual(["uk"]);
+    expect(languages.captionsOnly).toEqual(["bg", "el", "he", "hr", "hu", "id", "sk", "sl", "sr", "uk", "vi"]);
+    // At least twenty targets, each heard in its own voice.
+    expect(languages.target.filter((language) => !languages.captionsOnly!.includes(language)).length).toBeGreaterThanOrEqual(20);
+    expect(languages.target).toEqual(expect.arrayContaining(["cs", "cy", "is", "ro"]));
+    expect(Object.values(languages.routes!).every((route) => route.via === undefined)).toBe(true);
   });
 
   it("offers a language whose only Polly voice is neural as captions only in a region without neural voices", () => {

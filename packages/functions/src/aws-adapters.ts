@@ -2,12 +2,13 @@
  * The AWS adapters: the only module that reads SST's `Resource`. Each adapter is built on first use and reads
  * only its own linked resource, so a function linked to the table alone never touches the stream, the bucket or
  * the WebSocket API. Each also declares the IAM actions it needs and the adapters it is built from, which give
- * every function's required links and grants (`composition.ts`).
+ * every function's required links and grants (`composition.ts`, which also builds the consumer from them).
  */
 import { PollyClient } from "@aws-sdk/client-polly";
+import { TranscribeClient } from "@aws-sdk/client-transcribe";
 import { TranscribeStreamingClient } from "@aws-sdk/client-transcribe-streaming";
 import { TranslateClient } from "@aws-sdk/client-translate";
-import { createDynamoClient, createKinesisClient, createManagementClient, createS3Client, type MiddlewareClient, reportFailedAttempts } from "@livetranslate/core/adapters/aws/clients";
+import { createDynamoClient, createKinesisClient, createManagementClient, createS3Client } from "@livetranslate/core/adapters/aws/clients";
 import { ApiGatewayNotifier } from "@livetranslate/core/adapters/aws/connections";
 import type { IamAction } from "@livetranslate/core/adapters/aws/iam";
 import { KinesisAudioIngest, KinesisIngestReplay } from "@livetranslate/core/adapters/aws/kinesis";
@@ -15,14 +16,13 @@ import { CloudWatchMeasurements, metricsNamespace } from "@livetranslate/core/ad
 import { PollySynthesizer, pollyLanguages } from "@livetranslate/core/adapters/aws/polly";
 import { S3AudioStore } from "@livetranslate/core/adapters/aws/s3";
 import { TRANSCRIBE_LANGUAGES, TranscribeRecognizer } from "@livetranslate/core/adapters/aws/transcribe";
+import { TranscribeVocabularies } from "@livetranslate/core/adapters/aws/transcribe-vocabularies";
 import { AwsTranslator, TRANSLATE_PAIRS } from "@livetranslate/core/adapters/aws/translate";
-import { createDb, DB_IAM_ACTIONS } from "@livetranslate/core/domain/db";
+import { createDb, DB_IAM_ACTIONS, RECORD_TTL_SECONDS } from "@livetranslate/core/domain/db";
 import { supportedLanguages } from "@livetranslate/core/domain/languages";
 import { jsonLog } from "@livetranslate/core/log";
 import { Resource } from "sst";
-import type { AdapterName, Adapters } from "./adapters.ts";
-import { pick } from "./adapters.ts";
-import { buildConsumer, CONSUMER_NEEDS } from "./compose.ts";
+import { type AdapterName, type Adapters, observeFailedAttempts } from "./adapters.ts";
 
 export interface AwsAdapter<K extends AdapterName, U extends AdapterName> {
   /** SST `Resource` names `build` reads (each must be linked to every function that builds this adapter). */
@@ -48,18 +48,7 @@ export function transcribeVocabularies(setting: string | undefined): Record<stri
   );
 }
 
-/**
- * Every failed attempt of an AWS request, even one the SDK retries by itself, leaves a log line and a metric
- * (as in local mode): throttling and faults are seen before they become errors.
- */
-function observed<C extends MiddlewareClient>(client: C, { log, measurements }: Pick<Adapters, "log" | "measurements">): C {
-  return reportFailedAttempts(client, (attempt) => {
-    log({ level: "warn", event: "aws.attempt_failed", ...attempt });
-    measurements.count("AwsAttemptsFailed");
-    // Published at once: not every handler flushes measurements at its end, and failed attempts are rare.
-    measurements.flush();
-  });
-}
+/** What `observeFailedAttempts` reports to. */
 const OBSERVED = ["log", "measurements"] as const;
 
 /** The deployment's region: Lambda sets AWS_REGION. */
@@ -70,37 +59,49 @@ export const AWS_ADAPTERS = {
     links: ["Sessions"],
     iamActions: DB_IAM_ACTIONS,
     uses: OBSERVED,
-    build: (o) => createDb({ table: Resource.Sessions.name, client: observed(createDynamoClient(), o) }),
+    build: (o) => createDb({ table: Resource.Sessions.name, client: observeFailedAttempts(createDynamoClient(), o) }),
   }),
   ingest: adapter("ingest", {
     links: ["AudioStream"],
     iamActions: KinesisAudioIngest.iamActions,
     uses: OBSERVED,
-    build: (o) => new KinesisAudioIngest({ client: observed(createKinesisClient(), o), streamName: Resource.AudioStream.name }),
+    build: (o) => new KinesisAudioIngest({ client: observeFailedAttempts(createKinesisClient(), o), streamName: Resource.AudioStream.name }),
   }),
   replay: adapter("replay", {
     links: ["AudioStream"],
     iamActions: KinesisIngestReplay.iamActions,
     uses: OBSERVED,
-    build: (o) => new KinesisIngestReplay({ client: observed(createKinesisClient(), o), streamName: Resource.AudioStream.name }),
+    build: (o) => new KinesisIngestReplay({ client: observeFailedAttempts(createKinesisClient(), o), streamName: Resource.AudioStream.name }),
   }),
   notifier: adapter("notifier", {
     links: ["Realtime"],
     iamActions: ApiGatewayNotifier.iamActions,
     uses: OBSERVED,
-    build: (o) => new ApiGatewayNotifier({ client: observed(createManagementClient(Resource.Realtime.managementEndpoint), o) }),
+    build: (o) => new ApiGatewayNotifier({ client: observeFailedAttempts(createManagementClient(Resource.Realtime.managementEndpoint), o) }),
   }),
   audioStore: adapter("audioStore", {
     links: ["Audio"],
     iamActions: S3AudioStore.iamActions,
     uses: OBSERVED,
-    build: (o) => new S3AudioStore({ client: observed(createS3Client(), o), bucket: Resource.Audio.name }),
+    build: (o) => new S3AudioStore({ client: observeFailedAttempts(createS3Client(), o), bucket: Resource.Audio.name }),
   }),
   recognizer: adapter("recognizer", {
     links: [],
     iamActions: TranscribeRecognizer.iamActions,
     uses: OBSERVED,
-    build: (o) => new TranscribeRecognizer({ client: observed(new TranscribeStreamingClient({}), o), vocabularies: transcribeVocabularies(process.env.TRANSCRIBE_VOCABULARIES) }),
+    build: (o) => new TranscribeRecognizer({ client: observeFailedAttempts(new TranscribeStreamingClient({}), o), vocabularies: transcribeVocabularies(process.env.TRANSCRIBE_VOCABULARIES) }),
+  }),
+  vocabularies: adapter("vocabularies", {
+    // The app and stage start the names: deployments sharing an account and region keep apart.
+    links: ["App"],
+    iamActions: TranscribeVocabularies.iamActions,
+    uses: OBSERVED,
+    build: (o) =>
+      new TranscribeVocabularies({
+        client: observeFailedAttempts(new TranscribeClient({}), o),
+        prefix: `${Resource.App.name}-${Resource.App.stage}`,
+        expireAfterMs: RECORD_TTL_SECONDS * 1000,
+      }),
   }),
   translator: adapter("translator", {
     links: [],
@@ -108,7 +109,7 @@ export const AWS_ADAPTERS = {
     uses: OBSERVED,
     build: (o) =>
       new AwsTranslator({
-        client: observed(new TranslateClient({}), o),
+        client: observeFailedAttempts(new TranslateClient({}), o),
         terminologyNames: process.env.TRANSLATE_TERMINOLOGY ? process.env.TRANSLATE_TERMINOLOGY.split(",") : undefined,
       }),
   }),
@@ -116,13 +117,7 @@ export const AWS_ADAPTERS = {
     links: [],
     iamActions: PollySynthesizer.iamActions,
     uses: OBSERVED,
-    build: (o) => new PollySynthesizer({ client: observed(new PollyClient({}), o), region: region(), log: o.log }),
-  }),
-  consumer: adapter("consumer", {
-    links: [],
-    iamActions: [],
-    uses: CONSUMER_NEEDS,
-    build: (adapters) => buildConsumer(adapters),
+    build: (o) => new PollySynthesizer({ client: observeFailedAttempts(new PollyClient({}), o), region: region(), log: o.log }),
   }),
   languages: adapter("languages", {
     links: [],
@@ -147,19 +142,6 @@ export const AWS_ADAPTERS = {
   }),
   log: adapter("log", { links: [], iamActions: [], uses: [], build: () => jsonLog() }),
 } satisfies {
-  [K in AdapterName]: { links: readonly string[]; iamActions: readonly IamAction[]; uses: readonly AdapterName[]; build(adapters: never): Adapters[K] };
+  // The consumer is made of the others, in every mode: `composition.ts` builds it.
+  [K in Exclude<AdapterName, "consumer">]: { links: readonly string[]; iamActions: readonly IamAction[]; uses: readonly AdapterName[]; build(adapters: never): Adapters[K] };
 };
-
-/** Every adapter, each built from its own `Resource` when first read, once per Lambda execution environment. */
-export function awsAdapters(): Adapters {
-  const built: Partial<Adapters> = {};
-  const adapters = {} as Adapters;
-  for (const name of Object.keys(AWS_ADAPTERS) as AdapterName[]) {
-    const definition = AWS_ADAPTERS[name] as unknown as AwsAdapter<typeof name, AdapterName>;
-    Object.defineProperty(adapters, name, {
-      enumerable: true,
-      get: () => (built[name] ??= definition.build(pick(adapters, definition.uses)) as never),
-    });
-  }
-  return adapters;
-}

@@ -1,14 +1,116 @@
 /**
- * What each Lambda function is composed of in AWS, for the contracts infra is checked against: the adapters it
- * builds (its own and what they are made from), the linked resources those read, and the IAM actions they need.
+ * The one composition root: where adapters are wired to handlers. Each function names the adapters it needs and
+ * is built from exactly that slice, on first use; AWS (`awsAdapters()`), local mode and tests hand their adapters
+ * to the same `compose()`. What each function is made of in AWS also gives the contracts infra is checked
+ * against: the linked resources its adapters read and the IAM actions they need.
  */
 import type { IamAction } from "@livetranslate/core/adapters/aws/iam";
-import type { AdapterName } from "./adapters.ts";
+import { StreamConsumer } from "@livetranslate/core/streaming/consumer";
+import type { Probe, SegmentResult } from "@livetranslate/core/streaming/pipeline";
+import type { SegmenterOptions } from "@livetranslate/core/streaming/segmenter";
+import type { VoiceActivityDetector } from "@livetranslate/core/ports";
+import { type AdapterName, type Adapters, pick, type SessionConsumer } from "./adapters.ts";
 import { AWS_ADAPTERS, type AwsAdapter } from "./aws-adapters.ts";
-import { FUNCTIONS } from "./compose.ts";
 import { FUNCTION_NAMES, type FunctionName } from "./deployment.ts";
+import { createApi } from "./http/api.ts";
+import { lazy } from "./lazy.ts";
+import { createStreamHandler } from "./stream/consumer.ts";
+import { createConnectHandler } from "./ws/connect.ts";
+import { createDisconnectHandler } from "./ws/disconnect.ts";
+import { createMessageHandler } from "./ws/message.ts";
 
-const definitionOf = (name: AdapterName) => AWS_ADAPTERS[name] as unknown as AwsAdapter<AdapterName, AdapterName>;
+export interface FunctionDefinition<N extends AdapterName, H> {
+  /** Module in src/handlers exporting the Lambda `handler`. */
+  entry: string;
+  needs: readonly N[];
+  build: (adapters: Pick<Adapters, NoInfer<N>>) => H;
+}
+
+/** `needs` is the truth: `build` gets only that slice, and TypeScript refuses a build that reads more. */
+function define<const N extends AdapterName, H>(definition: FunctionDefinition<N, H>) {
+  return definition;
+}
+
+export const FUNCTIONS = {
+  Connect: define({ entry: "connect", needs: ["db", "log"], build: createConnectHandler }),
+  Disconnect: define({ entry: "disconnect", needs: ["db", "log"], build: createDisconnectHandler }),
+  Message: define({ entry: "message", needs: ["db", "ingest", "notifier", "log"], build: createMessageHandler }),
+  Http: define({ entry: "http", needs: ["db", "languages", "vocabularies", "measurements", "log"], build: createApi }),
+  Consumer: define({ entry: "stream", needs: ["consumer", "measurements", "log"], build: createStreamHandler }),
+} satisfies Record<FunctionName, { entry: string; needs: readonly AdapterName[]; build(adapters: never): unknown }>;
+
+export type Handlers = { [F in FunctionName]: ReturnType<(typeof FUNCTIONS)[F]["build"]> };
+
+/** Every function's handler over `adapters`; each is built (and builds its slice) when first read. */
+export function compose(adapters: Adapters): Handlers {
+  return lazy(
+    Object.fromEntries(
+      FUNCTION_NAMES.map((name) => {
+        const definition = FUNCTIONS[name] as FunctionDefinition<AdapterName, Handlers[typeof name]>;
+        return [name, () => definition.build(pick(adapters, definition.needs))];
+      }),
+    ) as { [F in FunctionName]: () => Handlers[F] },
+  );
+}
+
+/** What the stream consumer is built from, in every mode. */
+export const CONSUMER_NEEDS = ["db", "recognizer", "vocabularies", "replay", "translator", "synthesizer", "audioStore", "notifier", "measurements", "log"] as const;
+
+export interface ConsumerOptions {
+  segmenterOptions?: Partial<SegmenterOptions>;
+  /** The segmenter's speech decision (the neural detector); without one, the energy rule. */
+  voiceActivity?: VoiceActivityDetector;
+  onSegment?: (sessionId: string, result: SegmentResult) => void;
+  /** Crash tests (local mode): where an execution environment may be killed. */
+  probe?: Probe;
+}
+
+/**
+ * The stream consumer over its adapters (one per execution environment: its memory is that environment's);
+ * each delivered segment is measured, and its faults and retries counted.
+ */
+export function buildConsumer(adapters: Pick<Adapters, (typeof CONSUMER_NEEDS)[number]>, options: ConsumerOptions = {}): SessionConsumer {
+  const { db, recognizer, vocabularies, replay, translator, synthesizer, audioStore, notifier, measurements, log } = adapters;
+  return new StreamConsumer({
+    db,
+    recognizer,
+    vocabularies,
+    replay,
+    translator,
+    synthesizer,
+    audioStore,
+    notifier,
+    log,
+    measurements,
+    probe: options.probe,
+    segmenterOptions: options.segmenterOptions,
+    voiceActivity: options.voiceActivity,
+    onSegment: (sessionId, result) => {
+      measurements.segmentDelivered(result);
+      options.onSegment?.(sessionId, result);
+    },
+  });
+}
+
+/** Every adapter in AWS: those over a linked resource or an AWS service, and the consumer made of them. */
+const IN_AWS = {
+  ...AWS_ADAPTERS,
+  consumer: { links: [], iamActions: [], uses: CONSUMER_NEEDS, build: (adapters) => buildConsumer(adapters) } satisfies AwsAdapter<"consumer", (typeof CONSUMER_NEEDS)[number]>,
+};
+const inAws = (name: AdapterName) => IN_AWS[name] as unknown as AwsAdapter<AdapterName, AdapterName>;
+
+/** Every adapter, each built from its own `Resource` when first read, once per Lambda execution environment. */
+export function awsAdapters(): Adapters {
+  const adapters: Adapters = lazy(
+    Object.fromEntries(
+      (Object.keys(IN_AWS) as AdapterName[]).map((name) => {
+        const definition = inAws(name);
+        return [name, () => definition.build(pick(adapters, definition.uses))];
+      }),
+    ) as { [K in AdapterName]: () => Adapters[K] },
+  );
+  return adapters;
+}
 
 /** The adapters a function builds in AWS: those it names, and those they are built from. */
 function closure(names: readonly AdapterName[]): AdapterName[] {
@@ -16,7 +118,7 @@ function closure(names: readonly AdapterName[]): AdapterName[] {
   const visit = (name: AdapterName) => {
     if (seen.has(name)) return;
     seen.add(name);
-    for (const used of definitionOf(name).uses) visit(used);
+    for (const used of inAws(name).uses) visit(used);
   };
   for (const name of names) visit(name);
   return [...seen].sort();
@@ -29,12 +131,12 @@ export const functionAdapters = Object.fromEntries(FUNCTION_NAMES.map((fn) => [f
 
 /** The SST `Resource` names a function reads: infra must link each (SST always sets `App`). */
 export function linksNeeded(fn: FunctionName): readonly string[] {
-  return [...new Set(functionAdapters[fn].flatMap((name) => definitionOf(name).links))].sort();
+  return [...new Set(functionAdapters[fn].flatMap((name) => inAws(name).links))].sort();
 }
 
 /** The IAM actions a function's adapters need, with the kind of resource each is needed on. */
 export function requiredActions(fn: FunctionName): readonly IamAction[] {
-  const all = functionAdapters[fn].flatMap((name) => definitionOf(name).iamActions);
+  const all = functionAdapters[fn].flatMap((name) => inAws(name).iamActions);
   const key = (a: IamAction) => `${a.action} ${a.resource}`;
   return [...new Map(all.map((a) => [key(a), a])).values()].sort((a, b) => key(a).localeCompare(key(b)));
 }

@@ -4,7 +4,7 @@
  * so it must not pull in the AWS SDK or SST's `Resource`.
  */
 import type { IamAction } from "@livetranslate/core/adapters/aws/iam";
-import { CLIENT_ACTIONS } from "@livetranslate/core/browser/protocol";
+import { CLIENT_ACTIONS } from "@livetranslate/core/protocol";
 
 /** The Lambda functions (SST component names). */
 export const FUNCTION_NAMES = ["Connect", "Disconnect", "Message", "Http", "Consumer"] as const;
@@ -56,6 +56,13 @@ const SESSIONS_TABLE: readonly IamAction[] = [
   { action: "dynamodb:UpdateItem", resource: "table" },
 ];
 const NOTIFY: IamAction = { action: "execute-api:ManageConnections", resource: "wsConnections" };
+/** A session's Amazon Transcribe custom vocabulary: created with the session, used once ready, deleted with it. */
+const VOCABULARIES: readonly IamAction[] = [
+  { action: "transcribe:CreateVocabulary", resource: "*" },
+  { action: "transcribe:DeleteVocabulary", resource: "*" },
+  { action: "transcribe:GetVocabulary", resource: "*" },
+  { action: "transcribe:ListVocabularies", resource: "*" },
+];
 
 /**
  * The IAM actions each function's adapters declare, as infra grants them (composition.ts's `requiredActions`, which
@@ -64,7 +71,7 @@ const NOTIFY: IamAction = { action: "execute-api:ManageConnections", resource: "
 export const FUNCTION_IAM_ACTIONS: Record<FunctionName, readonly IamAction[]> = {
   Connect: SESSIONS_TABLE,
   Disconnect: SESSIONS_TABLE,
-  Http: SESSIONS_TABLE,
+  Http: [...SESSIONS_TABLE, ...VOCABULARIES],
   Message: [...SESSIONS_TABLE, NOTIFY, { action: "kinesis:PutRecord", resource: "stream" }, { action: "kinesis:PutRecords", resource: "stream" }],
   Consumer: [
     ...SESSIONS_TABLE,
@@ -76,5 +83,6 @@ export const FUNCTION_IAM_ACTIONS: Record<FunctionName, readonly IamAction[]> = 
     { action: "s3:PutObject", resource: "bucketObject" },
     { action: "transcribe:StartStreamTranscription", resource: "*" },
     { action: "translate:TranslateText", resource: "*" },
+    ...VOCABULARIES,
   ],
 };

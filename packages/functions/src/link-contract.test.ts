@@ -5,7 +5,7 @@
  * the same invocation with the links SST itself gives each function in infra.
  */
 import { describe, expect, it } from "vitest";
-import { scaledTimeout } from "@livetranslate/core/testing/calibration";
+import { scaledTimeout } from "@livetranslate/testing/calibration";
 import { linksNeeded, requiredActions } from "./composition.ts";
 import { FUNCTION_IAM_ACTIONS, FUNCTION_NAMES, type FunctionName } from "./deployment.ts";
 import { invokeWithOnlyLinks, sampleLinkProperties } from "./testing/linked-invocation.ts";

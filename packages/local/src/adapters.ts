@@ -4,10 +4,6 @@
  * as counters in memory plus log lines. Local mode builds one set for the gateway's and the HTTP API's handlers,
  * and one per consumer execution environment (its own clients, its own consumer's memory).
  */
-import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import type { KinesisClient } from "@aws-sdk/client-kinesis";
-import type { S3Client } from "@aws-sdk/client-s3";
-import { createManagementClient, type MiddlewareClient } from "@livetranslate/core/adapters/aws/clients";
 import { ApiGatewayNotifier } from "@livetranslate/core/adapters/aws/connections";
 import { KinesisAudioIngest, KinesisIngestReplay } from "@livetranslate/core/adapters/aws/kinesis";
 import { S3AudioStore } from "@livetranslate/core/adapters/aws/s3";
@@ -16,26 +12,17 @@ import { type Engines, supportedLanguages } from "@livetranslate/core/domain/lan
 import type { Log } from "@livetranslate/core/log";
 import { type MemoryMeasurements, memoryMeasurements } from "@livetranslate/core/adapters/memory";
 import type { Measurements } from "@livetranslate/core/ports";
-import type { Adapters, SessionConsumer } from "@livetranslate/functions/adapters";
-import { buildConsumer, type ConsumerOptions } from "@livetranslate/functions/compose";
-import type { InProcessManagementHandler } from "./gateway/in-process-management.ts";
+import type { Adapters } from "@livetranslate/functions/adapters";
+import { buildConsumer, type ConsumerOptions } from "@livetranslate/functions/composition";
+import { lazy } from "@livetranslate/functions/lazy";
 import { countAudioStore, countIngest, countNotifier, type RequestCounts } from "./metering.ts";
-import type { LocalQuotas } from "./quotas.ts";
+import type { LocalClients, LocalResources } from "./resources.ts";
 
 export interface LocalAdapterOptions {
-  dynamo: DynamoDBClient;
-  kinesis: KinesisClient;
-  s3: S3Client;
-  table: string;
-  stream: string;
-  bucket: string;
-  /** The local gateway's @connections API, and the access key it accepts. */
-  managementEndpoint: string;
-  managementAccessKeyId: string;
-  /** Hands the @connections client's signed requests to the gateway in process (local mode); over HTTP without it. */
-  managementHandler?: InProcessManagementHandler;
-  /** Applied to the @connections client made here, as the caller applied it to the clients it passes. */
-  decorateClient?: (client: MiddlewareClient) => void;
+  /** Local mode's resources (the table, stream and bucket these adapters use). */
+  resources: LocalResources;
+  /** The clients this set of adapters uses (a consumer environment's own, or local mode's shared ones). */
+  clients: LocalClients;
   engines: Engines;
   log: Log;
   /** Shared by every set of adapters of one local mode, so its counters add up across environments. */
@@ -44,42 +31,38 @@ export interface LocalAdapterOptions {
   consumer?: ConsumerOptions;
   /** When given, counts the AWS requests made (the benchmark's cost projection). */
   requestCounts?: RequestCounts;
-  /** AWS's quotas, emulated (`LIVETRANSLATE_QUOTAS=aws`): the notifier posts under the account's request rate. */
-  quotas?: LocalQuotas;
 }
 
-/** The adapters over the given clients; the consumer is built (by compose's `buildConsumer`) when first read. */
+/** The adapters over the given clients, each built (the consumer by the composition's `buildConsumer`) when first read. */
 export function localAdapters(options: LocalAdapterOptions): Adapters {
-  const counts = options.requestCounts;
-  const ingest = new KinesisAudioIngest({ client: options.kinesis, streamName: options.stream });
-  const audioStore = new S3AudioStore({ client: options.s3, bucket: options.bucket });
-  const managementClient = createManagementClient(options.managementEndpoint, {
-    credentials: { accessKeyId: options.managementAccessKeyId, secretAccessKey: "local" },
-    requestHandler: options.managementHandler,
+  const { resources, clients, engines, requestCounts: counts } = options;
+  const adapters: Adapters = lazy<Adapters>({
+    db: () => createDb({ table: resources.table, client: clients.dynamo }),
+    ingest: () => {
+      const ingest = new KinesisAudioIngest({ client: clients.kinesis, streamName: resources.stream });
+      return counts ? countIngest(ingest, counts) : ingest;
+    },
+    replay: () => new KinesisIngestReplay({ client: clients.kinesis, streamName: resources.stream }),
+    notifier: () => {
+      const notifier = new ApiGatewayNotifier({ client: clients.management });
+      return counts ? countNotifier(notifier, counts) : notifier;
+    },
+    audioStore: () => {
+      const audioStore = new S3AudioStore({ client: clients.s3, bucket: resources.bucket });
+      return counts ? countAudioStore(audioStore, counts) : audioStore;
+    },
+    recognizer: () => engines.recognizer,
+    translator: () => engines.translator,
+    synthesizer: () => engines.synthesizer,
+    languages: () => {
+      const languages = supportedLanguages(engines);
+      return () => languages;
+    },
+    measurements: () => options.measurements,
+    log: () => options.log,
+    consumer: () => buildConsumer(adapters, options.consumer),
   });
-  options.decorateClient?.(managementClient);
-  const apiNotifier = new ApiGatewayNotifier({ client: managementClient });
-  const counted = counts ? countNotifier(apiNotifier, counts) : apiNotifier;
-  const notifier = options.quotas ? options.quotas.notifier(counted) : counted;
-  const languages = supportedLanguages(options.engines);
-  const adapters: Omit<Adapters, "consumer"> = {
-    db: createDb({ table: options.table, client: options.dynamo }),
-    ingest: counts ? countIngest(ingest, counts) : ingest,
-    replay: new KinesisIngestReplay({ client: options.kinesis, streamName: options.stream }),
-    notifier,
-    audioStore: counts ? countAudioStore(audioStore, counts) : audioStore,
-    recognizer: options.engines.recognizer,
-    translator: options.engines.translator,
-    synthesizer: options.engines.synthesizer,
-    languages: () => languages,
-    measurements: options.measurements,
-    log: options.log,
-  };
-  let consumer: SessionConsumer | undefined;
-  return Object.defineProperty({ ...adapters } as Adapters, "consumer", {
-    enumerable: true,
-    get: () => (consumer ??= buildConsumer(adapters, options.consumer)),
-  });
+  return adapters;
 }
 
 /**

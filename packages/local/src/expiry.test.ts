@@ -1,9 +1,9 @@
 import { GetRecordsCommand, GetShardIteratorCommand, PutRecordCommand } from "@aws-sdk/client-kinesis";
-import { PutObjectCommand } from "@aws-sdk/client-s3";
-import { createDynamoClient, createKinesisClient, createS3Client } from "@livetranslate/core/adapters/aws/clients";
-import { createDb, ensureTable } from "@livetranslate/core/domain/db";
-import { ensureBucket, ensureStream, startDynalite, startKinesalite, startS3rver } from "@livetranslate/core/adapters/standins";
-import { describe, expect, it } from "vitest";
+import { ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
+import { createKinesisClient, createS3Client } from "@livetranslate/core/adapters/aws/clients";
+import { ensureBucket, ensureStream, startKinesalite, startS3rver } from "@livetranslate/testing/standins";
+import { startTestTable } from "@livetranslate/testing/table";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { sweepExpiredObjects, sweepExpiredRecords, trimExpiredStreamRecords } from "./expiry.ts";
 
 describe("lifetimes in local mode", () => {
@@ -22,11 +22,8 @@ describe("lifetimes in local mode", () => {
   });
 
   it("deletes records whose expiry has passed, as DynamoDB TTL would", async () => {
-    const dynamo = await startDynalite();
+    const { client, db, close } = await startTestTable("records");
     try {
-      const client = createDynamoClient(dynamo);
-      await ensureTable(client, "records");
-      const db = createDb({ table: "records", client });
       const now = Date.now();
       await db.entities.connection.put({ connectionId: "old", sessionId: "s", role: "listener", language: "es", connectedAt: 0, expiresAt: Math.floor(now / 1000) - 1 }).go();
       await db.entities.connection.put({ connectionId: "new", sessionId: "s", role: "listener", language: "es", connectedAt: now, expiresAt: Math.floor(now / 1000) + 3600 }).go();
@@ -34,7 +31,7 @@ describe("lifetimes in local mode", () => {
       expect((await db.entities.connection.get({ connectionId: "old" }).go()).data).toBeNull();
       expect((await db.entities.connection.get({ connectionId: "new" }).go()).data).not.toBeNull();
     } finally {
-      await dynamo.close();
+      await close();
     }
   });
 
@@ -57,5 +54,31 @@ describe("lifetimes in local mode", () => {
     } finally {
       await kinesis.close();
     }
+  });
+});
+
+describe("sweepExpiredObjects on s3rver", () => {
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it("sweepExpiredObjects deletes the audio objects older than their lifetime, and only those", async () => {
+    // Prepare: S3 reports LastModified to the second, so the lifetime must exceed a second to tell old from new.
+    const lifetimeMs = 1200;
+    const s3 = await startS3rver();
+    onTestFinished(() => s3.close());
+    const client = createS3Client(s3);
+    const keys = async (bucket: string) =>
+      ((await client.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? []).map((o) => o.Key).sort();
+    await ensureBucket(client, "swept");
+    const put = (key: string) => client.send(new PutObjectCommand({ Bucket: "swept", Key: key, Body: "audio" }));
+    await put("sessions/a-b-1/translated/es/000001.mp3");
+    await put("sessions/a-b-1/translated/fr/000001.mp3");
+    await put("elsewhere/old.txt");
+    await sleep(lifetimeMs + 150);
+    await put("sessions/a-b-1/translated/es/000002.mp3");
+    // Act
+    const deleted = await sweepExpiredObjects(client, "swept", "sessions/", lifetimeMs);
+    // Assess
+    expect(deleted).toBe(2);
+    expect(await keys("swept")).toEqual(["elsewhere/old.txt", "sessions/a-b-1/translated/es/000002.mp3"]);
   });
 });

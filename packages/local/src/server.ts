@@ -3,13 +3,11 @@
  * gateway; a poller playing the Kinesis event source mapping; the local speech engines; and the very
  * handlers Lambda runs, fed AWS-shaped events, with the same AWS adapters pointed at the stand-ins.
  */
-import { randomBytes } from "node:crypto";
 import path from "node:path";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { createNodeWebSocket } from "@hono/node-ws";
-import { createDynamoClient, createKinesisClient, createS3Client, type MiddlewareClient, reportFailedAttempts } from "@livetranslate/core/adapters/aws/clients";
-import { ensureTable } from "@livetranslate/core/domain/db";
+import type { MiddlewareClient } from "@livetranslate/core/adapters/aws/clients";
 import { closeEngines, detectLocalEngines, type Engines, supportedLanguages } from "@livetranslate/core/adapters/engines";
 import { jsonLog, type Log } from "@livetranslate/core/log";
 import type { MemoryMeasurements } from "@livetranslate/core/adapters/memory";
@@ -17,7 +15,7 @@ import type { Probe, SegmentResult } from "@livetranslate/core/streaming/pipelin
 import type { SegmenterOptions } from "@livetranslate/core/streaming/segmenter";
 import type { VoiceActivityDetector } from "@livetranslate/core/ports";
 import type { Adapters } from "@livetranslate/functions/adapters";
-import { compose } from "@livetranslate/functions/compose";
+import { compose } from "@livetranslate/functions/composition";
 import { STREAM_EVENT_SOURCE, WS_ACTIONS } from "@livetranslate/functions/deployment";
 import { Hono } from "hono";
 import { localAdapters, localMeasurements } from "./adapters.ts";
@@ -27,12 +25,10 @@ import { KinesisEventSource } from "./event-source/index.ts";
 import { filePositions } from "./event-source/positions.ts";
 import { forgetStaleConnections } from "./stale-connections.ts";
 import { type ConnectionLimits, WebSocketGateway } from "./gateway/index.ts";
-import { InProcessManagementHandler } from "./gateway/in-process-management.ts";
-import { countEngines, countTableRequests, type RequestCounts } from "./metering.ts";
-import { localQuotas, type QuotaSettings } from "./quotas.ts";
+import type { RequestCounts } from "./metering.ts";
+import { startResources } from "./resources.ts";
 import { mountWebApps } from "./web-apps.ts";
 import { sweepExpiredObjects, sweepExpiredRecords, trimExpiredStreamRecords } from "./expiry.ts";
-import { ensureBucket, ensureStream, startDynalite, startKinesalite, startS3rver } from "@livetranslate/core/adapters/standins";
 
 export interface LocalOptions {
   port?: number;
@@ -66,8 +62,6 @@ export interface LocalOptions {
   dataDir?: string;
   /** API Gateway's connection limits by default; tests shorten them. */
   connectionLimits?: Partial<ConnectionLimits>;
-  /** AWS's quotas, emulated (`LIVETRANSLATE_QUOTAS=aws`); none when absent. */
-  quotas?: QuotaSettings;
 }
 
 export interface LocalMode {
@@ -83,9 +77,6 @@ export interface LocalMode {
   close(): Promise<void>;
 }
 
-const TABLE = "livetranslate";
-const STREAM = "livetranslate-audio";
-const BUCKET = "livetranslate-audio";
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export async function startLocal(options: LocalOptions = {}): Promise<LocalMode> {
@@ -95,43 +86,12 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
     for (const closer of closers.reverse()) await closer();
   };
   try {
-    const detected = options.engines ?? (await requireLocalEngines());
-    closers.push(() => closeEngines(detected));
-    const languages = supportedLanguages(detected);
-    const warming = warmUp(detected, languages.target, languages.captionsOnly);
-    // The functions use the engines under the emulated quotas (warming them up spends none).
-    const quotas = options.quotas ? localQuotas(options.quotas) : undefined;
-    const counted = options.requestCounts ? countEngines(detected, options.requestCounts) : detected;
-    const engines = quotas ? quotas.engines(counted) : counted;
-
-    const folder = (name: string) => (options.dataDir ? path.join(options.dataDir, name) : undefined);
-    const [dynamo, kinesis, s3] = await Promise.all([
-      startDynalite({ directory: folder("dynamodb") }),
-      startKinesalite({ directory: folder("kinesis") }),
-      startS3rver({ directory: folder("s3") }),
-    ]);
-    closers.push(() => dynamo.close(), () => kinesis.close(), () => s3.close());
+    const engines = options.engines ?? (await requireLocalEngines(log));
+    closers.push(() => closeEngines(engines));
+    const languages = supportedLanguages(engines);
+    const warming = warmUp(engines, languages.target, languages.captionsOnly);
 
     const measurements = localMeasurements(log);
-    // Every failed AWS attempt leaves a log line and a metric, even one the SDK retries on its own.
-    const decorateClient = (client: MiddlewareClient) => {
-      reportFailedAttempts(client, (attempt) => {
-        log({ level: "warn", event: "aws.attempt_failed", ...attempt });
-        measurements.count("AwsAttemptsFailed");
-      });
-      if (options.requestCounts) countTableRequests(client, options.requestCounts);
-      options.decorateClient?.(client);
-    };
-    const dynamoClient = createDynamoClient(dynamo);
-    const kinesisClient = createKinesisClient(kinesis);
-    const s3Client = createS3Client(s3);
-    for (const client of [dynamoClient, kinesisClient, s3Client]) decorateClient(client);
-    await Promise.all([
-      ensureTable(dynamoClient, TABLE),
-      ensureStream(kinesisClient, STREAM),
-      // The listener app fetches audio from another origin (the bucket), as from S3 in AWS.
-      ensureBucket(s3Client, BUCKET, ["*"]),
-    ]);
 
     const app = new Hono();
     const { injectWebSocket, upgradeWebSocket } = createNodeWebSocket({ app });
@@ -155,27 +115,18 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
     const url = `http://${host === "0.0.0.0" ? "localhost" : host}:${port}`;
     closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-    const managementAccessKeyId = `local${randomBytes(6).toString("hex")}`;
-    const managementEndpoint = `http://127.0.0.1:${port}`;
-    // The @connections client's requests reach the gateway in process (its HTTP API stays for other callers).
-    const managementHandler = new InProcessManagementHandler();
-    const adapters = localAdapters({
-      dynamo: dynamoClient,
-      kinesis: kinesisClient,
-      s3: s3Client,
-      table: TABLE,
-      stream: STREAM,
-      bucket: BUCKET,
-      managementEndpoint,
-      managementAccessKeyId,
-      managementHandler,
-      decorateClient,
-      engines,
+    // Listening first: the gateway's URL is its @connections API's, and clients are told to come back until ready.
+    const resources = await startResources({
+      dataDir: options.dataDir,
+      gatewayUrl: `http://127.0.0.1:${port}`,
       log,
       measurements,
-      requestCounts: options.requestCounts,
-      quotas,
+      decorateClient: options.decorateClient,
     });
+    closers.push(() => resources.close());
+    // The gateway's and HTTP API's adapters, and each consumer environment's, are built from the same.
+    const shared = { resources, engines, log, measurements, requestCounts: options.requestCounts };
+    const adapters = localAdapters({ ...shared, clients: resources.clients });
     const handlers = compose(adapters);
     if (options.dataDir) await forgetStaleConnections(adapters.db, log);
     // The consumer runs as Lambda runs it: in isolated execution environments, batches routed among them, each
@@ -189,25 +140,9 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
       create: (slot) =>
         createConsumerEnvironment(
           {
-            dynamo,
-            kinesis,
-            s3,
-            table: TABLE,
-            stream: STREAM,
-            bucket: BUCKET,
-            managementEndpoint,
-            managementAccessKeyId,
-            managementHandler,
-            engines,
-            log,
-            measurements,
-            segmenterOptions: options.segmenterOptions,
-            voiceActivity: options.voiceActivity,
-            onSegment: options.onSegment,
-            requestCounts: options.requestCounts,
-            quotas,
+            ...shared,
+            consumer: { segmenterOptions: options.segmenterOptions, voiceActivity: options.voiceActivity, onSegment: options.onSegment },
             probe: options.probe,
-            decorateClient,
           },
           slot,
         ),
@@ -217,7 +152,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
     const gateway = new WebSocketGateway({
       app,
       upgradeWebSocket,
-      managementAccessKeyId,
+      managementAccessKeyId: resources.connections.accessKeyId,
       routes: {
         $connect: handlers.Connect,
         $disconnect: handlers.Disconnect,
@@ -226,13 +161,12 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
       },
       onError: (error, context) => log({ level: "error", event: "gateway.handler_failed", ...context, error: String(error) }),
       limits: options.connectionLimits,
-      admitConnection: quotas?.admitConnection,
       onLimit: ({ connectionId, limit, code }) => {
         log({ level: "info", event: "gateway.connection_limit", connectionId, limit, code });
         measurements.count(`GatewayClosed.${limit}`);
       },
     });
-    managementHandler.attach(gateway);
+    resources.connections.handler.attach(gateway);
     closers.push(() => gateway.closeAll());
 
     mountWebApps(app);
@@ -241,8 +175,8 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
     ready = true;
 
     const eventSource = new KinesisEventSource({
-      client: kinesisClient,
-      streamName: STREAM,
+      client: resources.clients.kinesis,
+      streamName: resources.stream,
       environments,
       // The settings the deployed event source mapping has (those the poller plays).
       batchSize: STREAM_EVENT_SOURCE.batchSize,
@@ -258,9 +192,9 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
     const lifetimeMs = options.lifetimeMs ?? DAY_MS;
     const sweepOnce = () =>
       void Promise.all([
-        sweepExpiredObjects(s3Client, BUCKET, "sessions/", lifetimeMs),
-        sweepExpiredRecords(dynamoClient, TABLE),
-        trimExpiredStreamRecords(kinesisClient, STREAM),
+        sweepExpiredObjects(resources.clients.s3, resources.bucket, "sessions/", lifetimeMs),
+        sweepExpiredRecords(resources.clients.dynamo, resources.table),
+        trimExpiredStreamRecords(resources.clients.kinesis, resources.stream),
       ]).catch((error) => log({ level: "warn", event: "sweep.failed", error: String(error) }));
     // Data kept on disk may have expired while local mode was not running.
     if (options.dataDir) sweepOnce();
@@ -275,11 +209,13 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
   }
 }
 
-async function requireLocalEngines(): Promise<Engines> {
+async function requireLocalEngines(log: Log): Promise<Engines> {
   const detected = await detectLocalEngines();
   if (!detected.recognizer || !detected.translator || !detected.synthesizer) {
     throw new Error(`local mode cannot start: a speech engine is missing.\n  - ${detected.problems.join("\n  - ")}`);
   }
+  // A language whose Apertium pairs are missing is not offered; this says which package brings it.
+  for (const problem of detected.problems) log({ level: "warn", event: "engines.missing", problem });
   return { recognizer: detected.recognizer, translator: detected.translator, synthesizer: detected.synthesizer };
 }
 

@@ -3,7 +3,7 @@
  * (the test opens, drops and speaks through it), the AudioContext and the Screen Wake Lock. Timers are fake, so
  * reconnect delays and how long a notice stays up are stepped through, not waited for.
  */
-import type { ServerMessage } from "@livetranslate/core/browser/protocol";
+import type { ServerMessage } from "@livetranslate/core/protocol";
 import { cleanup, fireEvent, render, screen } from "@solidjs/testing-library";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { App } from "./App.tsx";
@@ -173,6 +173,31 @@ describe("while listening", () => {
     await settle(1000);
     expect(screen.getByText(/The speaker has ended this session/)).toBeTruthy();
     expect(screen.queryByRole("alert")).toBeNull();
+  });
+
+  it("tells a screen reader each new part of a caption once, in the listener's language, and starts afresh with a new language", async () => {
+    const socket = await join("es");
+    const [source, whole] = segment(3, "es", "cuando el servicio arranca lee el flujo");
+    const inParts = (text: string, part: number, lastPart: boolean) => ({ ...whole, text, part, lastPart }) as ServerMessage;
+    socket.receive({ ...source, part: 0, lastPart: false } as ServerMessage);
+    socket.receive(inParts("cuando el servicio arranca", 0, false));
+    socket.receive(inParts("lee el flujo", 1, true));
+    socket.receive(inParts("lee el flujo", 1, true));
+    await settle();
+    const log = screen.getByRole("log", { name: "New captions" });
+    expect([...log.querySelectorAll("p")].map((p) => p.textContent)).toEqual(["cuando el servicio arranca", "lee el flujo"]);
+    expect(log.getAttribute("lang")).toBe("es");
+    expect(screen.getByRole("list", { name: "Captions" }).querySelector(".translation")!.textContent).toBe("cuando el servicio arranca lee el flujo");
+    const picker = screen.getByRole<HTMLSelectElement>("combobox", { name: "Language" });
+    picker.value = "gl";
+    fireEvent.change(picker);
+    // In flight before the switch: shown nowhere, said nowhere.
+    socket.receive(segment(4, "es", "adiós")[1]!);
+    socket.receive(segment(5, "gl", "Ola")[1]!);
+    await settle();
+    expect([...log.querySelectorAll("p")].map((p) => p.textContent)).toEqual(["Ola"]);
+    expect([...screen.getByRole("list", { name: "Captions" }).querySelectorAll(".translation")].map((p) => p.textContent)).toEqual(["Ola"]);
+    expect(log.getAttribute("lang")).toBe("gl");
   });
 
   it("does not call the end of a session a lost connection", async () => {

@@ -1,9 +1,10 @@
-import { endpoints, LiveSocket, type SocketState } from "@livetranslate/core/browser/client";
-import { LanguagesResponse, type ServerMessage, type SessionView } from "@livetranslate/core/browser/protocol";
+import { endpoints, LiveSocket, type SocketState } from "@livetranslate/core/client";
+import { LanguagesResponse, type ServerMessage, type SessionView } from "@livetranslate/core/protocol";
 import { createSignal, Match, onCleanup, Show, Switch } from "solid-js";
 import { createStore } from "solid-js/store";
-import { applyCaption, type Caption } from "./captions.ts";
+import { type Announcement, announce, applyCaption, type Caption } from "./captions.ts";
 import { AudioControls } from "./components/AudioControls.tsx";
+import { CaptionAnnouncer } from "./components/CaptionAnnouncer.tsx";
 import { Captions } from "./components/Captions.tsx";
 import { ConnectionNoticeView } from "./components/ConnectionNotice.tsx";
 import { JoinForm } from "./components/JoinForm.tsx";
@@ -28,6 +29,8 @@ interface ListenerState {
   notice: ConnectionNotice;
   screen: ScreenWakeState;
   captions: readonly Caption[];
+  /** The captions as a screen reader is told them: what is new, once. */
+  announcements: readonly Announcement[];
   audioEnabled: boolean;
   playback: PlaybackState;
   lagSeconds: number;
@@ -60,6 +63,7 @@ export function App(props: { location: Location }) {
     notice: undefined,
     screen: "off",
     captions: [],
+    announcements: [],
     audioEnabled: false,
     playback: "idle",
     lagSeconds: 0,
@@ -119,6 +123,9 @@ export function App(props: { location: Location }) {
   };
 
   const onMessage = (message: ServerMessage) => {
+    // One sent before the listener changed language is no longer theirs.
+    if (message.type === "translation" && message.targetLanguage !== state.language) return;
+    setState("announcements", (announcements) => announce(announcements, state.captions, message));
     setState("captions", (captions) => applyCaption(captions, message));
     if (message.type === "translatedAudio" && message.targetLanguage === state.language) {
       ensurePlayer().add({ sequenceNumber: message.sequenceNumber, part: message.part, segmentId: message.segmentId, url: message.url, duration: message.duration });
@@ -158,7 +165,7 @@ export function App(props: { location: Location }) {
 
   const changeLanguage = (language: string) => {
     if (language === state.language) return;
-    setState({ language, captions: [] });
+    setState({ language, captions: [], announcements: [] });
     player?.reset();
     // Not connected yet: connect again, and the new connection asks for the new language.
     if (socket && !socket.send({ action: "setLanguage", language })) socket.reconnect();
@@ -232,7 +239,8 @@ export function App(props: { location: Location }) {
             <Show when={state.ended}>
               <p class="notice" role="status">The speaker has ended this session. Thank you for listening.</p>
             </Show>
-            <Captions captions={state.captions} />
+            <Captions captions={state.captions} language={state.language} sourceLanguage={state.session!.sourceLanguage} />
+            <CaptionAnnouncer announcements={state.announcements} language={state.language} />
           </main>
         </Match>
       </Switch>

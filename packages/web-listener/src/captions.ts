@@ -1,8 +1,9 @@
 /**
  * Captions: each segment's source text and translation, in sequence order, newest last. A segment sent in parts
- * grows as its parts come (in any order: each part has its place).
+ * grows as its parts come (in any order: each part has its place). What a screen reader is told is only what is
+ * new: each translation, or each part of one, once.
  */
-import type { ServerMessage } from "@livetranslate/core/browser/protocol";
+import type { ServerMessage } from "@livetranslate/core/protocol";
 
 export interface Caption {
   segmentId: string;
@@ -49,4 +50,25 @@ export function applyCaption(captions: readonly Caption[], message: ServerMessag
   const next = [...captions, caption];
   next.sort((a, b) => a.sequenceNumber - b.sequenceNumber);
   return next.slice(-MAX_CAPTIONS);
+}
+
+/** What a screen reader announces: one translation, or one part of a translation in parts. */
+export interface Announcement {
+  text: string;
+}
+
+/** Enough to follow along; older ones leave the live region (removals are not read out). */
+export const MAX_ANNOUNCEMENTS = 20;
+
+/**
+ * The announcements after a server message: the translation's text, or the one part's, when it is new to the
+ * captions (before the message is applied), so a repeated message and a part that grows a caption are not read
+ * out with everything before them again.
+ */
+export function announce(announcements: readonly Announcement[], captions: readonly Caption[], message: ServerMessage): readonly Announcement[] {
+  if (message.type !== "translation" || !message.text) return announcements;
+  const current = captions.find((c) => c.segmentId === message.segmentId);
+  const shown = message.part === undefined ? current?.translation : current?.translationParts?.[message.part];
+  if (shown === message.text) return announcements;
+  return [...announcements, { text: message.text }].slice(-MAX_ANNOUNCEMENTS);
 }

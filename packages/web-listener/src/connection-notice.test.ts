@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { SocketState } from "@livetranslate/core/browser/client";
+import type { SocketState } from "@livetranslate/core/client";
 import { type ConnectionNotice, nextConnectionNotice } from "./connection-notice.ts";
 
 /** The notices shown along a sequence of socket states, starting from a page that has not connected yet. */

@@ -3,7 +3,7 @@
  * "Reconnecting…"; this is the sentence that explains what it means for them, once when the connection drops
  * and once when it is back (a reconnect resumes at the live edge: what was said meanwhile is not sent again).
  */
-import type { SocketState } from "@livetranslate/core/browser/client";
+import type { SocketState } from "@livetranslate/core/client";
 
 export type ConnectionNotice = "lost" | "back" | undefined;
 

@@ -1,4 +1,4 @@
-import { ListenerReport } from "@livetranslate/core/browser/protocol";
+import { ListenerReport } from "@livetranslate/core/protocol";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { DownloadReporter } from "./download-report.ts";
 

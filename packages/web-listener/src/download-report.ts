@@ -4,7 +4,7 @@
  * where they become metrics beside the pipeline's. Best-effort: a report that fails is dropped, never retried, so
  * reporting adds no load when the service struggles.
  */
-import { type AudioDownload, LISTENER_REPORT_MAX_DOWNLOADS, type ListenerReport } from "@livetranslate/core/browser/protocol";
+import { type AudioDownload, LISTENER_REPORT_MAX_DOWNLOADS, type ListenerReport } from "@livetranslate/core/protocol";
 
 export interface DownloadReporterOptions {
   send(report: ListenerReport): Promise<unknown>;

@@ -1,8 +1,8 @@
 import { TranscriptDownloads } from "./components/TranscriptDownloads.tsx";
 import { type Overload, OverloadNotice } from "./components/OverloadNotice.tsx";
 import { type Capture, CaptureError, listMicrophones, startCapture } from "@livetranslate/audio-worklet/capture";
-import { endpoints, LiveSocket, type SocketState } from "@livetranslate/core/browser/client";
-import type { CreateSessionResponse, GlossaryEntry, LanguagesResponse, ListenerCounts, ServerMessage } from "@livetranslate/core/browser/protocol";
+import { endpoints, LiveSocket, type SocketState } from "@livetranslate/core/client";
+import type { CreateSessionResponse, GlossaryEntry, LanguagesResponse, ListenerCounts, ServerMessage } from "@livetranslate/core/protocol";
 import { onCleanup, onMount, Show } from "solid-js";
 import { createStore } from "solid-js/store";
 import { type AudioHint, AudioQualityMonitor } from "./audio-quality.ts";
@@ -22,6 +22,10 @@ const config = endpoints(window.location, { http: import.meta.env.VITE_HTTP_URL,
 const listenerBase = import.meta.env.VITE_LISTENER_URL || `${window.location.origin}/listen/`;
 const STORAGE_KEY = "livetranslate.speaker.session";
 const TOKEN_KEY = "livetranslate.speaker.token";
+/** Where the session's chunk numbering stands, shared by this browser's tabs (an index is never reused). */
+const chunkKey = (sessionId: string) => `livetranslate.speaker.nextChunk.${sessionId}`;
+/** How long sending waits for the server's `chunkPosition` answer before going on with the page's numbering. */
+const POSITION_WAIT_MS = 3000;
 /** In AWS, creating a session needs a signed-in speaker (Cognito); local mode is open. */
 const auth = import.meta.env.VITE_COGNITO_CLIENT_ID
   ? new SpeakerAuth({ region: import.meta.env.VITE_COGNITO_REGION ?? "us-east-1", clientId: import.meta.env.VITE_COGNITO_CLIENT_ID })
@@ -72,6 +76,15 @@ export function App() {
   let capture: Capture | undefined;
   /** End session was pressed: the end goes out as soon as the socket is open (it may be reconnecting). */
   let ending = false;
+  let positionWait: ReturnType<typeof setTimeout> | undefined;
+
+  /** Audio flows again (the numbering is known, or the server did not say): held chunks first, then the end. */
+  const release = () => {
+    clearTimeout(positionWait);
+    positionWait = undefined;
+    sender?.resume();
+    if (ending) sendEnd();
+  };
 
   const onMessage = (message: ServerMessage) => {
     if (message.type === "transcript") setState("transcript", (t) => applyTranscript(t, message));
@@ -84,6 +97,13 @@ export function App() {
       });
     }
     else if (message.type === "sessionEnded") endLocally();
+    else if (message.type === "chunkPosition") {
+      sender?.continueFrom(message.nextChunkIndex);
+      release();
+    } else if (message.type === "error" && message.code === "chunk_index_reused" && message.nextChunkIndex !== undefined) {
+      // Another page of this session numbered past us: carry on after it (the chunks it refused are lost).
+      sender?.continueFrom(message.nextChunkIndex);
+    } else if (message.type === "error" && message.action === "chunkPosition") release();
     else if (message.type === "error" && message.code !== "session_ended") setState({ error: message.message });
   };
 
@@ -105,15 +125,22 @@ export function App() {
 
   function connect(session: CreateSessionResponse) {
     watchListeners(session.sessionId);
-    sender = new ChunkSender(session.sessionId, (m) => socket?.send(m) ?? false);
+    const key = chunkKey(session.sessionId);
+    sender = new ChunkSender(session.sessionId, (m) => socket?.send(m) ?? false, {
+      firstIndex: Number(localStorage.getItem(key) ?? 0) || 0,
+      onNumbered: (next) => localStorage.setItem(key, String(next)),
+    });
     socket = new LiveSocket({
       url: () => `${config.ws}?${new URLSearchParams({ role: "speaker", sessionId: session.sessionId, token: session.speakerToken })}`,
       onMessage,
       onState: (s) => {
         setState({ socket: s });
         if (s === "open") {
-          sender?.resume();
-          if (ending) sendEnd();
+          // Ask where the session's numbering stands before any chunk goes out (a reload starts this page afresh).
+          sender?.hold();
+          socket?.send({ action: "chunkPosition", sessionId: session.sessionId });
+          clearTimeout(positionWait);
+          positionWait = setTimeout(release, POSITION_WAIT_MS);
         }
       },
     });
@@ -187,7 +214,9 @@ export function App() {
   }
 
   function sendEnd() {
-    if (state.session) socket?.send({ action: "endSession", sessionId: state.session.sessionId });
+    // Says how far the audio went, so chunks still on their way (a reconnect's backlog) are heard before the end.
+    const sent = (sender?.next ?? 0) - 1;
+    if (state.session) socket?.send({ action: "endSession", sessionId: state.session.sessionId, ...(sent >= 0 ? { lastChunkIndex: sent } : {}) });
   }
 
   function endLocally() {
@@ -197,6 +226,8 @@ export function App() {
     clearInterval(poll);
     socket?.close();
     socket = undefined;
+    clearTimeout(positionWait);
+    if (state.session) localStorage.removeItem(chunkKey(state.session.sessionId));
     sessionStorage.removeItem(STORAGE_KEY);
     setState({ ended: true });
   }

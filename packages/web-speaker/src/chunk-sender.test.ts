@@ -1,4 +1,4 @@
-import type { AudioChunkMessage } from "@livetranslate/core/browser/protocol";
+import type { AudioChunkMessage } from "@livetranslate/core/protocol";
 import { describe, expect, it } from "vitest";
 import { ChunkSender } from "./chunk-sender.ts";
 
@@ -70,5 +70,44 @@ describe("ChunkSender", () => {
     l.up = true;
     sender.resume();
     expect(l.delivered[0]!.chunkIndex).toBe(9);
+  });
+
+  it("a reloaded page continues the session's numbering: chunks made before the answer are renumbered, none reused", () => {
+    const l = link();
+    const saved: number[] = [];
+    // The page's saved numbering is behind the server's (another tab spoke meanwhile).
+    const sender = new ChunkSender("s", l.send, { firstIndex: 40, onNumbered: (n) => saved.push(n) });
+    sender.hold();
+    sender.push(pcm, 0);
+    sender.push(pcm, 100);
+    expect(l.delivered).toEqual([]);
+    sender.continueFrom(390);
+    sender.resume();
+    sender.push(pcm, 200);
+    expect(l.delivered.map((m) => m.chunkIndex)).toEqual([390, 391, 392]);
+    expect(saved.at(-1)).toBe(393);
+  });
+
+  it("keeps the indexes of chunks already sent when told a position after a reconnect", () => {
+    const l = link();
+    const sender = new ChunkSender("s", l.send, { resendWindowMs: 1000 });
+    for (let i = 0; i < 5; i++) sender.push(pcm, i * 100);
+    l.up = false;
+    sender.push(pcm, 500);
+    l.up = true;
+    sender.hold();
+    // The server took 0-4 already; the resend of 0-4 must keep its indexes, the unsent chunk 5 too (5 >= 5).
+    sender.continueFrom(5);
+    sender.resume();
+    expect(l.delivered.map((m) => m.chunkIndex)).toEqual([0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 5]);
+    expect(sender.next).toBe(6);
+  });
+
+  it("moves on past a position ahead of it when nothing waits", () => {
+    const l = link();
+    const sender = new ChunkSender("s", l.send);
+    sender.continueFrom(7);
+    sender.push(pcm, 0);
+    expect(l.delivered.map((m) => m.chunkIndex)).toEqual([7]);
   });
 });

@@ -5,7 +5,7 @@
  *   `live = es: en vivo; fr: en direct` a translation per language
  * Returns the entries, or the first line that cannot be read and why.
  */
-import type { GlossaryEntry } from "@livetranslate/core/browser/protocol";
+import type { GlossaryEntry } from "@livetranslate/core/protocol";
 import Papa from "papaparse";
 
 export function parseGlossary(text: string, targets: readonly string[]): { entries: GlossaryEntry[] } | { error: string } {

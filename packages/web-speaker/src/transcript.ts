@@ -1,5 +1,5 @@
 /** The speaker's live transcript: final lines, and the interim line being recognized. */
-import type { TranscriptMessage } from "@livetranslate/core/browser/protocol";
+import type { TranscriptMessage } from "@livetranslate/core/protocol";
 
 export interface Transcript {
   finals: { segmentId: string; sequenceNumber: number; text: string }[];

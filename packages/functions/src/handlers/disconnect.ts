@@ -1,6 +1,5 @@
 /** Lambda entry: WebSocket `$disconnect`. */
-import { awsAdapters } from "../aws-adapters.ts";
-import { compose } from "../compose.ts";
+import { awsAdapters, compose } from "../composition.ts";
 import type { WebSocketEvent } from "../ws/events.ts";
 
 const handlers = compose(awsAdapters());

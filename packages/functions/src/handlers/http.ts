@@ -1,7 +1,6 @@
 /** Lambda entry: the HTTP API (API Gateway HTTP API, payload v2). */
 import { handle } from "hono/aws-lambda";
-import { awsAdapters } from "../aws-adapters.ts";
-import { compose } from "../compose.ts";
+import { awsAdapters, compose } from "../composition.ts";
 
 const handlers = compose(awsAdapters());
 let lambda: ReturnType<typeof handle> | undefined;

@@ -1,6 +1,5 @@
 /** Lambda entry: WebSocket `$default` and the action routes. */
-import { awsAdapters } from "../aws-adapters.ts";
-import { compose } from "../compose.ts";
+import { awsAdapters, compose } from "../composition.ts";
 import type { WebSocketEvent } from "../ws/events.ts";
 
 const handlers = compose(awsAdapters());

@@ -1,7 +1,6 @@
 /** Lambda entry: the Kinesis consumer (its latencies and counters are published after each batch). */
 import type { KinesisStreamEvent } from "aws-lambda";
-import { awsAdapters } from "../aws-adapters.ts";
-import { compose } from "../compose.ts";
+import { awsAdapters, compose } from "../composition.ts";
 
 const handlers = compose(awsAdapters());
 

@@ -63,7 +63,12 @@ describe("HTTP API", () => {
 
   it("answers health and languages", async () => {
     expect(await (await api.request("/health")).json()).toEqual({ ok: true });
-    expect(await (await api.request("/languages")).json()).toEqual({ source: ["en"], target: ["es", "fr", "gl", "it"], captionsOnly: ["gl"] });
+    expect(await (await api.request("/languages")).json()).toEqual({
+      source: ["en"],
+      target: ["es", "fr", "gl", "it"],
+      captionsOnly: ["gl"],
+      routes: { es: {}, fr: {}, gl: {}, it: {} },
+    });
   });
 
   it("creates a session with a captions-only language, which listeners can join", async () => {

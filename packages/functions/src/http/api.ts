@@ -1,6 +1,7 @@
 /** The HTTP API (hono): health, languages, sessions, listener reports. The same app runs in Lambda and in local mode. */
 import { VisibleError } from "@livetranslate/core/error";
-import { CreateSessionRequest, describeIssues, type ErrorBody, ListenerReport } from "@livetranslate/core/browser/protocol";
+import { CreateSessionRequest, describeIssues, type ErrorBody, ListenerReport } from "@livetranslate/core/protocol";
+import { requestVocabulary } from "@livetranslate/core/domain/glossary";
 import { Session } from "@livetranslate/core/domain/session";
 import { Transcript } from "@livetranslate/core/domain/transcript";
 import { type Context, Hono } from "hono";
@@ -10,7 +11,7 @@ import { rateLimiter } from "hono-rate-limiter";
 import type { Adapters } from "../adapters.ts";
 import { LISTENER_REPORTS_PER_MINUTE } from "../deployment.ts";
 
-export function createApi(adapters: Pick<Adapters, "db" | "languages" | "measurements" | "log">) {
+export function createApi(adapters: Pick<Adapters, "db" | "languages" | "vocabularies" | "measurements" | "log">) {
   const app = new Hono()
     .get("/health", (c) => c.json({ ok: true }))
     .get("/languages", (c) => c.json(adapters.languages()))
@@ -19,6 +20,7 @@ export function createApi(adapters: Pick<Adapters, "db" | "languages" | "measure
       if (!input.success) throw new VisibleError("bad_request", describeIssues(input.error));
       const created = await Session.create(adapters.db, adapters.languages(), input.data);
       adapters.log({ level: "info", event: "session.created", sessionId: created.sessionId, targetLanguages: created.targetLanguages });
+      await requestVocabulary(adapters.vocabularies, adapters.log, { ...created, glossary: input.data.glossary });
       return c.json(created, 201);
     })
     .get("/sessions/:sessionId", async (c) => c.json(await Session.view(adapters.db, c.req.param("sessionId"))))

@@ -1,4 +1,6 @@
 import { encodeIngestRecord } from "@livetranslate/core/adapters/aws/kinesis";
+import { MAX_DELIVERY_ATTEMPTS } from "@livetranslate/core/streaming/delivery";
+import { STREAM_EVENT_SOURCE } from "../deployment.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kinesisEvent, startHarness } from "../testing/harness.ts";
 
@@ -54,5 +56,9 @@ describe("Kinesis consumer handler", () => {
     await h.handlers.Consumer(kinesisEvent([{ partitionKey: "e", data: chunk("e", 0) }]));
     // Assess
     expect(h.flushes() - before).toBe(2);
+  });
+
+  it("gives a delivery as many attempts as the event source gives a batch, so the last one gives up rather than discards", () => {
+    expect(STREAM_EVENT_SOURCE.maximumRetryAttempts + 1).toBe(MAX_DELIVERY_ATTEMPTS);
   });
 });

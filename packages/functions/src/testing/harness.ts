@@ -2,16 +2,15 @@
  * Handler test harness: `fakeAdapters()` (a real table on dynalite; recording fakes for the stream, the notifier,
  * the consumer and the measurements, counters kept in memory) handed to the same `compose()` as AWS and local mode.
  */
-import { createDynamoClient } from "@livetranslate/core/adapters/aws/clients";
-import { createDb, ensureTable } from "@livetranslate/core/domain/db";
 import { supportedLanguages } from "@livetranslate/core/domain/languages";
 import { memoryLog } from "@livetranslate/core/log";
 import { memoryMeasurements } from "@livetranslate/core/adapters/memory";
 import type { IngestRecord, Measurements } from "@livetranslate/core/ports";
-import type { ListenerReport, ServerMessage } from "@livetranslate/core/browser/protocol";
-import { startDynalite } from "@livetranslate/core/adapters/standins";
+import type { ListenerReport } from "@livetranslate/core/protocol";
+import { RecordingNotifier } from "@livetranslate/testing/fakes";
+import { startTestTable } from "@livetranslate/testing/table";
 import type { Adapters } from "../adapters.ts";
-import { compose } from "../compose.ts";
+import { compose } from "../composition.ts";
 
 export { kinesisEvent, webSocketEvent } from "./events.ts";
 
@@ -34,11 +33,8 @@ const languages = supportedLanguages({
 });
 
 export async function fakeAdapters() {
-  const dynamo = await startDynalite();
-  const client = createDynamoClient({ endpoint: dynamo.endpoint });
-  const table = `t${Math.random().toString(36).slice(2)}`;
-  await ensureTable(client, table);
-  const posted: { connectionId: string; message: ServerMessage }[] = [];
+  const dynamo = await startTestTable();
+  const notifier = new RecordingNotifier();
   const ingested: IngestRecord[] = [];
   const consumed: { sessionId: string; records: readonly IngestRecord[] }[] = [];
   const reports: ListenerReport[] = [];
@@ -52,15 +48,9 @@ export async function fakeAdapters() {
     flush: () => void flushes++,
   };
   const adapters: Adapters = {
-    db: createDb({ table, client }),
+    db: dynamo.db,
     ingest: { put: async (record) => void ingested.push(record) },
-    notifier: {
-      async post(connectionId, message) {
-        posted.push({ connectionId, message });
-        return "delivered";
-      },
-      async disconnect() {},
-    },
+    notifier,
     replay: unused("stream replay"),
     recognizer: unused("recognizer"),
     translator: unused("translator"),
@@ -79,7 +69,7 @@ export async function fakeAdapters() {
   };
   return {
     adapters,
-    posted,
+    posted: notifier.sent,
     ingested,
     consumed,
     reports,

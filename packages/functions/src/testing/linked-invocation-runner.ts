@@ -11,9 +11,9 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { TranscribeStreamingClient } from "@aws-sdk/client-transcribe-streaming";
 import { TranslateClient } from "@aws-sdk/client-translate";
 import { iamActionOf } from "@livetranslate/core/adapters/aws/iam";
-import { pcmToBase64 } from "@livetranslate/core/browser/audio";
+import { pcmToBase64 } from "@livetranslate/core/audio";
 import { mockClient } from "aws-sdk-client-mock";
-import { FUNCTIONS } from "../compose.ts";
+import { FUNCTIONS } from "../composition.ts";
 import type { FunctionName } from "../deployment.ts";
 import { httpApiEvent, kinesisEvent, webSocketEvent } from "./events.ts";
 

@@ -1,7 +1,7 @@
 /** `$connect`: checks who is connecting, registers the connection, or refuses the upgrade with a 4xx. */
 import { VisibleError } from "@livetranslate/core/error";
 import { Connection } from "@livetranslate/core/domain/connection";
-import { ConnectQuery, describeIssues } from "@livetranslate/core/browser/protocol";
+import { ConnectQuery, describeIssues } from "@livetranslate/core/protocol";
 import type { Adapters } from "../adapters.ts";
 import type { WebSocketEvent, WebSocketResult } from "./events.ts";
 

@@ -3,7 +3,7 @@
  * same connection. A bad message changes nothing else; the connection stays usable.
  */
 import { VisibleError } from "@livetranslate/core/error";
-import { acceptChunk, endSession } from "@livetranslate/core/streaming/ingest";
+import { acceptChunk, endSession, nextChunkIndex } from "@livetranslate/core/streaming/ingest";
 import { Connection } from "@livetranslate/core/domain/connection";
 import {
   CLIENT_ACTIONS,
@@ -11,7 +11,7 @@ import {
   describeIssues,
   type ErrorMessage,
   MAX_CHUNK_MESSAGE_BYTES,
-} from "@livetranslate/core/browser/protocol";
+} from "@livetranslate/core/protocol";
 import type { Adapters } from "../adapters.ts";
 import type { WebSocketEvent, WebSocketResult } from "./events.ts";
 
@@ -61,9 +61,14 @@ async function dispatch(deps: Deps, connectionId: string, message: ClientMessage
     case "audioChunk":
       return acceptChunk(deps.db, deps.ingest, connection, message);
     case "endSession":
-      return endSession(deps.db, deps.ingest, connection, message.sessionId);
+      return endSession(deps.db, deps.ingest, connection, message.sessionId, message.lastChunkIndex);
     case "setLanguage":
       return Connection.setLanguage(deps.db, connection, message.language);
+    case "chunkPosition": {
+      const next = await nextChunkIndex(deps.db, connection, message.sessionId);
+      await deps.notifier.post(connectionId, { type: "chunkPosition", sessionId: message.sessionId, nextChunkIndex: next });
+      return;
+    }
   }
 }
 

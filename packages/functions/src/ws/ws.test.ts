@@ -1,6 +1,7 @@
-import { pcmToBase64 } from "@livetranslate/core/browser/audio";
+import { pcmToBase64 } from "@livetranslate/core/audio";
 import { Connection } from "@livetranslate/core/domain/connection";
 import { Session } from "@livetranslate/core/domain/session";
+import { Checkpoint } from "@livetranslate/core/streaming/consumer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startHarness, webSocketEvent } from "../testing/harness.ts";
 
@@ -21,12 +22,12 @@ describe("WebSocket handlers with API Gateway events", () => {
   });
   afterAll(() => h.close());
 
-  const lastPosted = (connectionId: string) => h.posted.filter((p) => p.connectionId === connectionId).at(-1)?.message;
+  const lastPosted = (connectionId: string) => h.posted.filter((p) => p.to === connectionId).at(-1)?.message;
   /** What the handler posted to `connectionId` while handling this one message (never an earlier answer). */
   const answersTo = async (connectionId: string, body: string) => {
     const before = h.posted.length;
     await message()(webSocketEvent("MESSAGE", connectionId, { body }));
-    return h.posted.slice(before).filter((p) => p.connectionId === connectionId).map((p) => p.message);
+    return h.posted.slice(before).filter((p) => p.to === connectionId).map((p) => p.message);
   };
 
   describe("$connect", () => {
@@ -125,6 +126,39 @@ describe("WebSocket handlers with API Gateway events", () => {
     it("changes a listener's language", async () => {
       await message()(webSocketEvent("MESSAGE", "lis", { body: JSON.stringify({ action: "setLanguage", language: "fr" }) }));
       expect((await Connection.get(h.adapters.db, "lis"))?.language).toBe("fr");
+    });
+
+    it("tells a speaker where the session's chunk numbering stands, so a reloaded page does not reuse indexes", async () => {
+      const ask = () => answersTo("spk", JSON.stringify({ action: "chunkPosition", sessionId }));
+      expect(await ask()).toEqual([{ type: "chunkPosition", sessionId, nextChunkIndex: 0 }]);
+      // The consumer took chunks through 389 and holds 392 for a missing 390-391.
+      const now = Date.now();
+      const segmenter = { consumedSamples: 0, bufferStartSample: 0, analyzedSamples: 0, nextSequenceNumber: 0, noiseFloorDb: -60, onsetFrames: 0, segment: null };
+      await Checkpoint.entity(h.adapters.db.config)
+        .put({ sessionId, revision: 7, order: { lastChunkIndex: 389, held: [392], skipped: [] }, segmenter, buffer: { firstSample: 0, chunks: [] }, updatedAt: now, expiresAt: now + 1 })
+        .go();
+      expect(await ask()).toEqual([{ type: "chunkPosition", sessionId, nextChunkIndex: 393 }]);
+      const listener = await answersTo("lis", JSON.stringify({ action: "chunkPosition", sessionId }));
+      expect(listener).toEqual([expect.objectContaining({ type: "error", code: "not_speaker", action: "chunkPosition" })]);
+    });
+
+    it("ends a session whose end failed to reach the stream when the speaker retries, instead of answering it ended", async () => {
+      const other = await Session.create(h.adapters.db, h.adapters.languages(), { sourceLanguage: "en", targetLanguages: ["es"] });
+      await connect()(webSocketEvent("CONNECT", "spk-end", { query: { role: "speaker", sessionId: other.sessionId, token: other.speakerToken } }));
+      const put = h.adapters.ingest.put;
+      h.adapters.ingest.put = async () => {
+        throw new Error("Kinesis unavailable");
+      };
+      const end = JSON.stringify({ action: "endSession", sessionId: other.sessionId, lastChunkIndex: 41 });
+      try {
+        expect(await answersTo("spk-end", end)).toEqual([expect.objectContaining({ type: "error", code: "internal", action: "endSession" })]);
+      } finally {
+        h.adapters.ingest.put = put;
+      }
+      expect((await Session.get(h.adapters.db, other.sessionId))?.status).toBe("active");
+      expect(await answersTo("spk-end", end)).toEqual([]);
+      expect(h.ingested.at(-1)).toEqual({ kind: "end", sessionId: other.sessionId, ingestedAt: expect.any(Number), lastChunkIndex: 41 });
+      expect((await Session.get(h.adapters.db, other.sessionId))?.status).toBe("ended");
     });
 
     it("ends the session: the session is marked ended and the stream gets the end marker", async () => {

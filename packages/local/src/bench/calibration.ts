@@ -5,8 +5,8 @@
  */
 import path from "node:path";
 import { PocketsphinxRecognizer } from "@livetranslate/core/adapters/engines";
-import { measureCpuLoopMs } from "@livetranslate/core/testing/calibration";
-import { chunksOf, fixturesDir, readWav } from "@livetranslate/core/testing/fixtures";
+import { measureCpuLoopMs } from "@livetranslate/testing/calibration";
+import { chunksOf, fixturesDir, readWav } from "@livetranslate/testing/fixtures";
 
 export async function calibration() {
   const recognizer = new PocketsphinxRecognizer({ poolSize: 1 });

@@ -5,7 +5,7 @@
 import { Resvg } from "@resvg/resvg-js";
 import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
-import type { SoakSample } from "./soak.ts";
+import type { SoakSample } from "./scenarios/soak.ts";
 
 export async function soakChart(
   title: string,

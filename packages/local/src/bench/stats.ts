@@ -1,3 +1,5 @@
+import { wordErrorRate } from "@livetranslate/testing/fixtures";
+
 /** Percentiles over measured values (nearest rank), rounded for reading. */
 export interface Summary {
   n: number;
@@ -23,4 +25,16 @@ export function summarize(values: readonly number[], digits = 3): Summary {
     p99: round(percentile(sorted, 99)),
     max: round(sorted.at(-1) ?? Number.NaN),
   };
+}
+
+/** Word error rate over several texts, each weighted by its reference's words. */
+export function weightedWordErrorRate(texts: { reference: string; heard: string }[]): { percent: number; words: number } | undefined {
+  let errors = 0;
+  let words = 0;
+  for (const { reference, heard } of texts) {
+    const n = reference.split(/\s+/).filter(Boolean).length;
+    errors += wordErrorRate(reference, heard) * n;
+    words += n;
+  }
+  return words === 0 ? undefined : { percent: Number(((100 * errors) / words).toFixed(1)), words };
 }

@@ -2,11 +2,11 @@
  * Every bad input PROTOCOL.md names gets a clear error, and nothing else is lost: the same connection,
  * the session and the other users carry on. Driven through the protocol against local mode.
  */
-import { msToSamples, pcmToBase64 } from "@livetranslate/core/browser/audio";
-import { type CreateSessionResponse, PCM_FORMAT, type ServerMessage } from "@livetranslate/core/browser/protocol";
-import { assembleTalk, chunksOf, englishClips } from "@livetranslate/core/testing/fixtures";
+import { msToSamples, pcmToBase64 } from "@livetranslate/core/audio";
+import { type CreateSessionResponse, PCM_FORMAT, type ServerMessage } from "@livetranslate/core/protocol";
+import { assembleTalk, chunksOf, englishClips } from "@livetranslate/testing/fixtures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { scaledTimeout } from "@livetranslate/core/testing/calibration";
+import { scaledTimeout } from "@livetranslate/testing/calibration";
 import { ConnectRefused, ProtocolClient, streamInRealTime } from "../testing/client.ts";
 import { type LocalProcess, startLocalProcess } from "../testing/local-process.ts";
 

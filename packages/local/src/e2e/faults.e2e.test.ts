@@ -4,12 +4,12 @@
  * that every segment reached every listener exactly once per language (caption, translation, audio), the speaker
  * got each final caption once, and the fault left a log line and a metric.
  */
-import { FaultInjector, awsError, throttled } from "@livetranslate/core/testing/faults";
+import { FaultInjector, awsError, throttled } from "@livetranslate/testing/faults";
 import { closeEngines, detectLocalEngines, type Engines } from "@livetranslate/core/adapters/engines";
 import { memoryLog } from "@livetranslate/core/log";
 import type { ProbePoint } from "@livetranslate/core/streaming/pipeline";
-import type { CreateSessionResponse, ServerMessage } from "@livetranslate/core/browser/protocol";
-import { assembleTalk, chunksOf, englishClips } from "@livetranslate/core/testing/fixtures";
+import type { CreateSessionResponse, ServerMessage } from "@livetranslate/core/protocol";
+import { assembleTalk, chunksOf, englishClips } from "@livetranslate/testing/fixtures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EnvironmentKilledError } from "../event-source/environments.ts";
 import { type LocalMode, startLocal } from "../server.ts";

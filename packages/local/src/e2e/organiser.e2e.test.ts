@@ -15,8 +15,8 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { scaledTimeout } from "@livetranslate/core/testing/calibration";
-import type { Utterance } from "@livetranslate/core/testing/fixtures";
+import { scaledTimeout } from "@livetranslate/testing/calibration";
+import type { Utterance } from "@livetranslate/testing/fixtures";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSpanishSession, launchChromium, microphoneTalk, pageReader } from "../testing/chromium.ts";

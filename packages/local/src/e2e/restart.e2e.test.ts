@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { scaledTimeout } from "@livetranslate/core/testing/calibration";
+import { scaledTimeout } from "@livetranslate/testing/calibration";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSpanishSession, launchChromium, microphoneRecording } from "../testing/chromium.ts";

@@ -5,10 +5,10 @@
  * environments rebuild the open segment from the stream and replay it into their own recognizer streams. Both must
  * give the same segments with the same source text, each delivered once per listener language.
  */
-import type { CreateSessionResponse, ServerMessage } from "@livetranslate/core/browser/protocol";
-import { msToSamples } from "@livetranslate/core/browser/audio";
-import { scaledTimeout } from "@livetranslate/core/testing/calibration";
-import { assembleTalk, chunksOf, englishClips } from "@livetranslate/core/testing/fixtures";
+import type { CreateSessionResponse, ServerMessage } from "@livetranslate/core/protocol";
+import { msToSamples } from "@livetranslate/core/audio";
+import { scaledTimeout } from "@livetranslate/testing/calibration";
+import { assembleTalk, chunksOf, englishClips } from "@livetranslate/testing/fixtures";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ProtocolClient, streamInRealTime } from "../testing/client.ts";
 import { type LocalProcess, startLocalProcess } from "../testing/local-process.ts";

@@ -2,7 +2,7 @@ import { PutRecordCommand, type KinesisClient } from "@aws-sdk/client-kinesis";
 import { createKinesisClient } from "@livetranslate/core/adapters/aws/clients";
 import { memoryLog } from "@livetranslate/core/log";
 import { memoryMeasurements } from "@livetranslate/core/adapters/memory";
-import { ensureStream, type StandIn, startKinesalite } from "@livetranslate/core/adapters/standins";
+import { ensureStream, type StandIn, startKinesalite } from "@livetranslate/testing/standins";
 import type { KinesisStreamEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EnvironmentKilledError, type ExecutionEnvironment, ExecutionEnvironments, type Routing } from "./environments.ts";

@@ -1,9 +1,9 @@
 /** Debian's Chromium for the browser tests, with a fake microphone that plays real speech. */
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { assembleTalk, englishClips, untranscribedClips, type Utterance } from "@livetranslate/core/testing/fixtures";
-import { scaledTimeout } from "@livetranslate/core/testing/calibration";
-import { type Browser, type CDPSession, chromium, type Page } from "playwright-core";
+import { assembleTalk, englishClips, untranscribedClips, type Utterance } from "@livetranslate/testing/fixtures";
+import { scaledTimeout } from "@livetranslate/testing/calibration";
+import { type Browser, type CDPSession, chromium, type Locator, type Page } from "playwright-core";
 import wavefile from "wavefile";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -92,4 +92,16 @@ export function pageReader(): <T>(page: Page, expression: string) => Promise<T |
     const { result } = await sessions.get(page)!.send("Runtime.evaluate", { expression, returnByValue: true });
     return result.value as T | undefined;
   };
+}
+
+/**
+ * Presses Tab until `target` has the keyboard focus, as a keyboard user reaches a control; fails when it is not
+ * reached within `limit` presses (it is out of the tab order). A key press is user input, as a tap is.
+ */
+export async function tabTo(page: Page, target: Locator, limit = 30): Promise<void> {
+  for (let i = 0; i < limit; i++) {
+    await page.keyboard.press("Tab");
+    if (await target.evaluate((element) => element === element.ownerDocument.activeElement)) return;
+  }
+  throw new Error(`${target} was not reached with Tab in ${limit} presses`);
 }

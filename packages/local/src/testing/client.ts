@@ -1,7 +1,7 @@
 /** A protocol client over `ws` that records what it receives, for tests and benchmarks. */
-import { pcmToBase64 } from "@livetranslate/core/browser/audio";
-import { PCM_FORMAT, type ServerMessage } from "@livetranslate/core/browser/protocol";
-import { scaledTimeout } from "@livetranslate/core/testing/calibration";
+import { pcmToBase64 } from "@livetranslate/core/audio";
+import { PCM_FORMAT, type ServerMessage } from "@livetranslate/core/protocol";
+import { scaledTimeout } from "@livetranslate/testing/calibration";
 import WebSocket from "ws";
 
 export interface Received {

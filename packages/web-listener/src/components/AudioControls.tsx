@@ -15,6 +15,8 @@ export interface AudioControlsProps {
 
 export function AudioControls(props: AudioControlsProps) {
   const scale = (delta: number) => props.onTextScale(Math.min(2, Math.max(0.8, Math.round((props.textScale + delta) * 10) / 10)));
+  // "Enable audio" gives way to Mute: the focus follows, so a keyboard user is not sent back to the top of the page.
+  let enableHadFocus = false;
   return (
     <div class="audio-controls">
       <Show
@@ -28,12 +30,27 @@ export function AudioControls(props: AudioControlsProps) {
         <Show
           when={props.enabled}
           fallback={
-            <button class="primary enable" type="button" onClick={() => props.onEnable()}>
+            <button
+              class="primary enable"
+              type="button"
+              onClick={(event) => {
+                enableHadFocus = document.activeElement === event.currentTarget;
+                props.onEnable();
+              }}
+            >
               Enable audio
             </button>
           }
         >
-          <button type="button" class="toggle" aria-pressed={props.muted} onClick={() => props.onMute(!props.muted)}>
+          <button
+            type="button"
+            class="toggle"
+            aria-pressed={props.muted}
+            ref={(button) => {
+              if (enableHadFocus) queueMicrotask(() => button.focus());
+            }}
+            onClick={() => props.onMute(!props.muted)}
+          >
             {props.muted ? "Unmute" : "Mute"}
           </button>
           <label class="field volume">
@@ -43,10 +60,11 @@ export function AudioControls(props: AudioControlsProps) {
         </Show>
       </Show>
       <div class="text-size" role="group" aria-label="Text size">
-        <button type="button" aria-label="Smaller text" onClick={() => scale(-0.1)}>
+        {/* The name starts with the visible text, so "click A plus" works by voice; the rest says what it does. */}
+        <button type="button" aria-label="A− smaller text" onClick={() => scale(-0.1)}>
           A−
         </button>
-        <button type="button" aria-label="Larger text" onClick={() => scale(0.1)}>
+        <button type="button" aria-label="A+ larger text" onClick={() => scale(0.1)}>
           A+
         </button>
       </div>

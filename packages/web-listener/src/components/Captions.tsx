@@ -1,8 +1,11 @@
 import { createEffect, For, on, Show } from "solid-js";
 import type { Caption } from "../captions.ts";
 
-/** Newest at the bottom; follows the newest line unless the reader has scrolled up. */
-export function Captions(props: { captions: readonly Caption[] }) {
+/**
+ * Newest at the bottom; follows the newest line unless the reader has scrolled up. The list is not a live region
+ * (CaptionAnnouncer tells a screen reader what is new); it takes the keyboard focus so it can be scrolled back.
+ */
+export function Captions(props: { captions: readonly Caption[]; language?: string; sourceLanguage?: string }) {
   let list: HTMLOListElement | undefined;
   let following = true;
   createEffect(
@@ -19,7 +22,7 @@ export function Captions(props: { captions: readonly Caption[] }) {
         class="captions"
         ref={list}
         aria-label="Captions"
-        aria-live="polite"
+        tabindex="0"
         onScroll={() => {
           if (list) following = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
         }}
@@ -27,11 +30,13 @@ export function Captions(props: { captions: readonly Caption[] }) {
         <For each={props.captions}>
           {(caption) => (
             <li class="caption" data-sequence={caption.sequenceNumber}>
-              <p class="translation" classList={{ pending: !caption.translation }}>
+              <p class="translation" classList={{ pending: !caption.translation }} lang={caption.translation ? props.language : undefined}>
                 {caption.translation ?? "…"}
               </p>
               <Show when={caption.source}>
-                <p class="source">{caption.source}</p>
+                <p class="source" lang={props.sourceLanguage}>
+                  {caption.source}
+                </p>
               </Show>
             </li>
           )}

@@ -1,5 +1,5 @@
 import { For } from "solid-js";
-import { languageName } from "@livetranslate/core/browser/client";
+import { languageName } from "@livetranslate/core/client";
 
 export function LanguagePicker(props: { languages: readonly string[]; captionsOnly?: readonly string[]; value: string; onChange(language: string): void }) {
   // Said before the listener picks it, so nobody chooses a language expecting to hear it.

@@ -1,4 +1,4 @@
-import type { SocketState } from "@livetranslate/core/browser/client";
+import type { SocketState } from "@livetranslate/core/client";
 import type { PlaybackState } from "../playback/queue.ts";
 
 export interface StatusProps {

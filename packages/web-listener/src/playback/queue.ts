@@ -5,7 +5,7 @@
  * be had, and dropped from the front when playback falls too far behind the speaker.
  * Audio itself is behind `AudioEngine`, so this logic is tested without a browser.
  */
-import { placeInTalk } from "@livetranslate/core/browser/protocol";
+import { placeInTalk } from "@livetranslate/core/protocol";
 
 export interface Clip {
   sequenceNumber: number;

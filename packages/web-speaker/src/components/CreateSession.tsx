@@ -1,7 +1,7 @@
-import type { GlossaryEntry, LanguagesResponse } from "@livetranslate/core/browser/protocol";
+import type { GlossaryEntry, LanguagesResponse } from "@livetranslate/core/protocol";
 import { glossaryTextFromCsv, parseGlossary } from "../glossary-text.ts";
 import { createSignal, For, Show } from "solid-js";
-import { languageName } from "@livetranslate/core/browser/client";
+import { languageName } from "@livetranslate/core/client";
 
 export function CreateSession(props: { languages?: LanguagesResponse; onCreate(source: string, targets: string[], keepTranscript: boolean, glossary: GlossaryEntry[]): void }) {
   const [source, setSource] = createSignal<string>();

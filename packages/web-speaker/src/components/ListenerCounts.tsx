@@ -1,6 +1,6 @@
-import type { ListenerCounts } from "@livetranslate/core/browser/protocol";
+import type { ListenerCounts } from "@livetranslate/core/protocol";
 import { For, Show } from "solid-js";
-import { languageName } from "@livetranslate/core/browser/client";
+import { languageName } from "@livetranslate/core/client";
 
 export function ListenerCountsView(props: { languages: readonly string[]; counts: ListenerCounts; latencyMs?: number }) {
   const total = () => Object.values(props.counts).reduce((a, b) => a + b, 0);

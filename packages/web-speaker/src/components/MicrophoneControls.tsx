@@ -1,4 +1,4 @@
-import { For, Show } from "solid-js";
+import { For } from "solid-js";
 
 export function MicrophoneControls(props: {
   microphones: { deviceId: string; label: string }[];
@@ -18,18 +18,22 @@ export function MicrophoneControls(props: {
           <For each={props.microphones.filter((m) => m.deviceId && m.deviceId !== "default")}>{(m) => <option value={m.deviceId}>{m.label}</option>}</For>
         </select>
       </label>
-      <Show
-        when={props.capturing}
-        fallback={
-          <button type="button" class="primary big" disabled={props.starting} onClick={() => props.onStart()}>
-            {props.starting ? "Starting…" : "Start"}
-          </button>
-        }
+      {/*
+        One button from Start through "Starting…" to Stop and back, never disabled: the keyboard focus stays on it, so
+        the speaker who pressed Start with Enter can press Stop the same way.
+      */}
+      <button
+        type="button"
+        class="big"
+        classList={{ primary: !props.capturing, stop: props.capturing }}
+        aria-disabled={props.starting && !props.capturing ? "true" : undefined}
+        onClick={() => {
+          if (props.capturing) props.onStop();
+          else if (!props.starting) props.onStart();
+        }}
       >
-        <button type="button" class="big stop" onClick={() => props.onStop()}>
-          Stop
-        </button>
-      </Show>
+        {props.capturing ? "Stop" : props.starting ? "Starting…" : "Start"}
+      </button>
     </div>
   );
 }

@@ -1,4 +1,4 @@
-import { languageName } from "@livetranslate/core/browser/client";
+import { languageName } from "@livetranslate/core/client";
 import { createSignal, For, Show } from "solid-js";
 
 const FORMATS = [

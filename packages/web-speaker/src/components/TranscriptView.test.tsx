@@ -1,4 +1,4 @@
-import type { TranscriptMessage } from "@livetranslate/core/browser/protocol";
+import type { TranscriptMessage } from "@livetranslate/core/protocol";
 import { render, screen } from "@solidjs/testing-library";
 import { createSignal } from "solid-js";
 import { describe, expect, it } from "vitest";

@@ -1,7 +1,7 @@
 import { ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type StandIn, startDynalite } from "../standins/index.ts";
-import { injectFaults, throttled } from "../../testing/faults.ts";
+import { type StandIn, startDynalite } from "@livetranslate/testing/standins";
+import { injectFaults, throttled } from "@livetranslate/testing/faults";
 import { createDynamoClient, type FailedAttempt, reportFailedAttempts } from "./clients.ts";
 
 describe("reportFailedAttempts", () => {

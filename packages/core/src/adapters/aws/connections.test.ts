@@ -9,7 +9,7 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { createManagementClient } from "./clients.ts";
-import { expectDeclaredCalls, guardDeclaredCalls } from "../../testing/iam.ts";
+import { expectDeclaredCalls, guardDeclaredCalls } from "@livetranslate/testing/iam";
 import { ApiGatewayNotifier } from "./connections.ts";
 
 /** The @connections API as API Gateway serves it: 200 for a live connection, 410 for one that left. */

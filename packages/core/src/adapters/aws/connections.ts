@@ -5,9 +5,9 @@ import {
   GoneException,
   PostToConnectionCommand,
 } from "@aws-sdk/client-apigatewaymanagementapi";
-import type { ConnectionNotifier, Delivery } from "../../ports.ts";
-import type { ServerMessage } from "../../browser/protocol/index.ts";
-import type { IamAction } from "./iam.ts";
+import type { ConnectionNotifier, Delivery } from "../../ports/index.ts";
+import type { ServerMessage } from "../../protocol/index.ts";
+import type { IamAction } from "../../ports/iam.ts";
 
 export { createManagementClient } from "./clients.ts";
 

@@ -1,16 +1,8 @@
 /**
- * The IAM actions an adapter's SDK calls need, declared next to the calls. Infra's grants are checked against
- * them (a function's role must allow every action of the adapters it builds), and the adapters' tests fail
- * when a call is sent that was not declared.
+ * The IAM action an SDK command needs, for checking the actions adapters declare (`IamAction`, with the ports)
+ * against the calls they send.
  */
-
-/** What an action is granted on; infra maps each kind to the ARN of the resource it links. */
-export type ResourceKind = "table" | "tableIndex" | "bucketObject" | "stream" | "wsConnections" | "*";
-
-export interface IamAction {
-  action: string;
-  resource: ResourceKind;
-}
+export type { IamAction, ResourceKind } from "../../ports/iam.ts";
 
 /** The IAM action a sent SDK command needs: `<service prefix>:<operation>`, with API Gateway's one exception. */
 export function iamActionOf(clientName: string, commandName: string): string {
@@ -41,6 +33,7 @@ const SERVICE_PREFIXES: Record<string, string> = {
   KinesisClient: "kinesis",
   PollyClient: "polly",
   S3Client: "s3",
+  TranscribeClient: "transcribe",
   TranscribeStreamingClient: "transcribe",
   TranslateClient: "translate",
 };

@@ -1,12 +1,12 @@
 import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand, PutRecordCommand, PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { pcmFromBase64, pcmToBase64 } from "../../browser/audio/index.ts";
-import type { IngestRecord } from "../../ports.ts";
-import { ensureStream, type StandIn, startKinesalite } from "../standins/index.ts";
-import { englishClips, readWav } from "../../testing/fixtures.ts";
+import { pcmFromBase64, pcmToBase64 } from "../../audio/index.ts";
+import type { IngestRecord } from "../../ports/index.ts";
+import { ensureStream, type StandIn, startKinesalite } from "@livetranslate/testing/standins";
+import { englishClips, readWav } from "@livetranslate/testing/fixtures";
 import { createKinesisClient } from "./clients.ts";
-import { expectDeclaredCalls, guardDeclaredCalls } from "../../testing/iam.ts";
+import { expectDeclaredCalls, guardDeclaredCalls } from "@livetranslate/testing/iam";
 import { decodeIngestRecord, encodeIngestRecord, KinesisAudioIngest, KinesisIngestReplay, positionOfEventRecord } from "./kinesis.ts";
 
 const chunk = (chunkIndex: number, audioData = "AAAA"): IngestRecord => ({

@@ -1,10 +1,10 @@
 /** The speaker's audio stream on Kinesis: one record per chunk, partition key = sessionId, so a session stays in order. */
 import { GetRecordsCommand, GetShardIteratorCommand, type KinesisClient, PutRecordCommand, PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { z } from "zod";
-import type { AudioIngest, IngestRecord, IngestReplay, PositionedRecord, StreamPosition } from "../../ports.ts";
-import { describeIssues } from "../../browser/protocol/index.ts";
-import { compareSequenceNumbers } from "../../streaming/consumer/stream-position.ts";
-import type { IamAction } from "./iam.ts";
+import type { AudioIngest, IngestRecord, IngestReplay, PositionedRecord, StreamPosition } from "../../ports/index.ts";
+import { describeIssues } from "../../protocol/index.ts";
+import { compareSequenceNumbers } from "../../ports/stream-position.ts";
+import type { IamAction } from "../../ports/iam.ts";
 import { withRetries } from "./retry.ts";
 
 const IngestRecordSchema = z.discriminatedUnion(
@@ -18,7 +18,7 @@ const IngestRecordSchema = z.discriminatedUnion(
       ingestedAt: z.number(),
       audioData: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, "must be base64"),
     }),
-    z.object({ kind: z.literal("end"), sessionId: z.string().min(1), ingestedAt: z.number() }),
+    z.object({ kind: z.literal("end"), sessionId: z.string().min(1), ingestedAt: z.number(), lastChunkIndex: z.number().int().nonnegative().optional() }),
   ],
   { error: () => 'kind must be "chunk" or "end"' },
 );

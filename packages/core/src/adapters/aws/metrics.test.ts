@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { SegmentResult } from "../../streaming/pipeline/index.ts";
+import type { SegmentResult } from "../../ports/segment-result.ts";
 import { CloudWatchMeasurements, metricsNamespace } from "./metrics.ts";
 
 /** The embedded metric format documents Powertools writes to stdout (CloudWatch turns them into metrics). */

@@ -4,10 +4,9 @@
  * production's alarms; the `service` dimension tells the pipeline's metrics from the listener apps'.
  */
 import { MetricUnit, Metrics } from "@aws-lambda-powertools/metrics";
-import { stageDurations } from "../../streaming/pipeline/index.ts";
-import type { Measurements } from "../../ports.ts";
-import type { ListenerReport } from "../../browser/protocol/index.ts";
-import type { SegmentResult } from "../../streaming/pipeline/index.ts";
+import type { Measurements } from "../../ports/index.ts";
+import type { ListenerReport } from "../../protocol/index.ts";
+import { type SegmentResult, stageDurations } from "../../ports/segment-result.ts";
 
 /** The namespace of a stage's metrics; infra's alarms and dashboard use the same. */
 export function metricsNamespace(stage: string): string {

@@ -7,8 +7,8 @@
 import { type Engine, EngineNotSupportedException, type LanguageCode, type PollyClient, SynthesizeSpeechCommand, type VoiceId } from "@aws-sdk/client-polly";
 import getMp3Duration from "get-mp3-duration";
 import type { Log } from "../../log.ts";
-import type { SpeechSynthesizer, SynthesisOptions, SynthesizedAudio } from "../../ports.ts";
-import type { IamAction } from "./iam.ts";
+import type { SpeechSynthesizer, SynthesisOptions, SynthesizedAudio } from "../../ports/index.ts";
+import type { IamAction } from "../../ports/iam.ts";
 import { withRetries } from "./retry.ts";
 
 interface Voice {
@@ -18,12 +18,16 @@ interface Voice {
 }
 
 /**
- * The voices per language, from Polly's voice list (Developer Guide, "Available voices"): the neural voice, and a
- * standard one for regions without neural voices. A language with neither in a region is not offered there.
+ * The voices per language, from Polly's voice list (Developer Guide, "Available voices",
+ * https://docs.aws.amazon.com/polly/latest/dg/available-voices.html, and "Standard voices",
+ * https://docs.aws.amazon.com/polly/latest/dg/standard-voices.html): the neural voice, and a standard one for
+ * regions without neural voices. A language with neither in a region is voiced nowhere there: captions only.
  */
 export const POLLY_VOICES: Record<string, { neural?: Voice; standard?: Voice }> = {
   ar: { neural: { voice: "Hala", languageCode: "ar-AE" }, standard: { voice: "Zeina" } },
   ca: { neural: { voice: "Arlet" } },
+  cs: { neural: { voice: "Jitka" } },
+  cy: { standard: { voice: "Gwyneth" } },
   da: { neural: { voice: "Sofie" }, standard: { voice: "Naja" } },
   de: { neural: { voice: "Vicki" }, standard: { voice: "Vicki" } },
   en: { neural: { voice: "Joanna" }, standard: { voice: "Joanna" } },
@@ -31,6 +35,7 @@ export const POLLY_VOICES: Record<string, { neural?: Voice; standard?: Voice }> 
   fi: { neural: { voice: "Suvi" } },
   fr: { neural: { voice: "Lea" }, standard: { voice: "Lea" } },
   hi: { neural: { voice: "Kajal", languageCode: "hi-IN" }, standard: { voice: "Aditi", languageCode: "hi-IN" } },
+  is: { standard: { voice: "Dora" } },
   it: { neural: { voice: "Bianca" }, standard: { voice: "Bianca" } },
   ja: { neural: { voice: "Takumi" }, standard: { voice: "Takumi" } },
   ko: { neural: { voice: "Seoyeon" }, standard: { voice: "Seoyeon" } },
@@ -38,6 +43,7 @@ export const POLLY_VOICES: Record<string, { neural?: Voice; standard?: Voice }> 
   no: { neural: { voice: "Ida" }, standard: { voice: "Liv" } },
   pl: { neural: { voice: "Ola" }, standard: { voice: "Ewa" } },
   pt: { neural: { voice: "Camila" }, standard: { voice: "Camila" } },
+  ro: { standard: { voice: "Carmen" } },
   ru: { standard: { voice: "Tatyana" } },
   sv: { neural: { voice: "Elin" }, standard: { voice: "Astrid" } },
   tr: { standard: { voice: "Filiz" } },

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureBucket, type StandIn, startS3rver } from "../standins/index.ts";
+import { ensureBucket, type StandIn, startS3rver } from "@livetranslate/testing/standins";
 import { createS3Client } from "./clients.ts";
-import { guardDeclaredCalls } from "../../testing/iam.ts";
+import { guardDeclaredCalls } from "@livetranslate/testing/iam";
 import { S3AudioStore } from "./s3.ts";
 
 describe("S3AudioStore against s3rver", () => {

@@ -1,8 +1,8 @@
 /** Translated audio in S3: short-lived objects fetched by listeners through presigned GET URLs. */
 import { PutObjectCommand, GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
-import type { AudioStore } from "../../ports.ts";
-import type { IamAction } from "./iam.ts";
+import type { AudioStore } from "../../ports/index.ts";
+import type { IamAction } from "../../ports/iam.ts";
 
 export class S3AudioStore implements AudioStore {
   /** GetObject: a presigned URL only works if its signer (the function's role) may read the object. */

@@ -14,7 +14,8 @@ import { mockClient } from "aws-sdk-client-mock";
 import { Readable } from "node:stream";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { memoryLog } from "../../log.ts";
-import { expectDeclaredCalls } from "../../testing/iam.ts";
+import type { SessionVocabulary } from "../../ports/index.ts";
+import { expectDeclaredCalls } from "@livetranslate/testing/iam";
 import { POLLY_NEURAL_REGIONS, PollySynthesizer } from "./polly.ts";
 import { TranscribeRecognizer } from "./transcribe.ts";
 import { AwsTranslator } from "./translate.ts";
@@ -92,8 +93,8 @@ function liveStream(respond: (heardSeconds: number) => TranscriptResultStream[],
 }
 
 /** One segment, as the consumer uses a stream for a segment transcribed on its own. */
-async function transcribeOnce(recognizer: TranscribeRecognizer, language: string, pcm: Int16Array) {
-  const stream = recognizer.startStream(language);
+async function transcribeOnce(recognizer: TranscribeRecognizer, language: string, pcm: Int16Array, vocabulary?: SessionVocabulary) {
+  const stream = recognizer.startStream(language, vocabulary);
   await stream.write(pcm);
   const text = stream.endSegment();
   await stream.end();
@@ -326,6 +327,17 @@ describe("TranscribeRecognizer (mocked Transcribe Streaming)", () => {
     const [en, es] = transcribe.commandCalls(StartStreamTranscriptionCommand).map((call) => call.args[0].input);
     expect(en!.VocabularyName).toBe("conference-terms");
     expect(es!.VocabularyName).toBeUndefined();
+  });
+
+  it("names the session's own vocabulary once it is ready, the deployment-wide one until then", async () => {
+    const withVocabulary = new TranscribeRecognizer({ client: new TranscribeStreamingClient({ region: "us-east-1" }), vocabularies: { en: "conference-terms" } });
+    transcribe.on(StartStreamTranscriptionCommand).callsFake(fakeStream([result("hello", false, 0.1)], []));
+    await transcribeOnce(withVocabulary, "en", second, { terms: ["Kinesis"] });
+    transcribe.on(StartStreamTranscriptionCommand).callsFake(fakeStream([result("hello", false, 0.1)], []));
+    await transcribeOnce(withVocabulary, "en", second, { terms: ["Kinesis"], name: "livetranslate-joyful-hope-911" });
+    const [building, ready] = transcribe.commandCalls(StartStreamTranscriptionCommand).map((call) => call.args[0].input);
+    expect(building!.VocabularyName).toBe("conference-terms");
+    expect(ready!.VocabularyName).toBe("livetranslate-joyful-hope-911");
   });
 
   it("refuses a language it has no locale for", () => {

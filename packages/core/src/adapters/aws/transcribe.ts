@@ -16,8 +16,8 @@ import {
   type TranscriptResultStream,
 } from "@aws-sdk/client-transcribe-streaming";
 import { pushable, type Pushable } from "it-pushable";
-import type { HeardWord, RecognitionStream, SpeechRecognizer } from "../../ports.ts";
-import type { IamAction } from "./iam.ts";
+import type { HeardWord, RecognitionStream, SessionVocabulary, SpeechRecognizer } from "../../ports/index.ts";
+import type { IamAction } from "../../ports/iam.ts";
 import { withRetries } from "./retry.ts";
 
 /** ISO 639-1 -> the Transcribe streaming locale used for it. */
@@ -69,10 +69,11 @@ export class TranscribeRecognizer implements SpeechRecognizer {
 
   constructor(private readonly options: TranscribeOptions) {}
 
-  startStream(language: string): RecognitionStream {
+  /** A session's own custom vocabulary (see transcribe-vocabularies.ts) once ready, else the deployment-wide one. */
+  startStream(language: string, vocabulary?: SessionVocabulary): RecognitionStream {
     const languageCode = TRANSCRIBE_LANGUAGES[language];
     if (!languageCode) throw new Error(`Amazon Transcribe streaming is not set up for "${language}"`);
-    return new TranscribeStream(this.options, languageCode, this.options.vocabularies?.[language]);
+    return new TranscribeStream(this.options, languageCode, vocabulary?.name ?? this.options.vocabularies?.[language]);
   }
 }
 

@@ -1,11 +1,18 @@
 /** Translation with Amazon Translate: one `TranslateText` per target language (the pipeline runs them in parallel). */
 import { type TranslateClient, TranslateTextCommand } from "@aws-sdk/client-translate";
-import type { LanguagePair, Translator } from "../../ports.ts";
-import type { IamAction } from "./iam.ts";
+import type { LanguagePair, Translator } from "../../ports/index.ts";
+import type { IamAction } from "../../ports/iam.ts";
 import { withRetries } from "./retry.ts";
 
-/** Languages offered (ISO 639-1, as Amazon Translate names them); every pair among them is supported. */
-export const TRANSLATE_LANGUAGES = ["ar", "ca", "da", "de", "en", "es", "fi", "fr", "hi", "it", "ja", "ko", "nl", "no", "pl", "pt", "ru", "sv", "tr", "uk", "zh"];
+/**
+ * Languages offered (ISO 639-1, as Amazon Translate names them: Developer Guide, "Supported languages and language
+ * codes", https://docs.aws.amazon.com/translate/latest/dg/what-is-languages.html); every pair among them is
+ * supported. Those Polly cannot voice (POLLY_VOICES) are offered as captions only.
+ */
+export const TRANSLATE_LANGUAGES = [
+  ...["ar", "bg", "ca", "cs", "cy", "da", "de", "el", "en", "es", "fi", "fr", "he", "hi", "hr", "hu", "id", "is", "it", "ja"],
+  ...["ko", "nl", "no", "pl", "pt", "ro", "ru", "sk", "sl", "sr", "sv", "tr", "uk", "vi", "zh"],
+];
 
 /** Every direction among the offered languages. */
 export const TRANSLATE_PAIRS: readonly LanguagePair[] = TRANSLATE_LANGUAGES.flatMap((source) =>

@@ -2,15 +2,34 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { scaledTimeout } from "../../testing/calibration.ts";
-import { ApertiumTranslator } from "./apertium.ts";
+import { scaledTimeout } from "@livetranslate/testing/calibration";
+import { APERTIUM_PAIRS, APERTIUM_TARGETS, ApertiumTranslator, apertiumRoute } from "./apertium.ts";
+
+describe("Apertium's routes", () => {
+  it("take English to every target by its own pair or through one pivot that English reaches directly", () => {
+    for (const [target, { via }] of Object.entries(APERTIUM_TARGETS)) {
+      const route = apertiumRoute(target);
+      expect(route, target).toBeDefined();
+      expect(route!.map((pair) => [pair.source, pair.target]), target).toEqual(via ? [["en", via], [via, target]] : [["en", target]]);
+      if (via) expect(APERTIUM_TARGETS[via], `${target} via ${via}`).toEqual({});
+    }
+  });
+
+  it("are all installed by scripts/install.sh, by real package name", () => {
+    const script = readFileSync(path.join(import.meta.dirname, "../../../../../scripts/install.sh"), "utf8");
+    const listed = script.match(/^packages=\(([^)]*)\)/m)![1]!.split(/\s+/);
+    expect(listed).toEqual(expect.arrayContaining([...new Set(APERTIUM_PAIRS.map((pair) => pair.package))]));
+  });
+});
 
 describe("ApertiumTranslator (real Apertium pipelines)", () => {
   const translator = new ApertiumTranslator();
   afterAll(() => translator.close());
 
-  it("offers every installed direction from English", () => {
-    expect(translator.pairs.map((p) => p.target).sort()).toEqual(["ca", "eo", "es", "fr", "gl", "it", "pt"]);
+  it("offers every installed direction from English, a pivot's with that pivot", () => {
+    expect(translator.pairs.map((p) => p.target).sort()).toEqual(["an", "ast", "bs", "ca", "eo", "es", "fr", "gl", "hr", "it", "mk", "oc", "pt", "sc", "sl", "sr"]);
+    expect(translator.pairs).toContainEqual({ source: "en", target: "oc", via: "ca" });
+    expect(translator.pairs).toContainEqual({ source: "en", target: "es" });
     expect(translator.missing).toEqual([]);
   });
 
@@ -22,6 +41,16 @@ describe("ApertiumTranslator (real Apertium pipelines)", () => {
     ["it", /\bcasa\b/i, /\brossa\b/i],
     ["gl", /\bcasa\b/i, /\bvermella\b/i],
     ["eo", /\bdomo\b/i, /\bruĝa\b/i],
+    ["ast", /\bcasa\b/i, /\bcolorada\b/i], // through Spanish
+    ["an", /\bcasa\b/i, /\broya\b/i], // through Spanish
+    ["oc", /\bostal\b/i, /\broge\b/i], // through Catalan
+    ["sc", /\bdomo\b/i, /\bruju\b/i], // through Catalan
+    // Serbo-Croatian's pair knows few English words yet ("The dom i red."); its onward pairs keep what it has.
+    ["hr", /\bdom\b/i, /\bi\b/],
+    ["sr", /\bdom\b/i, /\bi\b/],
+    ["bs", /\bdom\b/i, /\bi\b/],
+    ["mk", /\bdom\b/i, /(^|\s)и(\s|$)/], // through Serbian, into Cyrillic
+    ["sl", /\bdom\b/i, /\bin\b/], // through Croatian
   ])("translates into %s", async (target, noun, adjective) => {
     const text = await translator.translate("The house is red.", "en", target);
     expect(text).toMatch(noun);
@@ -110,6 +139,7 @@ describe("ApertiumTranslator when a pipeline misbehaves", () => {
   it("offers only the directions whose modes exist", () => {
     expect(translator.pairs.map((p) => p.target)).toEqual(["es", "ca"]);
     expect(translator.missing).toContain("en->fr needs: apt-get install -y apertium-eng-cat apertium-fra-cat");
+    expect(translator.missing).toContain("en->hr needs: apt-get install -y apertium-hbs-eng");
   });
 
   it("rejects a request that does not answer in time, then restarts the pipeline", async () => {

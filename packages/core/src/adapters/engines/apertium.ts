@@ -1,29 +1,84 @@
 /**
  * Translation with Apertium: one long-lived pipeline per language pair, run in null-flush mode so each
  * request ends at a NUL byte and the dozen processes of a pair stay warm (starting them is far slower than
- * translating a sentence). Directions without a direct pair are chained through one that has both
- * (en->fr via Catalan, en->pt and en->it via Spanish).
+ * translating a sentence). A target without a pair from English is reached through one pivot language that has
+ * both (English -> Catalan -> Occitan): the routes are data, below.
  */
 import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import type { LanguagePair, Translator } from "../../ports.ts";
+import type { LanguagePair, Translator } from "../../ports/index.ts";
 
 const MODES_DIR = "/usr/share/apertium/modes";
 /** Rewrites a mode's shell pipeline so every stage flushes at each NUL (`-z`); ships with `apertium`. */
 const WBLANK_MODE = "apertium-wblank-mode";
 
-/** The pairs (mode names) each English -> target direction runs through, in order, and their packages. */
-export const APERTIUM_ROUTES: Record<string, { modes: string[]; packages: string[] }> = {
-  es: { modes: ["eng-spa"], packages: ["apertium-eng-spa"] },
-  ca: { modes: ["eng-cat"], packages: ["apertium-eng-cat"] },
-  fr: { modes: ["eng-cat", "cat-fra"], packages: ["apertium-eng-cat", "apertium-fra-cat"] },
-  pt: { modes: ["eng-spa", "es-pt"], packages: ["apertium-eng-spa", "apertium-es-pt"] },
-  it: { modes: ["eng-spa", "spa-ita"], packages: ["apertium-eng-spa", "apertium-spa-ita"] },
-  gl: { modes: ["en-gl"], packages: ["apertium-en-gl"] },
-  eo: { modes: ["en-eo"], packages: ["apertium-en-eo"] },
+/** One direction of an Apertium pair: the mode that runs it, and the Debian 12 package that ships the mode. */
+export interface ApertiumPair {
+  source: string;
+  target: string;
+  mode: string;
+  /** A real package name (not a virtual one such as apertium-en-eo), as scripts/install.sh needs. */
+  package: string;
+}
+
+/**
+ * The directions used here, from Debian 12 (bookworm)'s Apertium packages. Serbo-Croatian's pair writes Croatian,
+ * Serbian or Bosnian by its variant modes, and its onward pairs read any of them.
+ */
+export const APERTIUM_PAIRS: readonly ApertiumPair[] = [
+  { source: "en", target: "es", mode: "eng-spa", package: "apertium-eng-spa" },
+  { source: "en", target: "ca", mode: "eng-cat", package: "apertium-eng-cat" },
+  { source: "en", target: "gl", mode: "en-gl", package: "apertium-en-gl" },
+  { source: "en", target: "eo", mode: "en-eo", package: "apertium-eo-en" },
+  { source: "en", target: "hr", mode: "eng-hbs_HR", package: "apertium-hbs-eng" },
+  { source: "en", target: "sr", mode: "eng-hbs_SR", package: "apertium-hbs-eng" },
+  { source: "en", target: "bs", mode: "eng-hbs_BS", package: "apertium-hbs-eng" },
+  { source: "es", target: "pt", mode: "es-pt", package: "apertium-es-pt" },
+  { source: "es", target: "it", mode: "spa-ita", package: "apertium-spa-ita" },
+  { source: "es", target: "ast", mode: "spa-ast", package: "apertium-spa-ast" },
+  { source: "es", target: "an", mode: "spa-arg", package: "apertium-spa-arg" },
+  { source: "ca", target: "fr", mode: "cat-fra", package: "apertium-fra-cat" },
+  { source: "ca", target: "oc", mode: "ca-oc", package: "apertium-oc-ca" },
+  { source: "ca", target: "sc", mode: "cat-srd", package: "apertium-cat-srd" },
+  { source: "sr", target: "mk", mode: "hbs-mkd", package: "apertium-hbs-mkd" },
+  { source: "hr", target: "sl", mode: "hbs-slv", package: "apertium-hbs-slv" },
+];
+
+/**
+ * Every target reached from English: by its own pair, or through `via`, the pivot whose pairs lead from English
+ * to it. Where Debian has two ways (Occitan from Catalan or Spanish, Italian from Spanish or Catalan), the one
+ * kept is the closer language's or the more complete pair's. Debian 12 has no pair into Romanian (its
+ * apertium-es-ro translates Romanian to Spanish only).
+ */
+export const APERTIUM_TARGETS: Readonly<Record<string, { via?: string }>> = {
+  es: {},
+  ca: {},
+  gl: {},
+  eo: {},
+  hr: {},
+  sr: {},
+  bs: {},
+  pt: { via: "es" },
+  it: { via: "es" },
+  ast: { via: "es" },
+  an: { via: "es" },
+  fr: { via: "ca" },
+  oc: { via: "ca" },
+  sc: { via: "ca" },
+  mk: { via: "sr" },
+  sl: { via: "hr" },
 };
+
+/** The pairs, in order, that take English to a target; undefined when the data lacks one of them. */
+export function apertiumRoute(target: string): ApertiumPair[] | undefined {
+  const entry = APERTIUM_TARGETS[target];
+  if (!entry) return undefined;
+  const hops = entry.via ? [["en", entry.via], [entry.via, target]] : [["en", target]];
+  const pairs = hops.map(([source, to]) => APERTIUM_PAIRS.find((pair) => pair.source === source && pair.target === to));
+  return pairs.every((pair) => pair !== undefined) ? (pairs as ApertiumPair[]) : undefined;
+}
 
 /** Characters with a meaning in Apertium's stream format (superblanks, lexical units, marks...). */
 const SPECIAL = /[\\[\]^$/<>@{}*#~|]/g;
@@ -39,16 +94,20 @@ function escapeForApertium(text: string): string {
     .replace(SPECIAL, (c) => `\\${c}`);
 }
 
-/** Apertium's answer as plain text: escapes undone, and unknown-word marks dropped unless the input had that character. */
+/**
+ * Apertium's answer as plain text: escapes undone, unknown-word marks dropped unless the input had that character,
+ * and no space before a full stop or comma unless the input had one (Spanish -> Asturian writes "colorada .").
+ */
 function plainOutput(answer: string, input: string): string {
   const marks = MARKS.filter((mark) => !input.includes(mark));
-  return answer
+  const text = answer
     .replace(/\\(.)/g, "$1")
     .split("")
     .filter((c) => !marks.includes(c))
     .join("")
     .replace(/\s+/g, " ")
     .trim();
+  return /\s[.,]/.test(input) ? text : text.replace(/ ([.,])/g, "$1");
 }
 
 function onPath(command: string): boolean {
@@ -62,9 +121,11 @@ export interface ApertiumOptions {
 }
 
 export class ApertiumTranslator implements Translator {
+  /** The directions offered: English to every target whose pairs are installed, with the pivot if it has one. */
   readonly pairs: readonly LanguagePair[];
   /** One sentence per direction not offered, naming the Debian packages it needs. */
   readonly missing: readonly string[];
+  private readonly routes = new Map<string, readonly ApertiumPair[]>();
   private readonly pipelines = new Map<string, ModePipeline>();
   private readonly modesDir: string;
   private readonly timeoutMs: number;
@@ -76,9 +137,16 @@ export class ApertiumTranslator implements Translator {
     const pairs: LanguagePair[] = [];
     const missing: string[] = [];
     const tools = onPath(WBLANK_MODE);
-    for (const [target, route] of Object.entries(APERTIUM_ROUTES)) {
-      if (tools && route.modes.every((mode) => existsSync(this.modeFile(mode)))) pairs.push({ source: "en", target });
-      else missing.push(`en->${target} needs: apt-get install -y ${tools ? "" : "apertium "}${route.packages.join(" ")}`);
+    for (const [target, { via }] of Object.entries(APERTIUM_TARGETS)) {
+      const route = apertiumRoute(target);
+      if (!route) throw new Error(`Apertium: no pairs are listed for en->${target}${via ? ` via ${via}` : ""}`);
+      if (tools && route.every((pair) => existsSync(this.modeFile(pair.mode)))) {
+        pairs.push(via ? { source: "en", target, via } : { source: "en", target });
+        this.routes.set(target, route);
+      } else {
+        const packages = [...new Set(route.map((pair) => pair.package))];
+        missing.push(`en->${target} needs: apt-get install -y ${tools ? "" : "apertium "}${packages.join(" ")}`);
+      }
     }
     this.pairs = pairs;
     this.missing = missing;
@@ -86,13 +154,13 @@ export class ApertiumTranslator implements Translator {
 
   async translate(text: string, source: string, target: string): Promise<string> {
     if (this.closed) throw new Error("Apertium translator is closed");
-    const route = APERTIUM_ROUTES[target];
-    if (source !== "en" || !route || !this.pairs.some((p) => p.target === target)) {
+    const route = source === "en" ? this.routes.get(target) : undefined;
+    if (!route) {
       const available = this.pairs.map((p) => `${p.source}->${p.target}`).join(", ") || "none";
       throw new Error(`Apertium cannot translate ${source}->${target} here; available: ${available}`);
     }
     let current = text;
-    for (const mode of route.modes) {
+    for (const { mode } of route) {
       const input = escapeForApertium(current);
       if (!input) return "";
       current = plainOutput(await this.pipeline(mode).translate(input), current);

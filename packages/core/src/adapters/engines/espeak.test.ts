@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { scaledTimeout } from "../../testing/calibration.ts";
+import { scaledTimeout } from "@livetranslate/testing/calibration";
 import wavefile from "wavefile";
 import { EspeakSynthesizer } from "./espeak.ts";
 
@@ -11,6 +11,13 @@ const SENTENCES: Record<string, string> = {
   it: "La casa è rossa e il cane è nero.",
   ca: "La casa és vermella i el gos és negre.",
   eo: "La domo estas ruĝa kaj la hundo estas nigra.",
+  // Reached through a pivot (Aragonese, Macedonian, Slovenian) or Serbo-Croatian's variants.
+  an: "La casa ye roya y lo can ye negro.",
+  hr: "Kuća je crvena, a pas je crn.",
+  sr: "Kuća je crvena, a pas je crn.",
+  bs: "Kuća je crvena, a pas je crn.",
+  mk: "Куќата е црвена, а кучето е црно.",
+  sl: "Hiša je rdeča in pes je črn.",
 };
 
 function decode(data: Uint8Array) {
@@ -65,8 +72,8 @@ describe("EspeakSynthesizer (eSpeak NG WASM)", () => {
   });
 
   it("has no voice for a language eSpeak lacks, and says so", async () => {
-    // eSpeak NG has no Galician, though Apertium translates into it.
-    expect(synthesizer.languages).not.toContain("gl");
+    // eSpeak NG has no Galician, Asturian, Occitan or Sardinian, though Apertium translates into them.
+    for (const language of ["gl", "ast", "oc", "sc"]) expect(synthesizer.languages).not.toContain(language);
     await expect(synthesizer.synthesize("Ola", "gl")).rejects.toThrow(/no voice for "gl"/);
   });
 });

@@ -4,7 +4,7 @@
  * through the SpeechSynthesizer port.
  */
 import wavefile from "wavefile";
-import type { SpeechSynthesizer, SynthesizedAudio } from "../../ports.ts";
+import type { SpeechSynthesizer, SynthesizedAudio } from "../../ports/index.ts";
 
 export const ESPEAK_PACKAGE = "@echogarden/espeak-ng-emscripten";
 
@@ -16,6 +16,15 @@ interface Worker {
   set_voice(name: string): number;
   /** Calls back with each block of Int16 PCM; returning true would stop synthesis. */
   synthesize(text: string, callback: (samples: Int16Array, events: unknown[]) => boolean): void;
+  /** espeak_TextToPhonemes (IPA when `ipa`): a pointer to a NUL-terminated UTF-8 string in the module's heap. */
+  convert_to_phonemes(text: string, ipa: boolean): unknown;
+}
+
+/** The Emscripten module around the worker: its heap, and the address behind a wrapped pointer. */
+interface Module {
+  eSpeakNGWorker: new () => Worker;
+  HEAPU8: Uint8Array;
+  getPointer(wrapped: unknown): number;
 }
 
 /**
@@ -42,6 +51,7 @@ export class EspeakSynthesizer implements SpeechSynthesizer {
   private currentVoice?: string;
 
   private constructor(
+    private readonly module: Module,
     private readonly worker: Worker,
     private readonly voices: ReadonlyMap<string, string>,
   ) {
@@ -59,13 +69,14 @@ export class EspeakSynthesizer implements SpeechSynthesizer {
   }
 
   private static async create(): Promise<EspeakSynthesizer> {
-    let createModule: () => Promise<{ eSpeakNGWorker: new () => Worker }>;
+    let createModule: () => Promise<Module>;
     try {
       ({ default: createModule } = (await import(ESPEAK_PACKAGE)) as { default: typeof createModule });
     } catch (error) {
       throw new Error(`eSpeak NG (npm ${ESPEAK_PACKAGE}, an optional dependency of @livetranslate/core) is not installed: ${(error as Error).message}; run pnpm install`);
     }
-    const worker = new (await createModule()).eSpeakNGWorker();
+    const module = await createModule();
+    const worker = new module.eSpeakNGWorker();
     // ISO 639-1 code -> voice, for the languages this build actually has.
     const voices = new Map<string, string>();
     const identifiers = new Set<string>();
@@ -78,7 +89,7 @@ export class EspeakSynthesizer implements SpeechSynthesizer {
     for (const [code, identifier] of Object.entries(VOICES)) {
       if (identifiers.has(identifier)) voices.set(code, identifier);
     }
-    return new EspeakSynthesizer(worker, voices);
+    return new EspeakSynthesizer(module, worker, voices);
   }
 
   synthesize(text: string, language: string): Promise<SynthesizedAudio> {
@@ -89,11 +100,32 @@ export class EspeakSynthesizer implements SpeechSynthesizer {
     return run;
   }
 
+  /**
+   * The phonemes eSpeak NG would speak for `text`, in IPA, phonemes separated by "_" (the recognizer learns a
+   * glossary word's pronunciation from them).
+   */
+  ipa(text: string, language: string): Promise<string> {
+    const voice = this.voices.get(language);
+    if (!voice) return Promise.reject(new Error(`eSpeak NG has no voice for "${language}"`));
+    const run = this.queue.then(() => {
+      this.selectVoice(voice);
+      const at = this.module.getPointer(this.worker.convert_to_phonemes(text, true));
+      const heap = this.module.HEAPU8;
+      const end = heap.indexOf(0, at);
+      return new TextDecoder().decode(heap.subarray(at, end < 0 ? at : end)).trim();
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private selectVoice(voice: string): void {
+    if (voice === this.currentVoice) return;
+    if (this.worker.set_voice(voice) !== 0) throw new Error(`eSpeak NG could not select voice "${voice}"`);
+    this.currentVoice = voice;
+  }
+
   private render(text: string, voice: string): SynthesizedAudio {
-    if (voice !== this.currentVoice) {
-      if (this.worker.set_voice(voice) !== 0) throw new Error(`eSpeak NG could not select voice "${voice}"`);
-      this.currentVoice = voice;
-    }
+    this.selectVoice(voice);
     const parts: Int16Array[] = [];
     this.worker.synthesize(text, (samples) => {
       parts.push(samples); // already a copy out of the WASM heap

@@ -8,9 +8,10 @@ describe("detectLocalEngines", () => {
       expect(detected.problems).toEqual([]);
       const languages = supportedLanguages({ recognizer: detected.recognizer!, translator: detected.translator!, synthesizer: detected.synthesizer! });
       expect(languages.source).toEqual(["en"]);
-      // Galician is translated but eSpeak NG cannot voice it: listeners get it as captions only.
-      expect(languages.target).toEqual(["ca", "eo", "es", "fr", "gl", "it", "pt"]);
-      expect(languages.captionsOnly).toEqual(["gl"]);
+      expect(languages.target).toEqual(["an", "ast", "bs", "ca", "eo", "es", "fr", "gl", "hr", "it", "mk", "oc", "pt", "sc", "sl", "sr"]);
+      // Translated, but eSpeak NG cannot voice them: listeners get them as captions only.
+      expect(languages.captionsOnly).toEqual(["ast", "gl", "oc", "sc"]);
+      expect(languages.routes).toMatchObject({ es: {}, an: { via: "es" }, oc: { via: "ca" }, mk: { via: "sr" } });
     } finally {
       await closeEngines(detected);
     }

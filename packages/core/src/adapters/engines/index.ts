@@ -6,6 +6,7 @@ import type { Engines } from "../../domain/languages/index.ts";
 import { ApertiumTranslator } from "./apertium.ts";
 import { EspeakSynthesizer } from "./espeak.ts";
 import { FINAL_PASS_ARGS, PocketsphinxRecognizer, SEARCH_ARGS } from "./pocketsphinx.ts";
+import { pronouncer } from "./pronunciation.ts";
 
 export { ApertiumTranslator, EspeakSynthesizer, FINAL_PASS_ARGS, PocketsphinxRecognizer, SEARCH_ARGS };
 export { type Engines, supportedLanguages } from "../../domain/languages/index.ts";
@@ -25,7 +26,6 @@ export async function detectLocalEngines(): Promise<DetectedEngines> {
       return undefined;
     }
   };
-  const recognizer = attempt(() => new PocketsphinxRecognizer());
   let translator = attempt(() => new ApertiumTranslator());
   if (translator && translator.pairs.length === 0) {
     problems.push(`Apertium has no language pair installed: ${translator.missing.join("; ")}`);
@@ -39,6 +39,8 @@ export async function detectLocalEngines(): Promise<DetectedEngines> {
   } catch (error) {
     problems.push((error as Error).message);
   }
+  // eSpeak NG also pronounces the glossary words pocketsphinx's dictionary lacks; without it, their spelling does.
+  const recognizer = attempt(() => new PocketsphinxRecognizer({ pronounce: pronouncer(synthesizer) }));
   return { recognizer, translator, synthesizer, problems };
 }
 

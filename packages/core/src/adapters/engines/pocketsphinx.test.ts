@@ -1,8 +1,8 @@
 import path from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { scaledTimeout } from "../../testing/calibration.ts";
-import { concatPcm } from "../../browser/audio/index.ts";
-import { chunksOf, englishClips, readWav, wordErrorRate } from "../../testing/fixtures.ts";
+import { scaledTimeout } from "@livetranslate/testing/calibration";
+import { concatPcm } from "../../audio/index.ts";
+import { chunksOf, englishClips, readWav, wordErrorRate } from "@livetranslate/testing/fixtures";
 import { PocketsphinxRecognizer } from "./pocketsphinx.ts";
 
 /** Feeds a clip in 100 ms pieces, as the pipeline does, as one segment of a stream; the interim and final texts. */

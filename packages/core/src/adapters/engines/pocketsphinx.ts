@@ -6,11 +6,15 @@
  * A recognition stream is a run of utterances (`ps_start_utt` ... `ps_end_utt`), one per segment. Pocketsphinx costs
  * nothing per stream, so a stream holds a decoder only while a segment is open: a session that pauses holds none, and
  * the next segment takes the pool's warm decoder (often the same one, already adapted to the voice).
+ *
+ * A session's glossary words that the dictionary lacks are added (`ps_add_word`: the dictionary, and the language
+ * model as a unigram of 1/N, N its unigrams) to decoders of that session's glossary only, kept in the same pool.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import koffi, { type KoffiFunc, type LibraryHandle } from "koffi";
-import { concatPcm } from "../../browser/audio/index.ts";
-import type { HeardWord, RecognitionStream, SpeechRecognizer } from "../../ports.ts";
+import { concatPcm } from "../../audio/index.ts";
+import type { HeardWord, RecognitionStream, SessionVocabulary, SpeechRecognizer } from "../../ports/index.ts";
+import { letterToSound, type Pronouncer } from "./pronunciation.ts";
 
 export const POCKETSPHINX_PACKAGES = "pocketsphinx pocketsphinx-en-us";
 /** 100 ms at 16 kHz: what the speaker app sends per chunk, so a live stream's interim text lags by none. */
@@ -31,6 +35,8 @@ interface Native {
   getHyp: KoffiFunc<(ps: Decoder, score: number[]) => string | null>;
   endUtt: KoffiFunc<(ps: Decoder) => number>;
   free: KoffiFunc<(ps: Decoder) => number>;
+  /** Adds a word to the dictionary and the language model (a unigram); `update` rebuilds the search with it. */
+  addWord: KoffiFunc<(ps: Decoder, word: string, phones: string, update: number) => number>;
   /**
    * The words of the best hypothesis so far in the utterance (after `ps_end_utt`, the final one), each with its first
    * and last frame (fillers and silences left out).
@@ -83,6 +89,7 @@ function loadNative(): Native {
     getHyp: pocketsphinx.func("const char *ps_get_hyp(void *ps, _Out_ int32_t *score)"),
     endUtt: pocketsphinx.func("int ps_end_utt(void *ps)"),
     free: pocketsphinx.func("int ps_free(void *ps)"),
+    addWord: pocketsphinx.func("int ps_add_word(void *ps, const char *word, const char *phones, int update)"),
     words: segmentationOf(pocketsphinx),
     cmnMean: cmnOf(pocketsphinx, sphinxbase),
   };
@@ -175,14 +182,36 @@ export interface PocketsphinxOptions {
   searchArgs?: readonly string[];
   /** Idle decoders kept for reuse; more are built on demand when several sessions speak at once. */
   poolSize?: number;
+  /**
+   * Pronounces the glossary words the dictionary lacks (see pronunciation.ts: eSpeak NG's phonemes where it is
+   * installed); from the spelling alone by default.
+   */
+  pronounce?: Pronouncer;
+}
+
+/** A word a session's glossary adds to its decoders, with its pronunciation in the dictionary's phones. */
+export interface AddedWord {
+  word: string;
+  phones: string;
+}
+
+/** A decoder waiting in the pool, with the words added to it (a session's), by which it is found again. */
+interface IdleDecoder {
+  decoder: Decoder;
+  added: string;
 }
 
 export class PocketsphinxRecognizer implements SpeechRecognizer {
   readonly languages = ["en"] as const;
   private readonly native: Native;
   private readonly argv: string[];
-  private readonly idle: Decoder[] = [];
+  private readonly idle: IdleDecoder[] = [];
   private readonly poolSize: number;
+  private readonly dictionaryFile: string;
+  private dictionary?: Set<string>;
+  private readonly pronounce: Pronouncer;
+  /** Pronunciations made so far, by word: a session's streams start again and again with the same glossary. */
+  private readonly pronounced = new Map<string, Promise<string | undefined>>();
   /** A new decoder's cepstral mean (the model's `-cmninit`), where every utterance starts. */
   private readonly initialCmn: Float32Array;
   private closed = false;
@@ -202,6 +231,8 @@ export class PocketsphinxRecognizer implements SpeechRecognizer {
     // and the words' frames would no longer be the audio's (a word after a pause would seem to come before it).
     this.argv = ["-hmm", files[0], "-lm", files[1], "-dict", files[2], "-remove_silence", "no", ...(options.searchArgs ?? SEARCH_ARGS)];
     this.poolSize = options.poolSize ?? 2;
+    this.dictionaryFile = files[2];
+    this.pronounce = options.pronounce ?? (async (word) => letterToSound(word));
     // One decoder now, on this thread: a broken install fails at startup, not at the first word.
     const config = this.native.newConfig(this.argv);
     if (!config) throw new Error(`pocketsphinx rejected its configuration: ${this.argv.join(" ")}`);
@@ -209,18 +240,62 @@ export class PocketsphinxRecognizer implements SpeechRecognizer {
     this.native.freeConfig(config);
     if (!decoder) throw new Error(`pocketsphinx could not load its model from ${modelDir}`);
     this.initialCmn = this.native.cmnMean(decoder).get();
-    this.idle.push(decoder);
+    this.idle.push({ decoder, added: "" });
   }
 
-  startStream(language: string): RecognitionStream {
+  /**
+   * A stream of a session with a glossary decodes on decoders that have the glossary's words the dictionary lacks,
+   * and only those: a word added to a decoder stays in it, and another session's speech would be heard as it.
+   */
+  startStream(language: string, vocabulary?: SessionVocabulary): RecognitionStream {
     if (this.closed) throw new Error("pocketsphinx recognizer is closed");
     if (language !== "en") throw new Error(`pocketsphinx recognizes English only, not "${language}"`);
-    return new PocketsphinxStream(() => this.startUtterance());
+    let added: Promise<AddedWord[]> | undefined;
+    return new PocketsphinxStream(() => this.startUtterance((added ??= this.wordsToAdd(vocabulary?.terms ?? []))));
   }
 
-  private startUtterance(): PocketsphinxUtterance {
+  /**
+   * The words of `terms` the dictionary lacks, each with a pronunciation (a word none can be made for is left out:
+   * it cannot be heard, but it takes nothing else with it).
+   */
+  async wordsToAdd(terms: readonly string[]): Promise<AddedWord[]> {
+    const words = [...new Set(terms.flatMap((term) => term.toLowerCase().split(/[^\p{L}']+/u)))].filter((w) => /\p{L}/u.test(w)).sort();
+    if (words.length === 0) return [];
+    const dictionary = this.loadDictionary();
+    const added: AddedWord[] = [];
+    for (const word of words.filter((w) => !dictionary.has(w))) {
+      if (!this.pronounced.has(word)) {
+        // Bounded: a long-running process meets many sessions' glossaries.
+        if (this.pronounced.size >= 10_000) this.pronounced.clear();
+        this.pronounced.set(word, this.pronounce(word).catch(() => letterToSound(word)));
+      }
+      const phones = await this.pronounced.get(word)!;
+      if (phones) added.push({ word, phones });
+    }
+    return added;
+  }
+
+  /** The dictionary's words, read when a glossary first needs them (alternates such as "read(2)" are the same word). */
+  private loadDictionary(): Set<string> {
+    this.dictionary ??= new Set(
+      readFileSync(this.dictionaryFile, "utf8")
+        .split("\n")
+        .map((line) => line.slice(0, line.indexOf(" ")).replace(/\(\d+\)$/, ""))
+        .filter(Boolean),
+    );
+    return this.dictionary;
+  }
+
+  private startUtterance(added: Promise<AddedWord[]>): PocketsphinxUtterance {
     if (this.closed) throw new Error("pocketsphinx recognizer is closed");
-    return new PocketsphinxUtterance(this.native, this.acquire(), this.initialCmn, (decoder, healthy) => this.release(decoder, healthy));
+    let key = "";
+    const decoder = added
+      .then((words) => this.acquire(words))
+      .then((idle) => {
+        key = idle.added;
+        return idle.decoder;
+      });
+    return new PocketsphinxUtterance(this.native, decoder, this.initialCmn, (d, healthy) => this.release({ decoder: d, added: key }, healthy));
   }
 
   /** Decoders built and waiting for an utterance. */
@@ -231,26 +306,43 @@ export class PocketsphinxRecognizer implements SpeechRecognizer {
   /** Frees the idle decoders now and each busy one when its utterance ends. */
   close(): void {
     this.closed = true;
-    for (const decoder of this.idle.splice(0)) this.native.free(decoder);
+    for (const { decoder } of this.idle.splice(0)) this.native.free(decoder);
   }
 
-  private async acquire(): Promise<Decoder> {
-    const idle = this.idle.pop();
-    if (idle) return idle;
+  /** An idle decoder with exactly these words added, or a new one they are added to. */
+  private async acquire(words: readonly AddedWord[]): Promise<IdleDecoder> {
+    const added = words.map((w) => `${w.word} ${w.phones}`).join("\n");
+    const at = this.idle.findLastIndex((idle) => idle.added === added);
+    if (at >= 0) return this.idle.splice(at, 1)[0]!;
     // Built on a worker thread: building one would otherwise stall every other session.
     const config = this.native.newConfig(this.argv);
+    let decoder: Decoder | null;
     try {
-      const decoder = await onWorker(this.native.init, config);
+      decoder = await onWorker(this.native.init, config);
       if (!decoder) throw new Error("pocketsphinx could not build a decoder");
-      return decoder;
     } finally {
       this.native.freeConfig(config);
     }
+    try {
+      // The search is rebuilt once, with the last word.
+      for (const [i, { word, phones }] of words.entries()) {
+        checked(await onWorker(this.native.addWord, decoder, word, phones, i === words.length - 1 ? 1 : 0), `ps_add_word "${word}" /${phones}/`);
+      }
+    } catch (error) {
+      this.native.free(decoder);
+      throw error;
+    }
+    return { decoder, added };
   }
 
-  private release(decoder: Decoder, healthy: boolean): void {
-    if (!healthy || this.closed || this.idle.length >= this.poolSize) this.native.free(decoder);
-    else this.idle.push(decoder);
+  /** Keeps the decoder for the next utterance; past the pool's size, the one idle longest is freed. */
+  private release(idle: IdleDecoder, healthy: boolean): void {
+    if (!healthy || this.closed) {
+      this.native.free(idle.decoder);
+      return;
+    }
+    this.idle.push(idle);
+    while (this.idle.length > this.poolSize) this.native.free(this.idle.shift()!.decoder);
   }
 }
 

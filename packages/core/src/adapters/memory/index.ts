@@ -2,7 +2,7 @@
  * Measurements kept in memory (local mode, tests, the benchmark): every counter, and delivered segments and
  * listener downloads counted under the names the CloudWatch implementation (aws/metrics.ts) publishes them.
  */
-import type { Measurements } from "../../ports.ts";
+import type { Measurements } from "../../ports/index.ts";
 
 export interface MemoryMeasurements extends Measurements {
   counts: Map<string, number>;

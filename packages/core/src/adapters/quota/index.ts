@@ -9,7 +9,7 @@ import { LimitExceededException as PostLimitExceededException } from "@aws-sdk/c
 import { ThrottlingException as PollyThrottlingException } from "@aws-sdk/client-polly";
 import { LimitExceededException as TranscribeLimitExceededException } from "@aws-sdk/client-transcribe-streaming";
 import { TooManyRequestsException } from "@aws-sdk/client-translate";
-import type { ConnectionNotifier, RecognitionStream, SpeechRecognizer, SpeechSynthesizer, Translator } from "../../ports.ts";
+import type { ConnectionNotifier, RecognitionStream, SpeechRecognizer, SpeechSynthesizer, Translator } from "../../ports/index.ts";
 
 /** Requests at `ratePerSecond`, up to `burst` at once after a quiet spell (AWS's throttles behave as token buckets). */
 export class TokenBucket {

@@ -4,7 +4,7 @@ import { TranscribeStreamingServiceException } from "@aws-sdk/client-transcribe-
 import { TranslateServiceException } from "@aws-sdk/client-translate";
 import { describe, expect, it } from "vitest";
 import { isQuotaError } from "../../domain/quotas/index.ts";
-import type { ConnectionNotifier, RecognitionStream, SpeechRecognizer, SpeechSynthesizer, Translator } from "../../ports.ts";
+import type { ConnectionNotifier, RecognitionStream, SpeechRecognizer, SpeechSynthesizer, Translator } from "../../ports/index.ts";
 import { limitedRecognizer, throttledNotifier, throttledSynthesizer, throttledTranslator, TokenBucket } from "./index.ts";
 
 /** A clock the test moves by hand: no test here waits for real time. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { msToSamples } from "../../browser/audio/index.ts";
-import { assembleTalk, englishClips } from "../../testing/fixtures.ts";
+import { msToSamples } from "../../audio/index.ts";
+import { assembleTalk, englishClips } from "@livetranslate/testing/fixtures";
 import { SileroVoiceActivity } from "./silero.ts";
 
 /** Every whole 512-sample frame of `pcm` through one stream: [frame start in ms, speech probability]. */

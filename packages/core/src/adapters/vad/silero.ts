@@ -6,7 +6,7 @@
  */
 import { fileURLToPath } from "node:url";
 import type { InferenceSession as Session } from "onnxruntime-node";
-import type { VoiceActivityDetector, VoiceActivityStream } from "../../ports.ts";
+import type { VoiceActivityDetector, VoiceActivityStream } from "../../ports/index.ts";
 
 /** Next to the package, not under src: the model is data, and it is read at run time, never bundled. */
 export const SILERO_MODEL_PATH = fileURLToPath(new URL("../../../models/silero-vad/silero_vad.onnx", import.meta.url));

@@ -1,5 +1,5 @@
 /** Who is connected to a session, as the pipeline, notifications and the session view need it. */
-import type { ListenerCounts } from "../../browser/protocol/index.ts";
+import type { ListenerCounts } from "../../protocol/index.ts";
 import type { Db } from "../db/index.ts";
 
 export interface Audience {

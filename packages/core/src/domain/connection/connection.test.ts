@@ -1,20 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDynamoClient } from "../../adapters/aws/clients.ts";
-import { type StandIn, startDynalite } from "../../adapters/standins/index.ts";
+import { startTestTable, type TestTable } from "@livetranslate/testing/table";
 import { Audience } from "../audience/index.ts";
-import { createDb, type Db, ensureTable } from "../db/index.ts";
+import { createDynamoClient } from "../../adapters/aws/clients.ts";
+import { createDb, type Db } from "../db/index.ts";
 import { Session } from "../session/index.ts";
 import { Connection } from "./index.ts";
 
 describe("Connection", () => {
-  let dynamo: StandIn;
+  let dynamo: TestTable;
   let db: Db;
   let session: { sessionId: string; speakerToken: string };
   beforeAll(async () => {
-    dynamo = await startDynalite();
-    const client = createDynamoClient({ endpoint: dynamo.endpoint });
-    await ensureTable(client, "connections");
-    db = createDb({ table: "connections", client });
+    dynamo = await startTestTable("connections");
+    db = dynamo.db;
     session = await Session.create(db, { source: ["en"], target: ["es", "fr"] }, { sourceLanguage: "en" });
   });
   afterAll(() => dynamo.close());
@@ -27,6 +25,24 @@ describe("Connection", () => {
       Connection.join(db, "spk2", { sessionId: session.sessionId, role: "speaker", token: "not-the-token" }),
     ).rejects.toMatchObject({ code: "unauthorized", status: 403 });
     expect(await Connection.get(db, "spk2")).toBeUndefined();
+  });
+
+  it("finds a connection registered moments ago even where an eventually consistent read misses it", async () => {
+    // A replica that has not seen the new record yet: every eventually consistent GetItem answers "no item".
+    const stale = createDynamoClient(dynamo.dynamo);
+    stale.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { ConsistentRead?: boolean };
+        if (context.commandName === "GetItemCommand" && !input.ConsistentRead) return { output: { $metadata: {} }, response: {} } as never;
+        return next(args);
+      },
+      { step: "initialize", name: "staleReplica" },
+    );
+    const staleDb = createDb({ table: "connections", client: stale });
+    await Connection.join(db, "fresh", { sessionId: session.sessionId, role: "speaker", token: session.speakerToken });
+    expect(await Connection.get(staleDb, "fresh")).toBeUndefined();
+    expect(await Connection.requireRegistered(staleDb, "fresh")).toMatchObject({ connectionId: "fresh", role: "speaker" });
+    await Connection.leave(db, "fresh");
   });
 
   it("joins listeners only in an offered language, and to an active session", async () => {

@@ -1,6 +1,6 @@
 /** WebSocket connections of a session: its speaker(s) and its listeners, each listener with one language. */
 import { z } from "zod";
-import type { ConnectQuery } from "../../browser/protocol/index.ts";
+import type { ConnectQuery } from "../../protocol/index.ts";
 import { VisibleError } from "../../error.ts";
 import { type Db, expiresAt } from "../db/index.ts";
 import { Session } from "../session/index.ts";
@@ -50,14 +50,16 @@ export namespace Connection {
     return data ? Info.parse(data) : undefined;
   }
 
-  export async function get(db: Db, connectionId: string): Promise<Info | undefined> {
-    const { data } = await db.entities.connection.get({ connectionId }).go();
+  export async function get(db: Db, connectionId: string, options: { consistent?: boolean } = {}): Promise<Info | undefined> {
+    const { data } = await db.entities.connection.get({ connectionId }).go({ consistent: options.consistent });
     return data ? Info.parse(data) : undefined;
   }
 
   /** The connection behind a message, or a visible error when it is not (or no longer) registered. */
   export async function requireRegistered(db: Db, connectionId: string): Promise<Info> {
-    const connection = await get(db, connectionId);
+    // A message sent right after $connect may find a replica that has not seen the record yet: a miss is asked
+    // again strongly consistent before the chunk is refused (a refused chunk is never resent).
+    const connection = (await get(db, connectionId)) ?? (await get(db, connectionId, { consistent: true }));
     if (!connection) {
       throw new VisibleError("not_found", "this connection is not registered with a session; reconnect", 404);
     }

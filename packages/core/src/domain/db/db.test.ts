@@ -3,42 +3,28 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { Connection } from "../connection/index.ts";
 import { Session } from "../session/index.ts";
-import { type StandIn, startDynalite } from "../../adapters/standins/index.ts";
-import { guardDeclaredCalls } from "../../testing/iam.ts";
+import { createDynamoClient } from "../../adapters/aws/clients.ts";
+import { startTestTable, type TestTable } from "@livetranslate/testing/table";
+import { guardDeclaredCalls } from "@livetranslate/testing/iam";
 import { createDb, DB_IAM_ACTIONS, type Db, ensureTable, isConditionalFailure } from "./index.ts";
 
 describe("entities on dynalite", () => {
-  let dynamo: StandIn;
+  let dynamo: TestTable;
   let db: Db;
   beforeAll(async () => {
-    dynamo = await startDynalite();
-    const client = () =>
-      new DynamoDBClient({ endpoint: dynamo.endpoint, region: "local", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
-    await ensureTable(client(), "entities");
-    await ensureTable(client(), "entities"); // idempotent
+    dynamo = await startTestTable("entities");
+    await ensureTable(dynamo.client, "entities"); // idempotent
     // The entities send only what DB_IAM_ACTIONS declares (the grants infra gives the functions).
-    db = createDb({ table: "entities", client: guardDeclaredCalls(client(), DB_IAM_ACTIONS) });
+    db = createDb({ table: "entities", client: guardDeclaredCalls(createDynamoClient(dynamo.dynamo), DB_IAM_ACTIONS) });
   });
   afterAll(() => dynamo.close());
-
-  it("stores the consumer's checkpoint as JSON and refuses a write from a stale revision", async () => {
-    const checkpoint = { sessionId: "ckpt-test-1", revision: 1, order: { lastChunkIndex: 4, held: [6], skipped: [] }, segmenter: { a: 1 }, buffer: { firstSample: 0, chunks: [[0, 4]] }, updatedAt: 1, expiresAt: 2 };
-    await db.entities.streamState.create(checkpoint).go();
-    const { data } = await db.entities.streamState.get({ sessionId: "ckpt-test-1" }).go({ consistent: true });
-    expect(data).toMatchObject({ revision: 1, order: { lastChunkIndex: 4, held: [6] }, buffer: { chunks: [[0, 4]] } });
-    const write = (from: number) =>
-      db.entities.streamState.put({ ...checkpoint, revision: from + 1 }).where(({ revision }, { eq }) => eq(revision, from)).go();
-    await write(1);
-    const stale = await write(1).catch((error: unknown) => error);
-    expect(isConditionalFailure(stale)).toBe(true);
-    expect(isConditionalFailure(new Error("The conditional request failed"))).toBe(false);
-  });
 
   it("creates a delivery once", async () => {
     const key = { sessionId: "claim-test-1", sequenceNumber: 3, recipients: "es", part: "audio" as const };
     const claim = () => db.entities.delivery.create({ ...key, status: "in_progress", revision: 1, claimedAt: 1, inProgressUntil: 2, attempts: 1, expiresAt: 2 }).go();
     await claim();
     expect(isConditionalFailure(await claim().catch((error: unknown) => error))).toBe(true);
+    expect(isConditionalFailure(new Error("The conditional request failed"))).toBe(false);
   });
 });
 

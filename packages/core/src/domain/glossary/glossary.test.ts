@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { ApertiumTranslator } from "../../adapters/engines/apertium.ts";
-import { scaledTimeout } from "../../testing/calibration.ts";
-import { Glossary } from "../../browser/protocol/index.ts";
+import { scaledTimeout } from "@livetranslate/testing/calibration";
+import { Glossary } from "../../protocol/index.ts";
 import { translateWithGlossary } from "./index.ts";
 
 const glossary: Glossary = [

@@ -5,8 +5,8 @@
  * word); after, each placeholder becomes the term's translation for the target language, exactly, or the term
  * as written when it has none.
  */
-import type { Glossary, GlossaryEntry } from "../../browser/protocol/index.ts";
-import type { Translator } from "../../ports.ts";
+import type { Glossary, GlossaryEntry } from "../../protocol/index.ts";
+import type { Translator } from "../../ports/index.ts";
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 /** Word boundaries that also hold next to letters outside ASCII. */
@@ -35,3 +35,4 @@ export async function translateWithGlossary(translator: Pick<Translator, "transl
 function placeholder(index: number): string {
   return `ZXQ${index}QXZ`;
 }
+export { requestVocabulary } from "./vocabulary.ts";

@@ -9,7 +9,7 @@ import {
   type CreateSessionResponse,
   type LanguagesResponse,
   type SessionView,
-} from "../../browser/protocol/index.ts";
+} from "../../protocol/index.ts";
 import { VisibleError } from "../../error.ts";
 import { Audience } from "../audience/index.ts";
 import { type Db, expiresAt, isConditionalFailure } from "../db/index.ts";

@@ -1,20 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDynamoClient } from "../../adapters/aws/clients.ts";
-import { type StandIn, startDynalite } from "../../adapters/standins/index.ts";
+import { startTestTable, type TestTable } from "@livetranslate/testing/table";
 import { Connection } from "../connection/index.ts";
-import { createDb, type Db, ensureTable } from "../db/index.ts";
+import type { Db } from "../db/index.ts";
 import { Session } from "./index.ts";
 
 const languages = { source: ["en"], target: ["es", "fr", "pt"] };
 
 describe("Session", () => {
-  let dynamo: StandIn;
+  let dynamo: TestTable;
   let db: Db;
   beforeAll(async () => {
-    dynamo = await startDynalite();
-    const client = createDynamoClient({ endpoint: dynamo.endpoint });
-    await ensureTable(client, "sessions");
-    db = createDb({ table: "sessions", client });
+    dynamo = await startTestTable("sessions");
+    db = dynamo.db;
   });
   afterAll(() => dynamo.close());
 

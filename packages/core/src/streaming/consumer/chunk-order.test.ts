@@ -51,7 +51,7 @@ describe("ChunkOrder", () => {
   it("by default waits 1.5 s of audio, whatever the chunk length", () => {
     const order = new ChunkOrder();
     // 250 ms chunks: six of them after the gap reach 1.25 s, the seventh 1.5 s.
-    const long = (i: number): Chunk => ({ ...chunk(i), capturedAt: i * 250 });
+    const long = (i: number): Chunk => ({ ...chunk(i), capturedAt: i * 250, ingestedAt: i * 250 });
     order.accept(long(0));
     for (let i = 2; i <= 7; i++) expect(order.accept(long(i)).skipped).toBe(0);
     expect(order.accept(long(8)).skipped).toBe(1);
@@ -68,5 +68,36 @@ describe("ChunkOrder", () => {
     const order = new ChunkOrder();
     feed(order, [0, 2, 3]);
     expect(order.drain().map((c) => c.chunkIndex)).toEqual([2, 3]);
+  });
+
+  it("waits for a chunk overtaken in a reconnect's burst: a minute of audio arriving within milliseconds skips nothing", () => {
+    const order = new ChunkOrder();
+    // The backlog is ingested all at once (its Message invocations ran side by side); chunk 5 lands last.
+    const burst = (i: number): Chunk => ({ ...chunk(i), ingestedAt: 60_000 + (i === 5 ? 40 : i % 7) });
+    const ready: number[] = [];
+    for (let i = 0; i < 600; i++) {
+      if (i === 5) continue;
+      const accepted = order.accept(burst(i));
+      expect(accepted.skipped).toBe(0);
+      ready.push(...accepted.ready.map((c) => c.chunkIndex));
+    }
+    ready.push(...order.accept(burst(5)).ready.map((c) => c.chunkIndex));
+    expect(ready).toEqual(Array.from({ length: 600 }, (_, i) => i));
+  });
+
+  it("still skips a gap of a burst once live chunks have come in for the wait after it", () => {
+    const order = new ChunkOrder();
+    const burst = (i: number): Chunk => ({ ...chunk(i), ingestedAt: 60_000 });
+    for (let i = 0; i < 100; i++) if (i !== 5) order.accept(burst(i));
+    // Live audio follows at its real pace: the missing chunk is given up 1.5 s of server time later.
+    const live = (i: number): Chunk => ({ ...chunk(i), ingestedAt: 60_000 + (i - 99) * 100 });
+    const skipped = Array.from({ length: 20 }, (_, k) => order.accept(live(100 + k)).skipped);
+    expect(skipped.indexOf(1)).toBe(14);
+  });
+
+  it("waits for chunk 0 when a later chunk of a new session arrives first", () => {
+    const order = new ChunkOrder();
+    expect(feed(order, [1, 2])).toEqual([]);
+    expect(feed(order, [0, 3])).toEqual([0, 1, 2, 3]);
   });
 });

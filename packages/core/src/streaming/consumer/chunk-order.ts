@@ -2,11 +2,13 @@
  * Puts a session's chunks back in `chunkIndex` order and drops repeats. API Gateway invokes a Lambda per
  * message, concurrently (a cold start can hold one back for a second), so chunks can reach the stream out of
  * order. A chunk that arrives early waits for the missing one until `maxWaitMs` of audio captured after the gap
- * has arrived (the speaker's clock, so it does not depend on how batches fall); then the gap is skipped, since
- * a chunk lost with its connection must not stall the session. A skipped chunk that turns up later is dropped
- * and counted as late.
+ * has arrived (the speaker's clock, so it does not depend on how batches fall) and as long has passed at the
+ * server since the first chunk after the gap was ingested (a reconnecting speaker's backlog arrives in a burst,
+ * seconds of audio within milliseconds, and its chunks overtake each other); then the gap is skipped, since a
+ * chunk lost with its connection must not stall the session. A skipped chunk that turns up later is dropped and
+ * counted as late. Numbering starts at 0: a session's first chunk to arrive waits for those before it too.
  */
-import type { PositionedRecord } from "../../ports.ts";
+import type { PositionedRecord } from "../../ports/index.ts";
 
 export type Chunk = Extract<PositionedRecord, { kind: "chunk" }>;
 
@@ -52,20 +54,20 @@ export class ChunkOrder {
 
   accept(chunk: Chunk): Accepted {
     const s = this.state;
-    // The first chunk seen for a session sets the start, whatever its index.
-    const isFirst = s.lastChunkIndex < 0 && s.held.length === 0;
     if (chunk.chunkIndex <= s.lastChunkIndex || s.held.some((h) => h.chunkIndex === chunk.chunkIndex)) {
       const late = s.skipped.some(([first, last]) => chunk.chunkIndex >= first && chunk.chunkIndex <= last);
       return { ready: [], duplicate: !late, late, skipped: 0 };
     }
-    if (isFirst || chunk.chunkIndex === s.lastChunkIndex + 1) {
+    if (chunk.chunkIndex === s.lastChunkIndex + 1) {
       s.lastChunkIndex = chunk.chunkIndex;
       return { ready: [chunk, ...this.releaseInOrder()], duplicate: false, late: false, skipped: 0 };
     }
     s.held.push(chunk);
     s.held.sort((a, b) => a.chunkIndex - b.chunkIndex);
-    const newest = Math.max(...s.held.map((h) => h.capturedAt));
-    if (newest - s.held[0]!.capturedAt < this.maxWaitMs) return { ready: [], duplicate: false, late: false, skipped: 0 };
+    const waitedMs = (time: (c: Chunk) => number) => Math.max(...s.held.map(time)) - time(s.held[0]!);
+    if (waitedMs((c) => c.capturedAt) < this.maxWaitMs || waitedMs((c) => c.ingestedAt) < this.maxWaitMs) {
+      return { ready: [], duplicate: false, late: false, skipped: 0 };
+    }
     const first = s.lastChunkIndex + 1;
     const last = s.held[0]!.chunkIndex - 1;
     s.skipped = [...s.skipped, [first, last] as [number, number]].slice(-SKIPPED_KEPT);

@@ -1,22 +1,32 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { type KinesisClient, PutRecordCommand } from "@aws-sdk/client-kinesis";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { pcmToBase64 } from "../../browser/audio/index.ts";
+import { pcmToBase64 } from "../../audio/index.ts";
 import { createKinesisClient } from "../../adapters/aws/clients.ts";
 import { encodeIngestRecord, KinesisIngestReplay } from "../../adapters/aws/kinesis.ts";
 import { throttledSynthesizer, TokenBucket } from "../../adapters/quota/index.ts";
 import { Audience } from "../../domain/audience/index.ts";
 import { Connection } from "../../domain/connection/index.ts";
-import { createDb, type Db, ensureTable } from "../../domain/db/index.ts";
+import type { Db } from "../../domain/db/index.ts";
 import { memoryLog } from "../../log.ts";
 import { memoryMeasurements } from "../../adapters/memory/index.ts";
-import type { AudioStore, ConnectionNotifier, HeardWord, IngestRecord, PositionedRecord, RecognitionStream, SpeechRecognizer, SpeechSynthesizer, Translator, VoiceActivityDetector } from "../../ports.ts";
-import type { ServerMessage } from "../../browser/protocol/index.ts";
+import type { CustomVocabularies, HeardWord, IngestRecord, PositionedRecord, RecognitionStream, SpeechRecognizer, SpeechSynthesizer, VoiceActivityDetector } from "../../ports/index.ts";
+import type { Glossary, ServerMessage } from "../../protocol/index.ts";
+import { CreateVocabularyCommand, DeleteVocabularyCommand, GetVocabularyCommand, ListVocabulariesCommand, TranscribeClient } from "@aws-sdk/client-transcribe";
+import { mockClient } from "aws-sdk-client-mock";
+import { TranscribeVocabularies } from "../../adapters/aws/transcribe-vocabularies.ts";
+import { PocketsphinxRecognizer } from "../../adapters/engines/pocketsphinx.ts";
+import { pronouncer } from "../../adapters/engines/pronunciation.ts";
+import { EspeakSynthesizer } from "../../adapters/engines/espeak.ts";
+import { requestVocabulary } from "../../domain/glossary/index.ts";
+import { scaledTimeout } from "@livetranslate/testing/calibration";
 import { Session } from "../../domain/session/index.ts";
-import { ensureStream, type StandIn, startDynalite, startKinesalite } from "../../adapters/standins/index.ts";
+import { LabellingTranslator, MemoryAudioStore, RecordingNotifier, TextSynthesizer } from "@livetranslate/testing/fakes";
+import { ensureStream, type StandIn, startKinesalite } from "@livetranslate/testing/standins";
+import { startTestTable, type TestTable } from "@livetranslate/testing/table";
 import { SileroVoiceActivity } from "../../adapters/vad/silero.ts";
-import { assembleTalk, chunksOf, untranscribedClips } from "../../testing/fixtures.ts";
+import { assembleTalk, chunksOf, englishClips, untranscribedClips } from "@livetranslate/testing/fixtures";
 import type { SegmenterOptions } from "../segmenter/index.ts";
+import { Checkpoint } from "./checkpoint.ts";
 import { StreamConsumer } from "./index.ts";
 
 /**
@@ -157,17 +167,15 @@ function phrasingRecognizer(): SpeechRecognizer & { streams: number } {
 }
 
 describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
-  let dynamo: StandIn;
+  let dynamo: TestTable;
   let kinesis: StandIn;
   let db: Db;
   let kinesisClient: KinesisClient;
   const talk = assembleTalk(untranscribedClips().slice(0, 3).map((file) => ({ file })), 1000);
 
   beforeAll(async () => {
-    [dynamo, kinesis] = await Promise.all([startDynalite(), startKinesalite()]);
-    const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: "local", credentials: { accessKeyId: "l", secretAccessKey: "l" } });
-    await ensureTable(client, "consumer");
-    db = createDb({ table: "consumer", client });
+    [dynamo, kinesis] = await Promise.all([startTestTable("consumer"), startKinesalite()]);
+    db = dynamo.db;
     kinesisClient = createKinesisClient(kinesis);
     await ensureStream(kinesisClient, "audio", 2);
   });
@@ -192,38 +200,35 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     {
       recognizer = countingRecognizer(),
       partsListener = false,
+      glossary,
+      vocabularies,
       underQuota = (synthesizer) => synthesizer,
-    }: { recognizer?: SpeechRecognizer & { streams: number }; partsListener?: boolean; underQuota?: (synthesizer: SpeechSynthesizer) => SpeechSynthesizer } = {},
+    }: {
+      recognizer?: SpeechRecognizer & { streams?: number };
+      partsListener?: boolean;
+      glossary?: Glossary;
+      vocabularies?: CustomVocabularies;
+      underQuota?: (synthesizer: SpeechSynthesizer) => SpeechSynthesizer;
+    } = {},
   ) {
-    const { sessionId, speakerToken } = await Session.create(db, { source: ["en"], target: ["es", "fr", "it"] }, { sourceLanguage: "en", targetLanguages: ["es", "fr", "it"] });
+    const { sessionId, speakerToken } = await Session.create(db, { source: ["en"], target: ["es", "fr", "it"] }, { sourceLanguage: "en", targetLanguages: ["es", "fr", "it"], glossary });
     await Connection.join(db, "speaker", { sessionId, role: "speaker", token: speakerToken });
     await Connection.join(db, "es-1", { sessionId, role: "listener", language: "es" });
     await Connection.join(db, "fr-1", { sessionId, role: "listener", language: "fr" });
     if (partsListener) await Connection.join(db, "es-parts", { sessionId, role: "listener", language: "es", parts: "1" });
-    const sent: { to: string; message: ServerMessage }[] = [];
-    const notifier: ConnectionNotifier = {
-      async post(to, message) {
-        sent.push({ to, message });
-        return "delivered";
-      },
-      async disconnect() {},
-    };
-    const translator: Translator = { pairs: [], translate: async (text, _s, target) => `${target}: ${text}` };
-    const synthesized: string[] = [];
-    const synthesizer: SpeechSynthesizer = underQuota({
-      languages: ["es", "fr", "it"],
-      async synthesize(text, language) {
-        synthesized.push(language);
-        return { data: new TextEncoder().encode(text), format: "audio/wav", durationSeconds: 1 };
-      },
-    });
-    const audioStore: AudioStore = { put: async () => {}, presignedUrl: async (key) => `http://audio/${key}` };
+    const notifier = new RecordingNotifier();
+    const sent = notifier.sent;
+    const translator = new LabellingTranslator();
+    const voices = new TextSynthesizer(["es", "fr", "it"]);
+    const synthesized = voices.spoken;
+    const synthesizer = underQuota(voices);
+    const audioStore = new MemoryAudioStore();
     const log = memoryLog();
     const measurements = memoryMeasurements();
     const replay = new KinesisIngestReplay({ client: kinesisClient, streamName: "audio" });
     const consumer = (now?: () => number) =>
       // A throttled call's retries do not wait here (the waits are the pipeline's quota budget, tested on their own).
-      new StreamConsumer({ db, recognizer, replay, translator, synthesizer, audioStore, notifier, log, measurements, segmenterOptions, voiceActivity, now, sleep: async () => undefined });
+      new StreamConsumer({ db, recognizer, vocabularies, replay, translator, synthesizer, audioStore, notifier, log, measurements, segmenterOptions, voiceActivity, now, sleep: async () => undefined });
     // Ingested "now" onwards: a consumer on the real clock runs ahead of real time, as one keeping up does.
     const base = Date.now();
     const records = await publish(
@@ -527,7 +532,7 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     console.info(`checkpoint: ${average.toFixed(0)} bytes per batch on average, ${batches} batches`);
     expect(average).toBeLessThan(4096);
     expect(t.measurements.get("CheckpointWriteUnits")).toBe(batches);
-    const { data } = await db.entities.streamState.get({ sessionId: t.sessionId }).go({ consistent: true });
+    const { data } = await Checkpoint.entity(db.config).get({ sessionId: t.sessionId }).go({ consistent: true });
     expect(JSON.stringify(data).length).toBeLessThan(4096);
     expect(data!.revision).toBe(batches);
   });
@@ -678,7 +683,7 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     await feed(consumer, t.sessionId, t.records);
     const before = t.sent.length;
     // Simulate the state save having failed: the same segments are closed again by a new process.
-    await db.entities.streamState.delete({ sessionId: t.sessionId }).go();
+    await Checkpoint.entity(db.config).delete({ sessionId: t.sessionId }).go();
     await feed(t.consumer(), t.sessionId, t.records);
     const after = t.sent.slice(before).filter((s) => s.message.type !== "sessionStatus" && !(s.message.type === "transcript" && !s.message.isFinal));
     expect(after).toEqual([]);
@@ -731,6 +736,42 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     statusDue.mockRestore();
     reads.mockRestore();
   });
+  it(
+    "hears a name of the session's glossary that pocketsphinx's dictionary lacks (real speech), and deletes the session's custom vocabulary with it",
+    async () => {
+      const clip = assembleTalk([{ file: englishClips().find((c) => c.file.endsWith("LJ001-0003.wav"))!.file }], 1000);
+      const recognizer = new PocketsphinxRecognizer({ pronounce: pronouncer(await EspeakSynthesizer.load()) });
+      const transcribe = mockClient(TranscribeClient);
+      try {
+        transcribe.on(CreateVocabularyCommand).resolves({ VocabularyState: "PENDING" });
+        transcribe.on(ListVocabulariesCommand).resolves({ Vocabularies: [] });
+        transcribe.on(GetVocabularyCommand).resolves({ VocabularyState: "READY" });
+        transcribe.on(DeleteVocabularyCommand).resolves({});
+        // One in the function that creates the session, one in the consumer's environment, as in AWS.
+        const vocabularies = () => new TranscribeVocabularies({ client: new TranscribeClient({ region: "us-east-1" }), expireAfterMs: 86_400_000 });
+        const heard = async (glossary?: Glossary) => {
+          const t = await setup({}, undefined, clip, { recognizer, glossary, vocabularies: vocabularies() });
+          await requestVocabulary(vocabularies(), t.log, { sessionId: t.sessionId, sourceLanguage: "en", glossary });
+          const end = await publish([{ kind: "end", sessionId: t.sessionId, ingestedAt: Date.now() }]);
+          await feed(t.consumer(), t.sessionId, [...t.records, ...end]);
+          return { sessionId: t.sessionId, text: t.finals().map((f) => f.text).join(" ") };
+        };
+        const before = await heard();
+        expect(before.text).toMatch(/netherlands/);
+        expect(before.text).not.toMatch(/woodcutters/);
+        expect(transcribe.calls()).toHaveLength(0);
+        const after = await heard([{ term: "Woodcutters", translations: { es: "leñadores" } }]);
+        expect(after.text).toMatch(/\bwoodcutters\b/);
+        const name = `livetranslate-${after.sessionId}`;
+        expect(transcribe.commandCalls(GetVocabularyCommand)[0]!.args[0].input).toEqual({ VocabularyName: name });
+        expect(transcribe.commandCalls(DeleteVocabularyCommand).map((c) => c.args[0].input)).toEqual([{ VocabularyName: name }]);
+      } finally {
+        transcribe.restore();
+        recognizer.close();
+      }
+    },
+    scaledTimeout(120_000),
+  );
 
   it("closes the last segment when the session ends, then tells everyone", async () => {
     const t = await setup();

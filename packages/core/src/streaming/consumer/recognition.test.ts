@@ -1,17 +1,19 @@
 import { describe, expect, it } from "vitest";
 import { memoryLog } from "../../log.ts";
-import type { RecognitionStream, SpeechRecognizer } from "../../ports.ts";
+import type { RecognitionStream, SessionVocabulary, SpeechRecognizer } from "../../ports/index.ts";
 import type { ClosedSegment } from "../segmenter/index.ts";
 import { LiveRecognition, RECOGNIZER_MAX_STREAM_MS } from "./recognition.ts";
 
 /** Names each stream by the order it was started in, and counts what each heard. */
-function numberedRecognizer(): SpeechRecognizer & { started: number; ended: number } {
+function numberedRecognizer(): SpeechRecognizer & { started: number; ended: number; vocabularies: (SessionVocabulary | undefined)[] } {
   const recognizer = {
     languages: ["en"],
     started: 0,
     ended: 0,
-    startStream(): RecognitionStream {
+    vocabularies: [] as (SessionVocabulary | undefined)[],
+    startStream(_language: string, vocabulary?: SessionVocabulary): RecognitionStream {
       const name = ++recognizer.started;
+      recognizer.vocabularies.push(vocabulary);
       let samples = 0;
       return {
         write: async (pcm) => `stream ${name} heard ${(samples += pcm.length)}`,
@@ -41,6 +43,29 @@ const segment = (sequenceNumber: number, startSample: number, samples: number): 
 });
 
 describe("LiveRecognition", () => {
+  it("starts the session's streams with its vocabulary, and takes up its custom vocabulary once ready, between two segments", async () => {
+    const recognizer = numberedRecognizer();
+    const log = memoryLog();
+    const recognition = new LiveRecognition(recognizer, log);
+    const building: SessionVocabulary = { terms: ["Kinesis"] };
+    const ready: SessionVocabulary = { terms: ["Kinesis"], name: "livetranslate-s" };
+    recognition.feed("s", "en", 0, new Int16Array(1600), 0, building);
+    expect(await recognition.take("s", "en", segment(1, 0, 1600), building)()).toBe("stream 1 heard 1600");
+    recognition.feed("s", "en", 16_000, new Int16Array(1600), 16_000, building);
+    // Ready in the middle of a segment: the segment stays on its stream.
+    recognition.feed("s", "en", 17_600, new Int16Array(1600), 16_000, ready);
+    expect(await recognition.take("s", "en", segment(2, 16_000, 3200), ready)()).toBe("stream 1 heard 3200");
+    recognition.feed("s", "en", 32_000, new Int16Array(1600), 32_000, ready);
+    expect(await recognition.take("s", "en", segment(3, 32_000, 1600), ready)()).toBe("stream 2 heard 1600");
+    recognition.feed("s", "en", 48_000, new Int16Array(1600), 48_000, ready);
+    expect(await recognition.take("s", "en", segment(4, 48_000, 1600), ready)()).toBe("stream 2 heard 1600");
+    expect(recognizer.vocabularies).toEqual([building, ready]);
+    expect(log.entries.find((e) => e.event === "recognition.stream_ended")).toMatchObject({ reason: "vocabulary" });
+    // A segment no stream heard whole is transcribed with the session's vocabulary too.
+    await recognition.take("s", "en", segment(5, 64_000, 1600), ready)();
+    expect(recognizer.vocabularies.at(-1)).toBe(ready);
+  });
+
   it("ends a stream nearing Transcribe's 4-hour limit between two segments, and starts the next segment on a new one", async () => {
     let now = 0;
     const recognizer = numberedRecognizer();

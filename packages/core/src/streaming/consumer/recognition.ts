@@ -8,7 +8,7 @@
  * audio is transcribed from scratch instead, so the result never depends on luck.
  */
 import type { Log } from "../../log.ts";
-import type { HeardWord, Measurements, RecognitionStream, SpeechRecognizer } from "../../ports.ts";
+import type { HeardWord, Measurements, RecognitionStream, SessionVocabulary, SpeechRecognizer } from "../../ports/index.ts";
 import type { ClosedSegment } from "../segmenter/index.ts";
 import { settledWords } from "./segment-parts.ts";
 
@@ -41,6 +41,8 @@ interface LiveStream {
   lastWriteAt: number;
   /** Wall-clock time the request started. */
   startedAt: number;
+  /** The service's custom vocabulary the request names, if any (see `feed`). */
+  vocabularyName?: string;
 }
 
 const BATCH_WRITE_SAMPLES = 16_000;
@@ -70,9 +72,10 @@ export class LiveRecognition {
   /**
    * Audio of the session's open segment (which starts at `segmentStartSample`), starting at `startSample` in the
    * session's audio. A segment is only ever streamed from its start: one that would miss the beginning is not
-   * streamed, and it is transcribed whole when it closes.
+   * streamed, and it is transcribed whole when it closes. `vocabulary` is the session's own words: a session's
+   * custom vocabulary that became ready since its stream started is taken up by a new stream, between two segments.
    */
-  feed(sessionId: string, language: string, startSample: number, pcm: Int16Array, segmentStartSample: number): void {
+  feed(sessionId: string, language: string, startSample: number, pcm: Int16Array, segmentStartSample: number, vocabulary?: SessionVocabulary): void {
     let live = this.live.get(sessionId);
     if (live?.segmentStartSample !== undefined && (live.segmentStartSample !== segmentStartSample || live.nextSample !== startSample)) {
       // A gap inside a segment cannot be repaired in a stream: whatever follows in it would be misplaced.
@@ -85,8 +88,21 @@ export class LiveRecognition {
       this.end(sessionId);
       live = undefined;
     }
+    if (live?.segmentStartSample === undefined && live && live.vocabularyName !== vocabulary?.name) {
+      this.log({ level: "info", event: "recognition.stream_ended", sessionId, reason: "vocabulary" });
+      this.end(sessionId);
+      live = undefined;
+    }
     if (!live) {
-      live = { stream: this.startStream(language), nextSample: startSample, work: Promise.resolve(""), lastWriteAt: this.now(), startedAt: this.now(), phrase: 0 };
+      live = {
+        stream: this.startStream(language, vocabulary),
+        nextSample: startSample,
+        work: Promise.resolve(""),
+        lastWriteAt: this.now(),
+        startedAt: this.now(),
+        phrase: 0,
+        vocabularyName: vocabulary?.name,
+      };
       this.live.set(sessionId, live);
     }
     if (live.segmentStartSample === undefined) {
@@ -139,16 +155,24 @@ export class LiveRecognition {
    * Feeds the open segment's audio from `startSample` on, as the segmenter handed it out: split at the pauses it
    * noted, so a stream rebuilt here ends its phrases where the first one did.
    */
-  feedWithPauses(sessionId: string, language: string, startSample: number, pcm: Int16Array, segmentStartSample: number, pauses: readonly number[]): void {
+  feedWithPauses(
+    sessionId: string,
+    language: string,
+    startSample: number,
+    pcm: Int16Array,
+    segmentStartSample: number,
+    pauses: readonly number[],
+    vocabulary?: SessionVocabulary,
+  ): void {
     const end = startSample + pcm.length;
     let at = startSample;
     for (const pause of pauses) {
       if (pause <= at || pause > end) continue;
-      this.feed(sessionId, language, at, pcm.subarray(at - startSample, pause - startSample), segmentStartSample);
+      this.feed(sessionId, language, at, pcm.subarray(at - startSample, pause - startSample), segmentStartSample, vocabulary);
       this.pause(sessionId, segmentStartSample, pause);
       at = pause;
     }
-    if (at < end) this.feed(sessionId, language, at, pcm.subarray(at - startSample), segmentStartSample);
+    if (at < end) this.feed(sessionId, language, at, pcm.subarray(at - startSample), segmentStartSample, vocabulary);
   }
 
   /** Where the session's stream of the segment starting at `segmentStartSample` has heard up to, if there is one. */
@@ -217,13 +241,13 @@ export class LiveRecognition {
    * The stream stays for the next segment, unless it heard on past this one's end (a cut at the maximum length): the
    * next segment is then heard afresh from the cut, on a new stream.
    */
-  take(sessionId: string, language: string, segment: ClosedSegment): () => Promise<string> {
+  take(sessionId: string, language: string, segment: ClosedSegment, vocabulary?: SessionVocabulary): () => Promise<string> {
     const live = this.live.get(sessionId);
     // The segmenter hands out a segment's audio up to its end before it closes it (a pause), or beyond it (a cut).
     const matches = live !== undefined && live.segmentStartSample === segment.startSample && live.nextSample >= segment.endSample;
     if (!matches) {
       this.abandonSegment(sessionId);
-      return () => this.transcribeWhole(sessionId, language, segment);
+      return () => this.transcribeWhole(sessionId, language, segment, vocabulary);
     }
     const writes = live.work;
     const heardPast = live.nextSample > segment.endSample;
@@ -239,7 +263,7 @@ export class LiveRecognition {
         await writes;
       } catch {
         // Reported by feed().
-        return this.transcribeWhole(sessionId, language, segment);
+        return this.transcribeWhole(sessionId, language, segment, vocabulary);
       }
       try {
         return await final;
@@ -247,7 +271,7 @@ export class LiveRecognition {
         this.failed(sessionId, "stream", error);
         if (this.live.get(sessionId) === live) this.live.delete(sessionId);
         live.stream.abort();
-        return this.transcribeWhole(sessionId, language, segment);
+        return this.transcribeWhole(sessionId, language, segment, vocabulary);
       }
     };
   }
@@ -298,8 +322,8 @@ export class LiveRecognition {
    * Starts a recognizer request, counted as Amazon Transcribe bills streaming: per request, in whole seconds of
    * audio, at least 15 seconds. The request counts when it starts; its audio when it ends, the only time it is known.
    */
-  private startStream(language: string): RecognitionStream {
-    const stream = this.recognizer.startStream(language);
+  private startStream(language: string, vocabulary?: SessionVocabulary): RecognitionStream {
+    const stream = this.recognizer.startStream(language, vocabulary);
     const measurements = this.measurements;
     if (!measurements) return stream;
     measurements.count("RecognizerRequests");
@@ -331,9 +355,9 @@ export class LiveRecognition {
   }
 
   /** A segment no stream heard whole: a request of its own, with its phrases ended where the live stream's were. */
-  private async transcribeWhole(sessionId: string, language: string, segment: ClosedSegment): Promise<string> {
+  private async transcribeWhole(sessionId: string, language: string, segment: ClosedSegment, vocabulary?: SessionVocabulary): Promise<string> {
     const { pcm, startSample } = segment;
-    const stream = this.startStream(language);
+    const stream = this.startStream(language, vocabulary);
     try {
       const ends = [...segment.pauses.map((p) => p - startSample), pcm.length];
       let from = 0;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { HeardWord } from "../../ports.ts";
+import type { HeardWord } from "../../ports/index.ts";
 import { afterCommitted, atClause, atPause, CLAUSE_OPENERS, lastPart, partsOf, settledWords } from "./segment-parts.ts";
 
 describe("segment parts: what goes out while the speaker goes on", () => {

@@ -1,20 +1,11 @@
 /**
  * Simultaneous translation's commit policy: which words of the open segment go out as a part while the speaker goes
- * on. At each pause inside the segment the recognizer gives the words it will not revise since the previous pause
- * (pocketsphinx: the phrase it just finished; Amazon Transcribe: the words its results hold stable). Once they make a
- * clause (at least `MIN_PART_WORDS` words, with any too short to go alone before them) they are committed: translated,
- * voiced and sent as the next part, and never sent again. What is left when the segment closes is its last part.
- *
- * A long phrase does not wait for its pause: once the stable start of the running hypothesis (the words the
- * recognizer marks stable, or that two successive hypotheses agree on) reaches a clause boundary (a word that opens
- * a clause, or a comma or full stop where the recognizer punctuates), the words before it are committed the same
- * way (`atClause`). The phrase's final words at its pause then go out after the ones already committed.
- *
- * The state is a few hundred bytes in the consumer's checkpoint, so whichever execution environment gets the next
- * batch commits the same parts.
+ * on, at a pause (`atPause`) or, inside a long phrase, at a clause boundary (`atClause`); what is left when the segment
+ * closes is its last part (`lastPart`). A committed part is never sent again, and the state travels in the checkpoint
+ * so whichever execution environment gets the next batch commits the same parts (docs/design/parts.md).
  */
 
-import type { HeardWord } from "../../ports.ts";
+import type { HeardWord } from "../../ports/index.ts";
 
 /** Where the open segment's parts stand. */
 export interface SegmentParts {

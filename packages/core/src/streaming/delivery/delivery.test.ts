@@ -1,17 +1,14 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDb, type Db, ensureTable } from "../../domain/db/index.ts";
-import { type StandIn, startDynalite } from "../../adapters/standins/index.ts";
+import type { Db } from "../../domain/db/index.ts";
+import { startTestTable, type TestTable } from "@livetranslate/testing/table";
 import { claimDelivery, completeDelivery, type DeliveryKey } from "./index.ts";
 
 describe("delivery claims on dynalite", () => {
-  let dynamo: StandIn;
+  let dynamo: TestTable;
   let db: Db;
   beforeAll(async () => {
-    dynamo = await startDynalite();
-    const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: "local", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
-    await ensureTable(client, "deliveries");
-    db = createDb({ table: "deliveries", client });
+    dynamo = await startTestTable("deliveries");
+    db = dynamo.db;
   });
   afterAll(() => dynamo.close());
 

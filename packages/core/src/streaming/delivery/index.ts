@@ -21,7 +21,12 @@ export interface DeliveryKey {
 
 /** How long an in-progress claim holds against an attempt that cannot prove the claimant's batch is over. */
 export const IN_PROGRESS_MS = 60_000;
-/** After this many attempts a delivery is given up (logged and counted) so it cannot block the session forever. */
+/**
+ * The attempts a delivery gets: as many as the event source invokes a batch (the first and its retries), so the last
+ * one Lambda makes gives a failing delivery up (logged and counted) instead of failing the batch, which would send
+ * every other listener's messages of the batch to the failure destination. The functions' event source settings are
+ * held to this by a test.
+ */
 export const MAX_DELIVERY_ATTEMPTS = 4;
 
 export type Claim =

@@ -1,11 +1,12 @@
 /** Accepting the speaker's audio: only the session's speaker, only valid PCM, straight into the ordered stream. */
-import { pcmFromBase64, samplesToMs } from "../../browser/audio/index.ts";
+import { pcmFromBase64, samplesToMs } from "../../audio/index.ts";
 import type { Connection } from "../../domain/connection/index.ts";
 import type { Db } from "../../domain/db/index.ts";
 import { VisibleError } from "../../error.ts";
-import type { AudioIngest } from "../../ports.ts";
-import { type AudioChunkMessage, MAX_CHUNK_MS, MIN_CHUNK_MS } from "../../browser/protocol/index.ts";
+import type { AudioIngest } from "../../ports/index.ts";
+import { type AudioChunkMessage, MAX_CHUNK_MS, MIN_CHUNK_MS } from "../../protocol/index.ts";
 import { Session } from "../../domain/session/index.ts";
+import { Checkpoint } from "../consumer/checkpoint.ts";
 
 function requireSpeakerOf(connection: Connection.Info, sessionId: string, what: string): void {
   if (connection.role !== "speaker") {
@@ -50,10 +51,27 @@ export async function acceptChunk(
   });
 }
 
-/** Ends the session for new connections at once; the consumer closes the last segment, then tells everyone. */
-export async function endSession(db: Db, ingest: AudioIngest, connection: Connection.Info, sessionId: string): Promise<void> {
+/**
+ * Ends the session: the end goes into the stream first (the consumer closes the last segment, then tells everyone),
+ * then the session is marked ended for new connections. In that order a failure between the two leaves the session
+ * active, so the speaker's retry puts the end again (the consumer ends a session once), instead of answering
+ * `session_ended` to an end that never reached the stream.
+ */
+export async function endSession(db: Db, ingest: AudioIngest, connection: Connection.Info, sessionId: string, lastChunkIndex?: number): Promise<void> {
   requireSpeakerOf(connection, sessionId, "end the session");
   await Session.requireActive(db, sessionId);
+  await ingest.put({ kind: "end", sessionId, ingestedAt: Date.now(), ...(lastChunkIndex !== undefined ? { lastChunkIndex } : {}) });
   await Session.end(db, sessionId);
-  await ingest.put({ kind: "end", sessionId, ingestedAt: Date.now() });
+}
+
+/**
+ * Where the session's chunk numbering continues: one past the highest index the consumer has taken (in order or
+ * held for reordering). A reloaded speaker page starts from here, since indexes at or below it would be dropped as
+ * repeats. Chunks still in flight in the stream are not counted; the consumer tells a speaker that reuses them.
+ */
+export async function nextChunkIndex(db: Db, connection: Connection.Info, sessionId: string): Promise<number> {
+  requireSpeakerOf(connection, sessionId, "ask where the audio stands");
+  const order = (await Checkpoint.read(Checkpoint.entity(db.config), sessionId))?.order;
+  if (!order) return 0;
+  return Math.max(order.lastChunkIndex, ...order.held) + 1;
 }

@@ -12,15 +12,15 @@ import { translateWithGlossary } from "../../domain/glossary/index.ts";
 import { Transcript } from "../../domain/transcript/index.ts";
 import type { Db } from "../../domain/db/index.ts";
 import { isVoiced } from "../../domain/languages/index.ts";
-import { claimDelivery, completeDelivery, type DeliveryKey, type DeliveryPart } from "../delivery/index.ts";
+import { claimDelivery, completeDelivery, type DeliveryKey, type DeliveryPart, MAX_DELIVERY_ATTEMPTS } from "../delivery/index.ts";
 import type { Log } from "../../log.ts";
 import { type BindingQuota, isQuotaError } from "../../domain/quotas/index.ts";
-import type { AudioStore, ConnectionNotifier, Measurements, SpeechSynthesizer, SynthesizedAudio, Translator } from "../../ports.ts";
-import { AUDIO_URL_TTL_SECONDS, type Glossary, type ServerMessage } from "../../browser/protocol/index.ts";
-import type { LanguageResult, PartOf, SegmentResult, StageTimes } from "./result.ts";
+import type { AudioStore, ConnectionNotifier, Measurements, SpeechSynthesizer, SynthesizedAudio, Translator } from "../../ports/index.ts";
+import { AUDIO_URL_TTL_SECONDS, type Glossary, type ServerMessage } from "../../protocol/index.ts";
+import { type LanguageResult, type PartOf, type SegmentResult, type StageTimes, stageDurations } from "../../ports/segment-result.ts";
 import { CAPTION_RETRY, QUOTA_RETRY, withinQuota } from "./quota.ts";
 
-export type { LanguageResult, PartOf, SegmentResult, StageTimes } from "./result.ts";
+export { type LanguageResult, type PartOf, type SegmentResult, type StageTimes, stageDurations } from "../../ports/segment-result.ts";
 
 /** Points where a crash test may stop an execution environment (local mode's kill switch); nothing in AWS. */
 export type ProbePoint = "delivery.claimed" | "segment.transcribed";
@@ -254,7 +254,14 @@ async function deliverPart(
     result.error = error instanceof Error ? error.message : String(error);
     deps.log({ level: "error", event: "segment.language_failed", ...detail, language: recipients, errorName: (error as Error)?.name, error: result.error });
     deps.measurements?.count("DeliveryFailures");
-    return "failed";
+    if (claim.attempt < MAX_DELIVERY_ATTEMPTS) return "failed";
+    // The batch's last attempt: give this one up rather than fail the batch and lose everything else in it.
+    result.abandoned = result.error;
+    result.error = undefined;
+    deps.log({ level: "error", event: "delivery.abandoned", ...detail, attempts: claim.attempt });
+    deps.measurements?.count("DeliveriesAbandoned");
+    await completeDelivery(deps.db, key, claim.claimedAt, true);
+    return "done";
   }
   // Done is recorded beside the next part's work rather than before it (the caller awaits `settled`, which
   // rejects if the write fails; until then the rejection is held, not reported as unhandled).
@@ -308,7 +315,7 @@ async function deliverLanguage(
     };
     outcomes.push(await deliverPart(settled, deps, job, language, "caption", result, () => post(caption)));
     // Listeners of the source language (or of one the session does not translate into) get the caption only.
-    if (outcomes[0] === "failed" || language === job.sourceLanguage || !job.targetLanguages.includes(language)) {
+    if (outcomes[0] === "failed" || result.abandoned || language === job.sourceLanguage || !job.targetLanguages.includes(language)) {
       if (outcomes[0] === "sent") result.notifiedAt = now();
       return await finish();
     }
@@ -328,8 +335,8 @@ async function deliverLanguage(
         await post({ type: "translation", ...base, targetLanguage: language, text: await translate() });
       }),
     );
-    // Untranslated under a quota, this part stays captions only for this language (nothing to voice).
-    if (outcomes[1] === "failed" || outcomes[1] === "degraded") return await finish();
+    // Untranslated under a quota, or given up: this part stays captions only for this language (nothing to voice).
+    if (outcomes[1] === "failed" || outcomes[1] === "degraded" || result.abandoned) return await finish();
     // A captions-only language (translated, no voice here), or speech shed under overload: its listeners have
     // everything there is to send. Shed audio is never claimed, so nothing waits for it.
     if (!isVoiced(deps.synthesizer, language) || job.shedAudio) {
@@ -471,17 +478,4 @@ export async function postAll(
   const failed = failures.find((f) => f !== undefined);
   if (required && failed !== undefined) throw failed;
   return dropped;
-}
-
-export function stageDurations(t: StageTimes) {
-  const diff = (a?: number, b?: number) => (a !== undefined && b !== undefined ? a - b : undefined);
-  return {
-    segmenterWait: diff(t.closedAt, t.speechEndCapturedAt),
-    asr: diff(t.transcribedAt, t.closedAt),
-    mt: diff(t.translatedAt, t.transcribedAt),
-    tts: diff(t.synthesizedAt, t.translatedAt),
-    store: diff(t.storedAt, t.synthesizedAt),
-    notify: diff(t.notifiedAt, t.storedAt),
-    total: diff(t.notifiedAt, t.speechEndCapturedAt),
-  };
 }

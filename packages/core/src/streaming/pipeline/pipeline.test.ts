@@ -1,72 +1,46 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDynamoClient } from "../../adapters/aws/clients.ts";
 import type { Audience } from "../../domain/audience/index.ts";
 import { Connection } from "../../domain/connection/index.ts";
-import { createDb, type Db, ensureTable, expiresAt } from "../../domain/db/index.ts";
-import { claimDelivery } from "../delivery/index.ts";
+import { type Db, expiresAt } from "../../domain/db/index.ts";
+import { claimDelivery, MAX_DELIVERY_ATTEMPTS } from "../delivery/index.ts";
 import { memoryLog } from "../../log.ts";
 import { memoryMeasurements } from "../../adapters/memory/index.ts";
-import type { AudioStore, ConnectionNotifier, SpeechSynthesizer, Translator } from "../../ports.ts";
-import type { ServerMessage } from "../../browser/protocol/index.ts";
-import { type StandIn, startDynalite } from "../../adapters/standins/index.ts";
+import type { ServerMessage } from "../../protocol/index.ts";
+import { LabellingTranslator, MemoryAudioStore, RecordingNotifier, TextSynthesizer } from "@livetranslate/testing/fakes";
+import { startTestTable, type TestTable } from "@livetranslate/testing/table";
 import { type PipelineDeps, runSegment, type SegmentJob } from "./index.ts";
 
-let dynamo: StandIn;
+let dynamo: TestTable;
 let db: Db;
 let sessions = 0;
 
 beforeAll(async () => {
-  dynamo = await startDynalite();
-  const client = createDynamoClient({ endpoint: dynamo.endpoint });
-  await ensureTable(client, "pipeline");
-  db = createDb({ table: "pipeline", client });
+  dynamo = await startTestTable("pipeline");
+  db = dynamo.db;
 });
 afterAll(() => dynamo.close());
 
 function fakes() {
-  const sent: { to: string; message: ServerMessage }[] = [];
-  const stored = new Map<string, { data: Uint8Array; contentType: string }>();
-  const translations: string[] = [];
-  const syntheses: string[] = [];
-  const gone = new Set<string>();
-  const failing = new Set<string>();
-  const notifier: ConnectionNotifier = {
-    async post(to, message) {
-      if (gone.has(to)) return "gone";
-      sent.push({ to, message });
-      return "delivered";
-    },
-    async disconnect() {},
-  };
-  const translator: Translator = {
-    pairs: [],
-    async translate(text, _source, target) {
-      translations.push(target);
-      if (failing.has(target)) throw new Error(`engine for ${target} crashed`);
-      return `[${target}] ${text}`;
-    },
-  };
-  const synthesizer: SpeechSynthesizer = {
-    // Galician is not here: it is the captions-only language (translated, no voice), as with the local engines.
-    languages: ["es", "fr", "it", "xx"],
-    async synthesize(text, language) {
-      syntheses.push(language);
-      return { data: new TextEncoder().encode(text), format: "audio/wav", durationSeconds: 1.25 };
-    },
-  };
-  const audioStore: AudioStore = {
-    async put(key, data, contentType) {
-      stored.set(key, { data, contentType });
-    },
-    async presignedUrl(key, expires) {
-      return `http://store/${key}?expires=${expires}`;
-    },
-  };
+  const notifier = new RecordingNotifier();
+  const translator = new LabellingTranslator();
+  // Galician is not here: it is the captions-only language (translated, no voice), as with the local engines.
+  const synthesizer = new TextSynthesizer(["es", "fr", "it", "xx"]);
+  const audioStore = new MemoryAudioStore();
   const log = memoryLog();
   const measurements = memoryMeasurements();
   let clock = 1_000;
   const deps: PipelineDeps = { db, translator, synthesizer, audioStore, notifier, log, measurements, now: () => (clock += 10) };
-  return { deps, sent, stored, translations, syntheses, gone, failing, log, measurements };
+  return {
+    deps,
+    sent: notifier.sent,
+    stored: audioStore.stored,
+    translations: translator.asked,
+    syntheses: synthesizer.spoken,
+    gone: notifier.gone,
+    failing: translator.failing,
+    log,
+    measurements,
+  };
 }
 
 function job(audience: Audience, overrides: Partial<SegmentJob> = {}): SegmentJob {
@@ -233,6 +207,23 @@ describe("runSegment", () => {
     for (const id of ["es1", "fr1"]) expect(typesTo(f.sent, id)).toEqual(["transcript", "translation", "translatedAudio"]);
     expect(typesTo(f.sent, "spk")).toEqual(["transcript"]);
     expect(f.measurements.get("DeliveriesRetried")).toBe(1);
+  });
+
+  it("gives a failing language up on the batch's last attempt instead of failing the batch", async () => {
+    const f = fakes();
+    f.failing.add("xx");
+    const a = audience();
+    a.listenersByLanguage.set("xx", ["xx1"]);
+    const segment = job(a, { targetLanguages: ["es", "fr", "xx"] });
+    // The event source invokes a batch MAX_DELIVERY_ATTEMPTS times in all: every attempt but the last asks for a retry.
+    const attempts = [];
+    for (let attempt = 1; attempt <= MAX_DELIVERY_ATTEMPTS; attempt++) attempts.push(await runSegment(f.deps, segment));
+    expect(attempts.map((r) => r.incomplete)).toEqual([...Array(MAX_DELIVERY_ATTEMPTS - 1).fill(true), false]);
+    expect(attempts.at(-1)!.languages.find((l) => l.language === "xx")).toMatchObject({ abandoned: expect.stringContaining("crashed") });
+    expect(f.measurements.get("DeliveriesAbandoned")).toBe(1);
+    expect(f.log.entries.filter((e) => e.event === "delivery.abandoned")).toHaveLength(1);
+    // Everybody else got the segment once.
+    for (const id of ["es1", "fr1"]) expect(typesTo(f.sent, id)).toEqual(["transcript", "translation", "translatedAudio"]);
   });
 
   it("delivers once what a crashed attempt claimed but never sent", async () => {

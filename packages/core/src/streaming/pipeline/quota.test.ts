@@ -1,27 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDynamoClient } from "../../adapters/aws/clients.ts";
 import { memoryMeasurements } from "../../adapters/memory/index.ts";
 import { pollyThrottling, postThrottling, translateThrottling } from "../../adapters/quota/index.ts";
-import { type StandIn, startDynalite } from "../../adapters/standins/index.ts";
-import type { ServerMessage } from "../../browser/protocol/index.ts";
+import type { ServerMessage } from "../../protocol/index.ts";
 import type { Audience } from "../../domain/audience/index.ts";
-import { createDb, type Db, ensureTable } from "../../domain/db/index.ts";
+import type { Db } from "../../domain/db/index.ts";
 import { memoryLog } from "../../log.ts";
-import type { ConnectionNotifier, SpeechSynthesizer, SynthesisOptions, Translator } from "../../ports.ts";
+import type { ConnectionNotifier, SpeechSynthesizer, SynthesisOptions, Translator } from "../../ports/index.ts";
+import { startTestTable, type TestTable } from "@livetranslate/testing/table";
 import { type PipelineDeps, runSegment, type SegmentJob } from "./index.ts";
 import { CAPTION_RETRY, QUOTA_RETRY, withinQuota } from "./quota.ts";
 
-let dynamo: StandIn;
+let table: TestTable;
 let db: Db;
 let sessions = 0;
 
 beforeAll(async () => {
-  dynamo = await startDynalite();
-  const client = createDynamoClient({ endpoint: dynamo.endpoint });
-  await ensureTable(client, "quota");
-  db = createDb({ table: "quota", client });
+  table = await startTestTable("quota");
+  db = table.db;
 });
-afterAll(() => dynamo.close());
+afterAll(() => table.close());
 
 /** Services under a sustained quota: each refuses what the test says, every time, as AWS answers it. */
 function underQuota(refuse: { neural?: boolean; standard?: boolean; translation?: boolean; postsTo?: string[] }) {

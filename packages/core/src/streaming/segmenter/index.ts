@@ -6,8 +6,8 @@
  * detector's own state is not in it but rebuilt by replay from restart points taken in silence
  * (docs/design/speech-detection.md).
  */
-import { concatPcm, msToSamples } from "../../browser/audio/index.ts";
-import type { VoiceActivityDetector, VoiceActivityStream } from "../../ports.ts";
+import { concatPcm, msToSamples } from "../../audio/index.ts";
+import type { VoiceActivityDetector, VoiceActivityStream } from "../../ports/index.ts";
 
 export interface SegmenterOptions {
   frameMs: number;

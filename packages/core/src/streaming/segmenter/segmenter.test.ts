@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { concatPcm, msToSamples, samplesToMs } from "../../browser/audio/index.ts";
-import { assembleTalk, chunksOf, englishClips, untranscribedClips } from "../../testing/fixtures.ts";
+import { concatPcm, msToSamples, samplesToMs } from "../../audio/index.ts";
+import { assembleTalk, chunksOf, englishClips, untranscribedClips } from "@livetranslate/testing/fixtures";
 import { type ClosedSegment, DEFAULT_SEGMENTER_OPTIONS, Segmenter, type SegmenterEvent } from "./index.ts";
 
 async function run(segmenter: Segmenter, pcm: Int16Array, chunkMs = 100): Promise<SegmenterEvent[]> {

@@ -3,10 +3,10 @@
  * keeps whole, and that a restored segmenter (a cold execution environment) decides exactly as a warm one.
  */
 import { describe, expect, it } from "vitest";
-import { msToSamples, samplesToMs } from "../../browser/audio/index.ts";
+import { msToSamples, samplesToMs } from "../../audio/index.ts";
 import { SileroVoiceActivity } from "../../adapters/vad/silero.ts";
-import { assembleTalk, chunksOf, untranscribedClips } from "../../testing/fixtures.ts";
-import { segmentTalk } from "../../testing/sentence-splits.ts";
+import { assembleTalk, chunksOf, untranscribedClips } from "@livetranslate/testing/fixtures";
+import { segmentTalk } from "@livetranslate/testing/sentence-splits";
 import { type ClosedSegment, DEFAULT_SEGMENTER_OPTIONS, Segmenter, VOICE_ACTIVITY_SEGMENTER_OPTIONS } from "./index.ts";
 
 const silero = new SileroVoiceActivity();
