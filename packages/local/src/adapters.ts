@@ -16,6 +16,7 @@ import type { Adapters } from "@livetranslate/functions/adapters";
 import { buildConsumer, type ConsumerOptions } from "@livetranslate/functions/composition";
 import { lazy } from "@livetranslate/functions/lazy";
 import { countAudioStore, countIngest, countNotifier, type RequestCounts } from "./metering.ts";
+import type { LocalQuotas } from "./quotas.ts";
 import type { LocalClients, LocalResources } from "./resources.ts";
 
 export interface LocalAdapterOptions {
@@ -31,6 +32,8 @@ export interface LocalAdapterOptions {
   consumer?: ConsumerOptions;
   /** When given, counts the AWS requests made (the benchmark's cost projection). */
   requestCounts?: RequestCounts;
+  /** AWS's quotas, emulated (`LIVETRANSLATE_QUOTAS=aws`): the notifier posts under the account's request rate. */
+  quotas?: LocalQuotas;
 }
 
 /** The adapters over the given clients, each built (the consumer by the composition's `buildConsumer`) when first read. */
@@ -45,7 +48,8 @@ export function localAdapters(options: LocalAdapterOptions): Adapters {
     replay: () => new KinesisIngestReplay({ client: clients.kinesis, streamName: resources.stream }),
     notifier: () => {
       const notifier = new ApiGatewayNotifier({ client: clients.management });
-      return counts ? countNotifier(notifier, counts) : notifier;
+      const counted = counts ? countNotifier(notifier, counts) : notifier;
+      return options.quotas ? options.quotas.notifier(counted) : counted;
     },
     audioStore: () => {
       const audioStore = new S3AudioStore({ client: clients.s3, bucket: resources.bucket });

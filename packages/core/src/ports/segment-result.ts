@@ -1,8 +1,9 @@
 /**
  * What the pipeline reports for a segment: when each stage finished and what went to each language. It sits with the
- * ports, importing nothing, because the measurements port and its adapters name it without importing the pipeline.
+ * ports, importing only the protocol's names, because the measurements port and its adapters name it without
+ * importing the pipeline.
  */
-import type { BindingQuota } from "../domain/quotas/index.ts";
+import type { BindingQuota } from "../protocol/index.ts";
 
 /** Stage timestamps (epoch ms) carried by every segment, logged and benchmarked. */
 export interface StageTimes {

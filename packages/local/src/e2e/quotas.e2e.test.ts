@@ -4,10 +4,10 @@
  * environments, a real-speech talk to listeners of two languages taking parts. Every caption reaches every listener
  * once, nothing is sent twice, no batch is retried, and the speaker is told the synthesis quota binds.
  */
-import type { CreateSessionResponse, ServerMessage } from "@livetranslate/core/browser/protocol";
-import { msToSamples } from "@livetranslate/core/browser/audio";
-import { scaledTimeout } from "@livetranslate/core/testing/calibration";
-import { assembleTalk, chunksOf, englishClips } from "@livetranslate/core/testing/fixtures";
+import type { CreateSessionResponse, ServerMessage } from "@livetranslate/core/protocol";
+import { msToSamples } from "@livetranslate/core/audio";
+import { scaledTimeout } from "@livetranslate/testing/calibration";
+import { assembleTalk, chunksOf, englishClips } from "@livetranslate/testing/fixtures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ProtocolClient, streamInRealTime } from "../testing/client.ts";
 import { type LocalProcess, startLocalProcess } from "../testing/local-process.ts";

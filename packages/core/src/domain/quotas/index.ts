@@ -314,5 +314,5 @@ export function isQuotaError(error: unknown): boolean {
   return typeof name === "string" && QUOTA_ERROR_NAMES.has(name);
 }
 
-/** What the speaker is told binds, in `sessionStatus.quotas`. */
-export type BindingQuota = "synthesis" | "translation" | "posts";
+/** What the speaker is told binds, in `sessionStatus.quotas` (the protocol names them). */
+export type { BindingQuota } from "../../protocol/index.ts";
