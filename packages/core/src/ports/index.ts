@@ -107,6 +107,12 @@ export interface LanguagePair {
 export interface Translator {
   /** Directions this translator supports. */
   readonly pairs: readonly LanguagePair[];
+  /**
+   * False when a part of a segment is to be translated alone rather than together with its segment's words before
+   * it (streaming/pipeline/part-translation.ts): with a translator that bills by the character, those words are
+   * billed again with every part. Unset: in context.
+   */
+  readonly partsInContext?: boolean;
   translate(text: string, source: string, target: string): Promise<string>;
 }
 

@@ -10,6 +10,7 @@
  * compares both on the same talk either way. `--only latency,overload` runs just those scenarios (see `only`;
  * `latency` includes the parts runs, `--only latency_parts` runs the sticky one alone, `--only latency_parts_random` the random one).
  */
+import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -26,6 +27,7 @@ import { fanout } from "./scenarios/fanout.ts";
 import { type LatencySettings, latencyParts, latencyPartsRandom, latencyScenarios, type slowestCaptions } from "./scenarios/latency.ts";
 import { memory } from "./scenarios/memory.ts";
 import { overload } from "./scenarios/overload.ts";
+import { partsVsWhole } from "./scenarios/parts-vs-whole.ts";
 import { underQuotas } from "./scenarios/quotas.ts";
 import { recognizer } from "./scenarios/recognizer.ts";
 import { scale } from "./scenarios/scale.ts";
@@ -39,8 +41,9 @@ const quick = process.argv.includes("--quick");
  */
 const onlyFlag = process.argv.indexOf("--only");
 const only = onlyFlag >= 0 ? new Set(process.argv[onlyFlag + 1]?.split(",")) : undefined;
-const runs = (scenario: "recognizer" | "segmentation" | "latency" | "latency_parts" | "latency_parts_random" | "fanout" | "memory" | "scale" | "drift" | "overload" | "capacity" | "quotas") =>
-  !only || only.has(scenario);
+const runs = (
+  scenario: "recognizer" | "segmentation" | "parts_vs_whole" | "latency" | "latency_parts" | "latency_parts_random" | "fanout" | "memory" | "scale" | "drift" | "overload" | "capacity" | "quotas",
+) => !only || only.has(scenario);
 const vadFlag = process.argv.indexOf("--vad");
 const vad = voiceActivitySetting(vadFlag >= 0 ? process.argv[vadFlag + 1] : process.env.LIVETRANSLATE_VAD);
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
@@ -109,6 +112,14 @@ function printTable(results: Record<string, any>) {
   if (rec) lines.push(`\nrecognizer: pocketsphinx alone on ${rec.clips} transcribed fixture clips, ${rec.fed}`);
   for (const r of rec?.rows ?? []) {
     row(r.name, `WER ${r.word_error_rate_percent} %`, `of ${r.words} words; final pass p50 / max ${r.final_pass_p50_ms} / ${r.final_pass_max_ms} ms; ${r.cpu_seconds} CPU s; ${r.search_args}`);
+  }
+  const pw = results.parts_vs_whole;
+  if (pw) {
+    lines.push(`\nparts vs whole: ${pw.segments_in_parts} of ${pw.segments} segments in ${pw.parts} parts (${JSON.stringify(pw.parts_committed_at)}); chrF of the parts' translations joined against the whole's`);
+    for (const [language, c] of Object.entries(pw.chrf as Record<string, { alone: number; in_context: number; parts_in_context: number; parts_fallback: number }>)) {
+      row(`en->${language}: alone / in context`, `${c.alone} / ${c.in_context}`, `${c.parts_in_context} parts in context, ${c.parts_fallback} fell back to alone`);
+    }
+    for (const [language, error] of Object.entries(pw.failed as Record<string, string>)) row(`en->${language}: not measured`, "", error);
   }
   const seg = results.segmentation;
   if (seg) lines.push(`\nsegmentation: ${seg.talk}; wait from the ${seg.wait_from}`);
@@ -205,6 +216,7 @@ async function main() {
   const latency: LatencySettings = { quick, vad, voiceActivity: await voiceActivityFor(vad) };
   if (runs("recognizer")) results.recognizer = await step("recognizer (search settings)", () => recognizer(quick));
   if (runs("segmentation")) results.segmentation = await step("segmentation (energy vs Silero VAD)", segmentation);
+  if (runs("parts_vs_whole")) results.parts_vs_whole = await step("parts vs whole (translation of parts against the whole segment's)", () => partsVsWhole(quick ? 4 : 20));
   if (runs("latency")) await latencyScenarios(results, step, latency);
   else {
     if (runs("latency_parts")) results.latency_parts = await step("latency (listeners take parts)", () => latencyParts(latency));
@@ -294,8 +306,8 @@ function outputFile(): string {
 
 function gitCommit(): string | undefined {
   try {
-    const head = readFileSync(path.join(repoRoot, ".git/HEAD"), "utf8").trim();
-    return head.startsWith("ref: ") ? readFileSync(path.join(repoRoot, ".git", head.slice(5)), "utf8").trim() : head;
+    // git itself, so a worktree (whose .git is a file) names its commit too.
+    return execFileSync("git", ["rev-parse", "HEAD"], { cwd: repoRoot, encoding: "utf8" }).trim();
   } catch {
     return undefined;
   }

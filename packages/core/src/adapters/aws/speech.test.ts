@@ -18,6 +18,7 @@ import type { SessionVocabulary } from "../../ports/index.ts";
 import { expectDeclaredCalls } from "@livetranslate/testing/iam";
 import { POLLY_NEURAL_REGIONS, PollySynthesizer } from "./polly.ts";
 import { TranscribeRecognizer } from "./transcribe.ts";
+import { translatePart } from "../../streaming/pipeline/index.ts";
 import { AwsTranslator } from "./translate.ts";
 
 const transcribe = mockClient(TranscribeStreamingClient);
@@ -357,6 +358,31 @@ describe("AwsTranslator (mocked Translate)", () => {
       TerminologyNames: ["church-terms"],
     });
     expect(translator.pairs).toContainEqual({ source: "en", target: "de" });
+  });
+
+  it("translates a part in its segment's context in two requests, or in one when parts in context are turned off", async () => {
+    // Prepare: Translate's answers for the context alone and for the context with the part.
+    translate
+      .on(TranslateTextCommand, { Text: "we went to see" })
+      .resolves({ TranslatedText: "Fuimos a ver" })
+      .on(TranslateTextCommand, { Text: "we went to see John in London" })
+      .resolves({ TranslatedText: "Fuimos a ver a John en Londres" })
+      .on(TranslateTextCommand, { Text: "John in London" })
+      .resolves({ TranslatedText: "John en Londres" });
+    const client = new TranslateClient({ region: "us-east-1" });
+    const part = { before: "we went to see", text: "John in London" };
+    // Act
+    const inContext = await translatePart(new AwsTranslator({ client }), part, "en", "es", undefined);
+    const billedInContext = translate.commandCalls(TranslateTextCommand).map((c) => c.args[0].input.Text);
+    translate.resetHistory();
+    const off = new AwsTranslator({ client, partsInContext: false });
+    const alone = await translatePart(off, part, "en", "es", undefined, off.partsInContext);
+    // Assess: the context is billed again with the part, unless turned off.
+    expect(new AwsTranslator({ client }).partsInContext).toBe(true);
+    expect(inContext).toEqual({ text: "a John en Londres", method: "context" });
+    expect(billedInContext.sort()).toEqual(["we went to see", "we went to see John in London"]);
+    expect(alone).toEqual({ text: "John en Londres", method: "alone" });
+    expect(translate.commandCalls(TranslateTextCommand).map((c) => c.args[0].input.Text)).toEqual(["John in London"]);
   });
 
   it("retries a service failure, hands a throttle up at once (the pipeline's quota budget owns it) and surfaces a bad request at once", async () => {

@@ -19,6 +19,8 @@ import { LiveRecognition } from "./recognition.ts";
 import { batchAudience, sendInterim, sendStatus } from "./speaker-status.ts";
 
 export { Checkpoint } from "./checkpoint.ts";
+export { LiveRecognition } from "./recognition.ts";
+export { atClause, atPause, CLAUSE_OPENERS, type CommitRules, lastPart, mayEndAt, partsOf, type SegmentParts } from "./segment-parts.ts";
 
 export interface ConsumerDeps extends PartDeliveryDeps, RebuildDeps {
   db: Db;

@@ -67,7 +67,7 @@ export class PartDelivery {
     this.warm.parts = decision.state;
     this.deps.measurements?.count("ClauseParts");
     const times = { ...timesAt(this.warm.clock, decision.endSample, lastIngestedAt, this.now()), transcribedAt: this.now() };
-    await this.sendPart(this.segmentJob(speaking.sequenceNumber, decision.startSample, decision.endSample, decision.text, times), decision.index, "clause");
+    await this.sendPart(this.segmentJob(speaking.sequenceNumber, decision.startSample, decision.endSample, decision.text, times), decision.index, "clause", decision.state.committed.slice(0, decision.index));
   }
 
   /**
@@ -89,7 +89,7 @@ export class PartDelivery {
     this.warm.parts = decision.state;
     if (!decision.commit) return;
     const times = { ...job.times, transcribedAt: this.now() };
-    await this.sendPart(this.segmentJob(job.sequenceNumber, decision.startSample, decision.endSample, decision.text, times), decision.index, "pause");
+    await this.sendPart(this.segmentJob(job.sequenceNumber, decision.startSample, decision.endSample, decision.text, times), decision.index, "pause", decision.state.committed.slice(0, decision.index));
   }
 
   /** Words already sent in parts are not revised: the segment says what its parts said, then the rest. */
@@ -110,13 +110,14 @@ export class PartDelivery {
     // take parts): side by side, so neither waits for the other.
     await Promise.all([
       runSegment(this.deps, { ...whole, audience: await this.audience(), keepTranscript }).then((result) => this.delivered(result)),
-      last.text ? this.sendPart({ ...whole, startMs: samplesToMs(last.startSample), text: last.text }, last.index, "close") : undefined,
+      last.text ? this.sendPart({ ...whole, startMs: samplesToMs(last.startSample), text: last.text }, last.index, "close", parts.committed) : undefined,
     ]);
   }
 
-  private async sendPart(job: Omit<SegmentJob, "audience">, index: number, committedAt: PartOf["committedAt"]): Promise<void> {
+  /** `before`: the texts of the segment's parts sent before this one, which it is translated together with. */
+  private async sendPart(job: Omit<SegmentJob, "audience">, index: number, committedAt: PartOf["committedAt"], before: readonly string[]): Promise<void> {
     const parts = await this.partAudience();
-    if (parts) this.delivered(await runSegment(this.deps, { ...job, audience: parts, part: { index, last: committedAt === "close", committedAt } }));
+    if (parts) this.delivered(await runSegment(this.deps, { ...job, audience: parts, part: { index, last: committedAt === "close", committedAt }, before: before.join(" ") }));
   }
 
   /** The listeners that take parts; undefined when there are none. */

@@ -18,9 +18,11 @@ import { type BindingQuota, isQuotaError } from "../../domain/quotas/index.ts";
 import type { AudioStore, ConnectionNotifier, Measurements, SpeechSynthesizer, SynthesizedAudio, Translator } from "../../ports/index.ts";
 import { AUDIO_URL_TTL_SECONDS, type Glossary, type ServerMessage } from "../../protocol/index.ts";
 import { type LanguageResult, type PartOf, type SegmentResult, type StageTimes, stageDurations } from "../../ports/segment-result.ts";
+import { translatePart } from "./part-translation.ts";
 import { CAPTION_RETRY, QUOTA_RETRY, withinQuota } from "./quota.ts";
 
 export { type LanguageResult, type PartOf, type SegmentResult, type StageTimes, stageDurations } from "../../ports/segment-result.ts";
+export { type PartText, type PartTranslationMethod, translatePart } from "./part-translation.ts";
 
 /** Points where a crash test may stop an execution environment (local mode's kill switch); nothing in AWS. */
 export type ProbePoint = "delivery.claimed" | "segment.transcribed";
@@ -66,6 +68,8 @@ export interface SegmentJob {
    * say which part, and each part is its own delivery.
    */
   part?: PartOf;
+  /** For a part: its segment's words sent in earlier parts, which it is translated together with (part-translation.ts). */
+  before?: string;
 }
 
 
@@ -79,16 +83,13 @@ export function audioKey(sessionId: string, language: string, sequenceNumber: nu
   return `sessions/${sessionId}/translated/${language}/${part === undefined ? segment : `${segment}-part${part}`}.${extension}`;
 }
 
-/**
- * A part after the first continues its segment's sentence, but a translator takes it for a sentence of its own and
- * capitalizes its first word ("Ellos sólo..."): when the source part starts in lower case, so does its translation.
- * (A word the translator capitalizes for itself, a name, then loses its capital; a glossary term never does.)
- */
-function translatorFor(translator: Translator, job: SegmentJob, text: string): Pick<Translator, "translate"> {
-  if (!job.part || job.part.index === 0 || !/^\p{Ll}/u.test(text)) return translator;
-  return {
-    translate: async (source, from, to) => (await translator.translate(source, from, to)).replace(/^(\s*)(\p{Lu})(?=\p{Ll})/u, (_, space: string, first: string) => space + first.toLocaleLowerCase(to)),
-  };
+/** A whole segment's translation, or a part's in the context of its segment's words before it. */
+async function translationOf(deps: PipelineDeps, job: SegmentJob, text: string, language: string): Promise<string> {
+  if (!job.part) return translateWithGlossary(deps.translator, text, job.sourceLanguage, language, job.glossary);
+  const inContext = deps.translator.partsInContext !== false;
+  const { text: translated, method } = await translatePart(deps.translator, { text, before: job.before }, job.sourceLanguage, language, job.glossary, inContext);
+  if (method === "fallback") deps.measurements?.count("PartContextFallbacks");
+  return translated;
 }
 
 /** Who a delivery is for: a language's listeners of whole segments, or of one part of a segment. */
@@ -322,7 +323,7 @@ async function deliverLanguage(
     // When only the audio is left from an earlier attempt, the text is translated again (nothing is sent twice).
     let translation: Promise<string> | undefined;
     const translate = () =>
-      (translation ??= withinQuota(() => translateWithGlossary(translatorFor(deps.translator, job, text), text, job.sourceLanguage, language, job.glossary), {
+      (translation ??= withinQuota(() => translationOf(deps, job, text, language), {
         sleep: deps.sleep,
         onRetry: () => quotaRetried(deps, result, "translation"),
       }).then((t) => {

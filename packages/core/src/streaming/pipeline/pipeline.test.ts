@@ -120,19 +120,53 @@ describe("runSegment", () => {
     expect(f.log.entries.map((e) => e.event)).toEqual(["segment.nobody_connected"]);
   });
 
-  it("does not capitalize a part that continues its sentence, nor a glossary term at its start", async () => {
+  it("translates a part that continues its sentence together with the words before it, and sends what it adds", async () => {
     // Prepare: a translator that, like Apertium, takes every text for a sentence and capitalizes it.
     const f = fakes();
-    f.deps.translator = { pairs: [], translate: async (text) => text.charAt(0).toUpperCase() + text.slice(1) };
+    const asked: string[] = [];
+    f.deps.translator = { pairs: [], translate: async (text) => (asked.push(text), text.charAt(0).toUpperCase() + text.slice(1)) };
     const parts: Audience = { speakers: [], listenersByLanguage: new Map([["es", ["es-p"]]]), partListenersByLanguage: new Map() };
     const glossary = [{ term: "kinesis", translations: { es: "Kinesis" } }];
     // Act
     await runSegment(f.deps, job(parts, { text: "they read it", part: { index: 0, last: false } }));
-    await runSegment(f.deps, job(parts, { text: "they read it", part: { index: 1, last: false } }));
-    await runSegment(f.deps, job(parts, { text: "kinesis keeps it", part: { index: 2, last: true }, glossary }));
+    await runSegment(f.deps, job(parts, { text: "and wrote it", part: { index: 1, last: false }, before: "they read it" }));
+    await runSegment(f.deps, job(parts, { text: "kinesis keeps it", part: { index: 2, last: true }, before: "they read it and wrote it", glossary }));
     // Assess
     const translations = f.sent.filter((m) => m.message.type === "translation").map((m) => (m.message as { text: string }).text);
-    expect(translations).toEqual(["They read it", "they read it", "Kinesis keeps it"]);
+    expect(translations).toEqual(["They read it", "and wrote it", "Kinesis keeps it"]);
+    expect(asked).toContain("they read it and wrote it");
+    expect(f.measurements.get("PartContextFallbacks")).toBe(0);
+  });
+
+  it("translates a part alone, starting in lower case, when the context's translation does not lead the whole's", async () => {
+    // Prepare: a translator that ends every text with two words of its own, so the context's translation is never
+    // where the whole's starts; like Apertium it capitalizes a text's first word, and a name wherever it is.
+    const f = fakes();
+    f.deps.translator = { pairs: [], translate: async (text) => `${text.replace(/\bada\b/g, "Ada").replace(/^./, (c) => c.toUpperCase())} ok ok` };
+    const parts: Audience = { speakers: [], listenersByLanguage: new Map([["es", ["es-p"]]]), partListenersByLanguage: new Map() };
+    // Act
+    await runSegment(f.deps, job(parts, { text: "we read it", part: { index: 1, last: false }, before: "so then" }));
+    await runSegment(f.deps, job(parts, { text: "ada met us", part: { index: 2, last: true }, before: "so then we read it" }));
+    // Assess: the first word in the case it has inside the sentence's translation (a name keeps its capital).
+    const translations = f.sent.filter((m) => m.message.type === "translation").map((m) => (m.message as { text: string }).text);
+    expect(translations).toEqual(["we read it ok ok", "Ada met us ok ok"]);
+    expect(f.measurements.get("PartContextFallbacks")).toBe(2);
+  });
+
+  it("translates parts alone, a continuation in lower case and a glossary term at its start as the glossary says, when the translator asks", async () => {
+    // Prepare: a translator billed by the character, its parts in context turned off.
+    const f = fakes();
+    const asked: string[] = [];
+    f.deps.translator = { pairs: [], partsInContext: false, translate: async (text) => (asked.push(text), text.charAt(0).toUpperCase() + text.slice(1)) };
+    const parts: Audience = { speakers: [], listenersByLanguage: new Map([["es", ["es-p"]]]), partListenersByLanguage: new Map() };
+    const glossary = [{ term: "kinesis", translations: { es: "Kinesis" } }];
+    // Act
+    await runSegment(f.deps, job(parts, { text: "they read it", part: { index: 1, last: false }, before: "so" }));
+    await runSegment(f.deps, job(parts, { text: "kinesis keeps it", part: { index: 2, last: true }, before: "so they read it", glossary }));
+    // Assess
+    const translations = f.sent.filter((m) => m.message.type === "translation").map((m) => (m.message as { text: string }).text);
+    expect(translations).toEqual(["they read it", "Kinesis keeps it"]);
+    expect(asked).toEqual(["they read it", "ZXQ0QXZ keeps it"]);
   });
 
   it("translates and synthesizes once per language with listeners, never per listener, and skips languages nobody hears", async () => {
