@@ -239,6 +239,40 @@ describe("TranscribeRecognizer (mocked Transcribe Streaming)", () => {
     stream.abort();
   });
 
+  it("replaying an open segment into a new stream, commits at the next live pause only the words after the replayed pauses", async () => {
+    // Prepare: the segment so far (two phrases, committed at their pauses by another environment's stream) is
+    // replayed into a new request, written at once as the consumer does, its pauses marked; Transcribe answers
+    // while the audio flows, each phrase turning final after its pause.
+    const patient = new TranscribeRecognizer({ client: new TranscribeStreamingClient({ region: "us-east-1" }), settleMs: 60_000, finalWaitMs: 60_000 });
+    const phrases: [string, number, number][][] = [
+      [["we", 0.1, 0.3], ["begin", 0.35, 0.6], ["now", 0.65, 0.8]],
+      [["and", 1.1, 1.3], ["so", 1.35, 1.6], ["on", 1.65, 1.8]],
+      [["until", 2.1, 2.3], ["we", 2.35, 2.6], ["stop", 2.65, 2.8]],
+    ];
+    const stable = (phrase: [string, number, number][]) => phrase.map(([w, start, end]): [string, number, number, boolean] => [w, start, end, true]);
+    const answers: Record<number, TranscriptResultStream[]> = {
+      5: [timed(true, [["we", 0.1, 0.3, true], ["begin", 0.35, 0.6]])],
+      11: [timed(false, phrases[0]!)],
+      21: [timed(false, phrases[1]!)],
+      30: [timed(true, stable(phrases[2]!))],
+      31: [timed(false, phrases[2]!)],
+    };
+    transcribe.on(StartStreamTranscriptionCommand).callsFake(liveStream((heard) => answers[Math.round(heard * 10)] ?? []));
+    const stream = patient.startStream("en");
+    const replayed = [stream.write(second), stream.pause(), stream.write(second), stream.pause()];
+    // Act: the speaker goes on, live.
+    await stream.write(second);
+    // Assess: the phrase's words are those after the replayed pauses' commits...
+    await vi.waitFor(async () => expect((await stream.phraseWords()).map((w) => w.text)).toEqual(["until", "we", "stop"]));
+    await stream.write(second.subarray(0, 1600));
+    const live = await stream.pause();
+    // ...the replayed pauses took the phrases they ended, and the live one only what followed them.
+    expect((await Promise.all(replayed)).filter((_, i) => i % 2 === 1)).toEqual(["we begin now", "and so on"]);
+    expect(live).toBe("until we stop");
+    expect(await stream.endSegment()).toBe("we begin now and so on until we stop");
+    stream.abort();
+  });
+
   it("ends a segment at a cut short of what it heard: the words after it are left out", async () => {
     // Prepare: two seconds heard, the segment cut at 1.1 s (a segment cut at its maximum length).
     transcribe.on(StartStreamTranscriptionCommand).callsFake(

@@ -78,3 +78,14 @@ export async function sendStatus(deps: StatusDeps, warm: WarmSession, audience: 
   warm.statusKey = statusKey;
   warm.quotasSent = quotas;
 }
+
+/**
+ * The speaker's chunks reuse indexes the session consumed long ago (see `ChunkOrder.reusedIndex`): they are dropped,
+ * so the speaker is told where to continue, once per batch.
+ */
+export async function tellIndexReused(deps: StatusDeps, warm: WarmSession, audience: () => Promise<Audience>): Promise<void> {
+  const { speakers } = await audience();
+  const nextChunkIndex = warm.order.nextChunkIndex;
+  const message = `chunk indexes below ${nextChunkIndex} were used already in this session; continue from ${nextChunkIndex}`;
+  await postAll(deps, speakers, { type: "error", code: "chunk_index_reused", message, nextChunkIndex });
+}

@@ -169,7 +169,8 @@ export async function runSegment(deps: PipelineDeps, job: SegmentJob): Promise<S
     event: `${job.part ? "part" : "segment"}.${incomplete ? "incomplete" : sent ? "done" : all.length === 0 ? "nobody_connected" : "already_sent"}`,
     ...base,
     ...(job.part?.committedAt ? { committedAt: job.part.committedAt } : {}),
-    text,
+    // What was said is never logged (logs outlive the talk); its length tells a reader what they need.
+    chars: text.length,
     times,
     stagesMs: stageDurations(times),
     speaker: speaker && { error: speaker.error, alreadyDone: speaker.alreadyDone, notifiedMs: speaker.notifiedAt ? speaker.notifiedAt - times.closedAt : undefined },

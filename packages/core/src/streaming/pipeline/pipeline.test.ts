@@ -332,4 +332,12 @@ describe("runSegment", () => {
     }
     expect(JSON.parse(JSON.stringify(done))).toEqual(done);
   });
+
+  it("logs nothing that was said, at any level, in the source or any translation", async () => {
+    const f = fakes();
+    await runSegment(f.deps, job(audience()));
+    expect(f.sent.some((s) => JSON.stringify(s.message).includes("hello world"))).toBe(true);
+    expect(f.log.entries.length).toBeGreaterThan(0);
+    expect(JSON.stringify(f.log.entries)).not.toMatch(/hello|world/);
+  });
 });
