@@ -17,6 +17,7 @@ import { buildConsumer, type ConsumerOptions } from "@livetranslate/functions/co
 import { lazy } from "@livetranslate/functions/lazy";
 import { audioUrlOn } from "./audio-route.ts";
 import { countAudioStore, countIngest, countNotifier, type RequestCounts } from "./metering.ts";
+import type { LocalQuotas } from "./quotas.ts";
 import type { LocalClients, LocalResources } from "./resources.ts";
 
 export interface LocalAdapterOptions {
@@ -32,6 +33,8 @@ export interface LocalAdapterOptions {
   consumer?: ConsumerOptions;
   /** When given, counts the AWS requests made (the benchmark's cost projection). */
   requestCounts?: RequestCounts;
+  /** AWS's quotas, emulated (`LIVETRANSLATE_QUOTAS=aws`): the notifier posts under the account's request rate. */
+  quotas?: LocalQuotas;
   /** Local mode's origin as clients reach it: audio URLs point there (see audio-route.ts). */
   publicOrigin: string;
 }
@@ -48,7 +51,8 @@ export function localAdapters(options: LocalAdapterOptions): Adapters {
     replay: () => new KinesisIngestReplay({ client: clients.kinesis, streamName: resources.stream }),
     notifier: () => {
       const notifier = new ApiGatewayNotifier({ client: clients.management });
-      return counts ? countNotifier(notifier, counts) : notifier;
+      const counted = counts ? countNotifier(notifier, counts) : notifier;
+      return options.quotas ? options.quotas.notifier(counted) : counted;
     },
     audioStore: () => {
       const s3 = new S3AudioStore({ client: clients.s3, bucket: resources.bucket });

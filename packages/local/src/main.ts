@@ -21,6 +21,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { jsonLog } from "@livetranslate/core/log";
 import { isLoopback } from "./public-origin.ts";
+import { quotaSettings } from "./quotas.ts";
 import { startLocal } from "./server.ts";
 import { voiceActivityFor, voiceActivitySetting } from "./voice-activity.ts";
 
@@ -96,6 +97,7 @@ try {
   const limits = connectionLimits();
   const vad = voiceActivitySetting(process.env.LIVETRANSLATE_VAD);
   const memoryEverySeconds = memoryLogSeconds();
+  const quotas = quotaSettings(process.env);
   const tls = tlsSettings();
   const log = jsonLog();
   const local = await startLocal({
@@ -107,6 +109,7 @@ try {
     maxConnectionsPerAddress: maxConnectionsPerAddress(),
     ...consumer,
     dataDir,
+    quotas,
     voiceActivity: await voiceActivityFor(vad),
     connectionLimits: Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)),
   });
@@ -133,6 +136,11 @@ try {
       `  languages  source: ${languages.source.join(", ")}  targets: ${languages.target.join(", ")}${captionsOnlyNote(languages.captionsOnly)}`,
       `  data       ${dataDir}  (sessions, audio and the stream survive a restart; LIVETRANSLATE_DATA_DIR to move it)`,
       `  consumer   ${consumer.consumerEnvironments} execution environments, ${consumer.routing} routing${consumer.routing === "random" ? ` (seed ${consumer.seed})` : ""}, ${vad === "silero" ? "Silero VAD" : "energy"} speech detection`,
+      ...(quotas
+        ? [
+            `  quotas     AWS's, emulated (LIVETRANSLATE_QUOTAS=aws): synthesis ${quotas.synthesisTps}/s, translation ${quotas.translationTps}/s per pair, posts ${quotas.postsPerSecond}/s, ${quotas.recognizerStreams} recognizer streams, ${quotas.newConnectionsPerSecond} new connections/s`,
+          ]
+        : []),
       `  try it     curl -s -XPOST ${local.url}/sessions -H 'content-type: application/json' -d '{"sourceLanguage":"en","targetLanguages":["es","fr"]}'`,
       ``,
       `  Ctrl-C stops it.`,

@@ -28,7 +28,8 @@ import { KinesisEventSource } from "./event-source/index.ts";
 import { filePositions } from "./event-source/positions.ts";
 import { forgetStaleConnections } from "./stale-connections.ts";
 import { API_GATEWAY_LIMITS, type ConnectionLimits, WebSocketGateway } from "./gateway/index.ts";
-import type { RequestCounts } from "./metering.ts";
+import { countEngines, countTableRequests, type RequestCounts } from "./metering.ts";
+import { localQuotas, type QuotaSettings } from "./quotas.ts";
 import { startResources } from "./resources.ts";
 import { mountWebApps } from "./web-apps.ts";
 import { mountAudio } from "./audio-route.ts";
@@ -77,6 +78,8 @@ export interface LocalOptions {
   maxConnectionsPerAddress?: number;
   /** API Gateway's connection limits by default; tests shorten them. */
   connectionLimits?: Partial<ConnectionLimits>;
+  /** AWS's quotas, emulated (`LIVETRANSLATE_QUOTAS=aws`); none when absent. */
+  quotas?: QuotaSettings;
 }
 
 export interface LocalMode {
@@ -101,10 +104,14 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
     for (const closer of closers.reverse()) await closer();
   };
   try {
-    const engines = options.engines ?? (await requireLocalEngines(log));
-    closers.push(() => closeEngines(engines));
-    const languages = supportedLanguages(engines);
-    const warming = warmUp(engines, languages.target, languages.captionsOnly);
+    const detected = options.engines ?? (await requireLocalEngines(log));
+    closers.push(() => closeEngines(detected));
+    const languages = supportedLanguages(detected);
+    const warming = warmUp(detected, languages.target, languages.captionsOnly);
+    // The functions use the engines under the emulated quotas (warming them up spends none).
+    const quotas = options.quotas ? localQuotas(options.quotas) : undefined;
+    const counted = options.requestCounts ? countEngines(detected, options.requestCounts) : detected;
+    const engines = quotas ? quotas.engines(counted) : counted;
 
     const measurements = localMeasurements(log);
 
@@ -144,11 +151,14 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
       gatewayUrl: `http://127.0.0.1:${port}`,
       log,
       measurements,
-      decorateClient: options.decorateClient,
+      decorateClient: (client) => {
+        if (options.requestCounts) countTableRequests(client, options.requestCounts);
+        options.decorateClient?.(client);
+      },
     });
     closers.push(() => resources.close());
     // The gateway's and HTTP API's adapters, and each consumer environment's, are built from the same.
-    const shared = { resources, engines, log, measurements, requestCounts: options.requestCounts, publicOrigin: url };
+    const shared = { resources, engines, log, measurements, requestCounts: options.requestCounts, quotas, publicOrigin: url };
     const adapters = localAdapters({ ...shared, clients: resources.clients });
     const handlers = compose(adapters);
     if (options.dataDir) await forgetStaleConnections(adapters.db, log);
@@ -184,6 +194,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
       },
       onError: (error, context) => log({ level: "error", event: "gateway.handler_failed", ...context, error: String(error) }),
       limits: options.connectionLimits,
+      admitConnection: quotas?.admitConnection,
       maxConnectionsPerAddress: options.maxConnectionsPerAddress ?? (isLoopback(host) ? undefined : 100),
       onLimit: ({ connectionId, limit, code }) => {
         log({ level: "info", event: "gateway.connection_limit", connectionId, limit, code });

@@ -17,15 +17,18 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { REFERENCE_CPU_LOOP_MS } from "@livetranslate/testing/calibration";
 import { voiceActivityFor, voiceActivitySetting } from "../voice-activity.ts";
+import type { VoiceActivityDetector } from "@livetranslate/core/ports";
 import { calibration } from "./calibration.ts";
 import type { Step } from "./harness.ts";
 import { soakChart } from "./plot.ts";
+import { metered } from "./scenarios/capacity.ts";
 import { drift } from "./scenarios/drift.ts";
 import { fanout } from "./scenarios/fanout.ts";
 import { type LatencySettings, latencyParts, latencyPartsRandom, latencyScenarios, type slowestCaptions } from "./scenarios/latency.ts";
 import { memory } from "./scenarios/memory.ts";
 import { overload } from "./scenarios/overload.ts";
 import { partsVsWhole } from "./scenarios/parts-vs-whole.ts";
+import { underQuotas } from "./scenarios/quotas.ts";
 import { recognizer } from "./scenarios/recognizer.ts";
 import { scale } from "./scenarios/scale.ts";
 import { segmentation } from "./scenarios/segmentation.ts";
@@ -38,7 +41,9 @@ const quick = process.argv.includes("--quick");
  */
 const onlyFlag = process.argv.indexOf("--only");
 const only = onlyFlag >= 0 ? new Set(process.argv[onlyFlag + 1]?.split(",")) : undefined;
-const runs = (scenario: "recognizer" | "segmentation" | "parts_vs_whole" | "latency" | "latency_parts" | "latency_parts_random" | "fanout" | "memory" | "scale" | "drift" | "overload") => !only || only.has(scenario);
+const runs = (
+  scenario: "recognizer" | "segmentation" | "parts_vs_whole" | "latency" | "latency_parts" | "latency_parts_random" | "fanout" | "memory" | "scale" | "drift" | "overload" | "capacity" | "quotas",
+) => !only || only.has(scenario);
 const vadFlag = process.argv.indexOf("--vad");
 const vad = voiceActivitySetting(vadFlag >= 0 ? process.argv[vadFlag + 1] : process.env.LIVETRANSLATE_VAD);
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
@@ -229,7 +234,52 @@ async function main() {
   if (runs("overload")) {
     results.overload = await step("overload", () => (quick ? overload({ speakers: 3, shortClips: 2, longClips: 4 }) : overload({ speakers: 10, shortClips: 8, longClips: 24 })));
   }
+  if (runs("capacity") || runs("quotas")) await capacityScenarios(step, latency.voiceActivity);
   return finish(results, started, calibrationStart, await step("calibration again", calibration));
+}
+
+/**
+ * The metered runs `pnpm capacity` scales from, and several sessions under AWS's quotas scaled to this machine:
+ * their own results file (bench/results/<date>-<cores>core-capacity.json, committed; the capacity plan reads the
+ * newest), written even by `--only capacity,quotas`.
+ */
+async function capacityScenarios(step: Step, voiceActivity: VoiceActivityDetector | undefined) {
+  const file = quick
+    ? path.join(repoRoot, "test-artifacts/bench-quick-capacity.json")
+    : path.join(repoRoot, `bench/results/${new Date().toISOString().slice(0, 10)}-${os.cpus().length}core-capacity.json`);
+  const results: Record<string, unknown> = existingResults(file);
+  results.machine = { cores: os.cpus().length, cpu: os.cpus()[0]?.model ?? "?", node: process.version };
+  results.commit = gitCommit();
+  if (runs("capacity")) {
+    // The smoke test (--quick) runs the sticky one alone, on two sentences.
+    const meteredRuns = [await step("metered run (parts, sticky routing)", () => metered("sticky", quick ? 2 : 20, voiceActivity))];
+    if (!quick) meteredRuns.push(await step("metered run (parts, random routing)", () => metered("random", 20, voiceActivity)));
+    results.metered = meteredRuns;
+  }
+  if (runs("quotas")) {
+    // Scaled so that each emulated quota binds at a few sessions on 2 cores: Polly's neural voices at a fraction of
+    // what the sessions ask (standard voices scale with it), Translate per pair, and posts below the fan-out's peak.
+    results.quotas = await step("sessions under AWS's quotas, scaled", () =>
+      underQuotas({
+        sessions: quick ? 2 : 4,
+        listenersPerSession: quick ? 2 : 6,
+        sentences: quick ? 1 : 6,
+        quotas: { synthesisTps: 0.2, translationTps: 1, postsPerSecond: 25, recognizerStreams: 25, newConnectionsPerSecond: 50 },
+      }),
+    );
+  }
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  process.stderr.write(`bench: wrote ${path.relative(repoRoot, file)}\n`);
+}
+
+/** A results file this run adds to (`--only capacity` keeps the quota scenario's figures, and the other way round). */
+function existingResults(file: string): Record<string, unknown> {
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+  } catch {
+    return {};
+  }
 }
 
 type Calibration = Awaited<ReturnType<typeof calibration>>;

@@ -59,6 +59,8 @@ export interface GatewayOptions {
   maxConnectionsPerAddress?: number;
   /** A connection the gateway closed for a limit (local mode logs it). */
   onLimit?: (event: { connectionId: string; limit: keyof ConnectionLimits; code: number }) => void;
+  /** API Gateway's new-connections quota, when emulated: false refuses the upgrade with 429, before `$connect` runs. */
+  admitConnection?: () => boolean;
 }
 
 /** One call to the `@connections` management API. */
@@ -143,6 +145,9 @@ export class WebSocketGateway {
       async (c, next) => {
         if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
           return c.json({ error: { code: "bad_request", message: "this endpoint takes WebSocket connections" } }, 426);
+        }
+        if (this.options.admitConnection && !this.options.admitConnection()) {
+          return c.json({ message: "Too Many Requests" }, 429);
         }
         const connectionId = newConnectionId();
         const sourceIp = (c.env as { incoming?: { socket?: { remoteAddress?: string } } })?.incoming?.socket?.remoteAddress ?? "127.0.0.1";

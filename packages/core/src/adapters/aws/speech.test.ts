@@ -1,4 +1,5 @@
 import { EngineNotSupportedException, PollyClient, SynthesizeSpeechCommand } from "@aws-sdk/client-polly";
+import { pollyThrottling, translateThrottling } from "../quota/index.ts";
 import {
   BadRequestException,
   LimitExceededException,
@@ -418,10 +419,14 @@ describe("AwsTranslator (mocked Translate)", () => {
     expect(translate.commandCalls(TranslateTextCommand).map((c) => c.args[0].input.Text)).toEqual(["John in London"]);
   });
 
-  it("retries throttling and surfaces a bad request at once", async () => {
+  it("retries a service failure, hands a throttle up at once (the pipeline's quota budget owns it) and surfaces a bad request at once", async () => {
     const translator = new AwsTranslator({ client: new TranslateClient({ region: "us-east-1" }) });
-    translate.on(TranslateTextCommand).rejectsOnce(Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" })).resolves({ TranslatedText: "Bonjour" });
+    translate.on(TranslateTextCommand).rejectsOnce(Object.assign(new Error("Service unavailable"), { name: "ServiceUnavailableException" })).resolves({ TranslatedText: "Bonjour" });
     expect(await translator.translate("Hello", "en", "fr")).toBe("Bonjour");
+    translate.reset();
+    translate.on(TranslateTextCommand).rejectsOnce(translateThrottling()).resolves({ TranslatedText: "Bonjour" });
+    await expect(translator.translate("Hello", "en", "fr")).rejects.toMatchObject({ name: "TooManyRequestsException", $metadata: { httpStatusCode: 429 } });
+    expect(translate.commandCalls(TranslateTextCommand)).toHaveLength(1);
     translate.reset();
     translate.on(TranslateTextCommand).rejects(Object.assign(new Error("Unsupported language pair"), { name: "UnsupportedLanguagePairException" }));
     await expect(translator.translate("Hello", "en", "xx")).rejects.toThrow(/Unsupported/);
@@ -460,15 +465,30 @@ describe("PollySynthesizer (mocked Polly)", () => {
     expect(polly.commandCalls(SynthesizeSpeechCommand)[0]!.args[0].input).toMatchObject({ VoiceId: "Tatyana", Engine: "standard" });
   });
 
-  it("backs off on throttling (small neural quota) and then succeeds", async () => {
+  it("backs off on a service failure, but hands a throttle up at once (the pipeline degrades the voice past its budget)", async () => {
     polly
       .on(SynthesizeSpeechCommand)
-      .rejectsOnce(Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" }))
-      .rejectsOnce(Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" }))
+      .rejectsOnce(Object.assign(new Error("Service unavailable"), { name: "ServiceUnavailableException" }))
       .resolves({ AudioStream: sdkStreamMixin(Readable.from([silentMp3()])) });
-    const audio = await new PollySynthesizer({ client: new PollyClient({ region: "us-east-1" }), region: "us-east-1" }).synthesize("Hola", "es");
+    const synthesizer = new PollySynthesizer({ client: new PollyClient({ region: "us-east-1" }), region: "us-east-1" });
+    const audio = await synthesizer.synthesize("Hola", "es");
     expect(audio.data.byteLength).toBe(7200);
-    expect(polly.commandCalls(SynthesizeSpeechCommand)).toHaveLength(3);
+    expect(polly.commandCalls(SynthesizeSpeechCommand)).toHaveLength(2);
+    polly.reset();
+    polly.on(SynthesizeSpeechCommand).rejectsOnce(pollyThrottling()).resolves({ AudioStream: sdkStreamMixin(Readable.from([silentMp3()])) });
+    await expect(synthesizer.synthesize("Hola", "es")).rejects.toMatchObject({ name: "ThrottlingException", $fault: "client", $metadata: { httpStatusCode: 400 } });
+    expect(polly.commandCalls(SynthesizeSpeechCommand)).toHaveLength(1);
+  });
+
+  it("asks for the standard voice when told to, and for the neural one where the language has no standard voice", async () => {
+    polly.on(SynthesizeSpeechCommand).callsFake(async () => ({ AudioStream: sdkStreamMixin(Readable.from([silentMp3()])) }));
+    const synthesizer = new PollySynthesizer({ client: new PollyClient({ region: "us-east-1" }), region: "us-east-1" });
+    await synthesizer.synthesize("Hola", "es", { engine: "standard" });
+    await synthesizer.synthesize("Hola", "ca", { engine: "standard" });
+    expect(polly.commandCalls(SynthesizeSpeechCommand).map((c) => c.args[0].input)).toEqual([
+      expect.objectContaining({ VoiceId: "Lucia", Engine: "standard" }),
+      expect.objectContaining({ VoiceId: "Arlet", Engine: "neural" }),
+    ]);
   });
 
   it("names a language without a voice", async () => {

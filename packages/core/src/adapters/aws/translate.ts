@@ -53,6 +53,8 @@ export class AwsTranslator implements Translator {
           }),
         ),
       this.options.attempts ?? 4,
+      undefined,
+      { quotaErrors: "raise" },
     );
     return response.TranslatedText ?? "";
   }

@@ -6,6 +6,7 @@
  * revision read, so a stale writer cannot rewind it. It holds no audio, only where in the stream to read it back
  * (docs/design/checkpoint.md).
  */
+import type { BindingQuota } from "../../domain/quotas/index.ts";
 import { Entity } from "electrodb";
 import { z } from "zod";
 import { type DbConfig, DB_SERVICE, expiresAt, isConditionalFailure } from "../../domain/db/index.ts";
@@ -255,6 +256,11 @@ export interface WarmSession extends Pick<Checkpoint.Info, "revision" | "clock" 
   lagMs?: number;
   /** The session's glossary terms for its recognizer streams, and its custom vocabulary once ready. */
   vocabulary?: SessionVocabulary;
+  /** When each AWS quota was last met delivering this session (this environment's view), and what the speaker was last told. */
+  quotasMetAt?: Partial<Record<BindingQuota, number>>;
+  quotasSent?: BindingQuota[];
+  /** The speaker's connections as last read, and when: a new interim caption does not read the whole audience again. */
+  speakers?: { ids: readonly string[]; at: number };
 }
 
 /** DynamoDB's item size, closely enough for write units: attribute names and values as stored. */

@@ -1,13 +1,15 @@
 import { type KinesisClient, PutRecordCommand } from "@aws-sdk/client-kinesis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { pcmToBase64 } from "../../audio/index.ts";
 import { createKinesisClient } from "../../adapters/aws/clients.ts";
 import { encodeIngestRecord, KinesisIngestReplay } from "../../adapters/aws/kinesis.ts";
+import { throttledSynthesizer, TokenBucket } from "../../adapters/quota/index.ts";
+import { Audience } from "../../domain/audience/index.ts";
 import { Connection } from "../../domain/connection/index.ts";
 import type { Db } from "../../domain/db/index.ts";
 import { memoryLog } from "../../log.ts";
 import { memoryMeasurements } from "../../adapters/memory/index.ts";
-import type { CustomVocabularies, HeardWord, IngestRecord, PositionedRecord, RecognitionStream, SpeechRecognizer, VoiceActivityDetector } from "../../ports/index.ts";
+import type { CustomVocabularies, HeardWord, IngestRecord, PositionedRecord, RecognitionStream, SpeechRecognizer, SpeechSynthesizer, VoiceActivityDetector } from "../../ports/index.ts";
 import type { Glossary, ServerMessage } from "../../protocol/index.ts";
 import { CreateVocabularyCommand, DeleteVocabularyCommand, GetVocabularyCommand, ListVocabulariesCommand, TranscribeClient } from "@aws-sdk/client-transcribe";
 import { mockClient } from "aws-sdk-client-mock";
@@ -206,12 +208,14 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
       partsListener = false,
       glossary,
       vocabularies,
+      underQuota = (synthesizer) => synthesizer,
       splitAfter,
     }: {
       recognizer?: SpeechRecognizer & { streams?: number };
       partsListener?: boolean;
       glossary?: Glossary;
       vocabularies?: CustomVocabularies;
+      underQuota?: (synthesizer: SpeechSynthesizer) => SpeechSynthesizer;
       splitAfter?: number;
     } = {},
   ) {
@@ -223,8 +227,9 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     const notifier = new RecordingNotifier();
     const sent = notifier.sent;
     const translator = new LabellingTranslator();
-    const synthesizer = new TextSynthesizer(["es", "fr", "it"]);
-    const synthesized = synthesizer.spoken;
+    const voices = new TextSynthesizer(["es", "fr", "it"]);
+    const synthesized = voices.spoken;
+    const synthesizer = underQuota(voices);
     const audioStore = new MemoryAudioStore();
     const log = memoryLog();
     const measurements = memoryMeasurements();
@@ -232,7 +237,8 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     let probe: Probe = () => undefined;
     const probeOnce: Probe = (...args) => probe(...args);
     const consumer = (now?: () => number) =>
-      new StreamConsumer({ db, recognizer, vocabularies, replay, translator, synthesizer, audioStore, notifier, log, measurements, segmenterOptions, voiceActivity, now, probe: probeOnce });
+      // A throttled call's retries do not wait here (the waits are the pipeline's quota budget, tested on their own).
+      new StreamConsumer({ db, recognizer, vocabularies, replay, translator, synthesizer, audioStore, notifier, log, measurements, segmenterOptions, voiceActivity, now, sleep: async () => undefined, probe: probeOnce });
     // Ingested "now" onwards: a consumer on the real clock runs ahead of real time, as one keeping up does.
     const base = Date.now();
     const chunks: IngestRecord[] = [...chunksOf(spoken.pcm, 100)].map((pcm, chunkIndex) => ({
@@ -252,6 +258,16 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     const finals = (to = "es-1") => sent.filter((s) => s.to === to && s.message.type === "transcript").map((s) => s.message as Extract<ServerMessage, { type: "transcript" }>);
     const onProbe = (p: Probe) => (probe = p);
     return { sessionId, sent, synthesized, recognizer, log, measurements, consumer, records, finals, onProbe };
+  }
+
+  /** Batches of `batch` records, the consumer's clock set to just after the last one's ingest (keeping up). */
+  async function feedInRealTime(consumer: StreamConsumer, sessionId: string, records: PositionedRecord[], batch: number, setClock: (at: number) => void) {
+    for (let at = 0; at < records.length; at += batch) {
+      const slice = records.slice(at, at + batch);
+      const last = slice.at(-1)!;
+      setClock((last.kind === "chunk" ? last.ingestedAt : Date.now()) + 50);
+      await consumer.consumeSession(sessionId, slice);
+    }
   }
 
   const RANDOM_ENVIRONMENTS = 4;
@@ -793,6 +809,54 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     await feed(t.consumer(), t.sessionId, t.records);
     const after = t.sent.slice(before).filter((s) => s.message.type !== "sessionStatus" && !(s.message.type === "transcript" && !s.message.isFinal));
     expect(after).toEqual([]);
+  });
+
+  it("under a synthesis quota far below the load: every caption once, no batch retried or replayed, speech degraded, the speaker told", async () => {
+    // Prepare: Polly's quotas at one request per 1000 s (burst 1) for either voice, on the consumer's clock.
+    let clock = Date.now();
+    const buckets = { neural: new TokenBucket(0.001, 1, () => clock), standard: new TokenBucket(0.001, 1, () => clock) };
+    const t = await setup({}, undefined, talk, { underQuota: (synthesizer) => throttledSynthesizer(synthesizer, buckets), partsListener: true });
+    const consumer = t.consumer(() => clock);
+    // Act: in real time, on the consumer's clock; no batch may throw (a throw is a batch retried, replayed from the stream).
+    await feedInRealTime(consumer, t.sessionId, t.records, 3, (at) => (clock = at));
+    // Assess
+    const finals = t.finals("speaker").filter((f) => f.isFinal);
+    expect(finals.length).toBeGreaterThanOrEqual(talk.utterances.length);
+    for (const to of ["es-1", "fr-1"]) {
+      expect(t.finals(to).map((f) => f.segmentId)).toEqual(finals.map((f) => f.segmentId));
+      expect(t.sent.filter((s) => s.to === to && s.message.type === "translation")).toHaveLength(finals.length);
+    }
+    expect(t.finals("es-parts").map((p) => p.text).join(" ")).toBe(finals.map((f) => f.text).join(" "));
+    const delivered = t.sent.filter((s) => s.message.type !== "sessionStatus" && !(s.message.type === "transcript" && !s.message.isFinal));
+    const keys = delivered.map((s) => `${s.to} ${s.message.type} ${(s.message as { segmentId?: string }).segmentId} ${(s.message as { part?: number }).part}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(t.sent.filter((s) => s.message.type === "translatedAudio").length).toBeLessThanOrEqual(2);
+    expect(t.measurements.get("AudioDegradedToCaptions")).toBeGreaterThan(0);
+    for (const counter of ["BatchesRetried", "StreamReplays", "RecognizerReplays", "DeliveriesRetried"]) expect(t.measurements.get(counter), counter).toBe(0);
+    const statuses = t.sent.filter((s) => s.to === "speaker" && s.message.type === "sessionStatus").map((s) => s.message as Extract<ServerMessage, { type: "sessionStatus" }>);
+    expect(statuses.some((m) => m.quotas?.includes("synthesis"))).toBe(true);
+    expect(t.log.entries.some((e) => e.event === "quota.degraded" && e.to === "captionsOnly")).toBe(true);
+  });
+
+  it("reads who listens only when a status is due or a segment closes, not every batch", async () => {
+    // Prepare: one chunk a batch, in real time on the consumer's clock; a status considered is counted.
+    let clock = 0;
+    const t = await setup({}, undefined, talk);
+    const consumer = t.consumer(() => clock);
+    const statusDue = vi.spyOn(Audience, "listenerCounts");
+    const reads = vi.spyOn(Audience, "of");
+    // Act
+    await feedInRealTime(consumer, t.sessionId, t.records, 1, (at) => (clock = at));
+    // Assess: about once a second of talk, not once per batch; the speaker's interims reuse that read.
+    const seconds = t.records.length / 10;
+    expect(statusDue.mock.calls.length).toBeLessThanOrEqual(Math.ceil(seconds) + 1);
+    expect(statusDue.mock.calls.length).toBeGreaterThan(0);
+    const interims = t.sent.filter((s) => s.to === "speaker" && s.message.type === "transcript" && !s.message.isFinal).length;
+    expect(interims).toBeGreaterThan(2 * seconds);
+    // A status due, a pause or a close of a segment read who is connected (to deliver to them): a few batches in ten.
+    expect(reads.mock.calls.length).toBeLessThan(t.records.length / 5);
+    statusDue.mockRestore();
+    reads.mockRestore();
   });
 
   it("ending while reconnecting, waits for the chunks the speaker sent before the end that reach the stream after it", async () => {

@@ -200,7 +200,7 @@ export class StreamConsumer {
       measurements?.count("LateChunksDropped", late);
     }
 
-    const audience = batchAudience(this.deps.db, sessionId);
+    const audience = batchAudience(this.deps.db, sessionId, warm, this.deps.now);
     const delivery = new PartDelivery(this.deps, this.recognition, warm, audience, this.partDecisions);
     await delivery.deliver(jobs);
     // An environment that only now got the session back does not wait for its recognizer to catch up.

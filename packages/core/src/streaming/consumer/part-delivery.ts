@@ -180,6 +180,7 @@ export class PartDelivery {
 
   private delivered(result: SegmentResult): void {
     if (result.incomplete) this.incomplete++;
+    for (const quota of result.quotas ?? []) (this.warm.quotasMetAt ??= {})[quota] = (this.deps.now ?? Date.now)();
     if (!result.part && result.times.notifiedAt && result.languages.some((l) => l.notifiedAt)) {
       this.latencyMs = result.times.notifiedAt - result.times.speechEndCapturedAt;
     }

@@ -14,10 +14,12 @@ import type { Db } from "../../domain/db/index.ts";
 import { isVoiced } from "../../domain/languages/index.ts";
 import { claimDelivery, completeDelivery, type DeliveryKey, type DeliveryPart, MAX_DELIVERY_ATTEMPTS } from "../delivery/index.ts";
 import type { Log } from "../../log.ts";
-import type { AudioStore, ConnectionNotifier, Measurements, SpeechSynthesizer, Translator } from "../../ports/index.ts";
+import { type BindingQuota, isQuotaError } from "../../domain/quotas/index.ts";
+import type { AudioStore, ConnectionNotifier, Measurements, SpeechSynthesizer, SynthesizedAudio, Translator } from "../../ports/index.ts";
 import { AUDIO_URL_TTL_SECONDS, type Glossary, type ServerMessage } from "../../protocol/index.ts";
 import { type LanguageResult, type PartOf, type SegmentResult, type StageTimes, stageDurations } from "../../ports/segment-result.ts";
 import { translatePart } from "./part-translation.ts";
+import { CAPTION_RETRY, QUOTA_RETRY, withinQuota } from "./quota.ts";
 
 export { type LanguageResult, type PartOf, type SegmentResult, type StageTimes, stageDurations } from "../../ports/segment-result.ts";
 export { type PartText, type PartTranslationMethod, translatePart } from "./part-translation.ts";
@@ -37,6 +39,8 @@ export interface PipelineDeps {
   measurements?: Pick<Measurements, "count">;
   probe?: Probe;
   now?: () => number;
+  /** Waits between the attempts of a throttled call (tests pass one that returns at once). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface SegmentJob {
@@ -156,6 +160,7 @@ export async function runSegment(deps: PipelineDeps, job: SegmentJob): Promise<S
   times.notifiedAt = done((r) => r.notifiedAt) ?? speaker?.notifiedAt;
   const incomplete = all.some((r) => r.error !== undefined);
   const sent = all.some((r) => !r.alreadyDone);
+  const quotas = [...new Set(all.flatMap((r) => r.quotas ?? []))];
 
   deps.log({
     level: incomplete ? "warn" : "info",
@@ -169,11 +174,13 @@ export async function runSegment(deps: PipelineDeps, job: SegmentJob): Promise<S
     times,
     stagesMs: stageDurations(times),
     speaker: speaker && { error: speaker.error, alreadyDone: speaker.alreadyDone, notifiedMs: speaker.notifiedAt ? speaker.notifiedAt - times.closedAt : undefined },
-    languages: results.map(({ language, listeners, captionsOnly, audioShed, error, alreadyDone, durationSeconds, translatedAt, notifiedAt }) => ({
+    ...(quotas.length ? { quotas } : {}),
+    languages: results.map(({ language, listeners, captionsOnly, audioShed, degraded, error, alreadyDone, durationSeconds, translatedAt, notifiedAt }) => ({
       language,
       listeners,
       captionsOnly,
       audioShed,
+      degraded,
       error,
       alreadyDone,
       durationSeconds,
@@ -181,10 +188,19 @@ export async function runSegment(deps: PipelineDeps, job: SegmentJob): Promise<S
       notifiedMs: notifiedAt ? notifiedAt - times.closedAt : undefined,
     })),
   });
-  return { segmentId, part: job.part, text, times, languages: results, incomplete, sent };
+  return { segmentId, part: job.part, text, times, languages: results, incomplete, sent, ...(quotas.length ? { quotas } : {}) };
 }
 
-type Outcome = "sent" | "done" | "failed";
+/** "degraded": a quota refused the part past its retry budget; it is given up for this language, not retried. */
+type Outcome = "sent" | "done" | "failed" | "degraded";
+
+/** Notes that a quota was met delivering `result` (the speaker is told; see the consumer's status). */
+function metQuota(result: LanguageResult, quota: BindingQuota): void {
+  if (!result.quotas?.includes(quota)) result.quotas = [...(result.quotas ?? []), quota];
+}
+
+/** Which quota a part's throttled call met. */
+const QUOTA_OF_PART: Record<DeliveryPart, BindingQuota> = { caption: "posts", translation: "translation", audio: "synthesis" };
 
 /**
  * One idempotent delivery of one part (caption, translation, audio) to one group: claimed, sent, then marked
@@ -225,6 +241,17 @@ async function deliverPart(
     deps.probe?.("delivery.claimed", detail);
     await send();
   } catch (error) {
+    if (isQuotaError(error)) {
+      // Past the retry budget: this part is given up for this language (marked done, so no attempt sends it
+      // later), and the batch goes on. Retrying the batch would only ask the same quota again.
+      result.degraded = "captionsOnly";
+      metQuota(result, QUOTA_OF_PART[part]);
+      deps.log({ level: "warn", event: "quota.degraded", ...detail, language: recipients, to: "captionsOnly", errorName: (error as Error).name });
+      deps.measurements?.count("QuotaDegradations");
+      deps.measurements?.count(part === "audio" ? "AudioDegradedToCaptions" : part === "translation" ? "TranslationsDegradedToCaptions" : "CaptionsDegraded");
+      await completeDelivery(deps.db, key, claim.claimedAt, true);
+      return "degraded";
+    }
     // One language failing must not cost the others their captions and audio; this one is retried.
     result.error = error instanceof Error ? error.message : String(error);
     deps.log({ level: "error", event: "segment.language_failed", ...detail, language: recipients, errorName: (error as Error)?.name, error: result.error });
@@ -255,7 +282,7 @@ async function deliverCaption(deps: PipelineDeps, job: SegmentJob, caption: Serv
   const result: LanguageResult = { language: SPEAKER, listeners: job.audience.speakers.length };
   const settled: Promise<void>[] = [];
   const outcome = await deliverPart(settled, deps, job, SPEAKER, "caption", result, async () => {
-    await postAll(deps, job.audience.speakers, caption, true);
+    if ((await postAll(deps, job.audience.speakers, caption, true)) > 0) metQuota(result, "posts");
     result.notifiedAt = (deps.now ?? Date.now)();
   }).catch(async (error) => {
     await Promise.allSettled(settled);
@@ -285,7 +312,10 @@ async function deliverLanguage(
     return result;
   };
   try {
-    outcomes.push(await deliverPart(settled, deps, job, language, "caption", result, () => postAll(deps, listeners, caption, true)));
+    const post = async (message: ServerMessage) => {
+      if ((await postAll(deps, listeners, message, true)) > 0) metQuota(result, "posts");
+    };
+    outcomes.push(await deliverPart(settled, deps, job, language, "caption", result, () => post(caption)));
     // Listeners of the source language (or of one the session does not translate into) get the caption only.
     if (outcomes[0] === "failed" || result.abandoned || language === job.sourceLanguage || !job.targetLanguages.includes(language)) {
       if (outcomes[0] === "sent") result.notifiedAt = now();
@@ -294,18 +324,21 @@ async function deliverLanguage(
     // When only the audio is left from an earlier attempt, the text is translated again (nothing is sent twice).
     let translation: Promise<string> | undefined;
     const translate = () =>
-      (translation ??= translationOf(deps, job, text, language).then((t) => {
+      (translation ??= withinQuota(() => translationOf(deps, job, text, language), {
+        sleep: deps.sleep,
+        onRetry: () => quotaRetried(deps, result, "translation"),
+      }).then((t) => {
         result.text = t.trim();
         result.translatedAt = now();
         return result.text;
       }));
     outcomes.push(
       await deliverPart(settled, deps, job, language, "translation", result, async () => {
-        await postAll(deps, listeners, { type: "translation", ...base, targetLanguage: language, text: await translate() }, true);
+        await post({ type: "translation", ...base, targetLanguage: language, text: await translate() });
       }),
     );
-    // A translation given up leaves nothing to voice: the audio is given up with it, unclaimed.
-    if (outcomes[1] === "failed" || result.abandoned) return await finish();
+    // Untranslated under a quota, or given up: this part stays captions only for this language (nothing to voice).
+    if (outcomes[1] === "failed" || outcomes[1] === "degraded" || result.abandoned) return await finish();
     // A captions-only language (translated, no voice here), or speech shed under overload: its listeners have
     // everything there is to send. Shed audio is never claimed, so nothing waits for it.
     if (!isVoiced(deps.synthesizer, language) || job.shedAudio) {
@@ -318,28 +351,23 @@ async function deliverLanguage(
       await deliverPart(settled, deps, job, language, "audio", result, async () => {
         const translated = await translate();
         if (!translated) return;
-        const audio = await deps.synthesizer.synthesize(translated, language);
+        const audio = await synthesizeWithinQuota(deps, job, translated, language, result);
         result.synthesizedAt = now();
         const key = audioKey(job.sessionId, language, job.sequenceNumber, EXTENSIONS[audio.format] ?? "bin", job.part?.index);
-        await deps.audioStore.put(key, audio.data, audio.format);
+        await withinQuota(() => deps.audioStore.put(key, audio.data, audio.format), { sleep: deps.sleep });
         const url = await deps.audioStore.presignedUrl(key, AUDIO_URL_TTL_SECONDS);
         result.storedAt = now();
         result.url = url;
         result.durationSeconds = audio.durationSeconds;
-        await postAll(
-          deps,
-          listeners,
-          {
-            type: "translatedAudio",
-            ...base,
-            targetLanguage: language,
-            url,
-            format: audio.format,
-            duration: Math.round(audio.durationSeconds * 1000) / 1000,
-            timestamp: job.times.speechEndCapturedAt,
-          },
-          true,
-        );
+        await post({
+          type: "translatedAudio",
+          ...base,
+          targetLanguage: language,
+          url,
+          format: audio.format,
+          duration: Math.round(audio.durationSeconds * 1000) / 1000,
+          timestamp: job.times.speechEndCapturedAt,
+        });
         result.notifiedAt = now();
       }),
     );
@@ -348,6 +376,42 @@ async function deliverLanguage(
     // Whatever was marked done so far still lands (or fails) before the error goes up.
     await Promise.allSettled(settled);
     throw error;
+  }
+}
+
+function quotaRetried(deps: Pick<PipelineDeps, "measurements">, result: LanguageResult, quota: BindingQuota): void {
+  metQuota(result, quota);
+  deps.measurements?.count("QuotaRetries");
+}
+
+/**
+ * The part's speech, degrading in order under Polly's quotas: the language's best voice within the retry budget,
+ * then its standard voice (a quota ten times larger) within the budget; a quota error past both goes up, and the
+ * part is captions only for this language (deliverPart).
+ */
+async function synthesizeWithinQuota(deps: PipelineDeps, job: SegmentJob, text: string, language: string, result: LanguageResult): Promise<SynthesizedAudio> {
+  const retry = { sleep: deps.sleep, onRetry: () => quotaRetried(deps, result, "synthesis") };
+  try {
+    return await withinQuota(() => deps.synthesizer.synthesize(text, language), retry);
+  } catch (error) {
+    if (!isQuotaError(error)) throw error;
+    metQuota(result, "synthesis");
+    deps.log({
+      level: "warn",
+      event: "quota.degraded",
+      sessionId: job.sessionId,
+      sequenceNumber: job.sequenceNumber,
+      recipients: recipientsOf(language, job.part),
+      part: "audio",
+      language,
+      to: "standardVoice",
+      errorName: (error as Error).name,
+    });
+    deps.measurements?.count("QuotaDegradations");
+    deps.measurements?.count("AudioDegradedToStandardVoice");
+    const audio = await withinQuota(() => deps.synthesizer.synthesize(text, language, { engine: "standard" }), retry);
+    result.degraded = "standardVoice";
+    return audio;
   }
 }
 
@@ -370,22 +434,36 @@ export async function postInterim(
 }
 
 /**
- * Posts one message to many connections in parallel; gone connections are forgotten. With `required`, a failure
- * other than "gone" (throttled past the adapter's retries) fails the delivery so it is retried; otherwise
- * (interims, status) it is logged and counted.
+ * Posts one message to many connections in parallel; gone connections are forgotten. A post refused by API
+ * Gateway's request quota is retried within the quota budget (a caption's is longer: `CAPTION_RETRY`), then dropped
+ * for that one listener (logged and counted: `PostsDropped`, and `CaptionsDropped` for a caption): the others have
+ * it, and failing the delivery would re-post to all of them. With
+ * `required`, any other failure fails the delivery so it is retried; otherwise (interims, status) it is logged and
+ * counted. Resolves to the number of posts dropped under the quota.
  */
 export async function postAll(
-  deps: Pick<PipelineDeps, "notifier" | "db" | "log" | "measurements">,
+  deps: Pick<PipelineDeps, "notifier" | "db" | "log" | "measurements" | "sleep">,
   connectionIds: readonly string[],
   message: ServerMessage,
   required = false,
-): Promise<void> {
+): Promise<number> {
+  let dropped = 0;
+  const caption = message.type === "transcript" && message.isFinal;
+  const budget = caption ? CAPTION_RETRY : QUOTA_RETRY;
   const failures = await Promise.all(
     connectionIds.map(async (connectionId) => {
       try {
-        if ((await deps.notifier.post(connectionId, message)) === "gone") await Connection.leave(deps.db, connectionId);
+        const delivery = await withinQuota(() => deps.notifier.post(connectionId, message), { sleep: deps.sleep, onRetry: () => deps.measurements?.count("QuotaRetries") }, budget);
+        if (delivery === "gone") await Connection.leave(deps.db, connectionId);
         return undefined;
       } catch (error) {
+        if (isQuotaError(error)) {
+          dropped++;
+          deps.log({ level: "warn", event: "quota.post_dropped", connectionId, type: message.type, errorName: (error as Error).name });
+          deps.measurements?.count("PostsDropped");
+          if (caption) deps.measurements?.count("CaptionsDropped");
+          return undefined;
+        }
         deps.log({
           level: "warn",
           event: "notify.failed",
@@ -401,4 +479,5 @@ export async function postAll(
   );
   const failed = failures.find((f) => f !== undefined);
   if (required && failed !== undefined) throw failed;
+  return dropped;
 }
