@@ -7,7 +7,6 @@
  * only) stops after the translation: no synthesis is attempted for it.
  */
 import type { Audience } from "../../domain/audience/index.ts";
-import { Connection } from "../../domain/connection/index.ts";
 import { translateWithGlossary } from "../../domain/glossary/index.ts";
 import { Transcript } from "../../domain/transcript/index.ts";
 import type { Db } from "../../domain/db/index.ts";
@@ -15,14 +14,17 @@ import { isVoiced } from "../../domain/languages/index.ts";
 import { claimDelivery, completeDelivery, type DeliveryKey, type DeliveryPart, MAX_DELIVERY_ATTEMPTS } from "../delivery/index.ts";
 import type { Log } from "../../log.ts";
 import { type BindingQuota, isQuotaError } from "../../domain/quotas/index.ts";
-import type { AudioStore, ConnectionNotifier, Measurements, SpeechSynthesizer, SynthesizedAudio, Translator } from "../../ports/index.ts";
+import type { AudioStore, ConnectionNotifier, Measurements, SpeechSynthesizer, Translator } from "../../ports/index.ts";
 import { AUDIO_URL_TTL_SECONDS, type Glossary, type ServerMessage } from "../../protocol/index.ts";
 import { type LanguageResult, type PartOf, type SegmentResult, type StageTimes, stageDurations } from "../../ports/segment-result.ts";
 import { translatePart } from "./part-translation.ts";
-import { CAPTION_RETRY, QUOTA_RETRY, withinQuota } from "./quota.ts";
+import { metQuota, quotaRetried, synthesizeWithinQuota } from "./degradation.ts";
+import { postAll, segmentIdOf } from "./posting.ts";
+import { withinQuota } from "./quota.ts";
 
 export { type LanguageResult, type PartOf, type SegmentResult, type StageTimes, stageDurations } from "../../ports/segment-result.ts";
 export { type PartText, type PartTranslationMethod, translatePart } from "./part-translation.ts";
+export { postAll, postInterim, segmentIdOf } from "./posting.ts";
 
 /** Points where a crash test may stop an execution environment (local mode's kill switch); nothing in AWS. */
 export type ProbePoint = "delivery.claimed" | "segment.transcribed";
@@ -74,9 +76,6 @@ export interface SegmentJob {
 
 
 
-export function segmentIdOf(sessionId: string, sequenceNumber: number): string {
-  return `${sessionId}-${String(sequenceNumber).padStart(5, "0")}`;
-}
 
 export function audioKey(sessionId: string, language: string, sequenceNumber: number, extension: string, part?: number): string {
   const segment = String(sequenceNumber).padStart(6, "0");
@@ -194,10 +193,6 @@ export async function runSegment(deps: PipelineDeps, job: SegmentJob): Promise<S
 /** "degraded": a quota refused the part past its retry budget; it is given up for this language, not retried. */
 type Outcome = "sent" | "done" | "failed" | "degraded";
 
-/** Notes that a quota was met delivering `result` (the speaker is told; see the consumer's status). */
-function metQuota(result: LanguageResult, quota: BindingQuota): void {
-  if (!result.quotas?.includes(quota)) result.quotas = [...(result.quotas ?? []), quota];
-}
 
 /** Which quota a part's throttled call met. */
 const QUOTA_OF_PART: Record<DeliveryPart, BindingQuota> = { caption: "posts", translation: "translation", audio: "synthesis" };
@@ -351,7 +346,7 @@ async function deliverLanguage(
       await deliverPart(settled, deps, job, language, "audio", result, async () => {
         const translated = await translate();
         if (!translated) return;
-        const audio = await synthesizeWithinQuota(deps, job, translated, language, result);
+        const audio = await synthesizeWithinQuota(deps, job, recipientsOf(language, job.part), translated, language, result);
         result.synthesizedAt = now();
         const key = audioKey(job.sessionId, language, job.sequenceNumber, EXTENSIONS[audio.format] ?? "bin", job.part?.index);
         await withinQuota(() => deps.audioStore.put(key, audio.data, audio.format), { sleep: deps.sleep });
@@ -377,107 +372,4 @@ async function deliverLanguage(
     await Promise.allSettled(settled);
     throw error;
   }
-}
-
-function quotaRetried(deps: Pick<PipelineDeps, "measurements">, result: LanguageResult, quota: BindingQuota): void {
-  metQuota(result, quota);
-  deps.measurements?.count("QuotaRetries");
-}
-
-/**
- * The part's speech, degrading in order under Polly's quotas: the language's best voice within the retry budget,
- * then its standard voice (a quota ten times larger) within the budget; a quota error past both goes up, and the
- * part is captions only for this language (deliverPart).
- */
-async function synthesizeWithinQuota(deps: PipelineDeps, job: SegmentJob, text: string, language: string, result: LanguageResult): Promise<SynthesizedAudio> {
-  const retry = { sleep: deps.sleep, onRetry: () => quotaRetried(deps, result, "synthesis") };
-  try {
-    return await withinQuota(() => deps.synthesizer.synthesize(text, language), retry);
-  } catch (error) {
-    if (!isQuotaError(error)) throw error;
-    metQuota(result, "synthesis");
-    deps.log({
-      level: "warn",
-      event: "quota.degraded",
-      sessionId: job.sessionId,
-      sequenceNumber: job.sequenceNumber,
-      recipients: recipientsOf(language, job.part),
-      part: "audio",
-      language,
-      to: "standardVoice",
-      errorName: (error as Error).name,
-    });
-    deps.measurements?.count("QuotaDegradations");
-    deps.measurements?.count("AudioDegradedToStandardVoice");
-    const audio = await withinQuota(() => deps.synthesizer.synthesize(text, language, { engine: "standard" }), retry);
-    result.degraded = "standardVoice";
-    return audio;
-  }
-}
-
-/** The speaker sees the words of the open segment as they are recognized (interim, may be revised). */
-export async function postInterim(
-  deps: Pick<PipelineDeps, "notifier" | "db" | "log">,
-  interim: { sessionId: string; speakers: readonly string[]; sequenceNumber: number; language: string; text: string; startMs: number; endMs: number },
-): Promise<void> {
-  await postAll(deps, interim.speakers, {
-    type: "transcript",
-    sessionId: interim.sessionId,
-    segmentId: segmentIdOf(interim.sessionId, interim.sequenceNumber),
-    sequenceNumber: interim.sequenceNumber,
-    language: interim.language,
-    text: interim.text,
-    isFinal: false,
-    startMs: Math.round(interim.startMs),
-    endMs: Math.round(interim.endMs),
-  });
-}
-
-/**
- * Posts one message to many connections in parallel; gone connections are forgotten. A post refused by API
- * Gateway's request quota is retried within the quota budget (a caption's is longer: `CAPTION_RETRY`), then dropped
- * for that one listener (logged and counted: `PostsDropped`, and `CaptionsDropped` for a caption): the others have
- * it, and failing the delivery would re-post to all of them. With
- * `required`, any other failure fails the delivery so it is retried; otherwise (interims, status) it is logged and
- * counted. Resolves to the number of posts dropped under the quota.
- */
-export async function postAll(
-  deps: Pick<PipelineDeps, "notifier" | "db" | "log" | "measurements" | "sleep">,
-  connectionIds: readonly string[],
-  message: ServerMessage,
-  required = false,
-): Promise<number> {
-  let dropped = 0;
-  const caption = message.type === "transcript" && message.isFinal;
-  const budget = caption ? CAPTION_RETRY : QUOTA_RETRY;
-  const failures = await Promise.all(
-    connectionIds.map(async (connectionId) => {
-      try {
-        const delivery = await withinQuota(() => deps.notifier.post(connectionId, message), { sleep: deps.sleep, onRetry: () => deps.measurements?.count("QuotaRetries") }, budget);
-        if (delivery === "gone") await Connection.leave(deps.db, connectionId);
-        return undefined;
-      } catch (error) {
-        if (isQuotaError(error)) {
-          dropped++;
-          deps.log({ level: "warn", event: "quota.post_dropped", connectionId, type: message.type, errorName: (error as Error).name });
-          deps.measurements?.count("PostsDropped");
-          if (caption) deps.measurements?.count("CaptionsDropped");
-          return undefined;
-        }
-        deps.log({
-          level: "warn",
-          event: "notify.failed",
-          connectionId,
-          type: message.type,
-          errorName: (error as Error)?.name,
-          error: error instanceof Error ? error.message : String(error),
-        });
-        deps.measurements?.count("NotifyFailures");
-        return error;
-      }
-    }),
-  );
-  const failed = failures.find((f) => f !== undefined);
-  if (required && failed !== undefined) throw failed;
-  return dropped;
 }
