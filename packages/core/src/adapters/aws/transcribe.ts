@@ -18,29 +18,10 @@ import {
 import { pushable, type Pushable } from "it-pushable";
 import type { HeardWord, RecognitionStream, SessionVocabulary, SpeechRecognizer } from "../../ports/index.ts";
 import type { IamAction } from "../../ports/iam.ts";
+import { TRANSCRIBE_LANGUAGES } from "./transcribe-languages.ts";
 import { withRetries } from "./retry.ts";
 
-/** ISO 639-1 -> the Transcribe streaming locale used for it. */
-export const TRANSCRIBE_LANGUAGES: Record<string, LanguageCode> = {
-  en: "en-US",
-  es: "es-US",
-  fr: "fr-FR",
-  de: "de-DE",
-  it: "it-IT",
-  pt: "pt-BR",
-  ja: "ja-JP",
-  ko: "ko-KR",
-  zh: "zh-CN",
-  hi: "hi-IN",
-  ar: "ar-SA",
-  nl: "nl-NL",
-  sv: "sv-SE",
-  da: "da-DK",
-  ru: "ru-RU",
-  tr: "tr-TR",
-  pl: "pl-PL",
-  ca: "ca-ES",
-} as LanguageCode extends string ? Record<string, LanguageCode> : never;
+export { TRANSCRIBE_LANGUAGES } from "./transcribe-languages.ts";
 
 /** 100 ms of 16 kHz s16le mono. */
 export const AUDIO_EVENT_BYTES = 3200;
