@@ -27,6 +27,11 @@ export const config = {
   },
   /** Amazon Translate custom terminology names, comma-separated. */
   terminology: process.env.LIVETRANSLATE_TERMINOLOGY ?? "",
+  /**
+   * `off`: a part of a segment is translated alone, not together with its segment's words before it, which Amazon
+   * Translate bills again with every part (docs/design/parts.md).
+   */
+  partsInContext: process.env.LIVETRANSLATE_PARTS_IN_CONTEXT === "off" ? "off" : "on",
   /** `en=vocabulary-name,...`: Amazon Transcribe custom vocabularies, one per source language. */
   transcribeVocabularies: process.env.LIVETRANSLATE_TRANSCRIBE_VOCABULARIES ?? "",
   /** Where alarms are e-mailed (an SNS subscription the recipient confirms); unset: alarms notify the topic only. */

@@ -26,7 +26,7 @@ export const consumer = new sst.aws.Function("Consumer", {
   // Reserved: a flood on the HTTP or $connect functions cannot take the executions the stream's batches need.
   concurrency: reservedConcurrency(config.reservedConcurrency.Consumer),
   logging: { retention: config.logRetention },
-  environment: { ...functionEnvironment(), TRANSLATE_TERMINOLOGY: config.terminology, TRANSCRIBE_VOCABULARIES: config.transcribeVocabularies },
+  environment: { ...functionEnvironment(), TRANSLATE_TERMINOLOGY: config.terminology, TRANSLATE_PARTS_IN_CONTEXT: config.partsInContext, TRANSCRIBE_VOCABULARIES: config.transcribeVocabularies },
 });
 
 export const consumerEventSource = new aws.lambda.EventSourceMapping("ConsumerEventSource", {

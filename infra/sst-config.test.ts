@@ -175,6 +175,7 @@ describe("sst deploy (stage production)", () => {
     }
     expect(run.functions.Consumer!.environment.TRANSLATE_TERMINOLOGY).toBe("");
     expect(run.functions.Consumer!.environment.TRANSCRIBE_VOCABULARIES).toBe("");
+    expect(run.functions.Consumer!.environment.TRANSLATE_PARTS_IN_CONTEXT).toBe("on");
   });
 
   it("alarms on each function's error rate above 5 %, in metric math CloudWatch accepts and that is 0 without invocations", () => {

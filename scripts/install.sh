@@ -33,7 +33,7 @@ fi
 packages=(
   pocketsphinx pocketsphinx-en-us
   apertium apertium-eng-spa apertium-eng-cat apertium-fra-cat apertium-es-pt apertium-spa-ita apertium-en-gl apertium-eo-en
-  apertium-spa-ast apertium-spa-arg apertium-oc-ca apertium-cat-srd apertium-hbs-eng apertium-hbs-mkd apertium-hbs-slv
+  apertium-spa-ast apertium-spa-arg apertium-oc-ca apertium-cat-srd apertium-hbs-eng apertium-hbs-slv
   chromium sox
 )
 missing=()

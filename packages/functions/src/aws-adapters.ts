@@ -113,6 +113,7 @@ export const AWS_ADAPTERS = {
       new AwsTranslator({
         client: observeFailedAttempts(new TranslateClient({}), o),
         terminologyNames: process.env.TRANSLATE_TERMINOLOGY ? process.env.TRANSLATE_TERMINOLOGY.split(",") : undefined,
+        partsInContext: process.env.TRANSLATE_PARTS_IN_CONTEXT !== "off",
       }),
   }),
   synthesizer: adapter("synthesizer", {

@@ -12,11 +12,13 @@ import { createDb } from "@livetranslate/core/domain/db";
 import { type Engines, supportedLanguages } from "@livetranslate/core/domain/languages";
 import type { Log } from "@livetranslate/core/log";
 import { type MemoryMeasurements, memoryMeasurements } from "@livetranslate/core/adapters/memory";
-import type { Measurements } from "@livetranslate/core/ports";
+import type { AudioStore, Measurements } from "@livetranslate/core/ports";
 import type { Adapters } from "@livetranslate/functions/adapters";
 import { buildConsumer, type ConsumerOptions } from "@livetranslate/functions/composition";
 import { lazy } from "@livetranslate/functions/lazy";
+import { audioUrlOn } from "./audio-route.ts";
 import { countAudioStore, countIngest, countNotifier, type RequestCounts } from "./metering.ts";
+import type { LocalQuotas } from "./quotas.ts";
 import type { LocalClients, LocalResources } from "./resources.ts";
 
 export interface LocalAdapterOptions {
@@ -32,6 +34,10 @@ export interface LocalAdapterOptions {
   consumer?: ConsumerOptions;
   /** When given, counts the AWS requests made (the benchmark's cost projection). */
   requestCounts?: RequestCounts;
+  /** AWS's quotas, emulated (`LIVETRANSLATE_QUOTAS=aws`): the notifier posts under the account's request rate. */
+  quotas?: LocalQuotas;
+  /** Local mode's origin as clients reach it: audio URLs point there (see audio-route.ts). */
+  publicOrigin: string;
 }
 
 /** The adapters over the given clients, each built (the consumer by the composition's `buildConsumer`) when first read. */
@@ -50,10 +56,15 @@ export function localAdapters(options: LocalAdapterOptions): Adapters {
     listenerAuthorizer: () => listenerAuthorizer(adapters.db, resources.broadcast.topicPrefix),
     notifier: () => {
       const notifier = new ApiGatewayNotifier({ client: clients.management });
-      return counts ? countNotifier(notifier, counts) : notifier;
+      const counted = counts ? countNotifier(notifier, counts) : notifier;
+      return options.quotas ? options.quotas.notifier(counted) : counted;
     },
     audioStore: () => {
-      const audioStore = new S3AudioStore({ client: clients.s3, bucket: resources.bucket });
+      const s3 = new S3AudioStore({ client: clients.s3, bucket: resources.bucket });
+      const audioStore: AudioStore = {
+        put: (key, data, contentType) => s3.put(key, data, contentType),
+        presignedUrl: async (key, expires) => audioUrlOn(options.publicOrigin, await s3.presignedUrl(key, expires)),
+      };
       return counts ? countAudioStore(audioStore, counts) : audioStore;
     },
     recognizer: () => engines.recognizer,

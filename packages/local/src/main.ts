@@ -7,13 +7,21 @@
  * gateway applies too; shorten them to watch the apps reconnect. LIVETRANSLATE_DATA_DIR (default `.livetranslate/`
  * at the repository's root) keeps sessions, audio and the stream on disk: a restart, even after `kill -9`,
  * carries on where it stopped.
+ * LIVETRANSLATE_PUBLIC_HOST names the address phones are told to use when HOST listens on every address (default:
+ * this machine's first network address).
+ * LIVETRANSLATE_MAX_CONNECTIONS_PER_ADDRESS bounds the WebSocket connections one address may hold (default 100 when
+ * HOST is not loopback, unbounded on loopback).
+ * LIVETRANSLATE_TLS_CERT and LIVETRANSLATE_TLS_KEY (PEM files) serve HTTPS and WSS with that certificate.
  * LIVETRANSLATE_VAD (energy | silero, default energy) picks how the segmenter decides speech.
  * LIVETRANSLATE_MEMORY_LOG_SECONDS (default 600) is how often a `process.memory` line reports the process's
  * memory, for a venue watching a long service (and the soak benchmark, which asks for every minute).
  */
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { jsonLog } from "@livetranslate/core/log";
+import { isLoopback } from "./public-origin.ts";
+import { quotaSettings } from "./quotas.ts";
 import { startLocal } from "./server.ts";
 import { voiceActivityFor, voiceActivitySetting } from "./voice-activity.ts";
 
@@ -23,6 +31,7 @@ const dataDir = path.resolve(
 
 const port = Number(process.env.PORT ?? 8787);
 const host = process.env.HOST ?? "127.0.0.1";
+const publicHost = process.env.LIVETRANSLATE_PUBLIC_HOST || undefined;
 
 function consumerSettings() {
   const env = process.env;
@@ -53,6 +62,22 @@ function connectionLimits() {
   };
 }
 
+function maxConnectionsPerAddress(): number | undefined {
+  const value = process.env.LIVETRANSLATE_MAX_CONNECTIONS_PER_ADDRESS;
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`LIVETRANSLATE_MAX_CONNECTIONS_PER_ADDRESS must be a whole number above 0, not "${value}"`);
+  return n;
+}
+
+/** LIVETRANSLATE_TLS_CERT and LIVETRANSLATE_TLS_KEY: PEM files, both or neither. */
+function tlsSettings(): { cert: string; key: string } | undefined {
+  const { LIVETRANSLATE_TLS_CERT: cert, LIVETRANSLATE_TLS_KEY: key } = process.env;
+  if (!cert && !key) return undefined;
+  if (!cert || !key) throw new Error("LIVETRANSLATE_TLS_CERT and LIVETRANSLATE_TLS_KEY go together: give both PEM files, or neither");
+  return { cert: readFileSync(cert, "utf8"), key: readFileSync(key, "utf8") };
+}
+
 function memoryLogSeconds(): number {
   const value = process.env.LIVETRANSLATE_MEMORY_LOG_SECONDS ?? "600";
   const n = Number(value);
@@ -72,13 +97,19 @@ try {
   const limits = connectionLimits();
   const vad = voiceActivitySetting(process.env.LIVETRANSLATE_VAD);
   const memoryEverySeconds = memoryLogSeconds();
+  const quotas = quotaSettings(process.env);
+  const tls = tlsSettings();
   const log = jsonLog();
   const local = await startLocal({
     log,
     port,
     host,
+    publicHost,
+    tls,
+    maxConnectionsPerAddress: maxConnectionsPerAddress(),
     ...consumer,
     dataDir,
+    quotas,
     voiceActivity: await voiceActivityFor(vad),
     connectionLimits: Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)),
     brokerPort: process.env.LIVETRANSLATE_BROKER_PORT ? Number(process.env.LIVETRANSLATE_BROKER_PORT) : undefined,
@@ -92,15 +123,25 @@ try {
       `  Speaker    open ${local.url}/speaker in a browser: create a session, allow the microphone, press Start.`,
       `  Listeners  scan the QR code or open the join link the speaker app shows (${local.url}/listen/<session code>),`,
       `             or type the session code at ${local.url}/listen/ ; pick a language, tap "Enable audio".`,
-      ...(host === "127.0.0.1" || host === "localhost"
+      ...(isLoopback(host)
         ? [`             Phones and other machines: restart with HOST=0.0.0.0 and use this machine's address instead of ${host}.`]
-        : []),
+        : tls
+          ? []
+          : [
+              `             Speaker tokens and everything else travel over plain HTTP: anyone on this network can read them.`,
+              `             LIVETRANSLATE_TLS_CERT and LIVETRANSLATE_TLS_KEY (PEM files) serve HTTPS instead.`,
+            ]),
       ``,
       `  HTTP API   ${local.url}  (GET /health, GET /languages, POST /sessions, GET /sessions/{id}, POST /listener-reports)`,
       `  WebSocket  ${local.wsUrl}`,
       `  languages  source: ${languages.source.join(", ")}  targets: ${languages.target.join(", ")}${captionsOnlyNote(languages.captionsOnly)}`,
       `  data       ${dataDir}  (sessions, audio and the stream survive a restart; LIVETRANSLATE_DATA_DIR to move it)`,
       `  consumer   ${consumer.consumerEnvironments} execution environments, ${consumer.routing} routing${consumer.routing === "random" ? ` (seed ${consumer.seed})` : ""}, ${vad === "silero" ? "Silero VAD" : "energy"} speech detection`,
+      ...(quotas
+        ? [
+            `  quotas     AWS's, emulated (LIVETRANSLATE_QUOTAS=aws): synthesis ${quotas.synthesisTps}/s, translation ${quotas.translationTps}/s per pair, posts ${quotas.postsPerSecond}/s, ${quotas.recognizerStreams} recognizer streams, ${quotas.newConnectionsPerSecond} new connections/s`,
+          ]
+        : []),
       `  try it     curl -s -XPOST ${local.url}/sessions -H 'content-type: application/json' -d '{"sourceLanguage":"en","targetLanguages":["es","fr"]}'`,
       ``,
       `  Ctrl-C stops it.`,

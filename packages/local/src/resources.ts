@@ -42,6 +42,8 @@ export interface LocalResources {
   table: string;
   stream: string;
   bucket: string;
+  /** The embedded S3's endpoint, on loopback (local mode serves its audio to clients under /audio). */
+  s3Endpoint: string;
   /** The clients of the gateway's and the HTTP API's functions, the event source and the sweeps. */
   clients: LocalClients;
   /** Another set of clients; `decorate` is applied to each first (a consumer environment's fuse). */
@@ -135,7 +137,7 @@ export async function startResources(options: LocalResourceOptions): Promise<Loc
       // The listener app fetches audio from another origin (the bucket), as from S3 in AWS.
       ensureBucket(clients.s3, BUCKET, ["*"]),
     ]);
-    return { table: TABLE, stream: STREAM, bucket: BUCKET, clients, connect, connections, broker, broadcast, close };
+    return { table: TABLE, stream: STREAM, bucket: BUCKET, s3Endpoint: s3.endpoint, clients, connect, connections, broker, broadcast, close };
   } catch (error) {
     await close();
     throw error;

@@ -3,6 +3,8 @@
  * gateway; a poller playing the Kinesis event source mapping; the local speech engines; and the very
  * handlers Lambda runs, fed AWS-shaped events, with the same AWS adapters pointed at the stand-ins.
  */
+import { chmodSync, mkdirSync } from "node:fs";
+import { createServer as createHttpsServer } from "node:https";
 import path from "node:path";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
@@ -16,6 +18,7 @@ import type { SegmenterOptions } from "@livetranslate/core/streaming/segmenter";
 import type { VoiceActivityDetector } from "@livetranslate/core/ports";
 import type { Adapters } from "@livetranslate/functions/adapters";
 import { compose } from "@livetranslate/functions/composition";
+import { unrouted } from "@livetranslate/functions/http/api";
 import { STREAM_EVENT_SOURCE, WS_ACTIONS } from "@livetranslate/functions/deployment";
 import { Hono } from "hono";
 import { localAdapters, localMeasurements } from "./adapters.ts";
@@ -24,10 +27,14 @@ import { ExecutionEnvironments, type Routing } from "./event-source/environments
 import { KinesisEventSource } from "./event-source/index.ts";
 import { filePositions } from "./event-source/positions.ts";
 import { forgetStaleConnections } from "./stale-connections.ts";
-import { type ConnectionLimits, WebSocketGateway } from "./gateway/index.ts";
-import type { RequestCounts } from "./metering.ts";
+import { API_GATEWAY_LIMITS, type ConnectionLimits, WebSocketGateway } from "./gateway/index.ts";
+import { countEngines, countTableRequests, type RequestCounts } from "./metering.ts";
+import { localQuotas, type QuotaSettings } from "./quotas.ts";
 import { type LocalResources, startResources } from "./resources.ts";
 import { mountWebApps } from "./web-apps.ts";
+import { mountAudio } from "./audio-route.ts";
+import { S3AudioStore } from "@livetranslate/core/adapters/aws/s3";
+import { isLoopback, originOf, publicHost } from "./public-origin.ts";
 import { sweepExpiredObjects, sweepExpiredRecords, trimExpiredStreamRecords } from "./expiry.ts";
 
 export interface LocalOptions {
@@ -60,10 +67,21 @@ export interface LocalOptions {
    * are kept, so they survive a restart (even `kill -9`); in memory when absent (tests, the benchmark).
    */
   dataDir?: string;
+  /** A certificate and its key (PEM): local mode then serves HTTPS and WSS, so tokens do not cross the network in clear. */
+  tls?: { cert: string; key: string };
+  /** The address clients are told to use when local mode listens on every address (default: this machine's first). */
+  publicHost?: string;
+  /**
+   * WebSocket connections one address may hold at a time (default: 100 when `host` is not loopback, unbounded on
+   * loopback, where only this machine connects: the benchmarks open thousands).
+   */
+  maxConnectionsPerAddress?: number;
   /** API Gateway's connection limits by default; tests shorten them. */
   connectionLimits?: Partial<ConnectionLimits>;
   /** Where the broadcast broker (MQTT over WebSockets) listens: by default the port after `port`, any free one with port 0. */
   brokerPort?: number;
+  /** AWS's quotas, emulated (`LIVETRANSLATE_QUOTAS=aws`); none when absent. */
+  quotas?: QuotaSettings;
 }
 
 export interface LocalMode {
@@ -90,15 +108,21 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
     for (const closer of closers.reverse()) await closer();
   };
   try {
-    const engines = options.engines ?? (await requireLocalEngines(log));
-    closers.push(() => closeEngines(engines));
-    const languages = supportedLanguages(engines);
-    const warming = warmUp(engines, languages.target, languages.captionsOnly);
+    const detected = options.engines ?? (await requireLocalEngines(log));
+    closers.push(() => closeEngines(detected));
+    const languages = supportedLanguages(detected);
+    const warming = warmUp(detected, languages.target, languages.captionsOnly);
+    // The functions use the engines under the emulated quotas (warming them up spends none).
+    const quotas = options.quotas ? localQuotas(options.quotas) : undefined;
+    const counted = options.requestCounts ? countEngines(detected, options.requestCounts) : detected;
+    const engines = quotas ? quotas.engines(counted) : counted;
 
     const measurements = localMeasurements(log);
 
     const app = new Hono();
-    const { injectWebSocket, upgradeWebSocket } = createNodeWebSocket({ app });
+    const { injectWebSocket, upgradeWebSocket, wss } = createNodeWebSocket({ app });
+    // ws would buffer up to 100 MiB of one message before the gateway could refuse it over 128 KB.
+    wss.options.maxPayload = { ...API_GATEWAY_LIMITS, ...options.connectionLimits }.maxMessageBytes;
     const host = options.host ?? "127.0.0.1";
     // Clients may knock before every route is mounted (apps reconnecting to a restarted local mode): they are
     // told to come back, since the router cannot take routes once it has answered a request.
@@ -110,15 +134,21 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
           : Response.json({ error: { code: "starting", message: "local mode is starting; try again in a moment" } }, { status: 503 }),
       port: options.port ?? 8787,
       hostname: host,
+      ...(options.tls ? { createServer: createHttpsServer, serverOptions: options.tls } : {}),
     });
     await new Promise<void>((resolve, reject) => {
       server.once("listening", resolve);
       server.once("error", reject);
     });
     const port = (server.address() as AddressInfo).port;
-    const url = `http://${host === "0.0.0.0" ? "localhost" : host}:${port}`;
+    const url = originOf(options.tls ? "https" : "http", publicHost(host, options.publicHost), port);
     closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
+    // Sessions, tokens' hashes and audio: for this machine's user only.
+    if (options.dataDir) {
+      mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+      chmodSync(options.dataDir, 0o700);
+    }
     // Listening first: the gateway's URL is its @connections API's, and clients are told to come back until ready.
     const resources = await startResources({
       dataDir: options.dataDir,
@@ -126,11 +156,14 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
       broker: { host, port: options.brokerPort ?? (options.port === 0 ? 0 : (options.port ?? 8787) + 1) },
       log,
       measurements,
-      decorateClient: options.decorateClient,
+      decorateClient: (client) => {
+        if (options.requestCounts) countTableRequests(client, options.requestCounts);
+        options.decorateClient?.(client);
+      },
     });
     closers.push(() => resources.close());
     // The gateway's and HTTP API's adapters, and each consumer environment's, are built from the same.
-    const shared = { resources, engines, log, measurements, requestCounts: options.requestCounts };
+    const shared = { resources, engines, log, measurements, requestCounts: options.requestCounts, quotas, publicOrigin: url };
     const adapters = localAdapters({ ...shared, clients: resources.clients });
     const handlers = compose(adapters);
     if (options.dataDir) await forgetStaleConnections(adapters.db, log);
@@ -166,6 +199,8 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
       },
       onError: (error, context) => log({ level: "error", event: "gateway.handler_failed", ...context, error: String(error) }),
       limits: options.connectionLimits,
+      admitConnection: quotas?.admitConnection,
+      maxConnectionsPerAddress: options.maxConnectionsPerAddress ?? (isLoopback(host) ? undefined : 100),
       onLimit: ({ connectionId, limit, code }) => {
         log({ level: "info", event: "gateway.connection_limit", connectionId, limit, code });
         measurements.count(`GatewayClosed.${limit}`);
@@ -175,7 +210,9 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
     closers.push(() => gateway.closeAll());
 
     mountWebApps(app);
+    mountAudio(app, resources.s3Endpoint, resources.bucket, new S3AudioStore({ client: resources.clients.s3, bucket: resources.bucket }));
     app.route("/", handlers.Http);
+    app.notFound(unrouted(app));
     injectWebSocket(server);
     ready = true;
 

@@ -107,6 +107,12 @@ export interface LanguagePair {
 export interface Translator {
   /** Directions this translator supports. */
   readonly pairs: readonly LanguagePair[];
+  /**
+   * False when a part of a segment is to be translated alone rather than together with its segment's words before
+   * it (streaming/pipeline/part-translation.ts): with a translator that bills by the character, those words are
+   * billed again with every part. Unset: in context.
+   */
+  readonly partsInContext?: boolean;
   translate(text: string, source: string, target: string): Promise<string>;
 }
 
@@ -117,10 +123,20 @@ export interface SynthesizedAudio {
   durationSeconds: number;
 }
 
+/** How to voice one request. */
+export interface SynthesisOptions {
+  /**
+   * Which of the service's voice engines: "neural" (the default where the language has one) or "standard", the
+   * plainer voice with a quota ten times larger (Polly), asked for when the neural one is throttled. A synthesizer
+   * with one kind of voice ignores it.
+   */
+  engine?: "neural" | "standard";
+}
+
 export interface SpeechSynthesizer {
   /** Languages this synthesizer has a voice for (ISO 639-1). */
   readonly languages: readonly string[];
-  synthesize(text: string, language: string): Promise<SynthesizedAudio>;
+  synthesize(text: string, language: string, options?: SynthesisOptions): Promise<SynthesizedAudio>;
 }
 
 /**

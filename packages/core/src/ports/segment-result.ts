@@ -1,7 +1,9 @@
 /**
  * What the pipeline reports for a segment: when each stage finished and what went to each language. It sits with the
- * ports, importing nothing, because the measurements port and its adapters name it without importing the pipeline.
+ * ports, importing only the protocol's names, because the measurements port and its adapters name it without
+ * importing the pipeline.
  */
+import type { BindingQuota } from "../protocol/index.ts";
 
 /** Stage timestamps (epoch ms) carried by every segment, logged and benchmarked. */
 export interface StageTimes {
@@ -30,6 +32,14 @@ export interface LanguageResult {
   audioShed?: boolean;
   /** Already delivered by an earlier attempt: nothing was sent now. */
   alreadyDone?: boolean;
+  /**
+   * A quota met past its retry budget degraded this part for this language: "standardVoice" (voiced with the
+   * plainer voice), "captionsOnly" (no translated speech, or no translation, for this part). Posts dropped for a
+   * listener are counted, not named here.
+   */
+  degraded?: "standardVoice" | "captionsOnly";
+  /** The quotas met while delivering it (retried or degraded). */
+  quotas?: BindingQuota[];
   /** Failed on the batch's last attempt and given up (why): the batch goes on without it. */
   abandoned?: string;
   translatedAt?: number;
@@ -58,6 +68,8 @@ export interface SegmentResult {
   incomplete: boolean;
   /** Something went out in this attempt. */
   sent: boolean;
+  /** The quotas met while delivering it (each language's, and the speaker's posts). */
+  quotas?: BindingQuota[];
 }
 
 /** How long each stage took (ms), from a segment's stage timestamps; undefined for a stage it did not reach. */

@@ -266,6 +266,10 @@ export const PartMessage = z.object({
 });
 export type PartMessage = z.infer<typeof PartMessage>;
 
+/** An AWS quota the speaker is told binds (`sessionStatus.quotas`): Polly's, Translate's, or API Gateway's posts. */
+export const BindingQuota = z.enum(["synthesis", "translation", "posts"]);
+export type BindingQuota = z.infer<typeof BindingQuota>;
+
 export const SessionStatusMessage = z.object({
   type: z.literal("sessionStatus"),
   sessionId: z.string(),
@@ -275,6 +279,11 @@ export const SessionStatusMessage = z.object({
   overloaded: z.boolean().optional(),
   lagMs: z.number().optional(),
   shedding: z.array(z.enum(["interim", "audio"])).optional(),
+  /**
+   * Extension: the AWS quotas met in the last few seconds (calls throttled, parts degraded); `[]` once none binds
+   * any more. Absent when none has bound.
+   */
+  quotas: z.array(BindingQuota).optional(),
 });
 export type SessionStatusMessage = z.infer<typeof SessionStatusMessage>;
 

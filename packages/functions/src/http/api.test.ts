@@ -210,6 +210,21 @@ describe("HTTP API as Lambda runs it (API Gateway HTTP API, payload v2)", () => 
   });
 });
 
+describe("POST /sessions body limit", () => {
+  it("refuses a body over 1 MB with 413 in JSON, creating nothing", async () => {
+    const h = await startHarness();
+    try {
+      const body = JSON.stringify({ sourceLanguage: "en", padding: "x".repeat(1024 * 1024) });
+      const response = await h.handlers.Http.request("/sessions", { method: "POST", body, headers: { "content-type": "application/json", "content-length": String(body.length) } });
+      expect(response.status).toBe(413);
+      expect(response.headers.get("connection")).toBe("close");
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe("message_too_large");
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 describe("POST /listener-reports (anonymous download reports from listener apps)", () => {
   const report = (downloads = [{ latencyMs: 180, ok: true }, { latencyMs: 2500, ok: false }]) =>
     JSON.stringify({ sessionId: "calm-river-101", language: "es", downloads });

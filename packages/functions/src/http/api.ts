@@ -21,6 +21,8 @@ import { rateLimiter } from "hono-rate-limiter";
 import type { Adapters } from "../adapters.ts";
 import { LISTENER_REPORTS_PER_MINUTE } from "../deployment.ts";
 
+const SESSION_REQUEST_MAX_BYTES = 1024 * 1024;
+
 export function createApi(adapters: Pick<Adapters, "db" | "languages" | "vocabularies" | "measurements" | "log" | "broadcastBroker">) {
   /** The pass as the listener app uses it: where to connect, as whom, and which topic to subscribe to. */
   const listenerPass = (pass: Broadcast.Pass): ListenerPass => {
@@ -30,14 +32,24 @@ export function createApi(adapters: Pick<Adapters, "db" | "languages" | "vocabul
   const app = new Hono()
     .get("/health", (c) => c.json({ ok: true }))
     .get("/languages", (c) => c.json(adapters.languages()))
-    .post("/sessions", async (c) => {
-      const input = CreateSessionRequest.safeParse(await jsonBody(c));
-      if (!input.success) throw new VisibleError("bad_request", describeIssues(input.error));
-      const created = await Session.create(adapters.db, adapters.languages(), input.data);
-      adapters.log({ level: "info", event: "session.created", sessionId: created.sessionId, targetLanguages: created.targetLanguages });
-      await requestVocabulary(adapters.vocabularies, adapters.log, { ...created, glossary: input.data.glossary });
-      return c.json(created, 201);
-    })
+    .post(
+      "/sessions",
+      // The largest valid request (a full glossary in many languages) fits with room to spare.
+      bodyLimit({
+        maxSize: SESSION_REQUEST_MAX_BYTES,
+        onError: () => {
+          throw new VisibleError("message_too_large", `a session request is at most ${SESSION_REQUEST_MAX_BYTES / 1024} KB`, 413);
+        },
+      }),
+      async (c) => {
+        const input = CreateSessionRequest.safeParse(await jsonBody(c));
+        if (!input.success) throw new VisibleError("bad_request", describeIssues(input.error));
+        const created = await Session.create(adapters.db, adapters.languages(), input.data);
+        adapters.log({ level: "info", event: "session.created", sessionId: created.sessionId, targetLanguages: created.targetLanguages });
+        await requestVocabulary(adapters.vocabularies, adapters.log, { ...created, glossary: input.data.glossary });
+        return c.json(created, 201);
+      },
+    )
     .get("/sessions/:sessionId", async (c) => c.json(await Session.view(adapters.db, c.req.param("sessionId"))))
     .get("/sessions/:sessionId/transcript", async (c) => {
       const { body, contentType } = await Transcript.read(adapters.db, {
@@ -92,9 +104,11 @@ export function createApi(adapters: Pick<Adapters, "db" | "languages" | "vocabul
         return c.body(null, 204);
       },
     );
-  app.notFound((c) => c.json<ErrorBody>({ error: { code: "not_found", message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
+  app.notFound(unrouted(app));
   app.onError((error, c) => {
     if (error instanceof VisibleError) {
+      // A refused body may still be arriving: the connection closes after the answer, not under the next request.
+      if (error.status === 413) c.header("connection", "close");
       return c.json<ErrorBody>({ error: { code: error.code, message: error.message } }, error.status as ContentfulStatusCode);
     }
     adapters.log({ level: "error", event: "http.failed", path: c.req.path, error: String(error) });
@@ -104,6 +118,32 @@ export function createApi(adapters: Pick<Adapters, "db" | "languages" | "vocabul
 }
 
 export type Api = ReturnType<typeof createApi>;
+
+/**
+ * What a request no route takes is answered, in the API's JSON shape: 405 with Allow when `app` has routes for
+ * its path under other methods, 404 otherwise. Local mode, which mounts the API beside its web apps, answers with
+ * it too.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: any app's routes
+export function unrouted(app: Hono<any, any, any>) {
+  return (c: Context) => {
+    const allowed = [
+      ...new Set(app.routes.filter((route) => route.method !== "ALL" && routePattern(route.path).test(c.req.path)).map((route) => route.method)),
+    ];
+    if (allowed.length > 0) {
+      if (allowed.includes("GET")) allowed.push("HEAD");
+      c.header("allow", allowed.join(", "));
+      return c.json<ErrorBody>({ error: { code: "method_not_allowed", message: `${c.req.method} is not allowed here; use ${allowed.join(" or ")}` } }, 405);
+    }
+    return c.json<ErrorBody>({ error: { code: "not_found", message: `no route for ${c.req.method} ${c.req.path.slice(0, 200)}` } }, 404);
+  };
+}
+
+/** A hono route path (`/sessions/:sessionId`, `/speaker/*`) as a regular expression over request paths. */
+function routePattern(path: string): RegExp {
+  const parts = path.split("/").map((part) => (part === "*" ? ".*" : part.startsWith(":") ? "[^/]+" : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
+  return new RegExp(`^${parts.join("/")}$`);
+}
 
 async function jsonBody(c: Context): Promise<unknown> {
   try {

@@ -53,6 +53,12 @@ describe("pnpm bench --quick", () => {
       for (const key of ["word_error_rate_percent", "words", "final_pass_p50_ms"]) expect(typeof row[key], key).toBe("number");
     }
     expect(results.segmentation.rows.map((r: { name: string }) => r.name.split(" ")[0])).toEqual(["energy", "energy", "silero", "silero", "silero"]);
+    // Parts against the whole: a chrF per local target language, alone and in context, over segments sent in parts.
+    expect(results.parts_vs_whole.segments_in_parts).toBeGreaterThan(0);
+    expect(Object.keys(results.parts_vs_whole.chrf).sort()).toEqual(["an", "ast", "bs", "ca", "eo", "es", "fr", "gl", "hr", "it", "oc", "pt", "sc", "sl", "sr"]);
+    for (const c of Object.values(results.parts_vs_whole.chrf) as Record<string, number>[]) {
+      for (const key of ["alone", "in_context"]) expect(c[key], key).toBeGreaterThan(0);
+    }
     for (const row of results.segmentation.rows) {
       for (const key of ["sentence_splits_per_100", "wait_p50_ms", "wait_p95_ms", "core_share_percent"]) expect(typeof row[key], key).toBe("number");
     }

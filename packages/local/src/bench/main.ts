@@ -10,21 +10,26 @@
  * compares both on the same talk either way. `--only latency,overload` runs just those scenarios (see `only`;
  * `latency` includes the parts runs, `--only latency_parts` runs the sticky one alone, `--only latency_parts_random` the random one).
  */
+import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { REFERENCE_CPU_LOOP_MS } from "@livetranslate/testing/calibration";
 import { voiceActivityFor, voiceActivitySetting } from "../voice-activity.ts";
+import type { VoiceActivityDetector } from "@livetranslate/core/ports";
 import { calibration } from "./calibration.ts";
 import type { Step } from "./harness.ts";
 import { soakChart } from "./plot.ts";
+import { metered } from "./scenarios/capacity.ts";
 import { drift } from "./scenarios/drift.ts";
 import { fanout } from "./scenarios/fanout.ts";
 import { fanoutBroadcast } from "./scenarios/fanout-broadcast.ts";
 import { type LatencySettings, latencyParts, latencyPartsRandom, latencyScenarios, type slowestCaptions } from "./scenarios/latency.ts";
 import { memory } from "./scenarios/memory.ts";
 import { overload } from "./scenarios/overload.ts";
+import { partsVsWhole } from "./scenarios/parts-vs-whole.ts";
+import { underQuotas } from "./scenarios/quotas.ts";
 import { recognizer } from "./scenarios/recognizer.ts";
 import { scale } from "./scenarios/scale.ts";
 import { segmentation } from "./scenarios/segmentation.ts";
@@ -37,8 +42,9 @@ const quick = process.argv.includes("--quick");
  */
 const onlyFlag = process.argv.indexOf("--only");
 const only = onlyFlag >= 0 ? new Set(process.argv[onlyFlag + 1]?.split(",")) : undefined;
-const runs = (scenario: "recognizer" | "segmentation" | "latency" | "latency_parts" | "latency_parts_random" | "fanout" | "fanout_broadcast" | "memory" | "scale" | "drift" | "overload") =>
-  !only || only.has(scenario);
+const runs = (
+  scenario: "recognizer" | "segmentation" | "parts_vs_whole" | "latency" | "latency_parts" | "latency_parts_random" | "fanout" | "fanout_broadcast" | "memory" | "scale" | "drift" | "overload" | "capacity" | "quotas",
+) => !only || only.has(scenario);
 const vadFlag = process.argv.indexOf("--vad");
 const vad = voiceActivitySetting(vadFlag >= 0 ? process.argv[vadFlag + 1] : process.env.LIVETRANSLATE_VAD);
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
@@ -107,6 +113,14 @@ function printTable(results: Record<string, any>) {
   if (rec) lines.push(`\nrecognizer: pocketsphinx alone on ${rec.clips} transcribed fixture clips, ${rec.fed}`);
   for (const r of rec?.rows ?? []) {
     row(r.name, `WER ${r.word_error_rate_percent} %`, `of ${r.words} words; final pass p50 / max ${r.final_pass_p50_ms} / ${r.final_pass_max_ms} ms; ${r.cpu_seconds} CPU s; ${r.search_args}`);
+  }
+  const pw = results.parts_vs_whole;
+  if (pw) {
+    lines.push(`\nparts vs whole: ${pw.segments_in_parts} of ${pw.segments} segments in ${pw.parts} parts (${JSON.stringify(pw.parts_committed_at)}); chrF of the parts' translations joined against the whole's`);
+    for (const [language, c] of Object.entries(pw.chrf as Record<string, { alone: number; in_context: number; parts_in_context: number; parts_fallback: number }>)) {
+      row(`en->${language}: alone / in context`, `${c.alone} / ${c.in_context}`, `${c.parts_in_context} parts in context, ${c.parts_fallback} fell back to alone`);
+    }
+    for (const [language, error] of Object.entries(pw.failed as Record<string, string>)) row(`en->${language}: not measured`, "", error);
   }
   const seg = results.segmentation;
   if (seg) lines.push(`\nsegmentation: ${seg.talk}; wait from the ${seg.wait_from}`);
@@ -203,6 +217,7 @@ async function main() {
   const latency: LatencySettings = { quick, vad, voiceActivity: await voiceActivityFor(vad) };
   if (runs("recognizer")) results.recognizer = await step("recognizer (search settings)", () => recognizer(quick));
   if (runs("segmentation")) results.segmentation = await step("segmentation (energy vs Silero VAD)", segmentation);
+  if (runs("parts_vs_whole")) results.parts_vs_whole = await step("parts vs whole (translation of parts against the whole segment's)", () => partsVsWhole(quick ? 4 : 20));
   if (runs("latency")) await latencyScenarios(results, step, latency);
   else {
     if (runs("latency_parts")) results.latency_parts = await step("latency (listeners take parts)", () => latencyParts(latency));
@@ -220,7 +235,52 @@ async function main() {
   if (runs("overload")) {
     results.overload = await step("overload", () => (quick ? overload({ speakers: 3, shortClips: 2, longClips: 4 }) : overload({ speakers: 10, shortClips: 8, longClips: 24 })));
   }
+  if (runs("capacity") || runs("quotas")) await capacityScenarios(step, latency.voiceActivity);
   return finish(results, started, calibrationStart, await step("calibration again", calibration));
+}
+
+/**
+ * The metered runs `pnpm capacity` scales from, and several sessions under AWS's quotas scaled to this machine:
+ * their own results file (bench/results/<date>-<cores>core-capacity.json, committed; the capacity plan reads the
+ * newest), written even by `--only capacity,quotas`.
+ */
+async function capacityScenarios(step: Step, voiceActivity: VoiceActivityDetector | undefined) {
+  const file = quick
+    ? path.join(repoRoot, "test-artifacts/bench-quick-capacity.json")
+    : path.join(repoRoot, `bench/results/${new Date().toISOString().slice(0, 10)}-${os.cpus().length}core-capacity.json`);
+  const results: Record<string, unknown> = existingResults(file);
+  results.machine = { cores: os.cpus().length, cpu: os.cpus()[0]?.model ?? "?", node: process.version };
+  results.commit = gitCommit();
+  if (runs("capacity")) {
+    // The smoke test (--quick) runs the sticky one alone, on two sentences.
+    const meteredRuns = [await step("metered run (parts, sticky routing)", () => metered("sticky", quick ? 2 : 20, voiceActivity))];
+    if (!quick) meteredRuns.push(await step("metered run (parts, random routing)", () => metered("random", 20, voiceActivity)));
+    results.metered = meteredRuns;
+  }
+  if (runs("quotas")) {
+    // Scaled so that each emulated quota binds at a few sessions on 2 cores: Polly's neural voices at a fraction of
+    // what the sessions ask (standard voices scale with it), Translate per pair, and posts below the fan-out's peak.
+    results.quotas = await step("sessions under AWS's quotas, scaled", () =>
+      underQuotas({
+        sessions: quick ? 2 : 4,
+        listenersPerSession: quick ? 2 : 6,
+        sentences: quick ? 1 : 6,
+        quotas: { synthesisTps: 0.2, translationTps: 1, postsPerSecond: 25, recognizerStreams: 25, newConnectionsPerSecond: 50 },
+      }),
+    );
+  }
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  process.stderr.write(`bench: wrote ${path.relative(repoRoot, file)}\n`);
+}
+
+/** A results file this run adds to (`--only capacity` keeps the quota scenario's figures, and the other way round). */
+function existingResults(file: string): Record<string, unknown> {
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+  } catch {
+    return {};
+  }
 }
 
 type Calibration = Awaited<ReturnType<typeof calibration>>;
@@ -247,8 +307,8 @@ function outputFile(): string {
 
 function gitCommit(): string | undefined {
   try {
-    const head = readFileSync(path.join(repoRoot, ".git/HEAD"), "utf8").trim();
-    return head.startsWith("ref: ") ? readFileSync(path.join(repoRoot, ".git", head.slice(5)), "utf8").trim() : head;
+    // git itself, so a worktree (whose .git is a file) names its commit too.
+    return execFileSync("git", ["rev-parse", "HEAD"], { cwd: repoRoot, encoding: "utf8" }).trim();
   } catch {
     return undefined;
   }

@@ -4,6 +4,7 @@
  * oversized management post is refused (413); each closed connection gets its `$disconnect`, and every other
  * connection carries on.
  */
+import { get as httpGet } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { createNodeWebSocket } from "@hono/node-ws";
@@ -18,7 +19,7 @@ import { type ConnectionLimits, WebSocketGateway } from "./index.ts";
 
 const KEY = "localtestkey";
 
-async function startGateway(limits: Partial<ConnectionLimits>) {
+async function startGateway(limits: Partial<ConnectionLimits>, maxConnectionsPerAddress?: number) {
   const app = new Hono();
   const { injectWebSocket, upgradeWebSocket } = createNodeWebSocket({ app });
   const events: { routeKey: string; connectionId: string; body?: string }[] = [];
@@ -33,6 +34,7 @@ async function startGateway(limits: Partial<ConnectionLimits>) {
     managementAccessKeyId: KEY,
     routes: { $connect: record, $disconnect: record, $default: record, actions: { ping: record } } as never,
     limits,
+    maxConnectionsPerAddress,
     onLimit: (event) => limited.push(event),
   });
   const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" });
@@ -183,5 +185,37 @@ describe("the local gateway keeps API Gateway's quotas", () => {
       expect(await notifier.post(listener.id()!, { type: "error" } as never)).toBe("gone");
       expect(received).toHaveLength(1);
     });
+  });
+});
+
+describe("the local gateway bounds connections per address", () => {
+  let g: Awaited<ReturnType<typeof startGateway>>;
+  beforeAll(async () => {
+    g = await startGateway({}, 2);
+  });
+  afterAll(() => g.close());
+
+  it("refuses one more than the cap with 429, and takes one again once a connection has left", async () => {
+    // Prepare
+    const first = await g.connect();
+    const second = await g.connect();
+    // Act
+    const refused = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const request = httpGet(`${g.url}/ws`, { headers: { connection: "Upgrade", upgrade: "websocket", "sec-websocket-version": "13", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==" } }, (res) => {
+        let body = "";
+        res.on("data", (chunk: Buffer) => (body += chunk.toString()));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      request.once("upgrade", () => reject(new Error("a third connection from one address was accepted")));
+      request.once("error", reject);
+    });
+    // Assess
+    expect(refused.status).toBe(429);
+    first.socket.close();
+    await first.closed;
+    await expect.poll(() => disconnected(g.events, first.id()), { timeout: scaledTimeout(5_000) }).toBe(true);
+    const third = await g.connect();
+    third.socket.close();
+    second.socket.close();
   });
 });

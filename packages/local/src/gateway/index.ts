@@ -52,8 +52,15 @@ export interface GatewayOptions {
   onError?: (error: unknown, context: Record<string, unknown>) => void;
   /** API Gateway's by default. */
   limits?: Partial<ConnectionLimits>;
+  /**
+   * At most this many connections from one address at a time, beyond API Gateway's quotas (AWS throttles by
+   * stage and route instead): on a venue's network, one client cannot take every socket. Unbounded when absent.
+   */
+  maxConnectionsPerAddress?: number;
   /** A connection the gateway closed for a limit (local mode logs it). */
   onLimit?: (event: { connectionId: string; limit: keyof ConnectionLimits; code: number }) => void;
+  /** API Gateway's new-connections quota, when emulated: false refuses the upgrade with 429, before `$connect` runs. */
+  admitConnection?: () => boolean;
 }
 
 /** One call to the `@connections` management API. */
@@ -101,6 +108,8 @@ export class WebSocketGateway {
   /** Handler invocations still running, so shutting down can wait for them. */
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly disconnected = new Set<string>();
+  /** Connections per source address, from the upgrade's arrival to its $disconnect (or refusal). */
+  private readonly perAddress = new Map<string, number>();
   private readonly stage: string;
   readonly limits: ConnectionLimits;
 
@@ -137,14 +146,24 @@ export class WebSocketGateway {
         if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
           return c.json({ error: { code: "bad_request", message: "this endpoint takes WebSocket connections" } }, 426);
         }
+        if (this.options.admitConnection && !this.options.admitConnection()) {
+          return c.json({ message: "Too Many Requests" }, 429);
+        }
         const connectionId = newConnectionId();
         const sourceIp = (c.env as { incoming?: { socket?: { remoteAddress?: string } } })?.incoming?.socket?.remoteAddress ?? "127.0.0.1";
+        const cap = this.options.maxConnectionsPerAddress;
+        const open = this.perAddress.get(sourceIp) ?? 0;
+        if (cap !== undefined && open >= cap) {
+          return c.json({ error: { code: "too_many_connections", message: `at most ${cap} connections from one address at a time` } }, 429);
+        }
+        this.perAddress.set(sourceIp, open + 1);
         const result = await this.invoke(routes.$connect, {
           ...this.context("$connect", "CONNECT", connectionId, Date.now(), sourceIp),
           queryStringParameters: Object.fromEntries(new URL(c.req.url).searchParams),
           headers: Object.fromEntries(c.req.raw.headers),
         });
         if (result.statusCode < 200 || result.statusCode >= 300) {
+          this.release(sourceIp);
           return new Response(result.body ?? null, { status: result.statusCode, headers: { "content-type": "application/json" } });
         }
         c.set("connectionId" as never, connectionId as never);
@@ -277,10 +296,17 @@ export class WebSocketGateway {
   }
 
   /** `$disconnect`, once per connection, after the messages it sent were handled. */
+  private release(sourceIp: string): void {
+    const open = (this.perAddress.get(sourceIp) ?? 1) - 1;
+    if (open > 0) this.perAddress.set(sourceIp, open);
+    else this.perAddress.delete(sourceIp);
+  }
+
   private disconnect(connectionId: string, connectedAt: number, sourceIp: string, after: Promise<unknown>): void {
     if (this.disconnected.has(connectionId)) return;
     this.disconnected.add(connectionId);
     this.opened.delete(connectionId);
+    this.release(sourceIp);
     const done = after.then(async () => {
       await this.invoke(this.options.routes.$disconnect, this.context("$disconnect", "DISCONNECT", connectionId, connectedAt, sourceIp));
       // Ids are never reused, so the memory of having disconnected can go once the handler ran.

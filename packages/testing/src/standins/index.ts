@@ -3,7 +3,7 @@
  * Embedded stand-ins for DynamoDB (dynalite), Kinesis (kinesalite) and S3 (s3rver), in-process on
  * 127.0.0.1, for local mode and for tests. The AWS adapters talk to them unchanged.
  */
-import { CreateStreamCommand, DescribeStreamCommand, type KinesisClient } from "@aws-sdk/client-kinesis";
+import { CreateStreamCommand, DescribeStreamCommand, type KinesisClient, SplitShardCommand } from "@aws-sdk/client-kinesis";
 import { CreateBucketCommand, HeadBucketCommand, PutBucketCorsCommand, type S3Client } from "@aws-sdk/client-s3";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import type { Server } from "node:http";
@@ -100,6 +100,20 @@ export async function ensureStream(client: KinesisClient, streamName: string, sh
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`stream ${streamName} did not become ACTIVE`);
+}
+
+/**
+ * Splits `shardId` at the middle of its hash key range, as an on-demand stream does when it grows, and waits for the
+ * stream to be active again: records put from then on go to the two child shards.
+ */
+export async function splitShard(client: KinesisClient, streamName: string, shardId: string): Promise<void> {
+  const { StreamDescription } = await client.send(new DescribeStreamCommand({ StreamName: streamName }));
+  const shard = StreamDescription?.Shards?.find((s) => s.ShardId === shardId);
+  if (!shard?.HashKeyRange) throw new Error(`stream ${streamName} has no shard ${shardId}`);
+  const { StartingHashKey, EndingHashKey } = shard.HashKeyRange;
+  const middle = (BigInt(StartingHashKey!) + BigInt(EndingHashKey!)) / 2n;
+  await client.send(new SplitShardCommand({ StreamName: streamName, ShardToSplit: shardId, NewStartingHashKey: middle.toString() }));
+  await ensureStream(client, streamName);
 }
 
 /** Creates the bucket unless it exists; `readableFrom` lets those web origins GET its objects (CORS), as in AWS. */

@@ -153,6 +153,28 @@ describe("PlaybackQueue", () => {
     await t.succeed("u6");
     expect(t.scheduled().map((s) => s.n)).toEqual([5, 6]);
     expect(t.loads).toEqual(["u5", "u6"]);
+    // Not silently: the late one is reported skipped.
+    expect(t.events.filter((e) => e.type === "skipped").map((e) => [e.clip.sequenceNumber, e.type === "skipped" && e.reason])).toEqual([[4, "late"]]);
+  });
+
+  it("plays a part resent after its successor played next, late rather than never, and only once", async () => {
+    // Prepare: parts 0 and 2 of segment 5 arrive; part 1's first sending failed on the server, which resends it later.
+    const t = setup();
+    const part = (n: number, index: number): Clip => ({ sequenceNumber: n, part: index, segmentId: `s-${n}`, url: `u${n}.${index}`, duration: 1 });
+    t.queue.add(part(5, 0));
+    await t.succeed("u5.0");
+    t.queue.add(part(5, 2));
+    await t.succeed("u5.2");
+    // Act
+    t.queue.add(part(5, 1));
+    t.queue.add(part(5, 3));
+    await t.succeed("u5.1");
+    await t.succeed("u5.3");
+    t.queue.add(part(5, 1));
+    // Assess
+    const played = t.events.flatMap((e) => (e.type === "scheduled" ? [e.clip.part] : []));
+    expect(played).toEqual([0, 2, 1, 3]);
+    expect(t.events.filter((e) => e.type === "skipped")).toEqual([]);
   });
 
   it("catches up when it falls too far behind: the oldest waiting clips are dropped", async () => {

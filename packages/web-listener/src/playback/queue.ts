@@ -60,7 +60,8 @@ export type QueueEvent =
   /** Fetched and decoded at `at` (engine clock): from then on it can play. */
   | { type: "ready"; clip: Clip; at: number }
   | { type: "scheduled"; clip: Clip; at: number; end: number }
-  | { type: "skipped"; clip: Clip; reason: "failed" | "catch-up" };
+  /** `late`: a clip older than what already played, of an earlier segment (a part of the one playing still plays). */
+  | { type: "skipped"; clip: Clip; reason: "failed" | "catch-up" | "late" };
 
 /** One clip's download: from the first fetch attempt to the decoded audio (retries included), or to giving up. */
 export interface Download {
@@ -76,10 +77,15 @@ interface Entry<Buffer> {
   buffer?: Buffer;
 }
 
+const DONE_KEPT = 256;
+
 export class PlaybackQueue<Buffer> {
   private readonly options: QueueOptions;
   private entries: Entry<Buffer>[] = [];
   private lastScheduled = -Infinity;
+  private lastSegment?: number;
+  /** Places in the talk of recent clips played or given up, so a resend of one is not taken for a late clip. */
+  private readonly done = new Set<number>();
   private scheduledEnd = 0;
   private readonly playing: Scheduled[] = [];
   private enabled = false;
@@ -106,11 +112,20 @@ export class PlaybackQueue<Buffer> {
     return () => this.downloadListeners.delete(listener);
   }
 
-  /** Adds a clip; one already queued or older than what has played is ignored (resends, reconnects). */
+  /**
+   * Adds a clip; one already queued, played or given up is ignored (resends, reconnects). A part resent after its
+   * successor played (the server retried it) plays next, late rather than never; any other clip older than what
+   * played is skipped, and says so.
+   */
   add(clip: Clip): void {
     const position = placeInTalk(clip);
-    if (position <= this.lastScheduled) return;
+    if (this.done.has(position)) return;
     if (this.entries.some((e) => placeInTalk(e.clip) === position)) return;
+    if (position <= this.lastScheduled && !(clip.part !== undefined && clip.sequenceNumber === this.lastSegment)) {
+      this.markDone(position);
+      this.emit({ type: "skipped", clip, reason: "late" });
+      return;
+    }
     this.entries.push({ clip, status: "waiting", attempts: 0 });
     this.entries.sort((a, b) => placeInTalk(a.clip) - placeInTalk(b.clip));
     this.pump();
@@ -156,6 +171,7 @@ export class PlaybackQueue<Buffer> {
       if (!head) break;
       if (head.status === "failed") {
         this.entries.shift();
+        this.markDone(placeInTalk(head.clip));
         this.emit({ type: "skipped", clip: head.clip, reason: "failed" });
         continue;
       }
@@ -166,7 +182,9 @@ export class PlaybackQueue<Buffer> {
       this.playing.push(scheduled);
       if (this.playing.length > 8) this.playing.shift();
       this.scheduledEnd = scheduled.end;
-      this.lastScheduled = placeInTalk(head.clip);
+      this.lastScheduled = Math.max(this.lastScheduled, placeInTalk(head.clip));
+      this.lastSegment = head.clip.sequenceNumber;
+      this.markDone(placeInTalk(head.clip));
       this.emit({ type: "scheduled", clip: head.clip, at, end: scheduled.end });
     }
     // Keep the prefetch window full after clips left the queue.
@@ -181,8 +199,14 @@ export class PlaybackQueue<Buffer> {
     while (this.entries.length > 1 && this.lagSeconds > this.options.catchUpToSeconds) {
       const dropped = this.entries.shift()!;
       this.lastScheduled = Math.max(this.lastScheduled, placeInTalk(dropped.clip));
+      this.markDone(placeInTalk(dropped.clip));
       this.emit({ type: "skipped", clip: dropped.clip, reason: "catch-up" });
     }
+  }
+
+  private markDone(position: number): void {
+    this.done.add(position);
+    if (this.done.size > DONE_KEPT) this.done.delete(this.done.values().next().value!);
   }
 
   private durationOf(entry: Entry<Buffer>): number {

@@ -7,7 +7,7 @@
 import { type Engine, EngineNotSupportedException, type LanguageCode, type PollyClient, SynthesizeSpeechCommand, type VoiceId } from "@aws-sdk/client-polly";
 import getMp3Duration from "get-mp3-duration";
 import type { Log } from "../../log.ts";
-import type { SpeechSynthesizer, SynthesizedAudio } from "../../ports/index.ts";
+import type { SpeechSynthesizer, SynthesisOptions, SynthesizedAudio } from "../../ports/index.ts";
 import type { IamAction } from "../../ports/iam.ts";
 import { withRetries } from "./retry.ts";
 
@@ -108,15 +108,17 @@ export class PollySynthesizer implements SpeechSynthesizer {
     this.languages = pollyLanguages(options.region);
   }
 
-  private voiceFor(language: string): { engine: Engine; voice: Voice } | undefined {
+  /** The neural voice unless the standard one is asked for (and exists) or the neural one is unavailable. */
+  private voiceFor(language: string, asked?: SynthesisOptions["engine"]): { engine: Engine; voice: Voice } | undefined {
     const voices = POLLY_VOICES[language];
-    if (voices?.neural && this.neural && !this.standardOnly.has(language)) return { engine: "neural", voice: voices.neural };
+    const standardAsked = asked === "standard" && voices?.standard !== undefined;
+    if (voices?.neural && this.neural && !this.standardOnly.has(language) && !standardAsked) return { engine: "neural", voice: voices.neural };
     if (voices?.standard) return { engine: "standard", voice: voices.standard };
     return undefined;
   }
 
-  async synthesize(text: string, language: string): Promise<SynthesizedAudio> {
-    const chosen = this.voiceFor(language);
+  async synthesize(text: string, language: string, options?: SynthesisOptions): Promise<SynthesizedAudio> {
+    const chosen = this.voiceFor(language, options?.engine);
     if (!chosen) throw new Error(`no Polly voice is set up for "${language}" in ${this.options.region}`);
     try {
       return await this.request(text, chosen.engine, chosen.voice);
@@ -150,6 +152,8 @@ export class PollySynthesizer implements SpeechSynthesizer {
           }),
         ),
       this.options.attempts ?? 5,
+      undefined,
+      { quotaErrors: "raise" },
     );
     if (!response.AudioStream) throw new Error("Polly returned no audio");
     const data = await response.AudioStream.transformToByteArray();

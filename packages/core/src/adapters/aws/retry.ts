@@ -1,4 +1,5 @@
 import pRetry from "p-retry";
+import { isQuotaError } from "../../domain/quotas/index.ts";
 
 /** Which AWS errors are worth another try, and how long to wait: throttling, quotas, 5xx. */
 const RETRYABLE_NAMES = new Set([
@@ -22,16 +23,21 @@ export function isRetryable(error: unknown): boolean {
   return status === 429 || (status !== undefined && status >= 500);
 }
 
-/** Retries `work` with exponential backoff and jitter while the error is retryable; `onRetry` runs before each retry. */
-export function withRetries<T>(work: () => Promise<T>, attempts: number, onRetry?: () => void): Promise<T> {
+/**
+ * Retries `work` with exponential backoff and jitter while the error is retryable; `onRetry` runs before each retry.
+ * With `quotaErrors: "raise"`, a quota error goes up at once: the caller (the pipeline, `streaming/pipeline/quota.ts`)
+ * owns that budget and degrades the part past it, which a retry here would only delay.
+ */
+export function withRetries<T>(work: () => Promise<T>, attempts: number, onRetry?: () => void, options: { quotaErrors?: "retry" | "raise" } = {}): Promise<T> {
+  const retryable = (error: unknown) => isRetryable(error) && !(options.quotaErrors === "raise" && isQuotaError(error));
   return pRetry(work, {
     retries: Math.max(0, attempts - 1),
     minTimeout: 100,
     maxTimeout: 2000,
     randomize: true,
-    shouldRetry: ({ error }) => isRetryable(error),
+    shouldRetry: ({ error }) => retryable(error),
     onFailedAttempt: ({ error, retriesLeft }) => {
-      if (retriesLeft > 0 && isRetryable(error)) onRetry?.();
+      if (retriesLeft > 0 && retryable(error)) onRetry?.();
     },
   });
 }

@@ -1,4 +1,5 @@
 import { EngineNotSupportedException, PollyClient, SynthesizeSpeechCommand } from "@aws-sdk/client-polly";
+import { pollyThrottling, translateThrottling } from "../quota/index.ts";
 import {
   BadRequestException,
   LimitExceededException,
@@ -17,6 +18,7 @@ import type { SessionVocabulary } from "../../ports/index.ts";
 import { expectDeclaredCalls } from "@livetranslate/testing/iam";
 import { POLLY_NEURAL_REGIONS, PollySynthesizer } from "./polly.ts";
 import { TranscribeRecognizer } from "./transcribe.ts";
+import { translatePart } from "../../streaming/pipeline/index.ts";
 import { AwsTranslator } from "./translate.ts";
 
 const transcribe = mockClient(TranscribeStreamingClient);
@@ -237,6 +239,40 @@ describe("TranscribeRecognizer (mocked Transcribe Streaming)", () => {
     stream.abort();
   });
 
+  it("replaying an open segment into a new stream, commits at the next live pause only the words after the replayed pauses", async () => {
+    // Prepare: the segment so far (two phrases, committed at their pauses by another environment's stream) is
+    // replayed into a new request, written at once as the consumer does, its pauses marked; Transcribe answers
+    // while the audio flows, each phrase turning final after its pause.
+    const patient = new TranscribeRecognizer({ client: new TranscribeStreamingClient({ region: "us-east-1" }), settleMs: 60_000, finalWaitMs: 60_000 });
+    const phrases: [string, number, number][][] = [
+      [["we", 0.1, 0.3], ["begin", 0.35, 0.6], ["now", 0.65, 0.8]],
+      [["and", 1.1, 1.3], ["so", 1.35, 1.6], ["on", 1.65, 1.8]],
+      [["until", 2.1, 2.3], ["we", 2.35, 2.6], ["stop", 2.65, 2.8]],
+    ];
+    const stable = (phrase: [string, number, number][]) => phrase.map(([w, start, end]): [string, number, number, boolean] => [w, start, end, true]);
+    const answers: Record<number, TranscriptResultStream[]> = {
+      5: [timed(true, [["we", 0.1, 0.3, true], ["begin", 0.35, 0.6]])],
+      11: [timed(false, phrases[0]!)],
+      21: [timed(false, phrases[1]!)],
+      30: [timed(true, stable(phrases[2]!))],
+      31: [timed(false, phrases[2]!)],
+    };
+    transcribe.on(StartStreamTranscriptionCommand).callsFake(liveStream((heard) => answers[Math.round(heard * 10)] ?? []));
+    const stream = patient.startStream("en");
+    const replayed = [stream.write(second), stream.pause(), stream.write(second), stream.pause()];
+    // Act: the speaker goes on, live.
+    await stream.write(second);
+    // Assess: the phrase's words are those after the replayed pauses' commits...
+    await vi.waitFor(async () => expect((await stream.phraseWords()).map((w) => w.text)).toEqual(["until", "we", "stop"]));
+    await stream.write(second.subarray(0, 1600));
+    const live = await stream.pause();
+    // ...the replayed pauses took the phrases they ended, and the live one only what followed them.
+    expect((await Promise.all(replayed)).filter((_, i) => i % 2 === 1)).toEqual(["we begin now", "and so on"]);
+    expect(live).toBe("until we stop");
+    expect(await stream.endSegment()).toBe("we begin now and so on until we stop");
+    stream.abort();
+  });
+
   it("ends a segment at a cut short of what it heard: the words after it are left out", async () => {
     // Prepare: two seconds heard, the segment cut at 1.1 s (a segment cut at its maximum length).
     transcribe.on(StartStreamTranscriptionCommand).callsFake(
@@ -358,10 +394,39 @@ describe("AwsTranslator (mocked Translate)", () => {
     expect(translator.pairs).toContainEqual({ source: "en", target: "de" });
   });
 
-  it("retries throttling and surfaces a bad request at once", async () => {
+  it("translates a part in its segment's context in two requests, or in one when parts in context are turned off", async () => {
+    // Prepare: Translate's answers for the context alone and for the context with the part.
+    translate
+      .on(TranslateTextCommand, { Text: "we went to see" })
+      .resolves({ TranslatedText: "Fuimos a ver" })
+      .on(TranslateTextCommand, { Text: "we went to see John in London" })
+      .resolves({ TranslatedText: "Fuimos a ver a John en Londres" })
+      .on(TranslateTextCommand, { Text: "John in London" })
+      .resolves({ TranslatedText: "John en Londres" });
+    const client = new TranslateClient({ region: "us-east-1" });
+    const part = { before: "we went to see", text: "John in London" };
+    // Act
+    const inContext = await translatePart(new AwsTranslator({ client }), part, "en", "es", undefined);
+    const billedInContext = translate.commandCalls(TranslateTextCommand).map((c) => c.args[0].input.Text);
+    translate.resetHistory();
+    const off = new AwsTranslator({ client, partsInContext: false });
+    const alone = await translatePart(off, part, "en", "es", undefined, off.partsInContext);
+    // Assess: the context is billed again with the part, unless turned off.
+    expect(new AwsTranslator({ client }).partsInContext).toBe(true);
+    expect(inContext).toEqual({ text: "a John en Londres", method: "context" });
+    expect(billedInContext.sort()).toEqual(["we went to see", "we went to see John in London"]);
+    expect(alone).toEqual({ text: "John en Londres", method: "alone" });
+    expect(translate.commandCalls(TranslateTextCommand).map((c) => c.args[0].input.Text)).toEqual(["John in London"]);
+  });
+
+  it("retries a service failure, hands a throttle up at once (the pipeline's quota budget owns it) and surfaces a bad request at once", async () => {
     const translator = new AwsTranslator({ client: new TranslateClient({ region: "us-east-1" }) });
-    translate.on(TranslateTextCommand).rejectsOnce(Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" })).resolves({ TranslatedText: "Bonjour" });
+    translate.on(TranslateTextCommand).rejectsOnce(Object.assign(new Error("Service unavailable"), { name: "ServiceUnavailableException" })).resolves({ TranslatedText: "Bonjour" });
     expect(await translator.translate("Hello", "en", "fr")).toBe("Bonjour");
+    translate.reset();
+    translate.on(TranslateTextCommand).rejectsOnce(translateThrottling()).resolves({ TranslatedText: "Bonjour" });
+    await expect(translator.translate("Hello", "en", "fr")).rejects.toMatchObject({ name: "TooManyRequestsException", $metadata: { httpStatusCode: 429 } });
+    expect(translate.commandCalls(TranslateTextCommand)).toHaveLength(1);
     translate.reset();
     translate.on(TranslateTextCommand).rejects(Object.assign(new Error("Unsupported language pair"), { name: "UnsupportedLanguagePairException" }));
     await expect(translator.translate("Hello", "en", "xx")).rejects.toThrow(/Unsupported/);
@@ -400,15 +465,30 @@ describe("PollySynthesizer (mocked Polly)", () => {
     expect(polly.commandCalls(SynthesizeSpeechCommand)[0]!.args[0].input).toMatchObject({ VoiceId: "Tatyana", Engine: "standard" });
   });
 
-  it("backs off on throttling (small neural quota) and then succeeds", async () => {
+  it("backs off on a service failure, but hands a throttle up at once (the pipeline degrades the voice past its budget)", async () => {
     polly
       .on(SynthesizeSpeechCommand)
-      .rejectsOnce(Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" }))
-      .rejectsOnce(Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" }))
+      .rejectsOnce(Object.assign(new Error("Service unavailable"), { name: "ServiceUnavailableException" }))
       .resolves({ AudioStream: sdkStreamMixin(Readable.from([silentMp3()])) });
-    const audio = await new PollySynthesizer({ client: new PollyClient({ region: "us-east-1" }), region: "us-east-1" }).synthesize("Hola", "es");
+    const synthesizer = new PollySynthesizer({ client: new PollyClient({ region: "us-east-1" }), region: "us-east-1" });
+    const audio = await synthesizer.synthesize("Hola", "es");
     expect(audio.data.byteLength).toBe(7200);
-    expect(polly.commandCalls(SynthesizeSpeechCommand)).toHaveLength(3);
+    expect(polly.commandCalls(SynthesizeSpeechCommand)).toHaveLength(2);
+    polly.reset();
+    polly.on(SynthesizeSpeechCommand).rejectsOnce(pollyThrottling()).resolves({ AudioStream: sdkStreamMixin(Readable.from([silentMp3()])) });
+    await expect(synthesizer.synthesize("Hola", "es")).rejects.toMatchObject({ name: "ThrottlingException", $fault: "client", $metadata: { httpStatusCode: 400 } });
+    expect(polly.commandCalls(SynthesizeSpeechCommand)).toHaveLength(1);
+  });
+
+  it("asks for the standard voice when told to, and for the neural one where the language has no standard voice", async () => {
+    polly.on(SynthesizeSpeechCommand).callsFake(async () => ({ AudioStream: sdkStreamMixin(Readable.from([silentMp3()])) }));
+    const synthesizer = new PollySynthesizer({ client: new PollyClient({ region: "us-east-1" }), region: "us-east-1" });
+    await synthesizer.synthesize("Hola", "es", { engine: "standard" });
+    await synthesizer.synthesize("Hola", "ca", { engine: "standard" });
+    expect(polly.commandCalls(SynthesizeSpeechCommand).map((c) => c.args[0].input)).toEqual([
+      expect.objectContaining({ VoiceId: "Lucia", Engine: "standard" }),
+      expect.objectContaining({ VoiceId: "Arlet", Engine: "neural" }),
+    ]);
   });
 
   it("names a language without a voice", async () => {

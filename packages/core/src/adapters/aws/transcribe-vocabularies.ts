@@ -14,7 +14,7 @@ import {
 } from "@aws-sdk/client-transcribe";
 import type { CustomVocabularies } from "../../ports/index.ts";
 import type { IamAction } from "./iam.ts";
-import { TRANSCRIBE_LANGUAGES } from "./transcribe.ts";
+import { TRANSCRIBE_LANGUAGES } from "./transcribe-languages.ts";
 
 export interface TranscribeVocabulariesOptions {
   client: TranscribeClient;

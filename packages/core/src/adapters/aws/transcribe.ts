@@ -18,29 +18,10 @@ import {
 import { pushable, type Pushable } from "it-pushable";
 import type { HeardWord, RecognitionStream, SessionVocabulary, SpeechRecognizer } from "../../ports/index.ts";
 import type { IamAction } from "../../ports/iam.ts";
+import { TRANSCRIBE_LANGUAGES } from "./transcribe-languages.ts";
 import { withRetries } from "./retry.ts";
 
-/** ISO 639-1 -> the Transcribe streaming locale used for it. */
-export const TRANSCRIBE_LANGUAGES: Record<string, LanguageCode> = {
-  en: "en-US",
-  es: "es-US",
-  fr: "fr-FR",
-  de: "de-DE",
-  it: "it-IT",
-  pt: "pt-BR",
-  ja: "ja-JP",
-  ko: "ko-KR",
-  zh: "zh-CN",
-  hi: "hi-IN",
-  ar: "ar-SA",
-  nl: "nl-NL",
-  sv: "sv-SE",
-  da: "da-DK",
-  ru: "ru-RU",
-  tr: "tr-TR",
-  pl: "pl-PL",
-  ca: "ca-ES",
-} as LanguageCode extends string ? Record<string, LanguageCode> : never;
+export { TRANSCRIBE_LANGUAGES } from "./transcribe-languages.ts";
 
 /** 100 ms of 16 kHz s16le mono. */
 export const AUDIO_EVENT_BYTES = 3200;
@@ -104,6 +85,17 @@ interface Word {
   stable: boolean;
 }
 
+/** A pause asked at `at` seconds of the stream's audio, waiting for Transcribe to catch up with it. */
+interface PendingPause {
+  at: number;
+  segmentStart: number;
+  askedAt: number;
+  answered: Promise<string>;
+  resolve(text: string): void;
+  reject(error: Error): void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
 /** A segment ended in the stream, waiting for its text: from `start` to `end` seconds of the stream's audio. */
 interface EndedSegment {
   start: number;
@@ -127,6 +119,10 @@ class TranscribeStream implements RecognitionStream {
   private finals: Word[] = [];
   private partial: Word[] = [];
   private waiting: EndedSegment[] = [];
+  /** Pauses not answered yet, in the order asked. */
+  private pauses: PendingPause[] = [];
+  /** Stream time (s) the results so far reach (their end times). */
+  private resultsTo = 0;
   private failure?: Error;
   /** The request is over: no more words will come. */
   private closed = false;
@@ -161,17 +157,29 @@ class TranscribeStream implements RecognitionStream {
 
   /**
    * Transcribe finds the ends of phrases itself (its results turn final at pauses); what a pause can commit is the
-   * run of words since the last commit that its results hold final or stable now (partial-results stabilization),
-   * up to the first word that may still change.
+   * run of words since the last commit that its results hold final or stable, up to the first word that may still
+   * change. It answers once Transcribe has caught up with the pause: audio replayed into a new stream (another
+   * environment took the session) is written in a moment, and a pause that answered before any result came would
+   * commit nothing, leaving the next one every word since the segment began, parts already sent included.
    */
-  async pause(): Promise<string> {
-    if (this.failure) throw this.failure;
-    const from = Math.max(this.committedTo, this.segmentStart / SAMPLE_RATE);
-    const end = this.written / SAMPLE_RATE;
+  pause(): Promise<string> {
+    if (this.failure) return Promise.reject(this.failure);
+    const pause = { at: this.written / SAMPLE_RATE, segmentStart: this.segmentStart / SAMPLE_RATE, askedAt: Date.now() } as PendingPause;
+    pause.answered = new Promise<string>((resolve, reject) => Object.assign(pause, { resolve, reject }));
+    pause.answered.catch(() => undefined);
+    pause.timer = setTimeout(() => this.settle(), this.options.settleMs ?? 600);
+    this.pauses.push(pause);
+    this.settle();
+    return pause.answered;
+  }
+
+  /** Commits the stable run since the last commit for `pause` (see `pause`). */
+  private commitAt(pause: PendingPause): string {
+    const from = Math.max(this.committedTo, pause.segmentStart);
     let to = from;
     for (const word of [...this.finals, ...this.partial]) {
       if (word.punctuation || middle(word) < from) continue;
-      if (middle(word) >= end || !word.stable) break;
+      if (middle(word) >= pause.at || !word.stable) break;
       to = word.end;
     }
     if (to === from) return "";
@@ -179,11 +187,26 @@ class TranscribeStream implements RecognitionStream {
     return this.textBetween(from, to);
   }
 
+  /** Whether Transcribe's results have reached `at` seconds, or `since` is long enough ago to stop waiting. */
+  private caughtUp(words: readonly Word[], from: number, at: number, since: number): boolean {
+    const before = words.filter((w) => !w.punctuation && middle(w) >= from && middle(w) < at);
+    return (
+      this.closed ||
+      this.resultsTo >= at - CAUGHT_UP_TAIL_S ||
+      words.some((w) => w.start >= at) ||
+      (before.length > 0 && before.at(-1)!.end >= at - CAUGHT_UP_TAIL_S) ||
+      Date.now() - since >= (this.options.settleMs ?? 600)
+    );
+  }
+
   /**
    * The current segment's words since the last pause's commit, each with the punctuation Transcribe put after it,
-   * stable as its results say (final, or held stable by partial-results stabilization).
+   * stable as its results say (final, or held stable by partial-results stabilization). After the pauses asked
+   * before it have answered.
    */
   async phraseWords(): Promise<HeardWord[]> {
+    if (this.failure) throw this.failure;
+    if (this.pauses.length > 0) await this.pauses.at(-1)!.answered.catch(() => undefined);
     if (this.failure) throw this.failure;
     const from = Math.max(this.committedTo, this.segmentStart / SAMPLE_RATE);
     return this.wordsBetween(from, Infinity).map((word) => ({
@@ -228,6 +251,7 @@ class TranscribeStream implements RecognitionStream {
       this.offset = this.kept[0]?.sample ?? this.written;
       const from = this.offset / SAMPLE_RATE;
       this.finals = this.finals.filter((w) => w.end <= from);
+      this.resultsTo = Math.min(this.resultsTo, from);
       this.partial = [];
       const replay = pushable<Uint8Array>();
       for (const { event } of this.kept) replay.push(event);
@@ -261,6 +285,7 @@ class TranscribeStream implements RecognitionStream {
     if (streamError) throw streamError;
     const offset = this.offset / SAMPLE_RATE;
     for (const result of event.TranscriptEvent?.Transcript?.Results ?? []) {
+      this.resultsTo = Math.max(this.resultsTo, (result.EndTime ?? 0) + offset);
       const alternative = result.Alternatives?.[0];
       const start = (result.StartTime ?? 0) + offset;
       const items = alternative?.Items ?? [];
@@ -279,10 +304,15 @@ class TranscribeStream implements RecognitionStream {
     this.settle();
   }
 
-  /** Resolves every ended segment whose words are all in. */
+  /** Answers the pauses Transcribe has caught up with, in order, and resolves every ended segment whose words are all in. */
   private settle(): void {
     const now = Date.now();
     const words = [...this.finals, ...this.partial];
+    while (this.pauses[0] && this.caughtUp(words, Math.max(this.committedTo, this.pauses[0].segmentStart), this.pauses[0].at, this.pauses[0].askedAt)) {
+      const pause = this.pauses.shift()!;
+      clearTimeout(pause.timer);
+      pause.resolve(this.commitAt(pause));
+    }
     this.waiting = this.waiting.filter((segment) => {
       const before = words.filter((w) => !w.punctuation && middle(w) < segment.end);
       const settled = before.every((w) => w.stable);
@@ -336,6 +366,11 @@ class TranscribeStream implements RecognitionStream {
       segment.reject(this.failure);
     }
     this.waiting = [];
+    for (const pause of this.pauses) {
+      clearTimeout(pause.timer);
+      pause.reject(this.failure);
+    }
+    this.pauses = [];
   }
 }
 

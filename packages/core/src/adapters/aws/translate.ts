@@ -23,14 +23,22 @@ export interface AwsTranslatorOptions {
   client: TranslateClient;
   /** Custom terminology resources applied to every request (names, products, liturgy...). */
   terminologyNames?: string[];
+  /**
+   * Parts of a segment translated together with the segment's words before them (default true): better sentences,
+   * but those words are billed again with every part (see docs/design/parts.md).
+   */
+  partsInContext?: boolean;
   attempts?: number;
 }
 
 export class AwsTranslator implements Translator {
   static readonly iamActions: readonly IamAction[] = [{ action: "translate:TranslateText", resource: "*" }];
   readonly pairs = TRANSLATE_PAIRS;
+  readonly partsInContext: boolean;
 
-  constructor(private readonly options: AwsTranslatorOptions) {}
+  constructor(private readonly options: AwsTranslatorOptions) {
+    this.partsInContext = options.partsInContext ?? true;
+  }
 
   async translate(text: string, source: string, target: string): Promise<string> {
     if (!text.trim()) return "";
@@ -45,6 +53,8 @@ export class AwsTranslator implements Translator {
           }),
         ),
       this.options.attempts ?? 4,
+      undefined,
+      { quotaErrors: "raise" },
     );
     return response.TranslatedText ?? "";
   }

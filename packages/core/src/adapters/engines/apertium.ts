@@ -42,7 +42,6 @@ export const APERTIUM_PAIRS: readonly ApertiumPair[] = [
   { source: "ca", target: "fr", mode: "cat-fra", package: "apertium-fra-cat" },
   { source: "ca", target: "oc", mode: "ca-oc", package: "apertium-oc-ca" },
   { source: "ca", target: "sc", mode: "cat-srd", package: "apertium-cat-srd" },
-  { source: "sr", target: "mk", mode: "hbs-mkd", package: "apertium-hbs-mkd" },
   { source: "hr", target: "sl", mode: "hbs-slv", package: "apertium-hbs-slv" },
 ];
 
@@ -67,7 +66,6 @@ export const APERTIUM_TARGETS: Readonly<Record<string, { via?: string }>> = {
   fr: { via: "ca" },
   oc: { via: "ca" },
   sc: { via: "ca" },
-  mk: { via: "sr" },
   sl: { via: "hr" },
 };
 

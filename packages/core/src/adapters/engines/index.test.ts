@@ -8,10 +8,10 @@ describe("detectLocalEngines", () => {
       expect(detected.problems).toEqual([]);
       const languages = supportedLanguages({ recognizer: detected.recognizer!, translator: detected.translator!, synthesizer: detected.synthesizer! });
       expect(languages.source).toEqual(["en"]);
-      expect(languages.target).toEqual(["an", "ast", "bs", "ca", "eo", "es", "fr", "gl", "hr", "it", "mk", "oc", "pt", "sc", "sl", "sr"]);
+      expect(languages.target).toEqual(["an", "ast", "bs", "ca", "eo", "es", "fr", "gl", "hr", "it", "oc", "pt", "sc", "sl", "sr"]);
       // Translated, but eSpeak NG cannot voice them: listeners get them as captions only.
       expect(languages.captionsOnly).toEqual(["ast", "gl", "oc", "sc"]);
-      expect(languages.routes).toMatchObject({ es: {}, an: { via: "es" }, oc: { via: "ca" }, mk: { via: "sr" } });
+      expect(languages.routes).toMatchObject({ es: {}, an: { via: "es" }, oc: { via: "ca" } });
     } finally {
       await closeEngines(detected);
     }

@@ -14,6 +14,7 @@ export function sessionEntity(config: DbConfig) {
         status: { type: ["active", "ended"] as const, required: true, default: "active" },
         createdAt: { type: "number", required: true },
         endedAt: { type: "number" },
+        lastChunkIndex: { type: "number" },
         keepTranscript: { type: "boolean" },
         /** The session's glossary (JSON): terms and their translation per language. */
         glossary: { type: "any" },

@@ -9,6 +9,7 @@ import {
   type CreateSessionResponse,
   type LanguagesResponse,
   type SessionView,
+  SessionId,
 } from "../../protocol/index.ts";
 import { VisibleError } from "../../error.ts";
 import { Audience } from "../audience/index.ts";
@@ -26,6 +27,8 @@ export namespace Session {
     status: z.enum(["active", "ended"]),
     createdAt: z.number(),
     endedAt: z.number().optional(),
+    /** The last chunk index the speaker sent before ending, when it said: its backlog is still accepted after the end. */
+    lastChunkIndex: z.number().int().nonnegative().optional(),
     /** The speaker asked for the transcript to be kept (in every target language). */
     keepTranscript: z.boolean().optional(),
     /** Names and terms translated one way (see domain/glossary). */
@@ -91,9 +94,21 @@ export namespace Session {
     }
   }
 
-  export async function get(db: Db, sessionId: string): Promise<Info | undefined> {
+  /**
+   * The session, or undefined when there is none or it has expired (DynamoDB's TTL deletes days late; an expired
+   * session, its tokens and its transcript stop working at once). A malformed id is refused before the database.
+   */
+  export async function get(db: Db, sessionId: string, now = Date.now()): Promise<Info | undefined> {
+    requireWellFormed(sessionId);
     const { data } = await db.entities.session.get({ sessionId }).go();
-    return data ? Info.parse(data) : undefined;
+    // expiresAt is in seconds, as DynamoDB's TTL reads it.
+    return data && data.expiresAt * 1000 > now ? Info.parse(data) : undefined;
+  }
+
+  function requireWellFormed(sessionId: string): void {
+    if (!SessionId.safeParse(sessionId).success) {
+      throw new VisibleError("bad_request", "sessionId must be 3 to 64 lower-case letters, digits and dashes");
+    }
   }
 
   /** The session, or a visible error saying why it cannot be used. */
@@ -117,8 +132,18 @@ export namespace Session {
     };
   }
 
-  /** Closes the session to new connections and audio; what is in flight is still delivered. */
-  export async function end(db: Db, sessionId: string): Promise<void> {
-    await db.entities.session.patch({ sessionId }).set({ status: "ended", endedAt: Date.now() }).go();
+  /**
+   * Closes the session to new connections and audio; what is in flight is still delivered, and so are the chunks up
+   * to `lastChunkIndex`, when the speaker said it sent them (a reconnect's backlog races its end).
+   */
+  export async function end(db: Db, sessionId: string, lastChunkIndex?: number): Promise<void> {
+    await db.entities.session.patch({ sessionId }).set({ status: "ended", endedAt: Date.now(), ...(lastChunkIndex !== undefined ? { lastChunkIndex } : {}) }).go();
+  }
+
+  /** The session, if it takes a chunk numbered `chunkIndex`: active, or ended after saying this chunk was sent before. */
+  export async function requireTakesChunk(db: Db, sessionId: string, chunkIndex: number): Promise<Info> {
+    const session = await get(db, sessionId);
+    if (session?.status === "ended" && session.lastChunkIndex !== undefined && chunkIndex <= session.lastChunkIndex) return session;
+    return requireActive(db, sessionId);
   }
 }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestTable, type TestTable } from "@livetranslate/testing/table";
 import { Connection } from "../connection/index.ts";
 import type { Db } from "../db/index.ts";
+import { Transcript } from "../transcript/index.ts";
 import { Session } from "./index.ts";
 
 const languages = { source: ["en"], target: ["es", "fr", "pt"] };
@@ -48,11 +49,43 @@ describe("Session", () => {
     await expect(Session.requireActive(db, "no-such-1")).rejects.toMatchObject({ code: "session_not_found", status: 404 });
   });
 
+  it("after an end that said the last chunk sent, still takes the chunks up to it (a reconnect's backlog), no later one", async () => {
+    const { sessionId } = await Session.create(db, languages, { sourceLanguage: "en" });
+    await Session.end(db, sessionId, 41);
+    await expect(Session.requireTakesChunk(db, sessionId, 41)).resolves.toMatchObject({ status: "ended", lastChunkIndex: 41 });
+    await expect(Session.requireTakesChunk(db, sessionId, 42)).rejects.toMatchObject({ code: "session_ended", status: 409 });
+    const other = await Session.create(db, languages, { sourceLanguage: "en" });
+    await Session.end(db, other.sessionId);
+    await expect(Session.requireTakesChunk(db, other.sessionId, 0)).rejects.toMatchObject({ code: "session_ended" });
+  });
+
   it("shows itself with listener counts and without the token hash", async () => {
     const { sessionId } = await Session.create(db, languages, { sourceLanguage: "en", targetLanguages: ["es", "fr"] });
     await Connection.join(db, "v-es", { sessionId, role: "listener", language: "es" });
     const view = await Session.view(db, sessionId);
     expect(view).toEqual({ sessionId, sourceLanguage: "en", targetLanguages: ["es", "fr"], status: "active", listeners: { es: 1 } });
     await expect(Session.view(db, "no-such-2")).rejects.toMatchObject({ status: 404 });
+  });
+
+  it("is gone the moment it expires, before the table's TTL deletes it: no view, no connection, no transcript", async () => {
+    // Prepare
+    const { sessionId, speakerToken } = await Session.create(db, languages, { sourceLanguage: "en", keepTranscript: true });
+    await Transcript.record(db, sessionId, { sequenceNumber: 1, startMs: 0, endMs: 900, text: "Hello.", translations: { es: "Hola." } });
+    expect((await Transcript.read(db, { sessionId, token: speakerToken, language: "es", format: "txt" })).body).toBe("Hola.\n");
+    // Act
+    await db.entities.session.patch({ sessionId }).set({ expiresAt: Math.floor(Date.now() / 1000) - 1 }).go();
+    // Assess
+    expect(await Session.get(db, sessionId)).toBeUndefined();
+    await expect(Session.view(db, sessionId)).rejects.toMatchObject({ status: 404 });
+    await expect(Session.requireActive(db, sessionId)).rejects.toMatchObject({ status: 404 });
+    await expect(Transcript.read(db, { sessionId, token: speakerToken, language: "es", format: "txt" })).rejects.toMatchObject({ status: 404 });
+    await expect(Connection.join(db, "late-speaker", { sessionId, role: "speaker", token: speakerToken })).rejects.toMatchObject({ status: 404 });
+    await expect(Connection.join(db, "late-listener", { sessionId, role: "listener", language: "es" })).rejects.toMatchObject({ status: 404 });
+  });
+
+  it("refuses a malformed id by name before it reaches the table", async () => {
+    for (const id of ["x".repeat(2000), "Upper-Case-1", "", "../etc"]) {
+      await expect(Session.get(db, id)).rejects.toMatchObject({ status: 400, code: "bad_request", message: expect.stringContaining("sessionId") });
+    }
   });
 });

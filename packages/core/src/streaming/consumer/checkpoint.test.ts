@@ -53,6 +53,12 @@ describe("the checkpoint on dynalite", () => {
 });
 
 describe("the checkpoint's entity", () => {
+  it("keeps the key live checkpoints were written under (a new model version would orphan them: the schema field changes instead)", () => {
+    const entity = Checkpoint.entity({ table: "t", client: new DynamoDBClient({ region: "local" }) });
+    expect(entity.get({ sessionId: "s-1" }).params()).toMatchObject({ Key: { pk: "$livetranslate#sessionid_s-1", sk: "$streamstate_2" } });
+    expect(Checkpoint.of(warmSessionSync(), false).schema).toBe(Checkpoint.SCHEMA);
+  });
+
   it("stores exactly the fields of Checkpoint.Info, required alike, beside its key and timestamps", () => {
     const entity = Checkpoint.entity({ table: "t", client: new DynamoDBClient({ region: "local" }) });
     const attributes = (entity as unknown as { schema: { attributes: Record<string, { required?: boolean }> } }).schema.attributes;
@@ -65,6 +71,18 @@ describe("the checkpoint's entity", () => {
     expect(stored).toEqual(described);
   });
 });
+
+/** A session that has consumed nothing. */
+function warmSessionSync(): WarmSession {
+  return {
+    revision: 0,
+    session: { sessionId: "s-1", speakerTokenHash: "x", sourceLanguage: "en", targetLanguages: ["es"], status: "active", createdAt: 1 },
+    segmenter: new Segmenter(),
+    order: new ChunkOrder(),
+    buffered: [],
+    overload: 0,
+  };
+}
 
 /** A session two seconds into a tone: an open segment, buffered chunks and a capture clock to keep. */
 async function warmSession(sessionId: string): Promise<WarmSession> {

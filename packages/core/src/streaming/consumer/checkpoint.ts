@@ -6,6 +6,7 @@
  * revision read, so a stale writer cannot rewind it. It holds no audio, only where in the stream to read it back
  * (docs/design/checkpoint.md).
  */
+import type { BindingQuota } from "../../domain/quotas/index.ts";
 import { Entity } from "electrodb";
 import { z } from "zod";
 import { type DbConfig, DB_SERVICE, expiresAt, isConditionalFailure } from "../../domain/db/index.ts";
@@ -54,13 +55,27 @@ type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 
 const schemasMatch: [Same<z.infer<typeof segmenterState>, SegmenterState>, Same<z.infer<typeof segmentParts>, SegmentParts>] = [true, true];
 void schemasMatch;
 
+const shardRange = z.object({ shardId: z.string(), from: z.string(), through: z.string() });
+export type ShardRange = z.infer<typeof shardRange>;
+
 /** Maps session audio offsets to the speaker's capture clock, from the latest chunk. */
 const captureClock = z.object({ sample: z.number(), capturedAt: z.number() });
 export type CaptureClock = z.infer<typeof captureClock>;
 
 export namespace Checkpoint {
+  /**
+   * The shape of the checkpoint this code writes. A change to what a field means, or a field a batch must not lose,
+   * raises it; code that reads a checkpoint of a higher schema (a rollback, or the old code while a deploy switches
+   * over) leaves it alone and has the batch retried, since writing it back would drop what it does not know. The
+   * entity's model version is never raised instead: it is part of the item's key, so live sessions would start
+   * afresh, numbering segments under keys their deliveries already claimed. Absent: written before there was one (1).
+   */
+  export const SCHEMA = 2;
+
   /** What the checkpoint stores; the entity below is checked against it (`checkpoint.test.ts`). */
   export const Info = z.object({
+    /** The shape it was written in (see `SCHEMA`). */
+    schema: z.number().int().positive().optional(),
     /** Counts the batches behind it. */
     revision: z.number(),
     /** Last chunk index processed, the indexes of chunks held for a missing one, recent skipped ranges. */
@@ -69,7 +84,12 @@ export namespace Checkpoint {
     /** The segmenter's buffer is these chunks' audio, the first starting at `firstSample` of the session. */
     buffer: z.object({ firstSample: z.number(), chunks: z.array(range) }),
     /** Records to read back: from the oldest one whose audio is still needed through the last one consumed. */
-    replay: z.object({ shardId: z.string(), from: z.string(), through: z.string() }).optional(),
+    replay: shardRange.optional(),
+    /**
+     * When the records to read back span a shard split (the on-demand stream splits shards as it grows), `replay` is
+     * the range on the first shard and these the ranges on the shards after it, in order.
+     */
+    replayAfter: z.array(shardRange).optional(),
     clock: captureClock.optional(),
     statusKey: z.string().optional(),
     statusSentAt: z.number().optional(),
@@ -78,6 +98,8 @@ export namespace Checkpoint {
     /** What of the open segment went out in parts. */
     parts: segmentParts.optional(),
     ended: z.boolean().optional(),
+    /** The session's end, come before the last chunks the speaker sent: it waits for them (`endsNow`). */
+    ending: z.object({ lastChunkIndex: z.number().optional(), ingestedAt: z.number() }).optional(),
   });
   export type Info = z.infer<typeof Info>;
 
@@ -88,17 +110,20 @@ export namespace Checkpoint {
         model: { entity: "streamState", version: "2", service: DB_SERVICE },
         attributes: {
           sessionId: { type: "string", required: true },
+          schema: { type: "number" },
           revision: { type: "number", required: true },
           order: { type: "any", required: true },
           segmenter: { type: "any", required: true },
           buffer: { type: "any", required: true },
           replay: { type: "any" },
+          replayAfter: { type: "any" },
           clock: { type: "any" },
           statusSentAt: { type: "number" },
           statusKey: { type: "string" },
           load: { type: "number" },
           parts: { type: "any" },
           ended: { type: "boolean" },
+          ending: { type: "any" },
           updatedAt: { type: "number", required: true },
           expiresAt: { type: "number", required: true },
         },
@@ -113,6 +138,11 @@ export namespace Checkpoint {
     );
   }
   export type Entity = ReturnType<typeof entity>;
+
+  /** Whether code of this schema may carry `checkpoint` on (see `SCHEMA`). */
+  export function isNewer(checkpoint: Info): boolean {
+    return (checkpoint.schema ?? 1) > SCHEMA;
+  }
 
   /** Strongly consistent: the previous batch, perhaps in another environment, wrote it moments ago. */
   export async function read(entity: Entity, sessionId: string): Promise<Info | undefined> {
@@ -153,13 +183,8 @@ export namespace Checkpoint {
 
   /** The checkpoint after the batch `warm` just consumed. */
   export function of(warm: WarmSession, ended: boolean): Info {
-    const held = warm.order.held;
-    const positions = [...warm.buffered.map((b) => b.position), ...held.map((h) => h.position)];
-    const oldest = positions.reduce<StreamPosition | undefined>(
-      (min, p) => (!min || compareSequenceNumbers(p.sequenceNumber, min.sequenceNumber) < 0 ? p : min),
-      undefined,
-    );
-    const through = warm.through;
+    const positions = [...warm.buffered.map((b) => b.position), ...warm.order.held.map((h) => h.position)];
+    const [replay, ...replayAfter] = replayRanges(positions, warm.through);
     const chunks: [number, number][] = [];
     for (const { chunkIndex } of warm.buffered) {
       const last = chunks.at(-1);
@@ -168,19 +193,41 @@ export namespace Checkpoint {
     }
     const snapshot = warm.order.snapshot();
     return {
+      schema: SCHEMA,
       revision: warm.revision + 1,
-      order: { lastChunkIndex: snapshot.lastChunkIndex, held: held.map((h) => h.chunkIndex), skipped: snapshot.skipped },
+      order: { lastChunkIndex: snapshot.lastChunkIndex, held: warm.order.held.map((h) => h.chunkIndex), skipped: snapshot.skipped },
       segmenter: warm.segmenter.stateSnapshot(),
       buffer: { firstSample: warm.buffered[0]?.startSample ?? warm.segmenter.consumedSamples, chunks },
-      replay: oldest && through ? { shardId: oldest.shardId, from: oldest.sequenceNumber, through: through.sequenceNumber } : undefined,
+      replay,
+      replayAfter: replayAfter.length > 0 ? replayAfter : undefined,
       clock: warm.clock,
       statusKey: warm.statusKey,
       statusSentAt: warm.statusSentAt,
       load: warm.overload || undefined,
       parts: warm.parts,
       ended,
+      ending: ended ? undefined : warm.ending,
     };
   }
+}
+
+/**
+ * Where the records at `positions` lie in the stream, a range per shard, in stream order: on the shard of the last
+ * record consumed, through that record. Sequence numbers grow across a split (a child shard's start after its
+ * parent's end), so ranges in order of their first record are in stream order.
+ */
+export function replayRanges(positions: readonly StreamPosition[], through: StreamPosition | undefined): ShardRange[] {
+  if (positions.length === 0 || !through) return [];
+  const ranges = new Map<string, ShardRange>();
+  for (const { shardId, sequenceNumber } of positions) {
+    const range = ranges.get(shardId);
+    if (!range) ranges.set(shardId, { shardId, from: sequenceNumber, through: sequenceNumber });
+    else if (compareSequenceNumbers(sequenceNumber, range.from) < 0) range.from = sequenceNumber;
+    else if (compareSequenceNumbers(sequenceNumber, range.through) > 0) range.through = sequenceNumber;
+  }
+  const last = ranges.get(through.shardId);
+  if (last && compareSequenceNumbers(through.sequenceNumber, last.through) > 0) last.through = through.sequenceNumber;
+  return [...ranges.values()].sort((a, b) => compareSequenceNumbers(a.from, b.from));
 }
 
 /** A chunk whose audio is (partly) in the segmenter's buffer. */
@@ -195,7 +242,7 @@ export interface BufferedChunk {
  * One session's state in this environment's memory, valid only at checkpoint revision `revision`: the checkpoint's
  * fields, with the segmenter, the chunk order and the buffered chunks live instead of described.
  */
-export interface WarmSession extends Pick<Checkpoint.Info, "revision" | "clock" | "statusKey" | "statusSentAt" | "parts"> {
+export interface WarmSession extends Pick<Checkpoint.Info, "revision" | "clock" | "statusKey" | "statusSentAt" | "parts" | "ending"> {
   session: Session.Info;
   segmenter: Segmenter;
   order: ChunkOrder;
@@ -209,6 +256,11 @@ export interface WarmSession extends Pick<Checkpoint.Info, "revision" | "clock" 
   lagMs?: number;
   /** The session's glossary terms for its recognizer streams, and its custom vocabulary once ready. */
   vocabulary?: SessionVocabulary;
+  /** When each AWS quota was last met delivering this session (this environment's view), and what the speaker was last told. */
+  quotasMetAt?: Partial<Record<BindingQuota, number>>;
+  quotasSent?: BindingQuota[];
+  /** The speaker's connections as last read, and when: a new interim caption does not read the whole audience again. */
+  speakers?: { ids: readonly string[]; at: number };
 }
 
 /** DynamoDB's item size, closely enough for write units: attribute names and values as stored. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type Chunk, ChunkOrder } from "./chunk-order.ts";
+import { type Chunk, ChunkOrder, endsNow, MAX_END_WAIT_MS } from "./chunk-order.ts";
 
 const chunk = (chunkIndex: number): Chunk => ({
   kind: "chunk",
@@ -99,5 +99,28 @@ describe("ChunkOrder", () => {
     const order = new ChunkOrder();
     expect(feed(order, [1, 2])).toEqual([]);
     expect(feed(order, [0, 3])).toEqual([0, 1, 2, 3]);
+  });
+
+  it("ends a session once the chunks up to the last one sent are in or given up on, or records keep coming without them", () => {
+    const order = new ChunkOrder();
+    feed(order, [0, 1, 3]);
+    const ending = { lastChunkIndex: 4, ingestedAt: 350 };
+    expect(endsNow(ending, order, 350)).toBe(false);
+    expect(order.missingThrough(4)).toBe(2);
+    feed(order, [2]);
+    expect(endsNow(ending, order, 360)).toBe(false);
+    expect(endsNow(ending, order, 350 + 1500)).toBe(false);
+    expect(endsNow(ending, order, 350 + MAX_END_WAIT_MS)).toBe(true);
+    feed(order, [4]);
+    expect(endsNow(ending, order, 370)).toBe(true);
+    expect(endsNow({ ingestedAt: 0 }, new ChunkOrder(), 0)).toBe(true);
+  });
+
+  it("tells a chunk index reused long after from a resend", () => {
+    const order = new ChunkOrder();
+    feed(order, [0, 1, 2]);
+    expect(order.reusedIndex({ ...chunk(1), capturedAt: 200 + 10_001 }, 200)).toBe(true);
+    expect(order.reusedIndex({ ...chunk(1), capturedAt: 200 + 3000 }, 200)).toBe(false);
+    expect(order.nextChunkIndex).toBe(3);
   });
 });

@@ -15,6 +15,12 @@ export type Chunk = Extract<PositionedRecord, { kind: "chunk" }>;
 /** How long a missing chunk is waited for, in audio captured after it. */
 export const MAX_REORDER_WAIT_MS = 1500;
 
+/**
+ * A "duplicate" captured this long after the newest chunk consumed is no resend (the speaker app resends within a
+ * few seconds of a reconnect): a client numbering its chunks afresh, whose every chunk would be dropped.
+ */
+export const INDEX_REUSED_AFTER_MS = 10_000;
+
 export interface ChunkOrderState {
   lastChunkIndex: number;
   held: Chunk[];
@@ -50,6 +56,28 @@ export class ChunkOrder {
 
   get held(): readonly Chunk[] {
     return this.state.held;
+  }
+
+  /** The lowest index not consumed or held: where a speaker reusing indexes must continue. */
+  get nextChunkIndex(): number {
+    return Math.max(this.state.lastChunkIndex, ...this.state.held.map((h) => h.chunkIndex)) + 1;
+  }
+
+  /** How many chunk indexes up to `lastChunkIndex` are neither consumed (or skipped) nor held. */
+  missingThrough(lastChunkIndex: number): number {
+    const s = this.state;
+    return Math.max(0, lastChunkIndex - s.lastChunkIndex) - s.held.filter((h) => h.chunkIndex <= lastChunkIndex).length;
+  }
+
+  /** Whether every chunk up to `lastChunkIndex` is consumed or was given up on. */
+  consumedThrough(lastChunkIndex: number): boolean {
+    return this.state.lastChunkIndex >= lastChunkIndex;
+  }
+
+  /** Whether `duplicate`, refused as seen before, was captured long after `newestCapturedAt` (see `INDEX_REUSED_AFTER_MS`). */
+  reusedIndex(duplicate: Chunk, newestCapturedAt: number | undefined): boolean {
+    const newest = Math.max(newestCapturedAt ?? -Infinity, ...this.state.held.map((h) => h.capturedAt));
+    return duplicate.capturedAt - newest > INDEX_REUSED_AFTER_MS;
   }
 
   accept(chunk: Chunk): Accepted {
@@ -93,4 +121,27 @@ export class ChunkOrder {
     }
     return ready;
   }
+}
+
+/** The session's end as its record said: the last chunk index the speaker sent, when it said, and when it came. */
+export interface Ending {
+  lastChunkIndex?: number;
+  ingestedAt: number;
+}
+
+/**
+ * How long (server time) an end waits for the chunks sent before it while records keep arriving: a backlog of a
+ * minute's chunks is a burst of Message invocations, some held back by cold starts.
+ */
+export const MAX_END_WAIT_MS = 10_000;
+
+/**
+ * Whether the session ends now, a record ingested at `ingestedAt` just consumed. A reconnecting speaker's backlog and
+ * its end reach the stream side by side (a Message invocation each, run concurrently), so its end may come before its
+ * last chunks: it waits until every chunk up to the last one sent is consumed or given up by the gap rule, or until
+ * records keep arriving `maxWaitMs` after it without them.
+ */
+export function endsNow(ending: Ending, order: ChunkOrder, ingestedAt: number, maxWaitMs = MAX_END_WAIT_MS): boolean {
+  if (ending.lastChunkIndex === undefined) return true;
+  return order.consumedThrough(ending.lastChunkIndex) || ingestedAt - ending.ingestedAt >= maxWaitMs;
 }

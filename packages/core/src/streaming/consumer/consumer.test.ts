@@ -1,13 +1,15 @@
 import { type KinesisClient, PutRecordCommand } from "@aws-sdk/client-kinesis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { pcmToBase64 } from "../../audio/index.ts";
 import { createKinesisClient } from "../../adapters/aws/clients.ts";
 import { encodeIngestRecord, KinesisIngestReplay } from "../../adapters/aws/kinesis.ts";
+import { throttledSynthesizer, TokenBucket } from "../../adapters/quota/index.ts";
+import { Audience } from "../../domain/audience/index.ts";
 import { Connection } from "../../domain/connection/index.ts";
 import type { Db } from "../../domain/db/index.ts";
 import { memoryLog } from "../../log.ts";
 import { memoryMeasurements } from "../../adapters/memory/index.ts";
-import type { CustomVocabularies, HeardWord, IngestRecord, PositionedRecord, RecognitionStream, SpeechRecognizer, VoiceActivityDetector } from "../../ports/index.ts";
+import type { CustomVocabularies, HeardWord, IngestRecord, PositionedRecord, RecognitionStream, SpeechRecognizer, SpeechSynthesizer, VoiceActivityDetector } from "../../ports/index.ts";
 import type { Glossary, ServerMessage } from "../../protocol/index.ts";
 import { CreateVocabularyCommand, DeleteVocabularyCommand, GetVocabularyCommand, ListVocabulariesCommand, TranscribeClient } from "@aws-sdk/client-transcribe";
 import { mockClient } from "aws-sdk-client-mock";
@@ -19,13 +21,14 @@ import { requestVocabulary } from "../../domain/glossary/index.ts";
 import { scaledTimeout } from "@livetranslate/testing/calibration";
 import { Session } from "../../domain/session/index.ts";
 import { LabellingTranslator, MemoryAudioStore, RecordingNotifier, TextSynthesizer } from "@livetranslate/testing/fakes";
-import { ensureStream, type StandIn, startKinesalite } from "@livetranslate/testing/standins";
+import { ensureStream, splitShard, type StandIn, startKinesalite } from "@livetranslate/testing/standins";
 import { startTestTable, type TestTable } from "@livetranslate/testing/table";
 import { SileroVoiceActivity } from "../../adapters/vad/silero.ts";
 import { assembleTalk, chunksOf, englishClips, untranscribedClips } from "@livetranslate/testing/fixtures";
 import type { SegmenterOptions } from "../segmenter/index.ts";
 import { Checkpoint } from "./checkpoint.ts";
-import { StreamConsumer } from "./index.ts";
+import { CheckpointFromNewerCodeError, StreamConsumer } from "./index.ts";
+import type { Probe } from "../pipeline/index.ts";
 
 /**
  * Recognizes "speech" as the number of samples it heard in a segment and its first sample's value, so every
@@ -123,17 +126,21 @@ function clausingRecognizer(): SpeechRecognizer & { streams: number } {
 
 /**
  * Recognizes each phrase (audio between two pauses) as three words naming how many samples of the segment were heard
- * when it ended, so a part's text says where it ends, and the segment's text is its phrases' in order.
+ * when it ended, so a part's text says where it ends, and the segment's text is its phrases' in order. With
+ * `shortAfterFirst`, streams after the first hear each phrase as two words (too few to go alone), so a replay cuts
+ * parts elsewhere.
  */
-function phrasingRecognizer(): SpeechRecognizer & { streams: number } {
-  return {
+function phrasingRecognizer({ shortAfterFirst = false } = {}): SpeechRecognizer & { streams: number } {
+  const recognizer = {
     languages: ["en"],
     streams: 0,
     startStream() {
+      recognizer.streams++;
+      const short = shortAfterFirst && recognizer.streams > 1;
       let samples = 0;
       let phrases: string[] = [];
       let open = false;
-      const phrase = () => `${samples}a ${samples}b ${samples}c`;
+      const phrase = () => (short ? `${samples}a ${samples}b` : `${samples}a ${samples}b ${samples}c`);
       return {
         async write(pcm: Int16Array) {
           samples += pcm.length;
@@ -162,6 +169,7 @@ function phrasingRecognizer(): SpeechRecognizer & { streams: number } {
       };
     },
   };
+  return recognizer;
 }
 
 describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
@@ -200,7 +208,16 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
       partsListener = false,
       glossary,
       vocabularies,
-    }: { recognizer?: SpeechRecognizer & { streams?: number }; partsListener?: boolean; glossary?: Glossary; vocabularies?: CustomVocabularies } = {},
+      underQuota = (synthesizer) => synthesizer,
+      splitAfter,
+    }: {
+      recognizer?: SpeechRecognizer & { streams?: number };
+      partsListener?: boolean;
+      glossary?: Glossary;
+      vocabularies?: CustomVocabularies;
+      underQuota?: (synthesizer: SpeechSynthesizer) => SpeechSynthesizer;
+      splitAfter?: number;
+    } = {},
   ) {
     const { sessionId, speakerToken } = await Session.create(db, { source: ["en"], target: ["es", "fr", "it"] }, { sourceLanguage: "en", targetLanguages: ["es", "fr", "it"], glossary });
     await Connection.join(db, "speaker", { sessionId, role: "speaker", token: speakerToken });
@@ -210,28 +227,47 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     const notifier = new RecordingNotifier();
     const sent = notifier.sent;
     const translator = new LabellingTranslator();
-    const synthesizer = new TextSynthesizer(["es", "fr", "it"]);
-    const synthesized = synthesizer.spoken;
+    const voices = new TextSynthesizer(["es", "fr", "it"]);
+    const synthesized = voices.spoken;
+    const synthesizer = underQuota(voices);
     const audioStore = new MemoryAudioStore();
     const log = memoryLog();
     const measurements = memoryMeasurements();
     const replay = new KinesisIngestReplay({ client: kinesisClient, streamName: "audio" });
+    let probe: Probe = () => undefined;
+    const probeOnce: Probe = (...args) => probe(...args);
     const consumer = (now?: () => number) =>
-      new StreamConsumer({ db, recognizer, vocabularies, replay, translator, synthesizer, audioStore, notifier, log, measurements, segmenterOptions, voiceActivity, now });
+      // A throttled call's retries do not wait here (the waits are the pipeline's quota budget, tested on their own).
+      new StreamConsumer({ db, recognizer, vocabularies, replay, translator, synthesizer, audioStore, notifier, log, measurements, segmenterOptions, voiceActivity, now, sleep: async () => undefined, probe: probeOnce });
     // Ingested "now" onwards: a consumer on the real clock runs ahead of real time, as one keeping up does.
     const base = Date.now();
-    const records = await publish(
-      [...chunksOf(spoken.pcm, 100)].map((pcm, chunkIndex) => ({
-        kind: "chunk",
-        sessionId,
-        chunkIndex,
-        capturedAt: base + chunkIndex * 100,
-        ingestedAt: base + chunkIndex * 100 + 130,
-        audioData: pcmToBase64(pcm),
-      })),
-    );
+    const chunks: IngestRecord[] = [...chunksOf(spoken.pcm, 100)].map((pcm, chunkIndex) => ({
+      kind: "chunk",
+      sessionId,
+      chunkIndex,
+      capturedAt: base + chunkIndex * 100,
+      ingestedAt: base + chunkIndex * 100 + 130,
+      audioData: pcmToBase64(pcm),
+    }));
+    const records = await publish(chunks.slice(0, splitAfter));
+    if (splitAfter !== undefined) {
+      // The shard the session's records went to splits: the rest go to one of its children.
+      await splitShard(kinesisClient, "audio", records[0]!.position.shardId);
+      records.push(...(await publish(chunks.slice(splitAfter))));
+    }
     const finals = (to = "es-1") => sent.filter((s) => s.to === to && s.message.type === "transcript").map((s) => s.message as Extract<ServerMessage, { type: "transcript" }>);
-    return { sessionId, sent, synthesized, recognizer, log, measurements, consumer, records, finals };
+    const onProbe = (p: Probe) => (probe = p);
+    return { sessionId, sent, synthesized, recognizer, log, measurements, consumer, records, finals, onProbe };
+  }
+
+  /** Batches of `batch` records, the consumer's clock set to just after the last one's ingest (keeping up). */
+  async function feedInRealTime(consumer: StreamConsumer, sessionId: string, records: PositionedRecord[], batch: number, setClock: (at: number) => void) {
+    for (let at = 0; at < records.length; at += batch) {
+      const slice = records.slice(at, at + batch);
+      const last = slice.at(-1)!;
+      setClock((last.kind === "chunk" ? last.ingestedAt : Date.now()) + 50);
+      await consumer.consumeSession(sessionId, slice);
+    }
   }
 
   const RANDOM_ENVIRONMENTS = 4;
@@ -397,6 +433,84 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
       once.finals().map((f) => [f.sequenceNumber, f.startMs, f.endMs]),
     );
     expect(t.log.entries.some((e) => e.event === "consumer.duplicate_chunks")).toBe(true);
+  });
+
+  it("tells the speaker, logs and counts when its chunks reuse indexes consumed long ago, once per batch", async () => {
+    // Prepare: 8 s of talk consumed; then a client that numbered afresh sends 2 s more as chunks 0 to 19.
+    const t = await setup();
+    const consumed = t.records.slice(0, 80);
+    await feed(t.consumer(), t.sessionId, consumed);
+    const last = consumed.at(-1)! as Extract<PositionedRecord, { kind: "chunk" }>;
+    const renumbered = await publish(
+      t.records.slice(80, 100).map((r, i) => {
+        const { position: _, ...chunk } = r as Extract<PositionedRecord, { kind: "chunk" }>;
+        return { ...chunk, chunkIndex: i, capturedAt: last.capturedAt + 60_000 + i * 100 };
+      }),
+    );
+    const before = t.sent.length;
+    // Act: two batches of them, and a resend of recent chunks (captured before the newest one consumed), harmless.
+    const consumer = t.consumer();
+    await feed(consumer, t.sessionId, renumbered, 10);
+    await consumer.consumeSession(t.sessionId, consumed.slice(-5));
+    // Assess
+    const told = t.sent.slice(before).filter((s) => s.message.type === "error");
+    expect(told).toEqual([
+      { to: "speaker", message: expect.objectContaining({ type: "error", code: "chunk_index_reused", nextChunkIndex: 80 }) },
+      { to: "speaker", message: expect.objectContaining({ type: "error", code: "chunk_index_reused", nextChunkIndex: 80 }) },
+    ]);
+    expect(t.log.entries.filter((e) => e.event === "consumer.chunk_index_reused").map((e) => [e.level, e.chunks])).toEqual([
+      ["warn", 10],
+      ["warn", 10],
+    ]);
+    expect(t.measurements.get("ChunkIndexesReused")).toBe(20);
+  });
+
+  it("never moves its replay range back for a redelivered batch of old records, so a new environment can rebuild after it", async () => {
+    // Prepare
+    const t = await setup();
+    await feed(t.consumer(), t.sessionId, t.records.slice(0, 40));
+    // Act: an old batch again (duplicates only), then the next batch in a new execution environment.
+    await t.consumer().consumeSession(t.sessionId, t.records.slice(10, 15));
+    await feed(t.consumer(), t.sessionId, t.records.slice(40));
+    // Assess
+    const once = await setup();
+    await feed(once.consumer(), once.sessionId, once.records);
+    expect(t.finals().map((f) => [f.sequenceNumber, f.startMs, f.endMs, f.text])).toEqual(once.finals().map((f) => [f.sequenceNumber, f.startMs, f.endMs, f.text]));
+  });
+
+  it("leaves a checkpoint written by newer code alone (a rollback, a deploy switching over) and has the batch retried", async () => {
+    // Prepare: newer code wrote the checkpoint, in a schema this code does not know.
+    const t = await setup();
+    await feed(t.consumer(), t.sessionId, t.records.slice(0, 20));
+    const checkpoints = Checkpoint.entity(db.config);
+    await checkpoints.patch({ sessionId: t.sessionId }).set({ schema: Checkpoint.SCHEMA + 1 }).go();
+    const before = await Checkpoint.read(checkpoints, t.sessionId);
+    // Act
+    const refused = await t.consumer().consumeSession(t.sessionId, t.records.slice(20, 25)).catch((error: unknown) => error);
+    // Assess: nothing written over it; logged and counted; the retry in code that knows the schema carries on.
+    expect(refused).toBeInstanceOf(CheckpointFromNewerCodeError);
+    expect(await Checkpoint.read(checkpoints, t.sessionId)).toEqual(before);
+    expect(t.log.entries.find((e) => e.event === "consumer.checkpoint_newer")).toMatchObject({ level: "warn", schema: Checkpoint.SCHEMA + 1 });
+    expect(t.measurements.get("CheckpointsFromNewerCode")).toBe(1);
+    await checkpoints.patch({ sessionId: t.sessionId }).set({ schema: Checkpoint.SCHEMA }).go();
+    await feed(t.consumer(), t.sessionId, t.records.slice(20));
+    const once = await setup();
+    await feed(once.consumer(), once.sessionId, once.records);
+    expect(t.finals().map((f) => [f.sequenceNumber, f.startMs, f.endMs, f.text])).toEqual(once.finals().map((f) => [f.sequenceNumber, f.startMs, f.endMs, f.text]));
+  });
+
+  it("rebuilds a segment whose records span a shard split (the on-demand stream splits shards as it grows)", async () => {
+    // Prepare: the shard splits in the middle of the second utterance.
+    const splitAfter = Math.round((talk.utterances[1]!.startMs + 1000) / 100);
+    const t = await setup({}, undefined, talk, { splitAfter });
+    expect(t.records[splitAfter]!.position.shardId).not.toBe(t.records[0]!.position.shardId);
+    // Act: batches at random over four environments, each rebuilding what it missed from the stream.
+    await feedAtRandom(t, 7);
+    // Assess
+    const once = await setup();
+    await feed(once.consumer(), once.sessionId, once.records, 3);
+    expect(t.finals().map((f) => [f.sequenceNumber, f.startMs, f.endMs, f.text])).toEqual(once.finals().map((f) => [f.sequenceNumber, f.startMs, f.endMs, f.text]));
+    expect(t.measurements.get("StreamReplays")).toBeGreaterThan(0);
   });
 
   it("picks up where it left off in a new execution environment, replaying the open segment from the stream", async () => {
@@ -573,6 +687,35 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     expect(view(t)).toEqual(view(once));
   });
 
+  it("sends a part as first decided when a batch is retried after it went out, though the retry hears the phrases differently", async () => {
+    // Prepare: the first attempt's delivery of part 1 of the first segment with parts fails (after parts 0 and 2 went
+    // out); the retry runs in a new environment whose stream hears each phrase as two words and would cut elsewhere.
+    const t = await setup({}, undefined, talk, { recognizer: phrasingRecognizer({ shortAfterFirst: true }), partsListener: true });
+    let failed: number | undefined;
+    t.onProbe((point, detail) => {
+      if (point !== "delivery.claimed" || detail.recipients !== "es#part1") return;
+      failed ??= detail.sequenceNumber;
+      if (detail.sequenceNumber === failed && detail.part === "caption") throw new Error("environment killed");
+    });
+    // Act
+    await expect(t.consumer().consumeSession(t.sessionId, t.records)).rejects.toThrow(/not fully delivered/);
+    t.onProbe(() => undefined);
+    await t.consumer().consumeSession(t.sessionId, t.records);
+    // Assess: each segment's parts once each (the resent one after its successor: the listener's play queue puts it
+    // back in place), one after the other, saying together what the segment says.
+    expect(failed).toBeDefined();
+    const parts = t.finals("es-parts");
+    for (const segment of t.finals()) {
+      const its = parts.filter((p) => p.segmentId === segment.segmentId).sort((a, b) => a.part! - b.part!);
+      expect(its.map((p) => p.part)).toEqual(its.map((_, i) => i));
+      expect(its.map((p) => p.text).join(" ")).toBe(segment.text);
+      expect(its[0]!.startMs).toBe(segment.startMs);
+      for (let i = 1; i < its.length; i++) expect(its[i]!.startMs).toBe(its[i - 1]!.endMs);
+    }
+    expect(parts.filter((p) => p.sequenceNumber === failed).length).toBeGreaterThan(2);
+    expect(t.measurements.get("PartsDecidedBefore")).toBeGreaterThan(0);
+  });
+
   it("sends a long phrase clause by clause while the speaker goes on, each word once, whichever environment gets each batch", async () => {
     // Prepare
     const once = await setup({}, undefined, talk, { recognizer: clausingRecognizer(), partsListener: true });
@@ -666,6 +809,82 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     await feed(t.consumer(), t.sessionId, t.records);
     const after = t.sent.slice(before).filter((s) => s.message.type !== "sessionStatus" && !(s.message.type === "transcript" && !s.message.isFinal));
     expect(after).toEqual([]);
+  });
+
+  it("under a synthesis quota far below the load: every caption once, no batch retried or replayed, speech degraded, the speaker told", async () => {
+    // Prepare: Polly's quotas at one request per 1000 s (burst 1) for either voice, on the consumer's clock.
+    let clock = Date.now();
+    const buckets = { neural: new TokenBucket(0.001, 1, () => clock), standard: new TokenBucket(0.001, 1, () => clock) };
+    const t = await setup({}, undefined, talk, { underQuota: (synthesizer) => throttledSynthesizer(synthesizer, buckets), partsListener: true });
+    const consumer = t.consumer(() => clock);
+    // Act: in real time, on the consumer's clock; no batch may throw (a throw is a batch retried, replayed from the stream).
+    await feedInRealTime(consumer, t.sessionId, t.records, 3, (at) => (clock = at));
+    // Assess
+    const finals = t.finals("speaker").filter((f) => f.isFinal);
+    expect(finals.length).toBeGreaterThanOrEqual(talk.utterances.length);
+    for (const to of ["es-1", "fr-1"]) {
+      expect(t.finals(to).map((f) => f.segmentId)).toEqual(finals.map((f) => f.segmentId));
+      expect(t.sent.filter((s) => s.to === to && s.message.type === "translation")).toHaveLength(finals.length);
+    }
+    expect(t.finals("es-parts").map((p) => p.text).join(" ")).toBe(finals.map((f) => f.text).join(" "));
+    const delivered = t.sent.filter((s) => s.message.type !== "sessionStatus" && !(s.message.type === "transcript" && !s.message.isFinal));
+    const keys = delivered.map((s) => `${s.to} ${s.message.type} ${(s.message as { segmentId?: string }).segmentId} ${(s.message as { part?: number }).part}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(t.sent.filter((s) => s.message.type === "translatedAudio").length).toBeLessThanOrEqual(2);
+    expect(t.measurements.get("AudioDegradedToCaptions")).toBeGreaterThan(0);
+    for (const counter of ["BatchesRetried", "StreamReplays", "RecognizerReplays", "DeliveriesRetried"]) expect(t.measurements.get(counter), counter).toBe(0);
+    const statuses = t.sent.filter((s) => s.to === "speaker" && s.message.type === "sessionStatus").map((s) => s.message as Extract<ServerMessage, { type: "sessionStatus" }>);
+    expect(statuses.some((m) => m.quotas?.includes("synthesis"))).toBe(true);
+    expect(t.log.entries.some((e) => e.event === "quota.degraded" && e.to === "captionsOnly")).toBe(true);
+  });
+
+  it("reads who listens only when a status is due or a segment closes, not every batch", async () => {
+    // Prepare: one chunk a batch, in real time on the consumer's clock; a status considered is counted.
+    let clock = 0;
+    const t = await setup({}, undefined, talk);
+    const consumer = t.consumer(() => clock);
+    const statusDue = vi.spyOn(Audience, "listenerCounts");
+    const reads = vi.spyOn(Audience, "of");
+    // Act
+    await feedInRealTime(consumer, t.sessionId, t.records, 1, (at) => (clock = at));
+    // Assess: about once a second of talk, not once per batch; the speaker's interims reuse that read.
+    const seconds = t.records.length / 10;
+    expect(statusDue.mock.calls.length).toBeLessThanOrEqual(Math.ceil(seconds) + 1);
+    expect(statusDue.mock.calls.length).toBeGreaterThan(0);
+    const interims = t.sent.filter((s) => s.to === "speaker" && s.message.type === "transcript" && !s.message.isFinal).length;
+    expect(interims).toBeGreaterThan(2 * seconds);
+    // A status due, a pause or a close of a segment read who is connected (to deliver to them): a few batches in ten.
+    expect(reads.mock.calls.length).toBeLessThan(t.records.length / 5);
+    statusDue.mockRestore();
+    reads.mockRestore();
+  });
+
+  it("ending while reconnecting, waits for the chunks the speaker sent before the end that reach the stream after it", async () => {
+    // Prepare: the speaker's backlog and its end (saying the last chunk sent) run concurrently: the end lands
+    // before the backlog's last 1.5 s.
+    const t = await setup();
+    const cut = t.records.findIndex((r) => r.kind === "chunk" && r.chunkIndex * 100 > talk.utterances[1]!.startMs + 1500);
+    const endedAt = t.records[cut - 1]!.ingestedAt + 1;
+    // The backlog's last chunks arrive within milliseconds of the end.
+    const chunks = t.records.slice(0, cut + 15).map((r, i) => {
+      const { position: _, ...chunk } = r;
+      return i < cut ? chunk : { ...chunk, ingestedAt: endedAt + (i - cut + 1) * 5 };
+    });
+    const lastChunkIndex = cut + 14;
+    const stream = await publish([...chunks.slice(0, cut), { kind: "end", sessionId: t.sessionId, ingestedAt: endedAt, lastChunkIndex }, ...chunks.slice(cut)]);
+    // Act: batches across two environments, the end in the middle of one.
+    await feed(t.consumer(), t.sessionId, stream.slice(0, cut - 2), 5);
+    await feed(t.consumer(), t.sessionId, stream.slice(cut - 2), 5);
+    // Assess: the segments are those of the same chunks all before the end; then everyone is told the session ended.
+    const inOrder = await setup();
+    const ordered = await publish([...chunks.map((c) => ({ ...c, sessionId: inOrder.sessionId })), { kind: "end", sessionId: inOrder.sessionId, ingestedAt: endedAt + 100 }]);
+    await feed(inOrder.consumer(), inOrder.sessionId, ordered, 5);
+    expect(t.finals().map((f) => [f.sequenceNumber, f.startMs, f.endMs])).toEqual(inOrder.finals().map((f) => [f.sequenceNumber, f.startMs, f.endMs]));
+    expect(t.finals().at(-1)!.endMs).toBeGreaterThan(cut * 100);
+    for (const to of ["speaker", "es-1", "fr-1"]) {
+      expect(t.sent.filter((s) => s.to === to).at(-1)?.message).toEqual({ type: "sessionEnded", sessionId: t.sessionId });
+    }
+    expect(t.log.entries.some((e) => e.event === "consumer.end_held")).toBe(true);
   });
 
   it(

@@ -8,17 +8,21 @@ import { pcmFromBase64 } from "../../audio/index.ts";
 import { Audience } from "../../domain/audience/index.ts";
 import type { Db } from "../../domain/db/index.ts";
 import type { CustomVocabularies, PositionedRecord, SpeechRecognizer } from "../../ports/index.ts";
+import { compareSequenceNumbers } from "../../ports/stream-position.ts";
 import { announceEnd } from "../pipeline/index.ts";
 import type { Segmenter } from "../segmenter/index.ts";
 import { Checkpoint, type WarmSession } from "./checkpoint.ts";
-import { type Chunk, MAX_REORDER_WAIT_MS } from "./chunk-order.ts";
+import { type Chunk, endsNow, MAX_REORDER_WAIT_MS } from "./chunk-order.ts";
 import { measureOverload } from "./overload.ts";
+import { PartDecision } from "./part-decision.ts";
 import { type BatchJob, PartDelivery, type PartDeliveryDeps, timesAt } from "./part-delivery.ts";
 import { type RebuildDeps, restore } from "./rebuild.ts";
 import { LiveRecognition } from "./recognition.ts";
-import { batchAudience, sendInterim, sendStatus } from "./speaker-status.ts";
+import { batchAudience, sendInterim, sendStatus, tellIndexReused } from "./speaker-status.ts";
 
 export { Checkpoint } from "./checkpoint.ts";
+export { LiveRecognition } from "./recognition.ts";
+export { atClause, atPause, CLAUSE_OPENERS, type CommitRules, lastPart, mayEndAt, partsOf, type SegmentParts } from "./segment-parts.ts";
 
 export interface ConsumerDeps extends PartDeliveryDeps, RebuildDeps {
   db: Db;
@@ -30,6 +34,11 @@ export interface ConsumerDeps extends PartDeliveryDeps, RebuildDeps {
   vocabularies?: Pick<CustomVocabularies, "ready" | "delete">;
 }
 
+/** The batch must be retried by newer code: the checkpoint was written in a schema this code does not know. */
+export class CheckpointFromNewerCodeError extends Error {
+  override readonly name = "CheckpointFromNewerCodeError";
+}
+
 /** The batch must be retried: a delivery failed and stays claimable. */
 export class SegmentIncompleteError extends Error {
   override readonly name = "SegmentIncompleteError";
@@ -38,12 +47,14 @@ export class SegmentIncompleteError extends Error {
 export class StreamConsumer {
   private readonly recognition: LiveRecognition;
   private readonly checkpoints: Checkpoint.Entity;
+  private readonly partDecisions: PartDecision.Entity;
   /** Sessions this environment holds warm, each valid only at its checkpoint revision. */
   private readonly warm = new Map<string, WarmSession>();
 
   constructor(private readonly deps: ConsumerDeps) {
     this.recognition = new LiveRecognition(deps.recognizer, deps.log, deps.measurements, deps.now);
     this.checkpoints = Checkpoint.entity(deps.db.config);
+    this.partDecisions = PartDecision.entity(deps.db.config);
   }
 
   /** Processes one session's records, in stream order. Throws if the batch must be retried (no checkpoint written). */
@@ -51,6 +62,12 @@ export class StreamConsumer {
     const { log } = this.deps;
     const startedAt = Date.now();
     const checkpoint = await Checkpoint.read(this.checkpoints, sessionId);
+    if (checkpoint && Checkpoint.isNewer(checkpoint)) {
+      this.warm.delete(sessionId);
+      log({ level: "warn", event: "consumer.checkpoint_newer", sessionId, schema: checkpoint.schema, known: Checkpoint.SCHEMA });
+      this.deps.measurements?.count("CheckpointsFromNewerCode");
+      throw new CheckpointFromNewerCodeError(`checkpoint of ${sessionId} has schema ${checkpoint.schema}, this code knows up to ${Checkpoint.SCHEMA}: retried later`);
+    }
     const kept = this.warm.get(sessionId);
     // Whatever happens below, this environment's state is only trusted again once the checkpoint is written.
     this.warm.delete(sessionId);
@@ -88,6 +105,7 @@ export class StreamConsumer {
     const sessionId = session.sessionId;
     let ended = false;
     let duplicates = 0;
+    let reused = 0;
     let late = 0;
     let reordered = 0;
     const jobs: BatchJob[] = [];
@@ -136,27 +154,43 @@ export class StreamConsumer {
     };
 
     for (const record of records) {
-      warm.through = record.position;
+      // A redelivered batch brings records already consumed: the replay range never moves back to them.
+      if (!warm.through || compareSequenceNumbers(record.position.sequenceNumber, warm.through.sequenceNumber) > 0) warm.through = record.position;
       if (record.kind === "end") {
+        warm.ending = { lastChunkIndex: record.lastChunkIndex, ingestedAt: record.ingestedAt };
+      } else {
+        const accepted = order.accept(record);
+        if (accepted.duplicate && order.reusedIndex(record, warm.clock?.capturedAt)) reused++;
+        else if (accepted.duplicate) duplicates++;
+        if (accepted.late) late++;
+        if (accepted.skipped) {
+          log({ level: "warn", event: "consumer.chunks_skipped", sessionId, skipped: accepted.skipped, waitedMs: this.deps.reorderWaitMs ?? MAX_REORDER_WAIT_MS });
+          measurements?.count("ChunksSkipped", accepted.skipped);
+        }
+        // A chunk that arrives after its successors releases them: they waited for it.
+        if (accepted.ready.length > 1 || (accepted.ready.length === 1 && accepted.ready[0] !== record)) reordered += accepted.ready.length - 1;
+        for (const chunk of accepted.ready) await process(chunk);
+      }
+      if (warm.ending && endsNow(warm.ending, order, record.ingestedAt)) {
+        const missing = warm.ending.lastChunkIndex === undefined ? 0 : order.missingThrough(warm.ending.lastChunkIndex);
         for (const chunk of order.drain()) await process(chunk);
-        handle(segmenter.flush(), record.ingestedAt);
+        if (missing > 0) {
+          log({ level: "warn", event: "consumer.end_without_chunks", sessionId, missing, lastChunkIndex: warm.ending.lastChunkIndex });
+          measurements?.count("ChunksSkipped", missing);
+        }
+        handle(segmenter.flush(), warm.ending.ingestedAt);
         this.recognition.end(sessionId);
         ended = true;
         break;
       }
-      const accepted = order.accept(record);
-      if (accepted.duplicate) duplicates++;
-      if (accepted.late) late++;
-      if (accepted.skipped) {
-        log({ level: "warn", event: "consumer.chunks_skipped", sessionId, skipped: accepted.skipped, waitedMs: this.deps.reorderWaitMs ?? MAX_REORDER_WAIT_MS });
-        measurements?.count("ChunksSkipped", accepted.skipped);
-      }
-      // A chunk that arrives after its successors releases them: they waited for it.
-      if (accepted.ready.length > 1 || (accepted.ready.length === 1 && accepted.ready[0] !== record)) reordered += accepted.ready.length - 1;
-      for (const chunk of accepted.ready) await process(chunk);
     }
+    if (warm.ending && !ended) log({ level: "info", event: "consumer.end_held", sessionId, lastChunkIndex: warm.ending.lastChunkIndex, nextChunkIndex: order.nextChunkIndex });
     if (segmenter.replayedVoiceFrames > 0 && !stayedWarm) measurements?.count("VoiceFramesReplayed", segmenter.replayedVoiceFrames);
     if (duplicates > 0) log({ level: "info", event: "consumer.duplicate_chunks", sessionId, duplicates });
+    if (reused > 0) {
+      log({ level: "warn", event: "consumer.chunk_index_reused", sessionId, chunks: reused, nextChunkIndex: order.nextChunkIndex });
+      measurements?.count("ChunkIndexesReused", reused);
+    }
     if (reordered > 0) {
       log({ level: "info", event: "consumer.chunks_reordered", sessionId, reordered });
       measurements?.count("ChunksReordered", reordered);
@@ -166,8 +200,8 @@ export class StreamConsumer {
       measurements?.count("LateChunksDropped", late);
     }
 
-    const audience = batchAudience(this.deps.db, sessionId);
-    const delivery = new PartDelivery(this.deps, this.recognition, warm, audience);
+    const audience = batchAudience(this.deps.db, sessionId, warm, this.deps.now);
+    const delivery = new PartDelivery(this.deps, this.recognition, warm, audience, this.partDecisions);
     await delivery.deliver(jobs);
     // An environment that only now got the session back does not wait for its recognizer to catch up.
     if (!ended) await delivery.atClause(stayedWarm, lastIngestedAt);
@@ -179,7 +213,8 @@ export class StreamConsumer {
     if (!ended && segmenter.openSegment && warm.overload >= 1) measurements?.count("InterimsShed");
     else if (!ended) await sendInterim(this.deps, this.recognition, warm, audience, stayedWarm);
     await sendStatus(this.deps, warm, audience, delivery.latencyMs, overloadChanged);
-    if (ended) await announceEnd(this.deps, await audience(), session);
+    if (reused > 0) await tellIndexReused(this.deps, warm, audience);
+    if (ended) await announceEnd(this.deps, Audience.everyone(await audience()), session);
     await Checkpoint.write(this.checkpoints, this.deps, warm, ended);
     if (!ended) this.warm.set(sessionId, warm);
     // After the checkpoint: a retried batch finds the session ended, and no stream of it starts again. A vocabulary

@@ -7,8 +7,9 @@ import { samplesToMs } from "../../audio/index.ts";
 import { Audience } from "../../domain/audience/index.ts";
 import { type PartOf, type PipelineDeps, runSegment, type SegmentJob, type SegmentResult, type StageTimes } from "../pipeline/index.ts";
 import type { CaptureClock, WarmSession } from "./checkpoint.ts";
+import { PartDecision } from "./part-decision.ts";
 import type { LiveRecognition } from "./recognition.ts";
-import { atClause, atPause, CLAUSE_OPENERS, type CommitRules, lastPart, mayEndAt, partsOf } from "./segment-parts.ts";
+import { atClause, atPause, CLAUSE_OPENERS, type CommitRules, lastPart, mayEndAt, partsOf, type PauseDecision, type SegmentParts } from "./segment-parts.ts";
 
 export interface PartDeliveryDeps extends PipelineDeps {
   /** Called with each segment that sent something (benchmarks and tests observe the pipeline through it). */
@@ -39,6 +40,7 @@ export class PartDelivery {
     private readonly recognition: LiveRecognition,
     private readonly warm: WarmSession,
     private readonly audience: () => Promise<Audience>,
+    private readonly decisions: PartDecision.Entity,
   ) {
     this.now = deps.now ?? Date.now;
   }
@@ -64,10 +66,11 @@ export class PartDelivery {
     const state = partsOf(this.warm.parts, speaking.sequenceNumber, speaking.startSample);
     const decision = heard ? atClause(state, heard, speaking.startSample, this.commitRules(speaking.startSample)) : undefined;
     if (!decision?.commit || !(await this.partAudience())) return;
-    this.warm.parts = decision.state;
+    const part = await this.decide(speaking.sequenceNumber, state, decision);
+    this.warm.parts = part.state;
     this.deps.measurements?.count("ClauseParts");
-    const times = { ...timesAt(this.warm.clock, decision.endSample, lastIngestedAt, this.now()), transcribedAt: this.now() };
-    await this.sendPart(this.segmentJob(speaking.sequenceNumber, decision.startSample, decision.endSample, decision.text, times), decision.index, "clause");
+    const times = { ...timesAt(this.warm.clock, part.endSample, lastIngestedAt, this.now()), transcribedAt: this.now() };
+    await this.sendPart(this.segmentJob(speaking.sequenceNumber, part.startSample, part.endSample, part.text, times), part.index, "clause", part.state.committed.slice(0, part.index));
   }
 
   /**
@@ -85,11 +88,16 @@ export class PartDelivery {
     const rules = this.commitRules(job.segmentStartSample);
     // Words that cannot be committed here are not waited for.
     const words = mayEndAt(rules, job.atSample) ? await job.words?.catch(() => undefined) : undefined;
-    const decision = atPause(partsOf(this.warm.parts, job.sequenceNumber, job.segmentStartSample), words, job.atSample, rules);
-    this.warm.parts = decision.state;
-    if (!decision.commit) return;
+    const state = partsOf(this.warm.parts, job.sequenceNumber, job.segmentStartSample);
+    const decision = atPause(state, words, job.atSample, rules);
+    if (!decision.commit) {
+      this.warm.parts = decision.state;
+      return;
+    }
+    const part = await this.decide(job.sequenceNumber, state, decision);
+    this.warm.parts = part.state;
     const times = { ...job.times, transcribedAt: this.now() };
-    await this.sendPart(this.segmentJob(job.sequenceNumber, decision.startSample, decision.endSample, decision.text, times), decision.index, "pause");
+    await this.sendPart(this.segmentJob(job.sequenceNumber, part.startSample, part.endSample, part.text, times), part.index, "pause", part.state.committed.slice(0, part.index));
   }
 
   /** Words already sent in parts are not revised: the segment says what its parts said, then the rest. */
@@ -97,26 +105,71 @@ export class PartDelivery {
     const { sessionId, keepTranscript } = this.warm.session;
     const times = { ...job.times, transcribedAt: this.now() };
     this.deps.probe?.("segment.transcribed", { sessionId, sequenceNumber: job.sequenceNumber });
-    const parts = partsOf(this.warm.parts, job.sequenceNumber, job.startSample);
-    const last = lastPart(parts, text);
+    let parts = partsOf(this.warm.parts, job.sequenceNumber, job.startSample);
     this.warm.parts = undefined;
+    let last = lastPart(parts, text);
+    // Parts an earlier attempt at this batch recorded beyond those this one committed go out as recorded first.
+    const recorded: PartDecision.Info[] = [];
+    if (await this.partAudience()) {
+      for (;;) {
+        const proposed = { index: last.index, text: last.text, startSample: last.startSample, endSample: job.endSample, last: true };
+        const decided = await PartDecision.decide(this.decisions, sessionId, job.sequenceNumber, proposed);
+        if (decided.last) {
+          last = { ...last, text: decided.text, startSample: decided.startSample };
+          break;
+        }
+        this.partsRedecided(job.sequenceNumber, decided.index);
+        recorded.push(decided);
+        parts = { ...parts, committed: [...parts.committed, decided.text], fromSample: decided.endSample };
+        last = lastPart(parts, text);
+      }
+    }
     if (!last.exact) {
-      this.deps.log({ level: "info", event: "parts.text_changed", sessionId, sequenceNumber: job.sequenceNumber, text });
+      this.deps.log({ level: "info", event: "parts.text_changed", sessionId, sequenceNumber: job.sequenceNumber, chars: text.length });
       this.deps.measurements?.count("PartsTextChanged");
     }
     const said = parts.committed.length > 0 ? [...parts.committed, last.text].filter((t) => t.length > 0).join(" ") : text;
     const whole = this.segmentJob(job.sequenceNumber, job.startSample, job.endSample, said, times);
+    for (const part of recorded) {
+      await this.sendPart(this.segmentJob(job.sequenceNumber, part.startSample, part.endSample, part.text, times), part.index, "close", parts.committed.slice(0, part.index), false);
+    }
     // The segment and its last part go to different people (the speaker and whole-segment listeners; listeners that
     // take parts): side by side, so neither waits for the other.
     await Promise.all([
       runSegment(this.deps, { ...whole, audience: await this.audience(), keepTranscript }).then((result) => this.delivered(result)),
-      last.text ? this.sendPart({ ...whole, startMs: samplesToMs(last.startSample), text: last.text }, last.index, "close") : undefined,
+      last.text ? this.sendPart({ ...whole, startMs: samplesToMs(last.startSample), text: last.text }, last.index, "close", parts.committed) : undefined,
     ]);
   }
 
-  private async sendPart(job: Omit<SegmentJob, "audience">, index: number, committedAt: PartOf["committedAt"]): Promise<void> {
+  /**
+   * The part `decision` commits, as recorded for good before anyone gets it: when an earlier attempt at this batch
+   * recorded another cut for that part, that one, and the segment's later words wait for its close (aligned there
+   * to the words already sent), as this attempt's hearing of the phrase no longer lines up with what went out.
+   */
+  private async decide(sequenceNumber: number, before: SegmentParts, decision: Extract<PauseDecision, { commit: true }>) {
+    const proposed = { index: decision.index, text: decision.text, startSample: decision.startSample, endSample: decision.endSample, last: false };
+    const decided = await PartDecision.decide(this.decisions, this.warm.session.sessionId, sequenceNumber, proposed);
+    if (PartDecision.same(decided, proposed)) return { ...decided, state: decision.state };
+    this.partsRedecided(sequenceNumber, decided.index);
+    const state: SegmentParts = { ...before, committed: [...before.committed, decided.text], fromSample: decided.endSample, pending: "", inPhrase: [], broken: true };
+    return { ...decided, state };
+  }
+
+  private partsRedecided(sequenceNumber: number, index: number): void {
+    this.deps.log({ level: "info", event: "parts.decided_before", sessionId: this.warm.session.sessionId, sequenceNumber, part: index });
+    this.deps.measurements?.count("PartsDecidedBefore");
+  }
+
+  /** `before`: the texts of the segment's parts sent before this one, which it is translated together with. */
+  private async sendPart(
+    job: Omit<SegmentJob, "audience">,
+    index: number,
+    committedAt: PartOf["committedAt"],
+    before: readonly string[],
+    last = committedAt === "close",
+  ): Promise<void> {
     const parts = await this.partAudience();
-    if (parts) this.delivered(await runSegment(this.deps, { ...job, audience: parts, part: { index, last: committedAt === "close", committedAt } }));
+    if (parts) this.delivered(await runSegment(this.deps, { ...job, audience: parts, part: { index, last, committedAt }, before: before.join(" ") }));
   }
 
   /** The listeners that take parts; undefined when there are none. */
@@ -127,6 +180,7 @@ export class PartDelivery {
 
   private delivered(result: SegmentResult): void {
     if (result.incomplete) this.incomplete++;
+    for (const quota of result.quotas ?? []) (this.warm.quotasMetAt ??= {})[quota] = (this.deps.now ?? Date.now)();
     if (!result.part && result.times.notifiedAt && result.languages.some((l) => l.notifiedAt)) {
       this.latencyMs = result.times.notifiedAt - result.times.speechEndCapturedAt;
     }

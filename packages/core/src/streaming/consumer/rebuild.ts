@@ -7,7 +7,7 @@ import { concatPcm, pcmFromBase64, samplesToMs } from "../../audio/index.ts";
 import type { Db } from "../../domain/db/index.ts";
 import { Session } from "../../domain/session/index.ts";
 import type { Log } from "../../log.ts";
-import type { CustomVocabularies, IngestReplay, Measurements, SessionVocabulary, VoiceActivityDetector } from "../../ports/index.ts";
+import type { CustomVocabularies, IngestReplay, Measurements, PositionedRecord, SessionVocabulary, VoiceActivityDetector } from "../../ports/index.ts";
 import { type KeptVoiceStream, Segmenter, type SegmenterOptions } from "../segmenter/index.ts";
 import type { BufferedChunk, Checkpoint, WarmSession } from "./checkpoint.ts";
 import { type Chunk, ChunkOrder, MAX_REORDER_WAIT_MS } from "./chunk-order.ts";
@@ -88,13 +88,11 @@ async function rebuild(
     };
   }
   const startedAt = Date.now();
-  const records = checkpoint.replay
-    ? await deps.replay.read(
-        sessionId,
-        { shardId: checkpoint.replay.shardId, sequenceNumber: checkpoint.replay.from },
-        { shardId: checkpoint.replay.shardId, sequenceNumber: checkpoint.replay.through },
-      )
-    : [];
+  const records: PositionedRecord[] = [];
+  for (const range of checkpoint.replay ? [checkpoint.replay, ...(checkpoint.replayAfter ?? [])] : []) {
+    const { shardId, from, through } = range;
+    records.push(...(await deps.replay.read(sessionId, { shardId, sequenceNumber: from }, { shardId, sequenceNumber: through })));
+  }
   const byIndex = new Map<number, Chunk>();
   for (const record of records) if (record.kind === "chunk" && !byIndex.has(record.chunkIndex)) byIndex.set(record.chunkIndex, record);
   const find = (chunkIndex: number) => {
@@ -143,12 +141,19 @@ async function rebuild(
     order,
     buffered,
     clock: checkpoint.clock,
-    through: checkpoint.replay ? { shardId: checkpoint.replay.shardId, sequenceNumber: checkpoint.replay.through } : undefined,
+    through: lastConsumed(checkpoint),
     statusKey: checkpoint.statusKey,
     statusSentAt: checkpoint.statusSentAt,
     overload: checkpoint.load ?? 0,
     parts: checkpoint.parts,
+    ending: checkpoint.ending,
   };
+}
+
+/** The last record the checkpoint's batch consumed: the end of its last replay range. */
+function lastConsumed(checkpoint: Checkpoint.Info): { shardId: string; sequenceNumber: string } | undefined {
+  const last = checkpoint.replayAfter?.at(-1) ?? checkpoint.replay;
+  return last && { shardId: last.shardId, sequenceNumber: last.through };
 }
 
 /**

@@ -10,40 +10,8 @@
 import type { Log } from "../../log.ts";
 import type { HeardWord, Measurements, RecognitionStream, SessionVocabulary, SpeechRecognizer } from "../../ports/index.ts";
 import type { ClosedSegment } from "../segmenter/index.ts";
+import { type LiveStream, newPhrase, type PhraseWords } from "./live-stream.ts";
 import { settledWords } from "./segment-parts.ts";
-
-/** A phrase's words as heard once the audio up to session offset `through` was decoded. */
-interface PhraseWords {
-  words: HeardWord[];
-  through: number;
-}
-
-interface LiveStream {
-  stream: RecognitionStream;
-  /** Session offset where the segment being written starts; undefined between segments. */
-  segmentStartSample?: number;
-  /** Session offset just after the last audio written. */
-  nextSample: number;
-  /** The current segment's writes, in order: rejected once one failed (the segment is then transcribed whole). */
-  work: Promise<string>;
-  /** The hypothesis after the last write that completed. */
-  latest?: string;
-  /**
-   * The current phrase's words when they were last asked for, and the session offset decoded by then: the next
-   * answer's words are stable as far as they agree.
-   */
-  judged?: PhraseWords;
-  /** The current phrase's words after the last write that was decoded. */
-  decoded?: PhraseWords;
-  /** Counts the phrases begun: a write's words that come back after its phrase ended are not kept. */
-  phrase: number;
-  /** Wall-clock time of the last write. */
-  lastWriteAt: number;
-  /** Wall-clock time the request started. */
-  startedAt: number;
-  /** The service's custom vocabulary the request names, if any (see `feed`). */
-  vocabularyName?: string;
-}
 
 const BATCH_WRITE_SAMPLES = 16_000;
 
@@ -391,11 +359,4 @@ export class LiveRecognition {
     });
     this.measurements?.count("RecognizerFailures");
   }
-}
-
-/** A pause or a segment's start or end: the words heard so far are no longer the current phrase's. */
-function newPhrase(live: LiveStream): void {
-  live.phrase++;
-  live.judged = undefined;
-  live.decoded = undefined;
 }

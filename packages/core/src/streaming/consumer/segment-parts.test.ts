@@ -121,10 +121,10 @@ describe("segment parts: what goes out while the speaker goes on", () => {
     });
 
     it("finds where the committed words end in a final text that split, merged or changed them", () => {
-      expect(afterCommitted("we cannot go home now".split(" "), "we can not go".split(" "))).toEqual({ rest: ["home", "now"], exact: false });
-      expect(afterCommitted("we can not go home".split(" "), "we cannot go".split(" "))).toEqual({ rest: ["home"], exact: false });
-      expect(afterCommitted("We read, then".split(" "), "we read".split(" "))).toEqual({ rest: ["then"], exact: true });
-      expect(afterCommitted(["one"], [])).toEqual({ rest: ["one"], exact: true });
+      expect(afterCommitted("we cannot go home now".split(" "), "we can not go".split(" "))).toEqual({ rest: ["home", "now"], exact: false, changes: 2 });
+      expect(afterCommitted("we can not go home".split(" "), "we cannot go".split(" "))).toEqual({ rest: ["home"], exact: false, changes: 2 });
+      expect(afterCommitted("We read, then".split(" "), "we read".split(" "))).toEqual({ rest: ["then"], exact: true, changes: 0 });
+      expect(afterCommitted(["one"], [])).toEqual({ rest: ["one"], exact: true, changes: 0 });
     });
   });
 });

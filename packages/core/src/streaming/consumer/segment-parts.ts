@@ -179,9 +179,10 @@ export function lastPart(state: SegmentParts, finalText: string): { index: numbe
 /**
  * What of `final` follows the words already `committed`: after the start of `final` that is closest to them (fewest
  * words changed, added or left out), so a word the final pass heard differently, split or merged is neither sent
- * twice nor lost. `exact` when that start is the committed words themselves (case and punctuation aside).
+ * twice nor lost. `exact` when that start is the committed words themselves (case and punctuation aside); `changes`:
+ * the words changed, added or left out between them.
  */
-export function afterCommitted(final: readonly string[], committed: readonly string[]): { rest: string[]; exact: boolean } {
+export function afterCommitted(final: readonly string[], committed: readonly string[]): { rest: string[]; exact: boolean; changes: number } {
   const a = committed.map(normalized);
   const b = final.map(normalized);
   // distance[j]: edits between the committed words seen so far and the first j final words (Levenshtein, by rows).
@@ -200,7 +201,7 @@ export function afterCommitted(final: readonly string[], committed: readonly str
     const [bd, be, bn] = rank(best);
     if (d < bd || (d === bd && (e < be || (e === be && n < bn)))) best = j;
   }
-  return { rest: final.slice(best), exact: distance[best] === 0 };
+  return { rest: final.slice(best), exact: distance[best] === 0, changes: distance[best]! };
 }
 
 function normalized(word: string): string {

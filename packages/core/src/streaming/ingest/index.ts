@@ -40,7 +40,7 @@ export async function acceptChunk(
       `audioData holds ${ms.toFixed(1)} ms of audio; a chunk must hold ${MIN_CHUNK_MS}-${MAX_CHUNK_MS} ms of 16 kHz mono PCM`,
     );
   }
-  await Session.requireActive(db, chunk.sessionId);
+  await Session.requireTakesChunk(db, chunk.sessionId, chunk.chunkIndex);
   await ingest.put({
     kind: "chunk",
     sessionId: chunk.sessionId,
@@ -61,7 +61,7 @@ export async function endSession(db: Db, ingest: AudioIngest, connection: Connec
   requireSpeakerOf(connection, sessionId, "end the session");
   await Session.requireActive(db, sessionId);
   await ingest.put({ kind: "end", sessionId, ingestedAt: Date.now(), ...(lastChunkIndex !== undefined ? { lastChunkIndex } : {}) });
-  await Session.end(db, sessionId);
+  await Session.end(db, sessionId, lastChunkIndex);
 }
 
 /**

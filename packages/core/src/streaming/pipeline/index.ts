@@ -6,19 +6,25 @@
  * interim captions of the open segment go out from here too. A language the synthesizer cannot voice (captions
  * only) stops after the translation: no synthesis is attempted for it.
  */
-import { Audience } from "../../domain/audience/index.ts";
-import { Connection } from "../../domain/connection/index.ts";
+import type { Audience } from "../../domain/audience/index.ts";
 import { translateWithGlossary } from "../../domain/glossary/index.ts";
 import { Transcript } from "../../domain/transcript/index.ts";
 import type { Db } from "../../domain/db/index.ts";
 import { isVoiced } from "../../domain/languages/index.ts";
-import { claimDelivery, completeDelivery, type DeliveryKey, type DeliveryPart, MAX_DELIVERY_ATTEMPTS } from "../delivery/index.ts";
 import type { Log } from "../../log.ts";
-import type { AudioStore, BroadcastChannel, BroadcastPublisher, ConnectionNotifier, Measurements, SpeechSynthesizer, Translator } from "../../ports/index.ts";
-import { AUDIO_URL_TTL_SECONDS, type Glossary, type PartAudio, type PartMessage, type ServerMessage } from "../../protocol/index.ts";
+import { isQuotaError } from "../../domain/quotas/index.ts";
+import type { AudioStore, BroadcastPublisher, ConnectionNotifier, Measurements, SpeechSynthesizer, Translator } from "../../ports/index.ts";
+import type { Glossary, PartAudio, PartMessage, ServerMessage } from "../../protocol/index.ts";
 import { type LanguageResult, type PartOf, type SegmentResult, type StageTimes, stageDurations } from "../../ports/segment-result.ts";
+import { deliverPart, type Outcome, recipientsOf } from "./claimed-part.ts";
+import { metQuota } from "./degradation.ts";
+import { type LanguageOutput, languageOutput } from "./language-output.ts";
+import { postAll, type Recipients, segmentIdOf, sendTo } from "./posting.ts";
 
 export { type LanguageResult, type PartOf, type SegmentResult, type StageTimes, stageDurations } from "../../ports/segment-result.ts";
+export { type PartText, type PartTranslationMethod, translatePart } from "./part-translation.ts";
+export { audioKey } from "./language-output.ts";
+export { announceEnd, postAll, postInterim, segmentIdOf } from "./posting.ts";
 
 /** Points where a crash test may stop an execution environment (local mode's kill switch); nothing in AWS. */
 export type ProbePoint = "delivery.claimed" | "segment.transcribed";
@@ -37,6 +43,8 @@ export interface PipelineDeps {
   measurements?: Pick<Measurements, "count">;
   probe?: Probe;
   now?: () => number;
+  /** Waits between the attempts of a throttled call (tests pass one that returns at once). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface SegmentJob {
@@ -64,37 +72,11 @@ export interface SegmentJob {
    * say which part, and each part is its own delivery.
    */
   part?: PartOf;
+  /** For a part: its segment's words sent in earlier parts, which it is translated together with (part-translation.ts). */
+  before?: string;
 }
 
 
-
-export function segmentIdOf(sessionId: string, sequenceNumber: number): string {
-  return `${sessionId}-${String(sequenceNumber).padStart(5, "0")}`;
-}
-
-export function audioKey(sessionId: string, language: string, sequenceNumber: number, extension: string, part?: number): string {
-  const segment = String(sequenceNumber).padStart(6, "0");
-  return `sessions/${sessionId}/translated/${language}/${part === undefined ? segment : `${segment}-part${part}`}.${extension}`;
-}
-
-/**
- * A part after the first continues its segment's sentence, but a translator takes it for a sentence of its own and
- * capitalizes its first word ("Ellos sólo..."): when the source part starts in lower case, so does its translation.
- * (A word the translator capitalizes for itself, a name, then loses its capital; a glossary term never does.)
- */
-function translatorFor(translator: Translator, job: SegmentJob, text: string): Pick<Translator, "translate"> {
-  if (!job.part || job.part.index === 0 || !/^\p{Ll}/u.test(text)) return translator;
-  return {
-    translate: async (source, from, to) => (await translator.translate(source, from, to)).replace(/^(\s*)(\p{Lu})(?=\p{Ll})/u, (_, space: string, first: string) => space + first.toLocaleLowerCase(to)),
-  };
-}
-
-/** Who a delivery is for: a language's listeners of whole segments, or of one part of a segment. */
-function recipientsOf(language: string, part?: PartOf): string {
-  return part ? `${language}#part${part.index}` : language;
-}
-
-const EXTENSIONS: Record<string, string> = { "audio/mpeg": "mp3", "audio/wav": "wav", "audio/ogg": "ogg" };
 
 const SPEAKER = "speaker";
 
@@ -140,10 +122,9 @@ export async function runSegment(deps: PipelineDeps, job: SegmentJob): Promise<S
     startMs: Math.round(job.startMs),
     endMs: Math.round(job.endMs),
   };
-  const groups = languageGroups(job);
   const [speaker, ...results] = await Promise.all([
     job.audience.speakers.length > 0 && !job.part ? deliverCaption(deps, job, caption) : undefined,
-    ...groups.map((group) => deliverLanguage(deps, job, base, caption, text, group)),
+    ...languageGroups(job).map((group) => deliverLanguage(deps, job, base, caption, text, group)),
   ]);
   const all = speaker ? [speaker, ...results] : results;
   if (job.keepTranscript && !job.part) await recordTranscript(deps, job, text, results);
@@ -157,6 +138,7 @@ export async function runSegment(deps: PipelineDeps, job: SegmentJob): Promise<S
   times.notifiedAt = done((r) => r.notifiedAt) ?? speaker?.notifiedAt;
   const incomplete = all.some((r) => r.error !== undefined);
   const sent = all.some((r) => !r.alreadyDone);
+  const quotas = [...new Set(all.flatMap((r) => r.quotas ?? []))];
 
   deps.log({
     level: incomplete ? "warn" : "info",
@@ -165,15 +147,18 @@ export async function runSegment(deps: PipelineDeps, job: SegmentJob): Promise<S
     event: `${job.part ? "part" : "segment"}.${incomplete ? "incomplete" : sent ? "done" : all.length === 0 ? "nobody_connected" : "already_sent"}`,
     ...base,
     ...(job.part?.committedAt ? { committedAt: job.part.committedAt } : {}),
-    text,
+    // What was said is never logged (logs outlive the talk); its length tells a reader what they need.
+    chars: text.length,
     times,
     stagesMs: stageDurations(times),
     speaker: speaker && { error: speaker.error, alreadyDone: speaker.alreadyDone, notifiedMs: speaker.notifiedAt ? speaker.notifiedAt - times.closedAt : undefined },
-    languages: results.map(({ language, listeners, captionsOnly, audioShed, error, alreadyDone, durationSeconds, translatedAt, notifiedAt }) => ({
+    ...(quotas.length ? { quotas } : {}),
+    languages: results.map(({ language, listeners, captionsOnly, audioShed, degraded, error, alreadyDone, durationSeconds, translatedAt, notifiedAt }) => ({
       language,
       listeners,
       captionsOnly,
       audioShed,
+      degraded,
       error,
       alreadyDone,
       durationSeconds,
@@ -181,14 +166,13 @@ export async function runSegment(deps: PipelineDeps, job: SegmentJob): Promise<S
       notifiedMs: notifiedAt ? notifiedAt - times.closedAt : undefined,
     })),
   });
-  return { segmentId, part: job.part, text, times, languages: results, incomplete, sent };
+  return { segmentId, part: job.part, text, times, languages: results, incomplete, sent, ...(quotas.length ? { quotas } : {}) };
 }
 
-type Outcome = "sent" | "done" | "failed";
 
 /**
  * One language's recipients of a segment or part: connections taking three messages each and, for a part only,
- * connections taking one bundled message and how many listen by broadcast (reached by one publish).
+ * connections taking one message per part and how many listen by broadcast (reached by one publish).
  */
 interface LanguageGroup {
   language: string;
@@ -212,76 +196,12 @@ function languageGroups(job: SegmentJob): LanguageGroup[] {
     .filter((group) => group.listeners.length + group.bundled.length + group.broadcast > 0);
 }
 
-/**
- * One idempotent delivery of one part (caption, translation, audio) to one group: claimed, sent, then marked
- * done. A failure leaves the claim in progress, so the retried batch sends it (once); after too many attempts it
- * is given up, logged and counted. Parts go in order, so a retry repeats no message a listener already has
- * (short of a crash between two listeners of the same message).
- */
-async function deliverPart(
-  settled: Promise<void>[],
-  deps: PipelineDeps,
-  job: SegmentJob,
-  recipients: string,
-  part: DeliveryPart,
-  result: LanguageResult,
-  send: () => Promise<void>,
-): Promise<Outcome> {
-  const key: DeliveryKey = { sessionId: job.sessionId, sequenceNumber: job.sequenceNumber, recipients: recipientsOf(recipients, job.part), part };
-  const detail = { sessionId: job.sessionId, sequenceNumber: job.sequenceNumber, recipients: key.recipients, part };
-  const claim = await claimDelivery(deps.db, key, job.revision, (deps.now ?? Date.now)());
-  if (claim.status === "done") return "done";
-  if (claim.status === "busy") {
-    deps.log({ level: "warn", event: "delivery.busy", ...detail });
-    deps.measurements?.count("DeliveriesBusy");
-    result.error = "held by another attempt";
-    return "failed";
-  }
-  if (claim.status === "exhausted") {
-    deps.log({ level: "error", event: "delivery.abandoned", ...detail, attempts: claim.attempt - 1 });
-    deps.measurements?.count("DeliveriesAbandoned");
-    await completeDelivery(deps.db, key, claim.claimedAt, true);
-    return "done";
-  }
-  if (claim.attempt > 1) {
-    deps.log({ level: "warn", event: "delivery.retried", ...detail, attempt: claim.attempt });
-    deps.measurements?.count("DeliveriesRetried");
-  }
-  try {
-    deps.probe?.("delivery.claimed", detail);
-    await send();
-  } catch (error) {
-    // One language failing must not cost the others their captions and audio; this one is retried.
-    result.error = error instanceof Error ? error.message : String(error);
-    deps.log({ level: "error", event: "segment.language_failed", ...detail, language: recipients, errorName: (error as Error)?.name, error: result.error });
-    deps.measurements?.count("DeliveryFailures");
-    if (claim.attempt < MAX_DELIVERY_ATTEMPTS) return "failed";
-    // The batch's last attempt: give this one up rather than fail the batch and lose everything else in it.
-    result.abandoned = result.error;
-    result.error = undefined;
-    deps.log({ level: "error", event: "delivery.abandoned", ...detail, attempts: claim.attempt });
-    deps.measurements?.count("DeliveriesAbandoned");
-    await completeDelivery(deps.db, key, claim.claimedAt, true);
-    return "done";
-  }
-  // Done is recorded beside the next part's work rather than before it (the caller awaits `settled`, which
-  // rejects if the write fails; until then the rejection is held, not reported as unhandled).
-  const recorded = completeDelivery(deps.db, key, claim.claimedAt).then((outcome) => {
-    if (outcome === "superseded") {
-      deps.log({ level: "warn", event: "delivery.superseded", ...detail });
-      deps.measurements?.count("DeliveriesSuperseded");
-    }
-  });
-  recorded.catch(() => undefined);
-  settled.push(recorded);
-  return "sent";
-}
 
 async function deliverCaption(deps: PipelineDeps, job: SegmentJob, caption: ServerMessage): Promise<LanguageResult> {
   const result: LanguageResult = { language: SPEAKER, listeners: job.audience.speakers.length };
   const settled: Promise<void>[] = [];
   const outcome = await deliverPart(settled, deps, job, SPEAKER, "caption", result, async () => {
-    await postAll(deps, job.audience.speakers, caption, true);
+    if ((await postAll(deps, job.audience.speakers, caption, true)) > 0) metQuota(result, "posts");
     result.notifiedAt = (deps.now ?? Date.now)();
   }).catch(async (error) => {
     await Promise.allSettled(settled);
@@ -292,6 +212,18 @@ async function deliverCaption(deps: PipelineDeps, job: SegmentJob, caption: Serv
   return result;
 }
 
+/** One language's delivery of a segment or part: what it made, the outcome of each delivery, writes to await. */
+interface LanguageDelivery {
+  deps: PipelineDeps;
+  job: SegmentJob;
+  result: LanguageResult;
+  output: LanguageOutput;
+  outcomes: Outcome[];
+  settled: Promise<void>[];
+  /** The language is translated (not the source language, and one the session translates into). */
+  translated: boolean;
+}
+
 async function deliverLanguage(
   deps: PipelineDeps,
   job: SegmentJob,
@@ -300,196 +232,133 @@ async function deliverLanguage(
   text: string,
   group: LanguageGroup,
 ): Promise<LanguageResult> {
-  const { language, listeners, bundled, broadcast } = group;
-  const now = deps.now ?? Date.now;
-  const result: LanguageResult = { language, listeners: listeners.length + bundled.length + broadcast };
-  const outcomes: Outcome[] = [];
-  const settled: Promise<void>[] = [];
-  const notified = () => {
-    result.notifiedAt = Math.max(result.notifiedAt ?? 0, now());
+  const { language } = group;
+  const result: LanguageResult = { language, listeners: group.listeners.length + group.bundled.length + group.broadcast };
+  const delivery: LanguageDelivery = {
+    deps,
+    job,
+    result,
+    output: languageOutput(deps, job, text, language, recipientsOf(language, job.part), result),
+    outcomes: [],
+    settled: [],
+    // Listeners of the source language (or of one the session does not translate into) get the caption only.
+    translated: language !== job.sourceLanguage && job.targetLanguages.includes(language),
   };
-  // Listeners of the source language (or of one the session does not translate into) get the caption only.
-  const translated = language !== job.sourceLanguage && job.targetLanguages.includes(language);
-  // A captions-only language (translated, no voice here), or speech shed under overload: no audio. Shed audio is
-  // never claimed, so nothing waits for it.
-  const voiced = translated && isVoiced(deps.synthesizer, language) && !job.shedAudio;
-  if (translated && !voiced) {
-    if (job.shedAudio && isVoiced(deps.synthesizer, language)) result.audioShed = true;
-    else result.captionsOnly = true;
-  }
-  // When only the audio is left from an earlier attempt, the text is translated again (nothing is sent twice). The
-  // translation and the speech are made once for both kinds of listener.
-  let translation: Promise<string> | undefined;
-  const translate = () =>
-    (translation ??= translateWithGlossary(translatorFor(deps.translator, job, text), text, job.sourceLanguage, language, job.glossary).then((t) => {
-      result.text = t.trim();
-      result.translatedAt = now();
-      return result.text;
-    }));
-  let speech: Promise<PartAudio | undefined> | undefined;
-  const voice = () =>
-    (speech ??= translate().then(async (words) => {
-      if (!words) return undefined;
-      const audio = await deps.synthesizer.synthesize(words, language);
-      result.synthesizedAt = now();
-      const key = audioKey(job.sessionId, language, job.sequenceNumber, EXTENSIONS[audio.format] ?? "bin", job.part?.index);
-      await deps.audioStore.put(key, audio.data, audio.format);
-      const url = await deps.audioStore.presignedUrl(key, AUDIO_URL_TTL_SECONDS);
-      result.storedAt = now();
-      result.url = url;
-      result.durationSeconds = audio.durationSeconds;
-      return { url, format: audio.format, duration: Math.round(audio.durationSeconds * 1000) / 1000, timestamp: job.times.speechEndCapturedAt };
-    }));
-
-  /** The three messages of v1 (a segment) or of `parts=1` (a part), in order, each its own delivery. */
-  const messages = async () => {
-    const first = await deliverPart(settled, deps, job, language, "caption", result, () => postAll(deps, listeners, caption, true));
-    outcomes.push(first);
-    if (first === "failed" || result.abandoned || !translated) {
-      if (first === "sent") notified();
-      return;
-    }
-    const second = await deliverPart(settled, deps, job, language, "translation", result, async () => {
-      await postAll(deps, listeners, { type: "translation", ...base, targetLanguage: language, text: await translate() }, true);
-    });
-    outcomes.push(second);
-    // A translation given up leaves nothing to voice: the audio is given up with it, unclaimed.
-    if (second === "failed" || result.abandoned) return;
-    if (!voiced) {
-      if (second === "sent") notified();
-      return;
-    }
-    outcomes.push(
-      await deliverPart(settled, deps, job, language, "audio", result, async () => {
-        const audio = await voice();
-        if (!audio) return;
-        await postAll(deps, listeners, { type: "translatedAudio", ...base, targetLanguage: language, ...audio }, true);
-        notified();
-      }),
-    );
-  };
-
-  /**
-   * A part as one message, sent once its speech is ready: posted to each bundled connection (`bundled=1`) and
-   * published once to the language's broadcast channel.
-   */
-  const bundle = async () => {
-    outcomes.push(
-      await deliverPart(settled, deps, job, language, "bundle", result, async () => {
-        const message: PartMessage = {
-          type: "part",
-          ...base,
-          part: job.part?.index ?? 0,
-          lastPart: job.part?.last ?? true,
-          language: caption.language,
-          text: caption.text,
-          startMs: caption.startMs,
-          endMs: caption.endMs,
-          targetLanguage: language,
-          ...(translated ? { translation: await translate() } : {}),
-        };
-        const audio = voiced ? await voice() : undefined;
-        const whole = audio ? { ...message, audio } : message;
-        await Promise.all([postAll(deps, bundled, whole, true), broadcast > 0 ? publish(deps, { sessionId: job.sessionId, language }, whole) : undefined]);
-        notified();
-      }),
-    );
-  };
-
+  const channel = group.broadcast > 0 ? { sessionId: job.sessionId, language } : undefined;
   try {
-    // Both kinds run to their end before an error goes up, so nothing of either is left unrecorded.
-    const runs = await Promise.allSettled([listeners.length > 0 ? messages() : undefined, bundled.length + broadcast > 0 ? bundle() : undefined]);
+    // Both kinds of listener run to their end before an error goes up, so nothing of either is left unrecorded.
+    const runs = await Promise.allSettled([
+      group.listeners.length > 0 ? deliverMessages(delivery, base, caption, group.listeners) : undefined,
+      group.bundled.length > 0 || channel ? deliverBundle(delivery, base, caption, { connections: group.bundled, channel }) : undefined,
+    ]);
     const failed = runs.find((run) => run.status === "rejected");
     if (failed) throw failed.reason;
-    await Promise.all(settled);
-    result.alreadyDone = outcomes.every((o) => o === "done");
+    await Promise.all(delivery.settled);
+    result.alreadyDone = delivery.outcomes.every((o) => o === "done");
     return result;
   } catch (error) {
     // Whatever was marked done so far still lands (or fails) before the error goes up.
-    await Promise.allSettled(settled);
+    await Promise.allSettled(delivery.settled);
     throw error;
   }
 }
 
-/** The speaker sees the words of the open segment as they are recognized (interim, may be revised). */
-export async function postInterim(
-  deps: Pick<PipelineDeps, "notifier" | "db" | "log">,
-  interim: { sessionId: string; speakers: readonly string[]; sequenceNumber: number; language: string; text: string; startMs: number; endMs: number },
+/** Voiced here and not shed: the language's listeners get its speech. */
+function voiced(delivery: LanguageDelivery): boolean {
+  return isVoiced(delivery.deps.synthesizer, delivery.result.language) && !delivery.job.shedAudio;
+}
+
+/** Why a translated language gets no speech: shed under overload, or not voiced here (captions only). */
+function noteUnvoiced(delivery: LanguageDelivery): void {
+  if (delivery.job.shedAudio && isVoiced(delivery.deps.synthesizer, delivery.result.language)) delivery.result.audioShed = true;
+  else delivery.result.captionsOnly = true;
+}
+
+/** The three messages of v1 (a segment) or of `parts=1` (a part), in order, each its own delivery. */
+async function deliverMessages(
+  delivery: LanguageDelivery,
+  base: { sessionId: string; segmentId: string; sequenceNumber: number },
+  caption: ServerMessage,
+  listeners: readonly string[],
 ): Promise<void> {
-  await postAll(deps, interim.speakers, {
-    type: "transcript",
-    sessionId: interim.sessionId,
-    segmentId: segmentIdOf(interim.sessionId, interim.sequenceNumber),
-    sequenceNumber: interim.sequenceNumber,
-    language: interim.language,
-    text: interim.text,
-    isFinal: false,
-    startMs: Math.round(interim.startMs),
-    endMs: Math.round(interim.endMs),
+  const { deps, job, result, output, outcomes, settled } = delivery;
+  const language = result.language;
+  const now = deps.now ?? Date.now;
+  const notified = () => {
+    result.notifiedAt = Math.max(result.notifiedAt ?? 0, now());
+  };
+  const post = async (message: ServerMessage) => {
+    if ((await postAll(deps, listeners, message, true)) > 0) metQuota(result, "posts");
+  };
+  const first = await deliverPart(settled, deps, job, language, "caption", result, () => post(caption));
+  outcomes.push(first);
+  if (first === "failed" || result.abandoned || !delivery.translated) {
+    if (first === "sent") notified();
+    return;
+  }
+  const second = await deliverPart(settled, deps, job, language, "translation", result, async () => {
+    await post({ type: "translation", ...base, targetLanguage: language, text: await output.translate() });
   });
-}
-
-/** One message to everyone listening to a session's language by broadcast: one call, however many listen. */
-async function publish(deps: Pick<PipelineDeps, "broadcast">, channel: BroadcastChannel, message: ServerMessage): Promise<void> {
-  if (!deps.broadcast) throw new Error(`listeners of ${channel.sessionId}/${channel.language} listen by broadcast, but no broadcast publisher is configured`);
-  await deps.broadcast.publish(channel, message);
-}
-
-/**
- * The session is over: every connection hears it, and so does every language's broadcast channel (listened to or
- * not: a listener whose heartbeat lapsed may still be subscribed). A failed publish is logged and counted; the
- * listener app also asks the session's state when its connection drops.
- */
-export async function announceEnd(
-  deps: Pick<PipelineDeps, "notifier" | "db" | "log" | "measurements" | "broadcast">,
-  audience: Audience,
-  session: { sessionId: string; targetLanguages: readonly string[] },
-): Promise<void> {
-  const message: ServerMessage = { type: "sessionEnded", sessionId: session.sessionId };
-  const { broadcast } = deps;
-  await Promise.all([
-    postAll(deps, Audience.everyone(audience), message),
-    ...(broadcast
-      ? session.targetLanguages.map((language) =>
-          broadcast.publish({ sessionId: session.sessionId, language }, message).catch((error: unknown) => {
-            deps.log({ level: "warn", event: "broadcast.failed", sessionId: session.sessionId, language, type: message.type, error: String(error) });
-            deps.measurements?.count("BroadcastFailures");
-          }),
-        )
-      : []),
-  ]);
-}
-
-/**
- * Posts one message to many connections in parallel; gone connections are forgotten. With `required`, a failure
- * other than "gone" (throttled past the adapter's retries) fails the delivery so it is retried; otherwise
- * (interims, status) it is logged and counted.
- */
-export async function postAll(
-  deps: Pick<PipelineDeps, "notifier" | "db" | "log" | "measurements">,
-  connectionIds: readonly string[],
-  message: ServerMessage,
-  required = false,
-): Promise<void> {
-  const failures = await Promise.all(
-    connectionIds.map(async (connectionId) => {
-      try {
-        if ((await deps.notifier.post(connectionId, message)) === "gone") await Connection.leave(deps.db, connectionId);
-        return undefined;
-      } catch (error) {
-        deps.log({
-          level: "warn",
-          event: "notify.failed",
-          connectionId,
-          type: message.type,
-          errorName: (error as Error)?.name,
-          error: error instanceof Error ? error.message : String(error),
-        });
-        deps.measurements?.count("NotifyFailures");
-        return error;
-      }
+  outcomes.push(second);
+  // Untranslated under a quota, or given up: this part stays captions only for this language (nothing to voice).
+  if (second === "failed" || second === "degraded" || result.abandoned) return;
+  // A captions-only language (translated, no voice here), or speech shed under overload: its listeners have
+  // everything there is to send. Shed audio is never claimed, so nothing waits for it.
+  if (!voiced(delivery)) {
+    noteUnvoiced(delivery);
+    if (second === "sent") notified();
+    return;
+  }
+  outcomes.push(
+    await deliverPart(settled, deps, job, language, "audio", result, async () => {
+      const audio = await output.voice();
+      if (!audio) return;
+      await post({ type: "translatedAudio", ...base, targetLanguage: language, ...audio });
+      notified();
     }),
   );
-  const failed = failures.find((f) => f !== undefined);
-  if (required && failed !== undefined) throw failed;
+}
+
+/**
+ * A part as one message, sent once its speech is ready: posted to each connection that takes it so (`bundled=1`)
+ * and published once to the language's broadcast channel. A translation or speech refused by its quota past the
+ * retry budget is left out of the message (the part is captions only for this language), not waited for.
+ */
+async function deliverBundle(
+  delivery: LanguageDelivery,
+  base: { sessionId: string; segmentId: string; sequenceNumber: number },
+  caption: ServerMessage & { type: "transcript" },
+  recipients: Recipients,
+): Promise<void> {
+  const { deps, job, result, output, outcomes, settled } = delivery;
+  const language = result.language;
+  const degrade = <T>(made: Promise<T>): Promise<T | undefined> =>
+    made.catch((error: unknown) => {
+      if (!isQuotaError(error)) throw error;
+      result.degraded = "captionsOnly";
+      deps.measurements?.count("QuotaDegradations");
+      return undefined;
+    });
+  if (delivery.translated && !voiced(delivery)) noteUnvoiced(delivery);
+  outcomes.push(
+    await deliverPart(settled, deps, job, language, "bundle", result, async () => {
+      const translation = delivery.translated ? await degrade(output.translate()) : undefined;
+      const audio: PartAudio | undefined = translation !== undefined && voiced(delivery) ? await degrade(output.voice()) : undefined;
+      const message: PartMessage = {
+        type: "part",
+        ...base,
+        part: job.part?.index ?? 0,
+        lastPart: job.part?.last ?? true,
+        language: caption.language,
+        text: caption.text,
+        startMs: caption.startMs,
+        endMs: caption.endMs,
+        targetLanguage: language,
+        ...(translation !== undefined ? { translation } : {}),
+        ...(audio ? { audio } : {}),
+      };
+      if ((await sendTo(deps, recipients, message)) > 0) metQuota(result, "posts");
+      result.notifiedAt = Math.max(result.notifiedAt ?? 0, (deps.now ?? Date.now)());
+    }),
+  );
 }

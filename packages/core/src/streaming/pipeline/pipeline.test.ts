@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Audience } from "../../domain/audience/index.ts";
+import { Audience } from "../../domain/audience/index.ts";
 import { Connection } from "../../domain/connection/index.ts";
 import { type Db, expiresAt } from "../../domain/db/index.ts";
 import { claimDelivery, MAX_DELIVERY_ATTEMPTS } from "../delivery/index.ts";
@@ -237,19 +237,53 @@ describe("runSegment", () => {
     expect(f.log.entries.map((e) => e.event)).toEqual(["segment.nobody_connected"]);
   });
 
-  it("does not capitalize a part that continues its sentence, nor a glossary term at its start", async () => {
+  it("translates a part that continues its sentence together with the words before it, and sends what it adds", async () => {
     // Prepare: a translator that, like Apertium, takes every text for a sentence and capitalizes it.
     const f = fakes();
-    f.deps.translator = { pairs: [], translate: async (text) => text.charAt(0).toUpperCase() + text.slice(1) };
+    const asked: string[] = [];
+    f.deps.translator = { pairs: [], translate: async (text) => (asked.push(text), text.charAt(0).toUpperCase() + text.slice(1)) };
     const parts: Audience = { speakers: [], listenersByLanguage: new Map([["es", ["es-p"]]]), partListenersByLanguage: new Map() };
     const glossary = [{ term: "kinesis", translations: { es: "Kinesis" } }];
     // Act
     await runSegment(f.deps, job(parts, { text: "they read it", part: { index: 0, last: false } }));
-    await runSegment(f.deps, job(parts, { text: "they read it", part: { index: 1, last: false } }));
-    await runSegment(f.deps, job(parts, { text: "kinesis keeps it", part: { index: 2, last: true }, glossary }));
+    await runSegment(f.deps, job(parts, { text: "and wrote it", part: { index: 1, last: false }, before: "they read it" }));
+    await runSegment(f.deps, job(parts, { text: "kinesis keeps it", part: { index: 2, last: true }, before: "they read it and wrote it", glossary }));
     // Assess
     const translations = f.sent.filter((m) => m.message.type === "translation").map((m) => (m.message as { text: string }).text);
-    expect(translations).toEqual(["They read it", "they read it", "Kinesis keeps it"]);
+    expect(translations).toEqual(["They read it", "and wrote it", "Kinesis keeps it"]);
+    expect(asked).toContain("they read it and wrote it");
+    expect(f.measurements.get("PartContextFallbacks")).toBe(0);
+  });
+
+  it("translates a part alone, starting in lower case, when the context's translation does not lead the whole's", async () => {
+    // Prepare: a translator that ends every text with two words of its own, so the context's translation is never
+    // where the whole's starts; like Apertium it capitalizes a text's first word, and a name wherever it is.
+    const f = fakes();
+    f.deps.translator = { pairs: [], translate: async (text) => `${text.replace(/\bada\b/g, "Ada").replace(/^./, (c) => c.toUpperCase())} ok ok` };
+    const parts: Audience = { speakers: [], listenersByLanguage: new Map([["es", ["es-p"]]]), partListenersByLanguage: new Map() };
+    // Act
+    await runSegment(f.deps, job(parts, { text: "we read it", part: { index: 1, last: false }, before: "so then" }));
+    await runSegment(f.deps, job(parts, { text: "ada met us", part: { index: 2, last: true }, before: "so then we read it" }));
+    // Assess: the first word in the case it has inside the sentence's translation (a name keeps its capital).
+    const translations = f.sent.filter((m) => m.message.type === "translation").map((m) => (m.message as { text: string }).text);
+    expect(translations).toEqual(["we read it ok ok", "Ada met us ok ok"]);
+    expect(f.measurements.get("PartContextFallbacks")).toBe(2);
+  });
+
+  it("translates parts alone, a continuation in lower case and a glossary term at its start as the glossary says, when the translator asks", async () => {
+    // Prepare: a translator billed by the character, its parts in context turned off.
+    const f = fakes();
+    const asked: string[] = [];
+    f.deps.translator = { pairs: [], partsInContext: false, translate: async (text) => (asked.push(text), text.charAt(0).toUpperCase() + text.slice(1)) };
+    const parts: Audience = { speakers: [], listenersByLanguage: new Map([["es", ["es-p"]]]), partListenersByLanguage: new Map() };
+    const glossary = [{ term: "kinesis", translations: { es: "Kinesis" } }];
+    // Act
+    await runSegment(f.deps, job(parts, { text: "they read it", part: { index: 1, last: false }, before: "so" }));
+    await runSegment(f.deps, job(parts, { text: "kinesis keeps it", part: { index: 2, last: true }, before: "so they read it", glossary }));
+    // Assess
+    const translations = f.sent.filter((m) => m.message.type === "translation").map((m) => (m.message as { text: string }).text);
+    expect(translations).toEqual(["they read it", "Kinesis keeps it"]);
+    expect(asked).toEqual(["they read it", "ZXQ0QXZ keeps it"]);
   });
 
   it("translates and synthesizes once per language with listeners, never per listener, and skips languages nobody hears", async () => {
@@ -415,6 +449,14 @@ describe("runSegment", () => {
     }
     expect(JSON.parse(JSON.stringify(done))).toEqual(done);
   });
+
+  it("logs nothing that was said, at any level, in the source or any translation", async () => {
+    const f = fakes();
+    await runSegment(f.deps, job(audience()));
+    expect(f.sent.some((s) => JSON.stringify(s.message).includes("hello world"))).toBe(true);
+    expect(f.log.entries.length).toBeGreaterThan(0);
+    expect(JSON.stringify(f.log.entries)).not.toMatch(/hello|world/);
+  });
 });
 
 describe("announceEnd", () => {
@@ -430,7 +472,7 @@ describe("announceEnd", () => {
     };
     const everyone: Audience = { ...audience(), bundledListenersByLanguage: new Map([["it", ["it-b"]]]), broadcastListenersByLanguage: new Map([["es", ["l1"]]]) };
     // Act
-    await announceEnd(f.deps, everyone, { sessionId: "brave-fox-9", targetLanguages: ["es", "fr", "it"] });
+    await announceEnd(f.deps, Audience.everyone(everyone), { sessionId: "brave-fox-9", targetLanguages: ["es", "fr", "it"] });
     // Assess
     expect(f.sent.map((s) => s.to).sort()).toEqual(["es1", "es2", "fr1", "it-b", "spk"]);
     expect(f.sent.every((s) => s.message.type === "sessionEnded")).toBe(true);

@@ -8,142 +8,15 @@
  */
 import { concatPcm, msToSamples } from "../../audio/index.ts";
 import type { VoiceActivityDetector, VoiceActivityStream } from "../../ports/index.ts";
+import { energyThreshold, frameDb, nextNoiseFloor, quietestCut } from "./energy.ts";
+import type { CloseCause, SegmenterEvent } from "./events.ts";
+import { DEFAULT_SEGMENTER_OPTIONS, type SegmenterOptions, silenceToClose, VOICE_ACTIVITY_SEGMENTER_OPTIONS } from "./options.ts";
+import type { KeptVoiceStream, SegmenterState } from "./state.ts";
 
-export interface SegmenterOptions {
-  frameMs: number;
-  /** A segment closes after this much silence (~300-600 ms). */
-  closeAfterSilenceMs: number;
-  /** Silence kept at the end of a closed segment, so recognizers see the word end. */
-  trailingSilenceMs: number;
-  /** A segment longer than this is cut at its quietest frame. */
-  maxSegmentMs: number;
-  /**
-   * Long segments close at shorter pauses: from `longSegmentMs` on, the silence needed shrinks linearly
-   * to `shortPauseMs` at 80% of the maximum length, so a long sentence ends at a breath, not at a cut.
-   */
-  longSegmentMs: number;
-  shortPauseMs: number;
-  /** The window, ending at the maximum length, searched for the quietest frame. */
-  cutSearchMs: number;
-  /** Voiced frames in a row that open a segment (shorter clicks are ignored). */
-  onsetMs: number;
-  /** Audio before the onset included in the segment, so the first consonant is not lost. */
-  preRollMs: number;
-  /** A segment with less voiced audio than this is noise and dropped. */
-  minSpeechMs: number;
-  /** A frame is voiced this far above the noise floor... */
-  thresholdAboveNoiseDb: number;
-  /** ...and never below this absolute level. */
-  minVoicedDb: number;
-  /** With a detector: a frame this likely to be speech opens a segment... */
-  speechProbability: number;
-  /** ...and, once open, one below this counts as silence (hysteresis, as in Silero's own iterator). */
-  silenceProbability: number;
-  /** With a detector: it restarts from a clean state after this much silence since its last restart. */
-  voiceResetMs: number;
-  /**
-   * After this much silence in an open segment (at least `trailingSilenceMs`) a `pause` event lets the recognizer
-   * finish the words so far while the segmenter waits to know whether the sentence goes on: by the time the
-   * segment closes its text is mostly ready. If speech resumes, the segment carries on as one; only the recognizer
-   * has ended a phrase there.
-   */
-  pauseAfterMs: number;
-}
-
-export const DEFAULT_SEGMENTER_OPTIONS: SegmenterOptions = {
-  frameMs: 20,
-  closeAfterSilenceMs: 500,
-  trailingSilenceMs: 150,
-  maxSegmentMs: 10_000,
-  longSegmentMs: 4_000,
-  shortPauseMs: 200,
-  cutSearchMs: 2_500,
-  onsetMs: 60,
-  preRollMs: 200,
-  minSpeechMs: 200,
-  thresholdAboveNoiseDb: 12,
-  minVoicedDb: -50,
-  speechProbability: 0.5,
-  silenceProbability: 0.35,
-  voiceResetMs: 1000,
-  pauseAfterMs: 150,
-};
-
-/**
- * The hangover with a detector: it finds the silence of a comma as surely as a sentence's end, so a shorter one
- * splits sentences, and its end of speech comes later than the energy rule's. `pnpm bench` (segmentation) compares
- * the settings; docs/design/speech-detection.md says why this one.
- */
-export const VOICE_ACTIVITY_SEGMENTER_OPTIONS: Partial<SegmenterOptions> = {
-  closeAfterSilenceMs: 400,
-};
-
-export type CloseCause = "pause" | "maxLength" | "end";
-
-export interface ClosedSegment {
-  sequenceNumber: number;
-  /** Offsets in the session's audio, in samples. */
-  startSample: number;
-  endSample: number;
-  /** End of the last voiced frame: where the speaker stopped talking. */
-  speechEndSample: number;
-  cause: CloseCause;
-  pcm: Int16Array;
-  /** Session offsets inside the segment where `pause` events fell: a recognizer of the whole segment ends phrases there too. */
-  pauses: number[];
-}
-
-export type SegmenterEvent =
-  /** Audio of the open segment, in order, as soon as it is analysed: for streaming recognizers. */
-  | { type: "audio"; startSample: number; pcm: Int16Array; segmentStartSample: number }
-  | { type: "segment"; segment: ClosedSegment }
-  /** The open segment turned out to be noise; audio streamed for it should be dropped. */
-  | { type: "discard"; startSample: number }
-  /** The speaker paused after the open segment's audio handed out so far (which ends at `atSample`); it may go on. */
-  | { type: "pause"; segmentStartSample: number; sequenceNumber: number; atSample: number; speechEndSample: number };
-
-interface OpenSegment {
-  startSample: number;
-  voicedSamples: number;
-  lastVoicedEndSample: number;
-  /** Audio up to here has been handed out in `audio` events. */
-  emittedSample: number;
-  /** Where `pause` events fell (absent in checkpoints written before pauses existed). */
-  pauses?: number[];
-}
-
-/** Serializable state; the buffer travels beside it as binary. */
-export interface SegmenterState {
-  consumedSamples: number;
-  bufferStartSample: number;
-  analyzedSamples: number;
-  nextSequenceNumber: number;
-  noiseFloorDb: number;
-  onsetFrames: number;
-  segment: OpenSegment | null;
-  /** With a detector: where its stream last started from a clean state (the buffer keeps audio from here). */
-  voiceResetSample?: number;
-}
-
-/**
- * A detector stream left by an earlier segmenter of the same session in this process, and where it stood: a
- * rebuilt segmenter carries on from it instead of replaying from the restart, if it is on the same restart and
- * not ahead (an execution environment that saw the session a few batches ago feeds only what it missed).
- */
-export interface KeptVoiceStream {
-  resetSample: number;
-  position: number;
-  stream: VoiceActivityStream;
-}
-
-const SILENCE_DB = -100;
-
-export function frameDb(frame: Int16Array): number {
-  let sum = 0;
-  for (let i = 0; i < frame.length; i++) sum += frame[i]! * frame[i]!;
-  const meanSquare = sum / Math.max(1, frame.length) / (32768 * 32768);
-  return meanSquare > 0 ? Math.max(SILENCE_DB, 10 * Math.log10(meanSquare)) : SILENCE_DB;
-}
+export { frameDb } from "./energy.ts";
+export type { ClosedSegment, CloseCause, SegmenterEvent } from "./events.ts";
+export { DEFAULT_SEGMENTER_OPTIONS, type SegmenterOptions, VOICE_ACTIVITY_SEGMENTER_OPTIONS } from "./options.ts";
+export type { KeptVoiceStream, SegmenterState } from "./state.ts";
 
 export class Segmenter {
   private readonly options: SegmenterOptions;
@@ -264,12 +137,12 @@ export class Segmenter {
         voiced = probability >= (s.segment ? this.options.silenceProbability : this.options.speechProbability);
       } else {
         db = frameDb(frame);
-        voiced = db > this.threshold();
+        voiced = db > energyThreshold(s.noiseFloorDb, this.options);
       }
       s.analyzedSamples = frameEnd;
 
       if (!s.segment) {
-        if (!voiced && !voice) this.trackNoiseFloor(db);
+        if (!voiced && !voice) s.noiseFloorDb = nextNoiseFloor(s.noiseFloorDb, db);
         s.onsetFrames = voiced ? s.onsetFrames + 1 : 0;
         if (s.onsetFrames * this.frame >= msToSamples(this.options.onsetMs)) {
           const onsetStart = frameEnd - s.onsetFrames * this.frame;
@@ -294,7 +167,7 @@ export class Segmenter {
         segment.lastVoicedEndSample = frameEnd;
       }
       const silence = frameEnd - segment.lastVoicedEndSample;
-      if (silence >= this.silenceToClose(frameEnd - segment.startSample)) {
+      if (silence >= silenceToClose(this.options, frameEnd - segment.startSample)) {
         const end = segment.lastVoicedEndSample + Math.min(silence, msToSamples(this.options.trailingSilenceMs));
         this.close(end, "pause", events);
       } else if (frameEnd - segment.startSample >= msToSamples(this.options.maxSegmentMs)) {
@@ -368,25 +241,6 @@ export class Segmenter {
     return events;
   }
 
-  private silenceToClose(segmentSamples: number): number {
-    const o = this.options;
-    const long = msToSamples(o.longSegmentMs);
-    const short = msToSamples(o.maxSegmentMs * 0.8);
-    const progress = Math.min(1, Math.max(0, (segmentSamples - long) / Math.max(1, short - long)));
-    return msToSamples(o.closeAfterSilenceMs + (o.shortPauseMs - o.closeAfterSilenceMs) * progress);
-  }
-
-  private threshold(): number {
-    return Math.max(this.state.noiseFloorDb + this.options.thresholdAboveNoiseDb, this.options.minVoicedDb);
-  }
-
-  /** The floor drops at once to a quieter frame and rises slowly, so speech does not raise it. */
-  private trackNoiseFloor(db: number): void {
-    const s = this.state;
-    s.noiseFloorDb = db < s.noiseFloorDb ? db : s.noiseFloorDb + 0.02 * (db - s.noiseFloorDb);
-    s.noiseFloorDb = Math.min(s.noiseFloorDb, -20);
-  }
-
   private cutAtQuietestFrame(events: SegmenterEvent[]): void {
     const segment = this.state.segment!;
     const searchEnd = this.state.analyzedSamples;
@@ -394,15 +248,7 @@ export class Segmenter {
       segment.startSample + this.frame,
       searchEnd - msToSamples(this.options.cutSearchMs),
     );
-    let cut = searchEnd;
-    let quietest = Infinity;
-    for (let at = searchEnd - this.frame; at >= searchStart; at -= this.frame) {
-      const db = frameDb(this.slice(at, at + this.frame));
-      if (db < quietest) {
-        quietest = db;
-        cut = at + Math.floor(this.frame / 2);
-      }
-    }
+    const cut = quietestCut((at) => this.slice(at, at + this.frame), this.frame, searchStart, searchEnd);
     const lastVoiced = segment.lastVoicedEndSample;
     this.close(cut, "maxLength", events);
     // The words after the cut start the next segment at once.

@@ -1,0 +1,241 @@
+/**
+ * The capacity plan: from a metered run of the real pipeline (what one session asked of each AWS service per second
+ * of speech, per part and language, per part and listener), the rates a venue of S sessions x L listeners x K
+ * languages needs, against the AWS default quotas (`domain/quotas`), and what a session-hour costs. Every count comes
+ * from the run; the only figures set here are the venue's shape and the stated assumptions in `ASSUMPTIONS`.
+ */
+import { quota, type QuotaId } from "../quotas/index.ts";
+
+/** One kind of table request, as the benchmark meters it. */
+export interface MeteredTableRequests {
+  requests: number;
+  items: number;
+  bytes: number;
+  consistent: number;
+}
+
+/** What one metered run of the pipeline asked of AWS (written by `pnpm bench` into a results file). */
+export interface MeteredRun {
+  routing: "sticky" | "random";
+  /** Times the consumer fell behind real time and shed work: such a run under-counts parts and speech. */
+  overloadEntered?: number;
+  /** Seconds of the speaker's audio the run played. */
+  audioSeconds: number;
+  /** Listeners in the run (every one takes parts, as the listener app does) and the languages they heard. */
+  listeners: number;
+  languages: number;
+  /** Consumer batches (one checkpoint write each), parts delivered to listeners, whole segments to the speaker. */
+  batches: number;
+  parts: number;
+  segments: number;
+  /** Mean wall time of a consumer batch in local mode (Lambda bills the wait for remote services the same way). */
+  consumerBatchMs: number;
+  recognizer: { requests: number; billedSeconds: number; audioSeconds: number; maxOpenStreams: number };
+  requests: {
+    kinesisPuts: number;
+    kinesisBytes: number;
+    postToConnection: number;
+    posts: Record<string, number>;
+    s3Puts: number;
+    translations: number;
+    translatedChars: number;
+    syntheses: number;
+    synthesizedChars: number;
+    table: Record<string, MeteredTableRequests>;
+  };
+  /** Polly's MP3 (48 kbit/s) for a part's speech, in bytes. */
+  mp3BytesPerPart: number;
+}
+
+export interface Venue {
+  sessions: number;
+  listeners: number;
+  languages: number;
+  /** Languages with at least one listener (default: every language, or one per listener when fewer). */
+  heard?: number;
+  /** The window listeners join in, in seconds (new WebSocket connections per second). */
+  joinSeconds?: number;
+}
+
+export type Prices = Record<string, number>;
+
+/** Figures the run cannot measure, stated rather than hidden. */
+export const ASSUMPTIONS = {
+  /** A WebSocket handler invocation ($connect, a chunk, a ping), billed at the WebSocket functions' 512 MB. */
+  handlerMs: 20,
+  handlerGb: 0.5,
+  /** The consumer's memory (infra/consumer.ts). */
+  consumerGb: 1.769,
+  /** The event source's concurrent batches per shard (packages/functions deployment.ts). */
+  parallelizationFactor: 4,
+  /** The window a venue's listeners join in (the doors open a couple of minutes before the talk). */
+  defaultJoinSeconds: 120,
+};
+
+export interface ServiceRate {
+  name: string;
+  quota: QuotaId;
+  rate: number;
+  /** The default quota, in `unit`. */
+  limit: number;
+  unit: string;
+  ratio: number;
+  /** Where to ask for more. */
+  increase: string;
+}
+
+export interface CapacityPlan {
+  venue: Required<Venue>;
+  /** The run the rates come from (Transcribe's streams: the most any run had open). */
+  routing: MeteredRun["routing"];
+  services: ServiceRate[];
+  /** The quotas the venue would exceed (ratio above 1), most exceeded first. */
+  binding: { name: string; ratio: number; request: number; unit: string; increase: string }[];
+  lambdaConcurrency: { consumer: number; handlers: number; total: number };
+  kinesisShards: number;
+  /** Dollars per session-hour, by item and in total, per routing. */
+  cost: Record<MeteredRun["routing"], { items: Record<string, number>; total: number }>;
+}
+
+/** Per-session rates, per second of speech, from a run, for a session of `listeners` hearing `heard` languages. */
+function perSession(run: MeteredRun, listeners: number, heard: number) {
+  const r = run.requests;
+  const t = (key: string) => r.table[key] ?? { requests: 0, items: 0, bytes: 0, consistent: 0 };
+  const seconds = run.audioSeconds;
+  const deliveries = run.parts * run.languages;
+  const partsPerSecond = run.parts / seconds;
+  const partPosts = (r.posts["transcript#part"] ?? 0) + (r.posts["translation#part"] ?? 0) + (r.posts["translatedAudio#part"] ?? 0);
+  const postsPerPartListener = partPosts / Math.max(1, run.parts * run.listeners);
+  const pongs = r.posts.pong ?? 0;
+  const pingsPerConnectionSecond = pongs / ((run.listeners + 1) * seconds);
+  const speakerPostsPerSecond = (r.postToConnection - partPosts - pongs) / seconds;
+  // Claims: every delivery group (a part for a language, a whole segment for the speaker) writes its claims.
+  const claimGroups = deliveries + run.segments;
+  const claimWrites = t("PutItem delivery").requests + t("UpdateItem delivery").requests;
+  const claimReads = t("GetItem delivery").requests;
+  const checkpoint = t("PutItem streamstate");
+  const checkpointReads = t("GetItem streamstate");
+  const connectionQuery = t("Query connection");
+  const connectionItemBytes = connectionQuery.items ? connectionQuery.bytes / connectionQuery.items : 200;
+  const checkpointBytes = checkpoint.items ? checkpoint.bytes / checkpoint.items : 1024;
+  const queriesPerSecond = connectionQuery.requests / seconds;
+  // Reads that do not grow with the audience: each chunk's handler reads its connection and session.
+  const perChunkReads = ["GetItem session", "GetItem connection"].reduce((units, key) => {
+    const e = t(key);
+    const size = e.items ? e.bytes / e.items : 0;
+    return units + e.requests * Math.max(1, Math.ceil(size / 4096)) * (e.consistent === e.requests && e.requests > 0 ? 1 : 0.5);
+  }, 0);
+  const readUnitsPerQuery = Math.max(1, Math.ceil(((listeners + 1) * connectionItemBytes) / 4096)) * 0.5;
+  const perLanguagePart = heard * partsPerSecond;
+  return {
+    partsPerSecond,
+    batchesPerSecond: run.batches / seconds,
+    syntheses: perLanguagePart * (r.syntheses / Math.max(1, deliveries)),
+    synthesizedChars: perLanguagePart * (r.synthesizedChars / Math.max(1, deliveries)),
+    translationsPerPair: partsPerSecond * (r.translations / Math.max(1, deliveries)),
+    translatedChars: perLanguagePart * (r.translatedChars / Math.max(1, deliveries)),
+    s3Puts: perLanguagePart * (r.s3Puts / Math.max(1, deliveries)),
+    s3PutsPerPrefix: partsPerSecond * (r.s3Puts / Math.max(1, deliveries)),
+    s3Gets: partsPerSecond * listeners * (r.s3Puts / Math.max(1, deliveries)),
+    posts: partsPerSecond * listeners * postsPerPartListener + speakerPostsPerSecond + (listeners + 1) * pingsPerConnectionSecond,
+    inboundMessages: r.kinesisPuts / seconds + (listeners + 1) * pingsPerConnectionSecond,
+    kinesisRecords: r.kinesisPuts / seconds,
+    kinesisBytes: r.kinesisBytes / seconds,
+    writeUnits:
+      ((perLanguagePart + run.segments / seconds) * claimWrites) / Math.max(1, claimGroups) +
+      (checkpoint.requests / seconds) * Math.ceil(checkpointBytes / 1024),
+    readUnits:
+      ((perLanguagePart + run.segments / seconds) * claimReads) / Math.max(1, claimGroups) +
+      (checkpointReads.requests / seconds) * Math.max(1, Math.ceil(checkpointBytes / 4096)) +
+      queriesPerSecond * readUnitsPerQuery +
+      perChunkReads / seconds,
+    connectionReadUnits: queriesPerSecond * readUnitsPerQuery,
+    recognizerBilledRatio: run.recognizer.billedSeconds / seconds,
+    recognizerStreams: run.recognizer.maxOpenStreams,
+    handlerInvocations: r.kinesisPuts / seconds + (listeners + 1) * pingsPerConnectionSecond,
+    consumerSecondsPerSecond: (run.batches / seconds) * (run.consumerBatchMs / 1000),
+    mp3BytesOut: partsPerSecond * listeners * run.mp3BytesPerPart,
+  };
+}
+
+const round = (value: number, digits = 2) => Number(value.toFixed(digits));
+
+/** The plan for a venue from one run per routing (the first given sets the rates; each prices its own routing). */
+export function capacityPlan(runs: readonly MeteredRun[], venue: Venue, prices: Prices): CapacityPlan {
+  if (runs.length === 0) throw new Error("the capacity plan needs at least one metered run");
+  for (const [name, value] of Object.entries({ sessions: venue.sessions, listeners: venue.listeners, languages: venue.languages })) {
+    if (!(Number.isInteger(value) && value > 0)) throw new Error(`--${name} must be a whole number above 0, not ${value}`);
+  }
+  const heard = venue.heard ?? Math.min(venue.languages, venue.listeners);
+  if (!(Number.isInteger(heard) && heard > 0 && heard <= venue.languages && heard <= venue.listeners)) {
+    throw new Error(`--heard must be a whole number from 1 to the languages (${venue.languages}) and the listeners (${venue.listeners}), not ${heard}`);
+  }
+  const joinSeconds = venue.joinSeconds ?? ASSUMPTIONS.defaultJoinSeconds;
+  const full: Required<Venue> = { ...venue, heard, joinSeconds };
+  // The rates come from the run that kept up (no work shed; sticky first when both did), and each routing's own
+  // recognizer figures: random routing opens more Transcribe streams and bills more seconds.
+  const base = [...runs].sort((a, b) => (a.overloadEntered ?? 0) - (b.overloadEntered ?? 0) || (a.routing === "sticky" ? -1 : 1))[0]!;
+  const withRecognizerOf = (run: MeteredRun): MeteredRun => ({ ...base, routing: run.routing, recognizer: run.recognizer });
+  const s = { ...perSession(base, venue.listeners, heard), recognizerStreams: Math.max(...runs.map((r) => r.recognizer.maxOpenStreams)) };
+  const S = venue.sessions;
+  const shards = Math.max(1, Math.ceil(Math.max((S * s.kinesisBytes) / 1e6 / quota("shardWrites").value, (S * s.kinesisRecords) / quota("shardRecords").value)));
+  const rate = (name: string, id: QuotaId, value: number): ServiceRate => {
+    const q = quota(id);
+    return { name, quota: id, rate: round(value), limit: q.value, unit: q.unit, ratio: round(value / q.value), increase: q.increase };
+  };
+  const services: ServiceRate[] = [
+    rate("Polly SynthesizeSpeech (neural)", "synthesisNeural", S * s.syntheses),
+    rate("Translate TranslateText (per language pair)", "translation", S * s.translationsPerPair),
+    rate("API Gateway requests (messages in, @connections posts)", "apiGatewayRequests", S * (s.posts + s.inboundMessages)),
+    rate("API Gateway new WebSocket connections", "newConnections", (S * (venue.listeners + 1)) / joinSeconds),
+    rate("Transcribe concurrent streams", "recognizerStreams", S * s.recognizerStreams),
+    rate("DynamoDB writes (new on-demand table)", "tableWrites", S * s.writeUnits),
+    rate("DynamoDB reads (new on-demand table)", "tableReads", S * s.readUnits),
+    rate("DynamoDB reads of one session's connections (one partition)", "partitionReads", s.connectionReadUnits),
+    rate("Kinesis records per shard", "shardRecords", (S * s.kinesisRecords) / shards),
+    rate("S3 PUT per prefix (one session and language)", "bucketPrefixPuts", s.s3PutsPerPrefix),
+    rate("S3 GET per prefix (one session and language)", "bucketPrefixGets", s.s3Gets / heard),
+  ];
+  const consumer = Math.min(shards * ASSUMPTIONS.parallelizationFactor, Math.ceil(S * s.consumerSecondsPerSecond));
+  const handlers = Math.ceil((S * s.handlerInvocations * ASSUMPTIONS.handlerMs) / 1000);
+  services.push(rate("Lambda concurrent executions", "lambdaConcurrency", consumer + handlers));
+  const binding = services
+    .filter((r) => r.ratio > 1)
+    .sort((a, b) => b.ratio - a.ratio)
+    .map((r) => ({ name: r.name, ratio: r.ratio, request: Math.ceil(r.rate * 1.25), unit: r.unit, increase: r.increase }));
+  const cost = Object.fromEntries(runs.map((run) => [run.routing, sessionHourCost(withRecognizerOf(run), full, shards, prices)])) as CapacityPlan["cost"];
+  return { venue: full, routing: base.routing, services, binding, lambdaConcurrency: { consumer, handlers, total: consumer + handlers }, kinesisShards: shards, cost };
+}
+
+function price(prices: Prices, name: string): number {
+  const value = prices[name];
+  if (value === undefined) throw new Error(`bench/prices.json has no "${name}"`);
+  return value;
+}
+
+/** Dollars for one session-hour at the venue's shape, from one run: everything the run shows AWS billing. */
+export function sessionHourCost(run: MeteredRun, venue: Required<Venue>, shards: number, prices: Prices): { items: Record<string, number>; total: number } {
+  const s = perSession(run, venue.listeners, venue.heard);
+  const hour = 3600;
+  const p = (name: string) => price(prices, name);
+  const items: Record<string, number> = {
+    // Billed per request in whole seconds, at least 15 each: the run's billed seconds include both.
+    transcribe: ((s.recognizerBilledRatio * hour) / 60) * p("transcribe_streaming_per_minute"),
+    translate: ((s.translatedChars * hour) / 1e6) * p("translate_per_million_chars"),
+    polly_neural: ((s.synthesizedChars * hour) / 1e6) * p("polly_neural_per_million_chars"),
+    // The stream's hours and shards are shared by the venue's sessions.
+    kinesis:
+      (p("kinesis_on_demand_per_stream_hour") + shards * p("kinesis_efo_per_consumer_shard_hour")) / venue.sessions +
+      ((s.kinesisBytes * hour) / 1e9) * (p("kinesis_on_demand_per_gb_in") + p("kinesis_efo_per_gb_out")),
+    websocket:
+      (((s.inboundMessages + s.posts) * hour) / 1e6) * p("apigw_websocket_per_million_messages") +
+      (((venue.listeners + 1) * 60) / 1e6) * p("apigw_websocket_per_million_connection_minutes"),
+    lambda:
+      (((s.handlerInvocations + s.batchesPerSecond) * hour) / 1e6) * p("lambda_per_million_requests") +
+      (s.handlerInvocations * hour * (ASSUMPTIONS.handlerMs / 1000) * ASSUMPTIONS.handlerGb + s.consumerSecondsPerSecond * hour * ASSUMPTIONS.consumerGb) * p("lambda_per_gb_second"),
+    dynamodb: ((s.writeUnits * hour) / 1e6) * p("dynamodb_per_million_write_units") + ((s.readUnits * hour) / 1e6) * p("dynamodb_per_million_read_units"),
+    s3: ((s.s3Puts * hour) / 1000) * p("s3_put_per_thousand") + ((s.s3Gets * hour) / 1000) * p("s3_get_per_thousand") + ((s.mp3BytesOut * hour) / 1e9) * p("data_transfer_out_per_gb"),
+  };
+  const rounded = Object.fromEntries(Object.entries(items).map(([k, v]) => [k, round(v, 3)]));
+  return { items: rounded, total: round(Object.values(items).reduce((a, b) => a + b, 0)) };
+}

@@ -1,0 +1,77 @@
+/**
+ * The metered run: one session as the listener app uses it (listeners take parts), with the real engines, every AWS
+ * request counted, under sticky and random routing: the counts the capacity plan (`pnpm capacity`) scales from.
+ */
+import type { MeteredRun } from "@livetranslate/core/domain/capacity";
+import { memoryLog } from "@livetranslate/core/log";
+import type { SegmentResult } from "@livetranslate/core/streaming/pipeline";
+import { assembleTalk } from "@livetranslate/testing/fixtures";
+import type { VoiceActivityDetector } from "@livetranslate/core/ports";
+import type { Routing } from "../../event-source/environments.ts";
+import { newRequestCounts } from "../../metering.ts";
+import { startLocal } from "../../server.ts";
+import { clipsFor, closeAll, playTalk } from "./talk.ts";
+
+/** Listeners of the metered session: two languages, two listeners each, all taking parts. */
+const METERED_LISTENERS = ["es", "fr", "es", "fr"];
+/**
+ * The talk is played at half speed: on 2 shared cores the real engines then keep up, so the consumer gets a batch
+ * per chunk as Lambda would, not the fewer, larger batches (and shed speech) of a machine behind real time. Rates are
+ * per second of the talk's audio either way; what runs per wall second (statuses) is counted twice as often.
+ */
+const METERED_SPEED = 0.5;
+
+/** One session played through local mode with every AWS request counted. */
+export async function metered(routing: Routing, sentences: number, voiceActivity?: VoiceActivityDetector): Promise<MeteredRun & { note: string; overloadEntered: number }> {
+  const counts = newRequestCounts();
+  const results: SegmentResult[] = [];
+  const log = memoryLog();
+  const local = await startLocal({ port: 0, log, requestCounts: counts, consumerEnvironments: 4, routing, seed: 1, voiceActivity, onSegment: (_, result) => results.push(result) });
+  const talk = assembleTalk(clipsFor(sentences), 1000);
+  try {
+    const run = await playTalk(local, talk, { targetLanguages: ["es", "fr"], listeners: METERED_LISTENERS, parts: true, speed: METERED_SPEED });
+    await closeAll(run.listeners);
+  } finally {
+    // Streams still open in environments that lost the session end at close (Transcribe ends them 15 s after their
+    // last audio): their billed seconds are known only then.
+    await local.close();
+  }
+  const m = local.measurements;
+  const shed = m.get("OverloadEntered");
+  const batchMs = log.entries.filter((e) => e.event === "consumer.batch_done").map((e) => Number(e.totalMs));
+  const parts = results.filter((r) => r.part);
+  const partAudio = parts.flatMap((r) => r.languages.map((l) => l.durationSeconds ?? 0));
+  return {
+    routing,
+    note: `${talk.utterances.length} fixture sentences at ${METERED_SPEED}x real time; ${METERED_LISTENERS.length} listeners taking parts in ${new Set(METERED_LISTENERS).size} languages; 4 execution environments, ${routing} routing`,
+    audioSeconds: Number((talk.pcm.length / 16_000).toFixed(1)),
+    // Behind real time the consumer sheds parts and speech: such a run under-counts them (0 means a faithful run).
+    overloadEntered: shed,
+    listeners: METERED_LISTENERS.length,
+    languages: new Set(METERED_LISTENERS).size,
+    batches: m.get("CheckpointWrites"),
+    parts: parts.length,
+    segments: results.length - parts.length,
+    consumerBatchMs: Number((batchMs.reduce((a, b) => a + b, 0) / Math.max(1, batchMs.length)).toFixed(1)),
+    recognizer: {
+      requests: m.get("RecognizerRequests"),
+      billedSeconds: m.get("RecognizerBilledSeconds"),
+      audioSeconds: Number(m.get("RecognizerAudioSeconds").toFixed(1)),
+      maxOpenStreams: counts.recognizerMaxOpen,
+    },
+    requests: {
+      kinesisPuts: counts.kinesisPuts,
+      kinesisBytes: counts.kinesisBytes,
+      postToConnection: counts.postToConnection,
+      posts: counts.posts,
+      s3Puts: counts.s3Puts,
+      translations: counts.translations,
+      translatedChars: counts.translatedChars,
+      syntheses: counts.syntheses,
+      synthesizedChars: counts.synthesizedChars,
+      table: counts.table,
+    },
+    // Polly's MP3 at 48 kbit/s for the same speech (local mode stores WAV).
+    mp3BytesPerPart: Math.round((partAudio.reduce((a, b) => a + b, 0) / Math.max(1, partAudio.length)) * 6000),
+  };
+}

@@ -1,0 +1,88 @@
+/**
+ * Several sessions at once under AWS's quotas scaled down to this machine (`LIVETRANSLATE_QUOTAS=aws` with
+ * overrides): throttles met, and what a listener lost or got twice.
+ */
+import { memoryLog } from "@livetranslate/core/log";
+import { assembleTalk } from "@livetranslate/testing/fixtures";
+import { awsDefaultQuotas, type QuotaSettings } from "../../quotas.ts";
+import { startLocal } from "../../server.ts";
+import { clipsFor, closeAll, playTalk } from "./talk.ts";
+
+export interface QuotaScenarioOptions {
+  sessions: number;
+  listenersPerSession: number;
+  sentences: number;
+  quotas: Partial<QuotaSettings>;
+}
+
+/**
+ * Several sessions at once under scaled quotas (random routing, as Lambda may run them): what each listener got
+ * against what the pipeline delivered, and the counters of throttles met and parts degraded.
+ */
+export async function underQuotas(options: QuotaScenarioOptions) {
+  const quotas = { ...awsDefaultQuotas(), ...options.quotas };
+  const log = memoryLog();
+  const local = await startLocal({ port: 0, log, consumerEnvironments: 4, routing: "random", seed: 1, quotas });
+  const languages = ["es", "fr"];
+  try {
+    const started = Date.now();
+    const runs = await Promise.all(
+      Array.from({ length: options.sessions }, async (_, i) => {
+        await new Promise((resolve) => setTimeout(resolve, i * 300));
+        const talk = assembleTalk(clipsFor(options.sentences, i * 3), 1000);
+        const listeners = Array.from({ length: options.listenersPerSession }, (_, j) => languages[j % languages.length]!);
+        return playTalk(local, talk, { targetLanguages: languages, listeners, parts: true });
+      }),
+    );
+    // Give the last parts time to reach everyone before counting.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const m = local.measurements;
+    let captionsLost = 0;
+    let messagesTwice = 0;
+    let captionsExpected = 0;
+    for (const run of runs) {
+      // Every part's caption, as any listener of the session got it: all of them should have all of them.
+      const parts = new Set(run.listeners.flatMap((l) => l.messages("transcript").map((t) => `${t.segmentId}#${t.part}`)));
+      for (const listener of run.listeners) {
+        const seen = listener.received.map((r) => r.message).filter((msg) => msg.type === "transcript" || msg.type === "translation" || msg.type === "translatedAudio");
+        const keys = seen.map((msg) => `${msg.type} ${(msg as { segmentId: string }).segmentId}#${(msg as { part?: number }).part}`);
+        messagesTwice += keys.length - new Set(keys).size;
+        const captions = new Set(listener.messages("transcript").map((t) => `${t.segmentId}#${t.part}`));
+        captionsExpected += parts.size;
+        captionsLost += [...parts].filter((p) => !captions.has(p)).length;
+      }
+      await closeAll(run.listeners);
+    }
+    const throttled = log.entries.filter((e) => e.event === "aws.attempt_failed" || e.event === "quota.degraded" || e.event === "quota.post_dropped").length;
+    return {
+      sessions: options.sessions,
+      listeners_per_session: options.listenersPerSession,
+      languages,
+      sentences_per_session: options.sentences,
+      routing: "random over 4 execution environments",
+      quotas,
+      wall_seconds: Math.round((Date.now() - started) / 1000),
+      captions_expected: captionsExpected,
+      captions_lost: captionsLost,
+      messages_twice: messagesTwice,
+      counters: {
+        quota_retries: m.get("QuotaRetries"),
+        degradations: m.get("QuotaDegradations"),
+        audio_to_standard_voice: m.get("AudioDegradedToStandardVoice"),
+        audio_to_captions_only: m.get("AudioDegradedToCaptions"),
+        translations_to_captions_only: m.get("TranslationsDegradedToCaptions"),
+        posts_dropped: m.get("PostsDropped"),
+        captions_dropped: m.get("CaptionsDropped"),
+        batches_retried: m.get("BatchesRetried"),
+        stream_replays: m.get("StreamReplays"),
+        recognizer_replays: m.get("RecognizerReplays"),
+        recognizer_requests: m.get("RecognizerRequests"),
+        deliveries_retried: m.get("DeliveriesRetried"),
+      },
+      quota_log_lines: throttled,
+      note: "stream_replays and recognizer_replays come from random routing (a batch in an environment that did not have the session), batches_retried is what a throttle would cause: 0 means none did",
+    };
+  } finally {
+    await local.close();
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * A quota never cascades, end to end: local mode in its own process under AWS's quotas (`LIVETRANSLATE_QUOTAS=aws`)
+ * with Polly's far below the load (one request every 100 s for either voice), random routing over 4 execution
+ * environments, a real-speech talk to listeners of two languages taking parts. Every caption reaches every listener
+ * once, nothing is sent twice, no batch is retried, and the speaker is told the synthesis quota binds.
+ */
+import type { CreateSessionResponse, ServerMessage } from "@livetranslate/core/protocol";
+import { msToSamples } from "@livetranslate/core/audio";
+import { scaledTimeout } from "@livetranslate/testing/calibration";
+import { assembleTalk, chunksOf, englishClips } from "@livetranslate/testing/fixtures";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ProtocolClient, streamInRealTime } from "../testing/client.ts";
+import { type LocalProcess, startLocalProcess } from "../testing/local-process.ts";
+
+/** What a batch failing (and so retried and replayed) or a delivery retried leaves in the log. */
+const FAILED_BATCH_EVENTS = ["event_source.handler_failed", "event_source.record_discarded", "segment.incomplete", "part.incomplete", "delivery.retried"];
+
+const talk = assembleTalk([englishClips()[1]!, englishClips()[3]!, englishClips()[4]!], 1000);
+
+describe("under a synthesis quota far below the load", () => {
+  let local: LocalProcess;
+  const clients: ProtocolClient[] = [];
+  let listeners: ProtocolClient[];
+  let speaker: ProtocolClient;
+
+  beforeAll(async () => {
+    local = await startLocalProcess({
+      LIVETRANSLATE_CONSUMER_ENVIRONMENTS: "4",
+      LIVETRANSLATE_CONSUMER_ROUTING: "random",
+      LIVETRANSLATE_SEED: "5",
+      LIVETRANSLATE_QUOTAS: "aws",
+      LIVETRANSLATE_QUOTA_SYNTHESIS_TPS: "0.01",
+    });
+    const response = await fetch(`${local.url}/sessions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ sourceLanguage: "en", targetLanguages: ["es", "fr"] }),
+    });
+    const session = (await response.json()) as CreateSessionResponse;
+    listeners = [];
+    for (const language of ["es", "fr", "es"]) {
+      listeners.push(await ProtocolClient.connect(local.wsUrl, { role: "listener", sessionId: session.sessionId, language, parts: "1" }));
+    }
+    speaker = await ProtocolClient.connect(local.wsUrl, { role: "speaker", sessionId: session.sessionId, token: session.speakerToken });
+    clients.push(...listeners, speaker);
+    await streamInRealTime(speaker, session.sessionId, [...chunksOf(talk.pcm, 100), ...chunksOf(new Int16Array(msToSamples(1000)), 100)]);
+    speaker.send({ action: "endSession", sessionId: session.sessionId });
+    for (const client of listeners) await client.waitFor(() => client.messages("sessionEnded").length > 0, 120_000, "sessionEnded");
+  }, scaledTimeout(300_000));
+
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.close()));
+    await local?.stop();
+  });
+
+  const key = (m: ServerMessage) => `${m.type} ${(m as { segmentId?: string }).segmentId} ${(m as { part?: number }).part}`;
+
+  it("gives every listener every part's caption and translation, once, and all the words the speaker's segments hold", () => {
+    const finals = speaker.messages("transcript").filter((t) => t.isFinal);
+    expect(finals.length).toBeGreaterThanOrEqual(talk.utterances.length);
+    const reference = new Set(listeners.flatMap((l) => l.messages("transcript").map((t) => `${t.segmentId}#${t.part}`)));
+    for (const listener of listeners) {
+      const captions = listener.messages("transcript");
+      expect(new Set(captions.map((t) => `${t.segmentId}#${t.part}`))).toEqual(reference);
+      expect(captions.map((t) => t.text).join(" ")).toBe(finals.map((f) => f.text).join(" "));
+      expect(listener.messages("translation")).toHaveLength(captions.length);
+      const sent = listener.received.map((r) => r.message).filter((m) => m.type !== "pong");
+      expect(new Set(sent.map(key)).size).toBe(sent.length);
+    }
+  });
+
+  it("voices at most what the quota let through, and tells the speaker the synthesis quota binds", () => {
+    const clips = listeners.flatMap((l) => l.messages("translatedAudio"));
+    const parts = listeners[0]!.messages("transcript").length;
+    expect(clips.length).toBeLessThan(parts * listeners.length);
+    const statuses = speaker.messages("sessionStatus");
+    expect(statuses.some((s) => s.quotas?.includes("synthesis"))).toBe(true);
+  });
+
+  it("retried no batch because of it, and logged each degradation", () => {
+    const lines = local.logs;
+    expect(lines.filter((l) => l.event === "quota.degraded").length).toBeGreaterThan(0);
+    expect(lines.filter((l) => FAILED_BATCH_EVENTS.includes(String(l.event)))).toEqual([]);
+  });
+});
