@@ -62,7 +62,7 @@ export interface LocalResourceOptions {
   /** The gateway's URL (its @connections API). */
   gatewayUrl: string;
   /** Where the broadcast broker (MQTT over WebSockets) listens; 0: any free port. */
-  broker: { host?: string; port: number };
+  broker: { host?: string; port: number; tls?: { cert: string; key: string } };
   /** Every failed AWS attempt is reported to these, as in AWS. */
   log: Log;
   measurements: Measurements;
@@ -126,6 +126,7 @@ export async function startResources(options: LocalResourceOptions): Promise<Loc
       accessKeyId: `local${randomBytes(6).toString("hex")}`,
       host: options.broker.host,
       port: options.broker.port,
+      tls: options.broker.tls,
       log: options.log,
     });
     // Reachable as the HTTP API is (a browser on this machine; on another one the app puts in the page's host).

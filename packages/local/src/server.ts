@@ -153,7 +153,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
     const resources = await startResources({
       dataDir: options.dataDir,
       gatewayUrl: `http://127.0.0.1:${port}`,
-      broker: { host, port: options.brokerPort ?? (options.port === 0 ? 0 : (options.port ?? 8787) + 1) },
+      broker: { host, port: options.brokerPort ?? (options.port === 0 ? 0 : (options.port ?? 8787) + 1), tls: options.tls },
       log,
       measurements,
       decorateClient: (client) => {

@@ -10,6 +10,7 @@
  * IoT Core answers.
  */
 import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { broadcastClientId, MAX_BROADCAST_MESSAGE_BYTES } from "@livetranslate/core/adapters/aws/iot";
 import { Broadcast } from "@livetranslate/core/domain/broadcast";
@@ -28,6 +29,8 @@ export interface LocalBrokerOptions {
   host?: string;
   /** 0: any free port. */
   port?: number;
+  /** A certificate and its key (PEM): the broker then serves WSS (and HTTPS), as local mode's own port does. */
+  tls?: { cert: string; key: string };
   log: Log;
 }
 
@@ -101,7 +104,7 @@ export class LocalBroker {
     });
     aedes.on("clientDisconnect", (client) => sessions.delete(client.id));
 
-    const server = createServer();
+    const server = options.tls ? createHttpsServer(options.tls) : createServer();
     const sockets = new WebSocketServer({ noServer: true });
     const broker = new LocalBroker(options, aedes, server, sockets);
     server.on("upgrade", (request, socket, head) => {
@@ -134,13 +137,13 @@ export class LocalBroker {
   /** Where listeners connect: MQTT over WebSockets. */
   get url(): string {
     const { port } = this.server.address() as AddressInfo;
-    return `ws://${this.options.host ?? "127.0.0.1"}:${port}/mqtt`;
+    return `${this.options.tls ? "wss" : "ws"}://${this.options.host ?? "127.0.0.1"}:${port}/mqtt`;
   }
 
   /** The data plane's endpoint (`Publish`), for publishers outside this process. */
   get publishEndpoint(): string {
     const { port } = this.server.address() as AddressInfo;
-    return `http://${this.options.host ?? "127.0.0.1"}:${port}`;
+    return `${this.options.tls ? "https" : "http"}://${this.options.host ?? "127.0.0.1"}:${port}`;
   }
 
   /** How many listeners are connected now. */
