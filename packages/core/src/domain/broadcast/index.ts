@@ -71,7 +71,7 @@ export namespace Broadcast {
 
   /** A listener joins an active session in a language it offers and gets its pass. */
   export async function join(db: Db, sessionId: string, language: string, now = Date.now()): Promise<Pass> {
-    Connection.requireOffered(await Session.requireActive(db, sessionId), language);
+    Connection.admitListener(await Session.requireActive(db, sessionId), { language });
     const listenerId = randomBytes(12).toString("base64url");
     const token = `${listenerId}.${randomBytes(24).toString("base64url")}`;
     const info: Info = { listenerId, sessionId, language, tokenHash: hashToken(token), joinedAt: now, seenAt: now };

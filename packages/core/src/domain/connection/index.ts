@@ -32,7 +32,7 @@ export namespace Connection {
         throw new VisibleError("unauthorized", "the speaker token does not match this session", 403);
       }
     } else {
-      requireOffered(session, query.language);
+      admitListener(session, { language: query.language });
     }
     const connection: Info = {
       connectionId,
@@ -76,6 +76,14 @@ export namespace Connection {
     }
     requireOffered(await Session.requireActive(db, connection.sessionId), language);
     await db.entities.connection.put({ ...connection, language, expiresAt: expiresAt(connection.connectedAt) }).go();
+  }
+
+  /**
+   * Whether a listener may join `session` now, by WebSocket (`$connect`) or by broadcast (its pass,
+   * `Broadcast.join`): every check on who may listen belongs here, so both ways of listening keep it.
+   */
+  export function admitListener(session: Session.Info, request: { language: string }): void {
+    requireOffered(session, request.language);
   }
 
   /** A listener's language must be one the session offers. */
