@@ -55,7 +55,8 @@ describe("the apps outlive API Gateway's connection limit", () => {
     // The speaker's connection was cut for its age, more than once, and came back by itself.
     const cut = logs("gateway.connection_limit", { limit: "maxConnectionMs" });
     const connects = (role: string) => logs("ws.connect", { role });
-    expect(cut.length).toBeGreaterThanOrEqual(3);
+    // Only the speaker holds a gateway connection: its cuts alone are counted.
+    expect(cut.length).toBeGreaterThanOrEqual(2);
     expect(connects("speaker").length).toBeGreaterThanOrEqual(2);
     // The listener app listens by broadcast: it holds no gateway connection, so the gateway's limit never cuts it.
     expect(connects("listener")).toEqual([]);
