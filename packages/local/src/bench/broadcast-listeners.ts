@@ -28,7 +28,7 @@ interface Pass {
 const clients: MqttClient[] = [];
 const timers: ReturnType<typeof setInterval>[] = [];
 const failed: Record<string, number> = {};
-const receipts: [string, number, string, number][] = [];
+const arrivals: [number, Buffer][] = [];
 const fail = (cause: string) => void (failed[cause] = (failed[cause] ?? 0) + 1);
 
 async function listen(language: string): Promise<void> {
@@ -41,11 +41,10 @@ async function listen(language: string): Promise<void> {
     if (response.status !== 201) return fail(`join HTTP ${response.status}`);
     const pass = (await response.json()) as Pass;
     const client = await mqtt.connectAsync(pass.broker.url, { clientId: pass.broker.clientId, username: "listener", password: pass.token, reconnectPeriod: 0, keepalive: 60 });
-    client.on("message", (_topic, payload) => {
-      const at = Date.now();
-      const message = JSON.parse(payload.toString()) as { type: string; segmentId?: string; part?: number; targetLanguage?: string; audio?: unknown };
-      if (message.type === "part" && message.audio) receipts.push([message.segmentId!, message.part!, message.targetLanguage!, at]);
-    });
+    // Only the time is taken on arrival; the messages are read once the talk is over. One process holds hundreds of
+    // listeners and reads a burst of their messages one after another: work done per message here would show as
+    // spread between the listeners of a language that no phone, reading only its own, would see.
+    client.on("message", (_topic, payload) => arrivals.push([Date.now(), payload]));
     await client.subscribeAsync(pass.broker.topic, { qos: 1 });
     clients.push(client);
     const renew = () =>
@@ -73,5 +72,10 @@ process.stdin.resume();
 process.stdin.on("end", () => {
   for (const timer of timers) clearInterval(timer);
   for (const client of clients) client.end(true);
+  const receipts: [string, number, string, number][] = [];
+  for (const [at, payload] of arrivals) {
+    const message = JSON.parse(payload.toString()) as { type: string; segmentId?: string; part?: number; targetLanguage?: string; audio?: unknown };
+    if (message.type === "part" && message.audio) receipts.push([message.segmentId!, message.part!, message.targetLanguage!, at]);
+  }
   process.stdout.write(`${JSON.stringify({ receipts })}\n`, () => process.exit(0));
 });
