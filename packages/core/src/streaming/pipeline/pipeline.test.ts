@@ -169,6 +169,65 @@ describe("runSegment", () => {
     expect(f.syntheses.sort()).toEqual(["es", "fr"]);
   });
 
+  it("retries a throttled publish within the quota budget, then gives the part up for that language only, marked done", async () => {
+    // Prepare: IoT Core throttles every publish to fr; es goes through.
+    const f = fakes();
+    f.deps.sleep = async () => undefined;
+    const published: string[] = [];
+    let frAttempts = 0;
+    f.deps.broadcast = {
+      async publish(channel) {
+        if (channel.language === "fr") {
+          frAttempts++;
+          throw Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" });
+        }
+        published.push(channel.language);
+      },
+    };
+    const parts: Audience = {
+      speakers: [],
+      listenersByLanguage: new Map(),
+      partListenersByLanguage: new Map(),
+      broadcastListenersByLanguage: new Map([
+        ["es", ["l1"]],
+        ["fr", ["l2"]],
+      ]),
+    };
+    const part = job(parts, { part: { index: 0, last: true } });
+    // Act: the part, then a retried batch.
+    const result = await runSegment(f.deps, part);
+    await runSegment(f.deps, part);
+    // Assess: fr asked 3 times (the budget) in the first attempt, never again; the batch is not failed.
+    expect(published).toEqual(["es"]);
+    expect(frAttempts).toBe(3);
+    expect(result.incomplete).toBe(false);
+    expect(result.languages.find((l) => l.language === "fr")).toMatchObject({ degraded: "captionsOnly", quotas: ["posts"] });
+    expect(f.measurements.get("PartMessagesDegraded")).toBe(1);
+  });
+
+  it("publishes a part without its audio when the synthesizer's quota refuses both voices past the budget", async () => {
+    // Prepare
+    const f = fakes();
+    f.deps.sleep = async () => undefined;
+    const published: ServerMessage[] = [];
+    f.deps.broadcast = { publish: async (_channel, message) => void published.push(message) };
+    f.deps.synthesizer = {
+      languages: f.deps.synthesizer.languages,
+      synthesize: async () => {
+        throw Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" });
+      },
+    };
+    const parts: Audience = { speakers: [], listenersByLanguage: new Map(), partListenersByLanguage: new Map(), broadcastListenersByLanguage: new Map([["es", ["l1"]]]) };
+    // Act
+    const result = await runSegment(f.deps, job(parts, { part: { index: 0, last: true } }));
+    // Assess
+    expect(published).toHaveLength(1);
+    expect(published[0]).toMatchObject({ type: "part", translation: "[es] hello world" });
+    expect(published[0]).not.toHaveProperty("audio");
+    expect(result.languages[0]).toMatchObject({ degraded: "captionsOnly" });
+    expect(result.languages[0]!.quotas).toContain("synthesis");
+  });
+
   it("fails a broadcast part, to be retried, when no publisher is configured", async () => {
     // Prepare
     const f = fakes();
