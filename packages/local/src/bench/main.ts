@@ -224,6 +224,7 @@ async function main() {
     if (runs("latency_parts_random")) results.latency_parts_random = await step("latency (listeners take parts, random routing)", () => latencyPartsRandom(latency));
   }
   if (runs("fanout")) results.fanout = await step("fan-out", () => fanout(quick));
+  if (runs("fanout_broadcast")) results.fanout_broadcast = await step("fan-out by broadcast", () => fanoutBroadcast({ quick }));
   if (runs("memory")) results.memory = await step("memory per idle listener", () => memory(quick));
   if (runs("scale")) {
     results.scale = [
