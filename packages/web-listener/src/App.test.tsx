@@ -189,9 +189,8 @@ describe("listening by broadcast, when the broker moves", () => {
     first.emit("connect");
     PASS.broker.url = "ws://127.0.0.1:9999/mqtt";
     try {
-      // Act: the broker is gone (local mode restarted elsewhere); the client goes offline.
+      // Act: the broker is gone (local mode restarted elsewhere): the connection closes.
       first.emit("close");
-      first.emit("offline");
       await settle();
       // Assess
       expect(status()).toContain("Reconnecting");
@@ -202,6 +201,43 @@ describe("listening by broadcast, when the broker moves", () => {
       await settle();
       expect(second.subscribed).toEqual([PASS.broker.topic]);
     } finally {
+      PASS.broker.url = "ws://127.0.0.1:8788/mqtt";
+    }
+  });
+});
+
+describe("listening by broadcast, when local mode restarts", () => {
+  it("asks again after a later failed attempt when the server was still down at the first, and follows the broker", async () => {
+    // Prepare
+    broadcastOffered = true;
+    render(() => <App location={{ pathname: `/${SESSION.sessionId}`, search: "?lang=es" } as Location} />);
+    await settle();
+    const first = broker.clients.at(-1)!;
+    first.emit("connect");
+    const put = () => vi.mocked(fetch).mock.calls.filter(([, init]) => (init as { method?: string } | undefined)?.method === "PUT").length;
+    const realFetch = vi.mocked(fetch).getMockImplementation()!;
+    vi.mocked(fetch).mockImplementation(async (input, init) => {
+      if ((init as { method?: string } | undefined)?.method === "PUT") throw new TypeError("Failed to fetch");
+      return realFetch(input, init);
+    });
+    try {
+      // Act: the server is down at the first failed attempt; it is back, with the broker elsewhere, by a later one.
+      first.emit("close");
+      await settle();
+      const whileDown = put();
+      vi.mocked(fetch).mockImplementation(realFetch);
+      PASS.broker.url = "ws://127.0.0.1:9999/mqtt";
+      // Five seconds on (the throttle), well before the next heartbeat would renew anyway.
+      await settle(1_000);
+      first.emit("close");
+      await settle();
+      // Assess
+      expect(whileDown).toBe(1);
+      const second = broker.clients.at(-1)!;
+      expect(second).not.toBe(first);
+      expect(second.url).toBe("ws://127.0.0.1:9999/mqtt");
+    } finally {
+      vi.mocked(fetch).mockImplementation(realFetch);
       PASS.broker.url = "ws://127.0.0.1:8788/mqtt";
     }
   });

@@ -121,13 +121,13 @@ export class BroadcastFeed {
       this.options.onState("open");
       if (this.pass) client.subscribe(this.pass.broker.topic, { qos: 1 });
     });
+    // Each failed attempt to connect again closes too. The pass may have lapsed, or the broker moved (local mode
+    // restarted on another port): renewing says which. Asked again after each failed attempt (at most every few
+    // seconds), since the first renewal may come while the server itself is still down.
     client.on("close", () => {
-      if (!this.closed && this.client === client) this.options.onState("reconnecting");
-    });
-    // Reconnecting fails on: the pass may have lapsed, or the broker moved (local mode restarted). Renewing says which.
-    client.on("offline", () => {
-      if (this.closed || this.client !== client || Date.now() - this.renewedAt < RENEW_ON_OFFLINE_MS) return;
-      void this.renew().catch(() => undefined);
+      if (this.closed || this.client !== client) return;
+      this.options.onState("reconnecting");
+      if (Date.now() - this.renewedAt >= RENEW_ON_OFFLINE_MS) void this.renew().catch(() => undefined);
     });
     client.on("message", (_topic, payload) => {
       const parsed = ServerMessage.safeParse(safeJson(new TextDecoder().decode(payload)));
