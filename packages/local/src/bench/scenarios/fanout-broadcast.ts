@@ -17,8 +17,12 @@ import { harness } from "../harness.ts";
 import { summarize } from "../stats.ts";
 import { clipsFor, playTalk } from "./talk.ts";
 
-/** Listeners one process holds: each is an MQTT client with its own WebSocket. */
-const LISTENERS_PER_PROCESS = 1000;
+/**
+ * Listeners one process holds: each is an MQTT client with its own WebSocket (`FANOUT_LISTENERS_PER_PROCESS`). A
+ * process reads its listeners' messages one after another, so the fewer it holds, the less of a burst's reading
+ * shows as spread between listeners of one language, and the more processes share the machine's cores.
+ */
+const LISTENERS_PER_PROCESS = Number(process.env.FANOUT_LISTENERS_PER_PROCESS ?? 1000);
 
 interface BroadcastCrowd {
   connected: number;
