@@ -70,6 +70,13 @@ describe("pnpm bench --quick", () => {
     expect(results.fanout.idle_listeners_connected + idleFailed).toBe(200);
     expect(results.fanout.per_language.map((l: { language: string }) => l.language).sort()).toHaveLength(results.fanout.languages);
     expect(results.fanout.worst_language_p99_ms).toBeGreaterThanOrEqual(results.fanout.stored_to_notified_p99_ms);
+    // The fan-out by broadcast: a part costs at most one publish per language, whatever the listeners' number.
+    const [broadcast] = results.fanout_broadcast.runs;
+    const broadcastFailed = Object.values(broadcast.failed_listeners as Record<string, number>).reduce((a, b) => a + b, 0);
+    expect(broadcast.listeners_connected + broadcastFailed).toBe(broadcast.listeners);
+    expect(broadcast.parts).toBeGreaterThan(0);
+    expect(broadcast.calls_per_part.publishes).toBeLessThanOrEqual(broadcast.languages);
+    expect(typeof broadcast.worst_language_first_to_last_p99_ms).toBe("number");
     expect(results.scale).toHaveLength(2);
     for (const scale of results.scale) {
       // Every requested listener is either connected or counted as failed with a cause.
