@@ -117,13 +117,13 @@ export function limitedRecognizer(recognizer: SpeechRecognizer, maxStreams: numb
     get open() {
       return open;
     },
-    startStream(language): RecognitionStream {
+    startStream(language, vocabulary): RecognitionStream {
       if (open >= maxStreams) {
         const refused = () => Promise.reject(streamsExceeded());
         return { write: refused, endSegment: refused, pause: refused, phraseWords: refused, end: async () => undefined, abort: () => undefined };
       }
       open++;
-      return whileOpen(recognizer.startStream(language), () => open--);
+      return whileOpen(recognizer.startStream(language, vocabulary), () => open--);
     },
   };
 }
