@@ -7,14 +7,15 @@
  * open: a session that pauses holds none, and the next segment takes the pool's warm decoder (often the same one,
  * already adapted to the voice).
  *
- * A session's glossary words that the dictionary lacks are added (`ps_add_word`: the dictionary, and the language
- * model as a unigram of 1/N, N its unigrams) to decoders of that session's glossary only, kept in the same pool.
+ * A session's glossary words that the dictionary lacks are added (`ps_add_word`: the dictionary, with each of the
+ * word's pronunciations, and the language model as a unigram of 1/N, N its unigrams) to decoders of that session's
+ * glossary only, kept in the same pool; its streams write the glossary's terms as the glossary writes them.
  */
 import { existsSync, readFileSync } from "node:fs";
 import type { RecognitionStream, SessionVocabulary, SpeechRecognizer } from "../../ports/index.ts";
 import { checked, type Decoder, loadNative, type Native, onWorker, POCKETSPHINX_PACKAGES } from "./pocketsphinx-library.ts";
 import { PocketsphinxStream, PocketsphinxUtterance } from "./pocketsphinx-stream.ts";
-import { letterToSound, type Pronouncer } from "./pronunciation.ts";
+import { type Pronouncer, pronouncer } from "./pronunciation.ts";
 
 export { POCKETSPHINX_PACKAGES };
 const MODEL_DIR = "/usr/share/pocketsphinx/model/en-us";
@@ -94,7 +95,7 @@ export class PocketsphinxRecognizer implements SpeechRecognizer {
     this.argv = ["-hmm", files[0], "-lm", files[1], "-dict", files[2], "-remove_silence", "no", ...(options.searchArgs ?? SEARCH_ARGS)];
     this.poolSize = options.poolSize ?? 2;
     this.dictionaryFile = files[2];
-    this.pronounce = options.pronounce ?? (async (word) => letterToSound(word));
+    this.pronounce = options.pronounce ?? pronouncer();
     // One decoder now, on this thread: a broken install fails at startup, not at the first word.
     const config = this.native.newConfig(this.argv);
     if (!config) throw new Error(`pocketsphinx rejected its configuration: ${this.argv.join(" ")}`);
@@ -130,7 +131,7 @@ export class PocketsphinxRecognizer implements SpeechRecognizer {
       if (!this.pronounced.has(word)) {
         // Bounded: a long-running process meets many sessions' glossaries.
         if (this.pronounced.size >= 10_000) this.pronounced.clear();
-        this.pronounced.set(word, this.pronounce(word).catch(() => [letterToSound(word)].filter((phones) => phones !== undefined)));
+        this.pronounced.set(word, this.pronounce(word).catch(() => pronouncer()(word)));
       }
       const pronunciations = await this.pronounced.get(word)!;
       if (pronunciations.length > 0) added.push({ word, pronunciations });

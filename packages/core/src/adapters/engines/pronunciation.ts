@@ -184,9 +184,9 @@ export interface IpaSource {
 
 /**
  * eSpeak NG's pronunciation when given one, then the spelling's where it differs. A name is not always said as
- * English rules for common words would have it: eSpeak reads "Digium" as "religion" ends (D IH JH AH M), its
- * company says it as it is spelled (D IH JH IY AH M). Pocketsphinx takes whichever of a word's pronunciations fits
- * the audio, as it does for the dictionary's own alternates ("read" R IY D, R EH D).
+ * English rules for common words would have it: eSpeak reads "Digium" as "religion" ends (D IH JH AH M), where its
+ * speakers say the vowel the spelling shows (D IH JH IH AH M). Pocketsphinx takes whichever of a word's
+ * pronunciations fits the audio, as it does for the dictionary's own alternates ("read": R EH D, R IY D).
  */
 export function pronouncer(espeak?: IpaSource): Pronouncer {
   return async (word) => {
