@@ -14,7 +14,14 @@ export const realtime = new sst.aws.ApiGatewayWebSocket("Realtime", {
 });
 
 const common = { environment: functionEnvironment(), logging: { retention: config.logRetention } };
-export const connect = new sst.aws.Function("Connect", { handler: handler("connect"), link: [table], permissions: grants("Connect", { table }), memory: "512 MB", ...common });
+export const connect = new sst.aws.Function("Connect", {
+  handler: handler("connect"),
+  link: [table],
+  permissions: grants("Connect", { table }),
+  memory: "512 MB",
+  ...common,
+  environment: { ...common.environment, MAX_LISTENERS_PER_SESSION: String(config.maxListenersPerSession) },
+});
 export const disconnect = new sst.aws.Function("Disconnect", {
   handler: handler("disconnect"),
   link: [table],

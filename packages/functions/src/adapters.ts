@@ -4,6 +4,7 @@
  * linked resources of) nothing else.
  */
 import { type MiddlewareClient, reportFailedAttempts } from "@livetranslate/core/adapters/aws/clients";
+import type { AudienceLimits } from "@livetranslate/core/domain/admission";
 import type { Db } from "@livetranslate/core/domain/db";
 import type { Log } from "@livetranslate/core/log";
 import type {
@@ -45,6 +46,8 @@ export interface Adapters {
   consumer: SessionConsumer;
   /** What the configured engines support. */
   languages(): LanguagesResponse;
+  /** The deployment's cap on a session's listeners. */
+  limits: AudienceLimits;
   measurements: Measurements;
   log: Log;
 }

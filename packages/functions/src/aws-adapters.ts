@@ -23,6 +23,7 @@ import { supportedLanguages } from "@livetranslate/core/domain/languages";
 import { jsonLog } from "@livetranslate/core/log";
 import { Resource } from "sst";
 import { type AdapterName, type Adapters, observeFailedAttempts } from "./adapters.ts";
+import { maxListenersPerSession } from "./deployment.ts";
 
 export interface AwsAdapter<K extends AdapterName, U extends AdapterName> {
   /** SST `Resource` names `build` reads (each must be linked to every function that builds this adapter). */
@@ -133,6 +134,12 @@ export const AWS_ADAPTERS = {
       });
       return () => languages;
     },
+  }),
+  limits: adapter("limits", {
+    links: [],
+    iamActions: [],
+    uses: [],
+    build: () => ({ maxListenersPerSession: maxListenersPerSession(process.env.MAX_LISTENERS_PER_SESSION, "MAX_LISTENERS_PER_SESSION") }),
   }),
   measurements: adapter("measurements", {
     // The stage SST provides (always linked) names the metrics' namespace.

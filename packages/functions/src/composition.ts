@@ -32,7 +32,7 @@ function define<const N extends AdapterName, H>(definition: FunctionDefinition<N
 }
 
 export const FUNCTIONS = {
-  Connect: define({ entry: "connect", needs: ["db", "log"], build: createConnectHandler }),
+  Connect: define({ entry: "connect", needs: ["db", "limits", "log"], build: createConnectHandler }),
   Disconnect: define({ entry: "disconnect", needs: ["db", "log"], build: createDisconnectHandler }),
   Message: define({ entry: "message", needs: ["db", "ingest", "notifier", "log"], build: createMessageHandler }),
   Http: define({ entry: "http", needs: ["db", "languages", "vocabularies", "measurements", "log"], build: createApi }),

@@ -46,6 +46,20 @@ export const HTTP_ROUTES: readonly { route: string; auth: "speaker" | "none" }[]
  */
 export const LISTENER_REPORTS_PER_MINUTE = 60;
 
+/**
+ * Listeners one session may hold at a time, unless the deployment says otherwise (infra's
+ * LIVETRANSLATE_MAX_LISTENERS_PER_SESSION; local mode's variable of the same name). Above the seed's largest scale
+ * (500 a session), far below what a flood of anonymous connections would bring.
+ */
+export const MAX_LISTENERS_PER_SESSION = 1000;
+
+/** A listener cap as a deployment gives it (unset: the default); anything but a whole number above 0 is refused by name. */
+export function maxListenersPerSession(setting: string | undefined, variable: string): number {
+  if (setting === undefined || setting.trim() === "") return MAX_LISTENERS_PER_SESSION;
+  if (!/^\d+$/.test(setting.trim()) || Number(setting) < 1) throw new Error(`${variable} must be a whole number above 0, not "${setting}"`);
+  return Number(setting);
+}
+
 /** What the sessions table's entities send (ElectroDB): items and queries, never a scan or the table itself. */
 const SESSIONS_TABLE: readonly IamAction[] = [
   { action: "dynamodb:DeleteItem", resource: "table" },

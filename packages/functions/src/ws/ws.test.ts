@@ -3,7 +3,8 @@ import { Connection } from "@livetranslate/core/domain/connection";
 import { Session } from "@livetranslate/core/domain/session";
 import { Checkpoint } from "@livetranslate/core/streaming/consumer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startHarness, webSocketEvent } from "../testing/harness.ts";
+import { compose, type Handlers } from "../composition.ts";
+import { fakeAdapters, startHarness, webSocketEvent } from "../testing/harness.ts";
 
 describe("WebSocket handlers with API Gateway events", () => {
   let h: Awaited<ReturnType<typeof startHarness>>;
@@ -176,5 +177,38 @@ describe("WebSocket handlers with API Gateway events", () => {
       expect(result.statusCode).toBe(200);
       expect(await Connection.get(h.adapters.db, "lis2")).toBeUndefined();
     });
+  });
+});
+
+describe("the deployment's cap on a session's listeners, through $connect and $disconnect events", () => {
+  let fakes: Awaited<ReturnType<typeof fakeAdapters>>;
+  let handlers: Handlers;
+  beforeAll(async () => {
+    fakes = await fakeAdapters();
+    fakes.adapters.limits = { maxListenersPerSession: 2 };
+    handlers = compose(fakes.adapters);
+  });
+  afterAll(() => fakes.close());
+
+  it("refuses the listener beyond the cap with 429 session_full, and admits the next once one has left", async () => {
+    // Prepare: a session with two listeners and its speaker.
+    const { sessionId, speakerToken } = await Session.create(fakes.adapters.db, fakes.adapters.languages(), { sourceLanguage: "en", targetLanguages: ["es", "fr"] });
+    const listener = (id: string, language = "es") => handlers.Connect(webSocketEvent("CONNECT", id, { query: { role: "listener", sessionId, language } }));
+    expect((await listener("a")).statusCode).toBe(200);
+    expect((await listener("b", "fr")).statusCode).toBe(200);
+    // Act
+    const refused = await listener("c");
+    // Assess
+    expect(refused.statusCode).toBe(429);
+    expect(JSON.parse(refused.body!).error).toEqual({ code: "session_full", message: `session "${sessionId}" has its maximum of 2 listeners; try again when someone leaves` });
+    expect(await Connection.get(fakes.adapters.db, "c")).toBeUndefined();
+    expect(await Session.view(fakes.adapters.db, sessionId)).toMatchObject({ listeners: { es: 1, fr: 1 } });
+    // The speaker is not held out; a listener that leaves frees its place, once however often its $disconnect comes.
+    expect((await handlers.Connect(webSocketEvent("CONNECT", "spk", { query: { role: "speaker", sessionId, token: speakerToken } }))).statusCode).toBe(200);
+    await handlers.Disconnect(webSocketEvent("DISCONNECT", "a"));
+    await handlers.Disconnect(webSocketEvent("DISCONNECT", "a"));
+    expect((await listener("c")).statusCode).toBe(200);
+    expect((await listener("d")).statusCode).toBe(429);
+    expect(await Session.view(fakes.adapters.db, sessionId)).toMatchObject({ listeners: { es: 1, fr: 1 } });
   });
 });

@@ -1,10 +1,11 @@
 /**
- * The one table: every concept's ElectroDB entity (beside the concept: session, connection, transcript, delivery)
- * in one Service; the consumer's checkpoint builds its own on the same config. Built from `{ table, client }` so the
- * same entities run against dynalite locally and DynamoDB in AWS.
+ * The one table: every concept's ElectroDB entity (beside the concept: session, connection, admission, transcript,
+ * delivery) in one Service; the consumer's checkpoint builds its own on the same config. Built from `{ table, client }`
+ * so the same entities run against dynalite locally and DynamoDB in AWS.
  */
 import { Service } from "electrodb";
 import type { IamAction } from "../../ports/iam.ts";
+import { admissionEntity } from "../admission/entity.ts";
 import { connectionEntity } from "../connection/entity.ts";
 import { sessionEntity } from "../session/entity.ts";
 import { transcriptSegmentEntity } from "../transcript/entity.ts";
@@ -40,6 +41,7 @@ export function createDb({ table, client }: DbConfig) {
     {
       session: sessionEntity(config),
       connection: connectionEntity(config),
+      admission: admissionEntity(config),
       delivery: deliveryEntity(config),
       transcriptSegment: transcriptSegmentEntity(config),
     },

@@ -12,7 +12,7 @@ import {
   SessionId,
 } from "../../protocol/index.ts";
 import { VisibleError } from "../../error.ts";
-import { Audience } from "../audience/index.ts";
+import { Admission } from "../admission/index.ts";
 import { type Db, expiresAt, isConditionalFailure } from "../db/index.ts";
 
 export namespace Session {
@@ -120,7 +120,10 @@ export namespace Session {
     return session;
   }
 
-  /** The session as anyone with its id may see it (GET /sessions/{id}): no token hash, listener counts. */
+  /**
+   * The session as anyone with its id may see it (GET /sessions/{id}): no token hash, listener counts as admitted
+   * (one small read, however many listen).
+   */
   export async function view(db: Db, sessionId: string): Promise<SessionView> {
     const session = await get(db, sessionId);
     if (!session) throw new VisibleError("not_found", `session "${sessionId}" does not exist`, 404);
@@ -129,7 +132,7 @@ export namespace Session {
       sourceLanguage: session.sourceLanguage,
       targetLanguages: session.targetLanguages,
       status: session.status,
-      listeners: Audience.listenerCounts(await Audience.of(db, sessionId)),
+      listeners: await Admission.counts(db, sessionId),
     };
   }
 
