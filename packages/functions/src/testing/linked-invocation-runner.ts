@@ -12,6 +12,7 @@ import { TranscribeStreamingClient } from "@aws-sdk/client-transcribe-streaming"
 import { TranslateClient } from "@aws-sdk/client-translate";
 import { iamActionOf } from "@livetranslate/core/adapters/aws/iam";
 import { pcmToBase64 } from "@livetranslate/core/audio";
+import { createDb } from "@livetranslate/core/domain/db";
 import { mockClient } from "aws-sdk-client-mock";
 import { FUNCTIONS } from "../composition.ts";
 import type { FunctionName } from "../deployment.ts";
@@ -66,10 +67,40 @@ const SAMPLE_EVENTS: Record<FunctionName, () => [string, unknown][]> = {
 const mocks = [ApiGatewayManagementApiClient, DynamoDBClient, KinesisClient, PollyClient, S3Client, TranscribeStreamingClient, TranslateClient].map((client) => {
   // One list of different client classes: their command types differ, the stub only needs the class.
   const mock = mockClient(client as typeof DynamoDBClient);
-  // What a function sees when the network is down: the call fails, not retryable, with no response.
-  mock.onAnyCommand().rejects(Object.assign(new Error("network stubbed by the linked invocation"), { name: "NetworkStubbed" }));
+  // What a function sees when the network is down: the call fails, not retryable, with no response (a new error each
+  // time: ElectroDB marks the error it gets).
+  mock.onAnyCommand().callsFake(networkDown);
   return mock;
 });
+
+function networkDown(): never {
+  throw Object.assign(new Error("network stubbed by the linked invocation"), { name: "NetworkStubbed" });
+}
+
+/**
+ * The records a function's sample events need to go on past their first read: a listener report is measured only
+ * for an active session, once its client's rate window has counted it. ElectroDB sends the document client's
+ * commands (Get, Update) through the table's client, and takes their answers in plain form.
+ */
+const TABLE_ANSWERS: Partial<Record<FunctionName, () => void>> = {
+  Http: () => {
+    const now = Date.now();
+    const db = createDb({ table: "linked", client: new DynamoDBClient({}) });
+    const { Item: session } = db.entities.session
+      .put({ sessionId, speakerTokenHash: "0".repeat(64), sourceLanguage: "en", targetLanguages: ["es"], status: "active", createdAt: now, expiresAt: Math.floor(now / 1000) + 3600 })
+      .params<{ Item: Record<string, unknown> }>();
+    const { Item: window } = db.entities.rateWindow
+      .put({ key: "listener-reports 127.0.0.1", hits: 1, resetAt: now + 60_000, expiresAt: Math.floor(now / 1000) + 60 })
+      .params<{ Item: Record<string, unknown> }>();
+    mocks[1]!.onAnyCommand().callsFake((input: { Key?: unknown; Item?: unknown; UpdateExpression?: string }) => {
+      if (input.UpdateExpression) return { Attributes: { ...window } };
+      if (input.Key && !input.Item) return { Item: { ...session } };
+      return networkDown();
+    });
+  },
+};
+
+TABLE_ANSWERS[fn]?.();
 
 const results: { event: string; result?: unknown; thrown?: string }[] = [];
 const entry = (await import(`../handlers/${FUNCTIONS[fn].entry}.ts`)) as { handler: (event: unknown, context?: unknown) => Promise<unknown> };

@@ -34,7 +34,7 @@ export namespace Connection {
         throw new VisibleError("unauthorized", "the speaker token does not match this session", 403);
       }
     } else {
-      requireOffered(session, query.language);
+      Session.requireOffered(session, query.language);
     }
     const connection: Info = {
       connectionId,
@@ -93,7 +93,7 @@ export namespace Connection {
     if (connection.role !== "listener") {
       throw new VisibleError("bad_request", "only a listener can change language");
     }
-    requireOffered(await Session.requireActive(db, connection.sessionId), language);
+    Session.requireOffered(await Session.requireActive(db, connection.sessionId), language);
     // Released, rewritten, admitted again, in this order: a failure between steps may leave the listener uncounted
     // for a while, never counted in a language its record does not say (which no disconnect would release).
     await Admission.release(db, connection);
@@ -101,14 +101,5 @@ export namespace Connection {
     // The record read before may be a moment old (a change just before this one).
     if (data && data.language !== connection.language) await Admission.release(db, { ...connection, language: data.language });
     await Admission.readmit(db, { ...connection, language });
-  }
-
-  function requireOffered(session: Session.Info, language: string): void {
-    if (!session.targetLanguages.includes(language)) {
-      throw new VisibleError(
-        "unsupported_language",
-        `language "${language}" is not offered in this session; choose one of ${session.targetLanguages.join(", ")}`,
-      );
-    }
   }
 }

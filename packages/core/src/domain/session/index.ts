@@ -120,6 +120,16 @@ export namespace Session {
     return session;
   }
 
+  /** A listener's language must be one the session offers. */
+  export function requireOffered(session: Info, language: string): void {
+    if (!session.targetLanguages.includes(language)) {
+      throw new VisibleError(
+        "unsupported_language",
+        `language "${language}" is not offered in this session; choose one of ${session.targetLanguages.join(", ")}`,
+      );
+    }
+  }
+
   /**
    * The session as anyone with its id may see it (GET /sessions/{id}): no token hash, listener counts as admitted
    * (one small read, however many listen).
