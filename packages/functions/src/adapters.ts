@@ -15,6 +15,7 @@ import type {
   IngestReplay,
   Measurements,
   PositionedRecord,
+  SpeakerAccounts,
   SpeechRecognizer,
   SpeechSynthesizer,
   Translator,
@@ -48,6 +49,8 @@ export interface Adapters {
   languages(): LanguagesResponse;
   /** The deployment's cap on a session's listeners. */
   limits: AudienceLimits;
+  /** Speakers' sign-in accounts (Cognito's user pool); none where speakers do not sign in (local mode). */
+  speakerAccounts?: SpeakerAccounts;
   measurements: Measurements;
   log: Log;
 }

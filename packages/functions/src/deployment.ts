@@ -70,6 +70,8 @@ const SESSIONS_TABLE: readonly IamAction[] = [
   { action: "dynamodb:UpdateItem", resource: "table" },
 ];
 const NOTIFY: IamAction = { action: "execute-api:ManageConnections", resource: "wsConnections" };
+/** Whether the account that created a session is still enabled (its speaker is refused otherwise). */
+const SPEAKER_ACCOUNTS: IamAction = { action: "cognito-idp:AdminGetUser", resource: "userPool" };
 /** A session's Amazon Transcribe custom vocabulary: created with the session, used once ready, deleted with it. */
 const VOCABULARIES: readonly IamAction[] = [
   { action: "transcribe:CreateVocabulary", resource: "*" },
@@ -83,10 +85,10 @@ const VOCABULARIES: readonly IamAction[] = [
  * needs the adapters' SDK clients, cannot be imported at deploy time; link-contract.test.ts holds the two equal).
  */
 export const FUNCTION_IAM_ACTIONS: Record<FunctionName, readonly IamAction[]> = {
-  Connect: SESSIONS_TABLE,
+  Connect: [...SESSIONS_TABLE, SPEAKER_ACCOUNTS],
   Disconnect: SESSIONS_TABLE,
   Http: [...SESSIONS_TABLE, ...VOCABULARIES],
-  Message: [...SESSIONS_TABLE, NOTIFY, { action: "kinesis:PutRecord", resource: "stream" }, { action: "kinesis:PutRecords", resource: "stream" }],
+  Message: [...SESSIONS_TABLE, NOTIFY, SPEAKER_ACCOUNTS, { action: "kinesis:PutRecord", resource: "stream" }, { action: "kinesis:PutRecords", resource: "stream" }],
   Consumer: [
     ...SESSIONS_TABLE,
     NOTIFY,

@@ -31,7 +31,7 @@ export function createApi(adapters: Pick<Adapters, "db" | "languages" | "vocabul
       async (c) => {
         const input = CreateSessionRequest.safeParse(await jsonBody(c));
         if (!input.success) throw new VisibleError("bad_request", describeIssues(input.error));
-        const created = await Session.create(adapters.db, adapters.languages(), input.data);
+        const created = await Session.create(adapters.db, adapters.languages(), input.data, signedInAccount(c));
         adapters.log({ level: "info", event: "session.created", sessionId: created.sessionId, targetLanguages: created.targetLanguages });
         await requestVocabulary(adapters.vocabularies, adapters.log, { ...created, glossary: input.data.glossary });
         return c.json(created, 201);
@@ -124,6 +124,16 @@ async function jsonBody(c: Context): Promise<unknown> {
   } catch {
     throw new VisibleError("bad_json", "the request body is not valid JSON");
   }
+}
+
+/**
+ * The signed-in speaker creating a session: the `sub` of the Cognito token API Gateway's JWT authorizer checked
+ * (AWS), or none (local mode, where sessions are open).
+ */
+function signedInAccount(c: Context): string | undefined {
+  const env = c.env as { event?: { requestContext?: { authorizer?: { jwt?: { claims?: Record<string, unknown> } } } } } | undefined;
+  const sub = env?.event?.requestContext?.authorizer?.jwt?.claims?.sub;
+  return typeof sub === "string" && sub ? sub : undefined;
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagementapi";
+import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { KinesisClient } from "@aws-sdk/client-kinesis";
 import { PollyClient } from "@aws-sdk/client-polly";
@@ -64,7 +65,7 @@ const SAMPLE_EVENTS: Record<FunctionName, () => [string, unknown][]> = {
   ],
 };
 
-const mocks = [ApiGatewayManagementApiClient, DynamoDBClient, KinesisClient, PollyClient, S3Client, TranscribeStreamingClient, TranslateClient].map((client) => {
+const mocks = [ApiGatewayManagementApiClient, DynamoDBClient, KinesisClient, PollyClient, S3Client, TranscribeStreamingClient, TranslateClient, CognitoIdentityProviderClient].map((client) => {
   // One list of different client classes: their command types differ, the stub only needs the class.
   const mock = mockClient(client as typeof DynamoDBClient);
   // What a function sees when the network is down: the call fails, not retryable, with no response (a new error each

@@ -10,7 +10,7 @@ describe("a session's listeners: capped and counted", () => {
   const languages = { source: ["en"], target: ["es", "fr"] };
   const newSession = async () => (await Session.create(db, languages, { sourceLanguage: "en" })).sessionId;
   const listen = (sessionId: string, connectionId: string, language: string, maxListenersPerSession = 3) =>
-    Connection.join(db, connectionId, { sessionId, role: "listener", language }, { maxListenersPerSession });
+    Connection.join(db, connectionId, { sessionId, role: "listener", language }, { limits: { maxListenersPerSession } });
   const listeners = async (sessionId: string) => (await Session.view(db, sessionId)).listeners;
 
   beforeAll(async () => {
@@ -32,7 +32,7 @@ describe("a session's listeners: capped and counted", () => {
     // A speaker is no listener: the cap does not hold it out.
     const other = await Session.create(db, languages, { sourceLanguage: "en" });
     for (const id of ["a", "b", "c"]) await listen(other.sessionId, `${other.sessionId}-${id}`, "es");
-    await expect(Connection.join(db, `${other.sessionId}-spk`, { sessionId: other.sessionId, role: "speaker", token: other.speakerToken }, { maxListenersPerSession: 3 })).resolves.toMatchObject({ role: "speaker" });
+    await expect(Connection.join(db, `${other.sessionId}-spk`, { sessionId: other.sessionId, role: "speaker", token: other.speakerToken }, { limits: { maxListenersPerSession: 3 } })).resolves.toMatchObject({ role: "speaker" });
   });
 
   it("admits no more than the cap when many join at once", async () => {

@@ -2,9 +2,16 @@
 import { z } from "zod";
 import type { ConnectQuery } from "../../protocol/index.ts";
 import { VisibleError } from "../../error.ts";
+import type { SpeakerAccounts } from "../../ports/index.ts";
 import { Admission, type AudienceLimits } from "../admission/index.ts";
 import { type Db, expiresAt } from "../db/index.ts";
 import { Session } from "../session/index.ts";
+
+/** What a deployment checks of a connection beyond the session's own rules. */
+export interface JoinChecks {
+  limits?: AudienceLimits;
+  speakerAccounts?: SpeakerAccounts;
+}
 
 export namespace Connection {
   export const Role = z.enum(["speaker", "listener"]);
@@ -24,15 +31,18 @@ export namespace Connection {
   export type Info = z.infer<typeof Info>;
 
   /**
-   * Registers a connection: a speaker with the session's token, or a listener in one of its languages while the
-   * session holds fewer than its cap of listeners (every deployment gives one; without, tests admit any number).
+   * Registers a connection: a speaker with the session's token (and its account still enabled, where speakers sign
+   * in), or a listener in one of its languages while the session holds fewer than its cap of listeners (every
+   * deployment gives one; without, tests admit any number).
    */
-  export async function join(db: Db, connectionId: string, query: ConnectQuery, limits?: AudienceLimits): Promise<Info> {
+  export async function join(db: Db, connectionId: string, query: ConnectQuery, checks: JoinChecks = {}): Promise<Info> {
+    const { limits, speakerAccounts } = checks;
     const session = await Session.requireActive(db, query.sessionId);
     if (query.role === "speaker") {
       if (!Session.isSpeakerToken(session, query.token)) {
         throw new VisibleError("unauthorized", "the speaker token does not match this session", 403);
       }
+      await Session.requireSpeakerAccount(session, speakerAccounts);
     } else {
       Session.requireOffered(session, query.language);
     }

@@ -12,6 +12,7 @@ import {
   SessionId,
 } from "../../protocol/index.ts";
 import { VisibleError } from "../../error.ts";
+import type { SpeakerAccounts } from "../../ports/index.ts";
 import { Admission } from "../admission/index.ts";
 import { type Db, expiresAt, isConditionalFailure } from "../db/index.ts";
 
@@ -32,6 +33,8 @@ export namespace Session {
     keepTranscript: z.boolean().optional(),
     /** Names and terms translated one way (see domain/glossary). */
     glossary: Glossary.optional(),
+    /** The signed-in account that created the session (Cognito's `sub`), where the deployment has sign-in. */
+    speakerAccount: z.string().optional(),
   });
   export type Info = z.infer<typeof Info>;
 
@@ -51,6 +54,7 @@ export namespace Session {
     db: Db,
     supported: LanguagesResponse,
     input: CreateSessionRequest,
+    speakerAccount?: string,
   ): Promise<CreateSessionResponse> {
     if (!supported.source.includes(input.sourceLanguage)) {
       throw new VisibleError(
@@ -83,6 +87,7 @@ export namespace Session {
         createdAt,
         ...(input.keepTranscript ? { keepTranscript: true } : {}),
         ...(input.glossary?.length ? { glossary: input.glossary } : {}),
+        ...(speakerAccount ? { speakerAccount } : {}),
       };
       try {
         await db.entities.session.create({ ...info, expiresAt: expiresAt(createdAt) }).go();
@@ -118,6 +123,18 @@ export namespace Session {
     if (!session) throw new VisibleError("session_not_found", `session "${sessionId}" does not exist`, 404);
     if (session.status !== "active") throw new VisibleError("session_ended", `session "${sessionId}" has ended`, 409);
     return session;
+  }
+
+  /**
+   * The session's speaker may speak only while the account that created the session may sign in: a disabled or
+   * deleted account loses its sessions at once, not when they expire. Sessions created without sign-in, and
+   * deployments without accounts, are not checked.
+   */
+  export async function requireSpeakerAccount(session: Info, accounts: SpeakerAccounts | undefined): Promise<void> {
+    if (!accounts || !session.speakerAccount) return;
+    if (!(await accounts.isEnabled(session.speakerAccount))) {
+      throw new VisibleError("unauthorized", "the speaker account that created this session is disabled or deleted; sign in with an enabled account and create a new session", 403);
+    }
   }
 
   /** A listener's language must be one the session offers. */
