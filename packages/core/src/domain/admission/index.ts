@@ -51,20 +51,14 @@ export namespace Admission {
 
   /** Takes a listener off the session's roll; releasing one not on it (a retried disconnect) changes nothing. */
   export async function release(db: Db, listener: Admitted): Promise<void> {
-    await db.entities.admission
-      .update({ sessionId: listener.sessionId })
-      .delete({ listeners: [member(listener)] })
-      .set({ expiresAt: expiresAt() })
-      .go({ response: "none" });
+    const update = db.entities.admission.update({ sessionId: listener.sessionId });
+    await update.delete({ listeners: [member(listener)] }).set({ expiresAt: expiresAt() }).go({ response: "none" });
   }
 
   /** Admits again, whatever the cap, a listener released a moment ago to change its language: it keeps its place. */
   export async function readmit(db: Db, listener: Admitted): Promise<void> {
-    await db.entities.admission
-      .update({ sessionId: listener.sessionId })
-      .add({ listeners: [member(listener)] })
-      .set({ expiresAt: expiresAt() })
-      .go({ response: "none" });
+    const update = db.entities.admission.update({ sessionId: listener.sessionId });
+    await update.add({ listeners: [member(listener)] }).set({ expiresAt: expiresAt() }).go({ response: "none" });
   }
 
   /** Listeners per language, as admitted (eventually consistent: a join a moment ago may not show yet). */
