@@ -62,6 +62,15 @@ describe("each function reads only the resources its adapters declare", () => {
     expect(invocation.notLinked).toEqual(["Realtime"]);
   }, scaledTimeout(60_000));
 
+  it("sees a missing link: Connect without the speakers' user pool fails by name when a speaker connects", async () => {
+    // Act
+    const { Speakers: _, ...withoutSpeakers } = linksOf("Connect");
+    const invocation = await invokeWithOnlyLinks("Connect", withoutSpeakers);
+    // Assess
+    expect(invocation.notLinked).toEqual(["Speakers"]);
+    expect((await invokeWithOnlyLinks("Connect", linksOf("Connect"))).actions).toContain("cognito-idp:AdminGetUser");
+  }, scaledTimeout(60_000));
+
   it("sees a missing link: the Consumer without the stream it replays from fails by name", async () => {
     // Act
     const { AudioStream: _, ...withoutStream } = linksOf("Consumer");

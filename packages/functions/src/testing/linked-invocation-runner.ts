@@ -2,6 +2,7 @@
  * Child process of `invokeWithOnlyLinks`: stubs every AWS client's network, imports the function's real Lambda
  * entry, invokes it with events of its trigger, and writes what happened to LINKED_INVOCATION_RESULT.
  */
+import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagementapi";
 import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
@@ -21,10 +22,14 @@ import { httpApiEvent, kinesisEvent, webSocketEvent } from "./events.ts";
 
 const fn = process.argv[2] as FunctionName;
 const sessionId = "calm-river-101";
+const speakerToken = "linked-invocation-speaker-token";
 
 /** Events of each function's trigger: enough to make it build what it builds and reach its first AWS call. */
 const SAMPLE_EVENTS: Record<FunctionName, () => [string, unknown][]> = {
-  Connect: () => [["$connect listener", webSocketEvent("CONNECT", "c1", { query: { role: "listener", sessionId, language: "es" } })]],
+  Connect: () => [
+    ["$connect listener", webSocketEvent("CONNECT", "c1", { query: { role: "listener", sessionId, language: "es" } })],
+    ["$connect speaker", webSocketEvent("CONNECT", "c2", { query: { role: "speaker", sessionId, token: speakerToken } })],
+  ],
   Disconnect: () => [["$disconnect", webSocketEvent("DISCONNECT", "c1")]],
   Message: () => [
     [
@@ -79,29 +84,37 @@ function networkDown(): never {
 }
 
 /**
- * The records a function's sample events need to go on past their first read: a listener report is measured only
- * for an active session, once its client's rate window has counted it. ElectroDB sends the document client's
- * commands (Get, Update) through the table's client, and takes their answers in plain form.
+ * The records a function's sample events need to go on past their first read, answered from the sample session
+ * (active, created by a signed-in speaker): a listener report is measured only for an active session, once its
+ * client's rate window has counted it; a speaker's account is asked after its token matched. ElectroDB sends the
+ * document client's commands (Get, Update) through the table's client, and takes their answers in plain form.
  */
-const TABLE_ANSWERS: Partial<Record<FunctionName, () => void>> = {
-  Http: () => {
-    const now = Date.now();
-    const db = createDb({ table: "linked", client: new DynamoDBClient({}) });
-    const { Item: session } = db.entities.session
-      .put({ sessionId, speakerTokenHash: "0".repeat(64), sourceLanguage: "en", targetLanguages: ["es"], status: "active", createdAt: now, expiresAt: Math.floor(now / 1000) + 3600 })
-      .params<{ Item: Record<string, unknown> }>();
-    const { Item: window } = db.entities.rateWindow
-      .put({ key: "listener-reports 127.0.0.1", hits: 1, resetAt: now + 60_000, expiresAt: Math.floor(now / 1000) + 60 })
-      .params<{ Item: Record<string, unknown> }>();
-    mocks[1]!.onAnyCommand().callsFake((input: { Key?: unknown; Item?: unknown; UpdateExpression?: string }) => {
-      if (input.UpdateExpression) return { Attributes: { ...window } };
-      if (input.Key && !input.Item) return { Item: { ...session } };
-      return networkDown();
-    });
-  },
-};
+function answerTable(): void {
+  const now = Date.now();
+  const db = createDb({ table: "linked", client: new DynamoDBClient({}) });
+  const { Item: session } = db.entities.session
+    .put({
+      sessionId,
+      speakerTokenHash: createHash("sha256").update(speakerToken).digest("hex"),
+      sourceLanguage: "en",
+      targetLanguages: ["es"],
+      status: "active",
+      createdAt: now,
+      speakerAccount: "9f1c2b7e-linked",
+      expiresAt: Math.floor(now / 1000) + 3600,
+    })
+    .params<{ Item: Record<string, unknown> }>();
+  const { Item: window } = db.entities.rateWindow
+    .put({ key: "listener-reports 127.0.0.1", hits: 1, resetAt: now + 60_000, expiresAt: Math.floor(now / 1000) + 60 })
+    .params<{ Item: Record<string, unknown> }>();
+  mocks[1]!.onAnyCommand().callsFake((input: { Key?: unknown; Item?: unknown; UpdateExpression?: string }) => {
+    if (input.UpdateExpression) return { Attributes: { ...window } };
+    if (input.Key && !input.Item) return { Item: { ...session } };
+    return networkDown();
+  });
+}
 
-TABLE_ANSWERS[fn]?.();
+if (fn === "Http" || fn === "Connect") answerTable();
 
 const results: { event: string; result?: unknown; thrown?: string }[] = [];
 const entry = (await import(`../handlers/${FUNCTIONS[fn].entry}.ts`)) as { handler: (event: unknown, context?: unknown) => Promise<unknown> };
