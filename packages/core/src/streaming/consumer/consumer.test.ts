@@ -4,6 +4,7 @@ import { pcmToBase64 } from "../../audio/index.ts";
 import { createKinesisClient } from "../../adapters/aws/clients.ts";
 import { encodeIngestRecord, KinesisIngestReplay } from "../../adapters/aws/kinesis.ts";
 import { limitedRecognizer, throttledSynthesizer, TokenBucket } from "../../adapters/quota/index.ts";
+import { Admission } from "../../domain/admission/index.ts";
 import { Audience } from "../../domain/audience/index.ts";
 import { Connection } from "../../domain/connection/index.ts";
 import type { Db } from "../../domain/db/index.ts";
@@ -882,7 +883,7 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     let clock = 0;
     const t = await setup({}, undefined, talk);
     const consumer = t.consumer(() => clock);
-    const statusDue = vi.spyOn(Audience, "listenerCounts");
+    const statusDue = vi.spyOn(Admission, "counts");
     const reads = vi.spyOn(Audience, "of");
     // Act
     await feedInRealTime(consumer, t.sessionId, t.records, 1, (at) => (clock = at));
