@@ -36,10 +36,11 @@ describe("deploy settings", () => {
     await expect(load({ LIVETRANSLATE_MESSAGE_CONCURRENCY: "-1" })).rejects.toThrow('LIVETRANSLATE_MESSAGE_CONCURRENCY must be a whole number, not "-1"');
   });
 
-  it("caps a session's listeners at the default unless set, refusing a cap that is not a whole number above 0", async () => {
+  it("caps a session's listeners at the default unless set, refusing a cap that is not a whole number from 1 to 10000", async () => {
     expect((await load({})).maxListenersPerSession).toBe(1000);
     expect((await load({ LIVETRANSLATE_MAX_LISTENERS_PER_SESSION: "300" })).maxListenersPerSession).toBe(300);
-    await expect(load({ LIVETRANSLATE_MAX_LISTENERS_PER_SESSION: "0" })).rejects.toThrow('LIVETRANSLATE_MAX_LISTENERS_PER_SESSION must be a whole number above 0, not "0"');
+    await expect(load({ LIVETRANSLATE_MAX_LISTENERS_PER_SESSION: "0" })).rejects.toThrow(/LIVETRANSLATE_MAX_LISTENERS_PER_SESSION must be a whole number from 1 to 10000 .*not "0"/);
+    await expect(load({ LIVETRANSLATE_MAX_LISTENERS_PER_SESSION: "20000" })).rejects.toThrow(/not "20000"/);
     await expect(load({ LIVETRANSLATE_MAX_LISTENERS_PER_SESSION: "lots" })).rejects.toThrow("LIVETRANSLATE_MAX_LISTENERS_PER_SESSION");
   });
 

@@ -53,11 +53,23 @@ export const LISTENER_REPORTS_PER_MINUTE = 60;
  */
 export const MAX_LISTENERS_PER_SESSION = 1000;
 
-/** A listener cap as a deployment gives it (unset: the default); anything but a whole number above 0 is refused by name. */
+/**
+ * The highest cap a deployment may set: a session's admitted listeners are one DynamoDB item (domain/admission), about
+ * 25 bytes each, and an item holds at most 400 KB.
+ */
+export const MAX_LISTENERS_PER_SESSION_LIMIT = 10_000;
+
+/**
+ * A listener cap as a deployment gives it (unset: the default); anything but a whole number from 1 to
+ * `MAX_LISTENERS_PER_SESSION_LIMIT` is refused by name.
+ */
 export function maxListenersPerSession(setting: string | undefined, variable: string): number {
   if (setting === undefined || setting.trim() === "") return MAX_LISTENERS_PER_SESSION;
-  if (!/^\d+$/.test(setting.trim()) || Number(setting) < 1) throw new Error(`${variable} must be a whole number above 0, not "${setting}"`);
-  return Number(setting);
+  const value = Number(setting);
+  if (!/^\d+$/.test(setting.trim()) || value < 1 || value > MAX_LISTENERS_PER_SESSION_LIMIT) {
+    throw new Error(`${variable} must be a whole number from 1 to ${MAX_LISTENERS_PER_SESSION_LIMIT} (a session's listeners are one DynamoDB item), not "${setting}"`);
+  }
+  return value;
 }
 
 /** What the sessions table's entities send (ElectroDB): items and queries, never a scan or the table itself. */
