@@ -199,7 +199,8 @@ const QUOTA_OF_PART: Record<DeliveryPart, BindingQuota> = { caption: "posts", tr
 
 /**
  * One idempotent delivery of one part (caption, translation, audio) to one group: claimed, sent, then marked
- * done. A failure leaves the claim in progress, so the retried batch sends it (once); after too many attempts it
+ * done, unless `followed` (the group's next part is claimed next, which proves this one sent: delivery/index.ts).
+ * A failure leaves the claim in progress, so the retried batch sends it (once); after too many attempts it
  * is given up, logged and counted. Parts go in order, so a retry repeats no message a listener already has
  * (short of a crash between two listeners of the same message).
  */
@@ -211,6 +212,7 @@ async function deliverPart(
   part: DeliveryPart,
   result: LanguageResult,
   send: () => Promise<void>,
+  followed = false,
 ): Promise<Outcome> {
   const key: DeliveryKey = { sessionId: job.sessionId, sequenceNumber: job.sequenceNumber, recipients: recipientsOf(recipients, job.part), part };
   const detail = { sessionId: job.sessionId, sequenceNumber: job.sequenceNumber, recipients: key.recipients, part };
@@ -260,6 +262,7 @@ async function deliverPart(
     await completeDelivery(deps.db, key, claim.claimedAt, true);
     return "done";
   }
+  if (followed) return "sent";
   // Done is recorded beside the next part's work rather than before it (the caller awaits `settled`, which
   // rejects if the write fails; until then the rejection is held, not reported as unhandled).
   const recorded = completeDelivery(deps.db, key, claim.claimedAt).then((outcome) => {
@@ -310,9 +313,11 @@ async function deliverLanguage(
     const post = async (message: ServerMessage) => {
       if ((await postAll(deps, listeners, message, true)) > 0) metQuota(result, "posts");
     };
-    outcomes.push(await deliverPart(settled, deps, job, language, "caption", result, () => post(caption)));
     // Listeners of the source language (or of one the session does not translate into) get the caption only.
-    if (outcomes[0] === "failed" || result.abandoned || language === job.sourceLanguage || !job.targetLanguages.includes(language)) {
+    const translated = language !== job.sourceLanguage && job.targetLanguages.includes(language);
+    const voiced = isVoiced(deps.synthesizer, language) && !job.shedAudio;
+    outcomes.push(await deliverPart(settled, deps, job, language, "caption", result, () => post(caption), translated));
+    if (outcomes[0] === "failed" || result.abandoned || !translated) {
       if (outcomes[0] === "sent") result.notifiedAt = now();
       return await finish();
     }
@@ -328,15 +333,24 @@ async function deliverLanguage(
         return result.text;
       }));
     outcomes.push(
-      await deliverPart(settled, deps, job, language, "translation", result, async () => {
-        await post({ type: "translation", ...base, targetLanguage: language, text: await translate() });
-      }),
+      await deliverPart(
+        settled,
+        deps,
+        job,
+        language,
+        "translation",
+        result,
+        async () => {
+          await post({ type: "translation", ...base, targetLanguage: language, text: await translate() });
+        },
+        voiced,
+      ),
     );
     // Untranslated under a quota, or given up: this part stays captions only for this language (nothing to voice).
     if (outcomes[1] === "failed" || outcomes[1] === "degraded" || result.abandoned) return await finish();
     // A captions-only language (translated, no voice here), or speech shed under overload: its listeners have
     // everything there is to send. Shed audio is never claimed, so nothing waits for it.
-    if (!isVoiced(deps.synthesizer, language) || job.shedAudio) {
+    if (!voiced) {
       if (job.shedAudio && isVoiced(deps.synthesizer, language)) result.audioShed = true;
       else result.captionsOnly = true;
       if (outcomes[1] === "sent") result.notifiedAt = now();
