@@ -22,14 +22,16 @@ export namespace Connection {
   });
   export type Info = z.infer<typeof Info>;
 
-  /** Registers a connection: a speaker with the session's token, or a listener in one of its languages. */
+  /**
+   * Registers a connection: a speaker with the session's token, or a listener in one of its languages (with the
+   * join key of a private session). Who holds neither learns nothing of the session, not even that it exists.
+   */
   export async function join(db: Db, connectionId: string, query: ConnectQuery): Promise<Info> {
-    const session = await Session.requireActive(db, query.sessionId);
+    let session: Session.Info;
     if (query.role === "speaker") {
-      if (!Session.isSpeakerToken(session, query.token)) {
-        throw new VisibleError("unauthorized", "the speaker token does not match this session", 403);
-      }
+      session = Session.requireNotEnded(await Session.requireSpeaker(db, query.sessionId, query.token));
     } else {
+      session = await Session.requireListenable(db, query.sessionId, query.key);
       requireOffered(session, query.language);
     }
     const connection: Info = {
