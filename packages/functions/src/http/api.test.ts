@@ -43,7 +43,8 @@ describe("HTTP API", () => {
     expect(await error(await get("language=es", "not-the-token"))).toMatchObject({ status: 403 });
     expect(await error(await get("language=de"))).toMatchObject({ status: 400, code: "unsupported_language", message: expect.stringContaining("en, es, fr") });
     expect(await error(await get("language=es&format=docx"))).toMatchObject({ status: 400, message: expect.stringContaining("vtt, srt, txt, json") });
-    expect(await error(await get("language=es", "x", "no-such-1"))).toMatchObject({ status: 404, code: "session_not_found" });
+    // A session that does not exist is answered as a wrong token is: trying ids tells nothing.
+    expect(await error(await get("language=es", "x", "no-such-1"))).toMatchObject({ status: 403, code: "unauthorized" });
     // Without the opt-in nothing is kept, and the answer says how to get one.
     const plain = (await (await post(JSON.stringify({ sourceLanguage: "en", targetLanguages: ["es"] }))).json()) as { sessionId: string; speakerToken: string };
     expect(await error(await get("language=es", plain.speakerToken, plain.sessionId))).toMatchObject({ status: 404, message: expect.stringContaining("keepTranscript: true") });
@@ -156,6 +157,79 @@ describe("HTTP API as Lambda runs it (API Gateway HTTP API, payload v2)", () => 
       const bad = (await lambda({ ...event, body: "{" } as never, {} as never)) as { statusCode: number; body: string };
       expect(bad.statusCode).toBe(400);
       expect(JSON.parse(bad.body).error.code).toBe("bad_json");
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe("GET /sessions/{id} as Lambda runs it: private sessions, and sessions that ended", () => {
+  it("answers a v2 event without the key, with a wrong one, for an ended and for a missing session alike; the key and the speaker see it", async () => {
+    // Prepare
+    const { handle } = await import("hono/aws-lambda");
+    const h = await startHarness();
+    try {
+      const lambda = handle(h.handlers.Http);
+      const request = async (path: string, query: Record<string, string> = {}, headers: Record<string, string> = {}) => {
+        const rawQueryString = new URLSearchParams(query).toString();
+        const event = {
+          version: "2.0",
+          routeKey: "ANY /sessions/{sessionId}",
+          rawPath: path,
+          rawQueryString,
+          ...(rawQueryString ? { queryStringParameters: query } : {}),
+          headers: { "content-type": "application/json", ...headers },
+          requestContext: {
+            accountId: "123456789012",
+            apiId: "api",
+            domainName: "api.execute-api.eu-west-1.amazonaws.com",
+            domainPrefix: "api",
+            http: { method: path === "/sessions" ? "POST" : "GET", path, protocol: "HTTP/1.1", sourceIp: "203.0.113.9", userAgent: "test" },
+            requestId: "r1",
+            routeKey: "GET /sessions/{sessionId}",
+            stage: "$default",
+            time: "24/Nov/2026:07:00:00 +0000",
+            timeEpoch: Date.now(),
+          },
+          isBase64Encoded: false,
+        };
+        const response = (await lambda(event as never, {} as never)) as { statusCode: number; body: string };
+        return { statusCode: response.statusCode, body: JSON.parse(response.body) };
+      };
+      const create = async (body: object) =>
+        (await h.handlers.Http.request("/sessions", { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" } }).then((r) => r.json())) as {
+          sessionId: string;
+          speakerToken: string;
+          joinKey?: string;
+        };
+      const secret = await create({ sourceLanguage: "en", targetLanguages: ["es"], private: true });
+      const ended = await create({ sourceLanguage: "en", targetLanguages: ["es"] });
+      await h.handlers.Connect(webSocketEvent("CONNECT", "spk", { query: { role: "speaker", sessionId: ended.sessionId, token: ended.speakerToken } }));
+      await h.handlers.Message(webSocketEvent("MESSAGE", "spk", { body: JSON.stringify({ action: "endSession", sessionId: ended.sessionId }) }));
+      const masked = async (id: string, query?: Record<string, string>, headers?: Record<string, string>) => {
+        const { statusCode, body } = await request(`/sessions/${id}`, query, headers);
+        return { statusCode, body: JSON.parse(JSON.stringify(body).replaceAll(id, "<id>")) };
+      };
+
+      // Act
+      const missing = await masked("calm-river-404");
+
+      // Assess
+      expect(secret.joinKey).toMatch(/^[a-z0-9]{4}(-[a-z0-9]{4}){3}$/);
+      expect(missing).toMatchObject({ statusCode: 404, body: { error: { code: "not_found" } } });
+      expect(await masked(secret.sessionId)).toEqual(missing);
+      expect(await masked(secret.sessionId, { key: "2222-3333-4444-5555" })).toEqual(missing);
+      expect(await masked(ended.sessionId)).toEqual(missing);
+      expect(await masked(ended.sessionId, {}, { authorization: `Bearer ${secret.speakerToken}` })).toEqual(missing);
+      expect(await request(`/sessions/${secret.sessionId}`, { key: secret.joinKey! })).toMatchObject({ statusCode: 200, body: { status: "active", targetLanguages: ["es"] } });
+      expect(await request(`/sessions/${ended.sessionId}`, {}, { authorization: `Bearer ${ended.speakerToken}` })).toMatchObject({
+        statusCode: 200,
+        body: { status: "ended" },
+      });
+      expect(await request(`/sessions/${secret.sessionId}`, { key: "x".repeat(65) })).toMatchObject({
+        statusCode: 400,
+        body: { error: { code: "bad_request", message: "key must be at most 64 characters" } },
+      });
     } finally {
       await h.close();
     }
