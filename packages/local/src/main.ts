@@ -12,6 +12,8 @@
  * LIVETRANSLATE_MAX_CONNECTIONS_PER_ADDRESS bounds the WebSocket connections one address may hold (default 100 when
  * HOST is not loopback, unbounded on loopback).
  * LIVETRANSLATE_TLS_CERT and LIVETRANSLATE_TLS_KEY (PEM files) serve HTTPS and WSS with that certificate.
+ * LIVETRANSLATE_OPERATOR_SECRET is what creating a session needs (default: a fresh one, printed, when HOST is not
+ * loopback; none on loopback).
  * LIVETRANSLATE_VAD (energy | silero, default energy) picks how the segmenter decides speech.
  * LIVETRANSLATE_MEMORY_LOG_SECONDS (default 600) is how often a `process.memory` line reports the process's
  * memory, for a venue watching a long service (and the soak benchmark, which asks for every minute).
@@ -107,6 +109,7 @@ try {
     publicHost,
     tls,
     maxConnectionsPerAddress: maxConnectionsPerAddress(),
+    operatorSecret: process.env.LIVETRANSLATE_OPERATOR_SECRET || undefined,
     ...consumer,
     dataDir,
     quotas,
@@ -114,12 +117,18 @@ try {
     connectionLimits: Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)),
   });
   const languages = local.adapters.languages();
+  const secret = local.operatorSecret;
+  // The speaker app takes the secret from the link's fragment, which never reaches a server or its logs.
+  const speakerUrl = secret ? `${local.url}/speaker#operator=${encodeURIComponent(secret)}` : `${local.url}/speaker`;
   console.log(
     [
       "",
       `livetranslate local mode is running`,
       ``,
-      `  Speaker    open ${local.url}/speaker in a browser: create a session, allow the microphone, press Start.`,
+      `  Speaker    open ${speakerUrl} in a browser: create a session, allow the microphone, press Start.`,
+      ...(secret
+        ? [`  operator   secret ${secret}: creating a session needs it (the speaker link carries it; LIVETRANSLATE_OPERATOR_SECRET sets it)`]
+        : []),
       `  Listeners  scan the QR code or open the join link the speaker app shows (${local.url}/listen/<session code>),`,
       `             or type the session code at ${local.url}/listen/ ; pick a language, tap "Enable audio".`,
       ...(isLoopback(host)
@@ -141,7 +150,7 @@ try {
             `  quotas     AWS's, emulated (LIVETRANSLATE_QUOTAS=aws): synthesis ${quotas.synthesisTps}/s, translation ${quotas.translationTps}/s per pair, posts ${quotas.postsPerSecond}/s, ${quotas.recognizerStreams} recognizer streams, ${quotas.newConnectionsPerSecond} new connections/s`,
           ]
         : []),
-      `  try it     curl -s -XPOST ${local.url}/sessions -H 'content-type: application/json' -d '{"sourceLanguage":"en","targetLanguages":["es","fr"]}'`,
+      `  try it     curl -s -XPOST ${local.url}/sessions -H 'content-type: application/json'${secret ? ` -H 'authorization: Bearer ${secret}'` : ""} -d '{"sourceLanguage":"en","targetLanguages":["es","fr"]}'`,
       ``,
       `  Ctrl-C stops it.`,
       "",

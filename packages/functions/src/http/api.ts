@@ -120,7 +120,7 @@ function routePattern(path: string): RegExp {
 }
 
 /** The credential in `Authorization: Bearer <...>`, if any. */
-function bearer(c: Context): string | undefined {
+export function bearer(c: Context): string | undefined {
   return c.req.header("authorization")?.match(/^Bearer\s+(.+)$/i)?.[1];
 }
 
