@@ -1,7 +1,8 @@
 import { createSignal, Show } from "solid-js";
 
-export function JoinForm(props: { busy: boolean; error?: string; initialCode?: string; onJoin(code: string): void }) {
+export function JoinForm(props: { busy: boolean; error?: string; initialCode?: string; initialKey?: string; onJoin(code: string, key: string): void }) {
   const [code, setCode] = createSignal(props.initialCode ?? "");
+  const [key, setKey] = createSignal(props.initialKey ?? "");
   return (
     <main class="join">
       <h1>Listen in your language</h1>
@@ -10,7 +11,7 @@ export function JoinForm(props: { busy: boolean; error?: string; initialCode?: s
         class="join-form"
         onSubmit={(event) => {
           event.preventDefault();
-          if (code().trim()) props.onJoin(code());
+          if (code().trim()) props.onJoin(code(), key());
         }}
       >
         <label for="code">Session code</label>
@@ -23,6 +24,17 @@ export function JoinForm(props: { busy: boolean; error?: string; initialCode?: s
           placeholder="joyful-hope-911"
           value={code()}
           onInput={(event) => setCode(event.currentTarget.value)}
+        />
+        <label for="key">Key, for a private session</label>
+        <input
+          id="key"
+          name="key"
+          autocomplete="off"
+          autocapitalize="none"
+          spellcheck={false}
+          placeholder="xxxx-xxxx-xxxx-xxxx"
+          value={key()}
+          onInput={(event) => setKey(event.currentTarget.value)}
         />
         <button type="submit" disabled={props.busy || !code().trim()}>
           {props.busy ? "Joining…" : "Join"}
