@@ -132,7 +132,7 @@ try {
       `  Listeners  scan the QR code or open the join link the speaker app shows (${local.url}/listen/<session code>),`,
       `             or type the session code at ${local.url}/listen/ ; pick a language, tap "Enable audio".`,
       ...(isLoopback(host)
-        ? [`             Phones and other machines: restart with HOST=0.0.0.0 and use this machine's address instead of ${host}.`]
+        ? [`             Phones and other machines: restart with HOST=0.0.0.0; it then prints their links and an operator secret.`]
         : tls
           ? []
           : [
