@@ -197,7 +197,7 @@ describe("GET /sessions/{id} as Lambda runs it: private sessions, and sessions t
         return { statusCode: response.statusCode, body: JSON.parse(response.body) };
       };
       const create = async (body: object) =>
-        (await h.handlers.Http.request("/sessions", { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" } }).then((r) => r.json())) as {
+        (await (await h.handlers.Http.request("/sessions", { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" } })).json()) as {
           sessionId: string;
           speakerToken: string;
           joinKey?: string;
