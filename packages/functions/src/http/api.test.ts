@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LISTENER_REPORTS_PER_MINUTE } from "../deployment.ts";
 import { startHarness, webSocketEvent } from "../testing/harness.ts";
+import { httpApiEvent } from "../testing/events.ts";
 import { Transcript } from "@livetranslate/core/domain/transcript";
 import { createApi } from "./api.ts";
 
@@ -170,29 +171,8 @@ describe("GET /sessions/{id} as Lambda runs it: private sessions, and sessions t
     const h = await startHarness();
     try {
       const lambda = handle(h.handlers.Http);
-      const request = async (path: string, query: Record<string, string> = {}, headers: Record<string, string> = {}) => {
-        const rawQueryString = new URLSearchParams(query).toString();
-        const event = {
-          version: "2.0",
-          routeKey: "ANY /sessions/{sessionId}",
-          rawPath: path,
-          rawQueryString,
-          ...(rawQueryString ? { queryStringParameters: query } : {}),
-          headers: { "content-type": "application/json", ...headers },
-          requestContext: {
-            accountId: "123456789012",
-            apiId: "api",
-            domainName: "api.execute-api.eu-west-1.amazonaws.com",
-            domainPrefix: "api",
-            http: { method: path === "/sessions" ? "POST" : "GET", path, protocol: "HTTP/1.1", sourceIp: "203.0.113.9", userAgent: "test" },
-            requestId: "r1",
-            routeKey: "GET /sessions/{sessionId}",
-            stage: "$default",
-            time: "24/Nov/2026:07:00:00 +0000",
-            timeEpoch: Date.now(),
-          },
-          isBase64Encoded: false,
-        };
+      const request = async (path: string, query: Record<string, string> = {}, bearer?: string) => {
+        const event = httpApiEvent("GET", path, { routeKey: "GET /sessions/{sessionId}", query, bearer });
         const response = (await lambda(event as never, {} as never)) as { statusCode: number; body: string };
         return { statusCode: response.statusCode, body: JSON.parse(response.body) };
       };
@@ -206,8 +186,8 @@ describe("GET /sessions/{id} as Lambda runs it: private sessions, and sessions t
       const ended = await create({ sourceLanguage: "en", targetLanguages: ["es"] });
       await h.handlers.Connect(webSocketEvent("CONNECT", "spk", { query: { role: "speaker", sessionId: ended.sessionId, token: ended.speakerToken } }));
       await h.handlers.Message(webSocketEvent("MESSAGE", "spk", { body: JSON.stringify({ action: "endSession", sessionId: ended.sessionId }) }));
-      const masked = async (id: string, query?: Record<string, string>, headers?: Record<string, string>) => {
-        const { statusCode, body } = await request(`/sessions/${id}`, query, headers);
+      const masked = async (id: string, query?: Record<string, string>, bearer?: string) => {
+        const { statusCode, body } = await request(`/sessions/${id}`, query, bearer);
         return { statusCode, body: JSON.parse(JSON.stringify(body).replaceAll(id, "<id>")) };
       };
 
@@ -220,9 +200,9 @@ describe("GET /sessions/{id} as Lambda runs it: private sessions, and sessions t
       expect(await masked(secret.sessionId)).toEqual(missing);
       expect(await masked(secret.sessionId, { key: "2222-3333-4444-5555" })).toEqual(missing);
       expect(await masked(ended.sessionId)).toEqual(missing);
-      expect(await masked(ended.sessionId, {}, { authorization: `Bearer ${secret.speakerToken}` })).toEqual(missing);
+      expect(await masked(ended.sessionId, {}, secret.speakerToken)).toEqual(missing);
       expect(await request(`/sessions/${secret.sessionId}`, { key: secret.joinKey! })).toMatchObject({ statusCode: 200, body: { status: "active", targetLanguages: ["es"] } });
-      expect(await request(`/sessions/${ended.sessionId}`, {}, { authorization: `Bearer ${ended.speakerToken}` })).toMatchObject({
+      expect(await request(`/sessions/${ended.sessionId}`, {}, ended.speakerToken)).toMatchObject({
         statusCode: 200,
         body: { status: "ended" },
       });

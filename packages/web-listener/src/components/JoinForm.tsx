@@ -14,28 +14,8 @@ export function JoinForm(props: { busy: boolean; error?: string; initialCode?: s
           if (code().trim()) props.onJoin(code(), key());
         }}
       >
-        <label for="code">Session code</label>
-        <input
-          id="code"
-          name="code"
-          autocomplete="off"
-          autocapitalize="none"
-          spellcheck={false}
-          placeholder="joyful-hope-911"
-          value={code()}
-          onInput={(event) => setCode(event.currentTarget.value)}
-        />
-        <label for="key">Key, for a private session</label>
-        <input
-          id="key"
-          name="key"
-          autocomplete="off"
-          autocapitalize="none"
-          spellcheck={false}
-          placeholder="xxxx-xxxx-xxxx-xxxx"
-          value={key()}
-          onInput={(event) => setKey(event.currentTarget.value)}
-        />
+        <TypedField id="code" label="Session code" placeholder="joyful-hope-911" value={code()} onInput={setCode} />
+        <TypedField id="key" label="Key, for a private session" placeholder="xxxx-xxxx-xxxx-xxxx" value={key()} onInput={setKey} />
         <button type="submit" disabled={props.busy || !code().trim()}>
           {props.busy ? "Joining…" : "Join"}
         </button>
@@ -44,5 +24,24 @@ export function JoinForm(props: { busy: boolean; error?: string; initialCode?: s
         <p class="notice error" role="alert">{props.error}</p>
       </Show>
     </main>
+  );
+}
+
+/** A code or key as a person types it: no autocompletion, capitals or spelling fixes. */
+function TypedField(props: { id: string; label: string; placeholder: string; value: string; onInput(value: string): void }) {
+  return (
+    <>
+      <label for={props.id}>{props.label}</label>
+      <input
+        id={props.id}
+        name={props.id}
+        autocomplete="off"
+        autocapitalize="none"
+        spellcheck={false}
+        placeholder={props.placeholder}
+        value={props.value}
+        onInput={(event) => props.onInput(event.currentTarget.value)}
+      />
+    </>
   );
 }
