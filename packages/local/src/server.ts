@@ -162,6 +162,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
       measurements,
       decorateClient: (client) => {
         if (options.requestCounts) countTableRequests(client, options.requestCounts);
+        quotas?.client(client);
         options.decorateClient?.(client);
       },
     });

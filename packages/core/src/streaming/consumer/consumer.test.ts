@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { pcmToBase64 } from "../../audio/index.ts";
 import { createKinesisClient } from "../../adapters/aws/clients.ts";
 import { encodeIngestRecord, KinesisIngestReplay } from "../../adapters/aws/kinesis.ts";
-import { throttledSynthesizer, TokenBucket } from "../../adapters/quota/index.ts";
+import { limitedRecognizer, throttledSynthesizer, TokenBucket } from "../../adapters/quota/index.ts";
 import { Audience } from "../../domain/audience/index.ts";
 import { Connection } from "../../domain/connection/index.ts";
 import type { Db } from "../../domain/db/index.ts";
@@ -210,6 +210,7 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
       vocabularies,
       underQuota = (synthesizer) => synthesizer,
       splitAfter,
+      sleep = async () => undefined,
     }: {
       recognizer?: SpeechRecognizer & { streams?: number };
       partsListener?: boolean;
@@ -217,6 +218,7 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
       vocabularies?: CustomVocabularies;
       underQuota?: (synthesizer: SpeechSynthesizer) => SpeechSynthesizer;
       splitAfter?: number;
+      sleep?: (ms: number) => Promise<void>;
     } = {},
   ) {
     const { sessionId, speakerToken } = await Session.create(db, { source: ["en"], target: ["es", "fr", "it"] }, { sourceLanguage: "en", targetLanguages: ["es", "fr", "it"], glossary });
@@ -238,7 +240,7 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     const probeOnce: Probe = (...args) => probe(...args);
     const consumer = (now?: () => number) =>
       // A throttled call's retries do not wait here (the waits are the pipeline's quota budget, tested on their own).
-      new StreamConsumer({ db, recognizer, vocabularies, replay, translator, synthesizer, audioStore, notifier, log, measurements, segmenterOptions, voiceActivity, now, sleep: async () => undefined, probe: probeOnce });
+      new StreamConsumer({ db, recognizer, vocabularies, replay, translator, synthesizer, audioStore, notifier, log, measurements, segmenterOptions, voiceActivity, now, sleep, probe: probeOnce });
     // Ingested "now" onwards: a consumer on the real clock runs ahead of real time, as one keeping up does.
     const base = Date.now();
     const chunks: IngestRecord[] = [...chunksOf(spoken.pcm, 100)].map((pcm, chunkIndex) => ({
@@ -836,6 +838,43 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     const statuses = t.sent.filter((s) => s.to === "speaker" && s.message.type === "sessionStatus").map((s) => s.message as Extract<ServerMessage, { type: "sessionStatus" }>);
     expect(statuses.some((m) => m.quotas?.includes("synthesis"))).toBe(true);
     expect(t.log.entries.some((e) => e.event === "quota.degraded" && e.to === "captionsOnly")).toBe(true);
+  });
+
+  it("under Transcribe's concurrent-stream quota, a segment waits for a stream to free up, and no batch fails", async () => {
+    // Prepare: a quota of one stream, held elsewhere until the third wait of the first refused segment.
+    const recognizer = limitedRecognizer(countingRecognizer(), 1);
+    const held = recognizer.startStream("en");
+    let waits = 0;
+    const sleep = async () => {
+      if (++waits === 3) await held.end();
+    };
+    const t = await setup({}, undefined, talk, { recognizer, sleep });
+    // Act: no batch may throw.
+    await feed(t.consumer(), t.sessionId, t.records);
+    // Assess: every segment heard, each once, after retries; nothing lost.
+    const finals = t.finals("speaker").filter((f) => f.isFinal);
+    expect(finals.length).toBeGreaterThanOrEqual(talk.utterances.length);
+    expect(t.finals("es-1").map((f) => f.segmentId)).toEqual(finals.map((f) => f.segmentId));
+    expect(waits).toBeGreaterThanOrEqual(3);
+    expect(t.measurements.get("QuotaRetries")).toBeGreaterThanOrEqual(3);
+    expect(t.measurements.get("SegmentsUnheard")).toBe(0);
+  });
+
+  it("under Transcribe's concurrent-stream quota that never frees, names and counts each segment lost, tells the speaker, and fails no batch", async () => {
+    // Prepare: the one stream the quota allows is held elsewhere for good.
+    const recognizer = limitedRecognizer(countingRecognizer(), 1);
+    recognizer.startStream("en");
+    const t = await setup({}, undefined, talk, { recognizer });
+    // Act: no batch may throw (a throw is a batch retried, replayed from the stream, and more streams asked for).
+    await feed(t.consumer(), t.sessionId, t.records);
+    // Assess
+    const lost = t.log.entries.filter((e) => e.event === "quota.segment_unheard");
+    expect(lost.length).toBeGreaterThanOrEqual(talk.utterances.length);
+    expect(t.measurements.get("SegmentsUnheard")).toBe(lost.length);
+    expect(t.finals("es-1")).toEqual([]);
+    const statuses = t.sent.filter((s) => s.to === "speaker" && s.message.type === "sessionStatus").map((s) => s.message as Extract<ServerMessage, { type: "sessionStatus" }>);
+    expect(statuses.some((m) => m.quotas?.includes("recognition"))).toBe(true);
+    expect(t.measurements.get("BatchesRetried")).toBe(0);
   });
 
   it("reads who listens only when a status is due or a segment closes, not every batch", async () => {
