@@ -86,7 +86,7 @@ export function CreateSession(props: {
           </label>
           <label class="check">
             <input type="checkbox" checked={privateSession()} onChange={(e) => setPrivateSession(e.currentTarget.checked)} />
-            Private: listeners need the link, the QR code or the key, not just the session code
+            Private: listeners need the link, the QR code or the key, not the code alone
           </label>
           <button type="submit" class="primary" disabled={targetValues().length === 0}>
             Create session
