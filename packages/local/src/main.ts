@@ -11,6 +11,7 @@
  * this machine's first network address).
  * LIVETRANSLATE_MAX_CONNECTIONS_PER_ADDRESS bounds the WebSocket connections one address may hold (default 100 when
  * HOST is not loopback, unbounded on loopback).
+ * LIVETRANSLATE_MAX_LISTENERS_PER_SESSION bounds the listeners one session may hold (default 1000).
  * LIVETRANSLATE_TLS_CERT and LIVETRANSLATE_TLS_KEY (PEM files) serve HTTPS and WSS with that certificate.
  * LIVETRANSLATE_OPERATOR_SECRET is what creating a session needs (default: a fresh one, printed, when HOST is not
  * loopback; none on loopback).
@@ -22,6 +23,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { jsonLog } from "@livetranslate/core/log";
+import { maxListenersPerSession } from "@livetranslate/functions/deployment";
 import { isLoopback } from "./public-origin.ts";
 import { quotaSettings } from "./quotas.ts";
 import { startLocal } from "./server.ts";
@@ -110,6 +112,7 @@ try {
     tls,
     maxConnectionsPerAddress: maxConnectionsPerAddress(),
     operatorSecret: process.env.LIVETRANSLATE_OPERATOR_SECRET || undefined,
+    maxListenersPerSession: maxListenersPerSession(process.env.LIVETRANSLATE_MAX_LISTENERS_PER_SESSION, "LIVETRANSLATE_MAX_LISTENERS_PER_SESSION"),
     ...consumer,
     dataDir,
     quotas,

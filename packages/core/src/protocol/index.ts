@@ -291,6 +291,7 @@ export const ERROR_CODES = [
   "unauthorized",
   "not_found",
   "rate_limited",
+  "session_full",
   "chunk_index_reused",
   "internal",
 ] as const;

@@ -60,12 +60,13 @@ export function kinesisEvent(records: { partitionKey: string; data: Uint8Array |
 
 /**
  * An API Gateway HTTP API (payload v2) request, as Lambda receives it. `routeKey` names the route when the path
- * holds a parameter (`GET /sessions/{sessionId}`).
+ * holds a parameter (`GET /sessions/{sessionId}`); `claims`: what API Gateway's JWT authorizer verified in the
+ * caller's token (a route with `auth: "speaker"`).
  */
 export function httpApiEvent(
   method: string,
   path: string,
-  options: { body?: string; sourceIp?: string; bearer?: string; query?: Record<string, string>; routeKey?: string } = {},
+  options: { body?: string; sourceIp?: string; bearer?: string; claims?: Record<string, string>; query?: Record<string, string>; routeKey?: string } = {},
 ) {
   const rawQueryString = new URLSearchParams(options.query).toString();
   return {
@@ -86,6 +87,7 @@ export function httpApiEvent(
       stage: "$default",
       time: new Date().toUTCString(),
       timeEpoch: Date.now(),
+      ...(options.claims ? { authorizer: { jwt: { claims: options.claims, scopes: null } } } : {}),
     },
     body: options.body,
     isBase64Encoded: false,

@@ -20,6 +20,7 @@ export function sessionEntity(config: DbConfig) {
         glossary: { type: "any" },
         /** A private session's join key, hashed (SHA-256). */
         joinKeyHash: { type: "string" },
+        speakerAccount: { type: "string" },
         expiresAt: { type: "number", required: true },
       },
       indexes: {

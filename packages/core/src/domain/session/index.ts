@@ -12,7 +12,8 @@ import {
   SessionId,
 } from "../../protocol/index.ts";
 import { VisibleError } from "../../error.ts";
-import { Audience } from "../audience/index.ts";
+import type { SpeakerAccounts } from "../../ports/index.ts";
+import { Admission } from "../admission/index.ts";
 import { type Db, expiresAt, isConditionalFailure } from "../db/index.ts";
 import { Secret } from "../secret/index.ts";
 
@@ -35,6 +36,8 @@ export namespace Session {
     glossary: Glossary.optional(),
     /** A private session: SHA-256 of the join key listeners must give with the code (the key is shown once). */
     joinKeyHash: z.string().optional(),
+    /** The signed-in account that created the session (Cognito's `sub`), where the deployment has sign-in. */
+    speakerAccount: z.string().optional(),
   });
   export type Info = z.infer<typeof Info>;
 
@@ -61,6 +64,7 @@ export namespace Session {
     db: Db,
     supported: LanguagesResponse,
     input: CreateSessionRequest,
+    speakerAccount?: string,
   ): Promise<CreateSessionResponse> {
     if (!supported.source.includes(input.sourceLanguage)) {
       throw new VisibleError(
@@ -95,6 +99,7 @@ export namespace Session {
         ...(input.keepTranscript ? { keepTranscript: true } : {}),
         ...(input.glossary?.length ? { glossary: input.glossary } : {}),
         ...(joinKey ? { joinKeyHash: Secret.hash(Secret.normalize(joinKey)) } : {}),
+        ...(speakerAccount ? { speakerAccount } : {}),
       };
       try {
         await db.entities.session.create({ ...info, expiresAt: expiresAt(createdAt) }).go();
@@ -135,6 +140,28 @@ export namespace Session {
   export function requireNotEnded(session: Info): Info {
     if (session.status !== "active") throw new VisibleError("session_ended", `session "${session.sessionId}" has ended`, 409);
     return session;
+  }
+
+  /**
+   * The session's speaker may speak only while the account that created the session may sign in: a disabled or
+   * deleted account loses its sessions at once, not when they expire. Sessions created without sign-in, and
+   * deployments without accounts, are not checked.
+   */
+  export async function requireSpeakerAccount(session: Info, accounts: SpeakerAccounts | undefined): Promise<void> {
+    if (!accounts || !session.speakerAccount) return;
+    if (!(await accounts.isEnabled(session.speakerAccount))) {
+      throw new VisibleError("unauthorized", "the speaker account that created this session is disabled or deleted; sign in with an enabled account and create a new session", 403);
+    }
+  }
+
+  /** A listener's language must be one the session offers. */
+  export function requireOffered(session: Info, language: string): void {
+    if (!session.targetLanguages.includes(language)) {
+      throw new VisibleError(
+        "unsupported_language",
+        `language "${language}" is not offered in this session; choose one of ${session.targetLanguages.join(", ")}`,
+      );
+    }
   }
 
   /**
@@ -180,7 +207,7 @@ export namespace Session {
       sourceLanguage: session.sourceLanguage,
       targetLanguages: session.targetLanguages,
       status: session.status,
-      listeners: Audience.listenerCounts(await Audience.of(db, sessionId)),
+      listeners: await Admission.counts(db, sessionId),
     };
   }
 
