@@ -122,7 +122,7 @@ export function App(props: { location: Location }) {
     player ??= new Player(
       () => setState({ playback: player!.state, lagSeconds: player!.lagSeconds }),
       (download) => {
-        if (state.session && state.language) reporter.record({ sessionId: state.session.sessionId, language: state.language }, download);
+        if (state.session && state.language) reporter.record({ sessionId: state.session.sessionId, language: state.language, ...(state.key ? { key: state.key } : {}) }, download);
       },
     );
     (window as unknown as { livetranslatePlayback: unknown }).livetranslatePlayback = player.log;

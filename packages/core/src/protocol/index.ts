@@ -273,6 +273,8 @@ export const ListenerReport = z.strictObject({
   sessionId: SessionId,
   language: LanguageCode,
   downloads: z.array(AudioDownload).min(1).max(LISTENER_REPORT_MAX_DOWNLOADS),
+  /** Extension: a private session's join key, as the listener joined with it (never recorded). */
+  key: JoinKey.optional(),
 });
 export type ListenerReport = z.infer<typeof ListenerReport>;
 

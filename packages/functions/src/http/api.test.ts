@@ -243,7 +243,7 @@ describe("POST /listener-reports (anonymous download reports from listener apps)
   afterAll(() => h.close());
   beforeEach(() => void h.reports.splice(0));
 
-  const report = (downloads = [{ latencyMs: 180, ok: true }, { latencyMs: 2500, ok: false }], about: { sessionId?: string; language?: string } = {}) =>
+  const report = (downloads = [{ latencyMs: 180, ok: true }, { latencyMs: 2500, ok: false }], about: { sessionId?: string; language?: string; key?: string } = {}) =>
     JSON.stringify({ sessionId, language: "es", ...about, downloads });
   /** A report as API Gateway hands it to the Http function, from `sourceIp`, to `api` (one execution environment's). */
   const sendFrom = async (api: Handlers["Http"], sourceIp: string, body = report()) => {
@@ -276,24 +276,34 @@ describe("POST /listener-reports (anonymous download reports from listener apps)
     expect(h.reports).toEqual([]);
   });
 
-  it("takes reports only about a session going on, in a language it offers, and records nothing else", async () => {
-    // Prepare: a session that has ended.
+  it("takes reports only about a session a listener could join, in a language it offers, and records nothing else", async () => {
+    // Prepare: a session that has ended, and a private one.
     const ended = await Session.create(h.adapters.db, h.adapters.languages(), { sourceLanguage: "en", targetLanguages: ["es"] });
     await Session.end(h.adapters.db, ended.sessionId);
+    const secret = await Session.create(h.adapters.db, h.adapters.languages(), { sourceLanguage: "en", targetLanguages: ["es"], private: true });
     // Act
     const answers = await Promise.all(
-      [report(undefined, { sessionId: "no-such-session-1" }), report(undefined, { sessionId: ended.sessionId }), report(undefined, { language: "it" })].map(async (body) => {
+      [
+        report(undefined, { sessionId: "no-such-session-1" }),
+        report(undefined, { sessionId: ended.sessionId }),
+        report(undefined, { sessionId: secret.sessionId }),
+        report(undefined, { sessionId: secret.sessionId, key: "2222-3333-4444-5555" }),
+        report(undefined, { language: "it" }),
+      ].map(async (body) => {
         const response = await h.handlers.Http.request("/listener-reports", { method: "POST", body });
-        return [response.status, ((await response.json()) as { error: { code: string } }).error.code];
+        const { error } = (await response.json()) as { error: { code: string; message: string } };
+        return [response.status, error.code, error.message.replace(/"[a-z0-9-]+"/, "<id>")];
       }),
     );
-    // Assess
-    expect(answers).toEqual([
-      [404, "session_not_found"],
-      [409, "session_ended"],
-      [400, "unsupported_language"],
-    ]);
-    expect(h.reports).toEqual([]);
+    const keyed = await h.handlers.Http.request("/listener-reports", { method: "POST", body: report(undefined, { sessionId: secret.sessionId, key: secret.joinKey }) });
+    // Assess: a missing, an ended and a keyless session alike, as a listener's connection is answered.
+    const missing = answers[0]!;
+    expect(missing.slice(0, 2)).toEqual([404, "session_not_found"]);
+    expect(answers.slice(1, 4)).toEqual([missing, missing, missing]);
+    expect(answers[4]!.slice(0, 2)).toEqual([400, "unsupported_language"]);
+    expect(keyed.status).toBe(204);
+    // The key is not recorded with the measurements.
+    expect(h.reports).toEqual([{ sessionId: secret.sessionId, language: "es", downloads: expect.any(Array) }]);
   });
 
   it("limits each client address (API Gateway's sourceIp) to LISTENER_REPORTS_PER_MINUTE a minute across every execution environment", async () => {
