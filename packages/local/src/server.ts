@@ -32,6 +32,7 @@ import { countEngines, countTableRequests, type RequestCounts } from "./metering
 import { localQuotas, type QuotaSettings } from "./quotas.ts";
 import { startResources } from "./resources.ts";
 import { mountWebApps } from "./web-apps.ts";
+import { operatorSecretFor, requireOperatorSecret } from "./operator.ts";
 import { mountAudio } from "./audio-route.ts";
 import { S3AudioStore } from "@livetranslate/core/adapters/aws/s3";
 import { isLoopback, originOf, publicHost } from "./public-origin.ts";
@@ -82,6 +83,11 @@ export interface LocalOptions {
   connectionLimits?: Partial<ConnectionLimits>;
   /** AWS's quotas, emulated (`LIVETRANSLATE_QUOTAS=aws`); none when absent. */
   quotas?: QuotaSettings;
+  /**
+   * What creating a session needs (`Authorization: Bearer <secret>`): this one when given, on any address; a fresh
+   * one when `host` is not loopback (`LocalMode.operatorSecret`); none on loopback.
+   */
+  operatorSecret?: string;
 }
 
 export interface LocalMode {
@@ -94,6 +100,8 @@ export interface LocalMode {
   environments: ExecutionEnvironments;
   /** Counters (faults, retries, checkpoint size) of every function and environment, and listener downloads. */
   measurements: MemoryMeasurements;
+  /** The secret creating a session needs, if any (see `LocalOptions.operatorSecret`). */
+  operatorSecret?: string;
   close(): Promise<void>;
 }
 
@@ -122,6 +130,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
     // ws would buffer up to 100 MiB of one message before the gateway could refuse it over 128 KB.
     wss.options.maxPayload = { ...API_GATEWAY_LIMITS, ...options.connectionLimits }.maxMessageBytes;
     const host = options.host ?? "127.0.0.1";
+    const operatorSecret = operatorSecretFor(host, options.operatorSecret);
     // Clients may knock before every route is mounted (apps reconnecting to a restarted local mode): they are
     // told to come back, since the router cannot take routes once it has answered a request.
     let ready = false;
@@ -216,6 +225,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
     resources.connections.handler.attach(gateway);
     closers.push(() => gateway.closeAll());
 
+    if (operatorSecret) requireOperatorSecret(app, operatorSecret);
     mountWebApps(app);
     mountAudio(app, resources.s3Endpoint, resources.bucket, new S3AudioStore({ client: resources.clients.s3, bucket: resources.bucket }));
     app.route("/", handlers.Http);
@@ -251,7 +261,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
     sweep.unref();
     closers.push(() => clearInterval(sweep));
 
-    return { url, wsUrl: `${url.replace(/^http/, "ws")}/ws`, port, adapters, environments, measurements, close };
+    return { url, wsUrl: `${url.replace(/^http/, "ws")}/ws`, port, adapters, environments, measurements, operatorSecret, close };
   } catch (error) {
     await close();
     throw error;

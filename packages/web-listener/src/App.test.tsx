@@ -19,9 +19,12 @@ let languagesAnswer: () => { ok: boolean; status: number; json(): Promise<unknow
 
 /** What `GET /sessions/{id}` says of the session. */
 let sessionStatus: "active" | "ended" = "active";
+/** The session's join key, when it is private. */
+let joinKey: string | undefined;
 
 beforeEach(() => {
   sessionStatus = "active";
+  joinKey = undefined;
   vi.useFakeTimers();
   FakeWebSocket.created.length = 0;
   vi.stubGlobal("WebSocket", FakeWebSocket);
@@ -31,7 +34,14 @@ beforeEach(() => {
     "fetch",
     vi.fn(async (url: string) => {
       const path = new URL(url).pathname;
-      if (path === `/sessions/${SESSION.sessionId}`) return { ok: true, status: 200, json: async () => ({ ...SESSION, status: sessionStatus }) };
+      if (path === `/sessions/${SESSION.sessionId}`) {
+        // As the server answers: an ended session, or a private one without its key, as one that does not exist.
+        const { searchParams } = new URL(url);
+        if (sessionStatus === "ended" || (joinKey !== undefined && searchParams.get("key") !== joinKey)) {
+          return { ok: false, status: 404, json: async () => ({ error: { code: "not_found", message: "…" } }) };
+        }
+        return { ok: true, status: 200, json: async () => ({ ...SESSION, status: sessionStatus }) };
+      }
       if (path === "/languages") return languagesAnswer();
       return { ok: true, status: 204, json: async () => ({}) };
     }),
@@ -173,6 +183,39 @@ describe("while listening", () => {
     await settle(1000);
     expect(screen.getByText(/The speaker has ended this session/)).toBeTruthy();
     expect(screen.queryByRole("alert")).toBeNull();
+  });
+
+  it("joins a private session by its link: the key goes to the API and the WebSocket, and stays in the address's fragment", async () => {
+    // Prepare
+    joinKey = "k7m2-x9qp-4hzt-r8wn";
+    // Act
+    render(() => <App location={{ pathname: `/${SESSION.sessionId}`, search: "?lang=es", hash: `#key=${joinKey}` } as Location} />);
+    await settle();
+    // Assess
+    const socket = FakeWebSocket.latest();
+    expect(new URL(socket.url).searchParams.get("key")).toBe(joinKey);
+    const asked = vi.mocked(fetch).mock.calls.map(([url]) => new URL(String(url))).find((url) => url.pathname === `/sessions/${SESSION.sessionId}`)!;
+    expect(asked.searchParams.get("key")).toBe(joinKey);
+    expect(window.location.hash).toBe(`#key=${joinKey}`);
+    expect(window.location.search).toBe("?lang=es");
+  });
+
+  it("says what a private session needs when it is joined by its code alone, and joins with the key typed beside it", async () => {
+    // Prepare
+    joinKey = "k7m2-x9qp-4hzt-r8wn";
+    render(() => <App location={{ pathname: "/", search: "", hash: "" } as Location} />);
+    await settle();
+    // Act
+    fireEvent.input(screen.getByRole("textbox", { name: "Session code" }), { target: { value: "Brave Fox 101" } });
+    fireEvent.click(screen.getByRole("button", { name: "Join" }));
+    await settle();
+    // Assess
+    expect(screen.getByRole("alert").textContent).toMatch(/private and needs its key/);
+    expect(FakeWebSocket.created.length).toBe(0);
+    fireEvent.input(screen.getByRole("textbox", { name: /^Key/ }), { target: { value: ` ${joinKey} ` } });
+    fireEvent.click(screen.getByRole("button", { name: "Join" }));
+    await settle();
+    expect(new URL(FakeWebSocket.latest().url).searchParams.get("key")).toBe(joinKey);
   });
 
   it("tells a screen reader each new part of a caption once, in the listener's language, and starts afresh with a new language", async () => {

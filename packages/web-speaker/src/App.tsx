@@ -15,6 +15,7 @@ import { ListenerCountsView } from "./components/ListenerCounts.tsx";
 import { MicrophoneControls } from "./components/MicrophoneControls.tsx";
 import { SessionShare } from "./components/SessionShare.tsx";
 import { SignIn } from "./components/SignIn.tsx";
+import { OperatorSecret } from "./components/OperatorSecret.tsx";
 import { SpeakerAuth } from "./sign-in.ts";
 import { TranscriptView } from "./components/TranscriptView.tsx";
 import { applyTranscript, type Transcript } from "./transcript.ts";
@@ -23,6 +24,8 @@ const config = endpoints(window.location, { http: import.meta.env.VITE_HTTP_URL,
 const listenerBase = import.meta.env.VITE_LISTENER_URL || `${window.location.origin}/listen/`;
 const STORAGE_KEY = "livetranslate.speaker.session";
 const TOKEN_KEY = "livetranslate.speaker.token";
+/** Local mode off loopback: the secret creating a session needs, kept in this tab once it worked. */
+const OPERATOR_KEY = "livetranslate.speaker.operator";
 /** Where the session's chunk numbering stands, shared by this browser's tabs (an index is never reused). */
 const chunkKey = (sessionId: string) => `livetranslate.speaker.nextChunk.${sessionId}`;
 /** How long sending waits for the server's `chunkPosition` answer before going on with the page's numbering. */
@@ -39,6 +42,9 @@ function savedToken(): string | undefined {
 
 interface SpeakerState {
   idToken?: string;
+  /** Local mode's operator secret, from the link it printed or typed; asked for once the server wants one. */
+  operatorSecret?: string;
+  operatorNeeded: boolean;
   languages?: LanguagesResponse;
   session?: CreateSessionResponse & { keepTranscript?: boolean };
   socket: SocketState | "idle";
@@ -74,6 +80,8 @@ export function App() {
     microphone: "",
     ended: false,
     idToken: savedToken(),
+    operatorSecret: operatorSecretFromLink() ?? sessionStorage.getItem(OPERATOR_KEY) ?? undefined,
+    operatorNeeded: false,
   });
   let socket: LiveSocket | undefined;
   let sender: ChunkSender | undefined;
@@ -117,11 +125,13 @@ export function App() {
    * speaker wants to see people arrive before starting.
    */
   let poll: ReturnType<typeof setInterval> | undefined;
-  function watchListeners(sessionId: string) {
+  function watchListeners(sessionId: string, speakerToken: string) {
     clearInterval(poll);
     const refresh = async () => {
       if (state.capturing) return;
-      const view = await fetch(`${config.http}/sessions/${sessionId}`).then((r) => (r.ok ? r.json() : undefined)).catch(() => undefined);
+      const view = await fetch(`${config.http}/sessions/${sessionId}`, { headers: asSpeaker(speakerToken) })
+        .then((r) => (r.ok ? r.json() : undefined))
+        .catch(() => undefined);
       if (view?.listeners) setState({ listeners: view.listeners });
     };
     void refresh();
@@ -129,7 +139,7 @@ export function App() {
   }
 
   function connect(session: CreateSessionResponse) {
-    watchListeners(session.sessionId);
+    watchListeners(session.sessionId, session.speakerToken);
     const key = chunkKey(session.sessionId);
     sender = new ChunkSender(session.sessionId, (m) => socket?.send(m) ?? false, {
       firstIndex: Number(localStorage.getItem(key) ?? 0) || 0,
@@ -151,19 +161,31 @@ export function App() {
     });
   }
 
-  async function createSession(sourceLanguage: string, targetLanguages: string[], keepTranscript = false, glossary: GlossaryEntry[] = []) {
+  async function createSession(sourceLanguage: string, targetLanguages: string[], keepTranscript = false, glossary: GlossaryEntry[] = [], privateSession = false) {
     setState({ error: undefined });
     try {
+      // Signed in on AWS (Cognito's ID token); local mode off loopback takes its operator secret the same way.
+      const credential = state.idToken ?? (state.operatorSecret?.trim() || undefined);
       const response = await fetch(`${config.http}/sessions`, {
         method: "POST",
-        headers: { "content-type": "application/json", ...(state.idToken ? { authorization: `Bearer ${state.idToken}` } : {}) },
-        body: JSON.stringify({ sourceLanguage, targetLanguages, keepTranscript, ...(glossary.length ? { glossary } : {}) }),
+        headers: { "content-type": "application/json", ...(credential ? { authorization: `Bearer ${credential}` } : {}) },
+        body: JSON.stringify({ sourceLanguage, targetLanguages, keepTranscript, ...(glossary.length ? { glossary } : {}), ...(privateSession ? { private: true } : {}) }),
       });
       if (response.status === 401 && auth) {
         sessionStorage.removeItem(TOKEN_KEY);
         setState({ idToken: undefined });
         throw new Error("Your sign-in has expired. Sign in again to create a session.");
       }
+      if (response.status === 401) {
+        sessionStorage.removeItem(OPERATOR_KEY);
+        setState({ operatorNeeded: true });
+        throw new Error(
+          credential
+            ? "That operator secret is wrong. Enter the one local mode printed when it started (or open the speaker link it printed)."
+            : "Creating a session on this server needs its operator secret: enter the one local mode printed when it started.",
+        );
+      }
+      if (credential && !state.idToken) sessionStorage.setItem(OPERATOR_KEY, credential);
       const body = await response.json();
       if (!response.ok) throw new Error(body?.error?.message ?? `The session could not be created (HTTP ${response.status}).`);
       const session = { ...(body as CreateSessionResponse), keepTranscript };
@@ -254,7 +276,7 @@ export function App() {
     const saved = sessionStorage.getItem(STORAGE_KEY);
     if (saved) {
       const session = JSON.parse(saved) as CreateSessionResponse;
-      const view = await fetch(`${config.http}/sessions/${session.sessionId}`).then((r) => (r.ok ? r.json() : undefined));
+      const view = await fetch(`${config.http}/sessions/${session.sessionId}`, { headers: asSpeaker(session.speakerToken) }).then((r) => (r.ok ? r.json() : undefined));
       if (view?.status === "active") {
         setState({ session });
         connect(session);
@@ -267,7 +289,8 @@ export function App() {
     socket?.close();
   });
 
-  const joinUrl = () => `${listenerBase}${state.session!.sessionId}`;
+  // A private session's key rides in the fragment, which the listener app reads and no server sees.
+  const joinUrl = () => `${listenerBase}${state.session!.sessionId}${state.session!.joinKey ? `#key=${state.session!.joinKey}` : ""}`;
 
   return (
     <div class="app">
@@ -309,7 +332,13 @@ export function App() {
                   />
                 }
               >
-                <CreateSession languages={state.languages} onCreate={(source, targets, keep, glossary) => void createSession(source, targets, keep, glossary)} />
+                <Show when={state.operatorNeeded && !auth}>
+                  <OperatorSecret value={state.operatorSecret ?? ""} onInput={(operatorSecret) => setState({ operatorSecret })} />
+                </Show>
+                <CreateSession
+                  languages={state.languages}
+                  onCreate={(source, targets, keep, glossary, privateSession) => void createSession(source, targets, keep, glossary, privateSession)}
+                />
               </Show>
             </>
           }
@@ -330,7 +359,7 @@ export function App() {
               <TranscriptView transcript={state.transcript} />
             </section>
             <aside class="side">
-              <SessionShare sessionId={state.session!.sessionId} url={joinUrl()} />
+              <SessionShare sessionId={state.session!.sessionId} url={joinUrl()} joinKey={state.session!.joinKey} />
               <OverloadNotice overload={state.overload} />
               <QuotaNotice quotas={state.quotas} />
               <ListenerCountsView languages={state.session!.targetLanguages} counts={state.listeners} latencyMs={state.latencyMs} />
@@ -343,6 +372,23 @@ export function App() {
       </main>
     </div>
   );
+}
+
+/** GET /sessions/{id} as the session's speaker: it sees its session ended too, and a private one without the key. */
+function asSpeaker(speakerToken: string): Record<string, string> {
+  return { authorization: `Bearer ${speakerToken}` };
+}
+
+/**
+ * The operator secret in the speaker link local mode printed (`/speaker#operator=...`), taken out of the address bar
+ * at once so it is not shown on a projected screen or bookmarked.
+ */
+function operatorSecretFromLink(): string | undefined {
+  const secret = new URLSearchParams(window.location.hash.replace(/^#/, "")).get("operator")?.trim();
+  if (!secret) return undefined;
+  history.replaceState(null, "", `${window.location.pathname}${window.location.search}`);
+  sessionStorage.setItem(OPERATOR_KEY, secret);
+  return secret;
 }
 
 function connectionText(socket: SocketState | "idle", ended: boolean): string {

@@ -42,6 +42,11 @@ export const CreateSessionRequest = z.object({
   keepTranscript: z.boolean().optional(),
   /** Extension: names and terms translated one way in every translation of this session. */
   glossary: Glossary.optional(),
+  /**
+   * Extension: listeners need the session's join key as well as its code (`joinKey` in the answer), so a guessed
+   * code lets no one listen. Default false: a v1 session is joined by its code alone.
+   */
+  private: z.boolean().optional(),
 });
 export type CreateSessionRequest = z.infer<typeof CreateSessionRequest>;
 
@@ -51,6 +56,8 @@ export const CreateSessionResponse = z.object({
   sourceLanguage: LanguageCode,
   targetLanguages: z.array(LanguageCode),
   createdAt: z.number(),
+  /** Extension, private sessions only: what listeners pass as `key` (the join link carries it). Shown only here. */
+  joinKey: z.string().optional(),
 });
 export type CreateSessionResponse = z.infer<typeof CreateSessionResponse>;
 
@@ -88,6 +95,9 @@ export type ErrorBody = z.infer<typeof ErrorBody>;
 
 // ---------- WebSocket: connecting ----------
 
+/** A private session's join key as a listener passes it (`?key=`), typed or from the link. */
+export const JoinKey = z.string().max(64, "must be at most 64 characters");
+
 export const SpeakerQuery = z.object({
   role: z.literal("speaker"),
   sessionId: SessionId,
@@ -102,6 +112,8 @@ export const ListenerQuery = z.object({
    * Absent or `0`: whole segments, exactly as v1.
    */
   parts: z.enum(["0", "1"], { error: 'parts must be "1" (segments in parts) or "0"' }).optional(),
+  /** Extension: a private session's join key; ignored by a session that has none. */
+  key: JoinKey.optional(),
 });
 export const ConnectQuery = z.discriminatedUnion("role", [SpeakerQuery, ListenerQuery], {
   error: () => 'role must be "speaker" or "listener"',
@@ -261,6 +273,8 @@ export const ListenerReport = z.strictObject({
   sessionId: SessionId,
   language: LanguageCode,
   downloads: z.array(AudioDownload).min(1).max(LISTENER_REPORT_MAX_DOWNLOADS),
+  /** Extension: a private session's join key, as the listener joined with it (never recorded). */
+  key: JoinKey.optional(),
 });
 export type ListenerReport = z.infer<typeof ListenerReport>;
 

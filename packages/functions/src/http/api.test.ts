@@ -46,7 +46,8 @@ describe("HTTP API", () => {
     expect(await error(await get("language=es", "not-the-token"))).toMatchObject({ status: 403 });
     expect(await error(await get("language=de"))).toMatchObject({ status: 400, code: "unsupported_language", message: expect.stringContaining("en, es, fr") });
     expect(await error(await get("language=es&format=docx"))).toMatchObject({ status: 400, message: expect.stringContaining("vtt, srt, txt, json") });
-    expect(await error(await get("language=es", "x", "no-such-1"))).toMatchObject({ status: 404, code: "session_not_found" });
+    // A session that does not exist is answered as a wrong token is: trying ids tells nothing.
+    expect(await error(await get("language=es", "x", "no-such-1"))).toMatchObject({ status: 403, code: "unauthorized" });
     // Without the opt-in nothing is kept, and the answer says how to get one.
     const plain = (await (await post(JSON.stringify({ sourceLanguage: "en", targetLanguages: ["es"] }))).json()) as { sessionId: string; speakerToken: string };
     expect(await error(await get("language=es", plain.speakerToken, plain.sessionId))).toMatchObject({ status: 404, message: expect.stringContaining("keepTranscript: true") });
@@ -165,6 +166,58 @@ describe("HTTP API as Lambda runs it (API Gateway HTTP API, payload v2)", () => 
   });
 });
 
+describe("GET /sessions/{id} as Lambda runs it: private sessions, and sessions that ended", () => {
+  it("answers a v2 event without the key, with a wrong one, for an ended and for a missing session alike; the key and the speaker see it", async () => {
+    // Prepare
+    const { handle } = await import("hono/aws-lambda");
+    const h = await startHarness();
+    try {
+      const lambda = handle(h.handlers.Http);
+      const request = async (path: string, query: Record<string, string> = {}, bearer?: string) => {
+        const event = httpApiEvent("GET", path, { routeKey: "GET /sessions/{sessionId}", query, bearer });
+        const response = (await lambda(event as never, {} as never)) as { statusCode: number; body: string };
+        return { statusCode: response.statusCode, body: JSON.parse(response.body) };
+      };
+      const create = async (body: object) =>
+        (await (await h.handlers.Http.request("/sessions", { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" } })).json()) as {
+          sessionId: string;
+          speakerToken: string;
+          joinKey?: string;
+        };
+      const secret = await create({ sourceLanguage: "en", targetLanguages: ["es"], private: true });
+      const ended = await create({ sourceLanguage: "en", targetLanguages: ["es"] });
+      await h.handlers.Connect(webSocketEvent("CONNECT", "spk", { query: { role: "speaker", sessionId: ended.sessionId, token: ended.speakerToken } }));
+      await h.handlers.Message(webSocketEvent("MESSAGE", "spk", { body: JSON.stringify({ action: "endSession", sessionId: ended.sessionId }) }));
+      const masked = async (id: string, query?: Record<string, string>, bearer?: string) => {
+        const { statusCode, body } = await request(`/sessions/${id}`, query, bearer);
+        return { statusCode, body: JSON.parse(JSON.stringify(body).replaceAll(id, "<id>")) };
+      };
+
+      // Act
+      const missing = await masked("calm-river-404");
+
+      // Assess
+      expect(secret.joinKey).toMatch(/^[a-z0-9]{4}(-[a-z0-9]{4}){3}$/);
+      expect(missing).toMatchObject({ statusCode: 404, body: { error: { code: "not_found" } } });
+      expect(await masked(secret.sessionId)).toEqual(missing);
+      expect(await masked(secret.sessionId, { key: "2222-3333-4444-5555" })).toEqual(missing);
+      expect(await masked(ended.sessionId)).toEqual(missing);
+      expect(await masked(ended.sessionId, {}, secret.speakerToken)).toEqual(missing);
+      expect(await request(`/sessions/${secret.sessionId}`, { key: secret.joinKey! })).toMatchObject({ statusCode: 200, body: { status: "active", targetLanguages: ["es"] } });
+      expect(await request(`/sessions/${ended.sessionId}`, {}, ended.speakerToken)).toMatchObject({
+        statusCode: 200,
+        body: { status: "ended" },
+      });
+      expect(await request(`/sessions/${secret.sessionId}`, { key: "x".repeat(65) })).toMatchObject({
+        statusCode: 400,
+        body: { error: { code: "bad_request", message: "key must be at most 64 characters" } },
+      });
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 describe("POST /sessions body limit", () => {
   it("refuses a body over 1 MB with 413 in JSON, creating nothing", async () => {
     const h = await startHarness();
@@ -190,7 +243,7 @@ describe("POST /listener-reports (anonymous download reports from listener apps)
   afterAll(() => h.close());
   beforeEach(() => void h.reports.splice(0));
 
-  const report = (downloads = [{ latencyMs: 180, ok: true }, { latencyMs: 2500, ok: false }], about: { sessionId?: string; language?: string } = {}) =>
+  const report = (downloads = [{ latencyMs: 180, ok: true }, { latencyMs: 2500, ok: false }], about: { sessionId?: string; language?: string; key?: string } = {}) =>
     JSON.stringify({ sessionId, language: "es", ...about, downloads });
   /** A report as API Gateway hands it to the Http function, from `sourceIp`, to `api` (one execution environment's). */
   const sendFrom = async (api: Handlers["Http"], sourceIp: string, body = report()) => {
@@ -223,24 +276,34 @@ describe("POST /listener-reports (anonymous download reports from listener apps)
     expect(h.reports).toEqual([]);
   });
 
-  it("takes reports only about a session going on, in a language it offers, and records nothing else", async () => {
-    // Prepare: a session that has ended.
+  it("takes reports only about a session a listener could join, in a language it offers, and records nothing else", async () => {
+    // Prepare: a session that has ended, and a private one.
     const ended = await Session.create(h.adapters.db, h.adapters.languages(), { sourceLanguage: "en", targetLanguages: ["es"] });
     await Session.end(h.adapters.db, ended.sessionId);
+    const secret = await Session.create(h.adapters.db, h.adapters.languages(), { sourceLanguage: "en", targetLanguages: ["es"], private: true });
     // Act
     const answers = await Promise.all(
-      [report(undefined, { sessionId: "no-such-session-1" }), report(undefined, { sessionId: ended.sessionId }), report(undefined, { language: "it" })].map(async (body) => {
+      [
+        report(undefined, { sessionId: "no-such-session-1" }),
+        report(undefined, { sessionId: ended.sessionId }),
+        report(undefined, { sessionId: secret.sessionId }),
+        report(undefined, { sessionId: secret.sessionId, key: "2222-3333-4444-5555" }),
+        report(undefined, { language: "it" }),
+      ].map(async (body) => {
         const response = await h.handlers.Http.request("/listener-reports", { method: "POST", body });
-        return [response.status, ((await response.json()) as { error: { code: string } }).error.code];
+        const { error } = (await response.json()) as { error: { code: string; message: string } };
+        return [response.status, error.code, error.message.replace(/"[a-z0-9-]+"/, "<id>")];
       }),
     );
-    // Assess
-    expect(answers).toEqual([
-      [404, "session_not_found"],
-      [409, "session_ended"],
-      [400, "unsupported_language"],
-    ]);
-    expect(h.reports).toEqual([]);
+    const keyed = await h.handlers.Http.request("/listener-reports", { method: "POST", body: report(undefined, { sessionId: secret.sessionId, key: secret.joinKey }) });
+    // Assess: a missing, an ended and a keyless session alike, as a listener's connection is answered.
+    const missing = answers[0]!;
+    expect(missing.slice(0, 2)).toEqual([404, "session_not_found"]);
+    expect(answers.slice(1, 4)).toEqual([missing, missing, missing]);
+    expect(answers[4]!.slice(0, 2)).toEqual([400, "unsupported_language"]);
+    expect(keyed.status).toBe(204);
+    // The key is not recorded with the measurements.
+    expect(h.reports).toEqual([{ sessionId: secret.sessionId, language: "es", downloads: expect.any(Array) }]);
   });
 
   it("limits each client address (API Gateway's sourceIp) to LISTENER_REPORTS_PER_MINUTE a minute across every execution environment", async () => {

@@ -1,6 +1,6 @@
 /** The HTTP API (hono): health, languages, sessions, listener reports. The same app runs in Lambda and in local mode. */
 import { VisibleError } from "@livetranslate/core/error";
-import { CreateSessionRequest, describeIssues, type ErrorBody, ListenerReport } from "@livetranslate/core/protocol";
+import { CreateSessionRequest, describeIssues, type ErrorBody, JoinKey, ListenerReport } from "@livetranslate/core/protocol";
 import { requestVocabulary } from "@livetranslate/core/domain/glossary";
 import { ListenerReports } from "@livetranslate/core/domain/listener-report";
 import { Session } from "@livetranslate/core/domain/session";
@@ -37,11 +37,15 @@ export function createApi(adapters: Pick<Adapters, "db" | "languages" | "vocabul
         return c.json(created, 201);
       },
     )
-    .get("/sessions/:sessionId", async (c) => c.json(await Session.view(adapters.db, c.req.param("sessionId"))))
+    .get("/sessions/:sessionId", async (c) => {
+      const key = JoinKey.optional().safeParse(c.req.query("key"));
+      if (!key.success) throw new VisibleError("bad_request", `key ${describeIssues(key.error)}`);
+      return c.json(await Session.view(adapters.db, c.req.param("sessionId"), { key: key.data, speakerToken: bearer(c) }));
+    })
     .get("/sessions/:sessionId/transcript", async (c) => {
       const { body, contentType } = await Transcript.read(adapters.db, {
         sessionId: c.req.param("sessionId"),
-        token: c.req.header("authorization")?.match(/^Bearer\s+(.+)$/i)?.[1],
+        token: bearer(c),
         language: c.req.query("language"),
         format: c.req.query("format"),
       });
@@ -116,6 +120,11 @@ export function unrouted(app: Hono<any, any, any>) {
 function routePattern(path: string): RegExp {
   const parts = path.split("/").map((part) => (part === "*" ? ".*" : part.startsWith(":") ? "[^/]+" : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
   return new RegExp(`^${parts.join("/")}$`);
+}
+
+/** The credential in `Authorization: Bearer <...>`, if any. */
+export function bearer(c: Context): string | undefined {
+  return c.req.header("authorization")?.match(/^Bearer\s+(.+)$/i)?.[1];
 }
 
 async function jsonBody(c: Context): Promise<unknown> {

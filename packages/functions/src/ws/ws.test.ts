@@ -50,10 +50,41 @@ describe("WebSocket handlers with API Gateway events", () => {
     it("refuses a wrong speaker token and a language the session does not offer", async () => {
       const wrong = await connect()(webSocketEvent("CONNECT", "c2", { query: { role: "speaker", sessionId, token: "nope" } }));
       expect(wrong.statusCode).toBe(403);
+      // Exactly as a speaker of a session that does not exist is refused: a token guess does not reveal codes in use.
+      const nowhere = await connect()(webSocketEvent("CONNECT", "c2", { query: { role: "speaker", sessionId: "calm-river-404", token: "nope" } }));
+      expect(nowhere.statusCode).toBe(403);
+      expect(JSON.parse(wrong.body!).error.message.replace(sessionId, "<id>")).toBe(JSON.parse(nowhere.body!).error.message.replace("calm-river-404", "<id>"));
       const german = await connect()(webSocketEvent("CONNECT", "c3", { query: { role: "listener", sessionId, language: "it" } }));
       expect(german.statusCode).toBe(400);
       expect(JSON.parse(german.body!).error.message).toMatch(/choose one of es, fr/);
       expect(await Connection.get(h.adapters.db, "c2")).toBeUndefined();
+    });
+
+    it("refuses a listener alike for a missing session, an ended one, and a private one without its key or with a wrong one", async () => {
+      // Prepare
+      const db = h.adapters.db;
+      const secret = await Session.create(db, h.adapters.languages(), { sourceLanguage: "en", targetLanguages: ["es"], private: true });
+      const ended = await Session.create(db, h.adapters.languages(), { sourceLanguage: "en", targetLanguages: ["es"] });
+      await Session.end(db, ended.sessionId);
+      const refusal = async (id: string, key?: string) => {
+        const result = await connect()(webSocketEvent("CONNECT", "guess", { query: { role: "listener", sessionId: id, language: "es", ...(key === undefined ? {} : { key }) } }));
+        return { statusCode: result.statusCode, body: result.body?.replace(id, "<id>") };
+      };
+      // Act
+      const missing = await refusal("calm-river-404");
+      // Assess
+      expect(missing.statusCode).toBe(404);
+      expect(await refusal(ended.sessionId)).toEqual(missing);
+      expect(await refusal(secret.sessionId)).toEqual(missing);
+      expect(await refusal(secret.sessionId, "2222-3333-4444-5555")).toEqual(missing);
+      expect(await Connection.get(db, "guess")).toBeUndefined();
+      const admitted = await connect()(webSocketEvent("CONNECT", "keyed", { query: { role: "listener", sessionId: secret.sessionId, language: "es", key: secret.joinKey! } }));
+      expect(admitted.statusCode).toBe(200);
+      expect(await Connection.get(db, "keyed")).toMatchObject({ sessionId: secret.sessionId, language: "es" });
+      // The speaker of the ended session, with its token, is told it ended.
+      const late = await connect()(webSocketEvent("CONNECT", "late", { query: { role: "speaker", sessionId: ended.sessionId, token: ended.speakerToken } }));
+      expect(late.statusCode).toBe(409);
+      expect(JSON.parse(late.body!).error.code).toBe("session_ended");
     });
 
     it("registers speakers and listeners, and never posts during $connect", async () => {

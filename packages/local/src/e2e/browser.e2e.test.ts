@@ -131,25 +131,35 @@ describe("speaker and listener apps in Chromium", () => {
     await speaker.getByRole("button", { name: "Create session" }).click();
     const code = (await speaker.getByLabel("Session code").last().textContent())!.trim();
     expect(code).toMatch(/^[a-z]+-[a-z]+-\d{3}$/);
+    // Private, as the app creates sessions unless told otherwise: the join link carries the key in its fragment.
+    const key = (await speaker.getByLabel("Key", { exact: true }).textContent())!.trim();
+    expect(key).toMatch(/^[2-9a-z]{4}(-[2-9a-z]{4}){3}$/);
+    const link = (await speaker.getByRole("region", { name: "Invite listeners" }).getByRole("link").getAttribute("href"))!;
+    expect(link).toBe(`${local.url}/listen/${code}#key=${key}`);
+    const joinUrl = (query: string) => link.replace("#", `${query}#`);
     await expect.poll(() => speaker.getByRole("status", { name: "Connection" }).textContent()).toContain("Connected");
     await expect.poll(() => speaker.locator(".qr svg").count()).toBe(1);
     await expectAccessible(speaker, "the speaker before Start");
 
-    // Joining by code, on a phone.
+    // Joining by code, on a phone: the code alone does not open a private session, and the page says what it needs.
     const join = await (await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 })).newPage();
     await join.goto(`${local.url}/listen/`);
     await join.getByRole("button", { name: "Join" }).waitFor();
     await expectAccessible(join, "the join page");
     await screenshot(join, "listener-join-phone.png");
+    await join.getByRole("textbox", { name: "Session code" }).fill(code);
+    await join.getByRole("button", { name: "Join" }).click();
+    await expect.poll(() => join.getByRole("alert").textContent()).toMatch(/private and needs its key/);
+    expect(new URL(join.url()).pathname).toBe("/listen/");
     await join.context().close();
 
     // Listeners join by link: Spanish on a desktop, French on a phone. Audio is locked until the listener's tap.
     const esContext = await browser.newContext({ viewport: { width: 1100, height: 800 } });
     es = await esContext.newPage();
-    await es.goto(`${local.url}/listen/${code}?lang=es`);
+    await es.goto(joinUrl("?lang=es"));
     const frContext = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
     fr = await frContext.newPage();
-    await fr.goto(`${local.url}/listen/${code}`);
+    await fr.goto(link);
     // A Galician listener on a phone: the language is captions only, and says so before and after it is picked.
     // Its connection goes through a route the test can cut, and while cut every reconnection is refused.
     const glContext = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
@@ -161,7 +171,7 @@ describe("speaker and listener apps in Chromium", () => {
       socket.connectToServer();
       glSocket = socket;
     });
-    await gl.goto(`${local.url}/listen/${code}?lang=gl`);
+    await gl.goto(joinUrl("?lang=gl"));
     for (const page of [es, fr, gl]) {
       await expect.poll(() => status(page)).toContain("Captions only");
       expect((await playback(page))?.output, page === es ? "es" : page === fr ? "fr" : "gl").toBe("suspended");
@@ -182,9 +192,10 @@ describe("speaker and listener apps in Chromium", () => {
     const picker = es.getByRole("combobox", { name: "Language" });
     await tabTo(es, picker);
     for (const key of ["Space", "ArrowDown", "Enter"]) await es.keyboard.press(key);
-    await expect.poll(() => es.url()).toMatch(/\?lang=fr$/);
+    // The address keeps the key, so a reload joins again.
+    await expect.poll(() => es.url()).toBe(joinUrl("?lang=fr"));
     for (const key of ["Enter", "ArrowUp", "Enter"]) await es.keyboard.press(key);
-    await expect.poll(() => es.url()).toMatch(/\?lang=es$/);
+    await expect.poll(() => es.url()).toBe(joinUrl("?lang=es"));
     expect(await picker.inputValue()).toBe("es");
     // ...audio is enabled with Enter, and the focus stays in the controls (on Mute, which takes its place)...
     await tabTo(es, es.getByRole("button", { name: "Enable audio" }));

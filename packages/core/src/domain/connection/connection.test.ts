@@ -28,6 +28,34 @@ describe("Connection", () => {
     expect(await Connection.get(db, "spk2")).toBeUndefined();
   });
 
+  it("answers a speaker's wrong token as it answers a session that does not exist, and tells its speaker it ended", async () => {
+    const wrong = await Connection.join(db, "spk3", { sessionId: session.sessionId, role: "speaker", token: "not-the-token" }).catch((e) => e);
+    const missing = await Connection.join(db, "spk3", { sessionId: "calm-river-404", role: "speaker", token: "not-the-token" }).catch((e) => e);
+    expect({ status: wrong.status, code: wrong.code }).toEqual({ status: missing.status, code: missing.code });
+    expect(wrong.message.replace(session.sessionId, "<id>")).toBe(missing.message.replace("calm-river-404", "<id>"));
+    const ended = await Session.create(db, { source: ["en"], target: ["es"] }, { sourceLanguage: "en" });
+    await Session.end(db, ended.sessionId);
+    await expect(Connection.join(db, "spk4", { sessionId: ended.sessionId, role: "speaker", token: ended.speakerToken })).rejects.toMatchObject({
+      code: "session_ended",
+      status: 409,
+    });
+  });
+
+  it("joins a listener to a private session with its key only, and says nothing of its languages without it", async () => {
+    const secret = await Session.create(db, { source: ["en"], target: ["es", "fr"] }, { sourceLanguage: "en", private: true });
+    for (const key of [undefined, "", "2222-3333-4444-5555"]) {
+      await expect(Connection.join(db, "priv-x", { sessionId: secret.sessionId, role: "listener", language: "de", key })).rejects.toMatchObject({
+        code: "session_not_found",
+        status: 404,
+      });
+    }
+    expect(await Connection.get(db, "priv-x")).toBeUndefined();
+    await expect(Connection.join(db, "priv", { sessionId: secret.sessionId, role: "listener", language: "es", key: secret.joinKey })).resolves.toMatchObject({
+      role: "listener",
+      language: "es",
+    });
+  });
+
   it("finds a connection registered moments ago even where an eventually consistent read misses it", async () => {
     // A replica that has not seen the new record yet: every eventually consistent GetItem answers "no item".
     const stale = createDynamoClient(dynamo.dynamo);

@@ -32,18 +32,18 @@ export namespace Connection {
 
   /**
    * Registers a connection: a speaker with the session's token (and its account still enabled, where speakers sign
-   * in), or a listener in one of its languages while the session holds fewer than its cap of listeners (every
-   * deployment gives one; without, tests admit any number).
+   * in), or a listener in one of its languages (with the join key of a private session) while the session holds
+   * fewer than its cap of listeners (every deployment gives one; without, tests admit any number). Who holds
+   * neither token nor key learns nothing of the session, not even that it exists.
    */
   export async function join(db: Db, connectionId: string, query: ConnectQuery, checks: JoinChecks = {}): Promise<Info> {
     const { limits, speakerAccounts } = checks;
-    const session = await Session.requireActive(db, query.sessionId);
+    let session: Session.Info;
     if (query.role === "speaker") {
-      if (!Session.isSpeakerToken(session, query.token)) {
-        throw new VisibleError("unauthorized", "the speaker token does not match this session", 403);
-      }
+      session = Session.requireNotEnded(await Session.requireSpeaker(db, query.sessionId, query.token));
       await Session.requireSpeakerAccount(session, speakerAccounts);
     } else {
+      session = await Session.requireListenable(db, query.sessionId, query.key);
       Session.requireOffered(session, query.language);
     }
     const connection: Info = {
