@@ -46,6 +46,8 @@ interface Slot {
   environment?: ExecutionEnvironment;
   /** Rejects the batch in flight when the environment is killed. */
   abort?: (error: Error) => void;
+  /** The batch in flight, settled or not. */
+  running?: Promise<unknown>;
   generation: number;
 }
 
@@ -83,11 +85,32 @@ export class ExecutionEnvironments {
     const killed = new Promise<never>((_, reject) => {
       s.abort = reject;
     });
+    const running = Promise.race([s.environment.handler(event), killed]);
+    s.running = running.catch(() => undefined);
     try {
-      return await Promise.race([s.environment.handler(event), killed]);
+      return await running;
     } finally {
       s.abort = undefined;
     }
+  }
+
+  /**
+   * A deploy: every slot's next batch runs in a new environment (the new code, with empty memory), while a batch in
+   * flight finishes in its old one, as Lambda lets it; the old environments are freed once their batch is done.
+   */
+  async replaceAll(reason = "deployed"): Promise<void> {
+    await Promise.all(
+      this.slots.map(async (s, slot) => {
+        const old = s.environment;
+        if (!old) return;
+        s.environment = undefined;
+        s.generation++;
+        this.options.log?.({ level: "info", event: "event_source.environment_replaced", slot, reason, midBatch: s.abort !== undefined });
+        this.options.measurements?.count("EnvironmentsReplaced");
+        await s.running;
+        await old.close?.();
+      }),
+    );
   }
 
   /** Kills the environment in `slot` now, mid-batch if one is running there. */

@@ -61,6 +61,11 @@ export interface GatewayOptions {
   onLimit?: (event: { connectionId: string; limit: keyof ConnectionLimits; code: number }) => void;
   /** API Gateway's new-connections quota, when emulated: false refuses the upgrade with 429, before `$connect` runs. */
   admitConnection?: () => boolean;
+  /**
+   * Whether a connection's messages reach the handlers side by side, as API Gateway invokes them (a burst's chunks
+   * may then reach the stream out of order); by default one at a time, in order. Can be changed while running.
+   */
+  concurrentMessages?: boolean;
 }
 
 /** One call to the `@connections` management API. */
@@ -95,7 +100,7 @@ interface Socket {
   /** The last message from the client (GetConnection's lastActiveAt). */
   lastActiveAt: number;
   sourceIp: string;
-  /** Messages of one connection reach the handlers one at a time, in order. */
+  /** The messages of the connection being handled: one at a time, in order, unless `concurrentMessages`. */
   queue: Promise<unknown>;
   /** Closes the connection at its 2-hour limit; `idle` is restarted by each client message. */
   lifetime: NodeJS.Timeout;
@@ -103,6 +108,8 @@ interface Socket {
 }
 
 export class WebSocketGateway {
+  /** See `GatewayOptions.concurrentMessages`. */
+  concurrentMessages: boolean;
   private readonly sockets = new Map<string, Socket>();
   private readonly opened = new Set<string>();
   /** Handler invocations still running, so shutting down can wait for them. */
@@ -115,6 +122,7 @@ export class WebSocketGateway {
 
   constructor(private readonly options: GatewayOptions) {
     this.stage = options.stage ?? "local";
+    this.concurrentMessages = options.concurrentMessages ?? false;
     this.limits = { ...API_GATEWAY_LIMITS, ...options.limits };
     this.mountWebSocket(options.path ?? "/ws");
     this.mountManagementApi();
@@ -206,13 +214,14 @@ export class WebSocketGateway {
               ? Buffer.from(event.data as ArrayBuffer).toString("base64")
               : (event.data as string);
             const handler = this.select(isBinary ? undefined : body);
-            socket.queue = socket.queue.then(() =>
+            const invoke = () =>
               this.invoke(handler.handler, {
                 ...this.context(handler.routeKey, "MESSAGE", connectionId, socket.connectedAt, sourceIp),
                 body,
                 isBase64Encoded: isBinary,
-              }),
-            );
+              });
+            // Either way `queue` settles once every message so far is handled: $disconnect comes after them.
+            socket.queue = this.concurrentMessages ? Promise.all([socket.queue, invoke()]) : socket.queue.then(invoke);
           },
           onClose: () => {
             const socket = this.sockets.get(connectionId);
