@@ -107,6 +107,8 @@ describe("faults, each ending with every segment delivered exactly once per list
       delayChunk?: number;
       partsListener?: boolean;
       endBeforeBacklog?: number;
+      /** With `endBeforeBacklog`: the backlog never comes. */
+      loseBacklog?: boolean;
       at?: Record<number, (sessionId: string) => Promise<unknown>>;
       reconnect?: { dropAfter: number; backlog: number };
       talk?: Talk;
@@ -175,8 +177,16 @@ describe("faults, each ending with every segment delivered exactly once per list
     }
     await Promise.all(late);
     if (options.endBeforeBacklog) {
-      speaker.send({ action: "endSession", sessionId: session.sessionId, lastChunkIndex: chunks.length - 1 });
-      for (let index = live; index < chunks.length; index++) speaker.sendChunk(session.sessionId, index, chunks[index]!, startAt + index * pace);
+      const end = { action: "endSession", sessionId: session.sessionId, lastChunkIndex: chunks.length - 1 };
+      speaker.send(end);
+      if (!options.loseBacklog) {
+        for (let index = live; index < chunks.length; index++) speaker.sendChunk(session.sessionId, index, chunks[index]!, startAt + index * pace);
+      }
+      // The backlog lost: as the speaker app does, the end is asked for again while no sessionEnded comes.
+      for (let repeat = 0; options.loseBacklog && repeat < 100 && speaker.messages("sessionEnded").length === 0; repeat++) {
+        await new Promise((r) => setTimeout(r, 2000));
+        if (speaker.messages("sessionEnded").length === 0) speaker.send(end);
+      }
       for (const listener of listeners) await listener.waitFor(() => listener.messages("sessionEnded").length > 0, 60_000, "the session's end");
     }
     const everyone = [...speakers, ...listeners];
@@ -215,10 +225,18 @@ describe("faults, each ending with every segment delivered exactly once per list
     return { speakers, listeners, parts, segments: segments(), lastEndMs, talk: spoken, mayShedAudio: options.mayShedAudio === true };
   }
 
-  /** Whether the segment's translated speech in `language` was shed (the consumer behind real time), as it logged. */
-  function audioShed(entries: typeof log.entries, segmentId: string, language: string): boolean {
+  /**
+   * Whether the segment's (or with `part`, that part's) translated speech in `language` was shed (the consumer behind
+   * real time), as it logged.
+   */
+  function audioShed(entries: typeof log.entries, segmentId: string, language: string, part?: number): boolean {
+    const event = part === undefined ? "segment.done" : "part.done";
     return entries.some(
-      (e) => e.event === "segment.done" && e.segmentId === segmentId && (e.languages as { language: string; audioShed?: boolean }[]).some((l) => l.language === language && l.audioShed),
+      (e) =>
+        e.event === event &&
+        e.segmentId === segmentId &&
+        (part === undefined || e.part === part) &&
+        (e.languages as { language: string; audioShed?: boolean }[]).some((l) => l.language === language && l.audioShed),
     );
   }
 
@@ -256,7 +274,8 @@ describe("faults, each ending with every segment delivered exactly once per list
     const captions = keys("transcript");
     expect(new Set(captions).size, "part captions once each").toBe(captions.length);
     expect(keys("translation"), "a translation per part").toEqual(captions);
-    expect(keys("translatedAudio"), "audio per part").toEqual(captions);
+    const voiced = captions.filter((key) => !(run.mayShedAudio && audioShed(log.entries, key.split("#")[0]!, "es", Number(key.split("#")[1]))));
+    expect(keys("translatedAudio"), "audio per part (unless shed)").toEqual(voiced);
     for (const id of run.segments) {
       const numbers = captions.filter((k) => k.startsWith(`${id}#`)).map((k) => Number(k.split("#")[1])).sort((a, b) => a - b);
       expect(numbers).toEqual(numbers.map((_, i) => i));
@@ -421,6 +440,7 @@ describe("faults, each ending with every segment delivered exactly once per list
         // The event source read the parent shard to its end, then its children.
         expect(has(entries, "event_source.shard_finished", { shardId: parent })).toBe(true);
         // A cold environment rebuilt the open segment from records on both sides of the split.
+        console.info(JSON.stringify(entries.filter((e) => /replayed|shard_finished|environment_replaced|segment.done/.test(String(e.event))).map((e) => [e.event, e.shards, e.audioMs, e.shardId, e.time])));
         expect(has(entries, "consumer.replayed", { shards: 2 })).toBe(true);
         expect(metric("EnvironmentsReplaced")).toBeGreaterThanOrEqual(1);
         expect(has(log.entries.slice(from), "event_source.record_discarded")).toBe(false);
@@ -443,7 +463,7 @@ describe("faults, each ending with every segment delivered exactly once per list
         expect(has(entries, "local.deployed")).toBe(true);
         expect(metric("EnvironmentsReplaced")).toBeGreaterThanOrEqual(1);
         // The new code read the checkpoint the old code wrote, and rebuilt the session from it.
-        expect(entries.slice(deployedAt).some((e) => e.event === "consumer.replayed")).toBe(true);
+        expect(log.entries.slice(deployedAt).some((e) => e.event === "consumer.replayed")).toBe(true);
       },
       {
         partsListener: true,
@@ -474,7 +494,7 @@ describe("faults, each ending with every segment delivered exactly once per list
           expect(metric("LateChunksDropped")).toBe(0);
           expect(has(entries, "consumer.chunk_index_reused")).toBe(false);
           // Catching up on a minute, the consumer may shed translated speech: the speaker is told.
-          const shedAny = entries.some((e) => e.event === "segment.done" && (e.languages as { audioShed?: boolean }[]).some((l) => l.audioShed));
+          const shedAny = entries.some((e) => /^(segment|part)\.done$/.test(String(e.event)) && (e.languages as { audioShed?: boolean }[]).some((l) => l.audioShed));
           const told = speakers.some((c) => c.messages("sessionStatus").some((m) => m.shedding?.includes("audio")));
           if (shedAny) expect(told, "the speaker told that speech is shed").toBe(true);
         },
@@ -484,6 +504,20 @@ describe("faults, each ending with every segment delivered exactly once per list
     } finally {
       local.gateway.concurrentMessages = false;
     }
+  });
+
+  it("an end whose backlog never comes: the session ends after the wait, the lost chunks named, counted and told", { timeout: 180_000 }, async () => {
+    let told: unknown[] = [];
+    await withFault(
+      () => {},
+      (entries, metric) => {
+        expect(entries.find((e) => e.event === "consumer.end_without_chunks")).toMatchObject({ missing: 30 });
+        expect(metric("ChunksSkipped")).toBe(30);
+        expect(told).toEqual([{ type: "sessionEnded", sessionId: expect.any(String), chunksLost: 30 }]);
+      },
+      { endBeforeBacklog: 30, loseBacklog: true },
+      (run) => (told = run.speakers[0]!.messages("sessionEnded")),
+    );
   });
 
   it("a chunk delayed by a second", { timeout: 180_000 }, async () => {

@@ -113,9 +113,14 @@ export namespace Session {
   }
 
   /** The session, or a visible error saying why it cannot be used. */
-  export async function requireActive(db: Db, sessionId: string): Promise<Info> {
+  export async function requireExisting(db: Db, sessionId: string): Promise<Info> {
     const session = await get(db, sessionId);
     if (!session) throw new VisibleError("session_not_found", `session "${sessionId}" does not exist`, 404);
+    return session;
+  }
+
+  export async function requireActive(db: Db, sessionId: string): Promise<Info> {
+    const session = await requireExisting(db, sessionId);
     if (session.status !== "active") throw new VisibleError("session_ended", `session "${sessionId}" has ended`, 409);
     return session;
   }
