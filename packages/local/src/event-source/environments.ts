@@ -101,12 +101,8 @@ export class ExecutionEnvironments {
   async replaceAll(reason = "deployed"): Promise<void> {
     await Promise.all(
       this.slots.map(async (s, slot) => {
-        const old = s.environment;
+        const old = this.retire(slot, "replaced", reason);
         if (!old) return;
-        s.environment = undefined;
-        s.generation++;
-        this.options.log?.({ level: "info", event: "event_source.environment_replaced", slot, reason, midBatch: s.abort !== undefined });
-        this.options.measurements?.count("EnvironmentsReplaced");
         await s.running;
         await old.close?.();
       }),
@@ -115,15 +111,22 @@ export class ExecutionEnvironments {
 
   /** Kills the environment in `slot` now, mid-batch if one is running there. */
   kill(slot: number, reason = "killed"): void {
+    const environment = this.retire(slot, "killed", reason);
+    if (!environment) return;
+    environment.kill();
+    this.slots[slot]!.abort?.(new EnvironmentKilledError(`execution environment ${slot} ${reason}`));
+  }
+
+  /** Takes the environment out of `slot` (the next batch there gets a new one), logged and counted; returns it. */
+  private retire(slot: number, how: "killed" | "replaced", reason: string): ExecutionEnvironment | undefined {
     const s = this.slots[slot]!;
     const environment = s.environment;
-    if (!environment) return;
+    if (!environment) return undefined;
     s.environment = undefined;
     s.generation++;
-    this.options.log?.({ level: "warn", event: "event_source.environment_killed", slot, reason, midBatch: s.abort !== undefined });
-    this.options.measurements?.count("EnvironmentsKilled");
-    environment.kill();
-    s.abort?.(new EnvironmentKilledError(`execution environment ${slot} ${reason}`));
+    this.options.log?.({ level: how === "killed" ? "warn" : "info", event: `event_source.environment_${how}`, slot, reason, midBatch: s.abort !== undefined });
+    this.options.measurements?.count(how === "killed" ? "EnvironmentsKilled" : "EnvironmentsReplaced");
+    return environment;
   }
 
   generation(slot: number): number {
