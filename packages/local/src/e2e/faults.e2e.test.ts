@@ -9,6 +9,8 @@ import { FaultInjector, awsError, throttled } from "@livetranslate/testing/fault
 import { closeEngines, detectLocalEngines, type Engines } from "@livetranslate/core/adapters/engines";
 import { memoryLog } from "@livetranslate/core/log";
 import type { ProbePoint } from "@livetranslate/core/streaming/pipeline";
+import { Checkpoint } from "@livetranslate/core/streaming/consumer";
+import { scaledTimeout } from "@livetranslate/testing/calibration";
 import type { CreateSessionResponse, ServerMessage } from "@livetranslate/core/protocol";
 import { assembleTalk, chunksOf, englishClips, type Talk } from "@livetranslate/testing/fixtures";
 import { splitShardHolding } from "@livetranslate/testing/standins";
@@ -433,6 +435,7 @@ describe("faults, each ending with every segment delivered exactly once per list
   it("a shard split mid-segment, then every environment cold: the open segment read back across the split", { timeout: 180_000 }, async () => {
     let parent: string | undefined;
     const from = log.entries.length;
+    const checkpoints = Checkpoint.entity(local.adapters.db.config);
     await withFault(
       () => {},
       (entries, metric) => {
@@ -440,16 +443,22 @@ describe("faults, each ending with every segment delivered exactly once per list
         // The event source read the parent shard to its end, then its children.
         expect(has(entries, "event_source.shard_finished", { shardId: parent })).toBe(true);
         // A cold environment rebuilt the open segment from records on both sides of the split.
-        console.info(JSON.stringify(entries.filter((e) => /replayed|shard_finished|environment_replaced|segment.done/.test(String(e.event))).map((e) => [e.event, e.shards, e.audioMs, e.shardId, e.time])));
         expect(has(entries, "consumer.replayed", { shards: 2 })).toBe(true);
         expect(metric("EnvironmentsReplaced")).toBeGreaterThanOrEqual(1);
         expect(has(log.entries.slice(from), "event_source.record_discarded")).toBe(false);
         expect(metric("ChunksSkipped")).toBe(0);
       },
       {
+        // In real time, so that the segment is still open when the environments go cold.
+        speed: 1,
         at: {
-          [intoSecondUtterance(1000)]: async (sessionId) => (parent = await splitShardHolding(local.stream.client, local.stream.name, sessionId)),
-          [intoSecondUtterance(3000)]: () => local.environments.replaceAll("cold"),
+          [intoSecondUtterance(500)]: async (sessionId) => (parent = await splitShardHolding(local.stream.client, local.stream.name, sessionId)),
+          [intoSecondUtterance(1000)]: async (sessionId) => {
+            // Once the checkpoint's replay range reaches into a child shard, every environment goes cold.
+            const deadline = Date.now() + scaledTimeout(30_000);
+            while (!(await Checkpoint.read(checkpoints, sessionId))?.replayAfter && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+            await local.environments.replaceAll("cold");
+          },
         },
       },
     );
