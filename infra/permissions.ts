@@ -15,6 +15,7 @@ export function linkNamesOnly(): void {
   namesOnly(sst.aws.Bucket);
   namesOnly(sst.aws.KinesisStream);
   namesOnly(sst.aws.ApiGatewayWebSocket);
+  namesOnly(sst.aws.CognitoUserPool);
 }
 
 function namesOnly<T extends { getSSTLink(): { properties: Record<string, unknown> } }>(component: { new (...args: any[]): T; prototype: T }) {
@@ -28,6 +29,7 @@ export interface GrantedOn {
   audio?: sst.aws.Bucket;
   stream?: sst.aws.KinesisStream;
   realtime?: sst.aws.ApiGatewayWebSocket;
+  speakers?: sst.aws.CognitoUserPool;
 }
 
 /** The role statements for a function: its adapters' actions, one statement per kind of resource. */
@@ -53,6 +55,8 @@ function arnOf(kind: ResourceKind, on: GrantedOn, fn: FunctionName): $util.Input
       return needed(on.stream, "stream").nodes.stream.arn;
     case "wsConnections":
       return $interpolate`${needed(on.realtime, "WebSocket API").nodes.api.executionArn}/*/*/@connections/*`;
+    case "userPool":
+      return needed(on.speakers, "speakers' user pool").nodes.userPool.arn;
     case "*":
       return "*";
   }

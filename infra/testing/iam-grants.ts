@@ -7,7 +7,7 @@ import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { ACCOUNT } from "./pulumi-mocks.ts";
 import type { PolicyDocument, SstRun } from "./sst-run.ts";
 
-export type ResourceKind = "table" | "tableIndex" | "bucketObject" | "stream" | "wsConnections" | "*";
+export type ResourceKind = "table" | "tableIndex" | "bucketObject" | "stream" | "wsConnections" | "userPool" | "*";
 
 export type Decision = "Allowed" | "ExplicitlyDenied" | "ImplicitlyDenied";
 
@@ -47,6 +47,7 @@ export function resourceArns(run: SstRun): Record<ResourceKind | "bucket", strin
     bucketObject: `${bucket}/sessions/s1/segment-1-es.mp3`,
     stream: String(one("aws:kinesis/stream:Stream", "AudioStreamStream").arn),
     wsConnections: `${websocket}/$default/POST/@connections/Abc123=`,
+    userPool: String(one("aws:cognito/userPool:UserPool", "SpeakersUserPool").arn),
     "*": "*",
   };
 }

@@ -6,6 +6,7 @@ declare module "sst" {
     AudioStream: { name: string; type: "sst.aws.KinesisStream" };
     Audio: { name: string; type: "sst.aws.Bucket" };
     Realtime: { url: string; managementEndpoint: string; type: "sst.aws.ApiGatewayWebSocket" };
+    Speakers: { id: string; type: "sst.aws.CognitoUserPool" };
   }
 }
 export {};

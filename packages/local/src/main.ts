@@ -11,6 +11,7 @@
  * this machine's first network address).
  * LIVETRANSLATE_MAX_CONNECTIONS_PER_ADDRESS bounds the WebSocket connections one address may hold (default 100 when
  * HOST is not loopback, unbounded on loopback).
+ * LIVETRANSLATE_MAX_LISTENERS_PER_SESSION bounds the listeners one session may hold (default 1000).
  * LIVETRANSLATE_TLS_CERT and LIVETRANSLATE_TLS_KEY (PEM files) serve HTTPS and WSS with that certificate.
  * LIVETRANSLATE_VAD (energy | silero, default energy) picks how the segmenter decides speech.
  * LIVETRANSLATE_MEMORY_LOG_SECONDS (default 600) is how often a `process.memory` line reports the process's
@@ -20,6 +21,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { jsonLog } from "@livetranslate/core/log";
+import { maxListenersPerSession } from "@livetranslate/functions/deployment";
 import { isLoopback } from "./public-origin.ts";
 import { quotaSettings } from "./quotas.ts";
 import { startLocal } from "./server.ts";
@@ -107,6 +109,7 @@ try {
     publicHost,
     tls,
     maxConnectionsPerAddress: maxConnectionsPerAddress(),
+    maxListenersPerSession: maxListenersPerSession(process.env.LIVETRANSLATE_MAX_LISTENERS_PER_SESSION, "LIVETRANSLATE_MAX_LISTENERS_PER_SESSION"),
     ...consumer,
     dataDir,
     quotas,

@@ -77,6 +77,8 @@ export interface LocalOptions {
    * loopback, where only this machine connects: the benchmarks open thousands).
    */
   maxConnectionsPerAddress?: number;
+  /** Listeners one session may hold (default: the deployment's, `MAX_LISTENERS_PER_SESSION`). */
+  maxListenersPerSession?: number;
   /** API Gateway's connection limits by default; tests shorten them. */
   connectionLimits?: Partial<ConnectionLimits>;
   /** AWS's quotas, emulated (`LIVETRANSLATE_QUOTAS=aws`); none when absent. */
@@ -163,12 +165,22 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
       measurements,
       decorateClient: (client) => {
         if (options.requestCounts) countTableRequests(client, options.requestCounts);
+        quotas?.client(client);
         options.decorateClient?.(client);
       },
     });
     closers.push(() => resources.close());
     // The gateway's and HTTP API's adapters, and each consumer environment's, are built from the same.
-    const shared = { resources, engines, log, measurements, requestCounts: options.requestCounts, quotas, publicOrigin: url };
+    const shared = {
+      resources,
+      engines,
+      log,
+      measurements,
+      requestCounts: options.requestCounts,
+      quotas,
+      publicOrigin: url,
+      maxListenersPerSession: options.maxListenersPerSession,
+    };
     const adapters = localAdapters({ ...shared, clients: resources.clients });
     const handlers = compose(adapters);
     // The WebSocket functions as deployed now: a deploy swaps them for new ones, the HTTP API stays (it keeps nothing).

@@ -234,7 +234,7 @@ export function App(props: { location: Location }) {
             <Show when={state.error}>
               <p class="notice error" role="alert">{state.error}</p>
             </Show>
-            <ConnectionNoticeView notice={state.ended ? undefined : state.notice} />
+            <ConnectionNoticeView notice={state.ended ? undefined : state.notice} withAudio={state.audioEnabled && !captionsOnly()} />
             <ScreenWakeNote state={state.ended ? "off" : state.screen} />
             <Show when={state.ended}>
               <p class="notice" role="status">The speaker has ended this session. Thank you for listening.</p>

@@ -1,5 +1,6 @@
 import { TranscriptDownloads } from "./components/TranscriptDownloads.tsx";
 import { type Overload, OverloadNotice } from "./components/OverloadNotice.tsx";
+import { QuotaNotice } from "./components/QuotaNotice.tsx";
 import { type Capture, CaptureError, listMicrophones, startCapture } from "@livetranslate/audio-worklet/capture";
 import { endpoints, LiveSocket, type SocketState } from "@livetranslate/core/client";
 import type { CreateSessionResponse, GlossaryEntry, LanguagesResponse, ListenerCounts, ServerMessage } from "@livetranslate/core/protocol";
@@ -58,6 +59,8 @@ interface SpeakerState {
   latencyMs?: number;
   /** Set while the backend sheds work for this session (sessionStatus extension). */
   overload?: Overload;
+  /** The AWS quotas the server last said bind (`sessionStatus.quotas`). */
+  quotas: readonly string[];
   microphones: { deviceId: string; label: string }[];
   microphone: string;
   ended: boolean;
@@ -73,6 +76,7 @@ export function App() {
     hints: [],
     transcript: { finals: [] },
     listeners: {},
+    quotas: [],
     microphones: [],
     microphone: "",
     ended: false,
@@ -101,6 +105,7 @@ export function App() {
         latencyMs: message.latencyMs,
         // A status without the fields comes from a server that does not shed, or one keeping up.
         overload: message.overloaded ? { lagMs: message.lagMs ?? 0, shedding: message.shedding ?? [] } : undefined,
+        quotas: message.quotas ?? [],
       });
     }
     else if (message.type === "sessionEnded") {
@@ -174,7 +179,7 @@ export function App() {
       if (!response.ok) throw new Error(body?.error?.message ?? `The session could not be created (HTTP ${response.status}).`);
       const session = { ...(body as CreateSessionResponse), keepTranscript };
       sessionStorage.setItem(STORAGE_KEY, JSON.stringify(session));
-      setState({ session, ended: false, transcript: { finals: [] }, listeners: {} });
+      setState({ session, ended: false, transcript: { finals: [] }, listeners: {}, quotas: [] });
       connect(session);
     } catch (error) {
       setState({ error: plain(error) });
@@ -339,6 +344,7 @@ export function App() {
             <aside class="side">
               <SessionShare sessionId={state.session!.sessionId} url={joinUrl()} />
               <OverloadNotice overload={state.overload} />
+              <QuotaNotice quotas={state.quotas} />
               <ListenerCountsView languages={state.session!.targetLanguages} counts={state.listeners} latencyMs={state.latencyMs} />
               <button type="button" class="danger" onClick={() => void endSession()}>
                 End session

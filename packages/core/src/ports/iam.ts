@@ -5,7 +5,7 @@
  */
 
 /** What an action is granted on; infra maps each kind to the ARN of the resource it links. */
-export type ResourceKind = "table" | "tableIndex" | "bucketObject" | "stream" | "wsConnections" | "*";
+export type ResourceKind = "table" | "tableIndex" | "bucketObject" | "stream" | "wsConnections" | "userPool" | "*";
 
 export interface IamAction {
   action: string;

@@ -212,8 +212,11 @@ export const TranslatedAudioMessage = z.object({
 });
 export type TranslatedAudioMessage = z.infer<typeof TranslatedAudioMessage>;
 
-/** An AWS quota the speaker is told binds (`sessionStatus.quotas`): Polly's, Translate's, or API Gateway's posts. */
-export const BindingQuota = z.enum(["synthesis", "translation", "posts"]);
+/**
+ * An AWS quota the speaker is told binds (`sessionStatus.quotas`): Polly's, Translate's, API Gateway's posts, or
+ * Transcribe's concurrent streams. A client ignores a name it does not know (names may be added).
+ */
+export const BindingQuota = z.enum(["synthesis", "translation", "posts", "recognition"]);
 export type BindingQuota = z.infer<typeof BindingQuota>;
 
 export const SessionStatusMessage = z.object({
@@ -227,9 +230,10 @@ export const SessionStatusMessage = z.object({
   shedding: z.array(z.enum(["interim", "audio"])).optional(),
   /**
    * Extension: the AWS quotas met in the last few seconds (calls throttled, parts degraded); `[]` once none binds
-   * any more. Absent when none has bound.
+   * any more. Absent when none has bound. Names beyond `BindingQuota` may come from a newer server: a client
+   * parses them and ignores them.
    */
-  quotas: z.array(BindingQuota).optional(),
+  quotas: z.array(z.union([BindingQuota, z.string()])).optional(),
 });
 export type SessionStatusMessage = z.infer<typeof SessionStatusMessage>;
 
@@ -283,6 +287,7 @@ export const ERROR_CODES = [
   "unauthorized",
   "not_found",
   "rate_limited",
+  "session_full",
   "chunk_index_reused",
   "internal",
 ] as const;

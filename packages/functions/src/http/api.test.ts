@@ -1,5 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { Session } from "@livetranslate/core/domain/session";
+import { compose, type Handlers } from "../composition.ts";
 import { LISTENER_REPORTS_PER_MINUTE } from "../deployment.ts";
+import { httpApiEvent } from "../testing/events.ts";
 import { startHarness, webSocketEvent } from "../testing/harness.ts";
 import { Transcript } from "@livetranslate/core/domain/transcript";
 import { createApi } from "./api.ts";
@@ -178,19 +181,29 @@ describe("POST /sessions body limit", () => {
 });
 
 describe("POST /listener-reports (anonymous download reports from listener apps)", () => {
-  const report = (downloads = [{ latencyMs: 180, ok: true }, { latencyMs: 2500, ok: false }]) =>
-    JSON.stringify({ sessionId: "calm-river-101", language: "es", downloads });
+  let h: Awaited<ReturnType<typeof startHarness>>;
+  let sessionId: string;
+  beforeAll(async () => {
+    h = await startHarness();
+    ({ sessionId } = await Session.create(h.adapters.db, h.adapters.languages(), { sourceLanguage: "en", targetLanguages: ["es", "fr"] }));
+  });
+  afterAll(() => h.close());
+  beforeEach(() => void h.reports.splice(0));
+
+  const report = (downloads = [{ latencyMs: 180, ok: true }, { latencyMs: 2500, ok: false }], about: { sessionId?: string; language?: string } = {}) =>
+    JSON.stringify({ sessionId, language: "es", ...about, downloads });
+  /** A report as API Gateway hands it to the Http function, from `sourceIp`, to `api` (one execution environment's). */
+  const sendFrom = async (api: Handlers["Http"], sourceIp: string, body = report()) => {
+    const { handle } = await import("hono/aws-lambda");
+    return (await handle(api)(httpApiEvent("POST", "/listener-reports", { body, sourceIp }) as never, {} as never)) as { statusCode: number; body: string };
+  };
 
   it("records a valid report as measurements and publishes them", async () => {
-    const h = await startHarness();
-    try {
-      const response = await h.handlers.Http.request("/listener-reports", { method: "POST", body: report() });
-      expect(response.status).toBe(204);
-      expect(h.reports).toEqual([JSON.parse(report())]);
-      expect(h.flushes()).toBe(1);
-    } finally {
-      await h.close();
-    }
+    const flushes = h.flushes();
+    const response = await h.handlers.Http.request("/listener-reports", { method: "POST", body: report() });
+    expect(response.status).toBe(204);
+    expect(h.reports).toEqual([JSON.parse(report())]);
+    expect(h.flushes()).toBe(flushes + 1);
   });
 
   it.each([
@@ -203,36 +216,45 @@ describe("POST /listener-reports (anonymous download reports from listener apps)
     [report(Array.from({ length: 51 }, () => ({ latencyMs: 1, ok: true }))), "bad_request"],
     [JSON.stringify({ padding: "x".repeat(20_000) }), "message_too_large"],
   ])("refuses %s with %s and records nothing", async (body, code) => {
-    const h = await startHarness();
-    try {
-      const response = await h.handlers.Http.request("/listener-reports", { method: "POST", body });
-      expect(response.status).toBe(code === "message_too_large" ? 413 : 400);
-      const { error } = (await response.json()) as { error: { code: string; message: string } };
-      expect(error.code).toBe(code);
-      expect(h.reports).toEqual([]);
-    } finally {
-      await h.close();
-    }
+    const response = await h.handlers.Http.request("/listener-reports", { method: "POST", body });
+    expect(response.status).toBe(code === "message_too_large" ? 413 : 400);
+    const { error } = (await response.json()) as { error: { code: string; message: string } };
+    expect(error.code).toBe(code);
+    expect(h.reports).toEqual([]);
   });
 
-  it("limits each client address (API Gateway's sourceIp in Lambda) to LISTENER_REPORTS_PER_MINUTE reports a minute", async () => {
-    const { handle } = await import("hono/aws-lambda");
-    const { httpApiEvent } = await import("../testing/events.ts");
-    const h = await startHarness();
-    try {
-      const lambda = handle(h.handlers.Http);
-      const send = (sourceIp: string) =>
-        lambda(httpApiEvent("POST", "/listener-reports", { body: report(), sourceIp }) as never, {} as never) as Promise<{ statusCode: number; body: string }>;
-      const statuses: number[] = [];
-      for (let i = 0; i <= LISTENER_REPORTS_PER_MINUTE; i++) statuses.push((await send("198.51.100.7")).statusCode);
-      const limited = await send("198.51.100.7");
-      const other = await send("198.51.100.8");
-      expect(statuses).toEqual([...Array(LISTENER_REPORTS_PER_MINUTE).fill(204), 429]);
-      expect(JSON.parse(limited.body).error.code).toBe("rate_limited");
-      expect(other.statusCode).toBe(204);
-      expect(h.reports).toHaveLength(LISTENER_REPORTS_PER_MINUTE + 1);
-    } finally {
-      await h.close();
-    }
+  it("takes reports only about a session going on, in a language it offers, and records nothing else", async () => {
+    // Prepare: a session that has ended.
+    const ended = await Session.create(h.adapters.db, h.adapters.languages(), { sourceLanguage: "en", targetLanguages: ["es"] });
+    await Session.end(h.adapters.db, ended.sessionId);
+    // Act
+    const answers = await Promise.all(
+      [report(undefined, { sessionId: "no-such-session-1" }), report(undefined, { sessionId: ended.sessionId }), report(undefined, { language: "it" })].map(async (body) => {
+        const response = await h.handlers.Http.request("/listener-reports", { method: "POST", body });
+        return [response.status, ((await response.json()) as { error: { code: string } }).error.code];
+      }),
+    );
+    // Assess
+    expect(answers).toEqual([
+      [404, "session_not_found"],
+      [409, "session_ended"],
+      [400, "unsupported_language"],
+    ]);
+    expect(h.reports).toEqual([]);
+  });
+
+  it("limits each client address (API Gateway's sourceIp) to LISTENER_REPORTS_PER_MINUTE a minute across every execution environment", async () => {
+    // Prepare: two execution environments, each with its own Http function over the same table.
+    const environments = [compose(h.adapters).Http, compose(h.adapters).Http];
+    // Act: the reports of one address land in either environment in turn.
+    const statuses: number[] = [];
+    for (let i = 0; i <= LISTENER_REPORTS_PER_MINUTE; i++) statuses.push((await sendFrom(environments[i % 2]!, "198.51.100.7")).statusCode);
+    const limited = await sendFrom(environments[1]!, "198.51.100.7");
+    const other = await sendFrom(environments[0]!, "198.51.100.8");
+    // Assess
+    expect(statuses).toEqual([...Array(LISTENER_REPORTS_PER_MINUTE).fill(204), 429]);
+    expect(JSON.parse(limited.body).error.code).toBe("rate_limited");
+    expect(other.statusCode).toBe(204);
+    expect(h.reports).toHaveLength(LISTENER_REPORTS_PER_MINUTE + 1);
   });
 });

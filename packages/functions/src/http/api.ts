@@ -2,6 +2,7 @@
 import { VisibleError } from "@livetranslate/core/error";
 import { CreateSessionRequest, describeIssues, type ErrorBody, ListenerReport } from "@livetranslate/core/protocol";
 import { requestVocabulary } from "@livetranslate/core/domain/glossary";
+import { ListenerReports } from "@livetranslate/core/domain/listener-report";
 import { Session } from "@livetranslate/core/domain/session";
 import { Transcript } from "@livetranslate/core/domain/transcript";
 import { type Context, Hono } from "hono";
@@ -10,6 +11,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { rateLimiter } from "hono-rate-limiter";
 import type { Adapters } from "../adapters.ts";
 import { LISTENER_REPORTS_PER_MINUTE } from "../deployment.ts";
+import { tableRateLimitStore } from "./rate-limit-store.ts";
 
 const SESSION_REQUEST_MAX_BYTES = 1024 * 1024;
 
@@ -29,7 +31,7 @@ export function createApi(adapters: Pick<Adapters, "db" | "languages" | "vocabul
       async (c) => {
         const input = CreateSessionRequest.safeParse(await jsonBody(c));
         if (!input.success) throw new VisibleError("bad_request", describeIssues(input.error));
-        const created = await Session.create(adapters.db, adapters.languages(), input.data);
+        const created = await Session.create(adapters.db, adapters.languages(), input.data, signedInAccount(c));
         adapters.log({ level: "info", event: "session.created", sessionId: created.sessionId, targetLanguages: created.targetLanguages });
         await requestVocabulary(adapters.vocabularies, adapters.log, { ...created, glossary: input.data.glossary });
         return c.json(created, 201);
@@ -47,12 +49,14 @@ export function createApi(adapters: Pick<Adapters, "db" | "languages" | "vocabul
     })
     .post(
       "/listener-reports",
-      // Anonymous: bounded per client address. In Lambda the count is per execution environment (API Gateway's
-      // route throttling bounds the whole route); a 16 KB body holds the largest valid report several times over.
+      // Anonymous: bounded per client address, counted in the table that every execution environment shares (API
+      // Gateway's route throttling bounds the whole route); a 16 KB body holds the largest valid report several
+      // times over.
       rateLimiter({
         windowMs: 60_000,
         limit: LISTENER_REPORTS_PER_MINUTE,
         keyGenerator: clientAddress,
+        store: tableRateLimitStore(adapters.db, "listener-reports"),
         standardHeaders: "draft-7",
         handler: (c) =>
           c.json<ErrorBody>(
@@ -69,8 +73,7 @@ export function createApi(adapters: Pick<Adapters, "db" | "languages" | "vocabul
       async (c) => {
         const report = ListenerReport.safeParse(await jsonBody(c));
         if (!report.success) throw new VisibleError("bad_request", describeIssues(report.error));
-        adapters.measurements.audioDownloads(report.data);
-        adapters.measurements.flush();
+        await ListenerReports.accept(adapters.db, adapters.measurements, report.data);
         return c.body(null, 204);
       },
     );
@@ -121,6 +124,16 @@ async function jsonBody(c: Context): Promise<unknown> {
   } catch {
     throw new VisibleError("bad_json", "the request body is not valid JSON");
   }
+}
+
+/**
+ * The signed-in speaker creating a session: the `sub` of the Cognito token API Gateway's JWT authorizer checked
+ * (AWS), or none (local mode, where sessions are open).
+ */
+function signedInAccount(c: Context): string | undefined {
+  const env = c.env as { event?: { requestContext?: { authorizer?: { jwt?: { claims?: Record<string, unknown> } } } } } | undefined;
+  const sub = env?.event?.requestContext?.authorizer?.jwt?.claims?.sub;
+  return typeof sub === "string" && sub ? sub : undefined;
 }
 
 /**

@@ -59,7 +59,8 @@ export function kinesisEvent(records: { partitionKey: string; data: Uint8Array |
 }
 
 /** An API Gateway HTTP API (payload v2) request, as Lambda receives it. */
-export function httpApiEvent(method: string, path: string, options: { body?: string; sourceIp?: string; bearer?: string } = {}) {
+/** `claims`: what API Gateway's JWT authorizer verified in the caller's token (a route with `auth: "speaker"`). */
+export function httpApiEvent(method: string, path: string, options: { body?: string; sourceIp?: string; bearer?: string; claims?: Record<string, string> } = {}) {
   return {
     version: "2.0",
     routeKey: `${method} ${path}`,
@@ -77,6 +78,7 @@ export function httpApiEvent(method: string, path: string, options: { body?: str
       stage: "$default",
       time: new Date().toUTCString(),
       timeEpoch: Date.now(),
+      ...(options.claims ? { authorizer: { jwt: { claims: options.claims, scopes: null } } } : {}),
     },
     body: options.body,
     isBase64Encoded: false,

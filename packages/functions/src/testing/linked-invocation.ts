@@ -35,6 +35,7 @@ export function sampleLinkProperties(name: string): Record<string, unknown> {
     AudioStream: { name: "livetranslate-test-AudioStreamStream-abc", type: "sst.aws.KinesisStream" },
     Audio: { name: "livetranslate-test-audiobucket-abc", type: "sst.aws.Bucket" },
     Realtime: { url: "wss://abc123.execute-api.eu-west-1.amazonaws.com/$default", managementEndpoint: api, type: "sst.aws.ApiGatewayWebSocket" },
+    Speakers: { id: "eu-west-1_AbCdEf123", type: "sst.aws.CognitoUserPool" },
   };
   const properties = known[name];
   if (!properties) throw new Error(`no sample properties for the link "${name}"`);

@@ -1,5 +1,4 @@
 /** Who is connected to a session, as the pipeline, notifications and the session view need it. */
-import type { ListenerCounts } from "../../protocol/index.ts";
 import type { Db } from "../db/index.ts";
 
 export interface Audience {
@@ -15,6 +14,12 @@ export namespace Audience {
   export async function of(db: Db, sessionId: string): Promise<Audience> {
     const { data } = await db.entities.connection.query.bySession({ sessionId }).go({ pages: "all" });
     return from(data);
+  }
+
+  /** The session's speaker connections alone (their records sort first in the by-session index). */
+  export async function speakersOf(db: Db, sessionId: string): Promise<string[]> {
+    const { data } = await db.entities.connection.query.bySession({ sessionId, role: "speaker" }).go({ pages: "all" });
+    return data.map((c) => c.connectionId);
   }
 
   export function from(connections: readonly { connectionId: string; role: "speaker" | "listener"; language: string; parts?: boolean }[]): Audience {
@@ -42,13 +47,5 @@ export namespace Audience {
   /** Every connection of the session. */
   export function everyone(audience: Audience): string[] {
     return [...audience.speakers, ...[audience.listenersByLanguage, audience.partListenersByLanguage].flatMap((group) => [...group.values()].flat())];
-  }
-
-  export function listenerCounts(audience: Audience): ListenerCounts {
-    const counts: ListenerCounts = {};
-    for (const group of [audience.listenersByLanguage, audience.partListenersByLanguage]) {
-      for (const [language, ids] of group) counts[language] = (counts[language] ?? 0) + ids.length;
-    }
-    return counts;
   }
 }

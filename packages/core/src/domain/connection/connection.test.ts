@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestTable, type TestTable } from "@livetranslate/testing/table";
+import { Admission } from "../admission/index.ts";
 import { Audience } from "../audience/index.ts";
 import { createDynamoClient } from "../../adapters/aws/clients.ts";
 import { createDb, type Db } from "../db/index.ts";
@@ -72,11 +73,13 @@ describe("Connection", () => {
     await expect(Connection.requireRegistered(db, "leaving")).rejects.toMatchObject({ code: "not_found", status: 404 });
   });
 
-  it("counts a session's audience by language through the index, apart from other sessions", async () => {
+  it("reads a session's audience by language through the index, apart from other sessions", async () => {
     const other = await Session.create(db, { source: ["en"], target: ["es"] }, { sourceLanguage: "en" });
     await Connection.join(db, "other-es", { sessionId: other.sessionId, role: "listener", language: "es" });
     const audience = await Audience.of(db, session.sessionId);
     expect(audience.speakers).toEqual(["spk"]);
-    expect(Audience.listenerCounts(audience)).toEqual({ es: 1, fr: 1 });
+    expect(Object.fromEntries([...audience.listenersByLanguage].map(([language, ids]) => [language, ids.length]))).toEqual({ es: 1, fr: 1 });
+    expect(await Audience.speakersOf(db, session.sessionId)).toEqual(["spk"]);
+    expect(await Admission.counts(db, session.sessionId)).toEqual({ es: 1, fr: 1 });
   });
 });

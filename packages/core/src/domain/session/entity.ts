@@ -18,6 +18,7 @@ export function sessionEntity(config: DbConfig) {
         keepTranscript: { type: "boolean" },
         /** The session's glossary (JSON): terms and their translation per language. */
         glossary: { type: "any" },
+        speakerAccount: { type: "string" },
         expiresAt: { type: "number", required: true },
       },
       indexes: {

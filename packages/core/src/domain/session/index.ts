@@ -12,7 +12,8 @@ import {
   SessionId,
 } from "../../protocol/index.ts";
 import { VisibleError } from "../../error.ts";
-import { Audience } from "../audience/index.ts";
+import type { SpeakerAccounts } from "../../ports/index.ts";
+import { Admission } from "../admission/index.ts";
 import { type Db, expiresAt, isConditionalFailure } from "../db/index.ts";
 
 export namespace Session {
@@ -32,6 +33,8 @@ export namespace Session {
     keepTranscript: z.boolean().optional(),
     /** Names and terms translated one way (see domain/glossary). */
     glossary: Glossary.optional(),
+    /** The signed-in account that created the session (Cognito's `sub`), where the deployment has sign-in. */
+    speakerAccount: z.string().optional(),
   });
   export type Info = z.infer<typeof Info>;
 
@@ -51,6 +54,7 @@ export namespace Session {
     db: Db,
     supported: LanguagesResponse,
     input: CreateSessionRequest,
+    speakerAccount?: string,
   ): Promise<CreateSessionResponse> {
     if (!supported.source.includes(input.sourceLanguage)) {
       throw new VisibleError(
@@ -83,6 +87,7 @@ export namespace Session {
         createdAt,
         ...(input.keepTranscript ? { keepTranscript: true } : {}),
         ...(input.glossary?.length ? { glossary: input.glossary } : {}),
+        ...(speakerAccount ? { speakerAccount } : {}),
       };
       try {
         await db.entities.session.create({ ...info, expiresAt: expiresAt(createdAt) }).go();
@@ -125,7 +130,32 @@ export namespace Session {
     return session;
   }
 
-  /** The session as anyone with its id may see it (GET /sessions/{id}): no token hash, listener counts. */
+  /**
+   * The session's speaker may speak only while the account that created the session may sign in: a disabled or
+   * deleted account loses its sessions at once, not when they expire. Sessions created without sign-in, and
+   * deployments without accounts, are not checked.
+   */
+  export async function requireSpeakerAccount(session: Info, accounts: SpeakerAccounts | undefined): Promise<void> {
+    if (!accounts || !session.speakerAccount) return;
+    if (!(await accounts.isEnabled(session.speakerAccount))) {
+      throw new VisibleError("unauthorized", "the speaker account that created this session is disabled or deleted; sign in with an enabled account and create a new session", 403);
+    }
+  }
+
+  /** A listener's language must be one the session offers. */
+  export function requireOffered(session: Info, language: string): void {
+    if (!session.targetLanguages.includes(language)) {
+      throw new VisibleError(
+        "unsupported_language",
+        `language "${language}" is not offered in this session; choose one of ${session.targetLanguages.join(", ")}`,
+      );
+    }
+  }
+
+  /**
+   * The session as anyone with its id may see it (GET /sessions/{id}): no token hash, listener counts as admitted
+   * (one small read, however many listen).
+   */
   export async function view(db: Db, sessionId: string): Promise<SessionView> {
     const session = await get(db, sessionId);
     if (!session) throw new VisibleError("not_found", `session "${sessionId}" does not exist`, 404);
@@ -134,7 +164,7 @@ export namespace Session {
       sourceLanguage: session.sourceLanguage,
       targetLanguages: session.targetLanguages,
       status: session.status,
-      listeners: Audience.listenerCounts(await Audience.of(db, sessionId)),
+      listeners: await Admission.counts(db, sessionId),
     };
   }
 

@@ -57,7 +57,7 @@ export class StreamConsumer {
   private readonly warm = new Map<string, WarmSession>();
 
   constructor(private readonly deps: ConsumerDeps) {
-    this.recognition = new LiveRecognition(deps.recognizer, deps.log, deps.measurements, deps.now);
+    this.recognition = new LiveRecognition(deps.recognizer, deps.log, deps.measurements, deps.now, deps.sleep);
     this.checkpoints = Checkpoint.entity(deps.db.config);
     this.partDecisions = PartDecision.entity(deps.db.config);
   }
