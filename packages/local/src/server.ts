@@ -94,7 +94,7 @@ export interface LocalMode {
   /** The consumer's execution environments (routing, kill). */
   environments: ExecutionEnvironments;
   /** The WebSocket gateway (fault tests have it invoke a connection's messages side by side, as API Gateway does). */
-  gateway: Pick<WebSocketGateway, "concurrentMessages">;
+  gateway: Pick<WebSocketGateway, "messageConcurrency">;
   /** The Kinesis stream the speakers' audio goes through, and a client of it (fault tests split its shards). */
   stream: { client: KinesisClient; name: string };
   /**

@@ -490,7 +490,7 @@ describe("faults, each ending with every segment delivered exactly once per list
     const dropAfter = 40;
     // API Gateway runs a connection's messages side by side; one invocation of the burst is held back (a cold
     // start) while the chunks after it reach the stream.
-    local.gateway.concurrentMessages = true;
+    local.gateway.messageConcurrency = 8;
     let speakers: ProtocolClient[] = [];
     try {
       await withFault(
@@ -511,7 +511,7 @@ describe("faults, each ending with every segment delivered exactly once per list
         (run) => (speakers = run.speakers),
       );
     } finally {
-      local.gateway.concurrentMessages = false;
+      local.gateway.messageConcurrency = 1;
     }
   });
 
