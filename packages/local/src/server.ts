@@ -9,6 +9,7 @@ import path from "node:path";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { createNodeWebSocket } from "@hono/node-ws";
+import type { KinesisClient } from "@aws-sdk/client-kinesis";
 import type { MiddlewareClient } from "@livetranslate/core/adapters/aws/clients";
 import { closeEngines, detectLocalEngines, type Engines, supportedLanguages } from "@livetranslate/core/adapters/engines";
 import { jsonLog, type Log } from "@livetranslate/core/log";
@@ -98,6 +99,15 @@ export interface LocalMode {
   adapters: Adapters;
   /** The consumer's execution environments (routing, kill). */
   environments: ExecutionEnvironments;
+  /** The WebSocket gateway (fault tests have it invoke a connection's messages side by side, as API Gateway does). */
+  gateway: Pick<WebSocketGateway, "messageConcurrency">;
+  /** The Kinesis stream the speakers' audio goes through, and a client of it (fault tests split its shards). */
+  stream: { client: KinesisClient; name: string };
+  /**
+   * Plays a deploy of new code: the consumer's environments and the WebSocket functions are replaced by new ones with
+   * empty memory (new clients, nothing cached); batches and messages in flight finish in the old ones.
+   */
+  deploy(): Promise<void>;
   /** Counters (faults, retries, checkpoint size) of every function and environment, and listener downloads. */
   measurements: MemoryMeasurements;
   /** The secret creating a session needs, if any (see `LocalOptions.operatorSecret`). */
@@ -182,6 +192,12 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
     };
     const adapters = localAdapters({ ...shared, clients: resources.clients });
     const handlers = compose(adapters);
+    // The WebSocket functions as deployed now: a deploy swaps them for new ones, the HTTP API stays (it keeps nothing).
+    let deployed = handlers;
+    const deployedClients: ReturnType<typeof resources.connect>[] = [];
+    closers.push(() => {
+      for (const clients of deployedClients) for (const client of Object.values(clients)) client.destroy();
+    });
     if (options.dataDir) await forgetStaleConnections(adapters.db, log);
     // The consumer runs as Lambda runs it: in isolated execution environments, batches routed among them, each
     // with its own adapters composed by the same root.
@@ -208,10 +224,10 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
       upgradeWebSocket,
       managementAccessKeyId: resources.connections.accessKeyId,
       routes: {
-        $connect: handlers.Connect,
-        $disconnect: handlers.Disconnect,
-        $default: handlers.Message,
-        actions: Object.fromEntries(WS_ACTIONS.map((action) => [action, handlers.Message])),
+        $connect: (event) => deployed.Connect(event),
+        $disconnect: (event) => deployed.Disconnect(event),
+        $default: (event) => deployed.Message(event),
+        actions: Object.fromEntries(WS_ACTIONS.map((action) => [action, (event: Parameters<typeof handlers.Message>[0]) => deployed.Message(event)])),
       },
       onError: (error, context) => log({ level: "error", event: "gateway.handler_failed", ...context, error: String(error) }),
       limits: options.connectionLimits,
@@ -261,7 +277,15 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
     sweep.unref();
     closers.push(() => clearInterval(sweep));
 
-    return { url, wsUrl: `${url.replace(/^http/, "ws")}/ws`, port, adapters, environments, measurements, operatorSecret, close };
+    const deploy = async () => {
+      const clients = resources.connect();
+      deployedClients.push(clients);
+      deployed = compose(localAdapters({ ...shared, clients }));
+      log({ level: "info", event: "local.deployed" });
+      await environments.replaceAll("deployed");
+    };
+    const stream = { client: resources.clients.kinesis, name: resources.stream };
+    return { url, wsUrl: `${url.replace(/^http/, "ws")}/ws`, port, adapters, environments, gateway, stream, deploy, measurements, operatorSecret, close };
   } catch (error) {
     await close();
     throw error;

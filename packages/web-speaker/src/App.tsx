@@ -30,6 +30,13 @@ const OPERATOR_KEY = "livetranslate.speaker.operator";
 const chunkKey = (sessionId: string) => `livetranslate.speaker.nextChunk.${sessionId}`;
 /** How long sending waits for the server's `chunkPosition` answer before going on with the page's numbering. */
 const POSITION_WAIT_MS = 3000;
+/**
+ * Without `sessionEnded` this long after End session, the end is asked for again: the backend's end may be waiting
+ * for audio sent before it that never arrives, and the repeat is what tells it the wait is over (it waits 10 s).
+ */
+const END_REPEAT_MS = 12_000;
+/** ...and this long after, the page ends anyway. */
+const END_GIVE_UP_MS = 25_000;
 /** In AWS, creating a session needs a signed-in speaker (Cognito); local mode is open. */
 const auth = import.meta.env.VITE_COGNITO_CLIENT_ID
   ? new SpeakerAuth({ region: import.meta.env.VITE_COGNITO_REGION ?? "us-east-1", clientId: import.meta.env.VITE_COGNITO_CLIENT_ID })
@@ -109,7 +116,11 @@ export function App() {
         quotas: message.quotas ?? [],
       });
     }
-    else if (message.type === "sessionEnded") endLocally();
+    else if (message.type === "sessionEnded") {
+      // Audio sent before the end that never reached the backend is in no caption: the speaker should know.
+      if (message.chunksLost) setState({ error: `${(message.chunksLost / 10).toFixed(1)} s of audio sent before the end never arrived and is not in the captions.` });
+      endLocally();
+    }
     else if (message.type === "chunkPosition") {
       sender?.continueFrom(message.nextChunkIndex);
       release();
@@ -235,9 +246,10 @@ export function App() {
     await stop();
     ending = true;
     sendEnd();
-    // The backend answers sessionEnded once the last segment is out; without that word, end here anyway.
+    // The backend answers sessionEnded once the last segment is out; without that word, ask again, then end here anyway.
     const sessionId = state.session?.sessionId;
-    setTimeout(() => state.session?.sessionId === sessionId && endLocally(), 15_000);
+    setTimeout(() => state.session?.sessionId === sessionId && !state.ended && sendEnd(), END_REPEAT_MS);
+    setTimeout(() => state.session?.sessionId === sessionId && endLocally(), END_GIVE_UP_MS);
   }
 
   function sendEnd() {

@@ -249,7 +249,15 @@ export const SessionStatusMessage = z.object({
 });
 export type SessionStatusMessage = z.infer<typeof SessionStatusMessage>;
 
-export const SessionEndedMessage = z.object({ type: z.literal("sessionEnded"), sessionId: z.string() });
+export const SessionEndedMessage = z.object({
+  type: z.literal("sessionEnded"),
+  sessionId: z.string(),
+  /**
+   * Extension: chunks the speaker sent before ending that never reached the backend, the end having waited for them
+   * as long as it does (their audio is in no caption). Absent when none is missing.
+   */
+  chunksLost: z.number().int().positive().optional(),
+});
 export type SessionEndedMessage = z.infer<typeof SessionEndedMessage>;
 
 export const PongMessage = z.object({ type: z.literal("pong") });

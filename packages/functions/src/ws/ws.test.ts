@@ -197,6 +197,20 @@ describe("WebSocket handlers with API Gateway events", () => {
       expect((await Session.get(h.adapters.db, other.sessionId))?.status).toBe("ended");
     });
 
+    it("puts a repeated end of an ended session into the stream again, with the last chunk index the end said", async () => {
+      // Prepare: an end saying chunks up to 41 were sent (the consumer holds it until they come).
+      const other = await Session.create(h.adapters.db, h.adapters.languages(), { sourceLanguage: "en", targetLanguages: ["es"] });
+      await connect()(webSocketEvent("CONNECT", "spk-again", { query: { role: "speaker", sessionId: other.sessionId, token: other.speakerToken } }));
+      expect(await answersTo("spk-again", JSON.stringify({ action: "endSession", sessionId: other.sessionId, lastChunkIndex: 41 }))).toEqual([]);
+      const ingested = h.ingested.length;
+      // Act: the speaker app asks again, its sessionEnded not come.
+      const repeat = await answersTo("spk-again", JSON.stringify({ action: "endSession", sessionId: other.sessionId, lastChunkIndex: 55 }));
+      // Assess: no error; the end goes in again as first said, so the consumer can tell how long it has waited.
+      expect(repeat).toEqual([]);
+      expect(h.ingested.slice(ingested)).toEqual([{ kind: "end", sessionId: other.sessionId, ingestedAt: expect.any(Number), lastChunkIndex: 41 }]);
+      expect((await Session.get(h.adapters.db, other.sessionId))?.lastChunkIndex).toBe(41);
+    });
+
     it("ends the session: the session is marked ended and the stream gets the end marker", async () => {
       await message()(webSocketEvent("MESSAGE", "spk", { body: JSON.stringify({ action: "endSession", sessionId }) }));
       expect((await Session.get(h.adapters.db, sessionId))?.status).toBe("ended");

@@ -130,10 +130,14 @@ export namespace Session {
   }
 
   /** The session, or a visible error saying why it cannot be used. */
-  export async function requireActive(db: Db, sessionId: string): Promise<Info> {
+  export async function requireExisting(db: Db, sessionId: string): Promise<Info> {
     const session = await get(db, sessionId);
     if (!session) throw new VisibleError("session_not_found", `session "${sessionId}" does not exist`, 404);
-    return requireNotEnded(session);
+    return session;
+  }
+
+  export async function requireActive(db: Db, sessionId: string): Promise<Info> {
+    return requireNotEnded(await requireExisting(db, sessionId));
   }
 
   /** The session, if it has not ended. */

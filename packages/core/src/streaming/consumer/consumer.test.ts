@@ -29,6 +29,7 @@ import { assembleTalk, chunksOf, clipsWithNames, englishClips, untranscribedClip
 import type { SegmenterOptions } from "../segmenter/index.ts";
 import { Checkpoint } from "./checkpoint.ts";
 import { CheckpointFromNewerCodeError, StreamConsumer } from "./index.ts";
+import { MAX_END_WAIT_MS } from "./chunk-order.ts";
 import type { Probe } from "../pipeline/index.ts";
 
 /**
@@ -925,6 +926,30 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
       expect(t.sent.filter((s) => s.to === to).at(-1)?.message).toEqual({ type: "sessionEnded", sessionId: t.sessionId });
     }
     expect(t.log.entries.some((e) => e.event === "consumer.end_held")).toBe(true);
+  });
+
+  it("an end whose last chunks never come ends when the speaker's repeated end comes after the wait: the loss counted and told", async () => {
+    // Prepare: the speaker said it sent 15 chunks more than ever reach the stream.
+    const t = await setup();
+    const cut = t.records.findIndex((r) => r.kind === "chunk" && r.chunkIndex * 100 > talk.utterances[1]!.startMs + 1500);
+    const endedAt = t.records[cut - 1]!.ingestedAt + 1;
+    const end = (ingestedAt: number) => ({ kind: "end" as const, sessionId: t.sessionId, ingestedAt, lastChunkIndex: cut + 14 });
+    const consumer = t.consumer();
+    const ended = () => t.sent.filter((s) => s.message.type === "sessionEnded");
+    // Act: the chunks, the end; then a repeat soon after; then one after the wait.
+    await feed(consumer, t.sessionId, [...t.records.slice(0, cut), ...(await publish([end(endedAt)]))], 5);
+    expect(ended()).toEqual([]);
+    // A repeat measures the wait from the first end, it does not restart it.
+    await feed(consumer, t.sessionId, await publish([end(endedAt + 1000)]));
+    expect(ended()).toEqual([]);
+    await feed(consumer, t.sessionId, await publish([end(endedAt + MAX_END_WAIT_MS)]));
+    // Assess: ended with what came; the 15 chunks named, counted and told to everyone (the speaker shows it).
+    for (const to of ["speaker", "es-1", "fr-1"]) {
+      expect(t.sent.filter((s) => s.to === to).at(-1)?.message).toEqual({ type: "sessionEnded", sessionId: t.sessionId, chunksLost: 15 });
+    }
+    expect(t.log.entries.find((e) => e.event === "consumer.end_without_chunks")).toMatchObject({ missing: 15, lastChunkIndex: cut + 14 });
+    expect(t.measurements.get("ChunksSkipped")).toBe(15);
+    expect(t.finals().at(-1)!.endMs).toBeGreaterThan(talk.utterances[1]!.startMs);
   });
 
   it(

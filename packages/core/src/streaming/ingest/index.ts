@@ -57,6 +57,10 @@ export async function acceptChunk(
  * then the session is marked ended for new connections. In that order a failure between the two leaves the session
  * active, so the speaker's retry puts the end again (the consumer ends a session once), instead of answering
  * `session_ended` to an end that never reached the stream.
+ *
+ * The speaker asks again while no `sessionEnded` comes: an end waiting for chunks that never arrive would otherwise
+ * wait for ever, since nothing else reaches the stream to tell the consumer that its wait is over. A repeat of an
+ * ended session's end goes into the stream as it is (the consumer measures the wait by it, and ignores it once ended).
  */
 export async function endSession(
   db: Db,
@@ -67,7 +71,12 @@ export async function endSession(
   speakerAccounts?: SpeakerAccounts,
 ): Promise<void> {
   requireSpeakerOf(connection, sessionId, "end the session");
-  await Session.requireSpeakerAccount(await Session.requireActive(db, sessionId), speakerAccounts);
+  const session = await Session.requireExisting(db, sessionId);
+  await Session.requireSpeakerAccount(session, speakerAccounts);
+  if (session.status === "ended") {
+    await ingest.put({ kind: "end", sessionId, ingestedAt: Date.now(), ...(session.lastChunkIndex !== undefined ? { lastChunkIndex: session.lastChunkIndex } : {}) });
+    return;
+  }
   await ingest.put({ kind: "end", sessionId, ingestedAt: Date.now(), ...(lastChunkIndex !== undefined ? { lastChunkIndex } : {}) });
   await Session.end(db, sessionId, lastChunkIndex);
 }
