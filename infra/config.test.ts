@@ -36,6 +36,14 @@ describe("deploy settings", () => {
     await expect(load({ LIVETRANSLATE_MESSAGE_CONCURRENCY: "-1" })).rejects.toThrow('LIVETRANSLATE_MESSAGE_CONCURRENCY must be a whole number, not "-1"');
   });
 
+  it("caps a session's listeners at the default unless set, refusing a cap that is not a whole number from 1 to 10000", async () => {
+    expect((await load({})).maxListenersPerSession).toBe(1000);
+    expect((await load({ LIVETRANSLATE_MAX_LISTENERS_PER_SESSION: "300" })).maxListenersPerSession).toBe(300);
+    await expect(load({ LIVETRANSLATE_MAX_LISTENERS_PER_SESSION: "0" })).rejects.toThrow(/LIVETRANSLATE_MAX_LISTENERS_PER_SESSION must be a whole number from 1 to 10000 .*not "0"/);
+    await expect(load({ LIVETRANSLATE_MAX_LISTENERS_PER_SESSION: "20000" })).rejects.toThrow(/not "20000"/);
+    await expect(load({ LIVETRANSLATE_MAX_LISTENERS_PER_SESSION: "lots" })).rejects.toThrow("LIVETRANSLATE_MAX_LISTENERS_PER_SESSION");
+  });
+
   it("throttles only routes the APIs have, each named one below its API's default", async () => {
     const { throttle } = await load({});
     const routes = { http: HTTP_ROUTES.map((r) => r.route), websocket: ["$connect", "$disconnect", "$default", ...WS_ACTIONS] };

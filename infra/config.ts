@@ -1,6 +1,6 @@
 // Settings a deployment may change, read from the environment of `sst deploy` / `sst dev` (documented in
 // docs/deploying.md), and what every function shares.
-import { STREAM_EVENT_SOURCE } from "../packages/functions/src/deployment";
+import { maxListenersPerSession, STREAM_EVENT_SOURCE } from "../packages/functions/src/deployment";
 
 /** A whole-number setting from the environment; anything else stops the deploy naming the variable. */
 function wholeNumber(name: string, fallback: number): number {
@@ -34,6 +34,8 @@ export const config = {
   partsInContext: process.env.LIVETRANSLATE_PARTS_IN_CONTEXT === "off" ? "off" : "on",
   /** `en=vocabulary-name,...`: Amazon Transcribe custom vocabularies, one per source language. */
   transcribeVocabularies: process.env.LIVETRANSLATE_TRANSCRIBE_VOCABULARIES ?? "",
+  /** Listeners one session may hold at a time; the next listener's $connect is refused (429 `session_full`). */
+  maxListenersPerSession: maxListenersPerSession(process.env.LIVETRANSLATE_MAX_LISTENERS_PER_SESSION, "LIVETRANSLATE_MAX_LISTENERS_PER_SESSION"),
   /** Where alarms are e-mailed (an SNS subscription the recipient confirms); unset: alarms notify the topic only. */
   alarmEmail: process.env.LIVETRANSLATE_ALARM_EMAIL ?? "",
   /**

@@ -15,6 +15,7 @@ export function linkNamesOnly(): void {
   namesOnly(sst.aws.Bucket);
   namesOnly(sst.aws.KinesisStream);
   namesOnly(sst.aws.ApiGatewayWebSocket);
+  namesOnly(sst.aws.CognitoUserPool);
 }
 
 function namesOnly<T extends { getSSTLink(): { properties: Record<string, unknown> } }>(component: { new (...args: any[]): T; prototype: T }) {
@@ -30,6 +31,7 @@ export interface GrantedOn {
   realtime?: sst.aws.ApiGatewayWebSocket;
   /** The ARN pattern of this stage's session topics on the listeners' broker. */
   broadcastTopics?: $util.Input<string>;
+  speakers?: sst.aws.CognitoUserPool;
 }
 
 /** The role statements for a function: its adapters' actions, one statement per kind of resource. */
@@ -57,6 +59,8 @@ function arnOf(kind: ResourceKind, on: GrantedOn, fn: FunctionName): $util.Input
       return $interpolate`${needed(on.realtime, "WebSocket API").nodes.api.executionArn}/*/*/@connections/*`;
     case "broadcastTopic":
       return needed(on.broadcastTopics, "broadcast topics");
+    case "userPool":
+      return needed(on.speakers, "speakers' user pool").nodes.userPool.arn;
     case "*":
       return "*";
   }

@@ -1,5 +1,6 @@
 // The WebSocket API: $connect, $disconnect, $default, and one route per client action (same handler).
 import { WS_ACTIONS } from "../packages/functions/src/deployment";
+import { speakers } from "./auth";
 import { config, functionEnvironment, handler, reservedConcurrency } from "./config";
 import { grants } from "./permissions";
 import { table } from "./storage";
@@ -14,7 +15,14 @@ export const realtime = new sst.aws.ApiGatewayWebSocket("Realtime", {
 });
 
 const common = { environment: functionEnvironment(), logging: { retention: config.logRetention } };
-export const connect = new sst.aws.Function("Connect", { handler: handler("connect"), link: [table], permissions: grants("Connect", { table }), memory: "512 MB", ...common });
+export const connect = new sst.aws.Function("Connect", {
+  handler: handler("connect"),
+  link: [table, speakers],
+  permissions: grants("Connect", { table, speakers }),
+  memory: "512 MB",
+  ...common,
+  environment: { ...common.environment, MAX_LISTENERS_PER_SESSION: String(config.maxListenersPerSession) },
+});
 export const disconnect = new sst.aws.Function("Disconnect", {
   handler: handler("disconnect"),
   link: [table],
@@ -28,8 +36,8 @@ export const disconnect = new sst.aws.Function("Disconnect", {
  */
 export const message = new sst.aws.Function("Message", {
   handler: handler("message"),
-  link: [table, stream, realtime],
-  permissions: grants("Message", { table, stream, realtime }),
+  link: [table, stream, realtime, speakers],
+  permissions: grants("Message", { table, stream, realtime, speakers }),
   memory: "1024 MB",
   concurrency: reservedConcurrency(config.reservedConcurrency.Message),
   ...common,

@@ -168,7 +168,7 @@ describe("sst deploy (stage production)", () => {
     ]);
   });
 
-  it("gives every function its stage's metrics namespace, and the Consumer its terminology setting", () => {
+  it("gives every function its stage's metrics namespace, the Consumer its terminology setting, Connect its listener cap", () => {
     expect(Object.keys(run.functions).sort()).toEqual(FUNCTIONS);
     for (const fn of Object.values(run.functions)) {
       expect(fn.environment).toMatchObject({ POWERTOOLS_METRICS_NAMESPACE: "livetranslate/production", POWERTOOLS_SERVICE_NAME: "pipeline", SST_RESOURCE_App: JSON.stringify({ name: "livetranslate", stage: "production" }) });
@@ -176,6 +176,7 @@ describe("sst deploy (stage production)", () => {
     expect(run.functions.Consumer!.environment.TRANSLATE_TERMINOLOGY).toBe("");
     expect(run.functions.Consumer!.environment.TRANSCRIBE_VOCABULARIES).toBe("");
     expect(run.functions.Consumer!.environment.TRANSLATE_PARTS_IN_CONTEXT).toBe("on");
+    expect(run.functions.Connect!.environment.MAX_LISTENERS_PER_SESSION).toBe("1000");
   });
 
   it("alarms on each function's error rate above 5 %, in metric math CloudWatch accepts and that is 0 without invocations", () => {

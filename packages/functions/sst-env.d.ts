@@ -7,6 +7,7 @@ declare module "sst" {
     Audio: { name: string; type: "sst.aws.Bucket" };
     Realtime: { url: string; managementEndpoint: string; type: "sst.aws.ApiGatewayWebSocket" };
     BroadcastEndpoint: { endpoint: string; authorizer: string; type: "sst.sst.Linkable" };
+    Speakers: { id: string; type: "sst.aws.CognitoUserPool" };
   }
 }
 export {};

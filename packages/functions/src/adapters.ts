@@ -5,6 +5,7 @@
  */
 import { type MiddlewareClient, reportFailedAttempts } from "@livetranslate/core/adapters/aws/clients";
 import type { ListenerAuthorizer } from "@livetranslate/core/adapters/aws/iot";
+import type { AudienceLimits } from "@livetranslate/core/domain/admission";
 import type { Db } from "@livetranslate/core/domain/db";
 import type { Log } from "@livetranslate/core/log";
 import type {
@@ -17,6 +18,7 @@ import type {
   IngestReplay,
   Measurements,
   PositionedRecord,
+  SpeakerAccounts,
   SpeechRecognizer,
   SpeechSynthesizer,
   Translator,
@@ -54,6 +56,10 @@ export interface Adapters {
   consumer: SessionConsumer;
   /** What the configured engines support. */
   languages(): LanguagesResponse;
+  /** The deployment's cap on a session's listeners. */
+  limits: AudienceLimits;
+  /** Speakers' sign-in accounts (Cognito's user pool); none where speakers do not sign in (local mode). */
+  speakerAccounts?: SpeakerAccounts;
   measurements: Measurements;
   log: Log;
 }

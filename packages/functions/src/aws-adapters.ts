@@ -4,11 +4,13 @@
  * the WebSocket API. Each also declares the IAM actions it needs and the adapters it is built from, which give
  * every function's required links and grants (`composition.ts`, which also builds the consumer from them).
  */
+import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { PollyClient } from "@aws-sdk/client-polly";
 import { TranscribeClient } from "@aws-sdk/client-transcribe";
 import { TranscribeStreamingClient } from "@aws-sdk/client-transcribe-streaming";
 import { TranslateClient } from "@aws-sdk/client-translate";
 import { createDynamoClient, createKinesisClient, createManagementClient, createS3Client } from "@livetranslate/core/adapters/aws/clients";
+import { CognitoSpeakerAccounts } from "@livetranslate/core/adapters/aws/cognito";
 import { ApiGatewayNotifier } from "@livetranslate/core/adapters/aws/connections";
 import { createBroadcastClient, IotBroadcastPublisher, listenerAuthorizer } from "@livetranslate/core/adapters/aws/iot";
 import { Broadcast } from "@livetranslate/core/domain/broadcast";
@@ -25,6 +27,7 @@ import { supportedLanguages } from "@livetranslate/core/domain/languages";
 import { jsonLog } from "@livetranslate/core/log";
 import { Resource } from "sst";
 import { type AdapterName, type Adapters, observeFailedAttempts } from "./adapters.ts";
+import { maxListenersPerSession } from "./deployment.ts";
 
 export interface AwsAdapter<K extends AdapterName, U extends AdapterName> {
   /** SST `Resource` names `build` reads (each must be linked to every function that builds this adapter). */
@@ -160,6 +163,18 @@ export const AWS_ADAPTERS = {
       });
       return () => languages;
     },
+  }),
+  speakerAccounts: adapter("speakerAccounts", {
+    links: ["Speakers"],
+    iamActions: CognitoSpeakerAccounts.iamActions,
+    uses: OBSERVED,
+    build: (o) => new CognitoSpeakerAccounts({ client: observeFailedAttempts(new CognitoIdentityProviderClient({}), o), userPoolId: Resource.Speakers.id }),
+  }),
+  limits: adapter("limits", {
+    links: [],
+    iamActions: [],
+    uses: [],
+    build: () => ({ maxListenersPerSession: maxListenersPerSession(process.env.MAX_LISTENERS_PER_SESSION, "MAX_LISTENERS_PER_SESSION") }),
   }),
   measurements: adapter("measurements", {
     // The stage SST provides (always linked) names the metrics' namespace.

@@ -33,10 +33,10 @@ function define<const N extends AdapterName, H>(definition: FunctionDefinition<N
 }
 
 export const FUNCTIONS = {
-  Connect: define({ entry: "connect", needs: ["db", "log"], build: createConnectHandler }),
+  Connect: define({ entry: "connect", needs: ["db", "limits", "speakerAccounts", "log"], build: createConnectHandler }),
   Disconnect: define({ entry: "disconnect", needs: ["db", "log"], build: createDisconnectHandler }),
-  Message: define({ entry: "message", needs: ["db", "ingest", "notifier", "log"], build: createMessageHandler }),
-  Http: define({ entry: "http", needs: ["db", "languages", "vocabularies", "measurements", "log", "broadcastBroker"], build: createApi }),
+  Message: define({ entry: "message", needs: ["db", "ingest", "notifier", "speakerAccounts", "log"], build: createMessageHandler }),
+  Http: define({ entry: "http", needs: ["db", "languages", "vocabularies", "measurements", "log", "broadcastBroker", "limits"], build: createApi }),
   Consumer: define({ entry: "stream", needs: ["consumer", "measurements", "log"], build: createStreamHandler }),
   BroadcastAuthorizerHandler: define({ entry: "broadcast-authorizer", needs: ["listenerAuthorizer", "log"], build: createBroadcastAuthorizer }),
 } satisfies Record<FunctionName, { entry: string; needs: readonly AdapterName[]; build(adapters: never): unknown }>;

@@ -52,6 +52,32 @@ export const HTTP_ROUTES: readonly { route: string; auth: "speaker" | "none" }[]
  */
 export const LISTENER_REPORTS_PER_MINUTE = 60;
 
+/**
+ * Listeners one session may hold at a time, unless the deployment says otherwise (infra's
+ * LIVETRANSLATE_MAX_LISTENERS_PER_SESSION; local mode's variable of the same name). Above the seed's largest scale
+ * (500 a session), far below what a flood of anonymous connections would bring.
+ */
+export const MAX_LISTENERS_PER_SESSION = 1000;
+
+/**
+ * The highest cap a deployment may set: a session's admitted listeners are one DynamoDB item (domain/admission), about
+ * 25 bytes each, and an item holds at most 400 KB.
+ */
+export const MAX_LISTENERS_PER_SESSION_LIMIT = 10_000;
+
+/**
+ * A listener cap as a deployment gives it (unset: the default); anything but a whole number from 1 to
+ * `MAX_LISTENERS_PER_SESSION_LIMIT` is refused by name.
+ */
+export function maxListenersPerSession(setting: string | undefined, variable: string): number {
+  if (setting === undefined || setting.trim() === "") return MAX_LISTENERS_PER_SESSION;
+  const value = Number(setting);
+  if (!/^\d+$/.test(setting.trim()) || value < 1 || value > MAX_LISTENERS_PER_SESSION_LIMIT) {
+    throw new Error(`${variable} must be a whole number from 1 to ${MAX_LISTENERS_PER_SESSION_LIMIT} (a session's listeners are one DynamoDB item), not "${setting}"`);
+  }
+  return value;
+}
+
 /** What the sessions table's entities send (ElectroDB): items and queries, never a scan or the table itself. */
 const SESSIONS_TABLE: readonly IamAction[] = [
   { action: "dynamodb:DeleteItem", resource: "table" },
@@ -62,6 +88,8 @@ const SESSIONS_TABLE: readonly IamAction[] = [
   { action: "dynamodb:UpdateItem", resource: "table" },
 ];
 const NOTIFY: IamAction = { action: "execute-api:ManageConnections", resource: "wsConnections" };
+/** Whether the account that created a session is still enabled (its speaker is refused otherwise). */
+const SPEAKER_ACCOUNTS: IamAction = { action: "cognito-idp:AdminGetUser", resource: "userPool" };
 /** A session's Amazon Transcribe custom vocabulary: created with the session, used once ready, deleted with it. */
 const VOCABULARIES: readonly IamAction[] = [
   { action: "transcribe:CreateVocabulary", resource: "*" },
@@ -75,10 +103,10 @@ const VOCABULARIES: readonly IamAction[] = [
  * needs the adapters' SDK clients, cannot be imported at deploy time; link-contract.test.ts holds the two equal).
  */
 export const FUNCTION_IAM_ACTIONS: Record<FunctionName, readonly IamAction[]> = {
-  Connect: SESSIONS_TABLE,
+  Connect: [...SESSIONS_TABLE, SPEAKER_ACCOUNTS],
   Disconnect: SESSIONS_TABLE,
   Http: [...SESSIONS_TABLE, ...VOCABULARIES],
-  Message: [...SESSIONS_TABLE, NOTIFY, { action: "kinesis:PutRecord", resource: "stream" }, { action: "kinesis:PutRecords", resource: "stream" }],
+  Message: [...SESSIONS_TABLE, NOTIFY, SPEAKER_ACCOUNTS, { action: "kinesis:PutRecord", resource: "stream" }, { action: "kinesis:PutRecords", resource: "stream" }],
   Consumer: [
     ...SESSIONS_TABLE,
     NOTIFY,

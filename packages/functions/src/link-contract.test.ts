@@ -16,9 +16,10 @@ describe("each function reads only the resources its adapters declare", () => {
   it("names the links each function needs: the table everywhere, the rest only where used", () => {
     expect(Object.fromEntries(FUNCTION_NAMES.map((fn) => [fn, linksNeeded(fn)]))).toEqual({
       // App (the stage, for the metrics' namespace) is in every function: failed AWS attempts are counted.
-      Connect: ["App", "Sessions"],
+      // The speakers' user pool where a speaker connects and speaks: a disabled account's speaker is refused.
+      Connect: ["App", "Sessions", "Speakers"],
       Disconnect: ["App", "Sessions"],
-      Message: ["App", "AudioStream", "Realtime", "Sessions"],
+      Message: ["App", "AudioStream", "Realtime", "Sessions", "Speakers"],
       // The broker's endpoint: the HTTP API hands it to listeners by broadcast with their pass.
       Http: ["App", "BroadcastEndpoint", "Sessions"],
       // The stream too: an environment that lacks the open segment reads it back from Kinesis.
@@ -62,6 +63,15 @@ describe("each function reads only the resources its adapters declare", () => {
     const invocation = await invokeWithOnlyLinks("Message", withoutRealtime);
     // Assess
     expect(invocation.notLinked).toEqual(["Realtime"]);
+  }, scaledTimeout(60_000));
+
+  it("sees a missing link: Connect without the speakers' user pool fails by name when a speaker connects", async () => {
+    // Act
+    const { Speakers: _, ...withoutSpeakers } = linksOf("Connect");
+    const invocation = await invokeWithOnlyLinks("Connect", withoutSpeakers);
+    // Assess
+    expect(invocation.notLinked).toEqual(["Speakers"]);
+    expect((await invokeWithOnlyLinks("Connect", linksOf("Connect"))).actions).toContain("cognito-idp:AdminGetUser");
   }, scaledTimeout(60_000));
 
   it("sees a missing link: the Consumer without the stream it replays from fails by name", async () => {

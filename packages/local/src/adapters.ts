@@ -15,6 +15,7 @@ import { type MemoryMeasurements, memoryMeasurements } from "@livetranslate/core
 import type { AudioStore, Measurements } from "@livetranslate/core/ports";
 import type { Adapters } from "@livetranslate/functions/adapters";
 import { buildConsumer, type ConsumerOptions } from "@livetranslate/functions/composition";
+import { MAX_LISTENERS_PER_SESSION } from "@livetranslate/functions/deployment";
 import { lazy } from "@livetranslate/functions/lazy";
 import { audioUrlOn } from "./audio-route.ts";
 import { countAudioStore, countIngest, countNotifier, type RequestCounts } from "./metering.ts";
@@ -38,6 +39,8 @@ export interface LocalAdapterOptions {
   quotas?: LocalQuotas;
   /** Local mode's origin as clients reach it: audio URLs point there (see audio-route.ts). */
   publicOrigin: string;
+  /** Listeners one session may hold (`LIVETRANSLATE_MAX_LISTENERS_PER_SESSION`; the deployment's default when absent). */
+  maxListenersPerSession?: number;
 }
 
 /** The adapters over the given clients, each built (the consumer by the composition's `buildConsumer`) when first read. */
@@ -74,6 +77,7 @@ export function localAdapters(options: LocalAdapterOptions): Adapters {
       const languages = supportedLanguages(engines);
       return () => languages;
     },
+    limits: () => ({ maxListenersPerSession: options.maxListenersPerSession ?? MAX_LISTENERS_PER_SESSION }),
     measurements: () => options.measurements,
     log: () => options.log,
     consumer: () => buildConsumer(adapters, options.consumer),

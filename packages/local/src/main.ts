@@ -11,7 +11,10 @@
  * this machine's first network address).
  * LIVETRANSLATE_MAX_CONNECTIONS_PER_ADDRESS bounds the WebSocket connections one address may hold (default 100 when
  * HOST is not loopback, unbounded on loopback).
+ * LIVETRANSLATE_MAX_LISTENERS_PER_SESSION bounds the listeners one session may hold (default 1000).
  * LIVETRANSLATE_TLS_CERT and LIVETRANSLATE_TLS_KEY (PEM files) serve HTTPS and WSS with that certificate.
+ * LIVETRANSLATE_OPERATOR_SECRET is what creating a session needs (default: a fresh one, printed, when HOST is not
+ * loopback; none on loopback).
  * LIVETRANSLATE_VAD (energy | silero, default energy) picks how the segmenter decides speech.
  * LIVETRANSLATE_MEMORY_LOG_SECONDS (default 600) is how often a `process.memory` line reports the process's
  * memory, for a venue watching a long service (and the soak benchmark, which asks for every minute).
@@ -20,6 +23,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { jsonLog } from "@livetranslate/core/log";
+import { maxListenersPerSession } from "@livetranslate/functions/deployment";
 import { isLoopback } from "./public-origin.ts";
 import { quotaSettings } from "./quotas.ts";
 import { startLocal } from "./server.ts";
@@ -107,6 +111,8 @@ try {
     publicHost,
     tls,
     maxConnectionsPerAddress: maxConnectionsPerAddress(),
+    operatorSecret: process.env.LIVETRANSLATE_OPERATOR_SECRET || undefined,
+    maxListenersPerSession: maxListenersPerSession(process.env.LIVETRANSLATE_MAX_LISTENERS_PER_SESSION, "LIVETRANSLATE_MAX_LISTENERS_PER_SESSION"),
     ...consumer,
     dataDir,
     quotas,
@@ -115,16 +121,22 @@ try {
     brokerPort: process.env.LIVETRANSLATE_BROKER_PORT ? Number(process.env.LIVETRANSLATE_BROKER_PORT) : undefined,
   });
   const languages = local.adapters.languages();
+  const secret = local.operatorSecret;
+  // The speaker app takes the secret from the link's fragment, which never reaches a server or its logs.
+  const speakerUrl = secret ? `${local.url}/speaker#operator=${encodeURIComponent(secret)}` : `${local.url}/speaker`;
   console.log(
     [
       "",
       `livetranslate local mode is running`,
       ``,
-      `  Speaker    open ${local.url}/speaker in a browser: create a session, allow the microphone, press Start.`,
+      `  Speaker    open ${speakerUrl} in a browser: create a session, allow the microphone, press Start.`,
+      ...(secret
+        ? [`  operator   secret ${secret}: creating a session needs it (the speaker link carries it; LIVETRANSLATE_OPERATOR_SECRET sets it)`]
+        : []),
       `  Listeners  scan the QR code or open the join link the speaker app shows (${local.url}/listen/<session code>),`,
       `             or type the session code at ${local.url}/listen/ ; pick a language, tap "Enable audio".`,
       ...(isLoopback(host)
-        ? [`             Phones and other machines: restart with HOST=0.0.0.0 and use this machine's address instead of ${host}.`]
+        ? [`             Phones and other machines: restart with HOST=0.0.0.0; it then prints their links and an operator secret.`]
         : tls
           ? []
           : [
@@ -142,7 +154,7 @@ try {
             `  quotas     AWS's, emulated (LIVETRANSLATE_QUOTAS=aws): synthesis ${quotas.synthesisTps}/s, translation ${quotas.translationTps}/s per pair, posts ${quotas.postsPerSecond}/s, ${quotas.recognizerStreams} recognizer streams, ${quotas.newConnectionsPerSecond} new connections/s`,
           ]
         : []),
-      `  try it     curl -s -XPOST ${local.url}/sessions -H 'content-type: application/json' -d '{"sourceLanguage":"en","targetLanguages":["es","fr"]}'`,
+      `  try it     curl -s -XPOST ${local.url}/sessions -H 'content-type: application/json'${secret ? ` -H 'authorization: Bearer ${secret}'` : ""} -d '{"sourceLanguage":"en","targetLanguages":["es","fr"]}'`,
       ``,
       `  Ctrl-C stops it.`,
       "",

@@ -1,3 +1,4 @@
+import { DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { describe, expect, it } from "vitest";
 import type { Engines } from "@livetranslate/core/domain/languages";
 import { awsDefaultQuotas, localQuotas, quotaSettings } from "./quotas.ts";
@@ -6,7 +7,15 @@ describe("quotaSettings (LIVETRANSLATE_QUOTAS and the per-quota overrides)", () 
   it("is off unless asked, and AWS's defaults with aws", () => {
     expect(quotaSettings({})).toBeUndefined();
     expect(quotaSettings({ LIVETRANSLATE_QUOTAS: "off" })).toBeUndefined();
-    expect(quotaSettings({ LIVETRANSLATE_QUOTAS: "aws" })).toEqual({ synthesisTps: 8, translationTps: 20, postsPerSecond: 10_000, recognizerStreams: 25, newConnectionsPerSecond: 500 });
+    expect(quotaSettings({ LIVETRANSLATE_QUOTAS: "aws" })).toEqual({
+      synthesisTps: 8,
+      translationTps: 20,
+      postsPerSecond: 10_000,
+      recognizerStreams: 25,
+      newConnectionsPerSecond: 500,
+      tableWritesPerSecond: 4000,
+      tableReadsPerSecond: 12_000,
+    });
   });
 
   it("takes each override, fractions included", () => {
@@ -17,8 +26,18 @@ describe("quotaSettings (LIVETRANSLATE_QUOTAS and the per-quota overrides)", () 
       LIVETRANSLATE_QUOTA_POSTS_PER_SECOND: "40",
       LIVETRANSLATE_QUOTA_RECOGNIZER_STREAMS: "3",
       LIVETRANSLATE_QUOTA_NEW_CONNECTIONS_PER_SECOND: "0.2",
+      LIVETRANSLATE_QUOTA_TABLE_WRITES_PER_SECOND: "30",
+      LIVETRANSLATE_QUOTA_TABLE_READS_PER_SECOND: "90.5",
     });
-    expect(settings).toEqual({ synthesisTps: 0.5, translationTps: 2.5, postsPerSecond: 40, recognizerStreams: 3, newConnectionsPerSecond: 0.2 });
+    expect(settings).toEqual({
+      synthesisTps: 0.5,
+      translationTps: 2.5,
+      postsPerSecond: 40,
+      recognizerStreams: 3,
+      newConnectionsPerSecond: 0.2,
+      tableWritesPerSecond: 30,
+      tableReadsPerSecond: 90.5,
+    });
   });
 
   it("names what is wrong", () => {
@@ -50,5 +69,18 @@ describe("localQuotas", () => {
     t += 1250;
     expect(await outcomes("neural", 5)).toBe(1);
     expect(await outcomes("standard", 20)).toBe(10);
+  });
+
+  it("throttles every DynamoDB client it is given at one table throughput (shared, as the table's is), and no other client", async () => {
+    const quotas = localQuotas({ ...awsDefaultQuotas(), tableWritesPerSecond: 0.001 }, () => 0);
+    // No endpoint is reached: the refusal comes before the request is sent, and a passed write fails to connect.
+    const [a, b] = [0, 1].map(() => new DynamoDBClient({ endpoint: "http://127.0.0.1:9", region: "us-east-1", credentials: { accessKeyId: "l", secretAccessKey: "l" }, maxAttempts: 1 }));
+    quotas.client(a!);
+    quotas.client(b!);
+    quotas.client({});
+    const put = (client: DynamoDBClient) => client.send(new PutItemCommand({ TableName: "t", Item: { pk: { S: "x" } } })).catch((e: Error) => e.name);
+    expect(await put(a!)).not.toBe("ProvisionedThroughputExceededException");
+    expect(await put(b!)).toBe("ProvisionedThroughputExceededException");
+    expect(await put(a!)).toBe("ProvisionedThroughputExceededException");
   });
 });

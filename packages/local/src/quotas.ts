@@ -4,7 +4,8 @@
  * machine meets a quota at a small scale only when it is scaled down with it); fractions are allowed. The
  * quotas are account-wide in AWS, so one set is shared by every function and execution environment here.
  */
-import { limitedRecognizer, throttledNotifier, throttledSynthesizer, throttledTranslator, TokenBucket } from "@livetranslate/core/adapters/quota";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { limitedRecognizer, throttledNotifier, throttledSynthesizer, throttledTranslator, throttleTable, TokenBucket } from "@livetranslate/core/adapters/quota";
 import type { Engines } from "@livetranslate/core/domain/languages";
 import { quota } from "@livetranslate/core/domain/quotas";
 import type { ConnectionNotifier } from "@livetranslate/core/ports";
@@ -20,6 +21,10 @@ export interface QuotaSettings {
   recognizerStreams: number;
   /** API Gateway new WebSocket connections/s. */
   newConnectionsPerSecond: number;
+  /** DynamoDB write units/s of the table (a new on-demand table's, before it scales). */
+  tableWritesPerSecond: number;
+  /** DynamoDB read units/s of the table. */
+  tableReadsPerSecond: number;
 }
 
 const OVERRIDES: Record<keyof QuotaSettings, string> = {
@@ -28,6 +33,8 @@ const OVERRIDES: Record<keyof QuotaSettings, string> = {
   postsPerSecond: "LIVETRANSLATE_QUOTA_POSTS_PER_SECOND",
   recognizerStreams: "LIVETRANSLATE_QUOTA_RECOGNIZER_STREAMS",
   newConnectionsPerSecond: "LIVETRANSLATE_QUOTA_NEW_CONNECTIONS_PER_SECOND",
+  tableWritesPerSecond: "LIVETRANSLATE_QUOTA_TABLE_WRITES_PER_SECOND",
+  tableReadsPerSecond: "LIVETRANSLATE_QUOTA_TABLE_READS_PER_SECOND",
 };
 
 /** AWS's defaults for a new account. */
@@ -38,6 +45,8 @@ export function awsDefaultQuotas(): QuotaSettings {
     postsPerSecond: quota("apiGatewayRequests").value,
     recognizerStreams: quota("recognizerStreams").value,
     newConnectionsPerSecond: quota("newConnections").value,
+    tableWritesPerSecond: quota("tableWrites").value,
+    tableReadsPerSecond: quota("tableReads").value,
   };
 }
 
@@ -66,11 +75,15 @@ function bucketLike(id: Parameters<typeof quota>[0], rate: number, now: () => nu
   return new TokenBucket(rate, q.burst === undefined ? undefined : (q.burst * rate) / q.value, now);
 }
 
-/** The emulated quotas of one local mode: applied to its engines once, and to every @connections notifier it builds. */
+/**
+ * The emulated quotas of one local mode: applied to its engines once, and to every @connections notifier and AWS
+ * client it builds (the table's throughput is shared by every function, as in AWS).
+ */
 export interface LocalQuotas {
   settings: QuotaSettings;
   engines(engines: Engines): Engines;
   notifier(notifier: ConnectionNotifier): ConnectionNotifier;
+  client(client: object): void;
   admitConnection(): boolean;
 }
 
@@ -82,6 +95,7 @@ export function localQuotas(settings: QuotaSettings, now: () => number = Date.no
   };
   const posts = bucketLike("apiGatewayRequests", settings.postsPerSecond, now);
   const connections = bucketLike("newConnections", settings.newConnectionsPerSecond, now);
+  const table = { writes: bucketLike("tableWrites", settings.tableWritesPerSecond, now), reads: bucketLike("tableReads", settings.tableReadsPerSecond, now) };
   return {
     settings,
     engines: (engines) => ({
@@ -91,6 +105,9 @@ export function localQuotas(settings: QuotaSettings, now: () => number = Date.no
       synthesizer: throttledSynthesizer(engines.synthesizer, synthesis),
     }),
     notifier: (notifier) => throttledNotifier(notifier, posts),
+    client: (client) => {
+      if (client instanceof DynamoDBClient) throttleTable(client, table);
+    },
     admitConnection: () => connections.take(),
   };
 }

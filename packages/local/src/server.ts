@@ -9,6 +9,7 @@ import path from "node:path";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { createNodeWebSocket } from "@hono/node-ws";
+import type { KinesisClient } from "@aws-sdk/client-kinesis";
 import type { MiddlewareClient } from "@livetranslate/core/adapters/aws/clients";
 import { closeEngines, detectLocalEngines, type Engines, supportedLanguages } from "@livetranslate/core/adapters/engines";
 import { jsonLog, type Log } from "@livetranslate/core/log";
@@ -32,6 +33,7 @@ import { countEngines, countTableRequests, type RequestCounts } from "./metering
 import { localQuotas, type QuotaSettings } from "./quotas.ts";
 import { type LocalResources, startResources } from "./resources.ts";
 import { mountWebApps } from "./web-apps.ts";
+import { operatorSecretFor, requireOperatorSecret } from "./operator.ts";
 import { mountAudio } from "./audio-route.ts";
 import { S3AudioStore } from "@livetranslate/core/adapters/aws/s3";
 import { isLoopback, originOf, publicHost } from "./public-origin.ts";
@@ -76,12 +78,19 @@ export interface LocalOptions {
    * loopback, where only this machine connects: the benchmarks open thousands).
    */
   maxConnectionsPerAddress?: number;
+  /** Listeners one session may hold (default: the deployment's, `MAX_LISTENERS_PER_SESSION`). */
+  maxListenersPerSession?: number;
   /** API Gateway's connection limits by default; tests shorten them. */
   connectionLimits?: Partial<ConnectionLimits>;
   /** Where the broadcast broker (MQTT over WebSockets) listens: by default the port after `port`, any free one with port 0. */
   brokerPort?: number;
   /** AWS's quotas, emulated (`LIVETRANSLATE_QUOTAS=aws`); none when absent. */
   quotas?: QuotaSettings;
+  /**
+   * What creating a session needs (`Authorization: Bearer <secret>`): this one when given, on any address; a fresh
+   * one when `host` is not loopback (`LocalMode.operatorSecret`); none on loopback.
+   */
+  operatorSecret?: string;
 }
 
 export interface LocalMode {
@@ -92,10 +101,21 @@ export interface LocalMode {
   adapters: Adapters;
   /** The consumer's execution environments (routing, kill). */
   environments: ExecutionEnvironments;
+  /** The WebSocket gateway (fault tests have it invoke a connection's messages side by side, as API Gateway does). */
+  gateway: Pick<WebSocketGateway, "messageConcurrency">;
+  /** The Kinesis stream the speakers' audio goes through, and a client of it (fault tests split its shards). */
+  stream: { client: KinesisClient; name: string };
+  /**
+   * Plays a deploy of new code: the consumer's environments and the WebSocket functions are replaced by new ones with
+   * empty memory (new clients, nothing cached); batches and messages in flight finish in the old ones.
+   */
+  deploy(): Promise<void>;
   /** Counters (faults, retries, checkpoint size) of every function and environment, and listener downloads. */
   measurements: MemoryMeasurements;
   /** The broker listeners by broadcast connect to. */
   broker: LocalResources["broker"];
+  /** The secret creating a session needs, if any (see `LocalOptions.operatorSecret`). */
+  operatorSecret?: string;
   close(): Promise<void>;
 }
 
@@ -124,6 +144,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
     // ws would buffer up to 100 MiB of one message before the gateway could refuse it over 128 KB.
     wss.options.maxPayload = { ...API_GATEWAY_LIMITS, ...options.connectionLimits }.maxMessageBytes;
     const host = options.host ?? "127.0.0.1";
+    const operatorSecret = operatorSecretFor(host, options.operatorSecret);
     // Clients may knock before every route is mounted (apps reconnecting to a restarted local mode): they are
     // told to come back, since the router cannot take routes once it has answered a request.
     let ready = false;
@@ -158,14 +179,30 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
       measurements,
       decorateClient: (client) => {
         if (options.requestCounts) countTableRequests(client, options.requestCounts);
+        quotas?.client(client);
         options.decorateClient?.(client);
       },
     });
     closers.push(() => resources.close());
     // The gateway's and HTTP API's adapters, and each consumer environment's, are built from the same.
-    const shared = { resources, engines, log, measurements, requestCounts: options.requestCounts, quotas, publicOrigin: url };
+    const shared = {
+      resources,
+      engines,
+      log,
+      measurements,
+      requestCounts: options.requestCounts,
+      quotas,
+      publicOrigin: url,
+      maxListenersPerSession: options.maxListenersPerSession,
+    };
     const adapters = localAdapters({ ...shared, clients: resources.clients });
     const handlers = compose(adapters);
+    // The WebSocket functions as deployed now: a deploy swaps them for new ones, the HTTP API stays (it keeps nothing).
+    let deployed = handlers;
+    const deployedClients: ReturnType<typeof resources.connect>[] = [];
+    closers.push(() => {
+      for (const clients of deployedClients) for (const client of Object.values(clients)) client.destroy();
+    });
     if (options.dataDir) await forgetStaleConnections(adapters.db, log);
     // The consumer runs as Lambda runs it: in isolated execution environments, batches routed among them, each
     // with its own adapters composed by the same root.
@@ -192,10 +229,10 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
       upgradeWebSocket,
       managementAccessKeyId: resources.connections.accessKeyId,
       routes: {
-        $connect: handlers.Connect,
-        $disconnect: handlers.Disconnect,
-        $default: handlers.Message,
-        actions: Object.fromEntries(WS_ACTIONS.map((action) => [action, handlers.Message])),
+        $connect: (event) => deployed.Connect(event),
+        $disconnect: (event) => deployed.Disconnect(event),
+        $default: (event) => deployed.Message(event),
+        actions: Object.fromEntries(WS_ACTIONS.map((action) => [action, (event: Parameters<typeof handlers.Message>[0]) => deployed.Message(event)])),
       },
       onError: (error, context) => log({ level: "error", event: "gateway.handler_failed", ...context, error: String(error) }),
       limits: options.connectionLimits,
@@ -209,6 +246,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
     resources.connections.handler.attach(gateway);
     closers.push(() => gateway.closeAll());
 
+    if (operatorSecret) requireOperatorSecret(app, operatorSecret);
     mountWebApps(app);
     mountAudio(app, resources.s3Endpoint, resources.bucket, new S3AudioStore({ client: resources.clients.s3, bucket: resources.bucket }));
     app.route("/", handlers.Http);
@@ -244,7 +282,15 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
     sweep.unref();
     closers.push(() => clearInterval(sweep));
 
-    return { url, wsUrl: `${url.replace(/^http/, "ws")}/ws`, port, adapters, environments, measurements, broker: resources.broker, close };
+    const deploy = async () => {
+      const clients = resources.connect();
+      deployedClients.push(clients);
+      deployed = compose(localAdapters({ ...shared, clients }));
+      log({ level: "info", event: "local.deployed" });
+      await environments.replaceAll("deployed");
+    };
+    const stream = { client: resources.clients.kinesis, name: resources.stream };
+    return { url, wsUrl: `${url.replace(/^http/, "ws")}/ws`, port, adapters, environments, gateway, stream, deploy, measurements, broker: resources.broker, operatorSecret, close };
   } catch (error) {
     await close();
     throw error;

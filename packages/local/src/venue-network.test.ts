@@ -38,18 +38,43 @@ describe("a listener joined by the machine's network address", () => {
     rmSync(path.dirname(dataDir), { recursive: true, force: true });
   });
 
-  const createSession = async () => {
-    const created = await fetch(`${origin}/sessions`, {
+  const post = (authorization?: string) =>
+    fetch(`${origin}/sessions`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", ...(authorization ? { authorization } : {}) },
       body: JSON.stringify({ sourceLanguage: "en", targetLanguages: ["es"] }),
     });
+  const createSession = async () => {
+    const created = await post(`Bearer ${local.operatorSecret}`);
     expect(created.status).toBe(201);
     return (await created.json()) as CreateSessionResponse;
   };
 
   it("keeps its data folder for this machine's user only", () => {
     expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+  });
+
+  it("creates sessions only for whoever gives the operator secret it made at start; listeners need none", async () => {
+    // Prepare
+    const secret = local.operatorSecret!;
+    expect(secret).toMatch(/^[2-9a-z]{4}(-[2-9a-z]{4}){3}$/);
+    // Act
+    const without = await post();
+    const wrong = await post(`Bearer ${secret.replace(/^./, (c) => (c === "2" ? "3" : "2"))}`);
+    const typed = await post(`Bearer ${secret.toUpperCase().replaceAll("-", "")}`);
+    // Assess
+    expect(without.status).toBe(401);
+    expect(((await without.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+      code: "unauthorized",
+      message: expect.stringContaining("operator secret"),
+    });
+    expect(wrong.status).toBe(401);
+    expect(((await wrong.json()) as { error: { message: string } }).error.message).toMatch(/operator secret is wrong/);
+    expect(typed.status).toBe(201);
+    const { sessionId } = (await typed.json()) as CreateSessionResponse;
+    expect((await fetch(`${origin}/sessions/${sessionId}`)).status).toBe(200);
+    expect((await fetch(`${origin}/languages`)).status).toBe(200);
+    expect((await fetch(`${origin}/speaker/`)).status).not.toBe(401);
   });
 
   it("closes a connection (1009) as soon as a message announces more than 128 KB, before it arrives", async () => {

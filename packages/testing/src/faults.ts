@@ -1,6 +1,6 @@
 /**
  * Fault injection for tests: makes chosen requests of real SDK clients fail the way AWS fails them (throttling,
- * 5xx, by error name and status), beneath the SDK's retry loop, so the SDK's retries and ours both run for real.
+ * 5xx, by error name and status) or go through late, beneath the SDK's retry loop, so the SDK's retries and ours both run for real.
  * Faults can be armed while the clients run; a fault counts its failures across every client it is installed on.
  */
 import { addMiddleware, type MiddlewareClient } from "@livetranslate/core/adapters/aws/clients";
@@ -16,7 +16,10 @@ export interface Fault {
   times: number;
   /** Matching attempts to let through first. */
   after?: number;
-  error(): Error;
+  /** The attempt fails with this error... */
+  error?(): Error;
+  /** ...or goes through this much later (a cold start holding one invocation back). */
+  delayMs?: number;
 }
 
 /** An AWS service error as the SDK parses it. */
@@ -58,7 +61,8 @@ export class FaultInjector {
           entry.seen++;
           if (entry.seen > (fault.after ?? 0) && entry.failed < fault.times) {
             entry.failed++;
-            throw fault.error();
+            if (fault.error) throw fault.error();
+            await new Promise((resolve) => setTimeout(resolve, fault.delayMs ?? 0));
           }
         }
         return next(args);

@@ -42,7 +42,20 @@ export interface TranscribedClip {
 }
 
 export function englishClips(): TranscribedClip[] {
-  const dir = path.join(fixturesDir(), "speech/en");
+  return transcribedClips("speech/en");
+}
+
+/**
+ * English clips that say a name pocketsphinx's dictionary lacks, for the session glossary's tests; kept apart from
+ * `englishClips` so the benchmark's and the recognizer's word error rates stay comparable across changes.
+ */
+export function clipsWithNames(): TranscribedClip[] {
+  return transcribedClips("speech/en-names");
+}
+
+/** The clips of a fixtures folder with their reference transcripts (`transcripts.tsv`: `file`, tab, `text`). */
+function transcribedClips(folder: string): TranscribedClip[] {
+  const dir = path.join(fixturesDir(), folder);
   return readFileSync(path.join(dir, "transcripts.tsv"), "utf8")
     .split("\n")
     .map((line) => line.trim())

@@ -20,6 +20,10 @@ let languagesAnswer: () => { ok: boolean; status: number; json(): Promise<unknow
 
 /** What `GET /sessions/{id}` says of the session. */
 let sessionStatus: "active" | "ended" = "active";
+/** The session's join key, when it is private. */
+let joinKey: string | undefined;
+/** The bodies of `POST /sessions/{id}/listeners`. */
+const joins: { language?: string; key?: string }[] = [];
 /** Whether the server offers listening by broadcast (`POST /sessions/{id}/listeners`); without it, the WebSocket. */
 let broadcastOffered = false;
 const PASS = {
@@ -70,6 +74,8 @@ beforeEach(() => {
   sessionStatus = "active";
   broadcastOffered = false;
   broker.clients.length = 0;
+  joinKey = undefined;
+  joins.length = 0;
   vi.useFakeTimers();
   FakeWebSocket.created.length = 0;
   vi.stubGlobal("WebSocket", FakeWebSocket);
@@ -79,11 +85,25 @@ beforeEach(() => {
     "fetch",
     vi.fn(async (url: string, init?: { method?: string; body?: string }) => {
       const path = new URL(url).pathname;
-      if (path === `/sessions/${SESSION.sessionId}`) return { ok: true, status: 200, json: async () => ({ ...SESSION, status: sessionStatus }) };
+      if (path === `/sessions/${SESSION.sessionId}`) {
+        // As the server answers: an ended session, or a private one without its key, as one that does not exist.
+        const { searchParams } = new URL(url);
+        if (sessionStatus === "ended" || (joinKey !== undefined && searchParams.get("key") !== joinKey)) {
+          return { ok: false, status: 404, json: async () => ({ error: { code: "not_found", message: "…" } }) };
+        }
+        return { ok: true, status: 200, json: async () => ({ ...SESSION, status: sessionStatus }) };
+      }
       if (path.startsWith(`/sessions/${SESSION.sessionId}/listeners`)) {
         if (!broadcastOffered) return { ok: false, status: 404, json: async () => ({ error: { code: "not_found", message: "no route" } }) };
         if (init?.method === "PUT" && sessionStatus === "ended") return { ok: false, status: 409, json: async () => ({ error: { code: "session_ended", message: "ended" } }) };
-        const language = (JSON.parse(init?.body ?? "{}") as { language?: string }).language ?? "es";
+        const body = JSON.parse(init?.body ?? "{}") as { language?: string; key?: string };
+        if (init?.method === "POST") {
+          joins.push(body);
+          if (sessionStatus === "ended" || (joinKey !== undefined && body.key !== joinKey)) {
+            return { ok: false, status: 404, json: async () => ({ error: { code: "session_not_found", message: "…" } }) };
+          }
+        }
+        const language = body.language ?? "es";
         const pass = { ...PASS, language, broker: { ...PASS.broker, topic: `livetranslate/local/session/${SESSION.sessionId}/${language}` } };
         return { ok: true, status: init?.method === "PUT" ? 200 : 201, json: async () => pass };
       }
@@ -176,6 +196,41 @@ describe("listening by broadcast", () => {
     expect(afterHeartbeat).toBeGreaterThanOrEqual(1);
     expect(client.unsubscribed).toEqual([PASS.broker.topic]);
     expect(client.subscribed.at(-1)).toBe(`livetranslate/local/session/${SESSION.sessionId}/gl`);
+  });
+
+  it("joins a private session by its link with the key, and gives its place back when the session ends", async () => {
+    // Prepare
+    broadcastOffered = true;
+    joinKey = "k7m2-x9qp-4hzt-r8wn";
+    // Act
+    render(() => <App location={{ pathname: `/${SESSION.sessionId}`, search: "?lang=es", hash: `#key=${joinKey}` } as Location} />);
+    await settle();
+    const client = broker.clients.at(-1)!;
+    client.emit("connect");
+    client.emit("message", PASS.broker.topic, new TextEncoder().encode(JSON.stringify({ type: "sessionEnded", sessionId: SESSION.sessionId })));
+    await settle();
+    // Assess: the pass was asked for with the key; leaving used the pass.
+    expect(joins).toEqual([{ language: "es", key: joinKey }]);
+    expect(FakeWebSocket.created).toEqual([]);
+    const left = vi.mocked(fetch).mock.calls.find(([, init]) => (init as { method?: string } | undefined)?.method === "DELETE")!;
+    expect(new URL(String(left[0])).pathname).toBe(`/sessions/${SESSION.sessionId}/listeners/${PASS.listenerId}`);
+    expect((left[1] as { headers: Record<string, string> }).headers.authorization).toBe(`Bearer ${PASS.token}`);
+    expect(screen.getByText(/The speaker has ended this session/)).toBeTruthy();
+  });
+
+  it("says the session ended when joining for a pass finds it gone (answered as one that does not exist)", async () => {
+    // Prepare: the session ends between the app's look at it and its join.
+    broadcastOffered = true;
+    vi.mocked(fetch).mockImplementationOnce(async () => ({ ok: true, status: 200, json: async () => ({ ...SESSION, status: "active" }) }) as Response);
+    sessionStatus = "ended";
+    // Act
+    render(() => <App location={{ pathname: `/${SESSION.sessionId}`, search: "?lang=es" } as Location} />);
+    await settle();
+    // Assess: no fallback to the WebSocket, no broker connection.
+    expect(joins.length).toBe(1);
+    expect(FakeWebSocket.created).toEqual([]);
+    expect(broker.clients).toEqual([]);
+    expect(screen.getByText(/The speaker has ended this session/)).toBeTruthy();
   });
 });
 
@@ -381,6 +436,39 @@ describe("while listening", () => {
     await settle(1000);
     expect(screen.getByText(/The speaker has ended this session/)).toBeTruthy();
     expect(screen.queryByRole("alert")).toBeNull();
+  });
+
+  it("joins a private session by its link: the key goes to the API and the WebSocket, and stays in the address's fragment", async () => {
+    // Prepare
+    joinKey = "k7m2-x9qp-4hzt-r8wn";
+    // Act
+    render(() => <App location={{ pathname: `/${SESSION.sessionId}`, search: "?lang=es", hash: `#key=${joinKey}` } as Location} />);
+    await settle();
+    // Assess
+    const socket = FakeWebSocket.latest();
+    expect(new URL(socket.url).searchParams.get("key")).toBe(joinKey);
+    const asked = vi.mocked(fetch).mock.calls.map(([url]) => new URL(String(url))).find((url) => url.pathname === `/sessions/${SESSION.sessionId}`)!;
+    expect(asked.searchParams.get("key")).toBe(joinKey);
+    expect(window.location.hash).toBe(`#key=${joinKey}`);
+    expect(window.location.search).toBe("?lang=es");
+  });
+
+  it("says what a private session needs when it is joined by its code alone, and joins with the key typed beside it", async () => {
+    // Prepare
+    joinKey = "k7m2-x9qp-4hzt-r8wn";
+    render(() => <App location={{ pathname: "/", search: "", hash: "" } as Location} />);
+    await settle();
+    // Act
+    fireEvent.input(screen.getByRole("textbox", { name: "Session code" }), { target: { value: "Brave Fox 101" } });
+    fireEvent.click(screen.getByRole("button", { name: "Join" }));
+    await settle();
+    // Assess
+    expect(screen.getByRole("alert").textContent).toMatch(/private and needs its key/);
+    expect(FakeWebSocket.created.length).toBe(0);
+    fireEvent.input(screen.getByRole("textbox", { name: /^Key/ }), { target: { value: ` ${joinKey} ` } });
+    fireEvent.click(screen.getByRole("button", { name: "Join" }));
+    await settle();
+    expect(new URL(FakeWebSocket.latest().url).searchParams.get("key")).toBe(joinKey);
   });
 
   it("tells a screen reader each new part of a caption once, in the listener's language, and starts afresh with a new language", async () => {

@@ -14,15 +14,21 @@ import { ScreenWakeNote } from "./components/ScreenWakeNote.tsx";
 import { StatusBar } from "./components/StatusBar.tsx";
 import { BACK_NOTICE_MS, type ConnectionNotice, nextConnectionNotice } from "./connection-notice.ts";
 import { DownloadReporter, postListenerReport } from "./download-report.ts";
-import { chooseLanguage, normalizeCode, parseJoinLink } from "./join.ts";
+import { chooseLanguage, joinPath, normalizeCode, parseJoinLink } from "./join.ts";
 import { Player } from "./playback/player.ts";
 import type { PlaybackState } from "./playback/queue.ts";
 import { ScreenWake, type ScreenWakeState } from "./screen-wake.ts";
 
 const config = endpoints(window.location, { http: import.meta.env.VITE_HTTP_URL, ws: import.meta.env.VITE_WS_URL });
 
+/** GET /sessions/{id}, with a private session's join key (`key`, a protocol extension). */
+const sessionUrl = (sessionId: string, key: string | undefined) =>
+  `${config.http}/sessions/${encodeURIComponent(sessionId)}${key ? `?${new URLSearchParams({ key })}` : ""}`;
+
 interface ListenerState {
   session?: SessionView;
+  /** A private session's join key, as the link or the listener gave it. */
+  key?: string;
   language?: string;
   /** Targets translated but not voiced (GET /languages): no audio is offered for them. */
   captionsOnly: readonly string[];
@@ -99,8 +105,9 @@ export function App(props: { location: Location }) {
     const sessionId = state.session?.sessionId;
     if (!sessionId || state.ended) return;
     try {
-      const response = await fetch(`${config.http}/sessions/${encodeURIComponent(sessionId)}`);
-      if (response.ok && ((await response.json()) as SessionView).status === "ended") endSession();
+      // The server answers an ended session as one that does not exist; this one existed when the listener joined.
+      const response = await fetch(sessionUrl(sessionId, state.key));
+      if (response.status === 404 || (response.ok && ((await response.json()) as SessionView).status === "ended")) endSession();
     } catch {
       // Offline: the next reconnect asks again.
     }
@@ -118,7 +125,7 @@ export function App(props: { location: Location }) {
     player ??= new Player(
       () => setState({ playback: player!.state, lagSeconds: player!.lagSeconds }),
       (download) => {
-        if (state.session && state.language) reporter.record({ sessionId: state.session.sessionId, language: state.language }, download);
+        if (state.session && state.language) reporter.record({ sessionId: state.session.sessionId, language: state.language, ...(state.key ? { key: state.key } : {}) }, download);
       },
     );
     (window as unknown as { livetranslatePlayback: unknown }).livetranslatePlayback = player.log;
@@ -141,28 +148,44 @@ export function App(props: { location: Location }) {
     }
   };
 
-  async function join(sessionId: string, requested?: string) {
+  async function join(sessionId: string, requested?: string, key?: string) {
     setJoining(true);
     setState({ error: undefined });
     try {
-      const [response, languages] = await Promise.all([fetch(`${config.http}/sessions/${encodeURIComponent(sessionId)}`), captionsOnlyLanguages()]);
-      if (response.status === 404) throw new Error(`There is no session "${sessionId}". Check the code and try again.`);
+      const [response, languages] = await Promise.all([fetch(sessionUrl(sessionId, key)), captionsOnlyLanguages()]);
+      if (response.status === 404) {
+        throw new Error(
+          key
+            ? `There is no session "${sessionId}" open to this key: it may have ended. Check the code and the key, or ask for the link again.`
+            : `There is no session "${sessionId}" open to listeners: it may have ended, or it is private and needs its key (its link and QR code carry it). Check the code and try again.`,
+        );
+      }
       if (!response.ok) throw new Error(`The server could not be reached (HTTP ${response.status}). Try again in a moment.`);
       const session = (await response.json()) as SessionView;
       if (session.status === "ended") throw new Error("This session has ended.");
       const language = chooseLanguage(session.targetLanguages, requested, navigator.languages ?? []);
-      setState({ session, language, captionsOnly: languages });
-      history.replaceState(null, "", `${import.meta.env.BASE_URL}${session.sessionId}?lang=${language}`);
+      setState({ session, language, captionsOnly: languages, key });
+      history.replaceState(null, "", joinPath(import.meta.env.BASE_URL, session.sessionId, language, key));
       ensurePlayer();
       try {
         // By broadcast (a protocol extension): each part is one message, published once for every listener of the
         // language; a long sentence is heard a clause at a time while it goes on, caption and speech together.
-        feed = await BroadcastFeed.open({ http: config.http, sessionId: session.sessionId, language: state.language!, onMessage, onState: onSocketState, onEnded: endSession, pageHost: window.location.host });
+        feed = await BroadcastFeed.open({
+          http: config.http,
+          sessionId: session.sessionId,
+          language: state.language!,
+          key,
+          onMessage,
+          onState: onSocketState,
+          onEnded: endSession,
+          pageHost: window.location.host,
+        });
       } catch (error) {
         if (!(error instanceof BroadcastUnavailableError)) throw error;
         // A server without broadcast: the same parts, one message each, over the WebSocket.
         socket = new LiveSocket({
-          url: () => `${config.ws}?${new URLSearchParams({ role: "listener", sessionId: session.sessionId, language: state.language!, bundled: "1" })}`,
+          url: () =>
+            `${config.ws}?${new URLSearchParams({ role: "listener", sessionId: session.sessionId, language: state.language!, bundled: "1", ...(key ? { key } : {}) })}`,
           onMessage,
           onState: onSocketState,
         });
@@ -182,7 +205,7 @@ export function App(props: { location: Location }) {
     if (feed) void feed.setLanguage(language).catch(() => undefined);
     // Not connected yet: connect again, and the new connection asks for the new language.
     else if (socket && !socket.send({ action: "setLanguage", language })) socket.reconnect();
-    history.replaceState(null, "", `${import.meta.env.BASE_URL}${state.session!.sessionId}?lang=${language}`);
+    history.replaceState(null, "", joinPath(import.meta.env.BASE_URL, state.session!.sessionId, language, state.key));
   };
 
   const enableAudio = async () => {
@@ -192,7 +215,7 @@ export function App(props: { location: Location }) {
     setState({ audioEnabled: true });
   };
 
-  if (link.sessionId) void join(link.sessionId, link.language);
+  if (link.sessionId) void join(link.sessionId, link.language, link.key);
   onCleanup(() => {
     window.removeEventListener("pagehide", onPageHide);
     clearTimeout(backTimer);
@@ -221,7 +244,7 @@ export function App(props: { location: Location }) {
       </header>
       <Switch>
         <Match when={!state.session}>
-          <JoinForm busy={joining()} error={state.error} initialCode={link.sessionId} onJoin={(code) => void join(normalizeCode(code), link.language)} />
+          <JoinForm busy={joining()} error={state.error} initialCode={link.sessionId} initialKey={link.key} onJoin={(code, key) => void join(normalizeCode(code), link.language, key.trim() || undefined)} />
         </Match>
         <Match when={state.session}>
           <main class="listen">
@@ -248,7 +271,7 @@ export function App(props: { location: Location }) {
             <Show when={state.error}>
               <p class="notice error" role="alert">{state.error}</p>
             </Show>
-            <ConnectionNoticeView notice={state.ended ? undefined : state.notice} />
+            <ConnectionNoticeView notice={state.ended ? undefined : state.notice} withAudio={state.audioEnabled && !captionsOnly()} />
             <ScreenWakeNote state={state.ended ? "off" : state.screen} />
             <Show when={state.ended}>
               <p class="notice" role="status">The speaker has ended this session. Thank you for listening.</p>

@@ -13,9 +13,14 @@ export interface BroadcastFeedOptions {
   http: string;
   sessionId: string;
   language: string;
+  /** A private session's join key, as the link or the listener gave it. */
+  key?: string;
   onMessage(message: ServerMessage): void;
   onState(state: SocketState): void;
-  /** The session ended (a renewal said so): for a listener that missed `sessionEnded`. */
+  /**
+   * The session ended (a renewal said so, or joining again found it gone: the server answers an ended session as one
+   * that does not exist): for a listener that missed `sessionEnded`.
+   */
   onEnded(): void;
   /** Where the page was loaded from: a broker on this machine's loopback is reached by the page's host instead. */
   pageHost: string;
@@ -85,7 +90,14 @@ export class BroadcastFeed {
     if (this.pass && this.client?.connected) this.client.subscribe(this.pass.broker.topic, { qos: 1 });
   }
 
+  /** Stops listening; the server is told, so the listener's place in the session goes at once (not when its presence lapses). */
   close(): void {
+    if (!this.closed && this.pass) {
+      const { sessionId, listenerId, token } = this.pass;
+      const url = `${this.options.http}/sessions/${encodeURIComponent(sessionId)}/listeners/${encodeURIComponent(listenerId)}`;
+      // `keepalive`: the request outlives a page that is closing.
+      void this.fetch(url, { method: "DELETE", headers: { authorization: `Bearer ${token}` }, keepalive: true }).catch(() => undefined);
+    }
     this.closed = true;
     clearInterval(this.heartbeat);
     this.client?.end(true);
@@ -96,10 +108,13 @@ export class BroadcastFeed {
     const response = await this.fetch(`${this.options.http}/sessions/${encodeURIComponent(this.options.sessionId)}/listeners`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ language: this.language }),
+      body: JSON.stringify({ language: this.language, ...(this.options.key ? { key: this.options.key } : {}) }),
     });
+    const refusal = response.ok ? undefined : await errorOf(response);
+    // Missing, ended, or private without this key: one answer. The app asked for the session a moment ago.
+    if (refusal?.code === "session_not_found") return this.options.onEnded();
     if (response.status === 404 || response.status === 405) throw new BroadcastUnavailableError("this server offers no broadcast");
-    if (!response.ok) throw new Error(`joining failed (HTTP ${response.status})`);
+    if (refusal) throw new Error(refusal.message ?? `joining failed (HTTP ${response.status})`);
     this.connect((await response.json()) as ListenerPass);
   }
 
@@ -167,4 +182,11 @@ function safeJson(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** The error a refusal carries (`ErrorBody`), if its body is one. */
+async function errorOf(response: Response): Promise<{ code?: string; message?: string }> {
+  const body = (await response.json().catch(() => undefined)) as { error?: { code?: unknown; message?: unknown } } | undefined;
+  const error = body?.error;
+  return { code: typeof error?.code === "string" ? error.code : undefined, message: typeof error?.message === "string" ? error.message : undefined };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { SocketState } from "@livetranslate/core/client";
-import { type ConnectionNotice, nextConnectionNotice } from "./connection-notice.ts";
+import { type ConnectionNotice, connectionNoticeText, nextConnectionNotice } from "./connection-notice.ts";
 
 /** The notices shown along a sequence of socket states, starting from a page that has not connected yet. */
 function noticesAlong(states: SocketState[]): ConnectionNotice[] {
@@ -28,5 +28,12 @@ describe("connection notice", () => {
 
   it("says nothing when the page closes the connection on purpose", () => {
     expect(noticesAlong(["connecting", "open", "reconnecting", "closed"]).at(-1)).toBeUndefined();
+  });
+
+  it("speaks of audio only to a listener who gets it", () => {
+    expect(connectionNoticeText("lost", true)).toBe("Connection lost. Reconnecting… Captions and audio will continue when the connection is back.");
+    expect(connectionNoticeText("back", true)).toBe("Connected again. Captions and audio continue from now.");
+    expect(connectionNoticeText("lost", false)).toBe("Connection lost. Reconnecting… Captions will continue when the connection is back.");
+    expect(connectionNoticeText("back", false)).toBe("Connected again. Captions continue from now.");
   });
 });

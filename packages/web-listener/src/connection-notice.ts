@@ -10,10 +10,11 @@ export type ConnectionNotice = "lost" | "back" | undefined;
 /** How long "Connected again" stays up. */
 export const BACK_NOTICE_MS = 4000;
 
-export const CONNECTION_NOTICE_TEXT = {
-  lost: "Connection lost. Reconnecting… Captions and audio will continue when the connection is back.",
-  back: "Connected again. Captions and audio continue from now.",
-} as const;
+/** The sentence for a notice: a listener who gets no speech (a captions-only language, audio not enabled) reads of captions only. */
+export function connectionNoticeText(notice: "lost" | "back", withAudio: boolean): string {
+  const what = withAudio ? "Captions and audio" : "Captions";
+  return notice === "lost" ? `Connection lost. Reconnecting… ${what} will continue when the connection is back.` : `Connected again. ${what} continue from now.`;
+}
 
 /**
  * The notice after the socket moves from `previous` to `next`. Only a connection that was open and dropped is

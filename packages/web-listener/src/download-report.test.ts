@@ -32,6 +32,14 @@ describe("DownloadReporter (the listener app's download reports)", () => {
     r.close();
   });
 
+  it("carries a private session's key, so the server takes the report as it took the listener", () => {
+    const { reporter: r, send } = reporter(0.1);
+    r.record({ ...about, key: "k7m2-x9qp-4hzt-r8wn" }, { latencyMs: 90, ok: true });
+    r.close();
+    expect(send.mock.calls[0]![0]).toEqual({ ...about, key: "k7m2-x9qp-4hzt-r8wn", downloads: [{ latencyMs: 90, ok: true }] });
+    expect(ListenerReport.safeParse(send.mock.calls[0]![0]).success).toBe(true);
+  });
+
   it("sends at once when a batch is full (50 downloads), and each report fits the schema", () => {
     const { reporter: r, send } = reporter(0.1);
     for (let i = 0; i < 120; i++) r.record(about, { latencyMs: i, ok: true });

@@ -6,6 +6,9 @@
  */
 import { type AudioDownload, LISTENER_REPORT_MAX_DOWNLOADS, type ListenerReport } from "@livetranslate/core/protocol";
 
+/** What a report is about: a session (with its join key, when private) and a language. */
+export type ReportAbout = Pick<ListenerReport, "sessionId" | "language" | "key">;
+
 export interface DownloadReporterOptions {
   send(report: ListenerReport): Promise<unknown>;
   /** Share of listeners that report; 1 in 5 by default (an unbiased sample keeps the failure rate true). */
@@ -17,7 +20,7 @@ export interface DownloadReporterOptions {
 export class DownloadReporter {
   readonly sampled: boolean;
   private pending: AudioDownload[] = [];
-  private about?: { sessionId: string; language: string };
+  private about?: ReportAbout;
   private readonly timer?: ReturnType<typeof setInterval>;
 
   constructor(private readonly options: DownloadReporterOptions) {
@@ -25,7 +28,7 @@ export class DownloadReporter {
     if (this.sampled) this.timer = setInterval(() => this.flush(), options.intervalMs ?? 60_000);
   }
 
-  record(about: { sessionId: string; language: string }, download: AudioDownload): void {
+  record(about: ReportAbout, download: AudioDownload): void {
     if (!this.sampled) return;
     // One report is about one session and language.
     if (this.about && (this.about.sessionId !== about.sessionId || this.about.language !== about.language)) this.flush();

@@ -1,15 +1,26 @@
-/** Where a listener lands: <base><sessionId>?lang=es, or <base> to type a code (base: /listen/ locally, / in AWS). */
+/**
+ * Where a listener lands: <base><sessionId>?lang=es, with #key=<join key> for a private session, or <base> to type
+ * a code (base: /listen/ locally, / in AWS). The key rides in the fragment, which the browser never sends to the
+ * server that serves the app, so it stays out of that server's logs.
+ */
 
 export interface JoinTarget {
   sessionId?: string;
   language?: string;
+  key?: string;
 }
 
-export function parseJoinLink(location: { pathname: string; search: string }, base = "/listen/"): JoinTarget {
+export function parseJoinLink(location: { pathname: string; search: string; hash?: string }, base = "/listen/"): JoinTarget {
   const rest = location.pathname.startsWith(base) ? location.pathname.slice(base.length) : "";
   const match = rest.match(/^([a-z0-9-]+)\/?$/i);
   const language = new URLSearchParams(location.search).get("lang")?.toLowerCase() || undefined;
-  return { sessionId: match?.[1]?.toLowerCase(), language };
+  const key = new URLSearchParams((location.hash ?? "").replace(/^#/, "")).get("key")?.trim() || undefined;
+  return { sessionId: match?.[1]?.toLowerCase(), language, ...(key ? { key } : {}) };
+}
+
+/** The app's own address for a session: what a reload or a shared address joins again. */
+export function joinPath(base: string, sessionId: string, language: string | undefined, key: string | undefined): string {
+  return `${base}${sessionId}${language ? `?lang=${language}` : ""}${key ? `#key=${encodeURIComponent(key)}` : ""}`;
 }
 
 /** A typed code, forgiving of spaces and capitals: "Joyful Hope 911" -> "joyful-hope-911". */

@@ -1,5 +1,6 @@
 import { TranscriptDownloads } from "./components/TranscriptDownloads.tsx";
 import { type Overload, OverloadNotice } from "./components/OverloadNotice.tsx";
+import { QuotaNotice } from "./components/QuotaNotice.tsx";
 import { type Capture, CaptureError, listMicrophones, startCapture } from "@livetranslate/audio-worklet/capture";
 import { endpoints, LiveSocket, type SocketState } from "@livetranslate/core/client";
 import type { CreateSessionResponse, GlossaryEntry, LanguagesResponse, ListenerCounts, ServerMessage } from "@livetranslate/core/protocol";
@@ -14,6 +15,7 @@ import { ListenerCountsView } from "./components/ListenerCounts.tsx";
 import { MicrophoneControls } from "./components/MicrophoneControls.tsx";
 import { SessionShare } from "./components/SessionShare.tsx";
 import { SignIn } from "./components/SignIn.tsx";
+import { OperatorSecret } from "./components/OperatorSecret.tsx";
 import { SpeakerAuth } from "./sign-in.ts";
 import { TranscriptView } from "./components/TranscriptView.tsx";
 import { applyTranscript, type Transcript } from "./transcript.ts";
@@ -22,10 +24,19 @@ const config = endpoints(window.location, { http: import.meta.env.VITE_HTTP_URL,
 const listenerBase = import.meta.env.VITE_LISTENER_URL || `${window.location.origin}/listen/`;
 const STORAGE_KEY = "livetranslate.speaker.session";
 const TOKEN_KEY = "livetranslate.speaker.token";
+/** Local mode off loopback: the secret creating a session needs, kept in this tab once it worked. */
+const OPERATOR_KEY = "livetranslate.speaker.operator";
 /** Where the session's chunk numbering stands, shared by this browser's tabs (an index is never reused). */
 const chunkKey = (sessionId: string) => `livetranslate.speaker.nextChunk.${sessionId}`;
 /** How long sending waits for the server's `chunkPosition` answer before going on with the page's numbering. */
 const POSITION_WAIT_MS = 3000;
+/**
+ * Without `sessionEnded` this long after End session, the end is asked for again: the backend's end may be waiting
+ * for audio sent before it that never arrives, and the repeat is what tells it the wait is over (it waits 10 s).
+ */
+const END_REPEAT_MS = 12_000;
+/** ...and this long after, the page ends anyway. */
+const END_GIVE_UP_MS = 25_000;
 /** In AWS, creating a session needs a signed-in speaker (Cognito); local mode is open. */
 const auth = import.meta.env.VITE_COGNITO_CLIENT_ID
   ? new SpeakerAuth({ region: import.meta.env.VITE_COGNITO_REGION ?? "us-east-1", clientId: import.meta.env.VITE_COGNITO_CLIENT_ID })
@@ -38,6 +49,9 @@ function savedToken(): string | undefined {
 
 interface SpeakerState {
   idToken?: string;
+  /** Local mode's operator secret, from the link it printed or typed; asked for once the server wants one. */
+  operatorSecret?: string;
+  operatorNeeded: boolean;
   languages?: LanguagesResponse;
   session?: CreateSessionResponse & { keepTranscript?: boolean };
   socket: SocketState | "idle";
@@ -51,6 +65,8 @@ interface SpeakerState {
   latencyMs?: number;
   /** Set while the backend sheds work for this session (sessionStatus extension). */
   overload?: Overload;
+  /** The AWS quotas the server last said bind (`sessionStatus.quotas`). */
+  quotas: readonly string[];
   microphones: { deviceId: string; label: string }[];
   microphone: string;
   ended: boolean;
@@ -66,10 +82,13 @@ export function App() {
     hints: [],
     transcript: { finals: [] },
     listeners: {},
+    quotas: [],
     microphones: [],
     microphone: "",
     ended: false,
     idToken: savedToken(),
+    operatorSecret: operatorSecretFromLink() ?? sessionStorage.getItem(OPERATOR_KEY) ?? undefined,
+    operatorNeeded: false,
   });
   let socket: LiveSocket | undefined;
   let sender: ChunkSender | undefined;
@@ -94,9 +113,14 @@ export function App() {
         latencyMs: message.latencyMs,
         // A status without the fields comes from a server that does not shed, or one keeping up.
         overload: message.overloaded ? { lagMs: message.lagMs ?? 0, shedding: message.shedding ?? [] } : undefined,
+        quotas: message.quotas ?? [],
       });
     }
-    else if (message.type === "sessionEnded") endLocally();
+    else if (message.type === "sessionEnded") {
+      // Audio sent before the end that never reached the backend is in no caption: the speaker should know.
+      if (message.chunksLost) setState({ error: `${(message.chunksLost / 10).toFixed(1)} s of audio sent before the end never arrived and is not in the captions.` });
+      endLocally();
+    }
     else if (message.type === "chunkPosition") {
       sender?.continueFrom(message.nextChunkIndex);
       release();
@@ -112,11 +136,13 @@ export function App() {
    * speaker wants to see people arrive before starting.
    */
   let poll: ReturnType<typeof setInterval> | undefined;
-  function watchListeners(sessionId: string) {
+  function watchListeners(sessionId: string, speakerToken: string) {
     clearInterval(poll);
     const refresh = async () => {
       if (state.capturing) return;
-      const view = await fetch(`${config.http}/sessions/${sessionId}`).then((r) => (r.ok ? r.json() : undefined)).catch(() => undefined);
+      const view = await fetch(`${config.http}/sessions/${sessionId}`, { headers: asSpeaker(speakerToken) })
+        .then((r) => (r.ok ? r.json() : undefined))
+        .catch(() => undefined);
       if (view?.listeners) setState({ listeners: view.listeners });
     };
     void refresh();
@@ -124,7 +150,7 @@ export function App() {
   }
 
   function connect(session: CreateSessionResponse) {
-    watchListeners(session.sessionId);
+    watchListeners(session.sessionId, session.speakerToken);
     const key = chunkKey(session.sessionId);
     sender = new ChunkSender(session.sessionId, (m) => socket?.send(m) ?? false, {
       firstIndex: Number(localStorage.getItem(key) ?? 0) || 0,
@@ -146,24 +172,36 @@ export function App() {
     });
   }
 
-  async function createSession(sourceLanguage: string, targetLanguages: string[], keepTranscript = false, glossary: GlossaryEntry[] = []) {
+  async function createSession(sourceLanguage: string, targetLanguages: string[], keepTranscript = false, glossary: GlossaryEntry[] = [], privateSession = false) {
     setState({ error: undefined });
     try {
+      // Signed in on AWS (Cognito's ID token); local mode off loopback takes its operator secret the same way.
+      const credential = state.idToken ?? (state.operatorSecret?.trim() || undefined);
       const response = await fetch(`${config.http}/sessions`, {
         method: "POST",
-        headers: { "content-type": "application/json", ...(state.idToken ? { authorization: `Bearer ${state.idToken}` } : {}) },
-        body: JSON.stringify({ sourceLanguage, targetLanguages, keepTranscript, ...(glossary.length ? { glossary } : {}) }),
+        headers: { "content-type": "application/json", ...(credential ? { authorization: `Bearer ${credential}` } : {}) },
+        body: JSON.stringify({ sourceLanguage, targetLanguages, keepTranscript, ...(glossary.length ? { glossary } : {}), ...(privateSession ? { private: true } : {}) }),
       });
       if (response.status === 401 && auth) {
         sessionStorage.removeItem(TOKEN_KEY);
         setState({ idToken: undefined });
         throw new Error("Your sign-in has expired. Sign in again to create a session.");
       }
+      if (response.status === 401) {
+        sessionStorage.removeItem(OPERATOR_KEY);
+        setState({ operatorNeeded: true });
+        throw new Error(
+          credential
+            ? "That operator secret is wrong. Enter the one local mode printed when it started (or open the speaker link it printed)."
+            : "Creating a session on this server needs its operator secret: enter the one local mode printed when it started.",
+        );
+      }
+      if (credential && !state.idToken) sessionStorage.setItem(OPERATOR_KEY, credential);
       const body = await response.json();
       if (!response.ok) throw new Error(body?.error?.message ?? `The session could not be created (HTTP ${response.status}).`);
       const session = { ...(body as CreateSessionResponse), keepTranscript };
       sessionStorage.setItem(STORAGE_KEY, JSON.stringify(session));
-      setState({ session, ended: false, transcript: { finals: [] }, listeners: {} });
+      setState({ session, ended: false, transcript: { finals: [] }, listeners: {}, quotas: [] });
       connect(session);
     } catch (error) {
       setState({ error: plain(error) });
@@ -208,9 +246,10 @@ export function App() {
     await stop();
     ending = true;
     sendEnd();
-    // The backend answers sessionEnded once the last segment is out; without that word, end here anyway.
+    // The backend answers sessionEnded once the last segment is out; without that word, ask again, then end here anyway.
     const sessionId = state.session?.sessionId;
-    setTimeout(() => state.session?.sessionId === sessionId && endLocally(), 15_000);
+    setTimeout(() => state.session?.sessionId === sessionId && !state.ended && sendEnd(), END_REPEAT_MS);
+    setTimeout(() => state.session?.sessionId === sessionId && endLocally(), END_GIVE_UP_MS);
   }
 
   function sendEnd() {
@@ -249,7 +288,7 @@ export function App() {
     const saved = sessionStorage.getItem(STORAGE_KEY);
     if (saved) {
       const session = JSON.parse(saved) as CreateSessionResponse;
-      const view = await fetch(`${config.http}/sessions/${session.sessionId}`).then((r) => (r.ok ? r.json() : undefined));
+      const view = await fetch(`${config.http}/sessions/${session.sessionId}`, { headers: asSpeaker(session.speakerToken) }).then((r) => (r.ok ? r.json() : undefined));
       if (view?.status === "active") {
         setState({ session });
         connect(session);
@@ -262,7 +301,8 @@ export function App() {
     socket?.close();
   });
 
-  const joinUrl = () => `${listenerBase}${state.session!.sessionId}`;
+  // A private session's key rides in the fragment, which the listener app reads and no server sees.
+  const joinUrl = () => `${listenerBase}${state.session!.sessionId}${state.session!.joinKey ? `#key=${state.session!.joinKey}` : ""}`;
 
   return (
     <div class="app">
@@ -304,7 +344,13 @@ export function App() {
                   />
                 }
               >
-                <CreateSession languages={state.languages} onCreate={(source, targets, keep, glossary) => void createSession(source, targets, keep, glossary)} />
+                <Show when={state.operatorNeeded && !auth}>
+                  <OperatorSecret value={state.operatorSecret ?? ""} onInput={(operatorSecret) => setState({ operatorSecret })} />
+                </Show>
+                <CreateSession
+                  languages={state.languages}
+                  onCreate={(source, targets, keep, glossary, privateSession) => void createSession(source, targets, keep, glossary, privateSession)}
+                />
               </Show>
             </>
           }
@@ -325,8 +371,9 @@ export function App() {
               <TranscriptView transcript={state.transcript} />
             </section>
             <aside class="side">
-              <SessionShare sessionId={state.session!.sessionId} url={joinUrl()} />
+              <SessionShare sessionId={state.session!.sessionId} url={joinUrl()} joinKey={state.session!.joinKey} />
               <OverloadNotice overload={state.overload} />
+              <QuotaNotice quotas={state.quotas} />
               <ListenerCountsView languages={state.session!.targetLanguages} counts={state.listeners} latencyMs={state.latencyMs} />
               <button type="button" class="danger" onClick={() => void endSession()}>
                 End session
@@ -337,6 +384,23 @@ export function App() {
       </main>
     </div>
   );
+}
+
+/** GET /sessions/{id} as the session's speaker: it sees its session ended too, and a private one without the key. */
+function asSpeaker(speakerToken: string): Record<string, string> {
+  return { authorization: `Bearer ${speakerToken}` };
+}
+
+/**
+ * The operator secret in the speaker link local mode printed (`/speaker#operator=...`), taken out of the address bar
+ * at once so it is not shown on a projected screen or bookmarked.
+ */
+function operatorSecretFromLink(): string | undefined {
+  const secret = new URLSearchParams(window.location.hash.replace(/^#/, "")).get("operator")?.trim();
+  if (!secret) return undefined;
+  history.replaceState(null, "", `${window.location.pathname}${window.location.search}`);
+  sessionStorage.setItem(OPERATOR_KEY, secret);
+  return secret;
 }
 
 function connectionText(socket: SocketState | "idle", ended: boolean): string {

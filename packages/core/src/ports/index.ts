@@ -32,6 +32,15 @@ export interface SessionVocabulary {
 }
 
 /**
+ * The sign-in accounts of speakers (Amazon Cognito's user pool): a session's speaker is refused once the account
+ * that created the session is disabled or deleted. A deployment without sign-in (local mode) has none.
+ */
+export interface SpeakerAccounts {
+  /** Whether `account` (the Cognito `sub` that created a session) may still speak. */
+  isEnabled(account: string): Promise<boolean>;
+}
+
+/**
  * Custom vocabularies a recognizer service builds from a session's terms, for the session's lifetime (Amazon
  * Transcribe's take minutes to build). A recognizer that adds words as a stream starts (pocketsphinx) needs none.
  */

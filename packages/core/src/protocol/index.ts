@@ -42,6 +42,11 @@ export const CreateSessionRequest = z.object({
   keepTranscript: z.boolean().optional(),
   /** Extension: names and terms translated one way in every translation of this session. */
   glossary: Glossary.optional(),
+  /**
+   * Extension: listeners need the session's join key as well as its code (`joinKey` in the answer), so a guessed
+   * code lets no one listen. Default false: a v1 session is joined by its code alone.
+   */
+  private: z.boolean().optional(),
 });
 export type CreateSessionRequest = z.infer<typeof CreateSessionRequest>;
 
@@ -51,6 +56,8 @@ export const CreateSessionResponse = z.object({
   sourceLanguage: LanguageCode,
   targetLanguages: z.array(LanguageCode),
   createdAt: z.number(),
+  /** Extension, private sessions only: what listeners pass as `key` (the join link carries it). Shown only here. */
+  joinKey: z.string().optional(),
 });
 export type CreateSessionResponse = z.infer<typeof CreateSessionResponse>;
 
@@ -83,8 +90,11 @@ export const LanguagesResponse = z.object({
 });
 export type LanguagesResponse = z.infer<typeof LanguagesResponse>;
 
-/** Extension: a listener joins by broadcast (`POST /sessions/{id}/listeners`) in a language of the session. */
-export const JoinByBroadcastRequest = z.object({ language: LanguageCode });
+/** A private session's join key as a listener passes it (`?key=`, or `key` in a JSON body), typed or from the link. */
+export const JoinKey = z.string().max(64, "must be at most 64 characters");
+
+/** Extension: a listener joins by broadcast (`POST /sessions/{id}/listeners`) in a language of the session, with a private session's join key. */
+export const JoinByBroadcastRequest = z.object({ language: LanguageCode, key: JoinKey.optional() });
 /** Extension: a renewal (`PUT /sessions/{id}/listeners/{listenerId}`, the pass as a bearer token) may change language. */
 export const RenewPassRequest = z.object({ language: LanguageCode.optional() });
 
@@ -110,6 +120,7 @@ export type ErrorBody = z.infer<typeof ErrorBody>;
 
 // ---------- WebSocket: connecting ----------
 
+
 export const SpeakerQuery = z.object({
   role: z.literal("speaker"),
   sessionId: SessionId,
@@ -129,6 +140,8 @@ export const ListenerQuery = z.object({
    * `PartMessage`). It implies segments in parts. Absent or `0`: the three messages per part of `parts=1`, or v1.
    */
   bundled: z.enum(["0", "1"], { error: 'bundled must be "1" (one message per part) or "0"' }).optional(),
+  /** Extension: a private session's join key; ignored by a session that has none. */
+  key: JoinKey.optional(),
 });
 export const ConnectQuery = z.discriminatedUnion("role", [SpeakerQuery, ListenerQuery], {
   error: () => 'role must be "speaker" or "listener"',
@@ -266,8 +279,11 @@ export const PartMessage = z.object({
 });
 export type PartMessage = z.infer<typeof PartMessage>;
 
-/** An AWS quota the speaker is told binds (`sessionStatus.quotas`): Polly's, Translate's, or API Gateway's posts. */
-export const BindingQuota = z.enum(["synthesis", "translation", "posts"]);
+/**
+ * An AWS quota the speaker is told binds (`sessionStatus.quotas`): Polly's, Translate's, API Gateway's posts, or
+ * Transcribe's concurrent streams. A client ignores a name it does not know (names may be added).
+ */
+export const BindingQuota = z.enum(["synthesis", "translation", "posts", "recognition"]);
 export type BindingQuota = z.infer<typeof BindingQuota>;
 
 export const SessionStatusMessage = z.object({
@@ -281,13 +297,22 @@ export const SessionStatusMessage = z.object({
   shedding: z.array(z.enum(["interim", "audio"])).optional(),
   /**
    * Extension: the AWS quotas met in the last few seconds (calls throttled, parts degraded); `[]` once none binds
-   * any more. Absent when none has bound.
+   * any more. Absent when none has bound. Names beyond `BindingQuota` may come from a newer server: a client
+   * parses them and ignores them.
    */
-  quotas: z.array(BindingQuota).optional(),
+  quotas: z.array(z.union([BindingQuota, z.string()])).optional(),
 });
 export type SessionStatusMessage = z.infer<typeof SessionStatusMessage>;
 
-export const SessionEndedMessage = z.object({ type: z.literal("sessionEnded"), sessionId: z.string() });
+export const SessionEndedMessage = z.object({
+  type: z.literal("sessionEnded"),
+  sessionId: z.string(),
+  /**
+   * Extension: chunks the speaker sent before ending that never reached the backend, the end having waited for them
+   * as long as it does (their audio is in no caption). Absent when none is missing.
+   */
+  chunksLost: z.number().int().positive().optional(),
+});
 export type SessionEndedMessage = z.infer<typeof SessionEndedMessage>;
 
 export const PongMessage = z.object({ type: z.literal("pong") });
@@ -311,6 +336,8 @@ export const ListenerReport = z.strictObject({
   sessionId: SessionId,
   language: LanguageCode,
   downloads: z.array(AudioDownload).min(1).max(LISTENER_REPORT_MAX_DOWNLOADS),
+  /** Extension: a private session's join key, as the listener joined with it (never recorded). */
+  key: JoinKey.optional(),
 });
 export type ListenerReport = z.infer<typeof ListenerReport>;
 
@@ -329,6 +356,7 @@ export const ERROR_CODES = [
   "unauthorized",
   "not_found",
   "rate_limited",
+  "session_full",
   "chunk_index_reused",
   "internal",
 ] as const;

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { pcmFromBase64, pcmToBase64 } from "../audio/index.ts";
-import { placeInTalk } from "./index.ts";
+import { placeInTalk, ServerMessage } from "./index.ts";
 
 const root = join(import.meta.dirname, "..");
 const sources = ["protocol", "audio", "client"]
@@ -19,6 +19,11 @@ describe("browser-safe modules", () => {
     const text = readFileSync(file, "utf8");
     const code = text.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, "");
     expect(code).not.toMatch(/from\s+["']node:|require\(|\bBuffer\b|\bprocess\./);
+  });
+
+  it("parses a status naming a quota this code does not know (a newer server's), so the client keeps its status", () => {
+    const status = { type: "sessionStatus", sessionId: "s", listeners: {}, quotas: ["recognition", "someday"] };
+    expect(ServerMessage.safeParse(status).success).toBe(true);
   });
 
   it("places a segment's parts in order after the segment before and before the one after", () => {

@@ -21,7 +21,7 @@ describe("the listeners' broker authorizer (IoT Core custom authorizer)", () => 
   it("grants a valid pass its session's topics, in the function's own account and region, and refuses anything else", async () => {
     // Prepare
     const session = await Session.create(h.adapters.db, { source: ["en"], target: ["es"] }, { sourceLanguage: "en" });
-    const pass = await Broadcast.join(h.adapters.db, session.sessionId, "es");
+    const pass = await Broadcast.join(h.adapters.db, { sessionId: session.sessionId, language: "es" });
     // Act
     const granted = await h.handlers.BroadcastAuthorizerHandler(event(pass.token, `lt-${pass.listenerId}`), context);
     const refused = await h.handlers.BroadcastAuthorizerHandler(event(`${pass.listenerId}.forged`), context);

@@ -1,5 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { Session } from "@livetranslate/core/domain/session";
+import { compose, type Handlers } from "../composition.ts";
 import { LISTENER_REPORTS_PER_MINUTE } from "../deployment.ts";
+import { httpApiEvent } from "../testing/events.ts";
 import { startHarness, webSocketEvent } from "../testing/harness.ts";
 import { Transcript } from "@livetranslate/core/domain/transcript";
 import { ListenerPass } from "@livetranslate/core/protocol";
@@ -91,7 +94,8 @@ describe("HTTP API", () => {
     expect(await error(await get("language=es", "not-the-token"))).toMatchObject({ status: 403 });
     expect(await error(await get("language=de"))).toMatchObject({ status: 400, code: "unsupported_language", message: expect.stringContaining("en, es, fr") });
     expect(await error(await get("language=es&format=docx"))).toMatchObject({ status: 400, message: expect.stringContaining("vtt, srt, txt, json") });
-    expect(await error(await get("language=es", "x", "no-such-1"))).toMatchObject({ status: 404, code: "session_not_found" });
+    // A session that does not exist is answered as a wrong token is: trying ids tells nothing.
+    expect(await error(await get("language=es", "x", "no-such-1"))).toMatchObject({ status: 403, code: "unauthorized" });
     // Without the opt-in nothing is kept, and the answer says how to get one.
     const plain = (await (await post(JSON.stringify({ sourceLanguage: "en", targetLanguages: ["es"] }))).json()) as { sessionId: string; speakerToken: string };
     expect(await error(await get("language=es", plain.speakerToken, plain.sessionId))).toMatchObject({ status: 404, message: expect.stringContaining("keepTranscript: true") });
@@ -210,6 +214,58 @@ describe("HTTP API as Lambda runs it (API Gateway HTTP API, payload v2)", () => 
   });
 });
 
+describe("GET /sessions/{id} as Lambda runs it: private sessions, and sessions that ended", () => {
+  it("answers a v2 event without the key, with a wrong one, for an ended and for a missing session alike; the key and the speaker see it", async () => {
+    // Prepare
+    const { handle } = await import("hono/aws-lambda");
+    const h = await startHarness();
+    try {
+      const lambda = handle(h.handlers.Http);
+      const request = async (path: string, query: Record<string, string> = {}, bearer?: string) => {
+        const event = httpApiEvent("GET", path, { routeKey: "GET /sessions/{sessionId}", query, bearer });
+        const response = (await lambda(event as never, {} as never)) as { statusCode: number; body: string };
+        return { statusCode: response.statusCode, body: JSON.parse(response.body) };
+      };
+      const create = async (body: object) =>
+        (await (await h.handlers.Http.request("/sessions", { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" } })).json()) as {
+          sessionId: string;
+          speakerToken: string;
+          joinKey?: string;
+        };
+      const secret = await create({ sourceLanguage: "en", targetLanguages: ["es"], private: true });
+      const ended = await create({ sourceLanguage: "en", targetLanguages: ["es"] });
+      await h.handlers.Connect(webSocketEvent("CONNECT", "spk", { query: { role: "speaker", sessionId: ended.sessionId, token: ended.speakerToken } }));
+      await h.handlers.Message(webSocketEvent("MESSAGE", "spk", { body: JSON.stringify({ action: "endSession", sessionId: ended.sessionId }) }));
+      const masked = async (id: string, query?: Record<string, string>, bearer?: string) => {
+        const { statusCode, body } = await request(`/sessions/${id}`, query, bearer);
+        return { statusCode, body: JSON.parse(JSON.stringify(body).replaceAll(id, "<id>")) };
+      };
+
+      // Act
+      const missing = await masked("calm-river-404");
+
+      // Assess
+      expect(secret.joinKey).toMatch(/^[a-z0-9]{4}(-[a-z0-9]{4}){3}$/);
+      expect(missing).toMatchObject({ statusCode: 404, body: { error: { code: "not_found" } } });
+      expect(await masked(secret.sessionId)).toEqual(missing);
+      expect(await masked(secret.sessionId, { key: "2222-3333-4444-5555" })).toEqual(missing);
+      expect(await masked(ended.sessionId)).toEqual(missing);
+      expect(await masked(ended.sessionId, {}, secret.speakerToken)).toEqual(missing);
+      expect(await request(`/sessions/${secret.sessionId}`, { key: secret.joinKey! })).toMatchObject({ statusCode: 200, body: { status: "active", targetLanguages: ["es"] } });
+      expect(await request(`/sessions/${ended.sessionId}`, {}, ended.speakerToken)).toMatchObject({
+        statusCode: 200,
+        body: { status: "ended" },
+      });
+      expect(await request(`/sessions/${secret.sessionId}`, { key: "x".repeat(65) })).toMatchObject({
+        statusCode: 400,
+        body: { error: { code: "bad_request", message: "key must be at most 64 characters" } },
+      });
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 describe("POST /sessions body limit", () => {
   it("refuses a body over 1 MB with 413 in JSON, creating nothing", async () => {
     const h = await startHarness();
@@ -226,19 +282,29 @@ describe("POST /sessions body limit", () => {
 });
 
 describe("POST /listener-reports (anonymous download reports from listener apps)", () => {
-  const report = (downloads = [{ latencyMs: 180, ok: true }, { latencyMs: 2500, ok: false }]) =>
-    JSON.stringify({ sessionId: "calm-river-101", language: "es", downloads });
+  let h: Awaited<ReturnType<typeof startHarness>>;
+  let sessionId: string;
+  beforeAll(async () => {
+    h = await startHarness();
+    ({ sessionId } = await Session.create(h.adapters.db, h.adapters.languages(), { sourceLanguage: "en", targetLanguages: ["es", "fr"] }));
+  });
+  afterAll(() => h.close());
+  beforeEach(() => void h.reports.splice(0));
+
+  const report = (downloads = [{ latencyMs: 180, ok: true }, { latencyMs: 2500, ok: false }], about: { sessionId?: string; language?: string; key?: string } = {}) =>
+    JSON.stringify({ sessionId, language: "es", ...about, downloads });
+  /** A report as API Gateway hands it to the Http function, from `sourceIp`, to `api` (one execution environment's). */
+  const sendFrom = async (api: Handlers["Http"], sourceIp: string, body = report()) => {
+    const { handle } = await import("hono/aws-lambda");
+    return (await handle(api)(httpApiEvent("POST", "/listener-reports", { body, sourceIp }) as never, {} as never)) as { statusCode: number; body: string };
+  };
 
   it("records a valid report as measurements and publishes them", async () => {
-    const h = await startHarness();
-    try {
-      const response = await h.handlers.Http.request("/listener-reports", { method: "POST", body: report() });
-      expect(response.status).toBe(204);
-      expect(h.reports).toEqual([JSON.parse(report())]);
-      expect(h.flushes()).toBe(1);
-    } finally {
-      await h.close();
-    }
+    const flushes = h.flushes();
+    const response = await h.handlers.Http.request("/listener-reports", { method: "POST", body: report() });
+    expect(response.status).toBe(204);
+    expect(h.reports).toEqual([JSON.parse(report())]);
+    expect(h.flushes()).toBe(flushes + 1);
   });
 
   it.each([
@@ -251,36 +317,55 @@ describe("POST /listener-reports (anonymous download reports from listener apps)
     [report(Array.from({ length: 51 }, () => ({ latencyMs: 1, ok: true }))), "bad_request"],
     [JSON.stringify({ padding: "x".repeat(20_000) }), "message_too_large"],
   ])("refuses %s with %s and records nothing", async (body, code) => {
-    const h = await startHarness();
-    try {
-      const response = await h.handlers.Http.request("/listener-reports", { method: "POST", body });
-      expect(response.status).toBe(code === "message_too_large" ? 413 : 400);
-      const { error } = (await response.json()) as { error: { code: string; message: string } };
-      expect(error.code).toBe(code);
-      expect(h.reports).toEqual([]);
-    } finally {
-      await h.close();
-    }
+    const response = await h.handlers.Http.request("/listener-reports", { method: "POST", body });
+    expect(response.status).toBe(code === "message_too_large" ? 413 : 400);
+    const { error } = (await response.json()) as { error: { code: string; message: string } };
+    expect(error.code).toBe(code);
+    expect(h.reports).toEqual([]);
   });
 
-  it("limits each client address (API Gateway's sourceIp in Lambda) to LISTENER_REPORTS_PER_MINUTE reports a minute", async () => {
-    const { handle } = await import("hono/aws-lambda");
-    const { httpApiEvent } = await import("../testing/events.ts");
-    const h = await startHarness();
-    try {
-      const lambda = handle(h.handlers.Http);
-      const send = (sourceIp: string) =>
-        lambda(httpApiEvent("POST", "/listener-reports", { body: report(), sourceIp }) as never, {} as never) as Promise<{ statusCode: number; body: string }>;
-      const statuses: number[] = [];
-      for (let i = 0; i <= LISTENER_REPORTS_PER_MINUTE; i++) statuses.push((await send("198.51.100.7")).statusCode);
-      const limited = await send("198.51.100.7");
-      const other = await send("198.51.100.8");
-      expect(statuses).toEqual([...Array(LISTENER_REPORTS_PER_MINUTE).fill(204), 429]);
-      expect(JSON.parse(limited.body).error.code).toBe("rate_limited");
-      expect(other.statusCode).toBe(204);
-      expect(h.reports).toHaveLength(LISTENER_REPORTS_PER_MINUTE + 1);
-    } finally {
-      await h.close();
-    }
+  it("takes reports only about a session a listener could join, in a language it offers, and records nothing else", async () => {
+    // Prepare: a session that has ended, and a private one.
+    const ended = await Session.create(h.adapters.db, h.adapters.languages(), { sourceLanguage: "en", targetLanguages: ["es"] });
+    await Session.end(h.adapters.db, ended.sessionId);
+    const secret = await Session.create(h.adapters.db, h.adapters.languages(), { sourceLanguage: "en", targetLanguages: ["es"], private: true });
+    // Act
+    const answers = await Promise.all(
+      [
+        report(undefined, { sessionId: "no-such-session-1" }),
+        report(undefined, { sessionId: ended.sessionId }),
+        report(undefined, { sessionId: secret.sessionId }),
+        report(undefined, { sessionId: secret.sessionId, key: "2222-3333-4444-5555" }),
+        report(undefined, { language: "it" }),
+      ].map(async (body) => {
+        const response = await h.handlers.Http.request("/listener-reports", { method: "POST", body });
+        const { error } = (await response.json()) as { error: { code: string; message: string } };
+        return [response.status, error.code, error.message.replace(/"[a-z0-9-]+"/, "<id>")];
+      }),
+    );
+    const keyed = await h.handlers.Http.request("/listener-reports", { method: "POST", body: report(undefined, { sessionId: secret.sessionId, key: secret.joinKey }) });
+    // Assess: a missing, an ended and a keyless session alike, as a listener's connection is answered.
+    const missing = answers[0]!;
+    expect(missing.slice(0, 2)).toEqual([404, "session_not_found"]);
+    expect(answers.slice(1, 4)).toEqual([missing, missing, missing]);
+    expect(answers[4]!.slice(0, 2)).toEqual([400, "unsupported_language"]);
+    expect(keyed.status).toBe(204);
+    // The key is not recorded with the measurements.
+    expect(h.reports).toEqual([{ sessionId: secret.sessionId, language: "es", downloads: expect.any(Array) }]);
+  });
+
+  it("limits each client address (API Gateway's sourceIp) to LISTENER_REPORTS_PER_MINUTE a minute across every execution environment", async () => {
+    // Prepare: two execution environments, each with its own Http function over the same table.
+    const environments = [compose(h.adapters).Http, compose(h.adapters).Http];
+    // Act: the reports of one address land in either environment in turn.
+    const statuses: number[] = [];
+    for (let i = 0; i <= LISTENER_REPORTS_PER_MINUTE; i++) statuses.push((await sendFrom(environments[i % 2]!, "198.51.100.7")).statusCode);
+    const limited = await sendFrom(environments[1]!, "198.51.100.7");
+    const other = await sendFrom(environments[0]!, "198.51.100.8");
+    // Assess
+    expect(statuses).toEqual([...Array(LISTENER_REPORTS_PER_MINUTE).fill(204), 429]);
+    expect(JSON.parse(limited.body).error.code).toBe("rate_limited");
+    expect(other.statusCode).toBe(204);
+    expect(h.reports).toHaveLength(LISTENER_REPORTS_PER_MINUTE + 1);
   });
 });

@@ -5,6 +5,7 @@ import {
   describeIssues,
   type ErrorBody,
   JoinByBroadcastRequest,
+  JoinKey,
   type ListenerPass,
   ListenerReport,
   RenewPassRequest,
@@ -12,6 +13,7 @@ import {
 import { requestVocabulary } from "@livetranslate/core/domain/glossary";
 import { broadcastClientId } from "@livetranslate/core/adapters/aws/iot";
 import { Broadcast } from "@livetranslate/core/domain/broadcast";
+import { ListenerReports } from "@livetranslate/core/domain/listener-report";
 import { Session } from "@livetranslate/core/domain/session";
 import { Transcript } from "@livetranslate/core/domain/transcript";
 import { type Context, Hono } from "hono";
@@ -20,10 +22,11 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { rateLimiter } from "hono-rate-limiter";
 import type { Adapters } from "../adapters.ts";
 import { LISTENER_REPORTS_PER_MINUTE } from "../deployment.ts";
+import { tableRateLimitStore } from "./rate-limit-store.ts";
 
 const SESSION_REQUEST_MAX_BYTES = 1024 * 1024;
 
-export function createApi(adapters: Pick<Adapters, "db" | "languages" | "vocabularies" | "measurements" | "log" | "broadcastBroker">) {
+export function createApi(adapters: Pick<Adapters, "db" | "languages" | "vocabularies" | "measurements" | "log" | "broadcastBroker" | "limits">) {
   /** The pass as the listener app uses it: where to connect, as whom, and which topic to subscribe to. */
   const listenerPass = (pass: Broadcast.Pass): ListenerPass => {
     const { url, topicPrefix } = adapters.broadcastBroker;
@@ -44,17 +47,21 @@ export function createApi(adapters: Pick<Adapters, "db" | "languages" | "vocabul
       async (c) => {
         const input = CreateSessionRequest.safeParse(await jsonBody(c));
         if (!input.success) throw new VisibleError("bad_request", describeIssues(input.error));
-        const created = await Session.create(adapters.db, adapters.languages(), input.data);
+        const created = await Session.create(adapters.db, adapters.languages(), input.data, signedInAccount(c));
         adapters.log({ level: "info", event: "session.created", sessionId: created.sessionId, targetLanguages: created.targetLanguages });
         await requestVocabulary(adapters.vocabularies, adapters.log, { ...created, glossary: input.data.glossary });
         return c.json(created, 201);
       },
     )
-    .get("/sessions/:sessionId", async (c) => c.json(await Session.view(adapters.db, c.req.param("sessionId"))))
+    .get("/sessions/:sessionId", async (c) => {
+      const key = JoinKey.optional().safeParse(c.req.query("key"));
+      if (!key.success) throw new VisibleError("bad_request", `key ${describeIssues(key.error)}`);
+      return c.json(await Session.view(adapters.db, c.req.param("sessionId"), { key: key.data, speakerToken: bearer(c) }));
+    })
     .get("/sessions/:sessionId/transcript", async (c) => {
       const { body, contentType } = await Transcript.read(adapters.db, {
         sessionId: c.req.param("sessionId"),
-        token: c.req.header("authorization")?.match(/^Bearer\s+(.+)$/i)?.[1],
+        token: bearer(c),
         language: c.req.query("language"),
         format: c.req.query("format"),
       });
@@ -63,26 +70,32 @@ export function createApi(adapters: Pick<Adapters, "db" | "languages" | "vocabul
     .post("/sessions/:sessionId/listeners", async (c) => {
       const input = JoinByBroadcastRequest.safeParse(await jsonBody(c));
       if (!input.success) throw new VisibleError("bad_request", describeIssues(input.error));
-      return c.json(listenerPass(await Broadcast.join(adapters.db, c.req.param("sessionId"), input.data.language)), 201);
+      const request = { sessionId: c.req.param("sessionId"), ...input.data };
+      return c.json(listenerPass(await Broadcast.join(adapters.db, request, adapters.limits)), 201);
     })
     .put("/sessions/:sessionId/listeners/:listenerId", async (c) => {
       const input = RenewPassRequest.safeParse(await jsonBody(c));
       if (!input.success) throw new VisibleError("bad_request", describeIssues(input.error));
-      const token = c.req.header("authorization")?.match(/^Bearer\s+(.+)$/i)?.[1] ?? "";
-      const pass = await Broadcast.renew(adapters.db, token, input.data.language);
+      const pass = await Broadcast.renew(adapters.db, bearer(c) ?? "", input.data.language);
       if (pass.sessionId !== c.req.param("sessionId") || pass.listenerId !== c.req.param("listenerId")) {
         throw new VisibleError("unauthorized", "this pass belongs to another listener or session", 403);
       }
       return c.json(listenerPass(pass));
     })
+    .delete("/sessions/:sessionId/listeners/:listenerId", async (c) => {
+      await Broadcast.leave(adapters.db, bearer(c) ?? "", { sessionId: c.req.param("sessionId"), listenerId: c.req.param("listenerId") });
+      return c.body(null, 204);
+    })
     .post(
       "/listener-reports",
-      // Anonymous: bounded per client address. In Lambda the count is per execution environment (API Gateway's
-      // route throttling bounds the whole route); a 16 KB body holds the largest valid report several times over.
+      // Anonymous: bounded per client address, counted in the table that every execution environment shares (API
+      // Gateway's route throttling bounds the whole route); a 16 KB body holds the largest valid report several
+      // times over.
       rateLimiter({
         windowMs: 60_000,
         limit: LISTENER_REPORTS_PER_MINUTE,
         keyGenerator: clientAddress,
+        store: tableRateLimitStore(adapters.db, "listener-reports"),
         standardHeaders: "draft-7",
         handler: (c) =>
           c.json<ErrorBody>(
@@ -99,8 +112,7 @@ export function createApi(adapters: Pick<Adapters, "db" | "languages" | "vocabul
       async (c) => {
         const report = ListenerReport.safeParse(await jsonBody(c));
         if (!report.success) throw new VisibleError("bad_request", describeIssues(report.error));
-        adapters.measurements.audioDownloads(report.data);
-        adapters.measurements.flush();
+        await ListenerReports.accept(adapters.db, adapters.measurements, report.data);
         return c.body(null, 204);
       },
     );
@@ -145,12 +157,27 @@ function routePattern(path: string): RegExp {
   return new RegExp(`^${parts.join("/")}$`);
 }
 
+/** The credential in `Authorization: Bearer <...>`, if any. */
+export function bearer(c: Context): string | undefined {
+  return c.req.header("authorization")?.match(/^Bearer\s+(.+)$/i)?.[1];
+}
+
 async function jsonBody(c: Context): Promise<unknown> {
   try {
     return await c.req.json();
   } catch {
     throw new VisibleError("bad_json", "the request body is not valid JSON");
   }
+}
+
+/**
+ * The signed-in speaker creating a session: the `sub` of the Cognito token API Gateway's JWT authorizer checked
+ * (AWS), or none (local mode, where sessions are open).
+ */
+function signedInAccount(c: Context): string | undefined {
+  const env = c.env as { event?: { requestContext?: { authorizer?: { jwt?: { claims?: Record<string, unknown> } } } } } | undefined;
+  const sub = env?.event?.requestContext?.authorizer?.jwt?.claims?.sub;
+  return typeof sub === "string" && sub ? sub : undefined;
 }
 
 /**

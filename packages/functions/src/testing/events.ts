@@ -58,13 +58,23 @@ export function kinesisEvent(records: { partitionKey: string; data: Uint8Array |
   };
 }
 
-/** An API Gateway HTTP API (payload v2) request, as Lambda receives it. */
-export function httpApiEvent(method: string, path: string, options: { body?: string; sourceIp?: string; bearer?: string } = {}) {
+/**
+ * An API Gateway HTTP API (payload v2) request, as Lambda receives it. `routeKey` names the route when the path
+ * holds a parameter (`GET /sessions/{sessionId}`); `claims`: what API Gateway's JWT authorizer verified in the
+ * caller's token (a route with `auth: "speaker"`).
+ */
+export function httpApiEvent(
+  method: string,
+  path: string,
+  options: { body?: string; sourceIp?: string; bearer?: string; claims?: Record<string, string>; query?: Record<string, string>; routeKey?: string } = {},
+) {
+  const rawQueryString = new URLSearchParams(options.query).toString();
   return {
     version: "2.0",
-    routeKey: `${method} ${path}`,
+    routeKey: options.routeKey ?? `${method} ${path}`,
     rawPath: path,
-    rawQueryString: "",
+    rawQueryString,
+    ...(rawQueryString ? { queryStringParameters: options.query } : {}),
     headers: { "content-type": "application/json", ...(options.bearer ? { authorization: `Bearer ${options.bearer}` } : {}) },
     requestContext: {
       accountId: "123456789012",
@@ -73,10 +83,11 @@ export function httpApiEvent(method: string, path: string, options: { body?: str
       domainPrefix: "api",
       http: { method, path, protocol: "HTTP/1.1", sourceIp: options.sourceIp ?? "203.0.113.9", userAgent: "test" },
       requestId: `r${++requestCounter}`,
-      routeKey: `${method} ${path}`,
+      routeKey: options.routeKey ?? `${method} ${path}`,
       stage: "$default",
       time: new Date().toUTCString(),
       timeEpoch: Date.now(),
+      ...(options.claims ? { authorizer: { jwt: { claims: options.claims, scopes: null } } } : {}),
     },
     body: options.body,
     isBase64Encoded: false,

@@ -12,6 +12,7 @@ import { RecordingNotifier } from "@livetranslate/testing/fakes";
 import { startTestTable } from "@livetranslate/testing/table";
 import type { Adapters } from "../adapters.ts";
 import { compose } from "../composition.ts";
+import { MAX_LISTENERS_PER_SESSION } from "../deployment.ts";
 
 export { kinesisEvent, webSocketEvent } from "./events.ts";
 
@@ -69,6 +70,7 @@ export async function fakeAdapters() {
       close() {},
     },
     languages: () => languages,
+    limits: { maxListenersPerSession: MAX_LISTENERS_PER_SESSION },
     measurements,
     log,
   };

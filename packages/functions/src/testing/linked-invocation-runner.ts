@@ -2,8 +2,10 @@
  * Child process of `invokeWithOnlyLinks`: stubs every AWS client's network, imports the function's real Lambda
  * entry, invokes it with events of its trigger, and writes what happened to LINKED_INVOCATION_RESULT.
  */
+import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagementapi";
+import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { IoTDataPlaneClient } from "@aws-sdk/client-iot-data-plane";
 import { KinesisClient } from "@aws-sdk/client-kinesis";
@@ -13,6 +15,7 @@ import { TranscribeStreamingClient } from "@aws-sdk/client-transcribe-streaming"
 import { TranslateClient } from "@aws-sdk/client-translate";
 import { iamActionOf } from "@livetranslate/core/adapters/aws/iam";
 import { pcmToBase64 } from "@livetranslate/core/audio";
+import { createDb } from "@livetranslate/core/domain/db";
 import { mockClient } from "aws-sdk-client-mock";
 import { FUNCTIONS } from "../composition.ts";
 import type { FunctionName } from "../deployment.ts";
@@ -20,10 +23,14 @@ import { httpApiEvent, kinesisEvent, webSocketEvent } from "./events.ts";
 
 const fn = process.argv[2] as FunctionName;
 const sessionId = "calm-river-101";
+const speakerToken = "linked-invocation-speaker-token";
 
 /** Events of each function's trigger: enough to make it build what it builds and reach its first AWS call. */
 const SAMPLE_EVENTS: Record<FunctionName, () => [string, unknown][]> = {
-  Connect: () => [["$connect listener", webSocketEvent("CONNECT", "c1", { query: { role: "listener", sessionId, language: "es" } })]],
+  Connect: () => [
+    ["$connect listener", webSocketEvent("CONNECT", "c1", { query: { role: "listener", sessionId, language: "es" } })],
+    ["$connect speaker", webSocketEvent("CONNECT", "c2", { query: { role: "speaker", sessionId, token: speakerToken } })],
+  ],
   Disconnect: () => [["$disconnect", webSocketEvent("DISCONNECT", "c1")]],
   Message: () => [
     [
@@ -75,13 +82,61 @@ const SAMPLE_EVENTS: Record<FunctionName, () => [string, unknown][]> = {
   ],
 };
 
-const mocks = [ApiGatewayManagementApiClient, DynamoDBClient, IoTDataPlaneClient, KinesisClient, PollyClient, S3Client, TranscribeStreamingClient, TranslateClient].map((client) => {
+const mocks = [
+  ApiGatewayManagementApiClient,
+  DynamoDBClient,
+  IoTDataPlaneClient,
+  KinesisClient,
+  PollyClient,
+  S3Client,
+  TranscribeStreamingClient,
+  TranslateClient,
+  CognitoIdentityProviderClient,
+].map((client) => {
   // One list of different client classes: their command types differ, the stub only needs the class.
   const mock = mockClient(client as typeof DynamoDBClient);
-  // What a function sees when the network is down: the call fails, not retryable, with no response.
-  mock.onAnyCommand().rejects(Object.assign(new Error("network stubbed by the linked invocation"), { name: "NetworkStubbed" }));
+  // What a function sees when the network is down: the call fails, not retryable, with no response (a new error each
+  // time: ElectroDB marks the error it gets).
+  mock.onAnyCommand().callsFake(networkDown);
   return mock;
 });
+
+function networkDown(): never {
+  throw Object.assign(new Error("network stubbed by the linked invocation"), { name: "NetworkStubbed" });
+}
+
+/**
+ * The records a function's sample events need to go on past their first read, answered from the sample session
+ * (active, created by a signed-in speaker): a listener report is measured only for an active session, once its
+ * client's rate window has counted it; a speaker's account is asked after its token matched. ElectroDB sends the
+ * document client's commands (Get, Update) through the table's client, and takes their answers in plain form.
+ */
+function answerTable(): void {
+  const now = Date.now();
+  const db = createDb({ table: "linked", client: new DynamoDBClient({}) });
+  const { Item: session } = db.entities.session
+    .put({
+      sessionId,
+      speakerTokenHash: createHash("sha256").update(speakerToken).digest("hex"),
+      sourceLanguage: "en",
+      targetLanguages: ["es"],
+      status: "active",
+      createdAt: now,
+      speakerAccount: "9f1c2b7e-linked",
+      expiresAt: Math.floor(now / 1000) + 3600,
+    })
+    .params<{ Item: Record<string, unknown> }>();
+  const { Item: window } = db.entities.rateWindow
+    .put({ key: "listener-reports 127.0.0.1", hits: 1, resetAt: now + 60_000, expiresAt: Math.floor(now / 1000) + 60 })
+    .params<{ Item: Record<string, unknown> }>();
+  mocks[1]!.onAnyCommand().callsFake((input: { Key?: unknown; Item?: unknown; UpdateExpression?: string }) => {
+    if (input.UpdateExpression) return { Attributes: { ...window } };
+    if (input.Key && !input.Item) return { Item: { ...session } };
+    return networkDown();
+  });
+}
+
+if (fn === "Http" || fn === "Connect") answerTable();
 
 const results: { event: string; result?: unknown; thrown?: string }[] = [];
 const entry = (await import(`../handlers/${FUNCTIONS[fn].entry}.ts`)) as { handler: (event: unknown, context?: unknown) => Promise<unknown> };

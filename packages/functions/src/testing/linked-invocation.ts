@@ -36,6 +36,7 @@ export function sampleLinkProperties(name: string): Record<string, unknown> {
     Audio: { name: "livetranslate-test-audiobucket-abc", type: "sst.aws.Bucket" },
     Realtime: { url: "wss://abc123.execute-api.eu-west-1.amazonaws.com/$default", managementEndpoint: api, type: "sst.aws.ApiGatewayWebSocket" },
     BroadcastEndpoint: { endpoint: "a1b2c3d4e5f6g7-ats.iot.eu-west-1.amazonaws.com", authorizer: "livetranslate-test-BroadcastAuthorizer", type: "sst.sst.Linkable" },
+    Speakers: { id: "eu-west-1_AbCdEf123", type: "sst.aws.CognitoUserPool" },
   };
   const properties = known[name];
   if (!properties) throw new Error(`no sample properties for the link "${name}"`);

@@ -5,13 +5,13 @@ import { ConnectQuery, describeIssues } from "@livetranslate/core/protocol";
 import type { Adapters } from "../adapters.ts";
 import type { WebSocketEvent, WebSocketResult } from "./events.ts";
 
-export function createConnectHandler({ db, log }: Pick<Adapters, "db" | "log">) {
+export function createConnectHandler({ db, limits, speakerAccounts, log }: Pick<Adapters, "db" | "limits" | "speakerAccounts" | "log">) {
   return async (event: WebSocketEvent): Promise<WebSocketResult> => {
     const connectionId = event.requestContext.connectionId;
     const query = ConnectQuery.safeParse(event.queryStringParameters ?? {});
     if (!query.success) return refuse(400, "bad_request", describeIssues(query.error));
     try {
-      const connection = await Connection.join(db, connectionId, query.data);
+      const connection = await Connection.join(db, connectionId, query.data, { limits, speakerAccounts });
       log({ level: "info", event: "ws.connect", connectionId, sessionId: connection.sessionId, role: connection.role, language: connection.language });
       return { statusCode: 200 };
     } catch (error) {

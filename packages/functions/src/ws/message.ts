@@ -15,7 +15,7 @@ import {
 import type { Adapters } from "../adapters.ts";
 import type { WebSocketEvent, WebSocketResult } from "./events.ts";
 
-type Deps = Pick<Adapters, "db" | "ingest" | "notifier" | "log">;
+type Deps = Pick<Adapters, "db" | "ingest" | "notifier" | "speakerAccounts" | "log">;
 
 export function createMessageHandler(deps: Deps) {
   return async (event: WebSocketEvent): Promise<WebSocketResult> => {
@@ -59,9 +59,9 @@ async function dispatch(deps: Deps, connectionId: string, message: ClientMessage
   const connection = await Connection.requireRegistered(deps.db, connectionId);
   switch (message.action) {
     case "audioChunk":
-      return acceptChunk(deps.db, deps.ingest, connection, message);
+      return acceptChunk(deps.db, deps.ingest, connection, message, Date.now(), deps.speakerAccounts);
     case "endSession":
-      return endSession(deps.db, deps.ingest, connection, message.sessionId, message.lastChunkIndex);
+      return endSession(deps.db, deps.ingest, connection, message.sessionId, message.lastChunkIndex, deps.speakerAccounts);
     case "setLanguage":
       return Connection.setLanguage(deps.db, connection, message.language);
     case "chunkPosition": {

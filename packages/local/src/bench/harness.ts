@@ -6,6 +6,7 @@ import type { Routing } from "../event-source/environments.ts";
 import { newRequestCounts, type RequestCounts } from "../metering.ts";
 import { type LocalMode, startLocal } from "../server.ts";
 import type { fixedLatencyEngines } from "./fixed-engines.ts";
+import { IDLE_LISTENERS } from "./scenarios/idle-crowd.ts";
 
 export interface Harness {
   local: LocalMode;
@@ -25,6 +26,8 @@ export async function harness(engines?: ReturnType<typeof fixedLatencyEngines>, 
     consumerEnvironments: 4,
     routing,
     seed: 1,
+    // The memory and fan-out scenarios hold their idle crowd in one session.
+    maxListenersPerSession: 10 * IDLE_LISTENERS,
     voiceActivity: detector,
     onSegment: (sessionId, result) => segments.push({ sessionId, result, at: Date.now() }),
   });

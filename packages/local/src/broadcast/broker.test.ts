@@ -49,7 +49,7 @@ describe("LocalBroker", () => {
 
   /** A listener of `sessionId` connected with its pass, collecting what it receives. */
   async function listener(sessionId: string, language = "es") {
-    const pass = await Broadcast.join(db, sessionId, language);
+    const pass = await Broadcast.join(db, { sessionId, language });
     const client = await mqtt.connectAsync(broker.url, { clientId: broadcastClientId(pass.listenerId), username: "listener", password: pass.token, reconnectPeriod: 0 });
     clients.push(client);
     const received: { topic: string; message: ServerMessage }[] = [];
@@ -105,7 +105,7 @@ describe("LocalBroker", () => {
 
   it("refuses a connection without a valid pass, or under another listener's client id", async () => {
     // Prepare
-    const pass = await Broadcast.join(db, one.sessionId, "es");
+    const pass = await Broadcast.join(db, { sessionId: one.sessionId, language: "es" });
     const connect = (clientId: string, password: string) => mqtt.connectAsync(broker.url, { clientId, username: "listener", password, reconnectPeriod: 0 });
     // Act / Assess
     await expect(connect(broadcastClientId(pass.listenerId), `${pass.listenerId}.wrong`)).rejects.toThrow(/Bad username or password/);

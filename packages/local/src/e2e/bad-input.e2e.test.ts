@@ -106,8 +106,11 @@ describe("bad input, end to end in local mode", () => {
       otherSpeaker.send({ action: "endSession", sessionId: other.sessionId });
       await otherListener.waitFor(() => otherListener.messages("sessionEnded").length > 0, 10_000, "sessionEnded");
       await otherSpeaker.waitFor(() => otherSpeaker.messages("sessionEnded").length > 0, 10_000, "sessionEnded");
-      expect(await refused({ role: "listener", sessionId: other.sessionId, language: "es" })).toBe(409);
-      const view = (await (await fetch(`${local.url}/sessions/${other.sessionId}`)).json()) as { status: string };
+      // A listener is refused as for a session that does not exist; its speaker, with its token, is told it ended.
+      expect(await refused({ role: "listener", sessionId: other.sessionId, language: "es" })).toBe(404);
+      expect(await refused({ role: "speaker", sessionId: other.sessionId, token: other.speakerToken })).toBe(409);
+      expect((await fetch(`${local.url}/sessions/${other.sessionId}`)).status).toBe(404);
+      const view = (await (await fetch(`${local.url}/sessions/${other.sessionId}`, { headers: { authorization: `Bearer ${other.speakerToken}` } })).json()) as { status: string };
       expect(view.status).toBe("ended");
       await Promise.all([otherSpeaker.close(), otherListener.close()]);
     });

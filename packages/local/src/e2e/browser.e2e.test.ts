@@ -138,27 +138,37 @@ describe("speaker and listener apps in Chromium", () => {
     await speaker.getByRole("button", { name: "Create session" }).click();
     const code = (await speaker.getByLabel("Session code").last().textContent())!.trim();
     expect(code).toMatch(/^[a-z]+-[a-z]+-\d{3}$/);
+    // Private, as the app creates sessions unless told otherwise: the join link carries the key in its fragment.
+    const key = (await speaker.getByLabel("Key", { exact: true }).textContent())!.trim();
+    expect(key).toMatch(/^[2-9a-z]{4}(-[2-9a-z]{4}){3}$/);
+    const link = (await speaker.getByRole("region", { name: "Invite listeners" }).getByRole("link").getAttribute("href"))!;
+    expect(link).toBe(`${local.url}/listen/${code}#key=${key}`);
+    const joinUrl = (query: string) => link.replace("#", `${query}#`);
     await expect.poll(() => speaker.getByRole("status", { name: "Connection" }).textContent()).toContain("Connected");
     await expect.poll(() => speaker.locator(".qr svg").count()).toBe(1);
     await expectAccessible(speaker, "the speaker before Start");
 
-    // Joining by code, on a phone.
+    // Joining by code, on a phone: the code alone does not open a private session, and the page says what it needs.
     const join = await (await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 })).newPage();
     await join.goto(`${local.url}/listen/`);
     await join.getByRole("button", { name: "Join" }).waitFor();
     await expectAccessible(join, "the join page");
     await screenshot(join, "listener-join-phone.png");
+    await join.getByRole("textbox", { name: "Session code" }).fill(code);
+    await join.getByRole("button", { name: "Join" }).click();
+    await expect.poll(() => join.getByRole("alert").textContent()).toMatch(/private and needs its key/);
+    expect(new URL(join.url()).pathname).toBe("/listen/");
     await join.context().close();
 
     // Listeners join by link: Spanish on a desktop, French on a phone. Audio is locked until the listener's tap.
     const esContext = await browser.newContext({ viewport: { width: 1100, height: 800 } });
     es = await esContext.newPage();
     watchSockets(es);
-    await es.goto(`${local.url}/listen/${code}?lang=es`);
+    await es.goto(joinUrl("?lang=es"));
     const frContext = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
     fr = await frContext.newPage();
     watchSockets(fr);
-    await fr.goto(`${local.url}/listen/${code}`);
+    await fr.goto(link);
     // A Galician listener on a phone: the language is captions only, and says so before and after it is picked.
     // Its connection goes through a route the test can cut, and while cut every reconnection is refused.
     const glContext = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
@@ -173,7 +183,7 @@ describe("speaker and listener apps in Chromium", () => {
       socket.connectToServer();
       glSocket = socket;
     });
-    await gl.goto(`${local.url}/listen/${code}?lang=gl`);
+    await gl.goto(joinUrl("?lang=gl"));
     for (const page of [es, fr, gl]) {
       await expect.poll(() => status(page)).toContain("Captions only");
       expect((await playback(page))?.output, page === es ? "es" : page === fr ? "fr" : "gl").toBe("suspended");
@@ -194,9 +204,10 @@ describe("speaker and listener apps in Chromium", () => {
     const picker = es.getByRole("combobox", { name: "Language" });
     await tabTo(es, picker);
     for (const key of ["Space", "ArrowDown", "Enter"]) await es.keyboard.press(key);
-    await expect.poll(() => es.url()).toMatch(/\?lang=fr$/);
+    // The address keeps the key, so a reload joins again.
+    await expect.poll(() => es.url()).toBe(joinUrl("?lang=fr"));
     for (const key of ["Enter", "ArrowUp", "Enter"]) await es.keyboard.press(key);
-    await expect.poll(() => es.url()).toMatch(/\?lang=es$/);
+    await expect.poll(() => es.url()).toBe(joinUrl("?lang=es"));
     expect(await picker.inputValue()).toBe("es");
     // ...audio is enabled with Enter, and the focus stays in the controls (on Mute, which takes its place)...
     await tabTo(es, es.getByRole("button", { name: "Enable audio" }));
@@ -269,17 +280,21 @@ describe("speaker and listener apps in Chromium", () => {
     expect((await playback(gl))?.ready).toEqual([]);
     expect(await gl.getByRole("button", { name: "Enable audio" }).count()).toBe(0);
     expect(await es.locator(".caption .source").count()).toBeGreaterThanOrEqual(3);
-    // A screen reader is told each translation, part by part, once: joined, the polite log's lines are the captions,
-    // and there are more lines than captions, since a sentence came in parts. The caption list itself is not live.
+    // A screen reader is told each translation, part by part, once: joined, the polite log's lines are the captions.
+    // How many parts a sentence came in depends on how fast the machine decoded it (a busy machine may send a sentence
+    // whole), so the count of lines is only bounded below. The caption list itself is not live.
     const announced = await es.locator("[role=log][aria-live=polite] p").allTextContents();
     const esTranslated = await es.locator(".caption .translation:not(.pending)").allTextContents();
     expect(announced.join(" ")).toBe(esTranslated.join(" "));
-    expect(announced.length).toBeGreaterThan(esTranslated.length);
+    expect(announced.length).toBeGreaterThanOrEqual(esTranslated.length);
     expect(await es.getByRole("list", { name: "Captions" }).getAttribute("aria-live")).toBeNull();
-    // A caption seen part-way: its translation then was the start of what it became.
+    // A caption seen part-way: its translation then was the start of what it became. Whether the watcher caught one
+    // depends on the machine's speed too, so it is required only when the pictures are being written for the docs.
     const partWay = frames.findLast((frame) => frame.captions.some((text, i) => text !== esTranslated[i] && esTranslated[i]?.startsWith(`${text} `)));
-    expect(partWay, `a Spanish caption seen growing part by part, in ${frames.length} pictures of the talk`).toBeDefined();
-    writeFileSync(path.join(screenshots, "listener-es-parts-desktop.png"), partWay!.picture);
+    if (process.env.LIVETRANSLATE_SCREENSHOTS === "1") {
+      expect(partWay, `a Spanish caption seen growing part by part, in ${frames.length} pictures of the talk`).toBeDefined();
+    }
+    if (partWay) writeFileSync(path.join(screenshots, "listener-es-parts-desktop.png"), partWay.picture);
 
     // Audio: every clip played, in sequence order, gap-free whenever the next clip was there in time, and
     // actually audible. The French listener's first two clips were both waiting at the tap: back to back.

@@ -48,6 +48,53 @@ describe("ExecutionEnvironments", () => {
     expect(a.ran.map((r) => r.slot)).not.toEqual(c.ran.map((r) => r.slot));
   });
 
+  it("replaces every environment on a deploy: the batch in flight finishes in the old one, the next runs in a new one", async () => {
+    // Prepare: one environment, its batch held in flight.
+    const log = memoryLog();
+    const measurements = memoryMeasurements();
+    const closed: number[] = [];
+    const ran: { generation: number; memory: number }[] = [];
+    let generations = 0;
+    let release: () => void = () => {};
+    const environments = new ExecutionEnvironments({
+      count: 1,
+      routing: "sticky",
+      log,
+      measurements,
+      create() {
+        const generation = ++generations;
+        let memory = 0;
+        return {
+          handler: async (e) => {
+            if (e.Records[0]!.eventID.endsWith(":1")) await new Promise<void>((r) => (release = r));
+            ran.push({ generation, memory: ++memory });
+          },
+          kill() {},
+          close: () => void closed.push(generation),
+        };
+      },
+    });
+    await environments.invoke(0, event(0));
+    const inFlight = environments.invoke(0, event(1));
+    // Act: a deploy while the batch runs.
+    const deployed = environments.replaceAll("deployed");
+    await Promise.resolve();
+    expect(closed).toEqual([]);
+    release();
+    await inFlight;
+    await deployed;
+    await environments.invoke(0, event(2));
+    // Assess: the old environment finished its batch, then was freed; the next batch ran in new code with empty memory.
+    expect(ran).toEqual([
+      { generation: 1, memory: 1 },
+      { generation: 1, memory: 2 },
+      { generation: 2, memory: 1 },
+    ]);
+    expect(closed).toEqual([1]);
+    expect(log.entries.find((e) => e.event === "event_source.environment_replaced")).toMatchObject({ slot: 0, midBatch: true });
+    expect(measurements.get("EnvironmentsReplaced")).toBe(1);
+  });
+
   it("kills an environment mid-batch: the batch fails, its ports were told, and the slot restarts with empty memory", async () => {
     // Prepare
     const log = memoryLog();

@@ -46,6 +46,8 @@ interface Slot {
   environment?: ExecutionEnvironment;
   /** Rejects the batch in flight when the environment is killed. */
   abort?: (error: Error) => void;
+  /** The batch in flight, settled or not. */
+  running?: Promise<unknown>;
   generation: number;
 }
 
@@ -83,24 +85,48 @@ export class ExecutionEnvironments {
     const killed = new Promise<never>((_, reject) => {
       s.abort = reject;
     });
+    const running = Promise.race([s.environment.handler(event), killed]);
+    s.running = running.catch(() => undefined);
     try {
-      return await Promise.race([s.environment.handler(event), killed]);
+      return await running;
     } finally {
       s.abort = undefined;
     }
   }
 
+  /**
+   * A deploy: every slot's next batch runs in a new environment (the new code, with empty memory), while a batch in
+   * flight finishes in its old one, as Lambda lets it; the old environments are freed once their batch is done.
+   */
+  async replaceAll(reason = "deployed"): Promise<void> {
+    await Promise.all(
+      this.slots.map(async (s, slot) => {
+        const old = this.retire(slot, "replaced", reason);
+        if (!old) return;
+        await s.running;
+        await old.close?.();
+      }),
+    );
+  }
+
   /** Kills the environment in `slot` now, mid-batch if one is running there. */
   kill(slot: number, reason = "killed"): void {
+    const environment = this.retire(slot, "killed", reason);
+    if (!environment) return;
+    environment.kill();
+    this.slots[slot]!.abort?.(new EnvironmentKilledError(`execution environment ${slot} ${reason}`));
+  }
+
+  /** Takes the environment out of `slot` (the next batch there gets a new one), logged and counted; returns it. */
+  private retire(slot: number, how: "killed" | "replaced", reason: string): ExecutionEnvironment | undefined {
     const s = this.slots[slot]!;
     const environment = s.environment;
-    if (!environment) return;
+    if (!environment) return undefined;
     s.environment = undefined;
     s.generation++;
-    this.options.log?.({ level: "warn", event: "event_source.environment_killed", slot, reason, midBatch: s.abort !== undefined });
-    this.options.measurements?.count("EnvironmentsKilled");
-    environment.kill();
-    s.abort?.(new EnvironmentKilledError(`execution environment ${slot} ${reason}`));
+    this.options.log?.({ level: how === "killed" ? "warn" : "info", event: `event_source.environment_${how}`, slot, reason, midBatch: s.abort !== undefined });
+    this.options.measurements?.count(how === "killed" ? "EnvironmentsKilled" : "EnvironmentsReplaced");
+    return environment;
   }
 
   generation(slot: number): number {

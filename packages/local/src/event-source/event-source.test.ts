@@ -1,8 +1,11 @@
 import {
   DescribeStreamCommand,
+  DescribeStreamSummaryCommand,
   GetRecordsCommand,
   GetShardIteratorCommand,
   type KinesisClient,
+  ListShardsCommand,
+  MergeShardsCommand,
   PutRecordCommand,
 } from "@aws-sdk/client-kinesis";
 import { createKinesisClient } from "@livetranslate/core/adapters/aws/clients";
@@ -10,7 +13,7 @@ import { memoryLog } from "@livetranslate/core/log";
 import type { KinesisStreamEvent } from "aws-lambda";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { scaledTimeout } from "@livetranslate/testing/calibration";
-import { ensureStream, type StandIn, startKinesalite } from "@livetranslate/testing/standins";
+import { ensureStream, splitShard, type StandIn, startKinesalite } from "@livetranslate/testing/standins";
 import { type EventSourceOptions, KinesisEventSource, type KinesisHandler } from "./index.ts";
 import { filePositions } from "./positions.ts";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -94,6 +97,37 @@ describe("KinesisEventSource over kinesalite", () => {
     } finally {
       rmSync(folder, { recursive: true, force: true });
     }
+  });
+
+  it("reads the child shards once their parent is read to its end: a split, then a merge, keep each key in order", async () => {
+    // Prepare: records before a split, between the split and a merge of its children, and after the merge.
+    const seen: { value: string; shardId: string }[] = [];
+    const keys = ["calm-river-101", "quick-fox-202", "bright-lake-303", "warm-hill-404"];
+    const { streamName, log } = await run(async (event) => {
+      for (const r of event.Records) seen.push({ value: `${r.kinesis.partitionKey}:${Buffer.from(r.kinesis.data, "base64").toString()}`, shardId: r.eventID.split(":")[0]! });
+    }, []);
+    const putAll = async (from: number, to: number) => {
+      for (let i = from; i < to; i++) for (const key of keys) await put(streamName, [String(i)], key);
+    };
+    // Act
+    await putAll(0, 5);
+    await splitShard(client, streamName, "shardId-000000000000");
+    await putAll(5, 10);
+    const { StreamDescription } = await client.send(new DescribeStreamCommand({ StreamName: streamName }));
+    const [left, right] = StreamDescription!.Shards!.filter((s) => s.ParentShardId === "shardId-000000000000").map((s) => s.ShardId!);
+    await client.send(new MergeShardsCommand({ StreamName: streamName, ShardToMerge: left!, AdjacentShardToMerge: right! }));
+    await ensureStream(client, streamName);
+    await putAll(10, 15);
+    await until(() => seen.length >= keys.length * 15);
+    // Assess: every record once, each key's records in the order put, across the parent, its children and theirs.
+    for (const key of keys) {
+      expect(seen.filter((s) => s.value.startsWith(`${key}:`)).map((s) => s.value)).toEqual(numbers(15).map((i) => `${key}:${i}`));
+    }
+    expect(seen.length).toBe(keys.length * 15);
+    expect(new Set(seen.map((s) => s.shardId)).size).toBe(4);
+    expect(log.entries.filter((e) => e.event === "event_source.shard_finished").map((e) => e.shardId)).toEqual(
+      expect.arrayContaining(["shardId-000000000000", left, right]),
+    );
   });
 
   it("delivers AWS-shaped batches of at most batchSize, in order, each record once", async () => {
@@ -359,8 +393,9 @@ describe("KinesisEventSource with a scripted client", () => {
   function scriptedClient(iterators: string[], pages: Record<string, () => unknown>) {
     const iteratorRequests: unknown[] = [];
     const client = {
-      send: async (command: DescribeStreamCommand | GetShardIteratorCommand | GetRecordsCommand) => {
-        if (command instanceof DescribeStreamCommand) return { StreamDescription: { StreamARN: streamArn, Shards: [{ ShardId: "shardId-000000000000" }] } };
+      send: async (command: DescribeStreamSummaryCommand | ListShardsCommand | GetShardIteratorCommand | GetRecordsCommand) => {
+        if (command instanceof DescribeStreamSummaryCommand) return { StreamDescriptionSummary: { StreamARN: streamArn } };
+        if (command instanceof ListShardsCommand) return { Shards: [{ ShardId: "shardId-000000000000" }] };
         if (command instanceof GetShardIteratorCommand) {
           iteratorRequests.push(command.input);
           return { ShardIterator: iterators[Math.min(iteratorRequests.length, iterators.length) - 1] };

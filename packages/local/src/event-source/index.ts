@@ -5,12 +5,17 @@
  * from the first failed record, and after `maxRetries` retries skips the record and logs it where AWS would
  * send it to the on-failure destination. With `environments`, each batch runs in the execution environment its
  * routing picks (see environments.ts), as Lambda may run consecutive batches anywhere.
+ *
+ * Shards split and merge (an on-demand stream does so as it grows): as Lambda does, a child shard is read from its
+ * start once every parent is read to its end, so a partition key's records stay in order across the split.
  */
 import {
-  DescribeStreamCommand,
+  DescribeStreamSummaryCommand,
   GetRecordsCommand,
   GetShardIteratorCommand,
   type KinesisClient,
+  ListShardsCommand,
+  type Shard as KinesisShard,
   type _Record,
 } from "@aws-sdk/client-kinesis";
 import { jsonLog, type Log } from "@livetranslate/core/log";
@@ -51,6 +56,9 @@ export interface EventSourceOptions {
 interface Shard {
   shardId: string;
   streamArn: string;
+  /** Where its reading began: after a saved position, else at `from`. */
+  after?: string;
+  from: "LATEST" | "TRIM_HORIZON";
 }
 
 /** What to redeliver after an invocation: nothing, or from `index` in the batch, and why. */
@@ -59,6 +67,10 @@ type Outcome = { failedAt: undefined } | { failedAt: number; reason: string };
 export class KinesisEventSource {
   private running = false;
   private loops: Promise<void>[] = [];
+  private streamArn = "";
+  /** Shards being read or read already, and those read to their end (closed by a split or a merge). */
+  private readonly started = new Set<string>();
+  private readonly finishedShards = new Set<string>();
   private readonly wakers = new Set<() => void>();
   private readonly log: Log;
 
@@ -67,30 +79,85 @@ export class KinesisEventSource {
     if (!options.handler === !options.environments) throw new Error("give the event source a handler or environments, one of them");
   }
 
-  /** Positions an iterator on every shard, then polls them in the background. */
+  /**
+   * Positions an iterator on every shard to read now, then polls them in the background; a shard whose parents are
+   * still to be read waits for them.
+   */
   async start(): Promise<void> {
     if (this.running) throw new Error("the event source is already running");
     const { client, streamName } = this.options;
-    const { StreamDescription } = await client.send(new DescribeStreamCommand({ StreamName: streamName }));
-    if (!StreamDescription?.StreamARN) throw new Error(`stream ${streamName} not found`);
-    const streamArn = StreamDescription.StreamARN;
-    const iterators = await Promise.all(
-      (StreamDescription.Shards ?? []).map(async (shard) => {
-        const saved = this.options.positions?.get(shard.ShardId!);
-        if (saved) this.log({ level: "info", event: "event_source.resumed", shardId: shard.ShardId, after: saved });
-        return { shard: { shardId: shard.ShardId!, streamArn }, iterator: await this.iteratorAfter(shard.ShardId!, saved) };
-      }),
-    );
+    const { StreamDescriptionSummary } = await client.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
+    if (!StreamDescriptionSummary?.StreamARN) throw new Error(`stream ${streamName} not found`);
+    this.streamArn = StreamDescriptionSummary.StreamARN;
+    const shards = await this.listShards();
+    const positions = this.options.positions;
+    const known = new Set(shards.map((s) => s.ShardId!));
+    // A mapping that never read this stream starts at its starting position: at LATEST, on the open shards only.
+    const fresh = !shards.some((s) => positions?.get(s.ShardId!));
+    if (fresh && (this.options.startingPosition ?? "LATEST") === "LATEST") {
+      for (const shard of shards) if (shard.SequenceNumberRange?.EndingSequenceNumber) this.finishedShards.add(shard.ShardId!);
+    }
+    // Parents trimmed from the stream were read long ago.
+    for (const shard of shards) for (const parent of parentsOf(shard)) if (!known.has(parent)) this.finishedShards.add(parent);
     this.running = true;
-    this.loops = iterators.map(({ shard, iterator }) => this.pollShard(shard, iterator));
+    await this.startReadyShards(shards, fresh);
+  }
+
+  /** Starts polling every shard not started yet whose parents are read to their end; returns their ids. */
+  private async startReadyShards(shards: KinesisShard[], atStartingPosition: boolean): Promise<string[]> {
+    const startedNow: string[] = [];
+    for (const shard of shards) {
+      const shardId = shard.ShardId!;
+      if (this.started.has(shardId) || this.finishedShards.has(shardId)) continue;
+      if (!parentsOf(shard).every((parent) => this.finishedShards.has(parent))) continue;
+      this.started.add(shardId);
+      const saved = this.options.positions?.get(shardId);
+      if (saved) this.log({ level: "info", event: "event_source.resumed", shardId, after: saved });
+      // A mapping's first shards begin at its starting position; any later one at its first record (a child's
+      // parents' records came before it).
+      const from = atStartingPosition ? (this.options.startingPosition ?? "LATEST") : "TRIM_HORIZON";
+      const iterator = await this.iteratorAfter(shardId, saved, from);
+      this.loops.push(this.pollShard({ shardId, streamArn: this.streamArn, after: saved, from }, iterator));
+      startedNow.push(shardId);
+    }
+    return startedNow;
+  }
+
+  /** A shard was read to its end: its children may start now. */
+  private async shardFinished(shardId: string): Promise<void> {
+    this.finishedShards.add(shardId);
+    for (;;) {
+      if (!this.running) return;
+      try {
+        const children = await this.startReadyShards(await this.listShards(), false);
+        this.log({ level: "info", event: "event_source.shard_finished", shardId, children });
+        return;
+      } catch (error) {
+        this.log({ level: "warn", event: "event_source.read_failed", shardId, error: String(error) });
+        await this.sleep(this.options.pollIntervalMs ?? 100);
+      }
+    }
+  }
+
+  private async listShards(): Promise<KinesisShard[]> {
+    const shards: KinesisShard[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.options.client.send(
+        new ListShardsCommand(nextToken ? { NextToken: nextToken } : { StreamName: this.options.streamName }),
+      );
+      shards.push(...(page.Shards ?? []));
+      nextToken = page.NextToken;
+    } while (nextToken);
+    return shards;
   }
 
   /** Stops polling and resolves once the invocations in flight have returned. Records not yet delivered stay unread. */
   async stop(): Promise<void> {
     this.running = false;
     for (const wake of this.wakers) wake();
-    await Promise.all(this.loops);
-    this.loops = [];
+    // A shard finishing as it stops may still start its children's loops, which see `running` false and return.
+    while (this.loops.length > 0) await Promise.all(this.loops.splice(0));
   }
 
   private async pollShard(shard: Shard, firstIterator: string | undefined): Promise<void> {
@@ -100,7 +167,7 @@ export class KinesisEventSource {
     const maxRetries = this.options.maxRetries ?? 3;
     let iterator = firstIterator;
     /** The last record read, to resume after it should the iterator expire. */
-    let lastRead: string | undefined;
+    let lastRead = shard.after;
     /** Records read but not yet handled successfully, oldest first. */
     let pending: _Record[] = [];
     /** The record at the head of `pending` while it keeps failing. */
@@ -162,6 +229,8 @@ export class KinesisEventSource {
         await this.sleep(this.options.retryDelayMs ?? 200);
       }
     }
+    // No next iterator: the shard is closed and every record of it handled.
+    if (this.running && !iterator && pending.length === 0) await this.shardFinished(shard.shardId);
   }
 
   /** Runs the handler on one batch; a thrown error fails the whole batch, a reported failure the records from it on. */
@@ -207,18 +276,18 @@ export class KinesisEventSource {
   }
 
   private renewIterator(shard: Shard, lastRead: string | undefined): Promise<string | undefined> {
-    return this.iteratorAfter(shard.shardId, lastRead);
+    return this.iteratorAfter(shard.shardId, lastRead, shard.from);
   }
 
-  /** An iterator just after `sequenceNumber`, or at the starting position without one. */
-  private async iteratorAfter(shardId: string, sequenceNumber: string | undefined): Promise<string | undefined> {
+  /** An iterator just after `sequenceNumber`, or at `from` without one. */
+  private async iteratorAfter(shardId: string, sequenceNumber: string | undefined, from: "LATEST" | "TRIM_HORIZON"): Promise<string | undefined> {
     const { ShardIterator } = await this.options.client.send(
       new GetShardIteratorCommand({
         StreamName: this.options.streamName,
         ShardId: shardId,
         ...(sequenceNumber
           ? { ShardIteratorType: "AFTER_SEQUENCE_NUMBER", StartingSequenceNumber: sequenceNumber }
-          : { ShardIteratorType: this.options.startingPosition ?? "LATEST" }),
+          : { ShardIteratorType: from }),
       }),
     );
     return ShardIterator;
@@ -261,4 +330,8 @@ export class KinesisEventSource {
       this.wakers.add(wake);
     });
   }
+}
+
+function parentsOf(shard: KinesisShard): string[] {
+  return [shard.ParentShardId, shard.AdjacentParentShardId].filter((id): id is string => id !== undefined);
 }

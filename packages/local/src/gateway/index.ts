@@ -61,6 +61,13 @@ export interface GatewayOptions {
   onLimit?: (event: { connectionId: string; limit: keyof ConnectionLimits; code: number }) => void;
   /** API Gateway's new-connections quota, when emulated: false refuses the upgrade with 429, before `$connect` runs. */
   admitConnection?: () => boolean;
+  /**
+   * How many of a connection's messages the handlers run at a time: 1 (the default) takes them one by one, in order;
+   * more plays API Gateway, which invokes them side by side, so a burst's chunks may reach the stream out of order
+   * (one process cannot play a Lambda environment per message: a few at a time, in arrival order, as a speaker's
+   * uplink and Lambda's scaling spread a burst). Can be changed while running.
+   */
+  messageConcurrency?: number;
 }
 
 /** One call to the `@connections` management API. */
@@ -95,14 +102,19 @@ interface Socket {
   /** The last message from the client (GetConnection's lastActiveAt). */
   lastActiveAt: number;
   sourceIp: string;
-  /** Messages of one connection reach the handlers one at a time, in order. */
+  /** The messages of the connection being handled: one at a time, in order, unless `messageConcurrency` says more. */
   queue: Promise<unknown>;
+  /** With `messageConcurrency` above 1: messages running, and those waiting for a turn (in arrival order). */
+  running: number;
+  turns: (() => void)[];
   /** Closes the connection at its 2-hour limit; `idle` is restarted by each client message. */
   lifetime: NodeJS.Timeout;
   idle: NodeJS.Timeout;
 }
 
 export class WebSocketGateway {
+  /** See `GatewayOptions.messageConcurrency`. */
+  messageConcurrency: number;
   private readonly sockets = new Map<string, Socket>();
   private readonly opened = new Set<string>();
   /** Handler invocations still running, so shutting down can wait for them. */
@@ -115,6 +127,7 @@ export class WebSocketGateway {
 
   constructor(private readonly options: GatewayOptions) {
     this.stage = options.stage ?? "local";
+    this.messageConcurrency = options.messageConcurrency ?? 1;
     this.limits = { ...API_GATEWAY_LIMITS, ...options.limits };
     this.mountWebSocket(options.path ?? "/ws");
     this.mountManagementApi();
@@ -189,6 +202,8 @@ export class WebSocketGateway {
               lastActiveAt: Date.now(),
               sourceIp,
               queue: Promise.resolve(),
+              running: 0,
+              turns: [],
               lifetime: setTimeout(() => this.closeForLimit(connectionId, "maxConnectionMs", 1001, "Going away"), maxConnectionMs).unref(),
               idle: setTimeout(() => this.closeForLimit(connectionId, "idleTimeoutMs", 1001, "Going away"), idleTimeoutMs).unref(),
             });
@@ -206,13 +221,14 @@ export class WebSocketGateway {
               ? Buffer.from(event.data as ArrayBuffer).toString("base64")
               : (event.data as string);
             const handler = this.select(isBinary ? undefined : body);
-            socket.queue = socket.queue.then(() =>
+            const invoke = () =>
               this.invoke(handler.handler, {
                 ...this.context(handler.routeKey, "MESSAGE", connectionId, socket.connectedAt, sourceIp),
                 body,
                 isBase64Encoded: isBinary,
-              }),
-            );
+              });
+            // Either way `queue` settles once every message so far is handled: $disconnect comes after them.
+            socket.queue = this.messageConcurrency > 1 ? Promise.all([socket.queue, this.sideBySide(socket, invoke)]) : socket.queue.then(invoke);
           },
           onClose: () => {
             const socket = this.sockets.get(connectionId);
@@ -352,6 +368,18 @@ export class WebSocketGateway {
       },
       isBase64Encoded: false,
     } as unknown as WebSocketEvent;
+  }
+
+  /** Runs `invoke` once fewer than `messageConcurrency` of the connection's messages run. */
+  private async sideBySide(socket: Socket, invoke: () => Promise<WebSocketResult>): Promise<WebSocketResult> {
+    while (socket.running >= this.messageConcurrency) await new Promise<void>((resolve) => socket.turns.push(resolve));
+    socket.running++;
+    try {
+      return await invoke();
+    } finally {
+      socket.running--;
+      socket.turns.shift()?.();
+    }
   }
 
   private invoke(handler: WebSocketHandler, event: WebSocketEvent): Promise<WebSocketResult> {

@@ -55,12 +55,13 @@ export function launchChromium(microphone: string): Promise<Browser> {
 /**
  * The speaker app creates a session whose only target is Spanish and connects; returns its page and the session
  * code. It runs in `options.page` (a new page in its own browser context if none), with the glossary box's text
- * and the "keep a transcript" box as given (empty and unticked if not).
+ * and the "keep a transcript" box as given (empty and unticked if not). The session is not private (the code alone
+ * joins it) unless `options.private`.
  */
 export async function createSpanishSession(
   browser: Browser,
   url: string,
-  options: { page?: Page; glossary?: string; keepTranscript?: boolean } = {},
+  options: { page?: Page; glossary?: string; keepTranscript?: boolean; private?: boolean } = {},
 ): Promise<{ speaker: Page; code: string }> {
   const speaker = options.page ?? (await (await browser.newContext()).newPage());
   await speaker.goto(`${url}/speaker/`);
@@ -70,6 +71,7 @@ export async function createSpanishSession(
   }
   if (options.glossary) await speaker.getByRole("textbox", { name: "Glossary" }).fill(options.glossary);
   if (options.keepTranscript) await speaker.getByRole("checkbox", { name: /^Keep a transcript/ }).check();
+  await speaker.getByRole("checkbox", { name: /^Private/ }).setChecked(options.private ?? false);
   await speaker.getByRole("button", { name: "Create session" }).click();
   const code = (await speaker.getByLabel("Session code").last().textContent())!.trim();
   const status = speaker.getByRole("status", { name: "Connection" });

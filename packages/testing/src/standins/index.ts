@@ -3,7 +3,8 @@
  * Embedded stand-ins for DynamoDB (dynalite), Kinesis (kinesalite) and S3 (s3rver), in-process on
  * 127.0.0.1, for local mode and for tests. The AWS adapters talk to them unchanged.
  */
-import { CreateStreamCommand, DescribeStreamCommand, type KinesisClient, SplitShardCommand } from "@aws-sdk/client-kinesis";
+import { CreateStreamCommand, DescribeStreamCommand, type KinesisClient, ListShardsCommand, SplitShardCommand } from "@aws-sdk/client-kinesis";
+import { createHash } from "node:crypto";
 import { CreateBucketCommand, HeadBucketCommand, PutBucketCorsCommand, type S3Client } from "@aws-sdk/client-s3";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import type { Server } from "node:http";
@@ -114,6 +115,19 @@ export async function splitShard(client: KinesisClient, streamName: string, shar
   const middle = (BigInt(StartingHashKey!) + BigInt(EndingHashKey!)) / 2n;
   await client.send(new SplitShardCommand({ StreamName: streamName, ShardToSplit: shardId, NewStartingHashKey: middle.toString() }));
   await ensureStream(client, streamName);
+}
+
+/** Splits the open shard that `partitionKey`'s records go to (see `splitShard`); returns its id. */
+export async function splitShardHolding(client: KinesisClient, streamName: string, partitionKey: string): Promise<string> {
+  // Kinesis maps a partition key to the 128-bit number its MD5 digest spells, and that to the shard whose range holds it.
+  const hashKey = BigInt(`0x${createHash("md5").update(partitionKey).digest("hex")}`);
+  const { Shards } = await client.send(new ListShardsCommand({ StreamName: streamName }));
+  const shard = Shards?.find(
+    (s) => !s.SequenceNumberRange?.EndingSequenceNumber && BigInt(s.HashKeyRange!.StartingHashKey!) <= hashKey && hashKey <= BigInt(s.HashKeyRange!.EndingHashKey!),
+  );
+  if (!shard) throw new Error(`stream ${streamName} has no open shard for partition key ${partitionKey}`);
+  await splitShard(client, streamName, shard.ShardId!);
+  return shard.ShardId!;
 }
 
 /** Creates the bucket unless it exists; `readableFrom` lets those web origins GET its objects (CORS), as in AWS. */

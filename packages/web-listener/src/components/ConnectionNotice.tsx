@@ -1,17 +1,18 @@
 import { Match, Switch } from "solid-js";
-import { CONNECTION_NOTICE_TEXT, type ConnectionNotice } from "../connection-notice.ts";
+import { type ConnectionNotice, connectionNoticeText } from "../connection-notice.ts";
 
-export function ConnectionNoticeView(props: { notice: ConnectionNotice }) {
+/** `withAudio`: the listener gets translated speech (a voiced language, audio enabled). */
+export function ConnectionNoticeView(props: { notice: ConnectionNotice; withAudio: boolean }) {
   return (
     <Switch>
       <Match when={props.notice === "lost"}>
         <p class="notice warn connection-lost" role="alert">
-          {CONNECTION_NOTICE_TEXT.lost}
+          {connectionNoticeText("lost", props.withAudio)}
         </p>
       </Match>
       <Match when={props.notice === "back"}>
         <p class="notice ok connection-back" role="status">
-          {CONNECTION_NOTICE_TEXT.back}
+          {connectionNoticeText("back", props.withAudio)}
         </p>
       </Match>
     </Switch>

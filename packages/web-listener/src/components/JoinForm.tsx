@@ -1,7 +1,8 @@
 import { createSignal, Show } from "solid-js";
 
-export function JoinForm(props: { busy: boolean; error?: string; initialCode?: string; onJoin(code: string): void }) {
+export function JoinForm(props: { busy: boolean; error?: string; initialCode?: string; initialKey?: string; onJoin(code: string, key: string): void }) {
   const [code, setCode] = createSignal(props.initialCode ?? "");
+  const [key, setKey] = createSignal(props.initialKey ?? "");
   return (
     <main class="join">
       <h1>Listen in your language</h1>
@@ -10,20 +11,11 @@ export function JoinForm(props: { busy: boolean; error?: string; initialCode?: s
         class="join-form"
         onSubmit={(event) => {
           event.preventDefault();
-          if (code().trim()) props.onJoin(code());
+          if (code().trim()) props.onJoin(code(), key());
         }}
       >
-        <label for="code">Session code</label>
-        <input
-          id="code"
-          name="code"
-          autocomplete="off"
-          autocapitalize="none"
-          spellcheck={false}
-          placeholder="joyful-hope-911"
-          value={code()}
-          onInput={(event) => setCode(event.currentTarget.value)}
-        />
+        <TypedField id="code" label="Session code" placeholder="joyful-hope-911" value={code()} onInput={setCode} />
+        <TypedField id="key" label="Key, for a private session" placeholder="xxxx-xxxx-xxxx-xxxx" value={key()} onInput={setKey} />
         <button type="submit" disabled={props.busy || !code().trim()}>
           {props.busy ? "Joining…" : "Join"}
         </button>
@@ -32,5 +24,24 @@ export function JoinForm(props: { busy: boolean; error?: string; initialCode?: s
         <p class="notice error" role="alert">{props.error}</p>
       </Show>
     </main>
+  );
+}
+
+/** A code or key as a person types it: no autocompletion, capitals or spelling fixes. */
+function TypedField(props: { id: string; label: string; placeholder: string; value: string; onInput(value: string): void }) {
+  return (
+    <>
+      <label for={props.id}>{props.label}</label>
+      <input
+        id={props.id}
+        name={props.id}
+        autocomplete="off"
+        autocapitalize="none"
+        spellcheck={false}
+        placeholder={props.placeholder}
+        value={props.value}
+        onInput={(event) => props.onInput(event.currentTarget.value)}
+      />
+    </>
   );
 }

@@ -11,7 +11,7 @@ describe("creating a session", () => {
     expect(screen.getByRole("checkbox", { name: "Español" })).toBeTruthy();
     expect(screen.getByRole("checkbox", { name: "Galego (captions only)" })).toBeTruthy();
     fireEvent.click(screen.getByRole("button", { name: "Create session" }));
-    expect(onCreate).toHaveBeenCalledWith("en", ["es", "gl"], false, []);
+    expect(onCreate).toHaveBeenCalledWith("en", ["es", "gl"], false, [], true);
   });
 
   it("marks nothing captions only when the server does not say", () => {
@@ -29,10 +29,17 @@ describe("creating a session", () => {
     expect(onCreate).not.toHaveBeenCalled();
     fireEvent.input(screen.getByRole("textbox", { name: "Glossary" }), { target: { value: "Kinesis\nstream = flujo" } });
     fireEvent.click(screen.getByRole("checkbox", { name: /Keep a transcript/ }));
+    fireEvent.click(screen.getByRole("checkbox", { name: /^Private/ }));
     fireEvent.click(screen.getByRole("button", { name: "Create session" }));
-    expect(onCreate).toHaveBeenCalledWith("en", ["es"], true, [
-      { term: "Kinesis", translations: {} },
-      { term: "stream", translations: { es: "flujo" } },
-    ]);
+    expect(onCreate).toHaveBeenCalledWith(
+      "en",
+      ["es"],
+      true,
+      [
+        { term: "Kinesis", translations: {} },
+        { term: "stream", translations: { es: "flujo" } },
+      ],
+      false,
+    );
   });
 });

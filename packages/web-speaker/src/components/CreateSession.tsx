@@ -3,10 +3,15 @@ import { glossaryTextFromCsv, parseGlossary } from "../glossary-text.ts";
 import { createSignal, For, Show } from "solid-js";
 import { languageName } from "@livetranslate/core/client";
 
-export function CreateSession(props: { languages?: LanguagesResponse; onCreate(source: string, targets: string[], keepTranscript: boolean, glossary: GlossaryEntry[]): void }) {
+export function CreateSession(props: {
+  languages?: LanguagesResponse;
+  onCreate(source: string, targets: string[], keepTranscript: boolean, glossary: GlossaryEntry[], privateSession: boolean): void;
+}) {
   const [source, setSource] = createSignal<string>();
   const [targets, setTargets] = createSignal<string[]>();
   const [keepTranscript, setKeepTranscript] = createSignal(false);
+  // Private by default: listeners come by the link or QR code, and a guessed code then lets no one in.
+  const [privateSession, setPrivateSession] = createSignal(true);
   const [glossaryText, setGlossaryText] = createSignal("");
   const [csvError, setCsvError] = createSignal<string>();
   const glossary = () => parseGlossary(glossaryText(), targetValues());
@@ -22,7 +27,7 @@ export function CreateSession(props: { languages?: LanguagesResponse; onCreate(s
           onSubmit={(event) => {
             event.preventDefault();
             const parsed = glossary();
-            if ("entries" in parsed) props.onCreate(sourceValue(), targetValues(), keepTranscript(), parsed.entries);
+            if ("entries" in parsed) props.onCreate(sourceValue(), targetValues(), keepTranscript(), parsed.entries, privateSession());
           }}
         >
           <label class="field">
@@ -78,6 +83,10 @@ export function CreateSession(props: { languages?: LanguagesResponse; onCreate(s
           <label class="check">
             <input type="checkbox" checked={keepTranscript()} onChange={(e) => setKeepTranscript(e.currentTarget.checked)} />
             Keep a transcript in every language for me to download (kept one day)
+          </label>
+          <label class="check">
+            <input type="checkbox" checked={privateSession()} onChange={(e) => setPrivateSession(e.currentTarget.checked)} />
+            Private: listeners need the link, the QR code or the key, not the code alone
           </label>
           <button type="submit" class="primary" disabled={targetValues().length === 0}>
             Create session

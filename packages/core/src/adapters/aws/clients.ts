@@ -34,8 +34,16 @@ function common(options: ClientOptions) {
   };
 }
 
+/**
+ * A table throttled past its throughput (a new on-demand table before it scales, one hot partition) is waited out
+ * rather than failing the batch that wrote to it: 6 attempts instead of the SDK's 3, its throttling backoff (a random
+ * share of a ceiling that starts at 1 s and doubles) waiting about 15 s in all on average. Past that the caller
+ * fails, as on any error: a table throttled that long must be pre-warmed (docs/quotas.md).
+ */
+export const TABLE_MAX_ATTEMPTS = 6;
+
 export function createDynamoClient(options: ClientOptions = {}): DynamoDBClient {
-  return new DynamoDBClient(common(options));
+  return new DynamoDBClient({ ...common(options), maxAttempts: TABLE_MAX_ATTEMPTS });
 }
 
 /** HTTP/1.1: the SDK's default HTTP/2 handler fails against kinesalite ("Protocol error"). */

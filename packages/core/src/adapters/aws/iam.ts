@@ -29,6 +29,7 @@ const DOCUMENT_CLIENT_OPERATIONS: Record<string, string> = {
 
 const SERVICE_PREFIXES: Record<string, string> = {
   ApiGatewayManagementApiClient: "execute-api",
+  CognitoIdentityProviderClient: "cognito-idp",
   DynamoDBClient: "dynamodb",
   IoTDataPlaneClient: "iot",
   KinesisClient: "kinesis",

@@ -4,41 +4,53 @@
  * on koffi's worker threads, so the event loop stays free.
  */
 import { concatPcm } from "../../audio/index.ts";
+import { writeAsGlossary, writeTextAsGlossary } from "../../domain/glossary/index.ts";
 import type { HeardWord, RecognitionStream } from "../../ports/index.ts";
 import { checked, type Decoder, FRAME_SAMPLES, type Native, onWorker } from "./pocketsphinx-library.ts";
 
 /** 100 ms at 16 kHz: what the speaker app sends per chunk, so a live stream's interim text lags by none. */
 const DECODER_BLOCK_SAMPLES = 1600;
 
-/** Segments in order, each its own utterance on a decoder taken from the pool when its first audio comes. */
+/**
+ * Segments in order, each its own utterance on a decoder taken from the pool when its first audio comes. Pocketsphinx
+ * writes every word in lower case; the session's glossary terms are written as the glossary writes them.
+ */
 export class PocketsphinxStream implements RecognitionStream {
   private current?: PocketsphinxUtterance;
   private ended = false;
 
-  constructor(private readonly startUtterance: () => PocketsphinxUtterance) {}
+  constructor(
+    private readonly startUtterance: () => PocketsphinxUtterance,
+    private readonly terms: readonly string[] = [],
+  ) {}
 
   write(pcm: Int16Array): Promise<string> {
     if (this.ended) return Promise.reject(new Error("recognition stream already ended"));
     this.current ??= this.startUtterance();
-    return this.current.write(pcm);
+    return this.current.write(pcm).then(this.written);
   }
 
   pause(): Promise<string> {
     if (this.ended || !this.current) return Promise.resolve("");
-    return this.current.endPhrase();
+    return this.current.endPhrase().then(this.written);
   }
 
-  phraseWords(): Promise<HeardWord[]> {
-    if (this.ended || !this.current) return Promise.resolve([]);
-    return this.current.phraseWords();
+  async phraseWords(): Promise<HeardWord[]> {
+    if (this.ended || !this.current) return [];
+    const words = await this.current.phraseWords();
+    if (this.terms.length === 0) return words;
+    const written = writeAsGlossary(words.map((w) => w.text), this.terms);
+    return words.map((w, i) => ({ ...w, text: written[i]! }));
   }
 
   endSegment(endSample?: number): Promise<string> {
     if (this.ended) return Promise.reject(new Error("recognition stream already ended"));
     const utterance = this.current;
     this.current = undefined;
-    return utterance ? utterance.finish(endSample) : Promise.resolve("");
+    return utterance ? utterance.finish(endSample).then(this.written) : Promise.resolve("");
   }
+
+  private readonly written = (text: string) => writeTextAsGlossary(text, this.terms);
 
   async end(): Promise<void> {
     this.abort();

@@ -7,14 +7,15 @@
  * open: a session that pauses holds none, and the next segment takes the pool's warm decoder (often the same one,
  * already adapted to the voice).
  *
- * A session's glossary words that the dictionary lacks are added (`ps_add_word`: the dictionary, and the language
- * model as a unigram of 1/N, N its unigrams) to decoders of that session's glossary only, kept in the same pool.
+ * A session's glossary words that the dictionary lacks are added (`ps_add_word`: the dictionary, with each of the
+ * word's pronunciations, and the language model as a unigram of 1/N, N its unigrams) to decoders of that session's
+ * glossary only, kept in the same pool; its streams write the glossary's terms as the glossary writes them.
  */
 import { existsSync, readFileSync } from "node:fs";
 import type { RecognitionStream, SessionVocabulary, SpeechRecognizer } from "../../ports/index.ts";
 import { checked, type Decoder, loadNative, type Native, onWorker, POCKETSPHINX_PACKAGES } from "./pocketsphinx-library.ts";
 import { PocketsphinxStream, PocketsphinxUtterance } from "./pocketsphinx-stream.ts";
-import { letterToSound, type Pronouncer } from "./pronunciation.ts";
+import { type Pronouncer, pronouncer } from "./pronunciation.ts";
 
 export { POCKETSPHINX_PACKAGES };
 const MODEL_DIR = "/usr/share/pocketsphinx/model/en-us";
@@ -51,10 +52,10 @@ export interface PocketsphinxOptions {
   pronounce?: Pronouncer;
 }
 
-/** A word a session's glossary adds to its decoders, with its pronunciation in the dictionary's phones. */
+/** A word a session's glossary adds to its decoders, with its pronunciations in the dictionary's phones, likeliest first. */
 export interface AddedWord {
   word: string;
-  phones: string;
+  pronunciations: string[];
 }
 
 /** A decoder waiting in the pool, with the words added to it (a session's), by which it is found again. */
@@ -73,7 +74,7 @@ export class PocketsphinxRecognizer implements SpeechRecognizer {
   private dictionary?: Set<string>;
   private readonly pronounce: Pronouncer;
   /** Pronunciations made so far, by word: a session's streams start again and again with the same glossary. */
-  private readonly pronounced = new Map<string, Promise<string | undefined>>();
+  private readonly pronounced = new Map<string, Promise<string[]>>();
   /** A new decoder's cepstral mean (the model's `-cmninit`), where every utterance starts. */
   private readonly initialCmn: Float32Array;
   private closed = false;
@@ -94,7 +95,7 @@ export class PocketsphinxRecognizer implements SpeechRecognizer {
     this.argv = ["-hmm", files[0], "-lm", files[1], "-dict", files[2], "-remove_silence", "no", ...(options.searchArgs ?? SEARCH_ARGS)];
     this.poolSize = options.poolSize ?? 2;
     this.dictionaryFile = files[2];
-    this.pronounce = options.pronounce ?? (async (word) => letterToSound(word));
+    this.pronounce = options.pronounce ?? pronouncer();
     // One decoder now, on this thread: a broken install fails at startup, not at the first word.
     const config = this.native.newConfig(this.argv);
     if (!config) throw new Error(`pocketsphinx rejected its configuration: ${this.argv.join(" ")}`);
@@ -112,12 +113,13 @@ export class PocketsphinxRecognizer implements SpeechRecognizer {
   startStream(language: string, vocabulary?: SessionVocabulary): RecognitionStream {
     if (this.closed) throw new Error("pocketsphinx recognizer is closed");
     if (language !== "en") throw new Error(`pocketsphinx recognizes English only, not "${language}"`);
+    const terms = vocabulary?.terms ?? [];
     let added: Promise<AddedWord[]> | undefined;
-    return new PocketsphinxStream(() => this.startUtterance((added ??= this.wordsToAdd(vocabulary?.terms ?? []))));
+    return new PocketsphinxStream(() => this.startUtterance((added ??= this.wordsToAdd(terms))), terms);
   }
 
   /**
-   * The words of `terms` the dictionary lacks, each with a pronunciation (a word none can be made for is left out:
+   * The words of `terms` the dictionary lacks, each with its pronunciations (a word none can be made for is left out:
    * it cannot be heard, but it takes nothing else with it).
    */
   async wordsToAdd(terms: readonly string[]): Promise<AddedWord[]> {
@@ -129,10 +131,10 @@ export class PocketsphinxRecognizer implements SpeechRecognizer {
       if (!this.pronounced.has(word)) {
         // Bounded: a long-running process meets many sessions' glossaries.
         if (this.pronounced.size >= 10_000) this.pronounced.clear();
-        this.pronounced.set(word, this.pronounce(word).catch(() => letterToSound(word)));
+        this.pronounced.set(word, this.pronounce(word).catch(() => pronouncer()(word)));
       }
-      const phones = await this.pronounced.get(word)!;
-      if (phones) added.push({ word, phones });
+      const pronunciations = await this.pronounced.get(word)!;
+      if (pronunciations.length > 0) added.push({ word, pronunciations });
     }
     return added;
   }
@@ -173,7 +175,7 @@ export class PocketsphinxRecognizer implements SpeechRecognizer {
 
   /** An idle decoder with exactly these words added, or a new one they are added to. */
   private async acquire(words: readonly AddedWord[]): Promise<IdleDecoder> {
-    const added = words.map((w) => `${w.word} ${w.phones}`).join("\n");
+    const added = words.map((w) => `${w.word} ${w.pronunciations.join(" | ")}`).join("\n");
     const at = this.idle.findLastIndex((idle) => idle.added === added);
     if (at >= 0) return this.idle.splice(at, 1)[0]!;
     // Built on a worker thread: building one would otherwise stall every other session.
@@ -186,9 +188,10 @@ export class PocketsphinxRecognizer implements SpeechRecognizer {
       this.native.freeConfig(config);
     }
     try {
-      // The search is rebuilt once, with the last word.
-      for (const [i, { word, phones }] of words.entries()) {
-        checked(await onWorker(this.native.addWord, decoder, word, phones, i === words.length - 1 ? 1 : 0), `ps_add_word "${word}" /${phones}/`);
+      // Alternates are named as the dictionary names its own ("read(2)"); the search is rebuilt once, with the last.
+      const entries = words.flatMap(({ word, pronunciations }) => pronunciations.map((phones, i) => ({ word: i === 0 ? word : `${word}(${i + 1})`, phones })));
+      for (const [i, { word, phones }] of entries.entries()) {
+        checked(await onWorker(this.native.addWord, decoder, word, phones, i === entries.length - 1 ? 1 : 0), `ps_add_word "${word}" /${phones}/`);
       }
     } catch (error) {
       this.native.free(decoder);

@@ -1,12 +1,15 @@
 /**
  * Pronunciations in the CMU dictionary's phone set (39 phones, no stress), for words a session's glossary brings
  * that pocketsphinx's dictionary lacks. eSpeak NG's IPA for the word (US English) is mapped phone by phone when
- * eSpeak is installed; without it, English spelling rules give a rougher guess (`letterToSound`), so a missing
- * optional engine makes the word harder to hear, never impossible to add.
+ * eSpeak is installed; English spelling rules give a rougher guess (`letterToSound`), an alternate beside eSpeak's
+ * and the only one without it, so a missing optional engine makes the word harder to hear, never impossible to add.
  */
 
-/** A word's pronunciation as pocketsphinx's dictionary writes it ("K AH N IY S IH S"), or undefined when none can be made. */
-export type Pronouncer = (word: string) => Promise<string | undefined>;
+/**
+ * A word's pronunciations as pocketsphinx's dictionary writes them ("K AH N IY S IH S"), the likeliest first; none
+ * when none can be made.
+ */
+export type Pronouncer = (word: string) => Promise<string[]>;
 
 /**
  * eSpeak NG's IPA symbols (en-US voice, stress and length marks removed) -> CMU phones. Longer symbols are tried
@@ -179,10 +182,15 @@ export interface IpaSource {
   ipa(text: string, language: string): Promise<string>;
 }
 
-/** Pronounces with eSpeak NG when given one, else (or when its IPA has a symbol CMU lacks) from the spelling. */
+/**
+ * eSpeak NG's pronunciation when given one, then the spelling's where it differs. A name is not always said as
+ * English rules for common words would have it: eSpeak reads "Digium" as "religion" ends (D IH JH AH M), where its
+ * speakers say the vowel the spelling shows (D IH JH IH AH M). Pocketsphinx takes whichever of a word's
+ * pronunciations fits the audio, as it does for the dictionary's own alternates ("read": R EH D, R IY D).
+ */
 export function pronouncer(espeak?: IpaSource): Pronouncer {
   return async (word) => {
     const fromEspeak = espeak ? cmuPhonesFromIpa(await espeak.ipa(word, "en")) : undefined;
-    return fromEspeak ?? letterToSound(word);
+    return [...new Set([fromEspeak, letterToSound(word)].filter((phones) => phones !== undefined))];
   };
 }

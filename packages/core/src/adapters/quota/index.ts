@@ -1,11 +1,12 @@
 /**
  * AWS's quotas, emulated over any port: decorators that let requests through at a quota's rate (a token bucket
  * with the quota's burst) or up to its concurrency, and answer the rest exactly as the AWS service does, with the
- * SDK v3's own exception classes (name, `$fault`, `$metadata.httpStatusCode`). Local mode wraps its engines and
- * its @connections client in them (`LIVETRANSLATE_QUOTAS=aws`), so the pipeline's handling of a quota runs the same
+ * SDK v3's own exception classes (name, `$fault`, `$metadata.httpStatusCode`). Local mode wraps its engines, its
+ * @connections client and its DynamoDB clients in them (`LIVETRANSLATE_QUOTAS=aws`), so the pipeline's handling of a quota runs the same
  * code locally as in AWS.
  */
 import { LimitExceededException as PostLimitExceededException } from "@aws-sdk/client-apigatewaymanagementapi";
+import { type DynamoDBClient, ProvisionedThroughputExceededException } from "@aws-sdk/client-dynamodb";
 import { ThrottlingException as PollyThrottlingException } from "@aws-sdk/client-polly";
 import { LimitExceededException as TranscribeLimitExceededException } from "@aws-sdk/client-transcribe-streaming";
 import { TooManyRequestsException } from "@aws-sdk/client-translate";
@@ -117,13 +118,13 @@ export function limitedRecognizer(recognizer: SpeechRecognizer, maxStreams: numb
     get open() {
       return open;
     },
-    startStream(language): RecognitionStream {
+    startStream(language, vocabulary): RecognitionStream {
       if (open >= maxStreams) {
         const refused = () => Promise.reject(streamsExceeded());
         return { write: refused, endSegment: refused, pause: refused, phraseWords: refused, end: async () => undefined, abort: () => undefined };
       }
       open++;
-      return whileOpen(recognizer.startStream(language), () => open--);
+      return whileOpen(recognizer.startStream(language, vocabulary), () => open--);
     },
   };
 }
@@ -146,4 +147,34 @@ export function whileOpen(stream: RecognitionStream, closed: () => void): Recogn
       stream.abort();
     },
   };
+}
+
+/** The DynamoDB operations that spend a table's write units, and those that spend its read units. */
+const TABLE_WRITES = new Set(["PutItemCommand", "UpdateItemCommand", "DeleteItemCommand", "BatchWriteItemCommand", "TransactWriteItemsCommand"]);
+const TABLE_READS = new Set(["GetItemCommand", "QueryCommand", "ScanCommand", "BatchGetItemCommand", "TransactGetItemsCommand"]);
+
+/** DynamoDB over a table's throughput: `ProvisionedThroughputExceededException`, HTTP 400. */
+export function tableThrottling(): ProvisionedThroughputExceededException {
+  return new ProvisionedThroughputExceededException({
+    message: "The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.",
+    $metadata: metadata(400),
+  });
+}
+
+/**
+ * A table's read and write throughput (an on-demand table's, before it scales), one unit per request: every item
+ * this system writes or reads is under a unit's 1 KB. The refusal is answered inside the SDK's retry loop, as the
+ * service's would be, so the client's own retries (and their backoff) run as in AWS.
+ */
+export function throttleTable(client: DynamoDBClient, buckets: { reads: TokenBucket; writes: TokenBucket }): DynamoDBClient {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const command = context.commandName ?? "";
+      const bucket = TABLE_WRITES.has(command) ? buckets.writes : TABLE_READS.has(command) ? buckets.reads : undefined;
+      if (bucket && !bucket.take()) throw tableThrottling();
+      return next(args);
+    },
+    { step: "finalizeRequest", priority: "low", name: "localTableThroughput" },
+  );
+  return client;
 }

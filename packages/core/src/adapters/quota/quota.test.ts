@@ -1,11 +1,14 @@
 import { ApiGatewayManagementApiServiceException } from "@aws-sdk/client-apigatewaymanagementapi";
+import { DynamoDBClient, DynamoDBServiceException, GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { startTestTable } from "@livetranslate/testing/table";
 import { PollyServiceException } from "@aws-sdk/client-polly";
 import { TranscribeStreamingServiceException } from "@aws-sdk/client-transcribe-streaming";
 import { TranslateServiceException } from "@aws-sdk/client-translate";
 import { describe, expect, it } from "vitest";
 import { isQuotaError } from "../../domain/quotas/index.ts";
 import type { ConnectionNotifier, RecognitionStream, SpeechRecognizer, SpeechSynthesizer, Translator } from "../../ports/index.ts";
-import { limitedRecognizer, throttledNotifier, throttledSynthesizer, throttledTranslator, TokenBucket } from "./index.ts";
+import { createDynamoClient, TABLE_MAX_ATTEMPTS } from "../aws/clients.ts";
+import { limitedRecognizer, throttledNotifier, throttledSynthesizer, throttledTranslator, throttleTable, TokenBucket } from "./index.ts";
 
 /** A clock the test moves by hand: no test here waits for real time. */
 function fakeClock() {
@@ -109,5 +112,33 @@ describe("quota decorators answer as the AWS services do", () => {
     open[1]!.abort();
     expect(limited.open).toBe(23);
     await expect(limited.startStream("en").endSegment()).resolves.toBe("text");
+  });
+});
+
+describe("a table's throughput (dynalite)", () => {
+  const item = (id: string) => ({ pk: { S: id }, sk: { S: id } });
+
+  it("refuses a write past the table's write units as DynamoDB does, inside the SDK's retry loop; reads are not spent by it", async () => {
+    const table = await startTestTable("throttled");
+    try {
+      // One write unit, refilled once in 1 000 s; two attempts a call, so the refusal is seen retried.
+      const client = new DynamoDBClient({ endpoint: table.dynamo.endpoint, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" }, maxAttempts: 2 });
+      throttleTable(client, { reads: new TokenBucket(1000, 1000), writes: new TokenBucket(0.001, 1) });
+      await client.send(new PutItemCommand({ TableName: table.table, Item: item("a") }));
+      const error = await client.send(new PutItemCommand({ TableName: table.table, Item: item("b") })).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DynamoDBServiceException);
+      expect(error).toMatchObject({ name: "ProvisionedThroughputExceededException", $fault: "client", $metadata: { httpStatusCode: 400, attempts: 2 } });
+      expect(isQuotaError(error)).toBe(true);
+      const read = await client.send(new GetItemCommand({ TableName: table.table, Key: item("a"), ConsistentRead: true }));
+      expect(read.Item?.pk?.S).toBe("a");
+    } finally {
+      await table.close();
+    }
+  });
+
+  it("is waited out by the project's table clients for twice the SDK's default attempts before the caller fails", async () => {
+    const client = createDynamoClient({ endpoint: "http://127.0.0.1:9" });
+    expect(await client.config.maxAttempts()).toBe(TABLE_MAX_ATTEMPTS);
+    expect(TABLE_MAX_ATTEMPTS).toBe(6);
   });
 });

@@ -1,5 +1,4 @@
 /** Who is connected to a session, as the pipeline, notifications and the session view need it. */
-import type { ListenerCounts } from "../../protocol/index.ts";
 import { Broadcast } from "../broadcast/index.ts";
 import type { Db } from "../db/index.ts";
 
@@ -26,6 +25,12 @@ export namespace Audience {
       Broadcast.present(db, sessionId, now),
     ]);
     return { ...from(data), broadcastListenersByLanguage };
+  }
+
+  /** The session's speaker connections alone (their records sort first in the by-session index). */
+  export async function speakersOf(db: Db, sessionId: string): Promise<string[]> {
+    const { data } = await db.entities.connection.query.bySession({ sessionId, role: "speaker" }).go({ pages: "all" });
+    return data.map((c) => c.connectionId);
   }
 
   export function from(
@@ -76,13 +81,5 @@ export namespace Audience {
   /** Every connection of the session (broadcast listeners hold none here). */
   export function everyone(audience: Audience): string[] {
     return [...audience.speakers, ...listenerGroups(audience).flatMap((group) => [...group.values()].flat())];
-  }
-
-  export function listenerCounts(audience: Audience): ListenerCounts {
-    const counts: ListenerCounts = {};
-    for (const group of [...listenerGroups(audience), audience.broadcastListenersByLanguage ?? new Map<string, string[]>()]) {
-      for (const [language, ids] of group) counts[language] = (counts[language] ?? 0) + ids.length;
-    }
-    return counts;
   }
 }

@@ -12,10 +12,11 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { VisibleError } from "../../error.ts";
+import { type Admitted, Admission, type AudienceLimits } from "../admission/index.ts";
 import { Connection } from "../connection/index.ts";
-import { type Db, expiresAt } from "../db/index.ts";
+import { type Db, expiresAt, isConditionalFailure } from "../db/index.ts";
 import { Session } from "../session/index.ts";
-import { hashToken, tokenMatches } from "../token/index.ts";
+import { Secret } from "../secret/index.ts";
 
 export namespace Broadcast {
   /** How often the listener app renews its pass (and so says it is still there). */
@@ -36,6 +37,13 @@ export namespace Broadcast {
     seenAt: z.number(),
   });
   export type Info = z.infer<typeof Info>;
+
+  /** What a listener asks to join with: a private session's join key besides its language. */
+  export interface JoinRequest {
+    sessionId: string;
+    language: string;
+    key?: string;
+  }
 
   /** What a listener gets at join and at each renewal. */
   export interface Pass {
@@ -69,31 +77,75 @@ export namespace Broadcast {
     return rest === "+" || /^[a-z]{2}$/.test(rest);
   }
 
-  /** A listener joins an active session in a language it offers and gets its pass. */
-  export async function join(db: Db, sessionId: string, language: string, now = Date.now()): Promise<Pass> {
-    Connection.admitListener(await Session.requireActive(db, sessionId), { language });
+  /**
+   * A listener joins an active session in a language it offers and gets its pass: admitted as a `$connect` would be
+   * (`Connection.admitListener`: a private session's key, one answer for missing, ended or keyless), and counted
+   * against the session's cap of listeners with the WebSocket listeners. Its place is released when it leaves or
+   * its presence lapses (`present`).
+   */
+  export async function join(db: Db, request: JoinRequest, limits?: AudienceLimits, now = Date.now()): Promise<Pass> {
+    const { sessionId, language } = request;
+    await Connection.admitListener(db, request);
     const listenerId = randomBytes(12).toString("base64url");
     const token = `${listenerId}.${randomBytes(24).toString("base64url")}`;
-    const info: Info = { listenerId, sessionId, language, tokenHash: hashToken(token), joinedAt: now, seenAt: now };
+    const info: Info = { listenerId, sessionId, language, tokenHash: Secret.hash(token), joinedAt: now, seenAt: now };
     await db.entities.broadcastListener.create({ ...info, expiresAt: expiresAt(now) }).go();
+    const forget = () => db.entities.broadcastListener.delete({ listenerId }).go();
+    try {
+      await Connection.admitCounted(db, admittedOf(info), limits, forget);
+    } catch (error) {
+      // A full session may hold listeners whose presence lapsed with nobody reading it since: released, one more try.
+      if (!(error instanceof VisibleError && error.code === "session_full") || (await releaseLapsed(db, sessionId, now)) === 0) throw error;
+      await db.entities.broadcastListener.create({ ...info, expiresAt: expiresAt(now) }).go();
+      await Connection.admitCounted(db, admittedOf(info), limits, forget);
+    }
     presenceReads.delete(sessionId);
     return passOf(info, token);
   }
 
   /**
    * Renews a pass (the listener is still there), in a new language if it asks for one. An ended session answers 409:
-   * a listener that missed `sessionEnded` (it was reconnecting when it went out) learns it here.
+   * a listener that missed `sessionEnded` (it was reconnecting when it went out) learns it here. A listener released
+   * since its last renewal (its presence lapsed) is refused like an unknown pass, and joins again.
    */
   export async function renew(db: Db, token: string, language?: string, now = Date.now()): Promise<Pass> {
     const listener = await authorize(db, token, now);
-    if (!listener) throw new VisibleError("unauthorized", "this listener pass is unknown or has expired; join the session again", 403);
+    if (!listener) throw unknownPass();
     const session = await Session.requireActive(db, listener.sessionId);
-    if (language !== undefined && language !== listener.language) Connection.requireOffered(session, language);
+    const moved = language !== undefined && language !== listener.language;
+    if (moved) Session.requireOffered(session, language);
     const renewed: Info = { ...listener, language: language ?? listener.language, seenAt: now };
-    // A put, not a patch: the language is part of the by-session index key.
-    await db.entities.broadcastListener.put({ ...renewed, expiresAt: expiresAt(now) }).go();
-    if (renewed.language !== listener.language) presenceReads.delete(listener.sessionId);
+    // Released before its record moves, admitted again after, as a WebSocket listener's language change.
+    if (moved) await Admission.release(db, admittedOf(listener));
+    try {
+      // A put, not a patch: the language is part of the by-session index key. Only over the record as read: one
+      // released in between (`releaseLapsed`) stays gone.
+      await db.entities.broadcastListener
+        .put({ ...renewed, expiresAt: expiresAt(now) })
+        .where((a, op) => op.eq(a.seenAt, listener.seenAt))
+        .go();
+    } catch (error) {
+      if (isConditionalFailure(error)) throw unknownPass();
+      throw error;
+    }
+    if (moved) {
+      await Admission.readmit(db, admittedOf(renewed));
+      presenceReads.delete(listener.sessionId);
+    }
     return passOf(renewed, token);
+  }
+
+  /** The listener (`pass`, as the request names it) leaves: its place in the session is released and its pass opens nothing more. */
+  export async function leave(db: Db, token: string, pass?: { sessionId: string; listenerId: string }, now = Date.now()): Promise<Info> {
+    const listener = await authorize(db, token, now);
+    if (!listener) throw unknownPass();
+    if (pass && (pass.sessionId !== listener.sessionId || pass.listenerId !== listener.listenerId)) {
+      throw new VisibleError("unauthorized", "this pass belongs to another listener or session", 403);
+    }
+    await Admission.release(db, admittedOf(listener));
+    await db.entities.broadcastListener.delete({ listenerId: listener.listenerId }).go();
+    presenceReads.delete(listener.sessionId);
+    return listener;
   }
 
   /** The listener behind a token, while its pass is valid; undefined for anything else (no reason is given out). */
@@ -101,7 +153,7 @@ export namespace Broadcast {
     const listenerId = token.split(".")[0];
     if (!listenerId || !/^[\w-]+\.[\w-]+$/.test(token)) return undefined;
     const { data } = await db.entities.broadcastListener.get({ listenerId }).go();
-    if (!data || !tokenMatches(data.tokenHash, token) || data.seenAt + PASS_TTL_MS <= now) return undefined;
+    if (!data || !Secret.matchesHash(data.tokenHash, token) || data.seenAt + PASS_TTL_MS <= now) return undefined;
     return Info.parse(data);
   }
 
@@ -122,6 +174,7 @@ export namespace Broadcast {
         .then(({ data }) => data);
       read = { at: now, records };
       presenceReads.set(sessionId, read);
+      void records.then((data) => releaseAll(db, data, now)).catch(() => undefined);
       // A failed read is not reused.
       records.catch(() => presenceReads.delete(sessionId));
       for (const [id, old] of presenceReads) if (now - old.at >= PRESENCE_MS) presenceReads.delete(id);
@@ -133,6 +186,44 @@ export namespace Broadcast {
       byLanguage.set(listener.language, [...(byLanguage.get(listener.language) ?? []), listener.listenerId]);
     }
     return byLanguage;
+  }
+
+  /** Releases the session's listeners whose presence lapsed; how many were released. */
+  export async function releaseLapsed(db: Db, sessionId: string, now = Date.now()): Promise<number> {
+    const { data } = await db.entities.broadcastListener.query.bySession({ sessionId }).go({ pages: "all" });
+    return releaseAll(db, data, now);
+  }
+
+  /**
+   * Each lapsed listener's record is deleted only as it was read (a renewal in between keeps it), then its place is
+   * released: released exactly when its record goes, so no renewal can hold a pass whose place is gone.
+   */
+  async function releaseAll(db: Db, records: readonly Omit<Info, "tokenHash">[], now: number): Promise<number> {
+    const lapsed = records.filter((listener) => listener.seenAt + PRESENCE_MS <= now);
+    const released = await Promise.all(
+      lapsed.map(async (listener) => {
+        try {
+          await db.entities.broadcastListener
+            .delete({ listenerId: listener.listenerId })
+            .where((a, op) => op.eq(a.seenAt, listener.seenAt))
+            .go();
+        } catch (error) {
+          if (isConditionalFailure(error)) return false;
+          throw error;
+        }
+        await Admission.release(db, admittedOf(listener));
+        return true;
+      }),
+    );
+    return released.filter(Boolean).length;
+  }
+
+  function admittedOf(listener: Pick<Info, "listenerId" | "sessionId" | "language">): Admitted {
+    return { sessionId: listener.sessionId, connectionId: listener.listenerId, language: listener.language };
+  }
+
+  function unknownPass(): VisibleError {
+    return new VisibleError("unauthorized", "this listener pass is unknown or has expired; join the session again", 403);
   }
 
   function passOf(info: Info, token: string): Pass {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestTable, type TestTable } from "@livetranslate/testing/table";
+import { Admission } from "../admission/index.ts";
 import { Audience } from "../audience/index.ts";
 import { createDynamoClient } from "../../adapters/aws/clients.ts";
 import { createDb, type Db } from "../db/index.ts";
@@ -25,6 +26,34 @@ describe("Connection", () => {
       Connection.join(db, "spk2", { sessionId: session.sessionId, role: "speaker", token: "not-the-token" }),
     ).rejects.toMatchObject({ code: "unauthorized", status: 403 });
     expect(await Connection.get(db, "spk2")).toBeUndefined();
+  });
+
+  it("answers a speaker's wrong token as it answers a session that does not exist, and tells its speaker it ended", async () => {
+    const wrong = await Connection.join(db, "spk3", { sessionId: session.sessionId, role: "speaker", token: "not-the-token" }).catch((e) => e);
+    const missing = await Connection.join(db, "spk3", { sessionId: "calm-river-404", role: "speaker", token: "not-the-token" }).catch((e) => e);
+    expect({ status: wrong.status, code: wrong.code }).toEqual({ status: missing.status, code: missing.code });
+    expect(wrong.message.replace(session.sessionId, "<id>")).toBe(missing.message.replace("calm-river-404", "<id>"));
+    const ended = await Session.create(db, { source: ["en"], target: ["es"] }, { sourceLanguage: "en" });
+    await Session.end(db, ended.sessionId);
+    await expect(Connection.join(db, "spk4", { sessionId: ended.sessionId, role: "speaker", token: ended.speakerToken })).rejects.toMatchObject({
+      code: "session_ended",
+      status: 409,
+    });
+  });
+
+  it("joins a listener to a private session with its key only, and says nothing of its languages without it", async () => {
+    const secret = await Session.create(db, { source: ["en"], target: ["es", "fr"] }, { sourceLanguage: "en", private: true });
+    for (const key of [undefined, "", "2222-3333-4444-5555"]) {
+      await expect(Connection.join(db, "priv-x", { sessionId: secret.sessionId, role: "listener", language: "de", key })).rejects.toMatchObject({
+        code: "session_not_found",
+        status: 404,
+      });
+    }
+    expect(await Connection.get(db, "priv-x")).toBeUndefined();
+    await expect(Connection.join(db, "priv", { sessionId: secret.sessionId, role: "listener", language: "es", key: secret.joinKey })).resolves.toMatchObject({
+      role: "listener",
+      language: "es",
+    });
   });
 
   it("finds a connection registered moments ago even where an eventually consistent read misses it", async () => {
@@ -72,12 +101,14 @@ describe("Connection", () => {
     await expect(Connection.requireRegistered(db, "leaving")).rejects.toMatchObject({ code: "not_found", status: 404 });
   });
 
-  it("counts a session's audience by language through the index, apart from other sessions", async () => {
+  it("reads a session's audience by language through the index, apart from other sessions", async () => {
     const other = await Session.create(db, { source: ["en"], target: ["es"] }, { sourceLanguage: "en" });
     await Connection.join(db, "other-es", { sessionId: other.sessionId, role: "listener", language: "es" });
     const audience = await Audience.of(db, session.sessionId);
     expect(audience.speakers).toEqual(["spk"]);
-    expect(Audience.listenerCounts(audience)).toEqual({ es: 1, fr: 1 });
+    expect(Object.fromEntries([...audience.listenersByLanguage].map(([language, ids]) => [language, ids.length]))).toEqual({ es: 1, fr: 1 });
+    expect(await Audience.speakersOf(db, session.sessionId)).toEqual(["spk"]);
+    expect(await Admission.counts(db, session.sessionId)).toEqual({ es: 1, fr: 1 });
   });
 
   it("joins a bundled listener as one that takes parts, one message each, and tells it apart in the audience", async () => {
@@ -90,7 +121,7 @@ describe("Connection", () => {
     expect(audience.bundledListenersByLanguage).toEqual(new Map([["es", ["b-es"]]]));
     expect(audience.partListenersByLanguage).toEqual(new Map([["es", ["p-es"]]]));
     expect(audience.listenersByLanguage).toEqual(new Map([["fr", ["w-fr"]]]));
-    expect(Audience.listenerCounts(audience)).toEqual({ es: 2, fr: 1 });
+    expect(await Admission.counts(db, bundledSession.sessionId)).toEqual({ es: 2, fr: 1 });
     expect(Audience.everyone(audience).sort()).toEqual(["b-es", "p-es", "w-fr"]);
     const parts = Audience.ofParts(audience);
     expect(Audience.hasListeners(parts)).toBe(true);

@@ -2,8 +2,16 @@
 import { z } from "zod";
 import type { ConnectQuery } from "../../protocol/index.ts";
 import { VisibleError } from "../../error.ts";
+import type { SpeakerAccounts } from "../../ports/index.ts";
+import { type Admitted, Admission, type AudienceLimits } from "../admission/index.ts";
 import { type Db, expiresAt } from "../db/index.ts";
 import { Session } from "../session/index.ts";
+
+/** What a deployment checks of a connection beyond the session's own rules. */
+export interface JoinChecks {
+  limits?: AudienceLimits;
+  speakerAccounts?: SpeakerAccounts;
+}
 
 export namespace Connection {
   export const Role = z.enum(["speaker", "listener"]);
@@ -24,15 +32,20 @@ export namespace Connection {
   });
   export type Info = z.infer<typeof Info>;
 
-  /** Registers a connection: a speaker with the session's token, or a listener in one of its languages. */
-  export async function join(db: Db, connectionId: string, query: ConnectQuery): Promise<Info> {
-    const session = await Session.requireActive(db, query.sessionId);
+  /**
+   * Registers a connection: a speaker with the session's token (and its account still enabled, where speakers sign
+   * in), or a listener in one of its languages (with the join key of a private session) while the session holds
+   * fewer than its cap of listeners (every deployment gives one; without, tests admit any number). Who holds
+   * neither token nor key learns nothing of the session, not even that it exists.
+   */
+  export async function join(db: Db, connectionId: string, query: ConnectQuery, checks: JoinChecks = {}): Promise<Info> {
+    const { limits, speakerAccounts } = checks;
+    let session: Session.Info;
     if (query.role === "speaker") {
-      if (!Session.isSpeakerToken(session, query.token)) {
-        throw new VisibleError("unauthorized", "the speaker token does not match this session", 403);
-      }
+      session = Session.requireNotEnded(await Session.requireSpeaker(db, query.sessionId, query.token));
+      await Session.requireSpeakerAccount(session, speakerAccounts);
     } else {
-      admitListener(session, { language: query.language });
+      session = await admitListener(db, { sessionId: query.sessionId, language: query.language, key: query.key });
     }
     const connection: Info = {
       connectionId,
@@ -44,13 +57,24 @@ export namespace Connection {
       connectedAt: Date.now(),
     };
     await db.entities.connection.put({ ...connection, expiresAt: expiresAt(connection.connectedAt) }).go();
+    // Admitted after the record is written: a refused listener's record goes again, and one whose $connect failed
+    // after its admission is released at the first post to it (410 Gone finds the record).
+    if (connection.role === "listener") await admitCounted(db, connection, limits, () => db.entities.connection.delete({ connectionId }).go());
     return connection;
   }
 
-  /** Forgets a connection (it closed, or API Gateway answered 410 Gone); what it was, when it existed. */
+  /**
+   * Forgets a connection (it closed, or API Gateway answered 410 Gone); what it was, when it existed. The listener
+   * is released before its record goes: a failure in between leaves the record, whose next 410 releases it again.
+   */
   export async function leave(db: Db, connectionId: string): Promise<Info | undefined> {
+    const before = await get(db, connectionId, { consistent: true });
+    if (before?.role === "listener") await Admission.release(db, before);
     const { data } = await db.entities.connection.delete({ connectionId }).go({ response: "all_old" });
-    return data ? Info.parse(data) : undefined;
+    const left = data ? Info.parse(data) : undefined;
+    // Its language changed between the read and the delete.
+    if (left?.role === "listener" && left.language !== before?.language) await Admission.release(db, left);
+    return left;
   }
 
   export async function get(db: Db, connectionId: string, options: { consistent?: boolean } = {}): Promise<Info | undefined> {
@@ -74,25 +98,37 @@ export namespace Connection {
     if (connection.role !== "listener") {
       throw new VisibleError("bad_request", "only a listener can change language");
     }
-    requireOffered(await Session.requireActive(db, connection.sessionId), language);
-    await db.entities.connection.put({ ...connection, language, expiresAt: expiresAt(connection.connectedAt) }).go();
+    Session.requireOffered(await Session.requireActive(db, connection.sessionId), language);
+    // Released, rewritten, admitted again, in this order: a failure between steps may leave the listener uncounted
+    // for a while, never counted in a language its record does not say (which no disconnect would release).
+    await Admission.release(db, connection);
+    const { data } = await db.entities.connection.put({ ...connection, language, expiresAt: expiresAt(connection.connectedAt) }).go({ response: "all_old" });
+    // The record read before may be a moment old (a change just before this one).
+    if (data && data.language !== connection.language) await Admission.release(db, { ...connection, language: data.language });
+    await Admission.readmit(db, { ...connection, language });
   }
 
   /**
-   * Whether a listener may join `session` now, by WebSocket (`$connect`) or by broadcast (its pass,
-   * `Broadcast.join`): every check on who may listen belongs here, so both ways of listening keep it.
+   * Whether a listener may join a session now, by WebSocket (`$connect`) or by broadcast (its pass,
+   * `Broadcast.join`): every check on who may listen belongs here or in `admitCounted`, so both ways of listening keep
+   * them. Missing, ended and keyless answers are one (`Session.requireListenable`).
    */
-  export function admitListener(session: Session.Info, request: { language: string }): void {
-    requireOffered(session, request.language);
+  export async function admitListener(db: Db, request: { sessionId: string; language: string; key?: string }): Promise<Session.Info> {
+    const session = await Session.requireListenable(db, request.sessionId, request.key);
+    Session.requireOffered(session, request.language);
+    return session;
   }
 
-  /** A listener's language must be one the session offers. */
-  export function requireOffered(session: Session.Info, language: string): void {
-    if (!session.targetLanguages.includes(language)) {
-      throw new VisibleError(
-        "unsupported_language",
-        `language "${language}" is not offered in this session; choose one of ${session.targetLanguages.join(", ")}`,
-      );
+  /**
+   * Counts an admitted listener against its session's cap, after its record is written: a refused listener's record
+   * goes again (`forget`), and one admitted whose record then failed is released when its record is found gone.
+   */
+  export async function admitCounted(db: Db, listener: Admitted, limits: AudienceLimits | undefined, forget: () => Promise<unknown>): Promise<void> {
+    try {
+      await Admission.admit(db, listener, limits?.maxListenersPerSession ?? Number.MAX_SAFE_INTEGER);
+    } catch (error) {
+      await forget();
+      throw error;
     }
   }
 }

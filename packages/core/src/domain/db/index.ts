@@ -1,12 +1,14 @@
 /**
- * The one table: every concept's ElectroDB entity (beside the concept: session, connection, broadcast, transcript, delivery)
- * in one Service; the consumer's checkpoint builds its own on the same config. Built from `{ table, client }` so the
- * same entities run against dynalite locally and DynamoDB in AWS.
+ * The one table: every concept's ElectroDB entity (beside the concept: session, connection, admission, rate limit, broadcast,
+ * transcript, delivery) in one Service; the consumer's checkpoint builds its own on the same config. Built from `{ table, client }`
+ * so the same entities run against dynalite locally and DynamoDB in AWS.
  */
 import { Service } from "electrodb";
 import type { IamAction } from "../../ports/iam.ts";
+import { admissionEntity } from "../admission/entity.ts";
 import { broadcastListenerEntity } from "../broadcast/entity.ts";
 import { connectionEntity } from "../connection/entity.ts";
+import { rateWindowEntity } from "../rate-limit/entity.ts";
 import { sessionEntity } from "../session/entity.ts";
 import { transcriptSegmentEntity } from "../transcript/entity.ts";
 import { deliveryEntity } from "../../streaming/delivery/entity.ts";
@@ -42,6 +44,8 @@ export function createDb({ table, client }: DbConfig) {
       session: sessionEntity(config),
       connection: connectionEntity(config),
       broadcastListener: broadcastListenerEntity(config),
+      admission: admissionEntity(config),
+      rateWindow: rateWindowEntity(config),
       delivery: deliveryEntity(config),
       transcriptSegment: transcriptSegmentEntity(config),
     },

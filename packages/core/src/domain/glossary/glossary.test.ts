@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { ApertiumTranslator } from "../../adapters/engines/apertium.ts";
 import { scaledTimeout } from "@livetranslate/testing/calibration";
 import { Glossary } from "../../protocol/index.ts";
-import { translateWithGlossary } from "./index.ts";
+import { translateWithGlossary, writeAsGlossary, writeTextAsGlossary } from "./index.ts";
 
 const glossary: Glossary = [
   { term: "Kinesis", translations: { es: "Kinesis", fr: "Kinesis" } },
@@ -31,6 +31,23 @@ describe("session glossary", () => {
       expect(await apertium.translate(text, "en", "es")).not.toContain("flujo");
       // A term with no translation for the language stays as written in the glossary.
       expect(await translateWithGlossary(apertium, "The stream is live translation.", "en", "it", glossary)).toContain("stream");
+    },
+    scaledTimeout(60_000),
+  );
+
+  it(
+    "writes a recognizer's lower-case words as the glossary writes its terms, which the translation then holds",
+    async () => {
+      const terms = glossary.map((entry) => entry.term);
+      // Whole words and runs of words only, the longest term first.
+      expect(writeTextAsGlossary("the kinesis streams feed lambda and kinesisx", terms)).toBe("the Kinesis streams feed Lambda and kinesisx");
+      expect(writeAsGlossary(["new", "york", "and", "york", "new"], ["York", "New York"])).toEqual(["New", "York", "and", "York", "new"]);
+      expect(writeTextAsGlossary("", terms)).toBe("");
+      expect(writeTextAsGlossary("the digium server", [])).toBe("the digium server");
+      // A name as pocketsphinx writes it, then as the glossary does: the real engine's translation keeps it.
+      const heard = writeTextAsGlossary("a connection to the digium demonstration server", ["Digium"]);
+      expect(heard).toBe("a connection to the Digium demonstration server");
+      expect(await translateWithGlossary(apertium, heard, "en", "es", [{ term: "Digium", translations: {} }])).toContain("Digium");
     },
     scaledTimeout(60_000),
   );

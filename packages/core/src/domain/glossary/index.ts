@@ -36,3 +36,4 @@ function placeholder(index: number): string {
   return `ZXQ${index}QXZ`;
 }
 export { requestVocabulary } from "./vocabulary.ts";
+export { writeAsGlossary, writeTextAsGlossary } from "./casing.ts";

@@ -18,6 +18,9 @@ export function sessionEntity(config: DbConfig) {
         keepTranscript: { type: "boolean" },
         /** The session's glossary (JSON): terms and their translation per language. */
         glossary: { type: "any" },
+        /** A private session's join key, hashed (SHA-256). */
+        joinKeyHash: { type: "string" },
+        speakerAccount: { type: "string" },
         expiresAt: { type: "number", required: true },
       },
       indexes: {

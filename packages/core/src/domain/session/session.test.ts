@@ -78,9 +78,54 @@ describe("Session", () => {
     expect(await Session.get(db, sessionId)).toBeUndefined();
     await expect(Session.view(db, sessionId)).rejects.toMatchObject({ status: 404 });
     await expect(Session.requireActive(db, sessionId)).rejects.toMatchObject({ status: 404 });
-    await expect(Transcript.read(db, { sessionId, token: speakerToken, language: "es", format: "txt" })).rejects.toMatchObject({ status: 404 });
-    await expect(Connection.join(db, "late-speaker", { sessionId, role: "speaker", token: speakerToken })).rejects.toMatchObject({ status: 404 });
+    // Its speaker's token is answered as any token for a session that does not exist is.
+    await expect(Transcript.read(db, { sessionId, token: speakerToken, language: "es", format: "txt" })).rejects.toMatchObject({ status: 403 });
+    await expect(Connection.join(db, "late-speaker", { sessionId, role: "speaker", token: speakerToken })).rejects.toMatchObject({ status: 403 });
     await expect(Connection.join(db, "late-listener", { sessionId, role: "listener", language: "es" })).rejects.toMatchObject({ status: 404 });
+  });
+
+  it("makes a private session's join key of unguessable readable characters, stored only as a hash", async () => {
+    const created = await Session.create(db, languages, { sourceLanguage: "en", targetLanguages: ["es"], private: true });
+    expect(created.joinKey).toMatch(/^([2-9a-hj-km-np-z]{4}-){3}[2-9a-hj-km-np-z]{4}$/);
+    const stored = (await Session.get(db, created.sessionId))!;
+    expect(JSON.stringify(stored)).not.toContain(created.joinKey!.replaceAll("-", ""));
+    expect(Session.admitsListener(stored, created.joinKey)).toBe(true);
+    // As a person types it: capitals, spaces instead of dashes.
+    expect(Session.admitsListener(stored, ` ${created.joinKey!.toUpperCase().replaceAll("-", " ")} `)).toBe(true);
+    expect(Session.admitsListener(stored, undefined)).toBe(false);
+    expect(Session.admitsListener(stored, created.joinKey!.replace(/.$/, (c) => (c === "2" ? "3" : "2")))).toBe(false);
+    const keys = await Promise.all(Array.from({ length: 20 }, () => Session.create(db, languages, { sourceLanguage: "en", private: true })));
+    expect(new Set(keys.map((k) => k.joinKey)).size).toBe(20);
+    // A session created without asking is joined by its code alone, as in v1.
+    const open = await Session.create(db, languages, { sourceLanguage: "en" });
+    expect(open.joinKey).toBeUndefined();
+    expect(Session.admitsListener((await Session.get(db, open.sessionId))!, undefined)).toBe(true);
+  });
+
+  it("answers a listener alike for a session that does not exist, has ended, or needs a key it was not given", async () => {
+    // Prepare: a private session, an ended one, and an id no session has.
+    const secret = await Session.create(db, languages, { sourceLanguage: "en", targetLanguages: ["es"], private: true });
+    const ended = await Session.create(db, languages, { sourceLanguage: "en", targetLanguages: ["es"] });
+    await Session.end(db, ended.sessionId);
+    const answer = async (sessionId: string, key?: string) => {
+      const view = await Session.view(db, sessionId, { key }).catch((e) => e);
+      const listen = await Session.requireListenable(db, sessionId, key).catch((e) => e);
+      // The same, but for the session id each message names.
+      const same = (e: { status: number; code: string; message: string }) => ({ status: e.status, code: e.code, message: e.message.replace(sessionId, "<id>") });
+      return { view: same(view), listen: same(listen) };
+    };
+    // Act
+    const missing = await answer("calm-river-404");
+    // Assess
+    expect(missing.view).toMatchObject({ status: 404, code: "not_found" });
+    expect(missing.listen).toMatchObject({ status: 404, code: "session_not_found" });
+    expect(await answer(ended.sessionId)).toEqual(missing);
+    expect(await answer(secret.sessionId)).toEqual(missing);
+    expect(await answer(secret.sessionId, "k7m2-x9qp-4hzt-r8wn")).toEqual(missing);
+    expect(await Session.view(db, secret.sessionId, { key: secret.joinKey })).toMatchObject({ status: "active" });
+    // Its speaker still learns the session ended; a wrong token learns nothing more than a missing session gives.
+    expect(await Session.view(db, ended.sessionId, { speakerToken: ended.speakerToken })).toMatchObject({ status: "ended" });
+    expect((await Session.view(db, ended.sessionId, { speakerToken: secret.speakerToken }).catch((e) => e)).status).toBe(404);
   });
 
   it("refuses a malformed id by name before it reaches the table", async () => {

@@ -33,11 +33,9 @@ export namespace Transcript {
     db: Db,
     request: { sessionId: string; token: string | undefined; language: string | undefined; format: string | undefined },
   ): Promise<{ body: string; contentType: string }> {
-    const session = await Session.get(db, request.sessionId);
-    if (!session) throw new VisibleError("session_not_found", `session "${request.sessionId}" does not exist`, 404);
-    if (!request.token || !Session.isSpeakerToken(session, request.token)) {
-      throw new VisibleError("unauthorized", "the transcript is for the session's speaker: send Authorization: Bearer <speakerToken>", 403);
-    }
+    // The transcript is the speaker's (Authorization: Bearer <speakerToken>); without it, a session that exists and
+    // one that does not answer alike.
+    const session = await Session.requireSpeaker(db, request.sessionId, request.token);
     if (!session.keepTranscript) {
       throw new VisibleError("not_found", "this session keeps no transcript; create the session with keepTranscript: true to keep one", 404);
     }

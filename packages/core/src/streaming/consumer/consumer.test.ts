@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { pcmToBase64 } from "../../audio/index.ts";
 import { createKinesisClient } from "../../adapters/aws/clients.ts";
 import { encodeIngestRecord, KinesisIngestReplay } from "../../adapters/aws/kinesis.ts";
-import { throttledSynthesizer, TokenBucket } from "../../adapters/quota/index.ts";
+import { limitedRecognizer, throttledSynthesizer, TokenBucket } from "../../adapters/quota/index.ts";
+import { Admission } from "../../domain/admission/index.ts";
 import { Audience } from "../../domain/audience/index.ts";
 import { Connection } from "../../domain/connection/index.ts";
 import type { Db } from "../../domain/db/index.ts";
@@ -24,10 +25,11 @@ import { LabellingTranslator, MemoryAudioStore, RecordingNotifier, TextSynthesiz
 import { ensureStream, splitShard, type StandIn, startKinesalite } from "@livetranslate/testing/standins";
 import { startTestTable, type TestTable } from "@livetranslate/testing/table";
 import { SileroVoiceActivity } from "../../adapters/vad/silero.ts";
-import { assembleTalk, chunksOf, englishClips, untranscribedClips } from "@livetranslate/testing/fixtures";
+import { assembleTalk, chunksOf, clipsWithNames, englishClips, untranscribedClips } from "@livetranslate/testing/fixtures";
 import type { SegmenterOptions } from "../segmenter/index.ts";
 import { Checkpoint } from "./checkpoint.ts";
 import { CheckpointFromNewerCodeError, StreamConsumer } from "./index.ts";
+import { MAX_END_WAIT_MS } from "./chunk-order.ts";
 import type { Probe } from "../pipeline/index.ts";
 
 /**
@@ -210,6 +212,7 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
       vocabularies,
       underQuota = (synthesizer) => synthesizer,
       splitAfter,
+      sleep = async () => undefined,
     }: {
       recognizer?: SpeechRecognizer & { streams?: number };
       partsListener?: boolean;
@@ -217,6 +220,7 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
       vocabularies?: CustomVocabularies;
       underQuota?: (synthesizer: SpeechSynthesizer) => SpeechSynthesizer;
       splitAfter?: number;
+      sleep?: (ms: number) => Promise<void>;
     } = {},
   ) {
     const { sessionId, speakerToken } = await Session.create(db, { source: ["en"], target: ["es", "fr", "it"] }, { sourceLanguage: "en", targetLanguages: ["es", "fr", "it"], glossary });
@@ -238,7 +242,7 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     const probeOnce: Probe = (...args) => probe(...args);
     const consumer = (now?: () => number) =>
       // A throttled call's retries do not wait here (the waits are the pipeline's quota budget, tested on their own).
-      new StreamConsumer({ db, recognizer, vocabularies, replay, translator, synthesizer, audioStore, notifier, log, measurements, segmenterOptions, voiceActivity, now, sleep: async () => undefined, probe: probeOnce });
+      new StreamConsumer({ db, recognizer, vocabularies, replay, translator, synthesizer, audioStore, notifier, log, measurements, segmenterOptions, voiceActivity, now, sleep, probe: probeOnce });
     // Ingested "now" onwards: a consumer on the real clock runs ahead of real time, as one keeping up does.
     const base = Date.now();
     const chunks: IngestRecord[] = [...chunksOf(spoken.pcm, 100)].map((pcm, chunkIndex) => ({
@@ -838,12 +842,49 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     expect(t.log.entries.some((e) => e.event === "quota.degraded" && e.to === "captionsOnly")).toBe(true);
   });
 
+  it("under Transcribe's concurrent-stream quota, a segment waits for a stream to free up, and no batch fails", async () => {
+    // Prepare: a quota of one stream, held elsewhere until the third wait of the first refused segment.
+    const recognizer = limitedRecognizer(countingRecognizer(), 1);
+    const held = recognizer.startStream("en");
+    let waits = 0;
+    const sleep = async () => {
+      if (++waits === 3) await held.end();
+    };
+    const t = await setup({}, undefined, talk, { recognizer, sleep });
+    // Act: no batch may throw.
+    await feed(t.consumer(), t.sessionId, t.records);
+    // Assess: every segment heard, each once, after retries; nothing lost.
+    const finals = t.finals("speaker").filter((f) => f.isFinal);
+    expect(finals.length).toBeGreaterThanOrEqual(talk.utterances.length);
+    expect(t.finals("es-1").map((f) => f.segmentId)).toEqual(finals.map((f) => f.segmentId));
+    expect(waits).toBeGreaterThanOrEqual(3);
+    expect(t.measurements.get("QuotaRetries")).toBeGreaterThanOrEqual(3);
+    expect(t.measurements.get("SegmentsUnheard")).toBe(0);
+  });
+
+  it("under Transcribe's concurrent-stream quota that never frees, names and counts each segment lost, tells the speaker, and fails no batch", async () => {
+    // Prepare: the one stream the quota allows is held elsewhere for good.
+    const recognizer = limitedRecognizer(countingRecognizer(), 1);
+    recognizer.startStream("en");
+    const t = await setup({}, undefined, talk, { recognizer });
+    // Act: no batch may throw (a throw is a batch retried, replayed from the stream, and more streams asked for).
+    await feed(t.consumer(), t.sessionId, t.records);
+    // Assess
+    const lost = t.log.entries.filter((e) => e.event === "quota.segment_unheard");
+    expect(lost.length).toBeGreaterThanOrEqual(talk.utterances.length);
+    expect(t.measurements.get("SegmentsUnheard")).toBe(lost.length);
+    expect(t.finals("es-1")).toEqual([]);
+    const statuses = t.sent.filter((s) => s.to === "speaker" && s.message.type === "sessionStatus").map((s) => s.message as Extract<ServerMessage, { type: "sessionStatus" }>);
+    expect(statuses.some((m) => m.quotas?.includes("recognition"))).toBe(true);
+    expect(t.measurements.get("BatchesRetried")).toBe(0);
+  });
+
   it("reads who listens only when a status is due or a segment closes, not every batch", async () => {
     // Prepare: one chunk a batch, in real time on the consumer's clock; a status considered is counted.
     let clock = 0;
     const t = await setup({}, undefined, talk);
     const consumer = t.consumer(() => clock);
-    const statusDue = vi.spyOn(Audience, "listenerCounts");
+    const statusDue = vi.spyOn(Admission, "counts");
     const reads = vi.spyOn(Audience, "of");
     // Act
     await feedInRealTime(consumer, t.sessionId, t.records, 1, (at) => (clock = at));
@@ -887,10 +928,35 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     expect(t.log.entries.some((e) => e.event === "consumer.end_held")).toBe(true);
   });
 
+  it("an end whose last chunks never come ends when the speaker's repeated end comes after the wait: the loss counted and told", async () => {
+    // Prepare: the speaker said it sent 15 chunks more than ever reach the stream.
+    const t = await setup();
+    const cut = t.records.findIndex((r) => r.kind === "chunk" && r.chunkIndex * 100 > talk.utterances[1]!.startMs + 1500);
+    const endedAt = t.records[cut - 1]!.ingestedAt + 1;
+    const end = (ingestedAt: number) => ({ kind: "end" as const, sessionId: t.sessionId, ingestedAt, lastChunkIndex: cut + 14 });
+    const consumer = t.consumer();
+    const ended = () => t.sent.filter((s) => s.message.type === "sessionEnded");
+    // Act: the chunks, the end; then a repeat soon after; then one after the wait.
+    await feed(consumer, t.sessionId, [...t.records.slice(0, cut), ...(await publish([end(endedAt)]))], 5);
+    expect(ended()).toEqual([]);
+    // A repeat measures the wait from the first end, it does not restart it.
+    await feed(consumer, t.sessionId, await publish([end(endedAt + 1000)]));
+    expect(ended()).toEqual([]);
+    await feed(consumer, t.sessionId, await publish([end(endedAt + MAX_END_WAIT_MS)]));
+    // Assess: ended with what came; the 15 chunks named, counted and told to everyone (the speaker shows it).
+    for (const to of ["speaker", "es-1", "fr-1"]) {
+      expect(t.sent.filter((s) => s.to === to).at(-1)?.message).toEqual({ type: "sessionEnded", sessionId: t.sessionId, chunksLost: 15 });
+    }
+    expect(t.log.entries.find((e) => e.event === "consumer.end_without_chunks")).toMatchObject({ missing: 15, lastChunkIndex: cut + 14 });
+    expect(t.measurements.get("ChunksSkipped")).toBe(15);
+    expect(t.finals().at(-1)!.endMs).toBeGreaterThan(talk.utterances[1]!.startMs);
+  });
+
   it(
     "hears a name of the session's glossary that pocketsphinx's dictionary lacks (real speech), and deletes the session's custom vocabulary with it",
     async () => {
-      const clip = assembleTalk([{ file: englishClips().find((c) => c.file.endsWith("LJ001-0003.wav"))!.file }], 1000);
+      // Asterisk's prompt that names the company Digium, which pocketsphinx's dictionary lacks.
+      const clip = assembleTalk([{ file: clipsWithNames().find((c) => c.file.endsWith("asterisk-demo-nogo.wav"))!.file }], 1000);
       const recognizer = new PocketsphinxRecognizer({ pronounce: pronouncer(await EspeakSynthesizer.load()) });
       const transcribe = mockClient(TranscribeClient);
       try {
@@ -905,14 +971,21 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
           await requestVocabulary(vocabularies(), t.log, { sessionId: t.sessionId, sourceLanguage: "en", glossary });
           const end = await publish([{ kind: "end", sessionId: t.sessionId, ingestedAt: Date.now() }]);
           await feed(t.consumer(), t.sessionId, [...t.records, ...end]);
-          return { sessionId: t.sessionId, text: t.finals().map((f) => f.text).join(" ") };
+          const translated = t.sent.filter((s) => s.to === "es-1" && s.message.type === "translation");
+          return {
+            sessionId: t.sessionId,
+            text: t.finals().map((f) => f.text).join(" "),
+            es: translated.map((s) => (s.message as Extract<ServerMessage, { type: "translation" }>).text).join(" "),
+          };
         };
         const before = await heard();
-        expect(before.text).toMatch(/netherlands/);
-        expect(before.text).not.toMatch(/woodcutters/);
+        expect(before.text).toMatch(/demonstration asterisk server/);
+        expect(before.text).not.toMatch(/digium/i);
         expect(transcribe.calls()).toHaveLength(0);
-        const after = await heard([{ term: "Woodcutters", translations: { es: "leñadores" } }]);
-        expect(after.text).toMatch(/\bwoodcutters\b/);
+        // The glossary's Spanish for the name (the company's full name) shows that the translation holds the term.
+        const after = await heard([{ term: "Digium", translations: { es: "Digium Inc." } }]);
+        expect(after.text).toMatch(/connection to the Digium demonstration/);
+        expect(after.es).toMatch(/the Digium Inc\. demonstration/);
         const name = `livetranslate-${after.sessionId}`;
         expect(transcribe.commandCalls(GetVocabularyCommand)[0]!.args[0].input).toEqual({ VocabularyName: name });
         expect(transcribe.commandCalls(DeleteVocabularyCommand).map((c) => c.args[0].input)).toEqual([{ VocabularyName: name }]);

@@ -32,6 +32,11 @@ export interface ConsumerDeps extends PartDeliveryDeps, RebuildDeps {
    * recognizer adds a glossary's words itself (pocketsphinx). Deleted once the session's last segment is through.
    */
   vocabularies?: Pick<CustomVocabularies, "ready" | "delete">;
+  /**
+   * How long (server time) an end waits for the chunks the speaker sent before it (default `MAX_END_WAIT_MS`): a
+   * record that arrives this long after the end without them ends the session with what came, the rest counted lost.
+   */
+  endWaitMs?: number;
 }
 
 /** The batch must be retried by newer code: the checkpoint was written in a schema this code does not know. */
@@ -52,7 +57,7 @@ export class StreamConsumer {
   private readonly warm = new Map<string, WarmSession>();
 
   constructor(private readonly deps: ConsumerDeps) {
-    this.recognition = new LiveRecognition(deps.recognizer, deps.log, deps.measurements, deps.now);
+    this.recognition = new LiveRecognition(deps.recognizer, deps.log, deps.measurements, deps.now, deps.sleep);
     this.checkpoints = Checkpoint.entity(deps.db.config);
     this.partDecisions = PartDecision.entity(deps.db.config);
   }
@@ -104,6 +109,8 @@ export class StreamConsumer {
     const { session, segmenter, order } = warm;
     const sessionId = session.sessionId;
     let ended = false;
+    /** Chunks the speaker sent before its end that never came: the session ended without them. */
+    let chunksLost = 0;
     let duplicates = 0;
     let reused = 0;
     let late = 0;
@@ -157,7 +164,8 @@ export class StreamConsumer {
       // A redelivered batch brings records already consumed: the replay range never moves back to them.
       if (!warm.through || compareSequenceNumbers(record.position.sequenceNumber, warm.through.sequenceNumber) > 0) warm.through = record.position;
       if (record.kind === "end") {
-        warm.ending = { lastChunkIndex: record.lastChunkIndex, ingestedAt: record.ingestedAt };
+        // A repeated end (the speaker app asks again while it waits) does not restart the wait: it measures it.
+        warm.ending ??= { lastChunkIndex: record.lastChunkIndex, ingestedAt: record.ingestedAt };
       } else {
         const accepted = order.accept(record);
         if (accepted.duplicate && order.reusedIndex(record, warm.clock?.capturedAt)) reused++;
@@ -171,8 +179,9 @@ export class StreamConsumer {
         if (accepted.ready.length > 1 || (accepted.ready.length === 1 && accepted.ready[0] !== record)) reordered += accepted.ready.length - 1;
         for (const chunk of accepted.ready) await process(chunk);
       }
-      if (warm.ending && endsNow(warm.ending, order, record.ingestedAt)) {
+      if (warm.ending && endsNow(warm.ending, order, record.ingestedAt, this.deps.endWaitMs)) {
         const missing = warm.ending.lastChunkIndex === undefined ? 0 : order.missingThrough(warm.ending.lastChunkIndex);
+        chunksLost = missing;
         for (const chunk of order.drain()) await process(chunk);
         if (missing > 0) {
           log({ level: "warn", event: "consumer.end_without_chunks", sessionId, missing, lastChunkIndex: warm.ending.lastChunkIndex });
@@ -214,7 +223,7 @@ export class StreamConsumer {
     else if (!ended) await sendInterim(this.deps, this.recognition, warm, audience, stayedWarm);
     await sendStatus(this.deps, warm, audience, delivery.latencyMs, overloadChanged);
     if (reused > 0) await tellIndexReused(this.deps, warm, audience);
-    if (ended) await announceEnd(this.deps, Audience.everyone(await audience()), session);
+    if (ended) await announceEnd(this.deps, Audience.everyone(await audience()), session, chunksLost);
     await Checkpoint.write(this.checkpoints, this.deps, warm, ended);
     if (!ended) this.warm.set(sessionId, warm);
     // After the checkpoint: a retried batch finds the session ended, and no stream of it starts again. A vocabulary

@@ -5,6 +5,7 @@
  */
 import { samplesToMs } from "../../audio/index.ts";
 import { Audience } from "../../domain/audience/index.ts";
+import { isQuotaError } from "../../domain/quotas/index.ts";
 import { type PartOf, type PipelineDeps, runSegment, type SegmentJob, type SegmentResult, type StageTimes } from "../pipeline/index.ts";
 import type { CaptureClock, WarmSession } from "./checkpoint.ts";
 import { PartDecision } from "./part-decision.ts";
@@ -51,7 +52,25 @@ export class PartDelivery {
     for (const t of transcriptions.values()) t.catch(() => undefined);
     for (const job of jobs) {
       if (job.kind === "pause") await this.atPause(job);
-      else await this.atClose(job, await transcriptions.get(job)!);
+      else await this.atClose(job, await this.heardOrLost(job, transcriptions.get(job)!));
+    }
+  }
+
+  /**
+   * The segment's text; when Transcribe's concurrent-stream quota refused it past its retry budget, nothing: the
+   * segment is lost, named in the log, counted and told to the speaker, and the batch goes on. Failing the batch
+   * would replay it and open more streams against the quota that refused this one. Parts already sent stay sent.
+   */
+  private async heardOrLost(job: Extract<BatchJob, { kind: "close" }>, transcription: Promise<string>): Promise<string> {
+    try {
+      return await transcription;
+    } catch (error) {
+      if (!isQuotaError(error)) throw error;
+      const sessionId = this.warm.session.sessionId;
+      this.deps.log({ level: "warn", event: "quota.segment_unheard", sessionId, sequenceNumber: job.sequenceNumber, errorName: (error as Error).name });
+      this.deps.measurements?.count("SegmentsUnheard");
+      (this.warm.quotasMetAt ??= {}).recognition = this.now();
+      return "";
     }
   }
 

@@ -89,7 +89,8 @@ async function rebuild(
   }
   const startedAt = Date.now();
   const records: PositionedRecord[] = [];
-  for (const range of checkpoint.replay ? [checkpoint.replay, ...(checkpoint.replayAfter ?? [])] : []) {
+  const ranges = checkpoint.replay ? [checkpoint.replay, ...(checkpoint.replayAfter ?? [])] : [];
+  for (const range of ranges) {
     const { shardId, from, through } = range;
     records.push(...(await deps.replay.read(sessionId, { shardId, sequenceNumber: from }, { shardId, sequenceNumber: through })));
   }
@@ -129,6 +130,7 @@ async function rebuild(
     sessionId,
     revision: checkpoint.revision,
     records: records.length,
+    shards: ranges.length,
     audioMs: Math.round(samplesToMs(state.consumedSamples - checkpoint.buffer.firstSample)),
     held: checkpoint.order.held.length,
     durationMs: Date.now() - startedAt,

@@ -12,6 +12,7 @@ import type { HeardWord, Measurements, RecognitionStream, SessionVocabulary, Spe
 import type { ClosedSegment } from "../segmenter/index.ts";
 import { type LiveStream, newPhrase, type PhraseWords } from "./live-stream.ts";
 import { settledWords } from "./segment-parts.ts";
+import { type RetryBudget, withinQuota } from "../pipeline/quota.ts";
 
 const BATCH_WRITE_SAMPLES = 16_000;
 
@@ -27,6 +28,14 @@ export const RECOGNIZER_QUIET_MS = 10_000;
  */
 export const RECOGNIZER_MAX_STREAM_MS = 3.5 * 60 * 60 * 1000;
 
+/**
+ * A segment's own request refused at the concurrent-stream quota waits for a stream to free up rather than failing
+ * the batch (a retried batch would open more streams): the waits grow to a few seconds, so that together they
+ * outlast `RECOGNIZER_QUIET_MS`, after which streams other environments no longer use are ended. Past it the caller
+ * names the segment lost (see PartDelivery).
+ */
+export const RECOGNIZER_STREAM_RETRY: RetryBudget = { attempts: 8, baseDelayMs: 500, maxDelayMs: 4000 };
+
 export class LiveRecognition {
   private readonly live = new Map<string, LiveStream>();
 
@@ -35,6 +44,8 @@ export class LiveRecognition {
     private readonly log: Log,
     private readonly measurements?: Pick<Measurements, "count">,
     private readonly now: () => number = Date.now,
+    /** Waits between attempts at a refused request (tests pass one that returns at once). */
+    private readonly sleep?: (ms: number) => Promise<void>,
   ) {}
 
   /**
@@ -322,8 +333,20 @@ export class LiveRecognition {
     };
   }
 
-  /** A segment no stream heard whole: a request of its own, with its phrases ended where the live stream's were. */
-  private async transcribeWhole(sessionId: string, language: string, segment: ClosedSegment, vocabulary?: SessionVocabulary): Promise<string> {
+  /**
+   * A segment no stream heard whole: a request of its own, with its phrases ended where the live stream's were. A
+   * request refused at the streams quota is retried within `RECOGNIZER_STREAM_RETRY`; past it, its quota error is
+   * thrown for the caller to name the loss.
+   */
+  private transcribeWhole(sessionId: string, language: string, segment: ClosedSegment, vocabulary?: SessionVocabulary): Promise<string> {
+    const retried = () => {
+      this.log({ level: "info", event: "quota.retried", sessionId, quota: "recognition" });
+      this.measurements?.count("QuotaRetries");
+    };
+    return withinQuota(() => this.transcribeOnce(sessionId, language, segment, vocabulary), { sleep: this.sleep, onRetry: retried }, RECOGNIZER_STREAM_RETRY);
+  }
+
+  private async transcribeOnce(sessionId: string, language: string, segment: ClosedSegment, vocabulary?: SessionVocabulary): Promise<string> {
     const { pcm, startSample } = segment;
     const stream = this.startStream(language, vocabulary);
     try {

@@ -3,11 +3,19 @@
  * conditional write claims it "in progress" with an expiry, the work runs, then it is marked done. A crash at
  * any point leaves it in progress; the retried batch takes it over (its claimant's attempt is over: a
  * session's batches run one at a time) and delivers it once. Nothing is marked done before it is done.
+ *
+ * A group's parts go out in order (caption, translation, audio), each claimed only once the one before it was sent:
+ * so the next part's claim is the proof that the part before it is done, and the part before it is not marked done
+ * with a write of its own. A part is marked done only when no later part follows it. That makes 4 writes for a
+ * voiced part and language (3 claims, 1 completion) instead of 6, with the same guarantees.
  */
 import { type Db, expiresAt, isConditionalFailure } from "../../domain/db/index.ts";
 
 /** "bundle": a part's one message (source text, translation and audio) to the listeners that take it so. */
 export type DeliveryPart = "caption" | "translation" | "audio" | "bundle";
+
+/** The part claimed after each, whose claim proves it sent. */
+const NEXT_PART: Partial<Record<DeliveryPart, DeliveryPart>> = { caption: "translation", translation: "audio" };
 
 export interface DeliveryKey {
   sessionId: string;
@@ -57,7 +65,7 @@ export async function claimDelivery(db: Db, key: DeliveryKey, revision: number, 
   }
   const { data: held } = await db.entities.delivery.get(key).go({ consistent: true });
   if (!held) return claimDelivery(db, key, revision, now);
-  if (held.status === "done") return { status: "done" };
+  if (held.status === "done" || (await laterPartClaimed(db, key))) return { status: "done" };
   if (held.revision > revision && held.inProgressUntil > now) return { status: "busy" };
   const attempt = held.attempts + 1;
   try {
@@ -71,6 +79,14 @@ export async function claimDelivery(db: Db, key: DeliveryKey, revision: number, 
     throw error;
   }
   return attempt > MAX_DELIVERY_ATTEMPTS ? { status: "exhausted", claimedAt: now, attempt } : { status: "claimed", claimedAt: now, attempt };
+}
+
+/** Whether the part after `key`'s was claimed: then `key`'s part was sent (see the module's comment). */
+async function laterPartClaimed(db: Db, key: DeliveryKey): Promise<boolean> {
+  const next = NEXT_PART[key.part];
+  if (!next) return false;
+  const { data } = await db.entities.delivery.get({ ...key, part: next }).go({ consistent: true });
+  return data !== null;
 }
 
 /**

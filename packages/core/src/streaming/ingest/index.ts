@@ -3,7 +3,7 @@ import { pcmFromBase64, samplesToMs } from "../../audio/index.ts";
 import type { Connection } from "../../domain/connection/index.ts";
 import type { Db } from "../../domain/db/index.ts";
 import { VisibleError } from "../../error.ts";
-import type { AudioIngest } from "../../ports/index.ts";
+import type { AudioIngest, SpeakerAccounts } from "../../ports/index.ts";
 import { type AudioChunkMessage, MAX_CHUNK_MS, MIN_CHUNK_MS } from "../../protocol/index.ts";
 import { Session } from "../../domain/session/index.ts";
 import { Checkpoint } from "../consumer/checkpoint.ts";
@@ -27,6 +27,7 @@ export async function acceptChunk(
   connection: Connection.Info,
   chunk: AudioChunkMessage,
   now = Date.now(),
+  speakerAccounts?: SpeakerAccounts,
 ): Promise<void> {
   requireSpeakerOf(connection, chunk.sessionId, "send audio");
   const pcm = pcmFromBase64(chunk.audioData);
@@ -40,7 +41,7 @@ export async function acceptChunk(
       `audioData holds ${ms.toFixed(1)} ms of audio; a chunk must hold ${MIN_CHUNK_MS}-${MAX_CHUNK_MS} ms of 16 kHz mono PCM`,
     );
   }
-  await Session.requireTakesChunk(db, chunk.sessionId, chunk.chunkIndex);
+  await Session.requireSpeakerAccount(await Session.requireTakesChunk(db, chunk.sessionId, chunk.chunkIndex), speakerAccounts);
   await ingest.put({
     kind: "chunk",
     sessionId: chunk.sessionId,
@@ -56,10 +57,26 @@ export async function acceptChunk(
  * then the session is marked ended for new connections. In that order a failure between the two leaves the session
  * active, so the speaker's retry puts the end again (the consumer ends a session once), instead of answering
  * `session_ended` to an end that never reached the stream.
+ *
+ * The speaker asks again while no `sessionEnded` comes: an end waiting for chunks that never arrive would otherwise
+ * wait for ever, since nothing else reaches the stream to tell the consumer that its wait is over. A repeat of an
+ * ended session's end goes into the stream as it is (the consumer measures the wait by it, and ignores it once ended).
  */
-export async function endSession(db: Db, ingest: AudioIngest, connection: Connection.Info, sessionId: string, lastChunkIndex?: number): Promise<void> {
+export async function endSession(
+  db: Db,
+  ingest: AudioIngest,
+  connection: Connection.Info,
+  sessionId: string,
+  lastChunkIndex?: number,
+  speakerAccounts?: SpeakerAccounts,
+): Promise<void> {
   requireSpeakerOf(connection, sessionId, "end the session");
-  await Session.requireActive(db, sessionId);
+  const session = await Session.requireExisting(db, sessionId);
+  await Session.requireSpeakerAccount(session, speakerAccounts);
+  if (session.status === "ended") {
+    await ingest.put({ kind: "end", sessionId, ingestedAt: Date.now(), ...(session.lastChunkIndex !== undefined ? { lastChunkIndex: session.lastChunkIndex } : {}) });
+    return;
+  }
   await ingest.put({ kind: "end", sessionId, ingestedAt: Date.now(), ...(lastChunkIndex !== undefined ? { lastChunkIndex } : {}) });
   await Session.end(db, sessionId, lastChunkIndex);
 }

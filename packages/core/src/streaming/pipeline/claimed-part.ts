@@ -25,8 +25,9 @@ export type Outcome = "sent" | "done" | "failed" | "degraded";
 const QUOTA_OF_PART: Record<DeliveryPart, BindingQuota> = { caption: "posts", translation: "translation", audio: "synthesis", bundle: "posts" };
 
 /**
- * One idempotent delivery of one part (caption, translation, audio) to one group: claimed, sent, then marked
- * done. A failure leaves the claim in progress, so the retried batch sends it (once); after too many attempts it
+ * One idempotent delivery of one part (caption, translation, audio, bundle) to one group: claimed, sent, then marked
+ * done, unless `followed` (the group's next part is claimed next, which proves this one sent: delivery/index.ts).
+ * A failure leaves the claim in progress, so the retried batch sends it (once); after too many attempts it
  * is given up, logged and counted. Parts go in order, so a retry repeats no message a listener already has
  * (short of a crash between two listeners of the same message).
  */
@@ -38,6 +39,7 @@ export async function deliverPart(
   part: DeliveryPart,
   result: LanguageResult,
   send: () => Promise<void>,
+  followed = false,
 ): Promise<Outcome> {
   const key: DeliveryKey = { sessionId: job.sessionId, sequenceNumber: job.sequenceNumber, recipients: recipientsOf(recipients, job.part), part };
   const detail = { sessionId: job.sessionId, sequenceNumber: job.sequenceNumber, recipients: key.recipients, part };
@@ -89,6 +91,7 @@ export async function deliverPart(
     await completeDelivery(deps.db, key, claim.claimedAt, true);
     return "done";
   }
+  if (followed) return "sent";
   // Done is recorded beside the next part's work rather than before it (the caller awaits `settled`, which
   // rejects if the write fails; until then the rejection is held, not reported as unhandled).
   const recorded = completeDelivery(deps.db, key, claim.claimedAt).then((outcome) => {

@@ -290,7 +290,7 @@ async function deliverMessages(
   const post = async (message: ServerMessage) => {
     if ((await postAll(deps, listeners, message, true)) > 0) metQuota(result, "posts");
   };
-  const first = await deliverPart(settled, deps, job, language, "caption", result, () => post(caption));
+  const first = await deliverPart(settled, deps, job, language, "caption", result, () => post(caption), delivery.translated);
   outcomes.push(first);
   if (first === "failed" || result.abandoned || !delivery.translated) {
     if (first === "sent") notified();
@@ -298,7 +298,7 @@ async function deliverMessages(
   }
   const second = await deliverPart(settled, deps, job, language, "translation", result, async () => {
     await post({ type: "translation", ...base, targetLanguage: language, text: await output.translate() });
-  });
+  }, voiced(delivery));
   outcomes.push(second);
   // Untranslated under a quota, or given up: this part stays captions only for this language (nothing to voice).
   if (second === "failed" || second === "degraded" || result.abandoned) return;

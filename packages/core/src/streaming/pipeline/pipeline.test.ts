@@ -453,6 +453,31 @@ describe("runSegment", () => {
     expect(typesTo(f.sent, "spk")).toEqual(["transcript"]);
   });
 
+  it("writes 3 claims and 1 completion for a voiced part and language: each claim proves the part before it sent", async () => {
+    const f = fakes();
+    const once = job({ speakers: [], listenersByLanguage: new Map([["es", ["es1"]]]), partListenersByLanguage: new Map() });
+    await runSegment(f.deps, once);
+    const { data: rows } = await db.entities.delivery.query.byId({ sessionId: once.sessionId }).go();
+    const status = Object.fromEntries(rows.map((r) => [r.part, r.status]));
+    expect(status).toEqual({ caption: "in_progress", translation: "in_progress", audio: "done" });
+    expect(typesTo(f.sent, "es1")).toEqual(["transcript", "translation", "translatedAudio"]);
+  });
+
+  it("after a crash past the audio's claim, a retry sends the audio only: the caption and translation were proven sent", async () => {
+    const f = fakes();
+    const crashing = {
+      ...f.deps,
+      probe: (point: string, detail: { recipients?: string; part?: string }) => {
+        if (point === "delivery.claimed" && detail.recipients === "es" && detail.part === "audio") throw new Error("environment killed");
+      },
+    };
+    const once = job({ speakers: [], listenersByLanguage: new Map([["es", ["es1"]]]), partListenersByLanguage: new Map() });
+    await runSegment(crashing, once).catch(() => undefined);
+    expect(typesTo(f.sent, "es1")).toEqual(["transcript", "translation"]);
+    await runSegment(f.deps, { ...once, revision: once.revision + 1 });
+    expect(typesTo(f.sent, "es1")).toEqual(["transcript", "translation", "translatedAudio"]);
+  });
+
   it("leaves a delivery alone while a newer attempt holds it", async () => {
     const f = fakes();
     const held = job({ speakers: [], listenersByLanguage: new Map([["es", ["es1"]]]), partListenersByLanguage: new Map() });

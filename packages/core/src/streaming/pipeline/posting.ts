@@ -121,8 +121,9 @@ export async function announceEnd(
   deps: Pick<PipelineDeps, "notifier" | "db" | "log" | "measurements" | "broadcast" | "sleep">,
   connectionIds: readonly string[],
   session: { sessionId: string; targetLanguages: readonly string[] },
+  chunksLost = 0,
 ): Promise<void> {
-  const message: ServerMessage = { type: "sessionEnded", sessionId: session.sessionId };
+  const message: ServerMessage = { type: "sessionEnded", sessionId: session.sessionId, ...(chunksLost > 0 ? { chunksLost } : {}) };
   await Promise.all([
     postAll(deps, connectionIds, message),
     ...(deps.broadcast ? session.targetLanguages : []).map((language) =>
