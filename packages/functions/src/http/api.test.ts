@@ -64,6 +64,56 @@ describe("HTTP API", () => {
       expect((await renew(sessionId, pass.listenerId, other.token)).status).toBe(403);
       expect((await renew(sessionId, pass.listenerId, pass.token, { language: 7 })).status).toBe(400);
     });
+
+    it("admits by the same rules as a WebSocket listener: a private session's key, one 404 for missing, ended or keyless", async () => {
+      // Prepare
+      const secret = await Session.create(h.adapters.db, h.adapters.languages(), { sourceLanguage: "en", targetLanguages: ["es"], private: true });
+      const ended = await Session.create(h.adapters.db, h.adapters.languages(), { sourceLanguage: "en", targetLanguages: ["es"] });
+      await Session.end(h.adapters.db, ended.sessionId);
+      const refusal = async (response: Response) => ({ status: response.status, body: ((await response.json()) as { error: { code: string; message: string } }).error });
+      const alike = (sessionId: string) => ({
+        status: 404,
+        body: { code: "session_not_found", message: `session "${sessionId}" does not exist, has ended, or needs the key from its link` },
+      });
+      // Act / Assess
+      expect(await refusal(await join(secret.sessionId, { language: "es" }))).toEqual(alike(secret.sessionId));
+      expect(await refusal(await join(secret.sessionId, { language: "es", key: "2222-3333-4444-5555" }))).toEqual(alike(secret.sessionId));
+      expect(await refusal(await join(ended.sessionId, { language: "es" }))).toEqual(alike(ended.sessionId));
+      expect(await refusal(await join("no-such-7", { language: "es" }))).toEqual(alike("no-such-7"));
+      const keyed = await join(secret.sessionId, { language: "es", key: secret.joinKey });
+      expect(keyed.status).toBe(201);
+      expect(ListenerPass.parse(await keyed.json())).toMatchObject({ sessionId: secret.sessionId, language: "es" });
+    });
+
+    it("counts its listeners against the session's cap with WebSocket listeners, in the kept counts, until they leave", async () => {
+      // Prepare: a cap of two, one listener by WebSocket.
+      const cappedHandlers = compose({ ...h.adapters, limits: { maxListenersPerSession: 2 } });
+      const capped = cappedHandlers.Http;
+      const { sessionId } = (await (await post(JSON.stringify({ sourceLanguage: "en", targetLanguages: ["es", "fr"] }))).json()) as { sessionId: string };
+      const connect = (connectionId: string) =>
+        cappedHandlers.Connect(webSocketEvent("CONNECT", connectionId, { query: { role: "listener", sessionId, language: "fr" } }));
+      expect(await connect("ws-capped-1")).toMatchObject({ statusCode: 200 });
+      const joinCapped = (body: unknown) =>
+        capped.request(`/sessions/${sessionId}/listeners`, { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" } });
+      const listeners = async () => ((await (await api.request(`/sessions/${sessionId}`)).json()) as { listeners: Record<string, number> }).listeners;
+      // Act
+      const pass = ListenerPass.parse(await (await joinCapped({ language: "es" })).json());
+      const full = await joinCapped({ language: "es" });
+      const fullByWebSocket = await connect("ws-capped-2");
+      const countsWhenFull = await listeners();
+      const left = await capped.request(`/sessions/${sessionId}/listeners/${pass.listenerId}`, { method: "DELETE", headers: { authorization: `Bearer ${pass.token}` } });
+      const countsAfter = await listeners();
+      const again = await joinCapped({ language: "es" });
+      // Assess
+      expect(full.status).toBe(429);
+      expect(((await full.json()) as { error: { code: string } }).error.code).toBe("session_full");
+      expect(fullByWebSocket).toMatchObject({ statusCode: 429 });
+      expect(countsWhenFull).toEqual({ es: 1, fr: 1 });
+      expect(left.status).toBe(204);
+      expect(countsAfter).toEqual({ fr: 1 });
+      expect(again.status).toBe(201);
+      expect((await renew(sessionId, pass.listenerId, pass.token)).status).toBe(403);
+    });
   });
 
   it("serves a kept transcript to the speaker only, in each language and format, and says why when it cannot", async () => {
