@@ -124,4 +124,13 @@ describe("Broadcast", () => {
     await Broadcast.renew(db, third.token, "es", afterLapse + 2);
     expect(await Admission.counts(db, capped.sessionId)).toEqual({ es: 1, fr: 1 });
   });
+
+  it("renews a pass renewed at the same moment by another request (a heartbeat beside a language change), counted once", async () => {
+    const busy = await Session.create(db, { source: ["en"], target: ["es", "fr"] }, { sourceLanguage: "en" });
+    const pass = await Broadcast.join(db, { sessionId: busy.sessionId, language: "es" }, undefined, T0);
+    const [moved, kept] = await Promise.all([Broadcast.renew(db, pass.token, "fr", T0 + 30_000), Broadcast.renew(db, pass.token, undefined, T0 + 30_000)]);
+    expect([moved.language, kept.language]).toContain("fr");
+    const stored = await Broadcast.authorize(db, pass.token, T0 + 30_001);
+    expect(await Admission.counts(db, busy.sessionId)).toEqual({ [stored!.language]: 1 });
+  });
 });

@@ -108,7 +108,7 @@ export namespace Broadcast {
    * a listener that missed `sessionEnded` (it was reconnecting when it went out) learns it here. A listener released
    * since its last renewal (its presence lapsed) is refused like an unknown pass, and joins again.
    */
-  export async function renew(db: Db, token: string, language?: string, now = Date.now()): Promise<Pass> {
+  export async function renew(db: Db, token: string, language?: string, now = Date.now(), attempt = 1): Promise<Pass> {
     const listener = await authorize(db, token, now);
     if (!listener) throw unknownPass();
     const session = await Session.requireActive(db, listener.sessionId);
@@ -125,8 +125,15 @@ export namespace Broadcast {
         .where((a, op) => op.eq(a.seenAt, listener.seenAt))
         .go();
     } catch (error) {
-      if (isConditionalFailure(error)) throw unknownPass();
-      throw error;
+      if (!isConditionalFailure(error)) throw error;
+      // Released in between (its presence lapsed): the pass is gone, and so is its place.
+      const current = await authorize(db, token, now);
+      if (!current) throw unknownPass();
+      // Renewed at the same moment by another request (a heartbeat beside a language change): its place back as its
+      // record says, then asked again over the record as it is now.
+      if (moved) await Admission.readmit(db, admittedOf(current));
+      if (attempt < 3) return renew(db, token, language, now, attempt + 1);
+      throw unknownPass();
     }
     if (moved) {
       await Admission.readmit(db, admittedOf(renewed));
