@@ -42,6 +42,8 @@ interface PlaybackLog {
 /** The headroom the player gives a clip that starts from silence. */
 const LEAD_SECONDS = 0.05;
 const TOLERANCE_SECONDS = 0.02;
+/** How late a clip that came after the previous one ended may start (see checkSchedule). */
+const LATE_START_SLACK_SECONDS = 0.5;
 
 /** The WebSockets each listener page opened: listeners listen by broadcast (MQTT at /mqtt), not on the gateway (/ws). */
 const listenerSockets = new Map<Page, string[]>();
@@ -73,7 +75,10 @@ function checkSchedule(log: PlaybackLog): number {
       backToBack++;
     } else {
       expect(clip.at, `overlap: ${what}`).toBeGreaterThanOrEqual(previous.end - 0.001);
-      expect(clip.at - ready, `waited: ${what}`).toBeLessThanOrEqual(LEAD_SECONDS + TOLERANCE_SECONDS);
+      // "As soon as it came": the page's main thread may be busy between noting a clip ready and scheduling it on a
+      // loaded machine, so the bound is generous; a player that waited for anything (a timer, the next clip) is off
+      // by seconds.
+      expect(clip.at - ready, `waited: ${what}`).toBeLessThanOrEqual(LEAD_SECONDS + LATE_START_SLACK_SECONDS);
     }
   }
   return backToBack;

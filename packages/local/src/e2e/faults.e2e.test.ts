@@ -392,6 +392,9 @@ describe("faults, each ending with every segment delivered exactly once per list
         expect(has(entries, "aws.attempt_failed", { service: "DynamoDBClient", errorName: "ProvisionedThroughputExceededException" })).toBe(true);
         expect(metric("AwsAttemptsFailed")).toBe(4);
       },
+      // The table clients wait a throttle out within the SDK's retries (seconds of backoff) rather than fail the
+      // batch, so the session may fall behind real time meanwhile and shed translated speech, logged and told.
+      { mayShedAudio: true },
     );
   });
 
