@@ -40,3 +40,32 @@ export const broadcastEndpoint = new sst.Linkable("BroadcastEndpoint", {
 
 /** The topics the consumer publishes to: this stage's sessions only. */
 export const sessionTopics = $interpolate`arn:${aws.getPartitionOutput().partition}:iot:${aws.getRegionOutput().name}:${aws.getCallerIdentityOutput().accountId}:topic/livetranslate/${$app.stage}/session/*`;
+
+/**
+ * Listeners' presence from the broker's lifecycle events: connected and disconnected, of every client of the
+ * account's endpoint (events carry no stage); the handler ignores clients that are not listeners and passes it
+ * does not hold. It admits a listener that connects again, so it knows the session cap.
+ */
+export const broadcastPresence = new sst.aws.Function("BroadcastPresenceHandler", {
+  handler: handler("broadcast-presence"),
+  link: [table],
+  permissions: grants("BroadcastPresenceHandler", { table }),
+  memory: "512 MB",
+  logging: { retention: config.logRetention },
+  environment: { ...functionEnvironment(), MAX_LISTENERS_PER_SESSION: String(config.maxListenersPerSession) },
+});
+
+export const presenceRule = new aws.iot.TopicRule("BroadcastPresenceRule", {
+  enabled: true,
+  sqlVersion: "2016-03-23",
+  // Listeners' client ids start with lt- (broadcastClientId); the rest of the account's clients never reach the function.
+  sql: "SELECT * FROM '$aws/events/presence/+/+' WHERE startswith(clientId, 'lt-')",
+  lambdas: [{ functionArn: broadcastPresence.arn }],
+});
+
+export const presencePermission = new aws.lambda.Permission("BroadcastPresencePermission", {
+  action: "lambda:InvokeFunction",
+  function: broadcastPresence.arn,
+  principal: "iot.amazonaws.com",
+  sourceArn: presenceRule.arn,
+});

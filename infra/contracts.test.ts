@@ -122,7 +122,7 @@ describe("infra gives each function what it builds", () => {
     expect(await decide(run.functions.Connect!.policies, "kinesis:PutRecord", arns.stream)).toBe("ImplicitlyDenied");
     expect(await decide(run.functions.Http!.policies, "execute-api:ManageConnections", arns.wsConnections)).toBe("ImplicitlyDenied");
     // Nobody but the consumer may publish to listeners, and it only to this stage's session topics.
-    for (const fn of ["Http", "Connect", "Message", "BroadcastAuthorizerHandler"] as const) {
+    for (const fn of ["Http", "Connect", "Message", "BroadcastAuthorizerHandler", "BroadcastPresenceHandler"] as const) {
       expect(await decide(run.functions[fn]!.policies, "iot:Publish", arns.broadcastTopic), fn).not.toBe("Allowed");
     }
     expect(await decide(run.functions.Consumer!.policies, "iot:Publish", arns.broadcastTopic.replace("/livetranslate/test/", "/livetranslate/production/"))).toBe("ImplicitlyDenied");

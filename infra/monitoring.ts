@@ -2,7 +2,7 @@
 // downloads. Metrics are per stage (namespace livetranslate/<stage>); every alarm notifies one SNS topic, e-mailed
 // to LIVETRANSLATE_ALARM_EMAIL when set at deploy.
 import { httpFunction } from "./api";
-import { broadcastAuthorizer } from "./broadcast";
+import { broadcastAuthorizer, broadcastPresence } from "./broadcast";
 import { config, metricsNamespace } from "./config";
 import { consumer } from "./consumer";
 import { connect, disconnect, message } from "./realtime";
@@ -32,7 +32,15 @@ export const latencyAlarm = new aws.cloudwatch.MetricAlarm("EndToEndLatencyAlarm
   ...notify,
 });
 
-const handlers = { Connect: connect, Disconnect: disconnect, Message: message, Http: httpFunction, Consumer: consumer, BroadcastAuthorizerHandler: broadcastAuthorizer };
+const handlers = {
+  Connect: connect,
+  Disconnect: disconnect,
+  Message: message,
+  Http: httpFunction,
+  Consumer: consumer,
+  BroadcastAuthorizerHandler: broadcastAuthorizer,
+  BroadcastPresenceHandler: broadcastPresence,
+};
 
 /** A percentage in CloudWatch metric math, 0 when nothing happened (no division by zero, no scalar in MAX's array). */
 const percentOf = (part: string, whole: string) => `IF(${whole} > 0, 100 * ${part} / ${whole}, 0)`;

@@ -9,7 +9,7 @@ import { decide } from "./testing/iam-grants.ts";
 import type { RecordedResource } from "./testing/pulumi-mocks.ts";
 import { type SstRun, sstRun } from "./testing/sst-run.ts";
 
-const FUNCTIONS = ["BroadcastAuthorizerHandler", "Connect", "Consumer", "Disconnect", "Http", "Message"];
+const FUNCTIONS = ["BroadcastAuthorizerHandler", "BroadcastPresenceHandler", "Connect", "Consumer", "Disconnect", "Http", "Message"];
 
 const finder = (run: SstRun) => {
   const one = (type: string, name: string): RecordedResource => {
@@ -111,6 +111,21 @@ describe("sst deploy (stage production)", () => {
       expect(run.functions[fn]!.links.BroadcastEndpoint, fn).toMatchObject({ endpoint: "a1b2c3d4e5f6g7-ats.iot.eu-west-1.amazonaws.com", authorizer: expect.any(String) });
     }
     expect(run.outputs.broadcast).toBe("a1b2c3d4e5f6g7-ats.iot.eu-west-1.amazonaws.com");
+  });
+
+  it("takes listeners' broker connect and disconnect events by a topic rule to the presence function, which IoT Core alone may invoke", () => {
+    const rule = find.inputs("aws:iot/topicRule:TopicRule", "BroadcastPresenceRule");
+    expect(rule).toMatchObject({
+      enabled: true,
+      sqlVersion: "2016-03-23",
+      sql: "SELECT * FROM '$aws/events/presence/+/+' WHERE startswith(clientId, 'lt-')",
+      lambdas: [{ functionArn: run.functions.BroadcastPresenceHandler!.arn }],
+    });
+    const permission = find.inputs("aws:lambda/permission:Permission", "BroadcastPresencePermission");
+    expect(permission).toMatchObject({ action: "lambda:InvokeFunction", principal: "iot.amazonaws.com", function: run.functions.BroadcastPresenceHandler!.arn });
+    expect(permission.sourceArn).toBe(find.one("aws:iot/topicRule:TopicRule", "BroadcastPresenceRule").outputs.arn);
+    // It re-admits a listener that connects again: the deployment's cap, as $connect has it.
+    expect(run.functions.BroadcastPresenceHandler!.environment?.MAX_LISTENERS_PER_SESSION).toBe(run.functions.Connect!.environment?.MAX_LISTENERS_PER_SESSION);
   });
 
   it("routes the WebSocket API to the functions: $connect, $disconnect, $default and every client action", () => {

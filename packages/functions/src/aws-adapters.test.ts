@@ -18,7 +18,7 @@ describe("awsAdapters()", () => {
   it("builds nothing until an adapter is read: composing every function reads no linked resource", () => {
     // Outside a function SST's Resource throws on any read: composing must not read one.
     const handlers = compose(awsAdapters());
-    expect(Object.keys(handlers)).toEqual(["Connect", "Disconnect", "Message", "Http", "Consumer", "BroadcastAuthorizerHandler"]);
+    expect(Object.keys(handlers)).toEqual(["Connect", "Disconnect", "Message", "Http", "Consumer", "BroadcastAuthorizerHandler", "BroadcastPresenceHandler"]);
   });
 
   it("offers the languages of Transcribe, Translate and Polly without building a client", () => {

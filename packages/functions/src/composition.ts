@@ -13,6 +13,7 @@ import { type AdapterName, type Adapters, pick, type SessionConsumer } from "./a
 import { AWS_ADAPTERS, type AwsAdapter } from "./aws-adapters.ts";
 import { FUNCTION_NAMES, type FunctionName } from "./deployment.ts";
 import { createBroadcastAuthorizer } from "./broadcast/authorizer.ts";
+import { createBroadcastPresenceHandler } from "./broadcast/presence.ts";
 import { createApi } from "./http/api.ts";
 import { lazy } from "./lazy.ts";
 import { createStreamHandler } from "./stream/consumer.ts";
@@ -39,6 +40,7 @@ export const FUNCTIONS = {
   Http: define({ entry: "http", needs: ["db", "languages", "vocabularies", "measurements", "log", "broadcastBroker", "limits"], build: createApi }),
   Consumer: define({ entry: "stream", needs: ["consumer", "measurements", "log"], build: createStreamHandler }),
   BroadcastAuthorizerHandler: define({ entry: "broadcast-authorizer", needs: ["listenerAuthorizer", "log"], build: createBroadcastAuthorizer }),
+  BroadcastPresenceHandler: define({ entry: "broadcast-presence", needs: ["db", "limits", "log"], build: createBroadcastPresenceHandler }),
 } satisfies Record<FunctionName, { entry: string; needs: readonly AdapterName[]; build(adapters: never): unknown }>;
 
 export type Handlers = { [F in FunctionName]: ReturnType<(typeof FUNCTIONS)[F]["build"]> };

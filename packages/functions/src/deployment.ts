@@ -8,9 +8,10 @@ import { CLIENT_ACTIONS } from "@livetranslate/core/protocol";
 
 /**
  * The Lambda functions (SST component names). `BroadcastAuthorizerHandler` is the custom authorizer of the listeners'
- * broker (SST's Realtime names its authorizer function after the component).
+ * broker (SST's Realtime names its authorizer function after the component); `BroadcastPresenceHandler` takes the
+ * broker's connect and disconnect events of listeners (an IoT topic rule).
  */
-export const FUNCTION_NAMES = ["Connect", "Disconnect", "Message", "Http", "Consumer", "BroadcastAuthorizerHandler"] as const;
+export const FUNCTION_NAMES = ["Connect", "Disconnect", "Message", "Http", "Consumer", "BroadcastAuthorizerHandler", "BroadcastPresenceHandler"] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 /** One WebSocket route per client action, each to the Message function (as `$default`). */
@@ -122,4 +123,6 @@ export const FUNCTION_IAM_ACTIONS: Record<FunctionName, readonly IamAction[]> = 
   ],
   // Passes are records in the table; the authorizer reads them and writes nothing else.
   BroadcastAuthorizerHandler: SESSIONS_TABLE,
+  // A listener's presence and place are its pass's record and the session's admission item.
+  BroadcastPresenceHandler: SESSIONS_TABLE,
 };

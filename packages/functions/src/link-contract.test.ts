@@ -26,6 +26,8 @@ describe("each function reads only the resources its adapters declare", () => {
       Consumer: ["App", "Audio", "AudioStream", "BroadcastEndpoint", "Realtime", "Sessions"],
       // Passes are checked against their records; the stage prefixes the topics a pass grants.
       BroadcastAuthorizerHandler: ["App", "Sessions"],
+      // A listener's presence and place: its pass's record and the session's admission item.
+      BroadcastPresenceHandler: ["App", "Sessions"],
     });
   });
 

@@ -101,8 +101,8 @@ export const RenewPassRequest = z.object({ language: LanguageCode.optional() });
 /**
  * Extension: what a listener by broadcast connects with. MQTT over WebSockets to `broker.url` as client
  * `broker.clientId`, the token as password (any user name), then subscribe (QoS 1) to `broker.topic`; each message
- * on it is a `ServerMessage` as JSON (`part`, `sessionEnded`). Renew within `heartbeatSeconds`: the renewal keeps
- * the listener counted (and so its language voiced) and the token valid until `expiresAt`.
+ * on it is a `ServerMessage` as JSON (`part`, `sessionEnded`). The listener counts (and its language is voiced) while
+ * its broker connection is up; renew every `heartbeatSeconds` to keep the token valid (until `expiresAt`).
  */
 export const ListenerPass = z.object({
   listenerId: z.string(),

@@ -41,7 +41,7 @@ describe("HTTP API", () => {
       expect(pass).toMatchObject({
         sessionId,
         language: "es",
-        heartbeatSeconds: 30,
+        heartbeatSeconds: 300,
         broker: { url: "ws://broker.test/mqtt", clientId: `lt-${pass.listenerId}`, topic: `livetranslate/test/session/${sessionId}/es` },
       });
       expect(renewed.status).toBe(200);

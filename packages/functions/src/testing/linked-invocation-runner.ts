@@ -67,6 +67,21 @@ const SAMPLE_EVENTS: Record<FunctionName, () => [string, unknown][]> = {
       },
     ],
   ],
+  BroadcastPresenceHandler: () => [
+    [
+      "IoT lifecycle event (disconnected)",
+      {
+        clientId: "lt-abc",
+        timestamp: 1_700_000_000_000,
+        eventType: "disconnected",
+        sessionIdentifier: "00000000-0000-0000-0000-000000000000",
+        principalIdentifier: "abc",
+        clientInitiatedDisconnect: true,
+        disconnectReason: "CLIENT_INITIATED_DISCONNECT",
+        versionNumber: 0,
+      },
+    ],
+  ],
   Consumer: () => [
     [
       "Kinesis batch",

@@ -8,11 +8,15 @@
  * `POST /topics/{topic}`), served here over HTTP and, for the consumer in this process, by `inProcessPublish`
  * without a socket. Publishes must be signed with local mode's credentials; a payload over 128 KB gets 413, as
  * IoT Core answers.
+ *
+ * Each client's connect and disconnect goes to the presence handler (`onLifecycle`) as IoT Core's lifecycle event,
+ * through the topic rule, would: the same event, so the same handler and core decide.
  */
+import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
-import { broadcastClientId, MAX_BROADCAST_MESSAGE_BYTES } from "@livetranslate/core/adapters/aws/iot";
+import { broadcastClientId, type IotLifecycleEvent, MAX_BROADCAST_MESSAGE_BYTES } from "@livetranslate/core/adapters/aws/iot";
 import { Broadcast } from "@livetranslate/core/domain/broadcast";
 import type { Db } from "@livetranslate/core/domain/db";
 import type { Log } from "@livetranslate/core/log";
@@ -55,6 +59,16 @@ const BAD_USERNAME_OR_PASSWORD = 4;
 export class LocalBroker {
   /** Messages published by the consumer (the benchmark reads it). */
   published = 0;
+  private lifecycle?: (event: IotLifecycleEvent) => Promise<unknown>;
+  /** The last lifecycle event's timestamp: strictly increasing, so the order events are told in is their order. */
+  private lastEventAt = 0;
+  /** Each connection's `sessionIdentifier`, as IoT Core gives one per connection. */
+  private readonly connections = new WeakMap<object, string>();
+
+  /** Where clients' connect and disconnect events go (local mode's presence handler), shaped as IoT Core's. */
+  onLifecycle(handler: (event: IotLifecycleEvent) => Promise<unknown>): void {
+    this.lifecycle = handler;
+  }
 
   /** The key publishes must be signed with. */
   get accessKeyId(): string {
@@ -70,15 +84,15 @@ export class LocalBroker {
 
   static async start(options: LocalBrokerOptions): Promise<LocalBroker> {
     const { db, topicPrefix, log } = options;
-    /** The session of each authenticated client, by client id. */
-    const sessions = new Map<string, string>();
+    /** The session of each authenticated client (by connection: a newer one with the same id replaces it). */
+    const sessions = new WeakMap<object, string>();
     const aedes = await Aedes.createBroker({
       authenticate(client, _username, password, done) {
         const token = password?.toString("utf8") ?? "";
         Broadcast.authorize(db, token).then(
           (listener) => {
             if (listener && client.id === broadcastClientId(listener.listenerId)) {
-              sessions.set(client.id, listener.sessionId);
+              sessions.set(client, listener.sessionId);
               done(null, true);
               return;
             }
@@ -89,7 +103,7 @@ export class LocalBroker {
         );
       },
       authorizeSubscribe(client, subscription, done) {
-        const sessionId = sessions.get(client.id);
+        const sessionId = sessions.get(client);
         if (sessionId && Broadcast.mayReceive(topicPrefix, sessionId, subscription.topic)) done(null, subscription);
         else {
           log({ level: "info", event: "broker.subscribe_refused", clientId: client.id, topic: subscription.topic });
@@ -102,11 +116,11 @@ export class LocalBroker {
         done(client ? new Error("listeners may not publish") : null);
       },
     });
-    aedes.on("clientDisconnect", (client) => sessions.delete(client.id));
-
     const server = options.tls ? createHttpsServer(options.tls) : createServer();
     const sockets = new WebSocketServer({ noServer: true });
     const broker = new LocalBroker(options, aedes, server, sockets);
+    aedes.on("client", (client) => broker.tell(client, "connected"));
+    aedes.on("clientDisconnect", (client) => broker.tell(client, "disconnected"));
     server.on("upgrade", (request, socket, head) => {
       if (new URL(request.url ?? "/", "http://x").pathname !== "/mqtt") {
         socket.end("HTTP/1.1 404 Not Found\r\n\r\n");
@@ -149,6 +163,15 @@ export class LocalBroker {
   /** How many listeners are connected now. */
   get connectedClients(): number {
     return this.aedes.connectedClients;
+  }
+
+  private tell(client: { id: string }, eventType: "connected" | "disconnected"): void {
+    const handler = this.lifecycle;
+    if (!handler) return;
+    if (eventType === "connected") this.connections.set(client, randomUUID());
+    this.lastEventAt = Math.max(Date.now(), this.lastEventAt + 1);
+    const event: IotLifecycleEvent = { clientId: client.id, timestamp: this.lastEventAt, eventType, sessionIdentifier: this.connections.get(client) ?? randomUUID(), versionNumber: 0 };
+    handler(event).catch((error: unknown) => this.options.log({ level: "error", event: "broker.presence_failed", clientId: client.id, eventType, error: String(error) }));
   }
 
   /** The data plane's `Publish` (`POST /topics/{topic}?qos=`), as IoT Core answers it. */

@@ -4,8 +4,10 @@
  * its embedded MQTT broker's emulation of the same API.
  */
 import { type IoTDataPlaneClient, PublishCommand } from "@aws-sdk/client-iot-data-plane";
+import { z } from "zod";
 import type { ServerMessage } from "../../protocol/index.ts";
 import { Broadcast } from "../../domain/broadcast/index.ts";
+import type { ListenerPresence } from "../../domain/broadcast/presence.ts";
 import type { Db } from "../../domain/db/index.ts";
 import type { BroadcastChannel, BroadcastPublisher } from "../../ports/index.ts";
 import type { IamAction } from "./iam.ts";
@@ -51,9 +53,43 @@ export interface IotAuthorizerResponse {
   policyDocuments: { Version: "2012-10-17"; Statement: { Action: string | string[]; Effect: "Allow" | "Deny"; Resource: string | string[] }[] }[];
 }
 
+const CLIENT_ID_PREFIX = "lt-";
+
 /** A listener's MQTT client id: one connection per pass (a second connection with it replaces the first). */
 export function broadcastClientId(listenerId: string): string {
-  return `lt-${listenerId}`;
+  return `${CLIENT_ID_PREFIX}${listenerId}`;
+}
+
+/** The listener behind an MQTT client id; undefined for any other client of the account's broker. */
+export function listenerIdOf(clientId: string): string | undefined {
+  return clientId.startsWith(CLIENT_ID_PREFIX) && clientId.length > CLIENT_ID_PREFIX.length ? clientId.slice(CLIENT_ID_PREFIX.length) : undefined;
+}
+
+/**
+ * IoT Core's lifecycle event (`$aws/events/presence/{connected|disconnected}/<clientId>`), as a topic rule
+ * `SELECT *` hands it to a function: the documented fields used here. Local mode's broker sends the same.
+ */
+export const IotLifecycleEvent = z.object({
+  clientId: z.string().min(1),
+  timestamp: z.number().int().nonnegative(),
+  eventType: z.enum(["connected", "disconnected"]),
+  sessionIdentifier: z.string().optional(),
+  versionNumber: z.number().int().nonnegative().optional(),
+  disconnectReason: z.string().optional(),
+});
+export type IotLifecycleEvent = z.infer<typeof IotLifecycleEvent>;
+
+/** The lifecycle event as presence reads it; undefined for a client that is not a listener's. */
+export function presenceEventOf(event: IotLifecycleEvent): ListenerPresence.Event | undefined {
+  const listenerId = listenerIdOf(event.clientId);
+  if (!listenerId) return undefined;
+  return {
+    listenerId,
+    connected: event.eventType === "connected",
+    at: event.timestamp,
+    version: event.versionNumber,
+    replaced: event.disconnectReason === "DUPLICATE_CLIENTID",
+  };
 }
 
 /**

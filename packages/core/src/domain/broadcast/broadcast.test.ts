@@ -39,7 +39,7 @@ describe("Broadcast", () => {
 
   it("joins a listener in an offered language of an active session, with a pass that authorizes it until it lapses", async () => {
     const pass = await Broadcast.join(db, { sessionId: session.sessionId, language: "es" }, undefined, T0);
-    expect(pass).toMatchObject({ sessionId: session.sessionId, language: "es", expiresAt: T0 + Broadcast.PASS_TTL_MS, heartbeatSeconds: 30 });
+    expect(pass).toMatchObject({ sessionId: session.sessionId, language: "es", expiresAt: T0 + Broadcast.PASS_TTL_MS, heartbeatSeconds: 300 });
     expect(await Broadcast.authorize(db, pass.token, T0 + 1000)).toMatchObject({ listenerId: pass.listenerId, sessionId: session.sessionId });
     expect(await Broadcast.authorize(db, pass.token, T0 + Broadcast.PASS_TTL_MS)).toBeUndefined();
     // A wrong secret, another listener's id, garbage: nothing.
@@ -50,19 +50,27 @@ describe("Broadcast", () => {
     await expect(Broadcast.join(db, { sessionId: "no-such-1", language: "es" }, undefined, T0)).rejects.toMatchObject({ code: "session_not_found" });
   });
 
-  it("counts a listener present until three heartbeats are missed; a renewal keeps it, and may change its language", async () => {
+  it("counts a listener from its join while it connects, then while connected; a renewal keeps its token, and may change its language", async () => {
     const other = await Session.create(db, { source: ["en"], target: ["es", "fr"] }, { sourceLanguage: "en" });
     const a = await Broadcast.join(db, { sessionId: other.sessionId, language: "es" }, undefined, T0);
-    await Broadcast.join(db, { sessionId: other.sessionId, language: "es" }, undefined, T0);
+    const b = await Broadcast.join(db, { sessionId: other.sessionId, language: "es" }, undefined, T0);
+    expect(a.heartbeatSeconds).toBe(Broadcast.HEARTBEAT_SECONDS);
     await Connection.join(db, "ws-fr", { sessionId: other.sessionId, role: "listener", language: "fr", bundled: "1" });
     expect(await Admission.counts(db, other.sessionId)).toEqual({ es: 2, fr: 1 });
+    expect(await Broadcast.observe(db, { listenerId: a.listenerId, connected: true, at: T0 + 100 })).toBe("connected");
     const renewed = await Broadcast.renew(db, a.token, "fr", T0 + 60_000);
     expect(renewed).toMatchObject({ language: "fr", token: a.token, expiresAt: T0 + 60_000 + Broadcast.PASS_TTL_MS });
-    // The other broadcast listener's presence lapses: it no longer counts, and its place is released.
-    expect(await Broadcast.releaseLapsed(db, other.sessionId, T0 + Broadcast.PRESENCE_MS + 1)).toBe(1);
-    const later = await Audience.of(db, other.sessionId, T0 + Broadcast.PRESENCE_MS + 1);
+    // The other never connected: past the grace it no longer counts, and its place is released.
+    const afterGrace = T0 + Broadcast.CONNECT_GRACE_MS + 1;
+    expect(await Broadcast.releaseLapsed(db, other.sessionId, afterGrace)).toBe(1);
+    const later = await Audience.of(db, other.sessionId, afterGrace);
     expect(later.broadcastListenersByLanguage).toEqual(new Map([["fr", [a.listenerId]]]));
     expect(await Admission.counts(db, other.sessionId)).toEqual({ fr: 2 });
+    // Its late connect admits it again.
+    expect(await Broadcast.observe(db, { listenerId: b.listenerId, connected: true, at: afterGrace + 5 })).toBe("connected");
+    expect(await Admission.counts(db, other.sessionId)).toEqual({ es: 1, fr: 2 });
+    // Connected, a listener counts without renewing, as long as its pass is valid.
+    expect((await Broadcast.present(db, other.sessionId, T0 + 60_000 + Broadcast.PASS_TTL_MS - 1)).get("fr")).toEqual([a.listenerId]);
     // Broadcast listeners hold no connection here: nothing is ever posted to them.
     expect(Audience.everyone(later)).toEqual(["ws-fr"]);
     await expect(Broadcast.renew(db, a.token, "de", T0 + 61_000)).rejects.toMatchObject({ code: "unsupported_language" });
@@ -70,6 +78,54 @@ describe("Broadcast", () => {
     // A listener that missed sessionEnded learns it at its next renewal.
     await Session.end(db, other.sessionId);
     await expect(Broadcast.renew(db, a.token, undefined, T0 + 62_000)).rejects.toMatchObject({ code: "session_ended", status: 409 });
+  });
+
+  it("stops counting a listener at its disconnect and releases its place; stale and repeated events change nothing", async () => {
+    const live = await Session.create(db, { source: ["en"], target: ["es", "fr"] }, { sourceLanguage: "en" });
+    const pass = await Broadcast.join(db, { sessionId: live.sessionId, language: "es" }, undefined, T0);
+    const id = pass.listenerId;
+    const presentAt = async (now: number) => (await Broadcast.present(db, live.sessionId, now)).get("es") ?? [];
+    expect(await Broadcast.observe(db, { listenerId: id, connected: true, at: T0 + 10 })).toBe("connected");
+    // The same event again, and a connect older than it: nothing.
+    expect(await Broadcast.observe(db, { listenerId: id, connected: true, at: T0 + 10 })).toBe("stale");
+    expect(await Broadcast.observe(db, { listenerId: id, connected: true, at: T0 + 5 })).toBe("stale");
+    expect(await Admission.counts(db, live.sessionId)).toEqual({ es: 1 });
+    // The disconnect arrives after a newer connect (out of order): the newer one stays in effect.
+    expect(await Broadcast.observe(db, { listenerId: id, connected: true, at: T0 + 30 })).toBe("connected");
+    expect(await Broadcast.observe(db, { listenerId: id, connected: false, at: T0 + 20 })).toBe("stale");
+    expect(await presentAt(T0 + 40)).toEqual([id]);
+    // A disconnect because a newer connection of the same pass took over is not the listener leaving.
+    expect(await Broadcast.observe(db, { listenerId: id, connected: false, at: T0 + 50, replaced: true })).toBe("replaced");
+    expect(await Admission.counts(db, live.sessionId)).toEqual({ es: 1 });
+    // It disconnects: gone from the counts and from presence at once, and again changes nothing.
+    expect(await Broadcast.observe(db, { listenerId: id, connected: false, at: T0 + 60 })).toBe("disconnected");
+    expect(await Admission.counts(db, live.sessionId)).toEqual({});
+    expect(await presentAt(T0 + 61)).toEqual([]);
+    expect(await Broadcast.observe(db, { listenerId: id, connected: false, at: T0 + 60 })).toBe("stale");
+    expect(await Broadcast.observe(db, { listenerId: id, connected: true, at: T0 + 55 })).toBe("stale");
+    expect(await Admission.counts(db, live.sessionId)).toEqual({});
+    // A disconnected listener changing language takes no place; reconnecting, it takes one in its new language.
+    await Broadcast.renew(db, pass.token, "fr", T0 + 70);
+    expect(await Admission.counts(db, live.sessionId)).toEqual({});
+    expect(await Broadcast.observe(db, { listenerId: id, connected: true, at: T0 + 80 })).toBe("connected");
+    expect(await Admission.counts(db, live.sessionId)).toEqual({ fr: 1 });
+    // Events of clients this table has no pass for (another stage's, a left listener's) are ignored.
+    expect(await Broadcast.observe(db, { listenerId: "no-such-listener", connected: true, at: T0 })).toBe("unknown");
+  });
+
+  it("settles concurrent and shuffled events in their order, whatever order they are applied in", async () => {
+    const busy = await Session.create(db, { source: ["en"], target: ["es", "fr"] }, { sourceLanguage: "en" });
+    const pass = await Broadcast.join(db, { sessionId: busy.sessionId, language: "es" }, undefined, T0);
+    const events = [1, 2, 3, 4, 5, 6].map((n) => ({ listenerId: pass.listenerId, connected: n % 2 === 1, at: T0 + n }));
+    // Applied twice each, all at once, newest first: the last (a disconnect) is in effect, and the place is gone.
+    await Promise.all([...events, ...events].reverse().map((event) => Broadcast.observe(db, event)));
+    expect(await Admission.counts(db, busy.sessionId)).toEqual({});
+    expect(await Broadcast.authorize(db, pass.token, T0 + 10)).toMatchObject({ presence: "disconnected", presenceAt: T0 + 6 });
+    // A reconnect after it admits it again, once, even told twice at once beside a renewal.
+    const reconnect = { listenerId: pass.listenerId, connected: true, at: T0 + 7 };
+    await Promise.all([Broadcast.observe(db, reconnect), Broadcast.observe(db, reconnect), Broadcast.renew(db, pass.token, undefined, T0 + 8)]);
+    expect(await Admission.counts(db, busy.sessionId)).toEqual({ es: 1 });
+    expect(await Broadcast.authorize(db, pass.token, T0 + 10)).toMatchObject({ presence: "connected", presenceAt: T0 + 7, seenAt: T0 + 8 });
   });
 
   it("reuses a reading of presence for a moment, except after a join or a language change in this process", async () => {
@@ -116,12 +172,23 @@ describe("Broadcast", () => {
     expect(await Admission.counts(db, capped.sessionId)).toEqual({ fr: 1 });
     await expect(Broadcast.renew(db, first.token, undefined, T0 + 2000)).rejects.toMatchObject({ code: "unauthorized", status: 403 });
     const second = await Broadcast.join(db, asked, limits, T0 + 3000);
-    const afterLapse = T0 + 3000 + Broadcast.PRESENCE_MS;
-    const third = await Broadcast.join(db, { ...asked, language: "fr" }, limits, afterLapse);
+    // The next never connects: past the grace, a join that finds the session full releases its place.
+    const afterGrace = T0 + 3000 + Broadcast.CONNECT_GRACE_MS;
+    const third = await Broadcast.join(db, { ...asked, language: "fr" }, limits, afterGrace);
     expect(await Admission.counts(db, capped.sessionId)).toEqual({ fr: 2 });
-    // The lapsed listener's renewal is refused like an unknown pass: it joins again (and finds the session full).
-    await expect(Broadcast.renew(db, second.token, undefined, afterLapse + 1)).rejects.toMatchObject({ code: "unauthorized", status: 403 });
-    await Broadcast.renew(db, third.token, "es", afterLapse + 2);
+    // Connecting late, it finds the session full: its pass is revoked, it does not count, and its renewal is
+    // refused like an unknown pass (the app joins again, and finds the session full).
+    expect(await Broadcast.observe(db, { listenerId: second.listenerId, connected: true, at: afterGrace + 1 }, limits)).toBe("refused");
+    expect(await Admission.counts(db, capped.sessionId)).toEqual({ fr: 2 });
+    await expect(Broadcast.renew(db, second.token, undefined, afterGrace + 1)).rejects.toMatchObject({ code: "unauthorized", status: 403 });
+    // A disconnect frees a place at once.
+    await Broadcast.observe(db, { listenerId: third.listenerId, connected: true, at: afterGrace + 2 }, limits);
+    expect(await Broadcast.observe(db, { listenerId: third.listenerId, connected: false, at: afterGrace + 3 }, limits)).toBe("disconnected");
+    expect(await Admission.counts(db, capped.sessionId)).toEqual({ fr: 1 });
+    await Broadcast.join(db, asked, limits, afterGrace + 4);
+    expect(await Admission.counts(db, capped.sessionId)).toEqual({ es: 1, fr: 1 });
+    // Its pass still valid, the disconnected listener reconnects only if a place is free: none is.
+    expect(await Broadcast.observe(db, { listenerId: third.listenerId, connected: true, at: afterGrace + 5 }, limits)).toBe("refused");
     expect(await Admission.counts(db, capped.sessionId)).toEqual({ es: 1, fr: 1 });
   });
 

@@ -1,6 +1,8 @@
 /**
  * A listener by broadcast as stored: it holds no connection here (the broker does), so this record is its presence
- * and the proof behind its short-lived token. `seenAt` moves with each heartbeat; the token is only stored hashed.
+ * and the proof behind its short-lived token. `seenAt` moves with each renewal; `presence` follows the broker's
+ * connect and disconnect events (`presenceAt`, `presenceVersion`: the event in effect, so an older one never
+ * overrides it). The token is only stored hashed.
  * By its id, and by session (gsi1) for the session's audience.
  */
 import { Entity } from "electrodb";
@@ -17,6 +19,9 @@ export function broadcastListenerEntity(config: DbConfig) {
         tokenHash: { type: "string", required: true },
         joinedAt: { type: "number", required: true },
         seenAt: { type: "number", required: true },
+        presence: { type: ["joined", "connected", "disconnected"] as const },
+        presenceAt: { type: "number" },
+        presenceVersion: { type: "number" },
         expiresAt: { type: "number", required: true },
       },
       indexes: {
