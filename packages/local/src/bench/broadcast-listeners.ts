@@ -2,19 +2,20 @@
  * A separate process holding listeners by broadcast, so the fan-out is measured without the listeners' own work on
  * the server's CPU (they are other people's phones). Each joins over HTTP for a pass, connects to the broker over
  * MQTT/WebSocket and subscribes to its language, and renews its pass every heartbeat (spread over the interval), as
- * the listener app does.
- * `tsx broadcast-listeners.ts <httpUrl> <sessionId> <languages, comma-separated: one per listener in turn> <count> <offset>`:
+ * the listener app does. Joins start at a steady pace (`joinsPerSecond`), as an audience arrives, not all at once.
+ * `tsx broadcast-listeners.ts <httpUrl> <sessionId> <languages, comma-separated: one per listener in turn> <count> <offset> <joinsPerSecond>`:
  * prints one JSON line `{ connected, failed: { cause: count } }`, holds the listeners until stdin closes, then prints
  * `{ receipts: [[segmentId, part, language, receivedAt], ...] }` for every `part` message with audio.
  */
 import mqtt, { type MqttClient } from "mqtt";
 
-const [httpUrl, sessionId, languagesText, countText, offsetText] = process.argv.slice(2);
+const [httpUrl, sessionId, languagesText, countText, offsetText, rateText] = process.argv.slice(2);
 const count = Number(countText);
 const offset = Number(offsetText ?? 0);
+const joinsPerSecond = Number(rateText ?? 50);
 const languages = languagesText?.split(",").filter(Boolean) ?? [];
-if (!httpUrl || !sessionId || languages.length === 0 || !Number.isInteger(count) || count <= 0) {
-  console.error("usage: broadcast-listeners.ts <httpUrl> <sessionId> <languages> <count> [offset]");
+if (!httpUrl || !sessionId || languages.length === 0 || !Number.isInteger(count) || count <= 0 || !(joinsPerSecond > 0)) {
+  console.error("usage: broadcast-listeners.ts <httpUrl> <sessionId> <languages> <count> [offset] [joinsPerSecond > 0]");
   process.exit(2);
 }
 
@@ -64,9 +65,18 @@ async function listen(language: string): Promise<void> {
   }
 }
 
-for (let i = 0; i < count; i += 50) {
-  await Promise.all(Array.from({ length: Math.min(50, count - i) }, (_, j) => listen(languages[(offset + i + j) % languages.length]!)));
+/** Joins under way at most: a server slower than the pace is not sent an ever longer queue. */
+const MAX_JOINING = 50;
+const joining = new Set<Promise<void>>();
+const started = Date.now();
+for (let i = 0; i < count; i++) {
+  const due = started + (i * 1000) / joinsPerSecond - Date.now();
+  if (due > 0) await new Promise((resolve) => setTimeout(resolve, due));
+  while (joining.size >= MAX_JOINING) await Promise.race(joining);
+  const join = listen(languages[(offset + i) % languages.length]!).finally(() => joining.delete(join));
+  joining.add(join);
 }
+await Promise.all(joining);
 console.log(JSON.stringify({ connected: clients.length, failed }));
 process.stdin.resume();
 process.stdin.on("end", () => {

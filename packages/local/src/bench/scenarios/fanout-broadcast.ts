@@ -24,8 +24,17 @@ import { clipsFor, playTalk } from "./talk.ts";
  */
 const LISTENERS_PER_PROCESS = Number(process.env.FANOUT_LISTENERS_PER_PROCESS ?? 1000);
 
+/**
+ * Joins a second, all processes together (`FANOUT_JOINS_PER_SECOND`): an audience arriving at this pace, each join a
+ * real HTTP join, a pass record and an admission in the local DynamoDB stand-in, then a broker connection whose
+ * connect event is one more read and write there.
+ */
+const JOINS_PER_SECOND = Number(process.env.FANOUT_JOINS_PER_SECOND ?? 50);
+
 interface BroadcastCrowd {
   connected: number;
+  /** From the first join to the last listener subscribed. */
+  joinedInSeconds: number;
   failed: Record<string, number>;
   /** Ends the listeners; resolves to when each part with audio reached one: [segmentId, part, language, at]. */
   release(): Promise<[string, number, string, number][]>;
@@ -34,9 +43,12 @@ interface BroadcastCrowd {
 /** `count` listeners by broadcast of `sessionId`, one language of `languages` each in turn, in processes of their own. */
 async function holdBroadcastListeners(local: Pick<LocalMode, "url">, count: number, sessionId: string, languages: readonly string[]): Promise<BroadcastCrowd> {
   const script = path.join(path.dirname(fileURLToPath(import.meta.url)), "../broadcast-listeners.ts");
-  const processes = Array.from({ length: Math.ceil(count / LISTENERS_PER_PROCESS) }, (_, i) => {
+  const processCount = Math.ceil(count / LISTENERS_PER_PROCESS);
+  const started = Date.now();
+  const processes = Array.from({ length: processCount }, (_, i) => {
     const share = Math.min(LISTENERS_PER_PROCESS, count - i * LISTENERS_PER_PROCESS);
-    const child = spawn(process.execPath, ["--import", "tsx", script, local.url, sessionId, languages.join(","), String(share), String(i * LISTENERS_PER_PROCESS)], {
+    const rate = String(JOINS_PER_SECOND / processCount);
+    const child = spawn(process.execPath, ["--import", "tsx", script, local.url, sessionId, languages.join(","), String(share), String(i * LISTENERS_PER_PROCESS), rate], {
       stdio: ["pipe", "pipe", "inherit"],
     });
     return { child, lines: createInterface({ input: child.stdout! })[Symbol.asyncIterator]() };
@@ -46,6 +58,7 @@ async function holdBroadcastListeners(local: Pick<LocalMode, "url">, count: numb
   for (const report of reports) for (const [cause, n] of Object.entries(report.failed)) failed[cause] = (failed[cause] ?? 0) + n;
   return {
     connected: reports.reduce((n, r) => n + r.connected, 0),
+    joinedInSeconds: Math.round((Date.now() - started) / 100) / 10,
     failed,
     async release() {
       const all = await Promise.all(
@@ -118,6 +131,8 @@ async function run(listenerCount: number, quick: boolean) {
       listeners: listenerCount,
       listener_processes: Math.ceil(listenerCount / LISTENERS_PER_PROCESS),
       listeners_connected: held?.connected ?? 0,
+      joins_per_second: JOINS_PER_SECOND,
+      joined_in_s: held?.joinedInSeconds ?? 0,
       failed_listeners: held?.failed ?? {},
       languages: languages.length,
       listeners_per_language: listenerCount / languages.length,
