@@ -1,9 +1,10 @@
 /**
  * The listener's feed by broadcast: join for a pass (HTTP), then MQTT over WebSockets to the broker (AWS IoT Core;
  * locally an embedded broker), subscribed to the session's language. Each part arrives as one `part` message, published
- * once for everyone listening to that language. The pass is renewed every `heartbeatSeconds`, which keeps the
- * listener counted (and its language voiced); a renewal the server refuses (the pass lapsed while the device slept)
- * means joining again. The client reconnects by itself with capped backoff.
+ * once for everyone listening to that language. The listener counts (and its language is voiced) while its broker
+ * connection is up, as the broker tells the server; the pass is renewed every `heartbeatSeconds` to keep its token
+ * valid, and a renewal the server refuses (the pass lapsed while the device slept) means joining again. The client
+ * reconnects by itself with capped backoff.
  */
 import type { SocketState } from "@livetranslate/core/client";
 import { type ListenerPass, ServerMessage } from "@livetranslate/core/protocol";
