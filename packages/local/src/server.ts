@@ -246,6 +246,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
     resources.connections.handler.attach(gateway);
     // The broker's connect and disconnect events go to the presence function, as IoT Core's topic rule sends them.
     resources.broker.onLifecycle((event) => deployed.BroadcastPresenceHandler(event));
+    closers.push(() => resources.broker.stopLifecycle());
     closers.push(() => gateway.closeAll());
 
     if (operatorSecret) requireOperatorSecret(app, operatorSecret);

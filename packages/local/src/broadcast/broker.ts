@@ -64,10 +64,18 @@ export class LocalBroker {
   private lastEventAt = 0;
   /** Each connection's `sessionIdentifier`, as IoT Core gives one per connection. */
   private readonly connections = new WeakMap<object, string>();
+  /** Events the handler is still taking. */
+  private readonly telling = new Set<Promise<unknown>>();
 
   /** Where clients' connect and disconnect events go (local mode's presence handler), shaped as IoT Core's. */
   onLifecycle(handler: (event: IotLifecycleEvent) => Promise<unknown>): void {
     this.lifecycle = handler;
+  }
+
+  /** Tells the handler nothing more, once it has taken what it was told: before the table it writes to goes. */
+  async stopLifecycle(): Promise<void> {
+    this.lifecycle = undefined;
+    await Promise.allSettled([...this.telling]);
   }
 
   /** The key publishes must be signed with. */
@@ -171,7 +179,10 @@ export class LocalBroker {
     if (eventType === "connected") this.connections.set(client, randomUUID());
     this.lastEventAt = Math.max(Date.now(), this.lastEventAt + 1);
     const event: IotLifecycleEvent = { clientId: client.id, timestamp: this.lastEventAt, eventType, sessionIdentifier: this.connections.get(client) ?? randomUUID(), versionNumber: 0 };
-    handler(event).catch((error: unknown) => this.options.log({ level: "error", event: "broker.presence_failed", clientId: client.id, eventType, error: String(error) }));
+    const told = handler(event)
+      .catch((error: unknown) => this.options.log({ level: "error", event: "broker.presence_failed", clientId: client.id, eventType, error: String(error) }))
+      .finally(() => this.telling.delete(told));
+    this.telling.add(told);
   }
 
   /** The data plane's `Publish` (`POST /topics/{topic}?qos=`), as IoT Core answers it. */
@@ -215,6 +226,7 @@ export class LocalBroker {
   }
 
   async close(): Promise<void> {
+    await this.stopLifecycle();
     for (const ws of this.sockets.clients) ws.terminate();
     await new Promise<void>((resolve) => this.aedes.close(() => resolve()));
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
