@@ -203,7 +203,8 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
     closers.push(() => {
       for (const clients of deployedClients) for (const client of Object.values(clients)) client.destroy();
     });
-    if (options.dataDir) await forgetStaleConnections(adapters.db, log);
+    // Listeners by broadcast were connected to the process before's broker: gone before this broker started.
+    if (options.dataDir) await forgetStaleConnections(adapters.db, log, resources.broker.startedAt - 1);
     // The consumer runs as Lambda runs it: in isolated execution environments, batches routed among them, each
     // with its own adapters composed by the same root.
     const environments = new ExecutionEnvironments({

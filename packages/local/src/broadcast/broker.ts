@@ -60,8 +60,12 @@ export class LocalBroker {
   /** Messages published by the consumer (the benchmark reads it). */
   published = 0;
   private lifecycle?: (event: IotLifecycleEvent) => Promise<unknown>;
+  /** Events before a handler is given (a client quick to reconnect after a restart); none once stopped. */
+  private waiting: IotLifecycleEvent[] | undefined = [];
+  /** When this broker started: every connection it tells of is after it, and none before it is still up. */
+  readonly startedAt = Date.now();
   /** The last lifecycle event's timestamp: strictly increasing, so the order events are told in is their order. */
-  private lastEventAt = 0;
+  private lastEventAt = this.startedAt;
   /** Each connection's `sessionIdentifier`, as IoT Core gives one per connection. */
   private readonly connections = new WeakMap<object, string>();
   /** Events the handler is still taking. */
@@ -70,11 +74,13 @@ export class LocalBroker {
   /** Where clients' connect and disconnect events go (local mode's presence handler), shaped as IoT Core's. */
   onLifecycle(handler: (event: IotLifecycleEvent) => Promise<unknown>): void {
     this.lifecycle = handler;
+    for (const event of this.waiting?.splice(0) ?? []) this.deliver(event);
   }
 
   /** Tells the handler nothing more, once it has taken what it was told: before the table it writes to goes. */
   async stopLifecycle(): Promise<void> {
     this.lifecycle = undefined;
+    this.waiting = undefined;
     await Promise.allSettled([...this.telling]);
   }
 
@@ -174,13 +180,18 @@ export class LocalBroker {
   }
 
   private tell(client: { id: string }, eventType: "connected" | "disconnected"): void {
-    const handler = this.lifecycle;
-    if (!handler) return;
+    if (!this.lifecycle && !this.waiting) return;
     if (eventType === "connected") this.connections.set(client, randomUUID());
     this.lastEventAt = Math.max(Date.now(), this.lastEventAt + 1);
     const event: IotLifecycleEvent = { clientId: client.id, timestamp: this.lastEventAt, eventType, sessionIdentifier: this.connections.get(client) ?? randomUUID(), versionNumber: 0 };
-    const told = handler(event)
-      .catch((error: unknown) => this.options.log({ level: "error", event: "broker.presence_failed", clientId: client.id, eventType, error: String(error) }))
+    if (this.lifecycle) this.deliver(event);
+    else this.waiting?.push(event);
+  }
+
+  private deliver(event: IotLifecycleEvent): void {
+    const { clientId, eventType } = event;
+    const told = this.lifecycle!(event)
+      .catch((error: unknown) => this.options.log({ level: "error", event: "broker.presence_failed", clientId, eventType, error: String(error) }))
       .finally(() => this.telling.delete(told));
     this.telling.add(told);
   }
