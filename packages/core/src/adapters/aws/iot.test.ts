@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { ServerMessage } from "../../protocol/index.ts";
 import { expectDeclaredCalls } from "@livetranslate/testing/iam";
 import { createBroadcastClient } from "./clients.ts";
-import { IotBroadcastPublisher, listenerAuthorization, passOf } from "./iot.ts";
+import { IotBroadcastPublisher, IotLifecycleEvent, listenerAuthorization, passOf, presenceEventOf } from "./iot.ts";
 
 const PART: ServerMessage = {
   type: "part",
@@ -121,5 +121,28 @@ describe("the listeners' custom authorizer answer", () => {
   it("reads the pass from the MQTT password, base64 as IoT Core hands it over", () => {
     expect(passOf({ protocolData: { mqtt: { username: "x", password: Buffer.from("id.secret").toString("base64"), clientId: "lt-id" } } })).toBe("id.secret");
     expect(passOf({})).toBe("");
+  });
+});
+
+describe("IoT Core's lifecycle events as presence", () => {
+  const documented = {
+    clientId: "lt-abc-DEF_1",
+    timestamp: 1573002340451,
+    eventType: "disconnected",
+    sessionIdentifier: "a4666d2a7d844ae4ac5d7b38c9cb7967",
+    principalIdentifier: "12345678901234567890123456789012",
+    clientInitiatedDisconnect: true,
+    disconnectReason: "CLIENT_INITIATED_DISCONNECT",
+    versionNumber: 2,
+  };
+
+  it("reads a listener's event: who, connected or not, when and in which order", () => {
+    expect(presenceEventOf(IotLifecycleEvent.parse(documented))).toEqual({ listenerId: "abc-DEF_1", connected: false, at: 1573002340451, version: 2, replaced: false });
+    expect(presenceEventOf(IotLifecycleEvent.parse({ ...documented, disconnectReason: "DUPLICATE_CLIENTID" }))).toMatchObject({ replaced: true });
+  });
+
+  it("leaves other clients of the account's broker alone", () => {
+    expect(presenceEventOf(IotLifecycleEvent.parse({ ...documented, clientId: "thermostat-7" }))).toBeUndefined();
+    expect(presenceEventOf(IotLifecycleEvent.parse({ ...documented, clientId: "lt-" }))).toBeUndefined();
   });
 });
