@@ -231,7 +231,8 @@ export namespace Broadcast {
         .go({ response: "none" });
     } catch (error) {
       if (!isConditionalFailure(error)) throw error;
-      if (attempt < 5) return observe(db, event, limits, attempt + 1);
+      // Each clash is another event or renewal written first; asked again, this one is soon stale or in effect.
+      if (attempt < 20) return observe(db, event, limits, attempt + 1);
       throw error;
     }
     presenceReads.delete(listener.sessionId);
