@@ -236,7 +236,7 @@ export namespace Broadcast {
       throw error;
     }
     presenceReads.delete(listener.sessionId);
-    if (outcome.place === "release") await Admission.release(db, admittedOf(listener));
+    if (outcome.place === "release") await settlePlace(db, listener, false);
     if (outcome.place === "admit") {
       try {
         await Admission.admit(db, admittedOf(listener), limits?.maxListenersPerSession ?? Number.MAX_SAFE_INTEGER);
@@ -245,8 +245,24 @@ export namespace Broadcast {
         await db.entities.broadcastListener.delete({ listenerId: listener.listenerId }).go();
         return "refused";
       }
+      await settlePlace(db, listener, true);
     }
     return outcome.state;
+  }
+
+  /**
+   * After an event took or released a listener's place (`held`): the record read again says whether it should hold
+   * one, since a later event, a leave or a renewal may have come between the record's change and the place's. The
+   * last to change the place sees the record as all left it.
+   */
+  async function settlePlace(db: Db, listener: Info, held: boolean): Promise<void> {
+    if (!held) await Admission.release(db, admittedOf(listener));
+    const { data } = await db.entities.broadcastListener.get({ listenerId: listener.listenerId }).go();
+    const current = data ? Info.parse(data) : undefined;
+    const holds = current !== undefined && ListenerPresence.holdsPlace(current);
+    // Its place back, as the record (a later connect) says: released a moment ago, so the cap still holds it.
+    if (holds && !held) await Admission.readmit(db, admittedOf(current));
+    if (held && (!holds || current.language !== listener.language)) await Admission.release(db, admittedOf(listener));
   }
 
   /**
