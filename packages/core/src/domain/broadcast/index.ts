@@ -23,6 +23,8 @@ export namespace Broadcast {
   export const HEARTBEAT_SECONDS = 30;
   /** A listener not seen for this long (three heartbeats) no longer counts as present. */
   export const PRESENCE_MS = 3 * HEARTBEAT_SECONDS * 1000;
+  /** IoT Core asks the authorizer about a listener's connection again this often (its minimum refresh). */
+  export const AUTHORIZATION_REFRESH_SECONDS = 300;
   /** A pass opens a broker connection until this long after its last renewal. */
   export const PASS_TTL_MS = 10 * 60_000;
 
