@@ -17,20 +17,16 @@ import type {
   ConnectionNotifier,
   IngestReplay,
   Measurements,
-  PositionedRecord,
   SpeakerAccounts,
   SpeechRecognizer,
   SpeechSynthesizer,
   Translator,
 } from "@livetranslate/core/ports";
 import type { LanguagesResponse } from "@livetranslate/core/protocol";
+import type { SessionConsumer } from "@livetranslate/core/streaming/session-batch";
 import { lazy } from "./lazy.ts";
 
-/** What the Kinesis handler hands each session's records to (core's StreamConsumer, or a test's fake). */
-export interface SessionConsumer {
-  consumeSession(sessionId: string, records: readonly PositionedRecord[]): Promise<void>;
-  close(): Promise<void> | void;
-}
+export type { SessionConsumer } from "@livetranslate/core/streaming/session-batch";
 
 export interface Adapters {
   db: Db;
