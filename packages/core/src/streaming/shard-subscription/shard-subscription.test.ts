@@ -10,7 +10,7 @@ import {
   type SubscribeToShardEventStream,
 } from "@aws-sdk/client-kinesis";
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { guardDeclaredCalls } from "@livetranslate/testing/iam";
+import { expectDeclaredCalls, guardDeclaredCalls } from "@livetranslate/testing/iam";
 import { type StandIn, startDynalite } from "@livetranslate/testing/standins";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
@@ -80,6 +80,9 @@ describe("the shard subscription", () => {
   let guarded: DynamoDBClient;
   const kinesis = mockClient(KinesisClient);
   const sqs = mockClient(SQSClient);
+  // The reader and the failure queue send only what they declare.
+  expectDeclaredCalls(kinesis, ShardSubscription.iamActions);
+  expectDeclaredCalls(sqs, SqsFailedBatches.iamActions);
   let stream: ScriptedStream;
   let consumed: Consumed[];
   let failing: Map<string, number>;
