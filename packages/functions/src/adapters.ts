@@ -15,6 +15,7 @@ import type {
   BroadcastBroker,
   BroadcastPublisher,
   ConnectionNotifier,
+  FailedBatches,
   IngestReplay,
   Measurements,
   SpeakerAccounts,
@@ -23,10 +24,17 @@ import type {
   Translator,
 } from "@livetranslate/core/ports";
 import type { LanguagesResponse } from "@livetranslate/core/protocol";
+import type { KinesisClient } from "@aws-sdk/client-kinesis";
 import type { SessionConsumer } from "@livetranslate/core/streaming/session-batch";
+import type { ShardProgress } from "@livetranslate/core/streaming/shard-subscription";
 import { lazy } from "./lazy.ts";
 
 export type { SessionConsumer } from "@livetranslate/core/streaming/session-batch";
+
+export interface StreamFanOut {
+  client: KinesisClient;
+  consumerArn: string;
+}
 
 export interface Adapters {
   db: Db;
@@ -50,6 +58,15 @@ export interface Adapters {
   synthesizer: SpeechSynthesizer;
   audioStore: AudioStore;
   consumer: SessionConsumer;
+  /**
+   * The stream's enhanced fan-out consumer, read by the consumer service (`SubscribeToShard` over HTTP/2); none in local
+   * mode, whose stand-in has no fan-out and whose poller plays Lambda's event source instead.
+   */
+  fanOut?: StreamFanOut;
+  /** How far the consumer service has got in each shard (none where the poller keeps positions itself). */
+  shardProgress?: ShardProgress;
+  /** Where the consumer service sends a session batch given up on (the failure queue in AWS). */
+  failedBatches?: FailedBatches;
   /** What the configured engines support. */
   languages(): LanguagesResponse;
   /** The deployment's cap on a session's listeners. */
