@@ -17,9 +17,12 @@ describe("capacityPlan, from a small metered results file", () => {
     // Per session: 3 posts per part and listener (75/s), the speaker's 4/s, a ping and its pong per connection every
     // 50 s, and 10 chunks/s in.
     expect(rateOf(plan, "apiGatewayRequests").rate).toBeCloseTo(10 * (75 + 4 + 1.02 + 10 + 1.02), 1);
-    // The rates are the sticky run's; Transcribe's streams the most any run had open (4, random routing).
+    // The rates are the sticky run's; Transcribe's streams the sticky run's too (1 a session), as the consumer service
+    // holds each session's stream in one process. Random routing's 4 a session count only without a sticky run.
     expect(plan.routing).toBe("sticky");
-    expect(rateOf(plan, "recognizerStreams")).toMatchObject({ rate: 40, ratio: 1.6 });
+    expect(rateOf(plan, "recognizerStreams")).toMatchObject({ rate: 10, ratio: 0.4 });
+    const randomOnly = capacityPlan(runs.filter((r) => r.routing === "random"), { sessions: 10, listeners: 50, languages: 10 }, prices);
+    expect(rateOf(randomOnly, "recognizerStreams")).toMatchObject({ rate: 40 });
     expect(rateOf(plan, "newConnections").rate).toBeCloseTo((10 * 51) / 120, 2);
     expect(plan.kinesisShards).toBe(1);
   });
@@ -41,6 +44,9 @@ describe("capacityPlan, from a small metered results file", () => {
     expect(plan.cost.random.items.transcribe).toBeCloseTo(3.8 * 60 * prices.transcribe_streaming_per_minute!, 3);
     for (const item of ["translate", "polly_neural", "kinesis", "websocket", "lambda", "dynamodb", "s3"]) expect(plan.cost.sticky.items[item], item).toBeGreaterThan(0);
     expect(plan.cost.random.total).toBeGreaterThan(plan.cost.sticky.total);
+    // The consumer service's one task-hour (1 vCPU, 2 GB, its public address), shared by the venue's 10 sessions.
+    const taskHour = prices.fargate_per_vcpu_hour! + 2 * prices.fargate_per_gb_hour! + prices.public_ipv4_per_hour!;
+    expect(plan.cost.sticky.items.consumer_task).toBeCloseTo(taskHour / 10, 3);
   });
 
   it("names a venue it cannot plan", () => {
