@@ -77,7 +77,7 @@ export function planTable(plan: CapacityPlan, source: string): string {
   const v = plan.venue;
   const lines = [
     `capacity plan: ${v.sessions} sessions x ${v.listeners} listeners x ${v.languages} languages (${v.heard} heard), listeners joining over ${v.joinSeconds} s`,
-    `from ${source} (rates of its ${plan.routing}-routing run, Transcribe streams of the run with the most), against AWS's default quotas (new account, one region)`,
+    `from ${source} (rates of its ${plan.routing}-routing run; Transcribe streams as the consumer service holds them, one process per session: the sticky run's), against AWS's default quotas (new account, one region)`,
     "",
     `  ${"service".padEnd(62)} ${"needs".padStart(12)} ${"quota".padStart(10)}  ${"unit".padEnd(22)} ${"ratio".padStart(7)}`,
   ];
