@@ -18,6 +18,7 @@ import {
   type _Record,
 } from "@aws-sdk/client-kinesis";
 import { jsonLog, type Log } from "@livetranslate/core/log";
+import { Pauses } from "@livetranslate/core/streaming/pauses";
 import { ShardLineage } from "@livetranslate/core/streaming/shard-lineage";
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
 import type { ExecutionEnvironments, KinesisHandler } from "./environments.ts";
@@ -70,7 +71,7 @@ export class KinesisEventSource {
   private streamArn = "";
   /** Which shards to read now, as splits and merges close some and open others. */
   private lineage: ShardLineage | undefined;
-  private readonly wakers = new Set<() => void>();
+  private readonly pauses = new Pauses();
   private readonly log: Log;
 
   constructor(private readonly options: EventSourceOptions) {
@@ -121,7 +122,7 @@ export class KinesisEventSource {
         return;
       } catch (error) {
         this.log({ level: "warn", event: "event_source.read_failed", shardId, error: String(error) });
-        await this.sleep(this.options.pollIntervalMs ?? 100);
+        await this.pauses.wait(this.options.pollIntervalMs ?? 100);
       }
     }
   }
@@ -142,7 +143,7 @@ export class KinesisEventSource {
   /** Stops polling and resolves once the invocations in flight have returned. Records not yet delivered stay unread. */
   async stop(): Promise<void> {
     this.running = false;
-    for (const wake of this.wakers) wake();
+    this.pauses.wakeAll();
     // A shard finishing as it stops may still start its children's loops, which see `running` false and return.
     while (this.loops.length > 0) await Promise.all(this.loops.splice(0));
   }
@@ -182,13 +183,13 @@ export class KinesisEventSource {
             }
           }
           this.log({ level: "warn", event: "event_source.read_failed", shardId: shard.shardId, error: String(failure) });
-          await this.sleep(pollIntervalMs);
+          await this.pauses.wait(pollIntervalMs);
           continue;
         }
       }
       if (pending.length === 0) {
         // An empty read while behind means more records lie further on: read again at once, as Lambda does.
-        if (!behind) await this.sleep(pollIntervalMs);
+        if (!behind) await this.pauses.wait(pollIntervalMs);
         continue;
       }
       if (!this.running) break;
@@ -213,7 +214,7 @@ export class KinesisEventSource {
         this.finished(shard, discarded);
         failing = undefined;
       } else {
-        await this.sleep(this.options.retryDelayMs ?? 200);
+        await this.pauses.wait(this.options.retryDelayMs ?? 200);
       }
     }
     // No next iterator: the shard is closed and every record of it handled.
@@ -303,18 +304,5 @@ export class KinesisEventSource {
       awsRegion: this.options.region ?? (arnRegion || "us-east-1"),
       eventSourceARN: shard.streamArn,
     };
-  }
-
-  /** Waits, unless `stop()` comes first. */
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const wake = () => {
-        clearTimeout(timer);
-        this.wakers.delete(wake);
-        resolve();
-      };
-      const timer = setTimeout(wake, ms);
-      this.wakers.add(wake);
-    });
   }
 }

@@ -24,6 +24,7 @@ import {
 import type { Log } from "../../log.ts";
 import type { FailedBatches, IamAction, Measurements } from "../../ports/index.ts";
 import { consumeSessions, type DecodeRecord, groupBySession, type SessionConsumer, type SessionRecords } from "../session-batch/index.ts";
+import { Pauses } from "../pauses/index.ts";
 import { ShardLineage } from "../shard-lineage/index.ts";
 import type { SavedProgress, ShardProgress } from "./progress.ts";
 
@@ -76,7 +77,7 @@ export class ShardSubscription {
   private lineage: ShardLineage | undefined;
   private saved = new Map<string, SavedProgress>();
   private readonly readers: Promise<void>[] = [];
-  private readonly wakers = new Set<() => void>();
+  private readonly pauses = new Pauses();
   private readonly aborts = new Set<AbortController>();
   private readonly options: Required<Omit<ShardSubscriptionOptions, "startingPosition">> & Pick<ShardSubscriptionOptions, "startingPosition">;
 
@@ -118,7 +119,7 @@ export class ShardSubscription {
    */
   async stop(): Promise<void> {
     this.running = false;
-    for (const wake of this.wakers) wake();
+    this.pauses.wakeAll();
     for (const abort of this.aborts) abort.abort();
     while (this.readers.length > 0) await Promise.all(this.readers.splice(0));
   }
@@ -163,7 +164,7 @@ export class ShardSubscription {
         if (!this.running) break;
         log({ level: "warn", event: "shard_subscription.failed", shardId, errorName: (error as Error)?.name, error: String(error) });
         this.options.measurements.count("ShardSubscriptionFailures");
-        await this.sleep(this.options.resubscribeDelayMs);
+        await this.pauses.wait(this.options.resubscribeDelayMs);
       } finally {
         this.aborts.delete(abort);
       }
@@ -178,10 +179,11 @@ export class ShardSubscription {
   /** Reads one subscription's events until it ends (5 minutes) or the shard closes (true) or `stop()`. */
   private async readSubscription(shard: ShardProgressTracker, stream: AsyncIterable<SubscribeToShardEventStream>): Promise<boolean> {
     const events = stream[Symbol.asyncIterator]();
-    let wake = () => {};
-    const stopped = new Promise<"stopped">((resolve) => (wake = () => resolve("stopped")));
-    this.wakers.add(wake);
+    const stop = this.pauses.untilWoken();
+    const stopped = stop.woken.then(() => "stopped" as const);
     try {
+      // A stop while subscribing came before this wait was there to be woken.
+      if (!this.running) return false;
       for (;;) {
         const read = events.next();
         // Once stopped, the abandoned read may still fail: it has nobody left to tell.
@@ -196,7 +198,7 @@ export class ShardSubscription {
         if (event.ContinuationSequenceNumber === undefined && (event.ChildShards?.length ?? 0) > 0) return true;
       }
     } finally {
-      this.wakers.delete(wake);
+      stop.release();
       void events.return?.().catch(() => {});
     }
   }
@@ -213,7 +215,7 @@ export class ShardSubscription {
         const given = await this.giveUp(shardId, session, attempt, failure.error);
         return given ? "done" : "interrupted";
       }
-      await this.sleep(Math.min(this.options.retryDelayMs * 2 ** (attempt - 1), this.options.maxRetryDelayMs));
+      await this.pauses.wait(Math.min(this.options.retryDelayMs * 2 ** (attempt - 1), this.options.maxRetryDelayMs));
       if (!this.running) return "interrupted";
     }
   }
@@ -242,7 +244,7 @@ export class ShardSubscription {
       } catch (sendError) {
         this.options.log({ level: "error", event: "shard_subscription.failure_destination_failed", shardId, sessionId: session.sessionId, error: String(sendError) });
         if (!this.running) return false;
-        await this.sleep(this.options.resubscribeDelayMs);
+        await this.pauses.wait(this.options.resubscribeDelayMs);
         if (!this.running) return false;
       }
     }
@@ -273,22 +275,9 @@ export class ShardSubscription {
         return;
       } catch (error) {
         this.options.log({ level: "warn", event: "shard_subscription.list_failed", shardId, error: String(error) });
-        await this.sleep(this.options.resubscribeDelayMs);
+        await this.pauses.wait(this.options.resubscribeDelayMs);
       }
     }
-  }
-
-  /** Waits, unless `stop()` comes first. */
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const wake = () => {
-        clearTimeout(timer);
-        this.wakers.delete(wake);
-        resolve();
-      };
-      const timer = setTimeout(wake, ms);
-      this.wakers.add(wake);
-    });
   }
 }
 
