@@ -151,10 +151,14 @@ describe("infra runs the stream consumer as one long-running service, and no Lam
     const { image } = run.services.ConsumerService!;
     const dockerfile = String(image.dockerfile.location);
     expect(path.resolve(String(image.context.location))).toBe(root);
-    const entry = `packages/functions/src/handlers/${SERVICES.ConsumerService.entry}.ts`;
-    expect(readFileSync(dockerfile, "utf8")).toContain(`"${entry}"`);
-    expect(existsSync(path.join(root, entry))).toBe(true);
-    expect(typeof (await import(path.join(root, entry))).main).toBe("function");
+    const text = readFileSync(dockerfile, "utf8");
+    // The command runs from the last WORKDIR, the functions package.
+    const workdir = [...text.matchAll(/^WORKDIR \/app\/?(.*)$/gm)].at(-1)![1]!;
+    expect(workdir).toBe("packages/functions");
+    const entry = `src/handlers/${SERVICES.ConsumerService.entry}.ts`;
+    expect(text).toContain(`CMD ["node", "--import", "tsx", "${entry}"]`);
+    expect(existsSync(path.join(root, workdir, entry))).toBe(true);
+    expect(typeof (await import(path.join(root, workdir, entry))).main).toBe("function");
   });
 
   it.each(SERVICE_NAMES)("a. %s links every resource its adapters read, and builds with only its container's environment", (name) => {
