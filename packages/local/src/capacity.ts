@@ -101,7 +101,7 @@ export function planTable(plan: CapacityPlan, source: string, broadcastSource: s
   const v = plan.venue;
   const lines = [
     `capacity plan: ${v.sessions} sessions x ${v.listeners} listeners x ${v.languages} languages (${v.heard} heard), listeners joining over ${v.joinSeconds} s`,
-    `from ${source} (rates of its ${plan.routing}-routing run, Transcribe streams of the run with the most)`,
+    `from ${source} (rates of its ${plan.routing}-routing run; Transcribe streams as the consumer service holds them, one process per session: the sticky run's)`,
     `and ${broadcastSource} (publishes and deliveries per part: every listener by broadcast), against AWS's default quotas (new account, one region)`,
     "",
     `  ${"service".padEnd(72)} ${"needs".padStart(12)} ${"quota".padStart(10)}  ${"unit".padEnd(22)} ${"ratio".padStart(7)}`,
@@ -109,7 +109,7 @@ export function planTable(plan: CapacityPlan, source: string, broadcastSource: s
   for (const s of plan.services) {
     lines.push(`  ${s.name.padEnd(72)} ${String(s.rate).padStart(12)} ${String(s.limit).padStart(10)}  ${s.unit.padEnd(22)} ${`${s.ratio}x`.padStart(7)}${s.ratio > 1 ? "  binds" : ""}`);
   }
-  lines.push("", `  Lambda concurrency  ${plan.lambdaConcurrency.total} (consumer ${plan.lambdaConcurrency.consumer}, WebSocket, HTTP and authorizer handlers ${plan.lambdaConcurrency.handlers})`);
+  lines.push("", `  Lambda concurrency  ${plan.lambdaConcurrency.total} (WebSocket, HTTP and authorizer handlers; the consumer is one service task)`);
   lines.push(`  Kinesis shards      ${plan.kinesisShards}`);
   lines.push("", plan.binding.length ? "  quotas to raise before this scale (request 25 % above the need):" : "  no default quota binds at this scale");
   for (const b of plan.binding) lines.push(`    ${b.name}: ${b.ratio}x the default; request ${b.request} ${b.unit} (${b.increase})`);

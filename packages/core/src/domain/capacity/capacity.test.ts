@@ -26,9 +26,12 @@ describe("capacityPlan, from a small metered results file", () => {
     expect(rateOf(plan, "broadcastConnects").rate).toBeCloseTo((10 * 50) / 120, 2);
     expect(rateOf(plan, "broadcastSubscriptions").rate).toBeCloseTo((10 * 50) / 120, 2);
     expect(rateOf(plan, "broadcastPerConnection")).toMatchObject({ rate: 0.5, limit: 100 });
-    // The rates are the sticky run's; Transcribe's streams the most any run had open (4, random routing).
+    // The rates are the sticky run's; Transcribe's streams the sticky run's too (1 a session), as the consumer service
+    // holds each session's stream in one process. Random routing's 4 a session count only without a sticky run.
     expect(plan.routing).toBe("sticky");
-    expect(rateOf(plan, "recognizerStreams")).toMatchObject({ rate: 40, ratio: 1.6 });
+    expect(rateOf(plan, "recognizerStreams")).toMatchObject({ rate: 10, ratio: 0.4 });
+    const randomOnly = capacityPlan(runs.filter((r) => r.routing === "random"), broadcast, { sessions: 10, listeners: 50, languages: 10 }, prices);
+    expect(rateOf(randomOnly, "recognizerStreams")).toMatchObject({ rate: 40 });
     // New WebSocket connections: the speakers only.
     expect(rateOf(plan, "newConnections").rate).toBeCloseTo(10 / 120, 2);
     expect(plan.kinesisShards).toBe(1);
@@ -56,6 +59,9 @@ describe("capacityPlan, from a small metered results file", () => {
     // IoT Core: 0.5 parts/s x (5 publishes + 50 deliveries), each under 5 KB, for an hour; 50 connections an hour.
     expect(plan.cost.sticky.items.iot_core).toBeCloseTo((0.5 * 55 * 3600 * prices.iot_core_per_million_messages! + 50 * 60 * prices.iot_core_per_million_connection_minutes!) / 1e6, 3);
     expect(plan.cost.random.total).toBeGreaterThan(plan.cost.sticky.total);
+    // The consumer service's one task-hour (1 vCPU, 2 GB, its public address), shared by the venue's 10 sessions.
+    const taskHour = prices.fargate_per_vcpu_hour! + 2 * prices.fargate_per_gb_hour! + prices.public_ipv4_per_hour!;
+    expect(plan.cost.sticky.items.consumer_task).toBeCloseTo(taskHour / 10, 3);
   });
 
   it("names a venue it cannot plan", () => {

@@ -30,7 +30,7 @@ export interface MeteredRun {
   batches: number;
   parts: number;
   segments: number;
-  /** Mean wall time of a consumer batch in local mode (Lambda bills the wait for remote services the same way). */
+  /** Mean wall time of a consumer batch in local mode (the consumer service's load; no longer billed per batch). */
   consumerBatchMs: number;
   recognizer: { requests: number; billedSeconds: number; audioSeconds: number; maxOpenStreams: number };
   requests: {
@@ -81,10 +81,11 @@ export const ASSUMPTIONS = {
   /** A WebSocket handler invocation ($connect, a chunk, a ping), billed at the WebSocket functions' 512 MB. */
   handlerMs: 20,
   handlerGb: 0.5,
-  /** The consumer's memory (infra/consumer.ts). */
-  consumerGb: 1.769,
-  /** The event source's concurrent batches per shard (packages/functions deployment.ts). */
-  parallelizationFactor: 4,
+  /**
+   * The consumer service: one Fargate task of this size (infra/consumer.ts), billed by the hour whatever the load and
+   * shared by the venue's sessions, with the public IPv4 address it reaches AWS's APIs by.
+   */
+  consumerTask: { vcpu: 1, gb: 2 },
   /** The window a venue's listeners join in (the doors open a couple of minutes before the talk). */
   defaultJoinSeconds: 120,
   /** Topics a listener subscribes to when it connects to the broker: its pass's one (web-listener broadcast-feed.ts). */
@@ -114,12 +115,13 @@ export interface ServiceRate {
 
 export interface CapacityPlan {
   venue: Required<Venue>;
-  /** The run the rates come from (Transcribe's streams: the most any run had open). */
+  /** The run the rates come from (Transcribe's streams: the most a sticky run had open, as the consumer service holds them). */
   routing: MeteredRun["routing"];
   services: ServiceRate[];
   /** The quotas the venue would exceed (ratio above 1), most exceeded first. */
   binding: { name: string; ratio: number; request: number; unit: string; increase: string }[];
-  lambdaConcurrency: { consumer: number; handlers: number; total: number };
+  /** The WebSocket handlers' concurrent executions (the consumer is a service, not a function). */
+  lambdaConcurrency: { handlers: number; total: number };
   kinesisShards: number;
   /** Dollars per session-hour, by item and in total, per routing. */
   cost: Record<MeteredRun["routing"], { items: Record<string, number>; total: number }>;
@@ -167,7 +169,6 @@ function perSession(run: MeteredRun, broadcast: BroadcastRun, listeners: number,
   const perLanguagePart = heard * partsPerSecond;
   return {
     partsPerSecond,
-    batchesPerSecond: run.batches / seconds,
     syntheses: perLanguagePart * (r.syntheses / Math.max(1, deliveries)),
     synthesizedChars: perLanguagePart * (r.synthesizedChars / Math.max(1, deliveries)),
     translationsPerPair: partsPerSecond * (r.translations / Math.max(1, deliveries)),
@@ -198,7 +199,6 @@ function perSession(run: MeteredRun, broadcast: BroadcastRun, listeners: number,
     recognizerStreams: run.recognizer.maxOpenStreams,
     // The WebSocket handlers (chunks, the speaker's pings), the HTTP API's heartbeats and IoT Core's authorizer.
     handlerInvocations: r.kinesisPuts / seconds + pingsPerConnectionSecond + heartbeatsPerSecond + listeners / Broadcast.AUTHORIZATION_REFRESH_SECONDS,
-    consumerSecondsPerSecond: (run.batches / seconds) * (run.consumerBatchMs / 1000),
     mp3BytesOut: partsPerSecond * listeners * run.mp3BytesPerPart,
   };
 }
@@ -226,7 +226,10 @@ export function capacityPlan(runs: readonly MeteredRun[], broadcastRuns: readonl
   // recognizer figures: random routing opens more Transcribe streams and bills more seconds.
   const base = [...runs].sort((a, b) => (a.overloadEntered ?? 0) - (b.overloadEntered ?? 0) || (a.routing === "sticky" ? -1 : 1))[0]!;
   const withRecognizerOf = (run: MeteredRun): MeteredRun => ({ ...base, routing: run.routing, recognizer: run.recognizer });
-  const s = { ...perSession(base, broadcast, venue.listeners, heard), recognizerStreams: Math.max(...runs.map((r) => r.recognizer.maxOpenStreams)) };
+  // The consumer service holds each session's recognizer stream in one process: sticky routing's streams. A plan from
+  // random runs alone (Lambda's routing) still counts theirs.
+  const held = runs.filter((r) => r.routing === "sticky");
+  const s = { ...perSession(base, broadcast, venue.listeners, heard), recognizerStreams: Math.max(...(held.length > 0 ? held : runs).map((r) => r.recognizer.maxOpenStreams)) };
   const S = venue.sessions;
   const shards = Math.max(1, Math.ceil(Math.max((S * s.kinesisBytes) / 1e6 / quota("shardWrites").value, (S * s.kinesisRecords) / quota("shardRecords").value)));
   const rate = (name: string, id: QuotaId, value: number): ServiceRate => {
@@ -252,15 +255,14 @@ export function capacityPlan(runs: readonly MeteredRun[], broadcastRuns: readonl
     rate("S3 PUT per prefix (one session and language)", "bucketPrefixPuts", s.s3PutsPerPrefix),
     rate("S3 GET per prefix (one session and language)", "bucketPrefixGets", s.s3Gets / heard),
   ];
-  const consumer = Math.min(shards * ASSUMPTIONS.parallelizationFactor, Math.ceil(S * s.consumerSecondsPerSecond));
   const handlers = Math.ceil((S * s.handlerInvocations * ASSUMPTIONS.handlerMs) / 1000);
-  services.push(rate("Lambda concurrent executions", "lambdaConcurrency", consumer + handlers));
+  services.push(rate("Lambda concurrent executions", "lambdaConcurrency", handlers));
   const binding = services
     .filter((r) => r.ratio > 1)
     .sort((a, b) => b.ratio - a.ratio)
     .map((r) => ({ name: r.name, ratio: r.ratio, request: Math.ceil(r.rate * 1.25), unit: r.unit, increase: r.increase }));
   const cost = Object.fromEntries(runs.map((run) => [run.routing, sessionHourCost(withRecognizerOf(run), broadcast, full, shards, prices)])) as CapacityPlan["cost"];
-  return { venue: full, routing: base.routing, services, binding, lambdaConcurrency: { consumer, handlers, total: consumer + handlers }, kinesisShards: shards, cost };
+  return { venue: full, routing: base.routing, services, binding, lambdaConcurrency: { handlers, total: handlers }, kinesisShards: shards, cost };
 }
 
 function price(prices: Prices, name: string): number {
@@ -300,8 +302,11 @@ export function sessionHourCost(
       (((s.publishes + s.deliveries) * s.iotMeteredPerMessage * hour) / 1e6) * p("iot_core_per_million_messages") +
       ((venue.listeners * 60) / 1e6) * p("iot_core_per_million_connection_minutes"),
     lambda:
-      (((s.handlerInvocations + s.batchesPerSecond) * hour) / 1e6) * p("lambda_per_million_requests") +
-      (s.handlerInvocations * hour * (ASSUMPTIONS.handlerMs / 1000) * ASSUMPTIONS.handlerGb + s.consumerSecondsPerSecond * hour * ASSUMPTIONS.consumerGb) * p("lambda_per_gb_second"),
+      ((s.handlerInvocations * hour) / 1e6) * p("lambda_per_million_requests") +
+      s.handlerInvocations * hour * (ASSUMPTIONS.handlerMs / 1000) * ASSUMPTIONS.handlerGb * p("lambda_per_gb_second"),
+    // The consumer service's task-hour, shared by the venue's sessions.
+    consumer_task:
+      (ASSUMPTIONS.consumerTask.vcpu * p("fargate_per_vcpu_hour") + ASSUMPTIONS.consumerTask.gb * p("fargate_per_gb_hour") + p("public_ipv4_per_hour")) / venue.sessions,
     dynamodb: ((s.writeUnits * hour) / 1e6) * p("dynamodb_per_million_write_units") + ((s.readUnits * hour) / 1e6) * p("dynamodb_per_million_read_units"),
     s3: ((s.s3Puts * hour) / 1000) * p("s3_put_per_thousand") + ((s.s3Gets * hour) / 1000) * p("s3_get_per_thousand") + ((s.mp3BytesOut * hour) / 1e9) * p("data_transfer_out_per_gb"),
   };
