@@ -12,26 +12,19 @@ const load = async (env: Record<string, string>) => {
 describe("deploy settings", () => {
   afterEach(() => vi.unstubAllEnvs());
 
-  it("overrides the event source settings packages/functions defines", async () => {
-    // Act
-    const config = await load({ LIVETRANSLATE_BATCH_SIZE: "50", LIVETRANSLATE_BATCH_WINDOW_SECONDS: "1", LIVETRANSLATE_PARALLELIZATION: "2" });
-    // Assess
-    expect(config.eventSource).toMatchObject({ batchSize: 50, maximumBatchingWindowInSeconds: 1, parallelizationFactor: 2, maximumRetryAttempts: 3 });
-  });
-
   it("stops the deploy on a setting that is not a whole number, naming it", async () => {
-    await expect(load({ LIVETRANSLATE_BATCH_SIZE: "lots" })).rejects.toThrow('LIVETRANSLATE_BATCH_SIZE must be a whole number, not "lots"');
-    await expect(load({ LIVETRANSLATE_PARALLELIZATION: "2.5" })).rejects.toThrow("LIVETRANSLATE_PARALLELIZATION");
+    await expect(load({ LIVETRANSLATE_MESSAGE_CONCURRENCY: "lots" })).rejects.toThrow('LIVETRANSLATE_MESSAGE_CONCURRENCY must be a whole number, not "lots"');
+    await expect(load({ LIVETRANSLATE_MESSAGE_CONCURRENCY: "2.5" })).rejects.toThrow("LIVETRANSLATE_MESSAGE_CONCURRENCY");
   });
 
-  it("reserves concurrency for the Consumer and the Message function, as set; 0 reserves nothing", async () => {
+  it("reserves concurrency for the Message function, as set; 0 reserves nothing (the consumer is a service)", async () => {
     // Act
     const defaults = await load({});
-    const set = await load({ LIVETRANSLATE_CONSUMER_CONCURRENCY: "0", LIVETRANSLATE_MESSAGE_CONCURRENCY: "20" });
+    const set = await load({ LIVETRANSLATE_MESSAGE_CONCURRENCY: "20" });
     const { reservedConcurrency } = await import("./config");
     // Assess
-    expect(defaults.reservedConcurrency).toEqual({ Consumer: 50, Message: 50 });
-    expect(set.reservedConcurrency).toEqual({ Consumer: 0, Message: 20 });
+    expect(defaults.reservedConcurrency).toEqual({ Message: 50 });
+    expect(set.reservedConcurrency).toEqual({ Message: 20 });
     expect([reservedConcurrency(0), reservedConcurrency(20)]).toEqual([undefined, { reserved: 20 }]);
     await expect(load({ LIVETRANSLATE_MESSAGE_CONCURRENCY: "-1" })).rejects.toThrow('LIVETRANSLATE_MESSAGE_CONCURRENCY must be a whole number, not "-1"');
   });

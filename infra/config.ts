@@ -1,6 +1,6 @@
 // Settings a deployment may change, read from the environment of `sst deploy` / `sst dev` (documented in
 // docs/deploying.md), and what every function shares.
-import { maxListenersPerSession, STREAM_EVENT_SOURCE } from "../packages/functions/src/deployment";
+import { maxListenersPerSession } from "../packages/functions/src/deployment";
 
 /** A whole-number setting from the environment; anything else stops the deploy naming the variable. */
 function wholeNumber(name: string, fallback: number): number {
@@ -17,14 +17,6 @@ export interface Throttle {
 }
 
 export const config = {
-  /** The Consumer's event source: the settings packages/functions defines (local mode plays the same), with overrides. */
-  eventSource: {
-    ...STREAM_EVENT_SOURCE,
-    /** Seconds to wait to fill a batch: whole seconds; 0 invokes as soon as records arrive. */
-    maximumBatchingWindowInSeconds: wholeNumber("LIVETRANSLATE_BATCH_WINDOW_SECONDS", STREAM_EVENT_SOURCE.maximumBatchingWindowInSeconds),
-    batchSize: wholeNumber("LIVETRANSLATE_BATCH_SIZE", STREAM_EVENT_SOURCE.batchSize),
-    parallelizationFactor: wholeNumber("LIVETRANSLATE_PARALLELIZATION", STREAM_EVENT_SOURCE.parallelizationFactor),
-  },
   /** Amazon Translate custom terminology names, comma-separated. */
   terminology: process.env.LIVETRANSLATE_TERMINOLOGY ?? "",
   /**
@@ -60,12 +52,11 @@ export const config = {
     },
   },
   /**
-   * Concurrent executions reserved for the functions on the audio path, so a flood on the HTTP or $connect functions
-   * cannot take them; each is also that function's ceiling. 0 reserves nothing (an account must keep 100 unreserved:
-   * one whose Lambda concurrency limit is small cannot reserve).
+   * Concurrent executions reserved for the function on the audio path (the consumer is a service, not a function), so
+   * a flood on the HTTP or $connect functions cannot take them; it is also that function's ceiling. 0 reserves nothing
+   * (an account must keep 100 unreserved: one whose Lambda concurrency limit is small cannot reserve).
    */
   reservedConcurrency: {
-    Consumer: wholeNumber("LIVETRANSLATE_CONSUMER_CONCURRENCY", 50),
     Message: wholeNumber("LIVETRANSLATE_MESSAGE_CONCURRENCY", 50),
   },
   /** How long functions' logs and the APIs' access logs (callers' addresses) are kept in CloudWatch. */

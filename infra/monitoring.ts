@@ -4,9 +4,8 @@
 import { httpFunction } from "./api";
 import { broadcastAuthorizer, broadcastPresence } from "./broadcast";
 import { config, metricsNamespace } from "./config";
-import { consumer } from "./consumer";
 import { connect, disconnect, message } from "./realtime";
-import { consumerFailures } from "./stream";
+import { consumerFailures, fanOut, stream } from "./stream";
 
 const NAMESPACE = metricsNamespace();
 const SERVICE = { service: "pipeline" };
@@ -37,7 +36,6 @@ const handlers = {
   Disconnect: disconnect,
   Message: message,
   Http: httpFunction,
-  Consumer: consumer,
   BroadcastAuthorizerHandler: broadcastAuthorizer,
   BroadcastPresenceHandler: broadcastPresence,
 };
@@ -87,12 +85,13 @@ export const downloadFailuresAlarm = new aws.cloudwatch.MetricAlarm("AudioDownlo
   ],
 });
 
-/** The consumer falls behind the stream: its oldest unread record keeps getting older. */
+/** The consumer falls behind the stream: the records its subscriptions deliver are ever older. */
+const behindLatest = { StreamName: stream.name, ConsumerName: fanOut.name };
 export const iteratorAgeAlarm = new aws.cloudwatch.MetricAlarm("ConsumerIteratorAgeAlarm", {
-  alarmDescription: "The stream consumer is falling behind (iterator age above 30 s for 3 minutes)",
-  namespace: "AWS/Lambda",
-  metricName: "IteratorAge",
-  dimensions: { FunctionName: consumer.nodes.function.name },
+  alarmDescription: "The stream consumer is falling behind (fan-out MillisBehindLatest above 30 s for 3 minutes)",
+  namespace: "AWS/Kinesis",
+  metricName: "SubscribeToShardEvent.MillisBehindLatest",
+  dimensions: behindLatest,
   statistic: "Maximum",
   period: 60,
   evaluationPeriods: 3,
@@ -154,10 +153,10 @@ export const dashboard = new aws.cloudwatch.Dashboard("Dashboard", {
         width: 12,
         height: 6,
         properties: {
-          title: "Consumer iterator age (ms) and failures",
+          title: "Consumer behind the stream (ms) and failures",
           region: aws.getRegionOutput().name,
           metrics: [
-            ["AWS/Lambda", "IteratorAge", "FunctionName", consumer.nodes.function.name, { stat: "Maximum" }],
+            ["AWS/Kinesis", "SubscribeToShardEvent.MillisBehindLatest", "StreamName", stream.name, "ConsumerName", fanOut.name, { stat: "Maximum" }],
             ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", consumerFailures.nodes.queue.name, { yAxis: "right" }],
           ],
         },

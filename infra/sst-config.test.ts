@@ -9,7 +9,7 @@ import { decide } from "./testing/iam-grants.ts";
 import type { RecordedResource } from "./testing/pulumi-mocks.ts";
 import { type SstRun, sstRun } from "./testing/sst-run.ts";
 
-const FUNCTIONS = ["BroadcastAuthorizerHandler", "BroadcastPresenceHandler", "Connect", "Consumer", "Disconnect", "Http", "Message"];
+const FUNCTIONS = ["BroadcastAuthorizerHandler", "BroadcastPresenceHandler", "Connect", "Disconnect", "Http", "Message"];
 
 const finder = (run: SstRun) => {
   const one = (type: string, name: string): RecordedResource => {
@@ -65,40 +65,20 @@ describe("sst deploy (stage production)", () => {
     });
   });
 
-  it("feeds the Consumer from an enhanced fan-out consumer of the stream, with partial batch responses, bisect, bounded retries and a DLQ", () => {
+  it("reads the stream through its enhanced fan-out consumer from one ConsumerService task, with the failure queue linked", () => {
     const stream = find.one("aws:kinesis/stream:Stream", "AudioStreamStream").outputs;
     const fanOut = find.one("aws:kinesis/streamConsumer:StreamConsumer", "AudioStreamFanOut");
     expect(fanOut.inputs.streamArn).toBe(stream.arn);
-    const mappings = find.all("aws:lambda/eventSourceMapping:EventSourceMapping");
-    expect(mappings).toHaveLength(1);
-    expect(mappings[0]!.inputs).toEqual({
-      eventSourceArn: fanOut.outputs.arn,
-      functionName: run.functions.Consumer!.arn,
-      startingPosition: "LATEST",
-      batchSize: 100,
-      maximumBatchingWindowInSeconds: 0,
-      parallelizationFactor: 4,
-      functionResponseTypes: ["ReportBatchItemFailures"],
-      bisectBatchOnFunctionError: true,
-      maximumRetryAttempts: 3,
-      destinationConfig: { onFailure: { destinationArn: find.one("aws:sqs/queue:Queue", "ConsumerFailuresQueue").outputs.arn } },
+    expect(find.all("aws:lambda/eventSourceMapping:EventSourceMapping")).toEqual([]);
+    const service = run.services.ConsumerService!;
+    expect(service.service).toMatchObject({ desiredCount: 1, launchType: "FARGATE" });
+    // The consumer reads the open segment back from the stream itself (replay) after a restart, so the stream is linked too.
+    expect(service.links).toMatchObject({
+      AudioStreamFanOut: { arn: fanOut.outputs.arn },
+      ConsumerFailures: { url: find.one("aws:sqs/queue:Queue", "ConsumerFailuresQueue").outputs.url },
+      AudioStream: { name: stream.name },
     });
-    // The Consumer reads the open segment back from the stream itself (replay), so the stream is linked to it too.
-    expect(Object.keys(run.functions.Consumer!.links)).toEqual(expect.arrayContaining(["AudioStream", "Sessions", "Audio", "Realtime"]));
-  });
-
-  it("lets the event source mapping read with the Consumer's role: the stream and its fan-out consumer", async () => {
-    const mapping = find.all("aws:lambda/eventSourceMapping:EventSourceMapping")[0]!;
-    const target = Object.values(run.functions).find((fn) => fn.arn === mapping.inputs.functionName)!;
-    const stream = find.one("aws:kinesis/stream:Stream", "AudioStreamStream").outputs.arn as string;
-    const source = mapping.inputs.eventSourceArn as string;
-    // What Lambda calls for a Kinesis event source, and with enhanced fan-out on the consumer (AWS Lambda developer guide).
-    const needed: [string, string][] = [
-      ...["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"].map((a): [string, string] => [a, stream]),
-      ...(source === stream ? [] : ["kinesis:DescribeStreamConsumer", "kinesis:SubscribeToShard"].map((a): [string, string] => [a, source])),
-      ["sqs:SendMessage", (mapping.inputs as { destinationConfig: { onFailure: { destinationArn: string } } }).destinationConfig.onFailure.destinationArn],
-    ];
-    for (const [action, resource] of needed) expect(`${action} ${await decide(target.policies, action, resource)}`).toBe(`${action} Allowed`);
+    expect(Object.keys(service.links)).toEqual(expect.arrayContaining(["Sessions", "Audio", "Realtime", "BroadcastEndpoint", "App"]));
   });
 
   it("serves listeners by broadcast from IoT Core: a custom authorizer that IoT Core alone may invoke, its endpoint linked to the API and the Consumer", () => {
@@ -107,8 +87,8 @@ describe("sst deploy (stage production)", () => {
     const permission = find.inputs("aws:lambda/permission:Permission", "BroadcastAuthorizerPermission");
     expect(permission).toMatchObject({ action: "lambda:InvokeFunction", principal: "iot.amazonaws.com", function: run.functions.BroadcastAuthorizerHandler!.arn });
     expect(permission.sourceArn).toBe(find.one("aws:iot/authorizer:Authorizer", "BroadcastAuthorizer").outputs.arn);
-    for (const fn of ["Http", "Consumer"]) {
-      expect(run.functions[fn]!.links.BroadcastEndpoint, fn).toMatchObject({ endpoint: "a1b2c3d4e5f6g7-ats.iot.eu-west-1.amazonaws.com", authorizer: expect.any(String) });
+    for (const links of [run.functions.Http!.links, run.services.ConsumerService!.links]) {
+      expect(links.BroadcastEndpoint).toMatchObject({ endpoint: "a1b2c3d4e5f6g7-ats.iot.eu-west-1.amazonaws.com", authorizer: expect.any(String) });
     }
     expect(run.outputs.broadcast).toBe("a1b2c3d4e5f6g7-ats.iot.eu-west-1.amazonaws.com");
   });
@@ -183,14 +163,12 @@ describe("sst deploy (stage production)", () => {
     ]);
   });
 
-  it("gives every function its stage's metrics namespace, the Consumer its terminology setting, Connect its listener cap", () => {
+  it("gives every function and the consumer service its stage's metrics namespace, the consumer its terminology setting, Connect its listener cap", () => {
     expect(Object.keys(run.functions).sort()).toEqual(FUNCTIONS);
-    for (const fn of Object.values(run.functions)) {
+    for (const fn of [...Object.values(run.functions), ...Object.values(run.services)]) {
       expect(fn.environment).toMatchObject({ POWERTOOLS_METRICS_NAMESPACE: "livetranslate/production", POWERTOOLS_SERVICE_NAME: "pipeline", SST_RESOURCE_App: JSON.stringify({ name: "livetranslate", stage: "production" }) });
     }
-    expect(run.functions.Consumer!.environment.TRANSLATE_TERMINOLOGY).toBe("");
-    expect(run.functions.Consumer!.environment.TRANSCRIBE_VOCABULARIES).toBe("");
-    expect(run.functions.Consumer!.environment.TRANSLATE_PARTS_IN_CONTEXT).toBe("on");
+    expect(run.services.ConsumerService!.environment).toMatchObject({ TRANSLATE_TERMINOLOGY: "", TRANSCRIBE_VOCABULARIES: "", TRANSLATE_PARTS_IN_CONTEXT: "on" });
     expect(run.functions.Connect!.environment.MAX_LISTENERS_PER_SESSION).toBe("1000");
   });
 
@@ -221,7 +199,11 @@ describe("sst deploy (stage production)", () => {
       { id: "downloads", metric: { namespace: "livetranslate/production", metricName: "AudioDownloads", dimensions: { service: "listener" }, period: 60, stat: "Sum" } },
       { id: "rate", expression: "IF(downloads > 0, 100 * failures / downloads, 0)", label: "Download failures (%)", returnData: true },
     ]);
-    expect(find.inputs("aws:cloudwatch/metricAlarm:MetricAlarm", "ConsumerIteratorAgeAlarm").dimensions).toEqual({ FunctionName: run.functions.Consumer!.functionName });
+    expect(find.inputs("aws:cloudwatch/metricAlarm:MetricAlarm", "ConsumerIteratorAgeAlarm")).toMatchObject({
+      namespace: "AWS/Kinesis",
+      metricName: "SubscribeToShardEvent.MillisBehindLatest",
+      dimensions: { StreamName: find.one("aws:kinesis/stream:Stream", "AudioStreamStream").outputs.name, ConsumerName: find.one("aws:kinesis/streamConsumer:StreamConsumer", "AudioStreamFanOut").outputs.name },
+    });
     expect(find.all("aws:sns/topicSubscription:TopicSubscription")).toEqual([]);
     const body = JSON.parse(find.inputs("aws:cloudwatch/dashboard:Dashboard", "Dashboard").dashboardBody);
     expect(JSON.stringify(body)).not.toContain('"livetranslate"');
@@ -255,14 +237,14 @@ describe("sst deploy (stage production)", () => {
     }
   });
 
-  it("reserves concurrency for the Consumer and the Message function, and for no other", () => {
+  it("reserves concurrency for the Message function, and for no other", () => {
     const reserved = Object.fromEntries(Object.values(run.functions).map((fn) => [fn.name, find.inputs("aws:lambda/function:Function", `${fn.name}Function`).reservedConcurrentExecutions]));
-    expect(reserved).toEqual({ Connect: undefined, Disconnect: undefined, Http: undefined, Message: 50, Consumer: 50 });
+    expect(reserved).toEqual({ Connect: undefined, Disconnect: undefined, Http: undefined, Message: 50 });
   });
 
-  it("keeps every function's logs and both APIs' access logs (callers' addresses) one week", () => {
+  it("keeps every function's and the consumer service's logs and both APIs' access logs (callers' addresses) one week", () => {
     const groups = find.all("aws:cloudwatch/logGroup:LogGroup");
-    expect(groups.map((g) => g.name).sort()).toEqual(["ApiAccessLog", "RealtimeAccessLog", ...FUNCTIONS.map((f) => `${f}LogGroup`)].sort());
+    expect(groups.map((g) => g.name).sort()).toEqual(["ApiAccessLog", "RealtimeAccessLog", "ConsumerServiceLogGroupConsumerService", ...FUNCTIONS.map((f) => `${f}LogGroup`)].sort());
     for (const group of groups) expect(group.inputs.retentionInDays, group.name).toBe(7);
   });
 
@@ -297,7 +279,7 @@ describe("sst dev (a developer's stage, alarm e-mail and concurrency set)", () =
     run = sstRun({
       stage: "alice",
       dev: true,
-      env: { LIVETRANSLATE_ALARM_EMAIL: "oncall@example.org", LIVETRANSLATE_CONSUMER_CONCURRENCY: "0", LIVETRANSLATE_MESSAGE_CONCURRENCY: "5" },
+      env: { LIVETRANSLATE_ALARM_EMAIL: "oncall@example.org", LIVETRANSLATE_MESSAGE_CONCURRENCY: "5" },
     });
     find = finder(run);
   }, scaledTimeout(120_000));
@@ -320,9 +302,8 @@ describe("sst dev (a developer's stage, alarm e-mail and concurrency set)", () =
     expect(speaker._dev.environment.VITE_LISTENER_URL).toBe("http://localhost:5174/");
   });
 
-  it("reserves the concurrency the stage's settings ask for: none for 0", () => {
-    const reserved = (fn: string) => find.inputs("aws:lambda/function:Function", `${fn}Function`).reservedConcurrentExecutions;
-    expect([reserved("Consumer"), reserved("Message")]).toEqual([undefined, 5]);
+  it("reserves the concurrency the stage's settings ask for", () => {
+    expect(find.inputs("aws:lambda/function:Function", "MessageFunction").reservedConcurrentExecutions).toBe(5);
   });
 
   it("lets a developer's stage delete its table", () => {

@@ -7,7 +7,7 @@ import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { ACCOUNT } from "./pulumi-mocks.ts";
 import type { PolicyDocument, SstRun } from "./sst-run.ts";
 
-export type ResourceKind = "table" | "tableIndex" | "bucketObject" | "stream" | "wsConnections" | "broadcastTopic" | "userPool" | "*";
+export type ResourceKind = "table" | "tableIndex" | "bucketObject" | "stream" | "streamConsumer" | "queue" | "wsConnections" | "broadcastTopic" | "userPool" | "*";
 
 export type Decision = "Allowed" | "ExplicitlyDenied" | "ImplicitlyDenied";
 
@@ -46,6 +46,8 @@ export function resourceArns(run: SstRun): Record<ResourceKind | "bucket", strin
     bucket,
     bucketObject: `${bucket}/sessions/s1/segment-1-es.mp3`,
     stream: String(one("aws:kinesis/stream:Stream", "AudioStreamStream").arn),
+    streamConsumer: String(one("aws:kinesis/streamConsumer:StreamConsumer", "AudioStreamFanOut").arn),
+    queue: String(one("aws:sqs/queue:Queue", "ConsumerFailuresQueue").arn),
     wsConnections: `${websocket}/$default/POST/@connections/Abc123=`,
     broadcastTopic: `arn:aws:iot:eu-west-1:${ACCOUNT}:topic/livetranslate/${run.stage}/session/brave-fox-101/es`,
     userPool: String(one("aws:cognito/userPool:UserPool", "SpeakersUserPool").arn),

@@ -151,6 +151,11 @@ export function createMocks() {
           return { id: ACCOUNT, accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/test`, userId: "AIDTEST" };
         case "aws:iot/getEndpoint:getEndpoint":
           return { id: "iot", endpointType: args.inputs.endpointType, endpointAddress: `a1b2c3d4e5f6g7-ats.iot.${REGION}.amazonaws.com` };
+        // The consumer service's VPC spreads over the region's zones; its image goes to SST's asset registry.
+        case "aws:index/getAvailabilityZones:getAvailabilityZones":
+          return { id: REGION, names: [`${REGION}a`, `${REGION}b`], zoneIds: ["euw1-az1", "euw1-az2"] };
+        case "aws:ecr/getAuthorizationToken:getAuthorizationToken":
+          return { id: ACCOUNT, proxyEndpoint: `https://${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com`, userName: "AWS", password: "token", authorizationToken: "QVdTOnRva2Vu" };
         case "aws:iam/getPolicyDocument:getPolicyDocument":
           // The provider echoes its inputs (SST reads `statements` back) beside the JSON.
           return { ...args.inputs, id: "policy", json: policyDocumentJson(args.inputs), minifiedJson: policyDocumentJson(args.inputs) };

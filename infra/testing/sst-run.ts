@@ -38,6 +38,21 @@ export interface SstFunction {
   arn: string;
 }
 
+export interface SstService {
+  /** The SST component name ("ConsumerService"). */
+  name: string;
+  /** The names its `Resource` knows (SST_RESOURCE_<name> in the container's environment), App included. */
+  links: Record<string, Record<string, unknown>>;
+  /** The container's environment variables, links included. */
+  environment: Record<string, string>;
+  /** The task role's inline policy documents. */
+  policies: PolicyDocument[];
+  /** The ECS service's inputs (count, deployment, network). */
+  service: Record<string, any>;
+  /** The image build's inputs: its context and Dockerfile. */
+  image: Record<string, any>;
+}
+
 export interface SstRun {
   stage: string;
   dev: boolean;
@@ -49,6 +64,7 @@ export interface SstRun {
   /** Outputs components registered, by URN ("urn:pulumi:<stage>::<app>::<type path>::<name>"). */
   componentOutputs: Record<string, Record<string, unknown>>;
   functions: Record<string, SstFunction>;
+  services: Record<string, SstService>;
   seconds: number;
   error?: { name: string; message: string; stack?: string };
   unhandled?: string[];
@@ -88,8 +104,8 @@ export function runSstConfig(options: SstRunOptions = {}): SstRun {
         maxBuffer: 64 * 1024 * 1024,
       },
     );
-    const run = JSON.parse(readFileSync(out, "utf8")) as Omit<SstRun, "functions">;
-    return { ...run, functions: functionsOf(run) };
+    const run = JSON.parse(readFileSync(out, "utf8")) as Omit<SstRun, "functions" | "services">;
+    return { ...run, functions: functionsOf(run), services: servicesOf(run) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -99,7 +115,35 @@ function withoutDeploySettings(env: NodeJS.ProcessEnv): Record<string, string> {
   return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && !e[0].startsWith("LIVETRANSLATE_")));
 }
 
-function functionsOf(run: Omit<SstRun, "functions">): Record<string, SstFunction> {
+function servicesOf(run: Omit<SstRun, "functions" | "services">): Record<string, SstService> {
+  const services: Record<string, SstService> = {};
+  for (const component of run.resources.filter((r) => r.type === "sst:aws:Service")) {
+    const name = component.name;
+    const task = run.resources.find((r) => r.type === "aws:ecs/taskDefinition:TaskDefinition" && r.name === `${name}Task`);
+    const role = run.resources.find((r) => r.type === "aws:iam/role:Role" && r.name === `${name}TaskRole`);
+    const service = run.resources.find((r) => r.type === "aws:ecs/service:Service" && r.name === `${name}Service`);
+    const image = run.resources.find((r) => r.type === "docker-build:index:Image" && r.name.startsWith(`${name}Image`));
+    if (!task || !role || !service || !image) continue;
+    // Pulumi's mocks keep a secret output as { value } beside its signature key.
+    const definitions = task.inputs.containerDefinitions as string | { value: string };
+    const [container] = JSON.parse(typeof definitions === "string" ? definitions : definitions.value) as { environment: { name: string; value: string }[] }[];
+    const environment = Object.fromEntries(container!.environment.map((e) => [e.name, e.value]));
+    const links: Record<string, Record<string, unknown>> = {};
+    for (const [key, value] of Object.entries(environment)) if (key.startsWith("SST_RESOURCE_")) links[key.slice("SST_RESOURCE_".length)] = JSON.parse(value);
+    const inline = (role.inputs.inlinePolicies as { policy: string }[] | undefined) ?? [];
+    services[name] = {
+      name,
+      links,
+      environment,
+      policies: inline.map((p) => JSON.parse(p.policy) as PolicyDocument),
+      service: service.inputs as Record<string, any>,
+      image: image.inputs as Record<string, any>,
+    };
+  }
+  return services;
+}
+
+function functionsOf(run: Omit<SstRun, "functions" | "services">): Record<string, SstFunction> {
   const functions: Record<string, SstFunction> = {};
   for (const component of run.resources.filter((r) => r.type === "sst:aws:Function")) {
     const name = component.name;

@@ -15,21 +15,25 @@ import type {
   BroadcastBroker,
   BroadcastPublisher,
   ConnectionNotifier,
+  FailedBatches,
   IngestReplay,
   Measurements,
-  PositionedRecord,
   SpeakerAccounts,
   SpeechRecognizer,
   SpeechSynthesizer,
   Translator,
 } from "@livetranslate/core/ports";
 import type { LanguagesResponse } from "@livetranslate/core/protocol";
+import type { KinesisClient } from "@aws-sdk/client-kinesis";
+import type { SessionConsumer } from "@livetranslate/core/streaming/session-batch";
+import type { ShardProgress } from "@livetranslate/core/streaming/shard-subscription";
 import { lazy } from "./lazy.ts";
 
-/** What the Kinesis handler hands each session's records to (core's StreamConsumer, or a test's fake). */
-export interface SessionConsumer {
-  consumeSession(sessionId: string, records: readonly PositionedRecord[]): Promise<void>;
-  close(): Promise<void> | void;
+export type { SessionConsumer } from "@livetranslate/core/streaming/session-batch";
+
+export interface StreamFanOut {
+  client: KinesisClient;
+  consumerArn: string;
 }
 
 export interface Adapters {
@@ -54,6 +58,15 @@ export interface Adapters {
   synthesizer: SpeechSynthesizer;
   audioStore: AudioStore;
   consumer: SessionConsumer;
+  /**
+   * The stream's enhanced fan-out consumer, read by the consumer service (`SubscribeToShard` over HTTP/2); none in local
+   * mode, whose stand-in has no fan-out and whose poller plays Lambda's event source instead.
+   */
+  fanOut?: StreamFanOut;
+  /** How far the consumer service has got in each shard (none where the poller keeps positions itself). */
+  shardProgress?: ShardProgress;
+  /** Where the consumer service sends a session batch given up on (the failure queue in AWS). */
+  failedBatches?: FailedBatches;
   /** What the configured engines support. */
   languages(): LanguagesResponse;
   /** The deployment's cap on a session's listeners. */

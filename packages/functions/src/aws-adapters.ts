@@ -9,7 +9,8 @@ import { PollyClient } from "@aws-sdk/client-polly";
 import { TranscribeClient } from "@aws-sdk/client-transcribe";
 import { TranscribeStreamingClient } from "@aws-sdk/client-transcribe-streaming";
 import { TranslateClient } from "@aws-sdk/client-translate";
-import { createDynamoClient, createKinesisClient, createManagementClient, createS3Client } from "@livetranslate/core/adapters/aws/clients";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { createDynamoClient, createKinesisClient, createManagementClient, createS3Client, createSubscriptionClient } from "@livetranslate/core/adapters/aws/clients";
 import { CognitoSpeakerAccounts } from "@livetranslate/core/adapters/aws/cognito";
 import { ApiGatewayNotifier } from "@livetranslate/core/adapters/aws/connections";
 import { createBroadcastClient, IotBroadcastPublisher, listenerAuthorizer } from "@livetranslate/core/adapters/aws/iot";
@@ -19,12 +20,14 @@ import { KinesisAudioIngest, KinesisIngestReplay } from "@livetranslate/core/ada
 import { CloudWatchMeasurements, metricsNamespace } from "@livetranslate/core/adapters/aws/metrics";
 import { PollySynthesizer, pollyLanguages } from "@livetranslate/core/adapters/aws/polly";
 import { S3AudioStore } from "@livetranslate/core/adapters/aws/s3";
+import { SqsFailedBatches } from "@livetranslate/core/adapters/aws/sqs";
 import { TRANSCRIBE_LANGUAGES, TranscribeRecognizer } from "@livetranslate/core/adapters/aws/transcribe";
 import { TranscribeVocabularies } from "@livetranslate/core/adapters/aws/transcribe-vocabularies";
 import { AwsTranslator, TRANSLATE_PAIRS } from "@livetranslate/core/adapters/aws/translate";
 import { createDb, DB_IAM_ACTIONS, RECORD_TTL_SECONDS } from "@livetranslate/core/domain/db";
 import { supportedLanguages } from "@livetranslate/core/domain/languages";
 import { jsonLog } from "@livetranslate/core/log";
+import { ShardSubscription, tableShardProgress } from "@livetranslate/core/streaming/shard-subscription";
 import { Resource } from "sst";
 import { type AdapterName, type Adapters, observeFailedAttempts } from "./adapters.ts";
 import { maxListenersPerSession } from "./deployment.ts";
@@ -77,6 +80,25 @@ export const AWS_ADAPTERS = {
     iamActions: KinesisIngestReplay.iamActions,
     uses: OBSERVED,
     build: (o) => new KinesisIngestReplay({ client: observeFailedAttempts(createKinesisClient(), o), streamName: Resource.AudioStream.name }),
+  }),
+  fanOut: adapter("fanOut", {
+    links: ["AudioStreamFanOut"],
+    iamActions: ShardSubscription.iamActions,
+    uses: OBSERVED,
+    build: (o) => ({ client: observeFailedAttempts(createSubscriptionClient(), o), consumerArn: Resource.AudioStreamFanOut.arn }),
+  }),
+  shardProgress: adapter("shardProgress", {
+    // Kept per fan-out consumer, in the table every entity lives in.
+    links: ["AudioStreamFanOut"],
+    iamActions: [],
+    uses: ["db"],
+    build: ({ db }) => tableShardProgress(db.config, Resource.AudioStreamFanOut.arn),
+  }),
+  failedBatches: adapter("failedBatches", {
+    links: ["ConsumerFailures"],
+    iamActions: SqsFailedBatches.iamActions,
+    uses: OBSERVED,
+    build: (o) => new SqsFailedBatches({ client: observeFailedAttempts(new SQSClient({}), o), queueUrl: Resource.ConsumerFailures.url }),
   }),
   notifier: adapter("notifier", {
     links: ["Realtime"],

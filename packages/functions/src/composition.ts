@@ -11,11 +11,12 @@ import type { SegmenterOptions } from "@livetranslate/core/streaming/segmenter";
 import type { VoiceActivityDetector } from "@livetranslate/core/ports";
 import { type AdapterName, type Adapters, pick, type SessionConsumer } from "./adapters.ts";
 import { AWS_ADAPTERS, type AwsAdapter } from "./aws-adapters.ts";
-import { FUNCTION_NAMES, type FunctionName } from "./deployment.ts";
+import { type ComputeName, FUNCTION_NAMES, type FunctionName, SERVICE_NAMES, type ServiceName } from "./deployment.ts";
 import { createBroadcastAuthorizer } from "./broadcast/authorizer.ts";
 import { createBroadcastPresenceHandler } from "./broadcast/presence.ts";
 import { createApi } from "./http/api.ts";
 import { lazy } from "./lazy.ts";
+import { createConsumerService } from "./service/consumer-service.ts";
 import { createStreamHandler } from "./stream/consumer.ts";
 import { createConnectHandler } from "./ws/connect.ts";
 import { createDisconnectHandler } from "./ws/disconnect.ts";
@@ -44,6 +45,23 @@ export const FUNCTIONS = {
 } satisfies Record<FunctionName, { entry: string; needs: readonly AdapterName[]; build(adapters: never): unknown }>;
 
 export type Handlers = { [F in FunctionName]: ReturnType<(typeof FUNCTIONS)[F]["build"]> };
+
+/** The long-running services, defined as the functions are: `entry` is a module in src/handlers that runs it. */
+export const SERVICES = {
+  ConsumerService: define({
+    entry: "consumer-service",
+    needs: ["consumer", "fanOut", "shardProgress", "failedBatches", "measurements", "log"],
+    build: createConsumerService,
+  }),
+} satisfies Record<ServiceName, { entry: string; needs: readonly AdapterName[]; build(adapters: never): unknown }>;
+
+/** A service over `adapters`, built (with its slice) now. */
+export function composeService<S extends ServiceName>(adapters: Adapters, name: S): ReturnType<(typeof SERVICES)[S]["build"]> {
+  const definition = SERVICES[name] as FunctionDefinition<AdapterName, ReturnType<(typeof SERVICES)[S]["build"]>>;
+  return definition.build(pick(adapters, definition.needs));
+}
+
+const needsOf = (name: ComputeName): readonly AdapterName[] => (name in SERVICES ? SERVICES[name as ServiceName].needs : FUNCTIONS[name as FunctionName].needs);
 
 /** Every function's handler over `adapters`; each is built (and builds its slice) when first read. */
 export function compose(adapters: Adapters): Handlers {
@@ -129,18 +147,18 @@ function closure(names: readonly AdapterName[]): AdapterName[] {
   return [...seen].sort();
 }
 
-export const functionAdapters = Object.fromEntries(FUNCTION_NAMES.map((fn) => [fn, closure(FUNCTIONS[fn].needs)])) as unknown as Record<
-  FunctionName,
+export const functionAdapters = Object.fromEntries([...FUNCTION_NAMES, ...SERVICE_NAMES].map((fn) => [fn, closure(needsOf(fn))])) as unknown as Record<
+  ComputeName,
   readonly AdapterName[]
 >;
 
 /** The SST `Resource` names a function reads: infra must link each (SST always sets `App`). */
-export function linksNeeded(fn: FunctionName): readonly string[] {
+export function linksNeeded(fn: ComputeName): readonly string[] {
   return [...new Set(functionAdapters[fn].flatMap((name) => inAws(name).links))].sort();
 }
 
 /** The IAM actions a function's adapters need, with the kind of resource each is needed on. */
-export function requiredActions(fn: FunctionName): readonly IamAction[] {
+export function requiredActions(fn: ComputeName): readonly IamAction[] {
   const all = functionAdapters[fn].flatMap((name) => inAws(name).iamActions);
   const key = (a: IamAction) => `${a.action} ${a.resource}`;
   return [...new Map(all.map((a) => [key(a), a])).values()].sort((a, b) => key(a).localeCompare(key(b)));

@@ -14,11 +14,28 @@ import { CLIENT_ACTIONS } from "@livetranslate/core/protocol";
 export const FUNCTION_NAMES = ["Connect", "Disconnect", "Message", "Http", "Consumer", "BroadcastAuthorizerHandler", "BroadcastPresenceHandler"] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
+/**
+ * The functions infra deploys to Lambda: all but the Consumer, whose handler only local mode's poller invokes (as
+ * Lambda's event source would); in AWS the ConsumerService reads the stream.
+ */
+export const LAMBDA_FUNCTIONS = FUNCTION_NAMES.filter((name): name is Exclude<FunctionName, "Consumer"> => name !== "Consumer");
+
+/**
+ * The long-running services (SST component names): the ConsumerService reads every shard of the audio stream through
+ * its enhanced fan-out consumer, so one process holds each session's recognizer stream (docs/quotas.md).
+ */
+export const SERVICE_NAMES = ["ConsumerService"] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+/** What runs the code in AWS or local mode: a function's handler or a service's process. */
+export type ComputeName = FunctionName | ServiceName;
+
 /** One WebSocket route per client action, each to the Message function (as `$default`). */
 export const WS_ACTIONS: readonly string[] = CLIENT_ACTIONS;
 
 /**
- * The Kinesis event source mapping of the Consumer, and what local mode's poller plays: no batching wait
+ * What local mode's poller plays (the Lambda event source mapping the Consumer had), and what the ConsumerService keeps
+ * of it (its starting position and retry budget): no batching wait
  * (latency), partial batch responses so only a failed session's records come back, bisect on error, a bounded
  * number of retries before the on-failure destination.
  */
@@ -99,27 +116,37 @@ const VOCABULARIES: readonly IamAction[] = [
   { action: "transcribe:ListVocabularies", resource: "*" },
 ];
 
+/** What the stream consumer's adapters send, wherever it runs. */
+const CONSUMER: readonly IamAction[] = [
+  ...SESSIONS_TABLE,
+  NOTIFY,
+  { action: "kinesis:GetRecords", resource: "stream" },
+  { action: "kinesis:GetShardIterator", resource: "stream" },
+  { action: "polly:SynthesizeSpeech", resource: "*" },
+  { action: "s3:GetObject", resource: "bucketObject" },
+  { action: "s3:PutObject", resource: "bucketObject" },
+  { action: "transcribe:StartStreamTranscription", resource: "*" },
+  { action: "translate:TranslateText", resource: "*" },
+  ...VOCABULARIES,
+  { action: "iot:Publish", resource: "broadcastTopic" },
+];
+
 /**
  * The IAM actions each function's adapters declare, as infra grants them (composition.ts's `requiredActions`, which
  * needs the adapters' SDK clients, cannot be imported at deploy time; link-contract.test.ts holds the two equal).
  */
-export const FUNCTION_IAM_ACTIONS: Record<FunctionName, readonly IamAction[]> = {
+export const FUNCTION_IAM_ACTIONS: Record<ComputeName, readonly IamAction[]> = {
   Connect: [...SESSIONS_TABLE, SPEAKER_ACCOUNTS],
   Disconnect: SESSIONS_TABLE,
   Http: [...SESSIONS_TABLE, ...VOCABULARIES],
   Message: [...SESSIONS_TABLE, NOTIFY, SPEAKER_ACCOUNTS, { action: "kinesis:PutRecord", resource: "stream" }, { action: "kinesis:PutRecords", resource: "stream" }],
-  Consumer: [
-    ...SESSIONS_TABLE,
-    NOTIFY,
-    { action: "kinesis:GetRecords", resource: "stream" },
-    { action: "kinesis:GetShardIterator", resource: "stream" },
-    { action: "polly:SynthesizeSpeech", resource: "*" },
-    { action: "s3:GetObject", resource: "bucketObject" },
-    { action: "s3:PutObject", resource: "bucketObject" },
-    { action: "transcribe:StartStreamTranscription", resource: "*" },
-    { action: "translate:TranslateText", resource: "*" },
-    ...VOCABULARIES,
-    { action: "iot:Publish", resource: "broadcastTopic" },
+  Consumer: CONSUMER,
+  ConsumerService: [
+    ...CONSUMER,
+    { action: "kinesis:DescribeStreamConsumer", resource: "streamConsumer" },
+    { action: "kinesis:SubscribeToShard", resource: "streamConsumer" },
+    { action: "kinesis:ListShards", resource: "stream" },
+    { action: "sqs:SendMessage", resource: "queue" },
   ],
   // Passes are records in the table; the authorizer reads them and writes nothing else.
   BroadcastAuthorizerHandler: SESSIONS_TABLE,

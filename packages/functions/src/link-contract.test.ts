@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { scaledTimeout } from "@livetranslate/testing/calibration";
 import { linksNeeded, requiredActions } from "./composition.ts";
-import { FUNCTION_IAM_ACTIONS, FUNCTION_NAMES, type FunctionName } from "./deployment.ts";
+import { FUNCTION_IAM_ACTIONS, FUNCTION_NAMES, type FunctionName, SERVICE_NAMES } from "./deployment.ts";
 import { invokeWithOnlyLinks, sampleLinkProperties } from "./testing/linked-invocation.ts";
 
 const linksOf = (fn: FunctionName) => Object.fromEntries(linksNeeded(fn).map((name) => [name, sampleLinkProperties(name)]));
@@ -31,7 +31,11 @@ describe("each function reads only the resources its adapters declare", () => {
     });
   });
 
-  it.each(FUNCTION_NAMES)("%s: infra grants exactly the IAM actions its adapters declare", (fn) => {
+  it("names the links the consumer service needs: the consumer's, its fan-out consumer and its failure queue", () => {
+    expect(linksNeeded("ConsumerService")).toEqual(["App", "Audio", "AudioStream", "AudioStreamFanOut", "BroadcastEndpoint", "ConsumerFailures", "Realtime", "Sessions"]);
+  });
+
+  it.each([...FUNCTION_NAMES, ...SERVICE_NAMES])("%s: infra grants exactly the IAM actions its adapters declare", (fn) => {
     const key = (a: { action: string; resource: string }) => `${a.action} on ${a.resource}`;
     expect(FUNCTION_IAM_ACTIONS[fn].map(key).sort()).toEqual(requiredActions(fn).map(key).sort());
   });

@@ -35,7 +35,10 @@ export interface LocalAdapterOptions {
   consumer?: ConsumerOptions;
   /** When given, counts the AWS requests made (the benchmark's cost projection). */
   requestCounts?: RequestCounts;
-  /** AWS's quotas, emulated (`LIVETRANSLATE_QUOTAS=aws`): the notifier posts under the account's request rate. */
+  /**
+   * AWS's quotas, emulated (`LIVETRANSLATE_QUOTAS=aws`): the notifier posts under API Gateway's request rate, the
+   * broadcast publisher publishes under IoT Core's inbound publish rate.
+   */
   quotas?: LocalQuotas;
   /** Local mode's origin as clients reach it: audio URLs point there (see audio-route.ts). */
   publicOrigin: string;
@@ -53,7 +56,10 @@ export function localAdapters(options: LocalAdapterOptions): Adapters {
       return counts ? countIngest(ingest, counts) : ingest;
     },
     replay: () => new KinesisIngestReplay({ client: clients.kinesis, streamName: resources.stream }),
-    broadcast: () => new IotBroadcastPublisher({ client: clients.broadcast, topicPrefix: resources.broadcast.topicPrefix }),
+    broadcast: () => {
+      const publisher = new IotBroadcastPublisher({ client: clients.broadcast, topicPrefix: resources.broadcast.topicPrefix });
+      return options.quotas ? options.quotas.publisher(publisher) : publisher;
+    },
     broadcastBroker: () => resources.broadcast,
     // Local mode's broker checks passes with its own hooks; this is IoT Core's authorizer over the same records.
     listenerAuthorizer: () => listenerAuthorizer(adapters.db, resources.broadcast.topicPrefix),

@@ -1,18 +1,20 @@
 /**
  * `pnpm capacity --sessions 100 --listeners 500 --languages 20 [--heard 5] [--join-seconds 120] [--json]
- * [--results FILE]`: the capacity plan of a venue (core's `domain/capacity`) from the newest committed metered run
- * (bench/results/*-capacity.json, written by `pnpm bench`) and bench/prices.json.
+ * [--results FILE] [--broadcast-results FILE]`: the capacity plan of a venue (core's `domain/capacity`) from the
+ * newest committed metered run (bench/results/*-capacity.json) and fan-out by broadcast
+ * (bench/results/*-fanout-broadcast.json), both written by `pnpm bench`, and bench/prices.json.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { type CapacityPlan, capacityPlan, type MeteredRun, type Venue } from "@livetranslate/core/domain/capacity";
+import { type BroadcastRun, type CapacityPlan, capacityPlan, type MeteredRun, type Venue } from "@livetranslate/core/domain/capacity";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-const USAGE = "usage: pnpm capacity --sessions N --listeners N --languages N [--heard N] [--join-seconds N] [--json] [--results FILE]";
+const USAGE =
+  "usage: pnpm capacity --sessions N --listeners N --languages N [--heard N] [--join-seconds N] [--json] [--results FILE] [--broadcast-results FILE]";
 
 /** The venue and options from the command line; a bad or missing value is named. */
-export function parseArguments(argv: readonly string[]): { venue: Venue; json: boolean; results?: string } {
+export function parseArguments(argv: readonly string[]): { venue: Venue; json: boolean; results?: string; broadcastResults?: string } {
   const value = (flag: string) => {
     const at = argv.indexOf(flag);
     if (at < 0) return undefined;
@@ -20,7 +22,7 @@ export function parseArguments(argv: readonly string[]): { venue: Venue; json: b
     if (raw === undefined || raw.startsWith("--")) throw new Error(`${flag} needs a value\n${USAGE}`);
     return raw;
   };
-  const known = new Set(["--sessions", "--listeners", "--languages", "--heard", "--join-seconds", "--json", "--results"]);
+  const known = new Set(["--sessions", "--listeners", "--languages", "--heard", "--join-seconds", "--json", "--results", "--broadcast-results"]);
   const unknown = argv.filter((a) => a.startsWith("--") && !known.has(a));
   if (unknown.length) throw new Error(`unknown option ${unknown.join(", ")}\n${USAGE}`);
   const whole = (flag: string, required: boolean) => {
@@ -43,13 +45,14 @@ export function parseArguments(argv: readonly string[]): { venue: Venue; json: b
     },
     json: argv.includes("--json"),
     results: value("--results"),
+    broadcastResults: value("--broadcast-results"),
   };
 }
 
-/** The newest committed metered results file. */
-export function newestResults(dir = path.join(repoRoot, "bench/results")): string {
-  const files = readdirSync(dir).filter((f) => f.endsWith("-capacity.json")).sort();
-  if (!files.length) throw new Error(`no metered run in ${dir} (run: pnpm bench --only capacity)`);
+/** The newest committed results file of a benchmark scenario (`capacity`, `fanout-broadcast`). */
+export function newestResults(scenario = "capacity", dir = path.join(repoRoot, "bench/results")): string {
+  const files = readdirSync(dir).filter((f) => f.endsWith(`-${scenario}.json`)).sort();
+  if (!files.length) throw new Error(`no ${scenario} run in ${dir} (run: pnpm bench --only ${scenario.replace("-", "_")})`);
   return path.join(dir, files.at(-1)!);
 }
 
@@ -57,6 +60,27 @@ export function readMeteredRuns(file: string): MeteredRun[] {
   const data = JSON.parse(readFileSync(file, "utf8")) as { metered?: MeteredRun[] };
   if (!data.metered?.length) throw new Error(`${file} holds no metered runs ("metered": [...])`);
   return data.metered;
+}
+
+/** The fan-out by broadcast's runs of a results file, in the calculator's terms. */
+export function readBroadcastRuns(file: string): BroadcastRun[] {
+  type Written = {
+    listeners: number;
+    languages: number;
+    listeners_per_language: number;
+    calls_per_part?: { publishes: number };
+    listeners_reached_per_part_and_language_p50: number;
+  };
+  const data = JSON.parse(readFileSync(file, "utf8")) as { fanout_broadcast?: { runs?: Written[] } };
+  const runs = (data.fanout_broadcast?.runs ?? []).filter((r) => r.calls_per_part);
+  if (!runs.length) throw new Error(`${file} holds no fan-out by broadcast runs with calls per part ("fanout_broadcast": { "runs": [...] })`);
+  return runs.map((r) => ({
+    listeners: r.listeners,
+    languages: r.languages,
+    listenersPerLanguage: r.listeners_per_language,
+    publishesPerPart: r.calls_per_part!.publishes,
+    listenersReachedPerPartAndLanguage: r.listeners_reached_per_part_and_language_p50,
+  }));
 }
 
 /** What `--json` prints. */
@@ -73,18 +97,19 @@ export function planJson(plan: CapacityPlan) {
   };
 }
 
-export function planTable(plan: CapacityPlan, source: string): string {
+export function planTable(plan: CapacityPlan, source: string, broadcastSource: string): string {
   const v = plan.venue;
   const lines = [
     `capacity plan: ${v.sessions} sessions x ${v.listeners} listeners x ${v.languages} languages (${v.heard} heard), listeners joining over ${v.joinSeconds} s`,
-    `from ${source} (rates of its ${plan.routing}-routing run, Transcribe streams of the run with the most), against AWS's default quotas (new account, one region)`,
+    `from ${source} (rates of its ${plan.routing}-routing run; Transcribe streams as the consumer service holds them, one process per session: the sticky run's)`,
+    `and ${broadcastSource} (publishes and deliveries per part: every listener by broadcast), against AWS's default quotas (new account, one region)`,
     "",
-    `  ${"service".padEnd(62)} ${"needs".padStart(12)} ${"quota".padStart(10)}  ${"unit".padEnd(22)} ${"ratio".padStart(7)}`,
+    `  ${"service".padEnd(72)} ${"needs".padStart(12)} ${"quota".padStart(10)}  ${"unit".padEnd(22)} ${"ratio".padStart(7)}`,
   ];
   for (const s of plan.services) {
-    lines.push(`  ${s.name.padEnd(62)} ${String(s.rate).padStart(12)} ${String(s.limit).padStart(10)}  ${s.unit.padEnd(22)} ${`${s.ratio}x`.padStart(7)}${s.ratio > 1 ? "  binds" : ""}`);
+    lines.push(`  ${s.name.padEnd(72)} ${String(s.rate).padStart(12)} ${String(s.limit).padStart(10)}  ${s.unit.padEnd(22)} ${`${s.ratio}x`.padStart(7)}${s.ratio > 1 ? "  binds" : ""}`);
   }
-  lines.push("", `  Lambda concurrency  ${plan.lambdaConcurrency.total} (consumer ${plan.lambdaConcurrency.consumer}, WebSocket handlers ${plan.lambdaConcurrency.handlers})`);
+  lines.push("", `  Lambda concurrency  ${plan.lambdaConcurrency.total} (WebSocket, HTTP and authorizer handlers; the consumer is one service task)`);
   lines.push(`  Kinesis shards      ${plan.kinesisShards}`);
   lines.push("", plan.binding.length ? "  quotas to raise before this scale (request 25 % above the need):" : "  no default quota binds at this scale");
   for (const b of plan.binding) lines.push(`    ${b.name}: ${b.ratio}x the default; request ${b.request} ${b.unit} (${b.increase})`);
@@ -96,11 +121,12 @@ export function planTable(plan: CapacityPlan, source: string): string {
 }
 
 function main() {
-  const { venue, json, results } = parseArguments(process.argv.slice(2));
-  const file = results ? path.resolve(results) : newestResults();
+  const { venue, json, results, broadcastResults } = parseArguments(process.argv.slice(2));
+  const file = results ? path.resolve(results) : newestResults("capacity");
+  const broadcastFile = broadcastResults ? path.resolve(broadcastResults) : newestResults("fanout-broadcast");
   const prices = (JSON.parse(readFileSync(path.join(repoRoot, "bench/prices.json"), "utf8")) as { prices: Record<string, number> }).prices;
-  const plan = capacityPlan(readMeteredRuns(file), venue, prices);
-  console.log(json ? JSON.stringify(planJson(plan), null, 2) : planTable(plan, path.relative(repoRoot, file)));
+  const plan = capacityPlan(readMeteredRuns(file), readBroadcastRuns(broadcastFile), venue, prices);
+  console.log(json ? JSON.stringify(planJson(plan), null, 2) : planTable(plan, path.relative(repoRoot, file), path.relative(repoRoot, broadcastFile)));
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -151,7 +151,7 @@ try {
       `  consumer   ${consumer.consumerEnvironments} execution environments, ${consumer.routing} routing${consumer.routing === "random" ? ` (seed ${consumer.seed})` : ""}, ${vad === "silero" ? "Silero VAD" : "energy"} speech detection`,
       ...(quotas
         ? [
-            `  quotas     AWS's, emulated (LIVETRANSLATE_QUOTAS=aws): synthesis ${quotas.synthesisTps}/s, translation ${quotas.translationTps}/s per pair, posts ${quotas.postsPerSecond}/s, ${quotas.recognizerStreams} recognizer streams, ${quotas.newConnectionsPerSecond} new connections/s`,
+            `  quotas     AWS's, emulated (LIVETRANSLATE_QUOTAS=aws): synthesis ${quotas.synthesisTps}/s, translation ${quotas.translationTps}/s per pair, posts ${quotas.postsPerSecond}/s, broadcast publishes ${quotas.publishesPerSecond}/s, ${quotas.recognizerStreams} recognizer streams, ${quotas.newConnectionsPerSecond} new connections/s`,
           ]
         : []),
       `  try it     curl -s -XPOST ${local.url}/sessions -H 'content-type: application/json'${secret ? ` -H 'authorization: Bearer ${secret}'` : ""} -d '{"sourceLanguage":"en","targetLanguages":["es","fr"]}'`,

@@ -11,6 +11,7 @@ describe("quotaSettings (LIVETRANSLATE_QUOTAS and the per-quota overrides)", () 
       synthesisTps: 8,
       translationTps: 20,
       postsPerSecond: 10_000,
+      publishesPerSecond: 20_000,
       recognizerStreams: 25,
       newConnectionsPerSecond: 500,
       tableWritesPerSecond: 4000,
@@ -24,6 +25,7 @@ describe("quotaSettings (LIVETRANSLATE_QUOTAS and the per-quota overrides)", () 
       LIVETRANSLATE_QUOTA_SYNTHESIS_TPS: "0.5",
       LIVETRANSLATE_QUOTA_TRANSLATION_TPS: "2.5",
       LIVETRANSLATE_QUOTA_POSTS_PER_SECOND: "40",
+      LIVETRANSLATE_QUOTA_PUBLISHES_PER_SECOND: "0.25",
       LIVETRANSLATE_QUOTA_RECOGNIZER_STREAMS: "3",
       LIVETRANSLATE_QUOTA_NEW_CONNECTIONS_PER_SECOND: "0.2",
       LIVETRANSLATE_QUOTA_TABLE_WRITES_PER_SECOND: "30",
@@ -33,6 +35,7 @@ describe("quotaSettings (LIVETRANSLATE_QUOTAS and the per-quota overrides)", () 
       synthesisTps: 0.5,
       translationTps: 2.5,
       postsPerSecond: 40,
+      publishesPerSecond: 0.25,
       recognizerStreams: 3,
       newConnectionsPerSecond: 0.2,
       tableWritesPerSecond: 30,
@@ -45,6 +48,7 @@ describe("quotaSettings (LIVETRANSLATE_QUOTAS and the per-quota overrides)", () 
     expect(() => quotaSettings({ LIVETRANSLATE_QUOTAS: "aws", LIVETRANSLATE_QUOTA_SYNTHESIS_TPS: "0" })).toThrow(/LIVETRANSLATE_QUOTA_SYNTHESIS_TPS must be a number above 0/);
     expect(() => quotaSettings({ LIVETRANSLATE_QUOTAS: "aws", LIVETRANSLATE_QUOTA_POSTS_PER_SECOND: "lots" })).toThrow(/"lots"/);
     expect(() => quotaSettings({ LIVETRANSLATE_QUOTAS: "aws", LIVETRANSLATE_QUOTA_RECOGNIZER_STREAMS: "2.5" })).toThrow(/whole number of streams/);
+    expect(() => quotaSettings({ LIVETRANSLATE_QUOTAS: "aws", LIVETRANSLATE_QUOTA_PUBLISHES_PER_SECOND: "-1" })).toThrow(/LIVETRANSLATE_QUOTA_PUBLISHES_PER_SECOND must be a number above 0/);
     expect(() => quotaSettings({ LIVETRANSLATE_QUOTA_SYNTHESIS_TPS: "1" })).toThrow(/only applies with LIVETRANSLATE_QUOTAS=aws/);
   });
 });
@@ -69,6 +73,18 @@ describe("localQuotas", () => {
     t += 1250;
     expect(await outcomes("neural", 5)).toBe(1);
     expect(await outcomes("standard", 20)).toBe(10);
+  });
+
+  it("throttles every broadcast publisher it is given at one inbound publish rate (account-wide), as IoT Core answers", async () => {
+    let t = 0;
+    const quotas = localQuotas({ ...awsDefaultQuotas(), publishesPerSecond: 0.5 }, () => t);
+    const published: string[] = [];
+    const [a, b] = [0, 1].map(() => quotas.publisher({ publish: async (channel) => void published.push(channel.language) }));
+    await a!.publish({ sessionId: "s", language: "es" }, { type: "pong" });
+    await expect(b!.publish({ sessionId: "s", language: "fr" }, { type: "pong" })).rejects.toMatchObject({ name: "ThrottlingException", $metadata: { httpStatusCode: 429 } });
+    t += 2000;
+    await b!.publish({ sessionId: "s", language: "fr" }, { type: "pong" });
+    expect(published).toEqual(["es", "fr"]);
   });
 
   it("throttles every DynamoDB client it is given at one table throughput (shared, as the table's is), and no other client", async () => {

@@ -5,10 +5,10 @@
  * quotas are account-wide in AWS, so one set is shared by every function and execution environment here.
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { limitedRecognizer, throttledNotifier, throttledSynthesizer, throttledTranslator, throttleTable, TokenBucket } from "@livetranslate/core/adapters/quota";
+import { limitedRecognizer, throttledNotifier, throttledPublisher, throttledSynthesizer, throttledTranslator, throttleTable, TokenBucket } from "@livetranslate/core/adapters/quota";
 import type { Engines } from "@livetranslate/core/domain/languages";
 import { quota } from "@livetranslate/core/domain/quotas";
-import type { ConnectionNotifier } from "@livetranslate/core/ports";
+import type { BroadcastPublisher, ConnectionNotifier } from "@livetranslate/core/ports";
 
 export interface QuotaSettings {
   /** Polly SynthesizeSpeech with neural voices, requests/s; standard voices get the same multiple of theirs. */
@@ -17,6 +17,8 @@ export interface QuotaSettings {
   translationTps: number;
   /** API Gateway requests/s, which `@connections` posts count against. */
   postsPerSecond: number;
+  /** IoT Core inbound publishes/s, which the consumer's broadcast publishes count against. */
+  publishesPerSecond: number;
   /** Transcribe concurrent streams. */
   recognizerStreams: number;
   /** API Gateway new WebSocket connections/s. */
@@ -31,6 +33,7 @@ const OVERRIDES: Record<keyof QuotaSettings, string> = {
   synthesisTps: "LIVETRANSLATE_QUOTA_SYNTHESIS_TPS",
   translationTps: "LIVETRANSLATE_QUOTA_TRANSLATION_TPS",
   postsPerSecond: "LIVETRANSLATE_QUOTA_POSTS_PER_SECOND",
+  publishesPerSecond: "LIVETRANSLATE_QUOTA_PUBLISHES_PER_SECOND",
   recognizerStreams: "LIVETRANSLATE_QUOTA_RECOGNIZER_STREAMS",
   newConnectionsPerSecond: "LIVETRANSLATE_QUOTA_NEW_CONNECTIONS_PER_SECOND",
   tableWritesPerSecond: "LIVETRANSLATE_QUOTA_TABLE_WRITES_PER_SECOND",
@@ -43,6 +46,7 @@ export function awsDefaultQuotas(): QuotaSettings {
     synthesisTps: quota("synthesisNeural").value,
     translationTps: quota("translation").value,
     postsPerSecond: quota("apiGatewayRequests").value,
+    publishesPerSecond: quota("broadcastInbound").value,
     recognizerStreams: quota("recognizerStreams").value,
     newConnectionsPerSecond: quota("newConnections").value,
     tableWritesPerSecond: quota("tableWrites").value,
@@ -76,13 +80,14 @@ function bucketLike(id: Parameters<typeof quota>[0], rate: number, now: () => nu
 }
 
 /**
- * The emulated quotas of one local mode: applied to its engines once, and to every @connections notifier and AWS
- * client it builds (the table's throughput is shared by every function, as in AWS).
+ * The emulated quotas of one local mode: applied to its engines once, and to every @connections notifier, broadcast
+ * publisher and AWS client it builds (the table's throughput is shared by every function, as in AWS).
  */
 export interface LocalQuotas {
   settings: QuotaSettings;
   engines(engines: Engines): Engines;
   notifier(notifier: ConnectionNotifier): ConnectionNotifier;
+  publisher(publisher: BroadcastPublisher): BroadcastPublisher;
   client(client: object): void;
   admitConnection(): boolean;
 }
@@ -94,6 +99,7 @@ export function localQuotas(settings: QuotaSettings, now: () => number = Date.no
     standard: bucketLike("synthesisStandard", quota("synthesisStandard").value * scale, now),
   };
   const posts = bucketLike("apiGatewayRequests", settings.postsPerSecond, now);
+  const publishes = bucketLike("broadcastInbound", settings.publishesPerSecond, now);
   const connections = bucketLike("newConnections", settings.newConnectionsPerSecond, now);
   const table = { writes: bucketLike("tableWrites", settings.tableWritesPerSecond, now), reads: bucketLike("tableReads", settings.tableReadsPerSecond, now) };
   return {
@@ -105,6 +111,7 @@ export function localQuotas(settings: QuotaSettings, now: () => number = Date.no
       synthesizer: throttledSynthesizer(engines.synthesizer, synthesis),
     }),
     notifier: (notifier) => throttledNotifier(notifier, posts),
+    publisher: (publisher) => throttledPublisher(publisher, publishes),
     client: (client) => {
       if (client instanceof DynamoDBClient) throttleTable(client, table);
     },

@@ -18,16 +18,11 @@ import { SignIn } from "./components/SignIn.tsx";
 import { OperatorSecret } from "./components/OperatorSecret.tsx";
 import { SpeakerAuth } from "./sign-in.ts";
 import { TranscriptView } from "./components/TranscriptView.tsx";
+import { type SavedSession, speakerStorage } from "./speaker-storage.ts";
 import { applyTranscript, type Transcript } from "./transcript.ts";
 
 const config = endpoints(window.location, { http: import.meta.env.VITE_HTTP_URL, ws: import.meta.env.VITE_WS_URL });
 const listenerBase = import.meta.env.VITE_LISTENER_URL || `${window.location.origin}/listen/`;
-const STORAGE_KEY = "livetranslate.speaker.session";
-const TOKEN_KEY = "livetranslate.speaker.token";
-/** Local mode off loopback: the secret creating a session needs, kept in this tab once it worked. */
-const OPERATOR_KEY = "livetranslate.speaker.operator";
-/** Where the session's chunk numbering stands, shared by this browser's tabs (an index is never reused). */
-const chunkKey = (sessionId: string) => `livetranslate.speaker.nextChunk.${sessionId}`;
 /** How long sending waits for the server's `chunkPosition` answer before going on with the page's numbering. */
 const POSITION_WAIT_MS = 3000;
 /**
@@ -42,18 +37,13 @@ const auth = import.meta.env.VITE_COGNITO_CLIENT_ID
   ? new SpeakerAuth({ region: import.meta.env.VITE_COGNITO_REGION ?? "us-east-1", clientId: import.meta.env.VITE_COGNITO_CLIENT_ID })
   : undefined;
 
-function savedToken(): string | undefined {
-  const saved = JSON.parse(sessionStorage.getItem(TOKEN_KEY) ?? "null") as { idToken: string; expiresAt: number } | null;
-  return saved && saved.expiresAt > Date.now() + 60_000 ? saved.idToken : undefined;
-}
-
 interface SpeakerState {
   idToken?: string;
   /** Local mode's operator secret, from the link it printed or typed; asked for once the server wants one. */
   operatorSecret?: string;
   operatorNeeded: boolean;
   languages?: LanguagesResponse;
-  session?: CreateSessionResponse & { keepTranscript?: boolean };
+  session?: SavedSession;
   socket: SocketState | "idle";
   capturing: boolean;
   starting: boolean;
@@ -86,8 +76,8 @@ export function App() {
     microphones: [],
     microphone: "",
     ended: false,
-    idToken: savedToken(),
-    operatorSecret: operatorSecretFromLink() ?? sessionStorage.getItem(OPERATOR_KEY) ?? undefined,
+    idToken: speakerStorage.signIn.load(),
+    operatorSecret: speakerStorage.operatorSecret.load(),
     operatorNeeded: false,
   });
   let socket: LiveSocket | undefined;
@@ -151,10 +141,9 @@ export function App() {
 
   function connect(session: CreateSessionResponse) {
     watchListeners(session.sessionId, session.speakerToken);
-    const key = chunkKey(session.sessionId);
     sender = new ChunkSender(session.sessionId, (m) => socket?.send(m) ?? false, {
-      firstIndex: Number(localStorage.getItem(key) ?? 0) || 0,
-      onNumbered: (next) => localStorage.setItem(key, String(next)),
+      firstIndex: speakerStorage.chunkNumbering.next(session.sessionId),
+      onNumbered: (next) => speakerStorage.chunkNumbering.save(session.sessionId, next),
     });
     socket = new LiveSocket({
       url: () => `${config.ws}?${new URLSearchParams({ role: "speaker", sessionId: session.sessionId, token: session.speakerToken })}`,
@@ -183,12 +172,12 @@ export function App() {
         body: JSON.stringify({ sourceLanguage, targetLanguages, keepTranscript, ...(glossary.length ? { glossary } : {}), ...(privateSession ? { private: true } : {}) }),
       });
       if (response.status === 401 && auth) {
-        sessionStorage.removeItem(TOKEN_KEY);
+        speakerStorage.signIn.clear();
         setState({ idToken: undefined });
         throw new Error("Your sign-in has expired. Sign in again to create a session.");
       }
       if (response.status === 401) {
-        sessionStorage.removeItem(OPERATOR_KEY);
+        speakerStorage.operatorSecret.clear();
         setState({ operatorNeeded: true });
         throw new Error(
           credential
@@ -196,11 +185,11 @@ export function App() {
             : "Creating a session on this server needs its operator secret: enter the one local mode printed when it started.",
         );
       }
-      if (credential && !state.idToken) sessionStorage.setItem(OPERATOR_KEY, credential);
+      if (credential && !state.idToken) speakerStorage.operatorSecret.save(credential);
       const body = await response.json();
       if (!response.ok) throw new Error(body?.error?.message ?? `The session could not be created (HTTP ${response.status}).`);
       const session = { ...(body as CreateSessionResponse), keepTranscript };
-      sessionStorage.setItem(STORAGE_KEY, JSON.stringify(session));
+      speakerStorage.session.save(session);
       setState({ session, ended: false, transcript: { finals: [] }, listeners: {}, quotas: [] });
       connect(session);
     } catch (error) {
@@ -266,8 +255,8 @@ export function App() {
     socket?.close();
     socket = undefined;
     clearTimeout(positionWait);
-    if (state.session) localStorage.removeItem(chunkKey(state.session.sessionId));
-    sessionStorage.removeItem(STORAGE_KEY);
+    if (state.session) speakerStorage.chunkNumbering.clear(state.session.sessionId);
+    speakerStorage.session.clear();
     setState({ ended: true });
   }
 
@@ -285,14 +274,13 @@ export function App() {
     }
     await refreshMicrophones().catch(() => undefined);
     // A reload keeps the session: the speaker token stays in this tab only.
-    const saved = sessionStorage.getItem(STORAGE_KEY);
-    if (saved) {
-      const session = JSON.parse(saved) as CreateSessionResponse;
+    const session = speakerStorage.session.load();
+    if (session) {
       const view = await fetch(`${config.http}/sessions/${session.sessionId}`, { headers: asSpeaker(session.speakerToken) }).then((r) => (r.ok ? r.json() : undefined));
       if (view?.status === "active") {
         setState({ session });
         connect(session);
-      } else sessionStorage.removeItem(STORAGE_KEY);
+      } else speakerStorage.session.clear();
     }
   });
   onCleanup(() => {
@@ -338,7 +326,7 @@ export function App() {
                   <SignIn
                     auth={auth!}
                     onSignedIn={(idToken, expiresAt) => {
-                      sessionStorage.setItem(TOKEN_KEY, JSON.stringify({ idToken, expiresAt }));
+                      speakerStorage.signIn.save(idToken, expiresAt);
                       setState({ idToken, error: undefined });
                     }}
                   />
@@ -389,18 +377,6 @@ export function App() {
 /** GET /sessions/{id} as the session's speaker: it sees its session ended too, and a private one without the key. */
 function asSpeaker(speakerToken: string): Record<string, string> {
   return { authorization: `Bearer ${speakerToken}` };
-}
-
-/**
- * The operator secret in the speaker link local mode printed (`/speaker#operator=...`), taken out of the address bar
- * at once so it is not shown on a projected screen or bookmarked.
- */
-function operatorSecretFromLink(): string | undefined {
-  const secret = new URLSearchParams(window.location.hash.replace(/^#/, "")).get("operator")?.trim();
-  if (!secret) return undefined;
-  history.replaceState(null, "", `${window.location.pathname}${window.location.search}`);
-  sessionStorage.setItem(OPERATOR_KEY, secret);
-  return secret;
 }
 
 function connectionText(socket: SocketState | "idle", ended: boolean): string {

@@ -5,7 +5,7 @@
  */
 
 /** What an action is granted on; infra maps each kind to the ARN of the resource it links. */
-export type ResourceKind = "table" | "tableIndex" | "bucketObject" | "stream" | "wsConnections" | "broadcastTopic" | "userPool" | "*";
+export type ResourceKind = "table" | "tableIndex" | "bucketObject" | "stream" | "streamConsumer" | "queue" | "wsConnections" | "broadcastTopic" | "userPool" | "*";
 
 export interface IamAction {
   action: string;

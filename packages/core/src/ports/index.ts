@@ -245,6 +245,29 @@ export interface IngestReplay {
 }
 
 /**
+ * A session's batch given up on after its retries: what Lambda's on-failure destination records of a batch
+ * (`KinesisBatchInfo`), plus the session and the last error, so it can be inspected and replayed by hand.
+ */
+export interface FailedBatch {
+  condition: "RetryAttemptsExhausted";
+  approximateInvokeCount: number;
+  streamArn: string;
+  shardId: string;
+  sessionId: string;
+  startSequenceNumber: string;
+  endSequenceNumber: string;
+  batchSize: number;
+  approximateArrivalOfFirstRecord?: string;
+  approximateArrivalOfLastRecord?: string;
+  error: string;
+}
+
+/** Where batches given up on go (the consumer's failure queue in AWS; a log line in local mode). */
+export interface FailedBatches {
+  record(batch: FailedBatch): Promise<void>;
+}
+
+/**
  * What operators watch: CloudWatch metrics in AWS; in local mode, counters in memory and log lines; in tests,
  * counters in memory.
  */

@@ -280,10 +280,11 @@ export const PartMessage = z.object({
 export type PartMessage = z.infer<typeof PartMessage>;
 
 /**
- * An AWS quota the speaker is told binds (`sessionStatus.quotas`): Polly's, Translate's, API Gateway's posts, or
- * Transcribe's concurrent streams. A client ignores a name it does not know (names may be added).
+ * An AWS quota the speaker is told binds (`sessionStatus.quotas`): Polly's, Translate's, API Gateway's posts,
+ * Transcribe's concurrent streams, or IoT Core's publishes to listeners by broadcast. A client ignores a name it does
+ * not know (names may be added).
  */
-export const BindingQuota = z.enum(["synthesis", "translation", "posts", "recognition"]);
+export const BindingQuota = z.enum(["synthesis", "translation", "posts", "recognition", "publishes"]);
 export type BindingQuota = z.infer<typeof BindingQuota>;
 
 export const SessionStatusMessage = z.object({

@@ -1,14 +1,16 @@
 /**
  * A quota never cascades, end to end: local mode in its own process under AWS's quotas (`LIVETRANSLATE_QUOTAS=aws`)
- * with Polly's far below the load (one request every 100 s for either voice), random routing over 4 execution
- * environments, a real-speech talk to listeners of two languages taking parts. Every caption reaches every listener
- * once, nothing is sent twice, no batch is retried, and the speaker is told the synthesis quota binds.
+ * with Polly's far below the load (one request every 100 s for either voice) and IoT Core's publishes too (one every
+ * 50 s), random routing over 4 execution environments, a real-speech talk to listeners of two languages taking parts
+ * and one listening by broadcast. Every caption reaches every WebSocket listener once, nothing is sent twice, no
+ * batch is retried, and the speaker is told both quotas bind.
  */
 import type { CreateSessionResponse, ServerMessage } from "@livetranslate/core/protocol";
 import { msToSamples } from "@livetranslate/core/audio";
 import { scaledTimeout } from "@livetranslate/testing/calibration";
 import { assembleTalk, chunksOf, englishClips } from "@livetranslate/testing/fixtures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BroadcastClient } from "../testing/broadcast-client.ts";
 import { ProtocolClient, streamInRealTime } from "../testing/client.ts";
 import { type LocalProcess, startLocalProcess } from "../testing/local-process.ts";
 
@@ -22,6 +24,7 @@ describe("under a synthesis quota far below the load", () => {
   const clients: ProtocolClient[] = [];
   let listeners: ProtocolClient[];
   let speaker: ProtocolClient;
+  let broadcast: BroadcastClient;
 
   beforeAll(async () => {
     local = await startLocalProcess({
@@ -30,6 +33,7 @@ describe("under a synthesis quota far below the load", () => {
       LIVETRANSLATE_SEED: "5",
       LIVETRANSLATE_QUOTAS: "aws",
       LIVETRANSLATE_QUOTA_SYNTHESIS_TPS: "0.01",
+      LIVETRANSLATE_QUOTA_PUBLISHES_PER_SECOND: "0.02",
     });
     const response = await fetch(`${local.url}/sessions`, {
       method: "POST",
@@ -41,6 +45,7 @@ describe("under a synthesis quota far below the load", () => {
     for (const language of ["es", "fr", "es"]) {
       listeners.push(await ProtocolClient.connect(local.wsUrl, { role: "listener", sessionId: session.sessionId, language, parts: "1" }));
     }
+    broadcast = await BroadcastClient.join(local.url, session.sessionId, "fr");
     speaker = await ProtocolClient.connect(local.wsUrl, { role: "speaker", sessionId: session.sessionId, token: session.speakerToken });
     clients.push(...listeners, speaker);
     await streamInRealTime(speaker, session.sessionId, [...chunksOf(talk.pcm, 100), ...chunksOf(new Int16Array(msToSamples(1000)), 100)]);
@@ -49,7 +54,7 @@ describe("under a synthesis quota far below the load", () => {
   }, scaledTimeout(300_000));
 
   afterAll(async () => {
-    await Promise.all(clients.map((c) => c.close()));
+    await Promise.all([...clients.map((c) => c.close()), broadcast?.close()]);
     await local?.stop();
   });
 
@@ -75,6 +80,16 @@ describe("under a synthesis quota far below the load", () => {
     expect(clips.length).toBeLessThan(parts * listeners.length);
     const statuses = speaker.messages("sessionStatus");
     expect(statuses.some((s) => s.quotas?.includes("synthesis"))).toBe(true);
+  });
+
+  it("publishes at most what IoT Core's quota let through to the broadcast listener, each part once, and tells the speaker", () => {
+    // The quota's burst lets the first part through; the rest of the talk comes faster than one publish per 50 s.
+    const parts = broadcast.messages("part");
+    expect(parts.length).toBeGreaterThan(0);
+    expect(parts.length).toBeLessThan(listeners[1]!.messages("transcript").length);
+    expect(new Set(parts.map((p) => `${p.segmentId}#${p.part}`)).size).toBe(parts.length);
+    expect(speaker.messages("sessionStatus").some((s) => s.quotas?.includes("publishes"))).toBe(true);
+    expect(local.logs.filter((l) => l.event === "quota.publish_dropped" && l.language === "fr").length).toBeGreaterThan(0);
   });
 
   it("retried no batch because of it, and logged each degradation", () => {

@@ -6,8 +6,7 @@
  * send it to the on-failure destination. With `environments`, each batch runs in the execution environment its
  * routing picks (see environments.ts), as Lambda may run consecutive batches anywhere.
  *
- * Shards split and merge (an on-demand stream does so as it grows): as Lambda does, a child shard is read from its
- * start once every parent is read to its end, so a partition key's records stay in order across the split.
+ * Shards split and merge: core's shard lineage says which to read when (a child after its parents' last record).
  */
 import {
   DescribeStreamSummaryCommand,
@@ -19,6 +18,8 @@ import {
   type _Record,
 } from "@aws-sdk/client-kinesis";
 import { jsonLog, type Log } from "@livetranslate/core/log";
+import { Pauses } from "@livetranslate/core/streaming/pauses";
+import { ShardLineage } from "@livetranslate/core/streaming/shard-lineage";
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
 import type { ExecutionEnvironments, KinesisHandler } from "./environments.ts";
 import type { ShardPositions } from "./positions.ts";
@@ -68,10 +69,9 @@ export class KinesisEventSource {
   private running = false;
   private loops: Promise<void>[] = [];
   private streamArn = "";
-  /** Shards being read or read already, and those read to their end (closed by a split or a merge). */
-  private readonly started = new Set<string>();
-  private readonly finishedShards = new Set<string>();
-  private readonly wakers = new Set<() => void>();
+  /** Which shards to read now, as splits and merges close some and open others. */
+  private lineage: ShardLineage | undefined;
+  private readonly pauses = new Pauses();
   private readonly log: Log;
 
   constructor(private readonly options: EventSourceOptions) {
@@ -90,32 +90,20 @@ export class KinesisEventSource {
     if (!StreamDescriptionSummary?.StreamARN) throw new Error(`stream ${streamName} not found`);
     this.streamArn = StreamDescriptionSummary.StreamARN;
     const shards = await this.listShards();
-    const positions = this.options.positions;
-    const known = new Set(shards.map((s) => s.ShardId!));
-    // A mapping that never read this stream starts at its starting position: at LATEST, on the open shards only.
-    const fresh = !shards.some((s) => positions?.get(s.ShardId!));
-    if (fresh && (this.options.startingPosition ?? "LATEST") === "LATEST") {
-      for (const shard of shards) if (shard.SequenceNumberRange?.EndingSequenceNumber) this.finishedShards.add(shard.ShardId!);
-    }
-    // Parents trimmed from the stream were read long ago.
-    for (const shard of shards) for (const parent of parentsOf(shard)) if (!known.has(parent)) this.finishedShards.add(parent);
+    this.lineage = new ShardLineage(shards, {
+      hasPosition: (shardId) => this.options.positions?.get(shardId) !== undefined,
+      startingPosition: this.options.startingPosition ?? "LATEST",
+    });
     this.running = true;
-    await this.startReadyShards(shards, fresh);
+    await this.startReadyShards(shards);
   }
 
   /** Starts polling every shard not started yet whose parents are read to their end; returns their ids. */
-  private async startReadyShards(shards: KinesisShard[], atStartingPosition: boolean): Promise<string[]> {
+  private async startReadyShards(shards: KinesisShard[]): Promise<string[]> {
     const startedNow: string[] = [];
-    for (const shard of shards) {
-      const shardId = shard.ShardId!;
-      if (this.started.has(shardId) || this.finishedShards.has(shardId)) continue;
-      if (!parentsOf(shard).every((parent) => this.finishedShards.has(parent))) continue;
-      this.started.add(shardId);
+    for (const { shardId, from } of this.lineage!.ready(shards)) {
       const saved = this.options.positions?.get(shardId);
       if (saved) this.log({ level: "info", event: "event_source.resumed", shardId, after: saved });
-      // A mapping's first shards begin at its starting position; any later one at its first record (a child's
-      // parents' records came before it).
-      const from = atStartingPosition ? (this.options.startingPosition ?? "LATEST") : "TRIM_HORIZON";
       const iterator = await this.iteratorAfter(shardId, saved, from);
       this.loops.push(this.pollShard({ shardId, streamArn: this.streamArn, after: saved, from }, iterator));
       startedNow.push(shardId);
@@ -125,16 +113,16 @@ export class KinesisEventSource {
 
   /** A shard was read to its end: its children may start now. */
   private async shardFinished(shardId: string): Promise<void> {
-    this.finishedShards.add(shardId);
+    this.lineage!.finish(shardId);
     for (;;) {
       if (!this.running) return;
       try {
-        const children = await this.startReadyShards(await this.listShards(), false);
+        const children = await this.startReadyShards(await this.listShards());
         this.log({ level: "info", event: "event_source.shard_finished", shardId, children });
         return;
       } catch (error) {
         this.log({ level: "warn", event: "event_source.read_failed", shardId, error: String(error) });
-        await this.sleep(this.options.pollIntervalMs ?? 100);
+        await this.pauses.wait(this.options.pollIntervalMs ?? 100);
       }
     }
   }
@@ -155,7 +143,7 @@ export class KinesisEventSource {
   /** Stops polling and resolves once the invocations in flight have returned. Records not yet delivered stay unread. */
   async stop(): Promise<void> {
     this.running = false;
-    for (const wake of this.wakers) wake();
+    this.pauses.wakeAll();
     // A shard finishing as it stops may still start its children's loops, which see `running` false and return.
     while (this.loops.length > 0) await Promise.all(this.loops.splice(0));
   }
@@ -195,13 +183,13 @@ export class KinesisEventSource {
             }
           }
           this.log({ level: "warn", event: "event_source.read_failed", shardId: shard.shardId, error: String(failure) });
-          await this.sleep(pollIntervalMs);
+          await this.pauses.wait(pollIntervalMs);
           continue;
         }
       }
       if (pending.length === 0) {
         // An empty read while behind means more records lie further on: read again at once, as Lambda does.
-        if (!behind) await this.sleep(pollIntervalMs);
+        if (!behind) await this.pauses.wait(pollIntervalMs);
         continue;
       }
       if (!this.running) break;
@@ -226,7 +214,7 @@ export class KinesisEventSource {
         this.finished(shard, discarded);
         failing = undefined;
       } else {
-        await this.sleep(this.options.retryDelayMs ?? 200);
+        await this.pauses.wait(this.options.retryDelayMs ?? 200);
       }
     }
     // No next iterator: the shard is closed and every record of it handled.
@@ -317,21 +305,4 @@ export class KinesisEventSource {
       eventSourceARN: shard.streamArn,
     };
   }
-
-  /** Waits, unless `stop()` comes first. */
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const wake = () => {
-        clearTimeout(timer);
-        this.wakers.delete(wake);
-        resolve();
-      };
-      const timer = setTimeout(wake, ms);
-      this.wakers.add(wake);
-    });
-  }
-}
-
-function parentsOf(shard: KinesisShard): string[] {
-  return [shard.ParentShardId, shard.AdjacentParentShardId].filter((id): id is string => id !== undefined);
 }

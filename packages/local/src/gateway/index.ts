@@ -15,16 +15,9 @@ import type { NodeWebSocket } from "@hono/node-ws";
 import type { Hono } from "hono";
 import type { WSContext } from "hono/ws";
 import type { WebSocketEvent, WebSocketResult } from "@livetranslate/functions/ws/events";
+import { type GatewayRoutes, type RouteCall, selectRoute, type WebSocketHandler, webSocketEvent } from "./route-events.ts";
 
-export type WebSocketHandler = (event: WebSocketEvent) => Promise<WebSocketResult>;
-
-export interface GatewayRoutes {
-  $connect: WebSocketHandler;
-  $disconnect: WebSocketHandler;
-  $default: WebSocketHandler;
-  /** Routes selected by `$request.body.action`. */
-  actions: Record<string, WebSocketHandler>;
-}
+export type { GatewayRoutes, WebSocketHandler } from "./route-events.ts";
 
 /** API Gateway's WebSocket quotas (none can be raised). */
 export interface ConnectionLimits {
@@ -171,7 +164,7 @@ export class WebSocketGateway {
         }
         this.perAddress.set(sourceIp, open + 1);
         const result = await this.invoke(routes.$connect, {
-          ...this.context("$connect", "CONNECT", connectionId, Date.now(), sourceIp),
+          ...this.context({ routeKey: "$connect", eventType: "CONNECT", connectionId, connectedAt: Date.now(), sourceIp }),
           queryStringParameters: Object.fromEntries(new URL(c.req.url).searchParams),
           headers: Object.fromEntries(c.req.raw.headers),
         });
@@ -220,10 +213,10 @@ export class WebSocketGateway {
             const body = isBinary
               ? Buffer.from(event.data as ArrayBuffer).toString("base64")
               : (event.data as string);
-            const handler = this.select(isBinary ? undefined : body);
+            const handler = selectRoute(this.options.routes, isBinary ? undefined : body);
             const invoke = () =>
               this.invoke(handler.handler, {
-                ...this.context(handler.routeKey, "MESSAGE", connectionId, socket.connectedAt, sourceIp),
+                ...this.context({ routeKey: handler.routeKey, eventType: "MESSAGE", connectionId, connectedAt: socket.connectedAt, sourceIp }),
                 body,
                 isBase64Encoded: isBinary,
               });
@@ -311,20 +304,21 @@ export class WebSocketGateway {
     socket.ws.close(code, reason);
   }
 
-  /** `$disconnect`, once per connection, after the messages it sent were handled. */
+  /** One connection fewer from the address. */
   private release(sourceIp: string): void {
     const open = (this.perAddress.get(sourceIp) ?? 1) - 1;
     if (open > 0) this.perAddress.set(sourceIp, open);
     else this.perAddress.delete(sourceIp);
   }
 
+  /** `$disconnect`, once per connection, after the messages it sent were handled. */
   private disconnect(connectionId: string, connectedAt: number, sourceIp: string, after: Promise<unknown>): void {
     if (this.disconnected.has(connectionId)) return;
     this.disconnected.add(connectionId);
     this.opened.delete(connectionId);
     this.release(sourceIp);
     const done = after.then(async () => {
-      await this.invoke(this.options.routes.$disconnect, this.context("$disconnect", "DISCONNECT", connectionId, connectedAt, sourceIp));
+      await this.invoke(this.options.routes.$disconnect, this.context({ routeKey: "$disconnect", eventType: "DISCONNECT", connectionId, connectedAt, sourceIp }));
       // Ids are never reused, so the memory of having disconnected can go once the handler ran.
       setTimeout(() => this.disconnected.delete(connectionId), 60_000).unref();
     });
@@ -332,42 +326,8 @@ export class WebSocketGateway {
     void done.finally(() => this.inflight.delete(done));
   }
 
-  /** Route selection expression `$request.body.action`, falling back to `$default`. */
-  private select(body: string | undefined): { routeKey: string; handler: WebSocketHandler } {
-    let action: unknown;
-    try {
-      action = body === undefined ? undefined : (JSON.parse(body) as { action?: unknown })?.action;
-    } catch {
-      action = undefined;
-    }
-    const { actions, $default } = this.options.routes;
-    if (typeof action === "string" && Object.hasOwn(actions, action)) {
-      return { routeKey: action, handler: actions[action]! };
-    }
-    return { routeKey: "$default", handler: $default };
-  }
-
-  private context(routeKey: string, eventType: "CONNECT" | "MESSAGE" | "DISCONNECT", connectionId: string, connectedAt: number, sourceIp: string) {
-    const now = Date.now();
-    return {
-      requestContext: {
-        routeKey,
-        eventType,
-        messageId: eventType === "MESSAGE" ? randomBytes(8).toString("base64url") : undefined,
-        extendedRequestId: randomBytes(8).toString("base64url"),
-        requestTime: new Date(now).toUTCString(),
-        messageDirection: "IN" as const,
-        stage: this.stage,
-        connectedAt,
-        requestTimeEpoch: now,
-        requestId: randomBytes(8).toString("base64url"),
-        domainName: "localhost",
-        connectionId,
-        apiId: "local",
-        identity: { sourceIp },
-      },
-      isBase64Encoded: false,
-    } as unknown as WebSocketEvent;
+  private context(call: Omit<RouteCall, "stage">): WebSocketEvent {
+    return webSocketEvent({ ...call, stage: this.stage });
   }
 
   /** Runs `invoke` once fewer than `messageConcurrency` of the connection's messages run. */

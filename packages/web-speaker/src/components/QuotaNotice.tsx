@@ -7,6 +7,7 @@ const EFFECT: Record<BindingQuota, string> = {
   translation: "Translation is at its rate limit: some parts reach listeners untranslated, as captions in your language.",
   posts: "Sending is at its rate limit: some listeners miss some messages.",
   recognition: "Speech recognition is at its limit of concurrent streams: some sentences wait, and some are lost.",
+  publishes: "Broadcasting is at its rate limit: listeners of some languages miss some parts.",
 };
 
 /** The AWS quotas met in the last few seconds, and what listeners get meanwhile; nothing while none binds. */

@@ -51,6 +51,14 @@ export function createKinesisClient(options: ClientOptions = {}): KinesisClient 
   return new KinesisClient({ ...common(options), requestHandler: new NodeHttpHandler() });
 }
 
+/**
+ * The shard reader's client: `SubscribeToShard` is an event stream over HTTP/2, the SDK's default handler for Kinesis
+ * (the HTTP/1.1 handler above is for kinesalite, which has no HTTP/2 and no enhanced fan-out).
+ */
+export function createSubscriptionClient(options: ClientOptions = {}): KinesisClient {
+  return new KinesisClient(common(options));
+}
+
 /** Path-style addressing against a stand-in, which has no per-bucket host names. */
 export function createS3Client(options: ClientOptions = {}): S3Client {
   return new S3Client({ ...common(options), forcePathStyle: Boolean(options.endpoint) });

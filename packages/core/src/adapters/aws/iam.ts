@@ -35,6 +35,7 @@ const SERVICE_PREFIXES: Record<string, string> = {
   KinesisClient: "kinesis",
   PollyClient: "polly",
   S3Client: "s3",
+  SQSClient: "sqs",
   TranscribeClient: "transcribe",
   TranscribeStreamingClient: "transcribe",
   TranslateClient: "translate",

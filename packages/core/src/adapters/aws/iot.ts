@@ -108,7 +108,7 @@ export function listenerAuthorization(
     isAuthenticated: true,
     principalId: listener.listenerId.replace(/[^a-zA-Z0-9]/g, "").slice(0, 128) || "listener",
     disconnectAfterInSeconds: 86_400,
-    refreshAfterInSeconds: 300,
+    refreshAfterInSeconds: Broadcast.AUTHORIZATION_REFRESH_SECONDS,
     policyDocuments: [
       {
         Version: "2012-10-17",

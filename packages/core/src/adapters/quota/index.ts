@@ -2,15 +2,16 @@
  * AWS's quotas, emulated over any port: decorators that let requests through at a quota's rate (a token bucket
  * with the quota's burst) or up to its concurrency, and answer the rest exactly as the AWS service does, with the
  * SDK v3's own exception classes (name, `$fault`, `$metadata.httpStatusCode`). Local mode wraps its engines, its
- * @connections client and its DynamoDB clients in them (`LIVETRANSLATE_QUOTAS=aws`), so the pipeline's handling of a quota runs the same
+ * @connections client, its broadcast publisher and its DynamoDB clients in them (`LIVETRANSLATE_QUOTAS=aws`), so the pipeline's handling of a quota runs the same
  * code locally as in AWS.
  */
 import { LimitExceededException as PostLimitExceededException } from "@aws-sdk/client-apigatewaymanagementapi";
 import { type DynamoDBClient, ProvisionedThroughputExceededException } from "@aws-sdk/client-dynamodb";
+import { ThrottlingException as PublishThrottlingException } from "@aws-sdk/client-iot-data-plane";
 import { ThrottlingException as PollyThrottlingException } from "@aws-sdk/client-polly";
 import { LimitExceededException as TranscribeLimitExceededException } from "@aws-sdk/client-transcribe-streaming";
 import { TooManyRequestsException } from "@aws-sdk/client-translate";
-import type { ConnectionNotifier, RecognitionStream, SpeechRecognizer, SpeechSynthesizer, Translator } from "../../ports/index.ts";
+import type { BroadcastPublisher, ConnectionNotifier, RecognitionStream, SpeechRecognizer, SpeechSynthesizer, Translator } from "../../ports/index.ts";
 
 /** Requests at `ratePerSecond`, up to `burst` at once after a quiet spell (AWS's throttles behave as token buckets). */
 export class TokenBucket {
@@ -61,6 +62,11 @@ export function postThrottling(): PostLimitExceededException {
   return new PostLimitExceededException({ message: "Rate exceeded", $metadata: metadata(429) });
 }
 
+/** IoT Core's data plane over the account's inbound publish rate: `ThrottlingException`, HTTP 429. */
+export function publishThrottling(): PublishThrottlingException {
+  return new PublishThrottlingException({ message: "Rate exceeded", $metadata: metadata(429) });
+}
+
 /** Transcribe over its concurrent streams: `LimitExceededException`, HTTP 429. */
 export function streamsExceeded(): TranscribeLimitExceededException {
   return new TranscribeLimitExceededException({
@@ -104,6 +110,16 @@ export function throttledNotifier(notifier: ConnectionNotifier, bucket: TokenBuc
       return notifier.post(connectionId, message);
     },
     disconnect: (connectionId) => notifier.disconnect(connectionId),
+  };
+}
+
+/** IoT Core's account-wide inbound publish rate, which the consumer's data-plane `Publish` counts against. */
+export function throttledPublisher(publisher: BroadcastPublisher, bucket: TokenBucket): BroadcastPublisher {
+  return {
+    async publish(channel, message) {
+      if (!bucket.take()) throw publishThrottling();
+      return publisher.publish(channel, message);
+    },
   };
 }
 

@@ -1,14 +1,15 @@
 import { ApiGatewayManagementApiServiceException } from "@aws-sdk/client-apigatewaymanagementapi";
 import { DynamoDBClient, DynamoDBServiceException, GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { startTestTable } from "@livetranslate/testing/table";
+import { IoTDataPlaneServiceException } from "@aws-sdk/client-iot-data-plane";
 import { PollyServiceException } from "@aws-sdk/client-polly";
 import { TranscribeStreamingServiceException } from "@aws-sdk/client-transcribe-streaming";
 import { TranslateServiceException } from "@aws-sdk/client-translate";
 import { describe, expect, it } from "vitest";
 import { isQuotaError } from "../../domain/quotas/index.ts";
-import type { ConnectionNotifier, RecognitionStream, SpeechRecognizer, SpeechSynthesizer, Translator } from "../../ports/index.ts";
+import type { BroadcastPublisher, ConnectionNotifier, RecognitionStream, SpeechRecognizer, SpeechSynthesizer, Translator } from "../../ports/index.ts";
 import { createDynamoClient, TABLE_MAX_ATTEMPTS } from "../aws/clients.ts";
-import { limitedRecognizer, throttledNotifier, throttledSynthesizer, throttledTranslator, throttleTable, TokenBucket } from "./index.ts";
+import { limitedRecognizer, throttledNotifier, throttledPublisher, throttledSynthesizer, throttledTranslator, throttleTable, TokenBucket } from "./index.ts";
 
 /** A clock the test moves by hand: no test here waits for real time. */
 function fakeClock() {
@@ -88,6 +89,21 @@ describe("quota decorators answer as the AWS services do", () => {
     expect(error).toBeInstanceOf(ApiGatewayManagementApiServiceException);
     expect(error).toMatchObject({ name: "LimitExceededException", $fault: "client", $metadata: { httpStatusCode: 429 } });
     expect(posted).toEqual(["a", "b"]);
+  });
+
+  it("IoT Core Publish: ThrottlingException, HTTP 429, an IoTDataPlaneServiceException; the rate comes back with time", async () => {
+    const clock = fakeClock();
+    const published: string[] = [];
+    const publisher: BroadcastPublisher = { publish: async (channel) => void published.push(channel.language) };
+    const throttled = throttledPublisher(publisher, new TokenBucket(0.5, undefined, clock.now));
+    await throttled.publish({ sessionId: "s", language: "es" }, { type: "pong" });
+    const error = await throttled.publish({ sessionId: "s", language: "fr" }, { type: "pong" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(IoTDataPlaneServiceException);
+    expect(error).toMatchObject({ name: "ThrottlingException", $fault: "client", $metadata: { httpStatusCode: 429 } });
+    expect(isQuotaError(error)).toBe(true);
+    clock.advance(2000);
+    await throttled.publish({ sessionId: "s", language: "fr" }, { type: "pong" });
+    expect(published).toEqual(["es", "fr"]);
   });
 
   it("Transcribe: LimitExceededException on the 26th concurrent stream; an ended or aborted stream frees its place", async () => {

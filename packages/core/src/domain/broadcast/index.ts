@@ -28,6 +28,8 @@ export namespace Broadcast {
   export const PASS_TTL_MS = 3 * HEARTBEAT_SECONDS * 1000;
   /** A listener that joined counts this long before its broker connection is seen. */
   export const CONNECT_GRACE_MS = ListenerPresence.CONNECT_GRACE_MS;
+  /** IoT Core asks the authorizer about a listener's connection again this often (its minimum refresh). */
+  export const AUTHORIZATION_REFRESH_SECONDS = 300;
 
   /** A broadcast listener as stored; the ElectroDB entity `broadcastListener` is checked against it (`db.test.ts`). */
   export const Info = z.object({

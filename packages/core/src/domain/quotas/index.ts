@@ -24,7 +24,12 @@ export type QuotaId =
   | "enhancedFanOutConsumers"
   | "bucketPrefixPuts"
   | "bucketPrefixGets"
-  | "lambdaConcurrency";
+  | "lambdaConcurrency"
+  | "broadcastInbound"
+  | "broadcastOutbound"
+  | "broadcastConnects"
+  | "broadcastSubscriptions"
+  | "broadcastPerConnection";
 
 export interface ServiceQuota {
   id: QuotaId;
@@ -36,7 +41,7 @@ export interface ServiceQuota {
   value: number;
   /** Requests a token bucket lets through at once on top of the rate, where AWS documents one. */
   burst?: number;
-  unit: "requests/s" | "concurrent streams" | "connections/s" | "write units/s" | "read units/s" | "MB/s" | "records/s" | "consumers" | "concurrent executions";
+  unit: "requests/s" | "publishes/s" | "concurrent streams" | "connections/s" | "subscriptions/s" | "write units/s" | "read units/s" | "MB/s" | "records/s" | "consumers" | "concurrent executions";
   /** Whether Service Quotas (or AWS Support) can raise it. */
   adjustable: boolean;
   /** Where to ask for more: the quota's name in the Service Quotas console, or how to raise it otherwise. */
@@ -78,6 +83,10 @@ const KINESIS = {
 const S3 = {
   page: "Amazon S3 User Guide, Best practices design patterns: optimizing Amazon S3 performance",
   url: "https://docs.aws.amazon.com/AmazonS3/latest/userguide/optimizing-performance.html",
+};
+const IOT_CORE = {
+  page: "AWS General Reference, AWS IoT Core endpoints and quotas: message broker and protocol limits and quotas",
+  url: "https://docs.aws.amazon.com/general/latest/gr/iot-core.html#message-broker-limits",
 };
 const LAMBDA = { page: "AWS Lambda Developer Guide, Lambda quotas", url: "https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html" };
 
@@ -285,6 +294,60 @@ export const AWS_QUOTAS: readonly ServiceQuota[] = [
     increase: "Service Quotas > AWS Lambda: Concurrent executions",
     answer: { name: "TooManyRequestsException", httpStatusCode: 429 },
     source: LAMBDA,
+  },
+  // IoT Core's message broker (listeners by broadcast). Several regions list smaller defaults than the page's
+  // largest regions: the Service Quotas console of the deployment's region is the truth.
+  {
+    id: "broadcastInbound",
+    service: "AWS IoT Core",
+    name: "Inbound publish requests per second per account (the consumer's data-plane Publish)",
+    value: 20_000,
+    unit: "publishes/s",
+    adjustable: true,
+    increase: "Service Quotas > AWS IoT: Inbound publish requests per second per account",
+    // The data plane's Publish over HTTPS, as its API reference documents a throttled request.
+    answer: { name: "ThrottlingException", httpStatusCode: 429 },
+    source: IOT_CORE,
+  },
+  {
+    id: "broadcastOutbound",
+    service: "AWS IoT Core",
+    name: "Outbound publish requests per second per account (every message delivered to a matching subscription)",
+    value: 20_000,
+    unit: "publishes/s",
+    adjustable: true,
+    increase: "Service Quotas > AWS IoT: Outbound publish requests per second per account",
+    source: IOT_CORE,
+  },
+  {
+    id: "broadcastConnects",
+    service: "AWS IoT Core",
+    name: "Connect requests per second per account",
+    value: 500,
+    unit: "connections/s",
+    adjustable: true,
+    increase: "Service Quotas > AWS IoT: Connect requests per second per account",
+    source: IOT_CORE,
+  },
+  {
+    id: "broadcastSubscriptions",
+    service: "AWS IoT Core",
+    name: "Subscriptions per second per account",
+    value: 500,
+    unit: "subscriptions/s",
+    adjustable: true,
+    increase: "Service Quotas > AWS IoT: Subscriptions per second per account",
+    source: IOT_CORE,
+  },
+  {
+    id: "broadcastPerConnection",
+    service: "AWS IoT Core",
+    name: "Publish requests per second per connection (inbound and outbound)",
+    value: 100,
+    unit: "publishes/s",
+    adjustable: false,
+    increase: "not adjustable: fewer messages per listener connection (one per part already)",
+    source: IOT_CORE,
   },
 ];
 

@@ -19,6 +19,11 @@ describe("AWS_QUOTAS", () => {
     expect(quota("apiGatewayRequests")).toMatchObject({ value: 10_000, answer: { httpStatusCode: 429 } });
     expect(quota("recognizerStreams")).toMatchObject({ value: 25, unit: "concurrent streams", answer: { name: "LimitExceededException" } });
     expect(quota("lambdaConcurrency").value).toBe(1_000);
+    expect(quota("broadcastInbound")).toMatchObject({ service: "AWS IoT Core", value: 20_000, answer: { name: "ThrottlingException", httpStatusCode: 429 } });
+    expect(quota("broadcastOutbound")).toMatchObject({ value: 20_000, unit: "publishes/s", adjustable: true });
+    expect(quota("broadcastConnects").value).toBe(500);
+    expect(quota("broadcastSubscriptions").value).toBe(500);
+    expect(quota("broadcastPerConnection")).toMatchObject({ value: 100, adjustable: false });
   });
 
   it("names an unknown quota", () => {

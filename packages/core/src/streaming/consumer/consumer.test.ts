@@ -3,14 +3,15 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { pcmToBase64 } from "../../audio/index.ts";
 import { createKinesisClient } from "../../adapters/aws/clients.ts";
 import { encodeIngestRecord, KinesisIngestReplay } from "../../adapters/aws/kinesis.ts";
-import { limitedRecognizer, throttledSynthesizer, TokenBucket } from "../../adapters/quota/index.ts";
+import { limitedRecognizer, throttledPublisher, throttledSynthesizer, TokenBucket } from "../../adapters/quota/index.ts";
 import { Admission } from "../../domain/admission/index.ts";
 import { Audience } from "../../domain/audience/index.ts";
+import { Broadcast } from "../../domain/broadcast/index.ts";
 import { Connection } from "../../domain/connection/index.ts";
 import type { Db } from "../../domain/db/index.ts";
 import { memoryLog } from "../../log.ts";
 import { memoryMeasurements } from "../../adapters/memory/index.ts";
-import type { CustomVocabularies, HeardWord, IngestRecord, PositionedRecord, RecognitionStream, SpeechRecognizer, SpeechSynthesizer, VoiceActivityDetector } from "../../ports/index.ts";
+import type { BroadcastPublisher, CustomVocabularies, HeardWord, IngestRecord, PositionedRecord, RecognitionStream, SpeechRecognizer, SpeechSynthesizer, VoiceActivityDetector } from "../../ports/index.ts";
 import type { Glossary, ServerMessage } from "../../protocol/index.ts";
 import { CreateVocabularyCommand, DeleteVocabularyCommand, GetVocabularyCommand, ListVocabulariesCommand, TranscribeClient } from "@aws-sdk/client-transcribe";
 import { mockClient } from "aws-sdk-client-mock";
@@ -213,6 +214,7 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
       underQuota = (synthesizer) => synthesizer,
       splitAfter,
       sleep = async () => undefined,
+      broadcast,
     }: {
       recognizer?: SpeechRecognizer & { streams?: number };
       partsListener?: boolean;
@@ -221,6 +223,8 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
       underQuota?: (synthesizer: SpeechSynthesizer) => SpeechSynthesizer;
       splitAfter?: number;
       sleep?: (ms: number) => Promise<void>;
+      /** Publishes to a French listener by broadcast, who joins the session. */
+      broadcast?: BroadcastPublisher;
     } = {},
   ) {
     const { sessionId, speakerToken } = await Session.create(db, { source: ["en"], target: ["es", "fr", "it"] }, { sourceLanguage: "en", targetLanguages: ["es", "fr", "it"], glossary });
@@ -228,6 +232,7 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     await Connection.join(db, "es-1", { sessionId, role: "listener", language: "es" });
     await Connection.join(db, "fr-1", { sessionId, role: "listener", language: "fr" });
     if (partsListener) await Connection.join(db, "es-parts", { sessionId, role: "listener", language: "es", parts: "1" });
+    if (broadcast) await Broadcast.join(db, { sessionId, language: "fr" });
     const notifier = new RecordingNotifier();
     const sent = notifier.sent;
     const translator = new LabellingTranslator();
@@ -242,7 +247,7 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     const probeOnce: Probe = (...args) => probe(...args);
     const consumer = (now?: () => number) =>
       // A throttled call's retries do not wait here (the waits are the pipeline's quota budget, tested on their own).
-      new StreamConsumer({ db, recognizer, vocabularies, replay, translator, synthesizer, audioStore, notifier, log, measurements, segmenterOptions, voiceActivity, now, sleep, probe: probeOnce });
+      new StreamConsumer({ db, recognizer, vocabularies, replay, translator, synthesizer, audioStore, notifier, broadcast, log, measurements, segmenterOptions, voiceActivity, now, sleep, probe: probeOnce });
     // Ingested "now" onwards: a consumer on the real clock runs ahead of real time, as one keeping up does.
     const base = Date.now();
     const chunks: IngestRecord[] = [...chunksOf(spoken.pcm, 100)].map((pcm, chunkIndex) => ({
@@ -840,6 +845,26 @@ describe("StreamConsumer on dynalite and kinesalite with real speech", () => {
     const statuses = t.sent.filter((s) => s.to === "speaker" && s.message.type === "sessionStatus").map((s) => s.message as Extract<ServerMessage, { type: "sessionStatus" }>);
     expect(statuses.some((m) => m.quotas?.includes("synthesis"))).toBe(true);
     expect(t.log.entries.some((e) => e.event === "quota.degraded" && e.to === "captionsOnly")).toBe(true);
+  });
+
+  it("under IoT Core's publish quota far below the load: WebSocket listeners keep every caption, the broadcast listener's parts are given up past the budget, counted, no batch retried, the speaker told", async () => {
+    // Prepare: IoT Core's inbound publish rate at one publish per 1000 s (burst 1), on a clock that stands still.
+    const published: ServerMessage[] = [];
+    const publisher = throttledPublisher({ publish: async (_channel, message) => void published.push(message) }, new TokenBucket(0.001, 1, () => 0));
+    const t = await setup({}, undefined, talk, { broadcast: publisher });
+    // Act: no batch may throw (a throw is a batch retried, replayed from the stream).
+    await feed(t.consumer(), t.sessionId, t.records);
+    // Assess
+    const finals = t.finals("speaker").filter((f) => f.isFinal);
+    expect(finals.length).toBeGreaterThanOrEqual(talk.utterances.length);
+    for (const to of ["es-1", "fr-1"]) expect(t.finals(to).map((f) => f.segmentId)).toEqual(finals.map((f) => f.segmentId));
+    expect(published.filter((m) => m.type === "part")).toHaveLength(1);
+    expect(t.measurements.get("PublishesDropped")).toBeGreaterThan(0);
+    expect(t.measurements.get("PartMessagesDegraded")).toBe(t.measurements.get("PublishesDropped"));
+    for (const counter of ["BatchesRetried", "StreamReplays", "RecognizerReplays", "DeliveriesRetried"]) expect(t.measurements.get(counter), counter).toBe(0);
+    const statuses = t.sent.filter((s) => s.to === "speaker" && s.message.type === "sessionStatus").map((s) => s.message as Extract<ServerMessage, { type: "sessionStatus" }>);
+    expect(statuses.some((m) => m.quotas?.includes("publishes"))).toBe(true);
+    expect(t.log.entries.some((e) => e.event === "quota.publish_dropped" && e.language === "fr")).toBe(true);
   });
 
   it("under Transcribe's concurrent-stream quota, a segment waits for a stream to free up, and no batch fails", async () => {

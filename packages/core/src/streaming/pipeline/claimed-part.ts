@@ -19,10 +19,11 @@ export type Outcome = "sent" | "done" | "failed" | "degraded";
 
 
 /**
- * Which quota a part's throttled call met. A bundle's throttled call is its delivery (a post or a publish): a
- * throttled translation or synthesis only leaves that out of the message (`deliverBundle`).
+ * Which quota a part's throttled call met. A bundle's throttled call is its publish: a throttled translation or
+ * synthesis only leaves that out of the message (`deliverBundle`), and a throttled post is dropped for its one
+ * connection (`postAll`).
  */
-const QUOTA_OF_PART: Record<DeliveryPart, BindingQuota> = { caption: "posts", translation: "translation", audio: "synthesis", bundle: "posts" };
+const QUOTA_OF_PART: Record<DeliveryPart, BindingQuota> = { caption: "posts", translation: "translation", audio: "synthesis", bundle: "publishes" };
 
 /**
  * One idempotent delivery of one part (caption, translation, audio, bundle) to one group: claimed, sent, then marked

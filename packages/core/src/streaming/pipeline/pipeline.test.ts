@@ -9,6 +9,7 @@ import type { ServerMessage } from "../../protocol/index.ts";
 import { LabellingTranslator, MemoryAudioStore, RecordingNotifier, TextSynthesizer } from "@livetranslate/testing/fakes";
 import { startTestTable, type TestTable } from "@livetranslate/testing/table";
 import { announceEnd, type PipelineDeps, runSegment, type SegmentJob } from "./index.ts";
+import { CAPTION_RETRY } from "./quota.ts";
 
 let dynamo: TestTable;
 let db: Db;
@@ -197,11 +198,12 @@ describe("runSegment", () => {
     // Act: the part, then a retried batch.
     const result = await runSegment(f.deps, part);
     await runSegment(f.deps, part);
-    // Assess: fr asked 3 times (the budget) in the first attempt, never again; the batch is not failed.
+    // Assess: fr asked as often as a caption's budget allows in the first attempt, never again; the batch is not failed.
     expect(published).toEqual(["es"]);
-    expect(frAttempts).toBe(3);
+    expect(frAttempts).toBe(CAPTION_RETRY.attempts);
     expect(result.incomplete).toBe(false);
-    expect(result.languages.find((l) => l.language === "fr")).toMatchObject({ degraded: "captionsOnly", quotas: ["posts"] });
+    expect(result.languages.find((l) => l.language === "fr")).toMatchObject({ degraded: "captionsOnly", quotas: ["publishes"] });
+    expect(f.measurements.get("PublishesDropped")).toBe(1);
     expect(f.measurements.get("PartMessagesDegraded")).toBe(1);
   });
 

@@ -90,8 +90,8 @@ export interface Recipients {
 /**
  * Posts `message` to the connections and publishes it to the channel, in parallel, as `postAll` posts (required).
  * A publish throttled past the retry budget fails (a quota error): unlike a post it is every listener of the
- * channel's copy, so the caller degrades the part for the language rather than drop it silently. Resolves to the
- * number of posts dropped under the quota.
+ * channel's copy, so the caller gives the part up for the language (marked done, the batch goes on) rather than
+ * drop it silently. Resolves to the number of posts dropped under the quota.
  */
 export async function sendTo(
   deps: Pick<PipelineDeps, "notifier" | "broadcast" | "db" | "log" | "measurements" | "sleep">,
@@ -105,11 +105,24 @@ export async function sendTo(
   return dropped;
 }
 
-async function publish(deps: Pick<PipelineDeps, "broadcast" | "measurements" | "sleep">, channel: BroadcastChannel, message: ServerMessage): Promise<void> {
+/**
+ * One publish under IoT Core's inbound publish rate. A part's message is its caption for every broadcast listener
+ * of the language, so it gets a caption's budget; past it the publish is counted (`PublishesDropped`), logged and
+ * its quota error goes up to the caller.
+ */
+async function publish(deps: Pick<PipelineDeps, "broadcast" | "log" | "measurements" | "sleep">, channel: BroadcastChannel, message: ServerMessage): Promise<void> {
   const { broadcast } = deps;
   if (!broadcast) throw new Error(`listeners of ${channel.sessionId}/${channel.language} listen by broadcast, but no broadcast publisher is configured`);
-  const budget = message.type === "transcript" && message.isFinal ? CAPTION_RETRY : QUOTA_RETRY;
-  await withinQuota(() => broadcast.publish(channel, message), { sleep: deps.sleep, onRetry: () => deps.measurements?.count("QuotaRetries") }, budget);
+  const caption = (message.type === "transcript" && message.isFinal) || message.type === "part";
+  try {
+    await withinQuota(() => broadcast.publish(channel, message), { sleep: deps.sleep, onRetry: () => deps.measurements?.count("QuotaRetries") }, caption ? CAPTION_RETRY : QUOTA_RETRY);
+  } catch (error) {
+    if (isQuotaError(error)) {
+      deps.log({ level: "warn", event: "quota.publish_dropped", sessionId: channel.sessionId, language: channel.language, type: message.type, errorName: (error as Error).name });
+      deps.measurements?.count("PublishesDropped");
+    }
+    throw error;
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { memoryMeasurements } from "../../adapters/memory/index.ts";
-import { pollyThrottling, postThrottling, translateThrottling } from "../../adapters/quota/index.ts";
+import { pollyThrottling, postThrottling, throttledPublisher, TokenBucket, translateThrottling } from "../../adapters/quota/index.ts";
 import type { ServerMessage } from "../../protocol/index.ts";
 import type { Audience } from "../../domain/audience/index.ts";
 import type { Db } from "../../domain/db/index.ts";
@@ -176,5 +176,41 @@ describe("a sustained quota never fails the segment", () => {
     const again = await runSegment(q.deps, segment);
     expect(again.sent).toBe(false);
     expect(typesTo(q.sent, "es1")).toHaveLength(3);
+  });
+
+  it("publishes throttled (IoT Core's inbound rate): retried within a caption's budget, then the part given up for that language only, counted, logged and told; the batch goes on and repeats nothing", async () => {
+    // Prepare: a publisher under IoT Core's account rate, one publish then none (the clock stands still).
+    const q = underQuota({});
+    const published: { language: string; message: ServerMessage }[] = [];
+    let attempts = 0;
+    q.deps.broadcast = throttledPublisher(
+      {
+        async publish(channel, message) {
+          published.push({ language: channel.language, message });
+        },
+      },
+      new TokenBucket(1, 1, () => 0),
+    );
+    const counting = q.deps.broadcast;
+    q.deps.broadcast = { publish: (channel, message) => (attempts++, counting.publish(channel, message)) };
+    const part = job({
+      part: { index: 0, last: true },
+      audience: { speakers: [], listenersByLanguage: new Map(), partListenersByLanguage: new Map(), broadcastListenersByLanguage: new Map([["es", ["l1"]], ["fr", ["l2"]]]) },
+    });
+    // Act
+    const result = await runSegment(q.deps, part);
+    const again = await runSegment(q.deps, part);
+    // Assess: one language published, the other given up after a caption's budget, never sent later.
+    expect(published).toHaveLength(1);
+    expect(attempts).toBe(1 + CAPTION_RETRY.attempts);
+    expect(result.incomplete).toBe(false);
+    const refused = result.languages.find((l) => l.language !== published[0]!.language)!;
+    expect(refused).toMatchObject({ quotas: ["publishes"] });
+    expect(result.quotas).toEqual(["publishes"]);
+    expect(q.measurements.get("PublishesDropped")).toBe(1);
+    expect(q.measurements.get("QuotaRetries")).toBe(CAPTION_RETRY.attempts - 1);
+    expect(q.log.entries.filter((e) => e.event === "quota.publish_dropped")).toMatchObject([{ language: refused.language, type: "part", errorName: "ThrottlingException" }]);
+    expect(again.sent).toBe(false);
+    expect(attempts).toBe(1 + CAPTION_RETRY.attempts);
   });
 });
