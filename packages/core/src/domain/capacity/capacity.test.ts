@@ -17,9 +17,9 @@ describe("capacityPlan, from a small metered results file", () => {
     // One TranslateText per part for each pair (en > es, ...).
     expect(rateOf(plan, "translation")).toMatchObject({ rate: 5, ratio: 0.25 });
     // Per session: listeners take parts by broadcast, so only the speaker's 4 posts/s, its ping and pong every 50 s
-    // and its 10 chunks/s reach the WebSocket; and the HTTP API's heartbeats (one per listener every 30 s) and joins
-    // (50 in 120 s).
-    expect(rateOf(plan, "apiGatewayRequests").rate).toBeCloseTo(10 * (4 + 0.02 + 10 + 0.02 + 50 / 30 + 50 / 120), 1);
+    // and its 10 chunks/s reach the WebSocket; and the HTTP API's heartbeats (one per listener every 300 s: presence
+    // comes from the broker's lifecycle events, renewals only keep the token) and joins (50 in 120 s).
+    expect(rateOf(plan, "apiGatewayRequests").rate).toBeCloseTo(10 * (4 + 0.02 + 10 + 0.02 + 50 / 300 + 50 / 120), 1);
     // IoT Core: one publish per part and heard language (0.5 parts/s x 10), one delivery per part and listener.
     expect(rateOf(plan, "broadcastInbound")).toMatchObject({ rate: 50, limit: 20_000 });
     expect(rateOf(plan, "broadcastOutbound")).toMatchObject({ rate: 250, limit: 20_000 });
