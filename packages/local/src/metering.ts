@@ -169,6 +169,17 @@ function itemBytes(item: Record<string, unknown> | undefined): number {
   return Math.max(1, bytes);
 }
 
+/** The table requests made since `before` (a copy of `counts.table` taken then). */
+export function tableRequestsSince(before: Record<string, TableRequests>, counts: RequestCounts): Record<string, TableRequests> {
+  const since: Record<string, TableRequests> = {};
+  for (const [key, now] of Object.entries(counts.table)) {
+    const then = before[key] ?? { requests: 0, items: 0, bytes: 0, consistent: 0 };
+    if (now.requests === then.requests) continue;
+    since[key] = { requests: now.requests - then.requests, items: now.items - then.items, bytes: now.bytes - then.bytes, consistent: now.consistent - then.consistent };
+  }
+  return since;
+}
+
 /** Counts a DynamoDB client's requests by command and entity, with the items and bytes they read or wrote. */
 export function countTableRequests(client: MiddlewareClient, counts: RequestCounts): void {
   addMiddleware(

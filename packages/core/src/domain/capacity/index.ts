@@ -63,6 +63,9 @@ export interface MeteredBroadcast {
   partsReceived: number;
   /** HTTP API requests by route (`POST /sessions/:sessionId/listeners`: a join). */
   httpRequests: Record<string, number>;
+  /** The table requests (included in `requests.table`) the listeners' joins made, and their leaves. */
+  joinTable: Record<string, MeteredTableRequests>;
+  leaveTable: Record<string, MeteredTableRequests>;
 }
 
 /**
@@ -200,12 +203,18 @@ function tableUnits(command: string, e: MeteredTableRequests, itemsPerRequestSca
   return { write: 0, read: Math.max(1, Math.ceil(bytes / 4096)) * (e.consistent + eventual / 2) };
 }
 
+/** Capacity units of the requests in `table`, by kind of request. */
+function unitsOf(table: Record<string, MeteredTableRequests>) {
+  return Object.entries(table).map(([key, e]) => ({ key, e, ...tableUnits(key.split(" ")[0] ?? "", e) }));
+}
+
 /**
- * Table capacity units per second of a session of `listeners` hearing `heard` languages, from the run's requests:
+ * Table capacity units of a session of `listeners` hearing `heard` languages, from the run's requests: per second,
  * claims grow with the parts voiced per language, queries of the session's connections with its WebSocket
- * connections and of its broadcast listeners (presence) with its listeners, the listeners' own records (passes and
- * admission: joins, renewals, leaves) with listeners and time; the rest (checkpoints, each chunk's reads, part
- * decisions) with the speech. Joins and leaves are spread over the run's listening: an upper bound for longer talks.
+ * connections and of its broadcast listeners (presence) with its listeners, the listeners' own records (their pass
+ * renewals and the broker's checks of them) with listeners; the rest (checkpoints, each chunk's reads, part
+ * decisions, the speaker's status reading the admission counts) with the speech. Per listener, once: the requests of
+ * its join and of its leave.
  */
 function tableRates(run: MeteredRun, listeners: number, heard: number) {
   const seconds = run.audioSeconds;
@@ -213,28 +222,28 @@ function tableRates(run: MeteredRun, listeners: number, heard: number) {
   const claimGroupsPerSecond = (heard * run.parts + run.segments) / seconds;
   const runConnections = (run.broadcast ? 0 : run.listeners) + 1;
   const connections = (run.broadcast ? 0 : listeners) + 1;
-  const rates = { write: 0, read: 0, partitionRead: 0 };
-  for (const [key, e] of Object.entries(run.requests.table)) {
+  const once = (table: Record<string, MeteredTableRequests> | undefined) =>
+    unitsOf(table ?? {}).reduce((sum, u) => ({ write: sum.write + u.write / run.listeners, read: sum.read + u.read / run.listeners }), { write: 0, read: 0 });
+  const join = once(run.broadcast?.joinTable);
+  const leave = once(run.broadcast?.leaveTable);
+  const inPhases = [...unitsOf(run.broadcast?.joinTable ?? {}), ...unitsOf(run.broadcast?.leaveTable ?? {})];
+  const rates = { write: 0, read: 0, partitionRead: 0, join, leave };
+  for (const { key, e, ...total } of unitsOf(run.requests.table)) {
     const [command = "", entity = ""] = key.split(" ");
-    let units: { write: number; read: number };
-    let perSecond: number;
+    const phases = inPhases.filter((u) => u.key === key);
+    let units = { write: total.write - phases.reduce((n, u) => n + u.write, 0), read: total.read - phases.reduce((n, u) => n + u.read, 0) };
+    let perSecond = 1 / seconds;
     if (entity === "delivery") {
-      units = tableUnits(command, e);
       perSecond = claimGroupsPerSecond / Math.max(1, claimGroups);
     } else if (command === "Query" && (entity === "connection" || entity === "broadcastlistener")) {
       // A query reads every record of the session's: its size grows with them.
       units = tableUnits(command, e, entity === "connection" ? connections / runConnections : listeners / run.listeners);
-      perSecond = 1 / seconds;
       rates.partitionRead += units.read * perSecond;
-    } else if ((entity === "broadcastlistener" || entity === "admission") && run.broadcast) {
-      units = tableUnits(command, e);
+    } else if (run.broadcast && (entity === "broadcastlistener" || (entity === "admission" && WRITES.has(command)))) {
       perSecond = listeners / (run.listeners * run.broadcast.listenedSeconds);
-    } else {
-      units = tableUnits(command, e);
-      perSecond = 1 / seconds;
     }
-    rates.write += units.write * perSecond;
-    rates.read += units.read * perSecond;
+    rates.write += Math.max(0, units.write) * perSecond;
+    rates.read += Math.max(0, units.read) * perSecond;
   }
   return rates;
 }
@@ -282,6 +291,9 @@ function perSession(run: MeteredRun, fanout: FanoutCounts, listeners: number, he
     kinesisBytes: r.kinesisBytes / seconds,
     writeUnits: table.write,
     readUnits: table.read,
+    /** A listener's join and leave, once each. */
+    tableJoin: table.join,
+    tableLeave: table.leave,
     connectionReadUnits: table.partitionRead,
     recognizerBilledRatio: run.recognizer.billedSeconds / seconds,
     recognizerStreams: run.recognizer.maxOpenStreams,
@@ -334,8 +346,9 @@ export function capacityPlan(runs: readonly MeteredRun[], broadcastRuns: readonl
     rate("IoT Core subscriptions (listeners joining)", "broadcastSubscriptions", (S * venue.listeners * ASSUMPTIONS.subscriptionsPerListener) / joinSeconds),
     rate("IoT Core publishes per listener connection", "broadcastPerConnection", s.deliveriesPerListener),
     rate("Transcribe concurrent streams", "recognizerStreams", S * s.recognizerStreams),
-    rate("DynamoDB writes (new on-demand table)", "tableWrites", S * s.writeUnits),
-    rate("DynamoDB reads (new on-demand table)", "tableReads", S * s.readUnits),
+    // While the doors are open, listeners' joins come on top.
+    rate("DynamoDB writes (new on-demand table)", "tableWrites", S * (s.writeUnits + (venue.listeners * s.tableJoin.write) / joinSeconds)),
+    rate("DynamoDB reads (new on-demand table)", "tableReads", S * (s.readUnits + (venue.listeners * s.tableJoin.read) / joinSeconds)),
     rate("DynamoDB reads of one session's connections and listeners (one partition)", "partitionReads", s.connectionReadUnits),
     rate("Kinesis records per shard", "shardRecords", (S * s.kinesisRecords) / shards),
     rate("S3 PUT per prefix (one session and language)", "bucketPrefixPuts", s.s3PutsPerPrefix),
@@ -391,7 +404,9 @@ export function sessionHourCost(
     lambda:
       (((s.handlerInvocations + s.batchesPerSecond) * hour) / 1e6) * p("lambda_per_million_requests") +
       (s.handlerInvocations * hour * (ASSUMPTIONS.handlerMs / 1000) * ASSUMPTIONS.handlerGb + s.consumerSecondsPerSecond * hour * ASSUMPTIONS.consumerGb) * p("lambda_per_gb_second"),
-    dynamodb: ((s.writeUnits * hour) / 1e6) * p("dynamodb_per_million_write_units") + ((s.readUnits * hour) / 1e6) * p("dynamodb_per_million_read_units"),
+    dynamodb:
+      ((s.writeUnits * hour + venue.listeners * (s.tableJoin.write + s.tableLeave.write)) / 1e6) * p("dynamodb_per_million_write_units") +
+      ((s.readUnits * hour + venue.listeners * (s.tableJoin.read + s.tableLeave.read)) / 1e6) * p("dynamodb_per_million_read_units"),
     s3: ((s.s3Puts * hour) / 1000) * p("s3_put_per_thousand") + ((s.s3Gets * hour) / 1000) * p("s3_get_per_thousand") + ((s.mp3BytesOut * hour) / 1e9) * p("data_transfer_out_per_gb"),
   };
   const rounded = Object.fromEntries(Object.entries(items).map(([k, v]) => [k, round(v, 3)]));

@@ -9,7 +9,7 @@ import type { SegmentResult } from "@livetranslate/core/streaming/pipeline";
 import { assembleTalk } from "@livetranslate/testing/fixtures";
 import type { VoiceActivityDetector } from "@livetranslate/core/ports";
 import type { Routing } from "../../event-source/environments.ts";
-import { newRequestCounts } from "../../metering.ts";
+import { newRequestCounts, tableRequestsSince } from "../../metering.ts";
 import { startLocal } from "../../server.ts";
 import { BroadcastClient } from "../../testing/broadcast-client.ts";
 import { clipsFor, playTalk } from "./talk.ts";
@@ -32,6 +32,8 @@ export async function metered(routing: Routing, sentences: number, voiceActivity
   const talk = assembleTalk(clipsFor(sentences), 1000);
   const listeners: BroadcastClient[] = [];
   const listening = { from: 0, to: 0 };
+  // The table requests of the joins and of the leaves, apart: once per listener, not per second it listens.
+  const phases = { joins: {}, leaves: {} } as Record<"joins" | "leaves", ReturnType<typeof tableRequestsSince>>;
   try {
     await playTalk(local, talk, {
       targetLanguages: ["es", "fr"],
@@ -39,11 +41,15 @@ export async function metered(routing: Routing, sentences: number, voiceActivity
       speed: METERED_SPEED,
       beforeTalk: async (sessionId) => {
         listening.from = Date.now();
+        const before = structuredClone(counts.table);
         for (const language of METERED_LISTENERS) listeners.push(await BroadcastClient.join(local.url, sessionId, language));
+        phases.joins = tableRequestsSince(before, counts);
         for (const listener of listeners) listener.keepPresent();
       },
     });
+    const before = structuredClone(counts.table);
     await Promise.all(listeners.map((l) => l.leave()));
+    phases.leaves = tableRequestsSince(before, counts);
     listening.to = Date.now();
   } finally {
     await Promise.all(listeners.map((l) => l.close()));
@@ -91,6 +97,8 @@ export async function metered(routing: Routing, sentences: number, voiceActivity
       publishes: counts.publishes,
       partsReceived: listeners.reduce((n, l) => n + l.messages("part").length, 0),
       httpRequests: counts.httpRequests,
+      joinTable: phases.joins,
+      leaveTable: phases.leaves,
     },
     // Polly's MP3 at 48 kbit/s for the same speech (local mode stores WAV).
     mp3BytesPerPart: Math.round((partAudio.reduce((a, b) => a + b, 0) / Math.max(1, partAudio.length)) * 6000),

@@ -79,6 +79,8 @@ export async function underQuotas(options: QuotaScenarioOptions) {
       }
       await closeAll(run.listeners);
     }
+    const publishesDropped: Record<string, number> = {};
+    for (const e of log.entries) if (e.event === "quota.publish_dropped") publishesDropped[String(e.type)] = (publishesDropped[String(e.type)] ?? 0) + 1;
     const throttled = log.entries.filter((e) => e.event === "aws.attempt_failed" || e.event === "quota.degraded" || e.event === "quota.post_dropped" || e.event === "quota.publish_dropped").length;
     return {
       sessions: options.sessions,
@@ -104,6 +106,7 @@ export async function underQuotas(options: QuotaScenarioOptions) {
         posts_dropped: m.get("PostsDropped"),
         publishes_throttled: m.get("PublishesThrottled"),
         publishes_dropped: m.get("PublishesDropped"),
+        publishes_dropped_by_type: publishesDropped,
         captions_dropped: m.get("CaptionsDropped"),
         batches_retried: m.get("BatchesRetried"),
         stream_replays: m.get("StreamReplays"),
@@ -112,7 +115,7 @@ export async function underQuotas(options: QuotaScenarioOptions) {
         deliveries_retried: m.get("DeliveriesRetried"),
       },
       quota_log_lines: throttled,
-      note: "stream_replays and recognizer_replays come from random routing (a batch in an environment that did not have the session), batches_retried is what a throttle would cause: 0 means none did; publishes_throttled counts throttled attempts (retried or given up), publishes_dropped the parts given up for a language's listeners by broadcast, which broadcast_parts_missed should not exceed",
+      note: "stream_replays and recognizer_replays come from random routing (a batch in an environment that did not have the session), batches_retried is what a throttle would cause: 0 means none did; publishes_throttled counts throttled attempts (retried or given up), publishes_dropped the messages given up for a language's listeners by broadcast (by type: a part's is its caption, which broadcast_parts_missed should not exceed; sessionEnded's is also learnt at the next renewal)",
     };
   } finally {
     await Promise.all(broadcastListeners.map(({ client }) => client.close()));
