@@ -10,7 +10,8 @@ const rateOf = (plan: ReturnType<typeof capacityPlan>, id: string) => plan.servi
 // The same runs with their 4 listeners by broadcast: only the speaker's 400 posts reach the WebSocket; one publish
 // per part and language of 6 000 bytes (two of IoT Core's 5 KB steps); every listener got every part; each joined,
 // renewed its pass 10 times in the 400 s it listened (a write each) and left (two writes each way, with the
-// admission counts); the consumer read the session's passes 100 times.
+// admission item: 400 bytes as the speaker's status read it at 4 listeners); the consumer read the session's passes
+// 100 times.
 const byBroadcast: MeteredRun[] = runs.map((run) => ({
   ...run,
   requests: {
@@ -24,6 +25,7 @@ const byBroadcast: MeteredRun[] = runs.map((run) => ({
       "PutItem broadcastlistener": { requests: 44, items: 44, bytes: 8800, consistent: 0 },
       "UpdateItem admission": { requests: 8, items: 0, bytes: 0, consistent: 0 },
       "DeleteItem broadcastlistener": { requests: 4, items: 0, bytes: 0, consistent: 0 },
+      "GetItem admission": { requests: 100, items: 100, bytes: 40_000, consistent: 0 },
     },
   },
   broadcast: {
@@ -49,9 +51,10 @@ describe("capacityPlan, from a metered run with listeners by broadcast", () => {
     // One session's reads of its passes (50 of 200 bytes: 3 read units, eventually consistent) and its speaker.
     expect(rateOf(plan, "partitionReads").rate).toBeCloseTo(1 * 3 * 0.5 + 1 * 1 * 0.5, 2);
     // On top of the same claims and checkpoints: 50 listeners' renewals (one write each per 40 s) and, while the
-    // doors are open, their joins (two writes each in 120 s); the leaves are not a rate.
+    // doors are open, their joins in 120 s: the pass (one write) and the admission item, 5 000 bytes at 50
+    // listeners, met half full (3 write units); the leaves are not a rate.
     const overWebSocket = capacityPlan(runs, broadcast, { sessions: 10, listeners: 50, languages: 10 }, prices);
-    expect(rateOf(plan, "tableWrites").rate - rateOf(overWebSocket, "tableWrites").rate).toBeCloseTo(10 * (50 / 40 + (50 * 2) / 120), 1);
+    expect(rateOf(plan, "tableWrites").rate - rateOf(overWebSocket, "tableWrites").rate).toBeCloseTo(10 * (50 / 40 + (50 * (1 + 3)) / 120), 1);
   });
 
   it("bills IoT Core's messages in 5 KB steps of the part message's measured size, and the HTTP API's joins and leaves", () => {
