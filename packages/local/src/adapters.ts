@@ -18,7 +18,7 @@ import { buildConsumer, type ConsumerOptions } from "@livetranslate/functions/co
 import { MAX_LISTENERS_PER_SESSION } from "@livetranslate/functions/deployment";
 import { lazy } from "@livetranslate/functions/lazy";
 import { audioUrlOn } from "./audio-route.ts";
-import { countAudioStore, countIngest, countNotifier, type RequestCounts } from "./metering.ts";
+import { countAudioStore, countIngest, countNotifier, countPublisher, type RequestCounts } from "./metering.ts";
 import type { LocalQuotas } from "./quotas.ts";
 import type { LocalClients, LocalResources } from "./resources.ts";
 
@@ -58,7 +58,8 @@ export function localAdapters(options: LocalAdapterOptions): Adapters {
     replay: () => new KinesisIngestReplay({ client: clients.kinesis, streamName: resources.stream }),
     broadcast: () => {
       const publisher = new IotBroadcastPublisher({ client: clients.broadcast, topicPrefix: resources.broadcast.topicPrefix });
-      return options.quotas ? options.quotas.publisher(publisher) : publisher;
+      const counted = counts ? countPublisher(publisher, counts) : publisher;
+      return options.quotas ? options.quotas.publisher(counted) : counted;
     },
     broadcastBroker: () => resources.broadcast,
     // Local mode's broker checks passes with its own hooks; this is IoT Core's authorizer over the same records.

@@ -1,8 +1,9 @@
 /**
  * `pnpm capacity --sessions 100 --listeners 500 --languages 20 [--heard 5] [--join-seconds 120] [--json]
  * [--results FILE] [--broadcast-results FILE]`: the capacity plan of a venue (core's `domain/capacity`) from the
- * newest committed metered run (bench/results/*-capacity.json) and fan-out by broadcast
- * (bench/results/*-fanout-broadcast.json), both written by `pnpm bench`, and bench/prices.json.
+ * newest committed metered run (bench/results/*-capacity.json), written by `pnpm bench`, and bench/prices.json. A
+ * metered run whose listeners took parts over the WebSocket has no fan-out counts of its own: those then come from
+ * the newest fan-out by broadcast (bench/results/*-fanout-broadcast.json).
  */
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -97,12 +98,14 @@ export function planJson(plan: CapacityPlan) {
   };
 }
 
-export function planTable(plan: CapacityPlan, source: string, broadcastSource: string): string {
+export function planTable(plan: CapacityPlan, source: string, broadcastSource?: string): string {
   const v = plan.venue;
   const lines = [
     `capacity plan: ${v.sessions} sessions x ${v.listeners} listeners x ${v.languages} languages (${v.heard} heard), listeners joining over ${v.joinSeconds} s`,
     `from ${source} (rates of its ${plan.routing}-routing run; Transcribe streams as the consumer service holds them, one process per session: the sticky run's)`,
-    `and ${broadcastSource} (publishes and deliveries per part: every listener by broadcast), against AWS's default quotas (new account, one region)`,
+    broadcastSource
+      ? `and ${broadcastSource} (publishes and deliveries per part: every listener by broadcast), against AWS's default quotas (new account, one region)`
+      : "(every listener by broadcast, as its listeners were), against AWS's default quotas (new account, one region)",
     "",
     `  ${"service".padEnd(72)} ${"needs".padStart(12)} ${"quota".padStart(10)}  ${"unit".padEnd(22)} ${"ratio".padStart(7)}`,
   ];
@@ -123,10 +126,12 @@ export function planTable(plan: CapacityPlan, source: string, broadcastSource: s
 function main() {
   const { venue, json, results, broadcastResults } = parseArguments(process.argv.slice(2));
   const file = results ? path.resolve(results) : newestResults("capacity");
-  const broadcastFile = broadcastResults ? path.resolve(broadcastResults) : newestResults("fanout-broadcast");
+  const runs = readMeteredRuns(file);
+  const broadcastFile = broadcastResults || runs.some((r) => !r.broadcast) ? path.resolve(broadcastResults ?? newestResults("fanout-broadcast")) : undefined;
   const prices = (JSON.parse(readFileSync(path.join(repoRoot, "bench/prices.json"), "utf8")) as { prices: Record<string, number> }).prices;
-  const plan = capacityPlan(readMeteredRuns(file), readBroadcastRuns(broadcastFile), venue, prices);
-  console.log(json ? JSON.stringify(planJson(plan), null, 2) : planTable(plan, path.relative(repoRoot, file), path.relative(repoRoot, broadcastFile)));
+  const plan = capacityPlan(runs, broadcastFile ? readBroadcastRuns(broadcastFile) : [], venue, prices);
+  const usedBroadcastFile = plan.fanoutFrom === "fan-out by broadcast" ? broadcastFile : undefined;
+  console.log(json ? JSON.stringify(planJson(plan), null, 2) : planTable(plan, path.relative(repoRoot, file), usedBroadcastFile && path.relative(repoRoot, usedBroadcastFile)));
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

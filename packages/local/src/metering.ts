@@ -5,7 +5,9 @@
 import { addMiddleware, type MiddlewareClient } from "@livetranslate/core/adapters/aws/clients";
 import { whileOpen } from "@livetranslate/core/adapters/quota";
 import type { Engines } from "@livetranslate/core/domain/languages";
-import type { AudioIngest, AudioStore, ConnectionNotifier } from "@livetranslate/core/ports";
+import type { AudioIngest, AudioStore, BroadcastPublisher, ConnectionNotifier } from "@livetranslate/core/ports";
+import type { Hono } from "hono";
+import { routePath } from "hono/route";
 
 /** One kind of table request on one kind of item ("Query connection", "PutItem delivery"). */
 export interface TableRequests {
@@ -37,6 +39,10 @@ export interface RequestCounts {
   recognizerMaxOpen: number;
   /** Table requests by `<command> <entity>`. */
   table: Record<string, TableRequests>;
+  /** Publishes to the broker by message type, with their payloads' bytes as published (all, and the largest). */
+  publishes: Record<string, { count: number; bytes: number; largestBytes: number }>;
+  /** HTTP API requests by route (`PUT /sessions/:sessionId/listeners/:listenerId`). */
+  httpRequests: Record<string, number>;
 }
 
 export function newRequestCounts(): RequestCounts {
@@ -55,6 +61,8 @@ export function newRequestCounts(): RequestCounts {
     recognizerOpen: 0,
     recognizerMaxOpen: 0,
     table: {},
+    publishes: {},
+    httpRequests: {},
   };
 }
 
@@ -78,6 +86,29 @@ export function countNotifier(notifier: ConnectionNotifier, counts: RequestCount
     },
     disconnect: (connectionId) => notifier.disconnect(connectionId),
   };
+}
+
+/** Counts the publishes that reached the broker (a throttled one did not) and their payloads' size, as IoT Core meters them. */
+export function countPublisher(publisher: BroadcastPublisher, counts: RequestCounts): BroadcastPublisher {
+  return {
+    publish: async (channel, message) => {
+      await publisher.publish(channel, message);
+      const bytes = Buffer.byteLength(JSON.stringify(message));
+      const entry = (counts.publishes[message.type] ??= { count: 0, bytes: 0, largestBytes: 0 });
+      entry.count++;
+      entry.bytes += bytes;
+      entry.largestBytes = Math.max(entry.largestBytes, bytes);
+    },
+  };
+}
+
+/** Counts the HTTP API's requests under `prefix` by the route that answered them. */
+export function countHttpRequests(app: Hono, prefix: string, counts: RequestCounts): void {
+  app.use(`${prefix}/*`, async (c, next) => {
+    await next();
+    const key = `${c.req.method} ${routePath(c, -1)}`;
+    counts.httpRequests[key] = (counts.httpRequests[key] ?? 0) + 1;
+  });
 }
 
 export function countAudioStore(store: AudioStore, counts: RequestCounts): AudioStore {
@@ -136,6 +167,17 @@ function itemBytes(item: Record<string, unknown> | undefined): number {
   let bytes = 0;
   for (const [name, value] of Object.entries(item)) bytes += Buffer.byteLength(name) + Buffer.byteLength(JSON.stringify(value)) - 6;
   return Math.max(1, bytes);
+}
+
+/** The table requests made since `before` (a copy of `counts.table` taken then). */
+export function tableRequestsSince(before: Record<string, TableRequests>, counts: RequestCounts): Record<string, TableRequests> {
+  const since: Record<string, TableRequests> = {};
+  for (const [key, now] of Object.entries(counts.table)) {
+    const then = before[key] ?? { requests: 0, items: 0, bytes: 0, consistent: 0 };
+    if (now.requests === then.requests) continue;
+    since[key] = { requests: now.requests - then.requests, items: now.items - then.items, bytes: now.bytes - then.bytes, consistent: now.consistent - then.consistent };
+  }
+  return since;
 }
 
 /** Counts a DynamoDB client's requests by command and entity, with the items and bytes they read or wrote. */

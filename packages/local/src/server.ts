@@ -29,7 +29,7 @@ import { KinesisEventSource } from "./event-source/index.ts";
 import { filePositions } from "./event-source/positions.ts";
 import { forgetStaleConnections } from "./stale-connections.ts";
 import { API_GATEWAY_LIMITS, type ConnectionLimits, WebSocketGateway } from "./gateway/index.ts";
-import { countEngines, countTableRequests, type RequestCounts } from "./metering.ts";
+import { countEngines, countHttpRequests, countTableRequests, type RequestCounts } from "./metering.ts";
 import { localQuotas, type QuotaSettings } from "./quotas.ts";
 import { type LocalResources, startResources } from "./resources.ts";
 import { mountWebApps } from "./web-apps.ts";
@@ -250,6 +250,8 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
     closers.push(() => resources.broker.stopLifecycle());
     closers.push(() => gateway.closeAll());
 
+    // The HTTP API's session routes (listeners' joins and pass renewals): the capacity plan's request counts.
+    if (options.requestCounts) countHttpRequests(app, "/sessions", options.requestCounts);
     if (operatorSecret) requireOperatorSecret(app, operatorSecret);
     mountWebApps(app);
     mountAudio(app, resources.s3Endpoint, resources.bucket, new S3AudioStore({ client: resources.clients.s3, bucket: resources.bucket }));

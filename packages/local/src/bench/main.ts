@@ -254,19 +254,21 @@ async function capacityScenarios(step: Step, voiceActivity: VoiceActivityDetecto
   results.commit = gitCommit();
   if (runs("capacity")) {
     // The smoke test (--quick) runs the sticky one alone, on two sentences.
-    const meteredRuns = [await step("metered run (parts, sticky routing)", () => metered("sticky", quick ? 2 : 20, voiceActivity))];
-    if (!quick) meteredRuns.push(await step("metered run (parts, random routing)", () => metered("random", 20, voiceActivity)));
+    const meteredRuns = [await step("metered run (listeners by broadcast, sticky routing)", () => metered("sticky", quick ? 2 : 20, voiceActivity))];
+    if (!quick) meteredRuns.push(await step("metered run (listeners by broadcast, random routing)", () => metered("random", 20, voiceActivity)));
     results.metered = meteredRuns;
   }
   if (runs("quotas")) {
     // Scaled so that each emulated quota binds at a few sessions on 2 cores: Polly's neural voices at a fraction of
-    // what the sessions ask (standard voices scale with it), Translate per pair, and posts below the fan-out's peak.
+    // what the sessions ask (standard voices scale with it), Translate per pair, posts below the fan-out's peak, and
+    // IoT Core's inbound publishes below the peak of parts published to two languages in four sessions at once.
     results.quotas = await step("sessions under AWS's quotas, scaled", () =>
       underQuotas({
         sessions: quick ? 2 : 4,
         listenersPerSession: quick ? 2 : 6,
+        broadcastListenersPerSession: 2,
         sentences: quick ? 1 : 6,
-        quotas: { synthesisTps: 0.2, translationTps: 1, postsPerSecond: 25, recognizerStreams: 25, newConnectionsPerSecond: 50 },
+        quotas: { synthesisTps: 0.2, translationTps: 1, postsPerSecond: 25, publishesPerSecond: 2, recognizerStreams: 25, newConnectionsPerSecond: 50 },
       }),
     );
   }

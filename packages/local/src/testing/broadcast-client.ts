@@ -4,7 +4,10 @@ import mqtt, { type MqttClient } from "mqtt";
 import { ReceivedMessages } from "./client.ts";
 
 export class BroadcastClient extends ReceivedMessages {
+  private renewal?: ReturnType<typeof setInterval>;
+
   private constructor(
+    private readonly httpUrl: string,
     readonly pass: ListenerPass,
     private readonly client: MqttClient,
   ) {
@@ -25,12 +28,34 @@ export class BroadcastClient extends ReceivedMessages {
     if (response.status !== 201) throw new Error(`joining ${sessionId} by broadcast answered ${response.status}: ${await response.text()}`);
     const pass = (await response.json()) as ListenerPass;
     const client = await mqtt.connectAsync(pass.broker.url, { clientId: pass.broker.clientId, username: "listener", password: pass.token, reconnectPeriod: 0 });
-    const listener = new BroadcastClient(pass, client);
+    const listener = new BroadcastClient(httpUrl, pass, client);
     await client.subscribeAsync(pass.broker.topic, { qos: 1 });
     return listener;
   }
 
+  /** Renews the pass every heartbeat, as the listener app does while it listens: the listener stays present. */
+  keepPresent(): void {
+    this.renewal ??= setInterval(() => void this.listenerRequest("PUT", "{}").catch(() => undefined), this.pass.heartbeatSeconds * 1000);
+    this.renewal.unref();
+  }
+
+  /** Stops listening as the listener app does: the server is told, so the listener's place goes at once. */
+  async leave(): Promise<void> {
+    await this.close();
+    const response = await this.listenerRequest("DELETE");
+    if (response.status !== 204) throw new Error(`leaving ${this.pass.sessionId} answered ${response.status}: ${await response.text()}`);
+  }
+
   async close(): Promise<void> {
+    clearInterval(this.renewal);
     await this.client.endAsync(true);
+  }
+
+  private listenerRequest(method: "PUT" | "DELETE", body?: string): Promise<Response> {
+    return fetch(`${this.httpUrl}/sessions/${encodeURIComponent(this.pass.sessionId)}/listeners/${encodeURIComponent(this.pass.listenerId)}`, {
+      method,
+      headers: { authorization: `Bearer ${this.pass.token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+      body,
+    });
   }
 }

@@ -7,8 +7,65 @@ const prices = (JSON.parse(readFileSync(new URL("../../../../../bench/prices.jso
 // The fan-out by broadcast: 4 languages of 10 listeners, one publish per part and language, every listener reached.
 const broadcast: BroadcastRun[] = [{ listeners: 40, languages: 4, listenersPerLanguage: 10, publishesPerPart: 4, listenersReachedPerPartAndLanguage: 10 }];
 const rateOf = (plan: ReturnType<typeof capacityPlan>, id: string) => plan.services.find((s) => s.quota === id)!;
+// The same runs with their 4 listeners by broadcast: only the speaker's 400 posts reach the WebSocket; one publish
+// per part and language of 6 000 bytes (two of IoT Core's 5 KB steps); every listener got every part; each joined,
+// renewed its pass 10 times in the 400 s it listened (a write each) and left (two writes each way, with the
+// admission item: 400 bytes as the speaker's status read it at 4 listeners); the consumer read the session's passes
+// 100 times.
+const byBroadcast: MeteredRun[] = runs.map((run) => ({
+  ...run,
+  requests: {
+    ...run.requests,
+    postToConnection: 400,
+    posts: { transcript: 300, sessionStatus: 100 },
+    table: {
+      ...run.requests.table,
+      "Query connection": { requests: 100, items: 100, bytes: 20_000, consistent: 0 },
+      "Query broadcastlistener": { requests: 100, items: 400, bytes: 80_000, consistent: 0 },
+      "PutItem broadcastlistener": { requests: 44, items: 44, bytes: 8800, consistent: 0 },
+      "UpdateItem admission": { requests: 8, items: 0, bytes: 0, consistent: 0 },
+      "DeleteItem broadcastlistener": { requests: 4, items: 0, bytes: 0, consistent: 0 },
+      "GetItem admission": { requests: 100, items: 100, bytes: 40_000, consistent: 0 },
+    },
+  },
+  broadcast: {
+    listenedSeconds: 400,
+    publishes: { part: { count: 100, bytes: 600_000, largestBytes: 7000 }, sessionEnded: { count: 2, bytes: 100, largestBytes: 50 } },
+    partsReceived: 200,
+    httpRequests: { "POST /sessions/:sessionId/listeners": 4, "PUT /sessions/:sessionId/listeners/:listenerId": 40, "DELETE /sessions/:sessionId/listeners/:listenerId": 4 },
+    joinTable: { "PutItem broadcastlistener": { requests: 4, items: 4, bytes: 800, consistent: 0 }, "UpdateItem admission": { requests: 4, items: 0, bytes: 0, consistent: 0 } },
+    leaveTable: { "DeleteItem broadcastlistener": { requests: 4, items: 0, bytes: 0, consistent: 0 }, "UpdateItem admission": { requests: 4, items: 0, bytes: 0, consistent: 0 } },
+  },
+}));
 
-describe("capacityPlan, from a small metered results file", () => {
+describe("capacityPlan, from a metered run with listeners by broadcast", () => {
+  it("takes publishes and deliveries per part, a part message's size, joins and heartbeats from the run itself", () => {
+    // Arrange / Act: no run of the fan-out by broadcast is needed.
+    const plan = capacityPlan(byBroadcast, [], { sessions: 10, listeners: 50, languages: 10 }, prices);
+    // Assess
+    expect(plan.fanoutFrom).toBe("metered run");
+    expect(rateOf(plan, "broadcastInbound")).toMatchObject({ rate: 50 });
+    expect(rateOf(plan, "broadcastOutbound")).toMatchObject({ rate: 250 });
+    // The speaker's 4 posts/s and 10 chunks/s (no pings); 50 heartbeats every 40 s; one join each in 120 s.
+    expect(rateOf(plan, "apiGatewayRequests").rate).toBeCloseTo(10 * (4 + 10 + 50 / 40 + 50 / 120), 1);
+    // One session's reads of its passes (50 of 200 bytes: 3 read units, eventually consistent) and its speaker.
+    expect(rateOf(plan, "partitionReads").rate).toBeCloseTo(1 * 3 * 0.5 + 1 * 1 * 0.5, 2);
+    // On top of the same claims and checkpoints: 50 listeners' renewals (one write each per 40 s) and, while the
+    // doors are open, their joins in 120 s: the pass (one write) and the admission item, 5 000 bytes at 50
+    // listeners, met half full (3 write units); the leaves are not a rate.
+    const overWebSocket = capacityPlan(runs, broadcast, { sessions: 10, listeners: 50, languages: 10 }, prices);
+    expect(rateOf(plan, "tableWrites").rate - rateOf(overWebSocket, "tableWrites").rate).toBeCloseTo(10 * (50 / 40 + (50 * (1 + 3)) / 120), 1);
+  });
+
+  it("bills IoT Core's messages in 5 KB steps of the part message's measured size, and the HTTP API's joins and leaves", () => {
+    const plan = capacityPlan(byBroadcast, [], { sessions: 10, listeners: 50, languages: 10, heard: 5 }, prices);
+    // 0.5 parts/s x (5 publishes + 50 deliveries), two steps each, for an hour; 50 connections an hour.
+    expect(plan.cost.sticky.items.iot_core).toBeCloseTo((0.5 * 55 * 2 * 3600 * prices.iot_core_per_million_messages! + 50 * 60 * prices.iot_core_per_million_connection_minutes!) / 1e6, 3);
+    expect(plan.cost.sticky.items.http_api).toBeCloseTo(((50 / 40) * 3600 + 50 * 2) / 1e6 * prices.apigw_http_per_million_requests!, 3);
+  });
+});
+
+describe("capacityPlan, from a small metered results file (listeners on the WebSocket) and a fan-out by broadcast", () => {
   it("scales the run's counts per part and language and per part and listener to the venue", () => {
     // 10 sessions x 50 listeners x 10 languages: 0.5 parts/s a session, each voiced once per heard language.
     const plan = capacityPlan(runs, broadcast, { sessions: 10, listeners: 50, languages: 10 }, prices);
@@ -68,7 +125,7 @@ describe("capacityPlan, from a small metered results file", () => {
     expect(() => capacityPlan(runs, broadcast, { sessions: 0, listeners: 5, languages: 2 }, prices)).toThrow(/--sessions must be a whole number above 0, not 0/);
     expect(() => capacityPlan(runs, broadcast, { sessions: 1, listeners: 5, languages: 2, heard: 3 }, prices)).toThrow(/--heard must be a whole number from 1 to the languages \(2\)/);
     expect(() => capacityPlan([], broadcast, { sessions: 1, listeners: 5, languages: 2 }, prices)).toThrow(/at least one metered run/);
-    expect(() => capacityPlan(runs, [], { sessions: 1, listeners: 5, languages: 2 }, prices)).toThrow(/at least one run of the fan-out by broadcast/);
+    expect(() => capacityPlan(runs, [], { sessions: 1, listeners: 5, languages: 2 }, prices)).toThrow(/no listeners by broadcast: the capacity plan needs a run of the fan-out by broadcast/);
     expect(() => capacityPlan(runs, broadcast, { sessions: 1, listeners: 5, languages: 2 }, { ...prices, polly_neural_per_million_chars: undefined! })).toThrow(/polly_neural_per_million_chars/);
   });
 });

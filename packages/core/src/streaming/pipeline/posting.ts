@@ -108,16 +108,21 @@ export async function sendTo(
 /**
  * One publish under IoT Core's inbound publish rate. A part's message is its caption for every broadcast listener
  * of the language, so it gets a caption's budget; past it the publish is counted (`PublishesDropped`), logged and
- * its quota error goes up to the caller.
+ * its quota error goes up to the caller. Every throttled attempt, retried or the last, counts `PublishesThrottled`.
  */
 async function publish(deps: Pick<PipelineDeps, "broadcast" | "log" | "measurements" | "sleep">, channel: BroadcastChannel, message: ServerMessage): Promise<void> {
   const { broadcast } = deps;
   if (!broadcast) throw new Error(`listeners of ${channel.sessionId}/${channel.language} listen by broadcast, but no broadcast publisher is configured`);
   const caption = (message.type === "transcript" && message.isFinal) || message.type === "part";
   try {
-    await withinQuota(() => broadcast.publish(channel, message), { sleep: deps.sleep, onRetry: () => deps.measurements?.count("QuotaRetries") }, caption ? CAPTION_RETRY : QUOTA_RETRY);
+    const onRetry = () => {
+      deps.measurements?.count("QuotaRetries");
+      deps.measurements?.count("PublishesThrottled");
+    };
+    await withinQuota(() => broadcast.publish(channel, message), { sleep: deps.sleep, onRetry }, caption ? CAPTION_RETRY : QUOTA_RETRY);
   } catch (error) {
     if (isQuotaError(error)) {
+      deps.measurements?.count("PublishesThrottled");
       deps.log({ level: "warn", event: "quota.publish_dropped", sessionId: channel.sessionId, language: channel.language, type: message.type, errorName: (error as Error).name });
       deps.measurements?.count("PublishesDropped");
     }

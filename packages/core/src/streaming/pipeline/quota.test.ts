@@ -209,6 +209,8 @@ describe("a sustained quota never fails the segment", () => {
     expect(result.quotas).toEqual(["publishes"]);
     expect(q.measurements.get("PublishesDropped")).toBe(1);
     expect(q.measurements.get("QuotaRetries")).toBe(CAPTION_RETRY.attempts - 1);
+    // Every refused attempt: the retried ones and the last.
+    expect(q.measurements.get("PublishesThrottled")).toBe(CAPTION_RETRY.attempts);
     expect(q.log.entries.filter((e) => e.event === "quota.publish_dropped")).toMatchObject([{ language: refused.language, type: "part", errorName: "ThrottlingException" }]);
     expect(again.sent).toBe(false);
     expect(attempts).toBe(1 + CAPTION_RETRY.attempts);

@@ -1,6 +1,7 @@
 /**
- * The metered run: one session as the listener app uses it (listeners take parts), with the real engines, every AWS
- * request counted, under sticky and random routing: the counts the capacity plan (`pnpm capacity`) scales from.
+ * The metered run: one session as the listener app uses it (listeners join by broadcast, renew their passes and
+ * take each part from the broker), with the real engines, every AWS request counted, under sticky and random
+ * routing: the counts the capacity plan (`pnpm capacity`) scales from.
  */
 import type { MeteredRun } from "@livetranslate/core/domain/capacity";
 import { memoryLog } from "@livetranslate/core/log";
@@ -8,11 +9,12 @@ import type { SegmentResult } from "@livetranslate/core/streaming/pipeline";
 import { assembleTalk } from "@livetranslate/testing/fixtures";
 import type { VoiceActivityDetector } from "@livetranslate/core/ports";
 import type { Routing } from "../../event-source/environments.ts";
-import { newRequestCounts } from "../../metering.ts";
+import { newRequestCounts, tableRequestsSince } from "../../metering.ts";
 import { startLocal } from "../../server.ts";
-import { clipsFor, closeAll, playTalk } from "./talk.ts";
+import { BroadcastClient } from "../../testing/broadcast-client.ts";
+import { clipsFor, playTalk } from "./talk.ts";
 
-/** Listeners of the metered session: two languages, two listeners each, all taking parts. */
+/** Listeners of the metered session: two languages, two listeners each, all by broadcast. */
 const METERED_LISTENERS = ["es", "fr", "es", "fr"];
 /**
  * The talk is played at half speed: on 2 shared cores the real engines then keep up, so the consumer gets a batch
@@ -28,10 +30,29 @@ export async function metered(routing: Routing, sentences: number, voiceActivity
   const log = memoryLog();
   const local = await startLocal({ port: 0, log, requestCounts: counts, consumerEnvironments: 4, routing, seed: 1, voiceActivity, onSegment: (_, result) => results.push(result) });
   const talk = assembleTalk(clipsFor(sentences), 1000);
+  const listeners: BroadcastClient[] = [];
+  const listening = { from: 0, to: 0 };
+  // The table requests of the joins and of the leaves, apart: once per listener, not per second it listens.
+  const phases = { joins: {}, leaves: {} } as Record<"joins" | "leaves", ReturnType<typeof tableRequestsSince>>;
   try {
-    const run = await playTalk(local, talk, { targetLanguages: ["es", "fr"], listeners: METERED_LISTENERS, parts: true, speed: METERED_SPEED });
-    await closeAll(run.listeners);
+    await playTalk(local, talk, {
+      targetLanguages: ["es", "fr"],
+      listeners: [],
+      speed: METERED_SPEED,
+      beforeTalk: async (sessionId) => {
+        listening.from = Date.now();
+        const before = structuredClone(counts.table);
+        for (const language of METERED_LISTENERS) listeners.push(await BroadcastClient.join(local.url, sessionId, language));
+        phases.joins = tableRequestsSince(before, counts);
+        for (const listener of listeners) listener.keepPresent();
+      },
+    });
+    const before = structuredClone(counts.table);
+    await Promise.all(listeners.map((l) => l.leave()));
+    phases.leaves = tableRequestsSince(before, counts);
+    listening.to = Date.now();
   } finally {
+    await Promise.all(listeners.map((l) => l.close()));
     // Streams still open in environments that lost the session end at close (Transcribe ends them 15 s after their
     // last audio): their billed seconds are known only then.
     await local.close();
@@ -43,7 +64,7 @@ export async function metered(routing: Routing, sentences: number, voiceActivity
   const partAudio = parts.flatMap((r) => r.languages.map((l) => l.durationSeconds ?? 0));
   return {
     routing,
-    note: `${talk.utterances.length} fixture sentences at ${METERED_SPEED}x real time; ${METERED_LISTENERS.length} listeners taking parts in ${new Set(METERED_LISTENERS).size} languages; 4 execution environments, ${routing} routing`,
+    note: `${talk.utterances.length} fixture sentences at ${METERED_SPEED}x real time; ${METERED_LISTENERS.length} listeners by broadcast in ${new Set(METERED_LISTENERS).size} languages; 4 execution environments, ${routing} routing`,
     audioSeconds: Number((talk.pcm.length / 16_000).toFixed(1)),
     // Behind real time the consumer sheds parts and speech: such a run under-counts them (0 means a faithful run).
     overloadEntered: shed,
@@ -70,6 +91,14 @@ export async function metered(routing: Routing, sentences: number, voiceActivity
       syntheses: counts.syntheses,
       synthesizedChars: counts.synthesizedChars,
       table: counts.table,
+    },
+    broadcast: {
+      listenedSeconds: Number(((listening.to - listening.from) / 1000).toFixed(1)),
+      publishes: counts.publishes,
+      partsReceived: listeners.reduce((n, l) => n + l.messages("part").length, 0),
+      httpRequests: counts.httpRequests,
+      joinTable: phases.joins,
+      leaveTable: phases.leaves,
     },
     // Polly's MP3 at 48 kbit/s for the same speech (local mode stores WAV).
     mp3BytesPerPart: Math.round((partAudio.reduce((a, b) => a + b, 0) / Math.max(1, partAudio.length)) * 6000),
