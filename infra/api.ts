@@ -15,13 +15,15 @@ export const httpFunction = new sst.aws.Function("Http", {
   permissions: grants("Http", { table }),
   memory: "512 MB",
   logging: { retention: config.logRetention },
-  environment: functionEnvironment(),
+  // A broadcast listener's join is admitted under the deployment's cap, as $connect admits one.
+  environment: { ...functionEnvironment(), MAX_LISTENERS_PER_SESSION: String(config.maxListenersPerSession) },
 });
 
 const throttling = stageThrottling(config.throttle.http);
 
 export const api = new sst.aws.ApiGatewayV2("Api", {
-  cors: { allowOrigins: ["*"], allowMethods: ["GET", "POST", "PUT"], allowHeaders: ["content-type", "authorization"] },
+  // The web apps are served from another origin: every method a route uses must pass the browser's preflight.
+  cors: { allowOrigins: ["*"], allowMethods: [...new Set(HTTP_ROUTES.map(({ route }) => route.split(" ")[0] as "GET" | "POST" | "PUT" | "DELETE"))], allowHeaders: ["content-type", "authorization"] },
   accessLog: { retention: config.logRetention },
   transform: { stage: throttling.stage },
 });

@@ -148,7 +148,10 @@ describe("sst deploy (stage production)", () => {
       "POST /listener-reports": "NONE",
       "POST /sessions/{sessionId}/listeners": "NONE",
       "PUT /sessions/{sessionId}/listeners/{listenerId}": "NONE",
+      "DELETE /sessions/{sessionId}/listeners/{listenerId}": "NONE",
     });
+    // The apps call it from another origin: each method passes the browser's preflight.
+    expect(find.inputs("aws:apigatewayv2/api:Api", "ApiApi").corsConfiguration.allowMethods).toEqual(["GET", "POST", "PUT", "DELETE"]);
     for (const route of routes) {
       const integration = find.one("aws:apigatewayv2/integration:Integration", String(route.inputs.target).replace(/^integrations\/(.+)-id$/, "$1"));
       expect(integration.inputs.integrationUri).toBe(run.functions.Http!.arn);
@@ -170,6 +173,8 @@ describe("sst deploy (stage production)", () => {
     }
     expect(run.services.ConsumerService!.environment).toMatchObject({ TRANSLATE_TERMINOLOGY: "", TRANSCRIBE_VOCABULARIES: "", TRANSLATE_PARTS_IN_CONTEXT: "on" });
     expect(run.functions.Connect!.environment.MAX_LISTENERS_PER_SESSION).toBe("1000");
+    // A join by broadcast meets the same cap as a $connect.
+    expect(run.functions.Http!.environment.MAX_LISTENERS_PER_SESSION).toBe(run.functions.Connect!.environment.MAX_LISTENERS_PER_SESSION);
   });
 
   it("alarms on each function's error rate above 5 %, in metric math CloudWatch accepts and that is 0 without invocations", () => {

@@ -62,6 +62,8 @@ export const HTTP_ROUTES: readonly { route: string; auth: "speaker" | "none" }[]
   // Listeners by broadcast: a pass at join, renewed as a heartbeat (the pass itself, a bearer token, on renewal).
   { route: "POST /sessions/{sessionId}/listeners", auth: "none" },
   { route: "PUT /sessions/{sessionId}/listeners/{listenerId}", auth: "none" },
+  // A listener leaving gives its place back at once (the pass as bearer token).
+  { route: "DELETE /sessions/{sessionId}/listeners/{listenerId}", auth: "none" },
 ];
 
 /**
