@@ -104,5 +104,10 @@ describe("pnpm bench --quick", () => {
     expect(results.overload.sentences).toBeGreaterThan(0);
     expect(results.overload.captions_undelivered).toBeGreaterThanOrEqual(0);
     expect(typeof results.overload.long_talk.recovered).toBe("boolean");
+    // The capacity scenarios write their own file, with their own calibration.
+    const capacity = JSON.parse(readFileSync(path.resolve(here, "../../../../test-artifacts/bench-quick-capacity.json"), "utf8"));
+    expect(capacity.metered.length).toBeGreaterThan(0);
+    expect(capacity.calibration.start.cpu_loop_ms).toBeGreaterThan(0);
+    expect(capacity.calibration.end.cpu_loop_ms).toBeGreaterThan(0);
   }, scaledTimeout(520_000));
 });
