@@ -8,7 +8,7 @@ import { isQuotaError } from "../../domain/quotas/index.ts";
 import type { BroadcastChannel } from "../../ports/index.ts";
 import type { ServerMessage } from "../../protocol/index.ts";
 import type { PipelineDeps } from "./index.ts";
-import { CAPTION_RETRY, QUOTA_RETRY, withinQuota } from "./quota.ts";
+import { retryBudgetOf, withinQuota } from "./quota.ts";
 
 export function segmentIdOf(sessionId: string, sequenceNumber: number): string {
   return `${sessionId}-${String(sequenceNumber).padStart(5, "0")}`;
@@ -48,7 +48,7 @@ export async function postAll(
 ): Promise<number> {
   let dropped = 0;
   const caption = message.type === "transcript" && message.isFinal;
-  const budget = caption ? CAPTION_RETRY : QUOTA_RETRY;
+  const budget = retryBudgetOf(message);
   const failures = await Promise.all(
     connectionIds.map(async (connectionId) => {
       try {
@@ -107,19 +107,18 @@ export async function sendTo(
 
 /**
  * One publish under IoT Core's inbound publish rate. A part's message is its caption for every broadcast listener
- * of the language, so it gets a caption's budget; past it the publish is counted (`PublishesDropped`), logged and
+ * of the language, so it gets a caption's budget (`retryBudgetOf`); past it the publish is counted (`PublishesDropped`), logged and
  * its quota error goes up to the caller. Every throttled attempt, retried or the last, counts `PublishesThrottled`.
  */
 async function publish(deps: Pick<PipelineDeps, "broadcast" | "log" | "measurements" | "sleep">, channel: BroadcastChannel, message: ServerMessage): Promise<void> {
   const { broadcast } = deps;
   if (!broadcast) throw new Error(`listeners of ${channel.sessionId}/${channel.language} listen by broadcast, but no broadcast publisher is configured`);
-  const caption = (message.type === "transcript" && message.isFinal) || message.type === "part";
   try {
     const onRetry = () => {
       deps.measurements?.count("QuotaRetries");
       deps.measurements?.count("PublishesThrottled");
     };
-    await withinQuota(() => broadcast.publish(channel, message), { sleep: deps.sleep, onRetry }, caption ? CAPTION_RETRY : QUOTA_RETRY);
+    await withinQuota(() => broadcast.publish(channel, message), { sleep: deps.sleep, onRetry }, retryBudgetOf(message));
   } catch (error) {
     if (isQuotaError(error)) {
       deps.measurements?.count("PublishesThrottled");

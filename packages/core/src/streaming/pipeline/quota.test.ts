@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { memoryMeasurements } from "../../adapters/memory/index.ts";
-import { pollyThrottling, postThrottling, throttledPublisher, TokenBucket, translateThrottling } from "../../adapters/quota/index.ts";
+import { pollyThrottling, postThrottling, publishThrottling, throttledPublisher, TokenBucket, translateThrottling } from "../../adapters/quota/index.ts";
 import type { ServerMessage } from "../../protocol/index.ts";
 import type { Audience } from "../../domain/audience/index.ts";
 import type { Db } from "../../domain/db/index.ts";
 import { memoryLog } from "../../log.ts";
 import type { ConnectionNotifier, SpeechSynthesizer, SynthesisOptions, Translator } from "../../ports/index.ts";
 import { startTestTable, type TestTable } from "@livetranslate/testing/table";
-import { type PipelineDeps, runSegment, type SegmentJob } from "./index.ts";
+import { announceEnd, type PipelineDeps, runSegment, type SegmentJob } from "./index.ts";
 import { CAPTION_RETRY, QUOTA_RETRY, withinQuota } from "./quota.ts";
 
 let table: TestTable;
@@ -214,5 +214,29 @@ describe("a sustained quota never fails the segment", () => {
     expect(q.log.entries.filter((e) => e.event === "quota.publish_dropped")).toMatchObject([{ language: refused.language, type: "part", errorName: "ThrottlingException" }]);
     expect(again.sent).toBe(false);
     expect(attempts).toBe(1 + CAPTION_RETRY.attempts);
+  });
+
+  it("the session's end, throttled past the short budget, still reaches every language's channel: it is said only once", async () => {
+    // Prepare: each channel's publish refused as many times as the short budget allows, then let through.
+    const q = underQuota({});
+    const refusals = new Map<string, number>();
+    const ended: string[] = [];
+    q.deps.broadcast = {
+      async publish(channel, message) {
+        const refused = refusals.get(channel.language) ?? 0;
+        if (refused < QUOTA_RETRY.attempts) {
+          refusals.set(channel.language, refused + 1);
+          throw publishThrottling();
+        }
+        if (message.type === "sessionEnded") ended.push(channel.language);
+      },
+    };
+    // Act
+    await announceEnd(q.deps, ["spk"], { sessionId: "quota-end", targetLanguages: ["es", "fr"] });
+    // Assess: both channels heard the end, after the retries; nothing dropped.
+    expect(ended.sort()).toEqual(["es", "fr"]);
+    expect(q.measurements.get("PublishesThrottled")).toBe(2 * QUOTA_RETRY.attempts);
+    expect(q.measurements.get("PublishesDropped")).toBe(0);
+    expect(typesTo(q.sent, "spk")).toEqual(["sessionEnded"]);
   });
 });

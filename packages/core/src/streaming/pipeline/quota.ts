@@ -6,6 +6,7 @@
  * requests against the very quota that refused the first one.
  */
 import { isQuotaError } from "../../domain/quotas/index.ts";
+import type { ServerMessage } from "../../protocol/index.ts";
 
 /**
  * The budget per call: 3 attempts, waiting a random 0-100 ms then 0-200 ms between them (full jitter, so calls
@@ -21,6 +22,16 @@ export const QUOTA_RETRY: RetryBudget = { attempts: 3, baseDelayMs: 100, maxDela
  * for that listener (counted apart: `CaptionsDropped`).
  */
 export const CAPTION_RETRY: RetryBudget = { attempts: 6, baseDelayMs: 100, maxDelayMs: 1000 };
+
+/**
+ * A message's budget: a caption's for what a listener must not miss (a final transcript, a part, which is the
+ * caption of every broadcast listener of its language, and the session's end, said once and never again); the short
+ * one for what degrades (translations, speech, interims, status).
+ */
+export function retryBudgetOf(message: ServerMessage): RetryBudget {
+  const mustArrive = (message.type === "transcript" && message.isFinal) || message.type === "part" || message.type === "sessionEnded";
+  return mustArrive ? CAPTION_RETRY : QUOTA_RETRY;
+}
 
 export interface RetryBudget {
   attempts: number;
