@@ -5,7 +5,7 @@
  */
 import { Service } from "electrodb";
 import type { IamAction } from "../../ports/iam.ts";
-import { admissionEntity } from "../admission/entity.ts";
+import { admissionEntity, admissionPlaceEntity } from "../admission/entity.ts";
 import { broadcastListenerEntity } from "../broadcast/entity.ts";
 import { connectionEntity } from "../connection/entity.ts";
 import { rateWindowEntity } from "../rate-limit/entity.ts";
@@ -45,6 +45,7 @@ export function createDb({ table, client }: DbConfig) {
       connection: connectionEntity(config),
       broadcastListener: broadcastListenerEntity(config),
       admission: admissionEntity(config),
+      admissionPlace: admissionPlaceEntity(config),
       rateWindow: rateWindowEntity(config),
       delivery: deliveryEntity(config),
       transcriptSegment: transcriptSegmentEntity(config),
