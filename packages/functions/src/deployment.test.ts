@@ -4,7 +4,7 @@ import { MAX_LISTENERS_PER_SESSION, maxListenersPerSession } from "./deployment.
 describe("maxListenersPerSession (LIVETRANSLATE_MAX_LISTENERS_PER_SESSION)", () => {
   const V = "LIVETRANSLATE_MAX_LISTENERS_PER_SESSION";
 
-  it("is the default when unset, and takes a whole number up to what one DynamoDB item can hold", () => {
+  it("is the default when unset, and takes a whole number up to the highest cap a deployment may set", () => {
     expect(maxListenersPerSession(undefined, V)).toBe(MAX_LISTENERS_PER_SESSION);
     expect(maxListenersPerSession(" ", V)).toBe(MAX_LISTENERS_PER_SESSION);
     expect(maxListenersPerSession("1", V)).toBe(1);

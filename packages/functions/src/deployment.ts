@@ -80,8 +80,8 @@ export const LISTENER_REPORTS_PER_MINUTE = 60;
 export const MAX_LISTENERS_PER_SESSION = 1000;
 
 /**
- * The highest cap a deployment may set: a session's admitted listeners are one DynamoDB item (domain/admission), about
- * 25 bytes each, and an item holds at most 400 KB.
+ * The highest cap a deployment may set: every join and leave writes its session's one counter item (domain/admission),
+ * a single DynamoDB partition key with its own write limit, and every segment reaches every listener.
  */
 export const MAX_LISTENERS_PER_SESSION_LIMIT = 10_000;
 
@@ -93,7 +93,7 @@ export function maxListenersPerSession(setting: string | undefined, variable: st
   if (setting === undefined || setting.trim() === "") return MAX_LISTENERS_PER_SESSION;
   const value = Number(setting);
   if (!/^\d+$/.test(setting.trim()) || value < 1 || value > MAX_LISTENERS_PER_SESSION_LIMIT) {
-    throw new Error(`${variable} must be a whole number from 1 to ${MAX_LISTENERS_PER_SESSION_LIMIT} (a session's listeners are one DynamoDB item), not "${setting}"`);
+    throw new Error(`${variable} must be a whole number from 1 to ${MAX_LISTENERS_PER_SESSION_LIMIT} (every join and leave writes its session's one counter item), not "${setting}"`);
   }
   return value;
 }
@@ -152,6 +152,6 @@ export const FUNCTION_IAM_ACTIONS: Record<ComputeName, readonly IamAction[]> = {
   ],
   // Passes are records in the table; the authorizer reads them and writes nothing else.
   BroadcastAuthorizerHandler: SESSIONS_TABLE,
-  // A listener's presence and place are its pass's record and the session's admission item.
+  // A listener's presence and place are its pass's record and its admission items (its place, the session's counter).
   BroadcastPresenceHandler: SESSIONS_TABLE,
 };

@@ -26,7 +26,7 @@ describe("each function reads only the resources its adapters declare", () => {
       Consumer: ["App", "Audio", "AudioStream", "BroadcastEndpoint", "Realtime", "Sessions"],
       // Passes are checked against their records; the stage prefixes the topics a pass grants.
       BroadcastAuthorizerHandler: ["App", "Sessions"],
-      // A listener's presence and place: its pass's record and the session's admission item.
+      // A listener's presence and place: its pass's record and its admission items (its place, the session's counter).
       BroadcastPresenceHandler: ["App", "Sessions"],
     });
   });

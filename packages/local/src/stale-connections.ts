@@ -13,9 +13,11 @@ export async function forgetStaleConnections(db: Db, log: Log, now = Date.now())
   for (const { listenerId } of passes) await Broadcast.observe(db, { listenerId, connected: false, at: now });
   const { data } = await db.entities.connection.scan.go({ pages: "all" });
   for (const { connectionId } of data) await db.entities.connection.delete({ connectionId }).go();
-  // Nor is any listener admitted: every session's roll starts empty.
-  const { data: admissions } = await db.entities.admission.scan.go({ pages: "all" });
-  for (const { sessionId } of admissions) await db.entities.admission.delete({ sessionId }).go();
+  // Nor is any listener admitted: every session's places go, and its counter starts again at none.
+  const { data: places } = await db.entities.admissionPlace.scan.go({ pages: "all" });
+  for (const place of places) await db.entities.admissionPlace.delete(place).go();
+  const { data: counters } = await db.entities.admission.scan.go({ pages: "all" });
+  for (const { sessionId } of counters) await db.entities.admission.delete({ sessionId }).go();
   if (data.length > 0) log({ level: "info", event: "local.stale_connections_forgotten", connections: data.length });
   return data.length;
 }
