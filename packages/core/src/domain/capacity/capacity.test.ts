@@ -9,9 +9,9 @@ const broadcast: BroadcastRun[] = [{ listeners: 40, languages: 4, listenersPerLa
 const rateOf = (plan: ReturnType<typeof capacityPlan>, id: string) => plan.services.find((s) => s.quota === id)!;
 // The same runs with their 4 listeners by broadcast: only the speaker's 400 posts reach the WebSocket; one publish
 // per part and language of 6 000 bytes (two of IoT Core's 5 KB steps); every listener got every part; each joined,
-// renewed its pass 10 times in the 400 s it listened (a write each) and left (two writes each way, with the
-// admission item: 400 bytes as the speaker's status read it at 4 listeners); the consumer read the session's passes
-// 100 times.
+// renewed its pass 10 times in the 400 s it listened (a write each) and left (three writes each way: the pass, its
+// admission place, the session's admission counter, 400 bytes as the speaker's status read it; and a read of its
+// place on the way in); the consumer read the session's passes 100 times.
 const byBroadcast: MeteredRun[] = runs.map((run) => ({
   ...run,
   requests: {
@@ -24,6 +24,9 @@ const byBroadcast: MeteredRun[] = runs.map((run) => ({
       "Query broadcastlistener": { requests: 100, items: 400, bytes: 80_000, consistent: 0 },
       "PutItem broadcastlistener": { requests: 44, items: 44, bytes: 8800, consistent: 0 },
       "UpdateItem admission": { requests: 8, items: 0, bytes: 0, consistent: 0 },
+      "GetItem admissionplace": { requests: 4, items: 0, bytes: 0, consistent: 4 },
+      "PutItem admissionplace": { requests: 4, items: 4, bytes: 600, consistent: 0 },
+      "DeleteItem admissionplace": { requests: 4, items: 0, bytes: 0, consistent: 0 },
       "DeleteItem broadcastlistener": { requests: 4, items: 0, bytes: 0, consistent: 0 },
       "GetItem admission": { requests: 100, items: 100, bytes: 40_000, consistent: 0 },
     },
@@ -33,8 +36,17 @@ const byBroadcast: MeteredRun[] = runs.map((run) => ({
     publishes: { part: { count: 100, bytes: 600_000, largestBytes: 7000 }, sessionEnded: { count: 2, bytes: 100, largestBytes: 50 } },
     partsReceived: 200,
     httpRequests: { "POST /sessions/:sessionId/listeners": 4, "PUT /sessions/:sessionId/listeners/:listenerId": 40, "DELETE /sessions/:sessionId/listeners/:listenerId": 4 },
-    joinTable: { "PutItem broadcastlistener": { requests: 4, items: 4, bytes: 800, consistent: 0 }, "UpdateItem admission": { requests: 4, items: 0, bytes: 0, consistent: 0 } },
-    leaveTable: { "DeleteItem broadcastlistener": { requests: 4, items: 0, bytes: 0, consistent: 0 }, "UpdateItem admission": { requests: 4, items: 0, bytes: 0, consistent: 0 } },
+    joinTable: {
+      "PutItem broadcastlistener": { requests: 4, items: 4, bytes: 800, consistent: 0 },
+      "GetItem admissionplace": { requests: 4, items: 0, bytes: 0, consistent: 4 },
+      "UpdateItem admission": { requests: 4, items: 0, bytes: 0, consistent: 0 },
+      "PutItem admissionplace": { requests: 4, items: 4, bytes: 600, consistent: 0 },
+    },
+    leaveTable: {
+      "DeleteItem broadcastlistener": { requests: 4, items: 0, bytes: 0, consistent: 0 },
+      "DeleteItem admissionplace": { requests: 4, items: 0, bytes: 0, consistent: 0 },
+      "UpdateItem admission": { requests: 4, items: 0, bytes: 0, consistent: 0 },
+    },
   },
 }));
 
@@ -51,10 +63,14 @@ describe("capacityPlan, from a metered run with listeners by broadcast", () => {
     // One session's reads of its passes (50 of 200 bytes: 3 read units, eventually consistent) and its speaker.
     expect(rateOf(plan, "partitionReads").rate).toBeCloseTo(1 * 3 * 0.5 + 1 * 1 * 0.5, 2);
     // On top of the same claims and checkpoints: 50 listeners' renewals (one write each per 40 s) and, while the
-    // doors are open, their joins in 120 s: the pass (one write) and the admission item, 5 000 bytes at 50
-    // listeners, met half full (3 write units); the leaves are not a rate.
+    // doors are open, their joins in 120 s: the pass, the admission place and the admission counter, one write unit
+    // each whatever the audience; the leaves are not a rate.
     const overWebSocket = capacityPlan(runs, broadcast, { sessions: 10, listeners: 50, languages: 10 }, prices);
-    expect(rateOf(plan, "tableWrites").rate - rateOf(overWebSocket, "tableWrites").rate).toBeCloseTo(10 * (50 / 40 + (50 * (1 + 3)) / 120), 1);
+    expect(rateOf(plan, "tableWrites").rate - rateOf(overWebSocket, "tableWrites").rate).toBeCloseTo(10 * (50 / 40 + (50 * 3) / 120), 1);
+    // The same at ten times the audience: each join still writes three units.
+    const larger = capacityPlan(byBroadcast, [], { sessions: 10, listeners: 500, languages: 10 }, prices);
+    const largerOverWebSocket = capacityPlan(runs, broadcast, { sessions: 10, listeners: 500, languages: 10 }, prices);
+    expect(rateOf(larger, "tableWrites").rate - rateOf(largerOverWebSocket, "tableWrites").rate).toBeCloseTo(10 * (500 / 40 + (500 * 3) / 120), 1);
   });
 
   it("bills IoT Core's messages in 5 KB steps of the part message's measured size, and the HTTP API's joins and leaves", () => {

@@ -215,9 +215,8 @@ function unitsOf(table: Record<string, MeteredTableRequests>, bytesOf: (key: str
  * connections and of its broadcast listeners (presence) with its listeners, the listeners' own records (their pass
  * renewals and the broker's checks of them) with listeners; the rest (checkpoints, each chunk's reads, part
  * decisions, the speaker's status reading the admission counts) with the speech. Per listener, once: the requests of
- * its join and of its leave. The admission item holds the session's roll, an entry per listener: a write is billed
- * on its whole size (a join or leave meets it half full on average) and a read reads it whole; its size at the
- * venue is the run's scaled by the listeners, its fixed attributes too (an upper bound).
+ * its join and of its leave. The admission's items (the session's counter, a place per listener) keep their size
+ * whatever the audience, the counter's growing with the languages only: each is billed at its size in the run.
  */
 function tableRates(run: MeteredRun, listeners: number, heard: number) {
   const seconds = run.audioSeconds;
@@ -225,12 +224,9 @@ function tableRates(run: MeteredRun, listeners: number, heard: number) {
   const claimGroupsPerSecond = (heard * run.parts + run.segments) / seconds;
   const runConnections = (run.broadcast ? 0 : run.listeners) + 1;
   const connections = (run.broadcast ? 0 : listeners) + 1;
-  const roll = run.requests.table["GetItem admission"];
-  const rollBytes = roll?.items ? (roll.bytes / roll.items) * (listeners / run.listeners) : 0;
   const bytesOf = (key: string, e: MeteredTableRequests) => {
     const [command = "", entity = ""] = key.split(" ");
     const asRun = e.requests ? e.bytes / e.requests : 0;
-    if (entity === "admission" && rollBytes) return WRITES.has(command) ? rollBytes / 2 : rollBytes;
     // A query reads every record of the session's: its size grows with them.
     if (command === "Query" && entity === "connection") return (asRun * connections) / runConnections;
     if (command === "Query" && entity === "broadcastlistener") return (asRun * listeners) / run.listeners;
@@ -251,7 +247,7 @@ function tableRates(run: MeteredRun, listeners: number, heard: number) {
       perSecond = claimGroupsPerSecond / Math.max(1, claimGroups);
     } else if (command === "Query" && (entity === "connection" || entity === "broadcastlistener")) {
       rates.partitionRead += units.read * perSecond;
-    } else if (run.broadcast && (entity === "broadcastlistener" || (entity === "admission" && WRITES.has(command)))) {
+    } else if (run.broadcast && (entity === "broadcastlistener" || ((entity === "admission" || entity === "admissionplace") && WRITES.has(command)))) {
       perSecond = listeners / (run.listeners * run.broadcast.listenedSeconds);
     }
     rates.write += Math.max(0, units.write) * perSecond;
