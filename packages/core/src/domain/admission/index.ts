@@ -20,7 +20,7 @@
  * failure costs its session one place until then, which is what doing without a transaction costs. The reverse
  * order would let a failure leave a listener placed but uncounted, one past the cap.
  */
-import type { ListenerCounts } from "../../protocol/index.ts";
+import { ListenerCounts } from "../../protocol/index.ts";
 import { VisibleError } from "../../error.ts";
 import { type Db, expiresAt, isConditionalFailure } from "../db/index.ts";
 
@@ -39,6 +39,9 @@ export namespace Admission {
   /** Conditional updates of the counter tried before a join is refused: each clash is a leave or the counter's creation. */
   const COUNT_ATTEMPTS = 5;
 
+  /** A place's key and all it holds (callers pass their whole record). */
+  const placeOf = ({ sessionId, language, connectionId }: Admitted): Admitted => ({ sessionId, language, connectionId });
+
   /**
    * Admits a listener unless the session holds `maxListeners` already: the count is one conditional update, so
    * concurrent joins never pass the cap. Admitting one already admitted (a retry) succeeds and counts nothing.
@@ -49,7 +52,7 @@ export namespace Admission {
 
   /** Takes a listener's place away; releasing one not admitted (a retried disconnect) changes nothing. */
   export async function release(db: Db, listener: Admitted): Promise<void> {
-    const { data } = await db.entities.admissionPlace.delete(listener).go({ response: "all_old" });
+    const { data } = await db.entities.admissionPlace.delete(placeOf(listener)).go({ response: "all_old" });
     if (data) await countDown(db, listener);
   }
 
@@ -61,11 +64,9 @@ export namespace Admission {
   /** Listeners per language, as admitted (eventually consistent: a join a moment ago may not show yet). */
   export async function counts(db: Db, sessionId: string): Promise<ListenerCounts> {
     const { data } = await db.entities.admission.get({ sessionId }).go();
-    const counts: ListenerCounts = {};
-    for (const [language, count] of Object.entries((data?.counts ?? {}) as Record<string, number>)) {
-      if (count > 0) counts[language] = count;
-    }
-    return counts;
+    // The counter's map is untyped in the entity (a count per language, its keys unknown ahead): checked here.
+    const stored = ListenerCounts.parse(data?.counts ?? {});
+    return Object.fromEntries(Object.entries(stored).filter(([, count]) => count > 0));
   }
 
   /** Counted, then placed (the module's comment says why in this order); `maxListeners` absent: no cap. */
@@ -79,7 +80,7 @@ export namespace Admission {
       throw error;
     }
     try {
-      await db.entities.admissionPlace.create({ ...listener, expiresAt: expiresAt() }).go({ response: "none" });
+      await db.entities.admissionPlace.create({ ...placeOf(listener), expiresAt: expiresAt() }).go({ response: "none" });
     } catch (error) {
       if (!isConditionalFailure(error)) throw error;
       // A retry at the same moment placed it, and counted it too.
@@ -88,7 +89,7 @@ export namespace Admission {
   }
 
   async function holds(db: Db, listener: Admitted): Promise<boolean> {
-    const { data } = await db.entities.admissionPlace.get(listener).go({ consistent: true });
+    const { data } = await db.entities.admissionPlace.get(placeOf(listener)).go({ consistent: true });
     return data !== null;
   }
 
