@@ -110,6 +110,8 @@ export const ASSUMPTIONS = {
   defaultJoinSeconds: 120,
   /** Topics a listener subscribes to when it connects to the broker: its pass's one (web-listener broadcast-feed.ts). */
   subscriptionsPerListener: 1,
+  /** IoT Core lifecycle events of a listener's broker connection that reach the presence rule: connected, disconnected. */
+  presenceEventsPerListener: 2,
   /**
    * For a metered run without listeners by broadcast (it measured no part message): its fields and its presigned
    * audio URL (signed with a Lambda role's session token) take at most this many bytes; its two texts are added from
@@ -310,6 +312,12 @@ function perSession(run: MeteredRun, fanout: FanoutCounts, listeners: number, he
     recognizerStreams: run.recognizer.maxOpenStreams,
     // The WebSocket handlers (chunks, the speaker's pings), the HTTP API's heartbeats and IoT Core's authorizer.
     handlerInvocations: r.kinesisPuts / seconds + pingsPerConnectionSecond + heartbeatsPerSecond + listeners / Broadcast.AUTHORIZATION_REFRESH_SECONDS,
+    /**
+     * A listener's handler invocations once a session: its HTTP join and leave, and at its broker connection the
+     * authorizer and the presence handler (IoT Core's connected event), then presence again at its disconnected event.
+     */
+    joinInvocations: http.joins + 1 + ASSUMPTIONS.presenceEventsPerListener / 2,
+    leaveInvocations: http.leaves + ASSUMPTIONS.presenceEventsPerListener / 2,
     mp3BytesOut: partsPerSecond * listeners * run.mp3BytesPerPart,
   };
 }
@@ -367,7 +375,8 @@ export function capacityPlan(runs: readonly MeteredRun[], broadcastRuns: readonl
     rate("S3 PUT per prefix (one session and language)", "bucketPrefixPuts", s.s3PutsPerPrefix),
     rate("S3 GET per prefix (one session and language)", "bucketPrefixGets", s.s3Gets / heard),
   ];
-  const handlers = Math.ceil((S * s.handlerInvocations * ASSUMPTIONS.handlerMs) / 1000);
+  // While the doors are open, the listeners' joins come on top.
+  const handlers = Math.ceil((S * (s.handlerInvocations + (venue.listeners * s.joinInvocations) / joinSeconds) * ASSUMPTIONS.handlerMs) / 1000);
   services.push(rate("Lambda concurrent executions", "lambdaConcurrency", handlers));
   const binding = services
     .filter((r) => r.ratio > 1)
@@ -394,6 +403,7 @@ export function sessionHourCost(
   const s = perSession(run, fanout, venue.listeners, venue.heard);
   const hour = 3600;
   const p = (name: string) => price(prices, name);
+  const invocations = s.handlerInvocations * hour + venue.listeners * (s.joinInvocations + s.leaveInvocations);
   const items: Record<string, number> = {
     // Billed per request in whole seconds, at least 15 each: the run's billed seconds include both.
     transcribe: ((s.recognizerBilledRatio * hour) / 60) * p("transcribe_streaming_per_minute"),
@@ -409,13 +419,13 @@ export function sessionHourCost(
       (60 / 1e6) * p("apigw_websocket_per_million_connection_minutes"),
     // Each listener's join, heartbeats and leave.
     http_api: ((s.heartbeats * hour + s.joinsAndLeaves) / 1e6) * p("apigw_http_per_million_requests"),
-    // Messages both ways (the consumer's publishes and each delivery), metered in 5 KB steps; connection minutes.
+    // Messages both ways (the consumer's publishes and each delivery), metered in 5 KB steps; connection minutes; the
+    // presence rule, triggered with its one action by each listener's connected and disconnected events.
     iot_core:
       (((s.publishes + s.deliveries) * s.iotMeteredPerMessage * hour) / 1e6) * p("iot_core_per_million_messages") +
-      ((venue.listeners * 60) / 1e6) * p("iot_core_per_million_connection_minutes"),
-    lambda:
-      ((s.handlerInvocations * hour) / 1e6) * p("lambda_per_million_requests") +
-      s.handlerInvocations * hour * (ASSUMPTIONS.handlerMs / 1000) * ASSUMPTIONS.handlerGb * p("lambda_per_gb_second"),
+      ((venue.listeners * 60) / 1e6) * p("iot_core_per_million_connection_minutes") +
+      ((venue.listeners * ASSUMPTIONS.presenceEventsPerListener) / 1e6) * (p("iot_core_rules_per_million_triggered") + p("iot_core_rules_per_million_actions")),
+    lambda: (invocations / 1e6) * p("lambda_per_million_requests") + invocations * (ASSUMPTIONS.handlerMs / 1000) * ASSUMPTIONS.handlerGb * p("lambda_per_gb_second"),
     // The consumer service's task-hour, shared by the venue's sessions.
     consumer_task:
       (ASSUMPTIONS.consumerTask.vcpu * p("fargate_per_vcpu_hour") + ASSUMPTIONS.consumerTask.gb * p("fargate_per_gb_hour") + p("public_ipv4_per_hour")) / venue.sessions,
