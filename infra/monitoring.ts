@@ -1,9 +1,10 @@
-// Alarms and a dashboard: end-to-end latency, handler errors, consumer lag, failed batches, listeners' audio
+// Alarms and a dashboard: end-to-end latency, handler errors, consumer lag, the consumer task down, failed batches, listeners' audio
 // downloads. Metrics are per stage (namespace livetranslate/<stage>); every alarm notifies one SNS topic, e-mailed
 // to LIVETRANSLATE_ALARM_EMAIL when set at deploy.
 import { httpFunction } from "./api";
 import { broadcastAuthorizer, broadcastPresence } from "./broadcast";
 import { config, metricsNamespace } from "./config";
+import { cluster, consumerService } from "./consumer";
 import { connect, disconnect, message } from "./realtime";
 import { consumerFailures, fanOut, stream } from "./stream";
 
@@ -100,6 +101,27 @@ export const iteratorAgeAlarm = new aws.cloudwatch.MetricAlarm("ConsumerIterator
   treatMissingData: "notBreaching",
   ...notify,
 });
+
+/**
+ * The consumer task is not running (crashed, failing its health, or never placed): no session is translated. ECS
+ * reports a running service's CPU every minute; no report at all is the task missing. `sst dev` runs the consumer on
+ * the developer's machine, with no ECS service to watch.
+ */
+export const consumerDownAlarm = $dev
+  ? undefined
+  : new aws.cloudwatch.MetricAlarm("ConsumerDownAlarm", {
+      alarmDescription: "The stream consumer task is not running (no CPU reported by ECS for 3 minutes): no session is being translated",
+      namespace: "AWS/ECS",
+      metricName: "CPUUtilization",
+      dimensions: { ClusterName: cluster.nodes.cluster.name, ServiceName: consumerService.nodes.service.name },
+      statistic: "SampleCount",
+      period: 60,
+      evaluationPeriods: 3,
+      threshold: 1,
+      comparisonOperator: "LessThanThreshold",
+      treatMissingData: "breaching",
+      ...notify,
+    });
 
 /** Any batch given up on lands in the failure queue. */
 export const failuresAlarm = new aws.cloudwatch.MetricAlarm("ConsumerFailuresAlarm", {

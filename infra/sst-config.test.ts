@@ -186,7 +186,7 @@ describe("sst deploy (stage production)", () => {
     }
   });
 
-  it("alarms on latency, consumer lag, the DLQ and listeners' download failures, all to one topic", () => {
+  it("alarms on latency, consumer lag, a consumer task not running, the DLQ and listeners' download failures, all to one topic", () => {
     const alarms = find.all("aws:cloudwatch/metricAlarm:MetricAlarm");
     const topic = find.one("aws:sns/topic:Topic", "Alarms").outputs.arn;
     for (const alarm of alarms) expect(alarm.inputs, alarm.name).toMatchObject({ alarmActions: [topic], okActions: [topic] });
@@ -208,6 +208,15 @@ describe("sst deploy (stage production)", () => {
       namespace: "AWS/Kinesis",
       metricName: "SubscribeToShardEvent.MillisBehindLatest",
       dimensions: { StreamName: find.one("aws:kinesis/stream:Stream", "AudioStreamStream").outputs.name, ConsumerName: find.one("aws:kinesis/streamConsumer:StreamConsumer", "AudioStreamFanOut").outputs.name },
+    });
+    expect(find.inputs("aws:cloudwatch/metricAlarm:MetricAlarm", "ConsumerDownAlarm")).toMatchObject({
+      namespace: "AWS/ECS",
+      metricName: "CPUUtilization",
+      dimensions: { ClusterName: find.one("aws:ecs/cluster:Cluster", "ConsumerClusterCluster").outputs.name, ServiceName: find.one("aws:ecs/service:Service", "ConsumerServiceService").outputs.name },
+      statistic: "SampleCount",
+      comparisonOperator: "LessThanThreshold",
+      threshold: 1,
+      treatMissingData: "breaching",
     });
     expect(find.all("aws:sns/topicSubscription:TopicSubscription")).toEqual([]);
     const body = JSON.parse(find.inputs("aws:cloudwatch/dashboard:Dashboard", "Dashboard").dashboardBody);

@@ -112,7 +112,7 @@ export function planTable(plan: CapacityPlan, source: string, broadcastSource?: 
   for (const s of plan.services) {
     lines.push(`  ${s.name.padEnd(72)} ${String(s.rate).padStart(12)} ${String(s.limit).padStart(10)}  ${s.unit.padEnd(22)} ${`${s.ratio}x`.padStart(7)}${s.ratio > 1 ? "  binds" : ""}`);
   }
-  lines.push("", `  Lambda concurrency  ${plan.lambdaConcurrency.total} (WebSocket, HTTP and authorizer handlers; the consumer is one service task)`);
+  lines.push("", `  Lambda concurrency  ${plan.lambdaConcurrency.total} (WebSocket, HTTP, authorizer and presence handlers, with listeners joining; the consumer is one service task)`);
   lines.push(`  Kinesis shards      ${plan.kinesisShards}`);
   lines.push("", plan.binding.length ? "  quotas to raise before this scale (request 25 % above the need):" : "  no default quota binds at this scale");
   for (const b of plan.binding) lines.push(`    ${b.name}: ${b.ratio}x the default; request ${b.request} ${b.unit} (${b.increase})`);

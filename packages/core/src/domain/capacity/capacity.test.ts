@@ -137,6 +137,22 @@ describe("capacityPlan, from a small metered results file (listeners on the WebS
     expect(plan.cost.sticky.items.consumer_task).toBeCloseTo(taskHour / 10, 3);
   });
 
+  it("counts each listener's handlers at its join and leave: in Lambda's concurrency while the doors are open, and in the cost", () => {
+    // Arrange: the same venue with its doors open for 120 s and for 12 s.
+    const venue = { sessions: 10, listeners: 50, languages: 10 };
+    const slow = capacityPlan(byBroadcast, [], { ...venue, joinSeconds: 120 }, prices);
+    const fast = capacityPlan(byBroadcast, [], { ...venue, joinSeconds: 12 }, prices);
+    // Assess: per listener, its HTTP join, the authorizer and the presence handler at its broker connection, 20 ms each.
+    const more = (10 * 50 * 3 * (1 / 12 - 1 / 120) * 20) / 1000;
+    expect(fast.lambdaConcurrency.total - slow.lambdaConcurrency.total).toBeGreaterThanOrEqual(Math.floor(more));
+    expect(fast.lambdaConcurrency.total - slow.lambdaConcurrency.total).toBeLessThanOrEqual(Math.ceil(more) + 1);
+    // The presence rule, triggered with its action at each listener's connected and disconnected events.
+    const crowd = { sessions: 1, listeners: 500_000, languages: 10 };
+    const rulesPriced = capacityPlan(byBroadcast, [], crowd, prices).cost.sticky.items.iot_core!;
+    const rulesFree = capacityPlan(byBroadcast, [], crowd, { ...prices, iot_core_rules_per_million_triggered: 0, iot_core_rules_per_million_actions: 0 }).cost.sticky.items.iot_core!;
+    expect(rulesPriced - rulesFree).toBeCloseTo((500_000 * 2 * (prices.iot_core_rules_per_million_triggered! + prices.iot_core_rules_per_million_actions!)) / 1e6, 2);
+  });
+
   it("names a venue it cannot plan", () => {
     expect(() => capacityPlan(runs, broadcast, { sessions: 0, listeners: 5, languages: 2 }, prices)).toThrow(/--sessions must be a whole number above 0, not 0/);
     expect(() => capacityPlan(runs, broadcast, { sessions: 1, listeners: 5, languages: 2, heard: 3 }, prices)).toThrow(/--heard must be a whole number from 1 to the languages \(2\)/);

@@ -131,7 +131,10 @@ export namespace Session {
 
   /** The session, or a visible error saying why it cannot be used. */
   export async function requireExisting(db: Db, sessionId: string): Promise<Info> {
-    const session = await get(db, sessionId);
+    return requireFound(await get(db, sessionId), sessionId);
+  }
+
+  function requireFound(session: Info | undefined, sessionId: string): Info {
     if (!session) throw new VisibleError("session_not_found", `session "${sessionId}" does not exist`, 404);
     return session;
   }
@@ -225,8 +228,9 @@ export namespace Session {
 
   /** The session, if it takes a chunk numbered `chunkIndex`: active, or ended after saying this chunk was sent before. */
   export async function requireTakesChunk(db: Db, sessionId: string, chunkIndex: number): Promise<Info> {
-    const session = await get(db, sessionId);
-    if (session?.status === "ended" && session.lastChunkIndex !== undefined && chunkIndex <= session.lastChunkIndex) return session;
-    return requireActive(db, sessionId);
+    // One read per chunk: this runs for every chunk the speaker sends.
+    const session = requireFound(await get(db, sessionId), sessionId);
+    if (session.status === "ended" && session.lastChunkIndex !== undefined && chunkIndex <= session.lastChunkIndex) return session;
+    return requireNotEnded(session);
   }
 }

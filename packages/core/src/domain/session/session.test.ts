@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestTable, type TestTable } from "@livetranslate/testing/table";
+import { createDynamoClient } from "../../adapters/aws/clients.ts";
 import { Connection } from "../connection/index.ts";
-import type { Db } from "../db/index.ts";
+import { createDb, type Db } from "../db/index.ts";
 import { Transcript } from "../transcript/index.ts";
 import { Session } from "./index.ts";
 
@@ -57,6 +58,26 @@ describe("Session", () => {
     const other = await Session.create(db, languages, { sourceLanguage: "en" });
     await Session.end(db, other.sessionId);
     await expect(Session.requireTakesChunk(db, other.sessionId, 0)).rejects.toMatchObject({ code: "session_ended" });
+  });
+
+  it("reads the session once per chunk it takes", async () => {
+    // Prepare: a client that counts the reads of the table.
+    const counted = createDynamoClient(dynamo.dynamo);
+    let reads = 0;
+    counted.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === "GetItemCommand") reads++;
+        return next(args);
+      },
+      { step: "initialize", name: "countReads" },
+    );
+    const countedDb = createDb({ table: "sessions", client: counted });
+    const { sessionId } = await Session.create(db, languages, { sourceLanguage: "en" });
+    // Act
+    await Session.requireTakesChunk(countedDb, sessionId, 0);
+    // Assess
+    expect(reads).toBe(1);
+    await expect(Session.requireTakesChunk(countedDb, "no-such-3", 0)).rejects.toMatchObject({ code: "session_not_found", status: 404 });
   });
 
   it("shows itself with listener counts and without the token hash", async () => {
