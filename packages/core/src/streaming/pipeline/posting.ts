@@ -115,8 +115,9 @@ export async function sendTo(
  * the language). A failure to read what is owed only leaves it owed.
  */
 async function publishPart(deps: Pick<PipelineDeps, "broadcast" | "db" | "log" | "measurements" | "sleep">, channel: BroadcastChannel, message: PartMessage): Promise<"published" | "carried"> {
+  const owed = await owedOrNone(deps, channel);
   // A retried batch may publish a part it had already kept: it goes out once, as itself.
-  const parts = (await owedOrNone(deps, channel)).filter((p) => placeInTalk(p) !== placeInTalk(message));
+  const parts = owed.filter((p) => placeInTalk(p) !== placeInTalk(message));
   try {
     await publish(deps, channel, parts.length ? { ...message, carried: parts } : message);
   } catch (error) {
@@ -132,7 +133,7 @@ async function publishPart(deps: Pick<PipelineDeps, "broadcast" | "db" | "log" |
     deps.measurements?.count("PublishesCarried");
     return "carried";
   }
-  if (parts.length) await carriedOut(deps, channel, parts);
+  if (owed.length) await carriedOut(deps, channel, parts, owed);
   return "published";
 }
 
@@ -147,11 +148,21 @@ async function owedOrNone(deps: Pick<PipelineDeps, "db" | "log" | "measurements"
   }
 }
 
-/** Parts went out carried by a publish: counted, and owed no more (a failed delete only carries them again). */
-async function carriedOut(deps: Pick<PipelineDeps, "db" | "log" | "measurements">, channel: BroadcastChannel, parts: readonly CarriedPart[]): Promise<void> {
-  deps.log({ level: "info", event: "broadcast.carried", ...channel, parts: parts.length });
-  deps.measurements?.count("PartsCarried", parts.length);
-  await CarriedParts.carried(deps.db, channel, parts).catch((error: unknown) => {
+/**
+ * Parts went out carried by a publish: counted, and owed no more, with any other of `out` (a part published as
+ * itself). A failed delete only carries them again.
+ */
+async function carriedOut(
+  deps: Pick<PipelineDeps, "db" | "log" | "measurements">,
+  channel: BroadcastChannel,
+  parts: readonly CarriedPart[],
+  out: readonly CarriedPart[] = parts,
+): Promise<void> {
+  if (parts.length) {
+    deps.log({ level: "info", event: "broadcast.carried", ...channel, parts: parts.length });
+    deps.measurements?.count("PartsCarried", parts.length);
+  }
+  await CarriedParts.carried(deps.db, channel, out).catch((error: unknown) => {
     deps.log({ level: "warn", event: "carried.delete_failed", ...channel, errorName: (error as Error)?.name });
     deps.measurements?.count("CarriedDeleteFailures");
   });
