@@ -98,3 +98,66 @@ describe("under a synthesis quota far below the load", () => {
     expect(lines.filter((l) => FAILED_BATCH_EVENTS.includes(String(l.event)))).toEqual([]);
   });
 });
+
+/**
+ * The same talk under IoT Core's publish quota alone, far below the load (one publish every 4 s, for both
+ * languages' parts and the end): two listeners by broadcast get every part's caption exactly once and in order,
+ * most of them carried by a later publish of their channel or by the session's end, and no batch fails.
+ */
+describe("under a publish quota far below the load", () => {
+  let local: LocalProcess;
+  let listener: ProtocolClient;
+  let speaker: ProtocolClient;
+  const broadcast: BroadcastClient[] = [];
+
+  beforeAll(async () => {
+    local = await startLocalProcess({
+      LIVETRANSLATE_CONSUMER_ENVIRONMENTS: "4",
+      LIVETRANSLATE_CONSUMER_ROUTING: "random",
+      LIVETRANSLATE_SEED: "7",
+      LIVETRANSLATE_QUOTAS: "aws",
+      LIVETRANSLATE_QUOTA_PUBLISHES_PER_SECOND: "0.25",
+    });
+    const response = await fetch(`${local.url}/sessions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ sourceLanguage: "en", targetLanguages: ["es", "fr"] }),
+    });
+    const session = (await response.json()) as CreateSessionResponse;
+    listener = await ProtocolClient.connect(local.wsUrl, { role: "listener", sessionId: session.sessionId, language: "fr", parts: "1" });
+    for (let i = 0; i < 2; i++) broadcast.push(await BroadcastClient.join(local.url, session.sessionId, "fr"));
+    speaker = await ProtocolClient.connect(local.wsUrl, { role: "speaker", sessionId: session.sessionId, token: session.speakerToken });
+    await streamInRealTime(speaker, session.sessionId, [...chunksOf(talk.pcm, 100), ...chunksOf(new Int16Array(msToSamples(1000)), 100)]);
+    speaker.send({ action: "endSession", sessionId: session.sessionId });
+    await listener.waitFor(() => listener.messages("sessionEnded").length > 0, 120_000, "sessionEnded");
+    // The end carries what the channel still owes, and waits longer for the quota than a part.
+    for (const client of broadcast) await client.waitFor(() => client.messages("sessionEnded").length > 0, 120_000, "sessionEnded by broadcast");
+  }, scaledTimeout(300_000));
+
+  afterAll(async () => {
+    await Promise.all([listener?.close(), speaker?.close(), ...broadcast.map((b) => b.close())]);
+    await local?.stop();
+  });
+
+  it("gives each listener by broadcast every part's caption and translation exactly once, in order, and the end last", () => {
+    const captions = listener.messages("transcript");
+    expect(captions.length).toBeGreaterThanOrEqual(talk.utterances.length);
+    const expected = captions.map((t) => `${t.segmentId}#${t.part}`);
+    for (const client of broadcast) {
+      const parts = client.messages("part");
+      expect(parts.map((p) => `${p.segmentId}#${p.part}`)).toEqual(expected);
+      expect(parts.map((p) => p.text)).toEqual(captions.map((t) => t.text));
+      expect(parts.every((p) => p.translation !== undefined && p.translation.length > 0)).toBe(true);
+      expect(client.received.at(-1)!.message.type).toBe("sessionEnded");
+    }
+  });
+
+  it("carried parts rather than dropping them, retried no batch, and told the speaker the quota binds", () => {
+    const lines = local.logs;
+    expect(lines.filter((l) => l.event === "quota.publish_carried" && l.language === "fr").length).toBeGreaterThan(0);
+    expect(lines.filter((l) => l.event === "broadcast.carried" && l.language === "fr").length).toBeGreaterThan(0);
+    expect(lines.filter((l) => l.event === "quota.publish_dropped" && l.type === "part")).toEqual([]);
+    expect(lines.filter((l) => FAILED_BATCH_EVENTS.includes(String(l.event)))).toEqual([]);
+    expect(speaker.messages("sessionStatus").some((s) => s.quotas?.includes("publishes"))).toBe(true);
+  });
+});
