@@ -181,6 +181,34 @@ describe("listening by broadcast", () => {
     expect(status()).not.toContain("Reconnecting");
   });
 
+  it("shows parts carried by a later message (their own publish refused by the broker's quota) in order, each once, those carried by the end too", async () => {
+    // Prepare
+    const client = await joinByBroadcast();
+    const publish = (message: object) => client.emit("message", PASS.broker.topic, new TextEncoder().encode(JSON.stringify(message)));
+    const carried = (sequenceNumber: number, part: number, text: string, translation: string) => ({
+      segmentId: `${SESSION.sessionId}-0000${sequenceNumber}`,
+      sequenceNumber,
+      part,
+      lastPart: part === 1,
+      language: "en",
+      text,
+      startMs: 0,
+      endMs: 900,
+      targetLanguage: "es",
+      translation,
+    });
+    // Act: segment 1's part 0 arrives by itself, and again carried by part 1; segment 2's part 0 is carried by its
+    // part 1; segment 3's only part by the session's end.
+    publish({ type: "part", sessionId: SESSION.sessionId, ...carried(1, 0, "we met", "nos vimos") });
+    publish({ type: "part", sessionId: SESSION.sessionId, ...carried(1, 1, "in Lisbon", "en Lisboa"), carried: [carried(1, 0, "we met", "nos vimos")] });
+    publish({ type: "part", sessionId: SESSION.sessionId, ...carried(2, 1, "at noon", "al mediodía"), carried: [carried(2, 0, "then lunch", "luego comimos")] });
+    publish({ type: "sessionEnded", sessionId: SESSION.sessionId, carried: [carried(3, 0, "bye", "adiós")] });
+    await settle();
+    // Assess: three captions in order, each part's translation once.
+    const captions = [...screen.getByRole("list", { name: "Captions" }).querySelectorAll(".translation")].map((c) => c.textContent);
+    expect(captions).toEqual(["nos vimos en Lisboa", "luego comimos al mediodía", "adiós"]);
+  });
+
   it("renews the pass every heartbeat and moves the subscription when the listener picks another language", async () => {
     // Prepare
     const client = await joinByBroadcast();

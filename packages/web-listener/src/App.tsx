@@ -1,5 +1,5 @@
 import { endpoints, LiveSocket, type SocketState } from "@livetranslate/core/client";
-import { LanguagesResponse, type ServerMessage, type SessionView } from "@livetranslate/core/protocol";
+import { LanguagesResponse, messagesIn, type ServerMessage, type SessionView } from "@livetranslate/core/protocol";
 import { createSignal, Match, onCleanup, Show, Switch } from "solid-js";
 import { createStore } from "solid-js/store";
 import { BroadcastFeed, BroadcastUnavailableError } from "./broadcast-feed.ts";
@@ -132,7 +132,13 @@ export function App(props: { location: Location }) {
     return player;
   };
 
-  const onMessage = (message: ServerMessage) => {
+  // A broadcast message may carry earlier parts (their own publish refused by the broker's quota): each is shown as
+  // the part it is, in order, before the message itself; a part already shown is not shown twice.
+  const onMessage = (received: ServerMessage) => {
+    for (const message of messagesIn(received)) onOneMessage(message);
+  };
+
+  const onOneMessage = (message: ServerMessage) => {
     // One sent before the listener changed language is no longer theirs.
     if ((message.type === "translation" || message.type === "part") && message.targetLanguage !== state.language) return;
     setState("announcements", (announcements) => announce(announcements, state.captions, message));

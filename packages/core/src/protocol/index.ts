@@ -261,8 +261,7 @@ export type PartAudio = z.infer<typeof PartAudio>;
  * and language with everything a listener shows and plays. `translation` is absent for a language the session does
  * not translate into; `audio` is absent for a captions-only language and while speech is shed under overload.
  */
-export const PartMessage = z.object({
-  type: z.literal("part"),
+const PartFields = z.object({
   sessionId: z.string(),
   segmentId: z.string(),
   sequenceNumber: z.number().int(),
@@ -276,6 +275,21 @@ export const PartMessage = z.object({
   targetLanguage: LanguageCode,
   translation: z.string().optional(),
   audio: PartAudio.optional(),
+});
+
+/**
+ * Extension, on a broadcast channel only: a part whose own publish IoT Core's quota refused past its retry budget,
+ * carried by the channel's next message (the next `part`, or `sessionEnded`) in `carried`, earliest first. Its fields
+ * are a `part` message's without its speech (which would be heard late, behind the talk). A client that does not
+ * know `carried` misses those captions, as it would have without it; `messagesIn` unfolds them.
+ */
+export const CarriedPart = PartFields.omit({ sessionId: true, audio: true });
+export type CarriedPart = z.infer<typeof CarriedPart>;
+
+export const PartMessage = PartFields.extend({
+  type: z.literal("part"),
+  /** Extension: earlier parts of the channel this message carries (`CarriedPart`), earliest first. */
+  carried: z.array(CarriedPart).optional(),
 });
 export type PartMessage = z.infer<typeof PartMessage>;
 
@@ -313,8 +327,20 @@ export const SessionEndedMessage = z.object({
    * as long as it does (their audio is in no caption). Absent when none is missing.
    */
   chunksLost: z.number().int().positive().optional(),
+  /** Extension, on a broadcast channel only: the channel's parts still carried at the end (`CarriedPart`), earliest first. */
+  carried: z.array(CarriedPart).optional(),
 });
 export type SessionEndedMessage = z.infer<typeof SessionEndedMessage>;
+
+/**
+ * The messages one received message stands for: the parts it carries (`CarriedPart`), each as its own `part`
+ * message in order, then the message itself without them. Every other message stands for itself alone.
+ */
+export function messagesIn(message: ServerMessage): ServerMessage[] {
+  if ((message.type !== "part" && message.type !== "sessionEnded") || !message.carried?.length) return [message];
+  const { carried, ...own } = message;
+  return [...carried.map((part): PartMessage => ({ type: "part", sessionId: message.sessionId, ...part })), own];
+}
 
 export const PongMessage = z.object({ type: z.literal("pong") });
 

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { pcmFromBase64, pcmToBase64 } from "../audio/index.ts";
-import { placeInTalk, ServerMessage } from "./index.ts";
+import { describeIssues, messagesIn, placeInTalk, ServerMessage } from "./index.ts";
 
 const root = join(import.meta.dirname, "..");
 const sources = ["protocol", "audio", "client"]
@@ -24,6 +24,24 @@ describe("browser-safe modules", () => {
   it("parses a status naming a quota this code does not know (a newer server's), so the client keeps its status", () => {
     const status = { type: "sessionStatus", sessionId: "s", listeners: {}, quotas: ["recognition", "someday"] };
     expect(ServerMessage.safeParse(status).success).toBe(true);
+  });
+
+  it("unfolds the parts a message carries into part messages, earliest first, before the message itself", () => {
+    const carried = (sequenceNumber: number, part: number) => ({ segmentId: `s-${sequenceNumber}`, sequenceNumber, part, lastPart: false, language: "en", text: `t${sequenceNumber}.${part}`, startMs: 0, endMs: 1, targetLanguage: "es", translation: "x" });
+    const part = ServerMessage.parse({ type: "part", sessionId: "s", ...carried(3, 1), audio: { url: "u", format: "audio/wav", duration: 1, timestamp: 1 }, carried: [carried(2, 0), carried(3, 0)] });
+    const end = ServerMessage.parse({ type: "sessionEnded", sessionId: "s", chunksLost: 2, carried: [carried(4, 0)] });
+    const { carried: _, ...own } = part as ServerMessage & { type: "part" };
+    expect(messagesIn(part)).toEqual([
+      { type: "part", sessionId: "s", ...carried(2, 0) },
+      { type: "part", sessionId: "s", ...carried(3, 0) },
+      own,
+    ]);
+    expect(messagesIn(end)).toEqual([{ type: "part", sessionId: "s", ...carried(4, 0) }, { type: "sessionEnded", sessionId: "s", chunksLost: 2 }]);
+    expect(messagesIn({ type: "pong" })).toEqual([{ type: "pong" }]);
+    // A carried part with a field missing is refused, naming it.
+    const bad = ServerMessage.safeParse({ type: "sessionEnded", sessionId: "s", carried: [{ ...carried(4, 0), text: undefined }] });
+    expect(bad.success).toBe(false);
+    expect(describeIssues(bad.error!)).toMatch(/carried\.0\.text/);
   });
 
   it("places a segment's parts in order after the segment before and before the one after", () => {

@@ -5,8 +5,10 @@
  * the listener app does. Joins start at a steady pace (`joinsPerSecond`), as an audience arrives, not all at once.
  * `tsx broadcast-listeners.ts <httpUrl> <sessionId> <languages, comma-separated: one per listener in turn> <count> <offset> <joinsPerSecond>`:
  * prints one JSON line `{ connected, failed: { cause: count } }`, holds the listeners until stdin closes, then prints
- * `{ receipts: [[segmentId, part, language, receivedAt], ...] }` for every `part` message with audio.
+ * `{ receipts: [[segmentId, part, language, receivedAt], ...] }` for every part received, as its own `part` message
+ * or carried by a later one (protocol's `messagesIn`).
  */
+import { messagesIn, type ServerMessage } from "@livetranslate/core/protocol";
 import mqtt, { type MqttClient } from "mqtt";
 
 const [httpUrl, sessionId, languagesText, countText, offsetText, rateText] = process.argv.slice(2);
@@ -84,8 +86,9 @@ process.stdin.on("end", () => {
   for (const client of clients) client.end(true);
   const receipts: [string, number, string, number][] = [];
   for (const [at, payload] of arrivals) {
-    const message = JSON.parse(payload.toString()) as { type: string; segmentId?: string; part?: number; targetLanguage?: string; audio?: unknown };
-    if (message.type === "part" && message.audio) receipts.push([message.segmentId!, message.part!, message.targetLanguage!, at]);
+    for (const message of messagesIn(JSON.parse(payload.toString()) as ServerMessage)) {
+      if (message.type === "part") receipts.push([message.segmentId, message.part, message.targetLanguage, at]);
+    }
   }
   process.stdout.write(`${JSON.stringify({ receipts })}\n`, () => process.exit(0));
 });

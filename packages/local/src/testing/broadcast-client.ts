@@ -1,5 +1,5 @@
 /** A listener by broadcast for tests and benchmarks: joins for a pass, then MQTT over WebSockets, as the listener app does. */
-import { type ListenerPass, ServerMessage } from "@livetranslate/core/protocol";
+import { type ListenerPass, messagesIn, ServerMessage } from "@livetranslate/core/protocol";
 import mqtt, { type MqttClient } from "mqtt";
 import { ReceivedMessages } from "./client.ts";
 
@@ -14,7 +14,8 @@ export class BroadcastClient extends ReceivedMessages {
     super();
     client.on("message", (_topic, payload) => {
       const parsed = ServerMessage.safeParse(JSON.parse(payload.toString()));
-      if (parsed.success) this.receive(parsed.data);
+      // A part carried by a later message (under IoT Core's publish quota) is received as the listener app shows it.
+      if (parsed.success) for (const message of messagesIn(parsed.data)) this.receive(message);
     });
   }
 

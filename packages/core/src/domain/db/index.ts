@@ -1,6 +1,6 @@
 /**
  * The one table: every concept's ElectroDB entity (beside the concept: session, connection, admission, rate limit, broadcast,
- * transcript, delivery) in one Service; the consumer's checkpoint builds its own on the same config. Built from `{ table, client }`
+ * transcript, delivery, carried part) in one Service; the consumer's checkpoint builds its own on the same config. Built from `{ table, client }`
  * so the same entities run against dynalite locally and DynamoDB in AWS.
  */
 import { Service } from "electrodb";
@@ -11,6 +11,7 @@ import { connectionEntity } from "../connection/entity.ts";
 import { rateWindowEntity } from "../rate-limit/entity.ts";
 import { sessionEntity } from "../session/entity.ts";
 import { transcriptSegmentEntity } from "../transcript/entity.ts";
+import { carriedPartEntity } from "../../streaming/carried-parts/entity.ts";
 import { deliveryEntity } from "../../streaming/delivery/entity.ts";
 import type { DbConfig } from "./table.ts";
 
@@ -48,6 +49,7 @@ export function createDb({ table, client }: DbConfig) {
       admissionPlace: admissionPlaceEntity(config),
       rateWindow: rateWindowEntity(config),
       delivery: deliveryEntity(config),
+      carriedPart: carriedPartEntity(config),
       transcriptSegment: transcriptSegmentEntity(config),
     },
     config,

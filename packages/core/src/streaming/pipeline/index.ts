@@ -357,7 +357,9 @@ async function deliverBundle(
         ...(translation !== undefined ? { translation } : {}),
         ...(audio ? { audio } : {}),
       };
-      if ((await sendTo(deps, recipients, message)) > 0) metQuota(result, "posts");
+      const sent = await sendTo(deps, recipients, message);
+      if (sent.postsDropped > 0) metQuota(result, "posts");
+      if (sent.carried) metQuota(result, "publishes");
       result.notifiedAt = Math.max(result.notifiedAt ?? 0, (deps.now ?? Date.now)());
     }),
   );

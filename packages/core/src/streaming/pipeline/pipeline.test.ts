@@ -5,11 +5,13 @@ import { type Db, expiresAt } from "../../domain/db/index.ts";
 import { claimDelivery, MAX_DELIVERY_ATTEMPTS } from "../delivery/index.ts";
 import { memoryLog } from "../../log.ts";
 import { memoryMeasurements } from "../../adapters/memory/index.ts";
-import type { ServerMessage } from "../../protocol/index.ts";
+import { messagesIn, type ServerMessage } from "../../protocol/index.ts";
+import * as CarriedParts from "../carried-parts/index.ts";
 import { LabellingTranslator, MemoryAudioStore, RecordingNotifier, TextSynthesizer } from "@livetranslate/testing/fakes";
 import { startTestTable, type TestTable } from "@livetranslate/testing/table";
 import { announceEnd, type PipelineDeps, runSegment, type SegmentJob } from "./index.ts";
 import { CAPTION_RETRY } from "./quota.ts";
+import { throttledPublisher, TokenBucket } from "../../adapters/quota/index.ts";
 
 let dynamo: TestTable;
 let db: Db;
@@ -59,6 +61,8 @@ function job(audience: Audience, overrides: Partial<SegmentJob> = {}): SegmentJo
     ...overrides,
   };
 }
+
+const throttled = () => Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" });
 
 const audience = (): Audience => ({
   speakers: ["spk"],
@@ -170,7 +174,7 @@ describe("runSegment", () => {
     expect(f.syntheses.sort()).toEqual(["es", "fr"]);
   });
 
-  it("retries a throttled publish within the quota budget, then gives the part up for that language only, marked done", async () => {
+  it("retries a throttled publish within the quota budget, then keeps the part for that language only, marked done, without failing the batch", async () => {
     // Prepare: IoT Core throttles every publish to fr; es goes through.
     const f = fakes();
     f.deps.sleep = async () => undefined;
@@ -180,7 +184,7 @@ describe("runSegment", () => {
       async publish(channel) {
         if (channel.language === "fr") {
           frAttempts++;
-          throw Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" });
+          throw throttled();
         }
         published.push(channel.language);
       },
@@ -198,13 +202,89 @@ describe("runSegment", () => {
     // Act: the part, then a retried batch.
     const result = await runSegment(f.deps, part);
     await runSegment(f.deps, part);
-    // Assess: fr asked as often as a caption's budget allows in the first attempt, never again; the batch is not failed.
+    // Assess: fr asked as often as a caption's budget allows in the first attempt, never again; the batch is not
+    // failed; the part is owed to fr, not dropped.
     expect(published).toEqual(["es"]);
     expect(frAttempts).toBe(CAPTION_RETRY.attempts);
     expect(result.incomplete).toBe(false);
-    expect(result.languages.find((l) => l.language === "fr")).toMatchObject({ degraded: "captionsOnly", quotas: ["publishes"] });
-    expect(f.measurements.get("PublishesDropped")).toBe(1);
-    expect(f.measurements.get("PartMessagesDegraded")).toBe(1);
+    expect(result.languages.find((l) => l.language === "fr")).toMatchObject({ quotas: ["publishes"] });
+    expect(result.languages.find((l) => l.language === "fr")!.degraded).toBeUndefined();
+    expect(f.measurements.get("PublishesCarried")).toBe(1);
+    expect(f.measurements.get("PublishesDropped")).toBe(0);
+    expect(await CarriedParts.owed(db, { sessionId: part.sessionId, language: "fr" })).toMatchObject([{ sequenceNumber: 7, part: 0, translation: "[fr] hello world" }]);
+  });
+
+  it("gives every broadcast listener every part exactly once and in order under a publish quota far below the load, carried by later publishes and the end", async () => {
+    // Prepare: IoT Core's account rate at one publish every 5 s, on a clock that moves only while a throttled call
+    // waits: the parts come far faster than that, and a part's budget (under 3 s of waiting) mostly ends before a
+    // publish is let through. Two languages by broadcast, four segments of three parts each.
+    const f = fakes();
+    let clock = 0;
+    f.deps.sleep = async (ms) => void (clock += ms);
+    const channel: { sessionId: string; language: string; message: ServerMessage }[] = [];
+    f.deps.broadcast = throttledPublisher({ publish: async (to, message) => void channel.push({ ...to, message }) }, new TokenBucket(0.2, 1, () => clock));
+    const byBroadcast: Audience = {
+      speakers: [],
+      listenersByLanguage: new Map(),
+      partListenersByLanguage: new Map(),
+      broadcastListenersByLanguage: new Map([
+        ["es", ["l1", "l2"]],
+        ["fr", ["l3"]],
+      ]),
+    };
+    const sessionId = job(byBroadcast).sessionId;
+    const expected: string[] = [];
+    // Act: every part, as the consumer delivers them (one after the other), then the session's end.
+    const results = [];
+    for (let sequenceNumber = 1; sequenceNumber <= 4; sequenceNumber++) {
+      for (let index = 0; index < 3; index++) {
+        expected.push(`${sequenceNumber}#${index}`);
+        results.push(await runSegment(f.deps, job(byBroadcast, { sessionId, sequenceNumber, text: `words ${sequenceNumber} ${index}`, part: { index, last: index === 2 } })));
+      }
+    }
+    await announceEnd(f.deps, Audience.everyone(byBroadcast), { sessionId, targetLanguages: ["es", "fr"] });
+    // Assess: each language's listeners, unfolding what each message carries, got every part once, in order, with
+    // its translation; no batch failed; every part kept was carried.
+    for (const language of ["es", "fr"]) {
+      const heard = channel.filter((c) => c.language === language).flatMap((c) => messagesIn(c.message));
+      const parts = heard.filter((m) => m.type === "part");
+      expect(parts.map((m) => `${m.sequenceNumber}#${m.part}`)).toEqual(expected);
+      expect(parts.every((m) => m.translation === `[${language}] ${m.text}`)).toBe(true);
+      // The end, when it went through (with nothing owed it has a part's budget only), comes last.
+      expect(heard.slice(0, -1).some((m) => m.type === "sessionEnded")).toBe(false);
+      expect(await CarriedParts.owed(db, { sessionId, language })).toEqual([]);
+    }
+    expect(results.every((r) => !r.incomplete && r.languages.every((l) => l.error === undefined && l.degraded === undefined))).toBe(true);
+    const kept = f.measurements.get("PublishesCarried");
+    expect(kept).toBeGreaterThanOrEqual(8);
+    expect(f.measurements.get("PartsCarried")).toBe(kept);
+    // Coalesced: a backlog costs fewer publishes, not more (each language's messages, the end's included).
+    expect(channel.length).toBeLessThan(2 * 12);
+    expect(channel.some((c) => (c.message.type === "part" || c.message.type === "sessionEnded") && (c.message.carried?.length ?? 0) > 1)).toBe(true);
+    expect(f.log.entries.filter((e) => e.event === "quota.publish_dropped" && e.type === "part")).toEqual([]);
+    expect(f.log.entries.filter((e) => e.event === "quota.publish_carried")).toHaveLength(kept);
+  });
+
+  it("publishes a carried part without its speech, and a part kept and then retried by its batch once, as itself", async () => {
+    // Prepare: one part owed to es; a publisher that lets everything through.
+    const f = fakes();
+    const published: ServerMessage[] = [];
+    f.deps.broadcast = { publish: async (_channel, message) => void published.push(message) };
+    const parts: Audience = { speakers: [], listenersByLanguage: new Map(), partListenersByLanguage: new Map(), broadcastListenersByLanguage: new Map([["es", ["l1"]]]) };
+    const first = job(parts, { sequenceNumber: 1, part: { index: 0, last: true } });
+    const earlier = { type: "part" as const, sessionId: first.sessionId, segmentId: "x-00000", sequenceNumber: 0, part: 0, lastPart: true, language: "en", text: "before", startMs: 0, endMs: 1, targetLanguage: "es", translation: "antes", audio: { url: "u", format: "audio/wav", duration: 1, timestamp: 1 } };
+    await CarriedParts.keep(db, { sessionId: first.sessionId, language: "es" }, earlier);
+    const sameAsFirst = { ...earlier, segmentId: "x-00001", sequenceNumber: 1, text: "hello world" };
+    await CarriedParts.keep(db, { sessionId: first.sessionId, language: "es" }, sameAsFirst);
+    // Act
+    await runSegment(f.deps, first);
+    // Assess: the earlier part without its audio, carried once; the part itself not carried by its own message.
+    expect(published).toHaveLength(1);
+    const message = published[0] as ServerMessage & { type: "part" };
+    expect(message.carried).toEqual([{ segmentId: "x-00000", sequenceNumber: 0, part: 0, lastPart: true, language: "en", text: "before", startMs: 0, endMs: 1, targetLanguage: "es", translation: "antes" }]);
+    expect(message.audio).toBeDefined();
+    expect(f.measurements.get("PartsCarried")).toBe(1);
+    expect(await CarriedParts.owed(db, { sessionId: first.sessionId, language: "es" })).toEqual([]);
   });
 
   it("publishes a part without its audio when the synthesizer's quota refuses both voices past the budget", async () => {
@@ -564,5 +644,33 @@ describe("announceEnd", () => {
     expect(f.sent.every((s) => s.message.type === "sessionEnded")).toBe(true);
     expect(published).toEqual(["brave-fox-9/es sessionEnded", "brave-fox-9/it sessionEnded"]);
     expect(f.measurements.get("BroadcastFailures")).toBe(1);
+  });
+
+  it("carries the parts a channel still owes with its end, waiting longer for the quota; an end refused even so counts them lost", async () => {
+    // Prepare: es owes two parts, fr one; IoT Core lets es through only past a part's budget, never fr.
+    const f = fakes();
+    f.deps.sleep = async () => undefined;
+    const sessionId = `brave-fox-${++sessions}`;
+    const part = (language: string, sequenceNumber: number) =>
+      ({ type: "part", sessionId, segmentId: `${sessionId}-${sequenceNumber}`, sequenceNumber, part: 0, lastPart: true, language: "en", text: `t${sequenceNumber}`, startMs: 0, endMs: 1, targetLanguage: language }) as const;
+    await CarriedParts.keep(db, { sessionId, language: "es" }, part("es", 2));
+    await CarriedParts.keep(db, { sessionId, language: "es" }, part("es", 1));
+    await CarriedParts.keep(db, { sessionId, language: "fr" }, part("fr", 1));
+    const published: ServerMessage[] = [];
+    let esAttempts = 0;
+    f.deps.broadcast = {
+      async publish(channel, message) {
+        if (channel.language === "fr" || ++esAttempts <= CAPTION_RETRY.attempts) throw throttled();
+        published.push(message);
+      },
+    };
+    // Act
+    await announceEnd(f.deps, [], { sessionId, targetLanguages: ["es", "fr"] });
+    // Assess
+    expect(published.flatMap(messagesIn).map((m) => `${m.type} ${"sequenceNumber" in m ? m.sequenceNumber : ""}`)).toEqual(["part 1", "part 2", "sessionEnded "]);
+    expect(await CarriedParts.owed(db, { sessionId, language: "es" })).toEqual([]);
+    expect(f.measurements.get("PartsCarried")).toBe(2);
+    expect(f.measurements.get("CarriedPartsLost")).toBe(1);
+    expect(f.log.entries.find((e) => e.event === "broadcast.failed")).toMatchObject({ language: "fr", carriedLost: 1 });
   });
 });

@@ -1,14 +1,16 @@
 /**
  * Sending to listeners: posting one message to many connections in parallel, gone connections forgotten, API
  * Gateway's request quota met by a retry budget and then a dropped post for that one connection; and publishing it
- * once to a broadcast channel, which reaches every listener of the channel.
+ * once to a broadcast channel, which reaches every listener of the channel, IoT Core's publish quota met by a retry
+ * budget and then by carrying the part with the channel's next publish.
  */
 import { Connection } from "../../domain/connection/index.ts";
 import { isQuotaError } from "../../domain/quotas/index.ts";
 import type { BroadcastChannel } from "../../ports/index.ts";
-import type { ServerMessage } from "../../protocol/index.ts";
+import { type CarriedPart, type PartMessage, placeInTalk, type ServerMessage } from "../../protocol/index.ts";
+import * as CarriedParts from "../carried-parts/index.ts";
 import type { PipelineDeps } from "./index.ts";
-import { retryBudgetOf, withinQuota } from "./quota.ts";
+import { END_CARRYING_RETRY, type RetryBudget, retryBudgetOf, withinQuota } from "./quota.ts";
 
 export function segmentIdOf(sessionId: string, sequenceNumber: number): string {
   return `${sessionId}-${String(sequenceNumber).padStart(5, "0")}`;
@@ -89,50 +91,120 @@ export interface Recipients {
 
 /**
  * Posts `message` to the connections and publishes it to the channel, in parallel, as `postAll` posts (required).
- * A publish throttled past the retry budget fails (a quota error): unlike a post it is every listener of the
- * channel's copy, so the caller gives the part up for the language (marked done, the batch goes on) rather than
- * drop it silently. Resolves to the number of posts dropped under the quota.
+ * A part whose publish is throttled past its retry budget is kept for the channel's next publish (`publishPart`):
+ * every listener of the channel still gets it, once. Resolves to the number of posts dropped under the quota and
+ * whether the part is carried.
  */
 export async function sendTo(
   deps: Pick<PipelineDeps, "notifier" | "broadcast" | "db" | "log" | "measurements" | "sleep">,
   recipients: Recipients,
-  message: ServerMessage,
-): Promise<number> {
-  const [dropped] = await Promise.all([
+  message: PartMessage,
+): Promise<{ postsDropped: number; carried: boolean }> {
+  const [postsDropped, published] = await Promise.all([
     postAll(deps, recipients.connections, message, true),
-    recipients.channel ? publish(deps, recipients.channel, message) : undefined,
+    recipients.channel ? publishPart(deps, recipients.channel, message) : undefined,
   ]);
-  return dropped;
+  return { postsDropped, carried: published === "carried" };
 }
 
 /**
- * One publish under IoT Core's inbound publish rate. A part's message is its caption for every broadcast listener
- * of the language, so it gets a caption's budget (`retryBudgetOf`); past it the publish is counted (`PublishesDropped`), logged and
- * its quota error goes up to the caller. Every throttled attempt, retried or the last, counts `PublishesThrottled`.
+ * A part's publish, carrying the parts the channel still owes (carried-parts): they go out with it, earliest first,
+ * in one message, and are owed no more. Throttled past its budget, the part joins them (`PublishesCarried`), for
+ * the channel's next publish or its end: the batch goes on, and nobody misses its caption. Only when it cannot even
+ * be kept is it dropped (`PublishesDropped`), and its quota error goes up to the caller (the part is given up for
+ * the language). A failure to read what is owed only leaves it owed.
  */
-async function publish(deps: Pick<PipelineDeps, "broadcast" | "log" | "measurements" | "sleep">, channel: BroadcastChannel, message: ServerMessage): Promise<void> {
-  const { broadcast } = deps;
-  if (!broadcast) throw new Error(`listeners of ${channel.sessionId}/${channel.language} listen by broadcast, but no broadcast publisher is configured`);
+async function publishPart(deps: Pick<PipelineDeps, "broadcast" | "db" | "log" | "measurements" | "sleep">, channel: BroadcastChannel, message: PartMessage): Promise<"published" | "carried"> {
+  const owed = await owedOrNone(deps, channel);
+  // A retried batch may publish a part it had already kept: it goes out once, as itself.
+  const parts = owed.filter((p) => placeInTalk(p) !== placeInTalk(message));
   try {
-    const onRetry = () => {
-      deps.measurements?.count("QuotaRetries");
-      deps.measurements?.count("PublishesThrottled");
-    };
-    await withinQuota(() => broadcast.publish(channel, message), { sleep: deps.sleep, onRetry }, retryBudgetOf(message));
+    await publish(deps, channel, parts.length ? { ...message, carried: parts } : message);
   } catch (error) {
-    if (isQuotaError(error)) {
-      deps.measurements?.count("PublishesThrottled");
-      deps.log({ level: "warn", event: "quota.publish_dropped", sessionId: channel.sessionId, language: channel.language, type: message.type, errorName: (error as Error).name });
-      deps.measurements?.count("PublishesDropped");
+    if (!isQuotaError(error)) throw error;
+    try {
+      await CarriedParts.keep(deps.db, channel, message);
+    } catch (keepError) {
+      deps.log({ level: "warn", event: "carried.keep_failed", ...channel, sequenceNumber: message.sequenceNumber, part: message.part, errorName: (keepError as Error)?.name });
+      dropped(deps, channel, message, error);
+      throw error;
     }
-    throw error;
+    deps.log({ level: "warn", event: "quota.publish_carried", ...channel, sequenceNumber: message.sequenceNumber, part: message.part, owed: parts.length + 1, errorName: (error as Error).name });
+    deps.measurements?.count("PublishesCarried");
+    return "carried";
+  }
+  if (owed.length) await carriedOut(deps, channel, parts, owed);
+  return "published";
+}
+
+/** The parts the channel owes; none when they cannot be read now (they stay owed, for a later publish). */
+async function owedOrNone(deps: Pick<PipelineDeps, "db" | "log" | "measurements">, channel: BroadcastChannel): Promise<CarriedPart[]> {
+  try {
+    return await CarriedParts.owed(deps.db, channel);
+  } catch (error) {
+    deps.log({ level: "warn", event: "carried.read_failed", ...channel, errorName: (error as Error)?.name });
+    deps.measurements?.count("CarriedReadFailures");
+    return [];
   }
 }
 
 /**
+ * Parts went out carried by a publish: counted, and owed no more, with any other of `out` (a part published as
+ * itself). A failed delete only carries them again.
+ */
+async function carriedOut(
+  deps: Pick<PipelineDeps, "db" | "log" | "measurements">,
+  channel: BroadcastChannel,
+  parts: readonly CarriedPart[],
+  out: readonly CarriedPart[] = parts,
+): Promise<void> {
+  if (parts.length) {
+    deps.log({ level: "info", event: "broadcast.carried", ...channel, parts: parts.length });
+    deps.measurements?.count("PartsCarried", parts.length);
+  }
+  await CarriedParts.carried(deps.db, channel, out).catch((error: unknown) => {
+    deps.log({ level: "warn", event: "carried.delete_failed", ...channel, errorName: (error as Error)?.name });
+    deps.measurements?.count("CarriedDeleteFailures");
+  });
+}
+
+/**
+ * One publish under IoT Core's inbound publish rate. A part's message is its caption for every broadcast listener
+ * of the language, so it gets a caption's budget (`retryBudgetOf`, or the given one); past it its quota error goes
+ * up to the caller. Every throttled attempt, retried or the last, counts `PublishesThrottled`.
+ */
+async function publish(
+  deps: Pick<PipelineDeps, "broadcast" | "measurements" | "sleep">,
+  channel: BroadcastChannel,
+  message: ServerMessage,
+  budget: RetryBudget = retryBudgetOf(message),
+): Promise<void> {
+  const { broadcast } = deps;
+  if (!broadcast) throw new Error(`listeners of ${channel.sessionId}/${channel.language} listen by broadcast, but no broadcast publisher is configured`);
+  const onRetry = () => {
+    deps.measurements?.count("QuotaRetries");
+    deps.measurements?.count("PublishesThrottled");
+  };
+  try {
+    await withinQuota(() => broadcast.publish(channel, message), { sleep: deps.sleep, onRetry }, budget);
+  } catch (error) {
+    if (isQuotaError(error)) deps.measurements?.count("PublishesThrottled");
+    throw error;
+  }
+}
+
+/** A message given up for every listener of the channel under the quota: logged and counted. */
+function dropped(deps: Pick<PipelineDeps, "log" | "measurements">, channel: BroadcastChannel, message: ServerMessage, error: unknown): void {
+  deps.log({ level: "warn", event: "quota.publish_dropped", sessionId: channel.sessionId, language: channel.language, type: message.type, errorName: (error as Error).name });
+  deps.measurements?.count("PublishesDropped");
+}
+
+/**
  * The session is over: every connection hears it, and so does every language's broadcast channel (listened to or
- * not: a listener whose heartbeat lapsed may still be subscribed). A failed publish is logged and counted; the
- * listener app also asks the session's state when its connection drops.
+ * not: a listener whose heartbeat lapsed may still be subscribed), carrying the parts the channel still owes. With
+ * parts to carry the end gets a longer budget (`END_CARRYING_RETRY`): no later publish would carry them. A failed
+ * publish is logged and counted (its carried parts as `CarriedPartsLost`); the listener app also asks the session's
+ * state when its connection drops.
  */
 export async function announceEnd(
   deps: Pick<PipelineDeps, "notifier" | "db" | "log" | "measurements" | "broadcast" | "sleep">,
@@ -143,11 +215,19 @@ export async function announceEnd(
   const message: ServerMessage = { type: "sessionEnded", sessionId: session.sessionId, ...(chunksLost > 0 ? { chunksLost } : {}) };
   await Promise.all([
     postAll(deps, connectionIds, message),
-    ...(deps.broadcast ? session.targetLanguages : []).map((language) =>
-      publish(deps, { sessionId: session.sessionId, language }, message).catch((error: unknown) => {
-        deps.log({ level: "warn", event: "broadcast.failed", sessionId: session.sessionId, language, type: message.type, errorName: (error as Error)?.name });
+    ...(deps.broadcast ? session.targetLanguages : []).map(async (language) => {
+      const channel = { sessionId: session.sessionId, language };
+      const parts = await owedOrNone(deps, channel);
+      try {
+        await (parts.length ? publish(deps, channel, { ...message, carried: parts }, END_CARRYING_RETRY) : publish(deps, channel, message));
+      } catch (error) {
+        if (isQuotaError(error)) dropped(deps, channel, message, error);
+        deps.log({ level: "warn", event: "broadcast.failed", ...channel, type: message.type, errorName: (error as Error)?.name, ...(parts.length ? { carriedLost: parts.length } : {}) });
         deps.measurements?.count("BroadcastFailures");
-      }),
-    ),
+        if (parts.length) deps.measurements?.count("CarriedPartsLost", parts.length);
+        return;
+      }
+      if (parts.length) await carriedOut(deps, channel, parts);
+    }),
   ]);
 }

@@ -178,7 +178,7 @@ describe("a sustained quota never fails the segment", () => {
     expect(typesTo(q.sent, "es1")).toHaveLength(3);
   });
 
-  it("publishes throttled (IoT Core's inbound rate): retried within a caption's budget, then the part given up for that language only, counted, logged and told; the batch goes on and repeats nothing", async () => {
+  it("publishes throttled (IoT Core's inbound rate): retried within a caption's budget, then the part kept for that language's next publish, counted, logged and told; the batch goes on and repeats nothing", async () => {
     // Prepare: a publisher under IoT Core's account rate, one publish then none (the clock stands still).
     const q = underQuota({});
     const published: { language: string; message: ServerMessage }[] = [];
@@ -200,18 +200,21 @@ describe("a sustained quota never fails the segment", () => {
     // Act
     const result = await runSegment(q.deps, part);
     const again = await runSegment(q.deps, part);
-    // Assess: one language published, the other given up after a caption's budget, never sent later.
+    
+    // Assess: one language published, the other kept after a caption's budget (for its next publish), not sent again
+    // by the retried batch.
     expect(published).toHaveLength(1);
     expect(attempts).toBe(1 + CAPTION_RETRY.attempts);
     expect(result.incomplete).toBe(false);
     const refused = result.languages.find((l) => l.language !== published[0]!.language)!;
     expect(refused).toMatchObject({ quotas: ["publishes"] });
     expect(result.quotas).toEqual(["publishes"]);
-    expect(q.measurements.get("PublishesDropped")).toBe(1);
+    expect(q.measurements.get("PublishesCarried")).toBe(1);
+    expect(q.measurements.get("PublishesDropped")).toBe(0);
     expect(q.measurements.get("QuotaRetries")).toBe(CAPTION_RETRY.attempts - 1);
     // Every refused attempt: the retried ones and the last.
     expect(q.measurements.get("PublishesThrottled")).toBe(CAPTION_RETRY.attempts);
-    expect(q.log.entries.filter((e) => e.event === "quota.publish_dropped")).toMatchObject([{ language: refused.language, type: "part", errorName: "ThrottlingException" }]);
+    expect(q.log.entries.filter((e) => e.event === "quota.publish_carried")).toMatchObject([{ language: refused.language, part: 0, owed: 1, errorName: "ThrottlingException" }]);
     expect(again.sent).toBe(false);
     expect(attempts).toBe(1 + CAPTION_RETRY.attempts);
   });
