@@ -131,8 +131,8 @@ describe("under a publish quota far below the load", () => {
     await streamInRealTime(speaker, session.sessionId, [...chunksOf(talk.pcm, 100), ...chunksOf(new Int16Array(msToSamples(1000)), 100)]);
     speaker.send({ action: "endSession", sessionId: session.sessionId });
     await listener.waitFor(() => listener.messages("sessionEnded").length > 0, 120_000, "sessionEnded");
-    // The last parts may come carried by the channel's end, which waits longer for the quota than a part. (An end
-    // that carries nothing has a part's budget: it may be given up, as before, the listener learning it otherwise.)
+    // The last parts may come carried by the channel's end, which waits longer for the quota than a part. (Even so,
+    // at this quota an end may be given up: the listener app learns it from its pass's renewal.)
     const parts = listener.messages("transcript").length;
     for (const client of broadcast) await client.waitFor(() => client.messages("part").length >= parts, 120_000, "every part by broadcast");
   }, scaledTimeout(300_000));

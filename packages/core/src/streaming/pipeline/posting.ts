@@ -10,7 +10,7 @@ import type { BroadcastChannel } from "../../ports/index.ts";
 import { type CarriedPart, type PartMessage, placeInTalk, type ServerMessage } from "../../protocol/index.ts";
 import * as CarriedParts from "../carried-parts/index.ts";
 import type { PipelineDeps } from "./index.ts";
-import { END_CARRYING_RETRY, type RetryBudget, retryBudgetOf, withinQuota } from "./quota.ts";
+import { END_RETRY, type RetryBudget, retryBudgetOf, withinQuota } from "./quota.ts";
 
 export function segmentIdOf(sessionId: string, sequenceNumber: number): string {
   return `${sessionId}-${String(sequenceNumber).padStart(5, "0")}`;
@@ -201,8 +201,8 @@ function dropped(deps: Pick<PipelineDeps, "log" | "measurements">, channel: Broa
 
 /**
  * The session is over: every connection hears it, and so does every language's broadcast channel (listened to or
- * not: a listener whose heartbeat lapsed may still be subscribed), carrying the parts the channel still owes. With
- * parts to carry the end gets a longer budget (`END_CARRYING_RETRY`): no later publish would carry them. A failed
+ * not: a listener whose heartbeat lapsed may still be subscribed), carrying the parts the channel still owes, with a
+ * longer budget than a part's (`END_RETRY`): no later publish would carry the end or them. A failed
  * publish is logged and counted (its carried parts as `CarriedPartsLost`); the listener app also asks the session's
  * state when its connection drops.
  */
@@ -219,7 +219,7 @@ export async function announceEnd(
       const channel = { sessionId: session.sessionId, language };
       const parts = await owedOrNone(deps, channel);
       try {
-        await (parts.length ? publish(deps, channel, { ...message, carried: parts }, END_CARRYING_RETRY) : publish(deps, channel, message));
+        await publish(deps, channel, parts.length ? { ...message, carried: parts } : message, END_RETRY);
       } catch (error) {
         if (isQuotaError(error)) dropped(deps, channel, message, error);
         deps.log({ level: "warn", event: "broadcast.failed", ...channel, type: message.type, errorName: (error as Error)?.name, ...(parts.length ? { carriedLost: parts.length } : {}) });

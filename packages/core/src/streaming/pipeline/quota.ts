@@ -24,11 +24,11 @@ export const QUOTA_RETRY: RetryBudget = { attempts: 3, baseDelayMs: 100, maxDela
 export const CAPTION_RETRY: RetryBudget = { attempts: 6, baseDelayMs: 100, maxDelayMs: 1000 };
 
 /**
- * The session's end on a broadcast channel that still owes parts: no later publish would carry them, so it waits
- * longer for the quota than a part does (12 attempts, waits growing to at most 0-3 000 ms, about half a minute at
- * worst). Nothing of the session waits behind its end.
+ * The session's end on a broadcast channel: said once, and nothing after it would carry it or the parts the channel
+ * still owes, so it waits longer for the quota than a part does (12 attempts, waits growing to at most 0-3 000 ms,
+ * about half a minute at worst). Nothing of the session waits behind its end.
  */
-export const END_CARRYING_RETRY: RetryBudget = { attempts: 12, baseDelayMs: 200, maxDelayMs: 3000 };
+export const END_RETRY: RetryBudget = { attempts: 12, baseDelayMs: 200, maxDelayMs: 3000 };
 
 /**
  * A message's budget: a caption's for what a listener must not miss (a final transcript, a part, which is the
