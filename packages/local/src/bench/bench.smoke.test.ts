@@ -77,6 +77,9 @@ describe("pnpm bench --quick", () => {
     expect(broadcast.parts).toBeGreaterThan(0);
     expect(broadcast.calls_per_part.publishes).toBeLessThanOrEqual(broadcast.languages);
     expect(typeof broadcast.worst_language_first_to_last_p99_ms).toBe("number");
+    // The broker's own sends are seen: each part reaches as many subscribers' sockets as listeners have it.
+    expect(broadcast.broker_sends_per_part_and_language_p50).toBe(broadcast.listeners_reached_per_part_and_language_p50);
+    expect(broadcast.worst_language_broker_first_to_last_p99_ms).toBeGreaterThanOrEqual(0);
     expect(results.scale).toHaveLength(2);
     for (const scale of results.scale) {
       // Every requested listener is either connected or counted as failed with a cause.

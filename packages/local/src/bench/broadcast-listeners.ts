@@ -7,9 +7,15 @@
  * prints one JSON line `{ connected, failed: { cause: count } }`, holds the listeners until stdin closes, then prints
  * `{ receipts: [[segmentId, part, language, receivedAt], ...] }` for every part received, as its own `part` message
  * or carried by a later one (protocol's `messagesIn`).
+ *
+ * Each listener speaks MQTT itself over its WebSocket (`mqtt-packet` frames the packets): CONNECT with its pass,
+ * SUBSCRIBE at QoS 1, a PUBACK for every message and a PINGREQ every keepalive, as the listener app's client does,
+ * without that client's stream layers and bookkeeping: thousands of them share the cores of the broker they measure.
  */
+import { once } from "node:events";
 import { messagesIn, type ServerMessage } from "@livetranslate/core/protocol";
-import mqtt, { type MqttClient } from "mqtt";
+import { generate, type Packet, parser as mqttParser } from "mqtt-packet";
+import { WebSocket } from "ws";
 
 const [httpUrl, sessionId, languagesText, countText, offsetText, rateText] = process.argv.slice(2);
 const count = Number(countText);
@@ -28,11 +34,65 @@ interface Pass {
   broker: { url: string; clientId: string; topic: string };
 }
 
-const clients: MqttClient[] = [];
+/** The listener app's keepalive, in seconds. */
+const KEEPALIVE_SECONDS = 30;
+
+const clients: Subscriber[] = [];
 const timers: ReturnType<typeof setInterval>[] = [];
 const failed: Record<string, number> = {};
 const arrivals: [number, Buffer][] = [];
 const fail = (cause: string) => void (failed[cause] = (failed[cause] ?? 0) + 1);
+
+interface Subscriber {
+  end(): void;
+}
+
+/**
+ * One listener's MQTT session over a WebSocket of its own, subscribed to its pass's topic. A message is timed when
+ * the WebSocket frame completing it is read, before it is parsed further.
+ */
+async function subscribe(pass: Pass, onMessage: (payload: Buffer, at: number) => void): Promise<Subscriber> {
+  const ws = new WebSocket(pass.broker.url, "mqtt");
+  // A failure to connect rejects below; one later closes the socket, which ends the listener as the broker would.
+  ws.on("error", () => undefined);
+  const send = (packet: Packet) => ws.send(generate(packet));
+  const parser = mqttParser({ protocolVersion: 4 });
+  let readAt = 0;
+  ws.on("message", (data: Buffer) => {
+    readAt = Date.now();
+    parser.parse(data);
+  });
+  const ping = setInterval(() => send({ cmd: "pingreq" }), KEEPALIVE_SECONDS * 1000);
+  const end = () => {
+    clearInterval(ping);
+    ws.terminate();
+  };
+  try {
+    await once(ws, "open");
+    const ready = new Promise<void>((resolve, reject) => {
+      ws.once("close", () => reject(new Error("closed before subscribed")));
+      parser.on("error", reject);
+      parser.on("packet", (packet: Packet) => {
+        if (packet.cmd === "publish") {
+          onMessage(packet.payload as Buffer, readAt);
+          if (packet.qos === 1) send({ cmd: "puback", messageId: packet.messageId! });
+        } else if (packet.cmd === "connack") {
+          if (packet.returnCode !== 0) reject(new Error(`connection refused (CONNACK ${packet.returnCode})`));
+          else send({ cmd: "subscribe", messageId: 1, subscriptions: [{ topic: pass.broker.topic, qos: 1 }] });
+        } else if (packet.cmd === "suback") {
+          if (packet.granted[0] === 128) reject(new Error("subscription refused"));
+          else resolve();
+        }
+      });
+    });
+    send({ cmd: "connect", protocolId: "MQTT", protocolVersion: 4, clean: true, clientId: pass.broker.clientId, keepalive: KEEPALIVE_SECONDS, username: "listener", password: Buffer.from(pass.token) });
+    await ready;
+    return { end };
+  } catch (error) {
+    end();
+    throw error;
+  }
+}
 
 async function listen(language: string): Promise<void> {
   try {
@@ -43,13 +103,10 @@ async function listen(language: string): Promise<void> {
     });
     if (response.status !== 201) return fail(`join HTTP ${response.status}`);
     const pass = (await response.json()) as Pass;
-    const client = await mqtt.connectAsync(pass.broker.url, { clientId: pass.broker.clientId, username: "listener", password: pass.token, reconnectPeriod: 0, keepalive: 60 });
     // Only the time is taken on arrival; the messages are read once the talk is over. One process holds hundreds of
     // listeners and reads a burst of their messages one after another: work done per message here would show as
     // spread between the listeners of a language that no phone, reading only its own, would see.
-    client.on("message", (_topic, payload) => arrivals.push([Date.now(), payload]));
-    await client.subscribeAsync(pass.broker.topic, { qos: 1 });
-    clients.push(client);
+    clients.push(await subscribe(pass, (payload, at) => arrivals.push([at, payload])));
     const renew = () =>
       void fetch(`${httpUrl}/sessions/${sessionId}/listeners/${pass.listenerId}`, {
         method: "PUT",
@@ -83,7 +140,7 @@ console.log(JSON.stringify({ connected: clients.length, failed }));
 process.stdin.resume();
 process.stdin.on("end", () => {
   for (const timer of timers) clearInterval(timer);
-  for (const client of clients) client.end(true);
+  for (const client of clients) client.end();
   const receipts: [string, number, string, number][] = [];
   for (const [at, payload] of arrivals) {
     for (const message of messagesIn(JSON.parse(payload.toString()) as ServerMessage)) {

@@ -48,9 +48,9 @@ describe("LocalBroker", () => {
     });
 
   /** A listener of `sessionId` connected with its pass, collecting what it receives. */
-  async function listener(sessionId: string, language = "es") {
+  async function listener(sessionId: string, language = "es", to: LocalBroker = broker) {
     const pass = await Broadcast.join(db, { sessionId, language });
-    const client = await mqtt.connectAsync(broker.url, { clientId: broadcastClientId(pass.listenerId), username: "listener", password: pass.token, reconnectPeriod: 0 });
+    const client = await mqtt.connectAsync(to.url, { clientId: broadcastClientId(pass.listenerId), username: "listener", password: pass.token, reconnectPeriod: 0 });
     clients.push(client);
     const received: { topic: string; message: ServerMessage }[] = [];
     client.on("message", (topic, payload) => received.push({ topic, message: JSON.parse(payload.toString()) as ServerMessage }));
@@ -136,5 +136,33 @@ describe("LocalBroker", () => {
     });
     const answer = broker.publish({ method: "POST", path: "/topics/x", query: {}, authorization: "AWS4-HMAC-SHA256 Credential=local-publisher/x", body: new Uint8Array(129 * 1024) });
     expect(answer).toMatchObject({ statusCode: 413, errorType: "RequestEntityTooLargeException" });
+  });
+
+  it("tells an observer of sends each payload handed to each subscriber's socket, and only those", async () => {
+    // Prepare: a broker of its own, observed before its listeners connect; one listener connected before.
+    const observed = await LocalBroker.start({ db, topicPrefix: PREFIX, accessKeyId: "local-publisher", log: memoryLog() });
+    try {
+      const topic = Broadcast.topic(PREFIX, one.sessionId, "es");
+      const unseen = await listener(one.sessionId, "es", observed);
+      const sends: [string, number][] = [];
+      observed.observeSends((payload, at) => sends.push([payload.toString(), at]));
+      const a = await listener(one.sessionId, "es", observed);
+      const b = await listener(one.sessionId, "es", observed);
+      const fr = await listener(one.sessionId, "fr", observed);
+      for (const l of [unseen, a, b]) await l.client.subscribeAsync(topic, { qos: 1 });
+      await fr.client.subscribeAsync(Broadcast.topic(PREFIX, one.sessionId, "fr"), { qos: 1 });
+      const publish = (message: ServerMessage) =>
+        observed.publish({ method: "POST", path: `/topics/${encodeURIComponent(topic)}`, query: { qos: "1" }, authorization: "AWS4-HMAC-SHA256 Credential=local-publisher/x", body: Buffer.from(JSON.stringify(message)) });
+      const before = Date.now();
+      // Act
+      publish(ended("observed"));
+      await until(() => a.received.length === 1 && b.received.length === 1 && unseen.received.length === 1);
+      // Assess: one send per observed subscriber (the listener connected before is not watched), none to French.
+      expect(sends.map(([payload]) => JSON.parse(payload) as ServerMessage)).toEqual([ended("observed"), ended("observed")]);
+      for (const [, at] of sends) expect(at).toBeGreaterThanOrEqual(before);
+    } finally {
+      await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
+      await observed.close();
+    }
   });
 });

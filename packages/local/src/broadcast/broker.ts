@@ -22,7 +22,7 @@ import type { Db } from "@livetranslate/core/domain/db";
 import type { Log } from "@livetranslate/core/log";
 import { type HttpHandler, type HttpRequest, HttpResponse } from "@smithy/core/protocols";
 import { Aedes } from "aedes";
-import { createWebSocketStream, WebSocketServer } from "ws";
+import { createWebSocketStream, type WebSocket, WebSocketServer } from "ws";
 
 export interface LocalBrokerOptions {
   db: Db;
@@ -37,6 +37,9 @@ export interface LocalBrokerOptions {
   tls?: { cert: string; key: string };
   log: Log;
 }
+
+/** Told each time a published payload is handed to a subscriber's socket: the payload (shared by all), and when. */
+export type SendObserver = (payload: Buffer, at: number) => void;
 
 /** A data-plane call, whether it came over HTTP or from the publisher in this process. */
 interface PublishCall {
@@ -70,6 +73,17 @@ export class LocalBroker {
   private readonly connections = new WeakMap<object, string>();
   /** Events the handler is still taking. */
   private readonly telling = new Set<Promise<unknown>>();
+  /** The benchmark's observer of sends (`observeSends`) and the payloads it is told of; none in production. */
+  private sends?: { observer: SendObserver; payloads: WeakSet<Buffer> };
+
+  /**
+   * The benchmark's view of the fan-out where the broker does it: from now on, each published payload handed to a
+   * subscriber's socket (the last frame of its MQTT message) is told to `observer`, on connections made from now on.
+   * Without it, connections and publishes are not touched.
+   */
+  observeSends(observer: SendObserver): void {
+    this.sends = { observer, payloads: new WeakSet() };
+  }
 
   /** Where clients' connect and disconnect events go (local mode's presence handler), shaped as IoT Core's. */
   onLifecycle(handler: (event: IotLifecycleEvent) => Promise<unknown>): void {
@@ -141,6 +155,7 @@ export class LocalBroker {
         return;
       }
       sockets.handleUpgrade(request, socket, head, (ws) => {
+        if (broker.sends) broker.watch(ws, broker.sends);
         aedes.handle(createWebSocketStream(ws), request);
       });
     });
@@ -179,6 +194,15 @@ export class LocalBroker {
     return this.aedes.connectedClients;
   }
 
+  /** The MQTT message's payload is its last write, the same buffer for every subscriber: that write is its send. */
+  private watch(ws: WebSocket, sends: NonNullable<LocalBroker["sends"]>): void {
+    const send = ws.send.bind(ws);
+    ws.send = ((data: unknown, ...rest: never[]) => {
+      (send as (...args: unknown[]) => void)(data, ...rest);
+      if (Buffer.isBuffer(data) && sends.payloads.has(data)) sends.observer(data, Date.now());
+    }) as WebSocket["send"];
+  }
+
   private tell(client: { id: string }, eventType: "connected" | "disconnected"): void {
     if (!this.lifecycle && !this.waiting) return;
     if (eventType === "connected") this.connections.set(client, randomUUID());
@@ -208,7 +232,9 @@ export class LocalBroker {
     }
     const qos = call.query.qos === "1" ? 1 : 0;
     this.published++;
-    this.aedes.publish({ cmd: "publish", topic: decodeURIComponent(topic), payload: Buffer.from(call.body), qos, dup: false, retain: false }, (error) => {
+    const payload = Buffer.from(call.body);
+    this.sends?.payloads.add(payload);
+    this.aedes.publish({ cmd: "publish", topic: decodeURIComponent(topic), payload, qos, dup: false, retain: false }, (error) => {
       if (error) this.options.log({ level: "warn", event: "broker.publish_failed", topic, error: String(error) });
     });
     return { statusCode: 200 };
