@@ -153,6 +153,16 @@ describe("capacityPlan, from a small metered results file (listeners on the WebS
     expect(rulesPriced - rulesFree).toBeCloseTo((500_000 * 2 * (prices.iot_core_rules_per_million_triggered! + prices.iot_core_rules_per_million_actions!)) / 1e6, 2);
   });
 
+  it("reads the parts a channel owes at each part's publish to each language heard: a rate of parts and languages, not of the run's", () => {
+    // Arrange: the run asked, strongly consistent, before each of its 50 parts' publishes to its 2 languages.
+    const asking = byBroadcast.map((run) => ({ ...run, requests: { ...run.requests, table: { ...run.requests.table, "Query carriedpart": { requests: 100, items: 0, bytes: 0, consistent: 100 } } } }));
+    const venue = { sessions: 10, listeners: 50, languages: 10, heard: 5 };
+    // Act
+    const more = rateOf(capacityPlan(asking, [], venue, prices), "tableReads").rate - rateOf(capacityPlan(byBroadcast, [], venue, prices), "tableReads").rate;
+    // Assess: 0.5 parts a second, to 5 languages heard, one read unit each, in 10 sessions.
+    expect(more).toBeCloseTo(10 * 0.5 * 5, 1);
+  });
+
   it("names a venue it cannot plan", () => {
     expect(() => capacityPlan(runs, broadcast, { sessions: 0, listeners: 5, languages: 2 }, prices)).toThrow(/--sessions must be a whole number above 0, not 0/);
     expect(() => capacityPlan(runs, broadcast, { sessions: 1, listeners: 5, languages: 2, heard: 3 }, prices)).toThrow(/--heard must be a whole number from 1 to the languages \(2\)/);

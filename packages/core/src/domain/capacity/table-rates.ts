@@ -19,7 +19,7 @@ function unitsOf(table: Record<string, MeteredTableRequests>, bytesOf: (key: str
 
 /**
  * Table capacity units of a session of `listeners` hearing `heard` languages, from the run's requests: per second,
- * claims grow with the parts voiced per language, queries of the session's connections with its WebSocket
+ * claims and the parts a channel owes (read at each publish) grow with the parts voiced per language, queries of the session's connections with its WebSocket
  * connections and of its broadcast listeners (presence) with its listeners, the listeners' own records (their pass
  * renewals and the broker's checks of them) with listeners; the rest (checkpoints, each chunk's reads, part
  * decisions, the speaker's status reading the admission counts) with the speech. Per listener, once: the requests of
@@ -53,6 +53,9 @@ export function tableRates(run: MeteredRun, listeners: number, heard: number) {
     let perSecond = 1 / seconds;
     if (entity === "delivery") {
       perSecond = claimGroupsPerSecond / Math.max(1, claimGroups);
+    } else if (entity === "carriedpart") {
+      // Asked at every part's publish to each language heard (and kept or deleted only under the publish quota).
+      perSecond = heard / (Math.max(1, run.languages) * seconds);
     } else if (command === "Query" && (entity === "connection" || entity === "broadcastlistener")) {
       rates.partitionRead += units.read * perSecond;
     } else if (run.broadcast && (entity === "broadcastlistener" || ((entity === "admission" || entity === "admissionplace") && WRITES.has(command)))) {
