@@ -17,8 +17,6 @@ export function admissionEntity(config: DbConfig) {
         total: { type: "number", required: true },
         /** Listeners per language; a language whose listeners all left stays at 0. */
         counts: { type: "any", required: true },
-        /** The cap the last admission was checked against. */
-        maxListeners: { type: "number" },
         expiresAt: { type: "number", required: true },
       },
       indexes: {

@@ -101,7 +101,6 @@ export namespace Admission {
           o.add(a.total, 1);
           o.add(a.counts[language], 1);
           o.set(a.expiresAt, expiresAt());
-          if (maxListeners !== undefined) o.set(a.maxListeners, maxListeners);
         })
         // The counter must exist: a language's count is a path in its map.
         .where((a, op) => (maxListeners === undefined ? op.exists(a.counts) : `${op.exists(a.counts)} AND ${op.lt(a.total, maxListeners)}`))

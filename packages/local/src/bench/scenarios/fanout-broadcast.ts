@@ -119,7 +119,7 @@ async function run(listenerCount: number, quick: boolean) {
     const byKey = new Map<string, number[]>();
     for (const [segmentId, part, language, at] of receipts) {
       const key = `${segmentId}#${part}#${language}`;
-      byKey.set(key, [...(byKey.get(key) ?? []), at]);
+      append(byKey, key, at);
     }
     const sent = new Map<string, { first: number; last: number; count: number }>();
     for (const [payload, times] of sends) {
@@ -138,14 +138,14 @@ async function run(listenerCount: number, quick: boolean) {
         const times = sent.get(key);
         if (lang.storedAt && times) {
           perPartSends.push(times.count);
-          storedToLastSend.set(lang.language, [...(storedToLastSend.get(lang.language) ?? []), times.last - lang.storedAt]);
-          sendSpread.set(lang.language, [...(sendSpread.get(lang.language) ?? []), times.last - times.first]);
+          append(storedToLastSend, lang.language, times.last - lang.storedAt);
+          append(sendSpread, lang.language, times.last - times.first);
         }
         const arrivals = byKey.get(key);
         if (!lang.storedAt || !arrivals?.length) continue;
         perPartListeners.push(arrivals.length);
-        storedToLast.set(lang.language, [...(storedToLast.get(lang.language) ?? []), Math.max(...arrivals) - lang.storedAt]);
-        firstToLast.set(lang.language, [...(firstToLast.get(lang.language) ?? []), Math.max(...arrivals) - Math.min(...arrivals)]);
+        append(storedToLast, lang.language, Math.max(...arrivals) - lang.storedAt);
+        append(firstToLast, lang.language, Math.max(...arrivals) - Math.min(...arrivals));
       }
     }
     const all = (m: Map<string, number[]>) => [...m.values()].flat();
@@ -202,6 +202,13 @@ async function run(listenerCount: number, quick: boolean) {
 }
 
 const round = (n: number) => Math.round(n * 100) / 100;
+
+/** Adds `value` to the list kept under `key` (in place: thousands of arrivals per key). */
+function append<K>(lists: Map<K, number[]>, key: K, value: number): void {
+  const list = lists.get(key);
+  if (list) list.push(value);
+  else lists.set(key, [value]);
+}
 
 /**
  * The scenario's results block: the same talk to 500 and to 5 000 listeners by broadcast (`FANOUT_BROADCAST_SIZES`,
