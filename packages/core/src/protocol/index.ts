@@ -1,16 +1,125 @@
 /**
  * Wire protocol v1 (see PROTOCOL.md). Browser-safe: depends on zod only, so the web apps import it too.
- * Fields may be added; none may be renamed or change meaning. Here the WebSocket's messages; the HTTP API's bodies
- * are `http.ts`, the basic values (audio format, language codes, session ids) `values.ts`.
+ * Fields may be added; none may be renamed or change meaning.
  */
 import { z } from "zod";
-import { JoinKey, ListenerCounts } from "./http.ts";
-import { LanguageCode, PCM_FORMAT, SessionId } from "./values.ts";
 
-export * from "./values.ts";
-export * from "./http.ts";
+export const PCM_FORMAT = "pcm-s16le-16000";
+export const SAMPLE_RATE = 16_000;
+/** A chunk message larger than this (JSON text) is refused. */
+export const MAX_CHUNK_MESSAGE_BYTES = 32 * 1024;
+export const MIN_CHUNK_MS = 20;
+export const MAX_CHUNK_MS = 500;
+export const AUDIO_URL_TTL_SECONDS = 600;
+
+export const LanguageCode = z
+  .string()
+  // A language without an ISO 639-1 code goes by its ISO 639-3 one, as in BCP 47 (Asturian: "ast").
+  .regex(/^[a-z]{2,3}$/, "must be a lower-case two-letter ISO 639-1 code such as \"en\" (three letters, ISO 639-3, for a language without one, such as \"ast\")");
+export type LanguageCode = z.infer<typeof LanguageCode>;
+
+export const SessionId = z
+  .string()
+  .min(3)
+  .max(64)
+  .regex(/^[a-z0-9-]+$/, "must contain only lower-case letters, digits and dashes");
+
+// ---------- HTTP ----------
+
+/** One name or term of a session's glossary: its translation per target language (none: kept as written). */
+export const GlossaryEntry = z.object({
+  term: z.string().trim().min(1, "must not be empty").max(100, "must be at most 100 characters"),
+  translations: z.record(LanguageCode, z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters")).default({}),
+});
+export type GlossaryEntry = z.infer<typeof GlossaryEntry>;
+export const Glossary = z.array(GlossaryEntry).max(200, "holds at most 200 entries");
+export type Glossary = z.infer<typeof Glossary>;
+
+export const CreateSessionRequest = z.object({
+  sourceLanguage: LanguageCode,
+  targetLanguages: z.array(LanguageCode).min(1).max(50).optional(),
+  /** Extension: keep the session's transcript in every language for the speaker to download (default false). */
+  keepTranscript: z.boolean().optional(),
+  /** Extension: names and terms translated one way in every translation of this session. */
+  glossary: Glossary.optional(),
+  /**
+   * Extension: listeners need the session's join key as well as its code (`joinKey` in the answer), so a guessed
+   * code lets no one listen. Default false: a v1 session is joined by its code alone.
+   */
+  private: z.boolean().optional(),
+});
+export type CreateSessionRequest = z.infer<typeof CreateSessionRequest>;
+
+export const CreateSessionResponse = z.object({
+  sessionId: z.string(),
+  speakerToken: z.string(),
+  sourceLanguage: LanguageCode,
+  targetLanguages: z.array(LanguageCode),
+  createdAt: z.number(),
+  /** Extension, private sessions only: what listeners pass as `key` (the join link carries it). Shown only here. */
+  joinKey: z.string().optional(),
+});
+export type CreateSessionResponse = z.infer<typeof CreateSessionResponse>;
+
+export const ListenerCounts = z.record(z.string(), z.number().int().nonnegative());
+export type ListenerCounts = z.infer<typeof ListenerCounts>;
+
+export const SessionView = z.object({
+  sessionId: z.string(),
+  sourceLanguage: LanguageCode,
+  targetLanguages: z.array(LanguageCode),
+  status: z.enum(["active", "ended"]),
+  listeners: ListenerCounts,
+});
+export type SessionView = z.infer<typeof SessionView>;
+
+export const LanguagesResponse = z.object({
+  source: z.array(LanguageCode),
+  target: z.array(LanguageCode),
+  /**
+   * Extension: the targets that are translated but have no voice here. Listeners get captions and translations,
+   * never `translatedAudio`. Optional so that a client still reads a server that predates it (then: none).
+   */
+  captionsOnly: z.array(LanguageCode).optional(),
+  /**
+   * Extension: how each target is reached from the source languages. `via` names the pivot language the
+   * translation passes through (English -> Catalan -> Occitan); no `via`, a direct translation. Optional like
+   * `captionsOnly`.
+   */
+  routes: z.record(LanguageCode, z.object({ via: LanguageCode.optional() })).optional(),
+});
+export type LanguagesResponse = z.infer<typeof LanguagesResponse>;
+
+/** A private session's join key as a listener passes it (`?key=`, or `key` in a JSON body), typed or from the link. */
+export const JoinKey = z.string().max(64, "must be at most 64 characters");
+
+/** Extension: a listener joins by broadcast (`POST /sessions/{id}/listeners`) in a language of the session, with a private session's join key. */
+export const JoinByBroadcastRequest = z.object({ language: LanguageCode, key: JoinKey.optional() });
+/** Extension: a renewal (`PUT /sessions/{id}/listeners/{listenerId}`, the pass as a bearer token) may change language. */
+export const RenewPassRequest = z.object({ language: LanguageCode.optional() });
+
+/**
+ * Extension: what a listener by broadcast connects with. MQTT over WebSockets to `broker.url` as client
+ * `broker.clientId`, the token as password (any user name), then subscribe (QoS 1) to `broker.topic`; each message
+ * on it is a `ServerMessage` as JSON (`part`, `sessionEnded`). The listener counts (and its language is voiced) while
+ * its broker connection is up; renew every `heartbeatSeconds` to keep the token valid (until `expiresAt`).
+ */
+export const ListenerPass = z.object({
+  listenerId: z.string(),
+  sessionId: z.string(),
+  language: LanguageCode,
+  token: z.string(),
+  expiresAt: z.number(),
+  heartbeatSeconds: z.number(),
+  broker: z.object({ url: z.string(), clientId: z.string(), topic: z.string() }),
+});
+export type ListenerPass = z.infer<typeof ListenerPass>;
+
+export const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+export type ErrorBody = z.infer<typeof ErrorBody>;
 
 // ---------- WebSocket: connecting ----------
+
 
 export const SpeakerQuery = z.object({
   role: z.literal("speaker"),
